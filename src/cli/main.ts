@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// The `suanli` command for operators: serve, migrate, demo, import usage, keys.
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig, ConfigError, type Config } from '../config.js';
+import { Store } from '../store/store.js';
+import { roles, type Role } from '../domain/org/organization.js';
+
+async function openStore(config: Config): Promise<Store> {
+  const store = Store.open(config);
+  await store.migrate(Date.now());
+  return store;
+}
+
+function role(value: string): Role {
+  if (!(roles as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${roles.join(', ')}`);
+  return value as Role;
+}
+
+const program = new Command('suanli')
+  .description('suanli 算力 — runs compute-subsidy programs for AI work on domestically made accelerators')
+  .version('0.1.0');
+
+program.command('serve')
+  .description('start the HTTP API (applies migrations first)')
+  .option('--demo', 'load the demo data set first when the database is empty, and print its keys')
+  .action(async (opts: { demo?: boolean }) => {
+    const { serve } = await import('./serve.js');
+    await serve(loadConfig(), { demo: opts.demo === true });
+  });
+
+program.command('migrate')
+  .description('apply pending database migrations and add missing catalog entries')
+  .action(async () => {
+    const config = loadConfig();
+    const store = Store.open(config);
+    const { migrations, catalog_added } = await store.migrate(Date.now());
+    console.log(`${store.engine}: ${migrations.length === 0 ? 'no pending migrations' : `applied ${migrations.join(', ')}`}; catalog entries added: ${catalog_added}`);
+    await store.close();
+  });
+
+program.command('demo')
+  .description('load the deterministic demo data set (providers, clusters, ~30 enterprises, three months of usage)')
+  .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 2027)
+  .action(async (opts: { seed: number }) => {
+    const { loadDemo, printDemoKeys } = await import('./demo.js');
+    const config = loadConfig();
+    const store = await openStore(config);
+    const result = await loadDemo(store, config, { seed: opts.seed, progress: process.stderr.isTTY });
+    printDemoKeys(result);
+    await store.close();
+  });
+
+const importCommand = program.command('import').description('import data from files');
+importCommand.command('usage <file>')
+  .description('import usage records from a JSON Lines or CSV file for one provider (same validation and outcomes as the API)')
+  .requiredOption('--provider <id>', 'the provider the records belong to')
+  .option('--format <format>', 'jsonl or csv (default: from the file extension)')
+  .option('--batch <n>', 'records per transaction', (v) => Number.parseInt(v, 10), 5000)
+  .option('--no-progress', 'no progress bar')
+  .action(async (file: string, opts: { provider: string; format?: string; batch: number; progress: boolean }) => {
+    const { importUsageFile } = await import('./import-usage.js');
+    const config = loadConfig();
+    const store = await openStore(config);
+    const summary = await importUsageFile(store, config, { file, provider_id: opts.provider, format: opts.format, batch_records: opts.batch, progress: opts.progress });
+    await store.close();
+    if (summary.read === 0 || summary.accepted + summary.duplicates === 0) process.exitCode = 1;
+  });
+
+const keys = program.command('keys').description('API keys');
+keys.command('create')
+  .description('issue a key (printed once)')
+  .requiredOption('--org <id>', 'organization id (for administrator/auditor: the office, see `keys list`)')
+  .requiredOption('--role <role>', roles.join(' | '), role)
+  .option('--label <text>', 'what the key is for', 'cli')
+  .action(async (opts: { org: string; role: Role; label: string }) => {
+    const { issueApiKey } = await import('../http/routes/api-keys.js');
+    const store = await openStore(loadConfig());
+    const office = await store.organizations.office(Date.now());
+    const org_id = opts.org === 'office' ? office.id : opts.org;
+    const k = await issueApiKey({ store, now: Date.now }, org_id, opts.role, opts.label);
+    console.log(`id   ${k.id}\nkey  ${k.key}\n(the key is shown once; only its hash is stored)`);
+    await store.close();
+  });
+keys.command('list')
+  .description('list keys (never the keys themselves)')
+  .action(async () => {
+    const store = await openStore(loadConfig());
+    const office = await store.organizations.office(Date.now());
+    console.log(`office organization: ${office.id}`);
+    for (const k of await store.apiKeys.list()) {
+      console.log([k.id, k.role.padEnd(13), k.org_id, `${k.key_prefix}…`, k.revoked_at_ms === null ? 'active' : `revoked ${new Date(k.revoked_at_ms).toISOString()}`, k.label].join('  '));
+    }
+    await store.close();
+  });
+keys.command('revoke <id>')
+  .description('revoke a key')
+  .action(async (id: string) => {
+    const store = await openStore(loadConfig());
+    const ok = await store.apiKeys.revoke(id, Date.now());
+    console.log(ok ? `revoked ${id}` : `no active key ${id}`);
+    if (!ok) process.exitCode = 1;
+    await store.close();
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(`configuration: ${error.message}`);
+  else if (error instanceof Error && 'code' in error && typeof (error as { status?: unknown }).status === 'number') console.error(`error: ${error.message}`);
+  else console.error(error);
+  process.exit(1);
+});

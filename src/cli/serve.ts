@@ -1,0 +1,29 @@
+// `suanli serve`: migrate, bootstrap the administrator key, optionally load the demo, listen, stop cleanly on signals.
+import type { Config } from '../config.js';
+import { Store } from '../store/store.js';
+import { buildApp } from '../http/app.js';
+
+export async function serve(config: Config, options: { demo: boolean }): Promise<void> {
+  const store = Store.open(config);
+  await store.migrate(Date.now());
+  await store.bootstrapAdministrator(config.admin_key, Date.now());
+  let demo_keys: string | null = null;
+  if (options.demo) {
+    const { loadDemo, formatDemoKeys } = await import('./demo.js');
+    const result = await loadDemo(store, config, { seed: 2027, progress: process.stderr.isTTY, only_if_empty: true });
+    demo_keys = formatDemoKeys(result);
+  }
+  const app = await buildApp({ config, store });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const url = address.replace('0.0.0.0', '127.0.0.1');
+  console.log(`\nsuanli is listening at ${url} (${store.engine}${store.engine === 'sqlite' ? `, ${config.data_dir}/suanli.db` : ''})`);
+  console.log(`  API:      ${url}/api/v1   explorer: ${url}/api/docs`);
+  if (demo_keys !== null) console.log(demo_keys);
+  const stop = async () => {
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}

@@ -1,0 +1,79 @@
+// The only reader of process.env: parses and validates the environment once and hands down a frozen object.
+import path from 'node:path';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly data_dir: string;
+  /** postgres://… selects PostgreSQL; null means the embedded SQLite file under data_dir. */
+  readonly database_url: string | null;
+  readonly admin_key: string | null;
+  readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly body_bytes_max: number;
+  readonly batch_records_max: number;
+  readonly page_records_max: number;
+  /** Identifies the accelerator that "reference-card hours" are measured against. */
+  readonly reference_accelerator: string;
+  /** How far in the future a usage record may end (clock skew between provider and us). */
+  readonly future_skew_s_max: number;
+  readonly usage_duration_s_max: number;
+  /** SQLite `synchronous`: FULL makes every acknowledged batch survive power loss, not just a process kill. */
+  readonly sqlite_synchronous: 'FULL' | 'NORMAL';
+  readonly pg_pool_size_max: number;
+}
+
+const known_keys = new Set([
+  'PORT', 'HOST', 'SUANLI_DATA_DIR', 'DATABASE_URL', 'SUANLI_ADMIN_KEY', 'SUANLI_LOG_LEVEL', 'LOG_LEVEL',
+  'SUANLI_BODY_BYTES_MAX', 'SUANLI_BATCH_RECORDS_MAX', 'SUANLI_PAGE_RECORDS_MAX', 'SUANLI_REFERENCE_ACCELERATOR',
+  'SUANLI_FUTURE_SKEW_S_MAX', 'SUANLI_USAGE_DURATION_S_MAX', 'SUANLI_SQLITE_SYNCHRONOUS', 'SUANLI_PG_POOL_SIZE_MAX',
+]);
+
+export class ConfigError extends Error {}
+
+function integer(env: Record<string, string | undefined>, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${key} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${key} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Record<string, string | undefined>, key: string, values: readonly T[], fallback: T): T {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${key} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('SUANLI_') && !known_keys.has(key)) throw new ConfigError(`unknown setting ${key}`);
+  }
+  const database_url = env.DATABASE_URL && env.DATABASE_URL !== '' ? env.DATABASE_URL : null;
+  if (database_url !== null && !/^postgres(ql)?:\/\//.test(database_url)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// (leave it unset for the embedded SQLite database)');
+  }
+  const admin_key = env.SUANLI_ADMIN_KEY && env.SUANLI_ADMIN_KEY !== '' ? env.SUANLI_ADMIN_KEY : null;
+  if (admin_key !== null && admin_key.length < 16) throw new ConfigError('SUANLI_ADMIN_KEY must be at least 16 characters');
+  const config: Config = {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST && env.HOST !== '' ? env.HOST : '127.0.0.1',
+    data_dir: path.resolve(env.SUANLI_DATA_DIR && env.SUANLI_DATA_DIR !== '' ? env.SUANLI_DATA_DIR : './data'),
+    database_url,
+    admin_key,
+    log_level: oneOf(env, env.SUANLI_LOG_LEVEL ? 'SUANLI_LOG_LEVEL' : 'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    body_bytes_max: integer(env, 'SUANLI_BODY_BYTES_MAX', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    batch_records_max: integer(env, 'SUANLI_BATCH_RECORDS_MAX', 10_000, 1, 100_000),
+    page_records_max: integer(env, 'SUANLI_PAGE_RECORDS_MAX', 1_000, 1, 100_000),
+    reference_accelerator: env.SUANLI_REFERENCE_ACCELERATOR && env.SUANLI_REFERENCE_ACCELERATOR !== ''
+      ? env.SUANLI_REFERENCE_ACCELERATOR : 'nvidia-a100-80gb-sxm',
+    future_skew_s_max: integer(env, 'SUANLI_FUTURE_SKEW_S_MAX', 300, 0, 86_400),
+    usage_duration_s_max: integer(env, 'SUANLI_USAGE_DURATION_S_MAX', 31 * 86_400, 1, 366 * 86_400),
+    sqlite_synchronous: oneOf(env, 'SUANLI_SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL'] as const, 'FULL'),
+    pg_pool_size_max: integer(env, 'SUANLI_PG_POOL_SIZE_MAX', 10, 1, 1000),
+    ...overrides,
+  };
+  return Object.freeze(config);
+}

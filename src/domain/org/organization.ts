@@ -1,0 +1,68 @@
+// Organizations (the program office, providers, enterprises), their API-key roles and clusters with inventory.
+
+export type OrganizationKind = 'office' | 'provider' | 'enterprise';
+export const roles = ['administrator', 'provider', 'enterprise', 'auditor'] as const;
+export type Role = (typeof roles)[number];
+export const enterprise_sizes = ['micro', 'small', 'medium', 'large'] as const;
+export type EnterpriseSize = (typeof enterprise_sizes)[number];
+
+export interface Organization {
+  id: string;
+  kind: OrganizationKind;
+  name: string;
+  credit_code: string | null;
+  region: string | null;
+  sector: string | null;
+  size: EnterpriseSize | null;
+  created_at_ms: number;
+}
+
+/** Which roles a key of an organization of this kind may carry. */
+export function roleFitsOrganization(role: Role, kind: OrganizationKind): boolean {
+  switch (role) {
+    case 'administrator':
+    case 'auditor':
+      return kind === 'office';
+    case 'provider':
+      return kind === 'provider';
+    case 'enterprise':
+      return kind === 'enterprise';
+  }
+}
+
+export interface InventoryInterval {
+  accelerator: string;
+  count: number;
+  valid_from_ms: number;
+  /** Exclusive end; null = still installed. */
+  valid_to_ms: number | null;
+}
+
+export interface Cluster {
+  id: string;
+  provider_id: string;
+  name: string;
+  region: string;
+  inventory: InventoryInterval[];
+  created_at_ms: number;
+}
+
+/** Inventory intervals of one model must not overlap: a cluster holds one count of a model at a time. */
+export function checkInventory(intervals: readonly InventoryInterval[]): { index: number; field: string; message: string } | null {
+  for (let i = 0; i < intervals.length; i++) {
+    const a = intervals[i]!;
+    if (a.valid_to_ms !== null && a.valid_to_ms <= a.valid_from_ms) {
+      return { index: i, field: 'valid_to', message: 'valid_to must be after valid_from' };
+    }
+    for (let j = 0; j < i; j++) {
+      const b = intervals[j]!;
+      if (a.accelerator !== b.accelerator) continue;
+      const a_end = a.valid_to_ms ?? Number.POSITIVE_INFINITY;
+      const b_end = b.valid_to_ms ?? Number.POSITIVE_INFINITY;
+      if (a.valid_from_ms < b_end && b.valid_from_ms < a_end) {
+        return { index: i, field: 'valid_from', message: `overlaps another interval of ${a.accelerator} (index ${j})` };
+      }
+    }
+  }
+  return null;
+}

@@ -1,0 +1,66 @@
+// Errors are mapped once, here: a stable code becomes an HTTP status and { error: { code, message, details } }.
+// The codes form a closed list, documented in docs/errors.md (a test keeps the two in step).
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { describeIssue, type ErrorDetail, type ValidationIssue } from '../ingest/schema-issue.js';
+
+export type { ErrorDetail };
+
+export const error_statuses = {
+  validation_failed: 400,
+  malformed_json: 400,
+  batch_too_large: 400,
+  invalid_credit_code: 422,
+  invalid_inventory: 422,
+  invalid_accelerator: 422,
+  all_records_rejected: 422,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  already_exists: 409,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  internal_error: 500,
+} as const;
+export type ErrorCode = keyof typeof error_statuses;
+
+
+export class ApiError extends Error {
+  constructor(readonly code: ErrorCode, message: string, readonly details: ErrorDetail[] = [], readonly extra: Record<string, unknown> = {}) {
+    super(message);
+  }
+  get status(): number { return error_statuses[this.code]; }
+}
+
+export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
+
+export function errorHandler(error: FastifyError & { validation?: ValidationIssue[]; validationContext?: string }, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof ApiError) {
+    void reply.status(error.status).send({ ...error.extra, error: { code: error.code, message: error.message, details: error.details } });
+    return;
+  }
+  if (error.validation) {
+    const where = error.validationContext ?? 'body';
+    const details = error.validation.map((v) => describeIssue(v, where === 'body' ? '' : `${where}.`));
+    void reply.status(400).send({ error: { code: 'validation_failed', message: `invalid ${where}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details } });
+    return;
+  }
+  const fastify_codes: Record<string, [ErrorCode, string]> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: ['body_too_large', 'the request body is larger than the server accepts'],
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'send the body as application/json'],
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['validation_failed', 'content-length does not match the body'],
+    FST_ERR_CTP_EMPTY_JSON_BODY: ['malformed_json', 'the body is empty'],
+    FST_ERR_CTP_INVALID_JSON_BODY: ['malformed_json', 'the body is not valid JSON'],
+  };
+  const mapped = error.code ? fastify_codes[error.code] : undefined;
+  if (mapped) {
+    void reply.status(error_statuses[mapped[0]]).send({ error: { code: mapped[0], message: mapped[1], details: [] } });
+    return;
+  }
+  if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON|proto|constructor/i.test(error.message))) {
+    // JSON.parse errors and Fastify's prototype-poisoning guard
+    void reply.status(400).send({ error: { code: 'malformed_json', message: `the body is not acceptable JSON: ${error.message.slice(0, 200)}`, details: [] } });
+    return;
+  }
+  request.log.error({ err: error }, 'unexpected error');
+  void reply.status(500).send({ error: { code: 'internal_error', message: `internal error (request ${request.id})`, details: [] } });
+}

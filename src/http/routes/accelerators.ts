@@ -1,0 +1,114 @@
+// The accelerator catalog: everyone signed in reads it; administrators add and correct entries.
+import { Type, type Static } from 'typebox';
+import { accelerator_id_pattern, acceleratorThroughput, checkAccelerator, decimal_pattern, type AcceleratorModel } from '../../domain/catalog/accelerator.js';
+import { referenceCardHours } from '../../domain/catalog/compute.js';
+import type { App, AppContext } from '../app.js';
+import { any_role } from '../auth.js';
+import { ApiError, notFound } from '../errors.js';
+
+const Figure = Type.Union([Type.String({ pattern: decimal_pattern }), Type.Null()]);
+const editable = {
+  vendor: Type.String({ minLength: 1, maxLength: 100 }),
+  model: Type.String({ minLength: 1, maxLength: 100 }),
+  domestic: Type.Boolean({ description: 'designed by a Chinese company (the subsidy-eligible side)' }),
+  year: Type.Union([Type.Integer({ minimum: 1990, maximum: 2100 }), Type.Null()]),
+  process_nm: Figure, fp32_tflops: Figure, bf16_tflops_dense: Figure, fp16_tflops_dense: Figure, int8_tops_dense: Figure,
+  memory_gb: Figure,
+  memory_type: Type.Union([Type.String({ maxLength: 50 }), Type.Null()]),
+  memory_bw_gbs: Figure,
+  tdp_w: Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()]),
+  comparable_to: Type.Union([Type.String({ pattern: accelerator_id_pattern, maxLength: 64 }), Type.Null()]),
+  verified: Type.Union([Type.Literal('yes'), Type.Literal('partly'), Type.Literal('no'), Type.Literal('uncertain')]),
+  notes: Type.String({ maxLength: 2000 }),
+  source: Type.String({ maxLength: 4000, description: 'where the figures come from (addresses)' }),
+};
+const AcceleratorCreate = Type.Object({ id: Type.String({ pattern: accelerator_id_pattern, maxLength: 64 }), ...editable }, { additionalProperties: false });
+const AcceleratorPatch = Type.Partial(Type.Object(editable, { additionalProperties: false }));
+
+const AcceleratorView = Type.Object({
+  ...AcceleratorCreate.properties,
+  normalization: Type.Object({
+    basis: Type.Union([Type.Literal('bf16_dense'), Type.Literal('fp16_dense'), Type.Null()]),
+    dense_tflops: Type.Union([Type.String(), Type.Null()]),
+    counts: Type.Union([Type.Literal('compute'), Type.Literal('card_hours_only')]),
+    reference_accelerator: Type.String(),
+    reference_ratio: Type.Union([Type.String({ description: 'one card-hour of this model in reference-card hours' }), Type.Null()]),
+    note: Type.String(),
+  }),
+});
+type AcceleratorView = Static<typeof AcceleratorView>;
+
+export function presentAccelerator(m: AcceleratorModel, reference: AcceleratorModel | null): AcceleratorView {
+  const t = acceleratorThroughput(m);
+  const ref = reference === null ? null : acceleratorThroughput(reference);
+  return {
+    ...m,
+    normalization: {
+      basis: t?.basis ?? null,
+      dense_tflops: t === null ? null : (t.basis === 'bf16_dense' ? m.bf16_tflops_dense : m.fp16_tflops_dense),
+      counts: t === null ? 'card_hours_only' : 'compute',
+      reference_accelerator: reference?.id ?? '',
+      reference_ratio: t === null || ref === null ? null : referenceCardHours(BigInt(t.gflops) * 3600n, ref.gflops, 3),
+      note: t === null
+        ? 'no dense BF16/FP16 throughput figure is known: usage on this model counts card-hours only, no PFLOP·h'
+        : `normalized compute uses the dense ${t.basis === 'bf16_dense' ? 'BF16' : 'FP16'} figure`,
+    },
+  };
+}
+
+export function acceleratorRoutes(app: App, ctx: AppContext): void {
+  const reference = () => ctx.store.catalog.get(ctx.config.reference_accelerator);
+  const checked = (m: AcceleratorModel) => {
+    const problem = checkAccelerator(m);
+    if (problem) throw new ApiError('invalid_accelerator', problem.message, [{ field: problem.field, message: problem.message }]);
+    return m;
+  };
+
+  app.get('/accelerators', {
+    config: { access: any_role },
+    schema: {
+      tags: ['catalog'],
+      querystring: Type.Object({
+        domestic: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+        vendor: Type.Optional(Type.String({ maxLength: 100 })),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ items: Type.Array(AcceleratorView) }) },
+    },
+  }, async (request) => {
+    const { domestic, vendor } = request.query;
+    const [models, ref] = await Promise.all([
+      ctx.store.catalog.list({ ...(domestic === undefined ? {} : { domestic: domestic === 'true' }), ...(vendor === undefined ? {} : { vendor }) }),
+      reference(),
+    ]);
+    return { items: models.map((m) => presentAccelerator(m, ref)) };
+  });
+
+  app.get('/accelerators/:id', {
+    config: { access: any_role },
+    schema: { tags: ['catalog'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: AcceleratorView } },
+  }, async (request) => {
+    const m = await ctx.store.catalog.get(request.params.id);
+    if (!m) throw notFound(`accelerator ${request.params.id}`);
+    return presentAccelerator(m, await reference());
+  });
+
+  app.post('/accelerators', {
+    config: { access: ['administrator'] },
+    schema: { tags: ['catalog'], body: AcceleratorCreate, response: { 201: AcceleratorView } },
+  }, async (request, reply) => {
+    const m = checked(request.body);
+    if (!await ctx.store.catalog.create(m, ctx.now())) throw new ApiError('already_exists', `accelerator ${m.id} exists; PATCH it instead`, [{ field: 'id', message: 'already exists' }]);
+    return reply.status(201).send(presentAccelerator(m, await reference()));
+  });
+
+  app.patch('/accelerators/:id', {
+    config: { access: ['administrator'] },
+    schema: { tags: ['catalog'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }), body: AcceleratorPatch, response: { 200: AcceleratorView } },
+  }, async (request) => {
+    const before = await ctx.store.catalog.get(request.params.id);
+    if (!before) throw notFound(`accelerator ${request.params.id}`);
+    const after = checked({ ...before, ...request.body });
+    await ctx.store.catalog.replace(after, ctx.now());
+    return presentAccelerator(after, await reference());
+  });
+}

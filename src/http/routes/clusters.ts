@@ -1,0 +1,102 @@
+// Clusters and their inventory: a provider registers its own; administrators may do it for any provider.
+import { Type, type Static } from 'typebox';
+import { checkInventory, type Cluster, type InventoryInterval } from '../../domain/org/organization.js';
+import type { App, AppContext } from '../app.js';
+import { ownsOrganization, principalOf, type Principal } from '../auth.js';
+import { ApiError, notFound } from '../errors.js';
+import { Region } from './organizations.js';
+
+export const inventory_intervals_max = 1000;
+
+const InventoryIn = Type.Array(Type.Object({
+  accelerator: Type.String({ minLength: 1, maxLength: 64 }),
+  count: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  valid_from: Type.String({ format: 'date-time' }),
+  valid_to: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+}, { additionalProperties: false }), { maxItems: inventory_intervals_max });
+
+const ClusterCreate = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  region: Region,
+  inventory: InventoryIn,
+}, { additionalProperties: false });
+
+const ClusterView = Type.Object({
+  id: Type.String(), provider_id: Type.String(), name: Type.String(), region: Type.String(), created_at: Type.String(),
+  inventory: Type.Array(Type.Object({ accelerator: Type.String(), count: Type.Integer(), valid_from: Type.String(), valid_to: Type.Union([Type.String(), Type.Null()]) })),
+});
+type ClusterView = Static<typeof ClusterView>;
+
+function present(c: Cluster): ClusterView {
+  return {
+    id: c.id, provider_id: c.provider_id, name: c.name, region: c.region, created_at: new Date(c.created_at_ms).toISOString(),
+    inventory: c.inventory.map((i) => ({
+      accelerator: i.accelerator, count: i.count, valid_from: new Date(i.valid_from_ms).toISOString(),
+      valid_to: i.valid_to_ms === null ? null : new Date(i.valid_to_ms).toISOString(),
+    })),
+  };
+}
+
+export function clusterRoutes(app: App, ctx: AppContext): void {
+  const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+  /** Parses and checks an inventory against the catalog and itself; throws a 422 naming the interval and field. */
+  async function inventoryOf(items: Static<typeof InventoryIn>): Promise<InventoryInterval[]> {
+    const known = await ctx.store.catalog.throughputs();
+    const intervals = items.map((i, index): InventoryInterval => {
+      if (!known.has(i.accelerator)) {
+        throw new ApiError('invalid_inventory', `inventory[${index}].accelerator "${i.accelerator}" is not in the catalog`, [{ field: `inventory[${index}].accelerator`, message: 'not in the catalog' }]);
+      }
+      return { accelerator: i.accelerator, count: i.count, valid_from_ms: Date.parse(i.valid_from), valid_to_ms: i.valid_to ? Date.parse(i.valid_to) : null };
+    });
+    const bad = checkInventory(intervals);
+    if (bad) throw new ApiError('invalid_inventory', `inventory[${bad.index}].${bad.field}: ${bad.message}`, [{ field: `inventory[${bad.index}].${bad.field}`, message: bad.message }]);
+    return intervals;
+  }
+
+  /** The provider exists and the caller may act for it; another tenant's provider is a 404. */
+  async function providerFor(p: Principal, provider_id: string): Promise<void> {
+    const org = await ctx.store.organizations.get(provider_id);
+    if (!org || org.kind !== 'provider' || !ownsOrganization(p, org.id)) throw notFound(`provider ${provider_id}`);
+  }
+
+  async function visibleCluster(p: Principal, id: string): Promise<Cluster> {
+    const c = await ctx.store.clusters.get(id);
+    if (!c || !ownsOrganization(p, c.provider_id)) throw notFound(`cluster ${id}`);
+    return c;
+  }
+
+  app.post('/providers/:id/clusters', {
+    config: { access: ['administrator', 'provider'] },
+    schema: { tags: ['clusters'], params: IdParams, body: ClusterCreate, response: { 201: ClusterView } },
+  }, async (request, reply) => {
+    await providerFor(principalOf(request), request.params.id);
+    const inventory = await inventoryOf(request.body.inventory);
+    const c = await ctx.store.clusters.create({ provider_id: request.params.id, name: request.body.name, region: request.body.region, inventory }, ctx.now());
+    if (!c) throw new ApiError('already_exists', `the provider already has a cluster named "${request.body.name}"`, [{ field: 'name', message: 'already exists' }]);
+    return reply.status(201).send(present(c));
+  });
+
+  app.get('/providers/:id/clusters', {
+    config: { access: ['administrator', 'auditor', 'provider'] },
+    schema: { tags: ['clusters'], params: IdParams, response: { 200: Type.Object({ items: Type.Array(ClusterView) }) } },
+  }, async (request) => {
+    await providerFor(principalOf(request), request.params.id);
+    return { items: (await ctx.store.clusters.list(request.params.id)).map(present) };
+  });
+
+  app.get('/clusters/:id', {
+    config: { access: ['administrator', 'auditor', 'provider'] },
+    schema: { tags: ['clusters'], params: IdParams, response: { 200: ClusterView } },
+  }, async (request) => present(await visibleCluster(principalOf(request), request.params.id)));
+
+  app.put('/clusters/:id/inventory', {
+    config: { access: ['administrator', 'provider'] },
+    schema: { tags: ['clusters'], params: IdParams, body: Type.Object({ inventory: InventoryIn }, { additionalProperties: false }), response: { 200: ClusterView } },
+  }, async (request) => {
+    const c = await visibleCluster(principalOf(request), request.params.id);
+    const inventory = await inventoryOf(request.body.inventory);
+    await ctx.store.clusters.replaceInventory(c.id, inventory);
+    return present({ ...c, inventory });
+  });
+}

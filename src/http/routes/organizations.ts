@@ -1,0 +1,78 @@
+// Providers and enterprises: administrators register them; each sees only itself, auditors see all.
+import { Type, type Static } from 'typebox';
+import { checkCreditCode } from '../../domain/org/credit-code.js';
+import { type Organization } from '../../domain/org/organization.js';
+import type { App, AppContext } from '../app.js';
+import { ownsOrganization, principalOf } from '../auth.js';
+import { ApiError, notFound } from '../errors.js';
+
+export const Region = Type.String({ pattern: '^\\d{6}$', description: 'administrative division code (GB/T 2260), e.g. 310000 for Shanghai' });
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Created = Type.Object({ id: Type.String() });
+
+const ProviderCreate = Type.Object({ name: Name, region: Type.Optional(Region) }, { additionalProperties: false });
+const EnterpriseCreate = Type.Object({
+  name: Name,
+  credit_code: Type.String({ minLength: 1, maxLength: 64, description: '18-character unified social credit code (GB 32100-2015)' }),
+  region: Region,
+  sector: Type.String({ minLength: 1, maxLength: 64 }),
+  size: Type.Optional(Type.Union([Type.Literal('micro'), Type.Literal('small'), Type.Literal('medium'), Type.Literal('large')])),
+}, { additionalProperties: false });
+
+const OrganizationView = Type.Object({
+  id: Type.String(), kind: Type.String(), name: Type.String(),
+  credit_code: Type.Union([Type.String(), Type.Null()]), region: Type.Union([Type.String(), Type.Null()]),
+  sector: Type.Union([Type.String(), Type.Null()]), size: Type.Union([Type.String(), Type.Null()]), created_at: Type.String(),
+});
+type OrganizationView = Static<typeof OrganizationView>;
+
+export function presentOrganization(o: Organization): OrganizationView {
+  const { created_at_ms, ...rest } = o;
+  return { ...rest, created_at: new Date(created_at_ms).toISOString() };
+}
+
+export function organizationRoutes(app: App, ctx: AppContext): void {
+  const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+  app.post('/providers', {
+    config: { access: ['administrator'] },
+    schema: { tags: ['organizations'], body: ProviderCreate, response: { 201: Created } },
+  }, async (request, reply) => {
+    const org = await ctx.store.organizations.create({ kind: 'provider', name: request.body.name, region: request.body.region ?? null }, ctx.now());
+    if (!org) throw new Error('provider insert reported no row');
+    return reply.status(201).send({ id: org.id });
+  });
+
+  app.post('/enterprises', {
+    config: { access: ['administrator'] },
+    schema: { tags: ['organizations'], body: EnterpriseCreate, response: { 201: Created } },
+  }, async (request, reply) => {
+    const b = request.body;
+    const cc = checkCreditCode(b.credit_code);
+    if (!cc.ok) throw new ApiError('invalid_credit_code', cc.message, [{ field: 'credit_code', message: cc.message, problem: cc.problem }]);
+    const org = await ctx.store.organizations.create({ kind: 'enterprise', name: b.name, credit_code: b.credit_code, region: b.region, sector: b.sector, size: b.size ?? null }, ctx.now());
+    if (!org) throw new ApiError('already_exists', 'an enterprise with this credit code is registered', [{ field: 'credit_code', message: 'already registered' }]);
+    return reply.status(201).send({ id: org.id });
+  });
+
+  for (const kind of ['provider', 'enterprise'] as const) {
+    const plural = `${kind}s`;
+    app.get(`/${plural}`, {
+      config: { access: ['administrator', 'auditor', kind] },
+      schema: { tags: ['organizations'], response: { 200: Type.Object({ items: Type.Array(OrganizationView) }) } },
+    }, async (request) => {
+      const p = principalOf(request);
+      const own = p.role === kind ? p.org_id : undefined;
+      return { items: (await ctx.store.organizations.list(kind, own)).map(presentOrganization) };
+    });
+
+    app.get(`/${plural}/:id`, {
+      config: { access: ['administrator', 'auditor', kind] },
+      schema: { tags: ['organizations'], params: IdParams, response: { 200: OrganizationView } },
+    }, async (request) => {
+      const org = await ctx.store.organizations.get(request.params.id);
+      if (!org || org.kind !== kind || !ownsOrganization(principalOf(request), org.id)) throw notFound(`${kind} ${request.params.id}`);
+      return presentOrganization(org);
+    });
+  }
+}

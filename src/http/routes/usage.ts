@@ -1,0 +1,166 @@
+// Usage: providers report batches (idempotent, validated per record); everyone reads what is theirs.
+import { Type } from 'typebox';
+import { cardHours, formatPflopHours, referenceCardHours } from '../../domain/catalog/compute.js';
+import type { StoredUsage, SummaryRow } from '../../store/usage-repository.js';
+import { UsageRecordWire } from '../../ingest/usage-schema.js';
+import type { App, AppContext } from '../app.js';
+import { principalOf, type Principal } from '../auth.js';
+import { ApiError, notFound } from '../errors.js';
+
+const Rejection = Type.Object({
+  index: Type.Integer(), record_id: Type.Union([Type.String(), Type.Null()]), code: Type.String(),
+  field: Type.Union([Type.String(), Type.Null()]), message: Type.String(),
+});
+const IngestAnswer = Type.Object({ accepted: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Array(Rejection) });
+
+const UsageView = Type.Object({
+  seq: Type.Integer(), record_id: Type.String(), provider_id: Type.String(), cluster_id: Type.String(), enterprise_id: Type.String(),
+  accelerator: Type.String(), count: Type.Integer(), started_at: Type.String(), ended_at: Type.String(), amount_fen: Type.Integer(),
+  job_ref: Type.Union([Type.String(), Type.Null()]), workload: Type.Union([Type.String(), Type.Null()]), energy_wh: Type.Union([Type.Integer(), Type.Null()]),
+  card_hours: Type.String(), compute_pflop_h: Type.Union([Type.String(), Type.Null()]),
+  normalized: Type.Boolean({ description: 'false: the model has no throughput figure and counts card-hours only' }),
+  received_at: Type.String(),
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function presentUsage(u: StoredUsage) {
+  return {
+    seq: u.seq, record_id: u.record_id, provider_id: u.provider_id, cluster_id: u.cluster_id, enterprise_id: u.enterprise_id,
+    accelerator: u.accelerator, count: u.count, started_at: iso(u.started_at_ms), ended_at: iso(u.ended_at_ms), amount_fen: u.amount_fen,
+    job_ref: u.job_ref, workload: u.workload, energy_wh: u.energy_wh, card_hours: cardHours(u.card_s),
+    compute_pflop_h: u.compute_gflop === null ? null : formatPflopHours(u.compute_gflop), normalized: u.compute_gflop !== null,
+    received_at: iso(u.received_at_ms),
+  };
+}
+
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC day YYYY-MM-DD' });
+const Digits = (description: string) => Type.String({ pattern: '^\\d{1,9}$', description });
+const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
+
+/** Providers and enterprises are confined to their own records; asking for another's answers 404. */
+function scope(p: Principal, q: { provider_id?: string | undefined; enterprise_id?: string | undefined }): { provider_id?: string; enterprise_id?: string } {
+  const out: { provider_id?: string; enterprise_id?: string } = {};
+  if (q.provider_id !== undefined) out.provider_id = q.provider_id;
+  if (q.enterprise_id !== undefined) out.enterprise_id = q.enterprise_id;
+  if (p.role === 'provider') {
+    if (q.provider_id !== undefined && q.provider_id !== p.org_id) throw notFound(`provider ${q.provider_id}`);
+    out.provider_id = p.org_id;
+  }
+  if (p.role === 'enterprise') {
+    if (q.enterprise_id !== undefined && q.enterprise_id !== p.org_id) throw notFound(`enterprise ${q.enterprise_id}`);
+    out.enterprise_id = p.org_id;
+  }
+  return out;
+}
+
+export function usageRoutes(app: App, ctx: AppContext): void {
+  const max = ctx.config.batch_records_max;
+  app.addSchema({ $id: 'UsageRecord', ...UsageRecordWire });
+
+  app.post('/usage', {
+    config: { access: ['provider'] },
+    schema: {
+      tags: ['usage'],
+      description: `Reports a batch of 1 to ${max} usage records (each a UsageRecord). Every record gets an outcome: accepted, duplicate ` +
+        '(an identical re-send: a no-op) or rejected (code, field, message; a conflict is the same record_id with other content). ' +
+        'Accepted records are committed before the answer is sent. 200 when at least one record was accepted or a duplicate; ' +
+        '422 (same body plus error) when every record was rejected.',
+      body: Type.Object({ records: Type.Array(Type.Unknown(), { minItems: 1, description: 'UsageRecord objects' }) }, { additionalProperties: false }),
+      response: { 200: IngestAnswer },
+    },
+  }, async (request, reply) => {
+    const { records } = request.body;
+    if (records.length > max) {
+      throw new ApiError('batch_too_large', `a batch holds at most ${max} records, this one ${records.length}`, [{ field: 'records', message: `at most ${max} records` }]);
+    }
+    const result = await ctx.ingest.ingest(principalOf(request).org_id, records, ctx.now());
+    if (result.accepted === 0 && result.duplicates === 0) {
+      throw new ApiError('all_records_rejected', `all ${records.length} records were rejected; nothing was stored`,
+        result.rejected.slice(0, 100).map((r) => ({ field: `records[${r.index}]${r.field ? `.${r.field}` : ''}`, message: `${r.code}: ${r.message}` })),
+        { ...result });
+    }
+    return reply.status(200).send(result);
+  });
+
+  app.get('/usage', {
+    config: { access: ['administrator', 'auditor', 'provider', 'enterprise'] },
+    schema: {
+      tags: ['usage'],
+      querystring: Type.Object({
+        provider_id: Type.Optional(Type.String({ maxLength: 64 })), enterprise_id: Type.Optional(Type.String({ maxLength: 64 })),
+        cluster_id: Type.Optional(Type.String({ maxLength: 64 })), accelerator: Type.Optional(Type.String({ maxLength: 64 })),
+        from: Type.Optional(Type.String({ format: 'date-time', description: 'started_at ≥ from' })),
+        to: Type.Optional(Type.String({ format: 'date-time', description: 'started_at < to' })),
+        cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}$', description: 'next_cursor of the previous page' })),
+        limit: Type.Optional(Digits(`page size, 1 to ${ctx.config.page_records_max} (default 100)`)),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ items: Type.Array(UsageView), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const limit = q.limit === undefined ? 100 : Number(q.limit);
+    if (limit < 1 || limit > ctx.config.page_records_max) {
+      throw new ApiError('validation_failed', `limit must be between 1 and ${ctx.config.page_records_max}`, [{ field: 'querystring.limit', message: 'out of range' }]);
+    }
+    const items = await ctx.store.usage.list({
+      ...scope(principalOf(request), q),
+      ...(q.cluster_id === undefined ? {} : { cluster_id: q.cluster_id }),
+      ...(q.accelerator === undefined ? {} : { accelerator: q.accelerator }),
+      ...(q.from === undefined ? {} : { from_ms: Date.parse(q.from) }),
+      ...(q.to === undefined ? {} : { to_ms: Date.parse(q.to) }),
+      ...(q.cursor === undefined ? {} : { after_seq: Number(q.cursor) }),
+    }, limit);
+    const last = items[items.length - 1];
+    return { items: items.map(presentUsage), next_cursor: items.length === limit && last ? String(last.seq) : null };
+  });
+
+  const SummaryItem = Type.Object({
+    key: Type.String(), records: Type.Integer(), card_hours: Type.String(),
+    card_hours_unnormalized: Type.String({ description: 'card-hours on models without a throughput figure (not in compute_pflop_h)' }),
+    compute_pflop_h: Type.String(), reference_card_hours: Type.Union([Type.String(), Type.Null()]), amount_fen: Type.Integer(),
+  });
+
+  app.get('/usage/summary', {
+    config: { access: ['administrator', 'auditor', 'provider', 'enterprise'] },
+    schema: {
+      tags: ['usage'],
+      description: 'Totals from the daily rollups maintained at ingest; a record counts on the UTC day it started.',
+      querystring: Type.Object({
+        group_by: Type.Optional(Type.Union([Type.Literal('enterprise'), Type.Literal('provider'), Type.Literal('accelerator'), Type.Literal('domestic'), Type.Literal('day'), Type.Literal('month')])),
+        provider_id: Type.Optional(Type.String({ maxLength: 64 })), enterprise_id: Type.Optional(Type.String({ maxLength: 64 })),
+        accelerator: Type.Optional(Type.String({ maxLength: 64 })), domestic: Type.Optional(Bool),
+        from: Type.Optional(Day), to: Type.Optional(Type.String({ ...Day, description: 'exclusive UTC day' })),
+      }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          group_by: Type.String(), reference_accelerator: Type.String(), items: Type.Array(SummaryItem),
+          totals: Type.Omit(SummaryItem, ['key']),
+        }),
+      },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const group = q.group_by ?? 'month';
+    const filter = {
+      ...scope(principalOf(request), q),
+      ...(q.accelerator === undefined ? {} : { accelerator: q.accelerator }),
+      ...(q.domestic === undefined ? {} : { domestic: q.domestic === 'true' }),
+      ...(q.from === undefined ? {} : { from_day: q.from }),
+      ...(q.to === undefined ? {} : { to_day: q.to }),
+    };
+    const [rows, ref] = await Promise.all([ctx.store.usage.summary(group, filter), ctx.store.catalog.throughputs()]);
+    const ref_gflops = ref.get(ctx.config.reference_accelerator)?.gflops ?? null;
+    const present = (r: Omit<SummaryRow, 'key'>) => ({
+      records: r.records, card_hours: cardHours(r.card_s), card_hours_unnormalized: cardHours(r.card_s_unnormalized),
+      compute_pflop_h: formatPflopHours(r.compute_gflop),
+      reference_card_hours: ref_gflops === null ? null : referenceCardHours(r.compute_gflop, ref_gflops),
+      amount_fen: Number(r.amount_fen),
+    });
+    const totals = rows.reduce((t, r) => ({
+      records: t.records + r.records, card_s: t.card_s + r.card_s, card_s_unnormalized: t.card_s_unnormalized + r.card_s_unnormalized,
+      compute_gflop: t.compute_gflop + r.compute_gflop, amount_fen: t.amount_fen + r.amount_fen,
+    }), { records: 0, card_s: 0n, card_s_unnormalized: 0n, compute_gflop: 0n, amount_fen: 0n });
+    return { group_by: group, reference_accelerator: ctx.config.reference_accelerator, items: rows.map((r) => ({ key: r.key, ...present(r) })), totals: present(totals) };
+  });
+}

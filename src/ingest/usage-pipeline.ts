@@ -1,0 +1,107 @@
+// The one path every usage record takes, from the HTTP API and from file imports alike:
+// shape (TypeBox) → domain validation (time, inventory, parties) → idempotent write → an outcome per record.
+import { Compile } from 'typebox/compile';
+import { describeIssue } from './schema-issue.js';
+import { sameUsageContent, validateUsage, type UsageContext, type UsageInput, type UsageRejectCode } from '../domain/usage/validate-usage.js';
+import type { Store } from '../store/store.js';
+import type { UsageRow } from '../store/usage-repository.js';
+import { UsageRecordWire } from './usage-schema.js';
+
+const check = Compile(UsageRecordWire);
+
+export interface Rejection { index: number; record_id: string | null; code: UsageRejectCode; field: string | null; message: string }
+export interface IngestResult { accepted: number; duplicates: number; rejected: Rejection[] }
+
+export interface IngestLimits { future_skew_s_max: number; usage_duration_s_max: number }
+
+function recordIdOf(raw: unknown): string | null {
+  if (typeof raw === 'object' && raw !== null && 'record_id' in raw) {
+    const id = (raw as { record_id: unknown }).record_id;
+    if (typeof id === 'string') return id.slice(0, 128);
+  }
+  return null;
+}
+
+/** Shape check; the instants are parsed to epoch ms (RFC 3339 with any offset, stored as UTC). */
+export function parseUsageRecord(raw: unknown): { ok: true; input: UsageInput } | { ok: false; field: string; message: string } {
+  if (!check.Check(raw)) {
+    const first = check.Errors(raw)[0];
+    const d = first ? describeIssue(first) : { field: '(record)', message: 'is not a usage record' };
+    return { ok: false, field: d.field === '(body)' ? '(record)' : d.field, message: d.message };
+  }
+  const started_at_ms = Date.parse(raw.started_at);
+  const ended_at_ms = Date.parse(raw.ended_at);
+  if (Number.isNaN(started_at_ms)) return { ok: false, field: 'started_at', message: 'is not a valid instant' };
+  if (Number.isNaN(ended_at_ms)) return { ok: false, field: 'ended_at', message: 'is not a valid instant' };
+  return {
+    ok: true,
+    input: {
+      record_id: raw.record_id, cluster_id: raw.cluster_id, enterprise_id: raw.enterprise_id, accelerator: raw.accelerator,
+      count: raw.count, started_at_ms, ended_at_ms, amount_fen: raw.amount_fen, job_ref: raw.job_ref ?? null,
+      workload: raw.workload ?? null, energy_wh: raw.energy_wh ?? null,
+    },
+  };
+}
+
+export class UsageIngest {
+  constructor(private readonly store: Store, private readonly limits: IngestLimits) {}
+
+  async ingest(provider_id: string, records: readonly unknown[], now_ms: number): Promise<IngestResult> {
+    const rejected: Rejection[] = [];
+    const parsed: { index: number; input: UsageInput }[] = [];
+    records.forEach((raw, index) => {
+      const p = parseUsageRecord(raw);
+      if (p.ok) parsed.push({ index, input: p.input });
+      else rejected.push({ index, record_id: recordIdOf(raw), code: 'invalid_field', field: p.field, message: p.message });
+    });
+
+    const ctx = await this.context(provider_id, parsed.map((p) => p.input), now_ms);
+    const rows: (UsageRow & { index: number })[] = [];
+    const first_by_id = new Map<string, UsageInput>();
+    let duplicates = 0;
+    for (const { index, input } of parsed) {
+      const v = validateUsage(input, ctx);
+      if (!v.ok) {
+        rejected.push({ index, record_id: input.record_id, ...v.problem });
+        continue;
+      }
+      // The same record_id twice in one batch: the second is a re-send (no-op) or a conflict, as across batches.
+      const first = first_by_id.get(input.record_id);
+      if (first !== undefined) {
+        if (sameUsageContent(first, input)) duplicates++;
+        else rejected.push({ index, record_id: input.record_id, code: 'conflict', field: 'record_id', message: 'record_id was already sent in this batch with other content' });
+        continue;
+      }
+      first_by_id.set(input.record_id, input);
+      rows.push({ index, input, derived: v.derived });
+    }
+
+    const outcomes = await this.store.usage.insertBatch(provider_id, rows, now_ms);
+    let accepted = 0;
+    outcomes.forEach((o, i) => {
+      const row = rows[i]!;
+      if (o === 'accepted') accepted++;
+      else if (o === 'duplicate') duplicates++;
+      else rejected.push({ index: row.index, record_id: row.input.record_id, code: 'conflict', field: 'record_id', message: 'record_id was stored before with other content' });
+    });
+    rejected.sort((a, b) => a.index - b.index);
+    return { accepted, duplicates, rejected };
+  }
+
+  private async context(provider_id: string, inputs: readonly UsageInput[], now_ms: number): Promise<UsageContext> {
+    const enterprise_ids = [...new Set(inputs.map((i) => i.enterprise_id))];
+    const [accelerators, clusters, enterprises] = await Promise.all([
+      this.store.catalog.throughputs(),
+      inputs.length === 0 ? Promise.resolve([]) : this.store.clusters.list(provider_id),
+      this.store.organizations.existingEnterprises(enterprise_ids),
+    ]);
+    return {
+      now_ms,
+      future_skew_s_max: this.limits.future_skew_s_max,
+      duration_s_max: this.limits.usage_duration_s_max,
+      clusters: new Map(clusters.map((c) => [c.id, c])),
+      enterprises,
+      accelerators,
+    };
+  }
+}

@@ -1,0 +1,67 @@
+// The accelerator catalog: seeded from catalog/accelerators.csv on migrate, corrected and extended by administrators.
+import type { Kysely } from 'kysely';
+import type { AcceleratorModel } from '../domain/catalog/accelerator.js';
+import { acceleratorThroughput } from '../domain/catalog/accelerator.js';
+import type { AcceleratorsTable, Database } from './schema.js';
+
+type Row = AcceleratorsTable;
+
+function toModel(row: Pick<Row, keyof AcceleratorModel>): AcceleratorModel {
+  return {
+    id: row.id, vendor: row.vendor, model: row.model, domestic: row.domestic === 1, year: row.year,
+    process_nm: row.process_nm, fp32_tflops: row.fp32_tflops, bf16_tflops_dense: row.bf16_tflops_dense,
+    fp16_tflops_dense: row.fp16_tflops_dense, int8_tops_dense: row.int8_tops_dense, memory_gb: row.memory_gb,
+    memory_type: row.memory_type, memory_bw_gbs: row.memory_bw_gbs, tdp_w: row.tdp_w, comparable_to: row.comparable_to,
+    verified: row.verified as AcceleratorModel['verified'], notes: row.notes, source: row.source,
+  };
+}
+
+function toRow(m: AcceleratorModel, now_ms: number): Row {
+  const t = acceleratorThroughput(m);
+  return {
+    ...m, domestic: m.domestic ? 1 : 0, dense_gflops: t?.gflops ?? null, dense_basis: t?.basis ?? null, updated_at_ms: now_ms,
+  };
+}
+
+export class CatalogRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Inserts the models that are not there yet; an administrator's corrections are never overwritten. */
+  async seed(models: readonly AcceleratorModel[], now_ms: number): Promise<number> {
+    if (models.length === 0) return 0;
+    const result = await this.db.insertInto('accelerators').values(models.map((m) => toRow(m, now_ms)))
+      .onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+
+  async list(filter: { domestic?: boolean; vendor?: string }): Promise<AcceleratorModel[]> {
+    let q = this.db.selectFrom('accelerators').selectAll().orderBy('id');
+    if (filter.domestic !== undefined) q = q.where('domestic', '=', filter.domestic ? 1 : 0);
+    if (filter.vendor !== undefined) q = q.where('vendor', '=', filter.vendor);
+    return (await q.execute()).map(toModel);
+  }
+
+  async get(id: string): Promise<AcceleratorModel | null> {
+    const row = await this.db.selectFrom('accelerators').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toModel(row) : null;
+  }
+
+  /** false when the id is taken. */
+  async create(model: AcceleratorModel, now_ms: number): Promise<boolean> {
+    const result = await this.db.insertInto('accelerators').values(toRow(model, now_ms))
+      .onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async replace(model: AcceleratorModel, now_ms: number): Promise<boolean> {
+    const { id, ...rest } = toRow(model, now_ms);
+    const result = await this.db.updateTable('accelerators').set(rest).where('id', '=', id).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** id → dense GFLOPS (null: counts card-hours only) and board power, for ingest and summaries. */
+  async throughputs(): Promise<Map<string, { gflops: number | null; domestic: boolean; tdp_w: number | null }>> {
+    const rows = await this.db.selectFrom('accelerators').select(['id', 'dense_gflops', 'domestic', 'tdp_w']).execute();
+    return new Map(rows.map((r) => [r.id, { gflops: r.dense_gflops === null ? null : Number(r.dense_gflops), domestic: r.domestic === 1, tdp_w: r.tdp_w }]));
+  }
+}

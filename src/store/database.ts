@@ -1,0 +1,67 @@
+// Opens the database: embedded SQLite (WAL, file under the data dir) by default, PostgreSQL when DATABASE_URL is set.
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { migration0001 } from './migrations/0001-core.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  /** postgres://… or null for SQLite. */
+  database_url: string | null;
+  /** SQLite file; ':memory:' is not supported (the durability guarantees are the point). */
+  sqlite_file: string;
+  sqlite_synchronous: 'FULL' | 'NORMAL';
+  pg_pool_size_max: number;
+}
+
+export interface Connection {
+  readonly engine: Engine;
+  readonly db: Kysely<Database>;
+  /** The raw better-sqlite3 handle, only for the ingest hot path, and only inside db.connection(). */
+  readonly sqlite: SqliteDatabase.Database | null;
+  close(): Promise<void>;
+}
+
+// int8 arrives from pg as text: hand back a number while it is exact, a bigint beyond 2^53.
+pg.types.setTypeParser(20, (text: string) => {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+});
+
+export function openDatabase(options: DatabaseOptions): Connection {
+  if (options.database_url !== null) {
+    const pool = new pg.Pool({ connectionString: options.database_url, max: options.pg_pool_size_max });
+    // An idle client's error (server restart) must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { engine: 'postgres', db, sqlite: null, close: () => db.destroy() };
+  }
+  fs.mkdirSync(path.dirname(options.sqlite_file), { recursive: true });
+  const sqlite = new SqliteDatabase(options.sqlite_file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${options.sqlite_synchronous}`);
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { engine: 'sqlite', db, sqlite, close: () => db.destroy() };
+}
+
+class StaticMigrations implements MigrationProvider {
+  constructor(private readonly migrations: Record<string, Migration>) {}
+  async getMigrations() { return this.migrations; }
+}
+
+/** Applies every pending migration; safe to run from several processes at once (Kysely takes a lock). */
+export async function migrate(connection: Connection): Promise<string[]> {
+  const migrator = new Migrator({
+    db: connection.db,
+    provider: new StaticMigrations({ '0001-core': migration0001(connection.engine) }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,69 @@
+// Organizations: the program office, compute providers and enterprises.
+import type { Kysely } from 'kysely';
+import type { EnterpriseSize, Organization, OrganizationKind } from '../domain/org/organization.js';
+import type { Database, OrganizationsTable } from './schema.js';
+import { newId } from './ids.js';
+
+const prefix = { office: 'o', provider: 'p', enterprise: 'e' } as const;
+
+function toOrganization(row: OrganizationsTable): Organization {
+  return {
+    id: row.id, kind: row.kind, name: row.name, credit_code: row.credit_code, region: row.region, sector: row.sector,
+    size: row.size as EnterpriseSize | null, created_at_ms: Number(row.created_at_ms),
+  };
+}
+
+export interface NewOrganization {
+  kind: OrganizationKind;
+  name: string;
+  credit_code?: string | null;
+  region?: string | null;
+  sector?: string | null;
+  size?: EnterpriseSize | null;
+}
+
+export class OrganizationRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Returns null when the credit code is already registered. */
+  async create(org: NewOrganization, now_ms: number): Promise<Organization | null> {
+    const row: OrganizationsTable = {
+      id: newId(prefix[org.kind]), kind: org.kind, name: org.name, credit_code: org.credit_code ?? null,
+      region: org.region ?? null, sector: org.sector ?? null, size: org.size ?? null, created_at_ms: now_ms,
+    };
+    const result = await this.db.insertInto('organizations').values(row)
+      .onConflict((oc) => oc.column('credit_code').doNothing()).executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1 ? toOrganization(row) : null;
+  }
+
+  async get(id: string): Promise<Organization | null> {
+    const row = await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toOrganization(row) : null;
+  }
+
+  async list(kind: OrganizationKind, only_id?: string): Promise<Organization[]> {
+    let q = this.db.selectFrom('organizations').selectAll().where('kind', '=', kind).orderBy('name').orderBy('id');
+    if (only_id !== undefined) q = q.where('id', '=', only_id);
+    return (await q.execute()).map(toOrganization);
+  }
+
+  /** The subset of ids that are enterprises. */
+  async existingEnterprises(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db.selectFrom('organizations').select('id')
+        .where('kind', '=', 'enterprise').where('id', 'in', ids.slice(i, i + 500)).execute();
+      for (const r of rows) found.add(r.id);
+    }
+    return found;
+  }
+
+  /** The one office organization administrators and auditors belong to, created on first use. */
+  async office(now_ms: number): Promise<Organization> {
+    const existing = await this.list('office');
+    if (existing[0]) return existing[0];
+    const created = await this.create({ kind: 'office', name: 'Program office' }, now_ms);
+    if (!created) throw new Error('could not create the office organization');
+    return created;
+  }
+}

@@ -1,0 +1,110 @@
+// Table types as Kysely sees them. Rows are not domain objects: repositories map them before returning.
+import type { Generated } from 'kysely';
+
+/** int8 columns that stay far below 2^53 (instants in ms, counts): numbers on both engines (see database.ts). */
+type Int8 = number;
+/** int8 columns that may pass 2^53 (compute in GFLOP): read them with BigInt(). */
+type Int8Big = number | bigint;
+
+export interface OrganizationsTable {
+  id: string;
+  kind: 'office' | 'provider' | 'enterprise';
+  name: string;
+  credit_code: string | null;
+  region: string | null;
+  sector: string | null;
+  size: string | null;
+  created_at_ms: Int8;
+}
+
+export interface AcceleratorsTable {
+  id: string;
+  vendor: string;
+  model: string;
+  domestic: number;
+  year: number | null;
+  process_nm: string | null;
+  fp32_tflops: string | null;
+  bf16_tflops_dense: string | null;
+  fp16_tflops_dense: string | null;
+  int8_tops_dense: string | null;
+  memory_gb: string | null;
+  memory_type: string | null;
+  memory_bw_gbs: string | null;
+  tdp_w: number | null;
+  comparable_to: string | null;
+  verified: string;
+  notes: string;
+  source: string;
+  dense_gflops: number | null;
+  dense_basis: string | null;
+  updated_at_ms: Int8;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  org_id: string;
+  role: 'administrator' | 'provider' | 'enterprise' | 'auditor';
+  label: string;
+  key_hash: string;
+  key_prefix: string;
+  created_at_ms: Int8;
+  revoked_at_ms: Int8 | null;
+}
+
+export interface ClustersTable {
+  id: string;
+  provider_id: string;
+  name: string;
+  region: string;
+  created_at_ms: Int8;
+}
+
+export interface InventoryTable {
+  id: Generated<number>;
+  cluster_id: string;
+  accelerator_id: string;
+  count: number;
+  valid_from_ms: Int8;
+  valid_to_ms: Int8 | null;
+}
+
+export interface UsageRecordsTable {
+  seq: Generated<number>;
+  provider_id: string;
+  record_id: string;
+  cluster_id: string;
+  enterprise_id: string;
+  accelerator_id: string;
+  count: number;
+  started_at_ms: Int8;
+  ended_at_ms: Int8;
+  amount_fen: Int8;
+  job_ref: string | null;
+  workload: string | null;
+  energy_wh: Int8 | null;
+  card_s: Int8;
+  compute_gflop: Int8Big | null;
+  received_at_ms: Int8;
+}
+
+export interface UsageRollupsTable {
+  provider_id: string;
+  enterprise_id: string;
+  accelerator_id: string;
+  day: string; // YYYY-MM-DD (UTC) of started_at
+  records: Int8;
+  card_s: Int8Big;
+  compute_gflop: Int8Big;
+  amount_fen: Int8Big;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  accelerators: AcceleratorsTable;
+  api_keys: ApiKeysTable;
+  clusters: ClustersTable;
+  inventory: InventoryTable;
+  usage_records: UsageRecordsTable;
+  usage_rollups: UsageRollupsTable;
+}

@@ -1,0 +1,59 @@
+// The store: one database connection and the repositories over it. The only place that speaks SQL.
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { Config } from '../config.js';
+import { migrate, openDatabase, type Connection } from './database.js';
+import { CatalogRepository } from './catalog-repository.js';
+import { OrganizationRepository } from './organization-repository.js';
+import { ClusterRepository } from './cluster-repository.js';
+import { ApiKeyRepository } from './api-key-repository.js';
+import { UsageRepository } from './usage-repository.js';
+import { readCatalogFile } from './catalog-file.js';
+
+export class Store {
+  readonly catalog: CatalogRepository;
+  readonly organizations: OrganizationRepository;
+  readonly clusters: ClusterRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly usage: UsageRepository;
+
+  constructor(readonly connection: Connection) {
+    this.catalog = new CatalogRepository(connection.db);
+    this.organizations = new OrganizationRepository(connection.db);
+    this.clusters = new ClusterRepository(connection.db);
+    this.apiKeys = new ApiKeyRepository(connection.db);
+    this.usage = new UsageRepository(connection);
+  }
+
+  get engine() { return this.connection.engine; }
+
+  static open(config: Pick<Config, 'database_url' | 'data_dir' | 'sqlite_synchronous' | 'pg_pool_size_max'>): Store {
+    return new Store(openDatabase({
+      database_url: config.database_url,
+      sqlite_file: path.join(config.data_dir, 'suanli.db'),
+      sqlite_synchronous: config.sqlite_synchronous,
+      pg_pool_size_max: config.pg_pool_size_max,
+    }));
+  }
+
+  /** Applies migrations and adds catalog entries that are missing; returns the migrations applied. */
+  async migrate(now_ms: number): Promise<{ migrations: string[]; catalog_added: number }> {
+    const migrations = await migrate(this.connection);
+    const catalog_added = await this.catalog.seed(readCatalogFile(), now_ms);
+    return { migrations, catalog_added };
+  }
+
+  /** SUANLI_ADMIN_KEY becomes the first administrator key when there is none yet. */
+  async bootstrapAdministrator(admin_key: string | null, now_ms: number): Promise<boolean> {
+    if (admin_key === null || await this.apiKeys.hasActiveAdministrator()) return false;
+    const office = await this.organizations.office(now_ms);
+    await this.apiKeys.create({ org_id: office.id, role: 'administrator', label: 'bootstrap (SUANLI_ADMIN_KEY)', key_hash: hashApiKey(admin_key), key_prefix: admin_key.slice(0, 6) }, now_ms);
+    return true;
+  }
+
+  close(): Promise<void> { return this.connection.close(); }
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
