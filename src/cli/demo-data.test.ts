@@ -153,54 +153,50 @@ describe('demoDataSet', () => {
     const enterprises = new Set(ds.enterprises.map((e) => e.key));
     const ts = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
     const uuid4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const problems: string[] = [];
+    const check = (ok: boolean, what: string, u: DemoUsage): void => {
+      if (!ok && problems.length < 20) problems.push(`${what}: ${JSON.stringify(u)}`);
+    };
     let previousStart = 0;
     let priced = 0;
     for (const [n, u] of usage.entries()) {
       const r = u.record;
-      const cluster = clusters.get(u.cluster_key)!;
-      expect(cluster).toBeDefined();
-      expect(cluster.provider_key).toBe(u.provider_key);
-      expect(enterprises.has(u.enterprise_key)).toBe(true);
-      if (n % 97 === 0) {
-        expect(Value.Check(UsageRecordWire, { ...r, cluster_id: 'c_1', enterprise_id: 'e_1' }), JSON.stringify(r)).toBe(true);
-      }
-      expect(r.started_at).toMatch(ts);
-      expect(r.ended_at).toMatch(ts);
-      expect(r.record_id).toMatch(uuid4);
+      const cluster = clusters.get(u.cluster_key);
+      check(cluster !== undefined && cluster.provider_key === u.provider_key, 'cluster of the provider', u);
+      check(enterprises.has(u.enterprise_key), 'known enterprise', u);
+      if (n % 97 === 0) check(Value.Check(UsageRecordWire, { ...r, cluster_id: 'c_1', enterprise_id: 'e_1' }), 'wire schema', u);
+      check(ts.test(r.started_at) && ts.test(r.ended_at), 'whole-second RFC 3339', u);
+      check(uuid4.test(r.record_id), 'v4 UUID record id', u);
       const s = Date.parse(r.started_at);
       const e = Date.parse(r.ended_at);
-      expect(e).toBeGreaterThan(s);
-      expect(s).toBeGreaterThanOrEqual(T0);
-      expect(e).toBeLessThanOrEqual(T1);
-      expect(e - s).toBeLessThanOrEqual(31 * DAY_MS);
-      expect(s).toBeGreaterThanOrEqual(previousStart); // the stream is in start-time order
+      check(e > s, 'ended after started', u);
+      check(s >= T0 && e <= T1, 'inside the window', u);
+      check(e - s <= 31 * DAY_MS, 'at most 31 days', u);
+      check(s >= previousStart, 'stream in start-time order', u);
       previousStart = s;
       // Inside one inventory interval of the model, and no more cards than it holds.
       const own = intervalsOf.get(u.cluster_key)!.filter((i) => i.accelerator === r.accelerator);
-      expect(own.length).toBeGreaterThan(0);
       const inside = own.find((i) => i.valid_from_ms <= s && (i.valid_to_ms === null || e <= i.valid_to_ms));
-      expect(inside, `${u.cluster_key} ${r.accelerator} ${r.started_at}..${r.ended_at}`).toBeDefined();
-      expect(r.count).toBeLessThanOrEqual(inside!.count);
-      expect(inventoryOver(own, s, e)).toBeGreaterThanOrEqual(r.count);
-      expect([1, 2, 4, 8].includes(r.count) || r.count % 8 === 0).toBe(true);
-      expect(Number.isInteger(r.amount_fen) && r.amount_fen >= 0).toBe(true);
-      expect(r.workload === 'training' || r.workload === 'inference').toBe(true);
-      expect(r.job_ref).toMatch(/^slurm:\d+$/);
+      check(inside !== undefined && r.count <= inside.count, 'inside one inventory interval, count within it', u);
+      check((inventoryOver(own, s, e) ?? 0) >= r.count, 'domain inventoryOver agrees', u);
+      check([1, 2, 4, 8].includes(r.count) || r.count % 8 === 0, 'card count 1/2/4/8 or a multiple of 8', u);
+      check(Number.isInteger(r.amount_fen) && r.amount_fen >= 0, 'integer amount', u);
+      check(r.workload === 'training' || r.workload === 'inference', 'workload', u);
+      check(/^slurm:\d+$/.test(r.job_ref ?? ''), 'job ref', u);
       const card_h = (r.count * (e - s)) / 3_600_000;
       if (card_h >= 1) {
         const price = r.amount_fen / card_h;
         const nominal = nominalPrice[r.accelerator]!;
-        expect(price).toBeGreaterThan(nominal * 0.6);
-        expect(price).toBeLessThan(nominal * 1.4);
+        check(price > nominal * 0.6 && price < nominal * 1.4, 'price per card-hour plausible', u);
         priced++;
       }
       const tdp = catalog.get(r.accelerator)!.tdp_w;
       if (r.energy_wh !== undefined) {
-        expect(tdp).not.toBeNull();
-        expect(r.energy_wh).toBeGreaterThanOrEqual(Math.floor(card_h * tdp! * 0.6) - 1);
-        expect(r.energy_wh).toBeLessThanOrEqual(Math.ceil(card_h * tdp! * 0.9) + 1);
+        check(tdp !== null && r.energy_wh >= Math.floor(card_h * tdp * 0.6) - 1 && r.energy_wh <= Math.ceil(card_h * tdp * 0.9) + 1,
+          'energy = card-hours x TDP x 0.6-0.9', u);
       }
     }
+    expect(problems).toEqual([]);
     expect(priced).toBeGreaterThan(1000);
     expect(usage.some((u) => u.record.energy_wh !== undefined)).toBe(true);
     expect(usage.some((u) => u.record.energy_wh === undefined)).toBe(true);
@@ -245,16 +241,18 @@ describe('demoDataSet', () => {
   it('keeps record ids unique per provider and job refs unique per cluster', () => {
     const ids = new Map<string, Set<string>>();
     const refs = new Map<string, Set<string>>();
+    const duplicates: string[] = [];
     for (const u of usage) {
       const i = ids.get(u.provider_key) ?? new Set();
-      expect(i.has(u.record.record_id)).toBe(false);
+      if (i.has(u.record.record_id)) duplicates.push(`record_id ${u.record.record_id}`);
       i.add(u.record.record_id);
       ids.set(u.provider_key, i);
       const r = refs.get(u.cluster_key) ?? new Set();
-      expect(r.has(u.record.job_ref!)).toBe(false);
+      if (r.has(u.record.job_ref!)) duplicates.push(`job_ref ${u.cluster_key} ${u.record.job_ref}`);
       r.add(u.record.job_ref!);
       refs.set(u.cluster_key, r);
     }
+    expect(duplicates).toEqual([]);
     expect(ids.size).toBe(ds.providers.length);
   });
 

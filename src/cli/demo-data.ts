@@ -369,8 +369,19 @@ function addMonthsUtc(t: number, months: number): number {
   return Date.UTC(y, m, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()) / 1000;
 }
 
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+let isoDay = Number.NaN;
+let isoPrefix = '';
+
+/** 'YYYY-MM-DDTHH:MM:SSZ' for whole seconds since the epoch (the date part is cached per day: records come in order). */
 function iso(t: number): string {
-  return new Date(t * 1000).toISOString().slice(0, 19) + 'Z';
+  const day = Math.floor(t / DAY);
+  if (day !== isoDay) {
+    isoDay = day;
+    isoPrefix = new Date(day * DAY * 1000).toISOString().slice(0, 11);
+  }
+  const sec = t - day * DAY;
+  return isoPrefix + TWO_DIGITS[Math.floor(sec / 3600)]! + ':' + TWO_DIGITS[Math.floor(sec / 60) % 60]! + ':' + TWO_DIGITS[sec % 60]! + 'Z';
 }
 
 /** Relative arrival intensity by Beijing local hour (UTC+8): quiet nights, busy working hours. */
@@ -447,7 +458,7 @@ interface Pool {
   metered: number;
 }
 interface EntRuntime { discount: number }
-interface Plan { pools: Pool[]; ents: EntRuntime[]; seed: number; clusterKeys: string[] }
+interface Plan { pools: Pool[]; ents: EntRuntime[]; seed: number }
 
 interface Built {
   providers: DemoProvider[];
@@ -604,7 +615,7 @@ function buildPlan(b: Built, seed: number, t0: number, t1: number, target: numbe
     p.class_cum = cumulative([q, (1 - q) * tier.finetune_share, (1 - q) * (1 - tier.finetune_share)]);
     p.rate_max = ((jobs / len) * INTENSITY_MAX) / INTENSITY_MEAN;
   }
-  return { pools, ents: b.entDiscount.map((d) => ({ discount: d })), seed, clusterKeys: b.clusters.map((c) => c.key) };
+  return { pools, ents: b.entDiscount.map((d) => ({ discount: d })), seed };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -710,7 +721,9 @@ function* simulatePool(p: Pool, plan: Plan): Generator<Job> {
       }
       if (s >= seg.to) { blocked = true; carried.push(job); continue; }
       const e = s + job.d;
-      if (e > seg.to) { carried.push(job); continue; } // waits for the next interval (or is not reported)
+      // A job that would run past the interval waits for the next one (or, without one, is not reported). The queue
+      // has still advanced to s: cards released up to s were counted as free, so no later job may start before s.
+      if (e > seg.to) { carried.push(job); lastStart = s; continue; }
       heap.push(e, job.count);
       free -= job.count;
       lastStart = s;

@@ -322,6 +322,21 @@ function exposeGc(): (() => void) | null {
   }
 }
 
+describe('readUsageFile, input errors', () => {
+  for (const format of ['jsonl', 'csv'] as const) {
+    it(`${format}: an error of the input stream is thrown from the loop`, async () => {
+      async function* failing(): AsyncGenerator<Buffer> {
+        yield Buffer.from(format === 'csv' ? `${header}\n` : `${JSON.stringify(record(1))}\n`);
+        throw new Error('disk on fire');
+      }
+      const read = async () => {
+        for await (const item of readUsageFile(Readable.from(failing()), format)) void item;
+      };
+      await expect(read()).rejects.toThrow('disk on fire');
+    });
+  }
+});
+
 describe('readUsageFile, large files', () => {
   const lines = 200_000;
   let dir = '';

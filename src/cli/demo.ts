@@ -1,0 +1,118 @@
+// `suanli demo` and `suanli serve --demo`: loads the deterministic demo data set through the same paths as real data
+// (organizations, clusters, then usage through the ingest pipeline) and issues demo keys.
+// Demo keys are derived from the seed so that a restarted demo prints keys that still work; they are for a local
+// demonstration database only.
+import { createHash } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Role } from '../domain/org/organization.js';
+import type { Store } from '../store/store.js';
+import { hashApiKey } from '../store/store.js';
+import { UsageIngest } from '../ingest/usage-pipeline.js';
+import { demoDataSet } from './demo-data.js';
+
+export const demo_options = { start: '2026-08-01T00:00:00Z', months: 3, records_min: 100_000 } as const;
+
+export interface DemoKey { role: Role; org_id: string; org_name: string; key: string }
+export interface DemoResult { loaded: boolean; providers: number; enterprises: number; clusters: number; records: number; rejected: number; keys: DemoKey[] }
+
+function demoKey(seed: number, who: string): string {
+  return `sk_demo_${createHash('sha256').update(`suanli-demo:${seed}:${who}`).digest('base64url').slice(0, 32)}`;
+}
+
+export async function loadDemo(store: Store, config: Config, options: { seed: number; progress: boolean; only_if_empty?: boolean }): Promise<DemoResult> {
+  const now = Date.now();
+  const data = demoDataSet({ seed: options.seed, ...demo_options });
+  const existing = await store.organizations.list('provider');
+  const loaded = !(options.only_if_empty === true && existing.length > 0);
+  const result: DemoResult = { loaded, providers: 0, enterprises: 0, clusters: 0, records: 0, rejected: 0, keys: [] };
+  const office = await store.organizations.office(now);
+
+  const ensureKey = async (role: Role, org_id: string, org_name: string, who: string) => {
+    const key = demoKey(options.seed, who);
+    const hash = hashApiKey(key);
+    if (!(await store.apiKeys.findActive(hash))) {
+      await store.apiKeys.create({ org_id, role, label: `demo ${who}`, key_hash: hash, key_prefix: key.slice(0, 10) }, now);
+    }
+    result.keys.push({ role, org_id, org_name, key });
+  };
+
+  if (!loaded) {
+    // Already there: print the same deterministic keys for the organizations the demo created.
+    await ensureKey('administrator', office.id, office.name, 'administrator');
+    await ensureKey('auditor', office.id, office.name, 'auditor');
+    for (const p of existing) await ensureKey('provider', p.id, p.name, `provider:${p.name}`);
+    for (const e of (await store.organizations.list('enterprise')).slice(0, 3)) await ensureKey('enterprise', e.id, e.name, `enterprise:${e.name}`);
+    return result;
+  }
+
+  const provider_ids = new Map<string, string>();
+  for (const p of data.providers) {
+    const org = await store.organizations.create({ kind: 'provider', name: p.name, region: p.region }, now);
+    if (!org) throw new Error(`could not create provider ${p.name}`);
+    provider_ids.set(p.key, org.id);
+    result.providers++;
+  }
+  const enterprise_ids = new Map<string, { id: string; name: string }>();
+  for (const e of data.enterprises) {
+    const org = await store.organizations.create({ kind: 'enterprise', name: e.name, credit_code: e.credit_code, region: e.region, sector: e.sector, size: e.size }, now);
+    if (!org) throw new Error(`enterprise ${e.name}: credit code ${e.credit_code} already registered (load the demo into an empty database)`);
+    enterprise_ids.set(e.key, { id: org.id, name: e.name });
+    result.enterprises++;
+  }
+  const cluster_ids = new Map<string, string>();
+  for (const c of data.clusters) {
+    const created = await store.clusters.create({
+      provider_id: provider_ids.get(c.provider_key)!, name: c.name, region: c.region,
+      inventory: c.inventory.map((i) => ({ accelerator: i.accelerator, count: i.count, valid_from_ms: Date.parse(i.valid_from), valid_to_ms: i.valid_to ? Date.parse(i.valid_to) : null })),
+    }, now);
+    if (!created) throw new Error(`could not create cluster ${c.name}`);
+    cluster_ids.set(c.key, created.id);
+    result.clusters++;
+  }
+
+  const ingest = new UsageIngest(store, config);
+  const pending = new Map<string, unknown[]>();
+  const flush = async (provider_id: string) => {
+    const batch = pending.get(provider_id) ?? [];
+    if (batch.length === 0) return;
+    const r = await ingest.ingest(provider_id, batch, now);
+    result.records += r.accepted;
+    result.rejected += r.rejected.length;
+    pending.set(provider_id, []);
+    if (options.progress) process.stderr.write(`\rdemo: ${result.records} usage records loaded`);
+  };
+  for (const u of data.usage()) {
+    const provider_id = provider_ids.get(u.provider_key)!;
+    const batch = pending.get(provider_id) ?? [];
+    batch.push({ ...u.record, cluster_id: cluster_ids.get(u.cluster_key)!, enterprise_id: enterprise_ids.get(u.enterprise_key)!.id });
+    pending.set(provider_id, batch);
+    if (batch.length >= 5000) await flush(provider_id);
+  }
+  for (const provider_id of pending.keys()) await flush(provider_id);
+  if (options.progress) process.stderr.write('\n');
+  if (result.rejected > 0) throw new Error(`the demo data set produced ${result.rejected} rejected records: a bug in the generator`);
+
+  await ensureKey('administrator', office.id, office.name, 'administrator');
+  await ensureKey('auditor', office.id, office.name, 'auditor');
+  for (const p of data.providers) await ensureKey('provider', provider_ids.get(p.key)!, p.name, `provider:${p.name}`);
+  for (const e of data.enterprises.slice(0, 3)) {
+    const org = enterprise_ids.get(e.key)!;
+    await ensureKey('enterprise', org.id, org.name, `enterprise:${org.name}`);
+  }
+  return result;
+}
+
+export function formatDemoKeys(result: DemoResult): string {
+  const lines = [
+    result.loaded
+      ? `demo data loaded: ${result.providers} providers, ${result.clusters} clusters, ${result.enterprises} enterprises, ${result.records} usage records`
+      : 'demo data already present; its keys:',
+    'demo API keys (for this local demo database only; send as "Authorization: Bearer <key>"):',
+  ];
+  for (const k of result.keys) lines.push(`  ${k.role.padEnd(13)} ${k.key}  ${k.org_name} (${k.org_id})`);
+  return lines.join('\n');
+}
+
+export function printDemoKeys(result: DemoResult): void {
+  console.log(formatDemoKeys(result));
+}
