@@ -1,0 +1,19 @@
+// Every error code the code can answer is documented in docs/errors.md (as Fastify tests its error catalogue).
+import fs from 'node:fs';
+import { expect, it } from 'vitest';
+import { error_statuses } from '../src/http/errors.js';
+import { usage_reject_codes } from '../src/domain/usage/validate-usage.js';
+
+const doc = fs.readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+
+it('documents every HTTP error code with its status', () => {
+  for (const [code, status] of Object.entries(error_statuses)) {
+    expect(doc, code).toMatch(new RegExp(`\\| \`${code}\` \\| ${status} \\|`));
+  }
+});
+
+it('documents every usage record outcome code and file line code', () => {
+  for (const code of [...usage_reject_codes, 'malformed_json', 'malformed_csv', 'bad_number']) {
+    expect(doc, code).toContain(`| \`${code}\` |`);
+  }
+});
