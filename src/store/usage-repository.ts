@@ -209,7 +209,9 @@ export class UsageRepository {
   }
 
   async list(filter: UsageFilter, limit: number): Promise<StoredUsage[]> {
-    let q = this.db.selectFrom('usage_records').selectAll().orderBy('seq').limit(limit);
+    // compute may pass 2^53: read it as text so that neither driver rounds it
+    let q = this.db.selectFrom('usage_records').selectAll()
+      .select(sql<string | null>`cast(compute_gflop as text)`.as('compute_gflop_text')).orderBy('seq').limit(limit);
     if (filter.provider_id !== undefined) q = q.where('provider_id', '=', filter.provider_id);
     if (filter.enterprise_id !== undefined) q = q.where('enterprise_id', '=', filter.enterprise_id);
     if (filter.cluster_id !== undefined) q = q.where('cluster_id', '=', filter.cluster_id);
@@ -220,7 +222,7 @@ export class UsageRepository {
     const rows = await q.execute();
     return rows.map((r) => ({
       ...existingToInput(r as ExistingRow), seq: Number(r.seq), provider_id: r.provider_id, card_s: Number(r.card_s),
-      compute_gflop: r.compute_gflop === null ? null : BigInt(r.compute_gflop), received_at_ms: Number(r.received_at_ms),
+      compute_gflop: r.compute_gflop_text === null ? null : BigInt(r.compute_gflop_text), received_at_ms: Number(r.received_at_ms),
     }));
   }
 

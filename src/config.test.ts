@@ -1,0 +1,27 @@
+import { expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+it('applies explicit defaults', () => {
+  const c = loadConfig({});
+  expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', database_url: null, admin_key: null, batch_records_max: 10_000, sqlite_synchronous: 'FULL', reference_accelerator: 'nvidia-a100-80gb-sxm' });
+  expect(c.data_dir.endsWith('/data')).toBe(true);
+  expect(Object.isFrozen(c)).toBe(true);
+});
+
+it('reads and validates settings', () => {
+  const c = loadConfig({ PORT: '9000', DATABASE_URL: 'postgres://u@h/db', SUANLI_ADMIN_KEY: 'a'.repeat(16), SUANLI_BATCH_RECORDS_MAX: '500', SUANLI_LOG_LEVEL: 'warn' });
+  expect(c).toMatchObject({ port: 9000, database_url: 'postgres://u@h/db', batch_records_max: 500, log_level: 'warn' });
+});
+
+it.each([
+  [{ SUANLI_TYPO: '1' }, /unknown setting SUANLI_TYPO/],
+  [{ PORT: 'eighty' }, /PORT must be a whole number/],
+  [{ PORT: '70000' }, /PORT must be between/],
+  [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with postgres/],
+  [{ SUANLI_ADMIN_KEY: 'short' }, /at least 16/],
+  [{ SUANLI_SQLITE_SYNCHRONOUS: 'OFF' }, /one of FULL, NORMAL/],
+  [{ SUANLI_BATCH_RECORDS_MAX: '0' }, /between 1 and/],
+])('rejects %o', (env, message) => {
+  expect(() => loadConfig(env)).toThrow(ConfigError);
+  expect(() => loadConfig(env)).toThrow(message);
+});
