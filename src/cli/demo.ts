@@ -37,11 +37,18 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
   };
 
   if (!loaded) {
-    // Already there: print the same deterministic keys for the organizations the demo created.
+    // Already there: print the same deterministic keys, in the data set's order, for the organizations it created.
+    const enterprises = await store.organizations.list('enterprise');
     await ensureKey('administrator', office.id, office.name, 'administrator');
     await ensureKey('auditor', office.id, office.name, 'auditor');
-    for (const p of existing) await ensureKey('provider', p.id, p.name, `provider:${p.name}`);
-    for (const e of (await store.organizations.list('enterprise')).slice(0, 3)) await ensureKey('enterprise', e.id, e.name, `enterprise:${e.name}`);
+    for (const p of data.providers) {
+      const org = existing.find((o) => o.name === p.name);
+      if (org) await ensureKey('provider', org.id, org.name, `provider:${org.name}`);
+    }
+    for (const e of data.enterprises.slice(0, 3)) {
+      const org = enterprises.find((o) => o.credit_code === e.credit_code);
+      if (org) await ensureKey('enterprise', org.id, org.name, `enterprise:${org.name}`);
+    }
     return result;
   }
 

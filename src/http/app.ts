@@ -55,6 +55,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   await app.register(async (api) => {
+    // The API speaks JSON only: without this, Fastify's default text/plain parser hands a JSON-looking string to the
+    // schema, which answers a confusing 400 "(body): must be object" instead of 415 unsupported_media_type.
+    api.removeContentTypeParser('text/plain');
     healthRoutes(api as App, ctx);
     acceleratorRoutes(api as App, ctx);
     organizationRoutes(api as App, ctx);

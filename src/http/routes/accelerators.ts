@@ -1,7 +1,7 @@
 // The accelerator catalog: everyone signed in reads it; administrators add and correct entries.
 import { Type, type Static } from 'typebox';
 import { accelerator_id_pattern, acceleratorThroughput, checkAccelerator, decimal_pattern, type AcceleratorModel } from '../../domain/catalog/accelerator.js';
-import { referenceCardHours } from '../../domain/catalog/compute.js';
+import { parseTflopsToGflops, referenceCardHours } from '../../domain/catalog/compute.js';
 import type { App, AppContext } from '../app.js';
 import { any_role } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
@@ -23,7 +23,9 @@ const editable = {
   source: Type.String({ maxLength: 4000, description: 'where the figures come from (addresses)' }),
 };
 const AcceleratorCreate = Type.Object({ id: Type.String({ pattern: accelerator_id_pattern, maxLength: 64 }), ...editable }, { additionalProperties: false });
-const AcceleratorPatch = Type.Partial(Type.Object(editable, { additionalProperties: false }));
+// Type.Partial drops the options of the object it is given, so additionalProperties goes on the Partial itself: without
+// it an `id` (or any unknown key) in a PATCH body reached the row and overwrote another model or failed in SQL.
+const AcceleratorPatch = Type.Partial(Type.Object(editable), { additionalProperties: false });
 
 const AcceleratorView = Type.Object({
   ...AcceleratorCreate.properties,
@@ -59,6 +61,17 @@ export function presentAccelerator(m: AcceleratorModel, reference: AcceleratorMo
 export function acceleratorRoutes(app: App, ctx: AppContext): void {
   const reference = () => ctx.store.catalog.get(ctx.config.reference_accelerator);
   const checked = (m: AcceleratorModel) => {
+    // A dense figure past the safe-integer range of GFLOPS makes checkAccelerator throw: the client's input, so a 422.
+    for (const field of ['bf16_tflops_dense', 'fp16_tflops_dense'] as const) {
+      const v = m[field];
+      if (v === null) continue;
+      try {
+        parseTflopsToGflops(v);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        throw new ApiError('invalid_accelerator', `${field}: ${e.message}`, [{ field, message: e.message }]);
+      }
+    }
     const problem = checkAccelerator(m);
     if (problem) throw new ApiError('invalid_accelerator', problem.message, [{ field: problem.field, message: problem.message }]);
     return m;
@@ -107,7 +120,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
   }, async (request) => {
     const before = await ctx.store.catalog.get(request.params.id);
     if (!before) throw notFound(`accelerator ${request.params.id}`);
-    const after = checked({ ...before, ...request.body });
+    const after = checked({ ...before, ...request.body, id: before.id });
     await ctx.store.catalog.replace(after, ctx.now());
     return presentAccelerator(after, await reference());
   });

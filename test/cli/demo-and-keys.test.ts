@@ -1,0 +1,46 @@
+// `suanli demo` loads a deterministic, realistic data set through the real ingest path; `suanli keys` and `migrate`
+// work as commands (child processes, as an operator runs them).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { describeEachEngine } from '../support/engines.js';
+import { loadDemo } from '../../src/cli/demo.js';
+import { hashApiKey } from '../../src/store/store.js';
+
+const run = promisify(execFile);
+
+describeEachEngine('suanli demo', (db) => {
+  it('loads ≥ 100,000 records for 30 enterprises with no reject, and prints the same working keys on a second start', async () => {
+    const { store, config } = db();
+    const first = await loadDemo(store, config, { seed: 2027, progress: false, only_if_empty: true });
+    expect(first).toMatchObject({ loaded: true, providers: 5, enterprises: 30, rejected: 0 });
+    expect(first.records).toBeGreaterThanOrEqual(100_000);
+    expect(await store.usage.count()).toBe(first.records);
+    const domestic = await store.usage.summary('domestic', {});
+    expect(domestic.map((d) => d.key)).toEqual(['false', 'true']);
+    const second = await loadDemo(store, config, { seed: 2027, progress: false, only_if_empty: true });
+    expect(second.loaded).toBe(false);
+    expect(second.keys.map((k) => k.key)).toEqual(first.keys.map((k) => k.key));
+    for (const k of first.keys) expect((await store.apiKeys.findActive(hashApiKey(k.key)))?.role).toBe(k.role);
+    expect(await store.usage.count()).toBe(first.records);
+  }, 120_000);
+});
+
+it('suanli migrate, keys create / list / revoke as commands', async () => {
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-cli-'));
+  const env = { ...process.env, SUANLI_DATA_DIR: data, SUANLI_LOG_LEVEL: 'silent' };
+  const suanli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env });
+  expect((await suanli('migrate')).stdout).toMatch(/sqlite: applied 0001-core; catalog entries added: \d+/);
+  expect((await suanli('migrate')).stdout).toMatch(/no pending migrations; catalog entries added: 0/);
+  const created = (await suanli('keys', 'create', '--org', 'office', '--role', 'auditor', '--label', 'inspection')).stdout;
+  const id = /id +(k_\w+)/.exec(created)![1]!;
+  expect(created).toMatch(/key +sk_[\w-]{43}/);
+  expect((await suanli('keys', 'list')).stdout).toMatch(new RegExp(`${id} +auditor .* active +inspection`));
+  expect((await suanli('keys', 'revoke', id)).stdout).toContain(`revoked ${id}`);
+  expect((await suanli('keys', 'list')).stdout).toMatch(new RegExp(`${id} .* revoked `));
+  await expect(suanli('keys', 'create', '--org', 'office', '--role', 'boss')).rejects.toThrow(/one of administrator/);
+  fs.rmSync(data, { recursive: true, force: true });
+}, 60_000);
