@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import { UsageIngest } from '../ingest/usage-pipeline.js';
 import { registerAuth } from './auth.js';
-import { errorHandler, ApiError } from './errors.js';
+import { errorHandler } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { acceleratorRoutes } from './routes/accelerators.js';
 import { organizationRoutes } from './routes/organizations.js';
@@ -66,6 +66,5 @@ export async function buildApp(options: AppOptions): Promise<App> {
     usageRoutes(api as App, ctx);
   }, { prefix: '/api/v1' });
 
-  void ApiError;
   return app;
 }
