@@ -11,6 +11,7 @@
 // of its interval waits for the next interval (or, at the end of the window or of the inventory, is not reported).
 // Pools are then merged by start time.
 import type { UsageRecordWire } from '../ingest/usage-schema.js';
+import { creditCodeCheckChar, organizationCodeCheckChar } from '../domain/org/credit-code.js';
 
 export interface DemoOptions {
   seed: number;
@@ -319,31 +320,11 @@ const HOME_PROVIDER: Readonly<Record<string, string>> = {
 // ---------------------------------------------------------------------------------------------------------------
 // Unified social credit code (GB 32100-2015) with a GB 11714 organization code in positions 9-17.
 
-const CODE_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-
-function organizationCheckChar(digits8: string): string {
-  const w = [3, 7, 9, 10, 5, 8, 4, 2];
-  let sum = 0;
-  for (let i = 0; i < 8; i++) sum += Number(digits8.charAt(i)) * w[i]!;
-  const c = 11 - (sum % 11);
-  return c === 10 ? 'X' : c === 11 ? '0' : String(c);
-}
-
-function creditCheckChar(first17: string): string {
-  let sum = 0;
-  let w = 1; // 3^(i-1) mod 31
-  for (let i = 0; i < 17; i++) {
-    sum += CODE_CHARS.indexOf(first17.charAt(i)) * w;
-    w = (w * 3) % 31;
-  }
-  return CODE_CHARS.charAt((31 - (sum % 31)) % 31);
-}
-
 function creditCode(region: string, rng: Rng): string {
   let org = String(1 + rng.int(9));
   for (let i = 1; i < 8; i++) org += String(rng.int(10));
-  const first17 = '91' + region + org + organizationCheckChar(org);
-  return first17 + creditCheckChar(first17);
+  const first17 = '91' + region + org + organizationCodeCheckChar(org);
+  return first17 + creditCodeCheckChar(first17);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
