@@ -29,7 +29,7 @@ export function registerAuth(app: FastifyInstance, store: Store): void {
     const access = request.routeOptions.config.access;
     if (access === undefined || access === 'public') return;
     const header = request.headers.authorization;
-    const match = header === undefined ? null : /^Bearer ([\x21-\x7e]{16,256})$/.exec(header);
+    const match = header === undefined ? null : /^bearer +([\x21-\x7e]{16,256})$/i.exec(header);
     if (!match) throw new ApiError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
     const key = await store.apiKeys.findActive(hashApiKey(match[1]!));
     if (!key) throw new ApiError('unauthorized', 'unknown or revoked API key');

@@ -25,6 +25,10 @@ export function describeIssue(issue: ValidationIssue, prefix = ''): ErrorDetail 
     if (extra !== undefined) field = fieldPath(issue.instancePath, extra);
     return { field: prefix + field, message: `unknown field ${extra ?? ''}`.trim() };
   }
+  if (issue.keyword === 'boolean' && issue.message === 'schema is false') {
+    // TypeBox reports a field that additionalProperties: false forbids this way, at the field's own path
+    return { field: prefix + field, message: `unknown field ${field.split('.').pop() ?? ''}`.trim() };
+  }
   return { field: prefix + (field === '' ? '(body)' : field), message: issue.message ?? 'is invalid' };
 }
 

@@ -57,7 +57,8 @@ export class UsageIngest {
 
     const ctx = await this.context(provider_id, parsed.map((p) => p.input), now_ms);
     const rows: (UsageRow & { index: number })[] = [];
-    const first_by_id = new Map<string, UsageInput>();
+    const first_by_id = new Map<string, number>(); // record_id → position in rows
+    const resends: { index: number; first: number }[] = [];
     let duplicates = 0;
     for (const { index, input } of parsed) {
       const v = validateUsage(input, ctx);
@@ -65,25 +66,30 @@ export class UsageIngest {
         rejected.push({ index, record_id: input.record_id, ...v.problem });
         continue;
       }
-      // The same record_id twice in one batch: the second is a re-send (no-op) or a conflict, as across batches.
+      // The same record_id twice in one batch: a re-send of the first occurrence (whose fate it then shares) or a conflict.
       const first = first_by_id.get(input.record_id);
       if (first !== undefined) {
-        if (sameUsageContent(first, input)) duplicates++;
+        if (sameUsageContent(rows[first]!.input, input)) resends.push({ index, first });
         else rejected.push({ index, record_id: input.record_id, code: 'conflict', field: 'record_id', message: 'record_id was already sent in this batch with other content' });
         continue;
       }
-      first_by_id.set(input.record_id, input);
+      first_by_id.set(input.record_id, rows.length);
       rows.push({ index, input, derived: v.derived });
     }
 
     const outcomes = await this.store.usage.insertBatch(provider_id, rows, now_ms);
     let accepted = 0;
+    const stored_conflict = 'record_id was stored before with other content';
     outcomes.forEach((o, i) => {
       const row = rows[i]!;
       if (o === 'accepted') accepted++;
       else if (o === 'duplicate') duplicates++;
-      else rejected.push({ index: row.index, record_id: row.input.record_id, code: 'conflict', field: 'record_id', message: 'record_id was stored before with other content' });
+      else rejected.push({ index: row.index, record_id: row.input.record_id, code: 'conflict', field: 'record_id', message: stored_conflict });
     });
+    for (const r of resends) {
+      if (outcomes[r.first] === 'conflict') rejected.push({ index: r.index, record_id: rows[r.first]!.input.record_id, code: 'conflict', field: 'record_id', message: stored_conflict });
+      else duplicates++;
+    }
     rejected.sort((a, b) => a.index - b.index);
     return { accepted, duplicates, rejected };
   }

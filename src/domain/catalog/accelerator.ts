@@ -24,7 +24,12 @@ export interface AcceleratorModel {
 }
 
 export const accelerator_id_pattern = '^[a-z0-9]+(-[a-z0-9]+)*$';
-export const decimal_pattern = '^\\d+(\\.\\d{1,3})?$';
+export const decimal_pattern = '^\\d{1,6}(\\.\\d{1,3})?$';
+/**
+ * Dense throughput above this is refused: it keeps count × seconds × GFLOPS of one record (at most 100,000 cards ×
+ * 31 days × 20,000,000 GFLOPS ≈ 5.4 × 10^18) inside a signed 64-bit column. The strongest card of 2025 is ~2,250.
+ */
+export const dense_tflops_max = 20_000;
 export const verified_values = ['yes', 'partly', 'no', 'uncertain'] as const;
 
 export const figure_fields = ['process_nm', 'fp32_tflops', 'bf16_tflops_dense', 'fp16_tflops_dense', 'int8_tops_dense',
@@ -73,12 +78,15 @@ export function checkAccelerator(model: AcceleratorModel): CatalogProblem | null
   for (const field of figure_fields) {
     const v = model[field];
     if (v !== null && !new RegExp(decimal_pattern).test(v)) {
-      return { field, message: `${field} must be a decimal number with at most 3 decimals, got "${v}"` };
+      return { field, message: `${field} must be a decimal number below 1,000,000 with at most 3 decimals, got "${v}"` };
     }
   }
   for (const field of ['bf16_tflops_dense', 'fp16_tflops_dense'] as const) {
     const v = model[field];
-    if (v !== null && parseTflopsToGflops(v) === 0) return { field, message: `${field} must be above zero` };
+    if (v === null) continue;
+    const gflops = parseTflopsToGflops(v);
+    if (gflops === 0) return { field, message: `${field} must be above zero` };
+    if (gflops > dense_tflops_max * 1000) return { field, message: `${field} must be at most ${dense_tflops_max} TFLOPS` };
   }
   return null;
 }

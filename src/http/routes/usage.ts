@@ -23,6 +23,10 @@ const UsageView = Type.Object({
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const isCalendarDay = (day: string) => {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(ms) && iso(ms).slice(0, 10) === day;
+};
 
 function presentUsage(u: StoredUsage) {
   return {
@@ -77,7 +81,8 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     const result = await ctx.ingest.ingest(principalOf(request).org_id, records, ctx.now());
     if (result.accepted === 0 && result.duplicates === 0) {
       throw new ApiError('all_records_rejected', `all ${records.length} records were rejected; nothing was stored`,
-        result.rejected.slice(0, 100).map((r) => ({ field: `records[${r.index}]${r.field ? `.${r.field}` : ''}`, message: `${r.code}: ${r.message}` })),
+        // '(record)' marks a record that is not an object at all: the path is then the record itself
+        result.rejected.slice(0, 100).map((r) => ({ field: `records[${r.index}]${r.field && r.field !== '(record)' ? `.${r.field}` : ''}`, message: `${r.code}: ${r.message}` })),
         { ...result });
     }
     return reply.status(200).send(result);
@@ -141,6 +146,11 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     },
   }, async (request) => {
     const q = request.query;
+    for (const [name, day] of [['from', q.from], ['to', q.to]] as const) {
+      if (day !== undefined && !isCalendarDay(day)) {
+        throw new ApiError('validation_failed', `${name} is not a calendar day`, [{ field: `querystring.${name}`, message: 'not a calendar day (YYYY-MM-DD)' }]);
+      }
+    }
     const group = q.group_by ?? 'month';
     const filter = {
       ...scope(principalOf(request), q),
