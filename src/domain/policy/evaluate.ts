@@ -1,0 +1,274 @@
+// The subsidy of a set of usage records under a rule set: a pure function with a line-by-line explanation.
+// Rounding: each record's subsidy is floored to whole fen (so is an estimated energy figure, in Wh); lines and totals
+// are sums of those integers; every cut (share cap, absolute caps, budget) is a whole-fen subtraction.
+import type { EnterpriseSize } from '../org/organization.js';
+import type { Rule, RuleSetBody } from './rule-set.js';
+
+export interface EvalRecord {
+  seq: number;
+  accelerator: string;
+  card_s: number;
+  amount_fen: number;
+  started_at_ms: number;
+  workload: 'training' | 'inference' | null;
+  provider_id: string;
+  /** Region (division code) of the cluster the work ran on. */
+  region: string;
+  energy_wh: number | null;
+  /** What other funding layers already subsidize of this record (their claims not rejected or withdrawn). */
+  other_layers_fen: number;
+}
+
+export interface ModelFacts { domestic: boolean; vendor: string; gflops: number | null; tdp_w: number | null }
+
+export interface BeneficiaryFacts { size: EnterpriseSize | null; categories: readonly string[] }
+
+export interface EvalLimits {
+  /** subsidy ≤ this share of the rules' base (the bill, or the energy cost) */
+  cap_share_bp: number | null;
+  /** per beneficiary over the whole program, and per calendar year */
+  cap_fen: number | null;
+  cap_fen_year: number | null;
+  granted_fen: number;
+  granted_fen_year: number;
+  /** support ends this many months after the beneficiary's first subsidized usage */
+  support_months: number | null;
+  first_subsidized_at_ms: number | null;
+  /** the program's available budget; null: not applied (an estimate without a budget cut) */
+  budget_available_fen: number | null;
+}
+
+export interface RuleLine {
+  rule_id: string;
+  basis: 'bill' | 'compute' | 'energy';
+  records: number;
+  card_s: number;
+  /** exact GFLOP of the records with a throughput figure (decimal string: may pass 2^53) */
+  compute_gflop: string;
+  energy_wh: number;
+  /** records this rule matched but could not value (no throughput for compute, no energy figure for energy) */
+  records_unvalued: number;
+  base_fen: number;
+  rate_bp: number | null;
+  fen_per_pflop_h: number | null;
+  fen_per_kwh: number | null;
+  ceiling_fen_per_card_hour: number | null;
+  /** how much the price ceiling and the other funding layers took off the base or the subsidy */
+  ceiling_cut_fen: number;
+  layer_cut_fen: number;
+  subsidy_fen: number;
+}
+
+export type CutKind = 'share_cap' | 'program_cap' | 'year_cap' | 'budget';
+export interface Cut { kind: CutKind; limit_fen: number; cut_fen: number; message: string }
+
+export interface Evaluation {
+  lines: RuleLine[];
+  unmatched: { records: number; card_s: number; amount_fen: number; message: string };
+  period_excluded: { records: number; amount_fen: number; support_ends_at_ms: number; message: string } | null;
+  domestic_share_bp: number | null;
+  computed_fen: number;
+  cuts: Cut[];
+  granted_fen: number;
+  /** per input record, its floored subsidy before cuts (0 when unmatched or excluded) */
+  record_subsidies: number[];
+  rounding: string;
+}
+
+const rounding = 'each record\'s subsidy is floored to whole fen (estimated energy to whole Wh); lines and totals are sums of those; cuts subtract whole fen';
+
+export function addMonthsUtc(ms: number, months: number): number {
+  const d = new Date(ms);
+  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
+  const last_day = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(d.getUTCDate(), last_day));
+  return target.getTime();
+}
+
+/** floor(a × b / d) exactly, in Number arithmetic while it is exact. */
+function mulDiv(a: number, b: number, d: number): number {
+  const p = a * b;
+  if (Number.isSafeInteger(p)) return Math.floor(p / d);
+  return Number((BigInt(a) * BigInt(b)) / BigInt(d));
+}
+
+function beneficiaryMatches(rule: Rule, b: BeneficiaryFacts): boolean {
+  const m = rule.match;
+  if (m.beneficiary_size !== undefined && (b.size === null || !m.beneficiary_size.includes(b.size))) return false;
+  if (m.beneficiary_category !== undefined && !m.beneficiary_category.some((c) => b.categories.includes(c))) return false;
+  return true;
+}
+
+function modelMatches(rule: Rule, id: string, f: ModelFacts | undefined): boolean {
+  const m = rule.match;
+  if (m.accelerator !== undefined && !m.accelerator.includes(id)) return false;
+  if (f === undefined) return m.domestic === undefined && m.vendor === undefined;
+  if (m.domestic !== undefined && f.domestic !== m.domestic) return false;
+  if (m.vendor !== undefined && !m.vendor.includes(f.vendor)) return false;
+  return true;
+}
+
+function recordMatches(rule: Rule, r: EvalRecord): boolean {
+  const m = rule.match;
+  if (m.workload !== undefined && (r.workload === null || !m.workload.includes(r.workload))) return false;
+  if (m.provider !== undefined && !m.provider.includes(r.provider_id)) return false;
+  if (m.region !== undefined && !m.region.some((prefix) => r.region.startsWith(prefix))) return false;
+  return true;
+}
+
+interface Acc { line: RuleLine; card_s_by_model: Map<string, number> }
+
+export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], models: ReadonlyMap<string, ModelFacts>,
+  beneficiary: BeneficiaryFacts, limits: EvalLimits): Evaluation {
+  const rules = rule_set.rules.filter((r) => beneficiaryMatches(r, beneficiary));
+  const candidates = new Map<string, number[]>(); // accelerator → indices of rules whose model conditions hold
+  const candidatesOf = (id: string): number[] => {
+    let c = candidates.get(id);
+    if (c === undefined) {
+      c = [];
+      rules.forEach((rule, i) => { if (modelMatches(rule, id, models.get(id))) c!.push(i); });
+      candidates.set(id, c);
+    }
+    return c;
+  };
+
+  // The support period starts at the beneficiary's first subsidized usage: before this claim, or its earliest record.
+  let support_ends_at_ms: number | null = null;
+  if (limits.support_months !== null) {
+    let first = limits.first_subsidized_at_ms;
+    if (first === null) {
+      for (const r of records) if (candidatesOf(r.accelerator).length > 0 && (first === null || r.started_at_ms < first)) first = r.started_at_ms;
+    }
+    if (first !== null) support_ends_at_ms = addMonthsUtc(first, limits.support_months);
+  }
+
+  // Domestic share of normalized compute over all the records of the period (models without a figure left out).
+  const card_s_by_model = new Map<string, number>();
+  for (const r of records) card_s_by_model.set(r.accelerator, (card_s_by_model.get(r.accelerator) ?? 0) + r.card_s);
+  let domestic_gflop = 0n;
+  let total_gflop = 0n;
+  for (const [id, card_s] of card_s_by_model) {
+    const f = models.get(id);
+    if (!f || f.gflops === null) continue;
+    const g = BigInt(card_s) * BigInt(f.gflops);
+    total_gflop += g;
+    if (f.domestic) domestic_gflop += g;
+  }
+  const domestic_share_bp = total_gflop === 0n ? null : Number((domestic_gflop * 10_000n) / total_gflop);
+
+  const accs: Acc[] = rules.map((rule) => {
+    const bonus = rule.tier_bonus !== undefined && domestic_share_bp !== null && domestic_share_bp >= rule.tier_bonus.domestic_share_bp_min ? rule.tier_bonus.bonus_bp : 0;
+    return {
+      line: {
+        rule_id: rule.id, basis: rule.pay.basis, records: 0, card_s: 0, compute_gflop: '0', energy_wh: 0, records_unvalued: 0, base_fen: 0,
+        rate_bp: rule.pay.basis === 'compute' ? null : rule.pay.rate_bp + bonus,
+        fen_per_pflop_h: rule.pay.basis === 'compute' ? rule.pay.fen_per_pflop_h : null,
+        fen_per_kwh: rule.pay.basis === 'energy' ? rule.pay.fen_per_kwh : null,
+        ceiling_fen_per_card_hour: rule.ceiling_fen_per_card_hour ?? null, ceiling_cut_fen: 0, layer_cut_fen: 0, subsidy_fen: 0,
+      },
+      card_s_by_model: new Map(),
+    };
+  });
+
+  const unmatched = { records: 0, card_s: 0, amount_fen: 0, message: '' };
+  const excluded = { records: 0, amount_fen: 0 };
+  const record_subsidies = new Array<number>(records.length).fill(0);
+
+  for (let k = 0; k < records.length; k++) {
+    const r = records[k]!;
+    const c = candidatesOf(r.accelerator);
+    let index = -1;
+    for (const i of c) if (recordMatches(rules[i]!, r)) { index = i; break; }
+    if (index < 0) {
+      unmatched.records++;
+      unmatched.card_s += r.card_s;
+      unmatched.amount_fen += r.amount_fen;
+      continue;
+    }
+    if (support_ends_at_ms !== null && r.started_at_ms >= support_ends_at_ms) {
+      excluded.records++;
+      excluded.amount_fen += r.amount_fen;
+      continue;
+    }
+    const rule = rules[index]!;
+    const { line, card_s_by_model: by_model } = accs[index]!;
+    const f = models.get(r.accelerator);
+    line.records++;
+    line.card_s += r.card_s;
+    by_model.set(r.accelerator, (by_model.get(r.accelerator) ?? 0) + r.card_s);
+    const ceiling = rule.ceiling_fen_per_card_hour === undefined ? Number.POSITIVE_INFINITY : mulDiv(rule.ceiling_fen_per_card_hour, r.card_s, 3600);
+    let subsidy: number;
+    let room: number; // what this record may still receive: its bill (or energy cost) less what other layers pay
+    const pay = rule.pay;
+    if (pay.basis === 'energy') {
+      const wh = r.energy_wh ?? (f?.tdp_w == null ? null : mulDiv(r.card_s, f.tdp_w, 3600));
+      if (wh === null) { line.records_unvalued++; continue; }
+      line.energy_wh += wh;
+      const base = mulDiv(wh, pay.fen_per_kwh, 1000);
+      line.base_fen += base;
+      subsidy = mulDiv(base, line.rate_bp!, 10_000);
+      room = base - r.other_layers_fen;
+    } else {
+      const base = Math.min(r.amount_fen, ceiling);
+      line.ceiling_cut_fen += r.amount_fen - base;
+      if (pay.basis === 'bill') {
+        line.base_fen += base;
+        subsidy = mulDiv(base, line.rate_bp!, 10_000);
+      } else {
+        line.base_fen += r.amount_fen;
+        if (f?.gflops == null) { line.records_unvalued++; continue; }
+        // fen = card_s × GFLOPS × fen_per_pflop_h / 3.6e9, floored
+        const p = r.card_s * f.gflops;
+        const raw = Number.isSafeInteger(p) ? mulDiv(p, pay.fen_per_pflop_h, 3_600_000_000)
+          : Number((BigInt(r.card_s) * BigInt(f.gflops) * BigInt(pay.fen_per_pflop_h)) / 3_600_000_000n);
+        subsidy = Math.min(raw, base); // never more than the (ceiling-capped) bill
+        line.ceiling_cut_fen += raw - subsidy;
+      }
+      room = r.amount_fen - r.other_layers_fen;
+    }
+    if (subsidy > room) {
+      const cut = subsidy - Math.max(room, 0);
+      line.layer_cut_fen += cut;
+      subsidy -= cut;
+    }
+    line.subsidy_fen += subsidy;
+    record_subsidies[k] = subsidy;
+  }
+
+  for (const a of accs) {
+    let g = 0n;
+    for (const [id, card_s] of a.card_s_by_model) {
+      const gflops = models.get(id)?.gflops;
+      if (gflops != null) g += BigInt(card_s) * BigInt(gflops);
+    }
+    a.line.compute_gflop = g.toString();
+  }
+  const lines = accs.map((a) => a.line).filter((l) => l.records > 0);
+  unmatched.message = unmatched.records === 0 ? 'every record matched a rule'
+    : `${unmatched.records} records matched no rule and earn nothing`;
+
+  const computed_fen = lines.reduce((s, l) => s + l.subsidy_fen, 0);
+  const base_fen = lines.reduce((s, l) => s + l.base_fen, 0);
+  const cuts: Cut[] = [];
+  let granted = computed_fen;
+  const cut = (kind: CutKind, limit_fen: number, message: string) => {
+    const limit = Math.max(0, limit_fen);
+    if (granted > limit) {
+      cuts.push({ kind, limit_fen: limit, cut_fen: granted - limit, message });
+      granted = limit;
+    }
+  };
+  if (limits.cap_share_bp !== null) cut('share_cap', mulDiv(base_fen, limits.cap_share_bp, 10_000), `at most ${limits.cap_share_bp / 100}% of the base (${base_fen} fen)`);
+  if (limits.cap_fen !== null) cut('program_cap', limits.cap_fen - limits.granted_fen, `at most ${limits.cap_fen} fen per beneficiary in this program, ${limits.granted_fen} fen already granted`);
+  if (limits.cap_fen_year !== null) cut('year_cap', limits.cap_fen_year - limits.granted_fen_year, `at most ${limits.cap_fen_year} fen per beneficiary per calendar year, ${limits.granted_fen_year} fen already granted this year`);
+  if (limits.budget_available_fen !== null) cut('budget', limits.budget_available_fen, `the program's available budget is ${limits.budget_available_fen} fen`);
+
+  return {
+    lines, unmatched,
+    period_excluded: excluded.records === 0 || support_ends_at_ms === null ? null : {
+      ...excluded, support_ends_at_ms,
+      message: `${excluded.records} records started after the support period ended (${limits.support_months} months from the first subsidized usage)`,
+    },
+    domestic_share_bp, computed_fen, cuts, granted_fen: granted, record_subsidies, rounding,
+  };
+}

@@ -1,0 +1,102 @@
+// The rule language of a program: an ordered list of rules, first match wins. Rule sets are data (JSON over the API,
+// JSON or YAML files for `suanli program apply`); this module holds their schema and the checks that name the rule
+// and field at fault. docs/programs.md explains the language with worked examples.
+import { Type, type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+
+export const rule_set_limits = { rules_max: 200, list_items_max: 500, fen_per_pflop_h_max: 100_000_000, fen_per_kwh_max: 100_000, ceiling_fen_per_card_hour_max: 10_000_000 } as const;
+
+const Bp = (description: string) => Type.Integer({ minimum: 0, maximum: 10_000, description: `${description} (basis points: 10000 = 100%)` });
+const List = <T extends Parameters<typeof Type.Array>[0]>(item: T, description: string) =>
+  Type.Array(item, { minItems: 1, maxItems: rule_set_limits.list_items_max, description });
+
+export const RuleMatch = Type.Object({
+  domestic: Type.Optional(Type.Boolean({ description: 'the model is domestically made (from the catalog)' })),
+  vendor: Type.Optional(List(Type.String({ minLength: 1, maxLength: 100 }), 'catalog vendor names, e.g. Huawei')),
+  accelerator: Type.Optional(List(Type.String({ minLength: 1, maxLength: 64 }), 'catalog model ids')),
+  workload: Type.Optional(List(Type.Union([Type.Literal('training'), Type.Literal('inference')]), 'workload kinds')),
+  region: Type.Optional(List(Type.String({ pattern: '^\\d{2,6}$' }), 'region of the cluster the work ran on (the provider region): division-code prefixes, e.g. 31 or 310115')),
+  provider: Type.Optional(List(Type.String({ minLength: 1, maxLength: 64 }), 'provider ids (usage counts only at these)')),
+  beneficiary_size: Type.Optional(List(Type.Union([Type.Literal('micro'), Type.Literal('small'), Type.Literal('medium'), Type.Literal('large')]), 'enterprise sizes')),
+  beneficiary_category: Type.Optional(List(Type.String({ minLength: 1, maxLength: 64 }), 'beneficiary categories, e.g. startup, research_institution')),
+}, { additionalProperties: false });
+export type RuleMatch = Static<typeof RuleMatch>;
+
+export const RulePay = Type.Union([
+  Type.Object({ basis: Type.Literal('bill'), rate_bp: Bp('share of the billed amount') }, { additionalProperties: false }),
+  Type.Object({ basis: Type.Literal('compute'), fen_per_pflop_h: Type.Integer({ minimum: 0, maximum: rule_set_limits.fen_per_pflop_h_max, description: 'fen per PFLOP·h of normalized compute' }) }, { additionalProperties: false }),
+  Type.Object({
+    basis: Type.Literal('energy'), rate_bp: Bp('share of the energy cost'),
+    fen_per_kwh: Type.Integer({ minimum: 0, maximum: rule_set_limits.fen_per_kwh_max, description: 'electricity price the energy cost is valued at' }),
+  }, { additionalProperties: false }),
+]);
+export type RulePay = Static<typeof RulePay>;
+
+export const Rule = Type.Object({
+  id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: 'names the rule in explanations' }),
+  description: Type.Optional(Type.String({ maxLength: 500 })),
+  match: RuleMatch,
+  pay: RulePay,
+  ceiling_fen_per_card_hour: Type.Optional(Type.Integer({ minimum: 0, maximum: rule_set_limits.ceiling_fen_per_card_hour_max, description: 'subsidize at most this price × card-hours' })),
+  tier_bonus: Type.Optional(Type.Object({
+    domestic_share_bp_min: Bp('beneficiary\'s domestic share of compute in the claim period at least'),
+    bonus_bp: Bp('extra rate'),
+  }, { additionalProperties: false })),
+}, { additionalProperties: false });
+export type Rule = Static<typeof Rule>;
+
+export const RuleSetBody = Type.Object({
+  rules: Type.Array(Rule, { maxItems: rule_set_limits.rules_max }),
+}, { additionalProperties: false });
+export type RuleSetBody = Static<typeof RuleSetBody>;
+
+export interface RuleSetProblem { field: string; message: string }
+
+const check = Compile(RuleSetBody);
+
+function pathOf(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').filter((p) => p !== '');
+  if (extra !== undefined) parts.push(extra);
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc === '' ? p : `${acc}.${p}`), '');
+}
+
+/** Validates a rule set; every problem names the rule (rules[i], with its id when known) and the field. */
+export function checkRuleSet(input: unknown): { ok: true; rule_set: RuleSetBody } | { ok: false; problems: RuleSetProblem[] } {
+  if (!check.Check(input)) {
+    const problems: RuleSetProblem[] = [];
+    for (const e of check.Errors(input)) {
+      if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue; // the member errors say more
+      const params = e.params as Record<string, unknown>;
+      const missing = (params.requiredProperties as string[] | undefined)?.[0];
+      const extra = (params.additionalProperties as string[] | undefined)?.[0];
+      const field = pathOf(e.instancePath, e.keyword === 'required' ? missing : e.keyword === 'additionalProperties' ? extra : undefined);
+      const message = e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' || e.message === 'schema is false' ? 'is not a known field' : e.message;
+      if (!problems.some((p) => p.field === field)) problems.push({ field: withRuleId(input, field), message });
+      if (problems.length >= 20) break;
+    }
+    return { ok: false, problems };
+  }
+  const problems: RuleSetProblem[] = [];
+  const seen = new Set<string>();
+  input.rules.forEach((rule, i) => {
+    const at = `rules[${i}] (${rule.id})`;
+    if (seen.has(rule.id)) problems.push({ field: `${at}.id`, message: `rule id ${rule.id} is used twice` });
+    seen.add(rule.id);
+    if (rule.pay.basis === 'energy' && rule.ceiling_fen_per_card_hour !== undefined) {
+      problems.push({ field: `${at}.ceiling_fen_per_card_hour`, message: 'a price ceiling applies to the compute bill, not to energy rules' });
+    }
+    if (rule.tier_bonus !== undefined) {
+      if (rule.pay.basis === 'compute') problems.push({ field: `${at}.tier_bonus`, message: 'a tier bonus adds basis points: it needs a rate_bp rule (bill or energy)' });
+      else if (rule.pay.rate_bp + rule.tier_bonus.bonus_bp > 10_000) problems.push({ field: `${at}.tier_bonus.bonus_bp`, message: 'rate_bp + bonus_bp must not exceed 10000 (100%)' });
+    }
+  });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, rule_set: input };
+}
+
+function withRuleId(input: unknown, field: string): string {
+  const m = /^rules\[(\d+)\]/.exec(field);
+  if (!m) return field;
+  const rules = (input as { rules?: unknown[] }).rules;
+  const id = (rules?.[Number(m[1])] as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? field.replace(m[0], `${m[0]} (${id.slice(0, 64)})`) : field;
+}
