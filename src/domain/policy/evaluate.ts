@@ -67,6 +67,8 @@ export interface Evaluation {
   unmatched: { records: number; card_s: number; amount_fen: number; message: string };
   period_excluded: { records: number; amount_fen: number; support_ends_at_ms: number; message: string } | null;
   domestic_share_bp: number | null;
+  /** the rules' base: the bills (after ceilings) and energy costs of the subsidized records */
+  base_fen: number;
   computed_fen: number;
   cuts: Cut[];
   granted_fen: number;
@@ -249,6 +251,23 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
 
   const computed_fen = lines.reduce((s, l) => s + l.subsidy_fen, 0);
   const base_fen = lines.reduce((s, l) => s + l.base_fen, 0);
+  const { cuts, granted_fen: granted } = applyCuts(computed_fen, base_fen, limits);
+
+  return {
+    lines, unmatched,
+    period_excluded: excluded.records === 0 || support_ends_at_ms === null ? null : {
+      ...excluded, support_ends_at_ms,
+      message: `${excluded.records} records started after the support period ended (${limits.support_months} months from the first subsidized usage)`,
+    },
+    domestic_share_bp, base_fen, computed_fen, cuts, granted_fen: granted, record_subsidies, rounding,
+  };
+}
+
+/**
+ * The cuts, in order: the share cap (of the base), the per-beneficiary caps over the program and the calendar year
+ * (less what was granted before), then the available budget. Approval applies them again with the figures of its moment.
+ */
+export function applyCuts(computed_fen: number, base_fen: number, limits: Omit<EvalLimits, 'support_months' | 'first_subsidized_at_ms'>): { cuts: Cut[]; granted_fen: number } {
   const cuts: Cut[] = [];
   let granted = computed_fen;
   const cut = (kind: CutKind, limit_fen: number, message: string) => {
@@ -262,13 +281,5 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
   if (limits.cap_fen !== null) cut('program_cap', limits.cap_fen - limits.granted_fen, `at most ${limits.cap_fen} fen per beneficiary in this program, ${limits.granted_fen} fen already granted`);
   if (limits.cap_fen_year !== null) cut('year_cap', limits.cap_fen_year - limits.granted_fen_year, `at most ${limits.cap_fen_year} fen per beneficiary per calendar year, ${limits.granted_fen_year} fen already granted this year`);
   if (limits.budget_available_fen !== null) cut('budget', limits.budget_available_fen, `the program's available budget is ${limits.budget_available_fen} fen`);
-
-  return {
-    lines, unmatched,
-    period_excluded: excluded.records === 0 || support_ends_at_ms === null ? null : {
-      ...excluded, support_ends_at_ms,
-      message: `${excluded.records} records started after the support period ended (${limits.support_months} months from the first subsidized usage)`,
-    },
-    domestic_share_bp, computed_fen, cuts, granted_fen: granted, record_subsidies, rounding,
-  };
+  return { cuts, granted_fen: granted };
 }

@@ -1,0 +1,116 @@
+// A subsidy program: who it pays, from what budget, within which window and caps, and with which rule-set versions.
+// The definition is data (JSON over the API, JSON or YAML files for `suanli program apply`).
+import { Type, type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { checkRuleSet, RuleSetBody, type RuleSetProblem } from '../policy/rule-set.js';
+import type { EnterpriseSize } from '../org/organization.js';
+
+export const program_kinds = ['compute_rent', 'energy', 'model', 'data', 'other'] as const;
+export type ProgramKind = (typeof program_kinds)[number];
+
+const Instant = Type.String({ format: 'date-time' });
+const Fen = (description: string) => Type.Integer({ minimum: 0, maximum: 1_000_000_000_000_000, description: `${description} (fen)` });
+const Bp = (description: string) => Type.Integer({ minimum: 0, maximum: 10_000, description: `${description} (basis points)` });
+
+export const Eligibility = Type.Object({
+  sizes: Type.Optional(Type.Array(Type.Union([Type.Literal('micro'), Type.Literal('small'), Type.Literal('medium'), Type.Literal('large')]), { minItems: 1, maxItems: 4 })),
+  regions: Type.Optional(Type.Array(Type.String({ pattern: '^\\d{2,6}$' }), { minItems: 1, maxItems: 500, description: 'division-code prefixes the beneficiary must be registered in, e.g. 31 (Shanghai) or 310115 (Pudong)' })),
+  sectors: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 100 })),
+  categories: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 100, description: 'the beneficiary must carry at least one, e.g. startup, sme, research_institution' })),
+  enrolled_only: Type.Optional(Type.Boolean({ description: 'only beneficiaries the office enrolled may claim' })),
+}, { additionalProperties: false });
+export type Eligibility = Static<typeof Eligibility>;
+
+export const ProgramDefinition = Type.Object({
+  code: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{2,63}$', description: 'stable slug; `program apply` finds the program by it' }),
+  name_zh: Type.String({ minLength: 1, maxLength: 200 }),
+  name_en: Type.String({ minLength: 1, maxLength: 200 }),
+  kind: Type.Union([Type.Literal('compute_rent'), Type.Literal('energy'), Type.Literal('model'), Type.Literal('data'), Type.Literal('other')]),
+  source: Type.Optional(Type.String({ maxLength: 2000, description: 'the policy this program models, with its address' })),
+  beneficiary_kind: Type.Union([Type.Literal('enterprise'), Type.Literal('provider')]),
+  funding_layer: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'a record is subsidized at most once per layer; programs of different layers may share a bill, together at most all of it' }),
+  window: Type.Object({ start: Instant, end: Instant }, { additionalProperties: false }),
+  budget_fen: Fen('the fixed budget'),
+  caps: Type.Optional(Type.Object({
+    share_bp: Type.Optional(Bp('at most this share of the bill per claim')),
+    fen: Type.Optional(Fen('at most this much per beneficiary over the program')),
+    fen_year: Type.Optional(Fen('at most this much per beneficiary per calendar year')),
+  }, { additionalProperties: false })),
+  support_months: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, description: 'support ends this many months after the beneficiary\'s first subsidized usage' })),
+  first_stage_bp: Type.Optional(Bp('share paid on approval; the rest after the progress report is accepted (default 10000: all at once)')),
+  eligibility: Type.Optional(Eligibility),
+  rule_set: Type.Object({ effective_from: Instant, rules: RuleSetBody.properties.rules }, { additionalProperties: false }),
+}, { additionalProperties: false });
+export type ProgramDefinition = Static<typeof ProgramDefinition>;
+
+const checkDefinitionShape = Compile(ProgramDefinition);
+
+export interface Program {
+  id: string;
+  code: string;
+  name_zh: string;
+  name_en: string;
+  kind: ProgramKind;
+  source: string | null;
+  beneficiary_kind: 'enterprise' | 'provider';
+  funding_layer: string;
+  window_start_ms: number;
+  window_end_ms: number;
+  budget_fen: number;
+  cap_share_bp: number | null;
+  cap_fen: number | null;
+  cap_fen_year: number | null;
+  support_months: number | null;
+  first_stage_bp: number;
+  eligibility: Eligibility;
+  created_at_ms: number;
+}
+
+function pathOf(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').filter((p) => p !== '');
+  if (extra !== undefined) parts.push(extra);
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc === '' ? p : `${acc}.${p}`), '');
+}
+
+/** Validates a program definition; problems name the field (and, inside the rule set, the rule). */
+export function checkProgramDefinition(input: unknown): { ok: true; definition: ProgramDefinition } | { ok: false; problems: RuleSetProblem[] } {
+  if (typeof input === 'object' && input !== null && 'rule_set' in input) {
+    const rs = (input as { rule_set: unknown }).rule_set;
+    const rules = typeof rs === 'object' && rs !== null ? (rs as { rules?: unknown }).rules : undefined;
+    const r = checkRuleSet({ rules });
+    if (!r.ok) return { ok: false, problems: r.problems.map((p) => ({ ...p, field: `rule_set.${p.field}` })) };
+  }
+  if (!checkDefinitionShape.Check(input)) {
+    const problems: RuleSetProblem[] = [];
+    for (const e of checkDefinitionShape.Errors(input)) {
+      if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
+      const params = e.params as Record<string, unknown>;
+      const missing = (params.requiredProperties as string[] | undefined)?.[0];
+      const extra = (params.additionalProperties as string[] | undefined)?.[0];
+      const field = pathOf(e.instancePath, e.keyword === 'required' ? missing : e.keyword === 'additionalProperties' ? extra : undefined);
+      const message = e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' || e.message === 'schema is false' ? 'is not a known field' : e.message;
+      if (!problems.some((p) => p.field === field)) problems.push({ field, message });
+      if (problems.length >= 20) break;
+    }
+    return { ok: false, problems };
+  }
+  const start = Date.parse(input.window.start);
+  const end = Date.parse(input.window.end);
+  if (!(end > start)) return { ok: false, problems: [{ field: 'window.end', message: 'must be after window.start' }] };
+  return { ok: true, definition: input };
+}
+
+export interface BeneficiaryProfile { id: string; kind: 'enterprise' | 'provider'; region: string | null; size: EnterpriseSize | null; sector: string | null; categories: readonly string[] }
+
+export type EligibilityCheck = { eligible: true } | { eligible: false; reason: string };
+
+export function checkEligibility(p: Pick<Program, 'beneficiary_kind' | 'eligibility'>, b: BeneficiaryProfile, enrolled: boolean): EligibilityCheck {
+  const e = p.eligibility;
+  if (b.kind !== p.beneficiary_kind) return { eligible: false, reason: `the program pays ${p.beneficiary_kind}s` };
+  if (e.enrolled_only === true && !enrolled) return { eligible: false, reason: 'the program pays enrolled beneficiaries only' };
+  if (e.sizes !== undefined && (b.size === null || !e.sizes.includes(b.size))) return { eligible: false, reason: `the program pays ${e.sizes.join(', ')} enterprises` };
+  if (e.regions !== undefined && (b.region === null || !e.regions.some((prefix) => b.region!.startsWith(prefix)))) return { eligible: false, reason: `the program pays beneficiaries registered in ${e.regions.join(', ')}` };
+  if (e.sectors !== undefined && (b.sector === null || !e.sectors.includes(b.sector))) return { eligible: false, reason: `the program pays the sectors ${e.sectors.join(', ')}` };
+  if (e.categories !== undefined && !e.categories.some((c) => b.categories.includes(c))) return { eligible: false, reason: `the program pays ${e.categories.join(', ')} beneficiaries` };
+  return { eligible: true };
+}
