@@ -9,7 +9,7 @@ const prefix = { office: 'o', provider: 'p', enterprise: 'e' } as const;
 function toOrganization(row: OrganizationsTable): Organization {
   return {
     id: row.id, kind: row.kind, name: row.name, credit_code: row.credit_code, region: row.region, sector: row.sector,
-    size: row.size as EnterpriseSize | null, created_at_ms: Number(row.created_at_ms),
+    size: row.size as EnterpriseSize | null, categories: JSON.parse(row.categories) as string[], created_at_ms: Number(row.created_at_ms),
   };
 }
 
@@ -20,6 +20,7 @@ export interface NewOrganization {
   region?: string | null;
   sector?: string | null;
   size?: EnterpriseSize | null;
+  categories?: string[];
 }
 
 export class OrganizationRepository {
@@ -29,7 +30,8 @@ export class OrganizationRepository {
   async create(org: NewOrganization, now_ms: number): Promise<Organization | null> {
     const row: OrganizationsTable = {
       id: newId(prefix[org.kind]), kind: org.kind, name: org.name, credit_code: org.credit_code ?? null,
-      region: org.region ?? null, sector: org.sector ?? null, size: org.size ?? null, created_at_ms: now_ms,
+      region: org.region ?? null, sector: org.sector ?? null, size: org.size ?? null,
+      categories: JSON.stringify([...new Set(org.categories ?? [])].sort()), created_at_ms: now_ms,
     };
     const result = await this.db.insertInto('organizations').values(row)
       .onConflict((oc) => oc.column('credit_code').doNothing()).executeTakeFirst();

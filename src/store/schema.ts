@@ -14,6 +14,8 @@ export interface OrganizationsTable {
   region: string | null;
   sector: string | null;
   size: string | null;
+  /** JSON array of category tags (startup, sme, research_institution, …) */
+  categories: string;
   created_at_ms: Int8;
 }
 
@@ -99,7 +101,91 @@ export interface UsageRollupsTable {
   amount_fen: Int8Big;
 }
 
+export interface ProgramsTable {
+  id: string;
+  code: string;
+  name_zh: string;
+  name_en: string;
+  kind: string;
+  source: string | null;
+  beneficiary_kind: 'enterprise' | 'provider';
+  funding_layer: string;
+  window_start_ms: Int8;
+  window_end_ms: Int8;
+  budget_fen: Int8;
+  cap_share_bp: number | null;
+  cap_fen: Int8 | null;
+  cap_fen_year: Int8 | null;
+  support_months: number | null;
+  first_stage_bp: number;
+  eligibility: string; // JSON
+  created_at_ms: Int8;
+}
+
+export interface ProgramEnrollmentsTable { program_id: string; beneficiary_id: string; created_at_ms: Int8 }
+
+export interface RuleSetsTable { program_id: string; version: number; effective_from_ms: Int8; rules: string; created_at_ms: Int8 }
+
+export interface ClaimsTable {
+  id: string;
+  program_id: string;
+  beneficiary_id: string;
+  funding_layer: string;
+  period_start_ms: Int8;
+  period_end_ms: Int8;
+  state: string;
+  rule_set_version: number;
+  records: number;
+  base_fen: Int8;
+  computed_fen: Int8;
+  granted_fen: Int8;
+  paid_fen: Int8;
+  clawed_back_fen: Int8;
+  first_record_at_ms: Int8 | null;
+  progress_report_accepted: number;
+  explanation: string; // JSON
+  created_at_ms: Int8;
+  updated_at_ms: Int8;
+}
+
+export interface ClaimRecordsTable { funding_layer: string; record_seq: Int8; claim_id: string; subsidy_fen: Int8 }
+
+export interface ClaimEventsTable {
+  id: Generated<number>;
+  claim_id: string;
+  action: string;
+  from_state: string | null;
+  to_state: string;
+  actor_org_id: string | null;
+  actor_key_id: string | null;
+  reason: string | null;
+  amount_fen: Int8 | null;
+  at_ms: Int8;
+}
+
+export interface LedgerAccountsTable { id: string; program_id: string; kind: string; beneficiary_id: string | null; balance_fen: Int8 }
+
+export interface LedgerTransfersTable {
+  id: Generated<number>;
+  key: string;
+  kind: string;
+  program_id: string;
+  claim_id: string | null;
+  debit_account: string;
+  credit_account: string;
+  amount_fen: Int8;
+  at_ms: Int8;
+}
+
 export interface Database {
+  programs: ProgramsTable;
+  program_enrollments: ProgramEnrollmentsTable;
+  rule_sets: RuleSetsTable;
+  claims: ClaimsTable;
+  claim_records: ClaimRecordsTable;
+  claim_events: ClaimEventsTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_transfers: LedgerTransfersTable;
   organizations: OrganizationsTable;
   accelerators: AcceleratorsTable;
   api_keys: ApiKeysTable;

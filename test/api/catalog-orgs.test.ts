@@ -207,7 +207,7 @@ describeEachEngine('catalog and organizations', (db) => {
     const { id } = created.json() as { id: string };
     const bare = (await api.call('POST', '/api/v1/providers', { body: { name: 'No Region Cloud' } })).json() as { id: string };
     expect(await get(`/api/v1/providers/${id}`)).toEqual({
-      id, kind: 'provider', name: 'Shanghai Compute Co', credit_code: null, region: '310000', sector: null, size: null, created_at: new Date(now).toISOString(),
+      id, kind: 'provider', name: 'Shanghai Compute Co', credit_code: null, region: '310000', sector: null, size: null, categories: [], created_at: new Date(now).toISOString(),
     });
     expect(await get(`/api/v1/providers/${bare.id}`)).toMatchObject({ region: null });
     const listed = (await get<{ items: { id: string; name: string }[] }>('/api/v1/providers')).items;
@@ -223,11 +223,11 @@ describeEachEngine('catalog and organizations', (db) => {
 
   it('creates, lists and gets enterprises', async () => {
     const credit_code = creditCode();
-    const created = await api.call('POST', '/api/v1/enterprises', { body: { name: 'Hangzhou Models Ltd', credit_code, region: '330100', sector: 'large_models', size: 'medium' } });
+    const created = await api.call('POST', '/api/v1/enterprises', { body: { name: 'Hangzhou Models Ltd', credit_code, region: '330100', sector: 'large_models', size: 'medium', categories: ['startup', 'sme', 'startup'] } });
     expect(created.statusCode).toBe(201);
     const { id } = created.json() as { id: string };
     expect(await get(`/api/v1/enterprises/${id}`)).toEqual({
-      id, kind: 'enterprise', name: 'Hangzhou Models Ltd', credit_code, region: '330100', sector: 'large_models', size: 'medium', created_at: new Date(now).toISOString(),
+      id, kind: 'enterprise', name: 'Hangzhou Models Ltd', credit_code, region: '330100', sector: 'large_models', size: 'medium', categories: ['sme', 'startup'], created_at: new Date(now).toISOString(),
     });
     const sizeless = (await api.call('POST', '/api/v1/enterprises', { body: { name: 'Tiny Lab', credit_code: creditCode(), region: '110000', sector: 'research' } })).json() as { id: string };
     expect(await get(`/api/v1/enterprises/${sizeless.id}`)).toMatchObject({ size: null });

@@ -14,6 +14,8 @@ export interface Organization {
   region: string | null;
   sector: string | null;
   size: EnterpriseSize | null;
+  /** tags programs select on: startup, sme, research_institution, data_centre_operator, … */
+  categories: string[];
   created_at_ms: number;
 }
 

@@ -66,12 +66,23 @@ export function checkRuleSet(input: unknown): { ok: true; rule_set: RuleSetBody 
     const problems: RuleSetProblem[] = [];
     for (const e of check.Errors(input)) {
       if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue; // the member errors say more
+      // `pay` is a union: report only the errors of the member its basis names; an unknown basis is one problem.
+      const member = /\/pay\/anyOf\/(\d+)/.exec(e.schemaPath);
+      if (member !== null) {
+        const chosen = basisIndex(input, e.instancePath);
+        if (chosen === null) {
+          const field = withRuleId(input, pathOf(e.instancePath.replace(/(\/rules\/\d+\/pay).*$/, '$1'), 'basis'));
+          if (!problems.some((p) => p.field === field)) problems.push({ field, message: `must be one of ${pay_bases.join(', ')}` });
+          continue;
+        }
+        if (Number(member[1]) !== chosen) continue;
+      }
       const params = e.params as Record<string, unknown>;
       const missing = (params.requiredProperties as string[] | undefined)?.[0];
       const extra = (params.additionalProperties as string[] | undefined)?.[0];
-      const field = pathOf(e.instancePath, e.keyword === 'required' ? missing : e.keyword === 'additionalProperties' ? extra : undefined);
+      const field = withRuleId(input, pathOf(e.instancePath, e.keyword === 'required' ? missing : e.keyword === 'additionalProperties' ? extra : undefined));
       const message = e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' || e.message === 'schema is false' ? 'is not a known field' : e.message;
-      if (!problems.some((p) => p.field === field)) problems.push({ field: withRuleId(input, field), message });
+      if (!problems.some((p) => p.field === field)) problems.push({ field, message });
       if (problems.length >= 20) break;
     }
     return { ok: false, problems };
@@ -91,6 +102,18 @@ export function checkRuleSet(input: unknown): { ok: true; rule_set: RuleSetBody 
     }
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rule_set: input };
+}
+
+/** The bases of RulePay's members, in the order of its union. */
+const pay_bases = ['bill', 'compute', 'energy'] as const;
+
+/** Which member of the `pay` union the rule at this error path chose by its basis; null when the basis is unknown. */
+function basisIndex(input: unknown, instancePath: string): number | null {
+  const m = /^\/rules\/(\d+)\/pay/.exec(instancePath);
+  if (!m) return null;
+  const rule = (input as { rules?: unknown[] }).rules?.[Number(m[1])] as { pay?: { basis?: unknown } } | undefined;
+  const i = pay_bases.indexOf(rule?.pay?.basis as (typeof pay_bases)[number]);
+  return i < 0 ? null : i;
 }
 
 function withRuleId(input: unknown, field: string): string {

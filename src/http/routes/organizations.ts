@@ -10,19 +10,22 @@ export const Region = Type.String({ pattern: '^\\d{6}$', description: 'administr
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Created = Type.Object({ id: Type.String() });
 
-const ProviderCreate = Type.Object({ name: Name, region: Type.Optional(Region) }, { additionalProperties: false });
+const Categories = Type.Array(Type.String({ pattern: '^[a-z0-9_]{1,64}$' }), { maxItems: 20, description: 'tags programs select on, e.g. startup, sme, research_institution, data_centre_operator' });
+const ProviderCreate = Type.Object({ name: Name, region: Type.Optional(Region), categories: Type.Optional(Categories) }, { additionalProperties: false });
 const EnterpriseCreate = Type.Object({
   name: Name,
   credit_code: Type.String({ minLength: 1, maxLength: 64, description: '18-character unified social credit code (GB 32100-2015)' }),
   region: Region,
   sector: Type.String({ minLength: 1, maxLength: 64 }),
   size: Type.Optional(Type.Union([Type.Literal('micro'), Type.Literal('small'), Type.Literal('medium'), Type.Literal('large')])),
+  categories: Type.Optional(Categories),
 }, { additionalProperties: false });
 
 const OrganizationView = Type.Object({
   id: Type.String(), kind: Type.String(), name: Type.String(),
   credit_code: Type.Union([Type.String(), Type.Null()]), region: Type.Union([Type.String(), Type.Null()]),
-  sector: Type.Union([Type.String(), Type.Null()]), size: Type.Union([Type.String(), Type.Null()]), created_at: Type.String(),
+  sector: Type.Union([Type.String(), Type.Null()]), size: Type.Union([Type.String(), Type.Null()]),
+  categories: Type.Array(Type.String()), created_at: Type.String(),
 });
 type OrganizationView = Static<typeof OrganizationView>;
 
@@ -38,7 +41,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
     config: { access: ['administrator'] },
     schema: { tags: ['organizations'], body: ProviderCreate, response: { 201: Created } },
   }, async (request, reply) => {
-    const org = await ctx.store.organizations.create({ kind: 'provider', name: request.body.name, region: request.body.region ?? null }, ctx.now());
+    const org = await ctx.store.organizations.create({ kind: 'provider', name: request.body.name, region: request.body.region ?? null, categories: request.body.categories ?? [] }, ctx.now());
     if (!org) throw new Error('provider insert reported no row');
     return reply.status(201).send({ id: org.id });
   });
@@ -50,7 +53,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
     const b = request.body;
     const cc = checkCreditCode(b.credit_code);
     if (!cc.ok) throw new ApiError('invalid_credit_code', cc.message, [{ field: 'credit_code', message: cc.message, problem: cc.problem }]);
-    const org = await ctx.store.organizations.create({ kind: 'enterprise', name: b.name, credit_code: b.credit_code, region: b.region, sector: b.sector, size: b.size ?? null }, ctx.now());
+    const org = await ctx.store.organizations.create({ kind: 'enterprise', name: b.name, credit_code: b.credit_code, region: b.region, sector: b.sector, size: b.size ?? null, categories: b.categories ?? [] }, ctx.now());
     if (!org) throw new ApiError('already_exists', 'an enterprise with this credit code is registered', [{ field: 'credit_code', message: 'already registered' }]);
     return reply.status(201).send({ id: org.id });
   });

@@ -1,0 +1,52 @@
+// Entry point of `npm run bench [-- NAME… OPTIONS]`: runs the named benchmarks (all when none is named), one at a
+// time, since they measure throughput on a small machine. An unknown name prints the list.
+import { option_help, parseArgs } from './support.js';
+import { ingestBench } from './ingest.js';
+import type { BenchOptions } from './support.js';
+
+const benchmarks: Record<string, { describe: string; run: (options: BenchOptions) => Promise<void> }> = {
+  ingest: {
+    describe: 'usage records/s: raw insert vs suanli in process vs suanli over HTTP (SQLite, PostgreSQL); peak RSS of a JSONL import',
+    run: ingestBench,
+  },
+};
+
+function usage(): string {
+  return [
+    'usage: npm run bench -- [NAME…] [OPTIONS]',
+    '',
+    'benchmarks:',
+    ...Object.entries(benchmarks).map(([name, b]) => `  ${name.padEnd(10)} ${b.describe}`),
+    '',
+    'options:',
+    ...option_help.map((line) => `  ${line}`),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (parsed.names.includes('help')) {
+    console.log(usage());
+    return;
+  }
+  const unknown = parsed.names.filter((n) => !(n in benchmarks));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark ${unknown.join(', ')}\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  const names = parsed.names.length > 0 ? parsed.names : Object.keys(benchmarks);
+  for (const name of names) await benchmarks[name]!.run(parsed.options);
+}
+
+main().then(() => process.exit(process.exitCode ?? 0), (error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
