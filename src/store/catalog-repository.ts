@@ -60,8 +60,8 @@ export class CatalogRepository {
   }
 
   /** id → dense GFLOPS (null: counts card-hours only) and board power, for ingest and summaries. */
-  async throughputs(): Promise<Map<string, { gflops: number | null; domestic: boolean; tdp_w: number | null }>> {
-    const rows = await this.db.selectFrom('accelerators').select(['id', 'dense_gflops', 'domestic', 'tdp_w']).execute();
-    return new Map(rows.map((r) => [r.id, { gflops: r.dense_gflops === null ? null : Number(r.dense_gflops), domestic: r.domestic === 1, tdp_w: r.tdp_w }]));
+  async throughputs(): Promise<Map<string, { gflops: number | null; domestic: boolean; vendor: string; tdp_w: number | null }>> {
+    const rows = await this.db.selectFrom('accelerators').select(['id', 'dense_gflops', 'domestic', 'vendor', 'tdp_w']).execute();
+    return new Map(rows.map((r) => [r.id, { gflops: r.dense_gflops === null ? null : Number(r.dense_gflops), domestic: r.domestic === 1, vendor: r.vendor, tdp_w: r.tdp_w }]));
   }
 }

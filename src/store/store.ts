@@ -8,6 +8,9 @@ import { OrganizationRepository } from './organization-repository.js';
 import { ClusterRepository } from './cluster-repository.js';
 import { ApiKeyRepository } from './api-key-repository.js';
 import { UsageRepository } from './usage-repository.js';
+import { ProgramRepository } from './program-repository.js';
+import { ClaimRepository } from './claim-repository.js';
+import { LedgerRepository } from './ledger-repository.js';
 import { readCatalogFile } from './catalog-file.js';
 
 export class Store {
@@ -16,6 +19,9 @@ export class Store {
   readonly clusters: ClusterRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly usage: UsageRepository;
+  readonly programs: ProgramRepository;
+  readonly claims: ClaimRepository;
+  readonly ledger: LedgerRepository;
 
   constructor(readonly connection: Connection) {
     this.catalog = new CatalogRepository(connection.db);
@@ -23,6 +29,9 @@ export class Store {
     this.clusters = new ClusterRepository(connection.db);
     this.apiKeys = new ApiKeyRepository(connection.db);
     this.usage = new UsageRepository(connection);
+    this.programs = new ProgramRepository(connection);
+    this.claims = new ClaimRepository(connection);
+    this.ledger = new LedgerRepository(connection.db);
   }
 
   get engine() { return this.connection.engine; }

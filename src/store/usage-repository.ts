@@ -1,6 +1,9 @@
 // Usage records: the idempotent batch write (the hot path), listing with a cursor, and summaries from the rollups.
 // The idempotency key and its record are written in one statement under one unique index, inside one transaction
 // with the rollup update, so an acknowledged batch is whole and a failed one leaves nothing behind.
+// On SQLite, batches that arrive together (concurrent requests) share one commit, each under its own savepoint:
+// a commit writes every B-tree page the batch touched, and random record_ids touch about one index page per record,
+// so one commit for several batches writes far fewer pages than one commit each (docs/performance.md).
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
 import type { UsageDerived, UsageInput } from '../domain/usage/validate-usage.js';
@@ -97,27 +100,78 @@ function rollupDeltas(provider_id: string, rows: readonly UsageRow[]): RollupDel
 const existing_columns = ['record_id', 'cluster_id', 'enterprise_id', 'accelerator_id', 'count', 'started_at_ms', 'ended_at_ms',
   'amount_fen', 'job_ref', 'workload', 'energy_wh'] as const;
 
+/** A batch waiting for the next SQLite group commit. */
+interface PendingBatch {
+  provider_id: string;
+  rows: readonly UsageRow[];
+  received_at_ms: number;
+  resolve: (outcomes: InsertOutcome[]) => void;
+  reject: (error: unknown) => void;
+}
+type BatchResult = { ok: true; outcomes: InsertOutcome[] } | { ok: false; error: unknown };
+
+/** At most this many rows share a SQLite commit (a single larger batch still goes whole, alone). */
+const group_rows_max = 10_000;
+
 export class UsageRepository {
   private sqliteStatements: {
     insert: SqliteDatabase.Statement;
     existing: SqliteDatabase.Statement;
     rollup: SqliteDatabase.Statement;
-    batch: (provider_id: string, rows: readonly UsageRow[], received_at_ms: number) => InsertOutcome[];
+    group: (batches: readonly PendingBatch[]) => BatchResult[];
   } | null = null;
+  private sqlitePending: PendingBatch[] = [];
+  private sqliteFlushScheduled = false;
 
   constructor(private readonly connection: Connection) {}
 
   private get db(): Kysely<Database> { return this.connection.db; }
 
-  /** Writes a validated batch in one transaction; an outcome per row, in the order given. */
+  /**
+   * Writes a validated batch in one transaction; an outcome per row, in the order given. Resolves only once the
+   * batch is committed. On SQLite the batch joins the batches of other requests waiting at this turn of the event
+   * loop: one commit for all, a savepoint each, the same outcomes as one after the other.
+   */
   async insertBatch(provider_id: string, rows: readonly UsageRow[], received_at_ms: number): Promise<InsertOutcome[]> {
     if (rows.length === 0) return [];
     if (this.connection.sqlite !== null) {
       const statements = this.prepareSqlite(this.connection.sqlite);
-      // Holding Kysely's single SQLite connection keeps any other query out of our transaction.
-      return this.db.connection().execute(async () => statements.batch(provider_id, rows, received_at_ms));
+      return new Promise<InsertOutcome[]>((resolve, reject) => {
+        this.sqlitePending.push({ provider_id, rows, received_at_ms, resolve, reject });
+        if (!this.sqliteFlushScheduled) {
+          this.sqliteFlushScheduled = true;
+          // setImmediate runs after the pending I/O callbacks: the request bodies that have arrived by now join in.
+          setImmediate(() => void this.flushSqlite(statements));
+        }
+      });
     }
     return this.insertBatchPostgres(provider_id, rows, received_at_ms);
+  }
+
+  private async flushSqlite(statements: NonNullable<UsageRepository['sqliteStatements']>): Promise<void> {
+    let rows = 0;
+    let take = 0;
+    while (take < this.sqlitePending.length && (take === 0 || rows + this.sqlitePending[take]!.rows.length <= group_rows_max)) {
+      rows += this.sqlitePending[take]!.rows.length;
+      take++;
+    }
+    const group = this.sqlitePending.splice(0, take);
+    if (process.env.DEBUG_GROUP) process.stderr.write(`group ${group.length} rows ${rows}\n`);
+    if (this.sqlitePending.length > 0) setImmediate(() => void this.flushSqlite(statements));
+    else this.sqliteFlushScheduled = false;
+    let results: BatchResult[];
+    try {
+      // Holding Kysely's single SQLite connection keeps any other query out of our transaction.
+      results = await this.db.connection().execute(async () => statements.group(group));
+    } catch (error) {
+      for (const b of group) b.reject(error); // not committed: nothing of any batch in the group was stored
+      return;
+    }
+    group.forEach((b, i) => {
+      const r = results[i]!;
+      if (r.ok) b.resolve(r.outcomes);
+      else b.reject(r.error);
+    });
   }
 
   private prepareSqlite(sqlite: SqliteDatabase.Database) {
@@ -150,7 +204,18 @@ export class UsageRepository {
       }
       return outcomes;
     });
-    this.sqliteStatements = { insert, existing, rollup, batch: (p, r, t) => batch.immediate(p, r, t) };
+    // Called inside `group`'s transaction, `batch` runs under a savepoint: a batch that throws is rolled back alone.
+    const group = sqlite.transaction((batches: readonly PendingBatch[]): BatchResult[] => batches.map((b): BatchResult => {
+      // An error that ends the whole transaction (disk full, I/O) must not let the next batches run in autocommit mode:
+      // throwing here rolls back the group and fails every batch of it (the earlier ones were lost with the transaction).
+      if (!sqlite.inTransaction) throw new Error('the SQLite transaction ended early; no batch of the group was stored');
+      try {
+        return { ok: true, outcomes: batch(b.provider_id, b.rows, b.received_at_ms) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }));
+    this.sqliteStatements = { insert, existing, rollup, group: (batches) => group.immediate(batches) };
     return this.sqliteStatements;
   }
 

@@ -53,7 +53,10 @@ export interface RuleLine {
   fen_per_pflop_h: number | null;
   fen_per_kwh: number | null;
   ceiling_fen_per_card_hour: number | null;
-  /** how much the price ceiling and the other funding layers took off the base or the subsidy */
+  /**
+   * How much the price ceiling and the other funding layers took off: a bill rule's ceiling cut is taken off the base
+   * (the bills), a compute rule's off the subsidy (it may not pass the ceiling-capped bill); the layer cut off the subsidy.
+   */
   ceiling_cut_fen: number;
   layer_cut_fen: number;
   subsidy_fen: number;
@@ -139,7 +142,9 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
   if (limits.support_months !== null) {
     let first = limits.first_subsidized_at_ms;
     if (first === null) {
-      for (const r of records) if (candidatesOf(r.accelerator).length > 0 && (first === null || r.started_at_ms < first)) first = r.started_at_ms;
+      for (const r of records) {
+        if ((first === null || r.started_at_ms < first) && candidatesOf(r.accelerator).some((i) => recordMatches(rules[i]!, r))) first = r.started_at_ms;
+      }
     }
     if (first !== null) support_ends_at_ms = addMonthsUtc(first, limits.support_months);
   }
@@ -212,19 +217,19 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
       room = base - r.other_layers_fen;
     } else {
       const base = Math.min(r.amount_fen, ceiling);
-      line.ceiling_cut_fen += r.amount_fen - base;
       if (pay.basis === 'bill') {
+        line.ceiling_cut_fen += r.amount_fen - base; // off the base
         line.base_fen += base;
         subsidy = mulDiv(base, line.rate_bp!, 10_000);
       } else {
-        line.base_fen += r.amount_fen;
         if (f?.gflops == null) { line.records_unvalued++; continue; }
+        line.base_fen += base;
         // fen = card_s × GFLOPS × fen_per_pflop_h / 3.6e9, floored
         const p = r.card_s * f.gflops;
         const raw = Number.isSafeInteger(p) ? mulDiv(p, pay.fen_per_pflop_h, 3_600_000_000)
           : Number((BigInt(r.card_s) * BigInt(f.gflops) * BigInt(pay.fen_per_pflop_h)) / 3_600_000_000n);
         subsidy = Math.min(raw, base); // never more than the (ceiling-capped) bill
-        line.ceiling_cut_fen += raw - subsidy;
+        line.ceiling_cut_fen += raw - subsidy; // off the subsidy
       }
       room = r.amount_fen - r.other_layers_fen;
     }

@@ -1,0 +1,194 @@
+// Use cases that combine the domain and the store, shared by the HTTP API, the CLI and the demo: applying a program
+// definition, estimating and filing claims, and the what-if replay of a candidate rule set.
+import { checkEligibility, type BeneficiaryProfile, type Program, type ProgramDefinition } from '../domain/program/program.js';
+import { evaluate, type EvalRecord, type Evaluation, type ModelFacts } from '../domain/policy/evaluate.js';
+import type { RuleSetBody } from '../domain/policy/rule-set.js';
+import type { Organization } from '../domain/org/organization.js';
+import type { Store } from '../store/store.js';
+import { ClaimRecordsTaken, utcYear, type Actor, type Claim } from '../store/claim-repository.js';
+
+/** A business refusal with a stable code; the HTTP layer maps it to a status. */
+export class ServiceError extends Error {
+  constructor(readonly code: 'not_found' | 'not_eligible' | 'invalid_period' | 'no_rule_set' | 'program_fields_fixed' | 'records_taken' | 'no_records', message: string, readonly field: string | null = null) {
+    super(message);
+  }
+}
+
+export async function modelFacts(store: Store): Promise<Map<string, ModelFacts>> {
+  return store.catalog.throughputs();
+}
+
+export function profileOf(org: Organization): BeneficiaryProfile {
+  if (org.kind === 'office') throw new ServiceError('not_eligible', 'the program office cannot be a beneficiary');
+  return { id: org.id, kind: org.kind, region: org.region, size: org.size, sector: org.sector, categories: org.categories };
+}
+
+/** `suanli program apply`: creates the program, or adds a rule-set version when its rules changed. */
+export async function applyProgram(store: Store, d: ProgramDefinition, now_ms: number): Promise<{ program: Program; created: boolean; rule_set_version: number | null }> {
+  const existing = await store.programs.getByCode(d.code);
+  if (existing === null) {
+    const program = await store.programs.create(d, now_ms);
+    if (program) return { program, created: true, rule_set_version: 1 };
+    return applyProgram(store, d, now_ms); // created meanwhile by another process
+  }
+  const fixed: [string, unknown, unknown][] = [
+    ['name_zh', existing.name_zh, d.name_zh], ['name_en', existing.name_en, d.name_en], ['kind', existing.kind, d.kind],
+    ['beneficiary_kind', existing.beneficiary_kind, d.beneficiary_kind], ['funding_layer', existing.funding_layer, d.funding_layer],
+    ['window.start', existing.window_start_ms, Date.parse(d.window.start)], ['window.end', existing.window_end_ms, Date.parse(d.window.end)],
+    ['budget_fen', existing.budget_fen, d.budget_fen], ['caps.share_bp', existing.cap_share_bp, d.caps?.share_bp ?? null],
+    ['caps.fen', existing.cap_fen, d.caps?.fen ?? null], ['caps.fen_year', existing.cap_fen_year, d.caps?.fen_year ?? null],
+    ['support_months', existing.support_months, d.support_months ?? null], ['first_stage_bp', existing.first_stage_bp, d.first_stage_bp ?? 10_000],
+    ['eligibility', JSON.stringify(existing.eligibility), JSON.stringify(d.eligibility ?? {})],
+  ];
+  const changed = fixed.filter(([, a, b]) => a !== b);
+  if (changed.length > 0) {
+    throw new ServiceError('program_fields_fixed', `program ${d.code} exists; only its rules change (as a new version): ${changed.map(([f]) => f).join(', ')} differ`, changed[0]![0]);
+  }
+  const versions = await store.programs.ruleSets(existing.id);
+  const latest = versions[versions.length - 1];
+  const effective_from_ms = Date.parse(d.rule_set.effective_from);
+  if (latest && JSON.stringify(latest.rules) === JSON.stringify(d.rule_set.rules) && latest.effective_from_ms === effective_from_ms) {
+    return { program: existing, created: false, rule_set_version: null };
+  }
+  const v = await store.programs.addRuleSet(existing.id, effective_from_ms, d.rule_set.rules, now_ms);
+  return { program: existing, created: false, rule_set_version: v.version };
+}
+
+export interface Estimate {
+  program: Program;
+  beneficiary: Organization;
+  period_start_ms: number;
+  period_end_ms: number;
+  rule_set_version: number;
+  records: EvalRecord[];
+  evaluation: Evaluation;
+}
+
+/** What a claim for this period would pay now, without filing it. */
+export async function estimateClaim(store: Store, program_id: string, beneficiary_id: string, from_ms: number, to_ms: number): Promise<Estimate> {
+  const program = await store.programs.get(program_id);
+  if (!program) throw new ServiceError('not_found', `program ${program_id} not found`, 'program_id');
+  const beneficiary = await store.organizations.get(beneficiary_id);
+  if (!beneficiary) throw new ServiceError('not_found', `beneficiary ${beneficiary_id} not found`, 'beneficiary_id');
+  if (!(to_ms > from_ms)) throw new ServiceError('invalid_period', 'period_end must be after period_start', 'period_end');
+  if (utcYear(from_ms) !== utcYear(to_ms - 1)) throw new ServiceError('invalid_period', 'a claim covers one calendar year at most (caps are per year): split it', 'period_end');
+  const start = Math.max(from_ms, program.window_start_ms);
+  const end = Math.min(to_ms, program.window_end_ms);
+  if (!(end > start)) throw new ServiceError('invalid_period', 'the period lies outside the program window', 'period_start');
+  const eligible = checkEligibility(program, profileOf(beneficiary), await store.programs.isEnrolled(program.id, beneficiary.id));
+  if (!eligible.eligible) throw new ServiceError('not_eligible', eligible.reason, 'beneficiary_id');
+  const rule_set = await store.programs.ruleSetAt(program.id, start);
+  if (!rule_set) throw new ServiceError('no_rule_set', 'no rule-set version is in force at the start of the period', 'period_start');
+  const [records, history, budget, models] = await Promise.all([
+    store.claims.gatherRecords(program, beneficiary.id, start, end),
+    store.claims.beneficiaryHistory(program.id, beneficiary.id, utcYear(start)),
+    store.programs.budget(program.id),
+    modelFacts(store),
+  ]);
+  const evaluation = evaluate({ rules: rule_set.rules }, records, models, { size: beneficiary.size, categories: beneficiary.categories }, {
+    cap_share_bp: program.cap_share_bp, cap_fen: program.cap_fen, cap_fen_year: program.cap_fen_year,
+    granted_fen: history.granted_fen, granted_fen_year: history.granted_fen_year,
+    support_months: program.support_months, first_subsidized_at_ms: history.first_subsidized_at_ms,
+    budget_available_fen: budget.available_fen,
+  });
+  return { program, beneficiary, period_start_ms: start, period_end_ms: end, rule_set_version: rule_set.version, records, evaluation };
+}
+
+/** Files a draft claim over the period's eligible usage; if a concurrent claim took a record first, gathers again. */
+export async function fileClaim(store: Store, program_id: string, beneficiary_id: string, from_ms: number, to_ms: number, actor: Actor, now_ms: number): Promise<Claim> {
+  for (let attempt = 1; ; attempt++) {
+    const e = await estimateClaim(store, program_id, beneficiary_id, from_ms, to_ms);
+    if (e.records.length === 0) throw new ServiceError('no_records', 'no usage in the period that a claim of this funding layer does not already hold', 'period_start');
+    try {
+      return await store.claims.create({ program: e.program, beneficiary_id, period_start_ms: e.period_start_ms, period_end_ms: e.period_end_ms, rule_set_version: e.rule_set_version, evaluation: e.evaluation, records: e.records }, actor, now_ms);
+    } catch (error) {
+      if (error instanceof ClaimRecordsTaken && attempt < 3) continue;
+      if (error instanceof ClaimRecordsTaken) throw new ServiceError('records_taken', error.message);
+      throw error;
+    }
+  }
+}
+
+export interface SimulationVariant {
+  label: 'current' | 'candidate';
+  rule_set_version: number | null;
+  beneficiaries: number;
+  computed_fen: number;
+  granted_fen: number;
+  domestic_fen: number;
+  foreign_fen: number;
+  per_beneficiary: { beneficiary_id: string; name: string; computed_fen: number; granted_fen: number }[];
+  per_vendor: { vendor: string; fen: number }[];
+  /** what a PFLOP·h costs the buyer after the subsidy, fen (records with a throughput figure) */
+  net_fen_per_pflop_h: { domestic: number | null; foreign: number | null };
+  budget_fen: number;
+  /** the UTC day the budget would run out at this pace (subsidies by the day the work started), or null */
+  budget_runs_out_on: string | null;
+}
+
+/** Replays rule sets over the usage of a past period: the program's current rules beside a candidate. */
+export async function simulate(store: Store, program_id: string, candidate: RuleSetBody, from_ms: number, to_ms: number,
+  overrides: { budget_fen?: number; cap_share_bp?: number | null; cap_fen?: number | null; cap_fen_year?: number | null } = {}): Promise<{ period_start_ms: number; period_end_ms: number; variants: SimulationVariant[] }> {
+  const program = await store.programs.get(program_id);
+  if (!program) throw new ServiceError('not_found', `program ${program_id} not found`, 'program_id');
+  if (!(to_ms > from_ms)) throw new ServiceError('invalid_period', 'to must be after from', 'to');
+  const current = await store.programs.ruleSetAt(program.id, from_ms);
+  const models = await modelFacts(store);
+  const orgs = await store.organizations.list(program.beneficiary_kind);
+  const by_beneficiary = await store.claims.replayRecords(program.beneficiary_kind, from_ms, to_ms);
+  const budget_fen = overrides.budget_fen ?? program.budget_fen;
+  const caps = {
+    cap_share_bp: overrides.cap_share_bp === undefined ? program.cap_share_bp : overrides.cap_share_bp,
+    cap_fen: overrides.cap_fen === undefined ? program.cap_fen : overrides.cap_fen,
+    cap_fen_year: overrides.cap_fen_year === undefined ? program.cap_fen_year : overrides.cap_fen_year,
+  };
+  const variants: SimulationVariant[] = [];
+  for (const [label, rules, version] of [['current', current?.rules ?? [], current?.version ?? null], ['candidate', candidate.rules, null]] as const) {
+    const v: SimulationVariant = { label, rule_set_version: version, beneficiaries: 0, computed_fen: 0, granted_fen: 0, domestic_fen: 0, foreign_fen: 0, per_beneficiary: [], per_vendor: [], net_fen_per_pflop_h: { domestic: null, foreign: null }, budget_fen, budget_runs_out_on: null };
+    const vendor = new Map<string, number>();
+    const by_day = new Map<string, number>();
+    const net = { domestic: { bill: 0, subsidy: 0, gflop: 0n }, foreign: { bill: 0, subsidy: 0, gflop: 0n } };
+    for (const org of orgs) {
+      const records = by_beneficiary.get(org.id);
+      if (!records || records.length === 0) continue;
+      const eligible = checkEligibility(program, profileOf(org), await store.programs.isEnrolled(program.id, org.id));
+      if (!eligible.eligible) continue;
+      const e = evaluate({ rules: [...rules] }, records, models, { size: org.size, categories: org.categories }, {
+        ...caps, granted_fen: 0, granted_fen_year: 0, support_months: program.support_months, first_subsidized_at_ms: null, budget_available_fen: null,
+      });
+      v.beneficiaries++;
+      v.computed_fen += e.computed_fen;
+      v.granted_fen += e.granted_fen;
+      v.per_beneficiary.push({ beneficiary_id: org.id, name: org.name, computed_fen: e.computed_fen, granted_fen: e.granted_fen });
+      // Splits share each beneficiary's cuts out pro rata over its records (floored), so they add up to the grant.
+      const scale = e.computed_fen === 0 ? 0 : e.granted_fen / e.computed_fen;
+      records.forEach((r, i) => {
+        const f = models.get(r.accelerator);
+        const s = Math.floor((e.record_subsidies[i] ?? 0) * scale);
+        const side = f?.domestic ? 'domestic' : 'foreign';
+        if (f?.domestic) v.domestic_fen += s; else v.foreign_fen += s;
+        vendor.set(f?.vendor ?? 'unknown', (vendor.get(f?.vendor ?? 'unknown') ?? 0) + s);
+        const day = new Date(r.started_at_ms).toISOString().slice(0, 10);
+        by_day.set(day, (by_day.get(day) ?? 0) + s);
+        if (f?.gflops != null) {
+          net[side].bill += r.amount_fen;
+          net[side].subsidy += s;
+          net[side].gflop += BigInt(r.card_s) * BigInt(f.gflops);
+        }
+      });
+    }
+    v.per_beneficiary.sort((a, b) => b.granted_fen - a.granted_fen || (a.beneficiary_id < b.beneficiary_id ? -1 : 1));
+    v.per_vendor = [...vendor.entries()].map(([k, fen]) => ({ vendor: k, fen })).sort((a, b) => b.fen - a.fen || (a.vendor < b.vendor ? -1 : 1));
+    for (const side of ['domestic', 'foreign'] as const) {
+      const n = net[side];
+      v.net_fen_per_pflop_h[side] = n.gflop === 0n ? null : Number((BigInt(n.bill - n.subsidy) * 3_600_000_000n) / n.gflop);
+    }
+    let cumulative = 0;
+    for (const day of [...by_day.keys()].sort()) {
+      cumulative += by_day.get(day)!;
+      if (cumulative > budget_fen) { v.budget_runs_out_on = day; break; }
+    }
+    variants.push(v);
+  }
+  return { period_start_ms: from_ms, period_end_ms: to_ms, variants };
+}

@@ -1,0 +1,291 @@
+// Claims: gathering a beneficiary's eligible usage, filing a claim with its records (once per funding layer, by primary
+// key), and every transition of the life cycle with its ledger transfers in one write transaction.
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { applyCuts, type EvalRecord, type Evaluation, type Cut } from '../domain/policy/evaluate.js';
+import { checkTransition, payableNow, type ClaimAction, type ClaimState } from '../domain/claim/claim-state.js';
+import { accountId } from '../domain/ledger/ledger.js';
+import type { Program } from '../domain/program/program.js';
+import type { Connection } from './database.js';
+import type { ClaimsTable, Database } from './schema.js';
+import { newId } from './ids.js';
+import { applyTransfer } from './ledger-repository.js';
+import { lockRows, writeTransaction, type Tx } from './write-transaction.js';
+
+export interface ClaimExplanation extends Omit<Evaluation, 'record_subsidies'> {
+  rule_set_version: number;
+  /** the cuts applied again at approval, with the caps and budget of that moment */
+  approval?: { computed_fen: number; cuts: Cut[]; granted_fen: number };
+}
+
+export interface Claim {
+  id: string;
+  program_id: string;
+  beneficiary_id: string;
+  funding_layer: string;
+  period_start_ms: number;
+  period_end_ms: number;
+  state: ClaimState;
+  rule_set_version: number;
+  records: number;
+  base_fen: number;
+  computed_fen: number;
+  granted_fen: number;
+  paid_fen: number;
+  clawed_back_fen: number;
+  first_record_at_ms: number | null;
+  progress_report_accepted: boolean;
+  explanation: ClaimExplanation;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+export interface ClaimEvent { action: string; from_state: string | null; to_state: string; actor_org_id: string | null; actor_key_id: string | null; reason: string | null; amount_fen: number | null; at_ms: number }
+export interface Actor { org_id: string | null; key_id: string | null }
+
+export type TransitionResult =
+  | { status: 'ok'; claim: Claim }
+  | { status: 'not_found' }
+  | { status: 'illegal_transition'; state: ClaimState; allowed_from: readonly ClaimState[] }
+  | { status: 'budget_exhausted'; available_fen: number }
+  | { status: 'nothing_payable'; message: string }
+  | { status: 'amount_too_large'; amount_fen_max: number };
+
+const granting_states: readonly ClaimState[] = ['approved', 'paid', 'clawed_back'];
+
+function toClaim(r: ClaimsTable): Claim {
+  return {
+    id: r.id, program_id: r.program_id, beneficiary_id: r.beneficiary_id, funding_layer: r.funding_layer,
+    period_start_ms: Number(r.period_start_ms), period_end_ms: Number(r.period_end_ms), state: r.state as ClaimState,
+    rule_set_version: r.rule_set_version, records: r.records, base_fen: Number(r.base_fen), computed_fen: Number(r.computed_fen),
+    granted_fen: Number(r.granted_fen), paid_fen: Number(r.paid_fen), clawed_back_fen: Number(r.clawed_back_fen),
+    first_record_at_ms: r.first_record_at_ms === null ? null : Number(r.first_record_at_ms),
+    progress_report_accepted: r.progress_report_accepted === 1, explanation: JSON.parse(r.explanation) as ClaimExplanation,
+    created_at_ms: Number(r.created_at_ms), updated_at_ms: Number(r.updated_at_ms),
+  };
+}
+
+export class ClaimRecordsTaken extends Error {}
+
+export function utcYear(ms: number): number { return new Date(ms).getUTCFullYear(); }
+
+export class ClaimRepository {
+  constructor(private readonly connection: Connection) {}
+  private get db(): Kysely<Database> { return this.connection.db; }
+
+  /**
+   * The beneficiary's usage that started in [from, to) and is not yet held by a claim of this funding layer, with what
+   * other layers already subsidize of each record.
+   */
+  async gatherRecords(program: Pick<Program, 'beneficiary_kind' | 'funding_layer'>, beneficiary_id: string, from_ms: number, to_ms: number): Promise<EvalRecord[]> {
+    const layer = program.funding_layer;
+    let q = this.db.selectFrom('usage_records as u').innerJoin('clusters as c', 'c.id', 'u.cluster_id')
+      .select([
+        'u.seq', 'u.accelerator_id', 'u.card_s', 'u.amount_fen', 'u.started_at_ms', 'u.workload', 'u.provider_id', 'c.region', 'u.energy_wh',
+        sql<number | string>`coalesce((select sum(o.subsidy_fen) from claim_records o where o.record_seq = u.seq and o.funding_layer <> ${layer}), 0)`.as('other'),
+      ])
+      .where('u.started_at_ms', '>=', from_ms).where('u.started_at_ms', '<', to_ms)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('claim_records as h').select('h.record_seq')
+        .where('h.funding_layer', '=', layer).whereRef('h.record_seq', '=', 'u.seq'))))
+      .orderBy('u.seq');
+    q = program.beneficiary_kind === 'enterprise' ? q.where('u.enterprise_id', '=', beneficiary_id) : q.where('u.provider_id', '=', beneficiary_id);
+    const rows = await q.execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq), accelerator: r.accelerator_id, card_s: Number(r.card_s), amount_fen: Number(r.amount_fen), started_at_ms: Number(r.started_at_ms),
+      workload: r.workload as EvalRecord['workload'], provider_id: r.provider_id, region: r.region,
+      energy_wh: r.energy_wh === null ? null : Number(r.energy_wh), other_layers_fen: Number(r.other),
+    }));
+  }
+
+  /** All usage of a period grouped by beneficiary (enterprise or provider), for the what-if replay: claims ignored. */
+  async replayRecords(kind: 'enterprise' | 'provider', from_ms: number, to_ms: number): Promise<Map<string, EvalRecord[]>> {
+    const rows = await this.db.selectFrom('usage_records as u').innerJoin('clusters as c', 'c.id', 'u.cluster_id')
+      .select(['u.seq', 'u.enterprise_id', 'u.accelerator_id', 'u.card_s', 'u.amount_fen', 'u.started_at_ms', 'u.workload', 'u.provider_id', 'c.region', 'u.energy_wh'])
+      .where('u.started_at_ms', '>=', from_ms).where('u.started_at_ms', '<', to_ms).orderBy('u.seq').execute();
+    const by = new Map<string, EvalRecord[]>();
+    for (const r of rows) {
+      const who = kind === 'enterprise' ? r.enterprise_id : r.provider_id;
+      let list = by.get(who);
+      if (!list) { list = []; by.set(who, list); }
+      list.push({
+        seq: Number(r.seq), accelerator: r.accelerator_id, card_s: Number(r.card_s), amount_fen: Number(r.amount_fen), started_at_ms: Number(r.started_at_ms),
+        workload: r.workload as EvalRecord['workload'], provider_id: r.provider_id, region: r.region, energy_wh: r.energy_wh === null ? null : Number(r.energy_wh), other_layers_fen: 0,
+      });
+    }
+    return by;
+  }
+
+  /** What the beneficiary was granted before: over the program, in a calendar year, and when its subsidized usage began. */
+  async beneficiaryHistory(program_id: string, beneficiary_id: string, year: number, exclude_claim?: string): Promise<{ granted_fen: number; granted_fen_year: number; first_subsidized_at_ms: number | null }> {
+    let q = this.db.selectFrom('claims').select(['id', 'granted_fen', 'period_start_ms', 'first_record_at_ms'])
+      .where('program_id', '=', program_id).where('beneficiary_id', '=', beneficiary_id).where('state', 'in', [...granting_states]);
+    if (exclude_claim !== undefined) q = q.where('id', '<>', exclude_claim);
+    const rows = await q.execute();
+    let granted = 0;
+    let year_granted = 0;
+    let first: number | null = null;
+    for (const r of rows) {
+      granted += Number(r.granted_fen);
+      if (utcYear(Number(r.period_start_ms)) === year) year_granted += Number(r.granted_fen);
+      if (r.first_record_at_ms !== null && (first === null || Number(r.first_record_at_ms) < first)) first = Number(r.first_record_at_ms);
+    }
+    return { granted_fen: granted, granted_fen_year: year_granted, first_subsidized_at_ms: first };
+  }
+
+  /** Files a draft claim holding its records; throws ClaimRecordsTaken when another claim of the layer took one first. */
+  async create(c: { program: Program; beneficiary_id: string; period_start_ms: number; period_end_ms: number; rule_set_version: number; evaluation: Evaluation; records: readonly EvalRecord[] }, actor: Actor, now_ms: number): Promise<Claim> {
+    const { record_subsidies, ...explained } = c.evaluation;
+    let first: number | null = null;
+    c.records.forEach((r, i) => { if ((record_subsidies[i] ?? 0) > 0 && (first === null || r.started_at_ms < first)) first = r.started_at_ms; });
+    const row: ClaimsTable = {
+      id: newId('clm'), program_id: c.program.id, beneficiary_id: c.beneficiary_id, funding_layer: c.program.funding_layer,
+      period_start_ms: c.period_start_ms, period_end_ms: c.period_end_ms, state: 'draft', rule_set_version: c.rule_set_version,
+      records: c.records.length, base_fen: c.evaluation.base_fen, computed_fen: c.evaluation.computed_fen, granted_fen: 0, paid_fen: 0, clawed_back_fen: 0,
+      first_record_at_ms: first, progress_report_accepted: 0,
+      explanation: JSON.stringify({ ...explained, rule_set_version: c.rule_set_version } satisfies ClaimExplanation), created_at_ms: now_ms, updated_at_ms: now_ms,
+    };
+    try {
+      await writeTransaction(this.connection, async (tx) => {
+        await tx.insertInto('claims').values(row).execute();
+        const held = c.records.map((r, i) => ({ funding_layer: c.program.funding_layer, record_seq: r.seq, claim_id: row.id, subsidy_fen: record_subsidies[i] ?? 0 }));
+        for (let i = 0; i < held.length; i += 5000) await tx.insertInto('claim_records').values(held.slice(i, i + 5000)).execute();
+        await this.event(tx, row.id, 'create', null, 'draft', actor, null, null, now_ms);
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ClaimRecordsTaken('a record of this claim was taken by another claim of the same funding layer');
+      throw error;
+    }
+    return toClaim(row);
+  }
+
+  async get(id: string): Promise<Claim | null> {
+    const r = await this.db.selectFrom('claims').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toClaim(r) : null;
+  }
+
+  async list(filter: { program_id?: string; beneficiary_id?: string; state?: ClaimState }, limit: number, after_id?: string): Promise<Claim[]> {
+    let q = this.db.selectFrom('claims').selectAll().orderBy('id').limit(limit);
+    if (filter.program_id !== undefined) q = q.where('program_id', '=', filter.program_id);
+    if (filter.beneficiary_id !== undefined) q = q.where('beneficiary_id', '=', filter.beneficiary_id);
+    if (filter.state !== undefined) q = q.where('state', '=', filter.state);
+    if (after_id !== undefined) q = q.where('id', '>', after_id);
+    return (await q.execute()).map(toClaim);
+  }
+
+  async events(claim_id: string): Promise<ClaimEvent[]> {
+    const rows = await this.db.selectFrom('claim_events').selectAll().where('claim_id', '=', claim_id).orderBy('id').execute();
+    return rows.map((r) => ({ action: r.action, from_state: r.from_state, to_state: r.to_state, actor_org_id: r.actor_org_id, actor_key_id: r.actor_key_id, reason: r.reason, amount_fen: r.amount_fen === null ? null : Number(r.amount_fen), at_ms: Number(r.at_ms) }));
+  }
+
+  async recordSubsidies(claim_id: string): Promise<{ record_seq: number; subsidy_fen: number }[]> {
+    const rows = await this.db.selectFrom('claim_records').select(['record_seq', 'subsidy_fen']).where('claim_id', '=', claim_id).orderBy('record_seq').execute();
+    return rows.map((r) => ({ record_seq: Number(r.record_seq), subsidy_fen: Number(r.subsidy_fen) }));
+  }
+
+  /** Every claim's granted and paid amounts, for the ledger check. */
+  async amounts(): Promise<{ id: string; granted_fen: number; paid_fen: number }[]> {
+    const rows = await this.db.selectFrom('claims').select(['id', 'granted_fen', 'paid_fen']).orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, granted_fen: Number(r.granted_fen), paid_fen: Number(r.paid_fen) }));
+  }
+
+  private async event(tx: Tx, claim_id: string, action: string, from: string | null, to: string, actor: Actor, reason: string | null, amount_fen: number | null, at_ms: number) {
+    await tx.insertInto('claim_events').values({ claim_id, action, from_state: from, to_state: to, actor_org_id: actor.org_id, actor_key_id: actor.key_id, reason, amount_fen, at_ms }).execute();
+  }
+
+  /**
+   * One transition in one write transaction: the claim row is locked, the state checked, the ledger moved, the claim
+   * updated and the event recorded — all or nothing.
+   */
+  async transition(id: string, action: ClaimAction | 'accept_progress_report', actor: Actor, now_ms: number,
+    options: { reason?: string | null; amount_fen?: number | null; program?: Program; idempotency_key?: string | null } = {}): Promise<TransitionResult> {
+    return writeTransaction(this.connection, async (tx, engine) => {
+      const row = await lockRows(tx.selectFrom('claims').selectAll().where('id', '=', id), engine).executeTakeFirst();
+      if (!row) return { status: 'not_found' } as const;
+      const claim = toClaim(row);
+      const reason = options.reason ?? null;
+      if (action === 'accept_progress_report') {
+        if (claim.state !== 'approved' && claim.state !== 'paid') return { status: 'illegal_transition', state: claim.state, allowed_from: ['approved', 'paid'] } as const;
+        await tx.updateTable('claims').set({ progress_report_accepted: 1, updated_at_ms: now_ms }).where('id', '=', id).execute();
+        await this.event(tx, id, 'accept_progress_report', claim.state, claim.state, actor, reason, null, now_ms);
+        return { status: 'ok', claim: { ...claim, progress_report_accepted: true, updated_at_ms: now_ms } } as const;
+      }
+      const t = checkTransition(claim.state, action);
+      if (t.status !== 'ok') return t;
+      const set: Partial<ClaimsTable> = { state: t.to, updated_at_ms: now_ms };
+      let amount: number | null = null;
+
+      if (action === 'withdraw' || action === 'reject') {
+        await tx.deleteFrom('claim_records').where('claim_id', '=', id).execute(); // the records are free again
+      } else if (action === 'approve') {
+        const program = options.program;
+        if (!program) throw new Error('approve needs the program');
+        // Lock the program's available budget: approvals of one program (and so the caps of each beneficiary) are
+        // decided one at a time, whatever the number of processes.
+        const available_id = accountId(program.id, 'available');
+        const available_row = await lockRows(tx.selectFrom('ledger_accounts').select('balance_fen').where('id', '=', available_id), engine).executeTakeFirst();
+        const available = Number(available_row?.balance_fen ?? 0);
+        const year = utcYear(claim.period_start_ms);
+        const history = await this.beneficiaryHistoryIn(tx, program.id, claim.beneficiary_id, year, id);
+        const { cuts, granted_fen } = applyCuts(claim.computed_fen, claim.base_fen, {
+          cap_share_bp: program.cap_share_bp, cap_fen: program.cap_fen, cap_fen_year: program.cap_fen_year,
+          granted_fen: history.granted_fen, granted_fen_year: history.granted_fen_year, budget_available_fen: available,
+        });
+        if (granted_fen === 0 && available === 0) return { status: 'budget_exhausted', available_fen: 0 } as const;
+        if (granted_fen > 0) {
+          const moved = await applyTransfer(tx, { key: `approve:${id}`, kind: 'approve', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: granted_fen }, now_ms);
+          if (moved !== 'applied') throw new Error(`approval transfer of ${id}: ${moved}`); // the row lock makes both impossible
+        }
+        amount = granted_fen;
+        set.granted_fen = granted_fen;
+        set.explanation = JSON.stringify({ ...claim.explanation, approval: { computed_fen: claim.computed_fen, cuts, granted_fen } } satisfies ClaimExplanation);
+      } else if (action === 'pay') {
+        const program = options.program;
+        if (!program) throw new Error('pay needs the program');
+        const max = payableNow(claim.granted_fen, claim.paid_fen, program.first_stage_bp, claim.progress_report_accepted);
+        if (max === 0) {
+          return { status: 'nothing_payable', message: claim.paid_fen >= claim.granted_fen ? 'the claim is paid in full' : 'the next stage is paid once the progress report is accepted' } as const;
+        }
+        const pay = options.amount_fen ?? max;
+        if (pay > max) return { status: 'amount_too_large', amount_fen_max: max } as const;
+        const key = options.idempotency_key ? `pay:${id}:${options.idempotency_key}` : `pay:${id}:${claim.paid_fen}`;
+        const moved = await applyTransfer(tx, { key, kind: 'pay', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: pay }, now_ms);
+        if (moved === 'duplicate') return { status: 'ok', claim } as const; // the same payment again: a no-op
+        if (moved !== 'applied') throw new Error(`payment transfer of ${id}: ${moved}`);
+        amount = pay;
+        set.paid_fen = claim.paid_fen + pay;
+        set.state = set.paid_fen === claim.granted_fen ? 'paid' : 'approved';
+      } else if (action === 'claw_back') {
+        const program = options.program;
+        if (!program) throw new Error('claw back needs the program');
+        const recover = options.amount_fen ?? claim.paid_fen;
+        if (recover > claim.paid_fen) return { status: 'amount_too_large', amount_fen_max: claim.paid_fen } as const;
+        const release = claim.granted_fen - claim.paid_fen; // the unpaid part goes back to the budget whole
+        if (release > 0) await applyTransfer(tx, { key: `release:${id}`, kind: 'release', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: release }, now_ms);
+        if (recover > 0) await applyTransfer(tx, { key: `recover:${id}`, kind: 'recover', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: recover }, now_ms);
+        amount = release + recover;
+        set.granted_fen = claim.granted_fen - release - recover;
+        set.paid_fen = claim.paid_fen - recover;
+        set.clawed_back_fen = claim.clawed_back_fen + release + recover;
+      }
+      const updated = await tx.updateTable('claims').set(set).where('id', '=', id).where('state', '=', claim.state).executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) throw new Error(`claim ${id} changed under its lock`);
+      await this.event(tx, id, action, claim.state, set.state ?? claim.state, actor, reason, amount, now_ms);
+      const after = await tx.selectFrom('claims').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return { status: 'ok', claim: toClaim(after) } as const;
+    });
+  }
+
+  private async beneficiaryHistoryIn(tx: Tx, program_id: string, beneficiary_id: string, year: number, exclude: string) {
+    const rows = await tx.selectFrom('claims').select(['granted_fen', 'period_start_ms']).where('program_id', '=', program_id)
+      .where('beneficiary_id', '=', beneficiary_id).where('state', 'in', [...granting_states]).where('id', '<>', exclude).execute();
+    let granted = 0;
+    let year_granted = 0;
+    for (const r of rows) {
+      granted += Number(r.granted_fen);
+      if (utcYear(Number(r.period_start_ms)) === year) year_granted += Number(r.granted_fen);
+    }
+    return { granted_fen: granted, granted_fen_year: year_granted };
+  }
+}
+

@@ -1,0 +1,72 @@
+// The ledger's storage: transfers under a unique idempotency key, and balances moved in the same transaction.
+// A debit that would take an account below zero (all but funding) changes nothing and reports insufficient funds.
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { transferAccounts, type Transfer, type TransferKind } from '../domain/ledger/ledger.js';
+import type { Database } from './schema.js';
+import type { Tx } from './write-transaction.js';
+
+export type TransferOutcome = 'applied' | 'duplicate' | 'insufficient_funds';
+
+export interface TransferRequest { key: string; kind: TransferKind; program_id: string; claim_id: string | null; beneficiary_id: string | null; amount_fen: number }
+
+async function ensureAccount(tx: Tx, id: string, program_id: string, kind: string, beneficiary_id: string | null): Promise<void> {
+  await tx.insertInto('ledger_accounts').values({ id, program_id, kind, beneficiary_id, balance_fen: 0 })
+    .onConflict((oc) => oc.column('id').doNothing()).execute();
+}
+
+function kindOf(account: string): { kind: string; beneficiary_id: string | null } {
+  const parts = account.split(':');
+  return parts[1] === 'payable' ? { kind: 'payable', beneficiary_id: parts.slice(2).join(':') } : { kind: parts[1] ?? '', beneficiary_id: null };
+}
+
+/** Applies one transfer inside the caller's write transaction. */
+export async function applyTransfer(tx: Tx, t: TransferRequest, at_ms: number): Promise<TransferOutcome> {
+  if (!Number.isSafeInteger(t.amount_fen) || t.amount_fen <= 0) throw new Error(`transfer ${t.key}: amount must be a positive integer`);
+  const { debit, credit } = transferAccounts(t.kind, t.program_id, t.beneficiary_id);
+  for (const account of [debit, credit]) {
+    const k = kindOf(account);
+    await ensureAccount(tx, account, t.program_id, k.kind, k.beneficiary_id);
+  }
+  const inserted = await tx.insertInto('ledger_transfers').values({
+    key: t.key, kind: t.kind, program_id: t.program_id, claim_id: t.claim_id, debit_account: debit, credit_account: credit, amount_fen: t.amount_fen, at_ms,
+  }).onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return 'duplicate';
+  // One statement checks and moves: no read-then-write gap for a concurrent approval to slip through.
+  const debited = await tx.updateTable('ledger_accounts').set({ balance_fen: sql`balance_fen - ${t.amount_fen}` })
+    .where('id', '=', debit)
+    .where((eb) => eb.or([eb('kind', '=', 'funding'), eb('balance_fen', '>=', t.amount_fen)]))
+    .executeTakeFirst();
+  if (Number(debited.numUpdatedRows) !== 1) {
+    // Undo the transfer row: the caller decides whether to roll the whole transaction back.
+    await tx.deleteFrom('ledger_transfers').where('key', '=', t.key).execute();
+    return 'insufficient_funds';
+  }
+  await tx.updateTable('ledger_accounts').set({ balance_fen: sql`balance_fen + ${t.amount_fen}` }).where('id', '=', credit).execute();
+  return 'applied';
+}
+
+export class LedgerRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async balances(program_id?: string): Promise<Map<string, number>> {
+    let q = this.db.selectFrom('ledger_accounts').select(['id', 'balance_fen']).orderBy('id');
+    if (program_id !== undefined) q = q.where('program_id', '=', program_id);
+    return new Map((await q.execute()).map((r) => [r.id, Number(r.balance_fen)]));
+  }
+
+  async accounts(program_id: string): Promise<{ id: string; kind: string; beneficiary_id: string | null; balance_fen: number }[]> {
+    const rows = await this.db.selectFrom('ledger_accounts').select(['id', 'kind', 'beneficiary_id', 'balance_fen']).where('program_id', '=', program_id).orderBy('id').execute();
+    return rows.map((r) => ({ ...r, balance_fen: Number(r.balance_fen) }));
+  }
+
+  async transfers(filter: { program_id?: string; claim_id?: string } = {}): Promise<(Transfer & { id: number; program_id: string; at_ms: number })[]> {
+    let q = this.db.selectFrom('ledger_transfers').selectAll().orderBy('id');
+    if (filter.program_id !== undefined) q = q.where('program_id', '=', filter.program_id);
+    if (filter.claim_id !== undefined) q = q.where('claim_id', '=', filter.claim_id);
+    return (await q.execute()).map((r) => ({
+      id: Number(r.id), key: r.key, kind: r.kind as TransferKind, debit: r.debit_account, credit: r.credit_account,
+      amount_fen: Number(r.amount_fen), claim_id: r.claim_id, program_id: r.program_id, at_ms: Number(r.at_ms),
+    }));
+  }
+}
