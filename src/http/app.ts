@@ -14,6 +14,8 @@ import { organizationRoutes } from './routes/organizations.js';
 import { clusterRoutes } from './routes/clusters.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { usageRoutes } from './routes/usage.js';
+import { programRoutes } from './routes/programs.js';
+import { claimRoutes } from './routes/claims.js';
 
 export interface AppContext {
   config: Config;
@@ -64,6 +66,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     clusterRoutes(api as App, ctx);
     apiKeyRoutes(api as App, ctx);
     usageRoutes(api as App, ctx);
+    programRoutes(api as App, ctx);
+    claimRoutes(api as App, ctx);
   }, { prefix: '/api/v1' });
 
   return app;

@@ -1,7 +1,7 @@
 // The rule language of a program: an ordered list of rules, first match wins. Rule sets are data (JSON over the API,
 // JSON or YAML files for `suanli program apply`); this module holds their schema and the checks that name the rule
 // and field at fault. docs/programs.md explains the language with worked examples.
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 
 export const rule_set_limits = { rules_max: 200, list_items_max: 500, fen_per_pflop_h_max: 100_000_000, fen_per_kwh_max: 100_000, ceiling_fen_per_card_hour_max: 10_000_000 } as const;
@@ -53,6 +53,10 @@ export type RuleSetBody = Static<typeof RuleSetBody>;
 export interface RuleSetProblem { field: string; message: string }
 
 const check = Compile(RuleSetBody);
+// `pay` is a union by basis; a rule's pay is checked again against the member its basis names, so that its problems
+// are that member's alone (the union's errors mix all members, and TypeBox stops at 8 errors, often before the member
+// the basis names).
+const pay_checks = new Map(RulePay.anyOf.map((member) => [member.properties.basis.const as string, Compile(member as TSchema)]));
 
 function pathOf(instancePath: string, extra?: string): string {
   const parts = instancePath.split('/').filter((p) => p !== '');
@@ -60,31 +64,46 @@ function pathOf(instancePath: string, extra?: string): string {
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc === '' ? p : `${acc}.${p}`), '');
 }
 
+interface SchemaError { keyword: string; instancePath: string; params: unknown; message: string }
+
+function problemOf(input: unknown, e: SchemaError, prefix = ''): RuleSetProblem {
+  const params = e.params as Record<string, unknown>;
+  const missing = (params.requiredProperties as string[] | undefined)?.[0];
+  const extra = (params.additionalProperties as string[] | undefined)?.[0];
+  const field = withRuleId(input, pathOf(prefix + e.instancePath, e.keyword === 'required' ? missing : e.keyword === 'additionalProperties' ? extra : undefined));
+  const message = e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' || e.message === 'schema is false' ? 'is not a known field' : e.message;
+  return { field, message };
+}
+
+/** The problems of the pay object at `at` (e.g. /rules/1/pay), checked against the member its basis names. */
+function payProblems(input: unknown, at: string): RuleSetProblem[] {
+  const index = Number(/\d+/.exec(at)?.[0]);
+  const pay = ((input as { rules: unknown[] }).rules[index] as { pay: unknown }).pay;
+  if (typeof pay !== 'object' || pay === null || Array.isArray(pay)) return [{ field: withRuleId(input, pathOf(at)), message: 'must be object' }];
+  const basis = (pay as { basis?: unknown }).basis;
+  const member = typeof basis === 'string' ? pay_checks.get(basis) : undefined;
+  if (member === undefined) return [{ field: withRuleId(input, pathOf(at, 'basis')), message: `must be one of ${[...pay_checks.keys()].join(', ')}` }];
+  return [...member.Errors(pay)].map((e) => problemOf(input, e, at));
+}
+
 /** Validates a rule set; every problem names the rule (rules[i], with its id when known) and the field. */
 export function checkRuleSet(input: unknown): { ok: true; rule_set: RuleSetBody } | { ok: false; problems: RuleSetProblem[] } {
   if (!check.Check(input)) {
     const problems: RuleSetProblem[] = [];
+    const add = (p: RuleSetProblem) => { if (problems.length < 20 && !problems.some((q) => q.field === p.field)) problems.push(p); };
+    const pays_checked = new Set<string>();
     for (const e of check.Errors(input)) {
       if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue; // the member errors say more
-      // `pay` is a union: report only the errors of the member its basis names; an unknown basis is one problem.
-      const member = /\/pay\/anyOf\/(\d+)/.exec(e.schemaPath);
-      if (member !== null) {
-        const chosen = basisIndex(input, e.instancePath);
-        if (chosen === null) {
-          const field = withRuleId(input, pathOf(e.instancePath.replace(/(\/rules\/\d+\/pay).*$/, '$1'), 'basis'));
-          if (!problems.some((p) => p.field === field)) problems.push({ field, message: `must be one of ${pay_bases.join(', ')}` });
-          continue;
-        }
-        if (Number(member[1]) !== chosen) continue;
+      const pay = /^\/rules\/\d+\/pay(?=\/|$)/.exec(e.instancePath);
+      if (pay !== null && /\/pay\/anyOf\/\d+/.test(e.schemaPath)) {
+        if (!pays_checked.has(pay[0])) for (const p of payProblems(input, pay[0])) add(p);
+        pays_checked.add(pay[0]);
+        continue;
       }
-      const params = e.params as Record<string, unknown>;
-      const missing = (params.requiredProperties as string[] | undefined)?.[0];
-      const extra = (params.additionalProperties as string[] | undefined)?.[0];
-      const field = withRuleId(input, pathOf(e.instancePath, e.keyword === 'required' ? missing : e.keyword === 'additionalProperties' ? extra : undefined));
-      const message = e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' || e.message === 'schema is false' ? 'is not a known field' : e.message;
-      if (!problems.some((p) => p.field === field)) problems.push({ field, message });
+      add(problemOf(input, e));
       if (problems.length >= 20) break;
     }
+    if (problems.length === 0) problems.push({ field: '', message: 'is not a valid rule set' }); // never an empty rejection
     return { ok: false, problems };
   }
   const problems: RuleSetProblem[] = [];
@@ -102,18 +121,6 @@ export function checkRuleSet(input: unknown): { ok: true; rule_set: RuleSetBody 
     }
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rule_set: input };
-}
-
-/** The bases of RulePay's members, in the order of its union. */
-const pay_bases = ['bill', 'compute', 'energy'] as const;
-
-/** Which member of the `pay` union the rule at this error path chose by its basis; null when the basis is unknown. */
-function basisIndex(input: unknown, instancePath: string): number | null {
-  const m = /^\/rules\/(\d+)\/pay/.exec(instancePath);
-  if (!m) return null;
-  const rule = (input as { rules?: unknown[] }).rules?.[Number(m[1])] as { pay?: { basis?: unknown } } | undefined;
-  const i = pay_bases.indexOf(rule?.pay?.basis as (typeof pay_bases)[number]);
-  return i < 0 ? null : i;
 }
 
 function withRuleId(input: unknown, field: string): string {

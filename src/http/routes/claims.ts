@@ -1,0 +1,137 @@
+// Claims: a beneficiary files and submits (or withdraws); the program office approves, rejects, pays and claws back.
+// Every transition is one write transaction with its ledger transfers; an illegal one answers 409 with the state.
+import { Type } from 'typebox';
+import type { ClaimAction } from '../../domain/claim/claim-state.js';
+import type { Claim, TransitionResult } from '../../store/claim-repository.js';
+import { fileClaim } from '../../service/claims.js';
+import type { App, AppContext } from '../app.js';
+import { ownsOrganization, principalOf, type Principal } from '../auth.js';
+import { ApiError, notFound } from '../errors.js';
+import { beneficiaryFor, parseInstant, serviceError } from './programs.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const claim_reason_chars_max = 2000;
+
+export function presentClaim(c: Claim) {
+  return {
+    id: c.id, program_id: c.program_id, beneficiary_id: c.beneficiary_id, funding_layer: c.funding_layer,
+    period_start: iso(c.period_start_ms), period_end: iso(c.period_end_ms), state: c.state, rule_set_version: c.rule_set_version,
+    records: c.records, base_fen: c.base_fen, computed_fen: c.computed_fen, granted_fen: c.granted_fen, paid_fen: c.paid_fen,
+    clawed_back_fen: c.clawed_back_fen, progress_report_accepted: c.progress_report_accepted, explanation: c.explanation,
+    created_at: iso(c.created_at_ms), updated_at: iso(c.updated_at_ms),
+  };
+}
+
+function answer(r: TransitionResult) {
+  switch (r.status) {
+    case 'ok': return presentClaim(r.claim);
+    case 'not_found': throw notFound('claim');
+    case 'illegal_transition':
+      throw new ApiError('illegal_transition', `the claim is ${r.state}; this needs ${r.allowed_from.join(' or ')}`, [{ field: 'state', message: r.state }], { state: r.state });
+    case 'budget_exhausted':
+      throw new ApiError('budget_exhausted', 'the program has no budget left to grant', [{ field: 'budget', message: `available ${r.available_fen} fen` }]);
+    case 'nothing_payable':
+      throw new ApiError('nothing_payable', r.message, [{ field: 'amount_fen', message: r.message }]);
+    case 'amount_too_large':
+      throw new ApiError('amount_too_large', `at most ${r.amount_fen_max} fen`, [{ field: 'amount_fen', message: `at most ${r.amount_fen_max} fen` }]);
+  }
+}
+
+export function claimRoutes(app: App, ctx: AppContext): void {
+  const visible = async (p: Principal, id: string): Promise<Claim> => {
+    const c = await ctx.store.claims.get(id);
+    if (!c || !ownsOrganization(p, c.beneficiary_id)) throw notFound(`claim ${id}`);
+    return c;
+  };
+
+  app.post('/claims', {
+    config: { access: ['administrator', 'enterprise', 'provider'] },
+    schema: {
+      tags: ['claims'], description: 'Files a draft claim over the beneficiary\'s eligible usage of the period (inside the program window, not held by another claim of the same funding layer), with its computed amount and explanation.',
+      body: Type.Object({
+        program_id: Type.String({ minLength: 1, maxLength: 64 }), period_start: Type.String({ format: 'date-time' }),
+        period_end: Type.String({ format: 'date-time', description: 'exclusive' }),
+        beneficiary_id: Type.Optional(Type.String({ maxLength: 64, description: 'administrators file for a beneficiary; others for themselves' })),
+      }, { additionalProperties: false }),
+    },
+  }, async (request, reply) => {
+    const p = principalOf(request);
+    const b = request.body;
+    const beneficiary = beneficiaryFor(p, b.beneficiary_id);
+    const claim = await fileClaim(ctx.store, b.program_id, beneficiary, parseInstant(b.period_start, 'period_start'), parseInstant(b.period_end, 'period_end'),
+      { org_id: p.org_id, key_id: p.key_id }, ctx.now()).catch(serviceError);
+    return reply.status(201).send(presentClaim(claim));
+  });
+
+  app.get('/claims', {
+    config: { access: ['administrator', 'auditor', 'enterprise', 'provider'] },
+    schema: {
+      tags: ['claims'],
+      querystring: Type.Object({
+        program_id: Type.Optional(Type.String({ maxLength: 64 })), beneficiary_id: Type.Optional(Type.String({ maxLength: 64 })),
+        state: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('submitted'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('withdrawn'), Type.Literal('paid'), Type.Literal('clawed_back')])),
+        cursor: Type.Optional(Type.String({ maxLength: 64 })), limit: Type.Optional(Type.String({ pattern: '^\\d{1,4}$' })),
+      }, { additionalProperties: false }),
+    },
+  }, async (request) => {
+    const p = principalOf(request);
+    const q = request.query;
+    const limit = q.limit === undefined ? 100 : Number(q.limit);
+    if (limit < 1 || limit > ctx.config.page_records_max) throw new ApiError('validation_failed', 'limit out of range', [{ field: 'querystring.limit', message: `1 to ${ctx.config.page_records_max}` }]);
+    let beneficiary_id = q.beneficiary_id;
+    if (p.role === 'enterprise' || p.role === 'provider') {
+      if (beneficiary_id !== undefined && beneficiary_id !== p.org_id) throw notFound(`beneficiary ${beneficiary_id}`);
+      beneficiary_id = p.org_id;
+    }
+    const items = await ctx.store.claims.list({
+      ...(q.program_id === undefined ? {} : { program_id: q.program_id }), ...(beneficiary_id === undefined ? {} : { beneficiary_id }),
+      ...(q.state === undefined ? {} : { state: q.state }),
+    }, limit, q.cursor);
+    const last = items[items.length - 1];
+    return { items: items.map(presentClaim), next_cursor: items.length === limit && last ? last.id : null };
+  });
+
+  app.get('/claims/:id', { config: { access: ['administrator', 'auditor', 'enterprise', 'provider'] }, schema: { tags: ['claims'], params: IdParams } }, async (request) => {
+    const c = await visible(principalOf(request), request.params.id);
+    const events = await ctx.store.claims.events(c.id);
+    return { ...presentClaim(c), events: events.map((e) => ({ ...e, at: iso(e.at_ms) })) };
+  });
+
+  const Reason = Type.String({ minLength: 1, maxLength: claim_reason_chars_max });
+  const actions: { path: string; action: ClaimAction | 'accept_progress_report'; by: 'beneficiary' | 'office'; reason: 'required' | 'optional'; amount: boolean; description: string }[] = [
+    { path: 'submit', action: 'submit', by: 'beneficiary', reason: 'optional', amount: false, description: 'draft → submitted' },
+    { path: 'withdraw', action: 'withdraw', by: 'beneficiary', reason: 'optional', amount: false, description: 'draft | submitted → withdrawn; frees the records' },
+    { path: 'approve', action: 'approve', by: 'office', reason: 'optional', amount: false, description: 'submitted → approved: reserves the grant (the computed amount, cut by caps and the available budget, shown in explanation.approval)' },
+    { path: 'reject', action: 'reject', by: 'office', reason: 'required', amount: false, description: 'submitted → rejected; frees the records' },
+    { path: 'pay', action: 'pay', by: 'office', reason: 'optional', amount: true, description: 'pays what is payable now (staged: the first stage on approval, the rest after the progress report); paid in full → paid. An Idempotency-Key header makes a retry a no-op' },
+    { path: 'claw-back', action: 'claw_back', by: 'office', reason: 'required', amount: true, description: 'approved | paid → clawed_back: the unpaid part returns to the budget, and amount_fen (default: all) of what was paid is recovered' },
+    { path: 'accept-progress-report', action: 'accept_progress_report', by: 'office', reason: 'optional', amount: false, description: 'releases the later payment stages' },
+  ];
+  for (const a of actions) {
+    app.post(`/claims/:id/${a.path}`, {
+      config: { access: a.by === 'office' ? ['administrator'] : ['administrator', 'enterprise', 'provider'] },
+      schema: {
+        tags: ['claims'], description: a.description, params: IdParams,
+        headers: a.action === 'pay' ? Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,100}$' })) }) : undefined,
+        body: Type.Optional(Type.Object({
+          reason: a.reason === 'required' ? Reason : Type.Optional(Reason),
+          ...(a.amount ? { amount_fen: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000_000_000 })) } : {}),
+        }, { additionalProperties: false })),
+      },
+    }, async (request) => {
+      const p = principalOf(request);
+      const claim = await visible(p, request.params.id);
+      const body = (request.body ?? {}) as { reason?: string; amount_fen?: number };
+      if (a.reason === 'required' && body.reason === undefined) throw new ApiError('validation_failed', 'a reason is required', [{ field: 'reason', message: 'is required' }]);
+      const program = await ctx.store.programs.get(claim.program_id);
+      if (!program) throw new Error(`claim ${claim.id} names a missing program`);
+      const key = request.headers['idempotency-key'];
+      const r = await ctx.store.claims.transition(claim.id, a.action, { org_id: p.org_id, key_id: p.key_id }, ctx.now(), {
+        program, reason: body.reason ?? null, amount_fen: body.amount_fen ?? null, idempotency_key: typeof key === 'string' ? key : null,
+      });
+      return answer(r);
+    });
+  }
+
+}

@@ -1,0 +1,177 @@
+// Programs: administrators define them (rules as data) and replay candidate rules; participants read them;
+// beneficiaries estimate what a claim would pay.
+import { Type } from 'typebox';
+import { checkProgramDefinition, ProgramDefinition, type Program } from '../../domain/program/program.js';
+import { checkRuleSet, RuleSetBody } from '../../domain/policy/rule-set.js';
+import { checkLedger } from '../../domain/ledger/ledger.js';
+import { applyProgram, estimateClaim, ServiceError, simulate } from '../../service/claims.js';
+import type { App, AppContext } from '../app.js';
+import { any_role, principalOf, readers, type Principal } from '../auth.js';
+import { ApiError, notFound } from '../errors.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+/** Validation happens in the handler, so that problems name the rule and field (rules[2] (id).pay.rate_bp). */
+const acceptAll = () => (data: unknown) => ({ value: data });
+
+function invalidProgram(problems: readonly { field: string; message: string }[]): ApiError {
+  return new ApiError('invalid_program', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems.map((p) => ({ field: p.field, message: p.message })));
+}
+
+export function serviceError(e: unknown): never {
+  if (e instanceof ServiceError) {
+    const code = e.code === 'not_found' ? 'not_found' : e.code;
+    throw new ApiError(code, e.message, e.field === null ? [] : [{ field: e.field, message: e.message }]);
+  }
+  throw e;
+}
+
+export function presentProgram(p: Program) {
+  return {
+    id: p.id, code: p.code, name_zh: p.name_zh, name_en: p.name_en, kind: p.kind, source: p.source, beneficiary_kind: p.beneficiary_kind,
+    funding_layer: p.funding_layer, window: { start: iso(p.window_start_ms), end: iso(p.window_end_ms) }, budget_fen: p.budget_fen,
+    caps: { share_bp: p.cap_share_bp, fen: p.cap_fen, fen_year: p.cap_fen_year }, support_months: p.support_months,
+    first_stage_bp: p.first_stage_bp, eligibility: p.eligibility, created_at: iso(p.created_at_ms),
+  };
+}
+
+/** Which beneficiary a call acts for: providers and enterprises for themselves; the office names one. */
+export function beneficiaryFor(p: Principal, named: string | undefined): string {
+  if (p.role === 'enterprise' || p.role === 'provider') {
+    if (named !== undefined && named !== p.org_id) throw notFound(`beneficiary ${named}`);
+    return p.org_id;
+  }
+  if (named === undefined) throw new ApiError('validation_failed', 'beneficiary_id is required', [{ field: 'beneficiary_id', message: 'is required' }]);
+  return named;
+}
+
+export function parseInstant(value: string, field: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new ApiError('validation_failed', `${field} is not an instant`, [{ field, message: 'not an RFC 3339 instant' }]);
+  return ms;
+}
+
+export function programRoutes(app: App, ctx: AppContext): void {
+  const program = async (id: string) => {
+    const p = await ctx.store.programs.get(id);
+    if (!p) throw notFound(`program ${id}`);
+    return p;
+  };
+
+  app.post('/programs', {
+    config: { access: ['administrator'] },
+    validatorCompiler: acceptAll,
+    schema: { tags: ['programs'], description: 'Creates a program from its definition (the same data as a file for `suanli program apply`), with rule-set version 1 and its budget funded in the ledger.', body: ProgramDefinition },
+  }, async (request, reply) => {
+    const checked = checkProgramDefinition(request.body);
+    if (!checked.ok) throw invalidProgram(checked.problems);
+    if (await ctx.store.programs.getByCode(checked.definition.code)) {
+      throw new ApiError('already_exists', `program ${checked.definition.code} exists; add a rule-set version instead`, [{ field: 'code', message: 'already exists' }]);
+    }
+    const r = await applyProgram(ctx.store, checked.definition, ctx.now()).catch(serviceError);
+    return reply.status(201).send(presentProgram(r.program));
+  });
+
+  app.get('/programs', { config: { access: any_role }, schema: { tags: ['programs'] } },
+    async () => ({ items: (await ctx.store.programs.list()).map(presentProgram) }));
+
+  app.get('/programs/:id', { config: { access: any_role }, schema: { tags: ['programs'], params: IdParams } }, async (request) => {
+    const p = await program(request.params.id);
+    const [budget, versions, used] = await Promise.all([ctx.store.programs.budget(p.id), ctx.store.programs.ruleSets(p.id), ctx.store.programs.usedVersions(p.id)]);
+    return {
+      ...presentProgram(p), budget,
+      rule_sets: versions.map((v) => ({ version: v.version, effective_from: iso(v.effective_from_ms), rules: v.rules, used_by_approved_claims: used.includes(v.version), created_at: iso(v.created_at_ms) })),
+    };
+  });
+
+  app.post('/programs/:id/rule-sets', {
+    config: { access: ['administrator'] },
+    validatorCompiler: acceptAll,
+    schema: { tags: ['programs'], description: 'Adds a rule-set version effective from a date; earlier versions never change.', params: IdParams, body: Type.Object({ effective_from: Type.String({ format: 'date-time' }), rules: RuleSetBody.properties.rules }) },
+  }, async (request, reply) => {
+    const p = await program(request.params.id);
+    const body = request.body as { effective_from?: unknown; rules?: unknown };
+    if (typeof body !== 'object' || body === null || typeof body.effective_from !== 'string') {
+      throw new ApiError('invalid_program', 'effective_from is required', [{ field: 'effective_from', message: 'is required (RFC 3339)' }]);
+    }
+    const effective_from_ms = parseInstant(body.effective_from, 'effective_from');
+    const checked = checkRuleSet({ rules: body.rules });
+    if (!checked.ok) throw invalidProgram(checked.problems);
+    const v = await ctx.store.programs.addRuleSet(p.id, effective_from_ms, checked.rule_set.rules, ctx.now());
+    return reply.status(201).send({ program_id: p.id, version: v.version, effective_from: iso(v.effective_from_ms), rules: v.rules });
+  });
+
+  app.post('/programs/:id/enrollments', {
+    config: { access: ['administrator'] },
+    schema: { tags: ['programs'], params: IdParams, body: Type.Object({ beneficiary_id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }) },
+  }, async (request, reply) => {
+    const p = await program(request.params.id);
+    const org = await ctx.store.organizations.get(request.body.beneficiary_id);
+    if (!org || org.kind !== p.beneficiary_kind) throw notFound(`${p.beneficiary_kind} ${request.body.beneficiary_id}`);
+    await ctx.store.programs.enroll(p.id, org.id, ctx.now());
+    return reply.status(201).send({ program_id: p.id, beneficiary_id: org.id });
+  });
+
+  const Period = { period_start: Type.String({ format: 'date-time' }), period_end: Type.String({ format: 'date-time', description: 'exclusive' }) };
+
+  app.post('/programs/:id/estimate', {
+    config: { access: ['administrator', 'auditor', 'enterprise', 'provider'] },
+    schema: {
+      tags: ['programs'], description: 'What a claim over the period would pay now, with its explanation, without filing it.', params: IdParams,
+      body: Type.Object({ ...Period, beneficiary_id: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
+    },
+  }, async (request) => {
+    const b = request.body;
+    const beneficiary = beneficiaryFor(principalOf(request), b.beneficiary_id);
+    const e = await estimateClaim(ctx.store, request.params.id, beneficiary, parseInstant(b.period_start, 'period_start'), parseInstant(b.period_end, 'period_end')).catch(serviceError);
+    const { record_subsidies, ...explanation } = e.evaluation;
+    void record_subsidies;
+    return { program_id: e.program.id, beneficiary_id: e.beneficiary.id, period_start: iso(e.period_start_ms), period_end: iso(e.period_end_ms), rule_set_version: e.rule_set_version, records: e.records.length, explanation };
+  });
+
+  app.post('/programs/:id/simulate', {
+    config: { access: ['administrator'] },
+    validatorCompiler: acceptAll,
+    schema: {
+      tags: ['programs'], description: 'Replays a candidate rule set (and optional budget and caps) over the usage of a past period, beside the program\'s current rules.', params: IdParams,
+      body: Type.Object({
+        from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }), rules: RuleSetBody.properties.rules,
+        budget_fen: Type.Optional(Type.Integer({ minimum: 0 })),
+        caps: Type.Optional(Type.Object({ share_bp: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Null()])), fen: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])), fen_year: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])) })),
+      }),
+    },
+  }, async (request) => {
+    const p = await program(request.params.id);
+    const body = (request.body ?? {}) as { from?: unknown; to?: unknown; rules?: unknown; budget_fen?: unknown; caps?: { share_bp?: unknown; fen?: unknown; fen_year?: unknown } };
+    for (const f of ['from', 'to'] as const) {
+      if (typeof body[f] !== 'string') throw new ApiError('validation_failed', `${f} is required`, [{ field: f, message: 'is required (RFC 3339)' }]);
+    }
+    const checked = checkRuleSet({ rules: body.rules });
+    if (!checked.ok) throw invalidProgram(checked.problems);
+    const int = (v: unknown, field: string): number | null | undefined => {
+      if (v === undefined || v === null) return v;
+      if (!Number.isSafeInteger(v) || (v as number) < 0) throw new ApiError('validation_failed', `${field} must be a non-negative integer`, [{ field, message: 'must be a non-negative integer' }]);
+      return v as number;
+    };
+    const overrides: Parameters<typeof simulate>[5] = {};
+    const budget = int(body.budget_fen, 'budget_fen');
+    if (budget !== undefined && budget !== null) overrides.budget_fen = budget;
+    for (const [k, name] of [['share_bp', 'cap_share_bp'], ['fen', 'cap_fen'], ['fen_year', 'cap_fen_year']] as const) {
+      const v = int(body.caps?.[k], `caps.${k}`);
+      if (v !== undefined) overrides[name] = v;
+    }
+    const r = await simulate(ctx.store, p.id, checked.rule_set, parseInstant(body.from as string, 'from'), parseInstant(body.to as string, 'to'), overrides).catch(serviceError);
+    return { program_id: p.id, from: iso(r.period_start_ms), to: iso(r.period_end_ms), variants: r.variants };
+  });
+
+  app.get('/programs/:id/ledger', { config: { access: readers }, schema: { tags: ['ledger'], params: IdParams } }, async (request) => {
+    const p = await program(request.params.id);
+    const [budget, accounts, transfers] = await Promise.all([ctx.store.programs.budget(p.id), ctx.store.ledger.accounts(p.id), ctx.store.ledger.transfers({ program_id: p.id })]);
+    return { program_id: p.id, budget, accounts, transfers: transfers.map((t) => ({ ...t, at: iso(t.at_ms) })) };
+  });
+
+  app.get('/ledger/check', { config: { access: readers }, schema: { tags: ['ledger'], description: 'The ledger invariants: balances sum to zero, no account but funding below zero, balances equal their transfers, every claim equals its transfers.' } }, async () => {
+    const problems = checkLedger(await ctx.store.ledger.transfers(), await ctx.store.ledger.balances(), await ctx.store.claims.amounts());
+    return { ok: problems.length === 0, problems };
+  });
+}

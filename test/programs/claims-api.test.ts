@@ -1,0 +1,83 @@
+// The claim life cycle over the API on both engines: file, submit, approve (with cuts), staged pay, claw back, and the
+// refusals (illegal transitions, tenancy, eligibility, records held once per funding layer).
+import { expect, it } from 'vitest';
+import { describeEachEngine } from '../support/engines.js';
+import { createParties, testApi, usageRecord, type Parties, type TestApi } from '../support/api.js';
+
+const now = Date.parse('2026-11-29T12:00:00Z');
+
+function program(code: string, overrides: Record<string, unknown> = {}) {
+  return {
+    code, name_zh: '测试算力券', name_en: 'Test compute voucher', kind: 'compute_rent', beneficiary_kind: 'enterprise', funding_layer: `${code}-layer`,
+    window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen: 100_000, first_stage_bp: 5000,
+    rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [
+      { id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 }, ceiling_fen_per_card_hour: 2000 },
+    ] },
+    ...overrides,
+  };
+}
+
+describeEachEngine('claims over the API', (db) => {
+  let api: TestApi;
+  let p: Parties;
+  let program_id: string;
+  it('sets up a program and usage', async () => {
+    api = await testApi(db(), () => now);
+    p = await createParties(api, 'claims');
+    const res = await api.call('POST', '/api/v1/programs', { body: program('test-voucher') });
+    expect(res.statusCode).toBe(201);
+    program_id = res.json().id;
+    // 8 × 910B × 6.5 h = 52 card-hours billed 124,800 fen; ceiling 2000 × 52 = 104,000 → 30% = 31,200
+    // 1 × A800 1 h (foreign, earns nothing)
+    const records = [usageRecord(p, 'u1'), usageRecord(p, 'u2', { accelerator: 'nvidia-a800-80gb-pcie', count: 1, ended_at: '2026-10-01T01:00:00Z', amount_fen: 1500 })];
+    expect((await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records } })).json().accepted).toBe(2);
+  });
+
+  it('estimates, files, submits, approves, pays in stages, and checks the ledger', async () => {
+    const period = { period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z' };
+    const est = await api.call('POST', `/api/v1/programs/${program_id}/estimate`, { key: p.enterprise_key, body: period });
+    expect(est.statusCode).toBe(200);
+    expect(est.json().explanation).toMatchObject({ computed_fen: 31_200, granted_fen: 31_200, unmatched: { records: 1, amount_fen: 1500 } });
+    expect(est.json().explanation.lines[0]).toMatchObject({ rule_id: 'domestic', records: 1, base_fen: 104_000, ceiling_cut_fen: 20_800, rate_bp: 3000, subsidy_fen: 31_200 });
+
+    const filed = await api.call('POST', '/api/v1/claims', { key: p.enterprise_key, body: { program_id, ...period } });
+    expect(filed.statusCode).toBe(201);
+    const claim = filed.json();
+    expect(claim).toMatchObject({ state: 'draft', records: 2, computed_fen: 31_200, granted_fen: 0 });
+    // records are held: a second claim of the same layer finds nothing
+    expect((await api.call('POST', '/api/v1/claims', { key: p.enterprise_key, body: { program_id, ...period } })).json().error.code).toBe('no_records');
+
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: {} })).json()).toMatchObject({ error: { code: 'illegal_transition' }, state: 'draft' });
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { key: p.enterprise_key, body: {} })).statusCode).toBe(403);
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/submit`, { key: p.enterprise_key, body: {} })).json().state).toBe('submitted');
+    const approved = await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: { reason: 'checked' } });
+    expect(approved.json()).toMatchObject({ state: 'approved', granted_fen: 31_200 });
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: {} })).statusCode).toBe(409);
+
+    // staged: half now, the rest after the progress report
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {} })).json()).toMatchObject({ state: 'approved', paid_fen: 15_600 });
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {} })).json().error.code).toBe('nothing_payable');
+    await api.call('POST', `/api/v1/claims/${claim.id}/accept-progress-report`, { body: {} });
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: { amount_fen: 20_000 } })).json().error.code).toBe('amount_too_large');
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {}, headers: { 'idempotency-key': 'pay-2' } })).json()).toMatchObject({ state: 'paid', paid_fen: 31_200 });
+
+    const budget = (await api.call('GET', `/api/v1/programs/${program_id}`)).json().budget;
+    expect(budget).toEqual({ budget_fen: 100_000, available_fen: 68_800, reserved_fen: 0, paid_fen: 31_200 });
+
+    const back = await api.call('POST', `/api/v1/claims/${claim.id}/claw-back`, { body: { reason: 'chips were not domestic', amount_fen: 10_000 } });
+    expect(back.json()).toMatchObject({ state: 'clawed_back', granted_fen: 21_200, paid_fen: 21_200, clawed_back_fen: 10_000 });
+    expect((await api.call('GET', `/api/v1/programs/${program_id}`)).json().budget).toEqual({ budget_fen: 100_000, available_fen: 78_800, reserved_fen: 0, paid_fen: 21_200 });
+    expect((await api.call('GET', '/api/v1/ledger/check')).json()).toEqual({ ok: true, problems: [] });
+
+    const detail = (await api.call('GET', `/api/v1/claims/${claim.id}`, { key: p.enterprise_key })).json();
+    expect(detail.events.map((e: { action: string }) => e.action)).toEqual(['create', 'submit', 'approve', 'pay', 'accept_progress_report', 'pay', 'claw_back']);
+    expect(detail.events[6]).toMatchObject({ reason: 'chips were not domestic', amount_fen: 10_000, from_state: 'paid', to_state: 'clawed_back' });
+  });
+
+  it('names the rule and field of a bad rule set', async () => {
+    const bad = program('bad-voucher', { rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'x', match: {}, pay: { basis: 'bill', rate_bp: 12_000 } }] } });
+    const res = await api.call('POST', '/api/v1/programs', { body: bad });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.details[0].field).toBe('rule_set.rules[0] (x).pay.rate_bp');
+  });
+});
