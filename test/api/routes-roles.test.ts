@@ -32,6 +32,9 @@ interface World {
   keys: Record<Caller, string | null>;
   /** An accelerator created for this suite, so that PATCHing it leaves the shipped catalog alone. */
   accelerator_id: string;
+  /** A program paying enterprises and one paying providers (energy), both open to every beneficiary. */
+  program_id: string;
+  energy_program_id: string;
 }
 
 interface Req { url: string; body?: unknown }
@@ -75,6 +78,43 @@ const usage_read = { administrator: 'all', auditor: 'all', provider: 'own', ente
 /** Providers filter by provider_id, everyone else by enterprise_id: the tenant's own id, or another's. */
 const usageQuery = (target: Parties, role: Role | null) =>
   role === 'provider' ? `provider_id=${target.provider_id}` : `enterprise_id=${target.enterprise_id}`;
+
+function programBody(code: string, beneficiary_kind: 'enterprise' | 'provider') {
+  return {
+    code, name_zh: '角色测试', name_en: 'Role test', kind: beneficiary_kind === 'enterprise' ? 'compute_rent' : 'energy', beneficiary_kind,
+    funding_layer: code, window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen: 1_000_000_000_000,
+    rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [beneficiary_kind === 'enterprise'
+      ? { id: 'all', match: {}, pay: { basis: 'bill', rate_bp: 3000 } }
+      : { id: 'energy', match: {}, pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 60 } }] },
+  };
+}
+
+/** Fresh usage of the target's enterprise at the target's cluster, alone in its one-minute period. */
+async function freshPeriod(w: World, t: Parties): Promise<{ period_start: string; period_end: string }> {
+  const start = Date.parse('2026-03-01T00:00:00Z') + n() * 120_000;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const res = await w.api.call('POST', '/api/v1/usage', { key: t.provider_key, body: { records: [usageRecord(t, `claim-${n()}`, { started_at: iso(start), ended_at: iso(start + 60_000), count: 1, amount_fen: 100 })] } });
+  expect(res.statusCode).toBe(200);
+  return { period_start: iso(start), period_end: iso(start + 60_000) };
+}
+
+/** A fresh claim of the target (its enterprise, or its provider for the energy program) brought to a state by the office. */
+async function freshClaim(w: World, t: Parties, role: Role | null, state: 'draft' | 'submitted' | 'approved'): Promise<string> {
+  const provider = role === 'provider';
+  const period = await freshPeriod(w, t);
+  const filed = await w.api.call('POST', '/api/v1/claims', { body: { program_id: provider ? w.energy_program_id : w.program_id, beneficiary_id: provider ? t.provider_id : t.enterprise_id, ...period } });
+  expect(filed.statusCode).toBe(201);
+  const id = (filed.json() as { id: string }).id;
+  if (state !== 'draft') expect((await w.api.call('POST', `/api/v1/claims/${id}/submit`, { body: {} })).statusCode).toBe(200);
+  if (state === 'approved') expect((await w.api.call('POST', `/api/v1/claims/${id}/approve`, { body: {} })).statusCode).toBe(200);
+  return id;
+}
+
+const claim_read = { administrator: 'all', auditor: 'all', provider: 'own', enterprise: 'own' } as const;
+const beneficiary_write = { administrator: 'all', auditor: 'never', provider: 'own', enterprise: 'own' } as const;
+const readers_only = { administrator: 'all', auditor: 'all', provider: 'never', enterprise: 'never' } as const;
+const programFor = (w: World, role: Role | null) => (role === 'provider' ? w.energy_program_id : w.program_id);
+const beneficiaryOf = (t: Parties, role: Role | null) => (role === 'provider' ? t.provider_id : t.enterprise_id);
 
 /** The expectation table: one entry per route, keyed exactly as Fastify registers it. */
 const table: Record<string, RouteSpec> = {
@@ -124,6 +164,39 @@ const table: Record<string, RouteSpec> = {
   },
   'GET /api/v1/usage': { ok: 200, access: usage_read, request: (_w, t, role) => ({ url: `/api/v1/usage?${usageQuery(t, role)}` }) },
   'GET /api/v1/usage/summary': { ok: 200, access: usage_read, request: (_w, t, role) => ({ url: `/api/v1/usage/summary?group_by=enterprise&${usageQuery(t, role)}` }) },
+
+  'POST /api/v1/programs': { ok: 201, access: admin_only, request: () => ({ url: '/api/v1/programs', body: programBody(`role-prog-${n()}`, 'enterprise') }) },
+  'GET /api/v1/programs': { ok: 200, access: everyone, request: () => ({ url: '/api/v1/programs' }) },
+  'GET /api/v1/programs/:id': { ok: 200, access: everyone, request: (w) => ({ url: `/api/v1/programs/${w.program_id}` }) },
+  'POST /api/v1/programs/:id/rule-sets': {
+    ok: 201, access: admin_only,
+    request: (w) => ({ url: `/api/v1/programs/${w.program_id}/rule-sets`, body: { effective_from: '2030-01-01T00:00:00Z', rules: programBody('x', 'enterprise').rule_set.rules } }),
+  },
+  'POST /api/v1/programs/:id/enrollments': { ok: 201, access: admin_only, request: (w, t) => ({ url: `/api/v1/programs/${w.program_id}/enrollments`, body: { beneficiary_id: t.enterprise_id } }) },
+  'POST /api/v1/programs/:id/estimate': {
+    ok: 200, access: claim_read,
+    request: (w, t, role) => ({ url: `/api/v1/programs/${programFor(w, role)}/estimate`, body: { period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z', beneficiary_id: beneficiaryOf(t, role) } }),
+  },
+  'POST /api/v1/programs/:id/simulate': {
+    ok: 200, access: admin_only,
+    request: (w) => ({ url: `/api/v1/programs/${w.program_id}/simulate`, body: { from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', rules: [{ id: 'half', match: {}, pay: { basis: 'bill', rate_bp: 5000 } }] } }),
+  },
+  'GET /api/v1/programs/:id/ledger': { ok: 200, access: readers_only, request: (w) => ({ url: `/api/v1/programs/${w.program_id}/ledger` }) },
+  'GET /api/v1/ledger/check': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/ledger/check' }) },
+
+  'POST /api/v1/claims': {
+    ok: 201, access: beneficiary_write,
+    request: async (w, t, role) => ({ url: '/api/v1/claims', body: { program_id: programFor(w, role), beneficiary_id: beneficiaryOf(t, role), ...(await freshPeriod(w, t)) } }),
+  },
+  'GET /api/v1/claims': { ok: 200, access: claim_read, request: (_w, t, role) => ({ url: `/api/v1/claims?beneficiary_id=${beneficiaryOf(t, role)}` }) },
+  'GET /api/v1/claims/:id': { ok: 200, access: claim_read, request: async (w, t, role) => ({ url: `/api/v1/claims/${await freshClaim(w, t, role, 'draft')}` }) },
+  'POST /api/v1/claims/:id/submit': { ok: 200, access: beneficiary_write, request: async (w, t, role) => ({ url: `/api/v1/claims/${await freshClaim(w, t, role, 'draft')}/submit`, body: {} }) },
+  'POST /api/v1/claims/:id/withdraw': { ok: 200, access: beneficiary_write, request: async (w, t, role) => ({ url: `/api/v1/claims/${await freshClaim(w, t, role, 'submitted')}/withdraw`, body: {} }) },
+  'POST /api/v1/claims/:id/approve': { ok: 200, access: admin_only, request: async (w, t, role) => ({ url: `/api/v1/claims/${await freshClaim(w, t, role, 'submitted')}/approve`, body: {} }) },
+  'POST /api/v1/claims/:id/reject': { ok: 200, access: admin_only, request: async (w, t, role) => ({ url: `/api/v1/claims/${await freshClaim(w, t, role, 'submitted')}/reject`, body: { reason: 'not eligible' } }) },
+  'POST /api/v1/claims/:id/pay': { ok: 200, access: admin_only, request: async (w, t, role) => ({ url: `/api/v1/claims/${await freshClaim(w, t, role, 'approved')}/pay`, body: {} }) },
+  'POST /api/v1/claims/:id/claw-back': { ok: 200, access: admin_only, request: async (w, t, role) => ({ url: `/api/v1/claims/${await freshClaim(w, t, role, 'approved')}/claw-back`, body: { reason: 'usage proved false' } }) },
+  'POST /api/v1/claims/:id/accept-progress-report': { ok: 200, access: admin_only, request: async (w, t, role) => ({ url: `/api/v1/claims/${await freshClaim(w, t, role, 'approved')}/accept-progress-report`, body: {} }) },
 };
 
 const default_codes: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 422: 'all_records_rejected' };
@@ -163,8 +236,12 @@ describeEachEngine('every route × every caller', (db) => {
     expect((await api.call('POST', `/api/v1/api-keys/${doomed_id}/revoke`)).statusCode).toBe(200);
     const accelerator = await api.call('POST', '/api/v1/accelerators', { body: acceleratorBody('role-test-patchable') });
     expect(accelerator.statusCode).toBe(201);
+    const program = await api.call('POST', '/api/v1/programs', { body: programBody('role-test-rent', 'enterprise') });
+    const energy = await api.call('POST', '/api/v1/programs', { body: programBody('role-test-energy', 'provider') });
+    expect([program.statusCode, energy.statusCode]).toEqual([201, 201]);
     w = {
       api, a, b, office_id, accelerator_id: 'role-test-patchable',
+      program_id: (program.json() as { id: string }).id, energy_program_id: (energy.json() as { id: string }).id,
       keys: {
         administrator: admin_key, provider: a.provider_key, enterprise: a.enterprise_key, auditor: (auditor.json() as { key: string }).key,
         'no key': null, 'revoked key': revoked_key, 'garbage key': `sk_${'Q'.repeat(43)}`,
@@ -351,7 +428,9 @@ describeEachEngine('tenants see only their own usage', (db) => {
   });
 
   it('answers 403 to the auditor on every write route the app registers, and nothing changes', async () => {
-    const writes = routesUnder('/api/v1').filter((r) => !r.startsWith('GET ') && !r.startsWith('HEAD '));
+    // POST .../estimate computes without writing: the auditor may call it (the table above checks that)
+    const read_only_posts = ['POST /api/v1/programs/:id/estimate'];
+    const writes = routesUnder('/api/v1').filter((r) => !r.startsWith('GET ') && !r.startsWith('HEAD ') && !read_only_posts.includes(r));
     expect(writes.length).toBeGreaterThanOrEqual(8);
     const usage_before = await db().store.usage.count();
     const keys_before = ((await api.call('GET', '/api/v1/api-keys')).json() as { items: unknown[] }).items.length;
