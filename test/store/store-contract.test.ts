@@ -18,7 +18,7 @@ describeEachEngine('store contract', (db) => {
     expect(await store.migrate(2)).toEqual({ migrations: [], catalog_added: 0 });
     expect((await store.catalog.get('huawei-ascend-910b'))!.notes).toBe('corrected by the office');
     const throughputs = await store.catalog.throughputs();
-    expect(throughputs.get('huawei-ascend-910b')).toEqual({ gflops: 320_000, domestic: true, tdp_w: 310 });
+    expect(throughputs.get('huawei-ascend-910b')).toEqual({ gflops: 320_000, domestic: true, vendor: 'Huawei', tdp_w: 310 });
     expect(throughputs.get('metax-c500')?.gflops).toBeNull();
     expect(throughputs.get('nvidia-a800-80gb-pcie')?.gflops).toBe(311_870);
   });
