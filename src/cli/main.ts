@@ -66,6 +66,63 @@ importCommand.command('usage <file>')
     if (summary.read === 0 || summary.accepted + summary.duplicates === 0) process.exitCode = 1;
   });
 
+const programs = program.command('program').description('subsidy programs');
+programs.command('apply <file>')
+  .description('create the programs of a JSON or YAML file, or add a rule-set version where their rules changed')
+  .action(async (file: string) => {
+    const { readProgramFile } = await import('./program-file.js');
+    const { applyProgram } = await import('../service/claims.js');
+    const definitions = readProgramFile(file);
+    const store = await openStore(loadConfig());
+    for (const d of definitions) {
+      const r = await applyProgram(store, d, Date.now());
+      console.log(`${d.code}: ${r.created ? `created ${r.program.id} with rule-set version 1` : r.rule_set_version === null ? `unchanged (${r.program.id})` : `rule-set version ${r.rule_set_version} added (${r.program.id})`}`);
+    }
+    await store.close();
+  });
+programs.command('list')
+  .description('list programs with their budgets')
+  .action(async () => {
+    const store = await openStore(loadConfig());
+    for (const p of await store.programs.list()) {
+      const b = await store.programs.budget(p.id);
+      console.log([p.id, p.code.padEnd(32), p.funding_layer.padEnd(20), `budget ${b.budget_fen}`, `available ${b.available_fen}`, `reserved ${b.reserved_fen}`, `paid ${b.paid_fen}`].join('  '));
+    }
+    await store.close();
+  });
+programs.command('simulate <program>')
+  .description('replay a candidate rule set (a program file\'s rules, or a JSON { rules }) over a past period beside the current rules')
+  .requiredOption('--rules <file>', 'JSON or YAML: a program definition (its rule_set is used) or { rules: [...] }')
+  .requiredOption('--from <instant>', 'period start (RFC 3339)')
+  .requiredOption('--to <instant>', 'period end, exclusive (RFC 3339)')
+  .option('--budget <fen>', 'replay with this budget instead', (v) => Number.parseInt(v, 10))
+  .option('--json', 'print the whole report as JSON')
+  .action(async (program_ref: string, opts: { rules: string; from: string; to: string; budget?: number; json?: boolean }) => {
+    const { readCandidateRules, printSimulation } = await import('./program-simulate.js');
+    const { simulate } = await import('../service/claims.js');
+    const store = await openStore(loadConfig());
+    const p = (await store.programs.get(program_ref)) ?? (await store.programs.getByCode(program_ref));
+    if (!p) throw new Error(`program ${program_ref} not found`);
+    const r = await simulate(store, p.id, readCandidateRules(opts.rules), Date.parse(opts.from), Date.parse(opts.to), opts.budget === undefined ? {} : { budget_fen: opts.budget });
+    if (opts.json) console.log(JSON.stringify(r, null, 2));
+    else printSimulation(p, r);
+    await store.close();
+  });
+
+const ledger = program.command('ledger').description('the budget ledger');
+ledger.command('check')
+  .description('check the ledger invariants: balances sum to zero, none below zero but funding, balances equal transfers, claims equal their transfers')
+  .action(async () => {
+    const { checkLedger } = await import('../domain/ledger/ledger.js');
+    const store = await openStore(loadConfig());
+    const transfers = await store.ledger.transfers();
+    const problems = checkLedger(transfers, await store.ledger.balances(), await store.claims.amounts());
+    if (problems.length === 0) console.log(`ledger holds: ${transfers.length} transfers, every invariant true`);
+    for (const p of problems) console.log(`${p.code}: ${p.message}`);
+    if (problems.length > 0) process.exitCode = 1;
+    await store.close();
+  });
+
 const keys = program.command('keys').description('API keys');
 keys.command('create')
   .description('issue a key (printed once)')
@@ -104,7 +161,7 @@ keys.command('revoke <id>')
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`configuration: ${error.message}`);
-  else if (error instanceof Error && 'code' in error && typeof (error as { status?: unknown }).status === 'number') console.error(`error: ${error.message}`);
+  else if (error instanceof Error) console.error(`error: ${error.message}`);
   else console.error(error);
   process.exit(1);
 });

@@ -160,7 +160,8 @@ export async function simulate(store: Store, program_id: string, candidate: Rule
       v.computed_fen += e.computed_fen;
       v.granted_fen += e.granted_fen;
       v.per_beneficiary.push({ beneficiary_id: org.id, name: org.name, computed_fen: e.computed_fen, granted_fen: e.granted_fen });
-      // Splits share each beneficiary's cuts out pro rata over its records (floored), so they add up to the grant.
+      // Splits share each beneficiary's cuts out pro rata over its records, floored per record: they may fall short of
+      // the grant by less than one fen per record.
       const scale = e.computed_fen === 0 ? 0 : e.granted_fen / e.computed_fen;
       records.forEach((r, i) => {
         const f = models.get(r.accelerator);
