@@ -280,10 +280,10 @@ const E = (key: string, name: string, region: string, sector: string, size: Size
 
 const ENTERPRISES: readonly EnterpriseDef[] = [
   E('ent-sh-lanxu', '上海澜序智能科技有限公司 (Shanghai Lanxu Intelligent Technology Co., Ltd.)', '310000', 'large_models', 'medium', 'domestic'),
-  E('ent-sh-hengyu', '上海衡屿生物医药科技有限公司 (Shanghai Hengyu Biomedical Technology Co., Ltd.)', '310000', 'biomedicine', 'small', 'mixed'),
+  E('ent-sh-hengyu', '上海衡屿生物医药科技有限公司 (Shanghai Hengyu Biomedical Technology Co., Ltd.)', '310115', 'biomedicine', 'small', 'mixed'),
   E('ent-sh-puyao', '上海浦曜智驾科技有限公司 (Shanghai Puyao Autonomous Driving Technology Co., Ltd.)', '310000', 'autonomous_driving', 'medium', 'foreign'),
   E('ent-sh-zhicheng', '上海知澄金融信息服务有限公司 (Shanghai Zhicheng Financial Information Services Co., Ltd.)', '310000', 'finance', 'medium', 'mixed'),
-  E('ent-sh-xingluo', '上海星络智造科技有限公司 (Shanghai Xingluo Smart Manufacturing Technology Co., Ltd.)', '310000', 'manufacturing', 'small', 'domestic'),
+  E('ent-sh-xingluo', '上海星络智造科技有限公司 (Shanghai Xingluo Smart Manufacturing Technology Co., Ltd.)', '310115', 'manufacturing', 'small', 'domestic'),
   E('ent-sh-shiguang', '上海拾光人工智能研究院有限公司 (Shanghai Shiguang AI Research Institute Co., Ltd.)', '310000', 'research', 'medium', 'domestic'),
   E('ent-bj-shenheng', '北京深衡大模型科技有限公司 (Beijing Shenheng Large Model Technology Co., Ltd.)', '110000', 'large_models', 'large', 'mixed'),
   E('ent-bj-chengsi', '北京澄思智能科技有限公司 (Beijing Chengsi Intelligence Technology Co., Ltd.)', '110000', 'large_models', 'small', 'domestic'),
@@ -313,7 +313,7 @@ const ENTERPRISES: readonly EnterpriseDef[] = [
 
 /** Provider whose home market an enterprise region belongs to (Hangzhou firms lean to Shanghai). */
 const HOME_PROVIDER: Readonly<Record<string, string>> = {
-  '310000': 'prov-sh-ai-compute', '330100': 'prov-sh-ai-compute', '110000': 'prov-bj-cloud',
+  '310000': 'prov-sh-ai-compute', '310115': 'prov-sh-ai-compute', '330100': 'prov-sh-ai-compute', '110000': 'prov-bj-cloud',
   '440300': 'prov-sz-qingyang', '510100': 'prov-cd-rongcheng', '520100': 'prov-gz-guian-dc',
 };
 

@@ -9,11 +9,15 @@ import type { Store } from '../store/store.js';
 import { hashApiKey } from '../store/store.js';
 import { UsageIngest } from '../ingest/usage-pipeline.js';
 import { demoDataSet } from './demo-data.js';
+import fs from 'node:fs';
+import { readProgramFile } from './program-file.js';
+import { applyProgram, fileClaim, ServiceError } from '../service/claims.js';
+import type { ClaimAction } from '../domain/claim/claim-state.js';
 
 export const demo_options = { start: '2026-08-01T00:00:00Z', months: 3, records_min: 100_000 } as const;
 
 export interface DemoKey { role: Role; org_id: string; org_name: string; key: string }
-export interface DemoResult { loaded: boolean; providers: number; enterprises: number; clusters: number; records: number; rejected: number; keys: DemoKey[] }
+export interface DemoResult { loaded: boolean; providers: number; enterprises: number; clusters: number; records: number; rejected: number; programs: number; claims: Record<string, number>; keys: DemoKey[] }
 
 function demoKey(seed: number, who: string): string {
   return `sk_demo_${createHash('sha256').update(`suanli-demo:${seed}:${who}`).digest('base64url').slice(0, 32)}`;
@@ -24,7 +28,7 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
   const data = demoDataSet({ seed: options.seed, ...demo_options });
   const existing = await store.organizations.list('provider');
   const loaded = !(options.only_if_empty === true && existing.length > 0);
-  const result: DemoResult = { loaded, providers: 0, enterprises: 0, clusters: 0, records: 0, rejected: 0, keys: [] };
+  const result: DemoResult = { loaded, providers: 0, enterprises: 0, clusters: 0, records: 0, rejected: 0, programs: 0, claims: {}, keys: [] };
   const office = await store.organizations.office(now);
 
   const ensureKey = async (role: Role, org_id: string, org_name: string, who: string) => {
@@ -99,6 +103,8 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
   if (options.progress) process.stderr.write('\n');
   if (result.rejected > 0) throw new Error(`the demo data set produced ${result.rejected} rejected records: a bug in the generator`);
 
+  await loadDemoPrograms(store, now, office.id, result);
+
   await ensureKey('administrator', office.id, office.name, 'administrator');
   await ensureKey('auditor', office.id, office.name, 'auditor');
   for (const p of data.providers) await ensureKey('provider', provider_ids.get(p.key)!, p.name, `provider:${p.name}`);
@@ -109,10 +115,65 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
   return result;
 }
 
+export const examples_dir = new URL('../../examples/programs/', import.meta.url);
+
+/**
+ * The example programs of examples/programs/, and claims in every state: the city voucher for Shanghai enterprises
+ * month by month, the Pudong district layer on the same bills, the energy subsidy for the Guizhou provider, and the
+ * normalized program for enterprises elsewhere.
+ */
+async function loadDemoPrograms(store: Store, now: number, office_id: string, result: DemoResult): Promise<void> {
+  for (const file of fs.readdirSync(examples_dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort()) {
+    for (const d of readProgramFile(new URL(file, examples_dir).pathname)) {
+      await applyProgram(store, d, now);
+      result.programs++;
+    }
+  }
+  const actor = { org_id: office_id, key_id: null };
+  const month = (m: number) => [Date.UTC(2026, m, 1), Date.UTC(2026, m + 1, 1)] as const;
+  const steps: Record<string, ClaimAction[]> = {
+    draft: [], submitted: ['submit'], approved: ['submit', 'approve'], paid: ['submit', 'approve', 'pay'],
+    rejected: ['submit', 'reject'], withdrawn: ['submit', 'withdraw'], clawed_back: ['submit', 'approve', 'claw_back'],
+  };
+  const file = async (code: string, beneficiary_id: string, m: number, state: string) => {
+    const program = await store.programs.getByCode(code);
+    if (!program) return;
+    const [from, to] = month(m);
+    try {
+      const claim = await fileClaim(store, program.id, beneficiary_id, from, to, actor, now);
+      for (const action of steps[state] ?? []) {
+        if (action === 'pay') await store.claims.transition(claim.id, 'accept_progress_report', actor, now, { program });
+        const reason = action === 'reject' ? 'usage at a provider not listed by the program' : action === 'claw_back' ? 'audit found the usage inflated' : null;
+        const r = await store.claims.transition(claim.id, action, actor, now, { program, reason });
+        if (r.status !== 'ok') break;
+      }
+      const final = await store.claims.get(claim.id);
+      if (final) result.claims[final.state] = (result.claims[final.state] ?? 0) + 1;
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error; // not eligible or nothing to claim: the demo moves on
+    }
+  };
+  const enterprises = await store.organizations.list('enterprise');
+  const shanghai = enterprises.filter((e) => e.region?.startsWith('31'));
+  const cycle = ['paid', 'approved', 'submitted', 'draft', 'rejected', 'withdrawn', 'clawed_back'];
+  let k = 0;
+  for (const e of shanghai) {
+    for (const m of [7, 8, 9]) await file('sh-compute-voucher-city', e.id, m, m === 7 ? 'paid' : cycle[k++ % cycle.length]!);
+    for (const m of [7, 8]) await file('pudong-compute-voucher-district', e.id, m, m === 7 ? 'paid' : 'submitted');
+  }
+  for (const p of (await store.organizations.list('provider')).filter((o) => o.region?.startsWith('52'))) {
+    for (const [m, state] of [[7, 'paid'], [8, 'approved'], [9, 'submitted']] as const) await file('guizhou-energy-domestic', p.id, m, state);
+  }
+  for (const e of enterprises.filter((o) => !o.region?.startsWith('31')).slice(0, 8)) {
+    for (const [m, state] of [[7, 'paid'], [8, 'approved'], [9, 'draft']] as const) await file('normalized-domestic-compute', e.id, m, state);
+  }
+}
+
 export function formatDemoKeys(result: DemoResult): string {
   const lines = [
     result.loaded
-      ? `demo data loaded: ${result.providers} providers, ${result.clusters} clusters, ${result.enterprises} enterprises, ${result.records} usage records`
+      ? `demo data loaded: ${result.providers} providers, ${result.clusters} clusters, ${result.enterprises} enterprises, ${result.records} usage records, ` +
+        `${result.programs} programs, claims ${Object.entries(result.claims).sort().map(([state, n]) => `${n} ${state}`).join(', ')}`
       : 'demo data already present; its keys:',
     'demo API keys (for this local demo database only; send as "Authorization: Bearer <key>"):',
   ];

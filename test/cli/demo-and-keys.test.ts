@@ -16,7 +16,11 @@ describeEachEngine('suanli demo', (db) => {
   it('loads ≥ 100,000 records for 30 enterprises with no reject, and prints the same working keys on a second start', async () => {
     const { store, config } = db();
     const first = await loadDemo(store, config, { seed: 2027, progress: false, only_if_empty: true });
-    expect(first).toMatchObject({ loaded: true, providers: 5, enterprises: 30, rejected: 0 });
+    expect(first).toMatchObject({ loaded: true, providers: 5, enterprises: 30, rejected: 0, programs: 6 });
+    // the example programs come with claims in every state, and the ledger holds
+    expect(Object.keys(first.claims).sort()).toEqual(['approved', 'clawed_back', 'draft', 'paid', 'rejected', 'submitted', 'withdrawn']);
+    const { checkLedger } = await import('../../src/domain/ledger/ledger.js');
+    expect(checkLedger(await store.ledger.transfers(), await store.ledger.balances(), await store.claims.amounts())).toEqual([]);
     expect(first.records).toBeGreaterThanOrEqual(100_000);
     expect(await store.usage.count()).toBe(first.records);
     const domestic = await store.usage.summary('domestic', {});
@@ -33,7 +37,7 @@ it('suanli migrate, keys create / list / revoke as commands', async () => {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-cli-'));
   const env = { ...process.env, SUANLI_DATA_DIR: data, SUANLI_LOG_LEVEL: 'silent' };
   const suanli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env });
-  expect((await suanli('migrate')).stdout).toMatch(/sqlite: applied 0001-core; catalog entries added: \d+/);
+  expect((await suanli('migrate')).stdout).toMatch(/sqlite: applied 0001-core, 0002-programs; catalog entries added: \d+/);
   expect((await suanli('migrate')).stdout).toMatch(/no pending migrations; catalog entries added: 0/);
   const created = (await suanli('keys', 'create', '--org', 'office', '--role', 'auditor', '--label', 'inspection')).stdout;
   const id = /id +(k_\w+)/.exec(created)![1]!;
