@@ -104,6 +104,7 @@ export class ProgramRepository {
   async budget(program_id: string): Promise<{ budget_fen: number; available_fen: number; reserved_fen: number; paid_fen: number }> {
     const rows = await this.db.selectFrom('ledger_accounts').select(['kind', 'balance_fen']).where('program_id', '=', program_id).execute();
     const sum = (kind: string) => rows.filter((r) => r.kind === kind).reduce((s, r) => s + Number(r.balance_fen), 0);
-    return { budget_fen: -sum('funding'), available_fen: sum('available'), reserved_fen: sum('payable'), paid_fen: sum('paid') };
+    // 0 − x, not −x: a program without a budget has budget_fen 0, not -0 (which Object.is and toEqual tell apart).
+    return { budget_fen: 0 - sum('funding'), available_fen: sum('available'), reserved_fen: sum('payable'), paid_fen: sum('paid') };
   }
 }

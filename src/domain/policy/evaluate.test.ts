@@ -1,5 +1,6 @@
 // Tests for evaluate / applyCuts / addMonthsUtc: worked examples computed by hand (the arithmetic is in the comments),
 // one group per explanation field, then fast-check properties over random valid rule sets and records.
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addMonthsUtc, applyCuts, evaluate, type BeneficiaryFacts, type EvalLimits, type EvalRecord, type ModelFacts } from './evaluate.js';
@@ -425,8 +426,19 @@ describe('rounding: floor per record', () => {
   });
 });
 
+const example1 = 'example 1: Shanghai-style rent claim with a tier bonus, a price ceiling and the 30% share cap';
+const example2 = 'example 2: energy claim of a provider, metered and estimated kWh';
+
 describe('docs/programs.md worked examples', () => {
-  it('example 1: Shanghai-style rent claim with a tier bonus, a price ceiling and the 30% share cap', () => {
+  it('the page names these tests and carries their results', () => {
+    const page = fs.readFileSync(new URL('../../../docs/programs.md', import.meta.url), 'utf8');
+    expect(page).toContain(`"${example1}"`);
+    expect(page).toContain(`"${example2}"`);
+    expect(page).toContain('**Granted: 64,800 fen (¥648.00).**');
+    expect(page).toContain('**Granted: 24,000 fen (¥240.00)**');
+  });
+
+  it(example1, () => {
     // Rule: domestic chips, 25% of the rent, at most ¥15 per card-hour, +10% when the domestic share ≥ 70%.
     const rules = ruleSet({
       id: 'domestic-rent', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 2500 },
@@ -456,7 +468,7 @@ describe('docs/programs.md worked examples', () => {
     expect(e.granted_fen).toBe(64_800);
   });
 
-  it('example 2: energy claim of a provider, metered and estimated kWh', () => {
+  it(example2, () => {
     const rules = ruleSet({
       id: 'domestic-energy', match: { domestic: true, region: ['52', '62', '15'] }, pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 80 },
     });

@@ -137,7 +137,8 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
     return c;
   };
 
-  // The support period starts at the beneficiary's first subsidized usage: before this claim, or its earliest record.
+  // The support period starts at the beneficiary's first subsidized usage: before this claim, or this claim's earliest
+  // record that a rule matches (usage that matched no rule was not subsidized and does not start the clock).
   let support_ends_at_ms: number | null = null;
   if (limits.support_months !== null) {
     let first = limits.first_subsidized_at_ms;
