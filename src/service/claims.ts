@@ -79,8 +79,9 @@ export async function estimateClaim(store: Store, program_id: string, beneficiar
   if (!eligible.eligible) throw new ServiceError('not_eligible', eligible.reason, 'beneficiary_id');
   const rule_set = await store.programs.ruleSetAt(program.id, start);
   if (!rule_set) throw new ServiceError('no_rule_set', 'no rule-set version is in force at the start of the period', 'period_start');
-  const [records, history, budget, models] = await Promise.all([
+  const [records, period_card_s_by_model, history, budget, models] = await Promise.all([
     store.claims.gatherRecords(program, beneficiary.id, start, end),
+    store.claims.cardSecondsByModel(program.beneficiary_kind, beneficiary.id, start, end),
     store.claims.beneficiaryHistory(program.id, beneficiary.id, utcYear(start)),
     store.programs.budget(program.id),
     modelFacts(store),
@@ -89,7 +90,7 @@ export async function estimateClaim(store: Store, program_id: string, beneficiar
     cap_share_bp: program.cap_share_bp, cap_fen: program.cap_fen, cap_fen_year: program.cap_fen_year,
     granted_fen: history.granted_fen, granted_fen_year: history.granted_fen_year,
     support_months: program.support_months, first_subsidized_at_ms: history.first_subsidized_at_ms,
-    budget_available_fen: budget.available_fen,
+    budget_available_fen: budget.available_fen, period_card_s_by_model,
   });
   return { program, beneficiary, period_start_ms: start, period_end_ms: end, rule_set_version: rule_set.version, records, evaluation };
 }

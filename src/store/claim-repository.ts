@@ -97,6 +97,14 @@ export class ClaimRepository {
     }));
   }
 
+  /** Card-seconds per model of all the beneficiary's usage that started in [from, to), whatever claims hold it. */
+  async cardSecondsByModel(kind: 'enterprise' | 'provider', beneficiary_id: string, from_ms: number, to_ms: number): Promise<Map<string, number>> {
+    const rows = await this.db.selectFrom('usage_records').select(['accelerator_id', sql<string>`cast(sum(card_s) as text)`.as('card_s')])
+      .where(kind === 'enterprise' ? 'enterprise_id' : 'provider_id', '=', beneficiary_id)
+      .where('started_at_ms', '>=', from_ms).where('started_at_ms', '<', to_ms).groupBy('accelerator_id').execute();
+    return new Map(rows.map((r) => [r.accelerator_id, Number(r.card_s)]));
+  }
+
   /** All usage of a period grouped by beneficiary (enterprise or provider), for the what-if replay: claims ignored. */
   async replayRecords(kind: 'enterprise' | 'provider', from_ms: number, to_ms: number): Promise<Map<string, EvalRecord[]>> {
     const rows = await this.db.selectFrom('usage_records as u').innerJoin('clusters as c', 'c.id', 'u.cluster_id')
@@ -210,6 +218,13 @@ export class ClaimRepository {
         await this.event(tx, id, 'accept_progress_report', claim.state, claim.state, actor, reason, null, now_ms);
         return { status: 'ok', claim: { ...claim, progress_report_accepted: true, updated_at_ms: now_ms } } as const;
       }
+      // A payment sent again under its idempotency key is a no-op answering the claim as it is, also when the first one
+      // paid it in full (now paid) or used up the stage (nothing payable now). Client keys get their own namespace, so
+      // that a numeric key can never equal the key of a later unkeyed payment (pay:<id>:<paid_fen>).
+      const pay_key = action === 'pay' && options.idempotency_key ? `pay:${id}:key:${options.idempotency_key}` : null;
+      if (pay_key !== null && await tx.selectFrom('ledger_transfers').select('key').where('key', '=', pay_key).executeTakeFirst()) {
+        return { status: 'ok', claim } as const;
+      }
       const t = checkTransition(claim.state, action);
       if (t.status !== 'ok') return t;
       const set: Partial<ClaimsTable> = { state: t.to, updated_at_ms: now_ms };
@@ -248,7 +263,7 @@ export class ClaimRepository {
         }
         const pay = options.amount_fen ?? max;
         if (pay > max) return { status: 'amount_too_large', amount_fen_max: max } as const;
-        const key = options.idempotency_key ? `pay:${id}:${options.idempotency_key}` : `pay:${id}:${claim.paid_fen}`;
+        const key = pay_key ?? `pay:${id}:${claim.paid_fen}`;
         const moved = await applyTransfer(tx, { key, kind: 'pay', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: pay }, now_ms);
         if (moved === 'duplicate') return { status: 'ok', claim } as const; // the same payment again: a no-op
         if (moved !== 'applied') throw new Error(`payment transfer of ${id}: ${moved}`);

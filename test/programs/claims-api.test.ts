@@ -81,3 +81,27 @@ describeEachEngine('claims over the API', (db) => {
     expect(res.json().error.details[0].field).toBe('rule_set.rules[0] (x).pay.rate_bp');
   });
 });
+
+describeEachEngine('tier bonus over the whole period', (db) => {
+  it('cannot be earned by filing domestic usage apart from foreign usage', async () => {
+    const api = await testApi(db(), () => now);
+    const p = await createParties(api, 'tier');
+    const body = program('tier-voucher', {
+      rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [
+        { id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 1000 }, tier_bonus: { domestic_share_bp_min: 9000, bonus_bp: 1000 } },
+      ] },
+    });
+    const program_id = (await api.call('POST', '/api/v1/programs', { body })).json().id;
+    // October: 1 h of 8 × 910B (domestic, 320 TFLOPS) and 8 h of 16 × A800 (foreign): the domestic share is far below 90%
+    await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [
+      usageRecord(p, 'd1', { ended_at: '2026-10-01T01:00:00Z', amount_fen: 10_000 }),
+      usageRecord(p, 'f1', { accelerator: 'nvidia-a800-80gb-pcie', count: 16, started_at: '2026-10-02T00:00:00Z', ended_at: '2026-10-02T08:00:00Z', amount_fen: 100_000 }),
+    ] } });
+    // a claim over the first day only holds the domestic record, yet the share is of the whole period asked for
+    const est = await api.call('POST', `/api/v1/programs/${program_id}/estimate`, { key: p.enterprise_key, body: { period_start: '2026-10-01T00:00:00Z', period_end: '2026-10-03T00:00:00Z' } });
+    expect(est.json().explanation.lines[0]).toMatchObject({ rate_bp: 1000, subsidy_fen: 1000 });
+    const day1 = await api.call('POST', `/api/v1/programs/${program_id}/estimate`, { key: p.enterprise_key, body: { period_start: '2026-10-01T00:00:00Z', period_end: '2026-10-02T00:00:00Z' } });
+    expect(day1.json().explanation).toMatchObject({ domestic_share_bp: 10_000 });
+    expect(day1.json().explanation.lines[0]).toMatchObject({ rate_bp: 2000, subsidy_fen: 2000 });
+  });
+});

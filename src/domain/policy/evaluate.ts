@@ -36,6 +36,12 @@ export interface EvalLimits {
   first_subsidized_at_ms: number | null;
   /** the program's available budget; null: not applied (an estimate without a budget cut) */
   budget_available_fen: number | null;
+  /**
+   * Card-seconds per model of ALL the beneficiary's usage in the claim period (also what other claims hold), for the
+   * tier bonus's domestic share; without it the share is taken over `records` alone. Splitting domestic and foreign
+   * usage into separate claims therefore cannot earn the bonus.
+   */
+  period_card_s_by_model?: ReadonlyMap<string, number>;
 }
 
 export interface RuleLine {
@@ -150,9 +156,13 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
     if (first !== null) support_ends_at_ms = addMonthsUtc(first, limits.support_months);
   }
 
-  // Domestic share of normalized compute over all the records of the period (models without a figure left out).
-  const card_s_by_model = new Map<string, number>();
-  for (const r of records) card_s_by_model.set(r.accelerator, (card_s_by_model.get(r.accelerator) ?? 0) + r.card_s);
+  // Domestic share of normalized compute over all the usage of the period (models without a figure left out).
+  let card_s_by_model: ReadonlyMap<string, number> | undefined = limits.period_card_s_by_model;
+  if (card_s_by_model === undefined) {
+    const m = new Map<string, number>();
+    for (const r of records) m.set(r.accelerator, (m.get(r.accelerator) ?? 0) + r.card_s);
+    card_s_by_model = m;
+  }
   let domestic_gflop = 0n;
   let total_gflop = 0n;
   for (const [id, card_s] of card_s_by_model) {
