@@ -1,9 +1,9 @@
 // Usage records: the idempotent batch write (the hot path), listing with a cursor, and summaries from the rollups.
 // The idempotency key and its record are written in one statement under one unique index, inside one transaction
 // with the rollup update, so an acknowledged batch is whole and a failed one leaves nothing behind.
-// On SQLite, batches that arrive together (concurrent requests) share one commit, each under its own savepoint:
-// a commit writes every B-tree page the batch touched, and random record_ids touch about one index page per record,
-// so one commit for several batches writes far fewer pages than one commit each (docs/performance.md).
+// On SQLite, batches that arrive together (concurrent requests) share one commit: a commit writes every B-tree page
+// the transaction touched, and random record_ids touch about one index page per record, so one commit for several
+// batches writes far fewer pages than one commit each (docs/performance.md).
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
 import type { UsageDerived, UsageInput } from '../domain/usage/validate-usage.js';
@@ -78,10 +78,18 @@ export function utcDay(ms: number): string {
 
 interface RollupDelta { provider_id: string; enterprise_id: string; accelerator_id: string; day: string; records: number; card_s: number; compute_gflop: bigint; amount_fen: number }
 
+const day_ms = 86_400_000;
+
 function rollupDeltas(provider_id: string, rows: readonly UsageRow[]): RollupDelta[] {
   const by = new Map<string, RollupDelta>();
+  const days = new Map<number, string>(); // UTC day number → YYYY-MM-DD: a Date and its ISO string per record cost more
   for (const { input, derived } of rows) {
-    const day = utcDay(input.started_at_ms);
+    const n = Math.floor(input.started_at_ms / day_ms);
+    let day = days.get(n);
+    if (day === undefined) {
+      day = utcDay(n * day_ms);
+      days.set(n, day);
+    }
     const key = `${input.enterprise_id}\u0000${input.accelerator}\u0000${day}`;
     let d = by.get(key);
     if (!d) {
@@ -95,6 +103,26 @@ function rollupDeltas(provider_id: string, rows: readonly UsageRow[]): RollupDel
   }
   // A fixed order of row locks keeps concurrent writers on PostgreSQL from deadlocking.
   return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
+}
+
+/** Rows per PostgreSQL statement: the rows travel as one array per column, so there is no limit of 65,535 parameters. */
+const pg_chunk_rows = 5000;
+
+/**
+ * INSERT … SELECT FROM unnest(one array per column): one statement with 15 parameters whatever the row count, which
+ * the server parses and plans in no time, where a multi-row VALUES list of 1,000 rows carries 15,000 parameters to
+ * build, send, parse and plan. Rows are inserted in the order given (unnest yields its arrays in order).
+ */
+async function insertRecordsPostgres(trx: Transaction<Database>, provider_id: string, chunk: readonly UsageRow[], received_at_ms: number): Promise<{ record_id: string }[]> {
+  const input = <K extends keyof UsageInput>(key: K) => chunk.map((r) => r.input[key]);
+  const result = await sql<{ record_id: string }>`INSERT INTO usage_records (provider_id, record_id, cluster_id, enterprise_id, accelerator_id,
+      count, started_at_ms, ended_at_ms, amount_fen, job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms)
+    SELECT ${provider_id}::text, u.*, ${received_at_ms}::int8 FROM unnest(${input('record_id')}::text[], ${input('cluster_id')}::text[],
+      ${input('enterprise_id')}::text[], ${input('accelerator')}::text[], ${input('count')}::int4[], ${input('started_at_ms')}::int8[],
+      ${input('ended_at_ms')}::int8[], ${input('amount_fen')}::int8[], ${input('job_ref')}::text[], ${input('workload')}::text[],
+      ${input('energy_wh')}::int8[], ${chunk.map((r) => r.derived.card_s)}::int8[], ${chunk.map((r) => r.derived.compute_gflop)}::int8[]) AS u
+    ON CONFLICT (provider_id, record_id) DO NOTHING RETURNING record_id`.execute(trx);
+  return result.rows;
 }
 
 const existing_columns = ['record_id', 'cluster_id', 'enterprise_id', 'accelerator_id', 'count', 'started_at_ms', 'ended_at_ms',
@@ -118,7 +146,9 @@ export class UsageRepository {
     insert: SqliteDatabase.Statement;
     existing: SqliteDatabase.Statement;
     rollup: SqliteDatabase.Statement;
-    group: (batches: readonly PendingBatch[]) => BatchResult[];
+    /** Each batch in its own transaction (the fallback), or the whole group in one. */
+    single: (b: PendingBatch) => InsertOutcome[];
+    group: (batches: readonly PendingBatch[]) => InsertOutcome[][];
   } | null = null;
   private sqlitePending: PendingBatch[] = [];
   private sqliteFlushScheduled = false;
@@ -130,7 +160,7 @@ export class UsageRepository {
   /**
    * Writes a validated batch in one transaction; an outcome per row, in the order given. Resolves only once the
    * batch is committed. On SQLite the batch joins the batches of other requests waiting at this turn of the event
-   * loop: one commit for all, a savepoint each, the same outcomes as one after the other.
+   * loop: one transaction and one commit for all, with the same outcomes as one after the other.
    */
   async insertBatch(provider_id: string, rows: readonly UsageRow[], received_at_ms: number): Promise<InsertOutcome[]> {
     if (rows.length === 0) return [];
@@ -159,13 +189,29 @@ export class UsageRepository {
     if (process.env.DEBUG_GROUP) (await import("node:fs")).appendFileSync(process.env.DEBUG_GROUP, `group ${group.length} rows ${rows}\n`);
     if (this.sqlitePending.length > 0) setImmediate(() => void this.flushSqlite(statements));
     else this.sqliteFlushScheduled = false;
+    const one = (b: PendingBatch): BatchResult => {
+      try {
+        return { ok: true, outcomes: statements.single(b) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    };
     let results: BatchResult[];
     try {
       // Holding Kysely's single SQLite connection keeps any other query out of our transaction.
-      results = await this.db.connection().execute(async () => statements.group(group));
+      results = await this.db.connection().execute(async () => {
+        if (group.length === 1) return [one(group[0]!)];
+        try {
+          return statements.group(group).map((outcomes): BatchResult => ({ ok: true, outcomes }));
+        } catch {
+          // Something failed and the whole group was rolled back: nothing of it is stored. Savepoints would isolate
+          // the failing batch, but they cost a sub-journal write of every page touched, so instead the batches are
+          // written again, each in its own transaction, in the same order: only the failing one fails.
+          return group.map(one);
+        }
+      });
     } catch (error) {
-      for (const b of group) b.reject(error); // not committed: nothing of any batch in the group was stored
-      return;
+      results = group.map((): BatchResult => ({ ok: false, error }));
     }
     group.forEach((b, i) => {
       const r = results[i]!;
@@ -184,7 +230,7 @@ export class UsageRepository {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider_id, enterprise_id, accelerator_id, day) DO UPDATE SET
       records = usage_rollups.records + excluded.records, card_s = usage_rollups.card_s + excluded.card_s,
       compute_gflop = usage_rollups.compute_gflop + excluded.compute_gflop, amount_fen = usage_rollups.amount_fen + excluded.amount_fen`);
-    const batch = sqlite.transaction((provider_id: string, rows: readonly UsageRow[], received_at_ms: number): InsertOutcome[] => {
+    const batch = (provider_id: string, rows: readonly UsageRow[], received_at_ms: number): InsertOutcome[] => {
       const outcomes: InsertOutcome[] = [];
       const inserted: UsageRow[] = [];
       for (const row of rows) {
@@ -203,19 +249,11 @@ export class UsageRepository {
         rollup.run(d.provider_id, d.enterprise_id, d.accelerator_id, d.day, d.records, d.card_s, d.compute_gflop, d.amount_fen);
       }
       return outcomes;
-    });
-    // Called inside `group`'s transaction, `batch` runs under a savepoint: a batch that throws is rolled back alone.
-    const group = sqlite.transaction((batches: readonly PendingBatch[]): BatchResult[] => batches.map((b): BatchResult => {
-      // An error that ends the whole transaction (disk full, I/O) must not let the next batches run in autocommit mode:
-      // throwing here rolls back the group and fails every batch of it (the earlier ones were lost with the transaction).
-      if (!sqlite.inTransaction) throw new Error('the SQLite transaction ended early; no batch of the group was stored');
-      try {
-        return { ok: true, outcomes: batch(b.provider_id, b.rows, b.received_at_ms) };
-      } catch (error) {
-        return { ok: false, error };
-      }
-    }));
-    this.sqliteStatements = { insert, existing, rollup, group: (batches) => group.immediate(batches) };
+    };
+    const single = sqlite.transaction((b: PendingBatch) => batch(b.provider_id, b.rows, b.received_at_ms));
+    // A batch that throws ends the group: better-sqlite3 rolls the whole transaction back (see flushSqlite).
+    const group = sqlite.transaction((batches: readonly PendingBatch[]) => batches.map((b) => batch(b.provider_id, b.rows, b.received_at_ms)));
+    this.sqliteStatements = { insert, existing, rollup, single: (b) => single.immediate(b), group: (batches) => group.immediate(batches) };
     return this.sqliteStatements;
   }
 
@@ -229,13 +267,9 @@ export class UsageRepository {
       try {
         return await this.db.transaction().setIsolationLevel('read committed').execute(async (trx) => {
           const inserted = new Set<string>();
-          for (let i = 0; i < order.length; i += 2000) {
-            const chunk = order.slice(i, i + 2000).map((k) => rows[k]!);
-            const got = await trx.insertInto('usage_records').values(chunk.map(({ input: r, derived }) => ({
-              provider_id, record_id: r.record_id, cluster_id: r.cluster_id, enterprise_id: r.enterprise_id, accelerator_id: r.accelerator,
-              count: r.count, started_at_ms: r.started_at_ms, ended_at_ms: r.ended_at_ms, amount_fen: r.amount_fen, job_ref: r.job_ref,
-              workload: r.workload, energy_wh: r.energy_wh, card_s: derived.card_s, compute_gflop: derived.compute_gflop, received_at_ms,
-            }))).onConflict((oc) => oc.columns(['provider_id', 'record_id']).doNothing()).returning('record_id').execute();
+          for (let i = 0; i < order.length; i += pg_chunk_rows) {
+            const chunk = order.slice(i, i + pg_chunk_rows).map((k) => rows[k]!);
+            const got = await insertRecordsPostgres(trx, provider_id, chunk, received_at_ms);
             for (const g of got) inserted.add(g.record_id);
           }
           const others = rows.filter((r) => !inserted.has(r.input.record_id)).map((r) => r.input.record_id);
@@ -262,14 +296,18 @@ export class UsageRepository {
   }
 
   private async upsertRollups(trx: Transaction<Database>, deltas: RollupDelta[]): Promise<void> {
-    for (let i = 0; i < deltas.length; i += 1000) {
-      await trx.insertInto('usage_rollups').values(deltas.slice(i, i + 1000))
-        .onConflict((oc) => oc.columns(['provider_id', 'enterprise_id', 'accelerator_id', 'day']).doUpdateSet({
-          records: sql`usage_rollups.records + excluded.records`,
-          card_s: sql`usage_rollups.card_s + excluded.card_s`,
-          compute_gflop: sql`usage_rollups.compute_gflop + excluded.compute_gflop`,
-          amount_fen: sql`usage_rollups.amount_fen + excluded.amount_fen`,
-        })).execute();
+    for (let i = 0; i < deltas.length; i += pg_chunk_rows) {
+      const chunk = deltas.slice(i, i + pg_chunk_rows);
+      const column = <K extends keyof RollupDelta>(key: K) => chunk.map((d) => d[key]);
+      // Rows keep the order of `deltas` (unnest yields its arrays in order), so the row locks are taken in that order.
+      await sql`INSERT INTO usage_rollups (provider_id, enterprise_id, accelerator_id, day, records, card_s, compute_gflop, amount_fen)
+        SELECT * FROM unnest(${column('provider_id')}::text[], ${column('enterprise_id')}::text[], ${column('accelerator_id')}::text[],
+          ${column('day')}::text[], ${column('records')}::int8[], ${column('card_s')}::int8[], ${column('compute_gflop')}::int8[],
+          ${column('amount_fen')}::int8[])
+        ON CONFLICT (provider_id, enterprise_id, accelerator_id, day) DO UPDATE SET
+          records = usage_rollups.records + excluded.records, card_s = usage_rollups.card_s + excluded.card_s,
+          compute_gflop = usage_rollups.compute_gflop + excluded.compute_gflop, amount_fen = usage_rollups.amount_fen + excluded.amount_fen`
+        .execute(trx);
     }
   }
 
