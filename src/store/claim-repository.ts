@@ -225,6 +225,9 @@ export class ClaimRepository {
       if (pay_key !== null && await tx.selectFrom('ledger_transfers').select('key').where('key', '=', pay_key).executeTakeFirst()) {
         return { status: 'ok', claim } as const;
       }
+      if (options.amount_fen != null && !(Number.isSafeInteger(options.amount_fen) && options.amount_fen > 0)) {
+        throw new Error(`claim ${id}: an amount must be a positive whole number of fen`); // the routes never let one through
+      }
       const t = checkTransition(claim.state, action);
       if (t.status !== 'ok') return t;
       const set: Partial<ClaimsTable> = { state: t.to, updated_at_ms: now_ms };
@@ -273,6 +276,8 @@ export class ClaimRepository {
       } else if (action === 'claw_back') {
         const program = options.program;
         if (!program) throw new Error('claw back needs the program');
+        // Lock the available budget first, as approvals do, so that the two never wait on each other in a cycle.
+        await lockRows(tx.selectFrom('ledger_accounts').select('id').where('id', '=', accountId(program.id, 'available')), engine).execute();
         const recover = options.amount_fen ?? claim.paid_fen;
         if (recover > claim.paid_fen) return { status: 'amount_too_large', amount_fen_max: claim.paid_fen } as const;
         const release = claim.granted_fen - claim.paid_fen; // the unpaid part goes back to the budget whole

@@ -186,7 +186,6 @@ export class UsageRepository {
       take++;
     }
     const group = this.sqlitePending.splice(0, take);
-    if (process.env.DEBUG_GROUP) (await import("node:fs")).appendFileSync(process.env.DEBUG_GROUP, `group ${group.length} rows ${rows}\n`);
     if (this.sqlitePending.length > 0) setImmediate(() => void this.flushSqlite(statements));
     else this.sqliteFlushScheduled = false;
     const one = (b: PendingBatch): BatchResult => {

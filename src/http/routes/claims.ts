@@ -113,7 +113,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
       config: { access: a.by === 'office' ? ['administrator'] : ['administrator', 'enterprise', 'provider'] },
       schema: {
         tags: ['claims'], description: a.description, params: IdParams,
-        headers: a.action === 'pay' ? Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,100}$' })) }) : undefined,
+        ...(a.action === 'pay' ? { headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,100}$' })) }) } : {}),
         body: Type.Optional(Type.Object({
           reason: a.reason === 'required' ? Reason : Type.Optional(Reason),
           ...(a.amount ? { amount_fen: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000_000_000 })) } : {}),
