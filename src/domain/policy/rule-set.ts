@@ -3,6 +3,7 @@
 // and field at fault. docs/programs.md explains the language with worked examples.
 import { Type, type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { fieldPath, schemaProblem, type SchemaIssue } from '../schema-path.js';
 
 export const rule_set_limits = { rules_max: 200, list_items_max: 500, fen_per_pflop_h_max: 100_000_000, fen_per_kwh_max: 100_000, ceiling_fen_per_card_hour_max: 10_000_000 } as const;
 
@@ -58,31 +59,19 @@ const check = Compile(RuleSetBody);
 // the basis names).
 const pay_checks = new Map(RulePay.anyOf.map((member) => [member.properties.basis.const as string, Compile(member as TSchema)]));
 
-function pathOf(instancePath: string, extra?: string): string {
-  const parts = instancePath.split('/').filter((p) => p !== '');
-  if (extra !== undefined) parts.push(extra);
-  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc === '' ? p : `${acc}.${p}`), '');
-}
-
-interface SchemaError { keyword: string; instancePath: string; params: unknown; message: string }
-
-function problemOf(input: unknown, e: SchemaError, prefix = ''): RuleSetProblem {
-  const params = e.params as Record<string, unknown>;
-  const missing = (params.requiredProperties as string[] | undefined)?.[0];
-  const extra = (params.additionalProperties as string[] | undefined)?.[0];
-  const field = withRuleId(input, pathOf(prefix + e.instancePath, e.keyword === 'required' ? missing : e.keyword === 'additionalProperties' ? extra : undefined));
-  const message = e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' || e.message === 'schema is false' ? 'is not a known field' : e.message;
-  return { field, message };
+function problemOf(input: unknown, e: SchemaIssue, prefix = ''): RuleSetProblem {
+  const p = schemaProblem(e, prefix);
+  return { field: withRuleId(input, p.field), message: p.message };
 }
 
 /** The problems of the pay object at `at` (e.g. /rules/1/pay), checked against the member its basis names. */
 function payProblems(input: unknown, at: string): RuleSetProblem[] {
   const index = Number(/\d+/.exec(at)?.[0]);
   const pay = ((input as { rules: unknown[] }).rules[index] as { pay: unknown }).pay;
-  if (typeof pay !== 'object' || pay === null || Array.isArray(pay)) return [{ field: withRuleId(input, pathOf(at)), message: 'must be object' }];
+  if (typeof pay !== 'object' || pay === null || Array.isArray(pay)) return [{ field: withRuleId(input, fieldPath(at)), message: 'must be object' }];
   const basis = (pay as { basis?: unknown }).basis;
   const member = typeof basis === 'string' ? pay_checks.get(basis) : undefined;
-  if (member === undefined) return [{ field: withRuleId(input, pathOf(at, 'basis')), message: `must be one of ${[...pay_checks.keys()].join(', ')}` }];
+  if (member === undefined) return [{ field: withRuleId(input, fieldPath(at, 'basis')), message: `must be one of ${[...pay_checks.keys()].join(', ')}` }];
   return [...member.Errors(pay)].map((e) => problemOf(input, e, at));
 }
 

@@ -2,6 +2,7 @@
 // The definition is data (JSON over the API, JSON or YAML files for `suanli program apply`).
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { schemaProblem } from '../schema-path.js';
 import { checkRuleSet, RuleSetBody, type RuleSetProblem } from '../policy/rule-set.js';
 import type { EnterpriseSize } from '../org/organization.js';
 
@@ -66,12 +67,6 @@ export interface Program {
   created_at_ms: number;
 }
 
-function pathOf(instancePath: string, extra?: string): string {
-  const parts = instancePath.split('/').filter((p) => p !== '');
-  if (extra !== undefined) parts.push(extra);
-  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc === '' ? p : `${acc}.${p}`), '');
-}
-
 /** Validates a program definition; problems name the field (and, inside the rule set, the rule). */
 export function checkProgramDefinition(input: unknown): { ok: true; definition: ProgramDefinition } | { ok: false; problems: RuleSetProblem[] } {
   if (typeof input === 'object' && input !== null && 'rule_set' in input) {
@@ -84,11 +79,7 @@ export function checkProgramDefinition(input: unknown): { ok: true; definition: 
     const problems: RuleSetProblem[] = [];
     for (const e of checkDefinitionShape.Errors(input)) {
       if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
-      const params = e.params as Record<string, unknown>;
-      const missing = (params.requiredProperties as string[] | undefined)?.[0];
-      const extra = (params.additionalProperties as string[] | undefined)?.[0];
-      const field = pathOf(e.instancePath, e.keyword === 'required' ? missing : e.keyword === 'additionalProperties' ? extra : undefined);
-      const message = e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' || e.message === 'schema is false' ? 'is not a known field' : e.message;
+      const { field, message } = schemaProblem(e);
       if (!problems.some((p) => p.field === field)) problems.push({ field, message });
       if (problems.length >= 20) break;
     }
