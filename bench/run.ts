@@ -2,12 +2,17 @@
 // time, since they measure throughput on a small machine. An unknown name prints the list.
 import { option_help, parseArgs } from './support.js';
 import { ingestBench } from './ingest.js';
+import { policyBench } from './policy.js';
 import type { BenchOptions } from './support.js';
 
 const benchmarks: Record<string, { describe: string; run: (options: BenchOptions) => Promise<void> }> = {
   ingest: {
     describe: 'usage records/s: raw insert vs suanli in process vs suanli over HTTP (SQLite, PostgreSQL); peak RSS of a JSONL import',
     run: ingestBench,
+  },
+  policy: {
+    describe: 'subsidy evaluator records/s; a claim over 1,000,000 stored records (SQLite, PostgreSQL); simulate over the demo',
+    run: policyBench,
   },
 };
 
