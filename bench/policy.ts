@@ -114,7 +114,7 @@ async function claimBench(rows: Row[], engine: 'sqlite' | 'postgres', database_u
     let raw_s: number;
     if (engine === 'sqlite') {
       const db = new SqliteDatabase(path.join(dir, 'suanli.db'), { readonly: true });
-      const stmt = db.prepare(raw_sql.replace(/\$\d/g, '?'));
+      const stmt = db.prepare(raw_sql.replace(/\$\d/g, '?')).raw(true); // rows as arrays, as suanli reads them
       const t0 = performance.now();
       const got = stmt.all(enterprise_id, from, to);
       raw_s = seconds(t0);
