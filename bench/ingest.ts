@@ -2,6 +2,7 @@
 // records into an equivalent table, in the same run, per engine; and the peak RSS of a large `suanli import usage`.
 // Not a timed test: it prints figures and ratios, and writes them as JSON under .bench-tmp/results/.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
@@ -11,7 +12,7 @@ import { UsageIngest } from '../src/ingest/usage-pipeline.js';
 import { createDatabase, findPostgresBinaries, startPostgres } from '../test/support/postgres.js';
 import {
   cpuSecondsOf, createParties, fmtInt, fmtRatio, freshDir, machineFacts, makeRecordFactory, makeRecords, removeDir, runMeasured,
-  startDurablePostgres, startServer, suanliCommand, table, tmp_root, withParties, type BenchOptions, type WireRecord,
+  buildPrivateDist, startDurablePostgres, startServer, suanliCommand, table, tmp_root, withParties, type BenchOptions, type WireRecord,
 } from './support.js';
 
 type Engine = 'sqlite' | 'postgres';
@@ -90,12 +91,30 @@ function rate(m: Omit<Measurement, 'records_per_s' | 'ratio_to_raw'>, raw: Measu
 // ---------------------------------------------------------------------------------------------------------------
 // SQLite
 
-function sqliteRaw(records: readonly WireRecord[], synchronous: string): Measurement {
+/** The settings of suanli's own SQLite connection that bear on write speed; the baseline uses the same. */
+const copied_pragmas = ['page_size', 'journal_mode', 'synchronous', 'wal_autocheckpoint', 'cache_size', 'temp_store', 'mmap_size'] as const;
+
+async function suanliSqlitePragmas(synchronous: Config['sqlite_synchronous']): Promise<Record<string, string | number>> {
+  const dir = freshDir('sqlite-pragmas');
+  const store = Store.open(loadConfig({}, { data_dir: dir, log_level: 'silent', sqlite_synchronous: synchronous }));
+  try {
+    await store.migrate(Date.now());
+    const sqlite = store.connection.sqlite!;
+    return Object.fromEntries(copied_pragmas.map((p) => {
+      const value = sqlite.pragma(p, { simple: true }) as string | number;
+      return [p, p === 'synchronous' ? ['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(value)] ?? value : value];
+    }));
+  } finally {
+    await store.close();
+    removeDir(dir);
+  }
+}
+
+function sqliteRaw(records: readonly WireRecord[], pragmas: Record<string, string | number>): Measurement {
   const dir = freshDir('sqlite-raw');
   try {
     const db = new SqliteDatabase(path.join(dir, 'raw.db'));
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${synchronous}`);
+    for (const [name, value] of Object.entries(pragmas)) db.pragma(`${name} = ${value}`); // page_size first: before any table
     db.exec(sqlite_raw_ddl);
     const insert = db.prepare(`INSERT INTO usage_records (${raw_columns.join(', ')}) VALUES (${raw_columns.map(() => '?').join(', ')})`);
     const now = Date.now();
@@ -108,7 +127,7 @@ function sqliteRaw(records: readonly WireRecord[], synchronous: string): Measure
     if (stored !== records.length) throw new Error(`raw baseline stored ${stored} of ${records.length}`);
     db.close();
     return rate({ engine: 'sqlite', kind: 'a', label: 'raw better-sqlite3 INSERT', batch: raw_txn_rows, records: records.length, seconds,
-      notes: { statement: 'prepared single-row INSERT', transaction_rows: raw_txn_rows, synchronous } }, null);
+      notes: { statement: 'prepared single-row INSERT', transaction_rows: raw_txn_rows, ...pragmas } }, null);
   } finally {
     removeDir(dir);
   }
@@ -178,11 +197,15 @@ async function overHttp(engine: Engine, config: Config, env: Record<string, stri
     const cpu = process.cpuUsage(cpu0);
     const server_cpu1 = cpuSecondsOf(server.pid);
     if (accepted !== records.length) throw new Error(`HTTP ingest accepted ${accepted} of ${records.length}`);
-    const server_cpu = server_cpu0 === null || server_cpu1 === null ? null : server_cpu1 - server_cpu0;
+    const server_cpu = server_cpu0 === null || server_cpu1 === null ? null
+      : { user: server_cpu1.user - server_cpu0.user, system: server_cpu1.system - server_cpu0.system };
     return rate({ engine, kind: 'c', label: `suanli POST /api/v1/usage (${clients} clients)`, batch, records: records.length, seconds,
       notes: {
         server: suanliCommand().label, clients, body_mb: round(body_bytes / 1e6),
-        ...(server_cpu === null ? {} : { server_cpu_s: round(server_cpu), server_cpu_us_per_record: round((server_cpu * 1e6) / records.length) }),
+        ...(server_cpu === null ? {} : {
+          server_cpu_user_s: round(server_cpu.user), server_cpu_system_s: round(server_cpu.system),
+          server_cpu_us_per_record: round(((server_cpu.user + server_cpu.system) * 1e6) / records.length, 1),
+        }),
         client_cpu_s: round((cpu.user + cpu.system) / 1e6),
       } }, raw);
   } finally {
@@ -228,7 +251,7 @@ async function pgRaw(url: string, records: readonly WireRecord[]): Promise<Measu
 // ---------------------------------------------------------------------------------------------------------------
 // Import of a large JSONL file in a child process
 
-async function importMeasurement(n: number, synchronous: string): Promise<ImportMeasurement> {
+async function importMeasurement(n: number, synchronous: string, options: BenchOptions): Promise<ImportMeasurement> {
   const dir = freshDir('import');
   try {
     const config = loadConfig({}, { data_dir: dir, log_level: 'silent', sqlite_synchronous: synchronous as Config['sqlite_synchronous'] });
@@ -242,7 +265,7 @@ async function importMeasurement(n: number, synchronous: string): Promise<Import
     }
     const file = path.join(dir, 'usage.jsonl');
     const fd = fs.openSync(file, 'w');
-    const next = makeRecordFactory(parties, 7);
+    const next = makeRecordFactory(parties, n, { seed: 7, random_times: options.random_times });
     for (let i = 0; i < n; i += 10_000) {
       let chunk = '';
       for (let k = i; k < Math.min(i + 10_000, n); k++) chunk += `${JSON.stringify(next())}\n`;
@@ -280,12 +303,15 @@ function round(n: number, places = 2): number {
 
 export async function ingestBench(options: BenchOptions): Promise<void> {
   const machine = machineFacts();
+  const load_before = os.loadavg()[0]!;
+  if (load_before > 0.5) log(`  WARNING: load average ${load_before.toFixed(2)} before the run: other work on this machine will skew the figures`);
   const synchronous = loadConfig({}).sqlite_synchronous; // suanli's default
   const sqlite_version = (new SqliteDatabase(':memory:').prepare('select sqlite_version() as v').get() as { v: string }).v;
   log(`ingest benchmark — ${machine.date_utc}, ${machine.nproc} cores (${machine.cpu}), ${machine.memory_gib} GiB, node ${machine.node}, SQLite ${sqlite_version}`);
-  log(`  records: ${fmtInt(options.records)} (random v4 UUID record_ids), SQLite WAL synchronous=${synchronous}`);
+  log(`  records: ${fmtInt(options.records)} (random v4 UUID record_ids, ${options.random_times ? 'started_at random in every batch' : 'chronological stream'}), SQLite WAL synchronous=${synchronous}`);
+  if (options.build) log(`  compiled src/ for the child processes: ${path.relative(process.cwd(), buildPrivateDist())}`);
   const t_gen = performance.now();
-  const records = makeRecords(options.records);
+  const records = makeRecords(options.records, options.random_times);
   log(`  generated records in ${((performance.now() - t_gen) / 1000).toFixed(1)} s`);
 
   const results: Measurement[] = [];
@@ -296,8 +322,11 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
   };
   let postgres: { version: string; settings: Record<string, string>; skipped: string | null } = { version: '', settings: {}, skipped: null };
 
+  let sqlite_pragmas: Record<string, string | number> = {};
   if (options.engines.includes('sqlite')) {
-    const raw = sqliteRaw(records, synchronous);
+    sqlite_pragmas = await suanliSqlitePragmas(synchronous);
+    log(`  SQLite settings of suanli's connection, copied to the baseline: ${Object.entries(sqlite_pragmas).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    const raw = sqliteRaw(records, sqlite_pragmas);
     push(raw);
     for (const batch of [1_000, 10_000]) {
       const dir = freshDir(`sqlite-suanli-${batch}`);
@@ -313,6 +342,13 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
         { SUANLI_DATA_DIR: dir, SUANLI_SQLITE_SYNCHRONOUS: synchronous }, records, 1_000, options.clients, raw));
     } finally {
       removeDir(dir);
+    }
+    const dir10 = freshDir('sqlite-http');
+    try {
+      push(await overHttp('sqlite', loadConfig({}, { data_dir: dir10, log_level: 'silent', sqlite_synchronous: synchronous }),
+        { SUANLI_DATA_DIR: dir10, SUANLI_SQLITE_SYNCHRONOUS: synchronous }, records, 10_000, options.clients, raw));
+    } finally {
+      removeDir(dir10);
     }
   }
 
@@ -350,13 +386,15 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
             removeDir(dir);
           }
         }
-        const dir = freshDir('pg-http');
-        try {
-          const url = await db();
-          push(await overHttp('postgres', loadConfig({}, { data_dir: dir, database_url: url, log_level: 'silent' }),
-            { SUANLI_DATA_DIR: dir, DATABASE_URL: url }, records, 1_000, options.clients, raw));
-        } finally {
-          removeDir(dir);
+        for (const batch of [1_000, 10_000]) {
+          const dir = freshDir('pg-http');
+          try {
+            const url = await db();
+            push(await overHttp('postgres', loadConfig({}, { data_dir: dir, database_url: url, log_level: 'silent' }),
+              { SUANLI_DATA_DIR: dir, DATABASE_URL: url }, records, batch, options.clients, raw));
+          } finally {
+            removeDir(dir);
+          }
         }
       } finally {
         await server.stop();
@@ -366,17 +404,19 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
 
   let imported: ImportMeasurement | null = null;
   if (!options.skip_import) {
-    imported = await importMeasurement(options.import_records, synchronous);
+    imported = await importMeasurement(options.import_records, synchronous, options);
     log(`  import: ${fmtInt(imported.records_per_s_reported ?? imported.records_per_s_wall)} records/s, peak RSS ${imported.peak_rss_mb ?? '?'} MB`);
   }
 
   // ----- report
+  const load_after = os.loadavg()[0]!;
   const out: string[] = [];
   out.push('');
   out.push(`suanli ingest benchmark — ${machine.date_utc}`);
-  out.push(`machine: ${machine.nproc} cores (${machine.cpu}), ${machine.memory_gib} GiB RAM, ${machine.platform}, node ${machine.node}`);
-  out.push(`SQLite ${sqlite_version}, WAL, synchronous=${synchronous}` + (postgres.version ? `; ${postgres.version.split(' on ')[0]} (${Object.entries(postgres.settings).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''));
-  out.push(`records: ${fmtInt(options.records)} per measurement, random v4 UUID record_ids; HTTP: ${suanliCommand().label} serve, ${options.clients} keep-alive clients`);
+  out.push(`machine: ${machine.nproc} cores (${machine.cpu}), ${machine.memory_gib} GiB RAM, ${machine.platform}, node ${machine.node}; ` +
+    `load average (1 min) ${load_before.toFixed(2)} before, ${load_after.toFixed(2)} after`);
+  out.push(`SQLite ${sqlite_version} (${Object.entries(sqlite_pragmas).map(([k, v]) => `${k}=${v}`).join(', ') || `synchronous=${synchronous}`})` + (postgres.version ? `; ${postgres.version.split(' on ')[0]} (${Object.entries(postgres.settings).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''));
+  out.push(`records: ${fmtInt(options.records)} per measurement, random v4 UUID record_ids, ${options.random_times ? 'started_at random in every batch' : 'chronological stream'}; HTTP: ${suanliCommand().label} serve, ${options.clients} keep-alive clients`);
   out.push('');
   out.push(table(['engine', 'path', 'batch', 'seconds', 'records/s', '× raw'], results.map((m) => [
     m.engine, `${m.kind}  ${m.label}`, fmtInt(m.batch), m.seconds.toFixed(2), fmtInt(m.records_per_s), fmtRatio(m.ratio_to_raw),
@@ -387,11 +427,16 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
     if (!a) continue;
     const b = results.find((m) => m.engine === engine && m.kind === 'b' && m.batch === 1_000);
     const b10 = results.find((m) => m.engine === engine && m.kind === 'b' && m.batch === 10_000);
-    const c = results.find((m) => m.engine === engine && m.kind === 'c');
+    const c = results.find((m) => m.engine === engine && m.kind === 'c' && m.batch === 1_000);
+    const c10 = results.find((m) => m.engine === engine && m.kind === 'c' && m.batch === 10_000);
     const cr = c?.ratio_to_raw ?? null;
     out.push(`${engine.padEnd(8)} b/a = ${fmtRatio(b?.ratio_to_raw ?? null)} (batch 1,000), ${fmtRatio(b10?.ratio_to_raw ?? null)} (batch 10,000);` +
-      `  c/a = ${fmtRatio(cr)}  target c/a ≥ 0.5: ${cr === null ? '—' : cr >= 0.5 ? 'met' : 'NOT MET'}` +
-      (c && c.notes.server_cpu_us_per_record !== undefined ? `  (server CPU ${c.notes.server_cpu_us_per_record} µs/record)` : ''));
+      `  c/a = ${fmtRatio(cr)} (batch 1,000; target ≥ 0.5: ${cr === null ? '—' : cr >= 0.5 ? 'met' : 'NOT MET'}), ${fmtRatio(c10?.ratio_to_raw ?? null)} (batch 10,000)`);
+    for (const m of [c, c10]) {
+      if (m?.notes.server_cpu_us_per_record === undefined) continue;
+      out.push(`         server CPU over HTTP, batch ${fmtInt(m.batch)}: ${m.notes.server_cpu_us_per_record} µs/record ` +
+        `(user ${m.notes.server_cpu_user_s} s, system ${m.notes.server_cpu_system_s} s in ${m.seconds.toFixed(2)} s)`);
+    }
   }
   if (postgres.skipped) out.push(`postgres SKIPPED: ${postgres.skipped}`);
   if (imported) {
@@ -408,7 +453,7 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
   fs.mkdirSync(results_dir, { recursive: true });
   const file = path.join(results_dir, `ingest-${machine.date_utc.replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, `${JSON.stringify({
-    benchmark: 'ingest', machine, sqlite: { version: sqlite_version, journal_mode: 'wal', synchronous }, postgres, options, results, import: imported,
+    benchmark: 'ingest', machine, load_average_1min: { before: load_before, after: load_after }, sqlite: { version: sqlite_version, settings: sqlite_pragmas }, postgres, options, results, import: imported,
   }, null, 2)}\n`);
   process.stdout.write(`\nJSON: ${path.relative(process.cwd(), file)}\n`);
 }

@@ -25,6 +25,10 @@ export interface BenchOptions {
   clients: number;
   /** Keep the test server's fast settings (fsync off) instead of switching PostgreSQL to durable commits. */
   pg_fast: boolean;
+  /** started_at at random over the window instead of a chronological stream */
+  random_times: boolean;
+  /** compile src/ into .bench-tmp/build for the child processes */
+  build: boolean;
 }
 
 export const option_help = [
@@ -33,7 +37,10 @@ export const option_help = [
   '--engine E           sqlite | postgres | all (default all)',
   '--clients N          concurrent HTTP clients (default 4)',
   '--no-import          skip the file-import measurement',
-  '--pg-fast            leave the throwaway PostgreSQL with fsync=off (default: durable commits, like production)',
+  '--pg-fast            use the test PostgreSQL server (fsync=off) instead of one with durable commits, like production',
+  '--random-times       started_at at random over Aug–Oct in every batch (default: a chronological stream, as providers report)',
+  '--build              compile src/ into .bench-tmp/build and run the server and importer on it with plain node',
+  '                     (default: dist/ when it is newer than src/, else node --import tsx src/cli/main.ts)',
 ];
 
 function positiveInt(name: string, value: string | undefined): number {
@@ -46,7 +53,7 @@ function positiveInt(name: string, value: string | undefined): number {
 /** Splits argv into benchmark names and options. */
 export function parseArgs(argv: readonly string[]): { names: string[]; options: BenchOptions } {
   const names: string[] = [];
-  const options: BenchOptions = { records: 200_000, import_records: 1_000_000, engines: ['sqlite', 'postgres'], skip_import: false, clients: 4, pg_fast: false };
+  const options: BenchOptions = { records: 200_000, import_records: 1_000_000, engines: ['sqlite', 'postgres'], skip_import: false, clients: 4, pg_fast: false, random_times: false, build: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -57,6 +64,8 @@ export function parseArgs(argv: readonly string[]): { names: string[]; options: 
       case '--clients': options.clients = positiveInt(flag, value()); break;
       case '--no-import': options.skip_import = true; break;
       case '--pg-fast': options.pg_fast = true; break;
+      case '--random-times': options.random_times = true; break;
+      case '--build': options.build = true; break;
       case '--engine': {
         const e = value();
         if (e === 'all') options.engines = ['sqlite', 'postgres'];
@@ -109,14 +118,22 @@ export interface WireRecord {
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const counts = [1, 1, 2, 4, 8, 8, 8, 16, 32, 64];
 
-/** Makes record number i (deterministic apart from record_id) for the given parties. */
-export function makeRecordFactory(parties: Pick<Parties, 'cluster_id' | 'enterprise_ids'>, seed = 20260801): () => WireRecord {
-  const rnd = prng(seed);
+/**
+ * Makes the records of a stream of n, one per call. By default the stream is chronological, as providers report jobs
+ * as they finish (started_at rises through August–October; a batch of 1,000 of 200,000 covers about half a day); with
+ * `random_times` every record starts at a random instant of the window, so that every batch touches every day.
+ */
+export function makeRecordFactory(parties: Pick<Parties, 'cluster_id' | 'enterprise_ids'>, n: number, options: { seed?: number; random_times?: boolean } = {}): () => WireRecord {
+  const rnd = prng(options.seed ?? 20260801);
+  const span_s = (window_to_ms - window_from_ms) / 1000 - 86_400;
+  let i = 0;
   let job = 1_000_000;
   return () => {
     const model = rnd() < models[0].share ? models[0] : models[1];
     const count = counts[Math.floor(rnd() * counts.length)]!;
-    const started = window_from_ms + Math.floor(rnd() * ((window_to_ms - window_from_ms) / 1000 - 86_400)) * 1000;
+    const at = options.random_times ? rnd() : (i + rnd()) / n;
+    i++;
+    const started = window_from_ms + Math.floor(at * span_s) * 1000;
     const seconds = 60 + Math.floor(rnd() * rnd() * 6 * 3600); // short jobs, most under an hour
     const training = rnd() < 0.7;
     const r: WireRecord = {
@@ -132,9 +149,9 @@ export function makeRecordFactory(parties: Pick<Parties, 'cluster_id' | 'enterpr
 }
 
 /** n records, with placeholder party ids that `withParties` swaps for the real ones of each fresh database. */
-export function makeRecords(n: number): WireRecord[] {
+export function makeRecords(n: number, random_times = false): WireRecord[] {
   const placeholders = { cluster_id: 'c_placeholder000000000', enterprise_ids: Array.from({ length: enterprise_count }, (_, i) => `e_${String(i).padStart(20, '0')}`) };
-  const next = makeRecordFactory(placeholders);
+  const next = makeRecordFactory(placeholders, n, { random_times });
   return Array.from({ length: n }, next);
 }
 
@@ -193,11 +210,31 @@ function newestMtime(dir: string, ext: string): number {
   return newest;
 }
 
+let private_build: string | null = null;
+
 /**
- * How to start the `suanli` CLI in a child process: the built dist/ when it is at least as new as every source
- * file (plain node, what production runs), else the sources through tsx (same code, a slower start).
+ * Compiles src/ with the project's tsconfig into .bench-tmp/build/dist (the catalog beside it, as in the repository),
+ * so that child processes run plain node on the current sources, as production does, without touching dist/.
+ */
+export function buildPrivateDist(): string {
+  const out = path.join(tmp_root, 'build');
+  fs.rmSync(out, { recursive: true, force: true });
+  const tsc = path.join(repo_root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', path.join(repo_root, 'tsconfig.json'), '--outDir', path.join(out, 'dist'), '--sourceMap', 'false'], { cwd: repo_root, encoding: 'utf8' });
+  const main = path.join(out, 'dist', 'cli', 'main.js');
+  if (!fs.existsSync(main)) throw new Error(`tsc produced no ${main}:\n${r.stdout}${r.stderr}`);
+  fs.cpSync(path.join(repo_root, 'catalog'), path.join(out, 'catalog'), { recursive: true });
+  private_build = main;
+  return main;
+}
+
+/**
+ * How to start the `suanli` CLI in a child process: the private build of --build; else the built dist/ when it is at
+ * least as new as every source file (plain node, what production runs); else the sources through tsx (same code, but
+ * a slower start and a module-loader thread that adds to the resident set).
  */
 export function suanliCommand(): { argv: string[]; label: string } {
+  if (private_build !== null) return { argv: [process.execPath, private_build], label: `node ${path.relative(repo_root, private_build)} (--build)` };
   const dist = path.join(repo_root, 'dist', 'cli', 'main.js');
   if (fs.existsSync(dist) && newestMtime(path.join(repo_root, 'dist'), '.js') >= newestMtime(path.join(repo_root, 'src'), '.ts')) {
     return { argv: [process.execPath, dist], label: 'node dist/cli/main.js' };
@@ -208,13 +245,13 @@ export function suanliCommand(): { argv: string[]; label: string } {
 // ---------------------------------------------------------------------------------------------------------------
 // Child processes
 
-/** CPU seconds (user + system) a process has used so far, from /proc; null when unreadable. */
-export function cpuSecondsOf(pid: number): number | null {
+/** CPU seconds a process has used so far in user and in system (kernel) mode, from /proc; null when unreadable. */
+export function cpuSecondsOf(pid: number): { user: number; system: number } | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    return ticks / 100; // USER_HZ is 100 on Linux
+    // utime and stime (fields 14 and 15 of stat) in clock ticks; USER_HZ is 100 on Linux
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
   } catch {
     return null;
   }
@@ -232,6 +269,7 @@ export async function startServer(env: Record<string, string>, node_args: readon
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${cmd.label} serve`);
+  killOnExit(child);
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`suanli serve did not start within 60 s:\n${output}`)), 60_000);

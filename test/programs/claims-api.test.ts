@@ -105,3 +105,32 @@ describeEachEngine('tier bonus over the whole period', (db) => {
     expect(day1.json().explanation.lines[0]).toMatchObject({ rate_bp: 2000, subsidy_fen: 2000 });
   });
 });
+
+describeEachEngine('what-if replay', (db) => {
+  it('replays a candidate beside the current rules: totals, domestic/foreign split, vendors, net price, budget run-out', async () => {
+    const api = await testApi(db(), () => now);
+    const p = await createParties(api, 'sim');
+    const program_id = (await api.call('POST', '/api/v1/programs', { body: program('sim-voucher', { budget_fen: 40_000 }) })).json().id;
+    await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [
+      // 8 × 910B × 6.5 h (domestic), billed 124,800 fen; 1 × A800 1 h (foreign), billed 1,500 fen, next day
+      usageRecord(p, 's1'),
+      usageRecord(p, 's2', { accelerator: 'nvidia-a800-80gb-pcie', count: 1, started_at: '2026-10-02T00:00:00Z', ended_at: '2026-10-02T01:00:00Z', amount_fen: 1500 }),
+    ] } });
+    const res = await api.call('POST', `/api/v1/programs/${program_id}/simulate`, { body: {
+      from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z',
+      rules: [{ id: 'everything', match: {}, pay: { basis: 'bill', rate_bp: 5000 } }],
+    } });
+    expect(res.statusCode).toBe(200);
+    const [current, candidate] = res.json().variants;
+    // current: 30% of min(124,800, 2000 × 52 = 104,000) = 31,200 on domestic only
+    expect(current).toMatchObject({ label: 'current', rule_set_version: 1, beneficiaries: 1, computed_fen: 31_200, granted_fen: 31_200, domestic_fen: 31_200, foreign_fen: 0, budget_runs_out_on: null });
+    // candidate: 50% of both bills: 62,400 + 750 = 63,150; past the 40,000 budget on the first day
+    expect(candidate).toMatchObject({ label: 'candidate', computed_fen: 63_150, domestic_fen: 62_400, foreign_fen: 750, budget_runs_out_on: '2026-10-01' });
+    expect(candidate.per_vendor).toEqual([{ vendor: 'Huawei', fen: 62_400 }, { vendor: 'NVIDIA', fen: 750 }]);
+    expect(candidate.per_beneficiary).toEqual([{ beneficiary_id: p.enterprise_id, name: 'Enterprise sim', computed_fen: 63_150, granted_fen: 63_150 }]);
+    // net price per PFLOP·h: (124,800 − 62,400) fen over 16.64 PFLOP·h = 3,750 fen
+    expect(candidate.net_fen_per_pflop_h.domestic).toBe(3750);
+    const bad = await api.call('POST', `/api/v1/programs/${program_id}/simulate`, { body: { from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', rules: [{ id: 'x', match: {}, pay: { basis: 'bill' } }] } });
+    expect(bad.json().error.details[0].field).toBe('rules[0] (x).pay.rate_bp');
+  });
+});
