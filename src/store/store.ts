@@ -60,7 +60,10 @@ export class Store {
     return true;
   }
 
-  close(): Promise<void> { return this.connection.close(); }
+  async close(): Promise<void> {
+    await this.usage.close();
+    await this.connection.close();
+  }
 }
 
 export function hashApiKey(key: string): string {

@@ -6,6 +6,7 @@
 // batches writes far fewer pages than one commit each (docs/performance.md).
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
 import type { UsageDerived, UsageInput } from '../domain/usage/validate-usage.js';
 import { sameUsageContent } from '../domain/usage/validate-usage.js';
 import type { Connection } from './database.js';
@@ -128,30 +129,13 @@ async function insertRecordsPostgres(trx: Transaction<Database>, provider_id: st
 const existing_columns = ['record_id', 'cluster_id', 'enterprise_id', 'accelerator_id', 'count', 'started_at_ms', 'ended_at_ms',
   'amount_fen', 'job_ref', 'workload', 'energy_wh'] as const;
 
-/** A batch waiting for the next SQLite group commit. */
-interface PendingBatch {
-  provider_id: string;
-  rows: readonly UsageRow[];
-  received_at_ms: number;
-  resolve: (outcomes: InsertOutcome[]) => void;
-  reject: (error: unknown) => void;
-}
-type BatchResult = { ok: true; outcomes: InsertOutcome[] } | { ok: false; error: unknown };
-
 /** At most this many rows share a SQLite commit (a single larger batch still goes whole, alone). */
 const group_rows_max = 10_000;
 
+interface WriterAnswer { id: number; ok: boolean; result?: (ExistingRow | null)[]; error?: string; code?: string | null }
+
 export class UsageRepository {
-  private sqliteStatements: {
-    insert: SqliteDatabase.Statement;
-    existing: SqliteDatabase.Statement;
-    rollup: SqliteDatabase.Statement;
-    /** Each batch in its own transaction (the fallback), or the whole group in one. */
-    single: (b: PendingBatch) => InsertOutcome[];
-    group: (batches: readonly PendingBatch[]) => InsertOutcome[][];
-  } | null = null;
-  private sqlitePending: PendingBatch[] = [];
-  private sqliteFlushScheduled = false;
+  private writer: { worker: Worker; next_id: number; waiting: Map<number, { rows: readonly UsageRow[]; resolve: (o: InsertOutcome[]) => void; reject: (e: unknown) => void }> } | null = null;
 
   constructor(private readonly connection: Connection) {}
 
@@ -159,101 +143,75 @@ export class UsageRepository {
 
   /**
    * Writes a validated batch in one transaction; an outcome per row, in the order given. Resolves only once the
-   * batch is committed. On SQLite the batch joins the batches of other requests waiting at this turn of the event
-   * loop: one transaction and one commit for all, with the same outcomes as one after the other.
+   * batch is committed. On SQLite a worker thread commits (src/store/sqlite-usage-writer.mjs): batches that queue up
+   * while a commit runs share the next one, with the same outcomes as one after the other, and the main thread goes
+   * on parsing requests meanwhile.
    */
   async insertBatch(provider_id: string, rows: readonly UsageRow[], received_at_ms: number): Promise<InsertOutcome[]> {
     if (rows.length === 0) return [];
     if (this.connection.sqlite !== null) {
-      const statements = this.prepareSqlite(this.connection.sqlite);
+      const writer = this.sqliteWriter(this.connection.sqlite);
+      const id = writer.next_id++;
+      const days = new Map<number, string>();
+      const wire = rows.map(({ input: r, derived }) => {
+        const day_ms = r.started_at_ms - (r.started_at_ms % 86_400_000);
+        let day = days.get(day_ms);
+        if (day === undefined) { day = utcDay(r.started_at_ms); days.set(day_ms, day); }
+        return [r.record_id, r.cluster_id, r.enterprise_id, r.accelerator, r.count, r.started_at_ms, r.ended_at_ms, r.amount_fen, r.job_ref,
+          r.workload, r.energy_wh, derived.card_s, derived.compute_gflop, day];
+      });
       return new Promise<InsertOutcome[]>((resolve, reject) => {
-        this.sqlitePending.push({ provider_id, rows, received_at_ms, resolve, reject });
-        if (!this.sqliteFlushScheduled) {
-          this.sqliteFlushScheduled = true;
-          // setImmediate runs after the pending I/O callbacks: the request bodies that have arrived by now join in.
-          setImmediate(() => void this.flushSqlite(statements));
-        }
+        writer.waiting.set(id, { rows, resolve, reject });
+        writer.worker.postMessage({ id, provider_id, received_at_ms, rows: wire });
       });
     }
     return this.insertBatchPostgres(provider_id, rows, received_at_ms);
   }
 
-  private async flushSqlite(statements: NonNullable<UsageRepository['sqliteStatements']>): Promise<void> {
-    let rows = 0;
-    let take = 0;
-    while (take < this.sqlitePending.length && (take === 0 || rows + this.sqlitePending[take]!.rows.length <= group_rows_max)) {
-      rows += this.sqlitePending[take]!.rows.length;
-      take++;
-    }
-    const group = this.sqlitePending.splice(0, take);
-    if (this.sqlitePending.length > 0) setImmediate(() => void this.flushSqlite(statements));
-    else this.sqliteFlushScheduled = false;
-    const one = (b: PendingBatch): BatchResult => {
-      try {
-        return { ok: true, outcomes: statements.single(b) };
-      } catch (error) {
-        return { ok: false, error };
-      }
-    };
-    let results: BatchResult[];
-    try {
-      // Holding Kysely's single SQLite connection keeps any other query out of our transaction.
-      results = await this.db.connection().execute(async () => {
-        if (group.length === 1) return [one(group[0]!)];
-        try {
-          return statements.group(group).map((outcomes): BatchResult => ({ ok: true, outcomes }));
-        } catch {
-          // Something failed and the whole group was rolled back: nothing of it is stored. Savepoints would isolate
-          // the failing batch, but they cost a sub-journal write of every page touched, so instead the batches are
-          // written again, each in its own transaction, in the same order: only the failing one fails.
-          return group.map(one);
+  private sqliteWriter(sqlite: SqliteDatabase.Database) {
+    if (this.writer) return this.writer;
+    const synchronous = Number(sqlite.pragma('synchronous', { simple: true })) === 1 ? 'NORMAL' : 'FULL';
+    const worker = new Worker(new URL('./sqlite-usage-writer.mjs', import.meta.url), { workerData: { file: sqlite.name, synchronous, group_rows_max } });
+    const writer = { worker, next_id: 1, waiting: new Map<number, { rows: readonly UsageRow[]; resolve: (o: InsertOutcome[]) => void; reject: (e: unknown) => void }>() };
+    worker.on('message', (answers: WriterAnswer[]) => {
+      for (const a of answers) {
+        const w = writer.waiting.get(a.id);
+        if (!w) continue;
+        writer.waiting.delete(a.id);
+        if (!a.ok || !a.result) {
+          w.reject(Object.assign(new Error(a.error ?? 'usage write failed'), { code: a.code ?? undefined }));
+          continue;
         }
-      });
-    } catch (error) {
-      results = group.map((): BatchResult => ({ ok: false, error }));
-    }
-    group.forEach((b, i) => {
-      const r = results[i]!;
-      if (r.ok) b.resolve(r.outcomes);
-      else b.reject(r.error);
+        const result = a.result;
+        w.resolve(w.rows.map((row, i): InsertOutcome => {
+          const before = result[i];
+          if (before === null || before === undefined) return 'accepted';
+          return sameUsageContent(existingToInput(before), row.input) ? 'duplicate' : 'conflict';
+        }));
+      }
+      // An idle writer must not keep the process alive; a busy one must.
+      if (writer.waiting.size === 0) worker.unref(); else worker.ref();
     });
+    const fail = (error: unknown) => {
+      for (const w of writer.waiting.values()) w.reject(error);
+      writer.waiting.clear();
+      if (this.writer === writer) this.writer = null;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the SQLite usage writer stopped (exit ${code})`)));
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (value: unknown) => { worker.ref(); post(value); };
+    this.writer = writer;
+    return writer;
   }
 
-  private prepareSqlite(sqlite: SqliteDatabase.Database) {
-    if (this.sqliteStatements) return this.sqliteStatements;
-    const insert = sqlite.prepare(`INSERT INTO usage_records (provider_id, record_id, cluster_id, enterprise_id, accelerator_id,
-      count, started_at_ms, ended_at_ms, amount_fen, job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider_id, record_id) DO NOTHING`);
-    const existing = sqlite.prepare(`SELECT ${existing_columns.join(', ')} FROM usage_records WHERE provider_id = ? AND record_id = ?`);
-    const rollup = sqlite.prepare(`INSERT INTO usage_rollups (provider_id, enterprise_id, accelerator_id, day, records, card_s, compute_gflop, amount_fen)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider_id, enterprise_id, accelerator_id, day) DO UPDATE SET
-      records = usage_rollups.records + excluded.records, card_s = usage_rollups.card_s + excluded.card_s,
-      compute_gflop = usage_rollups.compute_gflop + excluded.compute_gflop, amount_fen = usage_rollups.amount_fen + excluded.amount_fen`);
-    const batch = (provider_id: string, rows: readonly UsageRow[], received_at_ms: number): InsertOutcome[] => {
-      const outcomes: InsertOutcome[] = [];
-      const inserted: UsageRow[] = [];
-      for (const row of rows) {
-        const r = row.input;
-        const info = insert.run(provider_id, r.record_id, r.cluster_id, r.enterprise_id, r.accelerator, r.count, r.started_at_ms,
-          r.ended_at_ms, r.amount_fen, r.job_ref, r.workload, r.energy_wh, row.derived.card_s, row.derived.compute_gflop, received_at_ms);
-        if (info.changes === 1) {
-          outcomes.push('accepted');
-          inserted.push(row);
-        } else {
-          const before = existing.get(provider_id, r.record_id) as ExistingRow;
-          outcomes.push(sameUsageContent(existingToInput(before), r) ? 'duplicate' : 'conflict');
-        }
-      }
-      for (const d of rollupDeltas(provider_id, inserted)) {
-        rollup.run(d.provider_id, d.enterprise_id, d.accelerator_id, d.day, d.records, d.card_s, d.compute_gflop, d.amount_fen);
-      }
-      return outcomes;
-    };
-    const single = sqlite.transaction((b: PendingBatch) => batch(b.provider_id, b.rows, b.received_at_ms));
-    // A batch that throws ends the group: better-sqlite3 rolls the whole transaction back (see flushSqlite).
-    const group = sqlite.transaction((batches: readonly PendingBatch[]) => batches.map((b) => batch(b.provider_id, b.rows, b.received_at_ms)));
-    this.sqliteStatements = { insert, existing, rollup, single: (b) => single.immediate(b), group: (batches) => group.immediate(batches) };
-    return this.sqliteStatements;
+  /** Stops the SQLite writer thread (after the batches it holds); the store closes its connection after this. */
+  async close(): Promise<void> {
+    const writer = this.writer;
+    if (!writer) return;
+    while (writer.waiting.size > 0) await new Promise((r) => setTimeout(r, 5));
+    this.writer = null;
+    await writer.worker.terminate();
   }
 
   private async insertBatchPostgres(provider_id: string, rows: readonly UsageRow[], received_at_ms: number): Promise<InsertOutcome[]> {

@@ -1,0 +1,83 @@
+// The SQLite usage writer, on a worker thread: it commits batches (grouped: the batches that queued up while the last
+// commit ran share the next one) while the main thread goes on parsing and validating requests on the other core.
+// Plain JavaScript so that it runs the same under node, tsx and vitest. It only does SQL: the main thread decides
+// outcomes (duplicate or conflict) from the rows it sends back, and computed each row's UTC day.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+const db = new Database(workerData.file);
+db.pragma('journal_mode = WAL');
+db.pragma(`synchronous = ${workerData.synchronous}`);
+// The main connection may hold the write lock for a while (filing a claim over a million records): wait for it.
+db.pragma('busy_timeout = 60000');
+db.defaultSafeIntegers(false);
+
+const insert = db.prepare(`INSERT INTO usage_records (provider_id, record_id, cluster_id, enterprise_id, accelerator_id,
+  count, started_at_ms, ended_at_ms, amount_fen, job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider_id, record_id) DO NOTHING`);
+const existing = db.prepare(`SELECT record_id, cluster_id, enterprise_id, accelerator_id, count, started_at_ms, ended_at_ms,
+  amount_fen, job_ref, workload, energy_wh FROM usage_records WHERE provider_id = ? AND record_id = ?`);
+const rollup = db.prepare(`INSERT INTO usage_rollups (provider_id, enterprise_id, accelerator_id, day, records, card_s, compute_gflop, amount_fen)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider_id, enterprise_id, accelerator_id, day) DO UPDATE SET
+  records = usage_rollups.records + excluded.records, card_s = usage_rollups.card_s + excluded.card_s,
+  compute_gflop = usage_rollups.compute_gflop + excluded.compute_gflop, amount_fen = usage_rollups.amount_fen + excluded.amount_fen`);
+
+// A row: [record_id, cluster_id, enterprise_id, accelerator, count, started_at_ms, ended_at_ms, amount_fen, job_ref,
+//         workload, energy_wh, card_s, compute_gflop (bigint | null), day]
+function writeBatch(b) {
+  const result = []; // per row: null when inserted, else the stored row
+  const sums = new Map();
+  for (const r of b.rows) {
+    const info = insert.run(b.provider_id, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], b.received_at_ms);
+    if (info.changes === 1) {
+      result.push(null);
+      const key = `${r[2]}\u0000${r[3]}\u0000${r[13]}`;
+      let s = sums.get(key);
+      if (!s) { s = [r[2], r[3], r[13], 0, 0, 0n, 0]; sums.set(key, s); }
+      s[3] += 1; s[4] += r[11]; s[5] += r[12] ?? 0n; s[6] += r[7];
+    } else {
+      result.push(existing.get(b.provider_id, r[0]));
+    }
+  }
+  // A fixed order of rollup rows, as on PostgreSQL.
+  for (const key of [...sums.keys()].sort()) {
+    const s = sums.get(key);
+    rollup.run(b.provider_id, s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
+  }
+  return result;
+}
+
+const single = db.transaction((b) => writeBatch(b));
+const group = db.transaction((batches) => batches.map(writeBatch));
+const rows_max = workerData.group_rows_max;
+
+let queue = [];
+let scheduled = false;
+
+function flush() {
+  let rows = 0;
+  let take = 0;
+  while (take < queue.length && (take === 0 || rows + queue[take].rows.length <= rows_max)) { rows += queue[take].rows.length; take++; }
+  const batches = queue.splice(0, take);
+  const one = (b) => {
+    try { return { id: b.id, ok: true, result: single.immediate(b) }; } catch (error) { return { id: b.id, ok: false, error: String(error?.message ?? error), code: error?.code ?? null }; }
+  };
+  let answers;
+  if (batches.length === 1) answers = [one(batches[0])];
+  else {
+    try {
+      answers = group.immediate(batches).map((result, i) => ({ id: batches[i].id, ok: true, result }));
+    } catch {
+      // The whole group rolled back: write each batch again on its own, in order, so that only a failing one fails.
+      answers = batches.map(one);
+    }
+  }
+  parentPort.postMessage(answers);
+  if (queue.length > 0) setImmediate(flush);
+  else scheduled = false;
+}
+
+parentPort.on('message', (m) => {
+  queue.push(m);
+  if (!scheduled) { scheduled = true; setImmediate(flush); }
+});
