@@ -336,19 +336,14 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
         removeDir(dir);
       }
     }
-    const dir = freshDir('sqlite-http');
-    try {
-      push(await overHttp('sqlite', loadConfig({}, { data_dir: dir, log_level: 'silent', sqlite_synchronous: synchronous }),
-        { SUANLI_DATA_DIR: dir, SUANLI_SQLITE_SYNCHRONOUS: synchronous }, records, 1_000, options.clients, raw));
-    } finally {
-      removeDir(dir);
-    }
-    const dir10 = freshDir('sqlite-http');
-    try {
-      push(await overHttp('sqlite', loadConfig({}, { data_dir: dir10, log_level: 'silent', sqlite_synchronous: synchronous }),
-        { SUANLI_DATA_DIR: dir10, SUANLI_SQLITE_SYNCHRONOUS: synchronous }, records, 10_000, options.clients, raw));
-    } finally {
-      removeDir(dir10);
+    for (const batch of [1_000, 10_000]) {
+      const dir = freshDir('sqlite-http');
+      try {
+        push(await overHttp('sqlite', loadConfig({}, { data_dir: dir, log_level: 'silent', sqlite_synchronous: synchronous }),
+          { SUANLI_DATA_DIR: dir, SUANLI_SQLITE_SYNCHRONOUS: synchronous }, records, batch, options.clients, raw));
+      } finally {
+        removeDir(dir);
+      }
     }
   }
 

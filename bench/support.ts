@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { creditCodeCheckChar } from '../src/domain/org/credit-code.js';
 import { hashApiKey, type Store } from '../src/store/store.js';
+import { mulberry32 } from '../test/support/prng.js';
 
 export const repo_root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Scratch space for databases and files; git-ignored. */
@@ -96,16 +97,7 @@ const window_from_ms = Date.parse('2026-08-01T00:00:00Z');
 const window_to_ms = Date.parse('2026-11-01T00:00:00Z');
 
 /** mulberry32: small, fast, good enough for synthetic data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 export interface Parties { provider_id: string; cluster_id: string; enterprise_ids: string[]; provider_key: string }
 

@@ -10,20 +10,12 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { Store } from '../../src/store/store.js';
 import { admin_key, type EngineName } from '../support/engines.js';
 import { createParties, testApi, type Parties } from '../support/api.js';
+import { mulberry32 } from '../support/prng.js';
 import { createDatabase, dropDatabase } from '../support/postgres.js';
 import type { ServerSettings } from './server-process.js';
 
 /** A small, fast, seedable generator (mulberry32): the same seed gives the same workload. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** DURABILITY_SEED=n reproduces a run; otherwise a fresh seed, printed so that a failure can be replayed. */
 export function testSeed(label: string): number {
