@@ -1,0 +1,157 @@
+// Cross-provider duplicates and overlaps: the same job billed through two providers, or one provider billing a job
+// twice over the same time. Group, sort, sweep: O(n log n) plus the pairs found.
+import { assert } from '../ledger/ledger.js';
+import type { Finding } from './finding.js';
+
+export interface DuplicateRecord {
+  seq: number;
+  provider_id: string;
+  enterprise_id: string;
+  job_ref: string | null;
+  accelerator: string;
+  count: number;
+  started_at_ms: number;
+  ended_at_ms: number;
+}
+
+/** Which rule a finding came from; kept in its evidence. */
+export type DuplicateRule = 'same_job_ref' | 'same_shape_overlap' | 'self_overlap';
+
+/** Default cap on findings per run: a pathological batch must not produce millions of pairs. */
+export const duplicate_findings_max = 10_000;
+/** Default cap on seqs listed in one same-job_ref finding. */
+export const duplicate_record_seqs_max = 1000;
+
+export interface DuplicateOptions { findings_max?: number; record_seqs_max?: number }
+
+/** `truncated` is true when findings_max was reached and later findings were left out. */
+export interface DuplicateResult { findings: Finding[]; truncated: boolean }
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const byNumber = (a: number, b: number) => a - b;
+
+/**
+ * (a) the same enterprise's job_ref reported by two or more providers (one finding per job, high severity);
+ * (b) records of two different providers for the same enterprise, model and count whose times overlap (one finding
+ *     per pair, medium; pairs that share a job_ref are already reported by (a));
+ * (c) one provider reporting overlapping records for the same job_ref (one finding per pair, medium).
+ * Findings come in that order, each part sorted, so the output does not depend on the input order.
+ */
+export function findDuplicates(records: readonly DuplicateRecord[], options: DuplicateOptions = {}): DuplicateResult {
+  const findings_max = options.findings_max ?? duplicate_findings_max;
+  const seqs_max = options.record_seqs_max ?? duplicate_record_seqs_max;
+  assert(Number.isInteger(findings_max) && findings_max >= 0, 'findings_max must be a non-negative integer');
+  assert(Number.isInteger(seqs_max) && seqs_max >= 1, 'record_seqs_max must be a positive integer');
+  for (const r of records) assert(r.ended_at_ms > r.started_at_ms, `record ${r.seq}: ended_at must be after started_at`);
+
+  const findings: Finding[] = [];
+  let truncated = false;
+  const add = (f: Finding): boolean => {
+    if (findings.length >= findings_max) { truncated = true; return false; }
+    findings.push(f);
+    return true;
+  };
+
+  // (a) same job_ref, several providers.
+  const by_job = groupBy(records.filter((r) => r.job_ref !== null), (r) => [r.enterprise_id, r.job_ref!]);
+  for (const group of by_job) {
+    const providers = [...new Set(group.map((r) => r.provider_id))].sort();
+    if (providers.length < 2) continue;
+    const first = group[0]!;
+    const seqs = group.map((r) => r.seq).sort(byNumber);
+    const listed = seqs.slice(0, seqs_max);
+    if (!add({
+      kind: 'duplicate_job',
+      severity: 'high',
+      subject: { enterprise_id: first.enterprise_id, job_ref: first.job_ref! },
+      message: `Job "${first.job_ref}" of enterprise ${first.enterprise_id} was reported by ${providers.length} providers `
+        + `(${providers.join(', ')}) in ${seqs.length} records; a job runs with one provider.`,
+      evidence: { rule: 'same_job_ref', providers, record_count: seqs.length },
+      record_seqs: listed,
+      interval: null,
+    })) return { findings, truncated };
+  }
+
+  // (b) same enterprise, model and count, overlapping, different providers.
+  const pairs_b: [DuplicateRecord, DuplicateRecord][] = [];
+  for (const group of groupBy(records, (r) => [r.enterprise_id, r.accelerator, String(r.count)])) {
+    overlappingPairs(group, (r) => r.provider_id, 'across', (a, b) => !(a.job_ref !== null && a.job_ref === b.job_ref), pairs_b);
+  }
+  for (const [a, b] of sortPairs(pairs_b)) {
+    const from = Math.max(a.started_at_ms, b.started_at_ms);
+    const to = Math.min(a.ended_at_ms, b.ended_at_ms);
+    if (!add({
+      kind: 'duplicate_job',
+      severity: 'medium',
+      subject: { enterprise_id: a.enterprise_id, accelerator: a.accelerator, count: String(a.count) },
+      message: `Providers ${a.provider_id} (record ${a.seq}) and ${b.provider_id} (record ${b.seq}) both reported `
+        + `${a.count} ${a.accelerator} cards for enterprise ${a.enterprise_id} over the same time, ${iso(from)} to ${iso(to)}; `
+        + 'it may be one job billed twice.',
+      evidence: { rule: 'same_shape_overlap', providers: [a.provider_id, b.provider_id], overlap_from_ms: from, overlap_to_ms: to },
+      record_seqs: [a.seq, b.seq],
+      interval: { from_ms: from, to_ms: to },
+    })) return { findings, truncated };
+  }
+
+  // (c) one provider, one job_ref, overlapping records.
+  const pairs_c: [DuplicateRecord, DuplicateRecord][] = [];
+  for (const group of groupBy(records.filter((r) => r.job_ref !== null), (r) => [r.provider_id, r.enterprise_id, r.job_ref!])) {
+    overlappingPairs(group, () => '', 'within', () => true, pairs_c);
+  }
+  for (const [a, b] of sortPairs(pairs_c)) {
+    const from = Math.max(a.started_at_ms, b.started_at_ms);
+    const to = Math.min(a.ended_at_ms, b.ended_at_ms);
+    if (!add({
+      kind: 'overlapping_job',
+      severity: 'medium',
+      subject: { provider_id: a.provider_id, enterprise_id: a.enterprise_id, job_ref: a.job_ref! },
+      message: `Provider ${a.provider_id} reported job "${a.job_ref}" of enterprise ${a.enterprise_id} twice over the same time `
+        + `(records ${a.seq} and ${b.seq}, overlapping from ${iso(from)} to ${iso(to)}); the overlap may be billed twice.`,
+      evidence: { rule: 'self_overlap', overlap_from_ms: from, overlap_to_ms: to },
+      record_seqs: [a.seq, b.seq],
+      interval: { from_ms: from, to_ms: to },
+    })) return { findings, truncated };
+  }
+  return { findings, truncated };
+}
+
+/** Groups by a composite key, groups in key order (deterministic output). */
+function groupBy<T>(items: readonly T[], key: (x: T) => string[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const x of items) {
+    const k = JSON.stringify(key(x));
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [x]); else g.push(x);
+  }
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+}
+
+/**
+ * Every pair of overlapping records in a group, either across parts (different providers) or within one part.
+ * Sweep in start order keeping, per part, the records still running; a record that has ended is dropped the next
+ * time its list is visited, so the work is O(g log g + pairs) for a group of g.
+ */
+function overlappingPairs<T extends DuplicateRecord>(
+  group: T[], part: (r: T) => string, mode: 'across' | 'within', accept: (a: T, b: T) => boolean, out: [T, T][],
+): void {
+  if (group.length < 2) return;
+  group.sort((a, b) => a.started_at_ms - b.started_at_ms || a.seq - b.seq);
+  const running = new Map<string, T[]>();
+  for (const r of group) {
+    const p = part(r);
+    for (const [key, list] of running) {
+      if ((mode === 'across') === (key === p)) continue;
+      let kept = 0;
+      for (const a of list) if (a.ended_at_ms > r.started_at_ms) list[kept++] = a;
+      list.length = kept;
+      if (kept === 0) { running.delete(key); continue; }
+      for (const a of list) if (accept(a, r)) out.push(a.seq < r.seq ? [a, r] : [r, a]);
+    }
+    const own = running.get(p);
+    if (own === undefined) running.set(p, [r]); else own.push(r);
+  }
+}
+
+function sortPairs<T extends DuplicateRecord>(pairs: [T, T][]): [T, T][] {
+  return pairs.sort(([a1, b1], [a2, b2]) => a1.seq - a2.seq || b1.seq - b2.seq);
+}
