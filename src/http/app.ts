@@ -16,6 +16,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { usageRoutes } from './routes/usage.js';
 import { programRoutes } from './routes/programs.js';
 import { claimRoutes } from './routes/claims.js';
+import { findingRoutes } from './routes/findings.js';
 
 export interface AppContext {
   config: Config;
@@ -68,6 +69,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     usageRoutes(api as App, ctx);
     programRoutes(api as App, ctx);
     claimRoutes(api as App, ctx);
+    findingRoutes(api as App, ctx);
   }, { prefix: '/api/v1' });
 
   return app;

@@ -177,6 +177,25 @@ export interface LedgerTransfersTable {
   at_ms: Int8;
 }
 
+export interface FindingsTable {
+  id: string;
+  key: string;
+  kind: string;
+  severity: string;
+  status: string;
+  subject: string; // JSON
+  message: string;
+  evidence: string; // JSON
+  interval_from_ms: Int8 | null;
+  interval_to_ms: Int8 | null;
+  created_at_ms: Int8;
+  updated_at_ms: Int8;
+  resolution_reason: string | null;
+  resolved_by: string | null;
+}
+
+export interface FindingRecordsTable { finding_id: string; record_seq: Int8 }
+
 export interface Database {
   programs: ProgramsTable;
   program_enrollments: ProgramEnrollmentsTable;
@@ -186,6 +205,8 @@ export interface Database {
   claim_events: ClaimEventsTable;
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
+  findings: FindingsTable;
+  finding_records: FindingRecordsTable;
   organizations: OrganizationsTable;
   accelerators: AcceleratorsTable;
   api_keys: ApiKeysTable;

@@ -11,6 +11,7 @@ import { UsageRepository } from './usage-repository.js';
 import { ProgramRepository } from './program-repository.js';
 import { ClaimRepository } from './claim-repository.js';
 import { LedgerRepository } from './ledger-repository.js';
+import { FindingRepository } from './finding-repository.js';
 import { readCatalogFile } from './catalog-file.js';
 
 export class Store {
@@ -22,6 +23,7 @@ export class Store {
   readonly programs: ProgramRepository;
   readonly claims: ClaimRepository;
   readonly ledger: LedgerRepository;
+  readonly findings: FindingRepository;
 
   constructor(readonly connection: Connection) {
     this.catalog = new CatalogRepository(connection.db);
@@ -32,6 +34,7 @@ export class Store {
     this.programs = new ProgramRepository(connection);
     this.claims = new ClaimRepository(connection);
     this.ledger = new LedgerRepository(connection.db);
+    this.findings = new FindingRepository(connection.db);
   }
 
   get engine() { return this.connection.engine; }

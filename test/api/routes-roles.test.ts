@@ -116,6 +116,37 @@ const readers_only = { administrator: 'all', auditor: 'all', provider: 'never', 
 const programFor = (w: World, role: Role | null) => (role === 'provider' ? w.energy_program_id : w.program_id);
 const beneficiaryOf = (t: Parties, role: Role | null) => (role === 'provider' ? t.provider_id : t.enterprise_id);
 
+/**
+ * An open duplicate_job finding made through the API: the same job_ref reported by the target's provider and the other
+ * tenant's, in a minute of its own, then a check over that minute.
+ */
+async function freshFinding(w: World): Promise<string> {
+  const k = n();
+  const start = Date.parse('2026-04-01T00:00:00Z') + k * 120_000;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const job_ref = `role-dup-${k}`;
+  const times = { started_at: iso(start), ended_at: iso(start + 60_000), count: 1, amount_fen: 100, job_ref };
+  for (const p of [w.a, w.b]) {
+    const res = await w.api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [usageRecord({ cluster_id: p.cluster_id, enterprise_id: w.a.enterprise_id }, `finding-${k}`, times)] } });
+    expect(res.statusCode).toBe(200);
+  }
+  expect((await w.api.call('POST', '/api/v1/checks/run', { body: { from: iso(start), to: iso(start + 60_000) } })).statusCode).toBe(200);
+  const page = (await w.api.call('GET', '/api/v1/findings?kind=duplicate_job&status=open&limit=1000')).json() as { items: { id: string; subject: Record<string, string> }[] };
+  const found = page.items.find((f) => f.subject.job_ref === job_ref);
+  if (found === undefined) throw new Error(`no finding for ${job_ref}`);
+  return found.id;
+}
+const shared_findings = new WeakMap<World, string>();
+/** One finding per world for the routes that only read it or refuse the caller; a fresh one for each administrator write. */
+async function findingFor(w: World, role: Role | null, write: boolean): Promise<string> {
+  if (write && role === 'administrator') return freshFinding(w);
+  const known = shared_findings.get(w);
+  if (known !== undefined) return known;
+  const id = await freshFinding(w);
+  shared_findings.set(w, id);
+  return id;
+}
+
 /** The expectation table: one entry per route, keyed exactly as Fastify registers it. */
 const table: Record<string, RouteSpec> = {
   'GET /api/v1/health': { ok: 200, access: 'public', request: () => ({ url: '/api/v1/health' }) },
@@ -197,6 +228,12 @@ const table: Record<string, RouteSpec> = {
   'POST /api/v1/claims/:id/pay': { ok: 200, access: admin_only, request: async (w, t, role) => ({ url: `/api/v1/claims/${await freshClaim(w, t, role, 'approved')}/pay`, body: {} }) },
   'POST /api/v1/claims/:id/claw-back': { ok: 200, access: admin_only, request: async (w, t, role) => ({ url: `/api/v1/claims/${await freshClaim(w, t, role, 'approved')}/claw-back`, body: { reason: 'usage proved false' } }) },
   'POST /api/v1/claims/:id/accept-progress-report': { ok: 200, access: admin_only, request: async (w, t, role) => ({ url: `/api/v1/claims/${await freshClaim(w, t, role, 'approved')}/accept-progress-report`, body: {} }) },
+
+  'GET /api/v1/findings': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/findings?status=open' }) },
+  'GET /api/v1/findings/:id': { ok: 200, access: readers_only, request: async (w, _t, role) => ({ url: `/api/v1/findings/${await findingFor(w, role, false)}` }) },
+  'POST /api/v1/findings/:id/dismiss': { ok: 200, access: admin_only, request: async (w, _t, role) => ({ url: `/api/v1/findings/${await findingFor(w, role, true)}/dismiss`, body: { reason: 'billed once' } }) },
+  'POST /api/v1/findings/:id/confirm': { ok: 200, access: admin_only, request: async (w, _t, role) => ({ url: `/api/v1/findings/${await findingFor(w, role, true)}/confirm`, body: { reason: 'billed twice' } }) },
+  'POST /api/v1/checks/run': { ok: 200, access: admin_only, request: () => ({ url: '/api/v1/checks/run', body: { from: '2026-05-01T00:00:00Z', to: '2026-05-02T00:00:00Z' } }) },
 };
 
 const default_codes: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 422: 'all_records_rejected' };

@@ -1,0 +1,230 @@
+// Integrity findings: stored once per deterministic key (a re-run never duplicates one, never reopens a dismissed
+// one), listed with filters and a cursor, resolved by the office; and the usage reads the checks stream over.
+import type { Kysely } from 'kysely';
+import { findingKey, type Finding, type FindingKind, type FindingSeverity, type Json } from '../domain/integrity/finding.js';
+import type { CapacityRecord } from '../domain/integrity/capacity.js';
+import type { DuplicateRecord } from '../domain/integrity/duplicates.js';
+import type { Database, FindingsTable } from './schema.js';
+import { newId } from './ids.js';
+
+export const finding_statuses = ['open', 'dismissed', 'confirmed'] as const;
+export type FindingStatus = (typeof finding_statuses)[number];
+
+
+export interface StoredFinding extends Finding {
+  id: string;
+  key: string;
+  status: FindingStatus;
+  created_at_ms: number;
+  updated_at_ms: number;
+  resolution_reason: string | null;
+  /** The API key id (or the operator) that dismissed or confirmed it. */
+  resolved_by: string | null;
+}
+
+export interface FindingFilter {
+  status?: FindingStatus;
+  kind?: FindingKind;
+  severity?: FindingSeverity;
+  /** Only findings naming this usage record. */
+  record_seq?: number;
+  /** next_cursor of the previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+export type ResolveOutcome =
+  | { status: 'resolved'; finding: StoredFinding }
+  | { status: 'not_found' }
+  | { status: 'illegal_transition'; state: FindingStatus };
+
+/** Rows per multi-row INSERT: 14 parameters a finding stays well under SQLite's 32,766. */
+const insert_findings_rows_max = 500;
+const insert_seqs_rows_max = 5000;
+/** Rows per page when the checks stream usage records. */
+const usage_page_rows = 5000;
+
+const cursorOf = (f: { created_at_ms: number; id: string }) => `${f.created_at_ms}.${f.id}`;
+
+function parseCursor(cursor: string): { created_at_ms: number; id: string } | null {
+  const m = /^(\d{1,16})\.([a-z0-9_]{1,64})$/.exec(cursor);
+  return m ? { created_at_ms: Number(m[1]), id: m[2]! } : null;
+}
+
+export class FindingRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Stores the findings whose key is new, with their records, in one transaction; answers how many were new.
+   * A finding already stored under its key is left as it is, whatever its status.
+   */
+  async upsert(findings: readonly Finding[], now_ms: number): Promise<number> {
+    const by_key = new Map<string, Finding>();
+    for (const f of findings) by_key.set(findingKey(f), f);
+    if (by_key.size === 0) return 0;
+    const rows = [...by_key.entries()].map(([key, f]): FindingsTable => ({
+      id: newId('fnd'), key, kind: f.kind, severity: f.severity, status: 'open', subject: JSON.stringify(f.subject),
+      message: f.message, evidence: JSON.stringify(f.evidence), interval_from_ms: f.interval?.from_ms ?? null,
+      interval_to_ms: f.interval?.to_ms ?? null, created_at_ms: now_ms, updated_at_ms: now_ms, resolution_reason: null, resolved_by: null,
+    }));
+    return this.db.transaction().execute(async (trx) => {
+      let created = 0;
+      for (let i = 0; i < rows.length; i += insert_findings_rows_max) {
+        const chunk = rows.slice(i, i + insert_findings_rows_max);
+        const inserted = await trx.insertInto('findings').values(chunk)
+          .onConflict((oc) => oc.column('key').doNothing()).returning(['id', 'key']).execute();
+        created += inserted.length;
+        const seqs = inserted.flatMap((r) => [...new Set(by_key.get(r.key)!.record_seqs)].map((record_seq) => ({ finding_id: r.id, record_seq })));
+        for (let j = 0; j < seqs.length; j += insert_seqs_rows_max) {
+          await trx.insertInto('finding_records').values(seqs.slice(j, j + insert_seqs_rows_max)).execute();
+        }
+      }
+      return created;
+    });
+  }
+
+  /** A page in creation order (oldest first); next_cursor is null on the last page. */
+  async list(filter: FindingFilter): Promise<{ items: StoredFinding[]; next_cursor: string | null }> {
+    let q = this.db.selectFrom('findings').selectAll().orderBy('created_at_ms').orderBy('id').limit(filter.limit);
+    if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+    if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
+    if (filter.severity !== undefined) q = q.where('severity', '=', filter.severity);
+    if (filter.record_seq !== undefined) {
+      const seq = filter.record_seq;
+      q = q.where('id', 'in', (eb) => eb.selectFrom('finding_records').select('finding_id').where('record_seq', '=', seq));
+    }
+    if (filter.cursor !== undefined) {
+      const c = parseCursor(filter.cursor);
+      if (c === null) return { items: [], next_cursor: null };
+      q = q.where((eb) => eb.or([
+        eb('created_at_ms', '>', c.created_at_ms),
+        eb.and([eb('created_at_ms', '=', c.created_at_ms), eb('id', '>', c.id)]),
+      ]));
+    }
+    const items = await this.withSeqs(await q.execute());
+    const last = items[items.length - 1];
+    return { items, next_cursor: items.length === filter.limit && last ? cursorOf(last) : null };
+  }
+
+  async get(id: string): Promise<StoredFinding | null> {
+    const row = await this.db.selectFrom('findings').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? (await this.withSeqs([row]))[0] ?? null : null;
+  }
+
+  /** open → dismissed | confirmed, with the reason and who decided; any other state is an illegal transition. */
+  async resolve(id: string, to: 'dismissed' | 'confirmed', reason: string, actor: string, now_ms: number): Promise<ResolveOutcome> {
+    const result = await this.db.updateTable('findings')
+      .set({ status: to, resolution_reason: reason, resolved_by: actor, updated_at_ms: now_ms })
+      .where('id', '=', id).where('status', '=', 'open').executeTakeFirst();
+    const finding = await this.get(id);
+    if (finding === null) return { status: 'not_found' };
+    if (Number(result.numUpdatedRows) !== 1) return { status: 'illegal_transition', state: finding.status };
+    return { status: 'resolved', finding };
+  }
+
+  /** Open high-severity findings naming any of these records (they hold a claim back). */
+  async openHighSeverityForRecords(seqs: readonly number[]): Promise<StoredFinding[]> {
+    const ids = new Set<string>();
+    for (let i = 0; i < seqs.length; i += insert_seqs_rows_max) {
+      const rows = await this.db.selectFrom('finding_records').innerJoin('findings', 'findings.id', 'finding_records.finding_id')
+        .select('findings.id').distinct()
+        .where('findings.status', '=', 'open').where('findings.severity', '=', 'high')
+        .where('finding_records.record_seq', 'in', seqs.slice(i, i + insert_seqs_rows_max)).execute();
+      for (const r of rows) ids.add(r.id);
+    }
+    if (ids.size === 0) return [];
+    const rows = await this.db.selectFrom('findings').selectAll().where('id', 'in', [...ids]).orderBy('created_at_ms').orderBy('id').execute();
+    return this.withSeqs(rows);
+  }
+
+  /** Seqs of records under a confirmed finding (excluded from claims), ascending. */
+  async confirmedRecordSeqs(): Promise<number[]> {
+    const rows = await this.db.selectFrom('finding_records').innerJoin('findings', 'findings.id', 'finding_records.finding_id')
+      .select('finding_records.record_seq').distinct().where('findings.status', '=', 'confirmed')
+      .orderBy('finding_records.record_seq').execute();
+    return rows.map((r) => Number(r.record_seq));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Reads for the checks
+
+  /** Each cluster × model with a record running some time in [from_ms, to_ms), sorted. */
+  async usageClusterModels(from_ms: number, to_ms: number): Promise<{ cluster_id: string; accelerator: string }[]> {
+    const rows = await this.db.selectFrom('usage_records').select(['cluster_id', 'accelerator_id']).distinct()
+      .where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms)
+      .orderBy('cluster_id').orderBy('accelerator_id').execute();
+    return rows.map((r) => ({ cluster_id: r.cluster_id, accelerator: r.accelerator_id }));
+  }
+
+  /**
+   * The records of one cluster × model running some time in [from_ms, to_ms), sorted by started_at (then seq), read
+   * a page at a time with a keyset so memory stays at one page.
+   */
+  async *capacityRecords(cluster_id: string, accelerator: string, from_ms: number, to_ms: number): AsyncGenerator<CapacityRecord> {
+    let after: { started_at_ms: number; seq: number } | null = null;
+    for (;;) {
+      let q = this.db.selectFrom('usage_records').select(['seq', 'count', 'started_at_ms', 'ended_at_ms'])
+        .where('cluster_id', '=', cluster_id).where('accelerator_id', '=', accelerator)
+        .where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms)
+        .orderBy('started_at_ms').orderBy('seq').limit(usage_page_rows);
+      if (after !== null) {
+        const a: { started_at_ms: number; seq: number } = after;
+        q = q.where((eb) => eb.or([
+          eb('started_at_ms', '>', a.started_at_ms),
+          eb.and([eb('started_at_ms', '=', a.started_at_ms), eb('seq', '>', a.seq)]),
+        ]));
+      }
+      const rows = await q.execute();
+      for (const r of rows) {
+        yield { seq: Number(r.seq), count: Number(r.count), started_at_ms: Number(r.started_at_ms), ended_at_ms: Number(r.ended_at_ms) };
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < usage_page_rows || last === undefined) return;
+      after = { started_at_ms: Number(last.started_at_ms), seq: Number(last.seq) };
+    }
+  }
+
+  /** Every record running some time in [from_ms, to_ms), as the duplicate check needs them, in seq order. */
+  async duplicateRecords(from_ms: number, to_ms: number): Promise<DuplicateRecord[]> {
+    const out: DuplicateRecord[] = [];
+    let after_seq = 0;
+    for (;;) {
+      const rows = await this.db.selectFrom('usage_records')
+        .select(['seq', 'provider_id', 'enterprise_id', 'job_ref', 'accelerator_id', 'count', 'started_at_ms', 'ended_at_ms'])
+        .where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms).where('seq', '>', after_seq)
+        .orderBy('seq').limit(usage_page_rows).execute();
+      for (const r of rows) {
+        out.push({
+          seq: Number(r.seq), provider_id: r.provider_id, enterprise_id: r.enterprise_id, job_ref: r.job_ref, accelerator: r.accelerator_id,
+          count: Number(r.count), started_at_ms: Number(r.started_at_ms), ended_at_ms: Number(r.ended_at_ms),
+        });
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < usage_page_rows || last === undefined) return out;
+      after_seq = Number(last.seq);
+    }
+  }
+
+  private async withSeqs(rows: FindingsTable[]): Promise<StoredFinding[]> {
+    if (rows.length === 0) return [];
+    const seqs = await this.db.selectFrom('finding_records').select(['finding_id', 'record_seq'])
+      .where('finding_id', 'in', rows.map((r) => r.id)).orderBy('finding_id').orderBy('record_seq').execute();
+    const by = new Map<string, number[]>();
+    for (const s of seqs) {
+      const list = by.get(s.finding_id);
+      if (list === undefined) by.set(s.finding_id, [Number(s.record_seq)]); else list.push(Number(s.record_seq));
+    }
+    return rows.map((r) => toFinding(r, by.get(r.id) ?? []));
+  }
+}
+
+function toFinding(r: FindingsTable, record_seqs: number[]): StoredFinding {
+  return {
+    id: r.id, key: r.key, kind: r.kind as FindingKind, severity: r.severity as FindingSeverity, status: r.status as FindingStatus,
+    subject: JSON.parse(r.subject) as Record<string, string>, message: r.message,
+    evidence: JSON.parse(r.evidence) as { [key: string]: Json }, record_seqs,
+    interval: r.interval_from_ms === null || r.interval_to_ms === null ? null : { from_ms: Number(r.interval_from_ms), to_ms: Number(r.interval_to_ms) },
+    created_at_ms: Number(r.created_at_ms), updated_at_ms: Number(r.updated_at_ms), resolution_reason: r.resolution_reason, resolved_by: r.resolved_by,
+  };
+}
+
