@@ -21,6 +21,7 @@ export const error_statuses = {
   amount_too_large: 422,
   illegal_transition: 409,
   budget_exhausted: 409,
+  open_findings: 409,
   nothing_payable: 409,
   program_fields_fixed: 409,
   records_taken: 409,

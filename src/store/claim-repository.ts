@@ -49,7 +49,8 @@ export type TransitionResult =
   | { status: 'illegal_transition'; state: ClaimState; allowed_from: readonly ClaimState[] }
   | { status: 'budget_exhausted'; available_fen: number }
   | { status: 'nothing_payable'; message: string }
-  | { status: 'amount_too_large'; amount_fen_max: number };
+  | { status: 'amount_too_large'; amount_fen_max: number }
+  | { status: 'open_findings'; finding_ids: string[] };
 
 const granting_states: readonly ClaimState[] = ['approved', 'paid', 'clawed_back'];
 
@@ -74,8 +75,8 @@ export class ClaimRepository {
   private get db(): Kysely<Database> { return this.connection.db; }
 
   /**
-   * The beneficiary's usage that started in [from, to) and is not yet held by a claim of this funding layer, with what
-   * other layers already subsidize of each record.
+   * The beneficiary's usage that started in [from, to), not yet held by a claim of this funding layer and not under a
+   * confirmed finding, with what other layers already subsidize of each record.
    */
   async gatherRecords(program: Pick<Program, 'beneficiary_kind' | 'funding_layer'>, beneficiary_id: string, from_ms: number, to_ms: number): Promise<EvalRecord[]> {
     const layer = program.funding_layer;
@@ -89,6 +90,8 @@ export class ClaimRepository {
       join clusters c on c.id = u.cluster_id
       where ${who} = ${beneficiary_id} and u.started_at_ms >= ${from_ms} and u.started_at_ms < ${to_ms}
         and not exists (select 1 from claim_records h where h.funding_layer = ${layer} and h.record_seq = u.seq)
+        and not exists (select 1 from finding_records fr join findings f on f.id = fr.finding_id
+          where fr.record_seq = u.seq and f.status = 'confirmed')
       order by u.seq`;
     const toRecord = (r: readonly unknown[]): EvalRecord => ({
       seq: Number(r[0]), accelerator: r[1] as string, card_s: Number(r[2]), amount_fen: Number(r[3]), started_at_ms: Number(r[4]),
@@ -228,7 +231,7 @@ export class ClaimRepository {
    * updated and the event recorded — all or nothing.
    */
   async transition(id: string, action: ClaimAction | 'accept_progress_report', actor: Actor, now_ms: number,
-    options: { reason?: string | null; amount_fen?: number | null; program?: Program; idempotency_key?: string | null } = {}): Promise<TransitionResult> {
+    options: { reason?: string | null; amount_fen?: number | null; program?: Program; idempotency_key?: string | null; override_reason?: string | null } = {}): Promise<TransitionResult> {
     return writeTransaction(this.connection, async (tx, engine) => {
       const row = await lockRows(tx.selectFrom('claims').selectAll().where('id', '=', id), engine).executeTakeFirst();
       if (!row) return { status: 'not_found' } as const;
@@ -254,12 +257,19 @@ export class ClaimRepository {
       if (t.status !== 'ok') return t;
       const set: Partial<ClaimsTable> = { state: t.to, updated_at_ms: now_ms };
       let amount: number | null = null;
+      let overridden: string | null = null;
 
       if (action === 'withdraw' || action === 'reject') {
         await tx.deleteFrom('claim_records').where('claim_id', '=', id).execute(); // the records are free again
       } else if (action === 'approve') {
         const program = options.program;
         if (!program) throw new Error('approve needs the program');
+        // Open high-severity findings on the claim's records block approval unless the office overrides in writing.
+        const open = await tx.selectFrom('claim_records as cr').innerJoin('finding_records as fr', 'fr.record_seq', 'cr.record_seq')
+          .innerJoin('findings as f', 'f.id', 'fr.finding_id').select('f.id').distinct()
+          .where('cr.claim_id', '=', id).where('f.status', '=', 'open').where('f.severity', '=', 'high').orderBy('f.id').execute();
+        if (open.length > 0 && !options.override_reason) return { status: 'open_findings', finding_ids: open.map((f) => f.id) } as const;
+        if (open.length > 0) overridden = `override of open findings ${open.map((f) => f.id).join(', ')}: ${options.override_reason}`;
         // Lock the program's available budget: approvals of one program (and so the caps of each beneficiary) are
         // decided one at a time, whatever the number of processes.
         const available_id = accountId(program.id, 'available');
@@ -312,7 +322,8 @@ export class ClaimRepository {
       }
       const updated = await tx.updateTable('claims').set(set).where('id', '=', id).where('state', '=', claim.state).executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) throw new Error(`claim ${id} changed under its lock`);
-      await this.event(tx, id, action, claim.state, set.state ?? claim.state, actor, reason, amount, now_ms);
+      const recorded = overridden === null ? reason : reason === null ? overridden : `${reason}; ${overridden}`;
+      await this.event(tx, id, action, claim.state, set.state ?? claim.state, actor, recorded, amount, now_ms);
       const after = await tx.selectFrom('claims').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       return { status: 'ok', claim: toClaim(after) } as const;
     });

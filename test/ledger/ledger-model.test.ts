@@ -202,6 +202,7 @@ function outcome(r: TransitionResult): Expected {
     case 'illegal_transition': return { status: r.status, state: r.state };
     case 'budget_exhausted': return { status: r.status, available_fen: r.available_fen };
     case 'amount_too_large': return { status: r.status, amount_fen_max: r.amount_fen_max };
+    case 'open_findings': throw new Error('the model runs without findings: no open finding can block an approval');
   }
 }
 

@@ -35,6 +35,9 @@ function answer(r: TransitionResult) {
       throw new ApiError('nothing_payable', r.message, [{ field: 'amount_fen', message: r.message }]);
     case 'amount_too_large':
       throw new ApiError('amount_too_large', `at most ${r.amount_fen_max} fen`, [{ field: 'amount_fen', message: `at most ${r.amount_fen_max} fen` }]);
+    case 'open_findings':
+      throw new ApiError('open_findings', `the claim's usage has open high-severity findings (${r.finding_ids.join(', ')}): review them, or approve with a written override_reason`,
+        [{ field: 'override_reason', message: 'required while high-severity findings are open' }], { finding_ids: r.finding_ids });
   }
 }
 
@@ -102,7 +105,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
   const actions: { path: string; action: ClaimAction | 'accept_progress_report'; by: 'beneficiary' | 'office'; reason: 'required' | 'optional'; amount: boolean; description: string }[] = [
     { path: 'submit', action: 'submit', by: 'beneficiary', reason: 'optional', amount: false, description: 'draft → submitted' },
     { path: 'withdraw', action: 'withdraw', by: 'beneficiary', reason: 'optional', amount: false, description: 'draft | submitted → withdrawn; frees the records' },
-    { path: 'approve', action: 'approve', by: 'office', reason: 'optional', amount: false, description: 'submitted → approved: reserves the grant (the computed amount, cut by caps and the available budget, shown in explanation.approval)' },
+    { path: 'approve', action: 'approve', by: 'office', reason: 'optional', amount: false, description: 'submitted → approved: reserves the grant (the computed amount, cut by caps and the available budget, shown in explanation.approval). Open high-severity findings on its records answer 409 open_findings unless override_reason is given (recorded)' },
     { path: 'reject', action: 'reject', by: 'office', reason: 'required', amount: false, description: 'submitted → rejected; frees the records' },
     { path: 'pay', action: 'pay', by: 'office', reason: 'optional', amount: true, description: 'pays what is payable now (staged: the first stage on approval, the rest after the progress report); paid in full → paid. An Idempotency-Key header makes a retry a no-op' },
     { path: 'claw-back', action: 'claw_back', by: 'office', reason: 'required', amount: true, description: 'approved | paid → clawed_back: the unpaid part returns to the budget, and amount_fen (default: all) of what was paid is recovered' },
@@ -117,18 +120,20 @@ export function claimRoutes(app: App, ctx: AppContext): void {
         body: Type.Optional(Type.Object({
           reason: a.reason === 'required' ? Reason : Type.Optional(Reason),
           ...(a.amount ? { amount_fen: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000_000_000 })) } : {}),
+          ...(a.action === 'approve' ? { override_reason: Type.Optional(Type.String({ minLength: 1, maxLength: claim_reason_chars_max, description: 'approve despite open high-severity findings; recorded with the approval' })) } : {}),
         }, { additionalProperties: false })),
       },
     }, async (request) => {
       const p = principalOf(request);
       const claim = await visible(p, request.params.id);
-      const body = (request.body ?? {}) as { reason?: string; amount_fen?: number };
+      const body = (request.body ?? {}) as { reason?: string; amount_fen?: number; override_reason?: string };
       if (a.reason === 'required' && body.reason === undefined) throw new ApiError('validation_failed', 'a reason is required', [{ field: 'reason', message: 'is required' }]);
       const program = await ctx.store.programs.get(claim.program_id);
       if (!program) throw new Error(`claim ${claim.id} names a missing program`);
       const key = request.headers['idempotency-key'];
       const r = await ctx.store.claims.transition(claim.id, a.action, { org_id: p.org_id, key_id: p.key_id }, ctx.now(), {
         program, reason: body.reason ?? null, amount_fen: body.amount_fen ?? null, idempotency_key: typeof key === 'string' ? key : null,
+        override_reason: body.override_reason ?? null,
       });
       return answer(r);
     });
