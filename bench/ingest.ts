@@ -12,7 +12,7 @@ import { UsageIngest } from '../src/ingest/usage-pipeline.js';
 import { createDatabase, findPostgresBinaries, startPostgres } from '../test/support/postgres.js';
 import {
   cpuSecondsOf, createParties, fmtInt, fmtRatio, freshDir, machineFacts, makeRecordFactory, makeRecords, removeDir, runMeasured,
-  buildPrivateDist, startDurablePostgres, startServer, suanliCommand, table, tmp_root, withParties, type BenchOptions, type WireRecord,
+  buildPrivateDist, startDurablePostgres, startServer, suanliCommand, table, tmp_root, withParties, type BenchOptions, type Parties, type WireRecord,
 } from './support.js';
 
 type Engine = 'sqlite' | 'postgres';
@@ -158,15 +158,19 @@ async function inProcess(engine: Engine, config: Config, records: readonly WireR
   }
 }
 
-async function overHttp(engine: Engine, config: Config, env: Record<string, string>, records: readonly WireRecord[], batch: number, clients: number, raw: Measurement): Promise<Measurement> {
+/** Migrates a fresh database and creates the parties, for a child process to use; the store is closed after. */
+async function prepareDatabase(config: Config): Promise<Parties> {
   const store = Store.open(config);
-  let parties;
   try {
     await store.migrate(Date.now());
-    parties = await createParties(store, Date.now());
+    return await createParties(store, Date.now());
   } finally {
     await store.close();
   }
+}
+
+async function overHttp(engine: Engine, config: Config, env: Record<string, string>, records: readonly WireRecord[], batch: number, clients: number, raw: Measurement): Promise<Measurement> {
+  const parties = await prepareDatabase(config);
   const mine = withParties(records, parties);
   const bodies: string[] = [];
   for (let i = 0; i < mine.length; i += batch) bodies.push(JSON.stringify({ records: mine.slice(i, i + batch) }));
@@ -255,14 +259,7 @@ async function importMeasurement(n: number, synchronous: string, options: BenchO
   const dir = freshDir('import');
   try {
     const config = loadConfig({}, { data_dir: dir, log_level: 'silent', sqlite_synchronous: synchronous as Config['sqlite_synchronous'] });
-    const store = Store.open(config);
-    let parties;
-    try {
-      await store.migrate(Date.now());
-      parties = await createParties(store, Date.now());
-    } finally {
-      await store.close();
-    }
+    const parties = await prepareDatabase(config);
     const file = path.join(dir, 'usage.jsonl');
     const fd = fs.openSync(file, 'w');
     const next = makeRecordFactory(parties, n, { seed: 7, random_times: options.random_times });
