@@ -2,6 +2,7 @@
 // 1,000,000 stored records on SQLite and PostgreSQL (seconds, against a raw SELECT of the same rows), and the what-if
 // replay over the three months of demo usage.
 import fs from 'node:fs';
+import { operator_actor } from '../src/store/audit-repository.js';
 import path from 'node:path';
 import pg from 'pg';
 import SqliteDatabase from 'better-sqlite3';
@@ -105,7 +106,7 @@ async function claimBench(rows: Row[], engine: 'sqlite' | 'postgres', database_u
     }
     log(`  ${engine}: ${fmtInt(n)} usage records of one enterprise stored in ${seconds(t_load).toFixed(1)} s (set-up, not measured)`);
     const city = shanghaiRules();
-    const { program } = await applyProgram(store, { ...city, code: 'bench-city', eligibility: { regions: ['31'] } }, now);
+    const { program } = await applyProgram(store, { ...city, code: 'bench-city', eligibility: { regions: ['31'] } }, operator_actor, now);
     const from = Date.parse('2026-08-01T00:00:00Z');
     const to = Date.parse('2026-11-01T00:00:00Z');
 
@@ -135,7 +136,7 @@ async function claimBench(rows: Row[], engine: 'sqlite' | 'postgres', database_u
     if (e.records.length !== n) throw new Error(`estimate saw ${e.records.length} records`);
     rows.push({ what: 'estimate a claim (gather + evaluate)', engine, records: n, seconds: est_s, per_s: n / est_s, baseline_s: raw_s });
     t0 = performance.now();
-    const claim = await fileClaim(store, program.id, enterprise_id, from, to, { org_id: null, key_id: null }, now);
+    const claim = await fileClaim(store, program.id, enterprise_id, from, to, { org_id: null, key_id: null, role: 'operator' }, now);
     const file_s = seconds(t0);
     if (claim.records !== n) throw new Error(`claim holds ${claim.records} records`);
     rows.push({ what: 'file a claim (estimate + hold 1M records)', engine, records: n, seconds: file_s, per_s: n / file_s, baseline_s: raw_s });

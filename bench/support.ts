@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks: options, the synthetic usage records, the parties they belong to, child
 // processes (a `suanli` server or importer), machine facts and a plain-text table.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { operator_actor } from '../src/store/audit-repository.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,8 @@ export const tmp_root = path.join(repo_root, '.bench-tmp');
 export interface BenchOptions {
   records: number;
   import_records: number;
+  /** usage records stored for the integrity benchmark's capacity sweep */
+  capacity_records: number;
   /** 'all' or one engine */
   engines: readonly ('sqlite' | 'postgres')[];
   skip_import: boolean;
@@ -35,6 +38,7 @@ export interface BenchOptions {
 export const option_help = [
   '--records N          usage records per ingest measurement (default 200000)',
   '--import-records N   lines of the JSONL file for the import measurement (default 1000000)',
+  '--capacity-records N usage records stored for the integrity capacity sweep (default 10000000)',
   '--engine E           sqlite | postgres | all (default all)',
   '--clients N          concurrent HTTP clients (default 4)',
   '--no-import          skip the file-import measurement',
@@ -54,7 +58,7 @@ function positiveInt(name: string, value: string | undefined): number {
 /** Splits argv into benchmark names and options. */
 export function parseArgs(argv: readonly string[]): { names: string[]; options: BenchOptions } {
   const names: string[] = [];
-  const options: BenchOptions = { records: 200_000, import_records: 1_000_000, engines: ['sqlite', 'postgres'], skip_import: false, clients: 4, pg_fast: false, random_times: false, build: false };
+  const options: BenchOptions = { records: 200_000, import_records: 1_000_000, capacity_records: 10_000_000, engines: ['sqlite', 'postgres'], skip_import: false, clients: 4, pg_fast: false, random_times: false, build: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -62,6 +66,7 @@ export function parseArgs(argv: readonly string[]): { names: string[]; options: 
     switch (flag) {
       case '--records': options.records = positiveInt(flag, value()); break;
       case '--import-records': options.import_records = positiveInt(flag, value()); break;
+      case '--capacity-records': options.capacity_records = positiveInt(flag, value()); break;
       case '--clients': options.clients = positiveInt(flag, value()); break;
       case '--no-import': options.skip_import = true; break;
       case '--pg-fast': options.pg_fast = true; break;
@@ -162,21 +167,21 @@ export function creditCode(n: number): string {
 
 /** Creates the provider, its cluster, the enterprises and a provider API key through suanli's own repositories. */
 export async function createParties(store: Store, now_ms: number): Promise<Parties> {
-  const provider = await store.organizations.create({ kind: 'provider', name: 'Bench Compute Co.', region: '310000' }, now_ms);
+  const provider = await store.organizations.create({ kind: 'provider', name: 'Bench Compute Co.', region: '310000' }, operator_actor, now_ms);
   if (!provider) throw new Error('could not create the provider');
   const cluster = await store.clusters.create({
     provider_id: provider.id, name: 'sh-bench', region: '310000',
     inventory: models.map((m) => ({ accelerator: m.id, count: m.cards, valid_from_ms: inventory_from_ms, valid_to_ms: null })),
-  }, now_ms);
+  }, operator_actor, now_ms);
   if (!cluster) throw new Error('could not create the cluster');
   const enterprise_ids: string[] = [];
   for (let i = 0; i < enterprise_count; i++) {
-    const e = await store.organizations.create({ kind: 'enterprise', name: `Bench AI Lab ${i}`, credit_code: creditCode(4711 + i * 7919), region: '310000', sector: 'large_models', size: 'small' }, now_ms);
+    const e = await store.organizations.create({ kind: 'enterprise', name: `Bench AI Lab ${i}`, credit_code: creditCode(4711 + i * 7919), region: '310000', sector: 'large_models', size: 'small' }, operator_actor, now_ms);
     if (!e) throw new Error(`could not create enterprise ${i}`);
     enterprise_ids.push(e.id);
   }
   const provider_key = `sk_bench_${randomBytes(24).toString('hex')}`;
-  await store.apiKeys.create({ org_id: provider.id, role: 'provider', label: 'bench', key_hash: hashApiKey(provider_key), key_prefix: provider_key.slice(0, 6) }, now_ms);
+  await store.apiKeys.create({ org_id: provider.id, role: 'provider', label: 'bench', key_hash: hashApiKey(provider_key), key_prefix: provider_key.slice(0, 6) }, operator_actor, now_ms);
   return { provider_id: provider.id, cluster_id: cluster.id, enterprise_ids, provider_key };
 }
 

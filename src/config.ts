@@ -20,12 +20,17 @@ export interface Config {
   /** SQLite `synchronous`: FULL makes every acknowledged batch survive power loss, not just a process kill. */
   readonly sqlite_synchronous: 'FULL' | 'NORMAL';
   readonly pg_pool_size_max: number;
+  /** Queue each ingested usage window for the integrity checks, and run the checker in `serve`. */
+  readonly incremental_checks: boolean;
+  /** How often the checker drains the queue of usage windows (ms). */
+  readonly check_interval_ms: number;
 }
 
 const known_keys = new Set([
   'PORT', 'HOST', 'SUANLI_DATA_DIR', 'DATABASE_URL', 'SUANLI_ADMIN_KEY', 'SUANLI_LOG_LEVEL', 'LOG_LEVEL',
   'SUANLI_BODY_BYTES_MAX', 'SUANLI_BATCH_RECORDS_MAX', 'SUANLI_PAGE_RECORDS_MAX', 'SUANLI_REFERENCE_ACCELERATOR',
   'SUANLI_FUTURE_SKEW_S_MAX', 'SUANLI_USAGE_DURATION_S_MAX', 'SUANLI_SQLITE_SYNCHRONOUS', 'SUANLI_PG_POOL_SIZE_MAX',
+  'SUANLI_INCREMENTAL_CHECKS', 'SUANLI_CHECK_INTERVAL_MS',
 ]);
 
 export class ConfigError extends Error {}
@@ -73,6 +78,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     usage_duration_s_max: integer(env, 'SUANLI_USAGE_DURATION_S_MAX', 31 * 86_400, 1, 366 * 86_400),
     sqlite_synchronous: oneOf(env, 'SUANLI_SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL'] as const, 'FULL'),
     pg_pool_size_max: integer(env, 'SUANLI_PG_POOL_SIZE_MAX', 10, 1, 1000),
+    incremental_checks: oneOf(env, 'SUANLI_INCREMENTAL_CHECKS', ['on', 'off'] as const, 'on') === 'on',
+    check_interval_ms: integer(env, 'SUANLI_CHECK_INTERVAL_MS', 2000, 10, 3_600_000),
     ...overrides,
   };
   return Object.freeze(config);

@@ -3,6 +3,7 @@
 // Demo keys are derived from the seed so that a restarted demo prints keys that still work; they are for a local
 // demonstration database only.
 import { createHash } from 'node:crypto';
+import { operator_actor } from '../store/audit-repository.js';
 import type { Config } from '../config.js';
 import type { Role } from '../domain/org/organization.js';
 import type { Store } from '../store/store.js';
@@ -35,7 +36,7 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
     const key = demoKey(options.seed, who);
     const hash = hashApiKey(key);
     if (!(await store.apiKeys.findActive(hash))) {
-      await store.apiKeys.create({ org_id, role, label: `demo ${who}`, key_hash: hash, key_prefix: key.slice(0, 10) }, now);
+      await store.apiKeys.create({ org_id, role, label: `demo ${who}`, key_hash: hash, key_prefix: key.slice(0, 10) }, operator_actor, now);
     }
     result.keys.push({ role, org_id, org_name, key });
   };
@@ -58,14 +59,14 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
 
   const provider_ids = new Map<string, string>();
   for (const p of data.providers) {
-    const org = await store.organizations.create({ kind: 'provider', name: p.name, region: p.region }, now);
+    const org = await store.organizations.create({ kind: 'provider', name: p.name, region: p.region }, operator_actor, now);
     if (!org) throw new Error(`could not create provider ${p.name}`);
     provider_ids.set(p.key, org.id);
     result.providers++;
   }
   const enterprise_ids = new Map<string, { id: string; name: string }>();
   for (const e of data.enterprises) {
-    const org = await store.organizations.create({ kind: 'enterprise', name: e.name, credit_code: e.credit_code, region: e.region, sector: e.sector, size: e.size }, now);
+    const org = await store.organizations.create({ kind: 'enterprise', name: e.name, credit_code: e.credit_code, region: e.region, sector: e.sector, size: e.size }, operator_actor, now);
     if (!org) throw new Error(`enterprise ${e.name}: credit code ${e.credit_code} already registered (load the demo into an empty database)`);
     enterprise_ids.set(e.key, { id: org.id, name: e.name });
     result.enterprises++;
@@ -75,7 +76,7 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
     const created = await store.clusters.create({
       provider_id: provider_ids.get(c.provider_key)!, name: c.name, region: c.region,
       inventory: c.inventory.map((i) => ({ accelerator: i.accelerator, count: i.count, valid_from_ms: Date.parse(i.valid_from), valid_to_ms: i.valid_to ? Date.parse(i.valid_to) : null })),
-    }, now);
+    }, operator_actor, now);
     if (!created) throw new Error(`could not create cluster ${c.name}`);
     cluster_ids.set(c.key, created.id);
     result.clusters++;
@@ -125,11 +126,11 @@ export const examples_dir = new URL('../../examples/programs/', import.meta.url)
 async function loadDemoPrograms(store: Store, now: number, office_id: string, result: DemoResult): Promise<void> {
   for (const file of fs.readdirSync(examples_dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort()) {
     for (const d of readProgramFile(new URL(file, examples_dir).pathname)) {
-      await applyProgram(store, d, now);
+      await applyProgram(store, d, operator_actor, now);
       result.programs++;
     }
   }
-  const actor = { org_id: office_id, key_id: null };
+  const actor = { org_id: office_id, key_id: null, role: 'operator' };
   const month = (m: number) => [Date.UTC(2026, m, 1), Date.UTC(2026, m + 1, 1)] as const;
   const steps: Record<string, ClaimAction[]> = {
     draft: [], submitted: ['submit'], approved: ['submit', 'approve'], paid: ['submit', 'approve', 'pay'],

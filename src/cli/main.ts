@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `suanli` command for operators: serve, migrate, demo, import usage, keys.
 import { Command, InvalidArgumentError } from 'commander';
+import { operator_actor } from '../store/audit-repository.js';
 import { loadConfig, ConfigError, type Config } from '../config.js';
 import { Store } from '../store/store.js';
 import { roles, type Role } from '../domain/org/organization.js';
@@ -75,7 +76,7 @@ programs.command('apply <file>')
     const definitions = readProgramFile(file);
     const store = await openStore(loadConfig());
     for (const d of definitions) {
-      const r = await applyProgram(store, d, Date.now());
+      const r = await applyProgram(store, d, operator_actor, Date.now());
       console.log(`${d.code}: ${r.created ? `created ${r.program.id} with rule-set version 1` : r.rule_set_version === null ? `unchanged (${r.program.id})` : `rule-set version ${r.rule_set_version} added (${r.program.id})`}`);
     }
     await store.close();
@@ -133,9 +134,36 @@ program.command('check')
     const to_ms = Date.parse(opts.to);
     if (!(from_ms < to_ms)) throw new InvalidArgumentError('--from and --to must be instants with from before to');
     const store = await openStore(loadConfig());
-    const r = await runChecks(store, { from_ms, to_ms }, Date.now());
+    const r = await runChecks(store, { from_ms, to_ms }, operator_actor, Date.now());
     for (const [kind, n] of Object.entries(r.found)) console.log(`${kind.padEnd(18)} ${n}`);
     console.log(`new findings       ${r.created}${r.truncated ? ' (duplicate check stopped at its cap; narrow the period)' : ''}`);
+    await store.close();
+  });
+
+const usageCommand = program.command('usage').description('usage records');
+usageCommand.command('verify')
+  .description('re-check every signed batch: body hash, signature, and that each record it delivered is stored as signed (exit 1 on a problem)')
+  .action(async () => {
+    const { verifySignedUsage } = await import('../service/usage-verify.js');
+    const store = await openStore(loadConfig());
+    const r = await verifySignedUsage(store);
+    for (const p of r.problems) console.log(`${p.code}: ${p.message}`);
+    console.log(`${r.batches} signed batches, ${r.records} records checked: ${r.problems.length === 0 ? 'all hold' : `${r.problems.length} problem(s)`}`);
+    if (r.problems.length > 0) process.exitCode = 1;
+    await store.close();
+  });
+
+const audit = program.command('audit').description('the tamper-evident audit log');
+audit.command('verify')
+  .description('walk the audit chain against its head; names the first entry that was edited, removed or reordered (exit 1)')
+  .action(async () => {
+    const store = await openStore(loadConfig());
+    const v = await store.audit.verify();
+    if (v.ok) console.log(`audit chain holds: ${v.entries} entries, head seq ${v.head.seq} ${v.head.hash}`);
+    else {
+      console.log(`audit chain BROKEN at seq ${v.first_bad_seq} (${v.problem}): ${v.message}`);
+      process.exitCode = 1;
+    }
     await store.close();
   });
 
@@ -150,7 +178,7 @@ keys.command('create')
     const store = await openStore(loadConfig());
     const office = await store.organizations.office(Date.now());
     const org_id = opts.org === 'office' ? office.id : opts.org;
-    const k = await issueApiKey({ store, now: Date.now }, org_id, opts.role, opts.label);
+    const k = await issueApiKey({ store, now: Date.now }, operator_actor, org_id, opts.role, opts.label);
     console.log(`id   ${k.id}\nkey  ${k.key}\n(the key is shown once; only its hash is stored)`);
     await store.close();
   });
@@ -169,7 +197,7 @@ keys.command('revoke <id>')
   .description('revoke a key')
   .action(async (id: string) => {
     const store = await openStore(loadConfig());
-    const ok = await store.apiKeys.revoke(id, Date.now());
+    const ok = await store.apiKeys.revoke(id, operator_actor, Date.now());
     console.log(ok ? `revoked ${id}` : `no active key ${id}`);
     if (!ok) process.exitCode = 1;
     await store.close();

@@ -17,6 +17,8 @@ import { usageRoutes } from './routes/usage.js';
 import { programRoutes } from './routes/programs.js';
 import { claimRoutes } from './routes/claims.js';
 import { findingRoutes } from './routes/findings.js';
+import { auditRoutes } from './routes/audit.js';
+import { signingKeyRoutes } from './routes/signing-keys.js';
 
 export interface AppContext {
   config: Config;
@@ -70,6 +72,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     programRoutes(api as App, ctx);
     claimRoutes(api as App, ctx);
     findingRoutes(api as App, ctx);
+    auditRoutes(api as App, ctx);
+    signingKeyRoutes(api as App, ctx);
   }, { prefix: '/api/v1' });
 
   return app;

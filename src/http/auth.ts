@@ -38,6 +38,12 @@ export function registerAuth(app: FastifyInstance, store: Store): void {
   });
 }
 
+/** The principal as the audit log and claim events record it. */
+export function actorOf(request: FastifyRequest): { org_id: string; key_id: string; role: Role } {
+  const p = principalOf(request);
+  return { org_id: p.org_id, key_id: p.key_id, role: p.role };
+}
+
 export function principalOf(request: FastifyRequest): Principal {
   if (request.principal === null) throw new Error('route reached without a principal');
   return request.principal;

@@ -19,6 +19,8 @@ export const error_statuses = {
   no_rule_set: 422,
   no_records: 422,
   amount_too_large: 422,
+  invalid_public_key: 422,
+  signature_required: 422,
   illegal_transition: 409,
   budget_exhausted: 409,
   open_findings: 409,
@@ -26,6 +28,7 @@ export const error_statuses = {
   program_fields_fixed: 409,
   records_taken: 409,
   unauthorized: 401,
+  bad_signature: 401,
   forbidden: 403,
   not_found: 404,
   already_exists: 409,
@@ -44,6 +47,15 @@ export class ApiError extends Error {
 }
 
 export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
+
+/** A page size from the query string: 100 when absent, else 1 to `max` (a 400 naming querystring.limit otherwise). */
+export function pageLimit(raw: string | undefined, max: number): number {
+  const limit = raw === undefined ? 100 : Number(raw);
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= max)) {
+    throw new ApiError('validation_failed', `limit must be between 1 and ${max}`, [{ field: 'querystring.limit', message: 'out of range' }]);
+  }
+  return limit;
+}
 
 export function errorHandler(error: FastifyError & { validation?: ValidationIssue[]; validationContext?: string }, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof ApiError) {

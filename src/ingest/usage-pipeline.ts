@@ -4,7 +4,7 @@ import { Compile } from 'typebox/compile';
 import { describeIssue } from './schema-issue.js';
 import { sameUsageContent, validateUsage, type UsageContext, type UsageInput, type UsageRejectCode } from '../domain/usage/validate-usage.js';
 import type { Store } from '../store/store.js';
-import type { UsageRow } from '../store/usage-repository.js';
+import type { SignedBatch, UsageRow } from '../store/usage-repository.js';
 import { UsageRecordWire } from './usage-schema.js';
 
 const check = Compile(UsageRecordWire);
@@ -12,7 +12,7 @@ const check = Compile(UsageRecordWire);
 export interface Rejection { index: number; record_id: string | null; code: UsageRejectCode; field: string | null; message: string }
 export interface IngestResult { accepted: number; duplicates: number; rejected: Rejection[] }
 
-export interface IngestLimits { future_skew_s_max: number; usage_duration_s_max: number }
+export interface IngestLimits { future_skew_s_max: number; usage_duration_s_max: number; incremental_checks: boolean }
 
 function recordIdOf(raw: unknown): string | null {
   if (typeof raw === 'object' && raw !== null && 'record_id' in raw) {
@@ -46,7 +46,8 @@ export function parseUsageRecord(raw: unknown): { ok: true; input: UsageInput } 
 export class UsageIngest {
   constructor(private readonly store: Store, private readonly limits: IngestLimits) {}
 
-  async ingest(provider_id: string, records: readonly unknown[], now_ms: number): Promise<IngestResult> {
+  /** `signed`: the batch's verified signature and exact body, stored with the records as evidence. */
+  async ingest(provider_id: string, records: readonly unknown[], now_ms: number, signed: SignedBatch | null = null): Promise<IngestResult> {
     const rejected: Rejection[] = [];
     const parsed: { index: number; input: UsageInput }[] = [];
     records.forEach((raw, index) => {
@@ -77,7 +78,7 @@ export class UsageIngest {
       rows.push({ index, input, derived: v.derived });
     }
 
-    const outcomes = await this.store.usage.insertBatch(provider_id, rows, now_ms);
+    const outcomes = await this.store.usage.insertBatch(provider_id, rows, now_ms, { signed, queue_checks: this.limits.incremental_checks });
     let accepted = 0;
     const stored_conflict = 'record_id was stored before with other content';
     outcomes.forEach((o, i) => {

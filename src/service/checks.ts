@@ -4,6 +4,7 @@ import { capacityFinding, sweepSortedCapacityAsync } from '../domain/integrity/c
 import { findDuplicates } from '../domain/integrity/duplicates.js';
 import type { Finding, FindingKind } from '../domain/integrity/finding.js';
 import type { Store } from '../store/store.js';
+import type { AuditActor } from '../store/audit-repository.js';
 
 export interface CheckPeriod { from_ms: number; to_ms: number }
 
@@ -23,7 +24,7 @@ const upsert_findings_max = 1000;
  * Checks the records that ran some time in [from_ms, to_ms). Price outliers are not checked: the catalog has no
  * reference prices yet.
  */
-export async function runChecks(store: Store, period: CheckPeriod, now_ms: number): Promise<CheckResult> {
+export async function runChecks(store: Store, period: CheckPeriod, actor: AuditActor, now_ms: number): Promise<CheckResult> {
   if (!(Number.isFinite(period.from_ms) && Number.isFinite(period.to_ms) && period.from_ms < period.to_ms)) {
     throw new RangeError('the check period needs from < to');
   }
@@ -31,7 +32,7 @@ export async function runChecks(store: Store, period: CheckPeriod, now_ms: numbe
   let created = 0;
   let pending: Finding[] = [];
   const flush = async () => {
-    created += await store.findings.upsert(pending, now_ms);
+    created += await store.findings.upsert(pending, actor, now_ms);
     pending = [];
   };
 

@@ -1,6 +1,7 @@
 // Use cases that combine the domain and the store, shared by the HTTP API, the CLI and the demo: applying a program
 // definition, estimating and filing claims, and the what-if replay of a candidate rule set.
 import { checkEligibility, type BeneficiaryProfile, type Program, type ProgramDefinition } from '../domain/program/program.js';
+import type { AuditActor } from '../store/audit-repository.js';
 import { evaluate, type EvalRecord, type Evaluation, type ModelFacts } from '../domain/policy/evaluate.js';
 import type { RuleSetBody } from '../domain/policy/rule-set.js';
 import type { Organization } from '../domain/org/organization.js';
@@ -24,12 +25,12 @@ export function profileOf(org: Organization): BeneficiaryProfile {
 }
 
 /** `suanli program apply`: creates the program, or adds a rule-set version when its rules changed. */
-export async function applyProgram(store: Store, d: ProgramDefinition, now_ms: number): Promise<{ program: Program; created: boolean; rule_set_version: number | null }> {
+export async function applyProgram(store: Store, d: ProgramDefinition, actor: AuditActor, now_ms: number): Promise<{ program: Program; created: boolean; rule_set_version: number | null }> {
   const existing = await store.programs.getByCode(d.code);
   if (existing === null) {
-    const program = await store.programs.create(d, now_ms);
+    const program = await store.programs.create(d, actor, now_ms);
     if (program) return { program, created: true, rule_set_version: 1 };
-    return applyProgram(store, d, now_ms); // created meanwhile by another process
+    return applyProgram(store, d, actor, now_ms); // created meanwhile by another process
   }
   const fixed: [string, unknown, unknown][] = [
     ['name_zh', existing.name_zh, d.name_zh], ['name_en', existing.name_en, d.name_en], ['kind', existing.kind, d.kind],
@@ -50,7 +51,7 @@ export async function applyProgram(store: Store, d: ProgramDefinition, now_ms: n
   if (latest && JSON.stringify(latest.rules) === JSON.stringify(d.rule_set.rules) && latest.effective_from_ms === effective_from_ms) {
     return { program: existing, created: false, rule_set_version: null };
   }
-  const v = await store.programs.addRuleSet(existing.id, effective_from_ms, d.rule_set.rules, now_ms);
+  const v = await store.programs.addRuleSet(existing.id, effective_from_ms, d.rule_set.rules, actor, now_ms);
   return { program: existing, created: false, rule_set_version: v.version };
 }
 

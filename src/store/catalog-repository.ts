@@ -3,6 +3,9 @@ import type { Kysely } from 'kysely';
 import type { AcceleratorModel } from '../domain/catalog/accelerator.js';
 import { acceleratorThroughput } from '../domain/catalog/accelerator.js';
 import type { AcceleratorsTable, Database } from './schema.js';
+import { appendAudit, system_actor, type AuditActor } from './audit-repository.js';
+import type { Connection } from './database.js';
+import { writeTransaction } from './write-transaction.js';
 
 type Row = AcceleratorsTable;
 
@@ -24,14 +27,20 @@ function toRow(m: AcceleratorModel, now_ms: number): Row {
 }
 
 export class CatalogRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly connection: Connection) {}
+  private get db(): Kysely<Database> { return this.connection.db; }
 
   /** Inserts the models that are not there yet; an administrator's corrections are never overwritten. */
   async seed(models: readonly AcceleratorModel[], now_ms: number): Promise<number> {
     if (models.length === 0) return 0;
-    const result = await this.db.insertInto('accelerators').values(models.map((m) => toRow(m, now_ms)))
-      .onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0);
+    return writeTransaction(this.connection, async (tx, engine) => {
+      const inserted = await tx.insertInto('accelerators').values(models.map((m) => toRow(m, now_ms)))
+        .onConflict((oc) => oc.column('id').doNothing()).returning('id').execute();
+      if (inserted.length > 0) {
+        await appendAudit(tx, engine, system_actor, { action: 'catalog.seed', subject: { kind: 'catalog', id: 'accelerators.csv' }, after: { added: inserted.map((r) => r.id).sort() } }, now_ms);
+      }
+      return inserted.length;
+    });
   }
 
   async list(filter: { domestic?: boolean; vendor?: string }): Promise<AcceleratorModel[]> {
@@ -47,16 +56,25 @@ export class CatalogRepository {
   }
 
   /** false when the id is taken. */
-  async create(model: AcceleratorModel, now_ms: number): Promise<boolean> {
-    const result = await this.db.insertInto('accelerators').values(toRow(model, now_ms))
-      .onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  async create(model: AcceleratorModel, actor: AuditActor, now_ms: number): Promise<boolean> {
+    return writeTransaction(this.connection, async (tx, engine) => {
+      const result = await tx.insertInto('accelerators').values(toRow(model, now_ms))
+        .onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
+      await appendAudit(tx, engine, actor, { action: 'catalog.create', subject: { kind: 'accelerator', id: model.id }, after: model }, now_ms);
+      return true;
+    });
   }
 
-  async replace(model: AcceleratorModel, now_ms: number): Promise<boolean> {
+  async replace(model: AcceleratorModel, actor: AuditActor, now_ms: number): Promise<boolean> {
     const { id, ...rest } = toRow(model, now_ms);
-    const result = await this.db.updateTable('accelerators').set(rest).where('id', '=', id).executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return writeTransaction(this.connection, async (tx, engine) => {
+      const before = await tx.selectFrom('accelerators').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!before) return false;
+      await tx.updateTable('accelerators').set(rest).where('id', '=', id).execute();
+      await appendAudit(tx, engine, actor, { action: 'catalog.replace', subject: { kind: 'accelerator', id }, before: toModel(before), after: model }, now_ms);
+      return true;
+    });
   }
 
   /** id → dense GFLOPS (null: counts card-hours only) and board power, for ingest and summaries. */

@@ -11,6 +11,7 @@ import type { ClaimsTable, Database } from './schema.js';
 import { newId } from './ids.js';
 import { applyTransfer } from './ledger-repository.js';
 import { lockRows, writeTransaction, type Tx } from './write-transaction.js';
+import { appendAudit, type AuditActor } from './audit-repository.js';
 
 export interface ClaimExplanation extends Omit<Evaluation, 'record_subsidies'> {
   rule_set_version: number;
@@ -41,7 +42,8 @@ export interface Claim {
 }
 
 export interface ClaimEvent { action: string; from_state: string | null; to_state: string; actor_org_id: string | null; actor_key_id: string | null; reason: string | null; amount_fen: number | null; at_ms: number }
-export interface Actor { org_id: string | null; key_id: string | null }
+/** Who acts: also the audit entry's actor. */
+export type Actor = AuditActor;
 
 export type TransitionResult =
   | { status: 'ok'; claim: Claim }
@@ -76,9 +78,10 @@ export class ClaimRepository {
 
   /**
    * The beneficiary's usage that started in [from, to), not yet held by a claim of this funding layer and not under a
-   * confirmed finding, with what other layers already subsidize of each record.
+   * confirmed finding (and, for a program requiring signed usage, delivered in a signed batch), with what other layers
+   * already subsidize of each record.
    */
-  async gatherRecords(program: Pick<Program, 'beneficiary_kind' | 'funding_layer'>, beneficiary_id: string, from_ms: number, to_ms: number): Promise<EvalRecord[]> {
+  async gatherRecords(program: Pick<Program, 'beneficiary_kind' | 'funding_layer' | 'requires_signed_usage'>, beneficiary_id: string, from_ms: number, to_ms: number): Promise<EvalRecord[]> {
     const layer = program.funding_layer;
     const who = sql.ref(program.beneficiary_kind === 'enterprise' ? 'u.enterprise_id' : 'u.provider_id');
     // What other layers pay of each record: an index lookup per record (claim_records_record), which costs the same
@@ -92,6 +95,7 @@ export class ClaimRepository {
         and not exists (select 1 from claim_records h where h.funding_layer = ${layer} and h.record_seq = u.seq)
         and not exists (select 1 from finding_records fr join findings f on f.id = fr.finding_id
           where fr.record_seq = u.seq and f.status = 'confirmed')
+        ${program.requires_signed_usage ? sql`and u.batch_id is not null` : sql``}
       order by u.seq`;
     const toRecord = (r: readonly unknown[]): EvalRecord => ({
       seq: Number(r[0]), accelerator: r[1] as string, card_s: Number(r[2]), amount_fen: Number(r[3]), started_at_ms: Number(r[4]),
@@ -183,6 +187,10 @@ export class ClaimRepository {
           }
         }
         await this.event(tx, row.id, 'create', null, 'draft', actor, null, null, now_ms);
+        await appendAudit(tx, engine, actor, {
+          action: 'claim.create', subject: { kind: 'claim', id: row.id },
+          after: { program_id: row.program_id, beneficiary_id: row.beneficiary_id, period_start_ms: row.period_start_ms, period_end_ms: row.period_end_ms, state: 'draft', records: row.records, base_fen: row.base_fen, computed_fen: row.computed_fen, rule_set_version: row.rule_set_version },
+        }, now_ms);
       });
     } catch (error) {
       const code = (error as { code?: string }).code;
@@ -241,6 +249,7 @@ export class ClaimRepository {
         if (claim.state !== 'approved' && claim.state !== 'paid') return { status: 'illegal_transition', state: claim.state, allowed_from: ['approved', 'paid'] } as const;
         await tx.updateTable('claims').set({ progress_report_accepted: 1, updated_at_ms: now_ms }).where('id', '=', id).execute();
         await this.event(tx, id, 'accept_progress_report', claim.state, claim.state, actor, reason, null, now_ms);
+        await appendAudit(tx, engine, actor, { action: 'claim.accept_progress_report', subject: { kind: 'claim', id }, before: { progress_report_accepted: claim.progress_report_accepted }, after: { progress_report_accepted: true, reason } }, now_ms);
         return { status: 'ok', claim: { ...claim, progress_report_accepted: true, updated_at_ms: now_ms } } as const;
       }
       // A payment sent again under its idempotency key is a no-op answering the claim as it is, also when the first one
@@ -258,6 +267,7 @@ export class ClaimRepository {
       const set: Partial<ClaimsTable> = { state: t.to, updated_at_ms: now_ms };
       let amount: number | null = null;
       let overridden: string | null = null;
+      let overridden_ids: string[] = [];
 
       if (action === 'withdraw' || action === 'reject') {
         await tx.deleteFrom('claim_records').where('claim_id', '=', id).execute(); // the records are free again
@@ -269,6 +279,7 @@ export class ClaimRepository {
           .innerJoin('findings as f', 'f.id', 'fr.finding_id').select('f.id').distinct()
           .where('cr.claim_id', '=', id).where('f.status', '=', 'open').where('f.severity', '=', 'high').orderBy('f.id').execute();
         if (open.length > 0 && !options.override_reason) return { status: 'open_findings', finding_ids: open.map((f) => f.id) } as const;
+        overridden_ids = open.map((f) => f.id);
         if (open.length > 0) overridden = `override of open findings ${open.map((f) => f.id).join(', ')}: ${options.override_reason}`;
         // Lock the program's available budget: approvals of one program (and so the caps of each beneficiary) are
         // decided one at a time, whatever the number of processes.
@@ -283,7 +294,7 @@ export class ClaimRepository {
         });
         if (granted_fen === 0 && available === 0) return { status: 'budget_exhausted', available_fen: 0 } as const;
         if (granted_fen > 0) {
-          const moved = await applyTransfer(tx, { key: `approve:${id}`, kind: 'approve', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: granted_fen }, now_ms);
+          const moved = await applyTransfer(tx, engine, actor, { key: `approve:${id}`, kind: 'approve', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: granted_fen }, now_ms);
           if (moved !== 'applied') throw new Error(`approval transfer of ${id}: ${moved}`); // the row lock makes both impossible
         }
         amount = granted_fen;
@@ -299,7 +310,7 @@ export class ClaimRepository {
         const pay = options.amount_fen ?? max;
         if (pay > max) return { status: 'amount_too_large', amount_fen_max: max } as const;
         const key = pay_key ?? `pay:${id}:${claim.paid_fen}`;
-        const moved = await applyTransfer(tx, { key, kind: 'pay', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: pay }, now_ms);
+        const moved = await applyTransfer(tx, engine, actor, { key, kind: 'pay', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: pay }, now_ms);
         if (moved === 'duplicate') return { status: 'ok', claim } as const; // the same payment again: a no-op
         if (moved !== 'applied') throw new Error(`payment transfer of ${id}: ${moved}`);
         amount = pay;
@@ -313,8 +324,8 @@ export class ClaimRepository {
         const recover = options.amount_fen ?? claim.paid_fen;
         if (recover > claim.paid_fen) return { status: 'amount_too_large', amount_fen_max: claim.paid_fen } as const;
         const release = claim.granted_fen - claim.paid_fen; // the unpaid part goes back to the budget whole
-        if (release > 0) await applyTransfer(tx, { key: `release:${id}`, kind: 'release', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: release }, now_ms);
-        if (recover > 0) await applyTransfer(tx, { key: `recover:${id}`, kind: 'recover', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: recover }, now_ms);
+        if (release > 0) await applyTransfer(tx, engine, actor, { key: `release:${id}`, kind: 'release', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: release }, now_ms);
+        if (recover > 0) await applyTransfer(tx, engine, actor, { key: `recover:${id}`, kind: 'recover', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: recover }, now_ms);
         amount = release + recover;
         set.granted_fen = claim.granted_fen - release - recover;
         set.paid_fen = claim.paid_fen - recover;
@@ -324,8 +335,13 @@ export class ClaimRepository {
       if (Number(updated.numUpdatedRows) !== 1) throw new Error(`claim ${id} changed under its lock`);
       const recorded = overridden === null ? reason : reason === null ? overridden : `${reason}; ${overridden}`;
       await this.event(tx, id, action, claim.state, set.state ?? claim.state, actor, recorded, amount, now_ms);
-      const after = await tx.selectFrom('claims').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      return { status: 'ok', claim: toClaim(after) } as const;
+      const after = toClaim(await tx.selectFrom('claims').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+      if (overridden !== null) {
+        await appendAudit(tx, engine, actor, { action: 'claim.override_findings', subject: { kind: 'claim', id }, after: { finding_ids: overridden_ids, reason: options.override_reason ?? null } }, now_ms);
+      }
+      const summary = (c: Claim) => ({ state: c.state, granted_fen: c.granted_fen, paid_fen: c.paid_fen, clawed_back_fen: c.clawed_back_fen });
+      await appendAudit(tx, engine, actor, { action: `claim.${action}`, subject: { kind: 'claim', id }, before: summary(claim), after: { ...summary(after), amount_fen: amount, reason } }, now_ms);
+      return { status: 'ok', claim: after } as const;
     });
   }
 

@@ -1,16 +1,20 @@
 // Clusters of a provider and their inventory intervals (what makes physical-capacity checks possible).
 import type { Kysely } from 'kysely';
+import { appendAudit, type AuditActor } from './audit-repository.js';
+import type { Connection } from './database.js';
+import { writeTransaction } from './write-transaction.js';
 import type { Cluster, InventoryInterval } from '../domain/org/organization.js';
 import type { ClustersTable, Database } from './schema.js';
 import { newId } from './ids.js';
 
 export class ClusterRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly connection: Connection) {}
+  private get db(): Kysely<Database> { return this.connection.db; }
 
   /** Creates the cluster with its inventory in one transaction; null when the provider already has that name. */
-  async create(c: { provider_id: string; name: string; region: string; inventory: InventoryInterval[] }, now_ms: number): Promise<Cluster | null> {
+  async create(c: { provider_id: string; name: string; region: string; inventory: InventoryInterval[] }, actor: AuditActor, now_ms: number): Promise<Cluster | null> {
     const row: ClustersTable = { id: newId('c'), provider_id: c.provider_id, name: c.name, region: c.region, created_at_ms: now_ms };
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.connection, async (trx, engine) => {
       const result = await trx.insertInto('clusters').values(row)
         .onConflict((oc) => oc.columns(['provider_id', 'name']).doNothing()).executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1) return null;
@@ -19,19 +23,27 @@ export class ClusterRepository {
           cluster_id: row.id, accelerator_id: i.accelerator, count: i.count, valid_from_ms: i.valid_from_ms, valid_to_ms: i.valid_to_ms,
         }))).execute();
       }
+      await appendAudit(trx, engine, actor, { action: 'cluster.create', subject: { kind: 'cluster', id: row.id }, after: { provider_id: c.provider_id, name: c.name, region: c.region, inventory: c.inventory } }, now_ms);
       return { ...row, created_at_ms: now_ms, inventory: c.inventory };
     });
   }
 
   /** Replaces the whole inventory of a cluster atomically. */
-  async replaceInventory(cluster_id: string, inventory: InventoryInterval[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+  async replaceInventory(cluster_id: string, inventory: InventoryInterval[], actor: AuditActor, now_ms: number): Promise<void> {
+    await writeTransaction(this.connection, async (trx, engine) => {
+      const before = await trx.selectFrom('inventory').select(['accelerator_id', 'count', 'valid_from_ms', 'valid_to_ms']).where('cluster_id', '=', cluster_id)
+        .orderBy('accelerator_id').orderBy('valid_from_ms').execute();
       await trx.deleteFrom('inventory').where('cluster_id', '=', cluster_id).execute();
       if (inventory.length > 0) {
         await trx.insertInto('inventory').values(inventory.map((i) => ({
           cluster_id, accelerator_id: i.accelerator, count: i.count, valid_from_ms: i.valid_from_ms, valid_to_ms: i.valid_to_ms,
         }))).execute();
       }
+      await appendAudit(trx, engine, actor, {
+        action: 'cluster.inventory', subject: { kind: 'cluster', id: cluster_id },
+        before: { inventory: before.map((b) => ({ accelerator: b.accelerator_id, count: b.count, valid_from_ms: b.valid_from_ms, valid_to_ms: b.valid_to_ms })) },
+        after: { inventory },
+      }, now_ms);
     });
   }
 

@@ -6,6 +6,9 @@ import type { CapacityRecord } from '../domain/integrity/capacity.js';
 import type { DuplicateRecord } from '../domain/integrity/duplicates.js';
 import type { Database, FindingsTable } from './schema.js';
 import { newId } from './ids.js';
+import { appendAudit, type AuditActor } from './audit-repository.js';
+import type { Connection } from './database.js';
+import { writeTransaction } from './write-transaction.js';
 
 export const finding_statuses = ['open', 'dismissed', 'confirmed'] as const;
 export type FindingStatus = (typeof finding_statuses)[number];
@@ -52,13 +55,14 @@ function parseCursor(cursor: string): { created_at_ms: number; id: string } | nu
 }
 
 export class FindingRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly connection: Connection) {}
+  private get db(): Kysely<Database> { return this.connection.db; }
 
   /**
    * Stores the findings whose key is new, with their records, in one transaction; answers how many were new.
    * A finding already stored under its key is left as it is, whatever its status.
    */
-  async upsert(findings: readonly Finding[], now_ms: number): Promise<number> {
+  async upsert(findings: readonly Finding[], actor: AuditActor, now_ms: number): Promise<number> {
     const by_key = new Map<string, Finding>();
     for (const f of findings) by_key.set(findingKey(f), f);
     if (by_key.size === 0) return 0;
@@ -67,7 +71,7 @@ export class FindingRepository {
       message: f.message, evidence: JSON.stringify(f.evidence), interval_from_ms: f.interval?.from_ms ?? null,
       interval_to_ms: f.interval?.to_ms ?? null, created_at_ms: now_ms, updated_at_ms: now_ms, resolution_reason: null, resolved_by: null,
     }));
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.connection, async (trx, engine) => {
       let created = 0;
       for (let i = 0; i < rows.length; i += insert_findings_rows_max) {
         const chunk = rows.slice(i, i + insert_findings_rows_max);
@@ -77,6 +81,13 @@ export class FindingRepository {
         const seqs = inserted.flatMap((r) => [...new Set(by_key.get(r.key)!.record_seqs)].map((record_seq) => ({ finding_id: r.id, record_seq })));
         for (let j = 0; j < seqs.length; j += insert_seqs_rows_max) {
           await trx.insertInto('finding_records').values(seqs.slice(j, j + insert_seqs_rows_max)).execute();
+        }
+        for (const r of inserted) {
+          const f = by_key.get(r.key)!;
+          await appendAudit(trx, engine, actor, {
+            action: 'finding.create', subject: { kind: 'finding', id: r.id },
+            after: { key: r.key, kind: f.kind, severity: f.severity, subject: f.subject, records: f.record_seqs.length, interval: f.interval },
+          }, now_ms);
         }
       }
       return created;
@@ -112,10 +123,17 @@ export class FindingRepository {
   }
 
   /** open → dismissed | confirmed, with the reason and who decided; any other state is an illegal transition. */
-  async resolve(id: string, to: 'dismissed' | 'confirmed', reason: string, actor: string, now_ms: number): Promise<ResolveOutcome> {
-    const result = await this.db.updateTable('findings')
-      .set({ status: to, resolution_reason: reason, resolved_by: actor, updated_at_ms: now_ms })
-      .where('id', '=', id).where('status', '=', 'open').executeTakeFirst();
+  async resolve(id: string, to: 'dismissed' | 'confirmed', reason: string, actor: AuditActor, now_ms: number): Promise<ResolveOutcome> {
+    const resolved_by = actor.key_id ?? actor.role ?? 'unknown';
+    const result = await writeTransaction(this.connection, async (tx, engine) => {
+      const updated = await tx.updateTable('findings')
+        .set({ status: to, resolution_reason: reason, resolved_by, updated_at_ms: now_ms })
+        .where('id', '=', id).where('status', '=', 'open').executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 1) {
+        await appendAudit(tx, engine, actor, { action: to === 'dismissed' ? 'finding.dismiss' : 'finding.confirm', subject: { kind: 'finding', id }, before: { status: 'open' }, after: { status: to, reason } }, now_ms);
+      }
+      return updated;
+    });
     const finding = await this.get(id);
     if (finding === null) return { status: 'not_found' };
     if (Number(result.numUpdatedRows) !== 1) return { status: 'illegal_transition', state: finding.status };

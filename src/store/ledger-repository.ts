@@ -5,6 +5,8 @@ import { sql } from 'kysely';
 import { transferAccounts, type Transfer, type TransferKind } from '../domain/ledger/ledger.js';
 import type { Database } from './schema.js';
 import type { Tx } from './write-transaction.js';
+import { appendAudit, type AuditActor } from './audit-repository.js';
+import type { Engine } from './database.js';
 
 export type TransferOutcome = 'applied' | 'duplicate' | 'insufficient_funds';
 
@@ -21,7 +23,7 @@ function kindOf(account: string): { kind: string; beneficiary_id: string | null 
 }
 
 /** Applies one transfer inside the caller's write transaction. */
-export async function applyTransfer(tx: Tx, t: TransferRequest, at_ms: number): Promise<TransferOutcome> {
+export async function applyTransfer(tx: Tx, engine: Engine, actor: AuditActor, t: TransferRequest, at_ms: number): Promise<TransferOutcome> {
   if (!Number.isSafeInteger(t.amount_fen) || t.amount_fen <= 0) throw new Error(`transfer ${t.key}: amount must be a positive integer`);
   const { debit, credit } = transferAccounts(t.kind, t.program_id, t.beneficiary_id);
   for (const account of [debit, credit]) {
@@ -43,6 +45,10 @@ export async function applyTransfer(tx: Tx, t: TransferRequest, at_ms: number): 
     return 'insufficient_funds';
   }
   await tx.updateTable('ledger_accounts').set({ balance_fen: sql`balance_fen + ${t.amount_fen}` }).where('id', '=', credit).execute();
+  await appendAudit(tx, engine, actor, {
+    action: 'ledger.transfer', subject: { kind: 'transfer', id: t.key },
+    after: { kind: t.kind, program_id: t.program_id, claim_id: t.claim_id, debit, credit, amount_fen: t.amount_fen },
+  }, at_ms);
   return 'applied';
 }
 

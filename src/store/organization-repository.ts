@@ -1,5 +1,8 @@
 // Organizations: the program office, compute providers and enterprises.
 import type { Kysely } from 'kysely';
+import { appendAudit, system_actor, type AuditActor } from './audit-repository.js';
+import type { Connection } from './database.js';
+import { writeTransaction } from './write-transaction.js';
 import type { EnterpriseSize, Organization, OrganizationKind } from '../domain/org/organization.js';
 import type { Database, OrganizationsTable } from './schema.js';
 import { newId } from './ids.js';
@@ -24,18 +27,25 @@ export interface NewOrganization {
 }
 
 export class OrganizationRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly connection: Connection) {}
+  private get db(): Kysely<Database> { return this.connection.db; }
 
   /** Returns null when the credit code is already registered. */
-  async create(org: NewOrganization, now_ms: number): Promise<Organization | null> {
+  async create(org: NewOrganization, actor: AuditActor, now_ms: number): Promise<Organization | null> {
     const row: OrganizationsTable = {
       id: newId(prefix[org.kind]), kind: org.kind, name: org.name, credit_code: org.credit_code ?? null,
       region: org.region ?? null, sector: org.sector ?? null, size: org.size ?? null,
       categories: JSON.stringify([...new Set(org.categories ?? [])].sort()), created_at_ms: now_ms,
     };
-    const result = await this.db.insertInto('organizations').values(row)
-      .onConflict((oc) => oc.column('credit_code').doNothing()).executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1 ? toOrganization(row) : null;
+    return writeTransaction(this.connection, async (tx, engine) => {
+      const result = await tx.insertInto('organizations').values(row)
+        .onConflict((oc) => oc.column('credit_code').doNothing()).executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1) return null;
+      const created = toOrganization(row);
+      const { id, created_at_ms: _, ...after } = created;
+      await appendAudit(tx, engine, actor, { action: 'organization.create', subject: { kind: 'organization', id }, after }, now_ms);
+      return created;
+    });
   }
 
   async get(id: string): Promise<Organization | null> {
@@ -64,7 +74,7 @@ export class OrganizationRepository {
   async office(now_ms: number): Promise<Organization> {
     const existing = await this.list('office');
     if (existing[0]) return existing[0];
-    const created = await this.create({ kind: 'office', name: 'Program office' }, now_ms);
+    const created = await this.create({ kind: 'office', name: 'Program office' }, system_actor, now_ms);
     if (!created) throw new Error('could not create the office organization');
     return created;
   }

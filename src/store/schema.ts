@@ -88,6 +88,8 @@ export interface UsageRecordsTable {
   card_s: Int8;
   compute_gflop: Int8Big | null;
   received_at_ms: Int8;
+  /** the signed batch that delivered the record (usage_batches.id); null when it came unsigned */
+  batch_id: Int8 | null;
 }
 
 export interface UsageRollupsTable {
@@ -120,6 +122,7 @@ export interface ProgramsTable {
   first_stage_bp: number;
   eligibility: string; // JSON
   created_at_ms: Int8;
+  requires_signed_usage: number;
 }
 
 export interface ProgramEnrollmentsTable { program_id: string; beneficiary_id: string; created_at_ms: Int8 }
@@ -196,7 +199,50 @@ export interface FindingsTable {
 
 export interface FindingRecordsTable { finding_id: string; record_seq: Int8 }
 
+export interface AuditLogTable {
+  seq: Int8;
+  at_ms: Int8;
+  actor_org_id: string | null;
+  actor_key_id: string | null;
+  actor_role: string | null;
+  action: string;
+  subject_kind: string;
+  subject_id: string;
+  before_json: string | null;
+  after_json: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable { id: number; seq: Int8; hash: string }
+
+export interface SigningKeysTable {
+  id: string;
+  provider_id: string;
+  label: string;
+  public_key: string;
+  created_at_ms: Int8;
+  revoked_at_ms: Int8 | null;
+}
+
+export interface UsageBatchesTable {
+  id: Generated<number>;
+  provider_id: string;
+  key_id: string;
+  signature: string;
+  body: Uint8Array;
+  body_sha256: string;
+  received_at_ms: Int8;
+}
+
+export interface CheckQueueTable { cluster_id: string; accelerator_id: string; day: number; gen: Int8 }
+
 export interface Database {
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  signing_keys: SigningKeysTable;
+  usage_batches: UsageBatchesTable;
+  check_queue: CheckQueueTable;
   programs: ProgramsTable;
   program_enrollments: ProgramEnrollmentsTable;
   rule_sets: RuleSetsTable;

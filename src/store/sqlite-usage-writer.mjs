@@ -13,8 +13,14 @@ db.pragma('busy_timeout = 60000');
 db.defaultSafeIntegers(false);
 
 const insert = db.prepare(`INSERT INTO usage_records (provider_id, record_id, cluster_id, enterprise_id, accelerator_id,
-  count, started_at_ms, ended_at_ms, amount_fen, job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider_id, record_id) DO NOTHING`);
+  count, started_at_ms, ended_at_ms, amount_fen, job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms, batch_id)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider_id, record_id) DO NOTHING`);
+const insertSignedBatch = db.prepare(`INSERT INTO usage_batches (provider_id, key_id, signature, body, body_sha256, received_at_ms)
+  VALUES (?, ?, ?, ?, ?, ?)`);
+// A window the incremental checks must look at again (src/service/integrity-checker.ts).
+const queueWindow = db.prepare(`INSERT INTO check_queue (cluster_id, accelerator_id, day, gen) VALUES (?, ?, ?, 1)
+  ON CONFLICT (cluster_id, accelerator_id, day) DO UPDATE SET gen = check_queue.gen + 1`);
+const DAY_MS = 86_400_000;
 const existing = db.prepare(`SELECT record_id, cluster_id, enterprise_id, accelerator_id, count, started_at_ms, ended_at_ms,
   amount_fen, job_ref, workload, energy_wh FROM usage_records WHERE provider_id = ? AND record_id = ?`);
 const rollup = db.prepare(`INSERT INTO usage_rollups (provider_id, enterprise_id, accelerator_id, day, records, card_s, compute_gflop, amount_fen)
@@ -27,10 +33,20 @@ const rollup = db.prepare(`INSERT INTO usage_rollups (provider_id, enterprise_id
 function writeBatch(b) {
   const result = []; // per row: null when inserted, else the stored row
   const sums = new Map();
+  const windows = b.queue_checks ? new Set() : null;
+  let batch_id = null;
+  if (b.signed) {
+    const s = b.signed;
+    batch_id = Number(insertSignedBatch.run(b.provider_id, s.key_id, s.signature, Buffer.from(s.body.buffer, s.body.byteOffset, s.body.byteLength), s.body_sha256, b.received_at_ms).lastInsertRowid);
+  }
   for (const r of b.rows) {
-    const info = insert.run(b.provider_id, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], b.received_at_ms);
+    const info = insert.run(b.provider_id, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], b.received_at_ms, batch_id);
     if (info.changes === 1) {
       result.push(null);
+      if (windows !== null) {
+        const last = Math.floor((r[6] - 1) / DAY_MS);
+        for (let d = Math.floor(r[5] / DAY_MS); d <= last; d++) windows.add(`${r[1]}\u0000${r[3]}\u0000${d}`);
+      }
       const key = `${r[2]}\u0000${r[3]}\u0000${r[13]}`;
       let s = sums.get(key);
       if (!s) { s = [r[2], r[3], r[13], 0, 0, 0n, 0]; sums.set(key, s); }
@@ -43,6 +59,12 @@ function writeBatch(b) {
   for (const key of [...sums.keys()].sort()) {
     const s = sums.get(key);
     rollup.run(b.provider_id, s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
+  }
+  if (windows !== null) {
+    for (const key of [...windows].sort()) {
+      const [cluster_id, accelerator_id, day] = key.split('\u0000');
+      queueWindow.run(cluster_id, accelerator_id, Number(day));
+    }
   }
   return result;
 }

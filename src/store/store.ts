@@ -13,6 +13,8 @@ import { ClaimRepository } from './claim-repository.js';
 import { LedgerRepository } from './ledger-repository.js';
 import { FindingRepository } from './finding-repository.js';
 import { readCatalogFile } from './catalog-file.js';
+import { AuditRepository, system_actor } from './audit-repository.js';
+import { SigningKeyRepository } from './signing-key-repository.js';
 
 export class Store {
   readonly catalog: CatalogRepository;
@@ -24,17 +26,21 @@ export class Store {
   readonly claims: ClaimRepository;
   readonly ledger: LedgerRepository;
   readonly findings: FindingRepository;
+  readonly audit: AuditRepository;
+  readonly signingKeys: SigningKeyRepository;
 
   constructor(readonly connection: Connection) {
-    this.catalog = new CatalogRepository(connection.db);
-    this.organizations = new OrganizationRepository(connection.db);
-    this.clusters = new ClusterRepository(connection.db);
-    this.apiKeys = new ApiKeyRepository(connection.db);
+    this.catalog = new CatalogRepository(connection);
+    this.organizations = new OrganizationRepository(connection);
+    this.clusters = new ClusterRepository(connection);
+    this.apiKeys = new ApiKeyRepository(connection);
     this.usage = new UsageRepository(connection);
     this.programs = new ProgramRepository(connection);
     this.claims = new ClaimRepository(connection);
     this.ledger = new LedgerRepository(connection.db);
-    this.findings = new FindingRepository(connection.db);
+    this.findings = new FindingRepository(connection);
+    this.audit = new AuditRepository(connection);
+    this.signingKeys = new SigningKeyRepository(connection);
   }
 
   get engine() { return this.connection.engine; }
@@ -59,7 +65,7 @@ export class Store {
   async bootstrapAdministrator(admin_key: string | null, now_ms: number): Promise<boolean> {
     if (admin_key === null || await this.apiKeys.hasActiveAdministrator()) return false;
     const office = await this.organizations.office(now_ms);
-    await this.apiKeys.create({ org_id: office.id, role: 'administrator', label: 'bootstrap (SUANLI_ADMIN_KEY)', key_hash: hashApiKey(admin_key), key_prefix: admin_key.slice(0, 6) }, now_ms);
+    await this.apiKeys.create({ org_id: office.id, role: 'administrator', label: 'bootstrap (SUANLI_ADMIN_KEY)', key_hash: hashApiKey(admin_key), key_prefix: admin_key.slice(0, 6) }, system_actor, now_ms);
     return true;
   }
 

@@ -15,12 +15,37 @@ import type { Database } from './schema.js';
 export interface UsageRow { input: UsageInput; derived: UsageDerived }
 export type InsertOutcome = 'accepted' | 'duplicate' | 'conflict';
 
+/** A batch that arrived signed: kept byte for byte, and each record it delivered points at it. */
+export interface SignedBatch { key_id: string; signature: string; body: Uint8Array; body_sha256: string }
+
+export interface InsertOptions {
+  signed?: SignedBatch | null;
+  /** Queue the cluster × model × day windows of accepted records for the incremental checks. */
+  queue_checks: boolean;
+}
+
+const day_ms_ = 86_400_000;
+
+/** The check_queue keys of records: every UTC day each ran in. Sorted, so that row locks come in one order. */
+export function checkWindows(rows: readonly { cluster_id: string; accelerator: string; started_at_ms: number; ended_at_ms: number }[]): { cluster_id: string; accelerator_id: string; day: number }[] {
+  const keys = new Map<string, { cluster_id: string; accelerator_id: string; day: number }>();
+  for (const r of rows) {
+    const last = Math.floor((r.ended_at_ms - 1) / day_ms_);
+    for (let day = Math.floor(r.started_at_ms / day_ms_); day <= last; day++) {
+      keys.set(`${r.cluster_id}\u0000${r.accelerator}\u0000${String(day).padStart(8, '0')}`, { cluster_id: r.cluster_id, accelerator_id: r.accelerator, day });
+    }
+  }
+  return [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, k]) => k);
+}
+
 export interface StoredUsage extends UsageInput {
   seq: number;
   provider_id: string;
   card_s: number;
   compute_gflop: bigint | null;
   received_at_ms: number;
+  /** The signed batch that delivered it, with the key that signed it; null when it came unsigned. */
+  signed: { batch_id: number; key_id: string } | null;
 }
 
 export interface UsageFilter {
@@ -114,11 +139,11 @@ const pg_chunk_rows = 5000;
  * the server parses and plans in no time, where a multi-row VALUES list of 1,000 rows carries 15,000 parameters to
  * build, send, parse and plan. Rows are inserted in the order given (unnest yields its arrays in order).
  */
-async function insertRecordsPostgres(trx: Transaction<Database>, provider_id: string, chunk: readonly UsageRow[], received_at_ms: number): Promise<{ record_id: string }[]> {
+async function insertRecordsPostgres(trx: Transaction<Database>, provider_id: string, chunk: readonly UsageRow[], received_at_ms: number, batch_id: number | null): Promise<{ record_id: string }[]> {
   const input = <K extends keyof UsageInput>(key: K) => chunk.map((r) => r.input[key]);
   const result = await sql<{ record_id: string }>`INSERT INTO usage_records (provider_id, record_id, cluster_id, enterprise_id, accelerator_id,
-      count, started_at_ms, ended_at_ms, amount_fen, job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms)
-    SELECT ${provider_id}::text, u.*, ${received_at_ms}::int8 FROM unnest(${input('record_id')}::text[], ${input('cluster_id')}::text[],
+      count, started_at_ms, ended_at_ms, amount_fen, job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms, batch_id)
+    SELECT ${provider_id}::text, u.*, ${received_at_ms}::int8, ${batch_id}::int8 FROM unnest(${input('record_id')}::text[], ${input('cluster_id')}::text[],
       ${input('enterprise_id')}::text[], ${input('accelerator')}::text[], ${input('count')}::int4[], ${input('started_at_ms')}::int8[],
       ${input('ended_at_ms')}::int8[], ${input('amount_fen')}::int8[], ${input('job_ref')}::text[], ${input('workload')}::text[],
       ${input('energy_wh')}::int8[], ${chunk.map((r) => r.derived.card_s)}::int8[], ${chunk.map((r) => r.derived.compute_gflop)}::int8[]) AS u
@@ -147,7 +172,7 @@ export class UsageRepository {
    * while a commit runs share the next one, with the same outcomes as one after the other, and the main thread goes
    * on parsing requests meanwhile.
    */
-  async insertBatch(provider_id: string, rows: readonly UsageRow[], received_at_ms: number): Promise<InsertOutcome[]> {
+  async insertBatch(provider_id: string, rows: readonly UsageRow[], received_at_ms: number, options: InsertOptions = { queue_checks: false }): Promise<InsertOutcome[]> {
     if (rows.length === 0) return [];
     if (this.connection.sqlite !== null) {
       const writer = this.sqliteWriter(this.connection.sqlite);
@@ -162,10 +187,10 @@ export class UsageRepository {
       });
       return new Promise<InsertOutcome[]>((resolve, reject) => {
         writer.waiting.set(id, { rows, resolve, reject });
-        writer.worker.postMessage({ id, provider_id, received_at_ms, rows: wire });
+        writer.worker.postMessage({ id, provider_id, received_at_ms, rows: wire, signed: options.signed ?? null, queue_checks: options.queue_checks });
       });
     }
-    return this.insertBatchPostgres(provider_id, rows, received_at_ms);
+    return this.insertBatchPostgres(provider_id, rows, received_at_ms, options);
   }
 
   private sqliteWriter(sqlite: SqliteDatabase.Database) {
@@ -214,7 +239,7 @@ export class UsageRepository {
     await writer.worker.terminate();
   }
 
-  private async insertBatchPostgres(provider_id: string, rows: readonly UsageRow[], received_at_ms: number): Promise<InsertOutcome[]> {
+  private async insertBatchPostgres(provider_id: string, rows: readonly UsageRow[], received_at_ms: number, options: InsertOptions): Promise<InsertOutcome[]> {
     // Locks are taken in record_id order so that two writers of overlapping batches cannot deadlock.
     const order = rows.map((_, i) => i).sort((a, b) => {
       const x = rows[a]!.input.record_id, y = rows[b]!.input.record_id;
@@ -224,9 +249,16 @@ export class UsageRepository {
       try {
         return await this.db.transaction().setIsolationLevel('read committed').execute(async (trx) => {
           const inserted = new Set<string>();
+          let batch_id: number | null = null;
+          if (options.signed) {
+            const s = options.signed;
+            const b = await trx.insertInto('usage_batches').values({ provider_id, key_id: s.key_id, signature: s.signature, body: s.body, body_sha256: s.body_sha256, received_at_ms })
+              .returning('id').executeTakeFirstOrThrow();
+            batch_id = Number(b.id);
+          }
           for (let i = 0; i < order.length; i += pg_chunk_rows) {
             const chunk = order.slice(i, i + pg_chunk_rows).map((k) => rows[k]!);
-            const got = await insertRecordsPostgres(trx, provider_id, chunk, received_at_ms);
+            const got = await insertRecordsPostgres(trx, provider_id, chunk, received_at_ms, batch_id);
             for (const g of got) inserted.add(g.record_id);
           }
           const others = rows.filter((r) => !inserted.has(r.input.record_id)).map((r) => r.input.record_id);
@@ -236,7 +268,14 @@ export class UsageRepository {
               .where('record_id', 'in', others.slice(i, i + 2000)).execute();
             for (const f of found) before.set(f.record_id, existingToInput(f as ExistingRow));
           }
-          await this.upsertRollups(trx, rollupDeltas(provider_id, rows.filter((r) => inserted.has(r.input.record_id))));
+          const accepted = rows.filter((r) => inserted.has(r.input.record_id));
+          await this.upsertRollups(trx, rollupDeltas(provider_id, accepted));
+          if (options.queue_checks && accepted.length > 0) {
+            const w = checkWindows(accepted.map((r) => r.input));
+            await sql`INSERT INTO check_queue (cluster_id, accelerator_id, day, gen)
+              SELECT c, a, d, 1 FROM unnest(${w.map((k) => k.cluster_id)}::text[], ${w.map((k) => k.accelerator_id)}::text[], ${w.map((k) => k.day)}::int4[]) AS t(c, a, d)
+              ON CONFLICT (cluster_id, accelerator_id, day) DO UPDATE SET gen = check_queue.gen + 1`.execute(trx);
+          }
           return rows.map((r): InsertOutcome => {
             if (inserted.has(r.input.record_id)) return 'accepted';
             const b = before.get(r.input.record_id);
@@ -271,7 +310,9 @@ export class UsageRepository {
   async list(filter: UsageFilter, limit: number): Promise<StoredUsage[]> {
     // compute may pass 2^53: read it as text so that neither driver rounds it
     let q = this.db.selectFrom('usage_records').selectAll()
-      .select(sql<string | null>`cast(compute_gflop as text)`.as('compute_gflop_text')).orderBy('seq').limit(limit);
+      .select(sql<string | null>`cast(compute_gflop as text)`.as('compute_gflop_text'))
+      .select((eb) => eb.selectFrom('usage_batches').select('key_id').whereRef('usage_batches.id', '=', 'usage_records.batch_id').as('signing_key_id'))
+      .orderBy('seq').limit(limit);
     if (filter.provider_id !== undefined) q = q.where('provider_id', '=', filter.provider_id);
     if (filter.enterprise_id !== undefined) q = q.where('enterprise_id', '=', filter.enterprise_id);
     if (filter.cluster_id !== undefined) q = q.where('cluster_id', '=', filter.cluster_id);
@@ -283,6 +324,7 @@ export class UsageRepository {
     return rows.map((r) => ({
       ...existingToInput(r as ExistingRow), seq: Number(r.seq), provider_id: r.provider_id, card_s: Number(r.card_s),
       compute_gflop: r.compute_gflop_text === null ? null : BigInt(r.compute_gflop_text), received_at_ms: Number(r.received_at_ms),
+      signed: r.batch_id === null || r.signing_key_id === null ? null : { batch_id: Number(r.batch_id), key_id: r.signing_key_id },
     }));
   }
 

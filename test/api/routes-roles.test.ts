@@ -1,6 +1,7 @@
 // Authorization proven, not assumed: every /api/v1 route the app registers × every kind of caller × own and other tenant,
 // on both engines. A route the expectation table does not know fails the suite, and so does an entry for a route
 // that no longer exists.
+import { generateKeyPairSync } from 'node:crypto';
 import { expect, it, vi } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { admin_key, describeEachEngine } from '../support/engines.js';
@@ -234,7 +235,26 @@ const table: Record<string, RouteSpec> = {
   'POST /api/v1/findings/:id/dismiss': { ok: 200, access: admin_only, request: async (w, _t, role) => ({ url: `/api/v1/findings/${await findingFor(w, role, true)}/dismiss`, body: { reason: 'billed once' } }) },
   'POST /api/v1/findings/:id/confirm': { ok: 200, access: admin_only, request: async (w, _t, role) => ({ url: `/api/v1/findings/${await findingFor(w, role, true)}/confirm`, body: { reason: 'billed twice' } }) },
   'POST /api/v1/checks/run': { ok: 200, access: admin_only, request: () => ({ url: '/api/v1/checks/run', body: { from: '2026-05-01T00:00:00Z', to: '2026-05-02T00:00:00Z' } }) },
+
+  'GET /api/v1/audit': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/audit?subject_kind=claim&limit=5' }) },
+  'GET /api/v1/audit/verify': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/audit/verify' }) },
+
+  // Last: once a provider has a signing key its unsigned batches are refused, and the entries above post unsigned usage.
+  'GET /api/v1/providers/:id/signing-keys': { ok: 200, access: provider_read, request: (_w, t) => ({ url: `/api/v1/providers/${t.provider_id}/signing-keys` }) },
+  'POST /api/v1/providers/:id/signing-keys': { ok: 201, access: provider_write, request: (_w, t) => ({ url: `/api/v1/providers/${t.provider_id}/signing-keys`, body: { label: `k${n()}`, public_key: freshPublicKey() } }) },
+  'POST /api/v1/signing-keys/:id/revoke': {
+    ok: 200, access: provider_write,
+    request: async (w, t) => {
+      const res = await w.api.call('POST', `/api/v1/providers/${t.provider_id}/signing-keys`, { body: { label: `throwaway ${n()}`, public_key: freshPublicKey() } });
+      expect(res.statusCode).toBe(201);
+      return { url: `/api/v1/signing-keys/${(res.json() as { id: string }).id}/revoke` };
+    },
+  },
 };
+
+function freshPublicKey(): string {
+  return generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }).toString();
+}
 
 const default_codes: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 422: 'all_records_rejected' };
 

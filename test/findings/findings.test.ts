@@ -1,6 +1,7 @@
 // Findings end to end, on both engines: usage that overbooks a cluster and a job billed through two providers become
 // findings once (a re-run adds nothing), which the office reviews; listing filters and pages.
 import { expect, it } from 'vitest';
+import { operator_actor } from '../../src/store/audit-repository.js';
 import { describeEachEngine } from '../support/engines.js';
 import { createParties, testApi, usageRecord, type Parties, type TestApi } from '../support/api.js';
 import { expectError } from '../support/routes.js';
@@ -80,7 +81,7 @@ describeEachEngine('findings', (db) => {
     const wide = await run('2026-05-01T00:00:00Z', '2026-07-01T00:00:00Z');
     expect(wide.found).toEqual({ capacity_overrun: 1, duplicate_job: 1, overlapping_job: 0 });
     expect(wide.created).toBe(1); // only the duplicate is new
-    const again = await runChecks(db().store, { from_ms: Date.parse('2026-05-01T00:00:00Z'), to_ms: Date.parse('2026-07-01T00:00:00Z') }, now + 1);
+    const again = await runChecks(db().store, { from_ms: Date.parse('2026-05-01T00:00:00Z'), to_ms: Date.parse('2026-07-01T00:00:00Z') }, operator_actor, now + 1);
     expect(again.created).toBe(0);
     expect((await list()).items).toHaveLength(2);
   });

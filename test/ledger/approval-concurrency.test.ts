@@ -3,6 +3,7 @@
 // process on both engines, and over HTTP with two `suanli serve` processes on one PostgreSQL database and on one
 // SQLite file.
 import fs from 'node:fs';
+import { operator_actor } from '../../src/store/audit-repository.js';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkLedger } from '../../src/domain/ledger/ledger.js';
@@ -18,7 +19,7 @@ import { killAllServers, repo_root, startServer, type ServerProcess } from '../d
 import { pick, rng, sharedDatabase, type SharedDatabase } from '../durability/workload.js';
 
 const now_ms = Date.parse('2026-12-01T00:00:00Z');
-const actor: Actor = { org_id: null, key_id: null };
+const actor: Actor = { org_id: null, key_id: null, role: 'operator' };
 const day_ms = 86_400_000;
 const usage_day_ms = Date.parse('2026-10-05T00:00:00Z');
 const records_per_claim = 3;
@@ -36,16 +37,16 @@ interface Prepared { program: Program; claim_ids: string[]; computed_fen: Map<st
 
 async function prepare(store: Store, config: Config, label: string, claims_n: number, seed: number): Promise<Prepared> {
   const random = rng(seed);
-  const provider = await store.organizations.create({ kind: 'provider', name: `Provider ${label}`, region: '310000' }, now_ms);
+  const provider = await store.organizations.create({ kind: 'provider', name: `Provider ${label}`, region: '310000' }, operator_actor, now_ms);
   const cluster = provider && await store.clusters.create({
     provider_id: provider.id, name: `cluster-${label}`, region: '310000',
     inventory: [{ accelerator: 'huawei-ascend-910b', count: 64, valid_from_ms: Date.parse('2026-01-01T00:00:00Z'), valid_to_ms: null }],
-  }, now_ms);
+  }, operator_actor, now_ms);
   if (!provider || !cluster) throw new Error('could not create the provider and its cluster');
 
   const enterprises: string[] = [];
   while (enterprises.length < claims_n) {
-    const org = await store.organizations.create({ kind: 'enterprise', name: `Enterprise ${label} ${enterprises.length}`, credit_code: creditCode(), region: '310000', sector: 'large_models', size: 'small' }, now_ms);
+    const org = await store.organizations.create({ kind: 'enterprise', name: `Enterprise ${label} ${enterprises.length}`, credit_code: creditCode(), region: '310000', sector: 'large_models', size: 'small' }, operator_actor, now_ms);
     if (org) enterprises.push(org.id); // null: the random credit code was taken; draw another
   }
   // What each claim will compute, naively: 30% of each (domestic, uncapped) bill, floored per record.
@@ -70,7 +71,7 @@ async function prepare(store: Store, config: Config, label: string, claims_n: nu
     rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp } }] },
   });
   if (!definition.ok) throw new Error(JSON.stringify(definition.problems));
-  const { program } = await applyProgram(store, definition.definition, now_ms);
+  const { program } = await applyProgram(store, definition.definition, operator_actor, now_ms);
 
   // File and submit, a few at a time (different enterprises: nothing to contend for).
   const claim_ids: string[] = new Array<string>(claims_n);

@@ -3,6 +3,7 @@
 // every operation the answers, the claim, the balances and the transfers must agree, checkLedger must find nothing, and
 // the available budget must not be below zero. The second half pins down the holding of records once per funding layer.
 import fc from 'fast-check';
+import { operator_actor } from '../../src/store/audit-repository.js';
 import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { applyCuts } from '../../src/domain/policy/evaluate.js';
@@ -29,7 +30,7 @@ const day_ms = 86_400_000;
 const oct1_ms = Date.parse('2026-10-01T00:00:00Z');
 /** A fixed clock after the usage, so that nothing depends on the wall clock. */
 const now_ms = Date.parse('2026-12-01T00:00:00Z');
-const actor: Actor = { org_id: null, key_id: null };
+const actor: Actor = { org_id: null, key_id: null, role: 'operator' };
 const accelerators = ['huawei-ascend-910b', 'nvidia-a800-80gb-pcie', 'metax-c500'] as const;
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -262,7 +263,7 @@ interface World { provider_id: string; cluster_id: string; domestic: Map<string,
 
 async function createWorld(db: EngineDb): Promise<World> {
   const store = db.store;
-  const provider = await store.organizations.create({ kind: 'provider', name: 'Model provider', region: '310000' }, now_ms);
+  const provider = await store.organizations.create({ kind: 'provider', name: 'Model provider', region: '310000' }, operator_actor, now_ms);
   if (!provider) throw new Error('could not create the provider');
   const cluster = await store.clusters.create({
     provider_id: provider.id, name: 'model-cluster', region: '310000',
@@ -271,7 +272,7 @@ async function createWorld(db: EngineDb): Promise<World> {
       { accelerator: 'nvidia-a800-80gb-pcie', count: 16, valid_from_ms: Date.parse('2026-01-01T00:00:00Z'), valid_to_ms: null },
       { accelerator: 'metax-c500', count: 8, valid_from_ms: Date.parse('2026-01-01T00:00:00Z'), valid_to_ms: null },
     ],
-  }, now_ms);
+  }, operator_actor, now_ms);
   if (!cluster) throw new Error('could not create the cluster');
   const facts = await store.catalog.throughputs();
   return { provider_id: provider.id, cluster_id: cluster.id, domestic: new Map([...facts].map(([id, f]) => [id, f.domestic])), ingest: new UsageIngest(store, db.config) };
@@ -279,7 +280,7 @@ async function createWorld(db: EngineDb): Promise<World> {
 
 async function createEnterprise(store: Store, name: string): Promise<string> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const org = await store.organizations.create({ kind: 'enterprise', name, credit_code: creditCode(), region: '310000', sector: 'large_models', size: 'small' }, now_ms);
+    const org = await store.organizations.create({ kind: 'enterprise', name, credit_code: creditCode(), region: '310000', sector: 'large_models', size: 'small' }, operator_actor, now_ms);
     if (org) return org.id;
   }
   throw new Error('no free credit code after 5 tries');
@@ -349,7 +350,7 @@ async function runScenario(db: EngineDb, world: World, s: Scenario): Promise<voi
   const programs: MProgram[] = [];
   for (let i = 0; i < 3; i++) {
     const g = s.programs[i]!;
-    const { program, created } = await applyProgram(store, definition(`model-r${run}-p${i}`, layers[i]!, g), now_ms);
+    const { program, created } = await applyProgram(store, definition(`model-r${run}-p${i}`, layers[i]!, g), operator_actor, now_ms);
     expect(created).toBe(true);
     const p: MProgram = {
       id: program.id, layer: layers[i]!, rate_bp: g.rate_bp, budget_fen: g.budget_fen, first_stage_bp: g.first_stage_bp,
@@ -502,7 +503,7 @@ describeEachEngine('the ledger against a naive model', (db) => {
     expect((await w.ingest.ingest(w.provider_id, wire, now_ms)).accepted).toBe(1);
     const { program } = await applyProgram(store, definition('idempotent-pay', 'idem', {
       budget_fen: 1_000_000, rate_bp: 5000, share_bp: undefined, cap_fen: undefined, cap_fen_year: undefined, first_stage_bp: 5000,
-    }), now_ms);
+    }), operator_actor, now_ms);
     const claim = await fileClaim(store, program.id, enterprise_id, start_ms, start_ms + day_ms, actor, now_ms);
     const go = (action: ModelAction, o: { amount_fen?: number; idempotency_key?: string } = {}) => store.claims.transition(claim.id, action, actor, now_ms, { program, ...o });
     const paid = (r: TransitionResult) => (r.status === 'ok' ? { state: r.claim.state, paid_fen: r.claim.paid_fen } : r);
@@ -537,7 +538,7 @@ function describeHoldings(db: () => EngineDb, world: () => World): void {
     expect((await w.ingest.ingest(w.provider_id, wire, now_ms)).accepted).toBe(3);
     const program = async (code: string, layer: string, rate_bp: number) => (await applyProgram(store, definition(`${code}-${label}`, layer, {
       budget_fen: 10_000_000, rate_bp, share_bp: undefined, cap_fen: undefined, cap_fen_year: undefined, first_stage_bp: 10_000,
-    }), now_ms)).program;
+    }), operator_actor, now_ms)).program;
     const city = await program('city', `city-${label}`, 6000);
     const city_too = await program('city-too', `city-${label}`, 6000);
     const district = await program('district', `district-${label}`, 6000);

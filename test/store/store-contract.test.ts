@@ -1,5 +1,6 @@
 // The store's contract, written once and run on SQLite and PostgreSQL.
 import { expect, it } from 'vitest';
+import { operator_actor } from '../../src/store/audit-repository.js';
 import { describeEachEngine } from '../support/engines.js';
 import { readCatalogFile } from '../../src/store/catalog-file.js';
 import { migrate } from '../../src/store/database.js';
@@ -14,7 +15,7 @@ describeEachEngine('store contract', (db) => {
     const shipped = readCatalogFile();
     expect((await store.catalog.list({})).length).toBe(shipped.length);
     const before = (await store.catalog.get('huawei-ascend-910b'))!;
-    await store.catalog.replace({ ...before, notes: 'corrected by the office' }, 1);
+    await store.catalog.replace({ ...before, notes: 'corrected by the office' }, operator_actor, 1);
     expect(await store.migrate(2)).toEqual({ migrations: [], catalog_added: 0 });
     expect((await store.catalog.get('huawei-ascend-910b'))!.notes).toBe('corrected by the office');
     const throughputs = await store.catalog.throughputs();
@@ -35,27 +36,27 @@ describeEachEngine('store contract', (db) => {
   it('refuses a second organization with the same credit code', async () => {
     const { store } = db();
     const code = creditCode();
-    expect(await store.organizations.create({ kind: 'enterprise', name: 'A', credit_code: code, region: '310000', sector: 'x' }, 1)).not.toBeNull();
-    expect(await store.organizations.create({ kind: 'enterprise', name: 'B', credit_code: code, region: '310000', sector: 'x' }, 1)).toBeNull();
+    expect(await store.organizations.create({ kind: 'enterprise', name: 'A', credit_code: code, region: '310000', sector: 'x' }, operator_actor, 1)).not.toBeNull();
+    expect(await store.organizations.create({ kind: 'enterprise', name: 'B', credit_code: code, region: '310000', sector: 'x' }, operator_actor, 1)).toBeNull();
   });
 
   it('keeps cluster names unique per provider and replaces inventory atomically', async () => {
     const { store } = db();
-    const p = (await store.organizations.create({ kind: 'provider', name: 'P' }, 1))!;
+    const p = (await store.organizations.create({ kind: 'provider', name: 'P' }, operator_actor, 1))!;
     const inv = [{ accelerator: 'huawei-ascend-910b', count: 8, valid_from_ms: 0, valid_to_ms: null }];
-    const c = (await store.clusters.create({ provider_id: p.id, name: 'a', region: '310000', inventory: inv }, 1))!;
-    expect(await store.clusters.create({ provider_id: p.id, name: 'a', region: '310000', inventory: inv }, 1)).toBeNull();
-    await store.clusters.replaceInventory(c.id, [{ accelerator: 'metax-c500', count: 16, valid_from_ms: 5, valid_to_ms: 10 }]);
+    const c = (await store.clusters.create({ provider_id: p.id, name: 'a', region: '310000', inventory: inv }, operator_actor, 1))!;
+    expect(await store.clusters.create({ provider_id: p.id, name: 'a', region: '310000', inventory: inv }, operator_actor, 1)).toBeNull();
+    await store.clusters.replaceInventory(c.id, [{ accelerator: 'metax-c500', count: 16, valid_from_ms: 5, valid_to_ms: 10 }], operator_actor, 2);
     expect((await store.clusters.get(c.id))!.inventory).toEqual([{ accelerator: 'metax-c500', count: 16, valid_from_ms: 5, valid_to_ms: 10 }]);
   });
 
   it('finds a key by hash until it is revoked', async () => {
     const { store } = db();
     const office = await store.organizations.office(1);
-    const k = await store.apiKeys.create({ org_id: office.id, role: 'auditor', label: 'l', key_hash: hashApiKey('secret-key-for-test-0001'), key_prefix: 'secret' }, 1);
+    const k = await store.apiKeys.create({ org_id: office.id, role: 'auditor', label: 'l', key_hash: hashApiKey('secret-key-for-test-0001'), key_prefix: 'secret' }, operator_actor, 1);
     expect((await store.apiKeys.findActive(hashApiKey('secret-key-for-test-0001')))?.id).toBe(k.id);
-    expect(await store.apiKeys.revoke(k.id, 2)).toBe(true);
-    expect(await store.apiKeys.revoke(k.id, 3)).toBe(false);
+    expect(await store.apiKeys.revoke(k.id, operator_actor, 2)).toBe(true);
+    expect(await store.apiKeys.revoke(k.id, operator_actor, 3)).toBe(false);
     expect(await store.apiKeys.findActive(hashApiKey('secret-key-for-test-0001'))).toBeNull();
   });
 

@@ -137,7 +137,7 @@ export function entryHash(prev_hash: string, fields: AuditFields & { seq: number
  * The entry that follows `prev` (or the first entry when `prev` is null). Throws AuditEncodingError when the
  * fields cannot be canonically encoded (a float in before/after, say): that is a bug in the caller.
  */
-export function appendEntry(prev: AuditEntry | null, fields: AuditFields): AuditEntry {
+export function appendEntry(prev: Pick<AuditEntry, 'seq' | 'hash'> | null, fields: AuditFields): AuditEntry {
   if (prev !== null && (!Number.isSafeInteger(prev.seq) || !HEX64.test(prev.hash))) {
     throw new AuditEncodingError(`previous entry is not a chain entry (seq ${String(prev.seq)})`);
   }

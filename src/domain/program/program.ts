@@ -40,6 +40,7 @@ export const ProgramDefinition = Type.Object({
   support_months: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, description: 'support ends this many months after the beneficiary\'s first subsidized usage' })),
   first_stage_bp: Type.Optional(Bp('share paid on approval; the rest after the progress report is accepted (default 10000: all at once)')),
   eligibility: Type.Optional(Eligibility),
+  requires_signed_usage: Type.Optional(Type.Boolean({ description: 'only usage delivered in batches signed with a registered provider key counts toward claims; providers of enrolled beneficiaries must sign (default false)' })),
   rule_set: Type.Object({ effective_from: Instant, rules: RuleSetBody.properties.rules }, { additionalProperties: false }),
 }, { additionalProperties: false });
 export type ProgramDefinition = Static<typeof ProgramDefinition>;
@@ -64,6 +65,8 @@ export interface Program {
   support_months: number | null;
   first_stage_bp: number;
   eligibility: Eligibility;
+  /** Only records of signed batches count toward its claims. */
+  requires_signed_usage: boolean;
   created_at_ms: number;
 }
 

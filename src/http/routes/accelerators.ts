@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 import { accelerator_id_pattern, acceleratorThroughput, checkAccelerator, decimal_pattern, type AcceleratorModel } from '../../domain/catalog/accelerator.js';
 import { referenceCardHours } from '../../domain/catalog/compute.js';
 import type { App, AppContext } from '../app.js';
-import { any_role } from '../auth.js';
+import { any_role, actorOf } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 
 const Figure = Type.Union([Type.String({ pattern: decimal_pattern }), Type.Null()]);
@@ -99,7 +99,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
     schema: { tags: ['catalog'], body: AcceleratorCreate, response: { 201: AcceleratorView } },
   }, async (request, reply) => {
     const m = checked(request.body);
-    if (!await ctx.store.catalog.create(m, ctx.now())) throw new ApiError('already_exists', `accelerator ${m.id} exists; PATCH it instead`, [{ field: 'id', message: 'already exists' }]);
+    if (!await ctx.store.catalog.create(m, actorOf(request), ctx.now())) throw new ApiError('already_exists', `accelerator ${m.id} exists; PATCH it instead`, [{ field: 'id', message: 'already exists' }]);
     return reply.status(201).send(presentAccelerator(m, await reference()));
   });
 
@@ -110,7 +110,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
     const before = await ctx.store.catalog.get(request.params.id);
     if (!before) throw notFound(`accelerator ${request.params.id}`);
     const after = checked({ ...before, ...request.body, id: before.id });
-    await ctx.store.catalog.replace(after, ctx.now());
+    await ctx.store.catalog.replace(after, actorOf(request), ctx.now());
     return presentAccelerator(after, await reference());
   });
 }

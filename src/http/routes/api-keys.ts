@@ -1,5 +1,7 @@
 // API keys: administrators issue them for an organization and a role; the key is shown once, stored hashed.
 import { randomBytes } from 'node:crypto';
+import type { AuditActor } from '../../store/audit-repository.js';
+import { actorOf } from '../auth.js';
 import { Type } from 'typebox';
 import { roleFitsOrganization, roles } from '../../domain/org/organization.js';
 import type { ApiKey } from '../../store/api-key-repository.js';
@@ -25,14 +27,14 @@ function present(k: ApiKey) {
 }
 
 /** Issues a key; shared by the API and `suanli keys create`. */
-export async function issueApiKey(ctx: Pick<AppContext, 'store' | 'now'>, org_id: string, role: (typeof roles)[number], label: string): Promise<{ id: string; key: string }> {
+export async function issueApiKey(ctx: Pick<AppContext, 'store' | 'now'>, actor: AuditActor, org_id: string, role: (typeof roles)[number], label: string): Promise<{ id: string; key: string }> {
   const org = await ctx.store.organizations.get(org_id);
   if (!org) throw new ApiError('not_found', `organization ${org_id} not found`, [{ field: 'org_id', message: 'no such organization' }]);
   if (!roleFitsOrganization(role, org.kind)) {
     throw new ApiError('validation_failed', `a ${role} key cannot belong to a ${org.kind} organization`, [{ field: 'role', message: `does not fit a ${org.kind}` }]);
   }
   const key = newApiKey();
-  const saved = await ctx.store.apiKeys.create({ org_id, role, label, key_hash: hashApiKey(key), key_prefix: key.slice(0, 10) }, ctx.now());
+  const saved = await ctx.store.apiKeys.create({ org_id, role, label, key_hash: hashApiKey(key), key_prefix: key.slice(0, 10) }, actor, ctx.now());
   return { id: saved.id, key };
 }
 
@@ -46,7 +48,7 @@ export function apiKeyRoutes(app: App, ctx: AppContext): void {
     },
   }, async (request, reply) => {
     const b = request.body;
-    return reply.status(201).send(await issueApiKey(ctx, b.org_id, b.role, b.label));
+    return reply.status(201).send(await issueApiKey(ctx, actorOf(request), b.org_id, b.role, b.label));
   });
 
   app.get('/api-keys', {
@@ -58,7 +60,7 @@ export function apiKeyRoutes(app: App, ctx: AppContext): void {
     config: { access: ['administrator'] },
     schema: { tags: ['keys'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ id: Type.String(), revoked: Type.Boolean() }) } },
   }, async (request) => {
-    if (!await ctx.store.apiKeys.revoke(request.params.id, ctx.now())) throw notFound(`active API key ${request.params.id}`);
+    if (!await ctx.store.apiKeys.revoke(request.params.id, actorOf(request), ctx.now())) throw notFound(`active API key ${request.params.id}`);
     return { id: request.params.id, revoked: true };
   });
 }

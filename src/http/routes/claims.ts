@@ -5,8 +5,8 @@ import type { ClaimAction } from '../../domain/claim/claim-state.js';
 import type { Claim, TransitionResult } from '../../store/claim-repository.js';
 import { fileClaim } from '../../service/claims.js';
 import type { App, AppContext } from '../app.js';
-import { ownsOrganization, principalOf, type Principal } from '../auth.js';
-import { ApiError, notFound } from '../errors.js';
+import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
+import { ApiError, notFound, pageLimit } from '../errors.js';
 import { beneficiaryFor, parseInstant, serviceError } from './programs.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -63,7 +63,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
     const b = request.body;
     const beneficiary = beneficiaryFor(p, b.beneficiary_id);
     const claim = await fileClaim(ctx.store, b.program_id, beneficiary, parseInstant(b.period_start, 'period_start'), parseInstant(b.period_end, 'period_end'),
-      { org_id: p.org_id, key_id: p.key_id }, ctx.now()).catch(serviceError);
+      actorOf(request), ctx.now()).catch(serviceError);
     return reply.status(201).send(presentClaim(claim));
   });
 
@@ -80,8 +80,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
   }, async (request) => {
     const p = principalOf(request);
     const q = request.query;
-    const limit = q.limit === undefined ? 100 : Number(q.limit);
-    if (limit < 1 || limit > ctx.config.page_records_max) throw new ApiError('validation_failed', 'limit out of range', [{ field: 'querystring.limit', message: `1 to ${ctx.config.page_records_max}` }]);
+    const limit = pageLimit(q.limit, ctx.config.page_records_max);
     let beneficiary_id = q.beneficiary_id;
     if (p.role === 'enterprise' || p.role === 'provider') {
       if (beneficiary_id !== undefined && beneficiary_id !== p.org_id) throw notFound(`beneficiary ${beneficiary_id}`);
@@ -131,7 +130,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
       const program = await ctx.store.programs.get(claim.program_id);
       if (!program) throw new Error(`claim ${claim.id} names a missing program`);
       const key = request.headers['idempotency-key'];
-      const r = await ctx.store.claims.transition(claim.id, a.action, { org_id: p.org_id, key_id: p.key_id }, ctx.now(), {
+      const r = await ctx.store.claims.transition(claim.id, a.action, actorOf(request), ctx.now(), {
         program, reason: body.reason ?? null, amount_fen: body.amount_fen ?? null, idempotency_key: typeof key === 'string' ? key : null,
         override_reason: body.override_reason ?? null,
       });

@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { checkInventory, type Cluster, type InventoryInterval } from '../../domain/org/organization.js';
 import type { App, AppContext } from '../app.js';
-import { ownsOrganization, principalOf, type Principal } from '../auth.js';
+import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { Region } from './organizations.js';
 
@@ -72,7 +72,7 @@ export function clusterRoutes(app: App, ctx: AppContext): void {
   }, async (request, reply) => {
     await providerFor(principalOf(request), request.params.id);
     const inventory = await inventoryOf(request.body.inventory);
-    const c = await ctx.store.clusters.create({ provider_id: request.params.id, name: request.body.name, region: request.body.region, inventory }, ctx.now());
+    const c = await ctx.store.clusters.create({ provider_id: request.params.id, name: request.body.name, region: request.body.region, inventory }, actorOf(request), ctx.now());
     if (!c) throw new ApiError('already_exists', `the provider already has a cluster named "${request.body.name}"`, [{ field: 'name', message: 'already exists' }]);
     return reply.status(201).send(present(c));
   });
@@ -96,7 +96,7 @@ export function clusterRoutes(app: App, ctx: AppContext): void {
   }, async (request) => {
     const c = await visibleCluster(principalOf(request), request.params.id);
     const inventory = await inventoryOf(request.body.inventory);
-    await ctx.store.clusters.replaceInventory(c.id, inventory);
+    await ctx.store.clusters.replaceInventory(c.id, inventory, actorOf(request), ctx.now());
     return present({ ...c, inventory });
   });
 }

@@ -5,8 +5,8 @@ import { finding_kinds, finding_severities } from '../../domain/integrity/findin
 import { finding_statuses, type StoredFinding } from '../../store/finding-repository.js';
 import { runChecks } from '../../service/checks.js';
 import type { App, AppContext } from '../app.js';
-import { principalOf, readers } from '../auth.js';
-import { ApiError, notFound } from '../errors.js';
+import { principalOf, readers, actorOf } from '../auth.js';
+import { ApiError, notFound, pageLimit } from '../errors.js';
 
 export const finding_reason_chars_max = 2000;
 
@@ -51,10 +51,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
     },
   }, async (request) => {
     const q = request.query;
-    const limit = q.limit === undefined ? 100 : Number(q.limit);
-    if (limit < 1 || limit > ctx.config.page_records_max) {
-      throw new ApiError('validation_failed', `limit must be between 1 and ${ctx.config.page_records_max}`, [{ field: 'querystring.limit', message: 'out of range' }]);
-    }
+    const limit = pageLimit(q.limit, ctx.config.page_records_max);
     const page = await ctx.store.findings.list({
       limit,
       ...(q.status === undefined ? {} : { status: q.status as StoredFinding['status'] }),
@@ -85,7 +82,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
         response: { 200: FindingView },
       },
     }, async (request) => {
-      const r = await ctx.store.findings.resolve(request.params.id, to, request.body.reason, principalOf(request).key_id, ctx.now());
+      const r = await ctx.store.findings.resolve(request.params.id, to, request.body.reason, actorOf(request), ctx.now());
       switch (r.status) {
         case 'resolved': return presentFinding(r.finding);
         case 'not_found': throw notFound(`finding ${request.params.id}`);
@@ -109,6 +106,6 @@ export function findingRoutes(app: App, ctx: AppContext): void {
     const from_ms = Date.parse(request.body.from);
     const to_ms = Date.parse(request.body.to);
     if (!(from_ms < to_ms)) throw new ApiError('validation_failed', 'from must be before to', [{ field: 'to', message: 'must be after from' }]);
-    return runChecks(ctx.store, { from_ms, to_ms }, ctx.now());
+    return runChecks(ctx.store, { from_ms, to_ms }, actorOf(request), ctx.now());
   });
 }

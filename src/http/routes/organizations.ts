@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 import { checkCreditCode } from '../../domain/org/credit-code.js';
 import { type Organization } from '../../domain/org/organization.js';
 import type { App, AppContext } from '../app.js';
-import { ownsOrganization, principalOf } from '../auth.js';
+import { ownsOrganization, principalOf, actorOf } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 
 export const Region = Type.String({ pattern: '^\\d{6}$', description: 'administrative division code (GB/T 2260), e.g. 310000 for Shanghai' });
@@ -41,7 +41,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
     config: { access: ['administrator'] },
     schema: { tags: ['organizations'], body: ProviderCreate, response: { 201: Created } },
   }, async (request, reply) => {
-    const org = await ctx.store.organizations.create({ kind: 'provider', name: request.body.name, region: request.body.region ?? null, categories: request.body.categories ?? [] }, ctx.now());
+    const org = await ctx.store.organizations.create({ kind: 'provider', name: request.body.name, region: request.body.region ?? null, categories: request.body.categories ?? [] }, actorOf(request), ctx.now());
     if (!org) throw new Error('provider insert reported no row');
     return reply.status(201).send({ id: org.id });
   });
@@ -53,7 +53,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
     const b = request.body;
     const cc = checkCreditCode(b.credit_code);
     if (!cc.ok) throw new ApiError('invalid_credit_code', cc.message, [{ field: 'credit_code', message: cc.message, problem: cc.problem }]);
-    const org = await ctx.store.organizations.create({ kind: 'enterprise', name: b.name, credit_code: b.credit_code, region: b.region, sector: b.sector, size: b.size ?? null, categories: b.categories ?? [] }, ctx.now());
+    const org = await ctx.store.organizations.create({ kind: 'enterprise', name: b.name, credit_code: b.credit_code, region: b.region, sector: b.sector, size: b.size ?? null, categories: b.categories ?? [] }, actorOf(request), ctx.now());
     if (!org) throw new ApiError('already_exists', 'an enterprise with this credit code is registered', [{ field: 'credit_code', message: 'already registered' }]);
     return reply.status(201).send({ id: org.id });
   });

@@ -6,7 +6,7 @@ import { checkRuleSet, RuleSetBody } from '../../domain/policy/rule-set.js';
 import { checkLedger } from '../../domain/ledger/ledger.js';
 import { applyProgram, estimateClaim, ServiceError, simulate } from '../../service/claims.js';
 import type { App, AppContext } from '../app.js';
-import { any_role, principalOf, readers, type Principal } from '../auth.js';
+import { any_role, principalOf, readers, type Principal, actorOf } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -31,7 +31,7 @@ export function presentProgram(p: Program) {
     id: p.id, code: p.code, name_zh: p.name_zh, name_en: p.name_en, kind: p.kind, source: p.source, beneficiary_kind: p.beneficiary_kind,
     funding_layer: p.funding_layer, window: { start: iso(p.window_start_ms), end: iso(p.window_end_ms) }, budget_fen: p.budget_fen,
     caps: { share_bp: p.cap_share_bp, fen: p.cap_fen, fen_year: p.cap_fen_year }, support_months: p.support_months,
-    first_stage_bp: p.first_stage_bp, eligibility: p.eligibility, created_at: iso(p.created_at_ms),
+    first_stage_bp: p.first_stage_bp, eligibility: p.eligibility, requires_signed_usage: p.requires_signed_usage, created_at: iso(p.created_at_ms),
   };
 }
 
@@ -68,7 +68,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
     if (await ctx.store.programs.getByCode(checked.definition.code)) {
       throw new ApiError('already_exists', `program ${checked.definition.code} exists; add a rule-set version instead`, [{ field: 'code', message: 'already exists' }]);
     }
-    const r = await applyProgram(ctx.store, checked.definition, ctx.now()).catch(serviceError);
+    const r = await applyProgram(ctx.store, checked.definition, actorOf(request), ctx.now()).catch(serviceError);
     return reply.status(201).send(presentProgram(r.program));
   });
 
@@ -97,7 +97,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
     const effective_from_ms = parseInstant(body.effective_from, 'effective_from');
     const checked = checkRuleSet({ rules: body.rules });
     if (!checked.ok) throw invalidProgram(checked.problems);
-    const v = await ctx.store.programs.addRuleSet(p.id, effective_from_ms, checked.rule_set.rules, ctx.now());
+    const v = await ctx.store.programs.addRuleSet(p.id, effective_from_ms, checked.rule_set.rules, actorOf(request), ctx.now());
     return reply.status(201).send({ program_id: p.id, version: v.version, effective_from: iso(v.effective_from_ms), rules: v.rules });
   });
 
@@ -108,7 +108,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
     const p = await program(request.params.id);
     const org = await ctx.store.organizations.get(request.body.beneficiary_id);
     if (!org || org.kind !== p.beneficiary_kind) throw notFound(`${p.beneficiary_kind} ${request.body.beneficiary_id}`);
-    await ctx.store.programs.enroll(p.id, org.id, ctx.now());
+    await ctx.store.programs.enroll(p.id, org.id, actorOf(request), ctx.now());
     return reply.status(201).send({ program_id: p.id, beneficiary_id: org.id });
   });
 

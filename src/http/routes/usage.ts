@@ -5,7 +5,41 @@ import type { StoredUsage, SummaryRow } from '../../store/usage-repository.js';
 import { UsageRecordWire } from '../../ingest/usage-schema.js';
 import type { App, AppContext } from '../app.js';
 import { principalOf, type Principal } from '../auth.js';
-import { ApiError, notFound } from '../errors.js';
+import { ApiError, notFound, pageLimit } from '../errors.js';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { parseSignatureHeader, SIGNATURE_HEADER_NAME, verifyBatchSignature } from '../../domain/integrity/signature.js';
+import type { SignedBatch } from '../../store/usage-repository.js';
+
+declare module 'fastify' {
+  interface FastifyRequest { rawBody?: Buffer }
+}
+
+const signature_header = SIGNATURE_HEADER_NAME.toLowerCase();
+
+/** Reads the body exactly as sent (at most `limit` bytes) and hands the parser the same bytes again. */
+async function keepRawBody(request: import('fastify').FastifyRequest, payload: NodeJS.ReadableStream, limit: number): Promise<NodeJS.ReadableStream> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of payload as AsyncIterable<Buffer | string>) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += b.length;
+    if (size > limit) throw new ApiError('body_too_large', `the request body is larger than ${limit} bytes`);
+    chunks.push(b);
+  }
+  request.rawBody = Buffer.concat(chunks, size);
+  const replay = Readable.from([request.rawBody]) as Readable & { receivedEncodedLength?: number };
+  replay.receivedEncodedLength = size;
+  return replay;
+}
+
+function enterpriseIdsOf(records: readonly unknown[]): string[] {
+  const ids = new Set<string>();
+  for (const r of records) {
+    if (typeof r === 'object' && r !== null && typeof (r as { enterprise_id?: unknown }).enterprise_id === 'string') ids.add((r as { enterprise_id: string }).enterprise_id);
+  }
+  return [...ids];
+}
 
 const Rejection = Type.Object({
   index: Type.Integer(), record_id: Type.Union([Type.String(), Type.Null()]), code: Type.String(),
@@ -20,6 +54,7 @@ const UsageView = Type.Object({
   card_hours: Type.String(), compute_pflop_h: Type.Union([Type.String(), Type.Null()]),
   normalized: Type.Boolean({ description: 'false: the model has no throughput figure and counts card-hours only' }),
   received_at: Type.String(),
+  signed: Type.Union([Type.Object({ batch_id: Type.Integer(), key_id: Type.String() }), Type.Null()], { description: 'the signed batch that delivered the record and the key that signed it (evidence); null when unsigned' }),
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -34,7 +69,7 @@ function presentUsage(u: StoredUsage) {
     accelerator: u.accelerator, count: u.count, started_at: iso(u.started_at_ms), ended_at: iso(u.ended_at_ms), amount_fen: u.amount_fen,
     job_ref: u.job_ref, workload: u.workload, energy_wh: u.energy_wh, card_hours: cardHours(u.card_s),
     compute_pflop_h: u.compute_gflop === null ? null : formatPflopHours(u.compute_gflop), normalized: u.compute_gflop !== null,
-    received_at: iso(u.received_at_ms),
+    received_at: iso(u.received_at_ms), signed: u.signed,
   };
 }
 
@@ -64,12 +99,18 @@ export function usageRoutes(app: App, ctx: AppContext): void {
 
   app.post('/usage', {
     config: { access: ['provider'] },
+    // Only a signed batch needs its exact bytes; an unsigned one is parsed as it streams in.
+    preParsing: async (request, _reply, payload) => (request.headers[signature_header] === undefined ? payload : keepRawBody(request, payload, ctx.config.body_bytes_max)),
     schema: {
       tags: ['usage'],
       description: `Reports a batch of 1 to ${max} usage records (each a UsageRecord). Every record gets an outcome: accepted, duplicate ` +
         '(an identical re-send: a no-op) or rejected (code, field, message; a conflict is the same record_id with other content). ' +
         'Accepted records are committed before the answer is sent. 200 when at least one record was accepted or a duplicate; ' +
-        '422 (same body plus error) when every record was rejected.',
+        '422 (same body plus error) when every record was rejected. A batch may be signed: the header ' +
+        '`Suanli-Signature: keyId="<signing key id>", sig="<base64 Ed25519 signature over the exact body bytes>"` ' +
+        '(docs/integrity.md). A bad signature answers 401 bad_signature; an unsigned batch where a signature is required ' +
+        '(the provider registered a key, or a running program requiring signed usage enrolls the provider or an enterprise of the batch) ' +
+        'answers 422 signature_required; either way nothing is stored.',
       body: Type.Object({ records: Type.Array(Type.Unknown(), { minItems: 1, description: 'UsageRecord objects' }) }, { additionalProperties: false }),
       response: { 200: IngestAnswer },
     },
@@ -78,7 +119,28 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     if (records.length > max) {
       throw new ApiError('batch_too_large', `a batch holds at most ${max} records, this one ${records.length}`, [{ field: 'records', message: `at most ${max} records` }]);
     }
-    const result = await ctx.ingest.ingest(principalOf(request).org_id, records, ctx.now());
+    const provider_id = principalOf(request).org_id;
+    const now = ctx.now();
+    const header = request.headers[signature_header];
+    let signed: SignedBatch | null = null;
+    if (header !== undefined) {
+      const body = request.rawBody ?? Buffer.alloc(0);
+      const keys = await ctx.store.signingKeys.active(provider_id);
+      const check = verifyBatchSignature(body, header, new Map(keys.map((k) => [k.id, k.public_key])));
+      if (check.status !== 'valid') {
+        throw new ApiError('bad_signature', `${check.message}; nothing was stored`, [{ field: `header.${signature_header}`, message: check.status === 'malformed' ? check.reason : check.status }]);
+      }
+      const parsed = parseSignatureHeader(header as string);
+      if ('error' in parsed) throw new Error('a verified header does not parse');
+      signed = { key_id: check.key_id, signature: Buffer.from(parsed.signature).toString('base64'), body, body_sha256: createHash('sha256').update(body).digest('hex') };
+    } else {
+      const need = await ctx.store.signingKeys.signatureRequired(provider_id, enterpriseIdsOf(records), now);
+      if (need.required) {
+        throw new ApiError('signature_required', `${need.why}: sign the exact body bytes and send them with a ${SIGNATURE_HEADER_NAME} header (docs/integrity.md); nothing was stored`,
+          [{ field: `header.${signature_header}`, message: 'is required' }]);
+      }
+    }
+    const result = await ctx.ingest.ingest(provider_id, records, now, signed);
     if (result.accepted === 0 && result.duplicates === 0) {
       throw new ApiError('all_records_rejected', `all ${records.length} records were rejected; nothing was stored`,
         // '(record)' marks a record that is not an object at all: the path is then the record itself
@@ -104,10 +166,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     },
   }, async (request) => {
     const q = request.query;
-    const limit = q.limit === undefined ? 100 : Number(q.limit);
-    if (limit < 1 || limit > ctx.config.page_records_max) {
-      throw new ApiError('validation_failed', `limit must be between 1 and ${ctx.config.page_records_max}`, [{ field: 'querystring.limit', message: 'out of range' }]);
-    }
+    const limit = pageLimit(q.limit, ctx.config.page_records_max);
     const items = await ctx.store.usage.list({
       ...scope(principalOf(request), q),
       ...(q.cluster_id === undefined ? {} : { cluster_id: q.cluster_id }),

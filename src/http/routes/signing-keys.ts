@@ -1,0 +1,68 @@
+// Providers' signing keys: a provider registers Ed25519 public keys and signs usage batches with the private halves
+// (docs/integrity.md); administrators may register or revoke for any provider; auditors read them.
+import { Type } from 'typebox';
+import { KEY_ID_CHARS_MAX, publicKeyFromText, rawPublicKeyBase64 } from '../../domain/integrity/signature.js';
+import type { SigningKey } from '../../store/signing-key-repository.js';
+import type { App, AppContext } from '../app.js';
+import { actorOf, ownsOrganization, principalOf, type Principal } from '../auth.js';
+import { ApiError, notFound } from '../errors.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const SigningKeyView = Type.Object({
+  id: Type.String({ description: `the keyId to name in the Suanli-Signature header (at most ${KEY_ID_CHARS_MAX} characters)` }),
+  provider_id: Type.String(), label: Type.String(),
+  public_key: Type.String({ description: 'the raw 32-byte Ed25519 public key, base64' }),
+  created_at: Type.String(), revoked_at: Type.Union([Type.String(), Type.Null()]),
+});
+
+function present(k: SigningKey) {
+  return { id: k.id, provider_id: k.provider_id, label: k.label, public_key: k.public_key, created_at: iso(k.created_at_ms), revoked_at: k.revoked_at_ms === null ? null : iso(k.revoked_at_ms) };
+}
+
+export function signingKeyRoutes(app: App, ctx: AppContext): void {
+  const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+  async function providerFor(p: Principal, provider_id: string): Promise<void> {
+    const org = await ctx.store.organizations.get(provider_id);
+    if (!org || org.kind !== 'provider' || !ownsOrganization(p, org.id)) throw notFound(`provider ${provider_id}`);
+  }
+
+  app.post('/providers/:id/signing-keys', {
+    config: { access: ['administrator', 'provider'] },
+    schema: {
+      tags: ['integrity'],
+      description: 'Registers an Ed25519 public key (PEM SubjectPublicKeyInfo as `openssl pkey -pubout` writes it, or the raw 32 bytes in base64). ' +
+        'From then on every usage batch of the provider must be signed (docs/integrity.md).',
+      params: IdParams,
+      body: Type.Object({ label: Type.String({ minLength: 1, maxLength: 100 }), public_key: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }),
+      response: { 201: SigningKeyView },
+    },
+  }, async (request, reply) => {
+    await providerFor(principalOf(request), request.params.id);
+    const parsed = publicKeyFromText(request.body.public_key);
+    if (!parsed.ok) throw new ApiError('invalid_public_key', parsed.message, [{ field: 'public_key', message: parsed.message }]);
+    const key = await ctx.store.signingKeys.create({ provider_id: request.params.id, label: request.body.label, public_key: rawPublicKeyBase64(parsed.key) }, actorOf(request), ctx.now());
+    return reply.status(201).send(present(key));
+  });
+
+  app.get('/providers/:id/signing-keys', {
+    config: { access: ['administrator', 'auditor', 'provider'] },
+    schema: { tags: ['integrity'], params: IdParams, response: { 200: Type.Object({ items: Type.Array(SigningKeyView) }) } },
+  }, async (request) => {
+    await providerFor(principalOf(request), request.params.id);
+    return { items: (await ctx.store.signingKeys.list(request.params.id)).map(present) };
+  });
+
+  app.post('/signing-keys/:id/revoke', {
+    config: { access: ['administrator', 'provider'] },
+    schema: { tags: ['integrity'], description: 'Revokes a key: new batches signed with it are refused; batches it signed before still verify.', params: IdParams, response: { 200: SigningKeyView } },
+  }, async (request) => {
+    const key = await ctx.store.signingKeys.get(request.params.id);
+    if (!key || !ownsOrganization(principalOf(request), key.provider_id)) throw notFound(`signing key ${request.params.id}`);
+    if (!await ctx.store.signingKeys.revoke(key.id, actorOf(request), ctx.now())) {
+      throw new ApiError('illegal_transition', `signing key ${key.id} is already revoked`, [{ field: 'id', message: 'already revoked' }]);
+    }
+    return present((await ctx.store.signingKeys.get(key.id))!);
+  });
+}

@@ -1,0 +1,70 @@
+// Integrity, part two: the audit chain (entries and the head row every append locks), providers' signing keys,
+// signed batches kept byte for byte as evidence, programs that require signed usage, and the queue of usage windows
+// the incremental checks have yet to look at.
+import { sql, type Kysely, type Migration } from 'kysely';
+import type { Engine } from '../database.js';
+
+export function migration0004(engine: Engine): Migration {
+  const serial = engine === 'postgres' ? 'bigint' : 'integer';
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createTable('audit_log')
+        .addColumn('seq', 'bigint', (c) => c.primaryKey())
+        .addColumn('at_ms', 'bigint', (c) => c.notNull())
+        .addColumn('actor_org_id', 'text')
+        .addColumn('actor_key_id', 'text')
+        .addColumn('actor_role', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('subject_kind', 'text', (c) => c.notNull())
+        .addColumn('subject_id', 'text', (c) => c.notNull())
+        .addColumn('before_json', 'text')
+        .addColumn('after_json', 'text')
+        .addColumn('prev_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_subject').on('audit_log').columns(['subject_kind', 'subject_id', 'seq']).execute();
+      // One row: the newest entry. Every append locks it (FOR UPDATE on PostgreSQL), so appends from any number of
+      // processes queue up one behind the other and the chain never forks; it also tells the verifier where the chain
+      // must end, so deleting the newest entries is caught.
+      await db.schema.createTable('audit_head')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .execute();
+      await sql`insert into audit_head (id, seq, hash) values (1, 0, ${'0'.repeat(64)})`.execute(db);
+
+      await db.schema.createTable('signing_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('provider_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('public_key', 'text', (c) => c.notNull()) // raw 32-byte Ed25519 key, base64
+        .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at_ms', 'bigint')
+        .execute();
+      await db.schema.createIndex('signing_keys_provider').on('signing_keys').columns(['provider_id']).execute();
+
+      await db.schema.createTable('usage_batches')
+        .addColumn('id', serial, (c) => (engine === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
+        .addColumn('provider_id', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('signature', 'text', (c) => c.notNull()) // base64, as sent
+        .addColumn('body', engine === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+        .addColumn('body_sha256', 'text', (c) => c.notNull())
+        .addColumn('received_at_ms', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('usage_records').addColumn('batch_id', 'bigint').execute();
+
+      await db.schema.alterTable('programs').addColumn('requires_signed_usage', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+
+      // Usage windows still to check: one row per cluster × model × UTC day a new record ran in. Ingest inserts (or bumps
+      // gen) in the transaction that stores the records; the checker deletes a row only if gen is unchanged since it read it.
+      await db.schema.createTable('check_queue')
+        .addColumn('cluster_id', 'text', (c) => c.notNull())
+        .addColumn('accelerator_id', 'text', (c) => c.notNull())
+        .addColumn('day', 'integer', (c) => c.notNull()) // days since 1970-01-01 UTC
+        .addColumn('gen', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('check_queue_pk', ['cluster_id', 'accelerator_id', 'day'])
+        .execute();
+    },
+  };
+}
