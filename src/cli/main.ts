@@ -133,8 +133,9 @@ program.command('check')
     const from_ms = Date.parse(opts.from);
     const to_ms = Date.parse(opts.to);
     if (!(from_ms < to_ms)) throw new InvalidArgumentError('--from and --to must be instants with from before to');
-    const store = await openStore(loadConfig());
-    const r = await runChecks(store, { from_ms, to_ms }, operator_actor, Date.now());
+    const config = loadConfig();
+    const store = await openStore(config);
+    const r = await runChecks(store, { from_ms, to_ms }, operator_actor, Date.now(), { duration_ms_max: config.usage_duration_s_max * 1000 });
     for (const [kind, n] of Object.entries(r.found)) console.log(`${kind.padEnd(18)} ${n}`);
     console.log(`new findings       ${r.created}${r.truncated ? ' (duplicate check stopped at its cap; narrow the period)' : ''}`);
     await store.close();

@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import { Store } from '../store/store.js';
 import { buildApp } from '../http/app.js';
+import { IntegrityChecker } from '../service/integrity-checker.js';
 
 export async function serve(config: Config, options: { demo: boolean }): Promise<void> {
   const store = Store.open(config);
@@ -19,7 +20,15 @@ export async function serve(config: Config, options: { demo: boolean }): Promise
   console.log(`\nsuanli is listening at ${url} (${store.engine}${store.engine === 'sqlite' ? `, ${config.data_dir}/suanli.db` : ''})`);
   console.log(`  API:      ${url}/api/v1   explorer: ${url}/api/docs`);
   if (demo_keys !== null) console.log(demo_keys);
+  // The incremental checks: windows that ingest queued are checked every SUANLI_CHECK_INTERVAL_MS.
+  const checker = config.incremental_checks ? new IntegrityChecker(store, {
+    interval_ms: config.check_interval_ms, duration_ms_max: config.usage_duration_s_max * 1000,
+    onError: (error) => app.log.error({ err: error }, 'incremental integrity check failed; the windows stay queued'),
+    onDrain: (r) => app.log.info(r, 'incremental integrity check'),
+  }) : null;
+  checker?.start();
   const stop = async () => {
+    await checker?.stop();
     await app.close();
     await store.close();
     process.exit(0);

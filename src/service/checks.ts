@@ -24,7 +24,7 @@ const upsert_findings_max = 1000;
  * Checks the records that ran some time in [from_ms, to_ms). Price outliers are not checked: the catalog has no
  * reference prices yet.
  */
-export async function runChecks(store: Store, period: CheckPeriod, actor: AuditActor, now_ms: number): Promise<CheckResult> {
+export async function runChecks(store: Store, period: CheckPeriod, actor: AuditActor, now_ms: number, options: { duration_ms_max?: number } = {}): Promise<CheckResult> {
   if (!(Number.isFinite(period.from_ms) && Number.isFinite(period.to_ms) && period.from_ms < period.to_ms)) {
     throw new RangeError('the check period needs from < to');
   }
@@ -40,7 +40,7 @@ export async function runChecks(store: Store, period: CheckPeriod, actor: AuditA
   for (const { cluster_id, accelerator } of await store.findings.usageClusterModels(period.from_ms, period.to_ms)) {
     if (!inventories.has(cluster_id)) inventories.set(cluster_id, await store.clusters.get(cluster_id));
     const inventory = (inventories.get(cluster_id)?.inventory ?? []).filter((i) => i.accelerator === accelerator);
-    const records = store.findings.capacityRecords(cluster_id, accelerator, period.from_ms, period.to_ms);
+    const records = store.findings.capacityRecords(cluster_id, accelerator, period.from_ms, period.to_ms, options.duration_ms_max);
     for await (const overrun of sweepSortedCapacityAsync(records, inventory)) {
       pending.push(capacityFinding(overrun, { cluster_id, accelerator }));
       found.capacity_overrun++;

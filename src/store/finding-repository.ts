@@ -178,13 +178,15 @@ export class FindingRepository {
    * The records of one cluster × model running some time in [from_ms, to_ms), sorted by started_at (then seq), read
    * a page at a time with a keyset so memory stays at one page.
    */
-  async *capacityRecords(cluster_id: string, accelerator: string, from_ms: number, to_ms: number): AsyncGenerator<CapacityRecord> {
+  async *capacityRecords(cluster_id: string, accelerator: string, from_ms: number, to_ms: number, duration_ms_max?: number): AsyncGenerator<CapacityRecord> {
     let after: { started_at_ms: number; seq: number } | null = null;
     for (;;) {
       let q = this.db.selectFrom('usage_records').select(['seq', 'count', 'started_at_ms', 'ended_at_ms'])
         .where('cluster_id', '=', cluster_id).where('accelerator_id', '=', accelerator)
         .where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms)
         .orderBy('started_at_ms').orderBy('seq').limit(usage_page_rows);
+      // No record runs longer than the duration limit: the index range then starts there, not at the first record ever.
+      if (duration_ms_max !== undefined) q = q.where('started_at_ms', '>=', from_ms - duration_ms_max);
       if (after !== null) {
         const a: { started_at_ms: number; seq: number } = after;
         q = q.where((eb) => eb.or([
@@ -221,6 +223,57 @@ export class FindingRepository {
       if (rows.length < usage_page_rows || last === undefined) return out;
       after_seq = Number(last.seq);
     }
+  }
+
+  /**
+   * The records of these cluster × model pairs running some time in [from_ms, to_ms), for the duplicate check of a
+   * window: one index range per pair (usage_records_cluster_model_start), bounded below by the duration limit.
+   */
+  async windowRecords(pairs: readonly { cluster_id: string; accelerator: string }[], from_ms: number, to_ms: number, duration_ms_max: number): Promise<DuplicateRecord[]> {
+    const out: DuplicateRecord[] = [];
+    for (const p of pairs) {
+      const rows = await this.db.selectFrom('usage_records')
+        .select(['seq', 'provider_id', 'enterprise_id', 'job_ref', 'accelerator_id', 'count', 'started_at_ms', 'ended_at_ms'])
+        .where('cluster_id', '=', p.cluster_id).where('accelerator_id', '=', p.accelerator)
+        .where('started_at_ms', '>=', from_ms - duration_ms_max).where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms)
+        .execute();
+      for (const r of rows) {
+        out.push({
+          seq: Number(r.seq), provider_id: r.provider_id, enterprise_id: r.enterprise_id, job_ref: r.job_ref, accelerator: r.accelerator_id,
+          count: Number(r.count), started_at_ms: Number(r.started_at_ms), ended_at_ms: Number(r.ended_at_ms),
+        });
+      }
+    }
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Every cluster × model pair some inventory holds. */
+  async inventoryPairs(): Promise<{ cluster_id: string; accelerator: string }[]> {
+    const rows = await this.db.selectFrom('inventory').select(['cluster_id', 'accelerator_id']).distinct().orderBy('cluster_id').orderBy('accelerator_id').execute();
+    return rows.map((r) => ({ cluster_id: r.cluster_id, accelerator: r.accelerator_id }));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The queue of windows the incremental checks have yet to look at (filled by ingest, in the records' transaction)
+
+  async pendingWindows(limit: number): Promise<{ cluster_id: string; accelerator: string; day: number; gen: number }[]> {
+    const rows = await this.db.selectFrom('check_queue').selectAll().orderBy('cluster_id').orderBy('accelerator_id').orderBy('day').limit(limit).execute();
+    return rows.map((r) => ({ cluster_id: r.cluster_id, accelerator: r.accelerator_id, day: Number(r.day), gen: Number(r.gen) }));
+  }
+
+  /** Removes the windows that were checked, unless new records touched one since it was read (its gen moved on). */
+  async clearWindows(windows: readonly { cluster_id: string; accelerator: string; day: number; gen: number }[]): Promise<void> {
+    for (let i = 0; i < windows.length; i += 200) {
+      const chunk = windows.slice(i, i + 200);
+      await this.db.deleteFrom('check_queue').where((eb) => eb.or(chunk.map((w) => eb.and([
+        eb('cluster_id', '=', w.cluster_id), eb('accelerator_id', '=', w.accelerator), eb('day', '=', w.day), eb('gen', '=', w.gen),
+      ])))).execute();
+    }
+  }
+
+  async pendingWindowCount(): Promise<number> {
+    const r = await this.db.selectFrom('check_queue').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 
   private async withSeqs(rows: FindingsTable[]): Promise<StoredFinding[]> {

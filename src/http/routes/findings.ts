@@ -106,6 +106,6 @@ export function findingRoutes(app: App, ctx: AppContext): void {
     const from_ms = Date.parse(request.body.from);
     const to_ms = Date.parse(request.body.to);
     if (!(from_ms < to_ms)) throw new ApiError('validation_failed', 'from must be before to', [{ field: 'to', message: 'must be after from' }]);
-    return runChecks(ctx.store, { from_ms, to_ms }, actorOf(request), ctx.now());
+    return runChecks(ctx.store, { from_ms, to_ms }, actorOf(request), ctx.now(), { duration_ms_max: ctx.config.usage_duration_s_max * 1000 });
   });
 }

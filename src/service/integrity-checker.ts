@@ -1,0 +1,145 @@
+// The incremental integrity checks. Ingest queues, in the same transaction as the records, every cluster × model × UTC
+// day a new record ran in (check_queue); the checker drains the queue every few seconds and checks only those windows:
+// the capacity sweep over the records overlapping each window (widened until no overrun touches its edges, so an
+// overrun is reported whole, as the full check reports it), and the duplicate check over the days touched. A window
+// leaves the queue only once checked and only if no record touched it meanwhile, so a crash re-checks, never skips.
+import { capacityFinding, sweepSortedCapacityAsync, type CapacityOverrun } from '../domain/integrity/capacity.js';
+import { findDuplicates } from '../domain/integrity/duplicates.js';
+import type { Finding } from '../domain/integrity/finding.js';
+import type { InventoryInterval } from '../domain/org/organization.js';
+import { system_actor, type AuditActor } from '../store/audit-repository.js';
+import type { Store } from '../store/store.js';
+
+const day_ms = 86_400_000;
+/** Windows read from the queue per drain. */
+const drain_windows_max = 2000;
+/** How often a window may be widened before the checker settles for what it found (each widening doubles it). */
+const widen_steps_max = 12;
+
+export interface DrainResult { windows: number; capacity_overruns: number; duplicates: number; created: number }
+
+interface Window { cluster_id: string; accelerator: string; from_ms: number; to_ms: number }
+
+/** Consecutive days of one cluster × model become one window [first day, last day + 1). */
+function mergeDays(rows: readonly { cluster_id: string; accelerator: string; day: number }[]): Window[] {
+  const sorted = [...rows].sort((a, b) => (a.cluster_id < b.cluster_id ? -1 : a.cluster_id > b.cluster_id ? 1 : 0)
+    || (a.accelerator < b.accelerator ? -1 : a.accelerator > b.accelerator ? 1 : 0) || a.day - b.day);
+  const out: Window[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.cluster_id === r.cluster_id && last.accelerator === r.accelerator && last.to_ms === r.day * day_ms) last.to_ms += day_ms;
+    else out.push({ cluster_id: r.cluster_id, accelerator: r.accelerator, from_ms: r.day * day_ms, to_ms: (r.day + 1) * day_ms });
+  }
+  return out;
+}
+
+/** Day ranges of all windows, merged across clusters and models, for the duplicate check. */
+function mergeRanges(windows: readonly Window[]): { from_ms: number; to_ms: number }[] {
+  const sorted = windows.map((w) => ({ from_ms: w.from_ms, to_ms: w.to_ms })).sort((a, b) => a.from_ms - b.from_ms);
+  const out: { from_ms: number; to_ms: number }[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.from_ms <= last.to_ms) last.to_ms = Math.max(last.to_ms, r.to_ms);
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+/**
+ * The overruns of one cluster × model that intersect `window`, each whole. Counts are exact inside the range read (every
+ * record running there overlaps it); an overrun reaching an edge of the range may go on beyond it, so the range is
+ * widened (doubling) until none does.
+ */
+export async function windowOverruns(store: Store, w: Window, inventory: readonly InventoryInterval[], duration_ms_max: number): Promise<CapacityOverrun[]> {
+  let from = w.from_ms;
+  let to = w.to_ms;
+  for (let step = 0; ; step++) {
+    const found: CapacityOverrun[] = [];
+    for await (const o of sweepSortedCapacityAsync(store.findings.capacityRecords(w.cluster_id, w.accelerator, from, to, duration_ms_max), inventory)) {
+      if (o.from_ms < w.to_ms && o.to_ms > w.from_ms) found.push(o);
+    }
+    const early = found.some((o) => o.from_ms <= from);
+    const late = found.some((o) => o.to_ms >= to);
+    if ((!early && !late) || step >= widen_steps_max) return found;
+    const span = Math.max(day_ms, to - from);
+    if (early) from -= span;
+    if (late) to += span;
+  }
+}
+
+export class IntegrityChecker {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: { interval_ms: number; duration_ms_max: number; actor?: AuditActor; onError?: (error: unknown) => void; onDrain?: (r: DrainResult) => void },
+  ) {}
+
+  /** Drains the queue every interval until stopped; the timer never keeps the process alive. */
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      if (this.stopped) return;
+      this.running = this.drainAll(Date.now())
+        .then((r) => { if (r.windows > 0) this.options.onDrain?.(r); })
+        .catch((error: unknown) => this.options.onError?.(error))
+        .finally(() => {
+          this.running = null;
+          if (!this.stopped) { this.timer = setTimeout(tick, this.options.interval_ms); this.timer.unref(); }
+        });
+    };
+    this.timer = setTimeout(tick, this.options.interval_ms);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Drains until the queue is empty (or only holds windows touched while they were checked). */
+  async drainAll(now_ms: number): Promise<DrainResult> {
+    const total: DrainResult = { windows: 0, capacity_overruns: 0, duplicates: 0, created: 0 };
+    for (let round = 0; round < 100; round++) {
+      const r = await this.drainOnce(now_ms);
+      total.windows += r.windows; total.capacity_overruns += r.capacity_overruns; total.duplicates += r.duplicates; total.created += r.created;
+      if (r.windows < drain_windows_max) break;
+    }
+    return total;
+  }
+
+  /** Checks up to drain_windows_max queued windows and stores what they show. */
+  async drainOnce(now_ms: number): Promise<DrainResult> {
+    const store = this.store;
+    const queued = await store.findings.pendingWindows(drain_windows_max);
+    const result: DrainResult = { windows: queued.length, capacity_overruns: 0, duplicates: 0, created: 0 };
+    if (queued.length === 0) return result;
+    const findings: Finding[] = [];
+    const windows = mergeDays(queued);
+    const inventories = new Map<string, InventoryInterval[]>();
+    for (const w of windows) {
+      if (!inventories.has(w.cluster_id)) inventories.set(w.cluster_id, (await store.clusters.get(w.cluster_id))?.inventory ?? []);
+      const inventory = inventories.get(w.cluster_id)!.filter((i) => i.accelerator === w.accelerator);
+      for (const o of await windowOverruns(store, w, inventory, this.options.duration_ms_max)) {
+        findings.push(capacityFinding(o, { cluster_id: w.cluster_id, accelerator: w.accelerator }));
+        result.capacity_overruns++;
+      }
+    }
+    // Duplicates cross clusters and providers: every pair some inventory holds (ingest only takes models a cluster
+    // holds), plus the queued pairs, read over the days touched.
+    const pairs = new Map<string, { cluster_id: string; accelerator: string }>();
+    for (const p of [...await store.findings.inventoryPairs(), ...windows]) pairs.set(`${p.cluster_id}\u0000${p.accelerator}`, { cluster_id: p.cluster_id, accelerator: p.accelerator });
+    for (const range of mergeRanges(windows)) {
+      const records = await store.findings.windowRecords([...pairs.values()], range.from_ms, range.to_ms, this.options.duration_ms_max);
+      const d = findDuplicates(records);
+      result.duplicates += d.findings.length;
+      findings.push(...d.findings);
+    }
+    result.created = await store.findings.upsert(findings, this.options.actor ?? system_actor, now_ms);
+    await store.findings.clearWindows(queued);
+    return result;
+  }
+}
