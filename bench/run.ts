@@ -3,6 +3,7 @@
 import { option_help, parseArgs } from './support.js';
 import { ingestBench } from './ingest.js';
 import { policyBench } from './policy.js';
+import { integrityBench } from './integrity.js';
 import type { BenchOptions } from './support.js';
 
 const benchmarks: Record<string, { describe: string; run: (options: BenchOptions) => Promise<void> }> = {
@@ -13,6 +14,10 @@ const benchmarks: Record<string, { describe: string; run: (options: BenchOptions
   policy: {
     describe: 'subsidy evaluator records/s; a claim over 1,000,000 stored records (SQLite, PostgreSQL); simulate over the demo',
     run: policyBench,
+  },
+  integrity: {
+    describe: 'capacity-overrun sweep over 10,000,000 stored records (SQLite; production vs raw pages vs raw iterate); audit chain appends/s',
+    run: integrityBench,
   },
 };
 

@@ -2,8 +2,8 @@
 // Signs a suanli usage batch with a provider's Ed25519 private key and prints the Suanli-Signature header.
 // It sends nothing. Node 20+, no dependencies.
 //
-//   node sign-batch.mjs --key private.pem --key-id prov-2025-01 batch.json
-//   node sign-batch.mjs --key private.pem --key-id prov-2025-01 batch.json --url https://suanli.example/api/v1/usage
+//   node sign-batch.mjs --key private.pem --key-id sk_abcdefghijkmnpqrstuv batch.json
+//   node sign-batch.mjs --key private.pem --key-id sk_abcdefghijkmnpqrstuv batch.json --url https://suanli.example/api/v1/usage
 //
 // The signature covers the file's bytes exactly as they are on disk: send that same file unchanged
 // (curl --data-binary @batch.json), never a re-serialized copy. With --url it also prints a curl command line.

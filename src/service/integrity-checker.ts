@@ -3,14 +3,13 @@
 // the capacity sweep over the records overlapping each window (widened until no overrun touches its edges, so an
 // overrun is reported whole, as the full check reports it), and the duplicate check over the days touched. A window
 // leaves the queue only once checked and only if no record touched it meanwhile, so a crash re-checks, never skips.
-import { capacityFinding, sweepSortedCapacityAsync, type CapacityOverrun } from '../domain/integrity/capacity.js';
-import { findDuplicates } from '../domain/integrity/duplicates.js';
+import { capacityFinding, sweepCapacityPages, type CapacityOverrun } from '../domain/integrity/capacity.js';
+import { day_ms, duplicateFindingsOfDay, InventoryCache } from './checks.js';
 import type { Finding } from '../domain/integrity/finding.js';
 import type { InventoryInterval } from '../domain/org/organization.js';
 import { system_actor, type AuditActor } from '../store/audit-repository.js';
 import type { Store } from '../store/store.js';
 
-const day_ms = 86_400_000;
 /** Windows read from the queue per drain. */
 const drain_windows_max = 2000;
 /** How often a window may be widened before the checker settles for what it found (each widening doubles it). */
@@ -33,17 +32,6 @@ function mergeDays(rows: readonly { cluster_id: string; accelerator: string; day
   return out;
 }
 
-/** Day ranges of all windows, merged across clusters and models, for the duplicate check. */
-function mergeRanges(windows: readonly Window[]): { from_ms: number; to_ms: number }[] {
-  const sorted = windows.map((w) => ({ from_ms: w.from_ms, to_ms: w.to_ms })).sort((a, b) => a.from_ms - b.from_ms);
-  const out: { from_ms: number; to_ms: number }[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r.from_ms <= last.to_ms) last.to_ms = Math.max(last.to_ms, r.to_ms);
-    else out.push({ ...r });
-  }
-  return out;
-}
 
 /**
  * The overruns of one cluster × model that intersect `window`, each whole. Counts are exact inside the range read (every
@@ -55,7 +43,7 @@ export async function windowOverruns(store: Store, w: Window, inventory: readonl
   let to = w.to_ms;
   for (let step = 0; ; step++) {
     const found: CapacityOverrun[] = [];
-    for await (const o of sweepSortedCapacityAsync(store.findings.capacityRecords(w.cluster_id, w.accelerator, from, to, duration_ms_max), inventory)) {
+    for await (const o of sweepCapacityPages(store.findings.capacityPages(w.cluster_id, w.accelerator, from, to, duration_ms_max), inventory)) {
       if (o.from_ms < w.to_ms && o.to_ms > w.from_ms) found.push(o);
     }
     const early = found.some((o) => o.from_ms <= from);
@@ -119,22 +107,19 @@ export class IntegrityChecker {
     if (queued.length === 0) return result;
     const findings: Finding[] = [];
     const windows = mergeDays(queued);
-    const inventories = new Map<string, InventoryInterval[]>();
+    const inventories = new InventoryCache(store);
     for (const w of windows) {
-      if (!inventories.has(w.cluster_id)) inventories.set(w.cluster_id, (await store.clusters.get(w.cluster_id))?.inventory ?? []);
-      const inventory = inventories.get(w.cluster_id)!.filter((i) => i.accelerator === w.accelerator);
-      for (const o of await windowOverruns(store, w, inventory, this.options.duration_ms_max)) {
+      for (const o of await windowOverruns(store, w, await inventories.of(w.cluster_id, w.accelerator), this.options.duration_ms_max)) {
         findings.push(capacityFinding(o, { cluster_id: w.cluster_id, accelerator: w.accelerator }));
         result.capacity_overruns++;
       }
     }
     // Duplicates cross clusters and providers: every pair some inventory holds (ingest only takes models a cluster
-    // holds), plus the queued pairs, read over the days touched.
+    // holds), plus the queued pairs, read day by day over the days touched, as the full check reads them.
     const pairs = new Map<string, { cluster_id: string; accelerator: string }>();
     for (const p of [...await store.findings.inventoryPairs(), ...windows]) pairs.set(`${p.cluster_id}\u0000${p.accelerator}`, { cluster_id: p.cluster_id, accelerator: p.accelerator });
-    for (const range of mergeRanges(windows)) {
-      const records = await store.findings.windowRecords([...pairs.values()], range.from_ms, range.to_ms, this.options.duration_ms_max);
-      const d = findDuplicates(records);
+    for (const day of [...new Set(queued.map((q) => q.day))].sort((a, b) => a - b)) {
+      const d = await duplicateFindingsOfDay(store, [...pairs.values()], day * day_ms, this.options.duration_ms_max);
       result.duplicates += d.findings.length;
       findings.push(...d.findings);
     }

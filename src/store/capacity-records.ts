@@ -1,17 +1,17 @@
-// The capacity check's read of one cluster × model on SQLite, straight through better-sqlite3: large keyset pages of
-// raw rows instead of Kysely's small pages of row objects, since the sweep reads every record of a period.
-import type SqliteDatabase from 'better-sqlite3';
+// The capacity check's read of one cluster × model: large keyset pages of raw rows (SQLite: straight through
+// better-sqlite3; PostgreSQL: one query a page), since the sweep reads every record of a period. Both engines answer
+// from the covering index usage_records_capacity (cluster_id, accelerator_id, started_at_ms, seq, ended_at_ms, count).
+import { sql, type Kysely } from 'kysely';
 import type { CapacityRecord } from '../domain/integrity/capacity.js';
+import type { Connection } from './database.js';
+import type { Database } from './schema.js';
 
-/**
- * Rows per page. A page is read whole with `.all()` (never `.iterate()`), so no statement stays open on the shared
- * connection while the caller awaits; 50,000 rows of four integers is a few MB.
- */
+/** Rows per page: 50,000 rows of four integers is a few MB. */
 export const capacity_page_rows = 50_000;
 
-// `started_at_ms >= ?` bounds the index range from below (usage_records_cluster_model_start, whose implicit last
-// column is seq), so each page seeks to the keyset instead of scanning the pair's records from the start; the OR then
-// drops the rows of the keyset's own instant already read.
+// `started_at_ms >= ?` bounds the index range from below (the duration limit before the period at first, the keyset
+// after), so each page seeks instead of scanning the pair's records from the start; the OR then drops the rows of the
+// keyset's own instant already read.
 export const capacity_page_sql = `select seq, count, started_at_ms, ended_at_ms from usage_records
   where cluster_id = ? and accelerator_id = ? and started_at_ms < ? and ended_at_ms > ?
     and started_at_ms >= ? and (started_at_ms > ? or seq > ?)
@@ -20,18 +20,32 @@ export const capacity_page_sql = `select seq, count, started_at_ms, ended_at_ms 
 type PageRow = [number | bigint, number | bigint, number | bigint, number | bigint];
 
 /**
- * The records of one cluster × model running some time in [from_ms, to_ms), sorted by started_at then seq, a page
- * (at most `capacity_page_rows`) at a time: the same rows, order and keyset as FindingRepository.capacityRecords.
- * For a caller that drives CapacitySweep.push itself, with no promise per record.
+ * The records of one cluster × model running some time in [from_ms, to_ms), sorted by started_at then seq, a page at
+ * a time. `started_from_ms` is the earliest start worth reading (from_ms minus the longest a record may run).
+ * On SQLite each page is read whole under Kysely's connection lock, so it never reads inside another caller's open
+ * transaction and no statement stays open while the caller awaits.
  */
-export async function* sqliteCapacityPages(
-  sqlite: SqliteDatabase.Database, cluster_id: string, accelerator: string, from_ms: number, to_ms: number,
+export async function* capacityPages(
+  connection: Connection, cluster_id: string, accelerator: string, from_ms: number, to_ms: number, started_from_ms: number,
 ): AsyncGenerator<CapacityRecord[]> {
-  const stmt = sqlite.prepare(capacity_page_sql).raw(true);
-  let after_started_at_ms = Number.MIN_SAFE_INTEGER;
+  const sqlite = connection.sqlite;
+  const db: Kysely<Database> = connection.db;
+  const stmt = sqlite === null ? null : sqlite.prepare(capacity_page_sql).raw(true);
+  let after_start = started_from_ms;
   let after_seq = Number.MIN_SAFE_INTEGER;
   for (;;) {
-    const rows = stmt.all(cluster_id, accelerator, to_ms, from_ms, after_started_at_ms, after_started_at_ms, after_seq, capacity_page_rows) as PageRow[];
+    const start = after_start;
+    const seq = after_seq;
+    let rows: PageRow[];
+    if (stmt !== null) {
+      rows = await db.connection().execute(async () => stmt.all(cluster_id, accelerator, to_ms, from_ms, start, start, seq, capacity_page_rows) as PageRow[]);
+    } else {
+      const r = await sql<{ seq: number; count: number; started_at_ms: number; ended_at_ms: number }>`select seq, count, started_at_ms, ended_at_ms
+        from usage_records where cluster_id = ${cluster_id} and accelerator_id = ${accelerator} and started_at_ms < ${to_ms} and ended_at_ms > ${from_ms}
+          and started_at_ms >= ${start} and (started_at_ms > ${start} or seq > ${seq})
+        order by started_at_ms, seq limit ${capacity_page_rows}`.execute(db);
+      rows = r.rows.map((x) => [x.seq, x.count, x.started_at_ms, x.ended_at_ms]);
+    }
     const page: CapacityRecord[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
@@ -40,14 +54,7 @@ export async function* sqliteCapacityPages(
     const last = page[page.length - 1];
     if (last !== undefined) yield page;
     if (rows.length < capacity_page_rows || last === undefined) return;
-    after_started_at_ms = last.started_at_ms;
+    after_start = last.started_at_ms;
     after_seq = last.seq;
   }
-}
-
-/** The same, a record at a time, for sweepSortedCapacityAsync. */
-export async function* sqliteCapacityRecords(
-  sqlite: SqliteDatabase.Database, cluster_id: string, accelerator: string, from_ms: number, to_ms: number,
-): AsyncGenerator<CapacityRecord> {
-  for await (const page of sqliteCapacityPages(sqlite, cluster_id, accelerator, from_ms, to_ms)) yield* page;
 }

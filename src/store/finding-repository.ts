@@ -9,6 +9,7 @@ import { newId } from './ids.js';
 import { appendAudit, type AuditActor } from './audit-repository.js';
 import type { Connection } from './database.js';
 import { writeTransaction } from './write-transaction.js';
+import { capacityPages } from './capacity-records.js';
 
 export const finding_statuses = ['open', 'dismissed', 'confirmed'] as const;
 export type FindingStatus = (typeof finding_statuses)[number];
@@ -166,63 +167,31 @@ export class FindingRepository {
   // ---------------------------------------------------------------------------------------------------------------
   // Reads for the checks
 
-  /** Each cluster × model with a record running some time in [from_ms, to_ms), sorted. */
-  async usageClusterModels(from_ms: number, to_ms: number): Promise<{ cluster_id: string; accelerator: string }[]> {
-    const rows = await this.db.selectFrom('usage_records').select(['cluster_id', 'accelerator_id']).distinct()
-      .where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms)
-      .orderBy('cluster_id').orderBy('accelerator_id').execute();
-    return rows.map((r) => ({ cluster_id: r.cluster_id, accelerator: r.accelerator_id }));
+  /**
+   * Each cluster × model with a record running some time in [from_ms, to_ms), sorted: every cluster × catalog model is
+   * probed with one index seek (usage_records_capacity), which costs the same however many records there are.
+   */
+  async usageClusterModels(from_ms: number, to_ms: number, duration_ms_max: number): Promise<{ cluster_id: string; accelerator: string }[]> {
+    const clusters = await this.db.selectFrom('clusters').select('id').orderBy('id').execute();
+    const models = await this.db.selectFrom('accelerators').select('id').orderBy('id').execute();
+    const out: { cluster_id: string; accelerator: string }[] = [];
+    for (const c of clusters) {
+      for (const m of models) {
+        const hit = await this.db.selectFrom('usage_records').select('seq').where('cluster_id', '=', c.id).where('accelerator_id', '=', m.id)
+          .where('started_at_ms', '>=', from_ms - duration_ms_max).where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms)
+          .limit(1).executeTakeFirst();
+        if (hit) out.push({ cluster_id: c.id, accelerator: m.id });
+      }
+    }
+    return out;
   }
 
   /**
-   * The records of one cluster × model running some time in [from_ms, to_ms), sorted by started_at (then seq), read
-   * a page at a time with a keyset so memory stays at one page.
+   * The records of one cluster × model running some time in [from_ms, to_ms), sorted by started_at (then seq), a page
+   * at a time (memory: one page). No record runs longer than `duration_ms_max`, so the read starts there.
    */
-  async *capacityRecords(cluster_id: string, accelerator: string, from_ms: number, to_ms: number, duration_ms_max?: number): AsyncGenerator<CapacityRecord> {
-    let after: { started_at_ms: number; seq: number } | null = null;
-    for (;;) {
-      let q = this.db.selectFrom('usage_records').select(['seq', 'count', 'started_at_ms', 'ended_at_ms'])
-        .where('cluster_id', '=', cluster_id).where('accelerator_id', '=', accelerator)
-        .where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms)
-        .orderBy('started_at_ms').orderBy('seq').limit(usage_page_rows);
-      // No record runs longer than the duration limit: the index range then starts there, not at the first record ever.
-      if (duration_ms_max !== undefined) q = q.where('started_at_ms', '>=', from_ms - duration_ms_max);
-      if (after !== null) {
-        const a: { started_at_ms: number; seq: number } = after;
-        q = q.where((eb) => eb.or([
-          eb('started_at_ms', '>', a.started_at_ms),
-          eb.and([eb('started_at_ms', '=', a.started_at_ms), eb('seq', '>', a.seq)]),
-        ]));
-      }
-      const rows = await q.execute();
-      for (const r of rows) {
-        yield { seq: Number(r.seq), count: Number(r.count), started_at_ms: Number(r.started_at_ms), ended_at_ms: Number(r.ended_at_ms) };
-      }
-      const last = rows[rows.length - 1];
-      if (rows.length < usage_page_rows || last === undefined) return;
-      after = { started_at_ms: Number(last.started_at_ms), seq: Number(last.seq) };
-    }
-  }
-
-  /** Every record running some time in [from_ms, to_ms), as the duplicate check needs them, in seq order. */
-  async duplicateRecords(from_ms: number, to_ms: number): Promise<DuplicateRecord[]> {
-    const out: DuplicateRecord[] = [];
-    let after_seq = 0;
-    for (;;) {
-      const rows = await this.db.selectFrom('usage_records')
-        .select(['seq', 'provider_id', 'enterprise_id', 'job_ref', 'accelerator_id', 'count', 'started_at_ms', 'ended_at_ms'])
-        .where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms).where('seq', '>', after_seq)
-        .orderBy('seq').limit(usage_page_rows).execute();
-      for (const r of rows) {
-        out.push({
-          seq: Number(r.seq), provider_id: r.provider_id, enterprise_id: r.enterprise_id, job_ref: r.job_ref, accelerator: r.accelerator_id,
-          count: Number(r.count), started_at_ms: Number(r.started_at_ms), ended_at_ms: Number(r.ended_at_ms),
-        });
-      }
-      const last = rows[rows.length - 1];
-      if (rows.length < usage_page_rows || last === undefined) return out;
-      after_seq = Number(last.seq);
-    }
+  capacityPages(cluster_id: string, accelerator: string, from_ms: number, to_ms: number, duration_ms_max: number): AsyncGenerator<CapacityRecord[]> {
+    return capacityPages(this.connection, cluster_id, accelerator, from_ms, to_ms, from_ms - duration_ms_max);
   }
 
   /**

@@ -62,11 +62,14 @@ export class SigningKeyRepository {
   async signatureRequired(provider_id: string, enterprise_ids: readonly string[], now_ms: number): Promise<{ required: boolean; why: string }> {
     const key = await this.db.selectFrom('signing_keys').select('id').where('provider_id', '=', provider_id).where('revoked_at_ms', 'is', null).executeTakeFirst();
     if (key) return { required: true, why: 'this provider registered a signing key, so its batches must be signed' };
-    const ids = [provider_id, ...new Set(enterprise_ids)].slice(0, 1000);
-    const program = await this.db.selectFrom('programs as p').innerJoin('program_enrollments as e', 'e.program_id', 'p.id')
-      .select(['p.code', 'e.beneficiary_id']).where('p.requires_signed_usage', '=', 1).where('p.window_end_ms', '>', now_ms)
-      .where('e.beneficiary_id', 'in', ids).orderBy('p.code').executeTakeFirst();
-    if (program) return { required: true, why: `program ${program.code} requires signed usage and ${program.beneficiary_id} is enrolled in it` };
+    const ids = [provider_id, ...new Set(enterprise_ids)];
+    // Every id of the batch, in chunks (a batch may name thousands): one enrolled party anywhere in it requires the signature.
+    for (let i = 0; i < ids.length; i += 500) {
+      const program = await this.db.selectFrom('programs as p').innerJoin('program_enrollments as e', 'e.program_id', 'p.id')
+        .select(['p.code', 'e.beneficiary_id']).where('p.requires_signed_usage', '=', 1).where('p.window_end_ms', '>', now_ms)
+        .where('e.beneficiary_id', 'in', ids.slice(i, i + 500)).orderBy('p.code').executeTakeFirst();
+      if (program) return { required: true, why: `program ${program.code} requires signed usage and ${program.beneficiary_id} is enrolled in it` };
+    }
     return { required: false, why: '' };
   }
 

@@ -59,7 +59,7 @@ describeEachEngine('incremental integrity checks', (db) => {
     const [f] = (await openFindings(db().store, 'capacity_overrun')).filter((x) => x.subject.cluster_id === a.cluster_id);
     expect(f).toMatchObject({ interval: { from_ms: Date.parse('2026-08-01T10:00:00Z'), to_ms: Date.parse('2026-08-01T12:00:00Z') }, evidence: { busy_max: 80, excess: 16 } });
     expect(await db().store.findings.pendingWindowCount()).toBe(0);
-    const full = await runChecks(db().store, { from_ms: Date.parse('2026-07-01T00:00:00Z'), to_ms: Date.parse('2026-09-01T00:00:00Z') }, operator_actor, now);
+    const full = await runChecks(db().store, { from_ms: Date.parse('2026-07-01T00:00:00Z'), to_ms: Date.parse('2026-09-01T00:00:00Z') }, operator_actor, now, { duration_ms_max: 31 * 86_400_000 });
     expect(full.found.capacity_overrun).toBe(1);
     expect(full.created).toBe(0);
   });
@@ -118,7 +118,7 @@ describeEachEngine('incremental integrity checks', (db) => {
       await checker.drainAll(now);
     }
     const period = { from_ms: base - 40 * day, to_ms: base + 10 * day };
-    const full = await runChecks(db().store, period, operator_actor, now);
+    const full = await runChecks(db().store, period, operator_actor, now, { duration_ms_max: 31 * 86_400_000 });
     expect(full.found.capacity_overrun).toBeGreaterThan(0);
     expect(full.created).toBe(0);
   });

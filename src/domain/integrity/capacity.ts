@@ -57,8 +57,9 @@ function inventorySteps(intervals: readonly InventoryInterval[]): InventorySteps
 }
 
 function checkRecord(r: CapacityRecord): void {
-  assert(Number.isInteger(r.count) && r.count > 0, `record ${r.seq}: count must be a positive integer`);
-  assert(r.ended_at_ms > r.started_at_ms, `record ${r.seq}: ended_at must be after started_at`);
+  // Messages are built only on failure: this runs once per record of sweeps over millions.
+  if (!(Number.isInteger(r.count) && r.count > 0)) assert(false, `record ${r.seq}: count must be a positive integer`);
+  if (!(r.ended_at_ms > r.started_at_ms)) assert(false, `record ${r.seq}: ended_at must be after started_at`);
 }
 
 interface Draft {
@@ -103,11 +104,15 @@ class OverrunAccumulator {
   }
 
   drain(): CapacityOverrun[] {
+    if (this.closed.length === 0) return no_overruns;
     const out = this.closed.map(finish);
     this.closed = [];
     return out;
   }
 }
+
+/** The answer of a push that closed nothing (almost every push): shared, never mutated. */
+const no_overruns: CapacityOverrun[] = Object.freeze([]) as unknown as CapacityOverrun[];
 
 function finish(d: Draft): CapacityOverrun {
   return { ...d, record_seqs: d.record_seqs.sort((a, b) => a - b) };
@@ -259,7 +264,7 @@ export class CapacitySweep {
   push(r: CapacityRecord): CapacityOverrun[] {
     assert(!this.finished, 'push after finish');
     checkRecord(r);
-    assert(r.started_at_ms >= this.last_start, `record ${r.seq}: records must come sorted by started_at`);
+    if (r.started_at_ms < this.last_start) assert(false, `record ${r.seq}: records must come sorted by started_at`);
     this.last_start = r.started_at_ms;
     this.advanceTo(r.started_at_ms);
     const x: Running = { end: r.ended_at_ms, start: r.started_at_ms, arrival: this.arrivals++, seq: r.seq, count: r.count };
@@ -316,6 +321,20 @@ export function* sweepSortedCapacity(
 ): Generator<CapacityOverrun> {
   const sweep = new CapacitySweep(inventory, options);
   for (const r of records) yield* sweep.push(r);
+  yield* sweep.finish();
+}
+
+/** The streaming sweep over pages of records (each page and the pages in started_at order): no promise per record. */
+export async function* sweepCapacityPages(
+  pages: AsyncIterable<readonly CapacityRecord[]>, inventory: readonly InventoryInterval[], options: CapacityOptions = {},
+): AsyncGenerator<CapacityOverrun> {
+  const sweep = new CapacitySweep(inventory, options);
+  for await (const page of pages) {
+    for (let i = 0; i < page.length; i++) {
+      const closed = sweep.push(page[i]!);
+      if (closed.length > 0) yield* closed;
+    }
+  }
   yield* sweep.finish();
 }
 
