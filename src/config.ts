@@ -24,16 +24,28 @@ export interface Config {
   readonly incremental_checks: boolean;
   /** How often the checker drains the queue of usage windows (ms). */
   readonly check_interval_ms: number;
+  /** Price outliers: a record billed below low_bp or above high_bp of its model's reference price per card-hour. */
+  readonly price_band: { readonly low_bp: number; readonly high_bp: number };
 }
 
 const known_keys = new Set([
   'PORT', 'HOST', 'SUANLI_DATA_DIR', 'DATABASE_URL', 'SUANLI_ADMIN_KEY', 'SUANLI_LOG_LEVEL', 'LOG_LEVEL',
   'SUANLI_BODY_BYTES_MAX', 'SUANLI_BATCH_RECORDS_MAX', 'SUANLI_PAGE_RECORDS_MAX', 'SUANLI_REFERENCE_ACCELERATOR',
   'SUANLI_FUTURE_SKEW_S_MAX', 'SUANLI_USAGE_DURATION_S_MAX', 'SUANLI_SQLITE_SYNCHRONOUS', 'SUANLI_PG_POOL_SIZE_MAX',
-  'SUANLI_INCREMENTAL_CHECKS', 'SUANLI_CHECK_INTERVAL_MS',
+  'SUANLI_INCREMENTAL_CHECKS', 'SUANLI_CHECK_INTERVAL_MS', 'SUANLI_PRICE_BAND_BP',
 ]);
 
 export class ConfigError extends Error {}
+
+/** "LOW-HIGH" in basis points of the reference price, e.g. the default 3000-30000 (0.3× to 3×). */
+function priceBand(raw: string | undefined): { low_bp: number; high_bp: number } {
+  if (raw === undefined || raw === '') return { low_bp: 3000, high_bp: 30_000 };
+  const m = /^(\d{1,5})-(\d{1,7})$/.exec(raw);
+  const low = m ? Number(m[1]) : NaN;
+  const high = m ? Number(m[2]) : NaN;
+  if (!(low <= 10_000 && high >= 10_000)) throw new ConfigError(`SUANLI_PRICE_BAND_BP must be LOW-HIGH in basis points with LOW ≤ 10000 ≤ HIGH (e.g. 3000-30000), got "${raw}"`);
+  return { low_bp: low, high_bp: high };
+}
 
 function integer(env: Record<string, string | undefined>, key: string, fallback: number, min: number, max: number): number {
   const raw = env[key];
@@ -80,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pg_pool_size_max: integer(env, 'SUANLI_PG_POOL_SIZE_MAX', 10, 1, 1000),
     incremental_checks: oneOf(env, 'SUANLI_INCREMENTAL_CHECKS', ['on', 'off'] as const, 'on') === 'on',
     check_interval_ms: integer(env, 'SUANLI_CHECK_INTERVAL_MS', 2000, 10, 3_600_000),
+    price_band: priceBand(env.SUANLI_PRICE_BAND_BP),
     ...overrides,
   };
   return Object.freeze(config);

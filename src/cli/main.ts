@@ -135,7 +135,7 @@ program.command('check')
     if (!(from_ms < to_ms)) throw new InvalidArgumentError('--from and --to must be instants with from before to');
     const config = loadConfig();
     const store = await openStore(config);
-    const r = await runChecks(store, { from_ms, to_ms }, operator_actor, Date.now(), { duration_ms_max: config.usage_duration_s_max * 1000 });
+    const r = await runChecks(store, { from_ms, to_ms }, operator_actor, Date.now(), { duration_ms_max: config.usage_duration_s_max * 1000, price_band: config.price_band });
     for (const [kind, n] of Object.entries(r.found)) console.log(`${kind.padEnd(18)} ${n}`);
     console.log(`new findings       ${r.created}${r.truncated ? ' (duplicate check stopped at its cap; narrow the period)' : ''}`);
     await store.close();

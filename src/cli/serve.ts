@@ -22,7 +22,7 @@ export async function serve(config: Config, options: { demo: boolean }): Promise
   if (demo_keys !== null) console.log(demo_keys);
   // The incremental checks: windows that ingest queued are checked every SUANLI_CHECK_INTERVAL_MS.
   const checker = config.incremental_checks ? new IntegrityChecker(store, {
-    interval_ms: config.check_interval_ms, duration_ms_max: config.usage_duration_s_max * 1000,
+    interval_ms: config.check_interval_ms, duration_ms_max: config.usage_duration_s_max * 1000, price_band: config.price_band,
     onError: (error) => app.log.error({ err: error }, 'incremental integrity check failed; the windows stay queued'),
     onDrain: (r) => app.log.info(r, 'incremental integrity check'),
   }) : null;

@@ -3,8 +3,9 @@
 // the capacity sweep over the records overlapping each window (widened until no overrun touches its edges, so an
 // overrun is reported whole, as the full check reports it), and the duplicate check over the days touched. A window
 // leaves the queue only once checked and only if no record touched it meanwhile, so a crash re-checks, never skips.
-import { capacityFinding, sweepCapacityPages, type CapacityOverrun } from '../domain/integrity/capacity.js';
-import { day_ms, duplicateFindingsOfDay, InventoryCache } from './checks.js';
+import { capacityFinding, type CapacityOverrun } from '../domain/integrity/capacity.js';
+import { day_ms, dayFindings, InventoryCache, referencePrices, sweepPair } from './checks.js';
+import { price_band_default, type PriceBand } from '../domain/integrity/price.js';
 import type { Finding } from '../domain/integrity/finding.js';
 import type { InventoryInterval } from '../domain/org/organization.js';
 import { system_actor, type AuditActor } from '../store/audit-repository.js';
@@ -15,7 +16,7 @@ const drain_windows_max = 2000;
 /** How often a window may be widened before the checker settles for what it found (each widening doubles it). */
 const widen_steps_max = 12;
 
-export interface DrainResult { windows: number; capacity_overruns: number; duplicates: number; created: number }
+export interface DrainResult { windows: number; capacity_overruns: number; duplicates: number; price_outliers: number; created: number }
 
 interface Window { cluster_id: string; accelerator: string; from_ms: number; to_ms: number }
 
@@ -42,10 +43,7 @@ export async function windowOverruns(store: Store, w: Window, inventory: readonl
   let from = w.from_ms;
   let to = w.to_ms;
   for (let step = 0; ; step++) {
-    const found: CapacityOverrun[] = [];
-    for await (const o of sweepCapacityPages(store.findings.capacityPages(w.cluster_id, w.accelerator, from, to, duration_ms_max), inventory)) {
-      if (o.from_ms < w.to_ms && o.to_ms > w.from_ms) found.push(o);
-    }
+    const found = (await sweepPair(store, w.cluster_id, w.accelerator, from, to, duration_ms_max, inventory)).filter((o) => o.from_ms < w.to_ms && o.to_ms > w.from_ms);
     const early = found.some((o) => o.from_ms <= from);
     const late = found.some((o) => o.to_ms >= to);
     if ((!early && !late) || step >= widen_steps_max) return found;
@@ -62,7 +60,7 @@ export class IntegrityChecker {
 
   constructor(
     private readonly store: Store,
-    private readonly options: { interval_ms: number; duration_ms_max: number; actor?: AuditActor; onError?: (error: unknown) => void; onDrain?: (r: DrainResult) => void },
+    private readonly options: { interval_ms: number; duration_ms_max: number; price_band?: PriceBand; actor?: AuditActor; onError?: (error: unknown) => void; onDrain?: (r: DrainResult) => void },
   ) {}
 
   /** Drains the queue every interval until stopped; the timer never keeps the process alive. */
@@ -90,10 +88,10 @@ export class IntegrityChecker {
 
   /** Drains until the queue is empty (or only holds windows touched while they were checked). */
   async drainAll(now_ms: number): Promise<DrainResult> {
-    const total: DrainResult = { windows: 0, capacity_overruns: 0, duplicates: 0, created: 0 };
+    const total: DrainResult = { windows: 0, capacity_overruns: 0, duplicates: 0, price_outliers: 0, created: 0 };
     for (let round = 0; round < 100; round++) {
       const r = await this.drainOnce(now_ms);
-      total.windows += r.windows; total.capacity_overruns += r.capacity_overruns; total.duplicates += r.duplicates; total.created += r.created;
+      total.windows += r.windows; total.capacity_overruns += r.capacity_overruns; total.duplicates += r.duplicates; total.price_outliers += r.price_outliers; total.created += r.created;
       if (r.windows < drain_windows_max) break;
     }
     return total;
@@ -103,7 +101,7 @@ export class IntegrityChecker {
   async drainOnce(now_ms: number): Promise<DrainResult> {
     const store = this.store;
     const queued = await store.findings.pendingWindows(drain_windows_max);
-    const result: DrainResult = { windows: queued.length, capacity_overruns: 0, duplicates: 0, created: 0 };
+    const result: DrainResult = { windows: queued.length, capacity_overruns: 0, duplicates: 0, price_outliers: 0, created: 0 };
     if (queued.length === 0) return result;
     const findings: Finding[] = [];
     const windows = mergeDays(queued);
@@ -118,9 +116,12 @@ export class IntegrityChecker {
     // holds), plus the queued pairs, read day by day over the days touched, as the full check reads them.
     const pairs = new Map<string, { cluster_id: string; accelerator: string }>();
     for (const p of [...await store.findings.inventoryPairs(), ...windows]) pairs.set(`${p.cluster_id}\u0000${p.accelerator}`, { cluster_id: p.cluster_id, accelerator: p.accelerator });
+    const day_options = { duration_ms_max: this.options.duration_ms_max, references: await referencePrices(store), price_band: this.options.price_band ?? price_band_default };
     for (const day of [...new Set(queued.map((q) => q.day))].sort((a, b) => a - b)) {
-      const d = await duplicateFindingsOfDay(store, [...pairs.values()], day * day_ms, this.options.duration_ms_max);
-      result.duplicates += d.findings.length;
+      const d = await dayFindings(store, [...pairs.values()], day * day_ms, day_options);
+      for (const f of d.findings) {
+        if (f.kind === 'price_outlier') result.price_outliers++; else result.duplicates++;
+      }
       findings.push(...d.findings);
     }
     result.created = await store.findings.upsert(findings, this.options.actor ?? system_actor, now_ms);

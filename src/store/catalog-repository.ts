@@ -77,6 +77,46 @@ export class CatalogRepository {
     });
   }
 
+  /** Sets (or replaces) a model's reference price per card-hour, with where it comes from. */
+  async setReferencePrice(accelerator_id: string, fen_per_card_h: number, source: string, actor: AuditActor, now_ms: number): Promise<void> {
+    await writeTransaction(this.connection, async (tx, engine) => {
+      const before = await tx.selectFrom('reference_prices').select(['fen_per_card_h', 'source']).where('accelerator_id', '=', accelerator_id).executeTakeFirst();
+      await tx.insertInto('reference_prices').values({ accelerator_id, fen_per_card_h, source, updated_at_ms: now_ms })
+        .onConflict((oc) => oc.column('accelerator_id').doUpdateSet({ fen_per_card_h, source, updated_at_ms: now_ms })).execute();
+      await appendAudit(tx, engine, actor, { action: 'catalog.reference_price', subject: { kind: 'accelerator', id: accelerator_id }, before: before ?? null, after: { fen_per_card_h, source } }, now_ms);
+    });
+  }
+
+  /** false when the model had no reference price. */
+  async removeReferencePrice(accelerator_id: string, actor: AuditActor, now_ms: number): Promise<boolean> {
+    return writeTransaction(this.connection, async (tx, engine) => {
+      const before = await tx.selectFrom('reference_prices').select(['fen_per_card_h', 'source']).where('accelerator_id', '=', accelerator_id).executeTakeFirst();
+      if (!before) return false;
+      await tx.deleteFrom('reference_prices').where('accelerator_id', '=', accelerator_id).execute();
+      await appendAudit(tx, engine, actor, { action: 'catalog.reference_price', subject: { kind: 'accelerator', id: accelerator_id }, before, after: null }, now_ms);
+      return true;
+    });
+  }
+
+  async referencePrices(): Promise<{ accelerator_id: string; fen_per_card_h: number; source: string; updated_at_ms: number }[]> {
+    const rows = await this.db.selectFrom('reference_prices').selectAll().orderBy('accelerator_id').execute();
+    return rows.map((r) => ({ accelerator_id: r.accelerator_id, fen_per_card_h: Number(r.fen_per_card_h), source: r.source, updated_at_ms: Number(r.updated_at_ms) }));
+  }
+
+  /**
+   * The market price per card-hour of each model over all stored usage (from the daily rollups): total billed / total
+   * card-hours, rounded down, with how many providers and records it rests on.
+   */
+  async marketPrices(): Promise<{ accelerator_id: string; fen_per_card_h: number; providers: number; records: number }[]> {
+    const rows = await this.db.selectFrom('usage_rollups')
+      .select((eb) => ['accelerator_id', eb.fn.sum<string | number | bigint>('amount_fen').as('amount'), eb.fn.sum<string | number | bigint>('card_s').as('card_s'),
+        eb.fn.count<string | number>('provider_id').distinct().as('providers'), eb.fn.sum<string | number | bigint>('records').as('records')])
+      .groupBy('accelerator_id').orderBy('accelerator_id').execute();
+    return rows.filter((r) => BigInt(r.card_s ?? 0) > 0n).map((r) => ({
+      accelerator_id: r.accelerator_id, fen_per_card_h: Number((BigInt(r.amount ?? 0) * 3600n) / BigInt(r.card_s)), providers: Number(r.providers), records: Number(r.records),
+    }));
+  }
+
   /** id → dense GFLOPS (null: counts card-hours only) and board power, for ingest and summaries. */
   async throughputs(): Promise<Map<string, { gflops: number | null; domestic: boolean; vendor: string; tdp_w: number | null }>> {
     const rows = await this.db.selectFrom('accelerators').select(['id', 'dense_gflops', 'domestic', 'vendor', 'tdp_w']).execute();

@@ -235,6 +235,8 @@ export interface UsageBatchesTable {
   received_at_ms: Int8;
 }
 
+export interface ReferencePricesTable { accelerator_id: string; fen_per_card_h: Int8; source: string; updated_at_ms: Int8 }
+
 export interface CheckQueueTable { cluster_id: string; accelerator_id: string; day: number; gen: Int8 }
 
 export interface Database {
@@ -243,6 +245,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   usage_batches: UsageBatchesTable;
   check_queue: CheckQueueTable;
+  reference_prices: ReferencePricesTable;
   programs: ProgramsTable;
   program_enrollments: ProgramEnrollmentsTable;
   rule_sets: RuleSetsTable;

@@ -156,6 +156,15 @@ const table: Record<string, RouteSpec> = {
   'GET /api/v1/accelerators': { ok: 200, access: everyone, request: () => ({ url: '/api/v1/accelerators?domestic=true' }) },
   'GET /api/v1/accelerators/:id': { ok: 200, access: everyone, request: () => ({ url: '/api/v1/accelerators/huawei-ascend-910b' }) },
   'POST /api/v1/accelerators': { ok: 201, access: admin_only, request: () => ({ url: '/api/v1/accelerators', body: acceleratorBody(`role-test-${n()}`) }) },
+  'PUT /api/v1/accelerators/:id/reference-price': { ok: 200, access: admin_only, request: (w) => ({ url: `/api/v1/accelerators/${w.accelerator_id}/reference-price`, body: { fen_per_card_h: 1500 + n(), source: 'role test' } }) },
+  'DELETE /api/v1/accelerators/:id/reference-price': {
+    ok: 200, access: admin_only,
+    request: async (w) => {
+      expect((await w.api.call('PUT', `/api/v1/accelerators/${w.accelerator_id}/reference-price`, { body: { fen_per_card_h: 1500, source: 'role test' } })).statusCode).toBe(200);
+      return { url: `/api/v1/accelerators/${w.accelerator_id}/reference-price` };
+    },
+  },
+  'GET /api/v1/reference-prices': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/reference-prices' }) },
   'PATCH /api/v1/accelerators/:id': { ok: 200, access: admin_only, request: (w) => ({ url: `/api/v1/accelerators/${w.accelerator_id}`, body: { notes: `patched ${n()}` } }) },
 
   'POST /api/v1/providers': { ok: 201, access: admin_only, request: () => ({ url: '/api/v1/providers', body: { name: `Provider ${n()}`, region: '310000' } }) },

@@ -103,6 +103,41 @@ describeEachEngine('incremental integrity checks', (db) => {
     expect(await db().store.findings.pendingWindowCount()).toBe(0);
   });
 
+  it('judges prices against a reference the office set, and against the market price once two providers make one', async () => {
+    // metax-c500: 1 card × 1 h billed 20,000 fen where the office says 1,000 fen per card-hour is the going rate
+    const set = await api.call('PUT', '/api/v1/accelerators/metax-c500/reference-price', { body: { fen_per_card_h: 1000, source: 'test: office price list' } });
+    expect(set.statusCode, set.body).toBe(200);
+    await post(a, [
+      usageRecord(a, 'p-high', { accelerator: 'metax-c500', count: 1, started_at: '2026-11-02T00:00:00Z', ended_at: '2026-11-02T01:00:00Z', amount_fen: 20_000 }),
+      usageRecord(a, 'p-fair', { accelerator: 'metax-c500', count: 1, started_at: '2026-11-02T02:00:00Z', ended_at: '2026-11-02T03:00:00Z', amount_fen: 1_100 }),
+      usageRecord(a, 'p-low', { accelerator: 'metax-c500', count: 2, started_at: '2026-11-02T04:00:00Z', ended_at: '2026-11-02T05:00:00Z', amount_fen: 100 }),
+    ]);
+    expect((await checker.drainAll(now)).price_outliers).toBe(2);
+    const prices = (await db().store.findings.list({ kind: 'price_outlier', limit: 10 })).items;
+    expect(prices.map((f) => [f.severity, f.evidence.direction, f.evidence.price_fen_per_card_h, f.evidence.reference_basis])).toEqual([
+      ['medium', 'above', 20_000, 'set'], ['low', 'below', 50, 'set'],
+    ]);
+    const full = await runChecks(db().store, { from_ms: Date.parse('2026-11-02T00:00:00Z'), to_ms: Date.parse('2026-11-03T00:00:00Z') }, operator_actor, now, { duration_ms_max: 31 * 86_400_000 });
+    expect(full.found.price_outlier).toBe(2);
+    expect(full.created).toBe(0);
+
+    // the market: 120 records of two providers on the A800 (used nowhere else here) at 1 card-hour for 900 fen, one at 9,000
+    const rows = (p: Parties, tag: string, n: number) => Array.from({ length: n }, (_, i) => usageRecord(p, `${tag}-${i}`, {
+      accelerator: 'nvidia-a800-80gb-pcie', count: 1, started_at: iso(Date.parse('2026-11-05T00:00:00Z') + i * 3_600_000), ended_at: iso(Date.parse('2026-11-05T01:00:00Z') + i * 3_600_000), amount_fen: 900,
+    }));
+    await post(a, rows(a, 'm-a', 60));
+    await post(b, [...rows(b, 'm-b', 59), usageRecord(b, 'm-b-dear', { accelerator: 'nvidia-a800-80gb-pcie', count: 1, started_at: '2026-11-09T00:00:00Z', ended_at: '2026-11-09T01:00:00Z', amount_fen: 9_000 })]);
+    const listed = (await api.call('GET', '/api/v1/reference-prices')).json() as { items: { accelerator: string; basis: string; fen_per_card_h: number }[] };
+    const market = listed.items.find((r) => r.accelerator === 'nvidia-a800-80gb-pcie');
+    expect(market).toMatchObject({ basis: 'market', fen_per_card_h: Math.floor((119 * 900 + 9000) / 120) });
+    expect(listed.items.find((r) => r.accelerator === 'metax-c500')).toMatchObject({ basis: 'set', fen_per_card_h: 1000 });
+    await checker.drainAll(now);
+    const dear = (await db().store.findings.list({ kind: 'price_outlier', limit: 100 })).items.filter((f) => f.subject.accelerator === 'nvidia-a800-80gb-pcie');
+    expect(dear).toHaveLength(1);
+    expect(dear[0]!.evidence).toMatchObject({ direction: 'above', price_fen_per_card_h: 9000, reference_basis: 'market' });
+    expect((await api.call('GET', '/api/v1/reference-prices', { key: a.provider_key })).statusCode).toBe(403);
+  });
+
   it('agrees with the full check on random batches (capacity): after every drain, the full check finds nothing new', async () => {
     const rand = mulberry32(4242);
     const base = Date.parse('2026-05-01T00:00:00Z');

@@ -3,7 +3,8 @@ import { Type, type Static } from 'typebox';
 import { accelerator_id_pattern, acceleratorThroughput, checkAccelerator, decimal_pattern, type AcceleratorModel } from '../../domain/catalog/accelerator.js';
 import { referenceCardHours } from '../../domain/catalog/compute.js';
 import type { App, AppContext } from '../app.js';
-import { any_role, actorOf } from '../auth.js';
+import { any_role, actorOf, readers } from '../auth.js';
+import { referencePrices } from '../../service/checks.js';
 import { ApiError, notFound } from '../errors.js';
 
 const Figure = Type.Union([Type.String({ pattern: decimal_pattern }), Type.Null()]);
@@ -113,4 +114,39 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
     await ctx.store.catalog.replace(after, actorOf(request), ctx.now());
     return presentAccelerator(after, await reference());
   });
+
+  const PriceView = Type.Object({
+    accelerator: Type.String(), fen_per_card_h: Type.Integer(),
+    basis: Type.Union([Type.Literal('set'), Type.Literal('market')], { description: 'set by the office (with its source), or the market price of stored usage' }),
+    source: Type.String(),
+  });
+
+  app.put('/accelerators/:id/reference-price', {
+    config: { access: ['administrator'] },
+    schema: {
+      tags: ['catalog'],
+      description: 'Sets the reference price per card-hour the price-outlier check measures records against (SUANLI_PRICE_BAND_BP around it); name its source.',
+      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      body: Type.Object({ fen_per_card_h: Type.Integer({ minimum: 1, maximum: 100_000_000 }), source: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
+      response: { 200: PriceView },
+    },
+  }, async (request) => {
+    if (!await ctx.store.catalog.get(request.params.id)) throw notFound(`accelerator ${request.params.id}`);
+    await ctx.store.catalog.setReferencePrice(request.params.id, request.body.fen_per_card_h, request.body.source, actorOf(request), ctx.now());
+    return { accelerator: request.params.id, fen_per_card_h: request.body.fen_per_card_h, basis: 'set' as const, source: request.body.source };
+  });
+
+  app.delete('/accelerators/:id/reference-price', {
+    config: { access: ['administrator'] },
+    schema: { tags: ['catalog'], description: 'Removes a set reference price (the market price, if any, applies again).', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ removed: Type.Boolean() }) } },
+  }, async (request) => {
+    if (!await ctx.store.catalog.removeReferencePrice(request.params.id, actorOf(request), ctx.now())) throw notFound(`reference price of ${request.params.id}`);
+    return { removed: true };
+  });
+
+  // Market prices are averages of providers' bills: commercial data, so only the office and auditors see them.
+  app.get('/reference-prices', {
+    config: { access: readers },
+    schema: { tags: ['catalog'], description: 'The reference price of each model the price check uses: set by the office, else the market price (≥ 2 providers, ≥ 100 records).', response: { 200: Type.Object({ items: Type.Array(PriceView) }) } },
+  }, async () => ({ items: [...(await referencePrices(ctx.store)).values()].sort((a, b) => (a.accelerator < b.accelerator ? -1 : 1)) }));
 }

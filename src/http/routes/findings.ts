@@ -92,13 +92,13 @@ export function findingRoutes(app: App, ctx: AppContext): void {
     });
   }
 
-  const Counts = Type.Object({ capacity_overrun: Type.Integer(), duplicate_job: Type.Integer(), overlapping_job: Type.Integer() });
+  const Counts = Type.Object({ capacity_overrun: Type.Integer(), duplicate_job: Type.Integer(), overlapping_job: Type.Integer(), price_outlier: Type.Integer() });
   app.post('/checks/run', {
     config: { access: ['administrator'] },
     schema: {
       tags: ['findings'],
-      description: 'Runs the capacity and duplicate checks over the records running some time in [from, to); new findings are stored, '
-        + 'ones already stored (whatever their status) are left as they are. Price outliers are not checked yet.',
+      description: 'Runs the capacity, duplicate and price checks over the records running some time in [from, to); new findings are stored, '
+        + 'ones already stored (whatever their status) are left as they are (docs/integrity.md).',
       body: Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }) }, { additionalProperties: false }),
       response: { 200: Type.Object({ found: Counts, created: Type.Integer(), truncated: Type.Boolean() }) },
     },
@@ -106,6 +106,6 @@ export function findingRoutes(app: App, ctx: AppContext): void {
     const from_ms = Date.parse(request.body.from);
     const to_ms = Date.parse(request.body.to);
     if (!(from_ms < to_ms)) throw new ApiError('validation_failed', 'from must be before to', [{ field: 'to', message: 'must be after from' }]);
-    return runChecks(ctx.store, { from_ms, to_ms }, actorOf(request), ctx.now(), { duration_ms_max: ctx.config.usage_duration_s_max * 1000 });
+    return runChecks(ctx.store, { from_ms, to_ms }, actorOf(request), ctx.now(), { duration_ms_max: ctx.config.usage_duration_s_max * 1000, price_band: ctx.config.price_band });
   });
 }

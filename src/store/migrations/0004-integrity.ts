@@ -62,6 +62,14 @@ export function migration0004(engine: Engine): Migration {
       await db.schema.createIndex('usage_records_capacity').on('usage_records')
         .columns(['cluster_id', 'accelerator_id', 'started_at_ms', 'seq', 'ended_at_ms', 'count']).execute();
 
+      // Reference prices per card-hour an administrator sets (with their source): the price-outlier check's yardstick.
+      await db.schema.createTable('reference_prices')
+        .addColumn('accelerator_id', 'text', (c) => c.primaryKey().references('accelerators.id'))
+        .addColumn('fen_per_card_h', 'bigint', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
+        .execute();
+
       // Usage windows still to check: one row per cluster × model × UTC day a new record ran in. Ingest inserts (or bumps
       // gen) in the transaction that stores the records; the checker deletes a row only if gen is unchanged since it read it.
       await db.schema.createTable('check_queue')
