@@ -17,7 +17,7 @@ import {
 
 type Engine = 'sqlite' | 'postgres';
 
-interface Measurement {
+export interface Measurement {
   engine: Engine;
   /** a: raw baseline, b: suanli in process, c: suanli over HTTP */
   kind: 'a' | 'b' | 'c';
@@ -169,7 +169,8 @@ async function prepareDatabase(config: Config): Promise<Parties> {
   }
 }
 
-async function overHttp(engine: Engine, config: Config, env: Record<string, string>, records: readonly WireRecord[], batch: number, clients: number, raw: Measurement): Promise<Measurement> {
+/** `after`: runs once the last batch is acknowledged, with the server still up (the integrity bench waits for its checker). */
+export async function overHttp(engine: Engine, config: Config, env: Record<string, string>, records: readonly WireRecord[], batch: number, clients: number, raw: Measurement, after?: () => Promise<void>): Promise<Measurement> {
   const parties = await prepareDatabase(config);
   const mine = withParties(records, parties);
   const bodies: string[] = [];
@@ -201,6 +202,7 @@ async function overHttp(engine: Engine, config: Config, env: Record<string, stri
     const cpu = process.cpuUsage(cpu0);
     const server_cpu1 = cpuSecondsOf(server.pid);
     if (accepted !== records.length) throw new Error(`HTTP ingest accepted ${accepted} of ${records.length}`);
+    if (after) await after();
     const server_cpu = server_cpu0 === null || server_cpu1 === null ? null
       : { user: server_cpu1.user - server_cpu0.user, system: server_cpu1.system - server_cpu0.system };
     return rate({ engine, kind: 'c', label: `suanli POST /api/v1/usage (${clients} clients)`, batch, records: records.length, seconds,

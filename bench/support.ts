@@ -38,7 +38,7 @@ export interface BenchOptions {
 export const option_help = [
   '--records N          usage records per ingest measurement (default 200000)',
   '--import-records N   lines of the JSONL file for the import measurement (default 1000000)',
-  '--capacity-records N usage records stored for the integrity capacity sweep (default 10000000)',
+  '--capacity-records N usage records stored for the integrity capacity sweep (default 10000000; 0 skips it)',
   '--engine E           sqlite | postgres | all (default all)',
   '--clients N          concurrent HTTP clients (default 4)',
   '--no-import          skip the file-import measurement',
@@ -66,7 +66,7 @@ export function parseArgs(argv: readonly string[]): { names: string[]; options: 
     switch (flag) {
       case '--records': options.records = positiveInt(flag, value()); break;
       case '--import-records': options.import_records = positiveInt(flag, value()); break;
-      case '--capacity-records': options.capacity_records = positiveInt(flag, value()); break;
+      case '--capacity-records': { const v = value(); options.capacity_records = v === '0' ? 0 : positiveInt(flag, v); break; }
       case '--clients': options.clients = positiveInt(flag, value()); break;
       case '--no-import': options.skip_import = true; break;
       case '--pg-fast': options.pg_fast = true; break;

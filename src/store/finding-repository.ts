@@ -169,20 +169,19 @@ export class FindingRepository {
   // Reads for the checks
 
   /**
-   * Each cluster × model with a record running some time in [from_ms, to_ms), sorted: every cluster × catalog model is
-   * probed with one index seek (usage_records_capacity), which costs the same however many records there are.
+   * Each cluster × model with a record running some time in [from_ms, to_ms), sorted: every pair with records is probed
+   * with one index seek (usage_records_capacity), which costs the same however many records there are.
    */
   async usageClusterModels(from_ms: number, to_ms: number, duration_ms_max: number): Promise<{ cluster_id: string; accelerator: string }[]> {
-    const clusters = await this.db.selectFrom('clusters').select('id').orderBy('id').execute();
-    const models = await this.db.selectFrom('accelerators').select('id').orderBy('id').execute();
+    // Every pair that has records has a usage_pair_stats row (ingest writes it, the migration filled it for older records).
+    const pairs = await this.db.selectFrom('usage_pair_stats').select(['cluster_id', 'accelerator_id', 'duration_ms_max']).orderBy('cluster_id').orderBy('accelerator_id').execute();
     const out: { cluster_id: string; accelerator: string }[] = [];
-    for (const c of clusters) {
-      for (const m of models) {
-        const hit = await this.db.selectFrom('usage_records').select('seq').where('cluster_id', '=', c.id).where('accelerator_id', '=', m.id)
-          .where('started_at_ms', '>=', from_ms - duration_ms_max).where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms)
-          .limit(1).executeTakeFirst();
-        if (hit) out.push({ cluster_id: c.id, accelerator: m.id });
-      }
+    for (const p of pairs) {
+      const reach = Math.min(duration_ms_max, Number(p.duration_ms_max));
+      const hit = await this.db.selectFrom('usage_records').select('seq').where('cluster_id', '=', p.cluster_id).where('accelerator_id', '=', p.accelerator_id)
+        .where('started_at_ms', '>=', from_ms - reach).where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms)
+        .limit(1).executeTakeFirst();
+      if (hit) out.push({ cluster_id: p.cluster_id, accelerator: p.accelerator_id });
     }
     return out;
   }
@@ -191,13 +190,22 @@ export class FindingRepository {
    * The records of one cluster × model running some time in [from_ms, to_ms), sorted by started_at (then seq), a page
    * at a time (memory: one page). No record runs longer than `duration_ms_max`, so the read starts there.
    */
-  capacityPages(cluster_id: string, accelerator: string, from_ms: number, to_ms: number, duration_ms_max: number): AsyncGenerator<CapacityRecord[]> {
-    return capacityPages(this.connection, cluster_id, accelerator, from_ms, to_ms, from_ms - duration_ms_max);
+  async *capacityPages(cluster_id: string, accelerator: string, from_ms: number, to_ms: number, duration_ms_max: number): AsyncGenerator<CapacityRecord[]> {
+    yield* capacityPages(this.connection, cluster_id, accelerator, from_ms, to_ms, from_ms - await this.longest(cluster_id, accelerator, duration_ms_max));
+  }
+
+  /**
+   * How long the longest stored record of a cluster × model ran (usage_pair_stats, kept by ingest), at most `limit`:
+   * how far before a window its reads must start.
+   */
+  async longest(cluster_id: string, accelerator: string, limit: number): Promise<number> {
+    const row = await this.db.selectFrom('usage_pair_stats').select('duration_ms_max').where('cluster_id', '=', cluster_id).where('accelerator_id', '=', accelerator).executeTakeFirst();
+    return row === undefined ? limit : Math.min(limit, Number(row.duration_ms_max));
   }
 
   /** The same records handed to `visit` one at a time (a reused object), the fastest read for a sweep. */
-  scanCapacity(cluster_id: string, accelerator: string, from_ms: number, to_ms: number, duration_ms_max: number, visit: (r: ScannedRecord) => void): Promise<number> {
-    return scanCapacity(this.connection, cluster_id, accelerator, from_ms, to_ms, from_ms - duration_ms_max, visit);
+  async scanCapacity(cluster_id: string, accelerator: string, from_ms: number, to_ms: number, duration_ms_max: number, visit: (r: ScannedRecord) => void): Promise<number> {
+    return scanCapacity(this.connection, cluster_id, accelerator, from_ms, to_ms, from_ms - await this.longest(cluster_id, accelerator, duration_ms_max), visit);
   }
 
   /**
@@ -206,11 +214,29 @@ export class FindingRepository {
    */
   async windowRecords(pairs: readonly { cluster_id: string; accelerator: string }[], from_ms: number, to_ms: number, duration_ms_max: number): Promise<(DuplicateRecord & PriceRecord)[]> {
     const out: (DuplicateRecord & PriceRecord)[] = [];
+    const sqlite = this.connection.sqlite;
+    if (sqlite !== null) {
+      // Rows as arrays straight from the driver, each pair's read under Kysely's connection lock.
+      const stmt = sqlite.prepare(`select seq, provider_id, enterprise_id, job_ref, accelerator_id, count, started_at_ms, ended_at_ms, amount_fen, card_s
+        from usage_records where cluster_id = ? and accelerator_id = ? and started_at_ms >= ? and started_at_ms < ? and ended_at_ms > ?`).raw(true);
+      for (const p of pairs) {
+        const reach = await this.longest(p.cluster_id, p.accelerator, duration_ms_max);
+        const rows = await this.db.connection().execute(async () => stmt.all(p.cluster_id, p.accelerator, from_ms - reach, to_ms, from_ms) as unknown[][]);
+        for (const r of rows) {
+          out.push({
+            seq: Number(r[0]), provider_id: r[1] as string, enterprise_id: r[2] as string, job_ref: r[3] as string | null, accelerator: r[4] as string,
+            count: Number(r[5]), started_at_ms: Number(r[6]), ended_at_ms: Number(r[7]), amount_fen: Number(r[8]), card_s: Number(r[9]),
+          });
+        }
+      }
+      return out.sort((a, b) => a.seq - b.seq);
+    }
     for (const p of pairs) {
+      const reach = await this.longest(p.cluster_id, p.accelerator, duration_ms_max);
       const rows = await this.db.selectFrom('usage_records')
         .select(['seq', 'provider_id', 'enterprise_id', 'job_ref', 'accelerator_id', 'count', 'started_at_ms', 'ended_at_ms', 'amount_fen', 'card_s'])
         .where('cluster_id', '=', p.cluster_id).where('accelerator_id', '=', p.accelerator)
-        .where('started_at_ms', '>=', from_ms - duration_ms_max).where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms)
+        .where('started_at_ms', '>=', from_ms - reach).where('started_at_ms', '<', to_ms).where('ended_at_ms', '>', from_ms)
         .execute();
       for (const r of rows) {
         out.push({

@@ -237,6 +237,8 @@ export interface UsageBatchesTable {
 
 export interface ReferencePricesTable { accelerator_id: string; fen_per_card_h: Int8; source: string; updated_at_ms: Int8 }
 
+export interface UsagePairStatsTable { cluster_id: string; accelerator_id: string; duration_ms_max: Int8 }
+
 export interface CheckQueueTable { cluster_id: string; accelerator_id: string; day: number; gen: Int8 }
 
 export interface Database {
@@ -245,6 +247,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   usage_batches: UsageBatchesTable;
   check_queue: CheckQueueTable;
+  usage_pair_stats: UsagePairStatsTable;
   reference_prices: ReferencePricesTable;
   programs: ProgramsTable;
   program_enrollments: ProgramEnrollmentsTable;

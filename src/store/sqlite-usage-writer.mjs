@@ -21,6 +21,9 @@ const insertSignedBatch = db.prepare(`INSERT INTO usage_batches (provider_id, ke
 const queueWindow = db.prepare(`INSERT INTO check_queue (cluster_id, accelerator_id, day, gen) VALUES (?, ?, ?, 1)
   ON CONFLICT (cluster_id, accelerator_id, day) DO UPDATE SET gen = check_queue.gen + 1`);
 const DAY_MS = 86_400_000;
+const pairDuration = db.prepare('SELECT duration_ms_max FROM usage_pair_stats WHERE cluster_id = ? AND accelerator_id = ?');
+const raisePairDuration = db.prepare(`INSERT INTO usage_pair_stats (cluster_id, accelerator_id, duration_ms_max) VALUES (?, ?, ?)
+  ON CONFLICT (cluster_id, accelerator_id) DO UPDATE SET duration_ms_max = max(usage_pair_stats.duration_ms_max, excluded.duration_ms_max)`);
 const existing = db.prepare(`SELECT record_id, cluster_id, enterprise_id, accelerator_id, count, started_at_ms, ended_at_ms,
   amount_fen, job_ref, workload, energy_wh FROM usage_records WHERE provider_id = ? AND record_id = ?`);
 const rollup = db.prepare(`INSERT INTO usage_rollups (provider_id, enterprise_id, accelerator_id, day, records, card_s, compute_gflop, amount_fen)
@@ -34,6 +37,7 @@ function writeBatch(b) {
   const result = []; // per row: null when inserted, else the stored row
   const sums = new Map();
   const windows = b.queue_checks ? new Set() : null;
+  const durations = new Map(); // cluster \u0000 model → the longest accepted record of the batch
   let batch_id = null;
   if (b.signed) {
     const s = b.signed;
@@ -43,6 +47,9 @@ function writeBatch(b) {
     const info = insert.run(b.provider_id, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], b.received_at_ms, batch_id);
     if (info.changes === 1) {
       result.push(null);
+      const pair = `${r[1]}\u0000${r[3]}`;
+      const d = r[6] - r[5];
+      if (!(durations.get(pair) >= d)) durations.set(pair, d);
       if (windows !== null) {
         const last = Math.floor((r[6] - 1) / DAY_MS);
         for (let d = Math.floor(r[5] / DAY_MS); d <= last; d++) windows.add(`${r[1]}\u0000${r[3]}\u0000${d}`);
@@ -59,6 +66,11 @@ function writeBatch(b) {
   for (const key of [...sums.keys()].sort()) {
     const s = sums.get(key);
     rollup.run(b.provider_id, s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
+  }
+  for (const [pair, d] of durations) {
+    const [cluster_id, accelerator_id] = pair.split('\u0000');
+    const known = pairDuration.get(cluster_id, accelerator_id);
+    if (known === undefined || Number(known.duration_ms_max) < d) raisePairDuration.run(cluster_id, accelerator_id, d);
   }
   if (windows !== null) {
     for (const key of [...windows].sort()) {

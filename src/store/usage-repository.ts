@@ -131,6 +131,30 @@ function rollupDeltas(provider_id: string, rows: readonly UsageRow[]): RollupDel
   return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
 }
 
+/**
+ * Raises usage_pair_stats.duration_ms_max where the batch holds a longer record than any stored. Read first without a
+ * lock and write only what grows (rarely, after a pair's first records), so concurrent batches of one cluster do not
+ * queue on that row; GREATEST keeps two racing raises right.
+ */
+async function raisePairDurations(trx: Transaction<Database>, accepted: readonly UsageRow[]): Promise<void> {
+  const longest = new Map<string, { cluster_id: string; accelerator_id: string; d: number }>();
+  for (const { input } of accepted) {
+    const key = `${input.cluster_id}\u0000${input.accelerator}`;
+    const d = input.ended_at_ms - input.started_at_ms;
+    const cur = longest.get(key);
+    if (cur === undefined || cur.d < d) longest.set(key, { cluster_id: input.cluster_id, accelerator_id: input.accelerator, d });
+  }
+  if (longest.size === 0) return;
+  const known = await trx.selectFrom('usage_pair_stats').select(['cluster_id', 'accelerator_id', 'duration_ms_max'])
+    .where('cluster_id', 'in', [...new Set([...longest.values()].map((l) => l.cluster_id))]).execute();
+  const have = new Map(known.map((k) => [`${k.cluster_id}\u0000${k.accelerator_id}`, Number(k.duration_ms_max)]));
+  const raise = [...longest.entries()].filter(([key, l]) => !((have.get(key) ?? -1) >= l.d)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, l]) => l);
+  if (raise.length === 0) return;
+  await sql`INSERT INTO usage_pair_stats (cluster_id, accelerator_id, duration_ms_max)
+    SELECT c, a, d FROM unnest(${raise.map((l) => l.cluster_id)}::text[], ${raise.map((l) => l.accelerator_id)}::text[], ${raise.map((l) => l.d)}::int8[]) AS t(c, a, d)
+    ON CONFLICT (cluster_id, accelerator_id) DO UPDATE SET duration_ms_max = GREATEST(usage_pair_stats.duration_ms_max, excluded.duration_ms_max)`.execute(trx);
+}
+
 /** Rows per PostgreSQL statement: the rows travel as one array per column, so there is no limit of 65,535 parameters. */
 const pg_chunk_rows = 5000;
 
@@ -270,6 +294,7 @@ export class UsageRepository {
           }
           const accepted = rows.filter((r) => inserted.has(r.input.record_id));
           await this.upsertRollups(trx, rollupDeltas(provider_id, accepted));
+          await raisePairDurations(trx, accepted);
           if (options.queue_checks && accepted.length > 0) {
             const w = checkWindows(accepted.map((r) => r.input));
             await sql`INSERT INTO check_queue (cluster_id, accelerator_id, day, gen)

@@ -60,7 +60,7 @@ describeEachEngine('findings', (db) => {
 
   it('finds exactly the capacity overrun, with its interval, excess and records', async () => {
     const r = await run('2026-06-01T00:00:00Z', '2026-06-02T00:00:00Z');
-    expect(r).toEqual({ found: { capacity_overrun: 1, duplicate_job: 0, overlapping_job: 0 }, created: 1, truncated: false });
+    expect(r).toEqual({ found: { capacity_overrun: 1, duplicate_job: 0, overlapping_job: 0, price_outlier: 0 }, created: 1, truncated: false });
     const page = await list('?kind=capacity_overrun');
     expect(page.items).toHaveLength(1);
     const f = page.items[0]!;
@@ -79,7 +79,7 @@ describeEachEngine('findings', (db) => {
   it('stores nothing twice when the checks run again, over the same or a wider period', async () => {
     expect((await run('2026-06-01T00:00:00Z', '2026-06-02T00:00:00Z')).created).toBe(0);
     const wide = await run('2026-05-01T00:00:00Z', '2026-07-01T00:00:00Z');
-    expect(wide.found).toEqual({ capacity_overrun: 1, duplicate_job: 1, overlapping_job: 0 });
+    expect(wide.found).toEqual({ capacity_overrun: 1, duplicate_job: 1, overlapping_job: 0, price_outlier: 0 });
     expect(wide.created).toBe(1); // only the duplicate is new
     const again = await runChecks(db().store, { from_ms: Date.parse('2026-05-01T00:00:00Z'), to_ms: Date.parse('2026-07-01T00:00:00Z') }, operator_actor, now + 1, { duration_ms_max: 31 * 86_400_000 });
     expect(again.created).toBe(0);

@@ -114,7 +114,7 @@ describeEachEngine('incremental integrity checks', (db) => {
     ]);
     expect((await checker.drainAll(now)).price_outliers).toBe(2);
     const prices = (await db().store.findings.list({ kind: 'price_outlier', limit: 10 })).items;
-    expect(prices.map((f) => [f.severity, f.evidence.direction, f.evidence.price_fen_per_card_h, f.evidence.reference_basis])).toEqual([
+    expect(prices.map((f) => [f.severity, f.evidence.direction, f.evidence.price_fen_per_card_h, f.evidence.reference_basis]).sort((x, y) => Number(y[2]) - Number(x[2]))).toEqual([
       ['medium', 'above', 20_000, 'set'], ['low', 'below', 50, 'set'],
     ]);
     const full = await runChecks(db().store, { from_ms: Date.parse('2026-11-02T00:00:00Z'), to_ms: Date.parse('2026-11-03T00:00:00Z') }, operator_actor, now, { duration_ms_max: 31 * 86_400_000 });

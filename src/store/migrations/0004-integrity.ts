@@ -70,6 +70,17 @@ export function migration0004(engine: Engine): Migration {
         .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
         .execute();
 
+      // The longest record of each cluster × model: checks read a window from (its start − this), not from (its start −
+      // the longest any record may run, 31 days by default). Ingest raises it in the records' transaction.
+      await db.schema.createTable('usage_pair_stats')
+        .addColumn('cluster_id', 'text', (c) => c.notNull())
+        .addColumn('accelerator_id', 'text', (c) => c.notNull())
+        .addColumn('duration_ms_max', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('usage_pair_stats_pk', ['cluster_id', 'accelerator_id'])
+        .execute();
+      await sql`insert into usage_pair_stats (cluster_id, accelerator_id, duration_ms_max)
+        select cluster_id, accelerator_id, max(ended_at_ms - started_at_ms) from usage_records group by cluster_id, accelerator_id`.execute(db);
+
       // Usage windows still to check: one row per cluster × model × UTC day a new record ran in. Ingest inserts (or bumps
       // gen) in the transaction that stores the records; the checker deletes a row only if gen is unchanged since it read it.
       await db.schema.createTable('check_queue')
