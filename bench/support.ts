@@ -221,7 +221,7 @@ export function buildPrivateDist(): string {
   const main = path.join(out, 'dist', 'cli', 'main.js');
   if (!fs.existsSync(main)) throw new Error(`tsc produced no ${main}:\n${r.stdout}${r.stderr}`);
   fs.cpSync(path.join(repo_root, 'catalog'), path.join(out, 'catalog'), { recursive: true });
-  fs.copyFileSync(path.join(repo_root, 'src', 'store', 'sqlite-usage-writer.mjs'), path.join(out, 'dist', 'store', 'sqlite-usage-writer.mjs'));
+  for (const f of ['sqlite-usage-writer.mjs', 'sqlite-capacity-reader.mjs']) fs.copyFileSync(path.join(repo_root, 'src', 'store', f), path.join(out, 'dist', 'store', f));
   private_build = main;
   return main;
 }

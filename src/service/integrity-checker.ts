@@ -6,7 +6,7 @@
 import { capacityFinding, type CapacityOverrun } from '../domain/integrity/capacity.js';
 import { day_ms, dayFindings, InventoryCache, referencePrices, sweepPair } from './checks.js';
 import { price_band_default, type PriceBand } from '../domain/integrity/price.js';
-import type { Finding } from '../domain/integrity/finding.js';
+import { findingKey, type Finding } from '../domain/integrity/finding.js';
 import type { InventoryInterval } from '../domain/org/organization.js';
 import { system_actor, type AuditActor } from '../store/audit-repository.js';
 import type { Store } from '../store/store.js';
@@ -16,7 +16,7 @@ const drain_windows_max = 2000;
 /** How often a window may be widened before the checker settles for what it found (each widening doubles it). */
 const widen_steps_max = 12;
 
-export interface DrainResult { windows: number; capacity_overruns: number; duplicates: number; price_outliers: number; created: number }
+export interface DrainResult { windows: number; capacity_overruns: number; duplicates: number; price_outliers: number; created: number; superseded: number }
 
 interface Window { cluster_id: string; accelerator: string; from_ms: number; to_ms: number }
 
@@ -39,14 +39,14 @@ function mergeDays(rows: readonly { cluster_id: string; accelerator: string; day
  * record running there overlaps it); an overrun reaching an edge of the range may go on beyond it, so the range is
  * widened (doubling) until none does.
  */
-export async function windowOverruns(store: Store, w: Window, inventory: readonly InventoryInterval[], duration_ms_max: number): Promise<CapacityOverrun[]> {
+export async function windowOverruns(store: Store, w: Window, inventory: readonly InventoryInterval[], duration_ms_max: number): Promise<{ overruns: CapacityOverrun[]; from_ms: number; to_ms: number }> {
   let from = w.from_ms;
   let to = w.to_ms;
   for (let step = 0; ; step++) {
     const found = (await sweepPair(store, w.cluster_id, w.accelerator, from, to, duration_ms_max, inventory)).filter((o) => o.from_ms < w.to_ms && o.to_ms > w.from_ms);
     const early = found.some((o) => o.from_ms <= from);
     const late = found.some((o) => o.to_ms >= to);
-    if ((!early && !late) || step >= widen_steps_max) return found;
+    if ((!early && !late) || step >= widen_steps_max) return { overruns: found, from_ms: from, to_ms: to };
     const span = Math.max(day_ms, to - from);
     if (early) from -= span;
     if (late) to += span;
@@ -88,10 +88,10 @@ export class IntegrityChecker {
 
   /** Drains until the queue is empty (or only holds windows touched while they were checked). */
   async drainAll(now_ms: number): Promise<DrainResult> {
-    const total: DrainResult = { windows: 0, capacity_overruns: 0, duplicates: 0, price_outliers: 0, created: 0 };
+    const total: DrainResult = { windows: 0, capacity_overruns: 0, duplicates: 0, price_outliers: 0, created: 0, superseded: 0 };
     for (let round = 0; round < 100; round++) {
       const r = await this.drainOnce(now_ms);
-      total.windows += r.windows; total.capacity_overruns += r.capacity_overruns; total.duplicates += r.duplicates; total.price_outliers += r.price_outliers; total.created += r.created;
+      total.windows += r.windows; total.capacity_overruns += r.capacity_overruns; total.duplicates += r.duplicates; total.price_outliers += r.price_outliers; total.created += r.created; total.superseded += r.superseded;
       if (r.windows < drain_windows_max) break;
     }
     return total;
@@ -101,16 +101,22 @@ export class IntegrityChecker {
   async drainOnce(now_ms: number): Promise<DrainResult> {
     const store = this.store;
     const queued = await store.findings.pendingWindows(drain_windows_max);
-    const result: DrainResult = { windows: queued.length, capacity_overruns: 0, duplicates: 0, price_outliers: 0, created: 0 };
+    const result: DrainResult = { windows: queued.length, capacity_overruns: 0, duplicates: 0, price_outliers: 0, created: 0, superseded: 0 };
     if (queued.length === 0) return result;
     const findings: Finding[] = [];
     const windows = mergeDays(queued);
     const inventories = new InventoryCache(store);
+    const swept: { w: Window; from_ms: number; to_ms: number; keys: Set<string> }[] = [];
     for (const w of windows) {
-      for (const o of await windowOverruns(store, w, await inventories.of(w.cluster_id, w.accelerator), this.options.duration_ms_max)) {
-        findings.push(capacityFinding(o, { cluster_id: w.cluster_id, accelerator: w.accelerator }));
+      const r = await windowOverruns(store, w, await inventories.of(w.cluster_id, w.accelerator), this.options.duration_ms_max);
+      const keys = new Set<string>();
+      for (const o of r.overruns) {
+        const f = capacityFinding(o, { cluster_id: w.cluster_id, accelerator: w.accelerator });
+        keys.add(findingKey(f));
+        findings.push(f);
         result.capacity_overruns++;
       }
+      swept.push({ w, from_ms: r.from_ms, to_ms: r.to_ms, keys });
     }
     // Duplicates cross clusters and providers: every pair some inventory holds (ingest only takes models a cluster
     // holds), plus the queued pairs, read day by day over the days touched, as the full check reads them.
@@ -124,7 +130,10 @@ export class IntegrityChecker {
       }
       findings.push(...d.findings);
     }
-    result.created = await store.findings.upsert(findings, this.options.actor ?? system_actor, now_ms);
+    const actor = this.options.actor ?? system_actor;
+    result.created = await store.findings.upsert(findings, actor, now_ms);
+    // Overruns stored earlier that this exact sweep found part of a larger one are superseded by it.
+    for (const s of swept) result.superseded += await store.findings.supersedeCapacity(s.w.cluster_id, s.w.accelerator, s.w, s, s.keys, actor, now_ms);
     await store.findings.clearWindows(queued);
     return result;
   }

@@ -47,19 +47,36 @@ export function toAuditJson(value: unknown, depth = 0): AuditJson {
 
 /** Appends one entry for a change made in `tx`; call it last in the transaction (the head lock is then held briefly). */
 export async function appendAudit(tx: Tx, engine: Engine, actor: AuditActor, event: AuditEvent, at_ms: number): Promise<AuditEntry> {
+  return (await appendAuditMany(tx, engine, actor, [event], at_ms))[0]!;
+}
+
+/** Rows per multi-row INSERT of entries (12 parameters a row, under SQLite's 32,766). */
+const insert_entries_rows_max = 1000;
+
+/** Appends entries for several changes made in `tx`, in order: one head lock, multi-row inserts, one head move. */
+export async function appendAuditMany(tx: Tx, engine: Engine, actor: AuditActor, events: readonly AuditEvent[], at_ms: number): Promise<AuditEntry[]> {
+  if (events.length === 0) return [];
   const head = await lockRows(tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1), engine).executeTakeFirst();
   if (!head) throw new Error('audit_head is missing: the database was not migrated');
-  const prev = Number(head.seq) === 0 ? null : { seq: Number(head.seq), hash: head.hash };
-  const before = event.before === undefined ? null : toAuditJson(event.before);
-  const after = event.after === undefined ? null : toAuditJson(event.after);
-  const entry = appendEntry(prev, { at_ms, actor, action: event.action, subject: event.subject, before, after });
-  await tx.insertInto('audit_log').values({
-    seq: entry.seq, at_ms, actor_org_id: actor.org_id, actor_key_id: actor.key_id, actor_role: actor.role, action: entry.action,
-    subject_kind: entry.subject.kind, subject_id: entry.subject.id, before_json: before === null ? null : JSON.stringify(before),
-    after_json: after === null ? null : JSON.stringify(after), prev_hash: entry.prev_hash, hash: entry.hash,
-  }).execute();
-  await tx.updateTable('audit_head').set({ seq: entry.seq, hash: entry.hash }).where('id', '=', 1).execute();
-  return entry;
+  let prev: Pick<AuditEntry, 'seq' | 'hash'> | null = Number(head.seq) === 0 ? null : { seq: Number(head.seq), hash: head.hash };
+  const entries: AuditEntry[] = [];
+  const rows: AuditLogTable[] = [];
+  for (const event of events) {
+    const before = event.before === undefined ? null : toAuditJson(event.before);
+    const after = event.after === undefined ? null : toAuditJson(event.after);
+    const entry = appendEntry(prev, { at_ms, actor, action: event.action, subject: event.subject, before, after });
+    entries.push(entry);
+    rows.push({
+      seq: entry.seq, at_ms, actor_org_id: actor.org_id, actor_key_id: actor.key_id, actor_role: actor.role, action: entry.action,
+      subject_kind: entry.subject.kind, subject_id: entry.subject.id, before_json: before === null ? null : JSON.stringify(before),
+      after_json: after === null ? null : JSON.stringify(after), prev_hash: entry.prev_hash, hash: entry.hash,
+    });
+    prev = entry;
+  }
+  for (let i = 0; i < rows.length; i += insert_entries_rows_max) await tx.insertInto('audit_log').values(rows.slice(i, i + insert_entries_rows_max)).execute();
+  const last = entries[entries.length - 1]!;
+  await tx.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute();
+  return entries;
 }
 
 export interface AuditFilter { subject_kind?: string; subject_id?: string; action?: string; actor_org_id?: string; after_seq?: number }

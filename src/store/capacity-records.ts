@@ -1,6 +1,7 @@
 // The capacity check's read of one cluster × model: large keyset pages of raw rows (SQLite: straight through
 // better-sqlite3; PostgreSQL: one query a page), since the sweep reads every record of a period. Both engines answer
 // from the covering index usage_records_capacity (cluster_id, accelerator_id, started_at_ms, seq, ended_at_ms, count).
+import { Worker } from 'node:worker_threads';
 import { sql, type Kysely } from 'kysely';
 import type { CapacityRecord } from '../domain/integrity/capacity.js';
 import type { Connection } from './database.js';
@@ -62,17 +63,70 @@ export async function* capacityPages(
 /** One record as the scan hands it over: the same object each time (copy what you keep). */
 export interface ScannedRecord { seq: number; count: number; started_at_ms: number; ended_at_ms: number }
 
+interface PageRequest { cluster_id: string; accelerator: string; from_ms: number; to_ms: number; after_start: number; after_seq: number; limit: number }
+interface PageAnswer { id: number; ok: boolean; n?: number; buf?: Float64Array; error?: string }
+
 /**
- * The same rows as capacityPages, handed to `visit` one by one with no page array and no object per row: on SQLite a
- * page is iterated straight off the statement under Kysely's connection lock (released between pages, so other
- * callers interleave), which spares the garbage of 50,000 rows a page. Answers the number of records visited.
+ * SQLite only: a worker thread that reads pages (src/store/sqlite-capacity-reader.mjs), so that reading page k+1
+ * overlaps sweeping page k. Started on first use; idle, it does not keep the process alive.
+ */
+export class SqliteCapacityReader {
+  private worker: Worker | null = null;
+  private next_id = 1;
+  private readonly waiting = new Map<number, { resolve: (a: { n: number; buf: Float64Array }) => void; reject: (e: unknown) => void }>();
+
+  constructor(private readonly file: string) {}
+
+  page(req: PageRequest): Promise<{ n: number; buf: Float64Array }> {
+    const worker = this.start();
+    const id = this.next_id++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ id, ...req });
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(new URL('./sqlite-capacity-reader.mjs', import.meta.url), { workerData: { file: this.file, sql: capacity_page_sql } });
+    worker.on('message', (a: PageAnswer) => {
+      const w = this.waiting.get(a.id);
+      if (!w) return;
+      this.waiting.delete(a.id);
+      if (a.ok && a.buf !== undefined && a.n !== undefined) w.resolve({ n: a.n, buf: a.buf });
+      else w.reject(new Error(a.error ?? 'capacity read failed'));
+      if (this.waiting.size === 0) worker.unref();
+    });
+    const fail = (error: unknown) => {
+      for (const w of this.waiting.values()) w.reject(error);
+      this.waiting.clear();
+      if (this.worker === worker) this.worker = null;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the SQLite capacity reader stopped (exit ${code})`)));
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) await worker.terminate();
+  }
+}
+
+/**
+ * The same rows as capacityPages, handed to `visit` one by one with no object per row. On SQLite a worker thread reads
+ * the next page while this thread sweeps the current one; on PostgreSQL the pages come from capacityPages.
+ * Answers the number of records visited.
  */
 export async function scanCapacity(
-  connection: Connection, cluster_id: string, accelerator: string, from_ms: number, to_ms: number, started_from_ms: number,
-  visit: (r: ScannedRecord) => void,
+  connection: Connection, reader: SqliteCapacityReader | null, cluster_id: string, accelerator: string, from_ms: number, to_ms: number,
+  started_from_ms: number, visit: (r: ScannedRecord) => void,
 ): Promise<number> {
-  const sqlite = connection.sqlite;
-  if (sqlite === null) {
+  if (connection.sqlite === null || reader === null) {
     let n = 0;
     for await (const page of capacityPages(connection, cluster_id, accelerator, from_ms, to_ms, started_from_ms)) {
       for (const r of page) visit(r);
@@ -80,26 +134,20 @@ export async function scanCapacity(
     }
     return n;
   }
-  const stmt = sqlite.prepare(capacity_page_sql).raw(true);
   const r: ScannedRecord = { seq: 0, count: 0, started_at_ms: 0, ended_at_ms: 0 };
-  let after_start = started_from_ms;
-  let after_seq = Number.MIN_SAFE_INTEGER;
+  const ask = (after_start: number, after_seq: number) => reader.page({ cluster_id, accelerator, from_ms, to_ms, after_start, after_seq, limit: capacity_page_rows });
+  let pending = ask(started_from_ms, Number.MIN_SAFE_INTEGER);
   let total = 0;
   for (;;) {
-    const start = after_start;
-    const seq = after_seq;
-    const rows = await connection.db.connection().execute(async () => {
-      let n = 0;
-      for (const row of stmt.iterate(cluster_id, accelerator, to_ms, from_ms, start, start, seq, capacity_page_rows) as IterableIterator<PageRow>) {
-        r.seq = Number(row[0]); r.count = Number(row[1]); r.started_at_ms = Number(row[2]); r.ended_at_ms = Number(row[3]);
-        visit(r);
-        n++;
-      }
-      return n;
-    });
-    total += rows;
-    if (rows < capacity_page_rows) return total;
-    after_start = r.started_at_ms;
-    after_seq = r.seq;
+    const { n, buf } = await pending;
+    // Ask for the next page before sweeping this one: the worker reads while this thread sweeps.
+    if (n === capacity_page_rows) pending = ask(buf[(n - 1) * 4 + 2]!, buf[(n - 1) * 4]!);
+    for (let i = 0; i < n; i++) {
+      const o = i * 4;
+      r.seq = buf[o]!; r.count = buf[o + 1]!; r.started_at_ms = buf[o + 2]!; r.ended_at_ms = buf[o + 3]!;
+      visit(r);
+    }
+    total += n;
+    if (n < capacity_page_rows) return total;
   }
 }

@@ -7,12 +7,13 @@ import type { DuplicateRecord } from '../domain/integrity/duplicates.js';
 import type { PriceRecord } from '../domain/integrity/price.js';
 import type { Database, FindingsTable } from './schema.js';
 import { newId } from './ids.js';
-import { appendAudit, type AuditActor } from './audit-repository.js';
+import { appendAudit, appendAuditMany, type AuditActor, type AuditEvent } from './audit-repository.js';
 import type { Connection } from './database.js';
 import { writeTransaction } from './write-transaction.js';
-import { capacityPages, scanCapacity, type ScannedRecord } from './capacity-records.js';
+import { capacityPages, scanCapacity, SqliteCapacityReader, type ScannedRecord } from './capacity-records.js';
 
-export const finding_statuses = ['open', 'dismissed', 'confirmed'] as const;
+/** superseded: an open capacity overrun that a later check found larger (the larger one replaces it). */
+export const finding_statuses = ['open', 'dismissed', 'confirmed', 'superseded'] as const;
 export type FindingStatus = (typeof finding_statuses)[number];
 
 
@@ -33,6 +34,8 @@ export interface FindingFilter {
   severity?: FindingSeverity;
   /** Only findings naming this usage record. */
   record_seq?: number;
+  /** Only findings naming a record this claim holds. */
+  claim_id?: string;
   /** next_cursor of the previous page. */
   cursor?: string;
   limit: number;
@@ -57,8 +60,17 @@ function parseCursor(cursor: string): { created_at_ms: number; id: string } | nu
 }
 
 export class FindingRepository {
-  constructor(private readonly connection: Connection) {}
+  private readonly reader: SqliteCapacityReader | null;
+
+  constructor(private readonly connection: Connection) {
+    this.reader = connection.sqlite === null ? null : new SqliteCapacityReader(connection.sqlite.name);
+  }
   private get db(): Kysely<Database> { return this.connection.db; }
+
+  /** Stops the capacity reader thread (SQLite). */
+  async close(): Promise<void> {
+    await this.reader?.close();
+  }
 
   /**
    * Stores the findings whose key is new, with their records, in one transaction; answers how many were new.
@@ -75,6 +87,7 @@ export class FindingRepository {
     }));
     return writeTransaction(this.connection, async (trx, engine) => {
       let created = 0;
+      const audit: AuditEvent[] = [];
       for (let i = 0; i < rows.length; i += insert_findings_rows_max) {
         const chunk = rows.slice(i, i + insert_findings_rows_max);
         const inserted = await trx.insertInto('findings').values(chunk)
@@ -86,12 +99,13 @@ export class FindingRepository {
         }
         for (const r of inserted) {
           const f = by_key.get(r.key)!;
-          await appendAudit(trx, engine, actor, {
+          audit.push({
             action: 'finding.create', subject: { kind: 'finding', id: r.id },
             after: { key: r.key, kind: f.kind, severity: f.severity, subject: f.subject, records: f.record_seqs.length, interval: f.interval },
-          }, now_ms);
+          });
         }
       }
+      await appendAuditMany(trx, engine, actor, audit, now_ms);
       return created;
     });
   }
@@ -105,6 +119,11 @@ export class FindingRepository {
     if (filter.record_seq !== undefined) {
       const seq = filter.record_seq;
       q = q.where('id', 'in', (eb) => eb.selectFrom('finding_records').select('finding_id').where('record_seq', '=', seq));
+    }
+    if (filter.claim_id !== undefined) {
+      const claim_id = filter.claim_id;
+      q = q.where('id', 'in', (eb) => eb.selectFrom('finding_records as fr').innerJoin('claim_records as cr', 'cr.record_seq', 'fr.record_seq')
+        .select('fr.finding_id').where('cr.claim_id', '=', claim_id));
     }
     if (filter.cursor !== undefined) {
       const c = parseCursor(filter.cursor);
@@ -140,6 +159,37 @@ export class FindingRepository {
     if (finding === null) return { status: 'not_found' };
     if (Number(result.numUpdatedRows) !== 1) return { status: 'illegal_transition', state: finding.status };
     return { status: 'resolved', finding };
+  }
+
+  /**
+   * Marks superseded the open capacity overruns of a cluster × model that meet `window` and lie inside `read` — the range
+   * just swept, exact inside — but that the sweep did not find again (`kept`: the keys of every overrun it found
+   * meeting the window): more usage made them part of a larger overrun.
+   */
+  async supersedeCapacity(cluster_id: string, accelerator: string, window: { from_ms: number; to_ms: number }, read: { from_ms: number; to_ms: number }, kept: ReadonlySet<string>, actor: AuditActor, now_ms: number): Promise<number> {
+    const from_ms = read.from_ms;
+    const to_ms = read.to_ms;
+    const subject = JSON.stringify({ cluster_id, accelerator });
+    const stale = (await this.db.selectFrom('findings').select(['id', 'key']).where('kind', '=', 'capacity_overrun').where('status', '=', 'open')
+      .where('subject', '=', subject).where('interval_from_ms', '>=', from_ms).where('interval_to_ms', '<=', to_ms)
+      .where('interval_from_ms', '<', window.to_ms).where('interval_to_ms', '>', window.from_ms).execute())
+      .filter((f) => !kept.has(f.key));
+    if (stale.length === 0) return 0;
+    return writeTransaction(this.connection, async (tx, engine) => {
+      const reason = 'a later check of this cluster and model found the overrun larger; see the open capacity_overrun finding over its interval';
+      let n = 0;
+      const audit: AuditEvent[] = [];
+      for (const f of stale) {
+        const r = await tx.updateTable('findings').set({ status: 'superseded', resolution_reason: reason, resolved_by: actor.role ?? 'system', updated_at_ms: now_ms })
+          .where('id', '=', f.id).where('status', '=', 'open').executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 1) {
+          n++;
+          audit.push({ action: 'finding.supersede', subject: { kind: 'finding', id: f.id }, before: { status: 'open' }, after: { status: 'superseded' } });
+        }
+      }
+      await appendAuditMany(tx, engine, actor, audit, now_ms);
+      return n;
+    });
   }
 
   /** Open high-severity findings naming any of these records (they hold a claim back). */
@@ -205,7 +255,7 @@ export class FindingRepository {
 
   /** The same records handed to `visit` one at a time (a reused object), the fastest read for a sweep. */
   async scanCapacity(cluster_id: string, accelerator: string, from_ms: number, to_ms: number, duration_ms_max: number, visit: (r: ScannedRecord) => void): Promise<number> {
-    return scanCapacity(this.connection, cluster_id, accelerator, from_ms, to_ms, from_ms - await this.longest(cluster_id, accelerator, duration_ms_max), visit);
+    return scanCapacity(this.connection, this.reader, cluster_id, accelerator, from_ms, to_ms, from_ms - await this.longest(cluster_id, accelerator, duration_ms_max), visit);
   }
 
   /**

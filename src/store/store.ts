@@ -71,6 +71,7 @@ export class Store {
 
   async close(): Promise<void> {
     await this.usage.close();
+    await this.findings.close();
     await this.connection.close();
   }
 }

@@ -36,7 +36,12 @@ describeEachEngine('claims under review', (db) => {
     const blocked = await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: {} });
     expect(blocked.statusCode).toBe(409);
     expect(blocked.json()).toMatchObject({ error: { code: 'open_findings' }, finding_ids: [finding.id] });
-    expect((await api.call('GET', `/api/v1/claims/${claim.id}`)).json().state).toBe('submitted');
+    const held = (await api.call('GET', `/api/v1/claims/${claim.id}`)).json();
+    expect(held.state).toBe('submitted');
+    // the office sees the findings on the claim's records, on the claim and through the findings filter; the enterprise does not
+    expect(held.findings).toEqual([{ id: finding.id, kind: 'capacity_overrun', severity: 'high', status: 'open', message: finding.message }]);
+    expect((await api.call('GET', `/api/v1/findings?claim_id=${claim.id}`)).json().items.map((f: { id: string }) => f.id)).toEqual([finding.id]);
+    expect((await api.call('GET', `/api/v1/claims/${claim.id}`, { key: p.enterprise_key })).json().findings).toBeUndefined();
 
     const approved = await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: { override_reason: 'the provider showed the jobs ran on two clusters; inventory update pending' } });
     expect(approved.json()).toMatchObject({ state: 'approved', granted_fen: 9000 });

@@ -62,6 +62,15 @@ describeEachEngine('incremental integrity checks', (db) => {
     const full = await runChecks(db().store, { from_ms: Date.parse('2026-07-01T00:00:00Z'), to_ms: Date.parse('2026-09-01T00:00:00Z') }, operator_actor, now, { duration_ms_max: 31 * 86_400_000 });
     expect(full.found.capacity_overrun).toBe(1);
     expect(full.created).toBe(0);
+    // a third job makes it longer: the larger overrun is stored, the earlier one superseded (not left open)
+    await post(a, [usageRecord(a, 'o-3', { count: 30, started_at: '2026-08-01T11:00:00Z', ended_at: '2026-08-01T14:00:00Z' })]);
+    expect(await checker.drainAll(now)).toMatchObject({ created: 1, superseded: 1 });
+    const aug = (await db().store.findings.list({ kind: 'capacity_overrun', limit: 100 })).items
+      .filter((x) => x.subject.cluster_id === a.cluster_id && x.interval !== null && x.interval.from_ms >= Date.parse('2026-08-01T00:00:00Z') && x.interval.to_ms <= Date.parse('2026-08-02T00:00:00Z'));
+    expect(aug.map((x) => [x.status, x.interval?.to_ms]).sort()).toEqual([
+      ['open', Date.parse('2026-08-01T14:00:00Z')], ['superseded', Date.parse('2026-08-01T12:00:00Z')],
+    ]);
+    expect((await runChecks(db().store, { from_ms: Date.parse('2026-07-01T00:00:00Z'), to_ms: Date.parse('2026-09-01T00:00:00Z') }, operator_actor, now, { duration_ms_max: 31 * 86_400_000 })).created).toBe(0);
   });
 
   it('reports an overrun that runs for days whole, though the new record touches one day of it', async () => {

@@ -97,7 +97,12 @@ export function claimRoutes(app: App, ctx: AppContext): void {
   app.get('/claims/:id', { config: { access: ['administrator', 'auditor', 'enterprise', 'provider'] }, schema: { tags: ['claims'], params: IdParams } }, async (request) => {
     const c = await visible(principalOf(request), request.params.id);
     const events = await ctx.store.claims.events(c.id);
-    return { ...presentClaim(c), events: events.map((e) => ({ ...e, at: iso(e.at_ms) })) };
+    const p = principalOf(request);
+    // Findings are the office's working material: administrators and auditors see those on the claim's records.
+    const findings = p.role === 'administrator' || p.role === 'auditor'
+      ? (await ctx.store.findings.list({ claim_id: c.id, limit: 1000 })).items.map((f) => ({ id: f.id, kind: f.kind, severity: f.severity, status: f.status, message: f.message }))
+      : undefined;
+    return { ...presentClaim(c), events: events.map((e) => ({ ...e, at: iso(e.at_ms) })), ...(findings === undefined ? {} : { findings }) };
   });
 
   const Reason = Type.String({ minLength: 1, maxLength: claim_reason_chars_max });

@@ -44,6 +44,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
         status: Type.Optional(Literals(finding_statuses)), kind: Type.Optional(Literals(finding_kinds)),
         severity: Type.Optional(Literals(finding_severities)),
         record_seq: Type.Optional(Type.String({ pattern: '^\\d{1,15}$', description: 'only findings naming this usage record' })),
+        claim_id: Type.Optional(Type.String({ maxLength: 64, description: 'only findings naming a record this claim holds' })),
         cursor: Type.Optional(Type.String({ maxLength: 100, description: 'next_cursor of the previous page' })),
         limit: Type.Optional(Type.String({ pattern: '^\\d{1,9}$', description: `page size, 1 to ${ctx.config.page_records_max} (default 100)` })),
       }, { additionalProperties: false }),
@@ -58,6 +59,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
       ...(q.kind === undefined ? {} : { kind: q.kind as StoredFinding['kind'] }),
       ...(q.severity === undefined ? {} : { severity: q.severity as StoredFinding['severity'] }),
       ...(q.record_seq === undefined ? {} : { record_seq: Number(q.record_seq) }),
+      ...(q.claim_id === undefined ? {} : { claim_id: q.claim_id }),
       ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
     });
     return { items: page.items.map(presentFinding), next_cursor: page.next_cursor };
