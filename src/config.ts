@@ -89,7 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     future_skew_s_max: integer(env, 'SUANLI_FUTURE_SKEW_S_MAX', 300, 0, 86_400),
     usage_duration_s_max: integer(env, 'SUANLI_USAGE_DURATION_S_MAX', 31 * 86_400, 1, 366 * 86_400),
     sqlite_synchronous: oneOf(env, 'SUANLI_SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL'] as const, 'FULL'),
-    pg_pool_size_max: integer(env, 'SUANLI_PG_POOL_SIZE_MAX', 10, 1, 1000),
+    pg_pool_size_max: integer(env, 'SUANLI_PG_POOL_SIZE_MAX', 10, 2, 1000), // 2 at least: the checker holds one while it drains
     incremental_checks: oneOf(env, 'SUANLI_INCREMENTAL_CHECKS', ['on', 'off'] as const, 'on') === 'on',
     check_interval_ms: integer(env, 'SUANLI_CHECK_INTERVAL_MS', 2000, 10, 3_600_000),
     price_band: priceBand(env.SUANLI_PRICE_BAND_BP),

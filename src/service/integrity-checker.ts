@@ -8,9 +8,12 @@ import { day_ms, dayFindings, InventoryCache, referencePrices, sweepPair } from 
 import { price_band_default, type PriceBand } from '../domain/integrity/price.js';
 import { findingKey, type Finding } from '../domain/integrity/finding.js';
 import type { InventoryInterval } from '../domain/org/organization.js';
+import { sql } from 'kysely';
 import { system_actor, type AuditActor } from '../store/audit-repository.js';
 import type { Store } from '../store/store.js';
 
+/** The PostgreSQL advisory lock one checker holds while it drains ("suanli" in ASCII, as a number). */
+const checker_lock_key = 0x7375616e6c69;
 /** Windows read from the queue per drain. */
 const drain_windows_max = 2000;
 /** How often a window may be widened before the checker settles for what it found (each widening doubles it). */
@@ -86,8 +89,25 @@ export class IntegrityChecker {
     await this.running;
   }
 
-  /** Drains until the queue is empty (or only holds windows touched while they were checked). */
+  /**
+   * Drains until the queue is empty (or only holds windows touched while they were checked). On PostgreSQL only one
+   * process drains at a time (a session advisory lock): several API processes on one database would otherwise all
+   * check the same windows; the others skip this round.
+   */
   async drainAll(now_ms: number): Promise<DrainResult> {
+    if (this.store.engine !== 'postgres') return this.drainAllNow(now_ms);
+    return this.store.connection.db.connection().execute(async (conn) => {
+      const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${checker_lock_key}) as ok`.execute(conn);
+      if (got.rows[0]?.ok !== true) return { windows: 0, capacity_overruns: 0, duplicates: 0, price_outliers: 0, created: 0, superseded: 0 };
+      try {
+        return await this.drainAllNow(now_ms);
+      } finally {
+        await sql`select pg_advisory_unlock(${checker_lock_key})`.execute(conn);
+      }
+    });
+  }
+
+  private async drainAllNow(now_ms: number): Promise<DrainResult> {
     const total: DrainResult = { windows: 0, capacity_overruns: 0, duplicates: 0, price_outliers: 0, created: 0, superseded: 0 };
     for (let round = 0; round < 100; round++) {
       const r = await this.drainOnce(now_ms);

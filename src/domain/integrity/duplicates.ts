@@ -53,7 +53,11 @@ export function findDuplicates(records: readonly DuplicateRecord[], options: Dup
   };
 
   // (a) same job_ref, several providers.
-  const by_job = groupBy(records.filter((r) => r.job_ref !== null), (r) => [r.enterprise_id, r.job_ref!]);
+  // Most job refs occur once; only records whose job_ref repeats can form a group of (a) or (c).
+  const counts = new Map<string, number>();
+  for (const r of records) if (r.job_ref !== null) counts.set(r.job_ref, (counts.get(r.job_ref) ?? 0) + 1);
+  const shared_ref = records.filter((r) => r.job_ref !== null && counts.get(r.job_ref)! > 1);
+  const by_job = groupBy(shared_ref, (r) => [r.enterprise_id, r.job_ref!]);
   for (const group of by_job) {
     const providers = [...new Set(group.map((r) => r.provider_id))].sort();
     if (providers.length < 2) continue;
@@ -95,7 +99,7 @@ export function findDuplicates(records: readonly DuplicateRecord[], options: Dup
 
   // (c) one provider, one job_ref, overlapping records.
   const pairs_c: [DuplicateRecord, DuplicateRecord][] = [];
-  for (const group of groupBy(records.filter((r) => r.job_ref !== null), (r) => [r.provider_id, r.enterprise_id, r.job_ref!])) {
+  for (const group of groupBy(shared_ref, (r) => [r.provider_id, r.enterprise_id, r.job_ref!])) {
     overlappingPairs(group, () => '', 'within', () => true, pairs_c);
   }
   for (const [a, b] of sortPairs(pairs_c)) {
