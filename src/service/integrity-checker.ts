@@ -1,8 +1,8 @@
 // The incremental integrity checks. Ingest queues, in the same transaction as the records, every cluster × model × UTC
 // day a new record ran in (check_queue); the checker drains the queue every few seconds and checks only those windows:
 // the capacity sweep over the records overlapping each window (widened until no overrun touches its edges, so an
-// overrun is reported whole, as the full check reports it), and the duplicate check over the days touched. A window
-// leaves the queue only once checked and only if no record touched it meanwhile, so a crash re-checks, never skips.
+// overrun is reported whole, as the full check reports it), and the duplicate and price checks over the days touched.
+// Only the queue rows read are deleted, once checked: a row queued meanwhile stays, and a crash re-checks, never skips.
 import { capacityFinding, type CapacityOverrun } from '../domain/integrity/capacity.js';
 import { day_ms, dayFindings, InventoryCache, referencePrices, sweepPair } from './checks.js';
 import { price_band_default, type PriceBand } from '../domain/integrity/price.js';
@@ -30,7 +30,9 @@ function mergeDays(rows: readonly { cluster_id: string; accelerator: string; day
   const out: Window[] = [];
   for (const r of sorted) {
     const last = out[out.length - 1];
-    if (last && last.cluster_id === r.cluster_id && last.accelerator === r.accelerator && last.to_ms === r.day * day_ms) last.to_ms += day_ms;
+    const same_pair = last !== undefined && last.cluster_id === r.cluster_id && last.accelerator === r.accelerator;
+    if (same_pair && r.day * day_ms < last.to_ms) continue; // the same day queued again by another batch
+    if (same_pair && last.to_ms === r.day * day_ms) last.to_ms += day_ms;
     else out.push({ cluster_id: r.cluster_id, accelerator: r.accelerator, from_ms: r.day * day_ms, to_ms: (r.day + 1) * day_ms });
   }
   return out;

@@ -308,18 +308,16 @@ export class FindingRepository {
   // ---------------------------------------------------------------------------------------------------------------
   // The queue of windows the incremental checks have yet to look at (filled by ingest, in the records' transaction)
 
-  async pendingWindows(limit: number): Promise<{ cluster_id: string; accelerator: string; day: number; gen: number }[]> {
-    const rows = await this.db.selectFrom('check_queue').selectAll().orderBy('cluster_id').orderBy('accelerator_id').orderBy('day').limit(limit).execute();
-    return rows.map((r) => ({ cluster_id: r.cluster_id, accelerator: r.accelerator_id, day: Number(r.day), gen: Number(r.gen) }));
+  /** The oldest queued windows (a window may be queued more than once: one row per batch that touched it). */
+  async pendingWindows(limit: number): Promise<{ id: number; cluster_id: string; accelerator: string; day: number }[]> {
+    const rows = await this.db.selectFrom('check_queue').selectAll().orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ id: Number(r.id), cluster_id: r.cluster_id, accelerator: r.accelerator_id, day: Number(r.day) }));
   }
 
-  /** Removes the windows that were checked, unless new records touched one since it was read (its gen moved on). */
-  async clearWindows(windows: readonly { cluster_id: string; accelerator: string; day: number; gen: number }[]): Promise<void> {
-    for (let i = 0; i < windows.length; i += 200) {
-      const chunk = windows.slice(i, i + 200);
-      await this.db.deleteFrom('check_queue').where((eb) => eb.or(chunk.map((w) => eb.and([
-        eb('cluster_id', '=', w.cluster_id), eb('accelerator_id', '=', w.accelerator), eb('day', '=', w.day), eb('gen', '=', w.gen),
-      ])))).execute();
+  /** Removes exactly the rows that were read and checked; rows queued since stay for the next round. */
+  async clearWindows(windows: readonly { id: number }[]): Promise<void> {
+    for (let i = 0; i < windows.length; i += 1000) {
+      await this.db.deleteFrom('check_queue').where('id', 'in', windows.slice(i, i + 1000).map((w) => w.id)).execute();
     }
   }
 

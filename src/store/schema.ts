@@ -239,7 +239,7 @@ export interface ReferencePricesTable { accelerator_id: string; fen_per_card_h: 
 
 export interface UsagePairStatsTable { cluster_id: string; accelerator_id: string; duration_ms_max: Int8 }
 
-export interface CheckQueueTable { cluster_id: string; accelerator_id: string; day: number; gen: Int8 }
+export interface CheckQueueTable { id: Generated<number>; cluster_id: string; accelerator_id: string; day: number }
 
 export interface Database {
   audit_log: AuditLogTable;

@@ -18,8 +18,7 @@ const insert = db.prepare(`INSERT INTO usage_records (provider_id, record_id, cl
 const insertSignedBatch = db.prepare(`INSERT INTO usage_batches (provider_id, key_id, signature, body, body_sha256, received_at_ms)
   VALUES (?, ?, ?, ?, ?, ?)`);
 // A window the incremental checks must look at again (src/service/integrity-checker.ts).
-const queueWindow = db.prepare(`INSERT INTO check_queue (cluster_id, accelerator_id, day, gen) VALUES (?, ?, ?, 1)
-  ON CONFLICT (cluster_id, accelerator_id, day) DO UPDATE SET gen = check_queue.gen + 1`);
+const queueWindow = db.prepare('INSERT INTO check_queue (cluster_id, accelerator_id, day) VALUES (?, ?, ?)');
 const DAY_MS = 86_400_000;
 const pairDuration = db.prepare('SELECT duration_ms_max FROM usage_pair_stats WHERE cluster_id = ? AND accelerator_id = ?');
 const raisePairDuration = db.prepare(`INSERT INTO usage_pair_stats (cluster_id, accelerator_id, duration_ms_max) VALUES (?, ?, ?)

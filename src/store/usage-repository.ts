@@ -297,9 +297,8 @@ export class UsageRepository {
           await raisePairDurations(trx, accepted);
           if (options.queue_checks && accepted.length > 0) {
             const w = checkWindows(accepted.map((r) => r.input));
-            await sql`INSERT INTO check_queue (cluster_id, accelerator_id, day, gen)
-              SELECT c, a, d, 1 FROM unnest(${w.map((k) => k.cluster_id)}::text[], ${w.map((k) => k.accelerator_id)}::text[], ${w.map((k) => k.day)}::int4[]) AS t(c, a, d)
-              ON CONFLICT (cluster_id, accelerator_id, day) DO UPDATE SET gen = check_queue.gen + 1`.execute(trx);
+            await sql`INSERT INTO check_queue (cluster_id, accelerator_id, day)
+              SELECT c, a, d FROM unnest(${w.map((k) => k.cluster_id)}::text[], ${w.map((k) => k.accelerator_id)}::text[], ${w.map((k) => k.day)}::int4[]) AS t(c, a, d)`.execute(trx);
           }
           return rows.map((r): InsertOutcome => {
             if (inserted.has(r.input.record_id)) return 'accepted';

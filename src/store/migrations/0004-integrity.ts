@@ -81,14 +81,15 @@ export function migration0004(engine: Engine): Migration {
       await sql`insert into usage_pair_stats (cluster_id, accelerator_id, duration_ms_max)
         select cluster_id, accelerator_id, max(ended_at_ms - started_at_ms) from usage_records group by cluster_id, accelerator_id`.execute(db);
 
-      // Usage windows still to check: one row per cluster × model × UTC day a new record ran in. Ingest inserts (or bumps
-      // gen) in the transaction that stores the records; the checker deletes a row only if gen is unchanged since it read it.
+      // Usage windows still to check: a row per batch × cluster × model × UTC day a newly stored record ran in, inserted in
+      // the transaction that stores the records. Rows are only ever inserted and deleted by id — never updated — so
+      // concurrent batches of one day never wait on each other's row locks; the checker merges repeats and deletes
+      // exactly the rows it read, so a row added while it checks stays for the next round.
       await db.schema.createTable('check_queue')
+        .addColumn('id', serial, (c) => (engine === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
         .addColumn('cluster_id', 'text', (c) => c.notNull())
         .addColumn('accelerator_id', 'text', (c) => c.notNull())
         .addColumn('day', 'integer', (c) => c.notNull()) // days since 1970-01-01 UTC
-        .addColumn('gen', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('check_queue_pk', ['cluster_id', 'accelerator_id', 'day'])
         .execute();
     },
   };
