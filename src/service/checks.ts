@@ -90,10 +90,10 @@ export interface DayCheckOptions { duration_ms_max: number; references: Readonly
  * day's records.
  */
 export async function dayFindings(store: Store, pairs: readonly { cluster_id: string; accelerator: string }[], day_start_ms: number, options: DayCheckOptions): Promise<{ findings: Finding[]; truncated: boolean }> {
-  const records = await store.findings.windowRecords(pairs, day_start_ms, day_start_ms + day_ms, options.duration_ms_max);
+  const refs = new Map([...options.references].map(([model, r]) => [model, r.fen_per_card_h]));
+  const records = await store.findings.dayCandidates(pairs, day_start_ms, day_start_ms + day_ms, options.duration_ms_max, refs, options.price_band);
   const d = findDuplicates(records);
   // A record spanning several days is judged on each; its finding has one key (its seq), so it is stored once.
-  const refs = new Map([...options.references].map(([model, r]) => [model, r.fen_per_card_h]));
   const prices = findPriceOutliers(records.filter((r) => r.card_s > 0), refs, options.price_band);
   for (const p of prices) p.evidence.reference_basis = options.references.get(p.subject.accelerator ?? '')?.basis ?? null;
   return { findings: [...d.findings, ...prices], truncated: d.truncated };

@@ -1,6 +1,6 @@
 // Integrity findings: stored once per deterministic key (a re-run never duplicates one, never reopens a dismissed
 // one), listed with filters and a cursor, resolved by the office; and the usage reads the checks stream over.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { findingKey, type Finding, type FindingKind, type FindingSeverity, type Json } from '../domain/integrity/finding.js';
 import type { CapacityRecord } from '../domain/integrity/capacity.js';
 import type { DuplicateRecord } from '../domain/integrity/duplicates.js';
@@ -297,6 +297,46 @@ export class FindingRepository {
       }
     }
     return out.sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * The records running some time in [from_ms, to_ms) that a duplicate or price check could flag, found by the database:
+   * those sharing an (enterprise, job_ref) with another record, those whose (enterprise, model, card count) was reported
+   * by two or more providers, and those billed outside the price band around their model's reference (loosened by
+   * 0.1% here; the exact test is findPriceOutliers'). The duplicate and price checks over these give exactly what they
+   * give over all the records, and a day of unique, fairly priced jobs returns nothing.
+   */
+  async dayCandidates(pairs: readonly { cluster_id: string; accelerator: string }[], from_ms: number, to_ms: number, duration_ms_max: number,
+    references: ReadonlyMap<string, number>, band: { low_bp: number; high_bp: number }): Promise<(DuplicateRecord & PriceRecord)[]> {
+    if (pairs.length === 0) return [];
+    const ranges = [];
+    for (const p of pairs) {
+      const reach = await this.longest(p.cluster_id, p.accelerator, duration_ms_max);
+      ranges.push(sql`select seq, provider_id, enterprise_id, job_ref, accelerator_id, count, started_at_ms, ended_at_ms, amount_fen, card_s
+        from usage_records where cluster_id = ${p.cluster_id} and accelerator_id = ${p.accelerator}
+          and started_at_ms >= ${from_ms - reach} and started_at_ms < ${to_ms} and ended_at_ms > ${from_ms}`);
+    }
+    const refs = [...references].filter(([, fen]) => fen > 0);
+    const priced = refs.length === 0 ? sql`` : sql`
+      union
+      select d.* from day d join prices p on p.accelerator_id = d.accelerator_id
+      where d.card_s > 0 and (d.amount_fen * 36000000.0 > p.ref * d.card_s * cast(${band.high_bp * 0.999} as double precision)
+        or d.amount_fen * 36000000.0 < p.ref * d.card_s * cast(${band.low_bp * 1.001} as double precision))`;
+    const price_cte = refs.length === 0 ? sql`` : sql`, prices (accelerator_id, ref) as (values ${sql.join(refs.map(([m, fen]) => sql`(cast(${m} as text), cast(${fen} as bigint))`))})`;
+    const q = sql<{ seq: number; provider_id: string; enterprise_id: string; job_ref: string | null; accelerator_id: string; count: number; started_at_ms: number; ended_at_ms: number; amount_fen: number; card_s: number }>`
+      with day as (${sql.join(ranges, sql` union all `)}),
+        refs as (select enterprise_id, job_ref from day where job_ref is not null group by enterprise_id, job_ref having count(*) > 1),
+        shapes as (select enterprise_id, accelerator_id, count from day group by enterprise_id, accelerator_id, count having count(distinct provider_id) > 1)
+        ${price_cte}
+      select d.* from day d join refs r on r.enterprise_id = d.enterprise_id and r.job_ref = d.job_ref
+      union
+      select d.* from day d join shapes s on s.enterprise_id = d.enterprise_id and s.accelerator_id = d.accelerator_id and s.count = d.count
+      ${priced}`;
+    const rows = (await q.execute(this.db)).rows;
+    return rows.map((r) => ({
+      seq: Number(r.seq), provider_id: r.provider_id, enterprise_id: r.enterprise_id, job_ref: r.job_ref, accelerator: r.accelerator_id,
+      count: Number(r.count), started_at_ms: Number(r.started_at_ms), ended_at_ms: Number(r.ended_at_ms), amount_fen: Number(r.amount_fen), card_s: Number(r.card_s),
+    })).sort((a, b) => a.seq - b.seq);
   }
 
   /** Every cluster × model pair some inventory holds. */

@@ -3,6 +3,9 @@
 import { expect, it } from 'vitest';
 import { runChecks } from '../../src/service/checks.js';
 import { IntegrityChecker } from '../../src/service/integrity-checker.js';
+import { findDuplicates } from '../../src/domain/integrity/duplicates.js';
+import { findPriceOutliers } from '../../src/domain/integrity/price.js';
+import { findingKey } from '../../src/domain/integrity/finding.js';
 import { operator_actor } from '../../src/store/audit-repository.js';
 import { describeEachEngine, type EngineDb } from '../support/engines.js';
 import { createParties, testApi, usageRecord, type Parties, type TestApi } from '../support/api.js';
@@ -145,6 +148,34 @@ describeEachEngine('incremental integrity checks', (db) => {
     expect(dear).toHaveLength(1);
     expect(dear[0]!.evidence).toMatchObject({ direction: 'above', price_fen_per_card_h: 9000, reference_basis: 'market' });
     expect((await api.call('GET', '/api/v1/reference-prices', { key: a.provider_key })).statusCode).toBe(403);
+  });
+
+  it('finds in the database exactly the records the duplicate and price checks flag among all of a day (random data)', async () => {
+    const rand = mulberry32(777);
+    const base = Date.parse('2026-04-10T00:00:00Z');
+    for (const [p, tag] of [[a, 'ra'], [b, 'rb']] as const) {
+      const records = Array.from({ length: 150 }, (_, i) => {
+        const start = base + Math.floor(rand() * 20) * 3_600_000;
+        const hours = 1 + Math.floor(rand() * 3);
+        return usageRecord({ cluster_id: p.cluster_id, enterprise_id: rand() < 0.5 ? a.enterprise_id : b.enterprise_id }, `${tag}-${i}`, {
+          // b mostly reports other card counts than a, so only a few shapes come from both providers
+          accelerator: 'metax-c500', count: tag === 'ra' ? 1 + Math.floor(rand() * 4) : (rand() < 0.1 ? 1 : 5 + Math.floor(rand() * 3)),
+          started_at: iso(start), ended_at: iso(start + hours * 3_600_000),
+          amount_fen: Math.floor(2000 * hours * (rand() < 0.05 ? 10 : 0.5 + rand())), job_ref: rand() < 0.1 ? `shared-${Math.floor(rand() * 10)}` : `${tag}-${i}`,
+        });
+      });
+      await post(p, records);
+    }
+    const pairs = await db().store.findings.usageClusterModels(base, base + day, 31 * day);
+    const refs = new Map([['metax-c500', 2000]]);
+    const band = { low_bp: 3000, high_bp: 30_000 };
+    const all = await db().store.findings.windowRecords(pairs, base, base + day, 31 * day);
+    const candidates = await db().store.findings.dayCandidates(pairs, base, base + day, 31 * day, refs, band);
+    expect(candidates.length).toBeLessThan(all.length);
+    const keys = (records: typeof all) => [...findDuplicates(records).findings, ...findPriceOutliers(records, refs, band)].map(findingKey).sort();
+    const expected = keys(all);
+    expect(expected.length).toBeGreaterThan(10);
+    expect(keys(candidates)).toEqual(expected);
   });
 
   it('agrees with the full check on random batches (capacity): after every drain, the full check finds nothing new', async () => {
