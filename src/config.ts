@@ -91,7 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sqlite_synchronous: oneOf(env, 'SUANLI_SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL'] as const, 'FULL'),
     pg_pool_size_max: integer(env, 'SUANLI_PG_POOL_SIZE_MAX', 10, 2, 1000), // 2 at least: the checker holds one while it drains
     incremental_checks: oneOf(env, 'SUANLI_INCREMENTAL_CHECKS', ['on', 'off'] as const, 'on') === 'on',
-    check_interval_ms: integer(env, 'SUANLI_CHECK_INTERVAL_MS', 2000, 10, 3_600_000),
+    check_interval_ms: integer(env, 'SUANLI_CHECK_INTERVAL_MS', 5000, 10, 3_600_000),
     price_band: priceBand(env.SUANLI_PRICE_BAND_BP),
     ...overrides,
   };
