@@ -17,6 +17,20 @@ export interface DuplicateRecord {
 /** Which rule a finding came from; kept in its evidence. */
 export type DuplicateRule = 'same_job_ref' | 'same_shape_overlap' | 'self_overlap';
 
+/**
+ * Rule (b) needs the two records to run mostly the same time: their overlap covers at least this share (basis points)
+ * of each. One job billed through two providers runs (nearly) the same hours at both; two separate jobs of the same
+ * shape that merely overlap — common for an enterprise renting from several providers — are not flagged.
+ */
+export const same_shape_overlap_min_bp = 8000;
+
+/** Whether [a) and [b) overlap by at least min_bp of each one's length (integer arithmetic). */
+export function overlapCoversBoth(a: { started_at_ms: number; ended_at_ms: number }, b: { started_at_ms: number; ended_at_ms: number }, min_bp = same_shape_overlap_min_bp): boolean {
+  const overlap = Math.min(a.ended_at_ms, b.ended_at_ms) - Math.max(a.started_at_ms, b.started_at_ms);
+  if (overlap <= 0) return false;
+  return overlap * 10_000 >= min_bp * (a.ended_at_ms - a.started_at_ms) && overlap * 10_000 >= min_bp * (b.ended_at_ms - b.started_at_ms);
+}
+
 /** Default cap on findings per run: a pathological batch must not produce millions of pairs. */
 export const duplicate_findings_max = 10_000;
 /** Default cap on seqs listed in one same-job_ref finding. */
@@ -32,8 +46,8 @@ const byNumber = (a: number, b: number) => a - b;
 
 /**
  * (a) the same enterprise's job_ref reported by two or more providers (one finding per job, high severity);
- * (b) records of two different providers for the same enterprise, model and count whose times overlap (one finding
- *     per pair, medium; pairs that share a job_ref are already reported by (a));
+ * (b) records of two different providers for the same enterprise, model and count whose times overlap over at least
+ *     80% of each (same_shape_overlap_min_bp: the same job twice, not two jobs that happen to overlap; one finding per pair, medium; pairs that share a job_ref are already reported by (a));
  * (c) one provider reporting overlapping records for the same job_ref (one finding per pair, medium).
  * Findings come in that order, each part sorted, so the output does not depend on the input order.
  */
@@ -79,7 +93,7 @@ export function findDuplicates(records: readonly DuplicateRecord[], options: Dup
   // (b) same enterprise, model and count, overlapping, different providers.
   const pairs_b: [DuplicateRecord, DuplicateRecord][] = [];
   for (const group of groupBy(records, (r) => [r.enterprise_id, r.accelerator, String(r.count)])) {
-    overlappingPairs(group, (r) => r.provider_id, 'across', (a, b) => !(a.job_ref !== null && a.job_ref === b.job_ref), pairs_b);
+    overlappingPairs(group, (r) => r.provider_id, 'across', (a, b) => !(a.job_ref !== null && a.job_ref === b.job_ref) && overlapCoversBoth(a, b), pairs_b);
   }
   for (const [a, b] of sortPairs(pairs_b)) {
     const from = Math.max(a.started_at_ms, b.started_at_ms);
