@@ -26,13 +26,17 @@ export interface Config {
   readonly check_interval_ms: number;
   /** Price outliers: a record billed below low_bp or above high_bp of its model's reference price per card-hour. */
   readonly price_band: { readonly low_bp: number; readonly high_bp: number };
+  /** How long a browser session lasts after sign-in. */
+  readonly session_ttl_s: number;
+  /** How long an invitation link stays valid. */
+  readonly invitation_ttl_s: number;
 }
 
 const known_keys = new Set([
   'PORT', 'HOST', 'SUANLI_DATA_DIR', 'DATABASE_URL', 'SUANLI_ADMIN_KEY', 'SUANLI_LOG_LEVEL', 'LOG_LEVEL',
   'SUANLI_BODY_BYTES_MAX', 'SUANLI_BATCH_RECORDS_MAX', 'SUANLI_PAGE_RECORDS_MAX', 'SUANLI_REFERENCE_ACCELERATOR',
   'SUANLI_FUTURE_SKEW_S_MAX', 'SUANLI_USAGE_DURATION_S_MAX', 'SUANLI_SQLITE_SYNCHRONOUS', 'SUANLI_PG_POOL_SIZE_MAX',
-  'SUANLI_INCREMENTAL_CHECKS', 'SUANLI_CHECK_INTERVAL_MS', 'SUANLI_PRICE_BAND_BP',
+  'SUANLI_INCREMENTAL_CHECKS', 'SUANLI_CHECK_INTERVAL_MS', 'SUANLI_PRICE_BAND_BP', 'SUANLI_SESSION_TTL_S', 'SUANLI_INVITATION_TTL_S',
 ]);
 
 export class ConfigError extends Error {}
@@ -93,6 +97,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     incremental_checks: oneOf(env, 'SUANLI_INCREMENTAL_CHECKS', ['on', 'off'] as const, 'on') === 'on',
     check_interval_ms: integer(env, 'SUANLI_CHECK_INTERVAL_MS', 5000, 10, 3_600_000),
     price_band: priceBand(env.SUANLI_PRICE_BAND_BP),
+    session_ttl_s: integer(env, 'SUANLI_SESSION_TTL_S', 8 * 3600, 60, 30 * 86_400),
+    invitation_ttl_s: integer(env, 'SUANLI_INVITATION_TTL_S', 72 * 3600, 60, 30 * 86_400),
     ...overrides,
   };
   return Object.freeze(config);

@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
@@ -19,6 +20,8 @@ import { claimRoutes } from './routes/claims.js';
 import { findingRoutes } from './routes/findings.js';
 import { auditRoutes } from './routes/audit.js';
 import { signingKeyRoutes } from './routes/signing-keys.js';
+import { authRoutes } from './routes/auth.js';
+import { userRoutes } from './routes/users.js';
 
 export interface AppContext {
   config: Config;
@@ -48,6 +51,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: [] } });
   });
+  await app.register(cookie);
   registerAuth(app, store);
 
   await app.register(swagger, {
@@ -74,6 +78,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     findingRoutes(api as App, ctx);
     auditRoutes(api as App, ctx);
     signingKeyRoutes(api as App, ctx);
+    authRoutes(api as App, ctx);
+    userRoutes(api as App, ctx);
   }, { prefix: '/api/v1' });
 
   return app;

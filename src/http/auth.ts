@@ -5,10 +5,36 @@ import type { Role } from '../domain/org/organization.js';
 import type { Store } from '../store/store.js';
 import { hashApiKey } from '../store/store.js';
 import { ApiError } from './errors.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type {} from '@fastify/cookie';
 
 export type Access = 'public' | readonly Role[];
 
-export interface Principal { key_id: string; org_id: string; role: Role }
+/**
+ * Who calls: an API key (machines) or a signed-in user's session (people, in the browser). key_id holds the API key's
+ * id, or the user's id for a session — what the audit chain records as the actor.
+ */
+export interface Principal {
+  key_id: string; org_id: string; role: Role;
+  via: 'key' | 'session';
+  /** The session behind a cookie call: its id hash (to end it) and CSRF token. */
+  session?: { id_hash: string; csrf_token: string; expires_at_ms: number };
+}
+
+export const session_cookie = 'suanli_session';
+export const csrf_header = 'x-csrf-token';
+const safe_methods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Equal strings in time independent of where they differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig { access?: Access }
@@ -29,11 +55,27 @@ export function registerAuth(app: FastifyInstance, store: Store): void {
     const access = request.routeOptions.config.access;
     if (access === undefined || access === 'public') return;
     const header = request.headers.authorization;
+    const cookie = request.cookies?.[session_cookie];
+    if (header === undefined && cookie !== undefined && cookie !== '') {
+      // A person in the browser: the session cookie, and on every state-changing call the CSRF token it was given.
+      const session = await store.people.session(hashSecret(cookie), Date.now());
+      if (session === null) throw new ApiError('unauthorized', 'the session has ended or expired: sign in again');
+      const u = session.user;
+      request.principal = { key_id: u.id, org_id: u.org_id, role: u.role, via: 'session', session: { id_hash: hashSecret(cookie), csrf_token: session.csrf_token, expires_at_ms: session.expires_at_ms } };
+      if (!safe_methods.has(request.method)) {
+        const sent = request.headers[csrf_header];
+        if (typeof sent !== 'string' || !constantTimeEqual(sent, session.csrf_token)) {
+          throw new ApiError('csrf_failed', `a state-changing call made with the session cookie needs the session's CSRF token in the ${csrf_header} header`);
+        }
+      }
+      if (!access.includes(u.role)) throw new ApiError('forbidden', `a ${u.role} may not call this`);
+      return;
+    }
     const match = header === undefined ? null : /^bearer +([\x21-\x7e]{16,256})$/i.exec(header);
-    if (!match) throw new ApiError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
+    if (!match) throw new ApiError('unauthorized', 'send an API key as "Authorization: Bearer <key>", or sign in (POST /api/v1/auth/login)');
     const key = await store.apiKeys.findActive(hashApiKey(match[1]!));
     if (!key) throw new ApiError('unauthorized', 'unknown or revoked API key');
-    request.principal = { key_id: key.id, org_id: key.org_id, role: key.role };
+    request.principal = { key_id: key.id, org_id: key.org_id, role: key.role, via: 'key' };
     if (!access.includes(key.role)) throw new ApiError('forbidden', `a ${key.role} key may not call this`);
   });
 }

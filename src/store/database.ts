@@ -9,6 +9,7 @@ import { migration0001 } from './migrations/0001-core.js';
 import { migration0002 } from './migrations/0002-programs.js';
 import { migration0003 } from './migrations/0003-findings.js';
 import { migration0004 } from './migrations/0004-integrity.js';
+import { migration0005 } from './migrations/0005-people.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -63,7 +64,7 @@ export async function migrate(connection: Connection): Promise<string[]> {
   const migrator = new Migrator({
     db: connection.db,
     provider: new StaticMigrations({ '0001-core': migration0001(connection.engine), '0002-programs': migration0002(connection.engine),
-      '0003-findings': migration0003(connection.engine), '0004-integrity': migration0004(connection.engine) }),
+      '0003-findings': migration0003(connection.engine), '0004-integrity': migration0004(connection.engine), '0005-people': migration0005(connection.engine) }),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

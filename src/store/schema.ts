@@ -241,7 +241,19 @@ export interface UsagePairStatsTable { cluster_id: string; accelerator_id: strin
 
 export interface CheckQueueTable { id: Generated<number>; cluster_id: string; accelerator_id: string; day: number }
 
+export interface UsersTable {
+  id: string; org_id: string; role: string; login: string; name: string; password_hash: string | null; status: string;
+  created_at_ms: Int8; updated_at_ms: Int8;
+}
+export interface InvitationsTable { token_hash: string; user_id: string; expires_at_ms: Int8; used_at_ms: Int8 | null }
+export interface SessionsTable { id_hash: string; user_id: string; csrf_token: string; created_at_ms: Int8; expires_at_ms: Int8 }
+export interface LoginThrottleTable { key: string; failures: number; last_failure_ms: Int8; locked_until_ms: Int8 }
+
 export interface Database {
+  users: UsersTable;
+  invitations: InvitationsTable;
+  sessions: SessionsTable;
+  login_throttle: LoginThrottleTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   signing_keys: SigningKeysTable;

@@ -15,6 +15,7 @@ import { FindingRepository } from './finding-repository.js';
 import { readCatalogFile } from './catalog-file.js';
 import { AuditRepository, system_actor } from './audit-repository.js';
 import { SigningKeyRepository } from './signing-key-repository.js';
+import { PeopleRepository } from './people-repository.js';
 
 export class Store {
   readonly catalog: CatalogRepository;
@@ -28,6 +29,7 @@ export class Store {
   readonly findings: FindingRepository;
   readonly audit: AuditRepository;
   readonly signingKeys: SigningKeyRepository;
+  readonly people: PeopleRepository;
 
   constructor(readonly connection: Connection) {
     this.catalog = new CatalogRepository(connection);
@@ -41,6 +43,7 @@ export class Store {
     this.findings = new FindingRepository(connection);
     this.audit = new AuditRepository(connection);
     this.signingKeys = new SigningKeyRepository(connection);
+    this.people = new PeopleRepository(connection);
   }
 
   get engine() { return this.connection.engine; }

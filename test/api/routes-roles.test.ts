@@ -44,7 +44,8 @@ interface Req { url: string; body?: unknown }
 type Access = 'all' | 'own' | 'never';
 
 interface RouteSpec {
-  ok: 200 | 201;
+  /** The answer to a caller the route lets through (400: POST /auth/password, which API keys cannot use). */
+  ok: 200 | 201 | 400;
   access: 'public' | Readonly<Record<Role, Access>>;
   /** The answer when a tenant reaches for another tenant's object; 404 unless said otherwise. */
   other?: number;
@@ -245,6 +246,29 @@ const table: Record<string, RouteSpec> = {
   'POST /api/v1/findings/:id/confirm': { ok: 200, access: admin_only, request: async (w, _t, role) => ({ url: `/api/v1/findings/${await findingFor(w, role, true)}/confirm`, body: { reason: 'billed twice' } }) },
   'POST /api/v1/checks/run': { ok: 200, access: admin_only, request: () => ({ url: '/api/v1/checks/run', body: { from: '2026-05-01T00:00:00Z', to: '2026-05-02T00:00:00Z' } }) },
 
+  'POST /api/v1/auth/login': { ok: 200, access: 'public', request: async (w) => ({ url: '/api/v1/auth/login', body: await freshLogin(w) }) },
+  'POST /api/v1/auth/logout': { ok: 200, access: everyone, request: () => ({ url: '/api/v1/auth/logout', body: {} }) },
+  // API keys have no password: every key caller gets 400 validation_failed (sessions: test/security/sessions.test.ts).
+  'POST /api/v1/auth/password': { ok: 400, access: everyone, request: () => ({ url: '/api/v1/auth/password', body: { current_password: 'x', new_password: 'y' } }) },
+  'POST /api/v1/auth/accept-invitation': {
+    ok: 200, access: 'public',
+    request: async (w) => {
+      const invited = await w.api.call('POST', '/api/v1/users/invite', { body: { org_id: 'office', role: 'auditor', login: `accept-${n()}@example.org`, name: 'Accept' } });
+      expect(invited.statusCode).toBe(201);
+      return { url: '/api/v1/auth/accept-invitation', body: { token: (invited.json() as { invitation: { token: string } }).invitation.token, password: 'a long enough password' } };
+    },
+  },
+  'POST /api/v1/users/invite': { ok: 201, access: admin_only, request: (_w, t) => ({ url: '/api/v1/users/invite', body: { org_id: t.enterprise_id, role: 'enterprise', login: `invite-${n()}@example.org`, name: 'Invited' } }) },
+  'GET /api/v1/users': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/users' }) },
+  'POST /api/v1/users/:id/disable': {
+    ok: 200, access: admin_only,
+    request: async (w) => {
+      const invited = await w.api.call('POST', '/api/v1/users/invite', { body: { org_id: 'office', role: 'auditor', login: `disable-${n()}@example.org`, name: 'Disable' } });
+      expect(invited.statusCode).toBe(201);
+      return { url: `/api/v1/users/${(invited.json() as { user: { id: string } }).user.id}/disable` };
+    },
+  },
+
   'GET /api/v1/audit': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/audit?subject_kind=claim&limit=5' }) },
   'GET /api/v1/audit/verify': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/audit/verify' }) },
 
@@ -261,11 +285,22 @@ const table: Record<string, RouteSpec> = {
   },
 };
 
+/** A login and password of a fresh active user (invited, then accepted). */
+async function freshLogin(w: World): Promise<{ login: string; password: string }> {
+  const login = `login-${n()}@example.org`;
+  const invited = await w.api.call('POST', '/api/v1/users/invite', { body: { org_id: 'office', role: 'auditor', login, name: 'Login' } });
+  expect(invited.statusCode).toBe(201);
+  const password = 'correct horse battery staple';
+  const accepted = await w.api.call('POST', '/api/v1/auth/accept-invitation', { key: null, body: { token: (invited.json() as { invitation: { token: string } }).invitation.token, password } });
+  expect(accepted.statusCode, accepted.body).toBe(200);
+  return { login, password };
+}
+
 function freshPublicKey(): string {
   return generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }).toString();
 }
 
-const default_codes: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 422: 'all_records_rejected' };
+const default_codes: Record<number, string> = { 400: 'validation_failed', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 422: 'all_records_rejected' };
 
 function expectedStatus(spec: RouteSpec, caller: Caller, own: boolean): number {
   if (spec.access === 'public') return spec.ok;
@@ -496,7 +531,8 @@ describeEachEngine('tenants see only their own usage', (db) => {
   it('answers 403 to the auditor on every write route the app registers, and nothing changes', async () => {
     // POST .../estimate computes without writing: the auditor may call it (the table above checks that)
     const read_only_posts = ['POST /api/v1/programs/:id/estimate'];
-    const writes = routesUnder('/api/v1').filter((r) => !r.startsWith('GET ') && !r.startsWith('HEAD ') && !read_only_posts.includes(r));
+    // /auth/*: signing in and out and one's own password are the auditor's own account, not the program's data
+    const writes = routesUnder('/api/v1').filter((r) => !r.startsWith('GET ') && !r.startsWith('HEAD ') && !read_only_posts.includes(r) && !r.includes(' /api/v1/auth/'));
     expect(writes.length).toBeGreaterThanOrEqual(8);
     const usage_before = await db().store.usage.count();
     const keys_before = ((await api.call('GET', '/api/v1/api-keys')).json() as { items: unknown[] }).items.length;

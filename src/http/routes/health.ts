@@ -17,6 +17,13 @@ export function healthRoutes(app: App, ctx: AppContext): void {
 
   app.get('/me', {
     config: { access: any_role },
-    schema: { tags: ['system'], response: { 200: Type.Object({ key_id: Type.String(), org_id: Type.String(), role: Type.String() }) } },
-  }, async (request) => principalOf(request));
+    schema: {
+      tags: ['system'],
+      description: 'Who is calling: an API key, or a signed-in user (key_id is then the user id, and csrf_token the token state-changing calls must send in x-csrf-token).',
+      response: { 200: Type.Object({ key_id: Type.String(), org_id: Type.String(), role: Type.String(), via: Type.String(), csrf_token: Type.Union([Type.String(), Type.Null()]) }) },
+    },
+  }, async (request) => {
+    const p = principalOf(request);
+    return { key_id: p.key_id, org_id: p.org_id, role: p.role, via: p.via, csrf_token: p.session?.csrf_token ?? null };
+  });
 }

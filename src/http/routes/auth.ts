@@ -1,0 +1,114 @@
+// Signing in and out: people log in with a login and password and get a session cookie (HttpOnly, SameSite=Strict,
+// Secure over TLS) plus a CSRF token for state-changing calls; invitations are accepted by setting a first password;
+// repeated failures are slowed down per account and per address (docs/security.md).
+import { randomBytes } from 'node:crypto';
+import { Type } from 'typebox';
+import { hashPassword, passwordProblem, unusable_hash, verifyPassword } from '../../domain/people/password.js';
+import { afterFailure, waitMs } from '../../domain/people/throttle.js';
+import type { User } from '../../store/people-repository.js';
+import type { App, AppContext } from '../app.js';
+import { actorOf, any_role, hashSecret, principalOf, session_cookie } from '../auth.js';
+import { ApiError } from '../errors.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const token = () => randomBytes(32).toString('base64url');
+
+export const UserView = Type.Object({
+  id: Type.String(), org_id: Type.String(), role: Type.String(), login: Type.String(), name: Type.String(),
+  status: Type.String({ description: 'invited | active | disabled' }), created_at: Type.String(),
+});
+export function presentUser(u: User) {
+  return { id: u.id, org_id: u.org_id, role: u.role, login: u.login, name: u.name, status: u.status, created_at: iso(u.created_at_ms) };
+}
+
+export function authRoutes(app: App, ctx: AppContext): void {
+  app.post('/auth/login', {
+    config: { access: 'public' },
+    schema: {
+      tags: ['auth'],
+      description: 'Signs in: sets the session cookie and answers the CSRF token to send in x-csrf-token with every state-changing call. '
+        + 'A wrong login or password answers 401 invalid_credentials (the same for both); repeated failures answer 429 too_many_attempts with Retry-After.',
+      body: Type.Object({ login: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ user: UserView, csrf_token: Type.String(), expires_at: Type.String() }) },
+    },
+  }, async (request, reply) => {
+    const now = ctx.now();
+    const login = request.body.login.toLowerCase();
+    const keys = [`account:${login}`, `address:${request.ip}`];
+    const states = await ctx.store.people.throttleStates(keys);
+    const wait = Math.max(...keys.map((k) => waitMs(states.get(k) ?? null, now)));
+    if (wait > 0) {
+      void reply.header('retry-after', String(Math.ceil(wait / 1000)));
+      throw new ApiError('too_many_attempts', `too many failed sign-ins: try again in ${Math.ceil(wait / 1000)} s`);
+    }
+    const user = await ctx.store.people.byLogin(login);
+    // The same work whether or not the login exists, so timing does not tell which logins do.
+    const ok = await verifyPassword(request.body.password, user?.password_hash ?? unusable_hash) && user !== null && user.status === 'active';
+    if (!ok || user === null) {
+      for (const k of keys) await ctx.store.people.saveThrottle(k, afterFailure(states.get(k) ?? null, now));
+      throw new ApiError('invalid_credentials', 'wrong login or password');
+    }
+    for (const k of keys) await ctx.store.people.clearThrottle(k);
+    const session_id = token();
+    const csrf_token = token();
+    const expires_at_ms = now + ctx.config.session_ttl_s * 1000;
+    await ctx.store.people.createSession({ id_hash: hashSecret(session_id), user, csrf_token, expires_at_ms }, now);
+    void reply.setCookie(session_cookie, session_id, {
+      path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', maxAge: ctx.config.session_ttl_s,
+    });
+    return { user: presentUser(user), csrf_token, expires_at: iso(expires_at_ms) };
+  });
+
+  app.post('/auth/logout', {
+    config: { access: any_role },
+    schema: { tags: ['auth'], description: 'Ends the session of the cookie (an API key call ends nothing).', response: { 200: Type.Object({ logged_out: Type.Boolean() }) } },
+  }, async (request, reply) => {
+    const p = principalOf(request);
+    if (p.via !== 'session' || p.session === undefined) return { logged_out: false };
+    const user = await ctx.store.people.get(p.key_id);
+    if (user) await ctx.store.people.endSession(p.session.id_hash, user, ctx.now());
+    void reply.clearCookie(session_cookie, { path: '/' });
+    return { logged_out: true };
+  });
+
+  app.post('/auth/password', {
+    config: { access: any_role },
+    schema: {
+      tags: ['auth'],
+      description: 'Changes the signed-in user\'s password (the current one is checked); every other session of the user ends.',
+      body: Type.Object({ current_password: Type.String({ minLength: 1, maxLength: 1024 }), new_password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ changed: Type.Boolean() }) },
+    },
+  }, async (request) => {
+    const p = principalOf(request);
+    if (p.via !== 'session' || p.session === undefined) throw new ApiError('validation_failed', 'only a signed-in user changes a password (API keys have none)', [{ field: 'authorization', message: 'sign in first' }]);
+    const user = await ctx.store.people.get(p.key_id);
+    const hash = await ctx.store.people.passwordHash(p.key_id);
+    if (!user || hash === null || !await verifyPassword(request.body.current_password, hash)) {
+      throw new ApiError('invalid_credentials', 'the current password is wrong', [{ field: 'current_password', message: 'wrong' }]);
+    }
+    const problem = passwordProblem(request.body.new_password, user.login);
+    if (problem) throw new ApiError('invalid_password', problem, [{ field: 'new_password', message: problem }]);
+    await ctx.store.people.setPassword(user.id, await hashPassword(request.body.new_password), p.session.id_hash, actorOf(request), ctx.now());
+    return { changed: true };
+  });
+
+  app.post('/auth/accept-invitation', {
+    config: { access: 'public' },
+    schema: {
+      tags: ['auth'],
+      description: 'Accepts a one-time invitation by setting the first password; then sign in.',
+      body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ user: UserView }) },
+    },
+  }, async (request) => {
+    const token_hash = hashSecret(request.body.token);
+    const invited = await ctx.store.people.invitedUser(token_hash, ctx.now());
+    if (invited === null) throw new ApiError('invalid_invitation', 'the invitation is unknown, used or expired', [{ field: 'token', message: 'not a live invitation' }]);
+    const problem = passwordProblem(request.body.password, invited.login);
+    if (problem) throw new ApiError('invalid_password', problem, [{ field: 'password', message: problem }]);
+    const r = await ctx.store.people.acceptInvitation(token_hash, await hashPassword(request.body.password), ctx.now());
+    if (r.status !== 'ok') throw new ApiError('invalid_invitation', `the invitation is ${r.status === 'expired' ? 'expired' : 'unknown or used'}`, [{ field: 'token', message: r.status }]);
+    return { user: presentUser(r.user) };
+  });
+}

@@ -1,0 +1,59 @@
+// User accounts: administrators invite people into an organization with a role and disable them; auditors read them.
+import { randomBytes } from 'node:crypto';
+import { Type } from 'typebox';
+import { roleFitsOrganization, roles } from '../../domain/org/organization.js';
+import type { App, AppContext } from '../app.js';
+import { actorOf, hashSecret, readers } from '../auth.js';
+import { ApiError, notFound } from '../errors.js';
+import { presentUser, UserView } from './auth.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Invites a user; shared by the API and `suanli users invite`. Answers the user and the one-time token. */
+export async function inviteUser(ctx: Pick<AppContext, 'store' | 'now' | 'config'>, actor: Parameters<AppContext['store']['people']['create']>[1],
+  u: { org_id: string; role: (typeof roles)[number]; login: string; name: string }) {
+  const org = u.org_id === 'office' ? await ctx.store.organizations.office(ctx.now()) : await ctx.store.organizations.get(u.org_id);
+  if (!org) throw new ApiError('not_found', `organization ${u.org_id} not found`, [{ field: 'org_id', message: 'no such organization' }]);
+  if (!roleFitsOrganization(u.role, org.kind)) throw new ApiError('validation_failed', `a ${u.role} cannot belong to a ${org.kind} organization`, [{ field: 'role', message: `does not fit a ${org.kind}` }]);
+  const token = randomBytes(32).toString('base64url');
+  const expires_at_ms = ctx.now() + ctx.config.invitation_ttl_s * 1000;
+  const user = await ctx.store.people.create({ org_id: org.id, role: u.role, login: u.login, name: u.name, password_hash: null, invitation: { token_hash: hashSecret(token), expires_at_ms } }, actor, ctx.now());
+  if (!user) throw new ApiError('already_exists', `the login ${u.login} is taken`, [{ field: 'login', message: 'already exists' }]);
+  return { user, token, expires_at_ms };
+}
+
+export const Login = Type.String({ minLength: 3, maxLength: 200, pattern: '^[A-Za-z0-9._@+-]+$', description: 'e.g. an e-mail address; compared case-insensitively' });
+
+export function userRoutes(app: App, ctx: AppContext): void {
+  app.post('/users/invite', {
+    config: { access: ['administrator'] },
+    schema: {
+      tags: ['users'],
+      description: 'Creates an invited user and answers a one-time invitation token (shown once): the person sets a password with POST /api/v1/auth/accept-invitation.',
+      body: Type.Object({
+        org_id: Type.String({ maxLength: 64, description: 'an organization id, or "office"' }),
+        role: Type.Union([Type.Literal('administrator'), Type.Literal('provider'), Type.Literal('enterprise'), Type.Literal('auditor')]),
+        login: Login, name: Type.String({ minLength: 1, maxLength: 200 }),
+      }, { additionalProperties: false }),
+      response: { 201: Type.Object({ user: UserView, invitation: Type.Object({ token: Type.String(), expires_at: Type.String(), accept: Type.String() }) }) },
+    },
+  }, async (request, reply) => {
+    const r = await inviteUser(ctx, actorOf(request), request.body);
+    return reply.status(201).send({ user: presentUser(r.user), invitation: { token: r.token, expires_at: iso(r.expires_at_ms), accept: 'POST /api/v1/auth/accept-invitation { token, password }' } });
+  });
+
+  app.get('/users', {
+    config: { access: readers },
+    schema: { tags: ['users'], querystring: Type.Object({ org_id: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(UserView) }) } },
+  }, async (request) => ({ items: (await ctx.store.people.list(request.query.org_id)).map(presentUser) }));
+
+  app.post('/users/:id/disable', {
+    config: { access: ['administrator'] },
+    schema: { tags: ['users'], description: 'Disables a user and ends their sessions.', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: UserView } },
+  }, async (request) => {
+    const user = await ctx.store.people.get(request.params.id);
+    if (!user) throw notFound(`user ${request.params.id}`);
+    if (!await ctx.store.people.disable(user.id, actorOf(request), ctx.now())) throw new ApiError('illegal_transition', `user ${user.id} is already disabled`, [{ field: 'id', message: 'already disabled' }]);
+    return presentUser((await ctx.store.people.get(user.id))!);
+  });
+}
