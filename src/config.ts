@@ -30,13 +30,15 @@ export interface Config {
   readonly session_ttl_s: number;
   /** How long an invitation link stays valid. */
   readonly invitation_ttl_s: number;
+  /** Requests per minute per API key, session or address (each process counts its own). */
+  readonly rate_limit_per_min: number;
 }
 
 const known_keys = new Set([
   'PORT', 'HOST', 'SUANLI_DATA_DIR', 'DATABASE_URL', 'SUANLI_ADMIN_KEY', 'SUANLI_LOG_LEVEL', 'LOG_LEVEL',
   'SUANLI_BODY_BYTES_MAX', 'SUANLI_BATCH_RECORDS_MAX', 'SUANLI_PAGE_RECORDS_MAX', 'SUANLI_REFERENCE_ACCELERATOR',
   'SUANLI_FUTURE_SKEW_S_MAX', 'SUANLI_USAGE_DURATION_S_MAX', 'SUANLI_SQLITE_SYNCHRONOUS', 'SUANLI_PG_POOL_SIZE_MAX',
-  'SUANLI_INCREMENTAL_CHECKS', 'SUANLI_CHECK_INTERVAL_MS', 'SUANLI_PRICE_BAND_BP', 'SUANLI_SESSION_TTL_S', 'SUANLI_INVITATION_TTL_S',
+  'SUANLI_INCREMENTAL_CHECKS', 'SUANLI_CHECK_INTERVAL_MS', 'SUANLI_PRICE_BAND_BP', 'SUANLI_SESSION_TTL_S', 'SUANLI_INVITATION_TTL_S', 'SUANLI_RATE_LIMIT_PER_MIN',
 ]);
 
 export class ConfigError extends Error {}
@@ -99,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     price_band: priceBand(env.SUANLI_PRICE_BAND_BP),
     session_ttl_s: integer(env, 'SUANLI_SESSION_TTL_S', 8 * 3600, 60, 30 * 86_400),
     invitation_ttl_s: integer(env, 'SUANLI_INVITATION_TTL_S', 72 * 3600, 60, 30 * 86_400),
+    rate_limit_per_min: integer(env, 'SUANLI_RATE_LIMIT_PER_MIN', 12_000, 1, 10_000_000),
     ...overrides,
   };
   return Object.freeze(config);

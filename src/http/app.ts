@@ -3,6 +3,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { createHash } from 'node:crypto';
+import { ApiError } from './errors.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
@@ -39,7 +43,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const { config, store } = options;
   const ctx: AppContext = { config, store, now: options.now ?? Date.now, ingest: new UsageIngest(store, config) };
   const app = Fastify({
-    logger: options.logger ?? { level: config.log_level, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    // Secrets never reach the logs: keys, cookies and the cookie a sign-in sets are redacted (a test greps the output).
+    logger: options.logger === false ? false : {
+      level: config.log_level,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+      ...(typeof options.logger === 'object' ? options.logger : {}),
+    },
     bodyLimit: config.body_bytes_max,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -52,6 +61,22 @@ export async function buildApp(options: AppOptions): Promise<App> {
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: [] } });
   });
   await app.register(cookie);
+  // Security headers on every answer (CSP, frame, sniffing, referrer, HSTS over TLS …).
+  await app.register(helmet, { global: true });
+  // Requests per minute per API key, else per session cookie, else per address; a clear 429 with Retry-After.
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rate_limit_per_min,
+    timeWindow: 60_000,
+    keyGenerator: (request) => {
+      const auth = request.headers.authorization;
+      if (typeof auth === 'string' && auth !== '') return `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}`;
+      const session = request.cookies?.suanli_session;
+      if (session) return `session:${createHash('sha256').update(session).digest('hex').slice(0, 32)}`;
+      return `address:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) => new ApiError('rate_limited', `more than ${context.max} requests in a minute: try again in ${Math.ceil(context.ttl / 1000)} s`),
+  });
   registerAuth(app, store);
 
   await app.register(swagger, {
@@ -61,7 +86,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   await app.register(async (api) => {
     // The API speaks JSON only: without this, Fastify's default text/plain parser hands a JSON-looking string to the
