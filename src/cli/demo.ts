@@ -4,6 +4,7 @@
 // demonstration database only.
 import { createHash } from 'node:crypto';
 import { operator_actor } from '../store/audit-repository.js';
+import { hashPassword } from '../domain/people/password.js';
 import type { Config } from '../config.js';
 import type { Role } from '../domain/org/organization.js';
 import type { Store } from '../store/store.js';
@@ -18,7 +19,8 @@ import type { ClaimAction } from '../domain/claim/claim-state.js';
 export const demo_options = { start: '2026-08-01T00:00:00Z', months: 3, records_min: 100_000 } as const;
 
 export interface DemoKey { role: Role; org_id: string; org_name: string; key: string }
-export interface DemoResult { loaded: boolean; providers: number; enterprises: number; clusters: number; records: number; rejected: number; programs: number; claims: Record<string, number>; keys: DemoKey[] }
+export interface DemoLogin { role: Role; login: string; password: string; org_name: string }
+export interface DemoResult { loaded: boolean; providers: number; enterprises: number; clusters: number; records: number; rejected: number; programs: number; claims: Record<string, number>; keys: DemoKey[]; logins: DemoLogin[] }
 
 function demoKey(seed: number, who: string): string {
   return `sk_demo_${createHash('sha256').update(`suanli-demo:${seed}:${who}`).digest('base64url').slice(0, 32)}`;
@@ -29,7 +31,7 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
   const data = demoDataSet({ seed: options.seed, ...demo_options });
   const existing = await store.organizations.list('provider');
   const loaded = !(options.only_if_empty === true && existing.length > 0);
-  const result: DemoResult = { loaded, providers: 0, enterprises: 0, clusters: 0, records: 0, rejected: 0, programs: 0, claims: {}, keys: [] };
+  const result: DemoResult = { loaded, providers: 0, enterprises: 0, clusters: 0, records: 0, rejected: 0, programs: 0, claims: {}, keys: [], logins: [] };
   const office = await store.organizations.office(now);
 
   const ensureKey = async (role: Role, org_id: string, org_name: string, who: string) => {
@@ -39,6 +41,24 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
       await store.apiKeys.create({ org_id, role, label: `demo ${who}`, key_hash: hash, key_prefix: key.slice(0, 10) }, operator_actor, now);
     }
     result.keys.push({ role, org_id, org_name, key });
+  };
+  // One login per role for the dashboard, with a password derived from the seed (a local demo database only).
+  const ensureLogin = async (role: Role, org_id: string, org_name: string) => {
+    const login = `${role}@demo.suanli`;
+    const password = `demo-${role}-${createHash('sha256').update(`suanli-demo-login:${options.seed}:${role}`).digest('base64url').slice(0, 10)}`;
+    if (!(await store.people.byLogin(login))) {
+      await store.people.create({ org_id, role, login, name: `Demo ${role}`, password_hash: await hashPassword(password) }, operator_actor, now);
+    }
+    result.logins.push({ role, login, password, org_name });
+  };
+
+  const ensureLogins = async () => {
+    await ensureLogin('administrator', office.id, office.name);
+    await ensureLogin('auditor', office.id, office.name);
+    const provider = result.keys.find((k) => k.role === 'provider');
+    if (provider) await ensureLogin('provider', provider.org_id, provider.org_name);
+    const enterprise = result.keys.find((k) => k.role === 'enterprise');
+    if (enterprise) await ensureLogin('enterprise', enterprise.org_id, enterprise.org_name);
   };
 
   if (!loaded) {
@@ -54,6 +74,7 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
       const org = enterprises.find((o) => o.credit_code === e.credit_code);
       if (org) await ensureKey('enterprise', org.id, org.name, `enterprise:${org.name}`);
     }
+    await ensureLogins();
     return result;
   }
 
@@ -113,6 +134,7 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
     const org = enterprise_ids.get(e.key)!;
     await ensureKey('enterprise', org.id, org.name, `enterprise:${org.name}`);
   }
+  await ensureLogins();
   return result;
 }
 
@@ -179,6 +201,8 @@ export function formatDemoKeys(result: DemoResult): string {
     'demo API keys (for this local demo database only; send as "Authorization: Bearer <key>"):',
   ];
   for (const k of result.keys) lines.push(`  ${k.role.padEnd(13)} ${k.key}  ${k.org_name} (${k.org_id})`);
+  lines.push('demo sign-ins (POST /api/v1/auth/login, or the dashboard):');
+  for (const l of result.logins) lines.push(`  ${l.role.padEnd(13)} ${l.login.padEnd(26)} ${l.password}  ${l.org_name}`);
   return lines.join('\n');
 }
 

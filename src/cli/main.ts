@@ -168,6 +168,68 @@ audit.command('verify')
     await store.close();
   });
 
+const users = program.command('users').description('people who sign in (the dashboard); machines use API keys');
+users.command('create')
+  .description('create an active user; the password is read from the first line of standard input')
+  .requiredOption('--org <id>', 'organization id, or "office" for administrators and auditors')
+  .requiredOption('--role <role>', roles.join(' | '), role)
+  .requiredOption('--login <login>', 'e.g. an e-mail address')
+  .option('--name <text>', 'display name', '')
+  .action(async (opts: { org: string; role: Role; login: string; name: string }) => {
+    const { hashPassword, passwordProblem } = await import('../domain/people/password.js');
+    const { roleFitsOrganization } = await import('../domain/org/organization.js');
+    const password = (await readStdinLine()).replace(/\r?\n$/, '');
+    const problem = passwordProblem(password, opts.login);
+    if (problem) throw new InvalidArgumentError(problem);
+    const store = await openStore(loadConfig());
+    const org = opts.org === 'office' ? await store.organizations.office(Date.now()) : await store.organizations.get(opts.org);
+    if (!org) throw new InvalidArgumentError(`no organization ${opts.org}`);
+    if (!roleFitsOrganization(opts.role, org.kind)) throw new InvalidArgumentError(`a ${opts.role} cannot belong to a ${org.kind} organization`);
+    const user = await store.people.create({ org_id: org.id, role: opts.role, login: opts.login, name: opts.name || opts.login, password_hash: await hashPassword(password) }, operator_actor, Date.now());
+    console.log(user ? `user ${user.id} ${user.login} (${user.role} of ${org.name}) can sign in` : `the login ${opts.login} is taken`);
+    if (!user) process.exitCode = 1;
+    await store.close();
+  });
+users.command('invite')
+  .description('create an invited user and print the one-time invitation token (the person sets a password with it)')
+  .requiredOption('--org <id>', 'organization id, or "office"')
+  .requiredOption('--role <role>', roles.join(' | '), role)
+  .requiredOption('--login <login>', 'e.g. an e-mail address')
+  .option('--name <text>', 'display name', '')
+  .action(async (opts: { org: string; role: Role; login: string; name: string }) => {
+    const { inviteUser } = await import('../http/routes/users.js');
+    const config = loadConfig();
+    const store = await openStore(config);
+    const r = await inviteUser({ store, now: Date.now, config }, operator_actor, { org_id: opts.org, role: opts.role, login: opts.login, name: opts.name || opts.login });
+    console.log(`user   ${r.user.id} ${r.user.login} (${r.user.role}), invited\ntoken  ${r.token}\nvalid until ${new Date(r.expires_at_ms).toISOString()}; accept with POST /api/v1/auth/accept-invitation { token, password }`);
+    await store.close();
+  });
+users.command('list')
+  .description('list users (never passwords)')
+  .action(async () => {
+    const store = await openStore(loadConfig());
+    for (const u of await store.people.list()) console.log(`${u.id}  ${u.status.padEnd(8)}  ${u.role.padEnd(13)}  ${u.login}  ${u.org_id}`);
+    await store.close();
+  });
+users.command('disable <id>')
+  .description('disable a user and end their sessions')
+  .action(async (id: string) => {
+    const store = await openStore(loadConfig());
+    const ok = await store.people.disable(id, operator_actor, Date.now());
+    console.log(ok ? `user ${id} disabled` : `no enabled user ${id}`);
+    if (!ok) process.exitCode = 1;
+    await store.close();
+  });
+
+async function readStdinLine(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split('\n')[0] ?? '';
+}
+
 const keys = program.command('keys').description('API keys');
 keys.command('create')
   .description('issue a key (printed once)')

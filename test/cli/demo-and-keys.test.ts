@@ -29,6 +29,11 @@ describeEachEngine('suanli demo', (db) => {
     expect(second.loaded).toBe(false);
     expect(second.keys.map((k) => k.key)).toEqual(first.keys.map((k) => k.key));
     for (const k of first.keys) expect((await store.apiKeys.findActive(hashApiKey(k.key)))?.role).toBe(k.role);
+    // one sign-in per role, the same on the second start, each a working password
+    expect(first.logins.map((l) => l.role)).toEqual(['administrator', 'auditor', 'provider', 'enterprise']);
+    expect(second.logins).toEqual(first.logins);
+    const { verifyPassword } = await import('../../src/domain/people/password.js');
+    for (const l of first.logins) expect(await verifyPassword(l.password, (await store.people.byLogin(l.login))!.password_hash!)).toBe(true);
     expect(await store.usage.count()).toBe(first.records);
   }, 120_000);
 });
@@ -37,7 +42,7 @@ it('suanli migrate, keys create / list / revoke as commands', async () => {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-cli-'));
   const env = { ...process.env, SUANLI_DATA_DIR: data, SUANLI_LOG_LEVEL: 'silent' };
   const suanli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env });
-  expect((await suanli('migrate')).stdout).toMatch(/sqlite: applied 0001-core, 0002-programs, 0003-findings, 0004-integrity; catalog entries added: \d+/);
+  expect((await suanli('migrate')).stdout).toMatch(/sqlite: applied 0001-core, 0002-programs, 0003-findings, 0004-integrity, 0005-people; catalog entries added: \d+/);
   expect((await suanli('migrate')).stdout).toMatch(/no pending migrations; catalog entries added: 0/);
   const created = (await suanli('keys', 'create', '--org', 'office', '--role', 'auditor', '--label', 'inspection')).stdout;
   const id = /id +(k_\w+)/.exec(created)![1]!;
@@ -46,5 +51,20 @@ it('suanli migrate, keys create / list / revoke as commands', async () => {
   expect((await suanli('keys', 'revoke', id)).stdout).toContain(`revoked ${id}`);
   expect((await suanli('keys', 'list')).stdout).toMatch(new RegExp(`${id} .* revoked `));
   await expect(suanli('keys', 'create', '--org', 'office', '--role', 'boss')).rejects.toThrow(/one of administrator/);
+
+  // users: create (password on stdin), invite, list, disable
+  const withStdin = (input: string, ...args: string[]) => new Promise<string>((resolve, reject) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    child.stdin!.end(input);
+  });
+  const made = await withStdin('a careful long password\n', 'users', 'create', '--org', 'office', '--role', 'auditor', '--login', 'Inspector@Example.org');
+  const user_id = /user (u_\w+) inspector@example.org \(auditor/.exec(made)![1]!;
+  await expect(withStdin('short\n', 'users', 'create', '--org', 'office', '--role', 'auditor', '--login', 'x@example.org')).rejects.toThrow(/at least 12 characters/);
+  expect((await suanli('users', 'invite', '--org', 'office', '--role', 'administrator', '--login', 'new@example.org')).stdout).toMatch(/token +[\w-]{43}/);
+  const listed = (await suanli('users', 'list')).stdout;
+  expect(listed).toMatch(new RegExp(`${user_id} +active +auditor +inspector@example.org`));
+  expect(listed).toMatch(/invited +administrator +new@example.org/);
+  expect((await suanli('users', 'disable', user_id)).stdout).toContain(`user ${user_id} disabled`);
+  expect((await suanli('users', 'list')).stdout).toMatch(new RegExp(`${user_id} +disabled`));
   fs.rmSync(data, { recursive: true, force: true });
 }, 60_000);
