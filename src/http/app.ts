@@ -12,7 +12,7 @@ import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import { UsageIngest } from '../ingest/usage-pipeline.js';
 import { registerAuth } from './auth.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, rejectBadText } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { acceleratorRoutes } from './routes/accelerators.js';
 import { organizationRoutes } from './routes/organizations.js';
@@ -50,10 +50,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ...(typeof options.logger === 'object' ? options.logger : {}),
     },
     bodyLimit: config.body_bytes_max,
+    // A client that sends headers and then stalls is cut off after a minute (Fastify's default waits forever).
+    requestTimeout: 60_000,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    routerOptions: { ignoreTrailingSlash: true },
+    // Ids longer than a schema allows then answer its 400, not the router's 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    // The router's own refusals (a malformed %-escape in the URL) in the documented error shape.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as unknown as { status(n: number): { send(b: unknown): unknown } }).status(400).send({ error: { code: 'validation_failed', message: `the URL cannot be read: ${error.message.slice(0, 200)}`, details: [{ field: 'url', message: 'malformed' }] } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler(errorHandler);
@@ -78,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     errorResponseBuilder: (_request, context) => new ApiError('rate_limited', `more than ${context.max} requests in a minute: try again in ${Math.ceil(context.ttl / 1000)} s`),
   });
   registerAuth(app, store);
+  app.addHook('preValidation', rejectBadText);
 
   await app.register(swagger, {
     openapi: {

@@ -63,6 +63,39 @@ export function pageLimit(raw: string | undefined, max: number): number {
   return limit;
 }
 
+// A NUL character, or a UTF-16 surrogate without its partner (not a character at all): no text field may hold one.
+const forbidden_text = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first string (key or value) holding NUL or a lone surrogate, or null. Iterative: no deep recursion. */
+export function badTextPath(value: unknown, root: string): string | null {
+  const stack: [unknown, string][] = [[value, root]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (forbidden_text.test(v)) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if (forbidden_text.test(k)) return `${path}${path === '' ? '' : '.'}(key)`;
+        stack.push([x, path === '' ? k : `${path}.${k}`]);
+      }
+    }
+  }
+  return null;
+}
+
+/** preValidation guard: NUL and lone surrogates anywhere in params, query or body answer 400 naming the field. */
+export async function rejectBadText(request: FastifyRequest): Promise<void> {
+  for (const [where, value] of [['params', request.params], ['querystring', request.query], ['', request.body]] as const) {
+    const path = badTextPath(value, where);
+    if (path !== null) {
+      const field = path === '' ? '(body)' : path;
+      throw new ApiError('validation_failed', `${field}: holds a NUL character or an unpaired UTF-16 surrogate`, [{ field, message: 'holds a NUL character or an unpaired UTF-16 surrogate' }]);
+    }
+  }
+}
+
 export function errorHandler(error: FastifyError & { validation?: ValidationIssue[]; validationContext?: string }, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof ApiError) {
     void reply.status(error.status).send({ ...error.extra, error: { code: error.code, message: error.message, details: error.details } });
@@ -89,6 +122,18 @@ export function errorHandler(error: FastifyError & { validation?: ValidationIssu
   if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON|proto|constructor/i.test(error.message))) {
     // JSON.parse errors and Fastify's prototype-poisoning guard
     void reply.status(400).send({ error: { code: 'malformed_json', message: `the body is not acceptable JSON: ${error.message.slice(0, 200)}`, details: [] } });
+    return;
+  }
+  // The client went away mid-request: nothing to answer, and not a server error.
+  if ((error as { code?: string }).code === 'ECONNRESET' || error.message === 'aborted') {
+    request.log.info({ reqId: request.id }, 'client closed the connection before the request was complete');
+    void reply.status(400).send({ error: { code: 'validation_failed', message: 'the request ended before its body was complete', details: [] } });
+    return;
+  }
+  // PostgreSQL refusing text it cannot store (the input guard catches these first; this is the safety net)
+  const pg_code = (error as { code?: string }).code;
+  if (pg_code === '22021' || pg_code === '22P05') {
+    void reply.status(400).send({ error: { code: 'validation_failed', message: 'a text value holds characters that cannot be stored (NUL or invalid UTF-8)', details: [] } });
     return;
   }
   request.log.error({ err: error }, 'unexpected error');
