@@ -165,7 +165,7 @@ const table: Record<string, RouteSpec> = {
       return { url: `/api/v1/accelerators/${w.accelerator_id}/reference-price` };
     },
   },
-  'GET /api/v1/reference-prices': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/reference-prices' }) },
+  'GET /api/v1/reference-prices': { ok: 200, access: admin_only, request: () => ({ url: '/api/v1/reference-prices' }) },
   'PATCH /api/v1/accelerators/:id': { ok: 200, access: admin_only, request: (w) => ({ url: `/api/v1/accelerators/${w.accelerator_id}`, body: { notes: `patched ${n()}` } }) },
 
   'POST /api/v1/providers': { ok: 201, access: admin_only, request: () => ({ url: '/api/v1/providers', body: { name: `Provider ${n()}`, region: '310000' } }) },

@@ -144,9 +144,9 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
     return { removed: true };
   });
 
-  // Market prices are averages of providers' bills: commercial data, so only the office and auditors see them.
+  // Market prices are averages of providers' bills: commercial data, so only administrators see them.
   app.get('/reference-prices', {
-    config: { access: readers },
+    config: { access: ['administrator'] },
     schema: { tags: ['catalog'], description: 'The reference price of each model the price check uses: set by the office, else the market price (≥ 2 providers, ≥ 100 records).', response: { 200: Type.Object({ items: Type.Array(PriceView) }) } },
   }, async () => ({ items: [...(await referencePrices(ctx.store)).values()].sort((a, b) => (a.accelerator < b.accelerator ? -1 : 1)) }));
 }

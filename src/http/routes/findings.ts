@@ -7,6 +7,7 @@ import { runChecks } from '../../service/checks.js';
 import type { App, AppContext } from '../app.js';
 import { principalOf, readers, actorOf } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
+import { seesPrices } from './usage.js';
 
 export const finding_reason_chars_max = 2000;
 
@@ -23,9 +24,15 @@ const FindingView = Type.Object({
   resolution: Type.Union([Type.Object({ reason: Type.String(), by: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
 });
 
-function presentFinding(f: StoredFinding) {
+/** What a price finding says about a bill, kept from auditors (prices are the administrators' and the parties'). */
+const price_evidence = ['price_fen_per_card_h', 'reference_fen_per_card_h', 'amount_fen', 'ratio_bp'];
+
+function presentFinding(f: StoredFinding, prices = true) {
+  const hide = !prices && f.kind === 'price_outlier';
+  const evidence = hide ? Object.fromEntries(Object.entries(f.evidence).filter(([k]) => !price_evidence.includes(k))) : f.evidence;
+  const message = hide ? `Record ${f.record_seqs[0] ?? ''} is billed ${String(f.evidence.direction)} the accepted band around its model's reference price (the prices are shown to administrators).` : f.message;
   return {
-    id: f.id, kind: f.kind, severity: f.severity, status: f.status, subject: { ...f.subject }, message: f.message, evidence: f.evidence,
+    id: f.id, kind: f.kind, severity: f.severity, status: f.status, subject: { ...f.subject }, message, evidence,
     record_seqs: f.record_seqs, interval: f.interval === null ? null : { from: iso(f.interval.from_ms), to: iso(f.interval.to_ms) },
     created_at: iso(f.created_at_ms), updated_at: iso(f.updated_at_ms),
     resolution: f.resolution_reason === null ? null : { reason: f.resolution_reason, by: f.resolved_by },
@@ -62,7 +69,8 @@ export function findingRoutes(app: App, ctx: AppContext): void {
       ...(q.claim_id === undefined ? {} : { claim_id: q.claim_id }),
       ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
     });
-    return { items: page.items.map(presentFinding), next_cursor: page.next_cursor };
+    const prices = seesPrices(principalOf(request));
+    return { items: page.items.map((f) => presentFinding(f, prices)), next_cursor: page.next_cursor };
   });
 
   app.get('/findings/:id', {
@@ -71,7 +79,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
   }, async (request) => {
     const f = await ctx.store.findings.get(request.params.id);
     if (f === null) throw notFound(`finding ${request.params.id}`);
-    return presentFinding(f);
+    return presentFinding(f, seesPrices(principalOf(request)));
   });
 
   for (const [path, to] of [['dismiss', 'dismissed'], ['confirm', 'confirmed']] as const) {

@@ -49,7 +49,8 @@ const IngestAnswer = Type.Object({ accepted: Type.Integer(), duplicates: Type.In
 
 const UsageView = Type.Object({
   seq: Type.Integer(), record_id: Type.String(), provider_id: Type.String(), cluster_id: Type.String(), enterprise_id: Type.String(),
-  accelerator: Type.String(), count: Type.Integer(), started_at: Type.String(), ended_at: Type.String(), amount_fen: Type.Integer(),
+  accelerator: Type.String(), count: Type.Integer(), started_at: Type.String(), ended_at: Type.String(),
+  amount_fen: Type.Union([Type.Integer(), Type.Null()], { description: 'the bill; null for auditors (prices are seen only by administrators and the parties themselves)' }),
   job_ref: Type.Union([Type.String(), Type.Null()]), workload: Type.Union([Type.String(), Type.Null()]), energy_wh: Type.Union([Type.Integer(), Type.Null()]),
   card_hours: Type.String(), compute_pflop_h: Type.Union([Type.String(), Type.Null()]),
   normalized: Type.Boolean({ description: 'false: the model has no throughput figure and counts card-hours only' }),
@@ -63,10 +64,10 @@ const isCalendarDay = (day: string) => {
   return !Number.isNaN(ms) && iso(ms).slice(0, 10) === day;
 };
 
-function presentUsage(u: StoredUsage) {
+function presentUsage(u: StoredUsage, prices: boolean) {
   return {
     seq: u.seq, record_id: u.record_id, provider_id: u.provider_id, cluster_id: u.cluster_id, enterprise_id: u.enterprise_id,
-    accelerator: u.accelerator, count: u.count, started_at: iso(u.started_at_ms), ended_at: iso(u.ended_at_ms), amount_fen: u.amount_fen,
+    accelerator: u.accelerator, count: u.count, started_at: iso(u.started_at_ms), ended_at: iso(u.ended_at_ms), amount_fen: prices ? u.amount_fen : null,
     job_ref: u.job_ref, workload: u.workload, energy_wh: u.energy_wh, card_hours: cardHours(u.card_s),
     compute_pflop_h: u.compute_gflop === null ? null : formatPflopHours(u.compute_gflop), normalized: u.compute_gflop !== null,
     received_at: iso(u.received_at_ms), signed: u.signed,
@@ -76,6 +77,14 @@ function presentUsage(u: StoredUsage) {
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC day YYYY-MM-DD' });
 const Digits = (description: string) => Type.String({ pattern: '^\\d{1,9}$', description });
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
+
+/**
+ * Prices (what an enterprise pays a provider) are commercial data: administrators see everyone's, providers and
+ * enterprises their own (their reads are confined to it), auditors none.
+ */
+export function seesPrices(p: Principal): boolean {
+  return p.role !== 'auditor';
+}
 
 /** Providers and enterprises are confined to their own records; asking for another's answers 404. */
 function scope(p: Principal, q: { provider_id?: string | undefined; enterprise_id?: string | undefined }): { provider_id?: string; enterprise_id?: string } {
@@ -176,13 +185,15 @@ export function usageRoutes(app: App, ctx: AppContext): void {
       ...(q.cursor === undefined ? {} : { after_seq: Number(q.cursor) }),
     }, limit);
     const last = items[items.length - 1];
-    return { items: items.map(presentUsage), next_cursor: items.length === limit && last ? String(last.seq) : null };
+    const prices = seesPrices(principalOf(request));
+    return { items: items.map((u) => presentUsage(u, prices)), next_cursor: items.length === limit && last ? String(last.seq) : null };
   });
 
   const SummaryItem = Type.Object({
     key: Type.String(), records: Type.Integer(), card_hours: Type.String(),
     card_hours_unnormalized: Type.String({ description: 'card-hours on models without a throughput figure (not in compute_pflop_h)' }),
-    compute_pflop_h: Type.String(), reference_card_hours: Type.Union([Type.String(), Type.Null()]), amount_fen: Type.Integer(),
+    compute_pflop_h: Type.String(), reference_card_hours: Type.Union([Type.String(), Type.Null()]),
+    amount_fen: Type.Union([Type.Integer(), Type.Null()], { description: 'billed; null for auditors' }),
   });
 
   app.get('/usage/summary', {
@@ -220,11 +231,12 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     };
     const [rows, ref] = await Promise.all([ctx.store.usage.summary(group, filter), ctx.store.catalog.throughputs()]);
     const ref_gflops = ref.get(ctx.config.reference_accelerator)?.gflops ?? null;
+    const prices = seesPrices(principalOf(request));
     const present = (r: Omit<SummaryRow, 'key'>) => ({
       records: r.records, card_hours: cardHours(r.card_s), card_hours_unnormalized: cardHours(r.card_s_unnormalized),
       compute_pflop_h: formatPflopHours(r.compute_gflop),
       reference_card_hours: ref_gflops === null ? null : referenceCardHours(r.compute_gflop, ref_gflops),
-      amount_fen: Number(r.amount_fen),
+      amount_fen: prices ? Number(r.amount_fen) : null,
     });
     const totals = rows.reduce((t, r) => ({
       records: t.records + r.records, card_s: t.card_s + r.card_s, card_s_unnormalized: t.card_s_unnormalized + r.card_s_unnormalized,
