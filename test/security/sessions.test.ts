@@ -64,6 +64,10 @@ describeEachEngine('people and sessions', (db) => {
     const s = await login(u.login.toUpperCase()); // logins compare case-insensitively
     expect(s.set_cookie).toMatch(/^suanli_session=[A-Za-z0-9_-]{43}; Max-Age=28800; Path=\/; HttpOnly; SameSite=Strict$/);
     const me = await as(s, 'GET', '/api/v1/me', undefined, null);
+    // helmet's headers on every answer
+    expect(me.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN', 'referrer-policy': 'no-referrer' });
+    expect(String(me.headers['content-security-policy'])).toContain("default-src 'self'");
+    expect(String(me.headers['strict-transport-security'])).toContain('max-age=');
     expect(me.json()).toMatchObject({ key_id: u.id, role: 'administrator', via: 'session', csrf_token: s.csrf });
     // an expired invitation is refused
     const late = await invite('office', 'auditor');
