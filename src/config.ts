@@ -22,6 +22,8 @@ export interface Config {
   readonly pg_pool_size_max: number;
   /** Queue each ingested usage window for the integrity checks, and run the checker in `serve`. */
   readonly incremental_checks: boolean;
+  /** Run the checker inside `serve` (SUANLI_INCREMENTAL_CHECKS=on); `queue` leaves it to a `suanli checker` process. */
+  readonly serve_runs_checker: boolean;
   /** How often the checker drains the queue of usage windows (ms). */
   readonly check_interval_ms: number;
   /** Price outliers: a record billed below low_bp or above high_bp of its model's reference price per card-hour. */
@@ -96,7 +98,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     usage_duration_s_max: integer(env, 'SUANLI_USAGE_DURATION_S_MAX', 31 * 86_400, 1, 366 * 86_400),
     sqlite_synchronous: oneOf(env, 'SUANLI_SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL'] as const, 'FULL'),
     pg_pool_size_max: integer(env, 'SUANLI_PG_POOL_SIZE_MAX', 10, 2, 1000), // 2 at least: the checker holds one while it drains
-    incremental_checks: oneOf(env, 'SUANLI_INCREMENTAL_CHECKS', ['on', 'off'] as const, 'on') === 'on',
+    incremental_checks: oneOf(env, 'SUANLI_INCREMENTAL_CHECKS', ['on', 'queue', 'off'] as const, 'on') !== 'off',
+    serve_runs_checker: oneOf(env, 'SUANLI_INCREMENTAL_CHECKS', ['on', 'queue', 'off'] as const, 'on') === 'on',
     check_interval_ms: integer(env, 'SUANLI_CHECK_INTERVAL_MS', 5000, 10, 3_600_000),
     price_band: priceBand(env.SUANLI_PRICE_BAND_BP),
     session_ttl_s: integer(env, 'SUANLI_SESSION_TTL_S', 8 * 3600, 60, 30 * 86_400),

@@ -29,6 +29,23 @@ program.command('serve')
     await serve(loadConfig(), { demo: opts.demo === true });
   });
 
+program.command('checker')
+  .description('run only the incremental integrity checker (for API processes started with SUANLI_INCREMENTAL_CHECKS=queue); stops on SIGINT/SIGTERM')
+  .action(async () => {
+    const { startChecker } = await import('./serve.js');
+    const config = loadConfig();
+    const store = await openStore(config);
+    const checker = startChecker(store, config, {
+      info: (o, m) => console.log(`${new Date().toISOString()} ${m} ${JSON.stringify(o)}`),
+      error: (o, m) => console.error(`${new Date().toISOString()} ${m} ${String((o as { err?: unknown }).err)}`),
+    });
+    console.log(`checking queued usage windows every ${config.check_interval_ms} ms (${store.engine})`);
+    const keep_alive = setInterval(() => undefined, 60_000); // the checker's own timer does not hold the process
+    const stop = async () => { clearInterval(keep_alive); await checker.stop(); await store.close(); process.exit(0); };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+  });
+
 program.command('migrate')
   .description('apply pending database migrations and add missing catalog entries')
   .action(async () => {

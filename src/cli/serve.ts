@@ -4,6 +4,17 @@ import { Store } from '../store/store.js';
 import { buildApp } from '../http/app.js';
 import { IntegrityChecker } from '../service/integrity-checker.js';
 
+/** The incremental checker with the configuration's interval, limits and band, logging each drain and failure. */
+export function startChecker(store: Store, config: Config, log: { info(o: object, m: string): void; error(o: object, m: string): void }): IntegrityChecker {
+  const checker = new IntegrityChecker(store, {
+    interval_ms: config.check_interval_ms, duration_ms_max: config.usage_duration_s_max * 1000, price_band: config.price_band,
+    onError: (error) => log.error({ err: error }, 'incremental integrity check failed; the windows stay queued'),
+    onDrain: (r) => log.info(r, 'incremental integrity check'),
+  });
+  checker.start();
+  return checker;
+}
+
 export async function serve(config: Config, options: { demo: boolean }): Promise<void> {
   const store = Store.open(config);
   await store.migrate(Date.now());
@@ -20,13 +31,9 @@ export async function serve(config: Config, options: { demo: boolean }): Promise
   console.log(`\nsuanli is listening at ${url} (${store.engine}${store.engine === 'sqlite' ? `, ${config.data_dir}/suanli.db` : ''})`);
   console.log(`  API:      ${url}/api/v1   explorer: ${url}/api/docs`);
   if (demo_keys !== null) console.log(demo_keys);
-  // The incremental checks: windows that ingest queued are checked every SUANLI_CHECK_INTERVAL_MS.
-  const checker = config.incremental_checks ? new IntegrityChecker(store, {
-    interval_ms: config.check_interval_ms, duration_ms_max: config.usage_duration_s_max * 1000, price_band: config.price_band,
-    onError: (error) => app.log.error({ err: error }, 'incremental integrity check failed; the windows stay queued'),
-    onDrain: (r) => app.log.info(r, 'incremental integrity check'),
-  }) : null;
-  checker?.start();
+  // The incremental checks: windows that ingest queued are checked every SUANLI_CHECK_INTERVAL_MS (here, unless
+  // SUANLI_INCREMENTAL_CHECKS=queue leaves them to a `suanli checker` process).
+  const checker = config.serve_runs_checker ? startChecker(store, config, app.log) : null;
   const stop = async () => {
     await checker?.stop();
     await app.close();
