@@ -14,6 +14,8 @@ import type { Store } from '../store/store.js';
 
 /** The PostgreSQL advisory lock one checker holds while it drains ("suanli" in ASCII, as a number). */
 const checker_lock_key = 0x7375616e6c69;
+/** Findings stored per transaction. */
+const upsert_findings_max = 500;
 /** Windows read from the queue per drain. */
 const drain_windows_max = 2000;
 /** How often a window may be widened before the checker settles for what it found (each widening doubles it). */
@@ -153,7 +155,12 @@ export class IntegrityChecker {
       findings.push(...d.findings);
     }
     const actor = this.options.actor ?? system_actor;
-    result.created = await store.findings.upsert(findings, actor, now_ms);
+    // Stored in groups, each its own short transaction, yielding between them: thousands of findings at once (a provider
+    // billing everything twice) must not hold the write lock, or this process's event loop, for seconds.
+    for (let i = 0; i < findings.length; i += upsert_findings_max) {
+      result.created += await store.findings.upsert(findings.slice(i, i + upsert_findings_max), actor, now_ms);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     // Overruns stored earlier that this exact sweep found part of a larger one are superseded by it.
     for (const s of swept) result.superseded += await store.findings.supersedeCapacity(s.w.cluster_id, s.w.accelerator, s.w, s, s.keys, actor, now_ms);
     await store.findings.clearWindows(queued);
