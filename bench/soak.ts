@@ -4,7 +4,6 @@
 // accepted record stored, no stall and a flat resident set; prints the figures and writes them as JSON under
 // .bench-tmp/results/. Bounded: it stops at --duration, always stops the server and removes its directories
 // (also on Ctrl-C). Not part of `npm test`.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,8 +14,7 @@ import { operator_actor } from '../src/store/audit-repository.js';
 import { hashApiKey, Store } from '../src/store/store.js';
 import { createDatabase, startPostgres, type PostgresServer } from '../test/support/postgres.js';
 import {
-  cpuSecondsOf, creditCode, enterprise_count, fmtInt, freshDir, inventory_from_ms, killOnExit, machineFacts, makeRecordFactory, models, removeDir,
-  repo_root, suanliCommand, table, tmp_root, type WireRecord,
+  cpuSecondsOf, creditCode, enterprise_count, fmtInt, freshDir, inventory_from_ms, machineFacts, makeRecordFactory, models, removeDir, startServer, suanliCommand, table, tmp_root, type WireRecord,
 } from './support.js';
 
 type Engine = 'sqlite' | 'postgres';
@@ -140,23 +138,9 @@ interface SoakServer { url: string; pid: number; log_lines: LogLine[]; stop(): P
 interface LogLine { at_s: number; level: number; msg: string; err: string | null; line: string }
 
 async function startSoakServer(env: Record<string, string>, t0: () => number): Promise<SoakServer> {
-  const cmd = suanliCommand();
-  const child = spawn(cmd.argv[0]!, [...cmd.argv.slice(1), 'serve'], {
-    cwd: repo_root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', HOST: '127.0.0.1', PORT: '0', SUANLI_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${cmd.label} serve`);
-  killOnExit(child);
   const log_lines: LogLine[] = [];
-  let output = '';
   let partial = '';
-  let listening = false;
-  const onData = (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    if (!listening) output += text;
+  const onOutput = (text: string) => {
     partial += text;
     const lines = partial.split('\n');
     partial = lines.pop()!;
@@ -172,31 +156,8 @@ async function startSoakServer(env: Record<string, string>, t0: () => number): P
       }
     }
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`suanli serve did not start within 60 s:\n${output}`)), 60_000);
-    const fail = (e: Error) => { clearTimeout(timer); child.kill('SIGKILL'); reject(e); };
-    const check = () => {
-      const m = /listening at (http:\/\/[^\s]+)/.exec(output);
-      if (m) { clearTimeout(timer); child.stdout!.off('data', check); child.stderr!.off('data', check); listening = true; resolve(m[1]!); }
-    };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
-    child.once('exit', (code, signal) => { if (!listening) fail(new Error(`suanli serve exited (${code ?? signal}) before listening:\n${output}`)); });
-  });
-  if (!url.startsWith('http://127.0.0.1:')) throw new Error(`the server listens at ${url}, not on loopback`);
-  return {
-    url, pid, log_lines,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const server = await startServer({ SUANLI_LOG_LEVEL: 'warn', ...env }, { detached: true, onOutput });
+  return { ...server, log_lines };
 }
 
 function memoryOf(pid: number): { rss_kb: number; anon_kb: number; file_kb: number } | null {

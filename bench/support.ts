@@ -257,33 +257,47 @@ export function cpuSecondsOf(pid: number): { user: number; system: number } | nu
 
 export interface Server { url: string; pid: number; stop(): Promise<void> }
 
+export interface ServerOptions {
+  node_args?: readonly string[];
+  /** In its own process group: a Ctrl-C then reaches only the benchmark, which stops the server itself. */
+  detached?: boolean;
+  /** Every piece of the server's stdout and stderr, before and after it listens. */
+  onOutput?: (text: string) => void;
+}
+
 /** Starts `suanli serve` on 127.0.0.1 with a free port and waits for its "listening at" line. */
-export async function startServer(env: Record<string, string>, node_args: readonly string[] = []): Promise<Server> {
+export async function startServer(env: Record<string, string>, options: ServerOptions = {}): Promise<Server> {
   const cmd = suanliCommand();
-  const child = spawn(cmd.argv[0]!, [...node_args, ...cmd.argv.slice(1), 'serve'], {
+  const child = spawn(cmd.argv[0]!, [...(options.node_args ?? []), ...cmd.argv.slice(1), 'serve'], {
     cwd: repo_root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', HOST: '127.0.0.1', PORT: '0', SUANLI_LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached === true,
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${cmd.label} serve`);
   killOnExit(child);
-  let output = '';
+  let output = ''; // until it listens, for the error message
+  let listening = false;
+  const onData = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    if (!listening) output += text;
+    options.onOutput?.(text);
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`suanli serve did not start within 60 s:\n${output}`)), 60_000);
     const fail = (e: Error) => { clearTimeout(timer); child.kill('SIGKILL'); reject(e); };
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
+    const check = () => {
       const m = /listening at (http:\/\/[^\s]+)/.exec(output);
-      if (m) { clearTimeout(timer); resolve(m[1]!); }
+      if (m) { clearTimeout(timer); child.stdout!.off('data', check); child.stderr!.off('data', check); listening = true; resolve(m[1]!); }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code, signal) => fail(new Error(`suanli serve exited (${code ?? signal}) before listening:\n${output}`)));
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.once('exit', (code, signal) => { if (!listening) fail(new Error(`suanli serve exited (${code ?? signal}) before listening:\n${output}`)); });
   });
-  child.removeAllListeners('exit');
-  child.stdout!.resume();
-  child.stderr!.resume();
+  if (!url.startsWith('http://127.0.0.1:')) throw new Error(`the server listens at ${url}, not on loopback`);
   return {
     url, pid,
     stop: async () => {
