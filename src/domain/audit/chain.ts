@@ -84,17 +84,25 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
  * an entry cannot be moved to another place in the chain without changing its hash.
  */
 export function canonicalEncoding(content: AuditEntryContent): Buffer {
-  const value: AuditJson = {
-    seq: content.seq,
-    at_ms: content.at_ms,
-    actor: { org_id: content.actor.org_id, key_id: content.actor.key_id, role: content.actor.role },
-    action: content.action,
-    subject: { kind: content.subject.kind, id: content.subject.id },
-    before: content.before,
-    after: content.after,
-    prev_hash: content.prev_hash,
+  return Buffer.from(canonicalJson(entryContent(content), '$', 0), 'utf8');
+}
+
+/** Exactly the hashed keys of an entry (step 1 above), whatever else the object carries. */
+function entryContent(c: AuditEntryContent): AuditEntryContent {
+  return {
+    seq: c.seq,
+    at_ms: c.at_ms,
+    actor: { org_id: c.actor.org_id, key_id: c.actor.key_id, role: c.actor.role },
+    action: c.action,
+    subject: { kind: c.subject.kind, id: c.subject.id },
+    before: c.before,
+    after: c.after,
+    prev_hash: c.prev_hash,
   };
-  return Buffer.from(canonicalJson(value, '$', 0), 'utf8');
+}
+
+function contentHash(content: AuditEntryContent): string {
+  return createHash('sha256').update(canonicalEncoding(content)).digest('hex');
 }
 
 function canonicalJson(value: unknown, path: string, depth: number): string {
@@ -130,7 +138,7 @@ function canonicalJson(value: unknown, path: string, depth: number): string {
 
 /** SHA-256 (lowercase hex) of the canonical encoding of an entry at `fields.seq` that follows `prev_hash`. */
 export function entryHash(prev_hash: string, fields: AuditFields & { seq: number }): string {
-  return createHash('sha256').update(canonicalEncoding({ ...fields, prev_hash })).digest('hex');
+  return contentHash({ ...fields, prev_hash });
 }
 
 /**
@@ -141,20 +149,12 @@ export function appendEntry(prev: Pick<AuditEntry, 'seq' | 'hash'> | null, field
   if (prev !== null && (!Number.isSafeInteger(prev.seq) || !HEX64.test(prev.hash))) {
     throw new AuditEncodingError(`previous entry is not a chain entry (seq ${String(prev.seq)})`);
   }
-  const seq = prev === null ? GENESIS_SEQ : prev.seq + 1;
-  const prev_hash = prev === null ? GENESIS_PREV_HASH : prev.hash;
-  const content: AuditEntryContent = {
-    seq,
-    at_ms: fields.at_ms,
-    actor: { org_id: fields.actor.org_id, key_id: fields.actor.key_id, role: fields.actor.role },
-    action: fields.action,
-    subject: { kind: fields.subject.kind, id: fields.subject.id },
-    before: fields.before,
-    after: fields.after,
-    prev_hash,
-  };
-  const hash = createHash('sha256').update(canonicalEncoding(content)).digest('hex');
-  return { ...content, hash };
+  const content = entryContent({
+    ...fields,
+    seq: prev === null ? GENESIS_SEQ : prev.seq + 1,
+    prev_hash: prev === null ? GENESIS_PREV_HASH : prev.hash,
+  });
+  return { ...content, hash: contentHash(content) };
 }
 
 type Failure = Extract<ChainVerdict, { ok: false }>;
@@ -165,7 +165,7 @@ function fail(first_bad_seq: number, problem: ChainProblem, message: string): Fa
 
 function recomputedHash(entry: AuditEntry): string | null {
   try {
-    return createHash('sha256').update(canonicalEncoding(entry)).digest('hex');
+    return contentHash(entry);
   } catch (error) {
     if (error instanceof AuditEncodingError || error instanceof TypeError) return null;
     throw error;
