@@ -10,7 +10,7 @@ import { newId } from './ids.js';
 import { appendAudit, appendAuditMany, type AuditActor, type AuditEvent } from './audit-repository.js';
 import type { Connection } from './database.js';
 import { writeTransaction } from './write-transaction.js';
-import { capacityPages, scanCapacity, SqliteCapacityReader, type ScannedRecord } from './capacity-records.js';
+import { scanCapacity, SqliteCapacityReader, type ScannedRecord } from './capacity-records.js';
 
 /** superseded: an open capacity overrun that a later check found larger (the larger one replaces it). */
 export const finding_statuses = ['open', 'dismissed', 'confirmed', 'superseded'] as const;
@@ -236,13 +236,6 @@ export class FindingRepository {
     return out;
   }
 
-  /**
-   * The records of one cluster × model running some time in [from_ms, to_ms), sorted by started_at (then seq), a page
-   * at a time (memory: one page). No record runs longer than `duration_ms_max`, so the read starts there.
-   */
-  async *capacityPages(cluster_id: string, accelerator: string, from_ms: number, to_ms: number, duration_ms_max: number): AsyncGenerator<CapacityRecord[]> {
-    yield* capacityPages(this.connection, cluster_id, accelerator, from_ms, to_ms, from_ms - await this.longest(cluster_id, accelerator, duration_ms_max));
-  }
 
   /**
    * How long the longest stored record of a cluster × model ran (usage_pair_stats, kept by ingest), at most `limit`:
@@ -255,32 +248,16 @@ export class FindingRepository {
 
   /** The same records handed to `visit` one at a time (a reused object), the fastest read for a sweep. */
   async scanCapacity(cluster_id: string, accelerator: string, from_ms: number, to_ms: number, duration_ms_max: number, visit: (r: ScannedRecord) => void): Promise<number> {
-    return scanCapacity(this.connection, this.reader, cluster_id, accelerator, from_ms, to_ms, from_ms - await this.longest(cluster_id, accelerator, duration_ms_max), visit);
+    return scanCapacity(this.db, this.reader, cluster_id, accelerator, from_ms, to_ms, from_ms - await this.longest(cluster_id, accelerator, duration_ms_max), visit);
   }
 
   /**
-   * The records of these cluster × model pairs running some time in [from_ms, to_ms), for the duplicate check of a
-   * window: one index range per pair (usage_records_cluster_model_start), bounded below by the duration limit.
+   * Every record of these cluster × model pairs running some time in [from_ms, to_ms): one index range per pair
+   * (usage_records_capacity), bounded below by the pair's longest record. The checks read dayCandidates instead; this
+   * is the whole set a test holds the candidates against.
    */
   async windowRecords(pairs: readonly { cluster_id: string; accelerator: string }[], from_ms: number, to_ms: number, duration_ms_max: number): Promise<(DuplicateRecord & PriceRecord)[]> {
     const out: (DuplicateRecord & PriceRecord)[] = [];
-    const sqlite = this.connection.sqlite;
-    if (sqlite !== null) {
-      // Rows as arrays straight from the driver, each pair's read under Kysely's connection lock.
-      const stmt = sqlite.prepare(`select seq, provider_id, enterprise_id, job_ref, accelerator_id, count, started_at_ms, ended_at_ms, amount_fen, card_s
-        from usage_records where cluster_id = ? and accelerator_id = ? and started_at_ms >= ? and started_at_ms < ? and ended_at_ms > ?`).raw(true);
-      for (const p of pairs) {
-        const reach = await this.longest(p.cluster_id, p.accelerator, duration_ms_max);
-        const rows = await this.db.connection().execute(async () => stmt.all(p.cluster_id, p.accelerator, from_ms - reach, to_ms, from_ms) as unknown[][]);
-        for (const r of rows) {
-          out.push({
-            seq: Number(r[0]), provider_id: r[1] as string, enterprise_id: r[2] as string, job_ref: r[3] as string | null, accelerator: r[4] as string,
-            count: Number(r[5]), started_at_ms: Number(r[6]), ended_at_ms: Number(r[7]), amount_fen: Number(r[8]), card_s: Number(r[9]),
-          });
-        }
-      }
-      return out.sort((a, b) => a.seq - b.seq);
-    }
     for (const p of pairs) {
       const reach = await this.longest(p.cluster_id, p.accelerator, duration_ms_max);
       const rows = await this.db.selectFrom('usage_records')

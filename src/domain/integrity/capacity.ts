@@ -324,20 +324,6 @@ export function* sweepSortedCapacity(
   yield* sweep.finish();
 }
 
-/** The streaming sweep over pages of records (each page and the pages in started_at order): no promise per record. */
-export async function* sweepCapacityPages(
-  pages: AsyncIterable<readonly CapacityRecord[]>, inventory: readonly InventoryInterval[], options: CapacityOptions = {},
-): AsyncGenerator<CapacityOverrun> {
-  const sweep = new CapacitySweep(inventory, options);
-  for await (const page of pages) {
-    for (let i = 0; i < page.length; i++) {
-      const closed = sweep.push(page[i]!);
-      if (closed.length > 0) yield* closed;
-    }
-  }
-  yield* sweep.finish();
-}
-
 /** The streaming sweep over an async (or sync) iterable sorted by started_at, e.g. a database cursor. */
 export async function* sweepSortedCapacityAsync(
   records: AsyncIterable<CapacityRecord> | Iterable<CapacityRecord>, inventory: readonly InventoryInterval[],

@@ -8,6 +8,8 @@ import type { App, AppContext } from '../app.js';
 import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
 import { beneficiaryFor, parseInstant, serviceError } from './programs.js';
+import { findingMessage } from './findings.js';
+import { seesPrices } from './usage.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -100,7 +102,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
     const p = principalOf(request);
     // Findings are the office's working material: administrators and auditors see those on the claim's records.
     const findings = p.role === 'administrator' || p.role === 'auditor'
-      ? (await ctx.store.findings.list({ claim_id: c.id, limit: 1000 })).items.map((f) => ({ id: f.id, kind: f.kind, severity: f.severity, status: f.status, message: p.role === 'administrator' || f.kind !== 'price_outlier' ? f.message : 'billed outside the price band (prices: administrators)' }))
+      ? (await ctx.store.findings.list({ claim_id: c.id, limit: 1000 })).items.map((f) => ({ id: f.id, kind: f.kind, severity: f.severity, status: f.status, message: findingMessage(f, seesPrices(p)) }))
       : undefined;
     return { ...presentClaim(c), events: events.map((e) => ({ ...e, at: iso(e.at_ms) })), ...(findings === undefined ? {} : { findings }) };
   });

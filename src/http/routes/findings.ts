@@ -27,10 +27,16 @@ const FindingView = Type.Object({
 /** What a price finding says about a bill, kept from auditors (prices are the administrators' and the parties'). */
 const price_evidence = ['price_fen_per_card_h', 'reference_fen_per_card_h', 'amount_fen', 'ratio_bp'];
 
+/** A finding's message as this caller may read it: a price finding's figures only for those who see prices. */
+export function findingMessage(f: StoredFinding, prices: boolean): string {
+  if (prices || f.kind !== 'price_outlier') return f.message;
+  return `Record ${f.record_seqs[0] ?? ''} is billed ${String(f.evidence.direction)} the accepted band around its model's reference price (the prices are shown to administrators).`;
+}
+
 function presentFinding(f: StoredFinding, prices = true) {
   const hide = !prices && f.kind === 'price_outlier';
   const evidence = hide ? Object.fromEntries(Object.entries(f.evidence).filter(([k]) => !price_evidence.includes(k))) : f.evidence;
-  const message = hide ? `Record ${f.record_seqs[0] ?? ''} is billed ${String(f.evidence.direction)} the accepted band around its model's reference price (the prices are shown to administrators).` : f.message;
+  const message = findingMessage(f, prices);
   return {
     id: f.id, kind: f.kind, severity: f.severity, status: f.status, subject: { ...f.subject }, message, evidence,
     record_seqs: f.record_seqs, interval: f.interval === null ? null : { from: iso(f.interval.from_ms), to: iso(f.interval.to_ms) },
