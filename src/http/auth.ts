@@ -5,7 +5,7 @@ import type { Role } from '../domain/org/organization.js';
 import type { Store } from '../store/store.js';
 import { hashApiKey } from '../store/store.js';
 import { ApiError } from './errors.js';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type {} from '@fastify/cookie';
 
 export type Access = 'public' | readonly Role[];
@@ -32,8 +32,12 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+/** How every random secret is stored — session ids and invitation tokens as API keys are: SHA-256, hex. */
+export const hashSecret = hashApiKey;
+
+/** A new random secret: 256 bits, URL-safe base64 (session ids, CSRF and invitation tokens). */
+export function newSecret(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 declare module 'fastify' {

@@ -1,7 +1,6 @@
 // API keys: administrators issue them for an organization and a role; the key is shown once, stored hashed.
-import { randomBytes } from 'node:crypto';
 import type { AuditActor } from '../../store/audit-repository.js';
-import { actorOf } from '../auth.js';
+import { actorOf, newSecret } from '../auth.js';
 import { Type } from 'typebox';
 import { roleFitsOrganization, roles } from '../../domain/org/organization.js';
 import type { ApiKey } from '../../store/api-key-repository.js';
@@ -10,7 +9,7 @@ import type { App, AppContext } from '../app.js';
 import { ApiError, notFound } from '../errors.js';
 
 export function newApiKey(): string {
-  return `sk_${randomBytes(32).toString('base64url')}`;
+  return `sk_${newSecret()}`;
 }
 
 const Role = Type.Union([Type.Literal('administrator'), Type.Literal('provider'), Type.Literal('enterprise'), Type.Literal('auditor')]);

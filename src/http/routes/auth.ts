@@ -1,17 +1,15 @@
 // Signing in and out: people log in with a login and password and get a session cookie (HttpOnly, SameSite=Strict,
 // Secure over TLS) plus a CSRF token for state-changing calls; invitations are accepted by setting a first password;
 // repeated failures are slowed down per account and per address (docs/security.md).
-import { randomBytes } from 'node:crypto';
 import { Type } from 'typebox';
 import { hashPassword, passwordProblem, unusable_hash, verifyPassword } from '../../domain/people/password.js';
 import { afterFailure, waitMs } from '../../domain/people/throttle.js';
 import type { User } from '../../store/people-repository.js';
 import type { App, AppContext } from '../app.js';
-import { actorOf, any_role, hashSecret, principalOf, session_cookie } from '../auth.js';
+import { actorOf, any_role, hashSecret, newSecret, principalOf, session_cookie } from '../auth.js';
 import { ApiError } from '../errors.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const token = () => randomBytes(32).toString('base64url');
 
 export const UserView = Type.Object({
   id: Type.String(), org_id: Type.String(), role: Type.String(), login: Type.String(), name: Type.String(),
@@ -49,8 +47,8 @@ export function authRoutes(app: App, ctx: AppContext): void {
       throw new ApiError('invalid_credentials', 'wrong login or password');
     }
     for (const k of keys) await ctx.store.people.clearThrottle(k);
-    const session_id = token();
-    const csrf_token = token();
+    const session_id = newSecret();
+    const csrf_token = newSecret();
     const expires_at_ms = now + ctx.config.session_ttl_s * 1000;
     await ctx.store.people.createSession({ id_hash: hashSecret(session_id), user, csrf_token, expires_at_ms }, now);
     void reply.setCookie(session_cookie, session_id, {

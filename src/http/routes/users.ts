@@ -1,9 +1,8 @@
 // User accounts: administrators invite people into an organization with a role and disable them; auditors read them.
-import { randomBytes } from 'node:crypto';
 import { Type } from 'typebox';
 import { roleFitsOrganization, roles } from '../../domain/org/organization.js';
 import type { App, AppContext } from '../app.js';
-import { actorOf, hashSecret, readers } from '../auth.js';
+import { actorOf, hashSecret, newSecret, readers } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { presentUser, UserView } from './auth.js';
 
@@ -15,7 +14,7 @@ export async function inviteUser(ctx: Pick<AppContext, 'store' | 'now' | 'config
   const org = u.org_id === 'office' ? await ctx.store.organizations.office(ctx.now()) : await ctx.store.organizations.get(u.org_id);
   if (!org) throw new ApiError('not_found', `organization ${u.org_id} not found`, [{ field: 'org_id', message: 'no such organization' }]);
   if (!roleFitsOrganization(u.role, org.kind)) throw new ApiError('validation_failed', `a ${u.role} cannot belong to a ${org.kind} organization`, [{ field: 'role', message: `does not fit a ${org.kind}` }]);
-  const token = randomBytes(32).toString('base64url');
+  const token = newSecret();
   const expires_at_ms = ctx.now() + ctx.config.invitation_ttl_s * 1000;
   const user = await ctx.store.people.create({ org_id: org.id, role: u.role, login: u.login, name: u.name, password_hash: null, invitation: { token_hash: hashSecret(token), expires_at_ms } }, actor, ctx.now());
   if (!user) throw new ApiError('already_exists', `the login ${u.login} is taken`, [{ field: 'login', message: 'already exists' }]);
