@@ -37,6 +37,12 @@ function present(c: Cluster): ClusterView {
   };
 }
 
+/** The provider exists and the caller may act for it; another tenant's provider is a 404. */
+export async function visibleProvider(ctx: Pick<AppContext, 'store'>, p: Principal, provider_id: string): Promise<void> {
+  const org = await ctx.store.organizations.get(provider_id);
+  if (!org || org.kind !== 'provider' || !ownsOrganization(p, org.id)) throw notFound(`provider ${provider_id}`);
+}
+
 export function clusterRoutes(app: App, ctx: AppContext): void {
   const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
@@ -54,11 +60,7 @@ export function clusterRoutes(app: App, ctx: AppContext): void {
     return intervals;
   }
 
-  /** The provider exists and the caller may act for it; another tenant's provider is a 404. */
-  async function providerFor(p: Principal, provider_id: string): Promise<void> {
-    const org = await ctx.store.organizations.get(provider_id);
-    if (!org || org.kind !== 'provider' || !ownsOrganization(p, org.id)) throw notFound(`provider ${provider_id}`);
-  }
+  const providerFor = (p: Principal, provider_id: string) => visibleProvider(ctx, p, provider_id);
 
   async function visibleCluster(p: Principal, id: string): Promise<Cluster> {
     const c = await ctx.store.clusters.get(id);

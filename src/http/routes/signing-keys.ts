@@ -6,6 +6,7 @@ import type { SigningKey } from '../../store/signing-key-repository.js';
 import type { App, AppContext } from '../app.js';
 import { actorOf, ownsOrganization, principalOf, type Principal } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
+import { visibleProvider } from './clusters.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -23,10 +24,7 @@ function present(k: SigningKey) {
 export function signingKeyRoutes(app: App, ctx: AppContext): void {
   const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-  async function providerFor(p: Principal, provider_id: string): Promise<void> {
-    const org = await ctx.store.organizations.get(provider_id);
-    if (!org || org.kind !== 'provider' || !ownsOrganization(p, org.id)) throw notFound(`provider ${provider_id}`);
-  }
+  const providerFor = (p: Principal, provider_id: string) => visibleProvider(ctx, p, provider_id);
 
   app.post('/providers/:id/signing-keys', {
     config: { access: ['administrator', 'provider'] },
