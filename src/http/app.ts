@@ -5,6 +5,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { ApiError } from './errors.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -115,5 +118,31 @@ export async function buildApp(options: AppOptions): Promise<App> {
     userRoutes(api as App, ctx);
   }, { prefix: '/api/v1' });
 
+  await serveDashboard(app);
   return app;
+}
+
+/**
+ * The dashboard's static files (built by `npm run build` into dist/web; src/http and dist/http are both two levels
+ * below the package root). Hashed assets are cached for a year; index.html is revalidated on every load so that a
+ * new build is picked up at once. Without a build, `/` says how to make one.
+ */
+export const web_root = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+
+async function serveDashboard(app: App): Promise<void> {
+  if (!fs.existsSync(`${web_root}index.html`)) {
+    app.get('/', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/plain; charset=utf-8')
+      .send('The dashboard is not built: run `npm run build`. The API is under /api/v1, its explorer at /api/docs.\n'));
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root: web_root,
+    prefix: '/',
+    wildcard: false,
+    index: ['index.html'],
+    cacheControl: false,
+    setHeaders: (reply, file) => {
+      reply.header('cache-control', file.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
 }

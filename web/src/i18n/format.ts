@@ -1,0 +1,80 @@
+// Locale-aware formatting of the API's exact values: integer fen, basis points, decimal strings of hours and
+// PFLOP·h, UTC instants. Money is never turned into a float: yuan and fen are split with integer arithmetic.
+
+export type Locale = 'zh-CN' | 'en';
+export const locales: readonly Locale[] = ['zh-CN', 'en'];
+
+const intl_locale: Record<Locale, string> = { 'zh-CN': 'zh-CN', en: 'en-US' };
+
+function groupDigits(digits: string, locale: Locale): string {
+  // BigInt keeps every digit of amounts past 2^53 fen.
+  return new Intl.NumberFormat(intl_locale[locale], { useGrouping: true }).format(BigInt(digits));
+}
+
+/** ¥1,234,567.89 from 123456789 fen (a bigint-safe string or integer). */
+export function formatFen(fen: number | bigint | string, locale: Locale): string {
+  let v = BigInt(fen);
+  const negative = v < 0n;
+  if (negative) v = -v;
+  const yuan = v / 100n;
+  const cents = (v % 100n).toString().padStart(2, '0');
+  return `${negative ? '−' : ''}¥${groupDigits(yuan.toString(), locale)}.${cents}`;
+}
+
+/** Short money for chart axes: ¥1.2亿 / ¥3,400万 in Chinese, ¥120M / ¥34K in English. */
+export function formatFenShort(fen: number, locale: Locale): string {
+  const yuan = fen / 100;
+  const abs = Math.abs(yuan);
+  const sign = yuan < 0 ? '−' : '';
+  const f = (n: number, d: number) => new Intl.NumberFormat(intl_locale[locale], { maximumFractionDigits: d }).format(n);
+  if (locale === 'zh-CN') {
+    if (abs >= 1e8) return `${sign}¥${f(abs / 1e8, 2)}亿`;
+    if (abs >= 1e4) return `${sign}¥${f(abs / 1e4, 1)}万`;
+    return `${sign}¥${f(abs, 0)}`;
+  }
+  if (abs >= 1e9) return `${sign}¥${f(abs / 1e9, 2)}B`;
+  if (abs >= 1e6) return `${sign}¥${f(abs / 1e6, 2)}M`;
+  if (abs >= 1e3) return `${sign}¥${f(abs / 1e3, 1)}K`;
+  return `${sign}¥${f(abs, 0)}`;
+}
+
+/** A decimal string from the API ("12345.678") with grouping and at most `fraction_digits` decimals (truncated exactly). */
+export function formatDecimal(value: string | number, locale: Locale, fraction_digits = 1): string {
+  const s = typeof value === 'number' ? String(value) : value;
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(s.trim());
+  if (!m) return s;
+  const [, sign, int, frac = ''] = m;
+  const kept = frac.slice(0, fraction_digits).replace(/0+$/, '');
+  const decimal_sep = locale === 'zh-CN' ? '.' : '.';
+  return `${sign === '-' ? '−' : ''}${groupDigits(int!, locale)}${kept === '' ? '' : decimal_sep + kept}`;
+}
+
+export function formatInt(n: number, locale: Locale): string {
+  return new Intl.NumberFormat(intl_locale[locale], { maximumFractionDigits: 0 }).format(n);
+}
+
+/** 6123 bp → "61.2%". */
+export function formatBp(bp: number | null, locale: Locale, fraction_digits = 1): string {
+  if (bp === null) return '—';
+  return `${new Intl.NumberFormat(intl_locale[locale], { minimumFractionDigits: fraction_digits, maximumFractionDigits: fraction_digits }).format(bp / 100)}%`;
+}
+
+/** A UTC day of an instant: 2026-11-29 in both languages (unambiguous), or a long form. */
+export function formatDay(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+/** An instant as UTC date and time, in the locale's style, with "UTC" said. */
+export function formatInstant(iso: string, locale: Locale): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${new Intl.DateTimeFormat(intl_locale[locale], { timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(d)} UTC`;
+}
+
+/** "2026-08" → "2026年8月" / "Aug 2026". */
+export function formatMonth(month: string, locale: Locale): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!m) return month;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
+  return new Intl.DateTimeFormat(intl_locale[locale], { timeZone: 'UTC', year: 'numeric', month: locale === 'zh-CN' ? 'long' : 'short' }).format(d);
+}
