@@ -222,6 +222,9 @@ export function buildPrivateDist(): string {
   if (!fs.existsSync(main)) throw new Error(`tsc produced no ${main}:\n${r.stdout}${r.stderr}`);
   fs.cpSync(path.join(repo_root, 'catalog'), path.join(out, 'catalog'), { recursive: true });
   for (const f of ['sqlite-usage-writer.mjs', 'sqlite-capacity-reader.mjs']) fs.copyFileSync(path.join(repo_root, 'src', 'store', f), path.join(out, 'dist', 'store', f));
+  // The dashboard's built files, served at / (npm run build:web makes them).
+  const web = path.join(repo_root, 'dist', 'web');
+  if (fs.existsSync(web)) fs.cpSync(web, path.join(out, 'dist', 'web'), { recursive: true });
   private_build = main;
   return main;
 }
