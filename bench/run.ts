@@ -4,6 +4,7 @@ import { option_help, parseArgs } from './support.js';
 import { ingestBench } from './ingest.js';
 import { policyBench } from './policy.js';
 import { integrityBench } from './integrity.js';
+import { dashboardBench } from './dashboard.js';
 import type { BenchOptions } from './support.js';
 
 const benchmarks: Record<string, { describe: string; run: (options: BenchOptions) => Promise<void> }> = {
@@ -18,6 +19,10 @@ const benchmarks: Record<string, { describe: string; run: (options: BenchOptions
   integrity: {
     describe: 'capacity-overrun sweep over 10,000,000 stored records (SQLite; production vs raw pages vs raw iterate); audit chain appends/s',
     run: integrityBench,
+  },
+  dashboard: {
+    describe: 'GET /dashboard/overview p50/p95/p99 over 10,000,000 stored records (SQLite, real server) vs bare aggregates over the rollups',
+    run: dashboardBench,
   },
 };
 

@@ -25,3 +25,19 @@ it.each([
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(message);
 });
+
+it('sets the dashboard\'s domestic target: 70% by 2027-12 with its source by default, or as the operator says', () => {
+  expect(loadConfig({}).domestic_target).toEqual({ share_bp: 7000, month: '2027-12', source: expect.stringMatching(/^https:\/\/preview\.deepnewz\.com\//), note: expect.stringContaining('70%') });
+  expect(loadConfig({ SUANLI_DOMESTIC_TARGET_BP: '10000', SUANLI_DOMESTIC_TARGET_MONTH: '2030-01' }).domestic_target)
+    .toMatchObject({ share_bp: 10_000, month: '2030-01', source: null });
+  expect(loadConfig({ SUANLI_DOMESTIC_TARGET_BP: '0' }).domestic_target).toMatchObject({ share_bp: 0, month: '2027-12', source: null });
+  for (const [env, message] of [
+    [{ SUANLI_DOMESTIC_TARGET_BP: '10001' }, /SUANLI_DOMESTIC_TARGET_BP must be between 0 and 10000/],
+    [{ SUANLI_DOMESTIC_TARGET_BP: '70%' }, /SUANLI_DOMESTIC_TARGET_BP must be a whole number/],
+    [{ SUANLI_DOMESTIC_TARGET_MONTH: '2027-13' }, /SUANLI_DOMESTIC_TARGET_MONTH must be a month YYYY-MM/],
+    [{ SUANLI_DOMESTIC_TARGET_MONTH: '2027' }, /SUANLI_DOMESTIC_TARGET_MONTH must be a month YYYY-MM/],
+  ] as const) {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  }
+});

@@ -34,6 +34,8 @@ export interface Config {
   readonly invitation_ttl_s: number;
   /** Requests per minute per API key, session or address (each process counts its own). */
   readonly rate_limit_per_min: number;
+  /** The domestic share of AI compute the dashboard measures progress against, and when it is due. */
+  readonly domestic_target: DomesticTarget;
 }
 
 const known_keys = new Set([
@@ -41,9 +43,43 @@ const known_keys = new Set([
   'SUANLI_BODY_BYTES_MAX', 'SUANLI_BATCH_RECORDS_MAX', 'SUANLI_PAGE_RECORDS_MAX', 'SUANLI_REFERENCE_ACCELERATOR',
   'SUANLI_FUTURE_SKEW_S_MAX', 'SUANLI_USAGE_DURATION_S_MAX', 'SUANLI_SQLITE_SYNCHRONOUS', 'SUANLI_PG_POOL_SIZE_MAX',
   'SUANLI_INCREMENTAL_CHECKS', 'SUANLI_CHECK_INTERVAL_MS', 'SUANLI_PRICE_BAND_BP', 'SUANLI_SESSION_TTL_S', 'SUANLI_INVITATION_TTL_S', 'SUANLI_RATE_LIMIT_PER_MIN',
+  'SUANLI_DOMESTIC_TARGET_BP', 'SUANLI_DOMESTIC_TARGET_MONTH',
 ]);
 
 export class ConfigError extends Error {}
+
+export interface DomesticTarget {
+  /** Basis points of all compute (10,000 = 100%). */
+  readonly share_bp: number;
+  /** YYYY-MM: the month by whose end the share is due. */
+  readonly month: string;
+  /** Where the figure comes from; null when the operator set it. */
+  readonly source: string | null;
+  readonly note: string;
+}
+
+/**
+ * The default target: several of China's largest cities aim to source at least 70% of their AI chips domestically by
+ * 2027 (Nikkei Asia, relayed by deepnewz; shared/data/programs.md section 4: a secondary source).
+ */
+export const domestic_target_default: DomesticTarget = Object.freeze({
+  share_bp: 7000,
+  month: '2027-12',
+  source: 'https://preview.deepnewz.com/china/chinese-cities-set-70-domestic-ai-chip-goal-to-curb-reliance-on-nvidia-34dd7ff2',
+  note: 'Nikkei Asia (relayed by deepnewz, a secondary source): several of China\'s largest cities target sourcing at least 70% of AI chips domestically by 2027.',
+});
+
+function domesticTarget(env: Record<string, string | undefined>): DomesticTarget {
+  const share_bp = integer(env, 'SUANLI_DOMESTIC_TARGET_BP', domestic_target_default.share_bp, 0, 10_000);
+  const raw = env.SUANLI_DOMESTIC_TARGET_MONTH;
+  const month = raw === undefined || raw === '' ? domestic_target_default.month : raw;
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!m || Number(m[1]) < 2000 || Number(m[1]) > 2100 || Number(m[2]) < 1 || Number(m[2]) > 12) {
+    throw new ConfigError(`SUANLI_DOMESTIC_TARGET_MONTH must be a month YYYY-MM from 2000-01 to 2100-12, got "${month}"`);
+  }
+  if (share_bp === domestic_target_default.share_bp && month === domestic_target_default.month) return domestic_target_default;
+  return Object.freeze({ share_bp, month, source: null, note: 'set by the operator (SUANLI_DOMESTIC_TARGET_BP, SUANLI_DOMESTIC_TARGET_MONTH)' });
+}
 
 /** "LOW-HIGH" in basis points of the reference price, e.g. the default 3000-30000 (0.3× to 3×). */
 function priceBand(raw: string | undefined): { low_bp: number; high_bp: number } {
@@ -105,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     session_ttl_s: integer(env, 'SUANLI_SESSION_TTL_S', 8 * 3600, 60, 30 * 86_400),
     invitation_ttl_s: integer(env, 'SUANLI_INVITATION_TTL_S', 72 * 3600, 60, 30 * 86_400),
     rate_limit_per_min: integer(env, 'SUANLI_RATE_LIMIT_PER_MIN', 12_000, 1, 10_000_000),
+    domestic_target: domesticTarget(env),
     ...overrides,
   };
   return Object.freeze(config);

@@ -29,6 +29,7 @@ import { auditRoutes } from './routes/audit.js';
 import { signingKeyRoutes } from './routes/signing-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 
 export interface AppContext {
   config: Config;
@@ -87,7 +88,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
     errorResponseBuilder: (_request, context) => new ApiError('rate_limited', `more than ${context.max} requests in a minute: try again in ${Math.ceil(context.ttl / 1000)} s`),
   });
-  registerAuth(app, store);
+  registerAuth(app, store, ctx.now);
   app.addHook('preValidation', rejectBadText);
 
   await app.register(swagger, {
@@ -116,6 +117,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     signingKeyRoutes(api as App, ctx);
     authRoutes(api as App, ctx);
     userRoutes(api as App, ctx);
+    dashboardRoutes(api as App, ctx);
   }, { prefix: '/api/v1' });
 
   await serveDashboard(app);

@@ -48,7 +48,8 @@ declare module 'fastify' {
 export const any_role: readonly Role[] = ['administrator', 'provider', 'enterprise', 'auditor'];
 export const readers: readonly Role[] = ['administrator', 'auditor'];
 
-export function registerAuth(app: FastifyInstance, store: Store): void {
+/** `now` is the app's clock (tests fix it), so that a session's expiry is judged on the same clock that set it. */
+export function registerAuth(app: FastifyInstance, store: Store, now: () => number = Date.now): void {
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/v1')) return;
@@ -62,7 +63,7 @@ export function registerAuth(app: FastifyInstance, store: Store): void {
     const cookie = request.cookies?.[session_cookie];
     if (header === undefined && cookie !== undefined && cookie !== '') {
       // A person in the browser: the session cookie, and on every state-changing call the CSRF token it was given.
-      const session = await store.people.session(hashSecret(cookie), Date.now());
+      const session = await store.people.session(hashSecret(cookie), now());
       if (session === null) throw new ApiError('unauthorized', 'the session has ended or expired: sign in again');
       const u = session.user;
       request.principal = { key_id: u.id, org_id: u.org_id, role: u.role, via: 'session', session: { id_hash: hashSecret(cookie), csrf_token: session.csrf_token, expires_at_ms: session.expires_at_ms } };

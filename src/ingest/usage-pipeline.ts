@@ -46,8 +46,11 @@ export function parseUsageRecord(raw: unknown): { ok: true; input: UsageInput } 
 export class UsageIngest {
   constructor(private readonly store: Store, private readonly limits: IngestLimits) {}
 
-  /** `signed`: the batch's verified signature and exact body, stored with the records as evidence. */
-  async ingest(provider_id: string, records: readonly unknown[], now_ms: number, signed: SignedBatch | null = null): Promise<IngestResult> {
+  /**
+   * `signed`: the batch's verified signature and exact body, stored with the records as evidence. `not_kept`: told when
+   * the batch's rejections could not be kept (see keepRejections); without it that failure is thrown.
+   */
+  async ingest(provider_id: string, records: readonly unknown[], now_ms: number, signed: SignedBatch | null = null, not_kept?: (error: unknown) => void): Promise<IngestResult> {
     const rejected: Rejection[] = [];
     const parsed: { index: number; input: UsageInput }[] = [];
     records.forEach((raw, index) => {
@@ -92,7 +95,23 @@ export class UsageIngest {
       else duplicates++;
     }
     rejected.sort((a, b) => a.index - b.index);
+    if (rejected.length > 0) await this.keepRejections(provider_id, rejected, now_ms, not_kept);
     return { accepted, duplicates, rejected };
+  }
+
+  /**
+   * Keeps the rejections for GET /api/v1/usage/rejections, right after the batch's own transaction rather than inside it:
+   * a rejection is diagnostic, and in the batch's transaction a failure to keep one would refuse the accepted records
+   * with it (and on SQLite, conflicts with stored records are only known once the batch has committed). A crash between
+   * the two loses rejections, never records. The answer waits for them, so a provider reading them next sees them.
+   */
+  private async keepRejections(provider_id: string, rejected: readonly Rejection[], now_ms: number, not_kept: ((error: unknown) => void) | undefined): Promise<void> {
+    try {
+      await this.store.usage.keepRejections(provider_id, rejected, now_ms);
+    } catch (error) {
+      if (not_kept === undefined) throw error;
+      not_kept(error);
+    }
   }
 
   private async context(provider_id: string, inputs: readonly UsageInput[], now_ms: number): Promise<UsageContext> {

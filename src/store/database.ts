@@ -10,6 +10,8 @@ import { migration0002 } from './migrations/0002-programs.js';
 import { migration0003 } from './migrations/0003-findings.js';
 import { migration0004 } from './migrations/0004-integrity.js';
 import { migration0005 } from './migrations/0005-people.js';
+import { migration0006 } from './migrations/0006-dashboard.js';
+import { migration0007 } from './migrations/0007-rejections.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -64,7 +66,8 @@ export async function migrate(connection: Connection): Promise<string[]> {
   const migrator = new Migrator({
     db: connection.db,
     provider: new StaticMigrations({ '0001-core': migration0001(connection.engine), '0002-programs': migration0002(connection.engine),
-      '0003-findings': migration0003(connection.engine), '0004-integrity': migration0004(connection.engine), '0005-people': migration0005(connection.engine) }),
+      '0003-findings': migration0003(connection.engine), '0004-integrity': migration0004(connection.engine), '0005-people': migration0005(connection.engine),
+      '0006-dashboard': migration0006(connection.engine), '0007-rejections': migration0007(connection.engine) }),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

@@ -1,5 +1,5 @@
 // Organizations: the program office, compute providers and enterprises.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { appendAudit, system_actor, type AuditActor } from './audit-repository.js';
 import type { Connection } from './database.js';
 import { writeTransaction } from './write-transaction.js';
@@ -25,6 +25,19 @@ export interface NewOrganization {
   size?: EnterpriseSize | null;
   categories?: string[];
 }
+
+export interface OrganizationFilter {
+  kind?: OrganizationKind;
+  /** name contains this, case-insensitively (ASCII letters on SQLite, whose lower() folds only those) */
+  name_contains?: string;
+  /** tenancy: only this organization */
+  only_id?: string;
+  /** the cursor: organizations after this id */
+  after_id?: string;
+}
+
+/** `s` matched literally by LIKE … ESCAPE '!'. */
+const likeLiteral = (s: string) => s.replace(/[!%_]/g, (c) => `!${c}`);
 
 export class OrganizationRepository {
   constructor(private readonly connection: Connection) {}
@@ -56,6 +69,19 @@ export class OrganizationRepository {
   async list(kind: OrganizationKind, only_id?: string): Promise<Organization[]> {
     let q = this.db.selectFrom('organizations').selectAll().where('kind', '=', kind).orderBy('name').orderBy('id');
     if (only_id !== undefined) q = q.where('id', '=', only_id);
+    return (await q.execute()).map(toOrganization);
+  }
+
+  /** A page in id order (stable: ids never change, organizations are never deleted), filtered. */
+  async page(filter: OrganizationFilter, limit: number): Promise<Organization[]> {
+    let q = this.db.selectFrom('organizations').selectAll().orderBy('id').limit(limit);
+    if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
+    if (filter.only_id !== undefined) q = q.where('id', '=', filter.only_id);
+    if (filter.after_id !== undefined) q = q.where('id', '>', filter.after_id);
+    if (filter.name_contains !== undefined) {
+      const pattern = `%${likeLiteral(filter.name_contains.toLowerCase())}%`;
+      q = q.where(sql<boolean>`lower(name) like ${pattern} escape '!'`);
+    }
     return (await q.execute()).map(toOrganization);
   }
 

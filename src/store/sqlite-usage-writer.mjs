@@ -30,6 +30,21 @@ const rollup = db.prepare(`INSERT INTO usage_rollups (provider_id, enterprise_id
   records = usage_rollups.records + excluded.records, card_s = usage_rollups.card_s + excluded.card_s,
   compute_gflop = usage_rollups.compute_gflop + excluded.compute_gflop, amount_fen = usage_rollups.amount_fen + excluded.amount_fen`);
 
+// Rejected records kept for GET /api/v1/usage/rejections (usage-repository.ts keepRejections): a job of their own, sent
+// after the batch's records committed. Prepared on first use, so that clean batches never touch them.
+let rejectionStatements = null;
+function keepRejections(b) {
+  rejectionStatements ??= {
+    insert: db.prepare(`INSERT INTO usage_rejections (provider_id, received_at_ms, record_index, record_id, code, field, message)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    // the same statement as pruneRejections in usage-repository.ts
+    prune: db.prepare(`DELETE FROM usage_rejections WHERE provider_id = ?
+      AND id <= (SELECT id FROM usage_rejections WHERE provider_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`),
+  };
+  for (const r of b.rejections) rejectionStatements.insert.run(b.provider_id, b.received_at_ms, r[0], r[1], r[2], r[3], r[4]);
+  rejectionStatements.prune.run(b.provider_id, b.provider_id, workerData.rejections_kept_max);
+}
+
 // A row: [record_id, cluster_id, enterprise_id, accelerator, count, started_at_ms, ended_at_ms, amount_fen, job_ref,
 //         workload, energy_wh, card_s, compute_gflop (bigint | null), day]
 function writeBatch(b) {
@@ -77,6 +92,7 @@ function writeBatch(b) {
       queueWindow.run(cluster_id, accelerator_id, Number(day));
     }
   }
+  if (b.rejections) keepRejections(b);
   return result;
 }
 
@@ -86,11 +102,12 @@ const rows_max = workerData.group_rows_max;
 
 let queue = [];
 let scheduled = false;
+const size = (b) => b.rows.length + (b.rejections ? b.rejections.length : 0);
 
 function flush() {
   let rows = 0;
   let take = 0;
-  while (take < queue.length && (take === 0 || rows + queue[take].rows.length <= rows_max)) { rows += queue[take].rows.length; take++; }
+  while (take < queue.length && (take === 0 || rows + size(queue[take]) <= rows_max)) { rows += size(queue[take]); take++; }
   const batches = queue.splice(0, take);
   const one = (b) => {
     try { return { id: b.id, ok: true, result: single.immediate(b) }; } catch (error) { return { id: b.id, ok: false, error: String(error?.message ?? error), code: error?.code ?? null }; }

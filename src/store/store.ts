@@ -16,6 +16,7 @@ import { readCatalogFile } from './catalog-file.js';
 import { AuditRepository, system_actor } from './audit-repository.js';
 import { SigningKeyRepository } from './signing-key-repository.js';
 import { PeopleRepository } from './people-repository.js';
+import { AnalyticsRepository } from './analytics-repository.js';
 
 export class Store {
   readonly catalog: CatalogRepository;
@@ -30,6 +31,7 @@ export class Store {
   readonly audit: AuditRepository;
   readonly signingKeys: SigningKeyRepository;
   readonly people: PeopleRepository;
+  readonly analytics: AnalyticsRepository;
 
   constructor(readonly connection: Connection) {
     this.catalog = new CatalogRepository(connection);
@@ -44,6 +46,7 @@ export class Store {
     this.audit = new AuditRepository(connection);
     this.signingKeys = new SigningKeyRepository(connection);
     this.people = new PeopleRepository(connection);
+    this.analytics = new AnalyticsRepository(connection);
   }
 
   get engine() { return this.connection.engine; }

@@ -4,13 +4,14 @@
 // On SQLite, batches that arrive together (concurrent requests) share one commit: a commit writes every B-tree page
 // the transaction touched, and random record_ids touch about one index page per record, so one commit for several
 // batches writes far fewer pages than one commit each (docs/performance.md).
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Generated, type Kysely, type Transaction } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
-import type { UsageDerived, UsageInput } from '../domain/usage/validate-usage.js';
+import type { UsageDerived, UsageInput, UsageRejectCode } from '../domain/usage/validate-usage.js';
 import { sameUsageContent } from '../domain/usage/validate-usage.js';
 import type { Connection } from './database.js';
 import type { Database } from './schema.js';
+import { writeTransaction } from './write-transaction.js';
 
 export interface UsageRow { input: UsageInput; derived: UsageDerived }
 export type InsertOutcome = 'accepted' | 'duplicate' | 'conflict';
@@ -181,6 +182,49 @@ const existing_columns = ['record_id', 'cluster_id', 'enterprise_id', 'accelerat
 /** At most this many rows share a SQLite commit (a single larger batch still goes whole, alone). */
 const group_rows_max = 10_000;
 
+/**
+ * Rejections kept per provider: its newest. Each write prunes the provider's older ones beyond the bound, so the table
+ * holds at most this many rows per provider (a few hundred bytes each: a few MB); on PostgreSQL two batches of one
+ * provider written at once may leave a few more until its next write. One full batch at the default
+ * SUANLI_BATCH_RECORDS_MAX; a larger batch keeps its first rejections by index.
+ */
+export const rejections_kept_max = 10_000;
+/** Characters kept of a rejection's texts: the record_id as sent (the wire limit), the field path, the message. */
+export const rejection_chars_max = { record_id: 128, field: 200, message: 500 } as const;
+
+/** A rejected record of a batch, as POST /api/v1/usage answers it. */
+export interface UsageRejection { index: number; record_id: string | null; code: UsageRejectCode; field: string | null; message: string }
+export interface StoredRejection extends UsageRejection { id: number; provider_id: string; received_at_ms: number }
+export interface RejectionFilter {
+  provider_id?: string;
+  code?: UsageRejectCode;
+  /** received_at in [from_ms, to_ms) */
+  from_ms?: number;
+  to_ms?: number;
+  /** the cursor: rejections older than this id */
+  before_id?: number;
+}
+
+/** The table of migration 0007, known to this repository only. */
+interface UsageRejectionsTable {
+  id: Generated<number>; provider_id: string; received_at_ms: number; record_index: number; record_id: string | null;
+  code: string; field: string | null; message: string;
+}
+
+/** At most `n` UTF-16 units, never ending in half a surrogate pair, NUL replaced (PostgreSQL refuses it in text). */
+function clip(s: string, n: number): string {
+  let t = s;
+  if (t.length > n) {
+    t = t.slice(0, n);
+    if (/[\uD800-\uDBFF]$/.test(t)) t = t.slice(0, -1);
+  }
+  return t.includes('\u0000') ? t.replaceAll('\u0000', '\uFFFD') : t;
+}
+
+/** The same statement the SQLite writer prepares: deletes a provider's rejections beyond the newest `keep`. */
+const pruneRejections = (provider_id: string, keep: number) => sql`DELETE FROM usage_rejections WHERE provider_id = ${provider_id}
+  AND id <= (SELECT id FROM usage_rejections WHERE provider_id = ${provider_id} ORDER BY id DESC LIMIT 1 OFFSET ${keep})`;
+
 interface WriterAnswer { id: number; ok: boolean; result?: (ExistingRow | null)[]; error?: string; code?: string | null }
 
 export class UsageRepository {
@@ -217,10 +261,41 @@ export class UsageRepository {
     return this.insertBatchPostgres(provider_id, rows, received_at_ms, options);
   }
 
+  /**
+   * Keeps a batch's rejections for GET /api/v1/usage/rejections (the first rejections_kept_max of those given) and prunes
+   * the provider's oldest beyond that bound. Diagnostic: the ingest pipeline calls it after the batch's own transaction
+   * has committed, so a failure here never costs an accepted record, and a clean batch never calls it. On SQLite the
+   * writer thread writes them (sharing a commit with the batches queued with them), so the main thread never waits on
+   * the write lock.
+   */
+  async keepRejections(provider_id: string, rejections: readonly UsageRejection[], received_at_ms: number): Promise<void> {
+    if (rejections.length === 0) return;
+    // Written in reverse: ids then fall as the index rises, so that newest-first (id descending) reads a batch in index order.
+    const kept = rejections.slice(0, rejections_kept_max).reverse();
+    const wire = kept.map((r) => [r.index, r.record_id === null ? null : clip(r.record_id, rejection_chars_max.record_id), r.code,
+      r.field === null ? null : clip(r.field, rejection_chars_max.field), clip(r.message, rejection_chars_max.message)] as const);
+    if (this.connection.sqlite !== null) {
+      const writer = this.sqliteWriter(this.connection.sqlite);
+      const id = writer.next_id++;
+      await new Promise<InsertOutcome[]>((resolve, reject) => {
+        writer.waiting.set(id, { rows: [], resolve, reject });
+        writer.worker.postMessage({ id, provider_id, received_at_ms, rows: [], rejections: wire, signed: null, queue_checks: false });
+      });
+      return;
+    }
+    const column = (i: 0 | 1 | 2 | 3 | 4) => wire.map((w) => w[i]);
+    await writeTransaction(this.connection, async (tx) => {
+      await sql`INSERT INTO usage_rejections (provider_id, received_at_ms, record_index, record_id, code, field, message)
+        SELECT ${provider_id}::text, ${received_at_ms}::int8, t.* FROM unnest(${column(0)}::int4[], ${column(1)}::text[], ${column(2)}::text[],
+          ${column(3)}::text[], ${column(4)}::text[]) AS t`.execute(tx);
+      await pruneRejections(provider_id, rejections_kept_max).execute(tx);
+    });
+  }
+
   private sqliteWriter(sqlite: SqliteDatabase.Database) {
     if (this.writer) return this.writer;
     const synchronous = Number(sqlite.pragma('synchronous', { simple: true })) === 1 ? 'NORMAL' : 'FULL';
-    const worker = new Worker(new URL('./sqlite-usage-writer.mjs', import.meta.url), { workerData: { file: sqlite.name, synchronous, group_rows_max } });
+    const worker = new Worker(new URL('./sqlite-usage-writer.mjs', import.meta.url), { workerData: { file: sqlite.name, synchronous, group_rows_max, rejections_kept_max } });
     const writer = { worker, next_id: 1, waiting: new Map<number, { rows: readonly UsageRow[]; resolve: (o: InsertOutcome[]) => void; reject: (e: unknown) => void }>() };
     worker.on('message', (answers: WriterAnswer[]) => {
       for (const a of answers) {
@@ -349,6 +424,20 @@ export class UsageRepository {
       ...existingToInput(r as ExistingRow), seq: Number(r.seq), provider_id: r.provider_id, card_s: Number(r.card_s),
       compute_gflop: r.compute_gflop_text === null ? null : BigInt(r.compute_gflop_text), received_at_ms: Number(r.received_at_ms),
       signed: r.batch_id === null || r.signing_key_id === null ? null : { batch_id: Number(r.batch_id), key_id: r.signing_key_id },
+    }));
+  }
+
+  /** Kept rejections, newest first (a batch in index order), filtered; `before_id` continues a page. */
+  async rejections(filter: RejectionFilter, limit: number): Promise<StoredRejection[]> {
+    let q = this.db.withTables<{ usage_rejections: UsageRejectionsTable }>().selectFrom('usage_rejections').selectAll().orderBy('id', 'desc').limit(limit);
+    if (filter.provider_id !== undefined) q = q.where('provider_id', '=', filter.provider_id);
+    if (filter.code !== undefined) q = q.where('code', '=', filter.code);
+    if (filter.from_ms !== undefined) q = q.where('received_at_ms', '>=', filter.from_ms);
+    if (filter.to_ms !== undefined) q = q.where('received_at_ms', '<', filter.to_ms);
+    if (filter.before_id !== undefined) q = q.where('id', '<', filter.before_id);
+    return (await q.execute()).map((r) => ({
+      id: Number(r.id), provider_id: r.provider_id, received_at_ms: Number(r.received_at_ms), index: Number(r.record_index),
+      record_id: r.record_id, code: r.code as UsageRejectCode, field: r.field, message: r.message,
     }));
   }
 

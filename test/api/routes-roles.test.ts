@@ -188,6 +188,9 @@ const table: Record<string, RouteSpec> = {
   },
   'GET /api/v1/enterprises': { ok: 200, access: { administrator: 'all', auditor: 'all', provider: 'never', enterprise: 'all' }, request: () => ({ url: '/api/v1/enterprises' }) },
   'GET /api/v1/enterprises/:id': { ok: 200, access: enterprise_read, request: (_w, t) => ({ url: `/api/v1/enterprises/${t.enterprise_id}` }) },
+  // Every kind; a tenant lists only itself (200 for everyone) and reads its own organization, another's answering 404.
+  'GET /api/v1/organizations': { ok: 200, access: everyone, request: () => ({ url: '/api/v1/organizations?limit=5' }) },
+  'GET /api/v1/organizations/:id': { ok: 200, access: usage_read, request: (_w, t, role) => ({ url: `/api/v1/organizations/${role === 'enterprise' ? t.enterprise_id : t.provider_id}` }) },
 
   'POST /api/v1/api-keys': { ok: 201, access: admin_only, request: (_w, t) => ({ url: '/api/v1/api-keys', body: { org_id: t.enterprise_id, role: 'enterprise', label: `k${n()}` } }) },
   'GET /api/v1/api-keys': { ok: 200, access: { administrator: 'all', auditor: 'all', provider: 'never', enterprise: 'never' }, request: () => ({ url: '/api/v1/api-keys' }) },
@@ -208,6 +211,7 @@ const table: Record<string, RouteSpec> = {
   },
   'GET /api/v1/usage': { ok: 200, access: usage_read, request: (_w, t, role) => ({ url: `/api/v1/usage?${usageQuery(t, role)}` }) },
   'GET /api/v1/usage/summary': { ok: 200, access: usage_read, request: (_w, t, role) => ({ url: `/api/v1/usage/summary?group_by=enterprise&${usageQuery(t, role)}` }) },
+  'GET /api/v1/usage/rejections': { ok: 200, access: provider_read, request: (_w, t) => ({ url: `/api/v1/usage/rejections?provider_id=${t.provider_id}` }) },
 
   'POST /api/v1/programs': { ok: 201, access: admin_only, request: () => ({ url: '/api/v1/programs', body: programBody(`role-prog-${n()}`, 'enterprise') }) },
   'GET /api/v1/programs': { ok: 200, access: everyone, request: () => ({ url: '/api/v1/programs' }) },
@@ -273,6 +277,7 @@ const table: Record<string, RouteSpec> = {
 
   'GET /api/v1/audit': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/audit?subject_kind=claim&limit=5' }) },
   'GET /api/v1/audit/verify': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/audit/verify' }) },
+  'GET /api/v1/dashboard/overview': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/dashboard/overview?from=2026-01&to=2026-11' }) },
 
   // Last: once a provider has a signing key its unsigned batches are refused, and the entries above post unsigned usage.
   'GET /api/v1/providers/:id/signing-keys': { ok: 200, access: provider_read, request: (_w, t) => ({ url: `/api/v1/providers/${t.provider_id}/signing-keys` }) },

@@ -560,9 +560,13 @@ const seedOf = (route: string) => {
 // router refuses answered Fastify's own error body (and 414). src/http/errors.ts rejectBadText and the app's
 // frameworkErrors / maxParamLength now answer 400 validation_failed in the documented shape.
 
-/** 4xx answers that are meant to write: a failed sign-in is counted against the login and the address. */
+/**
+ * 4xx answers that are meant to write: a failed sign-in is counted against the login and the address; a usage batch
+ * whose every record was rejected (422 all_records_rejected) keeps those rejections for GET /usage/rejections.
+ */
 const legitimate_4xx_writes: Record<string, { statuses: number[]; tables: string[] }> = {
   'POST /api/v1/auth/login': { statuses: [401, 429], tables: ['login_throttle'] },
+  'POST /api/v1/usage': { statuses: [422], tables: ['usage_rejections'] },
 };
 
 // ---- the suites

@@ -28,7 +28,7 @@ const FindingView = Type.Object({
 const price_evidence = ['price_fen_per_card_h', 'reference_fen_per_card_h', 'amount_fen', 'ratio_bp'];
 
 /** A finding's message as this caller may read it: a price finding's figures only for those who see prices. */
-export function findingMessage(f: StoredFinding, prices: boolean): string {
+export function findingMessage(f: Pick<StoredFinding, 'kind' | 'message' | 'evidence' | 'record_seqs'>, prices: boolean): string {
   if (prices || f.kind !== 'price_outlier') return f.message;
   return `Record ${f.record_seqs[0] ?? ''} is billed ${String(f.evidence.direction)} the accepted band around its model's reference price (the prices are shown to administrators).`;
 }

@@ -1,10 +1,11 @@
-// Providers and enterprises: administrators register them; each sees only itself, auditors see all.
+// Organizations (the office, providers, enterprises): administrators register providers and enterprises; each tenant sees
+// only itself, administrators and auditors see all.
 import { Type, type Static } from 'typebox';
 import { checkCreditCode } from '../../domain/org/credit-code.js';
 import { type Organization } from '../../domain/org/organization.js';
 import type { App, AppContext } from '../app.js';
-import { ownsOrganization, principalOf, actorOf } from '../auth.js';
-import { ApiError, notFound } from '../errors.js';
+import { any_role, ownsOrganization, principalOf, actorOf } from '../auth.js';
+import { ApiError, notFound, pageLimit } from '../errors.js';
 
 export const Region = Type.String({ pattern: '^\\d{6}$', description: 'administrative division code (GB/T 2260), e.g. 310000 for Shanghai' });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -56,6 +57,46 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
     const org = await ctx.store.organizations.create({ kind: 'enterprise', name: b.name, credit_code: b.credit_code, region: b.region, sector: b.sector, size: b.size ?? null, categories: b.categories ?? [] }, actorOf(request), ctx.now());
     if (!org) throw new ApiError('already_exists', 'an enterprise with this credit code is registered', [{ field: 'credit_code', message: 'already registered' }]);
     return reply.status(201).send({ id: org.id });
+  });
+
+  /** Name searches are bounded like every other input. */
+  const name_query_chars_max = 100;
+
+  app.get('/organizations', {
+    config: { access: any_role },
+    schema: {
+      tags: ['organizations'],
+      description: 'Every kind of organization in id order (a stable key), cursor-paginated. Administrators and auditors see all; ' +
+        'a provider or an enterprise sees only itself.',
+      querystring: Type.Object({
+        kind: Type.Optional(Type.Union([Type.Literal('office'), Type.Literal('provider'), Type.Literal('enterprise')])),
+        q: Type.Optional(Type.String({ maxLength: name_query_chars_max, description: 'the name contains this, ignoring case (on SQLite: of ASCII letters only)' })),
+        cursor: Type.Optional(Type.String({ maxLength: 64, description: 'next_cursor of the previous page' })),
+        limit: Type.Optional(Type.String({ pattern: '^\\d{1,9}$', description: `page size, 1 to ${ctx.config.page_records_max} (default 100)` })),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ items: Type.Array(OrganizationView), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+    },
+  }, async (request) => {
+    const p = principalOf(request);
+    const q = request.query;
+    const limit = pageLimit(q.limit, ctx.config.page_records_max);
+    const items = await ctx.store.organizations.page({
+      ...(q.kind === undefined ? {} : { kind: q.kind }),
+      ...(q.q === undefined || q.q === '' ? {} : { name_contains: q.q }),
+      ...(p.role === 'administrator' || p.role === 'auditor' ? {} : { only_id: p.org_id }),
+      ...(q.cursor === undefined ? {} : { after_id: q.cursor }),
+    }, limit);
+    const last = items[items.length - 1];
+    return { items: items.map(presentOrganization), next_cursor: items.length === limit && last ? last.id : null };
+  });
+
+  app.get('/organizations/:id', {
+    config: { access: any_role },
+    schema: { tags: ['organizations'], description: 'Any kind; another tenant\'s organization answers 404, as a missing one does.', params: IdParams, response: { 200: OrganizationView } },
+  }, async (request) => {
+    const org = await ctx.store.organizations.get(request.params.id);
+    if (!org || !ownsOrganization(principalOf(request), org.id)) throw notFound(`organization ${request.params.id}`);
+    return presentOrganization(org);
   });
 
   for (const kind of ['provider', 'enterprise'] as const) {

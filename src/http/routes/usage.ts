@@ -1,7 +1,8 @@
 // Usage: providers report batches (idempotent, validated per record); everyone reads what is theirs.
 import { Type } from 'typebox';
 import { cardHours, formatPflopHours, referenceCardHours } from '../../domain/catalog/compute.js';
-import type { StoredUsage, SummaryRow } from '../../store/usage-repository.js';
+import { rejections_kept_max, type StoredRejection, type StoredUsage, type SummaryRow } from '../../store/usage-repository.js';
+import { usage_reject_codes } from '../../domain/usage/validate-usage.js';
 import { UsageRecordWire } from '../../ingest/usage-schema.js';
 import type { App, AppContext } from '../app.js';
 import { principalOf, type Principal } from '../auth.js';
@@ -149,7 +150,8 @@ export function usageRoutes(app: App, ctx: AppContext): void {
           [{ field: `header.${signature_header}`, message: 'is required' }]);
       }
     }
-    const result = await ctx.ingest.ingest(provider_id, records, now, signed);
+    const result = await ctx.ingest.ingest(provider_id, records, now, signed,
+      (error) => request.log.error({ err: error }, 'the rejections of a usage batch could not be kept; its accepted records are stored'));
     if (result.accepted === 0 && result.duplicates === 0) {
       throw new ApiError('all_records_rejected', `all ${records.length} records were rejected; nothing was stored`,
         // '(record)' marks a record that is not an object at all: the path is then the record itself
@@ -187,6 +189,48 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     const last = items[items.length - 1];
     const prices = seesPrices(principalOf(request));
     return { items: items.map((u) => presentUsage(u, prices)), next_cursor: items.length === limit && last ? String(last.seq) : null };
+  });
+
+  const RejectionView = Type.Object({
+    id: Type.Integer({ description: 'rises with time: the newest rejection has the highest id' }), provider_id: Type.String(),
+    received_at: Type.String({ description: 'when the batch arrived' }),
+    index: Type.Integer({ description: 'the record\'s position in its batch' }),
+    record_id: Type.Union([Type.String(), Type.Null()], { description: 'as sent (at most 128 characters); null when the record had no string record_id' }),
+    code: Type.String(), field: Type.Union([Type.String(), Type.Null()]), message: Type.String(),
+  });
+  const presentRejection = (r: StoredRejection) => ({
+    id: r.id, provider_id: r.provider_id, received_at: iso(r.received_at_ms), index: r.index, record_id: r.record_id, code: r.code, field: r.field, message: r.message,
+  });
+
+  app.get('/usage/rejections', {
+    config: { access: ['administrator', 'auditor', 'provider'] },
+    schema: {
+      tags: ['usage'],
+      description: `Records that POST /usage (or an import) rejected, newest batch first and each batch in index order, with the code, ` +
+        `field and message its answer gave. Kept for diagnosis, at most ${rejections_kept_max} per provider (its newest); a batch refused ` +
+        'as a whole before its records were looked at (bad signature, invalid body) leaves none. A provider sees its own.',
+      querystring: Type.Object({
+        provider_id: Type.Optional(Type.String({ maxLength: 64 })),
+        code: Type.Optional(Type.Union(usage_reject_codes.map((c) => Type.Literal(c)))),
+        from: Type.Optional(Type.String({ format: 'date-time', description: 'received_at ≥ from' })),
+        to: Type.Optional(Type.String({ format: 'date-time', description: 'received_at < to' })),
+        cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}$', description: 'next_cursor of the previous page' })),
+        limit: Type.Optional(Digits(`page size, 1 to ${ctx.config.page_records_max} (default 100)`)),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ items: Type.Array(RejectionView), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const limit = pageLimit(q.limit, ctx.config.page_records_max);
+    const items = await ctx.store.usage.rejections({
+      ...scope(principalOf(request), { provider_id: q.provider_id }),
+      ...(q.code === undefined ? {} : { code: q.code }),
+      ...(q.from === undefined ? {} : { from_ms: Date.parse(q.from) }),
+      ...(q.to === undefined ? {} : { to_ms: Date.parse(q.to) }),
+      ...(q.cursor === undefined ? {} : { before_id: Number(q.cursor) }),
+    }, limit);
+    const last = items[items.length - 1];
+    return { items: items.map(presentRejection), next_cursor: items.length === limit && last ? String(last.id) : null };
   });
 
   const SummaryItem = Type.Object({
