@@ -1,5 +1,279 @@
-// To be written: the enterprise page.
-import type { Route } from '../router.js';
-export function EnterprisePage(_props: { route: Route }) {
-  return <h1>enterprise</h1>;
+// The enterprise view: an enterprise's own usage (domestic vs foreign by month, by accelerator), what a claim would
+// pay (an estimate with its explanation), its claims, and filing a new one. Administrators and auditors pick the
+// enterprise (?org=); an enterprise always sees itself.
+import { useEffect, useMemo, useState } from 'react';
+import { allPages, api } from '../api.js';
+import { useI18n } from '../i18n/i18n.js';
+import { Chart, domestic_color, foreign_color, type ChartOption } from '../components/chart.js';
+import { Show, useLoad } from '../components/load.js';
+import { href, type Route } from '../router.js';
+import { useSignedIn } from '../session.js';
+import {
+  AcceleratorName, compactNumber, decimalUnits, DomesticBadge, formatPeriod, localName, OrgChooser, OrgPicker, programName, setQuery, shareBp, StateBadge,
+  useCatalog, useOrgs, usePrograms, type Accelerator, type Claim, type Org, type Program, type Summary,
+} from './claims-shared.js';
+import { EstimatePanel, FileClaimPanel } from './enterprise-forms.js';
+
+const day_re = /^\d{4}-\d{2}-\d{2}$/;
+
+export function EnterprisePage({ route }: { route: Route }) {
+  const { t, locale } = useI18n();
+  const session = useSignedIn();
+  const office = session.role === 'administrator' || session.role === 'auditor';
+  const org = office ? route.query.get('org') ?? '' : session.org_id;
+  const orgs = useOrgs();
+  const org_map = orgs.state === 'ok' ? orgs.data : undefined;
+  const me = org_map?.get(org);
+  return (
+    <div className="f2-page">
+      <div className="page-head">
+        <div>
+          <h1>{office ? t('enterprise.title_office') : t('enterprise.title')}</h1>
+          <p className="muted">{me ? <OrgFacts org={me} /> : office ? t('enterprise.office_note') : null}</p>
+        </div>
+        {office && (
+          <OrgPicker kind="enterprise" value={org} orgs={org_map} label={t('enterprise.pick')}
+            onChange={(id) => setQuery('enterprise', route.query, { org: id })} />
+        )}
+      </div>
+      {org === '' ? (
+        <div className="panel"><p className="muted">{t('enterprise.pick_prompt')}</p><OrgChooser kind="enterprise" orgs={org_map} page="enterprise" /></div>
+      ) : (
+        <EnterpriseView key={org} org={org} route={route} orgName={me ? localName(me.name, locale) : org} />
+      )}
+    </div>
+  );
+}
+
+function OrgFacts({ org }: { org: Org }) {
+  const { t, locale } = useI18n();
+  const parts = [localName(org.name, locale)];
+  if (org.region) parts.push(t('enterprise.region', { code: org.region }));
+  if (org.sector) parts.push(org.sector);
+  if (org.credit_code) parts.push(org.credit_code);
+  return <span title={org.name}>{parts.join(' · ')}</span>;
+}
+
+interface UsageData { domestic: Summary; foreign: Summary; accelerators: Summary }
+
+function EnterpriseView({ org, route, orgName }: { org: string; route: Route; orgName: string }) {
+  const i18n = useI18n();
+  const { t, int, decimal, fen, bp, locale } = i18n;
+  const session = useSignedIn();
+  const office = session.role === 'administrator' || session.role === 'auditor';
+  const from = day_re.test(route.query.get('from') ?? '') ? route.query.get('from')! : '';
+  const to = day_re.test(route.query.get('to') ?? '') ? route.query.get('to')! : '';
+  const scope = office ? { enterprise_id: org } : {};
+  const usage = useLoad(async (signal): Promise<UsageData> => {
+    const q = { ...scope, from, to };
+    const [domestic, foreign, accelerators] = await Promise.all([
+      api.get<Summary>('/usage/summary', { ...q, group_by: 'month', domestic: 'true' }, signal),
+      api.get<Summary>('/usage/summary', { ...q, group_by: 'month', domestic: 'false' }, signal),
+      api.get<Summary>('/usage/summary', { ...q, group_by: 'accelerator' }, signal),
+    ]);
+    return { domestic, foreign, accelerators };
+  }, [org, from, to]);
+  const claims = useLoad(() => allPages<Claim>('/claims', office ? { beneficiary_id: org } : {}, 2000), [org]);
+  const programs = usePrograms();
+  const catalog = useCatalog();
+  const cat = catalog.state === 'ok' ? catalog.data : undefined;
+  const program_list = useMemo(() => (programs.state === 'ok' ? programs.data.filter((p) => p.beneficiary_kind === 'enterprise') : []), [programs]);
+  const months = useMemo(() => (usage.state === 'ok'
+    ? [...new Set([...usage.data.domestic.items, ...usage.data.foreign.items].map((r) => r.key))].sort() : []), [usage]);
+  const [metric, setMetric] = useState<'card_hours' | 'compute_pflop_h'>('card_hours');
+
+  useEffect(() => {
+    if (route.query.get('section') === 'file-claim') {
+      const el = document.getElementById('file-claim');
+      if (el) { el.scrollIntoView({ block: 'start' }); el.querySelector('select')?.focus(); }
+    }
+  }, [route.query, claims.state, usage.state]);
+
+  return (
+    <>
+      <div className="filters panel-filters">
+        <label className="field"><span>{t('enterprise.range_from')}</span>
+          <input type="date" value={from} onChange={(e) => setQuery('enterprise', route.query, { from: e.target.value })} data-testid="enterprise-from" />
+        </label>
+        <label className="field"><span>{t('enterprise.range_to')}</span>
+          <input type="date" value={to} onChange={(e) => setQuery('enterprise', route.query, { to: e.target.value })} data-testid="enterprise-to" />
+        </label>
+        {(from !== '' || to !== '') && <button type="button" onClick={() => setQuery('enterprise', route.query, { from: '', to: '' })}>{t('enterprise.range_all')}</button>}
+        <span className="muted small">{from === '' && to === '' ? t('enterprise.range_all_note') : t('enterprise.range_note')}</span>
+      </div>
+      <Show loaded={usage}>{(u) => {
+        const dom = decimalUnits(u.domestic.totals.compute_pflop_h);
+        const all = dom + decimalUnits(u.foreign.totals.compute_pflop_h);
+        const dom_h = decimalUnits(u.domestic.totals.card_hours);
+        const all_h = dom_h + decimalUnits(u.foreign.totals.card_hours);
+        const records = u.domestic.totals.records + u.foreign.totals.records;
+        const billed = u.accelerators.totals.amount_fen;
+        return (
+          <div className="grid">
+            <div className="panel span-3 kpi">
+              <span className="label">{t('enterprise.kpi.card_hours')}</span>
+              <span className="value">{decimal(u.accelerators.totals.card_hours, 0)}</span>
+              <span className="sub">{t('enterprise.kpi.records', { n: int(records) })}</span>
+            </div>
+            <div className="panel span-3 kpi">
+              <span className="label">{t('enterprise.kpi.compute')}</span>
+              <span className="value">{decimal(u.accelerators.totals.compute_pflop_h, 0)}</span>
+              <span className="sub">{t('enterprise.kpi.compute_sub', { ref: u.accelerators.totals.reference_card_hours === null ? '—' : decimal(u.accelerators.totals.reference_card_hours, 0) })}</span>
+            </div>
+            <div className="panel span-3 kpi">
+              <span className="label">{t('enterprise.kpi.domestic_share')}</span>
+              <span className="value">{bp(shareBp(dom, all))}</span>
+              <span className="sub">{t('enterprise.kpi.domestic_hours', { share: bp(shareBp(dom_h, all_h)) })}</span>
+            </div>
+            <div className="panel span-3 kpi">
+              <span className="label">{t('enterprise.kpi.billed')}</span>
+              <span className="value">{billed === null ? '—' : fen(billed)}</span>
+              <span className="sub">{billed === null ? t('enterprise.kpi.billed_hidden') : t('enterprise.kpi.billed_sub')}</span>
+            </div>
+
+            <section className="panel span-12" aria-labelledby="ent-chart-h">
+              <h2 id="ent-chart-h">
+                <span>{t('enterprise.chart_title')}</span>
+                <span className="segmented" role="group" aria-label={t('enterprise.metric')}>
+                  <button type="button" aria-pressed={metric === 'card_hours'} onClick={() => setMetric('card_hours')}>{t('unit.card_hours')}</button>
+                  <button type="button" aria-pressed={metric === 'compute_pflop_h'} onClick={() => setMetric('compute_pflop_h')}>{t('unit.pflop_h')}</button>
+                </span>
+              </h2>
+              {months.length === 0 ? <p className="empty">{t('enterprise.no_usage')}</p> : (
+                <MonthChart data={u} months={months} metric={metric} />
+              )}
+              <p className="method">{t('enterprise.method', { ref: cat?.get(u.accelerators.reference_accelerator) ? `${cat.get(u.accelerators.reference_accelerator)!.vendor} ${cat.get(u.accelerators.reference_accelerator)!.model}` : u.accelerators.reference_accelerator })}</p>
+            </section>
+
+            <section className="panel span-12" aria-labelledby="ent-acc-h">
+              <h2 id="ent-acc-h">{t('enterprise.by_accelerator')}</h2>
+              <AcceleratorTable summary={u.accelerators} catalog={cat} />
+            </section>
+          </div>
+        );
+      }}</Show>
+
+      <div className="grid section-gap">
+        <EstimatePanel org={org} office={office} programs={program_list} months={months} orgName={orgName} />
+        {session.role !== 'auditor' ? (
+          <FileClaimPanel org={org} office={office} programs={program_list} months={months}
+            claims={claims.state === 'ok' ? claims.data : []} />
+        ) : (
+          <section className="panel span-4"><h2>{t('enterprise.file_title')}</h2><p className="muted">{t('enterprise.file_auditor')}</p></section>
+        )}
+        <section className="panel span-12" aria-labelledby="ent-claims-h">
+          <h2 id="ent-claims-h"><span>{t('enterprise.claims')}</span><a className="small" href={href('claims', office ? { beneficiary: org } : {})}>{t('enterprise.claims_all')}</a></h2>
+          <Show loaded={claims}>{(list) => <ClaimList claims={list} programs={programs.state === 'ok' ? programs.data : []} />}</Show>
+        </section>
+      </div>
+    </>
+  );
+}
+
+function MonthChart({ data, months, metric }: { data: UsageData; months: string[]; metric: 'card_hours' | 'compute_pflop_h' }) {
+  const { t, month, decimal, locale } = useI18n();
+  const value = (s: Summary, m: string) => s.items.find((r) => r.key === m)?.[metric] ?? '0';
+  const unit = metric === 'card_hours' ? t('unit.card_hours') : t('unit.pflop_h');
+  const option = useMemo<ChartOption>(() => ({
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: number) => `${decimal(String(v), 1)} ${unit}` },
+    legend: { top: 0, left: 'center' },
+    grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: months.map((m) => month(m)) },
+    yAxis: { type: 'value', name: unit, nameTextStyle: { align: 'left' }, axisLabel: { formatter: (v: number) => compactNumber(v, locale) } },
+    series: [
+      { name: t('domestic.yes'), type: 'bar', stack: 'usage', barMaxWidth: 48, itemStyle: { color: domestic_color }, data: months.map((m) => Number(value(data.domestic, m))) },
+      { name: t('domestic.no'), type: 'bar', stack: 'usage', barMaxWidth: 48, itemStyle: { color: foreign_color }, data: months.map((m) => Number(value(data.foreign, m))) },
+    ],
+  }), [data, months, metric, locale]); // eslint-disable-line react-hooks/exhaustive-deps
+  const label = t('enterprise.chart_label', { unit, from: months[0] ? month(months[0]) : '', to: months[months.length - 1] ? month(months[months.length - 1]!) : '' });
+  const table = {
+    columns: [t('enterprise.col.month'), `${t('domestic.yes')} (${unit})`, `${t('domestic.no')} (${unit})`],
+    rows: months.map((m) => [month(m), decimal(value(data.domestic, m), 1), decimal(value(data.foreign, m), 1)]),
+  };
+  return <Chart option={option} label={label} table={table} testId="enterprise-usage-chart" height={300} />;
+}
+
+function AcceleratorTable({ summary, catalog }: { summary: Summary; catalog: Map<string, Accelerator> | undefined }) {
+  const { t, int, decimal, fen, bp } = useI18n();
+  const total = decimalUnits(summary.totals.compute_pflop_h);
+  const rows = useMemo(() => [...summary.items].sort((a, b) => (decimalUnits(b.compute_pflop_h) > decimalUnits(a.compute_pflop_h) ? 1 : -1)), [summary]);
+  if (rows.length === 0) return <p className="empty" data-testid="enterprise-accelerator-table">{t('enterprise.no_usage')}</p>;
+  return (
+    <div className="table-wrap">
+      <table data-testid="enterprise-accelerator-table">
+        <caption className="visually-hidden">{t('enterprise.by_accelerator')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('claims.col.accelerator')}</th>
+            <th scope="col" className="num">{t('claims.col.records')}</th>
+            <th scope="col" className="num">{t('claims.col.card_hours')}</th>
+            <th scope="col" className="num">{t('claims.col.pflop_h')}</th>
+            <th scope="col" className="num">{t('enterprise.col.share')}</th>
+            <th scope="col" className="num">{t('claims.col.billed')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.key}>
+              <th scope="row"><AcceleratorName id={r.key} catalog={catalog} /> <DomesticBadge domestic={catalog?.get(r.key)?.domestic} /></th>
+              <td className="num">{int(r.records)}</td>
+              <td className="num">{decimal(r.card_hours, 1)}</td>
+              <td className="num">{decimal(r.compute_pflop_h, 1)}{r.card_hours_unnormalized !== '0.000' && <span className="muted" title={t('enterprise.unnormalized')}> *</span>}</td>
+              <td className="num">{bp(shareBp(decimalUnits(r.compute_pflop_h), total))}</td>
+              <td className="num">{r.amount_fen === null ? <span className="muted">—</span> : fen(r.amount_fen)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr className="total">
+            <th scope="row">{t('claims.total')}</th>
+            <td className="num">{int(summary.totals.records)}</td>
+            <td className="num">{decimal(summary.totals.card_hours, 1)}</td>
+            <td className="num">{decimal(summary.totals.compute_pflop_h, 1)}</td>
+            <td className="num">{bp(total === 0n ? null : 10_000)}</td>
+            <td className="num">{summary.totals.amount_fen === null ? <span className="muted">—</span> : fen(summary.totals.amount_fen)}</td>
+          </tr>
+        </tfoot>
+      </table>
+    </div>
+  );
+}
+
+function ClaimList({ claims, programs }: { claims: Claim[]; programs: Program[] }) {
+  const i18n = useI18n();
+  const { t, fen, int, locale } = i18n;
+  const by_id = useMemo(() => new Map(programs.map((p) => [p.id, p])), [programs]);
+  const sorted = useMemo(() => [...claims].sort((a, b) => b.period_start.localeCompare(a.period_start) || b.updated_at.localeCompare(a.updated_at)), [claims]);
+  if (sorted.length === 0) return <p className="empty" data-testid="enterprise-claims">{t('claims.none')}</p>;
+  return (
+    <div className="table-wrap">
+      <table data-testid="enterprise-claims">
+        <caption className="visually-hidden">{t('enterprise.claims')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('claims.col.program')}</th>
+            <th scope="col">{t('claims.col.state')}</th>
+            <th scope="col">{t('claims.col.period')}</th>
+            <th scope="col" className="num">{t('claims.col.records')}</th>
+            <th scope="col" className="num">{t('claims.col.computed')}</th>
+            <th scope="col" className="num">{t('claims.col.granted')}</th>
+            <th scope="col" className="num">{t('claims.col.paid')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.map((c) => (
+            <tr key={c.id} data-testid={`claim-row-${c.id}`}>
+              <td className="claim-cell"><a href={href('claims', c.id)}>{programName(by_id.get(c.program_id), c.program_id, locale)}</a></td>
+              <td><StateBadge state={c.state} /></td>
+              <td className="period-cell">{formatPeriod(c.period_start, c.period_end, i18n).split(' – ').map((part, k, all) => <span key={k}>{k > 0 ? ' ' : ''}<span className="nowrap">{part}{k < all.length - 1 ? ' –' : ''}</span></span>)}</td>
+              <td className="num">{int(c.records)}</td>
+              <td className="num">{fen(c.computed_fen)}</td>
+              <td className="num">{c.state === 'approved' || c.state === 'paid' || c.state === 'clawed_back' ? fen(c.granted_fen) : <span className="muted">—</span>}</td>
+              <td className="num">{c.paid_fen === 0 ? <span className="muted">—</span> : fen(c.paid_fen)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }
