@@ -8,15 +8,15 @@ import { gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { chromium_flags, chromium_path } from '../test/browser/browser.js';
-import { repo_root } from './support.js';
+import { repo_root, servedWebRoot } from './support.js';
 
 export interface BundleSize { files: { name: string; bytes: number; gzip_bytes: number }[]; bytes: number; gzip_bytes: number }
 
-/** Builds the dashboard (vite) and measures what a first visit downloads. */
+/** Builds the dashboard (vite) into the folder the benchmark's server serves, and measures what a first visit downloads. */
 export function buildAndMeasureBundle(): BundleSize {
-  const r = spawnSync(process.execPath, [path.join(repo_root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: repo_root, encoding: 'utf8' });
+  const dir = servedWebRoot();
+  const r = spawnSync(process.execPath, [path.join(repo_root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn', '--outDir', dir, '--emptyOutDir'], { cwd: repo_root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}${r.stderr}`);
-  const dir = path.join(repo_root, 'dist', 'web');
   const names = ['index.html', ...fs.readdirSync(path.join(dir, 'assets')).map((f) => `assets/${f}`)];
   const files = names.map((name) => {
     const body = fs.readFileSync(path.join(dir, name));
@@ -57,6 +57,24 @@ export async function measurePageLoads(url: string, login: string, password: str
     }
   } finally {
     await browser.close();
+  }
+  return out;
+}
+
+/** The raw baseline of a first load: the same files and the overview's API call fetched by Node over the loopback, no browser. */
+export async function measureRawFetches(url: string, bundle: BundleSize, admin_key: string, runs: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    for (const f of bundle.files) {
+      const res = await fetch(`${url}/${f.name === 'index.html' ? '' : f.name}`);
+      if (res.status !== 200) throw new Error(`GET /${f.name} answered ${res.status}`);
+      await res.arrayBuffer();
+    }
+    const api = await fetch(`${url}/api/v1/dashboard/overview`, { headers: { authorization: `Bearer ${admin_key}` } });
+    if (api.status !== 200) throw new Error(`the overview answered ${api.status}`);
+    await api.arrayBuffer();
+    out.push(performance.now() - t0);
   }
   return out;
 }

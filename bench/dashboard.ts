@@ -20,6 +20,8 @@ import { operator_actor, system_actor } from '../src/store/audit-repository.js';
 import { applyTransfer } from '../src/store/ledger-repository.js';
 import { writeTransaction } from '../src/store/write-transaction.js';
 import type { Finding } from '../src/domain/integrity/finding.js';
+import { buildAndMeasureBundle, measurePageLoads, measureRawFetches, type BundleSize, type PageLoad } from './dashboard-load.js';
+import { hashPassword } from '../src/domain/people/password.js';
 import { creditCode, fmtInt, freshDir, machineFacts, prng, removeDir, startServer, suanliCommand, table, tmp_root, type BenchOptions } from './support.js';
 
 const log = (line = '') => console.log(line);
@@ -40,6 +42,9 @@ const default_range_requests = 100;
 const fill_rows_per_insert = 200;
 const fill_rows_per_transaction = 500_000;
 const day_ms = 86_400_000;
+const page_load_runs = 5;
+const page_login = 'bench-admin@example.org';
+const page_password = 'a bench password for the page load';
 
 interface Slot { accelerator: string; count: number; from_ms: number; to_ms: number | null }
 const ms = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
@@ -270,6 +275,8 @@ export async function dashboardBench(_options: BenchOptions): Promise<void> {
     const t_ledger = performance.now();
     const transfers = await fillLedger(store, setup);
     await fillFindings(store, record_count, 300);
+    const office = await store.organizations.office(Date.now());
+    await store.people.create({ org_id: office.id, role: 'administrator', login: page_login, name: 'bench', password_hash: await hashPassword(page_password) }, operator_actor, Date.now());
     const ledger_s = seconds(t_ledger);
     await store.close();
     const setup_s = seconds(t_setup);
@@ -277,11 +284,14 @@ export async function dashboardBench(_options: BenchOptions): Promise<void> {
       + `${fill.rollup_s.toFixed(1)} s, ledger + findings ${ledger_s.toFixed(1)} s; ${fmtInt(fill.daily_rows)} daily and ${fmtInt(fill.monthly_rows)} monthly rollup rows, `
       + `${fmtInt(transfers)} ledger transfers; database ${(fill.db_mib / 1024).toFixed(2)} GiB`);
 
+    const bundle = buildAndMeasureBundle();
     log(`server: ${suanliCommand().label} serve (SQLite, synchronous NORMAL, incremental checks off)`);
     const server = await startServer({ SUANLI_DATA_DIR: dir, SUANLI_ADMIN_KEY: admin_key, SUANLI_INCREMENTAL_CHECKS: 'off', SUANLI_SQLITE_SYNCHRONOUS: 'NORMAL' });
     let overview: number[] = [];
     let defaults: number[] = [];
     let months_n = 0;
+    let loads: PageLoad[] = [];
+    let raw_loads: number[] = [];
     try {
       const get = async (query: string) => {
         const t0 = performance.now();
@@ -298,6 +308,9 @@ export async function dashboardBench(_options: BenchOptions): Promise<void> {
       for (let i = 0; i < warmup_requests; i++) await get(range);
       for (let i = 0; i < timed_requests; i++) overview.push((await get(range)).elapsed);
       for (let i = 0; i < default_range_requests; i++) defaults.push((await get('')).elapsed);
+      // First page loads in Chromium, cold cache each time, against the same 10M-record server.
+      loads = await measurePageLoads(server.url, page_login, page_password, page_load_runs);
+      raw_loads = (await measureRawFetches(server.url, bundle, admin_key, page_load_runs + 1)).slice(1);
     } finally {
       await server.stop();
     }
@@ -334,6 +347,7 @@ export async function dashboardBench(_options: BenchOptions): Promise<void> {
       ['bare month × domestic aggregate over the monthly rollups', String(bare_monthly.length), median(bare_monthly).toFixed(2), (quantile(overview, 0.5) / median(bare_monthly)).toFixed(2)],
     ]));
     log('\ntarget: p95 ≤ 100 ms at 10,000,000 records on SQLite.');
+    logPageLoads(bundle, loads, raw_loads);
     const out = path.join(tmp_root, 'results');
     fs.mkdirSync(out, { recursive: true });
     const file = path.join(out, `dashboard-${facts.date_utc.replace(/[:.]/g, '-')}.json`);
@@ -342,10 +356,30 @@ export async function dashboardBench(_options: BenchOptions): Promise<void> {
       overview_ms: { p50: quantile(overview, 0.5), p95: quantile(overview, 0.95), p99: quantile(overview, 0.99), max: overview[overview.length - 1] },
       default_range_ms: { p50: quantile(defaults, 0.5), p95: quantile(defaults, 0.95), p99: quantile(defaults, 0.99) },
       baseline_ms: { bare_daily: median(bare_daily), daily_usage_path: median(daily_usage_path), bare_monthly: median(bare_monthly) },
+      bundle, page_loads: loads, raw_fetch_ms: raw_loads,
     }, null, 2));
     log(`JSON: ${path.relative(process.cwd(), file)}`);
   } finally {
     if (process.env.BENCH_DASHBOARD_KEEP === '1') log(`kept ${dir}`); // for a look inside, e.g. EXPLAIN QUERY PLAN
     else removeDir(dir);
   }
+}
+
+function logPageLoads(bundle: BundleSize, loads: PageLoad[], raw_ms: number[]): void {
+  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  log('');
+  log(`dashboard bundle: ${bundle.files.length} files, ${kib(bundle.bytes)} (${kib(bundle.gzip_bytes)} gzipped; served uncompressed)`);
+  log(table(['file', 'bytes', 'gzip'], bundle.files.map((f) => [f.name, kib(f.bytes), kib(f.gzip_bytes)])));
+  const med = median;
+  const raw = med(raw_ms);
+  log('');
+  log(`first page load in Chromium (headless, loopback, a new context per run = cold cache; ${loads.length} runs, medians; max in brackets)`);
+  const row = (what: string, xs: number[]) => [what, `${med(xs).toFixed(0)} (${Math.max(...xs).toFixed(0)})`, (med(xs) / raw).toFixed(1)];
+  log(table(['what', 'ms', '× raw fetch'], [
+    row('sign-in page: navigation → form shown', loads.map((l) => l.sign_in_ms)),
+    row('overview: submit → every chart drawn', loads.map((l) => l.overview_ms)),
+    row('first load in all (both above)', loads.map((l) => l.total_ms)),
+    ['raw baseline: Node fetches the bundle + the overview API (no browser)', `${raw.toFixed(0)} (${Math.max(...raw_ms).toFixed(0)})`, '1.0'],
+  ]));
+  log(`transferred per first load: ${kib(med(loads.map((l) => l.bytes)))} in ${med(loads.map((l) => l.requests))} requests. target: first load ≤ 2,000 ms.`);
 }

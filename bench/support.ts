@@ -229,6 +229,11 @@ export function buildPrivateDist(): string {
   return main;
 }
 
+/** Where the server that startServer() starts finds the dashboard's built files (dist/web beside its dist/cli). */
+export function servedWebRoot(): string {
+  return private_build !== null ? path.join(path.dirname(path.dirname(private_build)), 'web') : path.join(repo_root, 'dist', 'web');
+}
+
 /**
  * How to start the `suanli` CLI in a child process: the private build of --build; else the built dist/ when it is at
  * least as new as every source file (plain node, what production runs); else the sources through tsx (same code, but

@@ -216,6 +216,43 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await office.context.close();
     }, 180_000);
 
+    it('a provider uploads a CSV usage file with progress; the accepted records count and the rejected ones are listed with their reasons', async () => {
+      const { context, page, problems } = await signIn(chromium.browser, 'provider');
+      const me = await page.evaluate<{ org_id: string }>("fetch('/api/v1/me').then((r) => r.json())");
+      const clusters = await apiGet<{ items: { id: string; inventory: { accelerator: string; count: number; valid_to: string | null }[] }[] }>(`/providers/${me.org_id}/clusters`);
+      const cluster = clusters.items.find((c) => c.inventory.some((i) => i.valid_to === null))!;
+      const accelerator = cluster.inventory.find((i) => i.valid_to === null)!.accelerator;
+      const enterprises = await apiGet<{ items: { id: string }[] }>('/organizations?kind=enterprise');
+      const enterprise_id = enterprises.items[0]!.id;
+      const run = randomBytes(4).toString('hex');
+      const csv = [
+        'record_id,cluster_id,enterprise_id,accelerator,count,started_at,ended_at,amount_fen,job_ref',
+        `up-${run}-1,${cluster.id},${enterprise_id},${accelerator},1,2026-11-20T00:00:00Z,2026-11-20T01:00:00Z,1500,"browser upload, 1"`,
+        `up-${run}-2,${cluster.id},${enterprise_id},no-such-accelerator,1,2026-11-20T00:00:00Z,2026-11-20T01:00:00Z,1500,`,
+        `up-${run}-3,${cluster.id},${enterprise_id},${accelerator},1,2026-11-20T02:00:00Z,2026-11-20T01:00:00Z,1500,`,
+      ].join('\n') + '\n';
+      await page.goto(`${server.url}/#/provider`);
+      await settled(page);
+      await page.getByTestId('usage-upload-input').setInputFiles({ name: 'usage.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await page.getByTestId('usage-upload-result').waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId('usage-upload-accepted').innerText()).toBe('1');
+      expect(await page.getByTestId('usage-upload-rejected').innerText()).toBe('2');
+      // The page's recent rejections (GET /usage/rejections) now name both records and why.
+      const rejections = page.getByTestId('provider-rejections');
+      await expect.poll(() => rejections.innerText()).toContain(`up-${run}-2`);
+      const text = await rejections.innerText();
+      expect(text).toContain(`up-${run}-3`);
+      expect(text).toContain('accelerator');
+      await settled(page);
+      await shot(page, 'provider-upload-result');
+      // Sending the same file again acknowledges the accepted record as a duplicate: nothing is counted twice.
+      await page.getByTestId('usage-upload-input').setInputFiles({ name: 'usage-again.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await expect.poll(() => page.getByTestId('usage-upload-duplicates').innerText(), { timeout: 60_000 }).toBe('1');
+      expect(await page.getByTestId('usage-upload-accepted').innerText()).toBe('0');
+      expect(problems).toEqual([]);
+      await context.close();
+    }, 120_000);
+
     it('runs a what-if simulation of a program and shows its results beside the current rules', async () => {
       const programs = await apiGet<{ items: { id: string; code: string }[] }>('/programs');
       const program_id = programs.items.find((p) => p.code === 'sh-compute-voucher-city')!.id;

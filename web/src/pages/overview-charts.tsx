@@ -81,9 +81,9 @@ export function ShareChart({ o }: { o: Overview }) {
         <li>{trendText(t('overview.share.used'), o.projection.used)}</li>
         <li>{trendText(t('overview.share.installed'), o.projection.installed)}</li>
       </ul>
-      <p className="method" data-testid="overview-method">
-        <strong>{t('overview.method')}</strong> {locale === 'zh-CN' && <>{t('overview.share.method_zh')} </>}<span lang="en">{o.projection.method}</span>
-      </p>
+      <div className="method" data-testid="overview-method">
+        <strong>{t('overview.method')}</strong> <MethodText locale={locale} summary={t('overview.share.method_zh')} server={o.projection.method} label={t('overview.server_text')} />
+      </div>
       <p className="method">
         <strong>{t('overview.share.target_source')}</strong>{' '}
         {o.target.source === null ? t('overview.share.target_operator') : <SourceText text={o.target.source} />}
@@ -249,7 +249,7 @@ export function BurnSection({ o, since }: { o: Overview; since: string | null })
           <ol className="footnotes method">
             {methods.map((m, k) => (
               <li key={k} id={`burn-note-${k + 1}`} tabIndex={-1}>
-                <strong>{t('overview.burn.method')}</strong> {locale === 'zh-CN' && <>{t('overview.burn.method_zh')} </>}<span lang="en">{m}</span>
+                <strong>{t('overview.burn.method')}</strong> <MethodText locale={locale} summary={t('overview.burn.method_zh')} server={m} label={t('overview.server_text')} />
               </li>
             ))}
           </ol>
@@ -257,4 +257,11 @@ export function BurnSection({ o, since }: { o: Overview; since: string | null })
       )}
     </section>
   );
+}
+
+/** A method in the reader's language: in English the server's own sentence; in Chinese its translation, with the
+ *  server's English sentence one click away (so that what the page says can be checked against what the API computed). */
+function MethodText({ locale, summary, server, label }: { locale: string; summary: string; server: string; label: string }) {
+  if (locale !== 'zh-CN') return <span lang="en">{server}</span>;
+  return <>{summary} <details className="server-text"><summary>{label}</summary><span lang="en">{server}</span></details></>;
 }

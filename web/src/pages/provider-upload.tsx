@@ -2,6 +2,7 @@
 // same column names, read in the browser and sent in batches of 500 through POST /usage, with a determinate progress
 // bar (records sent of the file) and a summary at the end: accepted, duplicates, rejected with their reasons.
 import { useRef, useState } from 'react';
+import { parse } from 'csv-parse/browser/esm/sync';
 import { api, ApiError } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { Progress } from '../components/progress.js';
@@ -16,42 +17,20 @@ interface Parsed { records: unknown[]; lines: number[]; errors: Rejected[]; form
 export interface Rejected { line: number | null; record_id: string | null; code: string; field: string | null; message: string }
 interface IngestAnswer { accepted: number; duplicates: number; rejected: { index: number; record_id: string | null; code: string; field: string | null; message: string }[] }
 
-/** One CSV row per call: RFC 4180 quoting (doubled quotes, quoted commas and line breaks). */
-export function* csvRows(text: string): Generator<{ cells: string[]; line: number }> {
-  let i = 0;
-  let line = 1;
-  const n = text.length;
-  while (i < n) {
-    const start_line = line;
-    const cells: string[] = [];
-    let cell = '';
-    let quoted = false;
-    for (;;) {
-      if (i >= n) { cells.push(cell); break; }
-      const ch = text[i]!;
-      if (quoted) {
-        if (ch === '"') {
-          if (text[i + 1] === '"') { cell += '"'; i += 2; continue; }
-          quoted = false; i += 1; continue;
-        }
-        if (ch === '\n') line += 1;
-        cell += ch; i += 1; continue;
-      }
-      if (ch === '"' && cell === '') { quoted = true; i += 1; continue; }
-      if (ch === ',') { cells.push(cell); cell = ''; i += 1; continue; }
-      if (ch === '\r' && text[i + 1] === '\n') { i += 1; continue; }
-      if (ch === '\n') { cells.push(cell); i += 1; line += 1; break; }
-      cell += ch; i += 1;
-    }
-    if (cells.length === 1 && cells[0]!.trim() === '') continue; // a blank line
-    yield { cells, line: start_line };
-  }
-}
-
 export function parseCsv(text: string, t: (k: 'provider.upload.csv_header' | 'provider.upload.csv_cells', v?: Record<string, string | number>) => string): Parsed {
   const out: Parsed = { records: [], lines: [], errors: [], format: 'csv' };
   let header: string[] | null = null;
-  for (const { cells, line } of csvRows(text)) {
+  // csv-parse (the server's CSV reader, in its browser build): RFC 4180 quoting, a BOM, blank lines; a row's line is
+  // where it starts (the line count after it, less the line breaks inside it).
+  let rows: { record: string[]; raw: string; info: { lines: number } }[];
+  try {
+    rows = parse(text, { bom: true, info: true, raw: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n', '\r'] }) as unknown as typeof rows;
+  } catch (e) {
+    out.errors.push({ line: (e as { lines?: number }).lines ?? null, record_id: null, code: 'parse_error', field: null, message: (e as Error).message });
+    return out;
+  }
+  for (const { record: cells, raw, info } of rows) {
+    const line = info.lines - (raw.replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0);
     if (header === null) {
       header = cells.map((c) => c.trim());
       if (!header.includes('record_id')) {
@@ -206,7 +185,7 @@ export function UsageUpload({ onFinished }: { onFinished(): void }) {
         <input ref={input} type="file" className="visually-hidden" accept=".jsonl,.ndjson,.json,.csv,application/json,text/csv" disabled={busy} data-testid="usage-upload-input"
           aria-describedby="upload-help" onChange={(e) => { const f = e.target.files?.[0]; if (f) void start(f); }} />
         <span className="file-pick-button">{t('provider.upload.choose')}</span>
-        <span className="muted">{file ? `${file.name} · ${t('provider.upload.size', { mb: (file.size / 1024 / 1024).toFixed(1) })}` : t('provider.upload.none_chosen')}</span>
+        <span className="muted">{file ? `${file.name} · ${(file.size < 1024 * 1024 ? t('provider.upload.size_kb', { kb: int(Math.max(1, Math.ceil(file.size / 1024))) }) : t('provider.upload.size', { mb: (file.size / 1024 / 1024).toFixed(1) }))}` : t('provider.upload.none_chosen')}</span>
       </label>
       <p id="upload-help" className="muted small">{t('provider.upload.help', { max: int(upload_bytes_max / 1024 / 1024), batch: int(batch_records) })}</p>
       {error !== null && <div className="error-box" role="alert">{error}</div>}

@@ -52,6 +52,7 @@ export const provider = {
   'provider.upload.choose': ['选择文件（JSON Lines 或 CSV）…', 'Choose a file (JSON Lines or CSV)…'],
   'provider.upload.none_chosen': ['尚未选择文件；选择后立即开始发送', 'No file chosen; sending starts once you choose one'],
   'provider.upload.size': ['{mb} MB', '{mb} MB'],
+  'provider.upload.size_kb': ['{kb} KB', '{kb} KB'],
   'provider.upload.help': ['每行一条用量记录（字段同接口：record_id、cluster_id、enterprise_id、accelerator、count、started_at、ended_at、amount_fen，可选 job_ref、workload、energy_wh）；CSV 首行为同名列。文件不超过 {max} MB，在浏览器中读取后每批 {batch} 条发送。重复发送相同记录不会重复入账。', 'One usage record per line (the API\'s fields: record_id, cluster_id, enterprise_id, accelerator, count, started_at, ended_at, amount_fen, optional job_ref, workload, energy_wh); a CSV\'s first row names the same columns. Files up to {max} MB are read in the browser and sent {batch} records a batch. Sending the same record again is a no-op.'],
   'provider.upload.too_large': ['文件为 {mb} MB，超过 {max} MB 上限：请拆分后上传，或使用命令行导入。', 'The file is {mb} MB, over the {max} MB limit: split it, or use the command-line importer.'],
   'provider.upload.reading': ['正在读取 {name}', 'Reading {name}'],
