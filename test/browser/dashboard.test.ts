@@ -253,6 +253,27 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await context.close();
     }, 120_000);
 
+    it('the office runs a full integrity check from the overview: progress, then what it found; the auditor has no such button', async () => {
+      const { context, page, problems } = await signIn(chromium.browser, 'administrator');
+      await settled(page);
+      await page.getByTestId('overview-checks').locator('summary').click();
+      await page.getByTestId('run-checks-button').click();
+      const result = page.getByTestId('run-checks-result');
+      await result.waitFor({ timeout: 60_000 });
+      const rows = await result.locator('tbody tr').allInnerTexts();
+      expect(rows).toHaveLength(4);
+      for (const r of rows) expect(r).toMatch(/\d/);
+      await settled(page);
+      await shot(page, 'administrator-overview-checks');
+      expect(problems).toEqual([]);
+      await context.close();
+      const auditor = await signIn(chromium.browser, 'auditor');
+      await settled(auditor.page);
+      await auditor.page.getByTestId('overview-findings').waitFor();
+      expect(await auditor.page.getByTestId('overview-checks').count()).toBe(0);
+      await auditor.context.close();
+    }, 120_000);
+
     it('runs a what-if simulation of a program and shows its results beside the current rules', async () => {
       const programs = await apiGet<{ items: { id: string; code: string }[] }>('/programs');
       const program_id = programs.items.find((p) => p.code === 'sh-compute-voucher-city')!.id;
@@ -261,8 +282,17 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await settled(page);
       await page.getByTestId('rule-set').waitFor({ state: 'visible' });
       await page.getByTestId('simulate-form').waitFor();
+      // The candidate: the program's one rule at 20% instead of 30% of the bill.
+      const rate = page.locator('[data-testid^=simulate-rate-]').first();
+      expect(await rate.inputValue()).toBe('30');
+      await rate.fill('20');
       await page.getByTestId('simulate-run').click();
       await page.getByTestId('simulate-result').waitFor({ timeout: 60_000 });
+      // The first line of the comparison (granted subsidy): current and candidate differ, and the candidate pays less.
+      const first = await page.getByTestId('simulate-diff').locator('tbody tr').first().locator('td').allInnerTexts();
+      const yuan = (s: string) => Number(s.replace(/[^0-9.-]/g, ''));
+      expect(yuan(first[1]!)).toBeLessThan(yuan(first[0]!));
+      expect(first[2]).toMatch(/^[-−]/);
       await settled(page);
       await page.getByTestId('simulate-result').locator('svg').first().waitFor({ state: 'visible' });
       await shot(page, 'administrator-program-simulation');

@@ -1,5 +1,6 @@
 // The dashboard: sign-in, then the pages the signed-in role may see (the server enforces the same rules; the
 // navigation only leaves out what would answer 403).
+import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import type { ReactElement } from 'react';
 import type { Role } from './api.js';
 import { useI18n } from './i18n/i18n.js';
@@ -8,16 +9,29 @@ import { Loading } from './components/load.js';
 import { useRoute, type Route } from './router.js';
 import { useSession } from './session.js';
 import { LoginPage } from './pages/login.js';
-import { OverviewPage } from './pages/overview.js';
-import { ProgramsPage } from './pages/programs.js';
-import { ProgramPage } from './pages/program-detail.js';
-import { ClaimsPage } from './pages/claims.js';
-import { ClaimPage } from './pages/claim-detail.js';
-import { EnterprisePage } from './pages/enterprise.js';
-import { ProviderPage } from './pages/provider.js';
-import { CatalogPage } from './pages/catalog.js';
 
-type Page = (props: { route: Route }) => ReactElement;
+// Pages load on demand (each its own chunk, ECharts in a shared one), so the sign-in page comes without them; while the
+// sign-in page is shown, the likely first page is fetched in the background.
+const load = {
+  overview: () => import('./pages/overview.js'),
+  programs: () => import('./pages/programs.js'),
+  program: () => import('./pages/program-detail.js'),
+  claims: () => import('./pages/claims.js'),
+  claim: () => import('./pages/claim-detail.js'),
+  enterprise: () => import('./pages/enterprise.js'),
+  provider: () => import('./pages/provider.js'),
+  catalog: () => import('./pages/catalog.js'),
+};
+const OverviewPage = lazy(() => load.overview().then((m) => ({ default: m.OverviewPage })));
+const ProgramsPage = lazy(() => load.programs().then((m) => ({ default: m.ProgramsPage })));
+const ProgramPage = lazy(() => load.program().then((m) => ({ default: m.ProgramPage })));
+const ClaimsPage = lazy(() => load.claims().then((m) => ({ default: m.ClaimsPage })));
+const ClaimPage = lazy(() => load.claim().then((m) => ({ default: m.ClaimPage })));
+const EnterprisePage = lazy(() => load.enterprise().then((m) => ({ default: m.EnterprisePage })));
+const ProviderPage = lazy(() => load.provider().then((m) => ({ default: m.ProviderPage })));
+const CatalogPage = lazy(() => load.catalog().then((m) => ({ default: m.CatalogPage })));
+
+type Page = ComponentType<{ route: Route }>;
 
 interface PageEntry { list: Page; detail?: Page; label: NavItem['label']; roles: readonly Role[] }
 
@@ -43,6 +57,10 @@ export function App() {
   const { session, checking } = useSession();
   const route = useRoute();
   const { t } = useI18n();
+  useEffect(() => {
+    // Signed out: fetch the overview's code (and ECharts with it) while the person types.
+    if (!checking && !session) void load.overview().catch(() => undefined);
+  }, [checking, session]);
   if (checking) return <Loading />;
   if (!session) return <LoginPage />;
   const nav: NavItem[] = nav_pages[session.role].map((p) => ({ page: p, label: pages[p]!.label }));
@@ -55,5 +73,5 @@ export function App() {
     const Page = route.path.length > 1 && entry.detail ? entry.detail : entry.list;
     body = <Page route={route} />;
   }
-  return <Layout nav={nav} current={name}>{body}</Layout>;
+  return <Layout nav={nav} current={name}><Suspense fallback={<Loading />}>{body}</Suspense></Layout>;
 }

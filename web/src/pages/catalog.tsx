@@ -360,7 +360,7 @@ function PriceView({ items, prices, programs }: { items: Accelerator[]; prices: 
                   <tr key={r.model.id}>
                     <th scope="row">
                       {name(r.model)} <span className={r.model.domestic ? 'badge domestic' : 'badge foreign'}>{r.model.domestic ? t('domestic.yes') : t('domestic.no')}</span>
-                      <div className="muted note-sm price-basis">{r.price.basis === 'set' ? t('catalog.price.set') : t('catalog.price.market')} · <SourceText text={r.price.source} /></div>
+                      <div className="muted note-sm price-basis">{r.price.basis === 'set' ? t('catalog.price.set') : t('catalog.price.market')} · <PriceSource text={r.price.source} /></div>
                     </th>
                     <td className="num">{fen(r.price.fen_per_card_h)}</td>
                     <td className="num">{r.model.normalization.dense_tflops === null ? <span className="muted">—</span> : i.decimal(r.model.normalization.dense_tflops, 1)}</td>
@@ -386,3 +386,11 @@ function PriceView({ items, prices, programs }: { items: Accelerator[]; prices: 
   );
 }
 
+
+/** A market price's basis as the server words it ("market: N records of M providers"), in the reader's language. */
+function PriceSource({ text }: { text: string }) {
+  const { t, int } = useI18n();
+  const m = /^market: (\d+) records of (\d+) providers$/.exec(text);
+  if (m === null) return <SourceText text={text} />;
+  return <>{t('catalog.price.market_basis', { records: int(Number(m[1])), providers: int(Number(m[2])) })}</>;
+}

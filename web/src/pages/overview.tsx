@@ -4,7 +4,10 @@
 import { api } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
 import type { MessageKey } from '../i18n/messages.js';
+import { useState } from 'react';
 import { Show, useLoad } from '../components/load.js';
+import { RunChecks } from '../components/run-checks.js';
+import { useSession } from '../session.js';
 import { href, navigate, type Route } from '../router.js';
 import { decimalSum, orgName } from './programs-common.js';
 import { BurnSection, ComputeCharts, ShareChart, SubsidyChart } from './overview-charts.js';
@@ -19,7 +22,8 @@ export function OverviewPage({ route }: { route: Route }) {
   const { t } = useI18n();
   const from = route.query.get('from') ?? '';
   const to = route.query.get('to') ?? '';
-  const loaded = useLoad((signal) => api.get<Overview>('/dashboard/overview', { from, to }, signal), [from, to]);
+  const [nonce, setNonce] = useState(0);
+  const loaded = useLoad((signal) => api.get<Overview>('/dashboard/overview', { from, to }, signal), [from, to, nonce]);
   const shown = loaded.state === 'ok' ? loaded.data.months : [];
   const setRange = (next: { from?: string; to?: string }) => {
     const q = { from: next.from ?? from, to: next.to ?? to };
@@ -44,12 +48,12 @@ export function OverviewPage({ route }: { route: Route }) {
           {(from !== '' || to !== '') && <button type="button" onClick={() => navigate(href('overview'), true)}>{t('overview.range_reset')}</button>}
         </form>
       </div>
-      <Show loaded={loaded}>{(o) => <OverviewBody o={o} />}</Show>
+      <Show loaded={loaded}>{(o) => <OverviewBody o={o} onChecked={() => setNonce((n) => n + 1)} />}</Show>
     </>
   );
 }
 
-function OverviewBody({ o }: { o: Overview }) {
+function OverviewBody({ o, onChecked }: { o: Overview; onChecked(): void }) {
   const { t, instant } = useI18n();
   if (o.months.length === 0) return <p className="empty panel">{t('overview.no_months')}</p>;
   // The usage, subsidy and burn charts start at the first month with usage, a subsidy or a commitment: months of
@@ -73,7 +77,7 @@ function OverviewBody({ o }: { o: Overview }) {
         <ShareChart o={o} />
         <ComputeCharts o={active} since={since} />
         <SubsidyChart o={active} since={since} />
-        <FindingsPanel o={o} />
+        <FindingsPanel o={o} onChecked={onChecked} />
         <BurnSection o={active} since={since} />
         <TopTable title={t('overview.top.enterprises')} rows={o.top_enterprises} testId="overview-top-enterprises" />
         <TopTable title={t('overview.top.providers')} rows={o.top_providers} testId="overview-top-providers" />
@@ -135,8 +139,17 @@ function Kpis({ o }: { o: Overview }) {
   );
 }
 
-function FindingsPanel({ o }: { o: Overview }) {
+/** The first day of the last month with usage and the first day of the month after: the full check's default period. */
+function lastUsageMonth(o: Overview): { from: string; to: string } {
+  const m = [...o.months].reverse().find((x) => x.records > 0) ?? o.months[o.months.length - 1]!;
+  const [y, mo] = m.month.split('-').map(Number) as [number, number];
+  const next = mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, '0')}`;
+  return { from: `${m.month}-01`, to: `${next}-01` };
+}
+
+function FindingsPanel({ o, onChecked }: { o: Overview; onChecked(): void }) {
   const { t, instant } = useI18n();
+  const { session } = useSession();
   const list = o.findings.recent_high;
   return (
     <section className="panel span-6" aria-labelledby="overview-findings" data-testid="overview-findings">
@@ -159,6 +172,13 @@ function FindingsPanel({ o }: { o: Overview }) {
         </div>
       )}
       <p className="method">{t('overview.findings.note')}</p>
+      {session?.role === 'administrator' && (
+        <details className="checks-box" data-testid="overview-checks">
+          <summary>{t('checks.title')}</summary>
+          <p className="muted note-sm">{t('checks.hint')}</p>
+          <RunChecks {...lastUsageMonth(o)} onDone={onChecked} />
+        </details>
+      )}
     </section>
   );
 }

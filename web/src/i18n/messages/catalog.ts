@@ -59,6 +59,7 @@ export const catalog = {
   'catalog.price.col.cut': ['降幅', 'Reduction'],
   'catalog.price.set': ['主管部门设定', 'set by the office'],
   'catalog.price.market': ['市场均价', 'market price'],
+  'catalog.price.market_basis': ['{providers} 家提供方的 {records} 条记录', '{records} records of {providers} providers'],
   'catalog.price.no_figure': ['无算力数据，无法折算每 PFLOP·h 价格', 'no throughput figure: no price per PFLOP·h'],
   'catalog.price.no_rule': ['无匹配规则，不补贴', 'no rule matches: no subsidy'],
   'catalog.price.energy': ['{rule}（电费补贴，不降低租金）', '{rule} (pays electricity, not the rent)'],
