@@ -5,12 +5,11 @@ import { operator_actor } from '../store/audit-repository.js';
 import { loadConfig, ConfigError, type Config } from '../config.js';
 import { Store } from '../store/store.js';
 import { roles, type Role } from '../domain/org/organization.js';
-
-async function openStore(config: Config): Promise<Store> {
-  const store = Store.open(config);
-  await store.migrate(Date.now());
-  return store;
-}
+import { openStore } from './open-store.js';
+import * as importSacct from './commands/import-sacct.js';
+import * as importPrometheus from './commands/import-prometheus.js';
+import * as collect from './commands/collect.js';
+import * as report from './commands/report.js';
 
 function role(value: string): Role {
   if (!(roles as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${roles.join(', ')}`);
@@ -83,6 +82,11 @@ importCommand.command('usage <file>')
     await store.close();
     if (summary.read === 0 || summary.accepted + summary.duplicates === 0) process.exitCode = 1;
   });
+
+importSacct.register(importCommand); // import sacct FILE|-
+importPrometheus.register(importCommand); // import prometheus --url …
+collect.register(program); // collect nvidia-smi|npu-smi …
+report.register(program); // report usage|claim|ledger|program …
 
 const programs = program.command('program').description('subsidy programs');
 programs.command('apply <file>')
