@@ -1,4 +1,69 @@
-// The `suanli` subcommands of this module (being written).
-import type { Command } from 'commander';
+// `suanli import prometheus --url URL --from T --to T --mapping FILE`: card-seconds per Kubernetes workload from an
+// exporter's series in Prometheus, imported as usage records (docs/prometheus.md: queries, method, limits).
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { exporter_names, type ExporterName } from '../../ingest/prometheus/exporters.js';
+import { parseStep } from '../../ingest/prometheus/import-window.js';
+import { prometheus_import_limits } from '../../ingest/prometheus/prometheus-import.js';
 
-export function register(_parent: Command): void {}
+function instant(value: string): number {
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) throw new InvalidArgumentError('an RFC 3339 instant on a whole hour, e.g. 2026-10-01T00:00:00Z');
+  return ms;
+}
+
+function step(value: string): number {
+  const s = parseStep(value);
+  if (s === null) throw new InvalidArgumentError('a duration such as 15s, 60s or 5m');
+  return s;
+}
+
+function percent(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError('a percentage from 0 to 100');
+  return n;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > prometheus_import_limits.request_timeout_s_max) throw new InvalidArgumentError(`whole seconds from 1 to ${prometheus_import_limits.request_timeout_s_max}`);
+  return n;
+}
+
+interface Opts {
+  url: string; from: number; to: number; mapping: string; step: number; exporter: ExporterName;
+  minUtil?: number; timeout: number; batch?: number; progress: boolean;
+}
+
+export function register(parent: Command): void {
+  parent.command('prometheus')
+    .description('import card-seconds per Kubernetes workload from an exporter\'s series in Prometheus (query_range), as usage records')
+    .requiredOption('--url <url>', 'Prometheus base URL, e.g. http://prometheus.monitoring:9090')
+    .requiredOption('--from <instant>', 'window start, a whole UTC hour (RFC 3339)', instant)
+    .requiredOption('--to <instant>', 'window end, exclusive, a whole UTC hour at least 5 minutes past', instant)
+    .requiredOption('--mapping <file>', 'YAML or JSON: hosts → clusters, namespaces → enterprises, models, prices (examples/prometheus/)')
+    .option('--step <duration>', 'resolution: whole seconds dividing an hour', step, 60)
+    .addOption(new Option('--exporter <name>', 'which exporter\'s series').choices([...exporter_names]).default('dcgm'))
+    .option('--min-util <percent>', 'count a device only in steps where its utilisation is at least this', percent)
+    .option('--timeout <seconds>', 'time-out of each request', seconds, prometheus_import_limits.request_timeout_s_default)
+    .option('--batch <n>', 'records per transaction (default: SUANLI_BATCH_RECORDS_MAX)', (v) => Number.parseInt(v, 10))
+    .option('--no-progress', 'no progress bar')
+    .action(async (opts: Opts) => {
+      const { loadConfig } = await import('../../config.js');
+      const { openStore } = await import('../open-store.js');
+      const { readPrometheusMapping } = await import('../../ingest/prometheus/mapping-file.js');
+      const { importPrometheus } = await import('../../ingest/prometheus/prometheus-import.js');
+      const mapping = readPrometheusMapping(opts.mapping);
+      const config = loadConfig();
+      const store = await openStore(config);
+      try {
+        const summary = await importPrometheus(store, config, {
+          url: opts.url, from_ms: opts.from, to_ms: opts.to, step_s: opts.step, exporter: opts.exporter, mapping,
+          min_util: opts.minUtil ?? null, timeout_ms: opts.timeout * 1000, batch_records: opts.batch ?? config.batch_records_max,
+          progress: opts.progress && process.stderr.isTTY === true, now_ms: Date.now(),
+        });
+        if (summary.runs > 0 && summary.accepted + summary.duplicates === 0) process.exitCode = 1;
+      } finally {
+        await store.close();
+      }
+    });
+}

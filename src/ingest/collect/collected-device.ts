@@ -1,0 +1,20 @@
+// One accelerator as a node's own tool lists it (nvidia-smi, npu-smi), before its name is mapped to a catalog model.
+
+export interface CollectedDevice {
+  /** 1-based line of the input the device was read from (errors name it). */
+  line: number;
+  /** The name the tool prints, e.g. "NVIDIA A100-SXM4-80GB" or "910B3". */
+  name: string;
+  /** nvidia-smi's index, or npu-smi's "NPU/chip" pair. */
+  index: string | null;
+  /** nvidia-smi's GPU UUID; npu-smi info prints none. */
+  uuid: string | null;
+  bus_id: string | null;
+}
+
+/** A problem with the input, naming the line it was found on (0: the input as a whole). */
+export class CollectError extends Error {
+  constructor(readonly line: number, message: string) {
+    super(line > 0 ? `line ${line}: ${message}` : message);
+  }
+}

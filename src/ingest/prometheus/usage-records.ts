@@ -1,0 +1,107 @@
+// Card runs of Kubernetes workloads → usage records on the wire (src/ingest/usage-schema.ts), or a reason to skip
+// the run: the mapping file names the cluster, enterprise, model and price; the record id is derived from what
+// identifies the run, so importing the same window again sends the same records (duplicates, never doubles).
+import { createHash } from 'node:crypto';
+import { usage_limits, type UsageRecordWire } from '../usage-schema.js';
+import { modelForName } from '../collect/model-names.js';
+import type { PrometheusMappingFile } from './mapping-file.js';
+import type { CardRun } from './card-runs.js';
+
+/** Why a run became no record. A closed list; the summary counts runs and card-hours per reason. */
+export const skip_reasons = ['unmapped_host', 'unmapped_namespace', 'unmapped_model', 'no_price', 'mig_instance'] as const;
+export type SkipReason = (typeof skip_reasons)[number];
+
+/** What a run is of: one pod's devices of one model on one cluster (or an unmapped host). */
+export interface Workload {
+  cluster_id: string | null;
+  /** Kept only where the host maps to no cluster (to say which). */
+  host: string;
+  namespace: string;
+  pod: string;
+  model_name: string | null;
+  mig: boolean;
+}
+
+/** The merge key of a workload: the cluster, not the host, so a pod is one workload wherever it runs in the cluster. */
+export function workloadKey(w: Workload): string {
+  return JSON.stringify([w.cluster_id ?? `?${w.host}`, w.namespace, w.pod, w.model_name ?? '', w.mig ? 1 : 0]);
+}
+
+export function workloadOfKey(key: string): Workload {
+  const [cluster, namespace, pod, model_name, mig] = JSON.parse(key) as [string, string, string, string, number];
+  const unmapped = cluster.startsWith('?');
+  return { cluster_id: unmapped ? null : cluster, host: unmapped ? cluster.slice(1) : '', namespace, pod, model_name: model_name === '' ? null : model_name, mig: mig === 1 };
+}
+
+/** round-half-up(count × duration_s × fen_per_card_h / 3600) in BigInt: money is never a float. */
+export function amountFen(count: number, duration_s: number, fen_per_card_h: number): number {
+  const numerator = BigInt(count) * BigInt(duration_s) * BigInt(fen_per_card_h);
+  const quotient = numerator / 3600n;
+  return Number((numerator % 3600n) * 2n >= 3600n ? quotient + 1n : quotient);
+}
+
+/** Deterministic from (cluster, namespace, pod, model, start): the same run always gets the same id. */
+export function recordId(cluster_id: string, namespace: string, pod: string, accelerator: string, start_ms: number): string {
+  const digest = createHash('sha256').update([cluster_id, namespace, pod, accelerator, new Date(start_ms).toISOString()].join('\n')).digest('hex');
+  return `prom-${digest.slice(0, 40)}`;
+}
+
+export function jobRef(namespace: string, pod: string): string {
+  return `k8s:${namespace}/${pod}`.slice(0, usage_limits.job_ref_chars_max);
+}
+
+export type RunOutcome =
+  | { ok: true; record: UsageRecordWire; card_s: number }
+  | { ok: false; reason: SkipReason; job_ref: string; card_s: number; detail: string };
+
+export class RecordMapper {
+  private readonly enterprises: ReadonlyMap<string, string>;
+  private readonly models: ReadonlyMap<string, string>;
+  private readonly prices: ReadonlyMap<string, number>;
+  private readonly hosts: ReadonlyMap<string, string>;
+
+  constructor(private readonly mapping: PrometheusMappingFile) {
+    this.hosts = new Map(Object.entries(mapping.clusters.by_host ?? {}));
+    this.enterprises = new Map(Object.entries(mapping.enterprises));
+    this.models = new Map(Object.entries(mapping.models ?? {}));
+    this.prices = new Map(Object.entries(mapping.price_fen_per_card_h));
+  }
+
+  /** The cluster of a node: clusters.by_host, else clusters.default, else null. */
+  cluster(host: string): string | null {
+    return this.hosts.get(host) ?? this.mapping.clusters.default ?? null;
+  }
+
+  accelerator(model_name: string): string | null {
+    return modelForName(model_name, this.models);
+  }
+
+  record(run: CardRun, w: Workload): RunOutcome {
+    const duration_s = (run.end_ms - run.start_ms) / 1000;
+    const card_s = run.count * duration_s;
+    const job_ref = jobRef(w.namespace, w.pod);
+    const skip = (reason: SkipReason, detail: string): RunOutcome => ({ ok: false, reason, job_ref, card_s, detail });
+    if (w.mig) return skip('mig_instance', `MIG instances of ${w.model_name ?? 'a GPU'} are not whole cards`);
+    if (w.cluster_id === null) return skip('unmapped_host', `host "${w.host}" is in neither clusters.by_host nor clusters.default`);
+    const enterprise_id = this.enterprises.get(w.namespace);
+    if (enterprise_id === undefined) return skip('unmapped_namespace', `namespace "${w.namespace}" is not in enterprises`);
+    if (w.model_name === null) return skip('unmapped_model', 'the series carries no model label');
+    const accelerator = this.accelerator(w.model_name);
+    if (accelerator === null) return skip('unmapped_model', `model "${w.model_name}" is neither in models nor in the built-in table`);
+    const price = this.prices.get(accelerator);
+    if (price === undefined) return skip('no_price', `${accelerator} has no price in price_fen_per_card_h`);
+    const record: UsageRecordWire = {
+      record_id: recordId(w.cluster_id, w.namespace, w.pod, accelerator, run.start_ms),
+      cluster_id: w.cluster_id,
+      enterprise_id,
+      accelerator,
+      count: run.count,
+      started_at: new Date(run.start_ms).toISOString(),
+      ended_at: new Date(run.end_ms).toISOString(),
+      amount_fen: amountFen(run.count, duration_s, price),
+      job_ref,
+      ...(this.mapping.workload === undefined ? {} : { workload: this.mapping.workload }),
+    };
+    return { ok: true, record, card_s };
+  }
+}
