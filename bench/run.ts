@@ -5,6 +5,7 @@ import { ingestBench } from './ingest.js';
 import { policyBench } from './policy.js';
 import { integrityBench } from './integrity.js';
 import { dashboardBench } from './dashboard.js';
+import { exportsBench } from './exports.js';
 import type { BenchOptions } from './support.js';
 
 const benchmarks: Record<string, { describe: string; run: (options: BenchOptions) => Promise<void> }> = {
@@ -23,6 +24,10 @@ const benchmarks: Record<string, { describe: string; run: (options: BenchOptions
   dashboard: {
     describe: 'GET /dashboard/overview p50/p95/p99 over 10,000,000 stored records (SQLite, real server) vs bare aggregates over the rollups',
     run: dashboardBench,
+  },
+  exports: {
+    describe: 'report writers rows/s: CSV vs cells joined by commas; XLSX vs exceljs\' bare streaming writer (100,000 rows)',
+    run: exportsBench,
   },
 };
 

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { ApiError } from './errors.js';
+import { componentName, document_tags, documentRoute, ErrorSchema, security_schemes } from './openapi.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
@@ -30,6 +31,7 @@ import { signingKeyRoutes } from './routes/signing-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { reportRoutes } from './routes/reports.js';
 
 export interface AppContext {
   config: Config;
@@ -91,12 +93,20 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerAuth(app, store, ctx.now);
   app.addHook('preValidation', rejectBadText);
 
+  // The document is completed from each route's access rule and schema (src/http/openapi.ts); the error shape is one component.
+  app.addSchema(ErrorSchema);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'suanli API', version: '1', description: 'Compute-subsidy programs for AI work on domestically made accelerators.' },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
-      security: [{ apiKey: [] }],
+      info: {
+        title: 'suanli API', version: '1',
+        description: 'Compute-subsidy programs for AI work on domestically made accelerators. A walk-through: docs/api.md; error codes: docs/errors.md.',
+      },
+      components: { securitySchemes: security_schemes },
+      security: [{ apiKey: [] }, { session: [] }],
+      tags: document_tags,
     },
+    refResolver: { buildLocalReference: componentName },
+    transform: documentRoute,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
@@ -118,6 +128,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     authRoutes(api as App, ctx);
     userRoutes(api as App, ctx);
     dashboardRoutes(api as App, ctx);
+    reportRoutes(api as App, ctx);
   }, { prefix: '/api/v1' });
 
   await serveDashboard(app);

@@ -279,6 +279,13 @@ const table: Record<string, RouteSpec> = {
   'GET /api/v1/audit/verify': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/audit/verify' }) },
   'GET /api/v1/dashboard/overview': { ok: 200, access: readers_only, request: () => ({ url: '/api/v1/dashboard/overview?from=2026-01&to=2026-11' }) },
 
+  // Exports read what the JSON routes of the same data let the caller read (test/api/reports.test.ts opens the files).
+  'GET /api/v1/reports/usage-summary': { ok: 200, access: usage_read, request: (_w, t, role) => ({ url: `/api/v1/reports/usage-summary?group_by=enterprise&${usageQuery(t, role)}` }) },
+  'GET /api/v1/reports/claims': { ok: 200, access: claim_read, request: (_w, t, role) => ({ url: `/api/v1/reports/claims?beneficiary_id=${beneficiaryOf(t, role)}&format=xlsx` }) },
+  'GET /api/v1/reports/claims/:id': { ok: 200, access: claim_read, request: async (w, t, role) => ({ url: `/api/v1/reports/claims/${await freshClaim(w, t, role, 'draft')}?format=xlsx` }) },
+  'GET /api/v1/reports/programs/:id/ledger': { ok: 200, access: readers_only, request: (w) => ({ url: `/api/v1/reports/programs/${w.program_id}/ledger` }) },
+  'GET /api/v1/reports/programs/:id': { ok: 200, access: readers_only, request: (w) => ({ url: `/api/v1/reports/programs/${w.program_id}?format=json` }) },
+
   // Last: once a provider has a signing key its unsigned batches are refused, and the entries above post unsigned usage.
   'GET /api/v1/providers/:id/signing-keys': { ok: 200, access: provider_read, request: (_w, t) => ({ url: `/api/v1/providers/${t.provider_id}/signing-keys` }) },
   'POST /api/v1/providers/:id/signing-keys': { ok: 201, access: provider_write, request: (_w, t) => ({ url: `/api/v1/providers/${t.provider_id}/signing-keys`, body: { label: `k${n()}`, public_key: freshPublicKey() } }) },

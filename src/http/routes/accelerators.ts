@@ -70,7 +70,8 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
   app.get('/accelerators', {
     config: { access: any_role },
     schema: {
-      tags: ['catalog'],
+      tags: ['catalog'], summary: 'List the accelerator catalog',
+      description: 'Every model in the catalog, with how its usage is normalized; filter by domestic or vendor.',
       querystring: Type.Object({
         domestic: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
         vendor: Type.Optional(Type.String({ maxLength: 100 })),
@@ -88,7 +89,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
 
   app.get('/accelerators/:id', {
     config: { access: any_role },
-    schema: { tags: ['catalog'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: AcceleratorView } },
+    schema: { tags: ['catalog'], summary: 'Read an accelerator model', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: AcceleratorView } },
   }, async (request) => {
     const m = await ctx.store.catalog.get(request.params.id);
     if (!m) throw notFound(`accelerator ${request.params.id}`);
@@ -97,7 +98,11 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
 
   app.post('/accelerators', {
     config: { access: ['administrator'] },
-    schema: { tags: ['catalog'], body: AcceleratorCreate, response: { 201: AcceleratorView } },
+    schema: {
+      tags: ['catalog'], summary: 'Add an accelerator model',
+      description: 'Adds a model to the catalog; figures are decimal strings with at most 3 decimals (422 invalid_accelerator otherwise).',
+      body: AcceleratorCreate, response: { 201: AcceleratorView },
+    },
   }, async (request, reply) => {
     const m = checked(request.body);
     if (!await ctx.store.catalog.create(m, actorOf(request), ctx.now())) throw new ApiError('already_exists', `accelerator ${m.id} exists; PATCH it instead`, [{ field: 'id', message: 'already exists' }]);
@@ -106,7 +111,11 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
 
   app.patch('/accelerators/:id', {
     config: { access: ['administrator'] },
-    schema: { tags: ['catalog'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }), body: AcceleratorPatch, response: { 200: AcceleratorView } },
+    schema: {
+      tags: ['catalog'], summary: 'Correct an accelerator model',
+      description: 'Changes the fields sent; the id never changes. The change is recorded in the audit chain with before and after.',
+      params: Type.Object({ id: Type.String({ maxLength: 64 }) }), body: AcceleratorPatch, response: { 200: AcceleratorView },
+    },
   }, async (request) => {
     const before = await ctx.store.catalog.get(request.params.id);
     if (!before) throw notFound(`accelerator ${request.params.id}`);
@@ -124,7 +133,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
   app.put('/accelerators/:id/reference-price', {
     config: { access: ['administrator'] },
     schema: {
-      tags: ['catalog'],
+      tags: ['catalog'], summary: 'Set a reference price',
       description: 'Sets the reference price per card-hour the price-outlier check measures records against (SUANLI_PRICE_BAND_BP around it); name its source.',
       params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
       body: Type.Object({ fen_per_card_h: Type.Integer({ minimum: 1, maximum: 100_000_000 }), source: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
@@ -138,7 +147,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
 
   app.delete('/accelerators/:id/reference-price', {
     config: { access: ['administrator'] },
-    schema: { tags: ['catalog'], description: 'Removes a set reference price (the market price, if any, applies again).', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ removed: Type.Boolean() }) } },
+    schema: { tags: ['catalog'], summary: 'Remove a reference price', description: 'Removes a set reference price (the market price, if any, applies again).', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ removed: Type.Boolean() }) } },
   }, async (request) => {
     if (!await ctx.store.catalog.removeReferencePrice(request.params.id, actorOf(request), ctx.now())) throw notFound(`reference price of ${request.params.id}`);
     return { removed: true };
@@ -147,6 +156,6 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
   // Market prices are averages of providers' bills: commercial data, so only administrators see them.
   app.get('/reference-prices', {
     config: { access: ['administrator'] },
-    schema: { tags: ['catalog'], description: 'The reference price of each model the price check uses: set by the office, else the market price (≥ 2 providers, ≥ 100 records).', response: { 200: Type.Object({ items: Type.Array(PriceView) }) } },
+    schema: { tags: ['catalog'], summary: 'List reference prices', description: 'The reference price of each model the price check uses: set by the office, else the market price (≥ 2 providers, ≥ 100 records).', response: { 200: Type.Object({ items: Type.Array(PriceView) }) } },
   }, async () => ({ items: [...(await referencePrices(ctx.store)).values()].sort((a, b) => (a.accelerator < b.accelerator ? -1 : 1)) }));
 }

@@ -41,7 +41,8 @@ export function apiKeyRoutes(app: App, ctx: AppContext): void {
   app.post('/api-keys', {
     config: { access: ['administrator'] },
     schema: {
-      tags: ['keys'],
+      tags: ['keys'], summary: 'Issue an API key',
+      description: 'Issues a key for an organization and a role that fits it (administrator or auditor: the office; provider; enterprise). The key is answered once and stored only as its SHA-256.',
       body: Type.Object({ org_id: Type.String({ minLength: 1, maxLength: 64 }), role: Role, label: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
       response: { 201: Type.Object({ id: Type.String(), key: Type.String({ description: 'shown once; only its hash is stored' }) }) },
     },
@@ -52,12 +53,12 @@ export function apiKeyRoutes(app: App, ctx: AppContext): void {
 
   app.get('/api-keys', {
     config: { access: ['administrator', 'auditor'] },
-    schema: { tags: ['keys'], response: { 200: Type.Object({ items: Type.Array(ApiKeyView) }) } },
+    schema: { tags: ['keys'], summary: 'List API keys', description: 'Every key, active and revoked, by its prefix (never the key).', response: { 200: Type.Object({ items: Type.Array(ApiKeyView) }) } },
   }, async () => ({ items: (await ctx.store.apiKeys.list()).map(present) }));
 
   app.post('/api-keys/:id/revoke', {
     config: { access: ['administrator'] },
-    schema: { tags: ['keys'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ id: Type.String(), revoked: Type.Boolean() }) } },
+    schema: { tags: ['keys'], summary: 'Revoke an API key', description: 'The key stops working at once; revoking a revoked key answers 404.', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ id: Type.String(), revoked: Type.Boolean() }) } },
   }, async (request) => {
     if (!await ctx.store.apiKeys.revoke(request.params.id, actorOf(request), ctx.now())) throw notFound(`active API key ${request.params.id}`);
     return { id: request.params.id, revoked: true };

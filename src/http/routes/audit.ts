@@ -25,7 +25,7 @@ export function auditRoutes(app: App, ctx: AppContext): void {
   app.get('/audit', {
     config: { access: readers },
     schema: {
-      tags: ['audit'],
+      tags: ['audit'], summary: 'List audit entries',
       description: 'Audit entries in chain order (oldest first), filtered; page with after_seq = next_cursor.',
       querystring: Type.Object({
         subject_kind: Type.Optional(Type.String({ maxLength: 64 })),
@@ -54,7 +54,7 @@ export function auditRoutes(app: App, ctx: AppContext): void {
   app.get('/audit/verify', {
     config: { access: readers },
     schema: {
-      tags: ['audit'],
+      tags: ['audit'], summary: 'Verify the audit chain',
       description: 'Walks the whole chain against the head row; names the first entry that was edited, removed or reordered.',
       response: {
         200: Type.Object({

@@ -7,13 +7,42 @@ import { fileClaim } from '../../service/claims.js';
 import type { App, AppContext } from '../app.js';
 import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
-import { beneficiaryFor, parseInstant, serviceError } from './programs.js';
+import { beneficiaryFor, Explanation, parseInstant, serviceError } from './programs.js';
 import { findingMessage } from './findings.js';
 import { seesPrices } from './usage.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export const claim_reason_chars_max = 2000;
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+const ClaimState = Type.Union([Type.Literal('draft'), Type.Literal('submitted'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('withdrawn'), Type.Literal('paid'), Type.Literal('clawed_back')]);
+const Cuts = Explanation.properties.cuts;
+
+const ClaimView = Type.Object({
+  id: Type.String(), program_id: Type.String(), beneficiary_id: Type.String(), funding_layer: Type.String(),
+  period_start: Type.String(), period_end: Type.String({ description: 'exclusive' }), state: ClaimState, rule_set_version: Type.Integer(),
+  records: Type.Integer({ description: 'usage records the claim holds' }),
+  base_fen: Type.Integer(), computed_fen: Type.Integer({ description: 'before caps and budget' }), granted_fen: Type.Integer({ description: 'reserved at approval' }),
+  paid_fen: Type.Integer(), clawed_back_fen: Type.Integer(), progress_report_accepted: Type.Boolean(),
+  explanation: Type.Object({
+    ...Explanation.properties,
+    rule_set_version: Type.Integer(),
+    approval: Type.Optional(Type.Object({ computed_fen: Type.Integer(), cuts: Cuts, granted_fen: Type.Integer() }, { description: 'the cuts applied again at approval, with the caps and budget of that moment' })),
+  }),
+  created_at: Type.String(), updated_at: Type.String(),
+});
+
+const ClaimDetail = Type.Object({
+  ...ClaimView.properties,
+  events: Type.Array(Type.Object({
+    action: Type.String(), from_state: NullableString, to_state: Type.String(), actor_org_id: NullableString, actor_key_id: NullableString,
+    reason: NullableString, amount_fen: Type.Union([Type.Integer(), Type.Null()]), at_ms: Type.Integer(), at: Type.String(),
+  }), { description: 'the claim\'s life cycle, oldest first' }),
+  findings: Type.Optional(Type.Array(Type.Object({ id: Type.String(), kind: Type.String(), severity: Type.String(), status: Type.String(), message: Type.String() }), {
+    description: 'findings on the claim\'s records; shown to administrators and auditors only',
+  })),
+});
 
 export function presentClaim(c: Claim) {
   return {
@@ -53,12 +82,13 @@ export function claimRoutes(app: App, ctx: AppContext): void {
   app.post('/claims', {
     config: { access: ['administrator', 'enterprise', 'provider'] },
     schema: {
-      tags: ['claims'], description: 'Files a draft claim over the beneficiary\'s eligible usage of the period (inside the program window, not held by another claim of the same funding layer), with its computed amount and explanation.',
+      tags: ['claims'], summary: 'File a claim', description: 'Files a draft claim over the beneficiary\'s eligible usage of the period (inside the program window, not held by another claim of the same funding layer), with its computed amount and explanation.',
       body: Type.Object({
         program_id: Type.String({ minLength: 1, maxLength: 64 }), period_start: Type.String({ format: 'date-time' }),
         period_end: Type.String({ format: 'date-time', description: 'exclusive' }),
         beneficiary_id: Type.Optional(Type.String({ maxLength: 64, description: 'administrators file for a beneficiary; others for themselves' })),
       }, { additionalProperties: false }),
+      response: { 201: ClaimView },
     },
   }, async (request, reply) => {
     const p = principalOf(request);
@@ -72,12 +102,14 @@ export function claimRoutes(app: App, ctx: AppContext): void {
   app.get('/claims', {
     config: { access: ['administrator', 'auditor', 'enterprise', 'provider'] },
     schema: {
-      tags: ['claims'],
+      tags: ['claims'], summary: 'List claims',
+      description: 'Claims in id order, cursor-paginated (pass next_cursor as cursor until it is null); a provider or an enterprise sees its own.',
       querystring: Type.Object({
         program_id: Type.Optional(Type.String({ maxLength: 64 })), beneficiary_id: Type.Optional(Type.String({ maxLength: 64 })),
         state: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('submitted'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('withdrawn'), Type.Literal('paid'), Type.Literal('clawed_back')])),
         cursor: Type.Optional(Type.String({ maxLength: 64 })), limit: Type.Optional(Type.String({ pattern: '^\\d{1,4}$' })),
       }, { additionalProperties: false }),
+      response: { 200: Type.Object({ items: Type.Array(ClaimView), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
     },
   }, async (request) => {
     const p = principalOf(request);
@@ -96,7 +128,11 @@ export function claimRoutes(app: App, ctx: AppContext): void {
     return { items: items.map(presentClaim), next_cursor: items.length === limit && last ? last.id : null };
   });
 
-  app.get('/claims/:id', { config: { access: ['administrator', 'auditor', 'enterprise', 'provider'] }, schema: { tags: ['claims'], params: IdParams } }, async (request) => {
+  app.get('/claims/:id', { config: { access: ['administrator', 'auditor', 'enterprise', 'provider'] }, schema: {
+      tags: ['claims'], summary: 'Read a claim', description: 'A claim with its explanation and events; the office also sees the findings on its records.',
+      params: IdParams, response: { 200: ClaimDetail },
+    },
+  }, async (request) => {
     const c = await visible(principalOf(request), request.params.id);
     const events = await ctx.store.claims.events(c.id);
     const p = principalOf(request);
@@ -108,20 +144,20 @@ export function claimRoutes(app: App, ctx: AppContext): void {
   });
 
   const Reason = Type.String({ minLength: 1, maxLength: claim_reason_chars_max });
-  const actions: { path: string; action: ClaimAction | 'accept_progress_report'; by: 'beneficiary' | 'office'; reason: 'required' | 'optional'; amount: boolean; description: string }[] = [
-    { path: 'submit', action: 'submit', by: 'beneficiary', reason: 'optional', amount: false, description: 'draft → submitted' },
-    { path: 'withdraw', action: 'withdraw', by: 'beneficiary', reason: 'optional', amount: false, description: 'draft | submitted → withdrawn; frees the records' },
-    { path: 'approve', action: 'approve', by: 'office', reason: 'optional', amount: false, description: 'submitted → approved: reserves the grant (the computed amount, cut by caps and the available budget, shown in explanation.approval). Open high-severity findings on its records answer 409 open_findings unless override_reason is given (recorded)' },
-    { path: 'reject', action: 'reject', by: 'office', reason: 'required', amount: false, description: 'submitted → rejected; frees the records' },
-    { path: 'pay', action: 'pay', by: 'office', reason: 'optional', amount: true, description: 'pays what is payable now (staged: the first stage on approval, the rest after the progress report); paid in full → paid. An Idempotency-Key header makes a retry a no-op' },
-    { path: 'claw-back', action: 'claw_back', by: 'office', reason: 'required', amount: true, description: 'approved | paid → clawed_back: the unpaid part returns to the budget, and amount_fen (default: all) of what was paid is recovered' },
-    { path: 'accept-progress-report', action: 'accept_progress_report', by: 'office', reason: 'optional', amount: false, description: 'releases the later payment stages' },
+  const actions: { path: string; action: ClaimAction | 'accept_progress_report'; by: 'beneficiary' | 'office'; reason: 'required' | 'optional'; amount: boolean; summary: string; description: string }[] = [
+    { path: 'submit', action: 'submit', by: 'beneficiary', reason: 'optional', amount: false, summary: 'Submit a claim', description: 'draft → submitted' },
+    { path: 'withdraw', action: 'withdraw', by: 'beneficiary', reason: 'optional', amount: false, summary: 'Withdraw a claim', description: 'draft | submitted → withdrawn; frees the records' },
+    { path: 'approve', action: 'approve', by: 'office', reason: 'optional', amount: false, summary: 'Approve a claim', description: 'submitted → approved: reserves the grant (the computed amount, cut by caps and the available budget, shown in explanation.approval). Open high-severity findings on its records answer 409 open_findings unless override_reason is given (recorded)' },
+    { path: 'reject', action: 'reject', by: 'office', reason: 'required', amount: false, summary: 'Reject a claim', description: 'submitted → rejected; frees the records' },
+    { path: 'pay', action: 'pay', by: 'office', reason: 'optional', amount: true, summary: 'Pay a claim', description: 'pays what is payable now (staged: the first stage on approval, the rest after the progress report); paid in full → paid. An Idempotency-Key header makes a retry a no-op' },
+    { path: 'claw-back', action: 'claw_back', by: 'office', reason: 'required', amount: true, summary: 'Claw back a claim', description: 'approved | paid → clawed_back: the unpaid part returns to the budget, and amount_fen (default: all) of what was paid is recovered' },
+    { path: 'accept-progress-report', action: 'accept_progress_report', by: 'office', reason: 'optional', amount: false, summary: 'Accept the progress report', description: 'releases the later payment stages' },
   ];
   for (const a of actions) {
     app.post(`/claims/:id/${a.path}`, {
       config: { access: a.by === 'office' ? ['administrator'] : ['administrator', 'enterprise', 'provider'] },
       schema: {
-        tags: ['claims'], description: a.description, params: IdParams,
+        tags: ['claims'], summary: a.summary, description: a.description, params: IdParams, response: { 200: ClaimView },
         ...(a.action === 'pay' ? { headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,100}$' })) }) } : {}),
         body: Type.Optional(Type.Object({
           reason: a.reason === 'required' ? Reason : Type.Optional(Reason),

@@ -70,7 +70,12 @@ export function clusterRoutes(app: App, ctx: AppContext): void {
 
   app.post('/providers/:id/clusters', {
     config: { access: ['administrator', 'provider'] },
-    schema: { tags: ['clusters'], params: IdParams, body: ClusterCreate, response: { 201: ClusterView } },
+    schema: {
+      tags: ['clusters'], summary: 'Register a cluster',
+      description: 'A cluster of the provider with its inventory: intervals of N cards of a catalog model, valid from a time (and to one, or open). '
+        + 'Usage is checked against it: the model must be in the inventory for the whole job, and no more cards busy than it held.',
+      params: IdParams, body: ClusterCreate, response: { 201: ClusterView },
+    },
   }, async (request, reply) => {
     await providerFor(principalOf(request), request.params.id);
     const inventory = await inventoryOf(request.body.inventory);
@@ -81,7 +86,7 @@ export function clusterRoutes(app: App, ctx: AppContext): void {
 
   app.get('/providers/:id/clusters', {
     config: { access: ['administrator', 'auditor', 'provider'] },
-    schema: { tags: ['clusters'], params: IdParams, response: { 200: Type.Object({ items: Type.Array(ClusterView) }) } },
+    schema: { tags: ['clusters'], summary: 'List a provider\'s clusters', description: 'With their inventories; another provider\'s answers 404.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(ClusterView) }) } },
   }, async (request) => {
     await providerFor(principalOf(request), request.params.id);
     return { items: (await ctx.store.clusters.list(request.params.id)).map(present) };
@@ -89,12 +94,16 @@ export function clusterRoutes(app: App, ctx: AppContext): void {
 
   app.get('/clusters/:id', {
     config: { access: ['administrator', 'auditor', 'provider'] },
-    schema: { tags: ['clusters'], params: IdParams, response: { 200: ClusterView } },
+    schema: { tags: ['clusters'], summary: 'Read a cluster', description: 'A cluster with its inventory; another provider\'s answers 404.', params: IdParams, response: { 200: ClusterView } },
   }, async (request) => present(await visibleCluster(principalOf(request), request.params.id)));
 
   app.put('/clusters/:id/inventory', {
     config: { access: ['administrator', 'provider'] },
-    schema: { tags: ['clusters'], params: IdParams, body: Type.Object({ inventory: InventoryIn }, { additionalProperties: false }), response: { 200: ClusterView } },
+    schema: {
+      tags: ['clusters'], summary: 'Replace a cluster\'s inventory',
+      description: 'Replaces the whole inventory; before and after are recorded in the audit chain.',
+      params: IdParams, body: Type.Object({ inventory: InventoryIn }, { additionalProperties: false }), response: { 200: ClusterView },
+    },
   }, async (request) => {
     const c = await visibleCluster(principalOf(request), request.params.id);
     const inventory = await inventoryOf(request.body.inventory);

@@ -112,7 +112,7 @@ export function dashboardRoutes(app: App, ctx: AppContext): void {
   app.get('/dashboard/overview', {
     config: { access: readers },
     schema: {
-      tags: ['dashboard'],
+      tags: ['dashboard'], summary: 'The office\'s overview',
       description: `The program office's overview over the months [from, to] (UTC, both included, at most ${overview_months_max}): usage from the `
         + 'monthly rollups kept at ingest (a record counts in the month it started), installed compute at each month end, ledger transfers '
         + 'of each month, the trend of the domestic shares towards the target, programs\' budgets, the top enterprises and providers by '

@@ -51,7 +51,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
   app.get('/findings', {
     config: { access: readers },
     schema: {
-      tags: ['findings'],
+      tags: ['findings'], summary: 'List findings',
       description: 'Findings in the order they were stored, oldest first.',
       querystring: Type.Object({
         status: Type.Optional(Literals(finding_statuses)), kind: Type.Optional(Literals(finding_kinds)),
@@ -81,7 +81,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
 
   app.get('/findings/:id', {
     config: { access: readers },
-    schema: { tags: ['findings'], params: IdParams, response: { 200: FindingView } },
+    schema: { tags: ['findings'], summary: 'Read a finding', description: 'A price finding shows auditors no prices.', params: IdParams, response: { 200: FindingView } },
   }, async (request) => {
     const f = await ctx.store.findings.get(request.params.id);
     if (f === null) throw notFound(`finding ${request.params.id}`);
@@ -92,7 +92,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
     app.post(`/findings/:id/${path}`, {
       config: { access: ['administrator'] },
       schema: {
-        tags: ['findings'], params: IdParams,
+        tags: ['findings'], summary: `${path === 'dismiss' ? 'Dismiss' : 'Confirm'} a finding`, params: IdParams,
         description: `open → ${to}, with a written reason. ${to === 'confirmed' ? 'Records under a confirmed finding are excluded from claims.' : ''}`,
         body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: finding_reason_chars_max }) }, { additionalProperties: false }),
         response: { 200: FindingView },
@@ -112,7 +112,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
   app.post('/checks/run', {
     config: { access: ['administrator'] },
     schema: {
-      tags: ['findings'],
+      tags: ['findings'], summary: 'Run the checks over a period',
       description: 'Runs the capacity, duplicate and price checks over the records running some time in [from, to); new findings are stored, '
         + 'ones already stored (whatever their status) are left as they are (docs/integrity.md).',
       body: Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }) }, { additionalProperties: false }),

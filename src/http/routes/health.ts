@@ -7,7 +7,8 @@ export function healthRoutes(app: App, ctx: AppContext): void {
   app.get('/health', {
     config: { access: 'public' },
     schema: {
-      tags: ['system'], security: [],
+      tags: ['system'], summary: 'Health',
+      description: 'Answers 200 when the server and its database answer.',
       response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]) }) },
     },
   }, async () => {
@@ -18,7 +19,7 @@ export function healthRoutes(app: App, ctx: AppContext): void {
   app.get('/me', {
     config: { access: any_role },
     schema: {
-      tags: ['system'],
+      tags: ['system'], summary: 'Who is calling',
       description: 'Who is calling: an API key, or a signed-in user (key_id is then the user id, and csrf_token the token state-changing calls must send in x-csrf-token).',
       response: { 200: Type.Object({ key_id: Type.String(), org_id: Type.String(), role: Type.String(), via: Type.String(), csrf_token: Type.Union([Type.String(), Type.Null()]) }) },
     },

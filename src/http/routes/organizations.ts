@@ -40,7 +40,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
 
   app.post('/providers', {
     config: { access: ['administrator'] },
-    schema: { tags: ['organizations'], body: ProviderCreate, response: { 201: Created } },
+    schema: { tags: ['organizations'], summary: 'Register a provider', description: 'A data centre or cloud that sells compute; it reports usage with a provider key (POST /api/v1/api-keys).', body: ProviderCreate, response: { 201: Created } },
   }, async (request, reply) => {
     const org = await ctx.store.organizations.create({ kind: 'provider', name: request.body.name, region: request.body.region ?? null, categories: request.body.categories ?? [] }, actorOf(request), ctx.now());
     if (!org) throw new Error('provider insert reported no row');
@@ -49,7 +49,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
 
   app.post('/enterprises', {
     config: { access: ['administrator'] },
-    schema: { tags: ['organizations'], body: EnterpriseCreate, response: { 201: Created } },
+    schema: { tags: ['organizations'], summary: 'Register an enterprise', description: 'A buyer of compute; its credit code is checked (GB 32100-2015) and registered once.', body: EnterpriseCreate, response: { 201: Created } },
   }, async (request, reply) => {
     const b = request.body;
     const cc = checkCreditCode(b.credit_code);
@@ -65,7 +65,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
   app.get('/organizations', {
     config: { access: any_role },
     schema: {
-      tags: ['organizations'],
+      tags: ['organizations'], summary: 'List organizations',
       description: 'Every kind of organization in id order (a stable key), cursor-paginated. Administrators and auditors see all; ' +
         'a provider or an enterprise sees only itself.',
       querystring: Type.Object({
@@ -92,7 +92,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
 
   app.get('/organizations/:id', {
     config: { access: any_role },
-    schema: { tags: ['organizations'], description: 'Any kind; another tenant\'s organization answers 404, as a missing one does.', params: IdParams, response: { 200: OrganizationView } },
+    schema: { tags: ['organizations'], summary: 'Read an organization', description: 'Any kind; another tenant\'s organization answers 404, as a missing one does.', params: IdParams, response: { 200: OrganizationView } },
   }, async (request) => {
     const org = await ctx.store.organizations.get(request.params.id);
     if (!org || !ownsOrganization(principalOf(request), org.id)) throw notFound(`organization ${request.params.id}`);
@@ -103,7 +103,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
     const plural = `${kind}s`;
     app.get(`/${plural}`, {
       config: { access: ['administrator', 'auditor', kind] },
-      schema: { tags: ['organizations'], response: { 200: Type.Object({ items: Type.Array(OrganizationView) }) } },
+      schema: { tags: ['organizations'], summary: `List ${plural}`, description: `Every ${kind}; a ${kind} sees only itself.`, response: { 200: Type.Object({ items: Type.Array(OrganizationView) }) } },
     }, async (request) => {
       const p = principalOf(request);
       const own = p.role === kind ? p.org_id : undefined;
@@ -112,7 +112,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
 
     app.get(`/${plural}/:id`, {
       config: { access: ['administrator', 'auditor', kind] },
-      schema: { tags: ['organizations'], params: IdParams, response: { 200: OrganizationView } },
+      schema: { tags: ['organizations'], summary: `Read a ${kind}`, description: `Another tenant\'s ${kind} answers 404, as a missing one does.`, params: IdParams, response: { 200: OrganizationView } },
     }, async (request) => {
       const org = await ctx.store.organizations.get(request.params.id);
       if (!org || org.kind !== kind || !ownsOrganization(principalOf(request), org.id)) throw notFound(`${kind} ${request.params.id}`);

@@ -1,7 +1,7 @@
 // Programs: administrators define them (rules as data) and replay candidate rules; participants read them;
 // beneficiaries estimate what a claim would pay.
 import { Type } from 'typebox';
-import { checkProgramDefinition, ProgramDefinition, type Program } from '../../domain/program/program.js';
+import { checkProgramDefinition, Eligibility, ProgramDefinition, type Program } from '../../domain/program/program.js';
 import { checkRuleSet, RuleSetBody } from '../../domain/policy/rule-set.js';
 import { checkLedger } from '../../domain/ledger/ledger.js';
 import { applyProgram, estimateClaim, ServiceError, simulate } from '../../service/claims.js';
@@ -13,6 +13,89 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 /** Validation happens in the handler, so that problems name the rule and field (rules[2] (id).pay.rate_bp). */
 const acceptAll = () => (data: unknown) => ({ value: data });
+
+const Instant = (description = 'RFC 3339, UTC') => Type.String({ description });
+const Fen = (description?: string) => Type.Integer(description === undefined ? {} : { description });
+const NullableInteger = (description?: string) => Type.Union([Type.Integer(), Type.Null()], description === undefined ? {} : { description });
+const Rules = RuleSetBody.properties.rules;
+
+export const ProgramView = Type.Object({
+  id: Type.String(), code: Type.String(), name_zh: Type.String(), name_en: Type.String(),
+  kind: ProgramDefinition.properties.kind,
+  source: Type.Union([Type.String(), Type.Null()]),
+  beneficiary_kind: ProgramDefinition.properties.beneficiary_kind,
+  funding_layer: Type.String(),
+  window: Type.Object({ start: Instant(), end: Instant('exclusive') }),
+  budget_fen: Fen(),
+  caps: Type.Object({ share_bp: NullableInteger(), fen: NullableInteger(), fen_year: NullableInteger() }),
+  support_months: NullableInteger(), first_stage_bp: Type.Integer(), eligibility: Eligibility, requires_signed_usage: Type.Boolean(),
+  created_at: Instant(),
+});
+
+const Budget = Type.Object({
+  budget_fen: Fen('funded'), available_fen: Fen('not yet granted'), reserved_fen: Fen('granted, not yet paid'), paid_fen: Fen('paid'),
+});
+
+const Cut = Type.Object({
+  kind: Type.Union([Type.Literal('share_cap'), Type.Literal('program_cap'), Type.Literal('year_cap'), Type.Literal('budget')]),
+  limit_fen: Fen(), cut_fen: Fen(), message: Type.String(),
+});
+
+/** How a subsidy was computed, rule by rule (src/domain/policy/evaluate.ts). */
+export const Explanation = Type.Object({
+  lines: Type.Array(Type.Object({
+    rule_id: Type.String(), basis: Type.Union([Type.Literal('bill'), Type.Literal('compute'), Type.Literal('energy')]),
+    records: Type.Integer(), card_s: Type.Integer(),
+    compute_gflop: Type.String({ description: 'exact GFLOP of the records with a throughput figure (a decimal string: may pass 2^53)' }),
+    energy_wh: Type.Integer(), records_unvalued: Type.Integer({ description: 'records this rule matched but could not value' }),
+    base_fen: Fen(), rate_bp: NullableInteger(), fen_per_pflop_h: NullableInteger(), fen_per_kwh: NullableInteger(),
+    ceiling_fen_per_card_hour: NullableInteger(), ceiling_cut_fen: Fen(), layer_cut_fen: Fen(), subsidy_fen: Fen(),
+  }), { description: 'one line per rule that matched, in rule order' }),
+  unmatched: Type.Object({ records: Type.Integer(), card_s: Type.Integer(), amount_fen: Fen(), message: Type.String() }),
+  period_excluded: Type.Union([
+    Type.Object({ records: Type.Integer(), amount_fen: Fen(), support_ends_at_ms: Type.Integer(), message: Type.String() }),
+    Type.Null(),
+  ], { description: 'records after the support period ended; null when none' }),
+  domestic_share_bp: NullableInteger('the beneficiary\'s domestic share of compute in the period'),
+  base_fen: Fen('the bills (after ceilings) and energy costs of the subsidized records'),
+  computed_fen: Fen('before caps and budget'), cuts: Type.Array(Cut), granted_fen: Fen('after caps (and, at approval, the budget)'),
+  rounding: Type.String(),
+});
+
+const ProgramDetail = Type.Object({
+  ...ProgramView.properties,
+  budget: Budget,
+  rule_sets: Type.Array(Type.Object({ version: Type.Integer(), effective_from: Instant(), rules: Rules, used_by_approved_claims: Type.Boolean(), created_at: Instant() })),
+});
+
+const RuleSetCreated = Type.Object({ program_id: Type.String(), version: Type.Integer(), effective_from: Instant(), rules: Rules });
+
+const EstimateView = Type.Object({
+  program_id: Type.String(), beneficiary_id: Type.String(), period_start: Instant(), period_end: Instant('exclusive'),
+  rule_set_version: Type.Integer(), records: Type.Integer({ description: 'usage records the claim would hold' }), explanation: Explanation,
+});
+
+const SimulationView = Type.Object({
+  program_id: Type.String(), from: Instant(), to: Instant('exclusive'),
+  variants: Type.Array(Type.Object({
+    label: Type.Union([Type.Literal('current'), Type.Literal('candidate')]), rule_set_version: NullableInteger('null for the candidate'),
+    beneficiaries: Type.Integer(), computed_fen: Fen(), granted_fen: Fen(), domestic_fen: Fen(), foreign_fen: Fen(),
+    per_beneficiary: Type.Array(Type.Object({ beneficiary_id: Type.String(), name: Type.String(), computed_fen: Fen(), granted_fen: Fen() })),
+    per_vendor: Type.Array(Type.Object({ vendor: Type.String(), fen: Fen() })),
+    net_fen_per_pflop_h: Type.Object({ domestic: NullableInteger(), foreign: NullableInteger() }, { description: 'what a PFLOP·h costs the buyer after the subsidy' }),
+    budget_fen: Fen(), budget_runs_out_on: Type.Union([Type.String(), Type.Null()], { description: 'UTC day YYYY-MM-DD the budget would run out at this pace' }),
+  }), { description: 'the program\'s current rules, then the candidate' }),
+});
+
+const LedgerView = Type.Object({
+  program_id: Type.String(), budget: Budget,
+  accounts: Type.Array(Type.Object({ id: Type.String(), kind: Type.String({ description: 'funding | available | payable | paid' }), beneficiary_id: Type.Union([Type.String(), Type.Null()]), balance_fen: Type.Integer() })),
+  transfers: Type.Array(Type.Object({
+    id: Type.Integer(), key: Type.String({ description: 'the idempotency key' }), kind: Type.String({ description: 'fund | approve | pay | release | recover' }),
+    debit: Type.String(), credit: Type.String(), amount_fen: Fen(), claim_id: Type.Union([Type.String(), Type.Null()]), program_id: Type.String(),
+    at_ms: Type.Integer(), at: Instant(),
+  })),
+});
 
 function invalidProgram(problems: readonly { field: string; message: string }[]): ApiError {
   return new ApiError('invalid_program', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems.map((p) => ({ field: p.field, message: p.message })));
@@ -61,7 +144,12 @@ export function programRoutes(app: App, ctx: AppContext): void {
   app.post('/programs', {
     config: { access: ['administrator'] },
     validatorCompiler: acceptAll,
-    schema: { tags: ['programs'], description: 'Creates a program from its definition (the same data as a file for `suanli program apply`), with rule-set version 1 and its budget funded in the ledger.', body: ProgramDefinition },
+    schema: {
+      tags: ['programs'], summary: 'Create a program',
+      description: 'Creates a program from its definition (the same data as a file for `suanli program apply`), with rule-set version 1 and its budget funded in the ledger. '
+        + 'Problems answer 422 invalid_program, each detail naming the field (inside rules as `rule_set.rules[2] (rule-id).pay.rate_bp`).',
+      body: ProgramDefinition, response: { 201: ProgramView },
+    },
   }, async (request, reply) => {
     const checked = checkProgramDefinition(request.body);
     if (!checked.ok) throw invalidProgram(checked.problems);
@@ -72,10 +160,13 @@ export function programRoutes(app: App, ctx: AppContext): void {
     return reply.status(201).send(presentProgram(r.program));
   });
 
-  app.get('/programs', { config: { access: any_role }, schema: { tags: ['programs'] } },
+  app.get('/programs', { config: { access: any_role }, schema: { tags: ['programs'], summary: 'List programs', description: 'Every program, with its window, budget, caps and eligibility.', response: { 200: Type.Object({ items: Type.Array(ProgramView) }) } } },
     async () => ({ items: (await ctx.store.programs.list()).map(presentProgram) }));
 
-  app.get('/programs/:id', { config: { access: any_role }, schema: { tags: ['programs'], params: IdParams } }, async (request) => {
+  app.get('/programs/:id', {
+    config: { access: any_role },
+    schema: { tags: ['programs'], summary: 'Read a program', description: 'A program with its budget and every rule-set version.', params: IdParams, response: { 200: ProgramDetail } },
+  }, async (request) => {
     const p = await program(request.params.id);
     const [budget, versions, used] = await Promise.all([ctx.store.programs.budget(p.id), ctx.store.programs.ruleSets(p.id), ctx.store.programs.usedVersions(p.id)]);
     return {
@@ -87,7 +178,10 @@ export function programRoutes(app: App, ctx: AppContext): void {
   app.post('/programs/:id/rule-sets', {
     config: { access: ['administrator'] },
     validatorCompiler: acceptAll,
-    schema: { tags: ['programs'], description: 'Adds a rule-set version effective from a date; earlier versions never change.', params: IdParams, body: Type.Object({ effective_from: Type.String({ format: 'date-time' }), rules: RuleSetBody.properties.rules }) },
+    schema: {
+      tags: ['programs'], summary: 'Add a rule-set version', description: 'Adds a rule-set version effective from a date; earlier versions never change.', params: IdParams,
+      body: Type.Object({ effective_from: Type.String({ format: 'date-time' }), rules: RuleSetBody.properties.rules }), response: { 201: RuleSetCreated },
+    },
   }, async (request, reply) => {
     const p = await program(request.params.id);
     const body = request.body as { effective_from?: unknown; rules?: unknown };
@@ -103,7 +197,11 @@ export function programRoutes(app: App, ctx: AppContext): void {
 
   app.post('/programs/:id/enrollments', {
     config: { access: ['administrator'] },
-    schema: { tags: ['programs'], params: IdParams, body: Type.Object({ beneficiary_id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }) },
+    schema: {
+      tags: ['programs'], summary: 'Enrol a beneficiary', description: 'Enrols an enterprise or provider (the program\'s beneficiary kind) in the program; programs with `enrolled_only` pay only these.',
+      params: IdParams, body: Type.Object({ beneficiary_id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+      response: { 201: Type.Object({ program_id: Type.String(), beneficiary_id: Type.String() }) },
+    },
   }, async (request, reply) => {
     const p = await program(request.params.id);
     const org = await ctx.store.organizations.get(request.body.beneficiary_id);
@@ -117,8 +215,9 @@ export function programRoutes(app: App, ctx: AppContext): void {
   app.post('/programs/:id/estimate', {
     config: { access: ['administrator', 'auditor', 'enterprise', 'provider'] },
     schema: {
-      tags: ['programs'], description: 'What a claim over the period would pay now, with its explanation, without filing it.', params: IdParams,
+      tags: ['programs'], summary: 'Estimate a claim', description: 'What a claim over the period would pay now, with its explanation, without filing it.', params: IdParams,
       body: Type.Object({ ...Period, beneficiary_id: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
+      response: { 200: EstimateView },
     },
   }, async (request) => {
     const b = request.body;
@@ -133,12 +232,13 @@ export function programRoutes(app: App, ctx: AppContext): void {
     config: { access: ['administrator'] },
     validatorCompiler: acceptAll,
     schema: {
-      tags: ['programs'], description: 'Replays a candidate rule set (and optional budget and caps) over the usage of a past period, beside the program\'s current rules.', params: IdParams,
+      tags: ['programs'], summary: 'Replay candidate rules', description: 'Replays a candidate rule set (and optional budget and caps) over the usage of a past period, beside the program\'s current rules.', params: IdParams,
       body: Type.Object({
         from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }), rules: RuleSetBody.properties.rules,
         budget_fen: Type.Optional(Type.Integer({ minimum: 0 })),
         caps: Type.Optional(Type.Object({ share_bp: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Null()])), fen: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])), fen_year: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])) })),
       }),
+      response: { 200: SimulationView },
     },
   }, async (request) => {
     const p = await program(request.params.id);
@@ -164,13 +264,22 @@ export function programRoutes(app: App, ctx: AppContext): void {
     return { program_id: p.id, from: iso(r.period_start_ms), to: iso(r.period_end_ms), variants: r.variants };
   });
 
-  app.get('/programs/:id/ledger', { config: { access: readers }, schema: { tags: ['ledger'], params: IdParams } }, async (request) => {
+  app.get('/programs/:id/ledger', {
+    config: { access: readers },
+    schema: { tags: ['ledger'], summary: 'Read a program\'s ledger', description: 'The program\'s accounts and every transfer, oldest first.', params: IdParams, response: { 200: LedgerView } },
+  }, async (request) => {
     const p = await program(request.params.id);
     const [budget, accounts, transfers] = await Promise.all([ctx.store.programs.budget(p.id), ctx.store.ledger.accounts(p.id), ctx.store.ledger.transfers({ program_id: p.id })]);
     return { program_id: p.id, budget, accounts, transfers: transfers.map((t) => ({ ...t, at: iso(t.at_ms) })) };
   });
 
-  app.get('/ledger/check', { config: { access: readers }, schema: { tags: ['ledger'], description: 'The ledger invariants: balances sum to zero, no account but funding below zero, balances equal their transfers, every claim equals its transfers.' } }, async () => {
+  app.get('/ledger/check', {
+    config: { access: readers },
+    schema: {
+      tags: ['ledger'], summary: 'Check the ledger', description: 'The ledger invariants: balances sum to zero, no account but funding below zero, balances equal their transfers, every claim equals its transfers.',
+      response: { 200: Type.Object({ ok: Type.Boolean(), problems: Type.Array(Type.Object({ code: Type.String({ description: 'unbalanced | negative_balance | balance_mismatch | claim_mismatch' }), subject: Type.String(), message: Type.String() })) }) },
+    },
+  }, async () => {
     const problems = checkLedger(await ctx.store.ledger.transfers(), await ctx.store.ledger.balances(), await ctx.store.claims.amounts());
     return { ok: problems.length === 0, problems };
   });

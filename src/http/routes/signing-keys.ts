@@ -29,7 +29,7 @@ export function signingKeyRoutes(app: App, ctx: AppContext): void {
   app.post('/providers/:id/signing-keys', {
     config: { access: ['administrator', 'provider'] },
     schema: {
-      tags: ['integrity'],
+      tags: ['integrity'], summary: 'Register a signing key',
       description: 'Registers an Ed25519 public key (PEM SubjectPublicKeyInfo as `openssl pkey -pubout` writes it, or the raw 32 bytes in base64). ' +
         'From then on every usage batch of the provider must be signed (docs/integrity.md).',
       params: IdParams,
@@ -46,7 +46,7 @@ export function signingKeyRoutes(app: App, ctx: AppContext): void {
 
   app.get('/providers/:id/signing-keys', {
     config: { access: ['administrator', 'auditor', 'provider'] },
-    schema: { tags: ['integrity'], params: IdParams, response: { 200: Type.Object({ items: Type.Array(SigningKeyView) }) } },
+    schema: { tags: ['integrity'], summary: 'List a provider\'s signing keys', description: 'Active and revoked keys, oldest first.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(SigningKeyView) }) } },
   }, async (request) => {
     await providerFor(principalOf(request), request.params.id);
     return { items: (await ctx.store.signingKeys.list(request.params.id)).map(present) };
@@ -54,7 +54,7 @@ export function signingKeyRoutes(app: App, ctx: AppContext): void {
 
   app.post('/signing-keys/:id/revoke', {
     config: { access: ['administrator', 'provider'] },
-    schema: { tags: ['integrity'], description: 'Revokes a key: new batches signed with it are refused; batches it signed before still verify.', params: IdParams, response: { 200: SigningKeyView } },
+    schema: { tags: ['integrity'], summary: 'Revoke a signing key', description: 'Revokes a key: new batches signed with it are refused; batches it signed before still verify.', params: IdParams, response: { 200: SigningKeyView } },
   }, async (request) => {
     const key = await ctx.store.signingKeys.get(request.params.id);
     if (!key || !ownsOrganization(principalOf(request), key.provider_id)) throw notFound(`signing key ${request.params.id}`);

@@ -112,7 +112,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     // Only a signed batch needs its exact bytes; an unsigned one is parsed as it streams in.
     preParsing: async (request, _reply, payload) => (request.headers[signature_header] === undefined ? payload : keepRawBody(request, payload, ctx.config.body_bytes_max)),
     schema: {
-      tags: ['usage'],
+      tags: ['usage'], summary: 'Report usage',
       description: `Reports a batch of 1 to ${max} usage records (each a UsageRecord). Every record gets an outcome: accepted, duplicate ` +
         '(an identical re-send: a no-op) or rejected (code, field, message; a conflict is the same record_id with other content). ' +
         'Accepted records are committed before the answer is sent. 200 when at least one record was accepted or a duplicate; ' +
@@ -164,7 +164,9 @@ export function usageRoutes(app: App, ctx: AppContext): void {
   app.get('/usage', {
     config: { access: ['administrator', 'auditor', 'provider', 'enterprise'] },
     schema: {
-      tags: ['usage'],
+      tags: ['usage'], summary: 'List usage records',
+      description: 'Usage records in the order they were stored, cursor-paginated: pass next_cursor as cursor until it is null. '
+        + 'A provider or an enterprise sees its own records (filtering by another answers 404); auditors see amount_fen as null.',
       querystring: Type.Object({
         provider_id: Type.Optional(Type.String({ maxLength: 64 })), enterprise_id: Type.Optional(Type.String({ maxLength: 64 })),
         cluster_id: Type.Optional(Type.String({ maxLength: 64 })), accelerator: Type.Optional(Type.String({ maxLength: 64 })),
@@ -205,7 +207,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
   app.get('/usage/rejections', {
     config: { access: ['administrator', 'auditor', 'provider'] },
     schema: {
-      tags: ['usage'],
+      tags: ['usage'], summary: 'List rejected records',
       description: `Records that POST /usage (or an import) rejected, newest batch first and each batch in index order, with the code, ` +
         `field and message its answer gave. Kept for diagnosis, at most ${rejections_kept_max} per provider (its newest); a batch refused ` +
         'as a whole before its records were looked at (bad signature, invalid body) leaves none. A provider sees its own.',
@@ -243,7 +245,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
   app.get('/usage/summary', {
     config: { access: ['administrator', 'auditor', 'provider', 'enterprise'] },
     schema: {
-      tags: ['usage'],
+      tags: ['usage'], summary: 'Summarize usage',
       description: 'Totals from the daily rollups maintained at ingest; a record counts on the UTC day it started.',
       querystring: Type.Object({
         group_by: Type.Optional(Type.Union([Type.Literal('enterprise'), Type.Literal('provider'), Type.Literal('accelerator'), Type.Literal('domestic'), Type.Literal('day'), Type.Literal('month')])),

@@ -6,6 +6,7 @@ import { useI18n } from '../i18n/i18n.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { Confirm } from '../components/confirm.js';
 import { Show, useLoad } from '../components/load.js';
+import { Downloads } from '../components/download.js';
 import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
@@ -58,7 +59,7 @@ export function ClaimPage({ route }: { route: Route }) {
                 <Amounts claim={c} program={p} />
               </section>
               <section className="panel span-12" aria-labelledby="expl-h" data-testid="claim-explanation">
-                <h2 id="expl-h">{t('claims.explanation')}</h2>
+                <h2 id="expl-h"><span>{t('claims.explanation')}</span><Downloads path={`/reports/claims/${encodeURIComponent(c.id)}`} label={t('claims.export_one')} testId="claim-export" /></h2>
                 <ExplanationTable explanation={c.explanation} rules={rulesOf(p, c.rule_set_version)} />
               </section>
               <section className="panel span-12" aria-labelledby="usage-h" data-testid="claim-usage">

@@ -5,6 +5,7 @@ import { allPages } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { Show, useLoad } from '../components/load.js';
+import { Downloads } from '../components/download.js';
 import { href, navigate, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
@@ -74,7 +75,10 @@ export function ClaimsPage({ route }: { route: Route }) {
           <h1>{t('claims.title')}</h1>
           <p className="muted">{review_queue ? t('claims.review_queue_note') : office ? t('claims.office_note') : t('claims.own_note')}</p>
         </div>
-        {session.role === 'enterprise' && <a className="button-link primary" href={href('enterprise', { section: 'file-claim' })}>{t('claims.file_new')}</a>}
+        <div className="head-actions">
+          <Downloads path="/reports/claims" query={{ state, program_id: program, beneficiary_id: beneficiary }} label={t('claims.export_list')} testId="claims-export" />
+          {session.role === 'enterprise' && <a className="button-link primary" href={href('enterprise', { section: 'file-claim' })}>{t('claims.file_new')}</a>}
+        </div>
       </div>
 
       <div className="panel">

@@ -6,6 +6,7 @@ import { allPages, api } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { Chart, domestic_color, foreign_color, type ChartOption } from '../components/chart.js';
 import { Show, useLoad } from '../components/load.js';
+import { Downloads } from '../components/download.js';
 import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
@@ -134,6 +135,7 @@ function EnterpriseView({ org, route, orgName }: { org: string; route: Route; or
             <section className="panel span-12" aria-labelledby="ent-chart-h">
               <h2 id="ent-chart-h">
                 <span>{t('enterprise.chart_title')}</span>
+                <Downloads path="/reports/usage-summary" query={{ ...scope, from, to, group_by: 'month' }} label={t('enterprise.export_months')} testId="enterprise-export-months" />
                 <span className="segmented" role="group" aria-label={t('enterprise.metric')}>
                   <button type="button" aria-pressed={metric === 'card_hours'} onClick={() => setMetric('card_hours')}>{t('unit.card_hours')}</button>
                   <button type="button" aria-pressed={metric === 'compute_pflop_h'} onClick={() => setMetric('compute_pflop_h')}>{t('unit.pflop_h')}</button>
@@ -146,7 +148,7 @@ function EnterpriseView({ org, route, orgName }: { org: string; route: Route; or
             </section>
 
             <section className="panel span-12" aria-labelledby="ent-acc-h">
-              <h2 id="ent-acc-h">{t('enterprise.by_accelerator')}</h2>
+              <h2 id="ent-acc-h"><span>{t('enterprise.by_accelerator')}</span><Downloads path="/reports/usage-summary" query={{ ...scope, from, to, group_by: 'accelerator' }} label={t('enterprise.export_accelerators')} testId="enterprise-export-accelerators" /></h2>
               <AcceleratorTable summary={u.accelerators} catalog={cat} />
             </section>
           </div>

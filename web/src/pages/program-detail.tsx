@@ -5,6 +5,7 @@ import { api, ApiError } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { Show, useLoad } from '../components/load.js';
+import { Downloads } from '../components/download.js';
 import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import { beneficiary_keys, kind_keys, state_keys, WindowText } from './programs.js';
@@ -74,6 +75,7 @@ function ProgramView({ program: p, catalog, reader, admin }: { program: ProgramD
         <div className="head-badges">
           <span className={`badge program-${state}`}>{t(state_keys[state]!)}</span>
           <span className="badge">{t(kind_keys[p.kind] ?? 'programs.kind.other')}</span>
+          {reader && <Downloads path={`/reports/programs/${encodeURIComponent(p.id)}`} label={t('programs.export_report')} testId="program-export" />}
         </div>
       </div>
       <div className="grid">
@@ -187,7 +189,7 @@ function LedgerPanel({ program }: { program: ProgramDetail }) {
   if (loaded.state === 'error' && loaded.error instanceof ApiError && loaded.error.status === 403) return null;
   return (
     <section className="panel span-12" aria-labelledby="ledger-title">
-      <h2 id="ledger-title">{t('programs.ledger')}</h2>
+      <h2 id="ledger-title"><span>{t('programs.ledger')}</span><Downloads path={`/reports/programs/${encodeURIComponent(program.id)}/ledger`} label={t('programs.export_ledger')} testId="ledger-export" /></h2>
       <Show loaded={loaded}>{({ ledger, names }) => {
           const payables = ledger.accounts.filter((a) => a.kind === 'payable' && a.balance_fen !== 0);
           const recent = [...ledger.transfers].sort((a, b) => b.id - a.id).slice(0, 15);

@@ -6,6 +6,7 @@ import { api, ApiError } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { Chart, palette, type ChartOption } from '../components/chart.js';
 import { ErrorBox, Show, useLoad } from '../components/load.js';
+import { Downloads } from '../components/download.js';
 import { type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
@@ -180,6 +181,7 @@ function Daily({ org, route, nonce }: { org: string; route: Route; nonce: number
         </label>
         {(from !== '' || to !== '') && <button type="button" onClick={() => setQuery('provider', route.query, { from: '', to: '' })}>{t('action.reset')}</button>}
         <span className="muted small">{from === '' && to === '' ? t('provider.latest_days', { n: default_days }) : t('enterprise.range_note')}</span>
+        <Downloads path="/reports/usage-summary" query={{ group_by: 'day', ...(office ? { provider_id: org } : {}), from, to }} label={t('provider.export_daily')} testId="provider-export-daily" />
       </div>
       <Show loaded={daily}>{(s) => days.length === 0 ? <p className="empty" data-testid="provider-daily-chart">{t('provider.no_usage')}</p> : (
         <>

@@ -178,4 +178,6 @@ export const claims = {
   'claims.org.name': ['名称', 'Name'],
   'claims.org.region': ['行政区划代码', 'Region code'],
   'claims.org.sector': ['行业', 'Sector'],
+  'claims.export_list': ['导出所筛选的申领', 'Export these claims'],
+  'claims.export_one': ['导出申领及计算明细', 'Export the claim and its explanation'],
 } as const;

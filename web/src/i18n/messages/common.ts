@@ -63,4 +63,8 @@ export const common = {
   'checks.kind.duplicate_job': ['跨提供方重复作业', 'Duplicate job across providers'],
   'checks.kind.overlapping_job': ['重叠作业', 'Overlapping jobs'],
   'checks.kind.price_outlier': ['价格异常', 'Price outlier'],
+  'download.csv': ['CSV', 'CSV'],
+  'download.xlsx': ['Excel', 'Excel'],
+  'download.csv_title': ['下载 CSV 文件（UTF-8，金额含分与元两列）', 'Download as CSV (UTF-8; amounts in fen and in yuan)'],
+  'download.xlsx_title': ['下载 Excel 工作簿（金额以元显示，另附分）', 'Download as an Excel workbook (amounts in yuan, fen beside them)'],
 } as const;

@@ -51,4 +51,6 @@ export const enterprise = {
   'enterprise.file_note': ['创建草稿：汇总该期间尚未被申领的合格用量并测算金额。可在申领页面核对后提交审核。', 'Creates a draft over the period\'s eligible usage not yet claimed, with its computed amount. Review it on the claim\'s page, then submit it.'],
   'enterprise.file_submit': ['创建申领草稿', 'Create draft claim'],
   'enterprise.file_auditor': ['审计角色只读，不能创建申领。', 'Auditors read only and cannot file claims.'],
+  'enterprise.export_months': ['导出每月用量', 'Export usage by month'],
+  'enterprise.export_accelerators': ['导出按型号用量', 'Export usage by accelerator'],
 } as const;

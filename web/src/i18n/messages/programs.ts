@@ -178,4 +178,6 @@ export const programs = {
   'programs.sim.m.budget': ['预算', 'Budget'],
   'programs.sim.m.runs_out': ['预算用尽日（按用量开始日）', 'Budget runs out on (by day work started)'],
   'programs.sim.method': ['重放：期间内每个符合资格的受益方的用量按各自规则集计算（首条匹配规则、单价上限、阶梯加成），再扣除单次比例上限和累计上限；不计已获补贴额与预算余额。国产/国外与厂商拆分按比例分摊，每条记录向下取整到分。', 'Replay: each eligible beneficiary\'s usage in the period is valued under each rule set (first matching rule, price ceilings, tier bonuses), then the share cap and per-beneficiary caps are applied, without earlier grants or the budget balance. Domestic/foreign and vendor splits share the cuts pro rata, floored per record to whole fen.'],
+  'programs.export_report': ['导出项目报表', 'Export the program report'],
+  'programs.export_ledger': ['导出账本流水', 'Export the ledger statement'],
 } as const;

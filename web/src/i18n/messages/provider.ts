@@ -73,4 +73,5 @@ export const provider = {
   'provider.upload.bad_json': ['JSON 无法解析：{error}', 'Not valid JSON: {error}'],
   'provider.upload.csv_header': ['CSV 首行须为列名，且包含 record_id', 'The CSV\'s first row must name the columns, including record_id'],
   'provider.upload.csv_cells': ['该行有 {n} 列，表头有 {m} 列', 'The row has {n} cells, the header {m}'],
+  'provider.export_daily': ['导出每日用量', 'Export usage per day'],
 } as const;
