@@ -6,6 +6,7 @@ import { policyBench } from './policy.js';
 import { integrityBench } from './integrity.js';
 import { dashboardBench } from './dashboard.js';
 import { exportsBench } from './exports.js';
+import { sacctBench } from './sacct.js';
 import type { BenchOptions } from './support.js';
 
 const benchmarks: Record<string, { describe: string; run: (options: BenchOptions) => Promise<void> }> = {
@@ -28,6 +29,10 @@ const benchmarks: Record<string, { describe: string; run: (options: BenchOptions
   exports: {
     describe: 'report writers rows/s: CSV vs cells joined by commas; XLSX vs exceljs\' bare streaming writer (100,000 rows)',
     run: exportsBench,
+  },
+  sacct: {
+    describe: 'import sacct of 1,000,000 jobs (~3.3M lines) in a child: records/s and peak RSS (target ≤ 300 MB) vs bare parsing and import usage of the same records',
+    run: sacctBench,
   },
 };
 

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { expect, it } from 'vitest';
 import { error_statuses } from '../src/http/errors.js';
 import { usage_reject_codes } from '../src/domain/usage/validate-usage.js';
+import { sacct_reject_codes } from '../src/ingest/sacct/outcome.js';
+import { skip_reasons as prometheus_skip_reasons } from '../src/ingest/prometheus/usage-records.js';
 
 const doc = fs.readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
 
@@ -14,6 +16,12 @@ it('documents every HTTP error code with its status', () => {
 
 it('documents every usage record outcome code and file line code', () => {
   for (const code of [...usage_reject_codes, 'malformed_json', 'malformed_csv', 'bad_number']) {
+    expect(doc, code).toContain(`| \`${code}\` |`);
+  }
+});
+
+it('documents every sacct line rejection and every Prometheus skip reason', () => {
+  for (const code of [...sacct_reject_codes, ...prometheus_skip_reasons]) {
     expect(doc, code).toContain(`| \`${code}\` |`);
   }
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Compile } from 'typebox/compile';
 import { UsageRecordWire } from '../usage-schema.js';
-import { amountFen, jobRef, recordId, RecordMapper, workloadKey, workloadOfKey, type Workload } from './usage-records.js';
+import { jobRef, recordId, RecordMapper, workloadKey, workloadOfKey, type Workload } from './usage-records.js';
 
 const T = (iso: string) => Date.parse(iso);
 const mapper = new RecordMapper({
@@ -13,16 +13,6 @@ const mapper = new RecordMapper({
 });
 const w = (over: Partial<Workload> = {}): Workload => ({ cluster_id: 'c_main', host: '', namespace: 'team-a', pod: 'llm-train-0', model_name: 'NVIDIA A800 80GB PCIe', mig: false, ...over });
 const run = { key: '', start_ms: T('2026-10-01T10:00:00Z'), end_ms: T('2026-10-01T10:10:00Z'), count: 4 };
-
-describe('amountFen', () => {
-  it('rounds half up in integers', () => {
-    expect(amountFen(4, 600, 1250)).toBe(833); // 833.33
-    expect(amountFen(1, 1, 1800)).toBe(1); // 0.5 → 1
-    expect(amountFen(1, 1, 1799)).toBe(0); // 0.4997 → 0
-    expect(amountFen(3, 120, 1250)).toBe(125);
-    expect(amountFen(100_000, 2_678_400, 10_000_000)).toBe(744_000_000_000_000); // beyond 2^53 before the division
-  });
-});
 
 describe('RecordMapper', () => {
   it('makes a wire record that passes the usage schema', () => {

@@ -1,6 +1,7 @@
 // Card runs of Kubernetes workloads → usage records on the wire (src/ingest/usage-schema.ts), or a reason to skip
 // the run: the mapping file names the cluster, enterprise, model and price; the record id is derived from what
 // identifies the run, so importing the same window again sends the same records (duplicates, never doubles).
+import { billedAmountFen } from '../../domain/usage/billed-amount.js';
 import { createHash } from 'node:crypto';
 import { usage_limits, type UsageRecordWire } from '../usage-schema.js';
 import { modelForName } from '../collect/model-names.js';
@@ -31,13 +32,6 @@ export function workloadOfKey(key: string): Workload {
   const [cluster, namespace, pod, model_name, mig] = JSON.parse(key) as [string, string, string, string, number];
   const unmapped = cluster.startsWith('?');
   return { cluster_id: unmapped ? null : cluster, host: unmapped ? cluster.slice(1) : '', namespace, pod, model_name: model_name === '' ? null : model_name, mig: mig === 1 };
-}
-
-/** round-half-up(count × duration_s × fen_per_card_h / 3600) in BigInt: money is never a float. */
-export function amountFen(count: number, duration_s: number, fen_per_card_h: number): number {
-  const numerator = BigInt(count) * BigInt(duration_s) * BigInt(fen_per_card_h);
-  const quotient = numerator / 3600n;
-  return Number((numerator % 3600n) * 2n >= 3600n ? quotient + 1n : quotient);
 }
 
 /** Deterministic from (cluster, namespace, pod, model, start): the same run always gets the same id. */
@@ -98,7 +92,7 @@ export class RecordMapper {
       count: run.count,
       started_at: new Date(run.start_ms).toISOString(),
       ended_at: new Date(run.end_ms).toISOString(),
-      amount_fen: amountFen(run.count, duration_s, price),
+      amount_fen: billedAmountFen(run.count, duration_s, price),
       job_ref,
       ...(this.mapping.workload === undefined ? {} : { workload: this.mapping.workload }),
     };
