@@ -8,6 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import ExcelJS from 'exceljs';
 import { createDatabase, dropDatabase } from '../support/postgres.js';
 import { browserUnavailable, launchChromium, newPage, screenshot_root, startDemoServer, type BrowserSession, type DemoLogin, type DemoServer } from './browser.js';
 
@@ -161,7 +162,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await context.close();
     }, 120_000);
 
-    it('an enterprise files and submits a claim, the office approves it, and the budget moves on the overview', async () => {
+    it('an enterprise files and submits a claim, the office approves it, downloads its export (CSV, XLSX), and the budget moves on the overview', async () => {
       const programs = await apiGet<{ items: { id: string; code: string }[] }>('/programs');
       const program_id = programs.items.find((p) => p.code === claim_program_code)!.id;
       const money = (text: string) => Number(text.replace(/[^\d-]/g, ''));
@@ -206,6 +207,21 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await settled(office.page);
       await expect.poll(() => office.page.getByTestId('claim-state').innerText()).toMatch(/已批准|approved/i);
       await shot(office.page, 'administrator-claim-approved');
+
+      // The claim's export, downloaded through the page's links with the session cookie: CSV and an XLSX exceljs reads.
+      const exports = office.page.getByTestId('claim-export');
+      const [csv_download] = await Promise.all([office.page.waitForEvent('download'), exports.locator('a[data-format=csv]').click()]);
+      expect(csv_download.suggestedFilename()).toMatch(/\.csv$/);
+      const csv_text = fs.readFileSync((await csv_download.path())!, 'utf8');
+      expect(csv_text.startsWith('\ufeff')).toBe(true);
+      expect(csv_text).toContain(claim_id);
+      const [xlsx_download] = await Promise.all([office.page.waitForEvent('download'), exports.locator('a[data-format=xlsx]').click()]);
+      expect(xlsx_download.suggestedFilename()).toMatch(/\.xlsx$/);
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.readFile((await xlsx_download.path())!);
+      const cells: string[] = [];
+      book.eachSheet((sheet) => sheet.eachRow((row) => row.eachCell((cell) => { cells.push(String(cell.value)); })));
+      expect(cells).toContain(claim_id);
 
       await office.page.getByTestId('nav-overview').click();
       await settled(office.page);
