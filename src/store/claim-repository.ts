@@ -1,6 +1,6 @@
 // Claims: gathering a beneficiary's eligible usage, filing a claim with its records (once per funding layer, by primary
 // key), and every transition of the life cycle with its ledger transfers in one write transaction.
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { sql } from 'kysely';
 import { applyCuts, type EvalRecord, type Evaluation, type Cut } from '../domain/policy/evaluate.js';
 import { checkTransition, payableNow, type ClaimAction, type ClaimState } from '../domain/claim/claim-state.js';
@@ -45,6 +45,9 @@ export interface ClaimEvent { action: string; from_state: string | null; to_stat
 /** Who acts: also the audit entry's actor. */
 export type Actor = AuditActor;
 
+/** Which claims `list` and `count` select: every field given must match. */
+export interface ClaimFilter { program_id?: string; beneficiary_id?: string; state?: ClaimState }
+
 export type TransitionResult =
   | { status: 'ok'; claim: Claim }
   | { status: 'not_found' }
@@ -66,6 +69,14 @@ function toClaim(r: ClaimsTable): Claim {
     progress_report_accepted: r.progress_report_accepted === 1, explanation: JSON.parse(r.explanation) as ClaimExplanation,
     created_at_ms: Number(r.created_at_ms), updated_at_ms: Number(r.updated_at_ms),
   };
+}
+
+/** The one reading of a ClaimFilter, shared by `list` and `count` so that the two always agree. */
+function whereClaimFilter<O>(q: SelectQueryBuilder<Database, 'claims', O>, filter: ClaimFilter): SelectQueryBuilder<Database, 'claims', O> {
+  if (filter.program_id !== undefined) q = q.where('program_id', '=', filter.program_id);
+  if (filter.beneficiary_id !== undefined) q = q.where('beneficiary_id', '=', filter.beneficiary_id);
+  if (filter.state !== undefined) q = q.where('state', '=', filter.state);
+  return q;
 }
 
 export class ClaimRecordsTaken extends Error {}
@@ -205,13 +216,17 @@ export class ClaimRepository {
     return r ? toClaim(r) : null;
   }
 
-  async list(filter: { program_id?: string; beneficiary_id?: string; state?: ClaimState }, limit: number, after_id?: string): Promise<Claim[]> {
-    let q = this.db.selectFrom('claims').selectAll().orderBy('id').limit(limit);
-    if (filter.program_id !== undefined) q = q.where('program_id', '=', filter.program_id);
-    if (filter.beneficiary_id !== undefined) q = q.where('beneficiary_id', '=', filter.beneficiary_id);
-    if (filter.state !== undefined) q = q.where('state', '=', filter.state);
+  async list(filter: ClaimFilter, limit: number, after_id?: string): Promise<Claim[]> {
+    let q = whereClaimFilter(this.db.selectFrom('claims').selectAll(), filter).orderBy('id').limit(limit);
     if (after_id !== undefined) q = q.where('id', '>', after_id);
     return (await q.execute()).map(toClaim);
+  }
+
+  /** How many claims `list` would answer for the filter over all its pages: one COUNT, no explanation parsed. */
+  async count(filter: ClaimFilter): Promise<number> {
+    const q = whereClaimFilter(this.db.selectFrom('claims').select((eb) => eb.fn.countAll<string | number | bigint>().as('n')), filter);
+    // PostgreSQL counts in bigint (a string here); SQLite answers a number.
+    return Number((await q.executeTakeFirstOrThrow()).n);
   }
 
   async events(claim_id: string): Promise<ClaimEvent[]> {

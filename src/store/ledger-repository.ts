@@ -1,14 +1,23 @@
 // The ledger's storage: transfers under a unique idempotency key, and balances moved in the same transaction.
 // A debit that would take an account below zero (all but funding) changes nothing and reports insufficient funds.
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
-import { transferAccounts, type Transfer, type TransferKind } from '../domain/ledger/ledger.js';
-import type { Database } from './schema.js';
+import { accountId, transferAccounts, type Transfer, type TransferKind } from '../domain/ledger/ledger.js';
+import type { Database, LedgerTransfersTable } from './schema.js';
 import type { Tx } from './write-transaction.js';
 import { appendAudit, type AuditActor } from './audit-repository.js';
 import type { Engine } from './database.js';
 
 export type TransferOutcome = 'applied' | 'duplicate' | 'insufficient_funds';
+
+/** A transfer as stored: the domain's transfer with its ledger position (id), program and time. */
+export type StoredTransfer = Transfer & { id: number; program_id: string; at_ms: number };
+
+/**
+ * The most transfers one `transfersInPeriod` call answers: a ledger statement's rows, which is one export's section
+ * (report_rows_max in src/report/report.ts; a test holds the two together). The caller asks for at most this many.
+ */
+export const period_transfers_max = 100_000;
 
 export interface TransferRequest { key: string; kind: TransferKind; program_id: string; claim_id: string | null; beneficiary_id: string | null; amount_fen: number }
 
@@ -52,6 +61,13 @@ export async function applyTransfer(tx: Tx, engine: Engine, actor: AuditActor, t
   return 'applied';
 }
 
+function toStoredTransfer(r: Selectable<LedgerTransfersTable>): StoredTransfer {
+  return {
+    id: Number(r.id), key: r.key, kind: r.kind as TransferKind, debit: r.debit_account, credit: r.credit_account,
+    amount_fen: Number(r.amount_fen), claim_id: r.claim_id, program_id: r.program_id, at_ms: Number(r.at_ms),
+  };
+}
+
 export class LedgerRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -66,13 +82,38 @@ export class LedgerRepository {
     return rows.map((r) => ({ ...r, balance_fen: Number(r.balance_fen) }));
   }
 
-  async transfers(filter: { program_id?: string; claim_id?: string } = {}): Promise<(Transfer & { id: number; program_id: string; at_ms: number })[]> {
+  async transfers(filter: { program_id?: string; claim_id?: string } = {}): Promise<StoredTransfer[]> {
     let q = this.db.selectFrom('ledger_transfers').selectAll().orderBy('id');
     if (filter.program_id !== undefined) q = q.where('program_id', '=', filter.program_id);
     if (filter.claim_id !== undefined) q = q.where('claim_id', '=', filter.claim_id);
-    return (await q.execute()).map((r) => ({
-      id: Number(r.id), key: r.key, kind: r.kind as TransferKind, debit: r.debit_account, credit: r.credit_account,
-      amount_fen: Number(r.amount_fen), claim_id: r.claim_id, program_id: r.program_id, at_ms: Number(r.at_ms),
-    }));
+    return (await q.execute()).map(toStoredTransfer);
+  }
+
+  /**
+   * A program's transfers with at_ms in [from_ms, to_ms) (from_ms null: since the first), in ledger (id) order, at most
+   * `rows_max` of them; `more` says the period holds further transfers, so the caller refuses rather than cut short.
+   */
+  async transfersInPeriod(period: { program_id: string; from_ms: number | null; to_ms: number }, rows_max: number): Promise<{ transfers: StoredTransfer[]; more: boolean }> {
+    if (!Number.isSafeInteger(rows_max) || rows_max < 1 || rows_max > period_transfers_max) throw new Error(`rows_max must be an integer in [1, ${period_transfers_max}]`);
+    let q = this.db.selectFrom('ledger_transfers').selectAll()
+      .where('program_id', '=', period.program_id).where('at_ms', '<', period.to_ms)
+      .orderBy('id').limit(rows_max + 1);
+    if (period.from_ms !== null) q = q.where('at_ms', '>=', period.from_ms);
+    const rows = await q.execute();
+    return { transfers: rows.slice(0, rows_max).map(toStoredTransfer), more: rows.length > rows_max };
+  }
+
+  /** The program's available budget just before `before_ms`: the net of every change to its available account until then. */
+  async availableBefore(program_id: string, before_ms: number): Promise<number> {
+    const available = accountId(program_id, 'available');
+    const r = await this.db.selectFrom('ledger_transfers')
+      .select(sql<string | number | bigint | null>`sum((case when credit_account = ${available} then amount_fen else 0 end) - (case when debit_account = ${available} then amount_fen else 0 end))`.as('change_fen'))
+      .where('program_id', '=', program_id).where('at_ms', '<', before_ms)
+      .where((eb) => eb.or([eb('credit_account', '=', available), eb('debit_account', '=', available)]))
+      .executeTakeFirstOrThrow();
+    // PostgreSQL sums bigint to numeric (a string here); SQLite answers a number; no rows: null.
+    const change_fen = Number(r.change_fen ?? 0);
+    if (!Number.isSafeInteger(change_fen)) throw new Error(`available balance of ${program_id} is not a safe integer: ${String(r.change_fen)}`);
+    return change_fen;
   }
 }

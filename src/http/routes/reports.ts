@@ -4,7 +4,8 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { claimsListReport, claimReport, type ClaimsFilter } from '../../report/claims.js';
+import { claimsListReport, claimReport } from '../../report/claims.js';
+import type { ClaimFilter } from '../../store/claim-repository.js';
 import { csvStream } from '../../report/csv-writer.js';
 import { contentDisposition } from '../../report/file-name.js';
 import { reportJson } from '../../report/json-writer.js';
@@ -190,7 +191,7 @@ export function reportRoutes(app: App, ctx: AppContext): void {
       if (beneficiary_id !== undefined && beneficiary_id !== p.org_id) throw notFound(`beneficiary ${beneficiary_id}`);
       beneficiary_id = p.org_id;
     }
-    const filter: ClaimsFilter = {
+    const filter: ClaimFilter = {
       ...(q.program_id === undefined ? {} : { program_id: q.program_id }), ...(beneficiary_id === undefined ? {} : { beneficiary_id }),
       ...(q.state === undefined ? {} : { state: q.state }),
     };
