@@ -1,14 +1,17 @@
 // `suanli import sacct FILE|-`: streams Slurm accounting output (sacct --parsable2) through the same pipeline as the
 // API, in batches, with a progress bar; the mapping file says which enterprise, model and price each job is. Ends with
 // a summary: lines read, records accepted and duplicate, rejects by code with the first lines of each, skips by reason.
+// Lines rejected before a record existed are kept for GET /api/v1/usage/rejections, as the pipeline keeps its own.
 import fs from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
+import type { UsageRejection } from '../store/usage-repository.js';
 import { UsageIngest } from '../ingest/usage-pipeline.js';
 import { readSacctMapping } from '../ingest/sacct/mapping.js';
 import { readSacctFile, SacctFileError } from '../ingest/sacct/sacct-file.js';
 import { parseTimeZone } from '../ingest/sacct/sacct-time.js';
+import { sacctRecordId } from '../ingest/sacct/job-records.js';
 import { sacct_skip_reasons, type SacctSkipReason } from '../ingest/sacct/outcome.js';
 import type { ReadPosition } from '../ingest/sacct/lines.js';
 
@@ -85,6 +88,14 @@ export async function importSacctFile(store: Store, config: Config, options: Sac
   let batch: unknown[] = [];
   let lines: number[] = [];
   let job_ids: string[] = [];
+  // Rejected lines, kept in batches of --batch through the same bounded store as the pipeline's rejections; `index` is
+  // the position in that batch, the line number leads the message.
+  let rejected_lines: UsageRejection[] = [];
+  const keepRejectedLines = async () => {
+    if (rejected_lines.length === 0) return;
+    await store.usage.keepRejections(provider_id, rejected_lines, Date.now());
+    rejected_lines = [];
+  };
   const flush = async () => {
     if (batch.length === 0) return;
     const result = await ingest.ingest(provider_id, batch, Date.now());
@@ -112,6 +123,11 @@ export async function importSacctFile(store: Store, config: Config, options: Sac
         if (outcome.kind === 'rejected') {
           if (outcome.job_id !== null) summary.jobs++;
           reject(outcome.code, { line, job_id: outcome.job_id, record_id: null, field: outcome.field, message: outcome.message });
+          rejected_lines.push({
+            index: rejected_lines.length, code: outcome.code, field: outcome.field, message: `line ${line}: ${outcome.message}`,
+            record_id: outcome.job_id_raw === undefined ? null : sacctRecordId(mapping.cluster_id, outcome.job_id_raw, null),
+          });
+          if (rejected_lines.length >= options.batch_records) await keepRejectedLines();
           continue;
         }
         summary.jobs++;
@@ -125,6 +141,7 @@ export async function importSacctFile(store: Store, config: Config, options: Sac
       }
     }
     await flush();
+    await keepRejectedLines();
     if (size !== null) bar?.update(size);
   } catch (error) {
     if (error instanceof SacctFileError) throw new Error(`${from_stdin ? 'standard input' : options.file}: ${error.message}`);

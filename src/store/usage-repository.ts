@@ -7,7 +7,7 @@
 import { sql, type Generated, type Kysely, type Transaction } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
-import type { UsageDerived, UsageInput, UsageRejectCode } from '../domain/usage/validate-usage.js';
+import { usage_reject_codes, type UsageDerived, type UsageInput } from '../domain/usage/validate-usage.js';
 import { sameUsageContent } from '../domain/usage/validate-usage.js';
 import type { Connection } from './database.js';
 import type { Database } from './schema.js';
@@ -192,12 +192,23 @@ export const rejections_kept_max = 10_000;
 /** Characters kept of a rejection's texts: the record_id as sent (the wire limit), the field path, the message. */
 export const rejection_chars_max = { record_id: 128, field: 200, message: 500 } as const;
 
-/** A rejected record of a batch, as POST /api/v1/usage answers it. */
-export interface UsageRejection { index: number; record_id: string | null; code: UsageRejectCode; field: string | null; message: string }
+/**
+ * Codes a kept rejection carries: the pipeline's (a rejected record), and those `suanli import sacct` gives a line it
+ * could not make a record of. The latter are sacct_reject_codes of src/ingest/sacct/outcome.ts, repeated here because
+ * the store does not import ingest; a compile-time check there keeps the two lists the same.
+ */
+export const sacct_line_reject_codes = [
+  'malformed_sacct', 'other_cluster', 'inconsistent_elapsed', 'inconsistent_gpu_count', 'unmapped_account', 'unmapped_gres',
+] as const;
+export const stored_rejection_codes = [...usage_reject_codes, ...sacct_line_reject_codes] as const;
+export type StoredRejectionCode = (typeof stored_rejection_codes)[number];
+
+/** A rejected record of a batch, as POST /api/v1/usage answers it, or a line an import rejected before a record existed. */
+export interface UsageRejection { index: number; record_id: string | null; code: StoredRejectionCode; field: string | null; message: string }
 export interface StoredRejection extends UsageRejection { id: number; provider_id: string; received_at_ms: number }
 export interface RejectionFilter {
   provider_id?: string;
-  code?: UsageRejectCode;
+  code?: StoredRejectionCode;
   /** received_at in [from_ms, to_ms) */
   from_ms?: number;
   to_ms?: number;
@@ -437,7 +448,7 @@ export class UsageRepository {
     if (filter.before_id !== undefined) q = q.where('id', '<', filter.before_id);
     return (await q.execute()).map((r) => ({
       id: Number(r.id), provider_id: r.provider_id, received_at_ms: Number(r.received_at_ms), index: Number(r.record_index),
-      record_id: r.record_id, code: r.code as UsageRejectCode, field: r.field, message: r.message,
+      record_id: r.record_id, code: r.code as StoredRejectionCode, field: r.field, message: r.message,
     }));
   }
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { describeEachEngine } from '../support/engines.js';
-import { createParties, creditCode, testApi, type Parties } from '../support/api.js';
+import { createParties, creditCode, testApi, type Parties, type TestApi } from '../support/api.js';
 import { importSacctFile, type SacctImportOptions } from '../../src/cli/import-sacct.js';
 
 const fixtures = path.join(import.meta.dirname, '../fixtures/sacct');
@@ -23,6 +23,7 @@ function suanli(args: string[], env: Record<string, string>, stdin: string): Pro
 }
 
 describeEachEngine('suanli import sacct', (db) => {
+  let api: TestApi;
   let p: Parties;
   let acme: string;
   let lanxu: string;
@@ -33,7 +34,7 @@ describeEachEngine('suanli import sacct', (db) => {
   });
 
   it('sets up a provider with a cluster, two enterprises and the mapping file', async () => {
-    const api = await testApi(db());
+    api = await testApi(db());
     p = await createParties(api, 'sacct');
     acme = p.enterprise_id;
     const r = await api.call('POST', '/api/v1/enterprises', { body: { name: 'Lanxu AI', credit_code: creditCode(), region: '310000', sector: 'large_models', size: 'small' } });
@@ -73,6 +74,19 @@ describeEachEngine('suanli import sacct', (db) => {
     expect(out[1]).toBe('skipped: 9 steps, 1 running or pending, 1 never started, 1 without GPU');
     expect(out).toContain('    line 22 (job 2013) Account: account "ghost" is not in the mapping file\'s accounts');
 
+    // the rejected lines are kept for GET /usage/rejections, as the pipeline's rejections are: newest first, in line order
+    const kept = await db().store.usage.rejections({ provider_id: p.provider_id }, 100);
+    expect(kept.map((r) => ({ index: r.index, record_id: r.record_id, code: r.code, field: r.field, message: r.message }))).toEqual([
+      { index: 0, record_id: `slurm:${p.cluster_id}:2013`, code: 'unmapped_account', field: 'Account', message: 'line 22: account "ghost" is not in the mapping file\'s accounts' },
+      { index: 1, record_id: `slurm:${p.cluster_id}:2014`, code: 'unmapped_gres', field: 'AllocTRES', message: expect.stringMatching(/^line 23: GRES type "h100"/) },
+      { index: 2, record_id: null, code: 'malformed_sacct', field: null, message: expect.stringMatching(/^line 24: .*expected 10 fields/) },
+    ]);
+    const res = await api.call('GET', '/api/v1/usage/rejections?code=unmapped_account', { key: p.provider_key });
+    expect(res.statusCode).toBe(200);
+    expect((res.json() as { items: unknown[] }).items).toEqual([expect.objectContaining({
+      provider_id: p.provider_id, record_id: `slurm:${p.cluster_id}:2013`, code: 'unmapped_account', field: 'Account',
+    })]);
+
     const stored = await db().store.usage.list({ provider_id: p.provider_id }, 100);
     expect(stored).toHaveLength(9);
     const by_id = Object.fromEntries(stored.map((r) => [r.record_id, r]));
@@ -102,6 +116,17 @@ describeEachEngine('suanli import sacct', (db) => {
     const s = await importSacctFile(db().store, db().config, options(path.join(fixtures, 'window-1.txt'), { batch_records: db().config.batch_records_max }));
     expect(s).toMatchObject({ records: 9, accepted: 0, duplicates: 9, rejected: 3 });
     expect(await db().store.usage.count({ provider_id: p.provider_id })).toBe(9);
+    const kept = await db().store.usage.rejections({ provider_id: p.provider_id }, 100);
+    expect(kept.map((r) => r.code)).toEqual(['unmapped_account', 'unmapped_gres', 'malformed_sacct', 'unmapped_account', 'unmapped_gres', 'malformed_sacct']);
+  });
+
+  it('keeps rejected lines in batches of --batch', async () => {
+    const before = await db().store.usage.rejections({ provider_id: p.provider_id }, 100);
+    await importSacctFile(db().store, db().config, options(path.join(fixtures, 'window-1.txt'), { batch_records: 2 }));
+    const kept = (await db().store.usage.rejections({ provider_id: p.provider_id }, 100)).slice(0, 3);
+    // two writes: lines 22 and 23, then line 24; ids fall as the index rises within a write
+    expect(kept.map((r) => [r.index, r.code])).toEqual([[0, 'malformed_sacct'], [0, 'unmapped_account'], [1, 'unmapped_gres']]);
+    expect(kept[0]!.id).toBeGreaterThan(before[0]!.id);
   });
 
   it('imports an overlapping window printed in UTC+8 with a header, from standard input, through the command', async () => {

@@ -1,8 +1,7 @@
 // Usage: providers report batches (idempotent, validated per record); everyone reads what is theirs.
 import { Type } from 'typebox';
 import { cardHours, formatPflopHours, referenceCardHours } from '../../domain/catalog/compute.js';
-import { rejections_kept_max, type StoredRejection, type StoredUsage, type SummaryRow } from '../../store/usage-repository.js';
-import { usage_reject_codes } from '../../domain/usage/validate-usage.js';
+import { rejections_kept_max, stored_rejection_codes, type StoredRejection, type StoredUsage, type SummaryRow } from '../../store/usage-repository.js';
 import { UsageRecordWire } from '../../ingest/usage-schema.js';
 import type { App, AppContext } from '../app.js';
 import { principalOf, type Principal } from '../auth.js';
@@ -210,10 +209,11 @@ export function usageRoutes(app: App, ctx: AppContext): void {
       tags: ['usage'], summary: 'List rejected records',
       description: `Records that POST /usage (or an import) rejected, newest batch first and each batch in index order, with the code, ` +
         `field and message its answer gave. Kept for diagnosis, at most ${rejections_kept_max} per provider (its newest); a batch refused ` +
-        'as a whole before its records were looked at (bad signature, invalid body) leaves none. A provider sees its own.',
+        'as a whole before its records were looked at (bad signature, invalid body) leaves none. `suanli import sacct` also keeps the ' +
+        'lines it rejected before a record existed (malformed_sacct, unmapped_account, …; the line number leads the message). A provider sees its own.',
       querystring: Type.Object({
         provider_id: Type.Optional(Type.String({ maxLength: 64 })),
-        code: Type.Optional(Type.Union(usage_reject_codes.map((c) => Type.Literal(c)))),
+        code: Type.Optional(Type.Union(stored_rejection_codes.map((c) => Type.Literal(c)))),
         from: Type.Optional(Type.String({ format: 'date-time', description: 'received_at ≥ from' })),
         to: Type.Optional(Type.String({ format: 'date-time', description: 'received_at < to' })),
         cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}$', description: 'next_cursor of the previous page' })),

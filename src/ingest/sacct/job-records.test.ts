@@ -63,7 +63,7 @@ describe('jobOutcome: records', () => {
   it('ends the record at Start + ElapsedRaw (suspended time is not used), and refuses ElapsedRaw past End', () => {
     expect(jobOutcome(job({ end: '2026-03-01T14:00:02' }), utc)).toMatchObject({ records: [{ ended_at: '2026-03-01T13:00:02Z' }] });
     expect(jobOutcome(job({ end: '2026-03-01T13:00:01' }), utc)).toEqual({
-      kind: 'rejected', job_id: '1041', code: 'inconsistent_elapsed', field: 'ElapsedRaw', message: 'Start + ElapsedRaw (14400 s) is 2026-03-01T13:00:02Z, after End 2026-03-01T13:00:01Z',
+      kind: 'rejected', job_id: '1041', job_id_raw: '1041', code: 'inconsistent_elapsed', field: 'ElapsedRaw', message: 'Start + ElapsedRaw (14400 s) is 2026-03-01T13:00:02Z, after End 2026-03-01T13:00:01Z',
     });
   });
 
@@ -114,7 +114,7 @@ describe('jobOutcome: skips', () => {
 describe('jobOutcome: rejections', () => {
   it('rejects an account or GRES type the mapping file does not know, with the reason', () => {
     expect(jobOutcome(job({ account: 'ghost_lab' }), utc)).toEqual({
-      kind: 'rejected', job_id: '1041', code: 'unmapped_account', field: 'Account', message: 'account "ghost_lab" is not in the mapping file\'s accounts',
+      kind: 'rejected', job_id: '1041', job_id_raw: '1041', code: 'unmapped_account', field: 'Account', message: 'account "ghost_lab" is not in the mapping file\'s accounts',
     });
     expect(jobOutcome(job({ alloc_tres: 'gres/gpu:h100=8,gres/gpu=8' }), utc)).toMatchObject({
       code: 'unmapped_gres', field: 'AllocTRES', message: 'GRES type "h100" (gres/gpu:h100) is not in the mapping file\'s gres_types',

@@ -26,7 +26,7 @@ export function sacctRecordId(cluster_id: string, job_id_raw: string, model: str
 }
 
 function reject(line: SacctLine, code: SacctRejectCode, field: string | null, message: string): JobOutcome {
-  return { kind: 'rejected', job_id: line.job_id, code, field, message };
+  return { kind: 'rejected', job_id: line.job_id, ...(isJobIdRaw(line.job_id_raw) ? { job_id_raw: line.job_id_raw } : {}), code, field, message };
 }
 
 const skipped_step: JobOutcome = Object.freeze({ kind: 'skipped', reason: 'step' });
