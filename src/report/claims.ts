@@ -44,7 +44,8 @@ function claimRow(c: Claim, program: Program | undefined, beneficiary_name: stri
   ];
 }
 
-async function* claimPages(store: Store, filter: ClaimFilter): AsyncGenerator<Claim[]> {
+/** The claims a filter selects, a page at a time in id order. */
+export async function* claimPages(store: Store, filter: ClaimFilter): AsyncGenerator<Claim[]> {
   let after: string | undefined;
   for (;;) {
     const page = await store.claims.list(filter, page_size, after);

@@ -7,13 +7,12 @@ import { shareBp } from '../domain/analytics/share.js';
 import { accountId, type TransferKind } from '../domain/ledger/ledger.js';
 import type { ClaimState } from '../domain/claim/claim-state.js';
 import type { Program } from '../domain/program/program.js';
-import type { Claim } from '../store/claim-repository.js';
 import type { Store } from '../store/store.js';
+import { claimPages } from './claims.js';
 import { organizationNames } from './names.js';
 import { report_rows_max, ReportTooLarge, type Column, type Report, type Row } from './report.js';
 
 const granting: readonly ClaimState[] = ['approved', 'paid', 'clawed_back'];
-const page_size = 1000;
 
 const program_columns: readonly Column[] = [
   { key: 'program_id', kind: 'text', width: 28 },
@@ -99,9 +98,7 @@ export async function programReport(store: Store, program: Program, now_ms: numb
   const by = new Map<string, Beneficiary>();
   let claims = 0;
   let claims_approved = 0;
-  let after: string | undefined;
-  for (;;) {
-    const page: Claim[] = await store.claims.list({ program_id: program.id }, page_size, after);
+  for await (const page of claimPages(store, { program_id: program.id })) {
     for (const c of page) {
       claims++;
       let b = by.get(c.beneficiary_id);
@@ -120,8 +117,6 @@ export async function programReport(store: Store, program: Program, now_ms: numb
       b.clawed_back_fen += c.clawed_back_fen;
       if (c.granted_fen > 0) b.periods.push([c.period_start_ms, c.period_end_ms]);
     }
-    if (page.length < page_size) break;
-    after = page[page.length - 1]!.id;
   }
 
   let compute = 0n;
