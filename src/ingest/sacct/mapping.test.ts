@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mappingProblems, parseSacctMapping, readSacctMapping, sacct_mapping_limits, SacctMappingError } from './mapping.js';
+import { MappingFileError } from '../mapping-file.js';
+import { mappingProblems, parseSacctMapping, readSacctMapping, sacct_mapping_limits } from './mapping.js';
 
 const valid = {
   cluster_id: 'c_abc',
@@ -74,7 +75,7 @@ describe('sacct mapping file', () => {
   it('reports a file that is not YAML or JSON, or too large, with its name', () => {
     expect(() => parseSacctMapping('cluster_id: [', 'm.yaml')).toThrow(/^m\.yaml: not valid YAML/);
     expect(() => parseSacctMapping('{', 'm.json')).toThrow(/^m\.json: not valid JSON/);
-    expect(() => parseSacctMapping('', 'm.yaml')).toThrow(SacctMappingError);
+    expect(() => parseSacctMapping('', 'm.yaml')).toThrow(MappingFileError);
     expect(() => parseSacctMapping('cluster_id: c_1\naccounts: {a: e_1}\nprice_fen_per_card_h: {x: 1}\ngres_default: y', 'm.yaml'))
       .toThrow('m.yaml: gres_default: y has no price in price_fen_per_card_h');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-mapping-'));

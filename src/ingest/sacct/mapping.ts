@@ -1,27 +1,22 @@
 // The mapping file of one Slurm cluster for `suanli import sacct` (YAML or JSON): which suanli cluster it is, which
 // enterprise each Slurm account bills, which catalog model each GRES type is, and the price per card-hour of each
 // model (sacct carries no bill). One TypeBox schema gives the check and the type; problems name the field.
-import fs from 'node:fs';
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { parse as parseYaml } from 'yaml';
-import { accelerator_id_pattern } from '../../domain/catalog/accelerator.js';
-import { schemaProblem } from '../../domain/schema-path.js';
+import {
+  MappingFileError, MappingProblems, mapping_file_limits, ModelId, parseMappingText, price_table_key, PriceTable, readMappingText, schemaProblems,
+  type MappingProblem,
+} from '../mapping-file.js';
 
 export const sacct_mapping_limits = {
-  /** size of the mapping file */
-  file_bytes_max: 4 * 1024 * 1024,
+  ...mapping_file_limits,
   accounts_max: 100_000,
   gres_types_max: 1_000,
   partitions_max: 1_000,
-  prices_max: 1_000,
-  /** 100,000 yuan per card-hour: far above any real price, and it keeps every product within BigInt's easy reach */
-  fen_per_card_h_max: 10_000_000,
 } as const;
 
 // Slurm names: whatever cannot clash with the `|` and `,` of sacct's output or with `=`/`:` of a TRES entry.
 const slurm_name = '^[^|,=:\\s]{1,64}$';
-const ModelId = Type.String({ pattern: accelerator_id_pattern, maxLength: 64, description: 'catalog model id, e.g. huawei-ascend-910b' });
 const Workload = Type.Enum(['training', 'inference'], { description: 'the workload of every record of the partition' });
 
 export const SacctMappingFile = Type.Object({
@@ -39,47 +34,27 @@ export const SacctMappingFile = Type.Object({
     gres_default: Type.Optional(ModelId),
     workload: Type.Optional(Workload),
   }, { additionalProperties: false }), { additionalProperties: false, maxProperties: sacct_mapping_limits.partitions_max })),
-  price_fen_per_card_h: Type.Record(Type.String({ pattern: accelerator_id_pattern }), Type.Integer({ minimum: 0, maximum: sacct_mapping_limits.fen_per_card_h_max }), {
-    additionalProperties: false, minProperties: 1, maxProperties: sacct_mapping_limits.prices_max, description: 'catalog model id → price per card-hour in fen',
-  }),
+  price_fen_per_card_h: PriceTable,
 }, { additionalProperties: false });
 export type SacctMappingFile = Static<typeof SacctMappingFile>;
 
 const check = Compile(SacctMappingFile);
 
-export interface MappingProblem { field: string; message: string }
-
-export class SacctMappingError extends Error {
-  constructor(readonly file: string, readonly problems: readonly MappingProblem[]) {
-    super(`${file}: ${problems.map((p) => (p.field === '' ? p.message : `${p.field}: ${p.message}`)).join('; ')}`);
-  }
-}
-
-const key_names: Record<string, string> = {
-  accounts: 'a Slurm account name',
-  gres_types: 'a GRES type',
-  partitions: 'a partition name',
-  price_fen_per_card_h: 'a catalog model id',
+const slurm_key = (what: string) => ({ pattern: slurm_name, what: `${what} (no |, comma, =, : or space; at most 64 characters)` });
+const maps = {
+  accounts: slurm_key('a Slurm account name'),
+  gres_types: slurm_key('a GRES type'),
+  partitions: slurm_key('a partition name'),
+  price_fen_per_card_h: price_table_key,
 };
 
 /** The problems of a parsed mapping file (at most 20), none when it is valid. */
 export function mappingProblems(data: unknown): MappingProblem[] {
-  const problems: MappingProblem[] = [];
-  const add = (p: MappingProblem) => { if (problems.length < 20 && !problems.some((q) => q.field === p.field)) problems.push(p); };
+  const problems = new MappingProblems();
+  const add = (p: MappingProblem) => problems.add(p);
   if (!check.Check(data)) {
-    for (const e of check.Errors(data)) {
-      if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
-      const p = schemaProblem(e);
-      const map = p.field.split('.')[0] ?? '';
-      const key = p.field.slice(map.length + 1);
-      const key_pattern = map === 'price_fen_per_card_h' ? accelerator_id_pattern : slurm_name;
-      // a key of one of the maps that fails its pattern is reported as an unknown field: say what it should be
-      const message = p.kind === 'unknown' && key_names[map] !== undefined && key !== '' && !new RegExp(key_pattern).test(key)
-        ? `is not ${key_names[map]} (${map === 'price_fen_per_card_h' ? 'lower-case words joined by -' : 'no |, comma, =, : or space; at most 64 characters'})`
-        : p.message;
-      add({ field: p.field, message });
-    }
-    return problems;
+    schemaProblems(check, data, maps, problems);
+    return problems.list;
   }
   // every model the file maps to needs a price
   const used: [string, string][] = [];
@@ -90,7 +65,7 @@ export function mappingProblems(data: unknown): MappingProblem[] {
     if (!Object.hasOwn(data.price_fen_per_card_h, model)) add({ field, message: `${model} has no price in price_fen_per_card_h` });
   }
   if (used.length === 0) add({ field: 'gres_types', message: 'map at least one GRES type, or set gres_default for untyped gres/gpu' });
-  return problems;
+  return problems.list;
 }
 
 /** A checked mapping with the lookups the importer makes per job. */
@@ -141,22 +116,12 @@ export class SacctMapping {
 
 /** Parses the text of a mapping file: JSON when the name ends in .json, YAML otherwise. */
 export function parseSacctMapping(text: string, file: string): SacctMapping {
-  const json = /\.json$/i.test(file);
-  let data: unknown;
-  try {
-    data = json ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
-  } catch (error) {
-    throw new SacctMappingError(file, [{ field: '', message: `not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}` }]);
-  }
+  const data = parseMappingText(text, file);
   const problems = mappingProblems(data);
-  if (problems.length > 0) throw new SacctMappingError(file, problems);
+  if (problems.length > 0) throw new MappingFileError(file, problems);
   return new SacctMapping(data as SacctMappingFile);
 }
 
 export function readSacctMapping(file: string): SacctMapping {
-  const size = fs.statSync(file).size;
-  if (size > sacct_mapping_limits.file_bytes_max) {
-    throw new SacctMappingError(file, [{ field: '', message: `is ${size} bytes, more than the ${sacct_mapping_limits.file_bytes_max} a mapping file may have` }]);
-  }
-  return parseSacctMapping(fs.readFileSync(file, 'utf8'), file);
+  return parseSacctMapping(readMappingText(file), file);
 }
