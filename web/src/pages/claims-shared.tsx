@@ -96,6 +96,19 @@ export function useOrgs() {
   return useLoad(() => cached(`orgs|${s.org_id}`, loadOrgs).catch(() => new Map<string, Org>()), [s.org_id]);
 }
 
+/**
+ * The organization a party page shows: the office (administrator, auditor) picks one in the address (`?org=`, '' until
+ * picked); a provider or an enterprise sees its own. With the names of all it may see, and the shown one's record.
+ */
+export function useViewedOrg(query: URLSearchParams) {
+  const session = useSignedIn();
+  const office = session.role === 'administrator' || session.role === 'auditor';
+  const org = office ? query.get('org') ?? '' : session.org_id;
+  const orgs = useOrgs();
+  const org_map = orgs.state === 'ok' ? orgs.data : undefined;
+  return { office, org, org_map, me: org_map?.get(org) };
+}
+
 export function usePrograms() {
   const s = useSignedIn();
   return useLoad(() => cached(`programs|${s.org_id}`, () => api.get<{ items: Program[] }>('/programs').then((r) => r.items)), [s.org_id]);

@@ -11,7 +11,7 @@ import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
   AcceleratorName, compactNumber, decimalUnits, DomesticBadge, formatPeriod, localName, OrgChooser, OrgPicker, programName, setQuery, shareBp, StateBadge,
-  useCatalog, useOrgs, usePrograms, type Accelerator, type Claim, type Org, type Program, type Summary,
+  useCatalog, useViewedOrg, usePrograms, type Accelerator, type Claim, type Org, type Program, type Summary,
 } from './claims-shared.js';
 import { EstimatePanel, FileClaimPanel } from './enterprise-forms.js';
 
@@ -19,12 +19,7 @@ const day_re = /^\d{4}-\d{2}-\d{2}$/;
 
 export function EnterprisePage({ route }: { route: Route }) {
   const { t, locale } = useI18n();
-  const session = useSignedIn();
-  const office = session.role === 'administrator' || session.role === 'auditor';
-  const org = office ? route.query.get('org') ?? '' : session.org_id;
-  const orgs = useOrgs();
-  const org_map = orgs.state === 'ok' ? orgs.data : undefined;
-  const me = org_map?.get(org);
+  const { office, org, org_map, me } = useViewedOrg(route.query);
   return (
     <div className="f2-page">
       <div className="page-head">

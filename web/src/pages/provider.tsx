@@ -10,7 +10,7 @@ import { Downloads } from '../components/download.js';
 import { type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  AcceleratorName, addDays, compactNumber, DomesticBadge, known, localName, OrgChooser, OrgPicker, setQuery, useCatalog, useOrgs,
+  AcceleratorName, addDays, compactNumber, DomesticBadge, known, localName, OrgChooser, OrgPicker, setQuery, useCatalog, useViewedOrg,
   type Accelerator, type Summary,
 } from './claims-shared.js';
 import { UsageUpload } from './provider-upload.js';
@@ -26,12 +26,7 @@ const default_days = 92;
 
 export function ProviderPage({ route }: { route: Route }) {
   const { t, locale } = useI18n();
-  const session = useSignedIn();
-  const office = session.role === 'administrator' || session.role === 'auditor';
-  const org = office ? route.query.get('org') ?? '' : session.org_id;
-  const orgs = useOrgs();
-  const org_map = orgs.state === 'ok' ? orgs.data : undefined;
-  const me = org_map?.get(org);
+  const { office, org, org_map, me } = useViewedOrg(route.query);
   return (
     <div className="f2-page">
       <div className="page-head">
