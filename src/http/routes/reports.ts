@@ -15,12 +15,12 @@ import { programReport } from '../../report/program-report.js';
 import { report_rows_max, ReportInvalid, ReportTooLarge, type Report } from '../../report/report.js';
 import { usageSummaryReport } from '../../report/usage-summary.js';
 import { writeXlsx, xlsx_content_type } from '../../report/xlsx-writer.js';
-import { summary_groups, type SummaryFilter } from '../../store/usage-repository.js';
+import { summary_groups } from '../../store/usage-repository.js';
 import { claim_states } from '../../domain/claim/claim-state.js';
 import type { App, AppContext } from '../app.js';
 import { ownsOrganization, principalOf, readers, type Principal } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
-import { seesPrices } from './usage.js';
+import { seesPrices, usageScope } from './usage.js';
 
 export const csv_content_type = 'text/csv; charset=utf-8';
 const formats = ['csv', 'xlsx', 'json'] as const;
@@ -78,22 +78,6 @@ function instantParam(value: string | undefined, field: string): number | null {
 
 function nameScope(p: Principal): NameScope {
   return p.role === 'administrator' || p.role === 'auditor' ? { all: true } : { all: false, own_id: p.org_id };
-}
-
-/** Providers and enterprises are confined to their own usage; naming another's answers 404 (as GET /usage/summary). */
-function usageScope(p: Principal, q: { provider_id?: string | undefined; enterprise_id?: string | undefined }): Pick<SummaryFilter, 'provider_id' | 'enterprise_id'> {
-  const out: Pick<SummaryFilter, 'provider_id' | 'enterprise_id'> = {};
-  if (q.provider_id !== undefined) out.provider_id = q.provider_id;
-  if (q.enterprise_id !== undefined) out.enterprise_id = q.enterprise_id;
-  if (p.role === 'provider') {
-    if (q.provider_id !== undefined && q.provider_id !== p.org_id) throw notFound(`provider ${q.provider_id}`);
-    out.provider_id = p.org_id;
-  }
-  if (p.role === 'enterprise') {
-    if (q.enterprise_id !== undefined && q.enterprise_id !== p.org_id) throw notFound(`enterprise ${q.enterprise_id}`);
-    out.enterprise_id = p.org_id;
-  }
-  return out;
 }
 
 /** Builder refusals in the documented error shape. */

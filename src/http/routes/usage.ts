@@ -87,7 +87,7 @@ export function seesPrices(p: Principal): boolean {
 }
 
 /** Providers and enterprises are confined to their own records; asking for another's answers 404. */
-function scope(p: Principal, q: { provider_id?: string | undefined; enterprise_id?: string | undefined }): { provider_id?: string; enterprise_id?: string } {
+export function usageScope(p: Principal, q: { provider_id?: string | undefined; enterprise_id?: string | undefined }): { provider_id?: string; enterprise_id?: string } {
   const out: { provider_id?: string; enterprise_id?: string } = {};
   if (q.provider_id !== undefined) out.provider_id = q.provider_id;
   if (q.enterprise_id !== undefined) out.enterprise_id = q.enterprise_id;
@@ -180,7 +180,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     const q = request.query;
     const limit = pageLimit(q.limit, ctx.config.page_records_max);
     const items = await ctx.store.usage.list({
-      ...scope(principalOf(request), q),
+      ...usageScope(principalOf(request), q),
       ...(q.cluster_id === undefined ? {} : { cluster_id: q.cluster_id }),
       ...(q.accelerator === undefined ? {} : { accelerator: q.accelerator }),
       ...(q.from === undefined ? {} : { from_ms: Date.parse(q.from) }),
@@ -225,7 +225,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     const q = request.query;
     const limit = pageLimit(q.limit, ctx.config.page_records_max);
     const items = await ctx.store.usage.rejections({
-      ...scope(principalOf(request), { provider_id: q.provider_id }),
+      ...usageScope(principalOf(request), { provider_id: q.provider_id }),
       ...(q.code === undefined ? {} : { code: q.code }),
       ...(q.from === undefined ? {} : { from_ms: Date.parse(q.from) }),
       ...(q.to === undefined ? {} : { to_ms: Date.parse(q.to) }),
@@ -269,7 +269,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     }
     const group = q.group_by ?? 'month';
     const filter = {
-      ...scope(principalOf(request), q),
+      ...usageScope(principalOf(request), q),
       ...(q.accelerator === undefined ? {} : { accelerator: q.accelerator }),
       ...(q.domestic === undefined ? {} : { domestic: q.domestic === 'true' }),
       ...(q.from === undefined ? {} : { from_day: q.from }),
