@@ -235,10 +235,7 @@ function UploadResult({ outcome: o, name, total }: { outcome: Outcome; name: str
                 {o.rejections.slice(0, rejections_shown_max).map((r, k) => (
                   <tr key={k}>
                     <td className="num">{r.line ?? '—'}</td>
-                    <td><code className="id">{r.record_id ?? '—'}</code></td>
-                    <td>{known(t, `provider.code.${r.code}`, r.code)}</td>
-                    <td>{r.field === null ? <span className="muted">—</span> : <code>{r.field}</code>}</td>
-                    <td>{r.message}</td>
+                    <RejectionCells r={r} />
                   </tr>
                 ))}
               </tbody>
@@ -248,5 +245,18 @@ function UploadResult({ outcome: o, name, total }: { outcome: Outcome; name: str
         </>
       )}
     </div>
+  );
+}
+
+/** A rejected record's cells after the first (line, or when it was received): record id, reason, field, message. */
+export function RejectionCells({ r }: { r: { record_id: string | null; code: string; field: string | null; message: string } }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <td><code className="id">{r.record_id ?? '—'}</code></td>
+      <td>{known(t, `provider.code.${r.code}`, r.code)}</td>
+      <td>{r.field === null ? <span className="muted">—</span> : <code>{r.field}</code>}</td>
+      <td>{r.message}</td>
+    </>
   );
 }

@@ -10,10 +10,10 @@ import { Downloads } from '../components/download.js';
 import { type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  AcceleratorName, addDays, compactNumber, DomesticBadge, known, localName, OrgChooser, OrgPicker, setQuery, useCatalog, useViewedOrg,
+  AcceleratorName, addDays, compactNumber, DomesticBadge, localName, OrgChooser, OrgPicker, setQuery, useCatalog, useViewedOrg,
   type Accelerator, type Summary,
 } from './claims-shared.js';
-import { UsageUpload } from './provider-upload.js';
+import { RejectionCells, UsageUpload } from './provider-upload.js';
 
 interface Cluster {
   id: string; provider_id: string; name: string; region: string; created_at: string;
@@ -245,10 +245,7 @@ function Rejections({ org }: { org: string }) {
                 {items.map((x, k) => (
                   <tr key={`${x.id ?? ''}-${k}`}>
                     <td className="nowrap">{instant(x.received_at)}</td>
-                    <td><code className="id">{x.record_id ?? '—'}</code></td>
-                    <td>{known(t, `provider.code.${x.code}`, x.code)}</td>
-                    <td>{x.field === null ? <span className="muted">—</span> : <code>{x.field}</code>}</td>
-                    <td>{x.message}</td>
+                    <RejectionCells r={x} />
                   </tr>
                 ))}
               </tbody>
