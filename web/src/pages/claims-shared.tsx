@@ -417,3 +417,34 @@ export function OrgChooser({ kind, orgs, page }: { kind: 'enterprise' | 'provide
     </div>
   );
 }
+
+/** The heads of a claims table after its first column (the program): state, period and the amounts. */
+export function ClaimFigureHeads() {
+  const { t } = useI18n();
+  return (
+    <>
+      <th scope="col">{t('claims.col.state')}</th>
+      <th scope="col">{t('claims.col.period')}</th>
+      <th scope="col" className="num">{t('claims.col.records')}</th>
+      <th scope="col" className="num">{t('claims.col.computed')}</th>
+      <th scope="col" className="num">{t('claims.col.granted')}</th>
+      <th scope="col" className="num">{t('claims.col.paid')}</th>
+    </>
+  );
+}
+
+/** A claim's cells under ClaimFigureHeads: the granted amount once granted, the paid one once paid. */
+export function ClaimFigureCells({ c }: { c: Claim }) {
+  const i18n = useI18n();
+  const { fen, int } = i18n;
+  return (
+    <>
+      <td><StateBadge state={c.state} /></td>
+      <td className="period-cell">{formatPeriod(c.period_start, c.period_end, i18n).split(' – ').map((part, k, all) => <span key={k}>{k > 0 ? ' ' : ''}<span className="nowrap">{part}{k < all.length - 1 ? ' –' : ''}</span></span>)}</td>
+      <td className="num">{int(c.records)}</td>
+      <td className="num">{fen(c.computed_fen)}</td>
+      <td className="num">{c.state === 'approved' || c.state === 'paid' || c.state === 'clawed_back' ? fen(c.granted_fen) : <span className="muted">—</span>}</td>
+      <td className="num">{c.paid_fen === 0 ? <span className="muted">—</span> : fen(c.paid_fen)}</td>
+    </>
+  );
+}

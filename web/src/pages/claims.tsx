@@ -9,15 +9,14 @@ import { Downloads } from '../components/download.js';
 import { href, navigate, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  claim_states, formatPeriod, localName, OrgName, programName, StateBadge, useOrgs, usePrograms, type Claim, type ClaimState, type Org,
+  claim_states, ClaimFigureCells, ClaimFigureHeads, localName, OrgName, programName, StateBadge, useOrgs, usePrograms, type Claim, type ClaimState, type Org,
 } from './claims-shared.js';
 
 const rows_shown_step = 100;
 const claims_loaded_max = 5000;
 
 export function ClaimsPage({ route }: { route: Route }) {
-  const i18n = useI18n();
-  const { t, fen, int, locale } = i18n;
+  const { t, fen, int, locale } = useI18n();
   const session = useSignedIn();
   const office = session.role === 'administrator' || session.role === 'auditor';
   const state = (claim_states as readonly string[]).includes(route.query.get('state') ?? '') ? route.query.get('state') as ClaimState : '';
@@ -137,12 +136,7 @@ export function ClaimsPage({ route }: { route: Route }) {
                   <thead>
                     <tr>
                       <th scope="col">{office ? t('claims.col.program_beneficiary') : t('claims.col.program')}</th>
-                      <th scope="col">{t('claims.col.state')}</th>
-                      <th scope="col">{t('claims.col.period')}</th>
-                      <th scope="col" className="num">{t('claims.col.records')}</th>
-                      <th scope="col" className="num">{t('claims.col.computed')}</th>
-                      <th scope="col" className="num">{t('claims.col.granted')}</th>
-                      <th scope="col" className="num">{t('claims.col.paid')}</th>
+                      <ClaimFigureHeads />
                     </tr>
                   </thead>
                   <tbody>
@@ -152,12 +146,7 @@ export function ClaimsPage({ route }: { route: Route }) {
                           <a href={href('claims', c.id)}>{programName(program_map.get(c.program_id), c.program_id, locale)}</a>
                           {office && <span className="muted"><OrgName id={c.beneficiary_id} orgs={org_map} /></span>}
                         </td>
-                        <td><StateBadge state={c.state} /></td>
-                        <td className="period-cell">{formatPeriod(c.period_start, c.period_end, i18n).split(' – ').map((part, k, all) => <span key={k}>{k > 0 ? ' ' : ''}<span className="nowrap">{part}{k < all.length - 1 ? ' –' : ''}</span></span>)}</td>
-                        <td className="num">{int(c.records)}</td>
-                        <td className="num">{fen(c.computed_fen)}</td>
-                        <td className="num">{c.state === 'approved' || c.state === 'paid' || c.state === 'clawed_back' ? fen(c.granted_fen) : <span className="muted">—</span>}</td>
-                        <td className="num">{c.paid_fen === 0 ? <span className="muted">—</span> : fen(c.paid_fen)}</td>
+                        <ClaimFigureCells c={c} />
                       </tr>
                     ))}
                   </tbody>

@@ -10,7 +10,7 @@ import { Downloads } from '../components/download.js';
 import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  AcceleratorName, compactNumber, decimalUnits, DomesticBadge, formatPeriod, localName, OrgChooser, OrgPicker, programName, setQuery, shareBp, StateBadge,
+  AcceleratorName, ClaimFigureCells, ClaimFigureHeads, compactNumber, decimalUnits, DomesticBadge, localName, OrgChooser, OrgPicker, programName, setQuery, shareBp,
   useCatalog, useViewedOrg, usePrograms, type Accelerator, type Claim, type Org, type Program, type Summary,
 } from './claims-shared.js';
 import { EstimatePanel, FileClaimPanel } from './enterprise-forms.js';
@@ -237,8 +237,7 @@ function AcceleratorTable({ summary, catalog }: { summary: Summary; catalog: Map
 }
 
 function ClaimList({ claims, programs }: { claims: Claim[]; programs: Program[] }) {
-  const i18n = useI18n();
-  const { t, fen, int, locale } = i18n;
+  const { t, locale } = useI18n();
   const by_id = useMemo(() => new Map(programs.map((p) => [p.id, p])), [programs]);
   const sorted = useMemo(() => [...claims].sort((a, b) => b.period_start.localeCompare(a.period_start) || b.updated_at.localeCompare(a.updated_at)), [claims]);
   if (sorted.length === 0) return <p className="empty" data-testid="enterprise-claims">{t('claims.none')}</p>;
@@ -249,24 +248,14 @@ function ClaimList({ claims, programs }: { claims: Claim[]; programs: Program[] 
         <thead>
           <tr>
             <th scope="col">{t('claims.col.program')}</th>
-            <th scope="col">{t('claims.col.state')}</th>
-            <th scope="col">{t('claims.col.period')}</th>
-            <th scope="col" className="num">{t('claims.col.records')}</th>
-            <th scope="col" className="num">{t('claims.col.computed')}</th>
-            <th scope="col" className="num">{t('claims.col.granted')}</th>
-            <th scope="col" className="num">{t('claims.col.paid')}</th>
+            <ClaimFigureHeads />
           </tr>
         </thead>
         <tbody>
           {sorted.map((c) => (
             <tr key={c.id} data-testid={`claim-row-${c.id}`}>
               <td className="claim-cell"><a href={href('claims', c.id)}>{programName(by_id.get(c.program_id), c.program_id, locale)}</a></td>
-              <td><StateBadge state={c.state} /></td>
-              <td className="period-cell">{formatPeriod(c.period_start, c.period_end, i18n).split(' – ').map((part, k, all) => <span key={k}>{k > 0 ? ' ' : ''}<span className="nowrap">{part}{k < all.length - 1 ? ' –' : ''}</span></span>)}</td>
-              <td className="num">{int(c.records)}</td>
-              <td className="num">{fen(c.computed_fen)}</td>
-              <td className="num">{c.state === 'approved' || c.state === 'paid' || c.state === 'clawed_back' ? fen(c.granted_fen) : <span className="muted">—</span>}</td>
-              <td className="num">{c.paid_fen === 0 ? <span className="muted">—</span> : fen(c.paid_fen)}</td>
+              <ClaimFigureCells c={c} />
             </tr>
           ))}
         </tbody>
