@@ -22,7 +22,7 @@ import { writeTransaction } from '../src/store/write-transaction.js';
 import type { Finding } from '../src/domain/integrity/finding.js';
 import { buildAndMeasureBundle, measurePageLoads, measureRawFetches, type BundleSize, type PageLoad } from './dashboard-load.js';
 import { hashPassword } from '../src/domain/people/password.js';
-import { creditCode, fmtInt, freshDir, machineFacts, prng, removeDir, startServer, suanliCommand, table, tmp_root, type BenchOptions } from './support.js';
+import { RawUsageFill, creditCode, fmtInt, freshDir, machineFacts, prng, removeDir, startServer, suanliCommand, table, tmp_root, type BenchOptions } from './support.js';
 
 const log = (line = '') => console.log(line);
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
@@ -103,33 +103,18 @@ async function fillUsage(store: Store, setup: Setup, n: number): Promise<FillFig
   const sqlite = store.connection.sqlite;
   if (sqlite === null) throw new Error('the dashboard benchmark needs SQLite');
   const models = await store.catalog.throughputs();
-  const indexes = sqlite.prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'usage_records' and sql is not null").all() as { name: string; sql: string }[];
-  sqlite.pragma('journal_mode = OFF');
-  sqlite.pragma('synchronous = OFF');
-  sqlite.pragma('cache_size = -262144');
+  let t_fill = 0;
+  const fill = new RawUsageFill(sqlite, {
+    rows_per_insert: fill_rows_per_insert, rows_per_transaction: fill_rows_per_transaction,
+    onCommit: (written) => { if (written % 2_000_000 === 0) log(`  … ${fmtInt(written)} records (${seconds(t_fill).toFixed(0)} s)`); },
+  });
   sqlite.pragma('temp_store = MEMORY');
-  for (const i of indexes) sqlite.exec(`drop index ${i.name}`);
-  const cols = '(provider_id, record_id, cluster_id, enterprise_id, accelerator_id, count, started_at_ms, ended_at_ms, amount_fen, job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms)';
-  const one = '(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)';
-  const insertMany = sqlite.prepare(`insert into usage_records ${cols} values ${Array(fill_rows_per_insert).fill(one).join(',')}`);
-  const insertOne = sqlite.prepare(`insert into usage_records ${cols} values ${one}`);
   const rnd = prng(20241201);
   const hex = (digits: number) => Math.floor(rnd() * 16 ** digits).toString(16).padStart(digits, '0');
   const span = data_to_ms - data_from_ms;
   const slots = provider_inventory.map((list) => list.map((s) => ({ ...s, gflops: models.get(s.accelerator)?.gflops ?? null, domestic: models.get(s.accelerator)?.domestic ?? false })));
   const cumulative = provider_weights.map((_, i) => provider_weights.slice(0, i + 1).reduce((a, b) => a + b, 0));
-  const params: (string | number | null)[] = [];
-  let written = 0;
-  const flush = () => {
-    const rows = params.length / 15;
-    if (rows === fill_rows_per_insert) insertMany.run(params);
-    else for (let r = 0; r < rows; r++) insertOne.run(params.slice(r * 15, r * 15 + 15));
-    written += rows;
-    params.length = 0;
-  };
-  const t_fill = performance.now();
-  sqlite.exec('begin');
-  let in_transaction = 0;
+  t_fill = performance.now();
   for (let i = 0; i < n; i++) {
     // A chronological stream, as providers report: record i starts in the i-th slice of the window.
     const started_at_ms = data_from_ms + Math.floor(((i + rnd()) / n) * (span / 1000)) * 1000;
@@ -147,29 +132,18 @@ async function fillUsage(store: Store, setup: Setup, n: number): Promise<FillFig
     const count = job_counts[Math.floor(rnd() * job_counts.length)]!;
     const card_s = count * duration_s;
     const training = rnd() < 0.7;
-    params.push(
+    fill.add([
       setup.providers[p]!.id, `${(i + 1).toString(16).padStart(8, '0')}-${hex(4)}-4${hex(3)}-8${hex(3)}-${hex(6)}${hex(6)}`, setup.providers[p]!.cluster_id,
       setup.enterprise_ids[Math.floor(enterprise_count * rnd() * rnd())]!, slot.accelerator, count, started_at_ms, ended_at_ms,
       Math.round((card_s * (slot.domestic ? 800 : 1200)) / 3600), `slurm:${i + 1}`, training ? 'training' : 'inference',
       rnd() < 0.5 ? Math.round((card_s * 300) / 3600) : null, card_s, slot.gflops === null ? null : card_s * slot.gflops, ended_at_ms + 60_000,
-    );
-    if (params.length === fill_rows_per_insert * 15) {
-      flush();
-      in_transaction += fill_rows_per_insert;
-      if (in_transaction >= fill_rows_per_transaction) {
-        sqlite.exec('commit');
-        sqlite.exec('begin');
-        in_transaction = 0;
-        if (written % 2_000_000 === 0) log(`  … ${fmtInt(written)} records (${seconds(t_fill).toFixed(0)} s)`);
-      }
-    }
+    ]);
   }
-  flush();
-  sqlite.exec('commit');
+  fill.finish();
   const fill_s = seconds(t_fill);
-  if (written !== n) throw new Error(`wrote ${written} records, not ${n}`);
+  if (fill.written !== n) throw new Error(`wrote ${fill.written} records, not ${n}`);
   const t_index = performance.now();
-  for (const i of indexes) sqlite.exec(i.sql);
+  fill.rebuildIndexes();
   const index_s = seconds(t_index);
   // What ingest writes for these records, in one aggregate: a record counts on the UTC day it started.
   const t_rollup = performance.now();

@@ -19,7 +19,7 @@ import { capacityFinding } from '../src/domain/integrity/capacity.js';
 import { capacityOverruns } from '../src/service/checks.js';
 import type { InventoryInterval } from '../src/domain/org/organization.js';
 import { appendEntry, canonicalEncoding, verifyChain, type AuditEntry, type AuditFields } from '../src/domain/audit/chain.js';
-import { creditCode, fmtInt, fmtRatio, freshDir, machineFacts, makeRecords, prng, removeDir, table, tmp_root, type BenchOptions } from './support.js';
+import { RawUsageFill, creditCode, fmtInt, fmtRatio, freshDir, machineFacts, makeRecords, prng, removeDir, table, tmp_root, type BenchOptions } from './support.js';
 
 const log = (line = '') => console.log(line);
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
@@ -83,19 +83,18 @@ async function fill(store: Store, n: number, now_ms: number): Promise<Setup> {
   const sqlite = store.connection.sqlite;
   if (sqlite === null) throw new Error('the integrity benchmark needs SQLite');
   const gflops = await store.catalog.throughputs();
-  const indexes = sqlite.prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'usage_records' and sql is not null").all() as { name: string; sql: string }[];
-  for (const name of ['usage_records_capacity', 'usage_records_provider_record', 'usage_records_enterprise']) {
-    if (!indexes.some((i) => i.name === name)) throw new Error(`usage_records has no index ${name}: the schema changed`);
-  }
-  sqlite.pragma('journal_mode = OFF');
-  sqlite.pragma('synchronous = OFF');
-  sqlite.pragma('cache_size = -262144');
-  for (const i of indexes) sqlite.exec(`drop index ${i.name}`);
+  let t_fill = 0;
+  let progress_next = 2_000_000;
+  const writer = new RawUsageFill(sqlite, {
+    rows_per_insert: fill_rows_per_insert, rows_per_transaction: fill_rows_per_transaction,
+    required_indexes: ['usage_records_capacity', 'usage_records_provider_record', 'usage_records_enterprise'],
+    onCommit: (written) => {
+      if (written < progress_next) return;
+      log(`  … ${fmtInt(written)} rows (${seconds(t_fill).toFixed(0)} s)`);
+      progress_next += 2_000_000;
+    },
+  });
 
-  const cols = '(provider_id, record_id, cluster_id, enterprise_id, accelerator_id, count, started_at_ms, ended_at_ms, amount_fen, job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms)';
-  const one = '(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)';
-  const insertMany = sqlite.prepare(`insert into usage_records ${cols} values ${Array(fill_rows_per_insert).fill(one).join(',')}`);
-  const insertOne = sqlite.prepare(`insert into usage_records ${cols} values ${one}`);
   const rnd = prng(20250901);
   const hex = (digits: number) => Math.floor(rnd() * 16 ** digits).toString(16).padStart(digits, '0');
   const span_s = (n * pair_gap_s_mean) / pair_count;
@@ -106,32 +105,20 @@ async function fill(store: Store, n: number, now_ms: number): Promise<Setup> {
   let t_s = 0;
   let job = 1;
   let last_end_ms = data_from_ms;
-  const params: (string | number | null)[] = [];
   const pushRow = (pair: Pair, count: number, started_at_ms: number, duration_s: number) => {
     const card_s = count * duration_s;
     const ended_at_ms = started_at_ms + duration_s * 1000;
     if (ended_at_ms > last_end_ms) last_end_ms = ended_at_ms;
     const training = rnd() < 0.7;
-    params.push(
+    writer.add([
       parties.provider_id, `${job.toString(16).padStart(8, '0')}-${hex(4)}-4${hex(3)}-8${hex(3)}-${hex(6)}${hex(6)}`, pair.cluster_id,
       parties.enterprise_ids[Math.floor(rnd() * enterprise_count)]!, pair.accelerator, count, started_at_ms, ended_at_ms,
       Math.round((card_s * 900) / 3600), `slurm:${job}`, training ? 'training' : 'inference', rnd() < 0.5 ? Math.round((card_s * 300) / 3600) : null,
       card_s, card_s * (gflops.get(pair.accelerator)?.gflops ?? 0), started_at_ms + duration_s * 1000 + 60_000,
-    );
+    ]);
     job++;
   };
-  const t_fill = performance.now();
-  let written = 0;
-  const flush = () => {
-    const rows = params.length / 15;
-    if (rows === fill_rows_per_insert) insertMany.run(params);
-    else for (let r = 0; r < rows; r++) insertOne.run(params.slice(r * 15, r * 15 + 15));
-    written += rows;
-    params.length = 0;
-  };
-  let in_transaction = 0;
-  let progress_next = 2_000_000;
-  sqlite.exec('begin');
+  t_fill = performance.now();
   let bursts_written = 0;
   for (let i = 0; i < n; i++) {
     const started_at_ms = data_from_ms + Math.floor(t_s) * 1000;
@@ -139,7 +126,6 @@ async function fill(store: Store, n: number, now_ms: number): Promise<Setup> {
     if (burst !== undefined && burst[0] <= started_at_ms && n - i >= burst_jobs) {
       for (let k = 0; k < burst_jobs && i < n; k++, i++) {
         pushRow(parties.pairs[burst[1]]!, burst_job_cards, burst[0] + k * 1000, burst_job_s);
-        if (params.length === fill_rows_per_insert * 15) flush();
       }
       bursts_written++;
       burst_next++;
@@ -151,26 +137,12 @@ async function fill(store: Store, n: number, now_ms: number): Promise<Setup> {
     const count = job_counts[Math.floor(rnd() * job_counts.length)]!;
     const duration_s = 60 + Math.floor(rnd() * rnd() * 6 * 3600);
     pushRow(pair, count, started_at_ms, duration_s);
-    if (params.length === fill_rows_per_insert * 15) {
-      flush();
-      in_transaction += fill_rows_per_insert;
-      if (in_transaction >= fill_rows_per_transaction) {
-        sqlite.exec('commit');
-        sqlite.exec('begin');
-        in_transaction = 0;
-        if (written >= progress_next) {
-          log(`  … ${fmtInt(written)} rows (${seconds(t_fill).toFixed(0)} s)`);
-          progress_next += 2_000_000;
-        }
-      }
-    }
   }
-  flush();
-  sqlite.exec('commit');
+  writer.finish();
   const fill_s = seconds(t_fill);
-  if (written !== n) throw new Error(`wrote ${written} rows, not ${n}`);
+  if (writer.written !== n) throw new Error(`wrote ${writer.written} rows, not ${n}`);
   const t_index = performance.now();
-  for (const i of indexes) sqlite.exec(i.sql);
+  writer.rebuildIndexes();
   // What ingest keeps for each cluster × model: its longest record.
   sqlite.exec(`insert into usage_pair_stats (cluster_id, accelerator_id, duration_ms_max)
     select cluster_id, accelerator_id, max(ended_at_ms - started_at_ms) from usage_records group by cluster_id, accelerator_id

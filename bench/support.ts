@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { creditCodeCheckChar } from '../src/domain/org/credit-code.js';
 import { hashApiKey, type Store } from '../src/store/store.js';
 import { mulberry32 } from '../test/support/prng.js';
+import type SqliteDatabase from 'better-sqlite3';
 
 export const repo_root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Scratch space for databases and files; git-ignored. */
@@ -472,5 +473,76 @@ export async function startDurablePostgres(binaries: { initdb: string; postgres:
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+}
+
+/** A usage_records row in column order, as RawUsageFill writes it. */
+export type RawUsageRow = [
+  provider_id: string, record_id: string, cluster_id: string, enterprise_id: string, accelerator_id: string, count: number,
+  started_at_ms: number, ended_at_ms: number, amount_fen: number, job_ref: string | null, workload: string | null, energy_wh: number | null,
+  card_s: number, compute_gflop: number | null, received_at_ms: number,
+];
+const raw_usage_columns = '(provider_id, record_id, cluster_id, enterprise_id, accelerator_id, count, started_at_ms, ended_at_ms, amount_fen, job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms)';
+const raw_usage_width = 15;
+
+/**
+ * Benchmark set-up on SQLite: usage_records filled through raw prepared multi-row INSERTs, journal and sync off, with
+ * the secondary indexes dropped during the fill and built again after (`rebuildIndexes`), committed every
+ * `rows_per_transaction` rows. Not how suanli writes: a fast way to a large table for what is measured after.
+ */
+export class RawUsageFill {
+  written = 0;
+  private readonly indexes: { name: string; sql: string }[];
+  private readonly insertMany: SqliteDatabase.Statement;
+  private readonly insertOne: SqliteDatabase.Statement;
+  private readonly params: RawUsageRow[number][] = [];
+  private in_transaction = 0;
+
+  constructor(private readonly sqlite: SqliteDatabase.Database, private readonly options: {
+    rows_per_insert: number; rows_per_transaction: number; required_indexes?: readonly string[]; onCommit?: (written: number) => void;
+  }) {
+    this.indexes = sqlite.prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'usage_records' and sql is not null").all() as { name: string; sql: string }[];
+    for (const name of options.required_indexes ?? []) {
+      if (!this.indexes.some((i) => i.name === name)) throw new Error(`usage_records has no index ${name}: the schema changed`);
+    }
+    sqlite.pragma('journal_mode = OFF');
+    sqlite.pragma('synchronous = OFF');
+    sqlite.pragma('cache_size = -262144');
+    for (const i of this.indexes) sqlite.exec(`drop index ${i.name}`);
+    const one = `(${Array(raw_usage_width).fill('?').join(',')})`;
+    this.insertMany = sqlite.prepare(`insert into usage_records ${raw_usage_columns} values ${Array(options.rows_per_insert).fill(one).join(',')}`);
+    this.insertOne = sqlite.prepare(`insert into usage_records ${raw_usage_columns} values ${one}`);
+    sqlite.exec('begin');
+  }
+
+  add(row: RawUsageRow): void {
+    this.params.push(...row);
+    if (this.params.length < this.options.rows_per_insert * raw_usage_width) return;
+    this.flush();
+    this.in_transaction += this.options.rows_per_insert;
+    if (this.in_transaction >= this.options.rows_per_transaction) {
+      this.sqlite.exec('commit');
+      this.sqlite.exec('begin');
+      this.in_transaction = 0;
+      this.options.onCommit?.(this.written);
+    }
+  }
+
+  /** Writes what is left and commits. */
+  finish(): void {
+    this.flush();
+    this.sqlite.exec('commit');
+  }
+
+  rebuildIndexes(): void {
+    for (const i of this.indexes) this.sqlite.exec(i.sql);
+  }
+
+  private flush(): void {
+    const rows = this.params.length / raw_usage_width;
+    if (rows === this.options.rows_per_insert) this.insertMany.run(this.params);
+    else for (let r = 0; r < rows; r++) this.insertOne.run(this.params.slice(r * raw_usage_width, (r + 1) * raw_usage_width));
+    this.written += rows;
+    this.params.length = 0;
   }
 }
