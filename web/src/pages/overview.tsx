@@ -11,7 +11,7 @@ import { useSession } from '../session.js';
 import { href, navigate, type Route } from '../router.js';
 import { decimalSum, orgName } from './programs-common.js';
 import { BurnSection, ComputeCharts, ShareChart, SubsidyChart } from './overview-charts.js';
-import type { OrgCompute, Overview } from './overview-data.js';
+import { monthIndex, monthKey, type OrgCompute, type Overview } from './overview-data.js';
 
 const finding_keys: Record<string, MessageKey> = {
   capacity_overrun: 'overview.finding.capacity_overrun', duplicate_job: 'overview.finding.duplicate_job',
@@ -142,9 +142,7 @@ function Kpis({ o }: { o: Overview }) {
 /** The first day of the last month with usage and the first day of the month after: the full check's default period. */
 function lastUsageMonth(o: Overview): { from: string; to: string } {
   const m = [...o.months].reverse().find((x) => x.records > 0) ?? o.months[o.months.length - 1]!;
-  const [y, mo] = m.month.split('-').map(Number) as [number, number];
-  const next = mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, '0')}`;
-  return { from: `${m.month}-01`, to: `${next}-01` };
+  return { from: `${m.month}-01`, to: `${monthKey(monthIndex(m.month) + 1)}-01` };
 }
 
 function FindingsPanel({ o, onChecked }: { o: Overview; onChecked(): void }) {
