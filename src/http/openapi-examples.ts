@@ -231,14 +231,14 @@ export const route_examples: Readonly<Record<string, RouteExamples>> = {
   },
   'PUT /api/v1/accelerators/:id/reference-price': {
     request: one({ fen_per_card_h: 2400, source: 'Shanghai compute platform price list, 2026-09' }, '24 yuan per card-hour'),
-    response: one({ accelerator: 'huawei-ascend-910b', fen_per_card_h: 2400, basis: 'set', source: 'Shanghai compute platform price list, 2026-09' }, 'the price now in force'),
+    response: one({ accelerator: 'huawei-ascend-910b', fen_per_card_h: 2400, basis: 'set', source: 'Shanghai compute platform price list, 2026-09', market: null }, 'the price now in force'),
   },
   'DELETE /api/v1/accelerators/:id/reference-price': { response: one({ removed: true }, 'removed') },
   'GET /api/v1/reference-prices': {
     response: one({
       items: [
-        { accelerator: 'huawei-ascend-910b', fen_per_card_h: 2400, basis: 'set', source: 'Shanghai compute platform price list, 2026-09' },
-        { accelerator: 'nvidia-a800-80gb-pcie', fen_per_card_h: 3150, basis: 'market', source: 'average of 312 records from 3 providers' },
+        { accelerator: 'huawei-ascend-910b', fen_per_card_h: 2400, basis: 'set', source: 'Shanghai compute platform price list, 2026-09', market: null },
+        { accelerator: 'nvidia-a800-80gb-pcie', fen_per_card_h: 3150, basis: 'market', source: 'market: 312 records of 3 providers', market: { records: 312, providers: 3 } },
       ],
     }, 'a set price and a market price'),
   },

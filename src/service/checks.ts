@@ -63,7 +63,11 @@ export async function* capacityOverruns(store: Store, period: CheckPeriod, durat
 export const market_price_providers_min = 2;
 export const market_price_records_min = 100;
 
-export interface PriceReference { accelerator: string; fen_per_card_h: number; basis: 'set' | 'market'; source: string }
+export interface PriceReference {
+  accelerator: string; fen_per_card_h: number; basis: 'set' | 'market'; source: string;
+  /** what a market price was taken from; null for a price the office set */
+  market: { records: number; providers: number } | null;
+}
 
 /**
  * Each model's reference price per card-hour: the one an administrator set (with its source), else the market price
@@ -73,11 +77,11 @@ export async function referencePrices(store: Store): Promise<Map<string, PriceRe
   const out = new Map<string, PriceReference>();
   for (const m of await store.catalog.marketPrices()) {
     if (m.providers >= market_price_providers_min && m.records >= market_price_records_min && m.fen_per_card_h > 0) {
-      out.set(m.accelerator_id, { accelerator: m.accelerator_id, fen_per_card_h: m.fen_per_card_h, basis: 'market', source: `market: ${m.records} records of ${m.providers} providers` });
+      out.set(m.accelerator_id, { accelerator: m.accelerator_id, fen_per_card_h: m.fen_per_card_h, basis: 'market', source: `market: ${m.records} records of ${m.providers} providers`, market: { records: m.records, providers: m.providers } });
     }
   }
   for (const r of await store.catalog.referencePrices()) {
-    out.set(r.accelerator_id, { accelerator: r.accelerator_id, fen_per_card_h: r.fen_per_card_h, basis: 'set', source: r.source });
+    out.set(r.accelerator_id, { accelerator: r.accelerator_id, fen_per_card_h: r.fen_per_card_h, basis: 'set', source: r.source, market: null });
   }
   return out;
 }

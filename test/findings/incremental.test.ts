@@ -141,8 +141,8 @@ describeEachEngine('incremental integrity checks', (db) => {
     await post(b, [...rows(b, 'm-b', 59), usageRecord(b, 'm-b-dear', { accelerator: 'nvidia-a800-80gb-pcie', count: 1, started_at: '2026-11-09T00:00:00Z', ended_at: '2026-11-09T01:00:00Z', amount_fen: 9_000 })]);
     const listed = (await api.call('GET', '/api/v1/reference-prices')).json() as { items: { accelerator: string; basis: string; fen_per_card_h: number }[] };
     const market = listed.items.find((r) => r.accelerator === 'nvidia-a800-80gb-pcie');
-    expect(market).toMatchObject({ basis: 'market', fen_per_card_h: Math.floor((119 * 900 + 9000) / 120) });
-    expect(listed.items.find((r) => r.accelerator === 'metax-c500')).toMatchObject({ basis: 'set', fen_per_card_h: 1000 });
+    expect(market).toMatchObject({ basis: 'market', fen_per_card_h: Math.floor((119 * 900 + 9000) / 120), market: { records: 120, providers: 2 } });
+    expect(listed.items.find((r) => r.accelerator === 'metax-c500')).toMatchObject({ basis: 'set', fen_per_card_h: 1000, market: null });
     await checker.drainAll(now);
     const dear = (await db().store.findings.list({ kind: 'price_outlier', limit: 100 })).items.filter((f) => f.subject.accelerator === 'nvidia-a800-80gb-pcie');
     expect(dear).toHaveLength(1);

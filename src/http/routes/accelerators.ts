@@ -128,6 +128,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
     accelerator: Type.String(), fen_per_card_h: Type.Integer(),
     basis: Type.Union([Type.Literal('set'), Type.Literal('market')], { description: 'set by the office (with its source), or the market price of stored usage' }),
     source: Type.String(),
+    market: Type.Union([Type.Object({ records: Type.Integer(), providers: Type.Integer() }), Type.Null()], { description: 'the records and providers a market price was taken from; null for a set price' }),
   });
 
   app.put('/accelerators/:id/reference-price', {
@@ -142,7 +143,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
   }, async (request) => {
     if (!await ctx.store.catalog.get(request.params.id)) throw notFound(`accelerator ${request.params.id}`);
     await ctx.store.catalog.setReferencePrice(request.params.id, request.body.fen_per_card_h, request.body.source, actorOf(request), ctx.now());
-    return { accelerator: request.params.id, fen_per_card_h: request.body.fen_per_card_h, basis: 'set' as const, source: request.body.source };
+    return { accelerator: request.params.id, fen_per_card_h: request.body.fen_per_card_h, basis: 'set' as const, source: request.body.source, market: null };
   });
 
   app.delete('/accelerators/:id/reference-price', {

@@ -17,7 +17,7 @@ interface Accelerator {
   comparable_to: string | null; verified: 'yes' | 'partly' | 'no' | 'uncertain'; notes: string; source: string;
   normalization: { basis: 'bf16_dense' | 'fp16_dense' | null; dense_tflops: string | null; counts: string; reference_accelerator: string; reference_ratio: string | null; note: string };
 }
-interface ReferencePrice { accelerator: string; fen_per_card_h: number; basis: 'set' | 'market'; source: string }
+interface ReferencePrice { accelerator: string; fen_per_card_h: number; basis: 'set' | 'market'; source: string; market: { records: number; providers: number } | null }
 
 /** The Western parts every domestic part is measured against, as the catalog names them (absent ones are skipped). */
 const reference_parts = ['nvidia-h100-sxm', 'nvidia-h800-sxm', 'nvidia-a100-80gb-sxm', 'nvidia-a800-80gb-sxm', 'nvidia-h20'];
@@ -360,7 +360,7 @@ function PriceView({ items, prices, programs }: { items: Accelerator[]; prices: 
                   <tr key={r.model.id}>
                     <th scope="row">
                       {name(r.model)} <span className={r.model.domestic ? 'badge domestic' : 'badge foreign'}>{r.model.domestic ? t('domestic.yes') : t('domestic.no')}</span>
-                      <div className="muted note-sm price-basis">{r.price.basis === 'set' ? t('catalog.price.set') : t('catalog.price.market')} · <PriceSource text={r.price.source} /></div>
+                      <div className="muted note-sm price-basis">{r.price.basis === 'set' ? t('catalog.price.set') : t('catalog.price.market')} · <PriceSource price={r.price} /></div>
                     </th>
                     <td className="num">{fen(r.price.fen_per_card_h)}</td>
                     <td className="num">{r.model.normalization.dense_tflops === null ? <span className="muted">—</span> : i.decimal(r.model.normalization.dense_tflops, 1)}</td>
@@ -387,10 +387,9 @@ function PriceView({ items, prices, programs }: { items: Accelerator[]; prices: 
 }
 
 
-/** A market price's basis as the server words it ("market: N records of M providers"), in the reader's language. */
-function PriceSource({ text }: { text: string }) {
+/** Where a reference price comes from, in the reader's language: the office's source, or the market's figures. */
+function PriceSource({ price }: { price: ReferencePrice }) {
   const { t, int } = useI18n();
-  const m = /^market: (\d+) records of (\d+) providers$/.exec(text);
-  if (m === null) return <SourceText text={text} />;
-  return <>{t('catalog.price.market_basis', { records: int(Number(m[1])), providers: int(Number(m[2])) })}</>;
+  if (price.market === null) return <SourceText text={price.source} />;
+  return <>{t('catalog.price.market_basis', { records: int(price.market.records), providers: int(price.market.providers) })}</>;
 }
