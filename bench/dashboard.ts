@@ -169,7 +169,7 @@ async function fillLedger(store: Store, setup: Setup): Promise<number> {
   for (let k = 0; k < budgets.length; k++) {
     const program = await store.programs.create({
       code: `bench-dash-${k}`, name_zh: `看板基准项目 ${k}`, name_en: `Dashboard bench program ${k}`, kind: 'compute_rent', beneficiary_kind: 'enterprise',
-      funding_layer: `bench-dash-${k}`, window: { start: '2024-12-01T00:00:00Z', end: '2027-12-01T00:00:00Z' }, budget_fen: budgets[k]!,
+      funding_layer: `bench-dash-${k}`, window: { start: '2024-12-01T00:00:00Z', end: '2027-12-01T00:00:00Z' }, budget_fen: BigInt(budgets[k]!),
       rule_set: { effective_from: '2024-12-01T00:00:00Z', rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 } }] },
     }, operator_actor, data_from_ms);
     if (!program) throw new Error(`could not create program ${k}`);
@@ -191,7 +191,7 @@ async function fillLedger(store: Store, setup: Setup): Promise<number> {
     for (let i = 0; i < steps.length; i += 2000) {
       await writeTransaction(store.connection, async (tx, engine) => {
         for (const s of steps.slice(i, i + 2000)) {
-          const outcome = await applyTransfer(tx, engine, operator_actor, { key: `${s.kind}:${s.claim}`, kind: s.kind, program_id: program.id, claim_id: s.claim, beneficiary_id: s.beneficiary, amount_fen: s.amount_fen }, s.at_ms);
+          const outcome = await applyTransfer(tx, engine, operator_actor, { key: `${s.kind}:${s.claim}`, kind: s.kind, program_id: program.id, claim_id: s.claim, beneficiary_id: s.beneficiary, amount_fen: BigInt(s.amount_fen) }, s.at_ms);
           if (outcome !== 'applied') throw new Error(`${s.kind} of ${s.claim}: ${outcome}`);
         }
       });

@@ -59,7 +59,7 @@ async function evaluatorBench(rows: Row[]): Promise<void> {
     { id: 'domestic-compute', match: { domestic: true }, pay: { basis: 'compute' as const, fen_per_pflop_h: 800 }, ceiling_fen_per_card_hour: 1200 },
     { id: 'guizhou-energy', match: { region: ['52'] }, pay: { basis: 'energy' as const, rate_bp: 5000, fen_per_kwh: 60 } },
   ] };
-  const limits = { cap_share_bp: 8000, cap_fen: null, cap_fen_year: null, granted_fen: 0, granted_fen_year: 0, support_months: 12, first_subsidized_at_ms: null, budget_available_fen: 1e13 };
+  const limits = { cap_share_bp: 8000, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n, support_months: 12, first_subsidized_at_ms: null, budget_available_fen: 10_000_000_000_000n };
   // The baseline: the least any evaluator must do — look at each record once and floor a share of its bill.
   const baseline = () => {
     let sum = 0;
@@ -140,7 +140,7 @@ async function claimBench(rows: Row[], engine: 'sqlite' | 'postgres', database_u
     const file_s = seconds(t0);
     if (claim.records !== n) throw new Error(`claim holds ${claim.records} records`);
     rows.push({ what: 'file a claim (estimate + hold 1M records)', engine, records: n, seconds: file_s, per_s: n / file_s, baseline_s: raw_s });
-    log(`  ${engine}: claim ${claim.id} computed ${fmtInt(claim.computed_fen)} fen over ${fmtInt(claim.records)} records`);
+    log(`  ${engine}: claim ${claim.id} computed ${claim.computed_fen.toLocaleString('en-US')} fen over ${fmtInt(claim.records)} records`);
   } finally {
     await store.close();
     removeDir(dir);

@@ -41,3 +41,15 @@ it('sets the dashboard\'s domestic target: 70% by 2027-12 with its source by def
     expect(() => loadConfig(env)).toThrow(message);
   }
 });
+
+it('trusts no proxy by default, or a hop count, or the proxies named (never everyone)', () => {
+  expect(loadConfig({}).trust_proxy).toBe(false);
+  expect(loadConfig({ SUANLI_TRUST_PROXY: 'off' }).trust_proxy).toBe(false);
+  expect(loadConfig({ SUANLI_TRUST_PROXY: '2' }).trust_proxy).toBe(2);
+  expect(loadConfig({ SUANLI_TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,loopback,fd00::/8' }).trust_proxy).toEqual(['10.0.0.5', '10.1.0.0/16', 'loopback', 'fd00::/8']);
+  for (const [raw, message] of [
+    ['0', /hop count must be between 1 and 10/], ['11', /hop count must be between 1 and 10/],
+    ['true', /SUANLI_TRUST_PROXY must be off, a hop count, or addresses/], ['10.0.0.0/33', /got "10.0.0.0\/33"/],
+    ['proxy.example.org', /got "proxy.example.org"/], [',', /lists no address/],
+  ] as const) expect(() => loadConfig({ SUANLI_TRUST_PROXY: raw })).toThrow(message);
+});

@@ -1,5 +1,6 @@
 // The only reader of process.env: parses and validates the environment once and hands down a frozen object.
 import path from 'node:path';
+import { isIP } from 'node:net';
 
 export interface Config {
   readonly port: number;
@@ -34,6 +35,16 @@ export interface Config {
   readonly invitation_ttl_s: number;
   /** Requests per minute per API key, session or address (each process counts its own). */
   readonly rate_limit_per_min: number;
+  /**
+   * Which reverse proxies may tell the client's address and scheme (X-Forwarded-For / -Proto): false (none: the
+   * socket's peer is the client), a hop count, or the proxies' addresses and CIDR ranges (Fastify's trustProxy).
+   */
+  readonly trust_proxy: false | number | readonly string[];
+  /** The office's Ed25519 private key (PEM file, outside the database) that signs published audit heads. */
+  readonly audit_key_file: string | null;
+  /** Where `serve` publishes the signed audit head: http(s):// (POST JSON) or file:// (appended line), never the data dir. */
+  readonly audit_publish_url: string | null;
+  readonly audit_publish_interval_s: number;
   /** The domestic share of AI compute the dashboard measures progress against, and when it is due. */
   readonly domestic_target: DomesticTarget;
 }
@@ -43,6 +54,7 @@ const known_keys = new Set([
   'SUANLI_BODY_BYTES_MAX', 'SUANLI_BATCH_RECORDS_MAX', 'SUANLI_PAGE_RECORDS_MAX', 'SUANLI_REFERENCE_ACCELERATOR',
   'SUANLI_FUTURE_SKEW_S_MAX', 'SUANLI_USAGE_DURATION_S_MAX', 'SUANLI_SQLITE_SYNCHRONOUS', 'SUANLI_PG_POOL_SIZE_MAX',
   'SUANLI_INCREMENTAL_CHECKS', 'SUANLI_CHECK_INTERVAL_MS', 'SUANLI_PRICE_BAND_BP', 'SUANLI_SESSION_TTL_S', 'SUANLI_INVITATION_TTL_S', 'SUANLI_RATE_LIMIT_PER_MIN',
+  'SUANLI_TRUST_PROXY', 'SUANLI_AUDIT_KEY_FILE', 'SUANLI_AUDIT_PUBLISH_URL', 'SUANLI_AUDIT_PUBLISH_INTERVAL_S',
   'SUANLI_DOMESTIC_TARGET_BP', 'SUANLI_DOMESTIC_TARGET_MONTH',
 ]);
 
@@ -89,6 +101,46 @@ function priceBand(raw: string | undefined): { low_bp: number; high_bp: number }
   const high = m ? Number(m[2]) : NaN;
   if (!(low <= 10_000 && high >= 10_000)) throw new ConfigError(`SUANLI_PRICE_BAND_BP must be LOW-HIGH in basis points with LOW ≤ 10000 ≤ HIGH (e.g. 3000-30000), got "${raw}"`);
   return { low_bp: low, high_bp: high };
+}
+
+/**
+ * SUANLI_TRUST_PROXY: `off` (the default), a hop count 1–10, or a comma-separated list of addresses, CIDR ranges and
+ * proxy-addr's names `loopback`, `linklocal`, `uniquelocal`. "Trust everything" is not offered: any client could then
+ * claim any address and escape the sign-in throttle.
+ */
+function trustProxy(raw: string | undefined): false | number | readonly string[] {
+  if (raw === undefined || raw === '' || raw === 'off') return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > 10) throw new ConfigError(`SUANLI_TRUST_PROXY as a hop count must be between 1 and 10, got ${hops}`);
+    return hops;
+  }
+  const entries = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const e of entries) {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(e)) continue;
+    const [address, bits, ...rest] = e.split('/');
+    const family = isIP(address ?? '');
+    const bits_ok = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !bits_ok || rest.length > 0) {
+      throw new ConfigError(`SUANLI_TRUST_PROXY must be off, a hop count, or addresses/CIDR ranges separated by commas (e.g. 10.0.0.1,10.1.0.0/16, loopback), got "${e}"`);
+    }
+  }
+  if (entries.length === 0) throw new ConfigError('SUANLI_TRUST_PROXY lists no address');
+  return Object.freeze(entries);
+}
+
+/** SUANLI_AUDIT_PUBLISH_URL: http(s) or file, and a file never inside the data dir (whoever rewrites one rewrites both). */
+function auditPublishUrl(raw: string | undefined, data_dir: string, key_file: string | null): string | null {
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try { url = new URL(raw); } catch { throw new ConfigError(`SUANLI_AUDIT_PUBLISH_URL must be an http(s):// or file:// URL, got "${raw}"`); }
+  if (!['http:', 'https:', 'file:'].includes(url.protocol)) throw new ConfigError(`SUANLI_AUDIT_PUBLISH_URL must be an http(s):// or file:// URL, got "${raw}"`);
+  if (url.protocol === 'file:') {
+    const file = path.resolve(decodeURIComponent(url.pathname));
+    if (file === data_dir || file.startsWith(data_dir + path.sep)) throw new ConfigError('SUANLI_AUDIT_PUBLISH_URL must point outside SUANLI_DATA_DIR: a head kept beside the database is rewritten with it');
+  }
+  if (key_file === null) throw new ConfigError('SUANLI_AUDIT_PUBLISH_URL needs SUANLI_AUDIT_KEY_FILE: a published head is signed with the office key');
+  return raw;
 }
 
 function integer(env: Record<string, string | undefined>, key: string, fallback: number, min: number, max: number): number {
@@ -141,6 +193,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     session_ttl_s: integer(env, 'SUANLI_SESSION_TTL_S', 8 * 3600, 60, 30 * 86_400),
     invitation_ttl_s: integer(env, 'SUANLI_INVITATION_TTL_S', 72 * 3600, 60, 30 * 86_400),
     rate_limit_per_min: integer(env, 'SUANLI_RATE_LIMIT_PER_MIN', 12_000, 1, 10_000_000),
+    trust_proxy: trustProxy(env.SUANLI_TRUST_PROXY),
+    audit_key_file: env.SUANLI_AUDIT_KEY_FILE && env.SUANLI_AUDIT_KEY_FILE !== '' ? path.resolve(env.SUANLI_AUDIT_KEY_FILE) : null,
+    audit_publish_url: auditPublishUrl(env.SUANLI_AUDIT_PUBLISH_URL, path.resolve(env.SUANLI_DATA_DIR && env.SUANLI_DATA_DIR !== '' ? env.SUANLI_DATA_DIR : './data'),
+      env.SUANLI_AUDIT_KEY_FILE && env.SUANLI_AUDIT_KEY_FILE !== '' ? env.SUANLI_AUDIT_KEY_FILE : null),
+    audit_publish_interval_s: integer(env, 'SUANLI_AUDIT_PUBLISH_INTERVAL_S', 300, 1, 86_400),
     domestic_target: domesticTarget(env),
     ...overrides,
   };

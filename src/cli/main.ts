@@ -5,6 +5,7 @@ import { operator_actor } from '../store/audit-repository.js';
 import { loadConfig, ConfigError, type Config } from '../config.js';
 import { Store } from '../store/store.js';
 import { roles, type Role } from '../domain/org/organization.js';
+import { fenOfInput } from '../domain/money/fen.js';
 import { openStore } from './open-store.js';
 import * as importSacct from './commands/import-sacct.js';
 import * as importPrometheus from './commands/import-prometheus.js';
@@ -117,31 +118,40 @@ programs.command('simulate <program>')
   .requiredOption('--rules <file>', 'JSON or YAML: a program definition (its rule_set is used) or { rules: [...] }')
   .requiredOption('--from <instant>', 'period start (RFC 3339)')
   .requiredOption('--to <instant>', 'period end, exclusive (RFC 3339)')
-  .option('--budget <fen>', 'replay with this budget instead', (v) => Number.parseInt(v, 10))
+  .option('--budget <fen>', 'replay with this budget instead (whole fen)', (v) => {
+    const fen = fenOfInput(v);
+    if (!fen.ok) throw new InvalidArgumentError(fen.message);
+    return fen.fen;
+  })
   .option('--json', 'print the whole report as JSON')
-  .action(async (program_ref: string, opts: { rules: string; from: string; to: string; budget?: number; json?: boolean }) => {
+  .action(async (program_ref: string, opts: { rules: string; from: string; to: string; budget?: bigint; json?: boolean }) => {
     const { readCandidateRules, printSimulation } = await import('./program-simulate.js');
     const { simulate } = await import('../service/claims.js');
     const store = await openStore(loadConfig());
     const p = (await store.programs.get(program_ref)) ?? (await store.programs.getByCode(program_ref));
     if (!p) throw new Error(`program ${program_ref} not found`);
     const r = await simulate(store, p.id, readCandidateRules(opts.rules), Date.parse(opts.from), Date.parse(opts.to), opts.budget === undefined ? {} : { budget_fen: opts.budget });
-    if (opts.json) console.log(JSON.stringify(r, null, 2));
+    // Money as decimal strings, as the API writes it.
+    if (opts.json) console.log(JSON.stringify(r, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
     else printSimulation(p, r);
     await store.close();
   });
 
 const ledger = program.command('ledger').description('the budget ledger');
 ledger.command('check')
-  .description('check the ledger invariants: balances sum to zero, none below zero but funding, balances equal transfers, claims equal their transfers')
+  .description('check the ledger invariants (balances sum to zero, none below zero but funding, balances equal transfers, claims equal their transfers) and the ledger and claims against what the audit chain recorded (exit 1 on a problem)')
   .action(async () => {
     const { checkLedger } = await import('../domain/ledger/ledger.js');
+    const { checkLedgerAgainstChain } = await import('../service/verify-all.js');
     const store = await openStore(loadConfig());
     const transfers = await store.ledger.transfers();
     const problems = checkLedger(transfers, await store.ledger.balances(), await store.claims.amounts());
     if (problems.length === 0) console.log(`ledger holds: ${transfers.length} transfers, every invariant true`);
     for (const p of problems) console.log(`${p.code}: ${p.message}`);
-    if (problems.length > 0) process.exitCode = 1;
+    const chain = await checkLedgerAgainstChain(store);
+    if (chain.problems.length === 0) console.log(`ledger and claims agree with the audit chain: ${chain.transfers} transfers, ${chain.claims} claims`);
+    for (const p of chain.problems) console.log(`${p.code}: ${p.message}`);
+    if (problems.length > 0 || chain.problems.length > 0) process.exitCode = 1;
     await store.close();
   });
 
@@ -175,18 +185,91 @@ usageCommand.command('verify')
     await store.close();
   });
 
+program.command('verify')
+  .description('run every verifier: the audit chain, the ledger invariants, every signed usage batch (exit 1 on a problem)')
+  .action(async () => {
+    const { verifyAll } = await import('../service/verify-all.js');
+    const store = await openStore(loadConfig());
+    const r = await verifyAll(store);
+    for (const l of r.lines) console.log(`${l.check.padEnd(6)} ${l.message}`);
+    if (!r.ok) process.exitCode = 1;
+    await store.close();
+  });
+
+program.command('backup <file>')
+  .description('write a consistent backup of the whole database while the server runs (SQLite: VACUUM INTO; PostgreSQL: pg_dump, custom format); never overwrites a file (docs/operations.md)')
+  .action(async (file: string) => {
+    const { backupDatabase } = await import('../store/backup.js');
+    const config = loadConfig();
+    const store = await openStore(config);
+    try {
+      const r = await backupDatabase(store.connection, config.database_url, file);
+      console.log(`${r.engine} backup written to ${r.file}: ${r.bytes} bytes in ${r.duration_ms} ms; it holds everything committed before ${new Date(r.started_at_ms).toISOString()}`);
+    } finally {
+      await store.close();
+    }
+  });
+
+program.command('restore <file>')
+  .description('restore a backup into an empty database (SQLite: a data dir without suanli.db; PostgreSQL: a database without tables), migrate it and run every verifier (exit 1 on a problem)')
+  .action(async (file: string) => {
+    const { restoreDatabase } = await import('../store/backup.js');
+    const { verifyAll } = await import('../service/verify-all.js');
+    const path = await import('node:path');
+    const config = loadConfig();
+    await restoreDatabase({ engine: config.database_url === null ? 'sqlite' : 'postgres', sqlite_file: path.join(config.data_dir, 'suanli.db'), database_url: config.database_url }, file);
+    const store = await openStore(config);
+    const r = await verifyAll(store);
+    console.log(`restored ${file} into ${config.database_url === null ? path.join(config.data_dir, 'suanli.db') : 'the PostgreSQL database'}`);
+    for (const l of r.lines) console.log(`${l.check.padEnd(6)} ${l.message}`);
+    if (!r.ok) process.exitCode = 1;
+    await store.close();
+  });
+
 const audit = program.command('audit').description('the tamper-evident audit log');
 audit.command('verify')
-  .description('walk the audit chain against its head; names the first entry that was edited, removed or reordered (exit 1)')
-  .action(async () => {
-    const store = await openStore(loadConfig());
-    const v = await store.audit.verify();
+  .description('walk the audit chain against its head; names the first entry that was edited, removed or reordered; with --head, also refuses a chain shorter than, or forked from, a published head (exit 1)')
+  .option('--head <file>', 'a published head: the JSON `suanli audit head` prints, or the JSON Lines file a file:// publisher appends to (its newest head counts)')
+  .option('--public-key <file>', 'the office\'s public key (PEM or raw base64) to check the head\'s signature; default: the public half of SUANLI_AUDIT_KEY_FILE')
+  .action(async (opts: { head?: string; publicKey?: string }) => {
+    const { readPublishedHeads, trustedPublicKey, verifyAudit } = await import('../service/audit-head.js');
+    const config = loadConfig();
+    const published = opts.head === undefined ? null : readPublishedHeads(opts.head, trustedPublicKey({ public_key_file: opts.publicKey ?? null, office_key_file: config.audit_key_file }));
+    const store = await openStore(config);
+    const v = await verifyAudit(store, published);
     if (v.ok) console.log(`audit chain holds: ${v.entries} entries, head seq ${v.head.seq} ${v.head.hash}`);
-    else {
-      console.log(`audit chain BROKEN at seq ${v.first_bad_seq} (${v.problem}): ${v.message}`);
-      process.exitCode = 1;
-    }
+    else console.log(`audit chain BROKEN at seq ${v.first_bad_seq} (${v.problem}): ${v.message}`);
+    if (v.published !== null) console.log(v.published.ok ? `published head: ${v.published.message}` : `published head REFUSED (${v.published.problem}): ${v.published.message}`);
+    if (!v.ok || (v.published !== null && !v.published.ok)) process.exitCode = 1;
     await store.close();
+  });
+audit.command('head')
+  .description('print the audit head (seq, hash, time) signed with the office key (SUANLI_AUDIT_KEY_FILE), as one line of JSON')
+  .option('--publish', 'also publish it to SUANLI_AUDIT_PUBLISH_URL')
+  .action(async (opts: { publish?: boolean }) => {
+    const { currentSignedHead, loadOfficeKey, publishHead } = await import('../service/audit-head.js');
+    const config = loadConfig();
+    if (config.audit_key_file === null) throw new InvalidArgumentError('set SUANLI_AUDIT_KEY_FILE to the office key (make one with `suanli audit keygen FILE`)');
+    const key = loadOfficeKey(config.audit_key_file);
+    const store = await openStore(config);
+    try {
+      const head = await currentSignedHead(store, key, Date.now());
+      console.log(JSON.stringify(head));
+      if (opts.publish) {
+        if (config.audit_publish_url === null) throw new InvalidArgumentError('--publish needs SUANLI_AUDIT_PUBLISH_URL');
+        await publishHead(config.audit_publish_url, head);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+audit.command('keygen <file>')
+  .description('make the office\'s Ed25519 key for signing audit heads (PEM, mode 0600; never overwrites); prints its public key — keep the key outside the data dir and the database')
+  .action(async (file: string) => {
+    const { generateOfficeKey } = await import('../service/audit-head.js');
+    const { rawPublicKeyBase64 } = await import('../domain/integrity/signature.js');
+    const pub = generateOfficeKey(file);
+    console.log(`office key written to ${file}\npublic key (raw, base64): ${rawPublicKeyBase64(pub)}\n${String(pub.export({ format: 'pem', type: 'spki' })).trim()}`);
   });
 
 const users = program.command('users').description('people who sign in (the dashboard); machines use API keys');

@@ -1,11 +1,11 @@
 // Program definition files for `suanli program apply`: JSON or YAML, one definition or `programs: [ … ]`.
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { checkProgramDefinition, type ProgramDefinition } from '../domain/program/program.js';
+import { checkProgramDefinition, type CheckedProgramDefinition } from '../domain/program/program.js';
 
 export class ProgramFileError extends Error {}
 
-export function readProgramFile(file: string): ProgramDefinition[] {
+export function readProgramFile(file: string): CheckedProgramDefinition[] {
   const text = fs.readFileSync(file, 'utf8');
   let data: unknown;
   try {

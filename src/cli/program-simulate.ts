@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { checkRuleSet, type RuleSetBody } from '../domain/policy/rule-set.js';
 import type { Program } from '../domain/program/program.js';
 import type { simulate } from '../service/claims.js';
+import { yuanOfFen } from '../report/money.js';
 
 export function readCandidateRules(file: string): RuleSetBody {
   const text = fs.readFileSync(file, 'utf8');
@@ -15,7 +16,11 @@ export function readCandidateRules(file: string): RuleSetBody {
   return checked.rule_set;
 }
 
-const yuan = (fen: number) => `¥${(fen / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+/** ¥1,234.56 from fen, exactly (no float on the way). */
+const yuan = (fen: number | bigint) => {
+  const [whole, cents] = yuanOfFen(fen).split('.');
+  return `¥${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents!}`;
+};
 
 export function printSimulation(p: Program, r: Awaited<ReturnType<typeof simulate>>): void {
   const [current, candidate] = r.variants;

@@ -19,6 +19,8 @@ export async function serve(config: Config, options: { demo: boolean }): Promise
   const store = Store.open(config);
   await store.migrate(Date.now());
   await store.bootstrapAdministrator(config.admin_key, Date.now());
+  // Signed batches stored but not yet sealed into the audit chain (the process stopped right after them): seal them now.
+  while (await store.signingKeys.sealBatches(Date.now()) > 0) { /* the next page */ }
   let demo_keys: string | null = null;
   if (options.demo) {
     const { loadDemo, formatDemoKeys } = await import('./demo.js');
@@ -34,7 +36,14 @@ export async function serve(config: Config, options: { demo: boolean }): Promise
   // The incremental checks: windows that ingest queued are checked every SUANLI_CHECK_INTERVAL_MS (here, unless
   // SUANLI_INCREMENTAL_CHECKS=queue leaves them to a `suanli checker` process).
   const checker = config.serve_runs_checker ? startChecker(store, config, app.log) : null;
+  // The signed audit head, published outside the database on a schedule (docs/integrity.md).
+  let publisher: { stop(): Promise<void> } | null = null;
+  if (config.audit_publish_url !== null && config.audit_key_file !== null) {
+    const { loadOfficeKey, startHeadPublisher } = await import('../service/audit-head.js');
+    publisher = startHeadPublisher(store, { key: loadOfficeKey(config.audit_key_file), url: config.audit_publish_url, interval_ms: config.audit_publish_interval_s * 1000 }, app.log);
+  }
   const stop = async () => {
+    await publisher?.stop();
     await checker?.stop();
     await app.close();
     await store.close();

@@ -8,15 +8,18 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createHash } from 'node:crypto';
 import { ApiError } from './errors.js';
 import { componentName, document_tags, documentRoute, ErrorSchema, security_schemes } from './openapi.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import { UsageIngest } from '../ingest/usage-pipeline.js';
-import { registerAuth } from './auth.js';
+import { rateLimitBucket, registerAuth } from './auth.js';
 import { errorHandler, rejectBadText } from './errors.js';
+import { clientErrorHandler, http_server_options, registerClientErrors } from './client-errors.js';
+import { registerJsonBodyParser } from './json-body.js';
+import { registerOptionalBodies } from './optional-body.js';
+import { registerNoStore } from './no-store.js';
 import { healthRoutes } from './routes/health.js';
 import { acceleratorRoutes } from './routes/accelerators.js';
 import { organizationRoutes } from './routes/organizations.js';
@@ -56,8 +59,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ...(typeof options.logger === 'object' ? options.logger : {}),
     },
     bodyLimit: config.body_bytes_max,
+    // The client's address and scheme come from X-Forwarded-* only when the proxy is trusted (SUANLI_TRUST_PROXY).
+    trustProxy: trustProxyOption(config.trust_proxy),
     // A client that sends headers and then stalls is cut off after a minute (Fastify's default waits forever).
     requestTimeout: 60_000,
+    // What Node's parser refuses (bad request line or header, headers too large, a timeout) in our error shape.
+    clientErrorHandler,
+    http: http_server_options,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
@@ -73,21 +81,20 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: [] } });
   });
+  registerClientErrors(app);
+  registerJsonBodyParser(app);
+  registerOptionalBodies(app);
+  registerNoStore(app);
   await app.register(cookie);
   // Security headers on every answer (CSP, frame, sniffing, referrer, HSTS over TLS …).
   await app.register(helmet, { global: true });
-  // Requests per minute per API key, else per session cookie, else per address; a clear 429 with Retry-After.
+  // Requests per minute per verified API key, else per session, else per address; a clear 429 with Retry-After. The
+  // limit's hook is route-level, so it runs after registerAuth's onRequest has verified the credentials.
   await app.register(rateLimit, {
     global: true,
     max: config.rate_limit_per_min,
     timeWindow: 60_000,
-    keyGenerator: (request) => {
-      const auth = request.headers.authorization;
-      if (typeof auth === 'string' && auth !== '') return `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}`;
-      const session = request.cookies?.suanli_session;
-      if (session) return `session:${createHash('sha256').update(session).digest('hex').slice(0, 32)}`;
-      return `address:${request.ip}`;
-    },
+    keyGenerator: rateLimitBucket,
     errorResponseBuilder: (_request, context) => new ApiError('rate_limited', `more than ${context.max} requests in a minute: try again in ${Math.ceil(context.ttl / 1000)} s`),
   });
   registerAuth(app, store, ctx.now);
@@ -133,6 +140,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   await serveDashboard(app);
   return app;
+}
+
+/** SUANLI_TRUST_PROXY as Fastify takes it: a hop count trusts the nearest `hops` proxies (as Fastify's own number does). */
+function trustProxyOption(trust: Config['trust_proxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if (typeof trust === 'number') return (_address: string, hop: number) => hop < trust;
+  return [...trust];
 }
 
 /**

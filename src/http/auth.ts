@@ -22,6 +22,8 @@ export interface Principal {
 }
 
 export const session_cookie = 'suanli_session';
+/** A browser that signed in on an account before: a random id, sent only to /api/v1/auth (routes/auth.ts). */
+export const device_cookie = 'suanli_device';
 export const csrf_header = 'x-csrf-token';
 const safe_methods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -42,15 +44,28 @@ export function newSecret(): string {
 
 declare module 'fastify' {
   interface FastifyContextConfig { access?: Access }
-  interface FastifyRequest { principal: Principal | null }
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** Why the credentials were refused; answered after the rate limit has counted the request (see registerAuth). */
+    auth_failure: ApiError | null;
+  }
 }
 
 export const any_role: readonly Role[] = ['administrator', 'provider', 'enterprise', 'auditor'];
 export const readers: readonly Role[] = ['administrator', 'auditor'];
 
-/** `now` is the app's clock (tests fix it), so that a session's expiry is judged on the same clock that set it. */
+/**
+ * `now` is the app's clock (tests fix it), so that a session's expiry is judged on the same clock that set it.
+ * The credentials are checked first (onRequest), but a refusal is only answered in preParsing: in between, the rate
+ * limit (a route-level onRequest hook, which runs after this one) has counted the request in the bucket of its
+ * verified key or session — or of its address when it has none, so that garbage keys do not each get a bucket.
+ */
 export function registerAuth(app: FastifyInstance, store: Store, now: () => number = Date.now): void {
   app.decorateRequest('principal', null);
+  app.decorateRequest('auth_failure', null);
+  app.addHook('preParsing', async (request) => {
+    if (request.auth_failure !== null) throw request.auth_failure;
+  });
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/v1')) return;
     const access = (route.config as { access?: Access } | undefined)?.access;
@@ -59,6 +74,15 @@ export function registerAuth(app: FastifyInstance, store: Store, now: () => numb
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     if (access === undefined || access === 'public') return;
+    try {
+      await authenticate(request, access);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      request.auth_failure = error;
+    }
+  });
+
+  async function authenticate(request: FastifyRequest, access: readonly Role[]): Promise<void> {
     const header = request.headers.authorization;
     const cookie = request.cookies?.[session_cookie];
     if (header === undefined && cookie !== undefined && cookie !== '') {
@@ -82,7 +106,18 @@ export function registerAuth(app: FastifyInstance, store: Store, now: () => numb
     if (!key) throw new ApiError('unauthorized', 'unknown or revoked API key');
     request.principal = { key_id: key.id, org_id: key.org_id, role: key.role, via: 'key' };
     if (!access.includes(key.role)) throw new ApiError('forbidden', `a ${key.role} key may not call this`);
-  });
+  }
+}
+
+/**
+ * The rate limit's bucket: a verified API key or session has its own; everything else — no credentials, or ones that
+ * were refused — shares its address's (as Fastify sees it: behind a trusted proxy, the client's).
+ */
+export function rateLimitBucket(request: FastifyRequest): string {
+  const p = request.principal;
+  if (p !== null && p.via === 'key') return `key:${p.key_id}`;
+  if (p !== null && p.session !== undefined) return `session:${p.session.id_hash}`;
+  return `address:${request.ip}`;
 }
 
 /** The principal as the audit log and claim events record it. */

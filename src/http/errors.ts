@@ -1,6 +1,7 @@
 // Errors are mapped once, here: a stable code becomes an HTTP status and { error: { code, message, details } }.
 // The codes form a closed list, documented in docs/errors.md (a test keeps the two in step).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable, unavailable_retry_after_s } from '../store/unavailable.js';
 import { describeIssue, type ErrorDetail, type ValidationIssue } from '../ingest/schema-issue.js';
 
 export type { ErrorDetail };
@@ -8,6 +9,7 @@ export type { ErrorDetail };
 export const error_statuses = {
   validation_failed: 400,
   malformed_json: 400,
+  malformed_request: 400,
   batch_too_large: 400,
   invalid_credit_code: 422,
   invalid_inventory: 422,
@@ -23,6 +25,7 @@ export const error_statuses = {
   invalid_password: 422,
   invalid_invitation: 422,
   signature_required: 422,
+  idempotency_key_reused: 422,
   illegal_transition: 409,
   budget_exhausted: 409,
   open_findings: 409,
@@ -37,9 +40,15 @@ export const error_statuses = {
   too_many_attempts: 429,
   rate_limited: 429,
   not_found: 404,
+  request_timeout: 408,
+  precondition_failed: 412,
+  range_not_satisfiable: 416,
+  expectation_failed: 417,
+  headers_too_large: 431,
   already_exists: 409,
   body_too_large: 413,
   unsupported_media_type: 415,
+  database_unavailable: 503,
   internal_error: 500,
 } as const;
 export type ErrorCode = keyof typeof error_statuses;
@@ -96,6 +105,29 @@ export async function rejectBadText(request: FastifyRequest): Promise<void> {
   }
 }
 
+/** Client errors (4xx) that Fastify, Node or a plugin raise, by status: our code and message for each. */
+export const client_error_codes: Readonly<Record<number, readonly [ErrorCode, string]>> = {
+  400: ['malformed_request', 'the request cannot be read as HTTP/1.1'],
+  403: ['not_found', 'no such file'], // the file server refusing a path outside its root: answered as a missing file
+  404: ['not_found', 'no such file'],
+  408: ['request_timeout', 'the request was not complete in time'],
+  412: ['precondition_failed', 'a precondition (If-Match, If-Unmodified-Since) does not hold'],
+  413: ['body_too_large', 'the request body is larger than the server accepts'],
+  415: ['unsupported_media_type', 'send the body as application/json'],
+  416: ['range_not_satisfiable', 'the requested range lies outside the file'],
+  431: ['headers_too_large', 'the request line and headers are larger than the server accepts'],
+};
+
+/** A 4xx raised by the framework or a plugin (a FastifyError, or an http-errors error of the file server), else null. */
+function clientErrorOf(error: unknown): { code: ErrorCode; status: number; message: string; content_range: string | null } | null {
+  const e = error as { statusCode?: unknown; status?: unknown; headers?: unknown };
+  const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' ? e.status : null;
+  if (status === null || status < 400 || status > 499) return null;
+  const [code, message] = client_error_codes[status] ?? client_error_codes[400]!;
+  const range = typeof e.headers === 'object' && e.headers !== null ? (e.headers as Record<string, unknown>)['Content-Range'] : undefined;
+  return { code, status, message, content_range: typeof range === 'string' ? range : null };
+}
+
 export function errorHandler(error: FastifyError & { validation?: ValidationIssue[]; validationContext?: string }, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof ApiError) {
     void reply.status(error.status).send({ ...error.extra, error: { code: error.code, message: error.message, details: error.details } });
@@ -124,6 +156,16 @@ export function errorHandler(error: FastifyError & { validation?: ValidationIssu
     void reply.status(400).send({ error: { code: 'malformed_json', message: `the body is not acceptable JSON: ${error.message.slice(0, 200)}`, details: [] } });
     return;
   }
+  // The database cannot be used right now (PostgreSQL restarting, a connection cut, SQLite's disk full): 503 with
+  // Retry-After; the transaction was rolled back, and re-sending is safe (ingestion and money actions are idempotent).
+  // Checked before the client-abort case below: a cut database connection says ECONNRESET too.
+  if (isDatabaseUnavailable(error) && request.raw.socket?.destroyed !== true) {
+    request.log.warn({ err: error }, 'database unavailable');
+    void reply.status(503).header('retry-after', String(unavailable_retry_after_s)).send({ error: {
+      code: 'database_unavailable', message: `the database cannot be reached or written right now (restarting, or out of disk space): send the same request again in ${unavailable_retry_after_s} s`, details: [],
+    } });
+    return;
+  }
   // The client went away mid-request: nothing to answer, and not a server error.
   if ((error as { code?: string }).code === 'ECONNRESET' || error.message === 'aborted') {
     request.log.info({ reqId: request.id }, 'client closed the connection before the request was complete');
@@ -134,6 +176,15 @@ export function errorHandler(error: FastifyError & { validation?: ValidationIssu
   const pg_code = (error as { code?: string }).code;
   if (pg_code === '22021' || pg_code === '22P05') {
     void reply.status(400).send({ error: { code: 'validation_failed', message: 'a text value holds characters that cannot be stored (NUL or invalid UTF-8)', details: [] } });
+    return;
+  }
+  // A client error Fastify or a plugin raised (the file server's refusals, ranges, preconditions): the client's fault,
+  // answered in our shape with a documented code and logged as such, never a 500.
+  const client = clientErrorOf(error);
+  if (client !== null) {
+    request.log.info({ code: client.code, status: client.status }, `client error: ${error.message.slice(0, 200)}`);
+    if (client.content_range !== null) void reply.header('content-range', client.content_range);
+    void reply.status(error_statuses[client.code]).send({ error: { code: client.code, message: client.message, details: [] } });
     return;
   }
   request.log.error({ err: error }, 'unexpected error');

@@ -75,31 +75,31 @@ const usage_view = {
 };
 const rejection = { index: 1, record_id: 'job-4712', code: 'count_exceeds_inventory', field: 'count', message: 'count 65 exceeds the 64 huawei-ascend-910b cards the cluster held then' };
 const summary_row = {
-  records: 1, card_hours: '52.000', card_hours_unnormalized: '0.000', compute_pflop_h: '16.640000', reference_card_hours: '53.333', amount_fen: 124800,
+  records: 1, card_hours: '52.000', card_hours_unnormalized: '0.000', compute_pflop_h: '16.640000', reference_card_hours: '53.333', amount_fen: '124800',
 };
 
 const rules = [{ id: 'domestic', description: 'domestic cards: 30% of the bill', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 } }];
 const program_view = {
   id: ids.program, code: 'sh-compute-2026', name_zh: '上海算力券', name_en: 'Shanghai compute vouchers', kind: 'compute_rent',
   source: null, beneficiary_kind: 'enterprise', funding_layer: 'city', window: { start: '2026-01-01T00:00:00.000Z', end: '2027-01-01T00:00:00.000Z' },
-  budget_fen: 100000000, caps: { share_bp: 3000, fen: null, fen_year: null }, support_months: null, first_stage_bp: 10000,
+  budget_fen: '100000000', caps: { share_bp: 3000, fen: null, fen_year: null }, support_months: null, first_stage_bp: 10000,
   eligibility: { regions: ['31'] }, requires_signed_usage: false, created_at: '2026-09-01T01:00:00.000Z',
 };
 const explanation = {
   lines: [{
-    rule_id: 'domestic', basis: 'bill', records: 1, card_s: 187200, compute_gflop: '59904000000', energy_wh: 0, records_unvalued: 0, base_fen: 124800,
-    rate_bp: 3000, fen_per_pflop_h: null, fen_per_kwh: null, ceiling_fen_per_card_hour: null, ceiling_cut_fen: 0, layer_cut_fen: 0, subsidy_fen: 37440,
+    rule_id: 'domestic', basis: 'bill', records: 1, card_s: 187200, compute_gflop: '59904000000', energy_wh: 0, records_unvalued: 0, base_fen: '124800',
+    rate_bp: 3000, fen_per_pflop_h: null, fen_per_kwh: null, ceiling_fen_per_card_hour: null, ceiling_cut_fen: '0', layer_cut_fen: '0', subsidy_fen: '37440',
   }],
-  unmatched: { records: 0, card_s: 0, amount_fen: 0, message: 'every record matched a rule' },
-  period_excluded: null, domestic_share_bp: 10000, base_fen: 124800, computed_fen: 37440, cuts: [], granted_fen: 37440,
+  unmatched: { records: 0, card_s: 0, amount_fen: '0', message: 'every record matched a rule' },
+  period_excluded: null, domestic_share_bp: 10000, base_fen: '124800', computed_fen: '37440', cuts: [], granted_fen: '37440',
   rounding: 'each record\'s subsidy is floored to whole fen (estimated energy to whole Wh); lines and totals are sums of those; cuts subtract whole fen',
 };
 const claim = (state: string, extra: Record<string, unknown> = {}) => ({
   id: ids.claim, program_id: ids.program, beneficiary_id: ids.enterprise, funding_layer: 'city', period_start: '2026-10-01T00:00:00.000Z',
-  period_end: '2026-11-01T00:00:00.000Z', state, rule_set_version: 1, records: 1, base_fen: 124800, computed_fen: 37440,
-  granted_fen: state === 'draft' || state === 'submitted' ? 0 : 37440, paid_fen: state === 'paid' ? 37440 : 0, clawed_back_fen: 0,
+  period_end: '2026-11-01T00:00:00.000Z', state, rule_set_version: 1, records: 1, base_fen: '124800', computed_fen: '37440',
+  granted_fen: state === 'draft' || state === 'submitted' ? '0' : '37440', paid_fen: state === 'paid' ? '37440' : '0', clawed_back_fen: '0',
   progress_report_accepted: false,
-  explanation: { ...explanation, rule_set_version: 1, ...(state === 'draft' || state === 'submitted' ? {} : { approval: { computed_fen: 37440, cuts: [], granted_fen: 37440 } }) },
+  explanation: { ...explanation, rule_set_version: 1, ...(state === 'draft' || state === 'submitted' ? {} : { approval: { computed_fen: '37440', cuts: [], granted_fen: '37440' } }) },
   created_at: '2026-11-02T03:00:00.000Z', updated_at: '2026-11-02T03:00:00.000Z', ...extra,
 });
 const claim_action = (summary: string, request: unknown, state: string): RouteExamples => ({
@@ -130,8 +130,17 @@ const audit_entry = {
   seq: 42, at: '2026-09-01T02:00:00.000Z', at_ms: 1788228000000, actor: { org_id: ids.office, key_id: ids.admin_key, role: 'administrator' },
   action: 'organization.create', subject: { kind: 'organization', id: ids.provider }, before: null,
   after: { kind: 'provider', name: 'Pujiang Compute', credit_code: null, region: '310000', sector: null, size: null, categories: ['data_centre_operator'] },
+  withheld: null,
   prev_hash: '45a4b33dc0b81b2f981fb6cf7eb08fdee914821d1099ca25ef2f862690038638',
   hash: '0c6a64fe196b5b8e9b1c0a4d3f2e7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f',
+};
+// The same log as an auditor reads it: a reference price entry with its content withheld.
+const audit_entry_withheld = {
+  seq: 57, at: '2026-09-02T01:00:00.000Z', at_ms: 1788310800000, actor: { org_id: ids.office, key_id: ids.admin_key, role: 'administrator' },
+  action: 'catalog.reference_price', subject: { kind: 'accelerator', id: 'huawei-ascend-910b' }, before: null, after: null,
+  withheld: { fields: ['before', 'after'], reason: 'reference prices are shown to administrators only: the role auditor sees that the entry exists, not the prices' },
+  prev_hash: '0c6a64fe196b5b8e9b1c0a4d3f2e7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f',
+  hash: '7d3e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e',
 };
 
 const trend = (share: number) => ({
@@ -144,7 +153,7 @@ const claim_columns = ['claim_id', 'program_id', 'program_code', 'program_name_z
   'period_start_utc', 'period_end_utc', 'rule_set_version', 'records', 'domestic_share_bp', 'base_fen', 'base_yuan', 'computed_fen', 'computed_yuan', 'granted_fen',
   'granted_yuan', 'paid_fen', 'paid_yuan', 'clawed_back_fen', 'clawed_back_yuan', 'created_at_utc', 'updated_at_utc'];
 const claim_row = [ids.claim, ids.program, 'sh-compute-2026', '上海算力券', 'Shanghai compute vouchers', ids.enterprise, 'Lanxu AI', 'city', 'approved',
-  '2026-10-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', 1, 1, 10000, 124800, '1248.00', 37440, '374.40', 37440, '374.40', 0, '0.00', 0, '0.00',
+  '2026-10-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', 1, 1, 10000, '124800', '1248.00', '37440', '374.40', '37440', '374.40', '0', '0.00', '0', '0.00',
   '2026-11-02T03:00:00.000Z', '2026-11-05T08:20:00.000Z'];
 const report_examples: Readonly<Record<string, RouteExamples>> = {
   'GET /api/v1/reports/usage-summary': {
@@ -154,8 +163,8 @@ const report_examples: Readonly<Record<string, RouteExamples>> = {
         name: 'usage by accelerator',
         columns: ['accelerator', 'name', 'domestic', 'records', 'card_hours', 'card_hours_unnormalized', 'compute_pflop_h', 'reference_card_hours', 'amount_fen', 'amount_yuan'],
         rows: [
-          ['huawei-ascend-910b', 'Huawei Ascend 910B', 'true', 1, '52.000', '0.000', '16.640000', '53.333', 124800, '1248.00'],
-          ['total', null, null, 1, '52.000', '0.000', '16.640000', '53.333', 124800, '1248.00'],
+          ['huawei-ascend-910b', 'Huawei Ascend 910B', 'true', 1, '52.000', '0.000', '16.640000', '53.333', '124800', '1248.00'],
+          ['total', null, null, 1, '52.000', '0.000', '16.640000', '53.333', '124800', '1248.00'],
         ],
       }],
     }, 'format=json&group_by=accelerator'),
@@ -170,12 +179,12 @@ const report_examples: Readonly<Record<string, RouteExamples>> = {
           name: 'lines',
           columns: ['rule_id', 'basis', 'records', 'records_unvalued', 'card_hours', 'compute_pflop_h', 'energy_kwh', 'base_fen', 'base_yuan', 'rate_bp', 'fen_per_pflop_h',
             'fen_per_kwh', 'ceiling_fen_per_card_hour', 'ceiling_cut_fen', 'ceiling_cut_yuan', 'layer_cut_fen', 'layer_cut_yuan', 'subsidy_fen', 'subsidy_yuan', 'note'],
-          rows: [['domestic', 'bill', 1, 0, '52.000', '16.640000', '0.000', 124800, '1248.00', 3000, null, null, null, 0, '0.00', 0, '0.00', 37440, '374.40', null]],
+          rows: [['domestic', 'bill', 1, 0, '52.000', '16.640000', '0.000', '124800', '1248.00', 3000, null, null, null, '0', '0.00', '0', '0.00', '37440', '374.40', null]],
         },
         { name: 'cuts', columns: ['stage', 'kind', 'limit_fen', 'limit_yuan', 'cut_fen', 'cut_yuan', 'message'], rows: [] },
         {
           name: 'totals', columns: ['item', 'amount_fen', 'amount_yuan', 'note'],
-          rows: [['computed', 37440, '374.40', 'the sum of the lines\' subsidies, each record floored to whole fen'], ['granted', 37440, '374.40', 'now: net of claw-backs'], ['paid', 0, '0.00', 'now: net of recoveries']],
+          rows: [['computed', '37440', '374.40', 'the sum of the lines\' subsidies, each record floored to whole fen'], ['granted', '37440', '374.40', 'now: net of claw-backs'], ['paid', '0', '0.00', 'now: net of recoveries']],
         },
       ],
     }, 'format=json (some rows left out)'),
@@ -188,10 +197,10 @@ const report_examples: Readonly<Record<string, RouteExamples>> = {
         columns: ['transfer_id', 'at_utc', 'kind', 'from_account', 'to_account', 'beneficiary_id', 'claim_id', 'amount_fen', 'amount_yuan', 'available_change_fen',
           'available_change_yuan', 'available_balance_fen', 'available_balance_yuan', 'transfer_key'],
         rows: [
-          [null, '2026-11-01T00:00:00.000Z', 'opening_balance', null, null, null, null, null, null, null, null, 100000000, '1000000.00', null],
-          [2, '2026-11-05T08:20:00.000Z', 'approve', `${ids.program}:available`, `${ids.program}:payable:${ids.enterprise}`, ids.enterprise, ids.claim, 37440, '374.40',
-            -37440, '-374.40', 99962560, '999625.60', `approve:${ids.claim}`],
-          [null, '2026-12-01T00:00:00.000Z', 'closing_balance', null, null, null, null, null, null, -37440, '-374.40', 99962560, '999625.60', null],
+          [null, '2026-11-01T00:00:00.000Z', 'opening_balance', null, null, null, null, null, null, null, null, '100000000', '1000000.00', null],
+          [2, '2026-11-05T08:20:00.000Z', 'approve', `${ids.program}:available`, `${ids.program}:payable:${ids.enterprise}`, ids.enterprise, ids.claim, '37440', '374.40',
+            '-37440', '-374.40', '99962560', '999625.60', `approve:${ids.claim}`],
+          [null, '2026-12-01T00:00:00.000Z', 'closing_balance', null, null, null, null, null, null, '-37440', '-374.40', '99962560', '999625.60', null],
         ],
       }],
     }, 'format=json, November'),
@@ -205,7 +214,7 @@ const report_examples: Readonly<Record<string, RouteExamples>> = {
           'budget_yuan', 'committed_fen', 'committed_yuan', 'reserved_fen', 'reserved_yuan', 'paid_fen', 'paid_yuan', 'available_fen', 'available_yuan', 'claims',
           'claims_approved', 'beneficiaries_granted', 'compute_pflop_h', 'domestic_compute_pflop_h', 'domestic_share_bp', 'as_of_utc'],
         rows: [[ids.program, 'sh-compute-2026', '上海算力券', 'Shanghai compute vouchers', 'compute_rent', 'enterprise', 'city', '2026-01-01T00:00:00.000Z',
-          '2027-01-01T00:00:00.000Z', 100000000, '1000000.00', 37440, '374.40', 37440, '374.40', 0, '0.00', 99962560, '999625.60', 1, 1, 1, '16.640000',
+          '2027-01-01T00:00:00.000Z', '100000000', '1000000.00', '37440', '374.40', '37440', '374.40', '0', '0.00', '99962560', '999625.60', 1, 1, 1, '16.640000',
           '16.640000', 10000, '2026-11-29T12:00:00.000Z']],
       }],
     }, 'format=json (the program section)'),
@@ -319,7 +328,7 @@ export const route_examples: Readonly<Record<string, RouteExamples>> = {
   'GET /api/v1/programs': { response: one({ items: [program_view] }, 'programs') },
   'GET /api/v1/programs/:id': {
     response: one({
-      ...program_view, budget: { budget_fen: 100000000, available_fen: 99962560, reserved_fen: 37440, paid_fen: 0 },
+      ...program_view, budget: { budget_fen: '100000000', available_fen: '99962560', reserved_fen: '37440', paid_fen: '0' },
       rule_sets: [{ version: 1, effective_from: '2026-01-01T00:00:00.000Z', rules, used_by_approved_claims: true, created_at: '2026-09-01T01:00:00.000Z' }],
     }, 'a program with its budget and rules'),
   },
@@ -343,24 +352,24 @@ export const route_examples: Readonly<Record<string, RouteExamples>> = {
     response: one({
       program_id: ids.program, from: '2026-10-01T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z',
       variants: [37440, 24960].map((fen, i) => ({
-        label: i === 0 ? 'current' : 'candidate', rule_set_version: i === 0 ? 1 : null, beneficiaries: 1, computed_fen: fen, granted_fen: fen,
-        domestic_fen: fen, foreign_fen: 0, per_beneficiary: [{ beneficiary_id: ids.enterprise, name: 'Lanxu AI', computed_fen: fen, granted_fen: fen }],
-        per_vendor: [{ vendor: 'Huawei', fen }], net_fen_per_pflop_h: { domestic: i === 0 ? 5250 : 6000, foreign: null },
-        budget_fen: i === 0 ? 100000000 : 50000000, budget_runs_out_on: null,
+        label: i === 0 ? 'current' : 'candidate', rule_set_version: i === 0 ? 1 : null, beneficiaries: 1, computed_fen: String(fen), granted_fen: String(fen),
+        domestic_fen: String(fen), foreign_fen: '0', per_beneficiary: [{ beneficiary_id: ids.enterprise, name: 'Lanxu AI', computed_fen: String(fen), granted_fen: String(fen) }],
+        per_vendor: [{ vendor: 'Huawei', fen: String(fen) }], net_fen_per_pflop_h: { domestic: i === 0 ? 5250 : 6000, foreign: null },
+        budget_fen: i === 0 ? '100000000' : '50000000', budget_runs_out_on: null,
       })),
     }, 'the current rules beside the candidate'),
   },
   'GET /api/v1/programs/:id/ledger': {
     response: one({
-      program_id: ids.program, budget: { budget_fen: 100000000, available_fen: 99962560, reserved_fen: 37440, paid_fen: 0 },
+      program_id: ids.program, budget: { budget_fen: '100000000', available_fen: '99962560', reserved_fen: '37440', paid_fen: '0' },
       accounts: [
-        { id: `${ids.program}:available`, kind: 'available', beneficiary_id: null, balance_fen: 99962560 },
-        { id: `${ids.program}:funding`, kind: 'funding', beneficiary_id: null, balance_fen: -100000000 },
-        { id: `${ids.program}:payable:${ids.enterprise}`, kind: 'payable', beneficiary_id: ids.enterprise, balance_fen: 37440 },
+        { id: `${ids.program}:available`, kind: 'available', beneficiary_id: null, balance_fen: '99962560' },
+        { id: `${ids.program}:funding`, kind: 'funding', beneficiary_id: null, balance_fen: '-100000000' },
+        { id: `${ids.program}:payable:${ids.enterprise}`, kind: 'payable', beneficiary_id: ids.enterprise, balance_fen: '37440' },
       ],
       transfers: [
-        { id: 1, key: `fund:${ids.program}:1`, kind: 'fund', debit: `${ids.program}:funding`, credit: `${ids.program}:available`, amount_fen: 100000000, claim_id: null, program_id: ids.program, at_ms: 1788224400000, at: '2026-09-01T01:00:00.000Z' },
-        { id: 2, key: `approve:${ids.claim}`, kind: 'approve', debit: `${ids.program}:available`, credit: `${ids.program}:payable:${ids.enterprise}`, amount_fen: 37440, claim_id: ids.claim, program_id: ids.program, at_ms: 1793955600000, at: '2026-11-05T08:20:00.000Z' },
+        { id: 1, key: `fund:${ids.program}:1`, kind: 'fund', debit: `${ids.program}:funding`, credit: `${ids.program}:available`, amount_fen: '100000000', claim_id: null, program_id: ids.program, at_ms: 1788224400000, at: '2026-09-01T01:00:00.000Z' },
+        { id: 2, key: `approve:${ids.claim}`, kind: 'approve', debit: `${ids.program}:available`, credit: `${ids.program}:payable:${ids.enterprise}`, amount_fen: '37440', claim_id: ids.claim, program_id: ids.program, at_ms: 1793955600000, at: '2026-11-05T08:20:00.000Z' },
       ],
     }, 'funded, one approval'),
   },
@@ -377,7 +386,7 @@ export const route_examples: Readonly<Record<string, RouteExamples>> = {
       events: [
         { action: 'create', from_state: null, to_state: 'draft', actor_org_id: ids.enterprise, actor_key_id: 'k_m4q8wz2tk6xn3hr7vbcd', reason: null, amount_fen: null, at_ms: 1793588400000, at: '2026-11-02T03:00:00.000Z' },
         { action: 'submit', from_state: 'draft', to_state: 'submitted', actor_org_id: ids.enterprise, actor_key_id: 'k_m4q8wz2tk6xn3hr7vbcd', reason: null, amount_fen: null, at_ms: 1793588460000, at: '2026-11-02T03:01:00.000Z' },
-        { action: 'approve', from_state: 'submitted', to_state: 'approved', actor_org_id: ids.office, actor_key_id: ids.admin_key, reason: null, amount_fen: 37440, at_ms: 1793955600000, at: '2026-11-05T08:20:00.000Z' },
+        { action: 'approve', from_state: 'submitted', to_state: 'approved', actor_org_id: ids.office, actor_key_id: ids.admin_key, reason: null, amount_fen: '37440', at_ms: 1793955600000, at: '2026-11-05T08:20:00.000Z' },
       ],
       findings: [],
     }, 'as the office reads it'),
@@ -403,11 +412,17 @@ export const route_examples: Readonly<Record<string, RouteExamples>> = {
     response: one({ found: { capacity_overrun: 0, duplicate_job: 1, overlapping_job: 0, price_outlier: 2 }, created: 1, truncated: false }, 'three found, one new'),
   },
 
-  'GET /api/v1/audit': { response: one({ items: [audit_entry], next_cursor: '42' }, 'a page of one (limit=1): pass next_cursor as after_seq') },
+  'GET /api/v1/audit': {
+    response: [
+      { name: 'example', summary: 'a page of one (limit=1): pass next_cursor as after_seq', value: { items: [audit_entry], next_cursor: '42' } },
+      { name: 'withheld', summary: 'as an auditor reads a reference price entry: the content withheld, the chain fields kept', value: { items: [audit_entry_withheld], next_cursor: '57' } },
+    ],
+  },
   'GET /api/v1/audit/verify': {
     response: [
-      { name: 'intact', summary: 'the chain is intact', value: { ok: true, entries: 1532, head: { seq: 1532, hash: '250c0c9d649cbd6dcd05a065530f7581d48543f9a3f4313c1149c15b845f08e8' }, first_bad_seq: null, problem: null, message: null } },
-      { name: 'edited', summary: 'an entry was edited', value: { ok: false, entries: null, head: { seq: 1532, hash: '250c0c9d649cbd6dcd05a065530f7581d48543f9a3f4313c1149c15b845f08e8' }, first_bad_seq: 42, problem: 'edited', message: 'entry 42 no longer hashes to its hash' } },
+      { name: 'intact', summary: 'the chain is intact', value: { ok: true, entries: 1532, head: { seq: 1532, hash: '250c0c9d649cbd6dcd05a065530f7581d48543f9a3f4313c1149c15b845f08e8' }, first_bad_seq: null, problem: null, message: null, published: null } },
+      { name: 'edited', summary: 'an entry was edited', value: { ok: false, entries: null, head: { seq: 1532, hash: '250c0c9d649cbd6dcd05a065530f7581d48543f9a3f4313c1149c15b845f08e8' }, first_bad_seq: 42, problem: 'edited', message: 'entry 42 no longer hashes to its hash', published: null } },
+      { name: 'truncated', summary: 'head=1540:… was published, the chain was cut back to 1532 and its head row moved with it', value: { ok: false, entries: 1532, head: { seq: 1532, hash: '250c0c9d649cbd6dcd05a065530f7581d48543f9a3f4313c1149c15b845f08e8' }, first_bad_seq: null, problem: null, message: null, published: { ok: false, problem: 'truncated', message: 'the chain ends at seq 1532, but seq 1540 was published: entries were removed' } } },
     ],
   },
 
@@ -451,12 +466,12 @@ export const route_examples: Readonly<Record<string, RouteExamples>> = {
       months: [{
         month: '2026-10', records: 1, card_hours: '52.000', domestic_card_hours: '52.000', compute_pflop_h: '16.640000', domestic_compute_pflop_h: '16.640000',
         used_domestic_share_bp: 10000, installed_pflops: '20.480000', domestic_installed_pflops: '20.480000', installed_domestic_share_bp: 10000,
-        subsidy_approved_fen: 37440, subsidy_paid_fen: 0, subsidy_clawed_back_fen: 0,
+        subsidy_approved_fen: '37440', subsidy_paid_fen: '0', subsidy_clawed_back_fen: '0',
       }],
       projection: { method: 'least-squares line through the monthly domestic share', used: trend(6200), installed: trend(5800) },
       programs: [{
-        id: ids.program, name_zh: '上海算力券', name_en: 'Shanghai compute vouchers', budget_fen: 100000000, committed_fen: 37440, paid_fen: 0,
-        available_fen: 99962560, burn: [{ month: '2026-10', committed_fen: 37440 }], projected_exhaustion_date: null,
+        id: ids.program, name_zh: '上海算力券', name_en: 'Shanghai compute vouchers', budget_fen: '100000000', committed_fen: '37440', paid_fen: '0',
+        available_fen: '99962560', burn: [{ month: '2026-10', committed_fen: '37440' }], projected_exhaustion_date: null,
         exhaustion_method: 'the available budget divided by the net amount committed over the last 90 UTC days',
       }],
       top_enterprises: [{ id: ids.enterprise, name: 'Lanxu AI', compute_pflop_h: '16.640000', domestic_compute_pflop_h: '16.640000', domestic_share_bp: 10000 }],

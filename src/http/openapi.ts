@@ -68,7 +68,7 @@ export const route_error_codes: Readonly<Record<string, readonly ErrorCode[]>> =
   'POST /api/v1/claims/:id/withdraw': ['illegal_transition'],
   'POST /api/v1/claims/:id/approve': ['illegal_transition', 'budget_exhausted', 'open_findings'],
   'POST /api/v1/claims/:id/reject': ['illegal_transition'],
-  'POST /api/v1/claims/:id/pay': ['illegal_transition', 'nothing_payable', 'amount_too_large'],
+  'POST /api/v1/claims/:id/pay': ['illegal_transition', 'nothing_payable', 'amount_too_large', 'idempotency_key_reused'],
   'POST /api/v1/claims/:id/claw-back': ['illegal_transition', 'amount_too_large'],
   'POST /api/v1/claims/:id/accept-progress-report': ['illegal_transition'],
   'POST /api/v1/findings/:id/dismiss': ['illegal_transition'],
@@ -133,6 +133,10 @@ const error_examples: Partial<Record<ErrorCode, { message: string; details?: { f
   },
   nothing_payable: { message: 'the claim is paid in full', details: [{ field: 'amount_fen', message: 'the claim is paid in full' }] },
   records_taken: { message: 'concurrent claims kept taking the same records; try again' },
+  idempotency_key_reused: {
+    message: 'the Idempotency-Key "pay-2027-03-0001" was used for this claim with another body: send a new key for a new payment',
+    details: [{ field: 'headers.idempotency-key', message: 'used before with another body' }],
+  },
   internal_error: { message: 'internal error (request req-1f)' },
 };
 

@@ -46,6 +46,35 @@ export function parseUsageRecord(raw: unknown): { ok: true; input: UsageInput } 
 export class UsageIngest {
   constructor(private readonly store: Store, private readonly limits: IngestLimits) {}
 
+  private sealing: Promise<void> | null = null;
+  private seal_again = false;
+
+  /**
+   * Seals what signed batches delivered into the audit chain (SigningKeyRepository.sealBatches), before their answer:
+   * one run at a time, another once it ends when batches arrived meanwhile (a caller that came during a run waits for
+   * that next run). A failure (the database away) is told to
+   * `failed` and left for the next signed batch or the next start; verification reports a batch not yet sealed.
+   */
+  sealSignedBatches(now: () => number, failed: (error: unknown) => void = () => undefined): Promise<void> {
+    if (this.sealing !== null) {
+      this.seal_again = true;
+      return this.sealing; // resolves after the do-while below has run once more, covering this batch
+    }
+    this.sealing = (async () => {
+      try {
+        do {
+          this.seal_again = false;
+          while (await this.store.signingKeys.sealBatches(now()) > 0) { /* the next page */ }
+        } while (this.seal_again);
+      } catch (error) {
+        failed(error);
+      } finally {
+        this.sealing = null;
+      }
+    })();
+    return this.sealing;
+  }
+
   /**
    * `signed`: the batch's verified signature and exact body, stored with the records as evidence. `not_kept`: told when
    * the batch's rejections could not be kept (see keepRejections); without it that failure is thrown.
@@ -96,6 +125,8 @@ export class UsageIngest {
     }
     rejected.sort((a, b) => a.index - b.index);
     if (rejected.length > 0) await this.keepRejections(provider_id, rejected, now_ms, not_kept);
+    // A signed batch is sealed into the audit chain before it is answered (batches arriving together share one seal).
+    if (signed !== null) await this.sealSignedBatches(() => now_ms, not_kept);
     return { accepted, duplicates, rejected };
   }
 

@@ -141,10 +141,11 @@ export async function claimReport(store: Store, c: Claim, names: NameScope): Pro
     lines.push(['(after support period)', null, e.period_excluded.records, null, null, null, null, null, null, null, null, null, null, null, 0, e.period_excluded.message]);
   }
   const sum = (f: (l: (typeof e.lines)[number]) => number) => e.lines.reduce((s, l) => s + f(l), 0);
+  const sumFen = (f: (l: (typeof e.lines)[number]) => bigint) => e.lines.reduce((s, l) => s + f(l), 0n);
   const gflop = e.lines.reduce((s, l) => s + BigInt(l.compute_gflop), 0n);
   const footer: Row[] = [[
     'total', null, c.records, sum((l) => l.records_unvalued), cardHours(sum((l) => l.card_s) + e.unmatched.card_s), formatPflopHours(gflop),
-    kwhOfWh(sum((l) => l.energy_wh)), e.base_fen, null, null, null, null, sum((l) => l.ceiling_cut_fen), sum((l) => l.layer_cut_fen), e.computed_fen,
+    kwhOfWh(sum((l) => l.energy_wh)), e.base_fen, null, null, null, null, sumFen((l) => l.ceiling_cut_fen), sumFen((l) => l.layer_cut_fen), e.computed_fen,
     'records: all the claim\'s records; card-hours: the lines\' and those no rule matched; base and subsidy as filed',
   ]];
 
@@ -156,12 +157,12 @@ export async function claimReport(store: Store, c: Claim, names: NameScope): Pro
   const totals: Row[] = [
     ['base', e.base_fen, 'the bills (after price ceilings) and energy costs of the records the rules paid'],
     ['computed', e.computed_fen, 'the sum of the lines\' subsidies, each record floored to whole fen'],
-    ['cut_at_filing', e.cuts.reduce((s, x) => s + x.cut_fen, 0), 'caps and budget as they stood when the claim was filed'],
+    ['cut_at_filing', e.cuts.reduce((s, x) => s + x.cut_fen, 0n), 'caps and budget as they stood when the claim was filed'],
     ['estimated_at_filing', e.granted_fen, null],
   ];
   if (e.approval) {
     totals.push(
-      ['cut_at_approval', e.approval.cuts.reduce((s, x) => s + x.cut_fen, 0), 'caps and budget applied again at approval'],
+      ['cut_at_approval', e.approval.cuts.reduce((s, x) => s + x.cut_fen, 0n), 'caps and budget applied again at approval'],
       ['granted_at_approval', e.approval.granted_fen, null],
     );
   }

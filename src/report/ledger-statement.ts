@@ -31,10 +31,10 @@ function beneficiaryOf(account: string): string | null {
 export async function ledgerStatement(store: Store, program: Program, period: LedgerPeriod, rows_max = report_rows_max): Promise<Report> {
   if (period.from_ms !== null && !(period.from_ms < period.to_ms)) throw new ReportInvalid('querystring.to', 'to must be after from');
   const available = accountId(program.id, 'available');
-  const change = (t: { debit: string; credit: string; amount_fen: number }) => (t.credit === available ? t.amount_fen : 0) - (t.debit === available ? t.amount_fen : 0);
+  const change = (t: { debit: string; credit: string; amount_fen: bigint }) => (t.credit === available ? t.amount_fen : 0n) - (t.debit === available ? t.amount_fen : 0n);
   // Only the period's transfers are read: what came before is one sum in the database.
   const [opening, { transfers: in_period, more }] = await Promise.all([
-    period.from_ms === null ? 0 : store.ledger.availableBefore(program.id, period.from_ms),
+    period.from_ms === null ? 0n : store.ledger.availableBefore(program.id, period.from_ms),
     store.ledger.transfersInPeriod({ program_id: program.id, from_ms: period.from_ms, to_ms: period.to_ms }, rows_max),
   ]);
   if (more) throw new ReportTooLarge('querystring.from', rows_max, 'transfers; choose a shorter period');

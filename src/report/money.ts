@@ -18,6 +18,11 @@ export function yuanNumber(fen: number | bigint): number {
   return Number(fen) / 100;
 }
 
+/** Whether integer fen is exact as a double (|fen| ≤ 2^53 − 1). */
+export function isSafeFen(fen: number | bigint): boolean {
+  return typeof fen === 'number' ? Number.isSafeInteger(fen) : fen <= BigInt(Number.MAX_SAFE_INTEGER) && fen >= BigInt(Number.MIN_SAFE_INTEGER);
+}
+
 /** Integer Wh → kWh with three decimals, exactly: 41600 → "41.600". */
 export function kwhOfWh(wh: number | bigint): string {
   const v = BigInt(wh);

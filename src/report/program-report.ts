@@ -67,7 +67,7 @@ const month_columns: readonly Column[] = [
 ];
 
 interface Beneficiary {
-  claims: number; claims_approved: number; computed_fen: number; granted_fen: number; paid_fen: number; clawed_back_fen: number;
+  claims: number; claims_approved: number; computed_fen: bigint; granted_fen: bigint; paid_fen: bigint; clawed_back_fen: bigint;
   /** the periods of its claims with a grant left, merged where they overlap, so that no usage is counted twice */
   periods: [number, number][];
   compute_gflop: bigint; domestic_gflop: bigint;
@@ -104,7 +104,7 @@ export async function programReport(store: Store, program: Program, now_ms: numb
       let b = by.get(c.beneficiary_id);
       if (!b) {
         if (by.size >= rows_max) throw new ReportTooLarge('params.id', rows_max, 'beneficiaries');
-        b = { claims: 0, claims_approved: 0, computed_fen: 0, granted_fen: 0, paid_fen: 0, clawed_back_fen: 0, periods: [], compute_gflop: 0n, domestic_gflop: 0n };
+        b = { claims: 0, claims_approved: 0, computed_fen: 0n, granted_fen: 0n, paid_fen: 0n, clawed_back_fen: 0n, periods: [], compute_gflop: 0n, domestic_gflop: 0n };
         by.set(c.beneficiary_id, b);
       }
       b.claims++;
@@ -115,7 +115,7 @@ export async function programReport(store: Store, program: Program, now_ms: numb
       b.granted_fen += c.granted_fen;
       b.paid_fen += c.paid_fen;
       b.clawed_back_fen += c.clawed_back_fen;
-      if (c.granted_fen > 0) b.periods.push([c.period_start_ms, c.period_end_ms]);
+      if (c.granted_fen > 0n) b.periods.push([c.period_start_ms, c.period_end_ms]);
     }
   }
 
@@ -136,7 +136,7 @@ export async function programReport(store: Store, program: Program, now_ms: numb
   }
   const names = await organizationNames(store, program.beneficiary_kind, by.keys(), { all: true });
   const beneficiaries: Row[] = [...by.entries()]
-    .sort((x, y) => y[1].granted_fen - x[1].granted_fen || (x[0] < y[0] ? -1 : 1))
+    .sort((x, y) => (y[1].granted_fen > x[1].granted_fen ? 1 : y[1].granted_fen < x[1].granted_fen ? -1 : 0) || (x[0] < y[0] ? -1 : 1))
     .map(([id, b]) => [
       id, names.get(id) ?? null, b.claims, b.claims_approved, b.computed_fen, b.granted_fen, b.paid_fen, b.granted_fen - b.paid_fen, b.clawed_back_fen,
       formatPflopHours(b.compute_gflop), formatPflopHours(b.domestic_gflop), shareBp(b.domestic_gflop, b.compute_gflop),
@@ -145,26 +145,26 @@ export async function programReport(store: Store, program: Program, now_ms: numb
   // The ledger per UTC month, every month from the first transfer to the last (quiet months included).
   const available = accountId(program.id, 'available');
   const paid_account = accountId(program.id, 'paid');
-  const per_month = new Map<MonthIndex, Record<TransferKind, number> & { committed: number; paid_net: number; available: number }>();
+  const per_month = new Map<MonthIndex, Record<TransferKind, bigint> & { committed: bigint; paid_net: bigint; available: bigint }>();
   for (const t of transfers) {
     const m = monthOfMs(t.at_ms);
     let v = per_month.get(m);
-    if (!v) { v = { fund: 0, approve: 0, release: 0, pay: 0, recover: 0, committed: 0, paid_net: 0, available: 0 }; per_month.set(m, v); }
+    if (!v) { v = { fund: 0n, approve: 0n, release: 0n, pay: 0n, recover: 0n, committed: 0n, paid_net: 0n, available: 0n }; per_month.set(m, v); }
     v[t.kind] += t.amount_fen;
     v.committed += committedChange(t.kind, t.amount_fen);
-    v.paid_net += (t.credit === paid_account ? t.amount_fen : 0) - (t.debit === paid_account ? t.amount_fen : 0);
-    v.available += (t.credit === available ? t.amount_fen : 0) - (t.debit === available ? t.amount_fen : 0);
+    v.paid_net += (t.credit === paid_account ? t.amount_fen : 0n) - (t.debit === paid_account ? t.amount_fen : 0n);
+    v.available += (t.credit === available ? t.amount_fen : 0n) - (t.debit === available ? t.amount_fen : 0n);
   }
   const month_keys = [...per_month.keys()].sort((a, b) => a - b);
   const months: Row[] = [];
   if (month_keys.length > 0) {
     const all = monthsBetween(month_keys[0]!, month_keys[month_keys.length - 1]!);
     if (all.length > rows_max) throw new ReportTooLarge('params.id', rows_max, 'months');
-    let committed = 0;
-    let paid = 0;
-    let avail = 0;
+    let committed = 0n;
+    let paid = 0n;
+    let avail = 0n;
     for (const m of all) {
-      const v = per_month.get(m) ?? { fund: 0, approve: 0, release: 0, pay: 0, recover: 0, committed: 0, paid_net: 0, available: 0 };
+      const v = per_month.get(m) ?? { fund: 0n, approve: 0n, release: 0n, pay: 0n, recover: 0n, committed: 0n, paid_net: 0n, available: 0n };
       committed += v.committed;
       paid += v.paid_net;
       avail += v.available;
@@ -176,7 +176,7 @@ export async function programReport(store: Store, program: Program, now_ms: numb
   const facts: Row = [
     program.id, program.code, program.name_zh, program.name_en, program.kind, program.beneficiary_kind, program.funding_layer,
     program.window_start_ms, program.window_end_ms, budget.budget_fen, committed, budget.reserved_fen, budget.paid_fen, budget.available_fen,
-    claims, claims_approved, [...by.values()].filter((b) => b.granted_fen > 0).length,
+    claims, claims_approved, [...by.values()].filter((b) => b.granted_fen > 0n).length,
     formatPflopHours(compute), formatPflopHours(domestic), shareBp(domestic, compute), now_ms,
   ];
   return {

@@ -12,8 +12,8 @@ export const report_rows_max = 100_000;
  * What a column holds, and so how each format writes it:
  * - `text`: a string; CSV guards a leading = + - @ against spreadsheet formulas (see csv-writer.ts).
  * - `integer`, `bp`: whole numbers (basis points: 10000 = 100%).
- * - `money`: integer fen; becomes two columns, `<key>_fen` (the integer) and `<key>_yuan` (CSV: the exact decimal
- *   string; XLSX: the number fen / 100 formatted "¥"#,##0.00).
+ * - `money`: integer fen (number or bigint); becomes two columns, `<key>_fen` and `<key>_yuan` (CSV and JSON: exact
+ *   decimal strings; XLSX: the integer and the number fen / 100 formatted "¥"#,##0.00, both exact text past 2^53).
  * - `hours` (3 decimals), `pflop_h` (6 decimals), `kwh` (3 decimals): exact decimal strings; XLSX writes them as numbers.
  * - `instant`: milliseconds since the epoch, written as an RFC 3339 UTC string (the key says `_utc`).
  */
@@ -66,8 +66,9 @@ export function isoUtc(ms: number | bigint): string {
 }
 
 /**
- * A row as text and exact numbers, for CSV and JSON: fen as an integer (a decimal string past 2^53), yuan and
- * fixed-point quantities as exact decimal strings, instants as RFC 3339 UTC. null stays null (an empty CSV cell).
+ * A row as text and exact numbers, for CSV and JSON: fen and yuan as exact decimal strings (fen sums pass 2^53), other
+ * integers as numbers (a decimal string past 2^53), fixed-point quantities as exact decimal strings, instants as RFC
+ * 3339 UTC. null stays null (an empty CSV cell).
  */
 export function plainCells(columns: readonly Column[], row: Row): (string | number | null)[] {
   if (row.length !== columns.length) throw new Error(`a row of ${row.length} cells under ${columns.length} columns`);
@@ -78,7 +79,9 @@ export function plainCells(columns: readonly Column[], row: Row): (string | numb
     if (kind === 'money') {
       if (v === null) { out.push(null, null); continue; }
       if (typeof v === 'string') throw new Error(`column ${columns[i]!.key}: money must be integer fen`);
-      out.push(wholeNumber(v), yuanOfFen(v));
+      // Fen as a decimal string, whatever its size, as the API writes a sum of money (yuanOfFen checks it is whole).
+      const yuan = yuanOfFen(v);
+      out.push(String(v), yuan);
     } else if (v === null) {
       out.push(null);
     } else if (kind === 'instant') {

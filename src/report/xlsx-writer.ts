@@ -4,7 +4,7 @@
 import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
-import { yuanNumber } from './money.js';
+import { isSafeFen, yuanNumber, yuanOfFen } from './money.js';
 import { isoUtc, outColumns, type Column, type OutColumn, type OutKind, type Report, type Row, type Section } from './report.js';
 
 export const xlsx_content_type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -52,7 +52,9 @@ function xlsxCells(columns: readonly Column[], row: Row): (string | number | nul
     if (kind === 'money') {
       if (v === null) { out.push(null, null); continue; }
       if (typeof v === 'string') throw new Error(`column ${columns[i]!.key}: money must be integer fen`);
-      out.push(Number(v), yuanNumber(v));
+      // A spreadsheet number is a double: past 2^53 fen both cells are exact decimal text instead.
+      if (isSafeFen(v)) out.push(Number(v), yuanNumber(v));
+      else out.push(String(v), yuanOfFen(v));
     } else if (v === null) {
       out.push(null);
     } else if (kind === 'instant') {

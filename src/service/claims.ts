@@ -1,16 +1,17 @@
 // Use cases that combine the domain and the store, shared by the HTTP API, the CLI and the demo: applying a program
 // definition, estimating and filing claims, and the what-if replay of a candidate rule set.
-import { checkEligibility, type BeneficiaryProfile, type Program, type ProgramDefinition } from '../domain/program/program.js';
+import { checkEligibility, type BeneficiaryProfile, type CheckedProgramDefinition, type Program } from '../domain/program/program.js';
 import type { AuditActor } from '../store/audit-repository.js';
 import { evaluate, type EvalRecord, type Evaluation, type ModelFacts } from '../domain/policy/evaluate.js';
 import type { RuleSetBody } from '../domain/policy/rule-set.js';
 import type { Organization } from '../domain/org/organization.js';
 import type { Store } from '../store/store.js';
 import { ClaimRecordsTaken, utcYear, type Actor, type Claim } from '../store/claim-repository.js';
+import { fen_max, fen_too_large_message } from '../domain/money/fen.js';
 
 /** A business refusal with a stable code; the HTTP layer maps it to a status. */
 export class ServiceError extends Error {
-  constructor(readonly code: 'not_found' | 'not_eligible' | 'invalid_period' | 'no_rule_set' | 'program_fields_fixed' | 'records_taken' | 'no_records', message: string, readonly field: string | null = null) {
+  constructor(readonly code: 'not_found' | 'not_eligible' | 'invalid_period' | 'no_rule_set' | 'program_fields_fixed' | 'records_taken' | 'no_records' | 'amount_too_large', message: string, readonly field: string | null = null) {
     super(message);
   }
 }
@@ -25,7 +26,7 @@ export function profileOf(org: Organization): BeneficiaryProfile {
 }
 
 /** `suanli program apply`: creates the program, or adds a rule-set version when its rules changed. */
-export async function applyProgram(store: Store, d: ProgramDefinition, actor: AuditActor, now_ms: number): Promise<{ program: Program; created: boolean; rule_set_version: number | null }> {
+export async function applyProgram(store: Store, d: CheckedProgramDefinition, actor: AuditActor, now_ms: number): Promise<{ program: Program; created: boolean; rule_set_version: number | null }> {
   const existing = await store.programs.getByCode(d.code);
   if (existing === null) {
     const program = await store.programs.create(d, actor, now_ms);
@@ -65,6 +66,16 @@ export interface Estimate {
   evaluation: Evaluation;
 }
 
+/**
+ * A record's amount is a number, exact below 2^53 (the ingest limit, amount_fen_max, is 1e13): a stored record past it
+ * (written around the API) is refused by name rather than summed rounded.
+ */
+function checkRecordAmounts(records: readonly EvalRecord[]): void {
+  for (const r of records) {
+    if (!Number.isSafeInteger(r.amount_fen)) throw new ServiceError('amount_too_large', `usage record ${r.seq} holds an amount_fen past 2^53 − 1 fen, beyond the ingest limit`, 'period_start');
+  }
+}
+
 /** What a claim for this period would pay now, without filing it. */
 export async function estimateClaim(store: Store, program_id: string, beneficiary_id: string, from_ms: number, to_ms: number): Promise<Estimate> {
   const program = await store.programs.get(program_id);
@@ -87,6 +98,7 @@ export async function estimateClaim(store: Store, program_id: string, beneficiar
     store.programs.budget(program.id),
     modelFacts(store),
   ]);
+  checkRecordAmounts(records);
   const evaluation = evaluate({ rules: rule_set.rules }, records, models, { size: beneficiary.size, categories: beneficiary.categories }, {
     cap_share_bp: program.cap_share_bp, cap_fen: program.cap_fen, cap_fen_year: program.cap_fen_year,
     granted_fen: history.granted_fen, granted_fen_year: history.granted_fen_year,
@@ -101,6 +113,10 @@ export async function fileClaim(store: Store, program_id: string, beneficiary_id
   for (let attempt = 1; ; attempt++) {
     const e = await estimateClaim(store, program_id, beneficiary_id, from_ms, to_ms);
     if (e.records.length === 0) throw new ServiceError('no_records', 'no usage in the period that a claim of this funding layer does not already hold', 'period_start');
+    // A claim's amounts are stored in int8 columns: past 2^63 − 1 fen the claim is refused (split the period), never rounded.
+    for (const [field, fen] of [['base_fen', e.evaluation.base_fen], ['computed_fen', e.evaluation.computed_fen]] as const) {
+      if (fen > fen_max) throw new ServiceError('amount_too_large', `the claim's ${field} would be ${fen} fen: ${fen_too_large_message}; claim a shorter period`, field);
+    }
     try {
       return await store.claims.create({ program: e.program, beneficiary_id, period_start_ms: e.period_start_ms, period_end_ms: e.period_end_ms, rule_set_version: e.rule_set_version, evaluation: e.evaluation, records: e.records }, actor, now_ms);
     } catch (error) {
@@ -115,22 +131,22 @@ export interface SimulationVariant {
   label: 'current' | 'candidate';
   rule_set_version: number | null;
   beneficiaries: number;
-  computed_fen: number;
-  granted_fen: number;
-  domestic_fen: number;
-  foreign_fen: number;
-  per_beneficiary: { beneficiary_id: string; name: string; computed_fen: number; granted_fen: number }[];
-  per_vendor: { vendor: string; fen: number }[];
+  computed_fen: bigint;
+  granted_fen: bigint;
+  domestic_fen: bigint;
+  foreign_fen: bigint;
+  per_beneficiary: { beneficiary_id: string; name: string; computed_fen: bigint; granted_fen: bigint }[];
+  per_vendor: { vendor: string; fen: bigint }[];
   /** what a PFLOP·h costs the buyer after the subsidy, fen (records with a throughput figure) */
   net_fen_per_pflop_h: { domestic: number | null; foreign: number | null };
-  budget_fen: number;
+  budget_fen: bigint;
   /** the UTC day the budget would run out at this pace (subsidies by the day the work started), or null */
   budget_runs_out_on: string | null;
 }
 
 /** Replays rule sets over the usage of a past period: the program's current rules beside a candidate. */
 export async function simulate(store: Store, program_id: string, candidate: RuleSetBody, from_ms: number, to_ms: number,
-  overrides: { budget_fen?: number; cap_share_bp?: number | null; cap_fen?: number | null; cap_fen_year?: number | null } = {}): Promise<{ period_start_ms: number; period_end_ms: number; variants: SimulationVariant[] }> {
+  overrides: { budget_fen?: bigint; cap_share_bp?: number | null; cap_fen?: bigint | null; cap_fen_year?: bigint | null } = {}): Promise<{ period_start_ms: number; period_end_ms: number; variants: SimulationVariant[] }> {
   const program = await store.programs.get(program_id);
   if (!program) throw new ServiceError('not_found', `program ${program_id} not found`, 'program_id');
   if (!(to_ms > from_ms)) throw new ServiceError('invalid_period', 'to must be after from', 'to');
@@ -146,47 +162,50 @@ export async function simulate(store: Store, program_id: string, candidate: Rule
   };
   const variants: SimulationVariant[] = [];
   for (const [label, rules, version] of [['current', current?.rules ?? [], current?.version ?? null], ['candidate', candidate.rules, null]] as const) {
-    const v: SimulationVariant = { label, rule_set_version: version, beneficiaries: 0, computed_fen: 0, granted_fen: 0, domestic_fen: 0, foreign_fen: 0, per_beneficiary: [], per_vendor: [], net_fen_per_pflop_h: { domestic: null, foreign: null }, budget_fen, budget_runs_out_on: null };
-    const vendor = new Map<string, number>();
-    const by_day = new Map<string, number>();
-    const net = { domestic: { bill: 0, subsidy: 0, gflop: 0n }, foreign: { bill: 0, subsidy: 0, gflop: 0n } };
+    const v: SimulationVariant = { label, rule_set_version: version, beneficiaries: 0, computed_fen: 0n, granted_fen: 0n, domestic_fen: 0n, foreign_fen: 0n, per_beneficiary: [], per_vendor: [], net_fen_per_pflop_h: { domestic: null, foreign: null }, budget_fen, budget_runs_out_on: null };
+    const vendor = new Map<string, bigint>();
+    const by_day = new Map<string, bigint>();
+    const net = { domestic: { bill: 0n, subsidy: 0n, gflop: 0n }, foreign: { bill: 0n, subsidy: 0n, gflop: 0n } };
     for (const org of orgs) {
       const records = by_beneficiary.get(org.id);
       if (!records || records.length === 0) continue;
       const eligible = checkEligibility(program, profileOf(org), await store.programs.isEnrolled(program.id, org.id));
       if (!eligible.eligible) continue;
+      checkRecordAmounts(records);
       const e = evaluate({ rules: [...rules] }, records, models, { size: org.size, categories: org.categories }, {
-        ...caps, granted_fen: 0, granted_fen_year: 0, support_months: program.support_months, first_subsidized_at_ms: null, budget_available_fen: null,
+        ...caps, granted_fen: 0n, granted_fen_year: 0n, support_months: program.support_months, first_subsidized_at_ms: null, budget_available_fen: null,
       });
       v.beneficiaries++;
       v.computed_fen += e.computed_fen;
       v.granted_fen += e.granted_fen;
       v.per_beneficiary.push({ beneficiary_id: org.id, name: org.name, computed_fen: e.computed_fen, granted_fen: e.granted_fen });
       // Splits share each beneficiary's cuts out pro rata over its records, floored per record: they may fall short of
-      // the grant by less than one fen per record.
-      const scale = e.computed_fen === 0 ? 0 : e.granted_fen / e.computed_fen;
+      // the grant by less than one fen per record. Exact: subsidy × granted / computed in BigInt.
+      const cut = e.granted_fen !== e.computed_fen;
       records.forEach((r, i) => {
         const f = models.get(r.accelerator);
-        const s = Math.floor((e.record_subsidies[i] ?? 0) * scale);
+        const subsidy = BigInt(e.record_subsidies[i] ?? 0);
+        const s = !cut ? subsidy : e.computed_fen === 0n ? 0n : (subsidy * e.granted_fen) / e.computed_fen;
         const side = f?.domestic ? 'domestic' : 'foreign';
         if (f?.domestic) v.domestic_fen += s; else v.foreign_fen += s;
-        vendor.set(f?.vendor ?? 'unknown', (vendor.get(f?.vendor ?? 'unknown') ?? 0) + s);
+        vendor.set(f?.vendor ?? 'unknown', (vendor.get(f?.vendor ?? 'unknown') ?? 0n) + s);
         const day = new Date(r.started_at_ms).toISOString().slice(0, 10);
-        by_day.set(day, (by_day.get(day) ?? 0) + s);
+        by_day.set(day, (by_day.get(day) ?? 0n) + s);
         if (f?.gflops != null) {
-          net[side].bill += r.amount_fen;
+          net[side].bill += BigInt(r.amount_fen);
           net[side].subsidy += s;
           net[side].gflop += BigInt(r.card_s) * BigInt(f.gflops);
         }
       });
     }
-    v.per_beneficiary.sort((a, b) => b.granted_fen - a.granted_fen || (a.beneficiary_id < b.beneficiary_id ? -1 : 1));
-    v.per_vendor = [...vendor.entries()].map(([k, fen]) => ({ vendor: k, fen })).sort((a, b) => b.fen - a.fen || (a.vendor < b.vendor ? -1 : 1));
+    const descending = (a: bigint, b: bigint) => (a > b ? -1 : a < b ? 1 : 0);
+    v.per_beneficiary.sort((a, b) => descending(a.granted_fen, b.granted_fen) || (a.beneficiary_id < b.beneficiary_id ? -1 : 1));
+    v.per_vendor = [...vendor.entries()].map(([k, fen]) => ({ vendor: k, fen })).sort((a, b) => descending(a.fen, b.fen) || (a.vendor < b.vendor ? -1 : 1));
     for (const side of ['domestic', 'foreign'] as const) {
       const n = net[side];
-      v.net_fen_per_pflop_h[side] = n.gflop === 0n ? null : Number((BigInt(n.bill - n.subsidy) * 3_600_000_000n) / n.gflop);
+      v.net_fen_per_pflop_h[side] = n.gflop === 0n ? null : Number(((n.bill - n.subsidy) * 3_600_000_000n) / n.gflop);
     }
-    let cumulative = 0;
+    let cumulative = 0n;
     for (const day of [...by_day.keys()].sort()) {
       cumulative += by_day.get(day)!;
       if (cumulative > budget_fen) { v.budget_runs_out_on = day; break; }

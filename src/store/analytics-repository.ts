@@ -7,7 +7,8 @@ import type { InventorySpan } from '../domain/analytics/installed-compute.js';
 import { formatMonth, monthOfMs, parseMonth, type MonthIndex } from '../domain/analytics/month.js';
 import type { MonthlyUsage, ProgramBudget, ProgramTransfers } from '../domain/analytics/overview.js';
 import type { FindingKind, FindingSeverity, Json } from '../domain/integrity/finding.js';
-import type { Connection } from './database.js';
+import type { Connection, Engine } from './database.js';
+import { readFenSum, sumFen } from './exact-sum.js';
 import type { Database } from './schema.js';
 
 /** usage_rollups_monthly (migration 0006): provider × enterprise × model × UTC month of started_at. */
@@ -37,9 +38,11 @@ const day_ms_literal = sql.lit(86_400_000);
 
 export class AnalyticsRepository {
   private readonly db: Kysely<AnalyticsDatabase>;
+  private readonly engine: Engine;
 
   constructor(connection: Connection) {
     this.db = connection.db.withTables<{ usage_rollups_monthly: UsageRollupsMonthlyTable }>();
+    this.engine = connection.engine;
   }
 
   /** The earliest month with usage or with inventory; null when there is neither. */
@@ -101,9 +104,9 @@ export class AnalyticsRepository {
   async transfersByDay(): Promise<ProgramTransfers[]> {
     const day = sql<number>`at_ms / ${day_ms_literal}`;
     const rows = await this.db.selectFrom('ledger_transfers')
-      .select(['program_id', 'kind', day.as('day'), sql<string>`cast(sum(amount_fen) as text)`.as('amount_fen')])
+      .select(['program_id', 'kind', day.as('day'), sumFen(this.engine, sql.ref('amount_fen')).as('amount_fen')])
       .groupBy(['program_id', 'kind', day]).orderBy('program_id').orderBy(day).orderBy('kind').execute();
-    return rows.map((r) => ({ program_id: r.program_id, kind: r.kind as TransferKind, day: Number(r.day), amount_fen: Number(r.amount_fen) }));
+    return rows.map((r) => ({ program_id: r.program_id, kind: r.kind as TransferKind, day: Number(r.day), amount_fen: readFenSum(r.amount_fen) }));
   }
 
   /** Every program with its budget (what was funded) and what is available now, as the ledger holds them. */
@@ -112,9 +115,8 @@ export class AnalyticsRepository {
       this.db.selectFrom('programs').select(['id', 'name_zh', 'name_en']).orderBy('created_at_ms').orderBy('id').execute(),
       this.db.selectFrom('ledger_accounts').select(['program_id', 'kind', 'balance_fen']).where('kind', 'in', ['funding', 'available']).execute(),
     ]);
-    const balance = new Map(accounts.map((a) => [`${a.program_id}:${a.kind}`, Number(a.balance_fen)]));
-    // 0 − x, not −x: a program without a budget has 0, not -0 (as ProgramRepository.budget).
-    return programs.map((p) => ({ ...p, budget_fen: 0 - (balance.get(`${p.id}:funding`) ?? 0), available_fen: balance.get(`${p.id}:available`) ?? 0 }));
+    const balance = new Map(accounts.map((a) => [`${a.program_id}:${a.kind}`, BigInt(a.balance_fen)]));
+    return programs.map((p) => ({ ...p, budget_fen: -(balance.get(`${p.id}:funding`) ?? 0n), available_fen: balance.get(`${p.id}:available`) ?? 0n }));
   }
 
   /** Open findings counted (all, and of high severity), and the newest open high-severity ones. */

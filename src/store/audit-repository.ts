@@ -116,6 +116,12 @@ export class AuditRepository {
     return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS_PREV_HASH };
   }
 
+  /** The stored entry with this seq (its hash as stored), or null. */
+  async entryAt(seq: number): Promise<{ seq: number; hash: string } | null> {
+    const r = await this.db.selectFrom('audit_log').select(['seq', 'hash']).where('seq', '=', seq).executeTakeFirst();
+    return r ? { seq: Number(r.seq), hash: r.hash } : null;
+  }
+
   /** Every stored entry in seq order, a page at a time. */
   async *entries(): AsyncGenerator<AuditEntry> {
     let after = Number.MIN_SAFE_INTEGER;

@@ -1,11 +1,12 @@
 // The accelerator catalog: seeded from catalog/accelerators.csv on migrate, corrected and extended by administrators.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AcceleratorModel } from '../domain/catalog/accelerator.js';
 import { acceleratorThroughput } from '../domain/catalog/accelerator.js';
 import type { AcceleratorsTable, Database } from './schema.js';
 import { appendAudit, system_actor, type AuditActor } from './audit-repository.js';
 import type { Connection } from './database.js';
 import { writeTransaction } from './write-transaction.js';
+import { readFenSum, sumFen } from './exact-sum.js';
 
 type Row = AcceleratorsTable;
 
@@ -109,11 +110,11 @@ export class CatalogRepository {
    */
   async marketPrices(): Promise<{ accelerator_id: string; fen_per_card_h: number; providers: number; records: number }[]> {
     const rows = await this.db.selectFrom('usage_rollups')
-      .select((eb) => ['accelerator_id', eb.fn.sum<string | number | bigint>('amount_fen').as('amount'), eb.fn.sum<string | number | bigint>('card_s').as('card_s'),
+      .select((eb) => ['accelerator_id', sumFen(this.connection.engine, sql.ref('amount_fen')).as('amount'), eb.fn.sum<string | number | bigint>('card_s').as('card_s'),
         eb.fn.count<string | number>('provider_id').distinct().as('providers'), eb.fn.sum<string | number | bigint>('records').as('records')])
       .groupBy('accelerator_id').orderBy('accelerator_id').execute();
     return rows.filter((r) => BigInt(r.card_s ?? 0) > 0n).map((r) => ({
-      accelerator_id: r.accelerator_id, fen_per_card_h: Number((BigInt(r.amount ?? 0) * 3600n) / BigInt(r.card_s)), providers: Number(r.providers), records: Number(r.records),
+      accelerator_id: r.accelerator_id, fen_per_card_h: Number((readFenSum(r.amount) * 3600n) / BigInt(r.card_s)), providers: Number(r.providers), records: Number(r.records),
     }));
   }
 

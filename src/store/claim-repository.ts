@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { applyCuts, type EvalRecord, type Evaluation, type Cut } from '../domain/policy/evaluate.js';
 import { checkTransition, payableNow, type ClaimAction, type ClaimState } from '../domain/claim/claim-state.js';
 import { accountId } from '../domain/ledger/ledger.js';
+import { fen_max } from '../domain/money/fen.js';
 import type { Program } from '../domain/program/program.js';
 import type { Connection } from './database.js';
 import type { ClaimsTable, Database } from './schema.js';
@@ -16,7 +17,17 @@ import { appendAudit, type AuditActor } from './audit-repository.js';
 export interface ClaimExplanation extends Omit<Evaluation, 'record_subsidies'> {
   rule_set_version: number;
   /** the cuts applied again at approval, with the caps and budget of that moment */
-  approval?: { computed_fen: number; cuts: Cut[]; granted_fen: number };
+  approval?: { computed_fen: bigint; cuts: Cut[]; granted_fen: bigint };
+}
+
+/** An explanation as stored: JSON with its money (the keys ending in _fen) as decimal strings. */
+function explanationJson(e: ClaimExplanation): string {
+  return JSON.stringify(e, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** A stored explanation with its money as bigints (also those stored as JSON numbers before money became strings). */
+function parseExplanation(text: string): ClaimExplanation {
+  return JSON.parse(text, (key, v: unknown) => (key.endsWith('_fen') && (typeof v === 'number' || typeof v === 'string') ? BigInt(v) : v)) as ClaimExplanation;
 }
 
 export interface Claim {
@@ -29,11 +40,11 @@ export interface Claim {
   state: ClaimState;
   rule_set_version: number;
   records: number;
-  base_fen: number;
-  computed_fen: number;
-  granted_fen: number;
-  paid_fen: number;
-  clawed_back_fen: number;
+  base_fen: bigint;
+  computed_fen: bigint;
+  granted_fen: bigint;
+  paid_fen: bigint;
+  clawed_back_fen: bigint;
   first_record_at_ms: number | null;
   progress_report_accepted: boolean;
   explanation: ClaimExplanation;
@@ -41,7 +52,7 @@ export interface Claim {
   updated_at_ms: number;
 }
 
-export interface ClaimEvent { action: string; from_state: string | null; to_state: string; actor_org_id: string | null; actor_key_id: string | null; reason: string | null; amount_fen: number | null; at_ms: number }
+export interface ClaimEvent { action: string; from_state: string | null; to_state: string; actor_org_id: string | null; actor_key_id: string | null; reason: string | null; amount_fen: bigint | null; at_ms: number }
 /** Who acts: also the audit entry's actor. */
 export type Actor = AuditActor;
 
@@ -52,10 +63,11 @@ export type TransitionResult =
   | { status: 'ok'; claim: Claim }
   | { status: 'not_found' }
   | { status: 'illegal_transition'; state: ClaimState; allowed_from: readonly ClaimState[] }
-  | { status: 'budget_exhausted'; available_fen: number }
+  | { status: 'budget_exhausted'; available_fen: bigint }
   | { status: 'nothing_payable'; message: string }
-  | { status: 'amount_too_large'; amount_fen_max: number }
-  | { status: 'open_findings'; finding_ids: string[] };
+  | { status: 'amount_too_large'; amount_fen_max: bigint }
+  | { status: 'open_findings'; finding_ids: string[] }
+  | { status: 'idempotency_key_reused'; idempotency_key: string };
 
 const granting_states: readonly ClaimState[] = ['approved', 'paid', 'clawed_back'];
 
@@ -63,10 +75,10 @@ function toClaim(r: ClaimsTable): Claim {
   return {
     id: r.id, program_id: r.program_id, beneficiary_id: r.beneficiary_id, funding_layer: r.funding_layer,
     period_start_ms: Number(r.period_start_ms), period_end_ms: Number(r.period_end_ms), state: r.state as ClaimState,
-    rule_set_version: r.rule_set_version, records: r.records, base_fen: Number(r.base_fen), computed_fen: Number(r.computed_fen),
-    granted_fen: Number(r.granted_fen), paid_fen: Number(r.paid_fen), clawed_back_fen: Number(r.clawed_back_fen),
+    rule_set_version: r.rule_set_version, records: r.records, base_fen: BigInt(r.base_fen), computed_fen: BigInt(r.computed_fen),
+    granted_fen: BigInt(r.granted_fen), paid_fen: BigInt(r.paid_fen), clawed_back_fen: BigInt(r.clawed_back_fen),
     first_record_at_ms: r.first_record_at_ms === null ? null : Number(r.first_record_at_ms),
-    progress_report_accepted: r.progress_report_accepted === 1, explanation: JSON.parse(r.explanation) as ClaimExplanation,
+    progress_report_accepted: r.progress_report_accepted === 1, explanation: parseExplanation(r.explanation),
     created_at_ms: Number(r.created_at_ms), updated_at_ms: Number(r.updated_at_ms),
   };
 }
@@ -151,17 +163,17 @@ export class ClaimRepository {
   }
 
   /** What the beneficiary was granted before: over the program, in a calendar year, and when its subsidized usage began. */
-  async beneficiaryHistory(program_id: string, beneficiary_id: string, year: number, exclude_claim?: string): Promise<{ granted_fen: number; granted_fen_year: number; first_subsidized_at_ms: number | null }> {
+  async beneficiaryHistory(program_id: string, beneficiary_id: string, year: number, exclude_claim?: string): Promise<{ granted_fen: bigint; granted_fen_year: bigint; first_subsidized_at_ms: number | null }> {
     let q = this.db.selectFrom('claims').select(['id', 'granted_fen', 'period_start_ms', 'first_record_at_ms'])
       .where('program_id', '=', program_id).where('beneficiary_id', '=', beneficiary_id).where('state', 'in', [...granting_states]);
     if (exclude_claim !== undefined) q = q.where('id', '<>', exclude_claim);
     const rows = await q.execute();
-    let granted = 0;
-    let year_granted = 0;
+    let granted = 0n;
+    let year_granted = 0n;
     let first: number | null = null;
     for (const r of rows) {
-      granted += Number(r.granted_fen);
-      if (utcYear(Number(r.period_start_ms)) === year) year_granted += Number(r.granted_fen);
+      granted += BigInt(r.granted_fen);
+      if (utcYear(Number(r.period_start_ms)) === year) year_granted += BigInt(r.granted_fen);
       if (r.first_record_at_ms !== null && (first === null || Number(r.first_record_at_ms) < first)) first = Number(r.first_record_at_ms);
     }
     return { granted_fen: granted, granted_fen_year: year_granted, first_subsidized_at_ms: first };
@@ -175,9 +187,9 @@ export class ClaimRepository {
     const row: ClaimsTable = {
       id: newId('clm'), program_id: c.program.id, beneficiary_id: c.beneficiary_id, funding_layer: c.program.funding_layer,
       period_start_ms: c.period_start_ms, period_end_ms: c.period_end_ms, state: 'draft', rule_set_version: c.rule_set_version,
-      records: c.records.length, base_fen: c.evaluation.base_fen, computed_fen: c.evaluation.computed_fen, granted_fen: 0, paid_fen: 0, clawed_back_fen: 0,
+      records: c.records.length, base_fen: c.evaluation.base_fen, computed_fen: c.evaluation.computed_fen, granted_fen: 0n, paid_fen: 0n, clawed_back_fen: 0n,
       first_record_at_ms: first, progress_report_accepted: 0,
-      explanation: JSON.stringify({ ...explained, rule_set_version: c.rule_set_version } satisfies ClaimExplanation), created_at_ms: now_ms, updated_at_ms: now_ms,
+      explanation: explanationJson({ ...explained, rule_set_version: c.rule_set_version }), created_at_ms: now_ms, updated_at_ms: now_ms,
     };
     try {
       await writeTransaction(this.connection, async (tx, engine) => {
@@ -231,7 +243,7 @@ export class ClaimRepository {
 
   async events(claim_id: string): Promise<ClaimEvent[]> {
     const rows = await this.db.selectFrom('claim_events').selectAll().where('claim_id', '=', claim_id).orderBy('id').execute();
-    return rows.map((r) => ({ action: r.action, from_state: r.from_state, to_state: r.to_state, actor_org_id: r.actor_org_id, actor_key_id: r.actor_key_id, reason: r.reason, amount_fen: r.amount_fen === null ? null : Number(r.amount_fen), at_ms: Number(r.at_ms) }));
+    return rows.map((r) => ({ action: r.action, from_state: r.from_state, to_state: r.to_state, actor_org_id: r.actor_org_id, actor_key_id: r.actor_key_id, reason: r.reason, amount_fen: r.amount_fen === null ? null : BigInt(r.amount_fen), at_ms: Number(r.at_ms) }));
   }
 
   async recordSubsidies(claim_id: string): Promise<{ record_seq: number; subsidy_fen: number }[]> {
@@ -240,12 +252,14 @@ export class ClaimRepository {
   }
 
   /** Every claim's granted and paid amounts, for the ledger check. */
-  async amounts(): Promise<{ id: string; granted_fen: number; paid_fen: number }[]> {
-    const rows = await this.db.selectFrom('claims').select(['id', 'granted_fen', 'paid_fen']).orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, granted_fen: Number(r.granted_fen), paid_fen: Number(r.paid_fen) }));
+  async amounts(): Promise<{ id: string; state: string; computed_fen: bigint; granted_fen: bigint; paid_fen: bigint; clawed_back_fen: bigint }[]> {
+    const rows = await this.db.selectFrom('claims').select(['id', 'state', 'computed_fen', 'granted_fen', 'paid_fen', 'clawed_back_fen']).orderBy('id').execute();
+    return rows.map((r) => ({
+      id: r.id, state: r.state, computed_fen: BigInt(r.computed_fen), granted_fen: BigInt(r.granted_fen), paid_fen: BigInt(r.paid_fen), clawed_back_fen: BigInt(r.clawed_back_fen),
+    }));
   }
 
-  private async event(tx: Tx, claim_id: string, action: string, from: string | null, to: string, actor: Actor, reason: string | null, amount_fen: number | null, at_ms: number) {
+  private async event(tx: Tx, claim_id: string, action: string, from: string | null, to: string, actor: Actor, reason: string | null, amount_fen: bigint | null, at_ms: number) {
     await tx.insertInto('claim_events').values({ claim_id, action, from_state: from, to_state: to, actor_org_id: actor.org_id, actor_key_id: actor.key_id, reason, amount_fen, at_ms }).execute();
   }
 
@@ -254,7 +268,7 @@ export class ClaimRepository {
    * updated and the event recorded — all or nothing.
    */
   async transition(id: string, action: ClaimAction | 'accept_progress_report', actor: Actor, now_ms: number,
-    options: { reason?: string | null; amount_fen?: number | null; program?: Program; idempotency_key?: string | null; override_reason?: string | null } = {}): Promise<TransitionResult> {
+    options: { reason?: string | null; amount_fen?: bigint | null; program?: Program; idempotency_key?: string | null; request_digest?: string | null; override_reason?: string | null } = {}): Promise<TransitionResult> {
     return writeTransaction(this.connection, async (tx, engine) => {
       const row = await lockRows(tx.selectFrom('claims').selectAll().where('id', '=', id), engine).executeTakeFirst();
       if (!row) return { status: 'not_found' } as const;
@@ -270,17 +284,23 @@ export class ClaimRepository {
       // A payment sent again under its idempotency key is a no-op answering the claim as it is, also when the first one
       // paid it in full (now paid) or used up the stage (nothing payable now). Client keys get their own namespace, so
       // that a numeric key can never equal the key of a later unkeyed payment (pay:<id>:<paid_fen>).
+      // The key is bound to the request it first came with (its digest): the same key with another body is refused,
+      // never answered with the first payment's result. Payments stored before digests were kept are not compared.
       const pay_key = action === 'pay' && options.idempotency_key ? `pay:${id}:key:${options.idempotency_key}` : null;
-      if (pay_key !== null && await tx.selectFrom('ledger_transfers').select('key').where('key', '=', pay_key).executeTakeFirst()) {
+      const earlier = pay_key === null ? undefined : await tx.selectFrom('ledger_transfers').select(['key', 'request_digest']).where('key', '=', pay_key).executeTakeFirst();
+      if (earlier !== undefined) {
+        if (earlier.request_digest !== null && options.request_digest != null && earlier.request_digest !== options.request_digest) {
+          return { status: 'idempotency_key_reused', idempotency_key: options.idempotency_key! } as const;
+        }
         return { status: 'ok', claim } as const;
       }
-      if (options.amount_fen != null && !(Number.isSafeInteger(options.amount_fen) && options.amount_fen > 0)) {
+      if (options.amount_fen != null && !(options.amount_fen > 0n && options.amount_fen <= fen_max)) {
         throw new Error(`claim ${id}: an amount must be a positive whole number of fen`); // the routes never let one through
       }
       const t = checkTransition(claim.state, action);
       if (t.status !== 'ok') return t;
       const set: Partial<ClaimsTable> = { state: t.to, updated_at_ms: now_ms };
-      let amount: number | null = null;
+      let amount: bigint | null = null;
       let overridden: string | null = null;
       let overridden_ids: string[] = [];
 
@@ -300,26 +320,26 @@ export class ClaimRepository {
         // decided one at a time, whatever the number of processes.
         const available_id = accountId(program.id, 'available');
         const available_row = await lockRows(tx.selectFrom('ledger_accounts').select('balance_fen').where('id', '=', available_id), engine).executeTakeFirst();
-        const available = Number(available_row?.balance_fen ?? 0);
+        const available = BigInt(available_row?.balance_fen ?? 0);
         const year = utcYear(claim.period_start_ms);
         const history = await this.beneficiaryHistoryIn(tx, program.id, claim.beneficiary_id, year, id);
         const { cuts, granted_fen } = applyCuts(claim.computed_fen, claim.base_fen, {
           cap_share_bp: program.cap_share_bp, cap_fen: program.cap_fen, cap_fen_year: program.cap_fen_year,
           granted_fen: history.granted_fen, granted_fen_year: history.granted_fen_year, budget_available_fen: available,
         });
-        if (granted_fen === 0 && available === 0) return { status: 'budget_exhausted', available_fen: 0 } as const;
-        if (granted_fen > 0) {
+        if (granted_fen === 0n && available === 0n) return { status: 'budget_exhausted', available_fen: 0n } as const;
+        if (granted_fen > 0n) {
           const moved = await applyTransfer(tx, engine, actor, { key: `approve:${id}`, kind: 'approve', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: granted_fen }, now_ms);
           if (moved !== 'applied') throw new Error(`approval transfer of ${id}: ${moved}`); // the row lock makes both impossible
         }
         amount = granted_fen;
         set.granted_fen = granted_fen;
-        set.explanation = JSON.stringify({ ...claim.explanation, approval: { computed_fen: claim.computed_fen, cuts, granted_fen } } satisfies ClaimExplanation);
+        set.explanation = explanationJson({ ...claim.explanation, approval: { computed_fen: claim.computed_fen, cuts, granted_fen } });
       } else if (action === 'pay') {
         const program = options.program;
         if (!program) throw new Error('pay needs the program');
         const max = payableNow(claim.granted_fen, claim.paid_fen, program.first_stage_bp, claim.progress_report_accepted);
-        if (max === 0) {
+        if (max === 0n) {
           return { status: 'nothing_payable', message: claim.paid_fen >= claim.granted_fen ? 'the claim is paid in full' : 'the next stage is paid once the progress report is accepted' } as const;
         }
         const pay = options.amount_fen ?? max;
@@ -328,6 +348,9 @@ export class ClaimRepository {
         const moved = await applyTransfer(tx, engine, actor, { key, kind: 'pay', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: pay }, now_ms);
         if (moved === 'duplicate') return { status: 'ok', claim } as const; // the same payment again: a no-op
         if (moved !== 'applied') throw new Error(`payment transfer of ${id}: ${moved}`);
+        if (pay_key !== null && options.request_digest != null) {
+          await tx.updateTable('ledger_transfers').set({ request_digest: options.request_digest }).where('key', '=', pay_key).execute();
+        }
         amount = pay;
         set.paid_fen = claim.paid_fen + pay;
         set.state = set.paid_fen === claim.granted_fen ? 'paid' : 'approved';
@@ -339,8 +362,8 @@ export class ClaimRepository {
         const recover = options.amount_fen ?? claim.paid_fen;
         if (recover > claim.paid_fen) return { status: 'amount_too_large', amount_fen_max: claim.paid_fen } as const;
         const release = claim.granted_fen - claim.paid_fen; // the unpaid part goes back to the budget whole
-        if (release > 0) await applyTransfer(tx, engine, actor, { key: `release:${id}`, kind: 'release', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: release }, now_ms);
-        if (recover > 0) await applyTransfer(tx, engine, actor, { key: `recover:${id}`, kind: 'recover', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: recover }, now_ms);
+        if (release > 0n) await applyTransfer(tx, engine, actor, { key: `release:${id}`, kind: 'release', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: release }, now_ms);
+        if (recover > 0n) await applyTransfer(tx, engine, actor, { key: `recover:${id}`, kind: 'recover', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: recover }, now_ms);
         amount = release + recover;
         set.granted_fen = claim.granted_fen - release - recover;
         set.paid_fen = claim.paid_fen - recover;
@@ -363,11 +386,11 @@ export class ClaimRepository {
   private async beneficiaryHistoryIn(tx: Tx, program_id: string, beneficiary_id: string, year: number, exclude: string) {
     const rows = await tx.selectFrom('claims').select(['granted_fen', 'period_start_ms']).where('program_id', '=', program_id)
       .where('beneficiary_id', '=', beneficiary_id).where('state', 'in', [...granting_states]).where('id', '<>', exclude).execute();
-    let granted = 0;
-    let year_granted = 0;
+    let granted = 0n;
+    let year_granted = 0n;
     for (const r of rows) {
-      granted += Number(r.granted_fen);
-      if (utcYear(Number(r.period_start_ms)) === year) year_granted += Number(r.granted_fen);
+      granted += BigInt(r.granted_fen);
+      if (utcYear(Number(r.period_start_ms)) === year) year_granted += BigInt(r.granted_fen);
     }
     return { granted_fen: granted, granted_fen_year: year_granted };
   }

@@ -12,6 +12,11 @@ import { migration0004 } from './migrations/0004-integrity.js';
 import { migration0005 } from './migrations/0005-people.js';
 import { migration0006 } from './migrations/0006-dashboard.js';
 import { migration0007 } from './migrations/0007-rejections.js';
+import { exactIntegers } from './sqlite-exact-integers.js';
+import { migration0008 } from './migrations/0008-login-devices.js';
+import { migration0009 } from './migrations/0009-request-digests.js';
+import { migration0010 } from './migrations/0010-batch-delivery.js';
+import { migration0011 } from './migrations/0011-commit-order.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -32,7 +37,8 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-// int8 arrives from pg as text: hand back a number while it is exact, a bigint beyond 2^53.
+// int8 arrives from pg as text: hand back a number while it is exact, a bigint beyond 2^53 (SQLite reads the same way:
+// sqlite-exact-integers.ts). Sums of int8 arrive from pg as numeric text: BigInt() them.
 pg.types.setTypeParser(20, (text: string) => {
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : BigInt(text);
@@ -43,6 +49,10 @@ export function openDatabase(options: DatabaseOptions): Connection {
     const pool = new pg.Pool({ connectionString: options.database_url, max: options.pg_pool_size_max });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     pool.on('error', () => {});
+    // Nor a checked-out client's: PostgreSQL ending the connection under a query (fast or immediate shutdown) emits
+    // 'error' on the client, and pg rethrows an 'error' nobody listens to — the whole process would exit. The query
+    // itself rejects (answered 503, src/store/unavailable.ts) and the pool drops the broken client when it is released.
+    pool.on('connect', (client) => { client.on('error', () => {}); });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { engine: 'postgres', db, sqlite: null, close: () => db.destroy() };
   }
@@ -52,7 +62,7 @@ export function openDatabase(options: DatabaseOptions): Connection {
   sqlite.pragma(`synchronous = ${options.sqlite_synchronous}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: exactIntegers(sqlite) }) });
   return { engine: 'sqlite', db, sqlite, close: () => db.destroy() };
 }
 
@@ -67,7 +77,9 @@ export async function migrate(connection: Connection): Promise<string[]> {
     db: connection.db,
     provider: new StaticMigrations({ '0001-core': migration0001(connection.engine), '0002-programs': migration0002(connection.engine),
       '0003-findings': migration0003(connection.engine), '0004-integrity': migration0004(connection.engine), '0005-people': migration0005(connection.engine),
-      '0006-dashboard': migration0006(connection.engine), '0007-rejections': migration0007(connection.engine) }),
+      '0006-dashboard': migration0006(connection.engine), '0007-rejections': migration0007(connection.engine),
+      '0008-login-devices': migration0008(connection.engine), '0009-request-digests': migration0009(connection.engine), '0010-batch-delivery': migration0010(connection.engine),
+      '0011-commit-order': migration0011(connection.engine) }),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

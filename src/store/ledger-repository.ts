@@ -6,7 +6,9 @@ import { accountId, transferAccounts, type Transfer, type TransferKind } from '.
 import type { Database, LedgerTransfersTable } from './schema.js';
 import type { Tx } from './write-transaction.js';
 import { appendAudit, type AuditActor } from './audit-repository.js';
-import type { Engine } from './database.js';
+import type { Connection, Engine } from './database.js';
+import { fen_max } from '../domain/money/fen.js';
+import { readFenSum, sumFen } from './exact-sum.js';
 
 export type TransferOutcome = 'applied' | 'duplicate' | 'insufficient_funds';
 
@@ -19,10 +21,10 @@ export type StoredTransfer = Transfer & { id: number; program_id: string; at_ms:
  */
 export const period_transfers_max = 100_000;
 
-export interface TransferRequest { key: string; kind: TransferKind; program_id: string; claim_id: string | null; beneficiary_id: string | null; amount_fen: number }
+export interface TransferRequest { key: string; kind: TransferKind; program_id: string; claim_id: string | null; beneficiary_id: string | null; amount_fen: bigint }
 
 async function ensureAccount(tx: Tx, id: string, program_id: string, kind: string, beneficiary_id: string | null): Promise<void> {
-  await tx.insertInto('ledger_accounts').values({ id, program_id, kind, beneficiary_id, balance_fen: 0 })
+  await tx.insertInto('ledger_accounts').values({ id, program_id, kind, beneficiary_id, balance_fen: 0n })
     .onConflict((oc) => oc.column('id').doNothing()).execute();
 }
 
@@ -33,7 +35,8 @@ function kindOf(account: string): { kind: string; beneficiary_id: string | null 
 
 /** Applies one transfer inside the caller's write transaction. */
 export async function applyTransfer(tx: Tx, engine: Engine, actor: AuditActor, t: TransferRequest, at_ms: number): Promise<TransferOutcome> {
-  if (!Number.isSafeInteger(t.amount_fen) || t.amount_fen <= 0) throw new Error(`transfer ${t.key}: amount must be a positive integer`);
+  // No balance passes the program's budget (at most fen_max), so a credit never overflows the int8 column.
+  if (typeof t.amount_fen !== 'bigint' || t.amount_fen <= 0n || t.amount_fen > fen_max) throw new Error(`transfer ${t.key}: amount must be a positive integer of at most ${fen_max} fen`);
   const { debit, credit } = transferAccounts(t.kind, t.program_id, t.beneficiary_id);
   for (const account of [debit, credit]) {
     const k = kindOf(account);
@@ -64,22 +67,23 @@ export async function applyTransfer(tx: Tx, engine: Engine, actor: AuditActor, t
 function toStoredTransfer(r: Selectable<LedgerTransfersTable>): StoredTransfer {
   return {
     id: Number(r.id), key: r.key, kind: r.kind as TransferKind, debit: r.debit_account, credit: r.credit_account,
-    amount_fen: Number(r.amount_fen), claim_id: r.claim_id, program_id: r.program_id, at_ms: Number(r.at_ms),
+    amount_fen: BigInt(r.amount_fen), claim_id: r.claim_id, program_id: r.program_id, at_ms: Number(r.at_ms),
   };
 }
 
 export class LedgerRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly connection: Connection) {}
+  private get db(): Kysely<Database> { return this.connection.db; }
 
-  async balances(program_id?: string): Promise<Map<string, number>> {
+  async balances(program_id?: string): Promise<Map<string, bigint>> {
     let q = this.db.selectFrom('ledger_accounts').select(['id', 'balance_fen']).orderBy('id');
     if (program_id !== undefined) q = q.where('program_id', '=', program_id);
-    return new Map((await q.execute()).map((r) => [r.id, Number(r.balance_fen)]));
+    return new Map((await q.execute()).map((r) => [r.id, BigInt(r.balance_fen)]));
   }
 
-  async accounts(program_id: string): Promise<{ id: string; kind: string; beneficiary_id: string | null; balance_fen: number }[]> {
+  async accounts(program_id: string): Promise<{ id: string; kind: string; beneficiary_id: string | null; balance_fen: bigint }[]> {
     const rows = await this.db.selectFrom('ledger_accounts').select(['id', 'kind', 'beneficiary_id', 'balance_fen']).where('program_id', '=', program_id).orderBy('id').execute();
-    return rows.map((r) => ({ ...r, balance_fen: Number(r.balance_fen) }));
+    return rows.map((r) => ({ ...r, balance_fen: BigInt(r.balance_fen) }));
   }
 
   async transfers(filter: { program_id?: string; claim_id?: string } = {}): Promise<StoredTransfer[]> {
@@ -104,16 +108,14 @@ export class LedgerRepository {
   }
 
   /** The program's available budget just before `before_ms`: the net of every change to its available account until then. */
-  async availableBefore(program_id: string, before_ms: number): Promise<number> {
+  async availableBefore(program_id: string, before_ms: number): Promise<bigint> {
     const available = accountId(program_id, 'available');
+    const change = sql`(case when credit_account = ${available} then amount_fen else 0 end) - (case when debit_account = ${available} then amount_fen else 0 end)`;
     const r = await this.db.selectFrom('ledger_transfers')
-      .select(sql<string | number | bigint | null>`sum((case when credit_account = ${available} then amount_fen else 0 end) - (case when debit_account = ${available} then amount_fen else 0 end))`.as('change_fen'))
+      .select(sumFen(this.connection.engine, change).as('change_fen'))
       .where('program_id', '=', program_id).where('at_ms', '<', before_ms)
       .where((eb) => eb.or([eb('credit_account', '=', available), eb('debit_account', '=', available)]))
       .executeTakeFirstOrThrow();
-    // PostgreSQL sums bigint to numeric (a string here); SQLite answers a number; no rows: null.
-    const change_fen = Number(r.change_fen ?? 0);
-    if (!Number.isSafeInteger(change_fen)) throw new Error(`available balance of ${program_id} is not a safe integer: ${String(r.change_fen)}`);
-    return change_fen;
+    return readFenSum(r.change_fen);
   }
 }

@@ -2,12 +2,12 @@
 // invitation tokens carry 256 random bits) or scrypt (passwords); every change to an account is audited.
 import type { Kysely } from 'kysely';
 import type { Role } from '../domain/org/organization.js';
-import type { ThrottleState } from '../domain/people/throttle.js';
+import type { AttemptDecision, ThrottleState } from '../domain/people/throttle.js';
 import { appendAudit, type AuditActor } from './audit-repository.js';
 import type { Connection } from './database.js';
 import { newId } from './ids.js';
 import type { Database, UsersTable } from './schema.js';
-import { writeTransaction } from './write-transaction.js';
+import { lockRows, writeTransaction } from './write-transaction.js';
 
 export type UserStatus = 'invited' | 'active' | 'disabled';
 
@@ -134,17 +134,52 @@ export class PeopleRepository {
     });
   }
 
-  async throttleStates(keys: readonly string[]): Promise<Map<string, ThrottleState>> {
-    const rows = await this.db.selectFrom('login_throttle').selectAll().where('key', 'in', [...keys]).execute();
-    return new Map(rows.map((r) => [r.key, { failures: r.failures, last_failure_ms: Number(r.last_failure_ms), locked_until_ms: Number(r.locked_until_ms) }]));
+  /**
+   * One sign-in attempt's claim on the failure counters, atomic on both engines and across processes: the counters of
+   * `keys` are read under the write lock (SQLite's BEGIN IMMEDIATE; on PostgreSQL the rows are created if missing and
+   * locked FOR UPDATE, in key order), `decide` rules on them, and what it counted is written before the lock is let
+   * go — so fifty parallel guesses see each other's failures, and at most the free ones reach the password check.
+   */
+  async claimAttempt(keys: readonly string[], decide: (states: ReadonlyMap<string, ThrottleState>) => AttemptDecision): Promise<AttemptDecision> {
+    const sorted = [...new Set(keys)].sort();
+    return writeTransaction(this.connection, async (tx, engine) => {
+      if (engine === 'postgres') {
+        await tx.insertInto('login_throttle').values(sorted.map((key) => ({ key, failures: 0, last_failure_ms: 0, locked_until_ms: 0 })))
+          .onConflict((oc) => oc.column('key').doNothing()).execute();
+      }
+      const rows = await lockRows(tx.selectFrom('login_throttle').selectAll().where('key', 'in', sorted).orderBy('key'), engine).execute();
+      const states = new Map(rows.map((r) => [r.key, { failures: r.failures, last_failure_ms: Number(r.last_failure_ms), locked_until_ms: Number(r.locked_until_ms) }]));
+      const decision = decide(states);
+      if (decision.status === 'go') {
+        for (const [key, s] of decision.counted) {
+          await tx.insertInto('login_throttle').values({ key, ...s })
+            .onConflict((oc) => oc.column('key').doUpdateSet({ failures: s.failures, last_failure_ms: s.last_failure_ms, locked_until_ms: s.locked_until_ms })).execute();
+        }
+      }
+      return decision;
+    });
   }
 
-  async saveThrottle(key: string, s: ThrottleState): Promise<void> {
-    await this.db.insertInto('login_throttle').values({ key, ...s })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ failures: s.failures, last_failure_ms: s.last_failure_ms, locked_until_ms: s.locked_until_ms })).execute();
+  /** After a successful sign-in: clears the counters in `clear`, and takes one failure back from those in `refund`. */
+  async settleSuccess(clear: readonly string[], refund: readonly string[]): Promise<void> {
+    await writeTransaction(this.connection, async (tx) => {
+      if (clear.length > 0) await tx.deleteFrom('login_throttle').where('key', 'in', [...clear]).execute();
+      if (refund.length > 0) {
+        await tx.updateTable('login_throttle').set((eb) => ({ failures: eb('failures', '-', 1) })).where('key', 'in', [...refund]).where('failures', '>', 0).execute();
+      }
+    });
   }
 
-  async clearThrottle(key: string): Promise<void> {
-    await this.db.deleteFrom('login_throttle').where('key', '=', key).execute();
+  /** The user a live device cookie (by its hash) was given to, or null (unknown, another user's, or unused too long). */
+  async deviceUser(id_hash: string, now_ms: number, ttl_ms: number): Promise<string | null> {
+    const r = await this.db.selectFrom('login_devices').select('user_id').where('id_hash', '=', id_hash)
+      .where('last_used_at_ms', '>', now_ms - ttl_ms).executeTakeFirst();
+    return r?.user_id ?? null;
+  }
+
+  /** Remembers a browser that signed in as user_id (a new device id), or marks a known one used now. */
+  async rememberDevice(id_hash: string, user_id: string, now_ms: number): Promise<void> {
+    await this.db.insertInto('login_devices').values({ id_hash, user_id, created_at_ms: now_ms, last_used_at_ms: now_ms })
+      .onConflict((oc) => oc.column('id_hash').doUpdateSet({ last_used_at_ms: now_ms })).execute();
   }
 }

@@ -1,6 +1,6 @@
 // Programs, their enrollments and rule-set versions. Creating a program funds its budget through the ledger.
 import type { Kysely } from 'kysely';
-import type { Eligibility, Program, ProgramDefinition, ProgramKind } from '../domain/program/program.js';
+import type { CheckedProgramDefinition, Eligibility, Program, ProgramKind } from '../domain/program/program.js';
 import type { RuleSetBody } from '../domain/policy/rule-set.js';
 import type { Connection } from './database.js';
 import type { Database, ProgramsTable } from './schema.js';
@@ -9,14 +9,16 @@ import { applyTransfer } from './ledger-repository.js';
 import { writeTransaction } from './write-transaction.js';
 import { appendAudit, type AuditActor } from './audit-repository.js';
 
+export interface ProgramBudget { budget_fen: bigint; available_fen: bigint; reserved_fen: bigint; paid_fen: bigint }
+
 export interface RuleSetVersion { program_id: string; version: number; effective_from_ms: number; rules: RuleSetBody['rules']; created_at_ms: number }
 
 function toProgram(r: ProgramsTable): Program {
   return {
     id: r.id, code: r.code, name_zh: r.name_zh, name_en: r.name_en, kind: r.kind as ProgramKind, source: r.source,
     beneficiary_kind: r.beneficiary_kind, funding_layer: r.funding_layer, window_start_ms: Number(r.window_start_ms),
-    window_end_ms: Number(r.window_end_ms), budget_fen: Number(r.budget_fen), cap_share_bp: r.cap_share_bp,
-    cap_fen: r.cap_fen === null ? null : Number(r.cap_fen), cap_fen_year: r.cap_fen_year === null ? null : Number(r.cap_fen_year),
+    window_end_ms: Number(r.window_end_ms), budget_fen: BigInt(r.budget_fen), cap_share_bp: r.cap_share_bp,
+    cap_fen: r.cap_fen === null ? null : BigInt(r.cap_fen), cap_fen_year: r.cap_fen_year === null ? null : BigInt(r.cap_fen_year),
     support_months: r.support_months, first_stage_bp: r.first_stage_bp, eligibility: JSON.parse(r.eligibility) as Eligibility,
     requires_signed_usage: r.requires_signed_usage === 1, created_at_ms: Number(r.created_at_ms),
   };
@@ -27,7 +29,7 @@ export class ProgramRepository {
   private get db(): Kysely<Database> { return this.connection.db; }
 
   /** Creates the program, its first rule-set version and its budget (a fund transfer); null when the code is taken. */
-  async create(d: ProgramDefinition, actor: AuditActor, now_ms: number): Promise<Program | null> {
+  async create(d: CheckedProgramDefinition, actor: AuditActor, now_ms: number): Promise<Program | null> {
     const row: ProgramsTable = {
       id: newId('prg'), code: d.code, name_zh: d.name_zh, name_en: d.name_en, kind: d.kind, source: d.source ?? null,
       beneficiary_kind: d.beneficiary_kind, funding_layer: d.funding_layer, window_start_ms: Date.parse(d.window.start),
@@ -43,7 +45,7 @@ export class ProgramRepository {
       const { rule_set, ...definition } = d;
       await appendAudit(tx, engine, actor, { action: 'program.create', subject: { kind: 'program', id: row.id }, after: { ...definition, id: row.id } }, now_ms);
       await appendAudit(tx, engine, actor, { action: 'rule_set.create', subject: { kind: 'program', id: row.id }, after: { version: 1, ...rule_set } }, now_ms);
-      if (d.budget_fen > 0) {
+      if (d.budget_fen > 0n) {
         await applyTransfer(tx, engine, actor, { key: `fund:${row.id}:1`, kind: 'fund', program_id: row.id, claim_id: null, beneficiary_id: null, amount_fen: d.budget_fen }, now_ms);
       }
       return toProgram(row);
@@ -111,11 +113,10 @@ export class ProgramRepository {
     return (await this.db.selectFrom('program_enrollments').select('program_id').where('program_id', '=', program_id).where('beneficiary_id', '=', beneficiary_id).executeTakeFirst()) !== undefined;
   }
 
-  /** The budget as the ledger holds it: available, reserved (approved, unpaid) and paid. */
-  async budget(program_id: string): Promise<{ budget_fen: number; available_fen: number; reserved_fen: number; paid_fen: number }> {
+  /** The budget as the ledger holds it: available, reserved (approved, unpaid) and paid; exact bigints. */
+  async budget(program_id: string): Promise<ProgramBudget> {
     const rows = await this.db.selectFrom('ledger_accounts').select(['kind', 'balance_fen']).where('program_id', '=', program_id).execute();
-    const sum = (kind: string) => rows.filter((r) => r.kind === kind).reduce((s, r) => s + Number(r.balance_fen), 0);
-    // 0 − x, not −x: a program without a budget has budget_fen 0, not -0 (which Object.is and toEqual tell apart).
-    return { budget_fen: 0 - sum('funding'), available_fen: sum('available'), reserved_fen: sum('payable'), paid_fen: sum('paid') };
+    const sum = (kind: string) => rows.filter((r) => r.kind === kind).reduce((s, r) => s + BigInt(r.balance_fen), 0n);
+    return { budget_fen: -sum('funding'), available_fen: sum('available'), reserved_fen: sum('payable'), paid_fen: sum('paid') };
   }
 }

@@ -3,7 +3,10 @@ import type { Generated } from 'kysely';
 
 /** int8 columns that stay far below 2^53 (instants in ms, counts): numbers on both engines (see database.ts). */
 type Int8 = number;
-/** int8 columns that may pass 2^53 (compute in GFLOP): read them with BigInt(). */
+/**
+ * int8 columns that may pass 2^53 (compute in GFLOP, sums of money): both engines hand back a number while it is exact
+ * and a bigint beyond (database.ts); read them with BigInt(), write bigints.
+ */
 type Int8Big = number | bigint;
 
 export interface OrganizationsTable {
@@ -114,10 +117,10 @@ export interface ProgramsTable {
   funding_layer: string;
   window_start_ms: Int8;
   window_end_ms: Int8;
-  budget_fen: Int8;
+  budget_fen: Int8Big;
   cap_share_bp: number | null;
-  cap_fen: Int8 | null;
-  cap_fen_year: Int8 | null;
+  cap_fen: Int8Big | null;
+  cap_fen_year: Int8Big | null;
   support_months: number | null;
   first_stage_bp: number;
   eligibility: string; // JSON
@@ -139,11 +142,11 @@ export interface ClaimsTable {
   state: string;
   rule_set_version: number;
   records: number;
-  base_fen: Int8;
-  computed_fen: Int8;
-  granted_fen: Int8;
-  paid_fen: Int8;
-  clawed_back_fen: Int8;
+  base_fen: Int8Big;
+  computed_fen: Int8Big;
+  granted_fen: Int8Big;
+  paid_fen: Int8Big;
+  clawed_back_fen: Int8Big;
   first_record_at_ms: Int8 | null;
   progress_report_accepted: number;
   explanation: string; // JSON
@@ -162,11 +165,11 @@ export interface ClaimEventsTable {
   actor_org_id: string | null;
   actor_key_id: string | null;
   reason: string | null;
-  amount_fen: Int8 | null;
+  amount_fen: Int8Big | null;
   at_ms: Int8;
 }
 
-export interface LedgerAccountsTable { id: string; program_id: string; kind: string; beneficiary_id: string | null; balance_fen: Int8 }
+export interface LedgerAccountsTable { id: string; program_id: string; kind: string; beneficiary_id: string | null; balance_fen: Int8Big }
 
 export interface LedgerTransfersTable {
   id: Generated<number>;
@@ -176,8 +179,10 @@ export interface LedgerTransfersTable {
   claim_id: string | null;
   debit_account: string;
   credit_account: string;
-  amount_fen: Int8;
+  amount_fen: Int8Big;
   at_ms: Int8;
+  /** SHA-256 of the request a client's Idempotency-Key first came with (keyed payments); null otherwise. */
+  request_digest: string | null;
 }
 
 export interface FindingsTable {
@@ -233,6 +238,12 @@ export interface UsageBatchesTable {
   body: Uint8Array;
   body_sha256: string;
   received_at_ms: Int8;
+  /** What the batch stored (migration 0010): count, digest (batch-delivery.ts), the ids as a JSON array; null before. */
+  delivered_count: number | null;
+  delivered_digest: string | null;
+  delivered_ids: string | null;
+  /** When its delivery was sealed into the audit chain (a usage.batch_sealed entry); null until then. */
+  sealed_at_ms: Int8 | null;
 }
 
 export interface ReferencePricesTable { accelerator_id: string; fen_per_card_h: Int8; source: string; updated_at_ms: Int8 }
@@ -248,12 +259,14 @@ export interface UsersTable {
 export interface InvitationsTable { token_hash: string; user_id: string; expires_at_ms: Int8; used_at_ms: Int8 | null }
 export interface SessionsTable { id_hash: string; user_id: string; csrf_token: string; created_at_ms: Int8; expires_at_ms: Int8 }
 export interface LoginThrottleTable { key: string; failures: number; last_failure_ms: Int8; locked_until_ms: Int8 }
+export interface LoginDevicesTable { id_hash: string; user_id: string; created_at_ms: Int8; last_used_at_ms: Int8 }
 
 export interface Database {
   users: UsersTable;
   invitations: InvitationsTable;
   sessions: SessionsTable;
   login_throttle: LoginThrottleTable;
+  login_devices: LoginDevicesTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   signing_keys: SigningKeysTable;

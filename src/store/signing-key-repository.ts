@@ -1,14 +1,31 @@
 // Providers' Ed25519 public keys (raw 32 bytes, base64) and the signed batches kept as evidence.
 import type { Kysely } from 'kysely';
-import { appendAudit, type AuditActor } from './audit-repository.js';
+import { appendAudit, appendAuditMany, system_actor, type AuditActor } from './audit-repository.js';
+import { deliveredDigest, sortIds } from '../domain/integrity/batch-delivery.js';
 import type { Connection } from './database.js';
 import { newId } from './ids.js';
 import type { Database, SigningKeysTable } from './schema.js';
-import { writeTransaction } from './write-transaction.js';
+import { lockRows, writeTransaction } from './write-transaction.js';
 
 export interface SigningKey { id: string; provider_id: string; label: string; public_key: string; created_at_ms: number; revoked_at_ms: number | null }
 
-export interface StoredBatch { id: number; provider_id: string; key_id: string; signature: string; body: Buffer; body_sha256: string; received_at_ms: number }
+export interface StoredBatch {
+  id: number; provider_id: string; key_id: string; signature: string; body: Buffer; body_sha256: string; received_at_ms: number;
+  /** What it stored (null for a batch from before migration 0010, until it is sealed). */
+  delivered: { count: number; digest: string; ids: string[] } | null;
+  sealed_at_ms: number | null;
+}
+
+const record_columns = ['record_id', 'cluster_id', 'enterprise_id', 'accelerator_id', 'count', 'started_at_ms', 'ended_at_ms',
+  'amount_fen', 'job_ref', 'workload', 'energy_wh', 'provider_id', 'batch_id'] as const;
+
+/** Batches sealed in one transaction at most (the rest in the next). */
+export const seal_batches_max = 500;
+
+const parseIds = (text: string): string[] => {
+  const v: unknown = JSON.parse(text);
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : [];
+};
 
 function toKey(r: SigningKeysTable): SigningKey {
   return { id: r.id, provider_id: r.provider_id, label: r.label, public_key: r.public_key, created_at_ms: Number(r.created_at_ms), revoked_at_ms: r.revoked_at_ms === null ? null : Number(r.revoked_at_ms) };
@@ -79,7 +96,16 @@ export class SigningKeyRepository {
     for (;;) {
       const rows = await this.db.selectFrom('usage_batches').selectAll().where('id', '>', after).orderBy('id').limit(page_rows).execute();
       for (const r of rows) {
-        yield { id: Number(r.id), provider_id: r.provider_id, key_id: r.key_id, signature: r.signature, body: Buffer.from(r.body), body_sha256: r.body_sha256, received_at_ms: Number(r.received_at_ms) };
+        let delivered: StoredBatch['delivered'] = null;
+        if (r.delivered_count !== null || r.delivered_digest !== null || r.delivered_ids !== null) {
+          let ids: string[];
+          try { ids = parseIds(r.delivered_ids ?? '[]'); } catch { ids = []; }
+          delivered = { count: Number(r.delivered_count ?? -1), digest: r.delivered_digest ?? '', ids };
+        }
+        yield {
+          id: Number(r.id), provider_id: r.provider_id, key_id: r.key_id, signature: r.signature, body: Buffer.from(r.body), body_sha256: r.body_sha256,
+          received_at_ms: Number(r.received_at_ms), delivered, sealed_at_ms: r.sealed_at_ms === null ? null : Number(r.sealed_at_ms),
+        };
       }
       const last = rows[rows.length - 1];
       if (rows.length < page_rows || last === undefined) return;
@@ -87,9 +113,47 @@ export class SigningKeyRepository {
     }
   }
 
-  /** The stored records that a signed batch delivered, as stored now. */
+  /**
+   * Seals what signed batches delivered into the audit chain: one `usage.batch_sealed` entry per batch (count, digest,
+   * body hash), in batch order, and the batch marked sealed — after that an edit of what it delivered, or of the batch
+   * row, differs from the chain. A batch from before migration 0010 is sealed with the records that point at it now.
+   * Safe from several processes (rows locked; a sealed batch is skipped). Returns how many were sealed.
+   */
+  async sealBatches(now_ms: number): Promise<number> {
+    return writeTransaction(this.connection, async (tx, engine) => {
+      const rows = await lockRows(tx.selectFrom('usage_batches').select(['id', 'provider_id', 'key_id', 'body_sha256', 'delivered_count', 'delivered_digest', 'delivered_ids'])
+        .where('sealed_at_ms', 'is', null).orderBy('id').limit(seal_batches_max), engine).execute();
+      const events = [];
+      for (const r of rows) {
+        let count = r.delivered_count;
+        let digest = r.delivered_digest;
+        if (count === null || digest === null) {
+          const ids = sortIds((await tx.selectFrom('usage_records').select('record_id').where('batch_id', '=', r.id).execute()).map((x) => x.record_id));
+          count = ids.length;
+          digest = deliveredDigest(r.body_sha256, ids);
+          await tx.updateTable('usage_batches').set({ delivered_count: count, delivered_digest: digest, delivered_ids: JSON.stringify(ids) }).where('id', '=', r.id).execute();
+        }
+        events.push({ action: 'usage.batch_sealed', subject: { kind: 'usage_batch', id: String(r.id) },
+          after: { provider_id: r.provider_id, key_id: r.key_id, body_sha256: r.body_sha256, delivered_count: Number(count), delivered_digest: digest } });
+      }
+      if (events.length === 0) return 0;
+      await tx.updateTable('usage_batches').set({ sealed_at_ms: now_ms }).where('id', 'in', rows.map((r) => r.id)).execute();
+      await appendAuditMany(tx, engine, system_actor, events, now_ms);
+      return events.length;
+    });
+  }
+
+  /** The stored records that point at a signed batch, as stored now. */
   async batchRecords(batch_id: number) {
-    return this.db.selectFrom('usage_records').select(['record_id', 'cluster_id', 'enterprise_id', 'accelerator_id', 'count', 'started_at_ms', 'ended_at_ms',
-      'amount_fen', 'job_ref', 'workload', 'energy_wh', 'provider_id']).where('batch_id', '=', batch_id).orderBy('seq').execute();
+    return this.db.selectFrom('usage_records').select([...record_columns]).where('batch_id', '=', batch_id).orderBy('seq').execute();
+  }
+
+  /** A provider's stored records with these ids (whatever batch they point at), as stored now. */
+  async recordsByIds(provider_id: string, ids: readonly string[]) {
+    const out = [];
+    for (let i = 0; i < ids.length; i += 1000) {
+      out.push(...await this.db.selectFrom('usage_records').select([...record_columns]).where('provider_id', '=', provider_id).where('record_id', 'in', ids.slice(i, i + 1000)).execute());
+    }
+    return out;
   }
 }

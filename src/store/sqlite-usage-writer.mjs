@@ -4,6 +4,7 @@
 // outcomes (duplicate or conflict) from the rows it sends back, and computed each row's UTC day.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 
 const db = new Database(workerData.file);
 db.pragma('journal_mode = WAL');
@@ -17,6 +18,15 @@ const insert = db.prepare(`INSERT INTO usage_records (provider_id, record_id, cl
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider_id, record_id) DO NOTHING`);
 const insertSignedBatch = db.prepare(`INSERT INTO usage_batches (provider_id, key_id, signature, body, body_sha256, received_at_ms)
   VALUES (?, ?, ?, ?, ?, ?)`);
+const recordDelivery = db.prepare('UPDATE usage_batches SET delivered_count = ?, delivered_digest = ?, delivered_ids = ? WHERE id = ?');
+// The same as deliveredDigest and sortIds of src/domain/integrity/batch-delivery.ts (test/integrity/batch-delivery.test.ts
+// holds the digests this thread stores to the TypeScript function).
+function deliveredDigest(body_sha256, sorted_ids) {
+  const h = createHash('sha256').update(body_sha256);
+  for (const id of sorted_ids) h.update('\u0000').update(id);
+  return h.digest('hex');
+}
+const byCodeUnits = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 // A window the incremental checks must look at again (src/service/integrity-checker.ts).
 const queueWindow = db.prepare('INSERT INTO check_queue (cluster_id, accelerator_id, day) VALUES (?, ?, ?)');
 const DAY_MS = 86_400_000;
@@ -70,8 +80,11 @@ function writeBatch(b) {
       }
       const key = `${r[2]}\u0000${r[3]}\u0000${r[13]}`;
       let s = sums.get(key);
-      if (!s) { s = [r[2], r[3], r[13], 0, 0, 0n, 0]; sums.set(key, s); }
-      s[3] += 1; s[4] += r[11]; s[5] += r[12] ?? 0n; s[6] += r[7];
+      if (!s) { s = [r[2], r[3], r[13], 0, 0, 0n, 0, 0n]; sums.set(key, s); }
+      s[3] += 1; s[4] += r[11]; s[5] += r[12] ?? 0n;
+      // The bills in Number arithmetic while the sum is exact, folded into a bigint (s[7]) before it passes 2^53.
+      const amount = s[6] + r[7];
+      if (Number.isSafeInteger(amount)) s[6] = amount; else { s[7] += BigInt(s[6]); s[6] = r[7]; }
     } else {
       result.push(existing.get(b.provider_id, r[0]));
     }
@@ -79,7 +92,7 @@ function writeBatch(b) {
   // A fixed order of rollup rows, as on PostgreSQL.
   for (const key of [...sums.keys()].sort()) {
     const s = sums.get(key);
-    rollup.run(b.provider_id, s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
+    rollup.run(b.provider_id, s[0], s[1], s[2], s[3], s[4], s[5], s[7] === 0n ? s[6] : s[7] + BigInt(s[6]));
   }
   for (const [pair, d] of durations) {
     const [cluster_id, accelerator_id] = pair.split('\u0000');
@@ -91,6 +104,12 @@ function writeBatch(b) {
       const [cluster_id, accelerator_id, day] = key.split('\u0000');
       queueWindow.run(cluster_id, accelerator_id, Number(day));
     }
+  }
+  if (batch_id !== null) {
+    const ids = [];
+    for (let i = 0; i < b.rows.length; i++) if (result[i] === null) ids.push(b.rows[i][0]);
+    ids.sort(byCodeUnits);
+    recordDelivery.run(ids.length, deliveredDigest(b.signed.body_sha256, ids), JSON.stringify(ids), batch_id);
   }
   if (b.rejections) keepRejections(b);
   return result;

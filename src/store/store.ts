@@ -41,7 +41,7 @@ export class Store {
     this.usage = new UsageRepository(connection);
     this.programs = new ProgramRepository(connection);
     this.claims = new ClaimRepository(connection);
-    this.ledger = new LedgerRepository(connection.db);
+    this.ledger = new LedgerRepository(connection);
     this.findings = new FindingRepository(connection);
     this.audit = new AuditRepository(connection);
     this.signingKeys = new SigningKeyRepository(connection);

@@ -7,11 +7,14 @@
 import { sql, type Generated, type Kysely, type Transaction } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
+import { deliveredDigest, sortIds } from '../domain/integrity/batch-delivery.js';
 import { usage_reject_codes, type UsageDerived, type UsageInput } from '../domain/usage/validate-usage.js';
 import { sameUsageContent } from '../domain/usage/validate-usage.js';
 import type { Connection } from './database.js';
 import type { Database } from './schema.js';
 import { writeTransaction } from './write-transaction.js';
+import { readFenSum, sumFen } from './exact-sum.js';
+import { FenSum } from '../domain/money/fen.js';
 
 export interface UsageRow { input: UsageInput; derived: UsageDerived }
 export type InsertOutcome = 'accepted' | 'duplicate' | 'conflict';
@@ -41,6 +44,8 @@ export function checkWindows(rows: readonly { cluster_id: string; accelerator: s
 
 export interface StoredUsage extends UsageInput {
   seq: number;
+  /** PostgreSQL: the transaction that inserted it (commit-order paging); 0 on SQLite. */
+  xid: bigint;
   provider_id: string;
   card_s: number;
   compute_gflop: bigint | null;
@@ -57,8 +62,18 @@ export interface UsageFilter {
   /** started_at in [from_ms, to_ms) */
   from_ms?: number;
   to_ms?: number;
-  after_seq?: number;
+  /** The cursor: on SQLite a seq; on PostgreSQL a (transaction id, seq) position in commit order (migration 0011). */
+  after?: UsageCursor;
 }
+
+export interface UsageCursor { xid: bigint; seq: number }
+
+/** "seq" (SQLite), or "xid.seq" (PostgreSQL); a bare seq on PostgreSQL is read as (0, seq): from the oldest rows on. */
+export function parseUsageCursor(text: string): UsageCursor {
+  const [a, b] = text.split('.');
+  return b === undefined ? { xid: 0n, seq: Number(a) } : { xid: BigInt(a!), seq: Number(b) };
+}
+export const formatUsageCursor = (c: UsageCursor, engine: 'sqlite' | 'postgres'): string => (engine === 'postgres' ? `${c.xid}.${c.seq}` : String(c.seq));
 
 export const summary_groups = ['enterprise', 'provider', 'accelerator', 'domestic', 'day', 'month'] as const;
 export type SummaryGroup = (typeof summary_groups)[number];
@@ -103,7 +118,8 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-interface RollupDelta { provider_id: string; enterprise_id: string; accelerator_id: string; day: string; records: number; card_s: number; compute_gflop: bigint; amount_fen: number }
+/** A batch's additions to one daily rollup; the bills summed exactly (a batch of 10,000 bills passes 2^53 fen). */
+interface RollupDelta { provider_id: string; enterprise_id: string; accelerator_id: string; day: string; records: number; card_s: number; compute_gflop: bigint; amount_fen: FenSum }
 
 const day_ms = 86_400_000;
 
@@ -120,13 +136,13 @@ function rollupDeltas(provider_id: string, rows: readonly UsageRow[]): RollupDel
     const key = `${input.enterprise_id}\u0000${input.accelerator}\u0000${day}`;
     let d = by.get(key);
     if (!d) {
-      d = { provider_id, enterprise_id: input.enterprise_id, accelerator_id: input.accelerator, day, records: 0, card_s: 0, compute_gflop: 0n, amount_fen: 0 };
+      d = { provider_id, enterprise_id: input.enterprise_id, accelerator_id: input.accelerator, day, records: 0, card_s: 0, compute_gflop: 0n, amount_fen: new FenSum() };
       by.set(key, d);
     }
     d.records += 1;
     d.card_s += derived.card_s;
     d.compute_gflop += derived.compute_gflop ?? 0n;
-    d.amount_fen += input.amount_fen;
+    d.amount_fen.add(input.amount_fen);
   }
   // A fixed order of row locks keeps concurrent writers on PostgreSQL from deadlocking.
   return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
@@ -379,6 +395,11 @@ export class UsageRepository {
             for (const f of found) before.set(f.record_id, existingToInput(f as ExistingRow));
           }
           const accepted = rows.filter((r) => inserted.has(r.input.record_id));
+          if (batch_id !== null && options.signed) {
+            const ids = sortIds(accepted.map((r) => r.input.record_id));
+            await trx.updateTable('usage_batches').set({ delivered_count: ids.length, delivered_digest: deliveredDigest(options.signed.body_sha256, ids), delivered_ids: JSON.stringify(ids) })
+              .where('id', '=', batch_id).execute();
+          }
           await this.upsertRollups(trx, rollupDeltas(provider_id, accepted));
           await raisePairDurations(trx, accepted);
           if (options.queue_checks && accepted.length > 0) {
@@ -404,12 +425,12 @@ export class UsageRepository {
   private async upsertRollups(trx: Transaction<Database>, deltas: RollupDelta[]): Promise<void> {
     for (let i = 0; i < deltas.length; i += pg_chunk_rows) {
       const chunk = deltas.slice(i, i + pg_chunk_rows);
-      const column = <K extends keyof RollupDelta>(key: K) => chunk.map((d) => d[key]);
+      const column = <K extends Exclude<keyof RollupDelta, 'amount_fen'>>(key: K) => chunk.map((d) => d[key]);
       // Rows keep the order of `deltas` (unnest yields its arrays in order), so the row locks are taken in that order.
       await sql`INSERT INTO usage_rollups (provider_id, enterprise_id, accelerator_id, day, records, card_s, compute_gflop, amount_fen)
         SELECT * FROM unnest(${column('provider_id')}::text[], ${column('enterprise_id')}::text[], ${column('accelerator_id')}::text[],
           ${column('day')}::text[], ${column('records')}::int8[], ${column('card_s')}::int8[], ${column('compute_gflop')}::int8[],
-          ${column('amount_fen')}::int8[])
+          ${chunk.map((d) => d.amount_fen.total)}::int8[])
         ON CONFLICT (provider_id, enterprise_id, accelerator_id, day) DO UPDATE SET
           records = usage_rollups.records + excluded.records, card_s = usage_rollups.card_s + excluded.card_s,
           compute_gflop = usage_rollups.compute_gflop + excluded.compute_gflop, amount_fen = usage_rollups.amount_fen + excluded.amount_fen`
@@ -422,17 +443,25 @@ export class UsageRepository {
     let q = this.db.selectFrom('usage_records').selectAll()
       .select(sql<string | null>`cast(compute_gflop as text)`.as('compute_gflop_text'))
       .select((eb) => eb.selectFrom('usage_batches').select('key_id').whereRef('usage_batches.id', '=', 'usage_records.batch_id').as('signing_key_id'))
-      .orderBy('seq').limit(limit);
+      .limit(limit);
+    if (this.connection.engine === 'postgres') {
+      // commit order: (xid, seq), and only rows of transactions older than every one still in flight
+      q = q.select(sql<string>`cast(xid as text)`.as('xid_text')).orderBy(sql`xid`).orderBy('seq')
+        .where(sql<boolean>`xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
+      if (filter.after !== undefined) q = q.where(sql<boolean>`(xid, seq) > (${filter.after.xid.toString()}::bigint, ${filter.after.seq}::bigint)`);
+    } else {
+      q = q.orderBy('seq');
+      if (filter.after !== undefined) q = q.where('seq', '>', filter.after.seq);
+    }
     if (filter.provider_id !== undefined) q = q.where('provider_id', '=', filter.provider_id);
     if (filter.enterprise_id !== undefined) q = q.where('enterprise_id', '=', filter.enterprise_id);
     if (filter.cluster_id !== undefined) q = q.where('cluster_id', '=', filter.cluster_id);
     if (filter.accelerator !== undefined) q = q.where('accelerator_id', '=', filter.accelerator);
     if (filter.from_ms !== undefined) q = q.where('started_at_ms', '>=', filter.from_ms);
     if (filter.to_ms !== undefined) q = q.where('started_at_ms', '<', filter.to_ms);
-    if (filter.after_seq !== undefined) q = q.where('seq', '>', filter.after_seq);
     const rows = await q.execute();
     return rows.map((r) => ({
-      ...existingToInput(r as ExistingRow), seq: Number(r.seq), provider_id: r.provider_id, card_s: Number(r.card_s),
+      ...existingToInput(r as ExistingRow), seq: Number(r.seq), xid: 'xid_text' in r && typeof r.xid_text === 'string' ? BigInt(r.xid_text) : 0n, provider_id: r.provider_id, card_s: Number(r.card_s),
       compute_gflop: r.compute_gflop_text === null ? null : BigInt(r.compute_gflop_text), received_at_ms: Number(r.received_at_ms),
       signed: r.batch_id === null || r.signing_key_id === null ? null : { batch_id: Number(r.batch_id), key_id: r.signing_key_id },
     }));
@@ -459,7 +488,7 @@ export class UsageRepository {
     return Number(row.n);
   }
 
-  /** Sums from the daily rollups, grouped as asked; exact integers (the sums are read as text). */
+  /** Sums from the daily rollups, grouped as asked; exact integers (the sums are read as text; money by sumFen). */
   async summary(group: SummaryGroup, filter: SummaryFilter): Promise<SummaryRow[]> {
     const key = {
       enterprise: sql<string>`r.enterprise_id`,
@@ -476,7 +505,7 @@ export class UsageRepository {
         sql<string>`cast(sum(r.card_s) as text)`.as('card_s'),
         sql<string>`cast(sum(case when a.dense_gflops is null then r.card_s else 0 end) as text)`.as('card_s_unnormalized'),
         sql<string>`cast(sum(r.compute_gflop) as text)`.as('compute_gflop'),
-        sql<string>`cast(sum(r.amount_fen) as text)`.as('amount_fen'),
+        sumFen(this.connection.engine, sql.ref('r.amount_fen')).as('amount_fen'),
       ])
       .groupBy(key).orderBy(key);
     if (filter.provider_id !== undefined) q = q.where('r.provider_id', '=', filter.provider_id);
@@ -488,7 +517,7 @@ export class UsageRepository {
     const rows = await q.execute();
     return rows.map((r) => ({
       key: String(r.key), records: Number(r.records), card_s: BigInt(r.card_s), card_s_unnormalized: BigInt(r.card_s_unnormalized),
-      compute_gflop: BigInt(r.compute_gflop), amount_fen: BigInt(r.amount_fen),
+      compute_gflop: BigInt(r.compute_gflop), amount_fen: readFenSum(r.amount_fen),
     }));
   }
 }

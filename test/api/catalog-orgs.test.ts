@@ -270,10 +270,10 @@ describeEachEngine('catalog and organizations', (db) => {
     const summary = await get<{ items: Record<string, unknown>[]; totals: Record<string, unknown>; reference_accelerator: string }>('/api/v1/usage/summary?group_by=accelerator', p.enterprise_key);
     expect(summary.reference_accelerator).toBe('nvidia-a100-80gb-sxm');
     expect(summary.items).toEqual([
-      { key: 'huawei-ascend-910b', records: 1, card_hours: '1.000', card_hours_unnormalized: '0.000', compute_pflop_h: '0.320000', reference_card_hours: '1.026', amount_fen: 1_000 },
-      { key: 'metax-c500', records: 1, card_hours: '16.000', card_hours_unnormalized: '16.000', compute_pflop_h: '0.000000', reference_card_hours: '0.000', amount_fen: 6_400 },
+      { key: 'huawei-ascend-910b', records: 1, card_hours: '1.000', card_hours_unnormalized: '0.000', compute_pflop_h: '0.320000', reference_card_hours: '1.026', amount_fen: '1000' },
+      { key: 'metax-c500', records: 1, card_hours: '16.000', card_hours_unnormalized: '16.000', compute_pflop_h: '0.000000', reference_card_hours: '0.000', amount_fen: '6400' },
     ]);
-    expect(summary.totals).toEqual({ records: 2, card_hours: '17.000', card_hours_unnormalized: '16.000', compute_pflop_h: '0.320000', reference_card_hours: '1.026', amount_fen: 7_400 });
+    expect(summary.totals).toEqual({ records: 2, card_hours: '17.000', card_hours_unnormalized: '16.000', compute_pflop_h: '0.320000', reference_card_hours: '1.026', amount_fen: '7400' });
     // the month view agrees
     const month = await get<{ items: { key: string; card_hours_unnormalized: string }[] }>('/api/v1/usage/summary?group_by=month', p.enterprise_key);
     expect(month.items).toEqual([expect.objectContaining({ key: '2026-11', card_hours_unnormalized: '16.000' })]);

@@ -33,15 +33,15 @@ const b2_inventory: Interval[] = [
 interface MonthView {
   month: string; records: number; card_hours: string; domestic_card_hours: string; compute_pflop_h: string; domestic_compute_pflop_h: string;
   used_domestic_share_bp: number | null; installed_pflops: string; domestic_installed_pflops: string; installed_domestic_share_bp: number | null;
-  subsidy_approved_fen: number; subsidy_paid_fen: number; subsidy_clawed_back_fen: number;
+  subsidy_approved_fen: string; subsidy_paid_fen: string; subsidy_clawed_back_fen: string;
 }
 interface TrendView { slope_bp_per_month: number | null; points: { month: string; share_bp: number }[]; share_bp_at_target: number | null; reaches_target_month: string | null }
 interface OrgView { id: string; name: string; compute_pflop_h: string; domestic_compute_pflop_h: string; domestic_share_bp: number | null }
 interface OverviewView {
   generated_at: string; reference_accelerator: string; target: { share_bp: number; month: string; source: string | null; note: string };
   months: MonthView[]; projection: { method: string; used: TrendView; installed: TrendView };
-  programs: { id: string; name_zh: string; name_en: string; budget_fen: number; committed_fen: number; paid_fen: number; available_fen: number;
-    burn: { month: string; committed_fen: number }[]; projected_exhaustion_date: string | null; exhaustion_method: string }[];
+  programs: { id: string; name_zh: string; name_en: string; budget_fen: string; committed_fen: string; paid_fen: string; available_fen: string;
+    burn: { month: string; committed_fen: string }[]; projected_exhaustion_date: string | null; exhaustion_method: string }[];
   top_enterprises: OrgView[]; top_providers: OrgView[];
   findings: { open_high: number; open_total: number; recent_high: { id: string; kind: string; severity: string; message: string; detected_at: string }[] };
 }
@@ -91,7 +91,7 @@ describeEachEngine('the dashboard overview', (db) => {
     expect(o.months).toEqual([{
       month: '2026-11', records: 0, card_hours: '0.000', domestic_card_hours: '0.000', compute_pflop_h: '0.000000', domestic_compute_pflop_h: '0.000000',
       used_domestic_share_bp: null, installed_pflops: '0.000000', domestic_installed_pflops: '0.000000', installed_domestic_share_bp: null,
-      subsidy_approved_fen: 0, subsidy_paid_fen: 0, subsidy_clawed_back_fen: 0,
+      subsidy_approved_fen: '0', subsidy_paid_fen: '0', subsidy_clawed_back_fen: '0',
     }]);
     expect(o.projection.used).toEqual({ slope_bp_per_month: null, points: [], share_bp_at_target: null, reaches_target_month: null });
     expect(o.projection.method).toMatch(/least-squares/);
@@ -141,15 +141,15 @@ describeEachEngine('the dashboard overview', (db) => {
       return ok(await api.call('POST', `/api/v1/claims/${id}/${action}`, { body }));
     };
     const c1 = await claim('2026-09-05T10:00:00Z', a, '2026-08-01T00:00:00Z', '2026-09-01T00:00:00Z');
-    expect(await act('2026-09-05T11:00:00Z', c1, 'approve')).toMatchObject({ granted_fen: 16_200 });
-    expect(await act('2026-09-20T09:00:00Z', c1, 'pay')).toMatchObject({ paid_fen: 16_200 });
+    expect(await act('2026-09-05T11:00:00Z', c1, 'approve')).toMatchObject({ granted_fen: '16200' });
+    expect(await act('2026-09-20T09:00:00Z', c1, 'pay')).toMatchObject({ paid_fen: '16200' });
     const c2 = await claim('2026-10-15T10:00:00Z', b, '2026-09-01T00:00:00Z', '2026-10-01T00:00:00Z');
-    expect(await act('2026-10-15T11:00:00Z', c2, 'approve')).toMatchObject({ granted_fen: 6_000 });
-    expect(await act('2026-11-20T09:00:00Z', c2, 'claw-back', { reason: 'chips not domestic' })).toMatchObject({ state: 'clawed_back', clawed_back_fen: 6_000 });
+    expect(await act('2026-10-15T11:00:00Z', c2, 'approve')).toMatchObject({ granted_fen: '6000' });
+    expect(await act('2026-11-20T09:00:00Z', c2, 'claw-back', { reason: 'chips not domestic' })).toMatchObject({ state: 'clawed_back', clawed_back_fen: '6000' });
     const c3 = await claim('2026-11-25T10:00:00Z', a, '2026-09-01T00:00:00Z', '2026-10-01T00:00:00Z');
-    expect(await act('2026-11-25T11:00:00Z', c3, 'approve')).toMatchObject({ granted_fen: 300 });
-    expect(await act('2026-11-25T12:00:00Z', c3, 'pay')).toMatchObject({ paid_fen: 300 });
-    expect(await act('2026-11-26T09:00:00Z', c3, 'claw-back', { reason: 'partly foreign', amount_fen: 100 })).toMatchObject({ clawed_back_fen: 100 });
+    expect(await act('2026-11-25T11:00:00Z', c3, 'approve')).toMatchObject({ granted_fen: '300' });
+    expect(await act('2026-11-25T12:00:00Z', c3, 'pay')).toMatchObject({ paid_fen: '300' });
+    expect(await act('2026-11-26T09:00:00Z', c3, 'claw-back', { reason: 'partly foreign', amount_fen: 100 })).toMatchObject({ clawed_back_fen: '100' });
     clock = now;
 
     const o = await overview('?from=2026-08&to=2026-11');
@@ -157,22 +157,22 @@ describeEachEngine('the dashboard overview', (db) => {
       {
         month: '2026-08', records: 3, card_hours: '60.000', domestic_card_hours: '52.000', compute_pflop_h: '17.854960', domestic_compute_pflop_h: '15.360000',
         used_domestic_share_bp: 8603, installed_pflops: '52.123840', domestic_installed_pflops: '40.960000', installed_domestic_share_bp: 7858,
-        subsidy_approved_fen: 0, subsidy_paid_fen: 0, subsidy_clawed_back_fen: 0,
+        subsidy_approved_fen: '0', subsidy_paid_fen: '0', subsidy_clawed_back_fen: '0',
       },
       {
         month: '2026-09', records: 3, card_hours: '45.000', domestic_card_hours: '21.000', compute_pflop_h: '5.792000', domestic_compute_pflop_h: '2.240000',
         used_domestic_share_bp: 3867, installed_pflops: '55.195840', domestic_installed_pflops: '44.032000', installed_domestic_share_bp: 7977,
-        subsidy_approved_fen: 16_200, subsidy_paid_fen: 16_200, subsidy_clawed_back_fen: 0,
+        subsidy_approved_fen: '16200', subsidy_paid_fen: '16200', subsidy_clawed_back_fen: '0',
       },
       {
         month: '2026-10', records: 0, card_hours: '0.000', domestic_card_hours: '0.000', compute_pflop_h: '0.000000', domestic_compute_pflop_h: '0.000000',
         used_domestic_share_bp: null, installed_pflops: '54.011840', domestic_installed_pflops: '44.032000', installed_domestic_share_bp: 8152,
-        subsidy_approved_fen: 6_000, subsidy_paid_fen: 0, subsidy_clawed_back_fen: 0,
+        subsidy_approved_fen: '6000', subsidy_paid_fen: '0', subsidy_clawed_back_fen: '0',
       },
       {
         month: '2026-11', records: 1, card_hours: '1.000', domestic_card_hours: '0.000', compute_pflop_h: '0.311870', domestic_compute_pflop_h: '0.000000',
         used_domestic_share_bp: 0, installed_pflops: '54.011840', domestic_installed_pflops: '44.032000', installed_domestic_share_bp: 8152,
-        subsidy_approved_fen: 300, subsidy_paid_fen: 300, subsidy_clawed_back_fen: 6_100,
+        subsidy_approved_fen: '300', subsidy_paid_fen: '300', subsidy_clawed_back_fen: '6100',
       },
     ]);
     // x = 0, 1, 3 (October has no share); y = 8603, 3867, 0: slope −38,279 / 14; the line starts above 70%
@@ -181,8 +181,8 @@ describeEachEngine('the dashboard overview', (db) => {
       share_bp_at_target: 0, reaches_target_month: '2026-08',
     });
     expect(o.programs).toEqual([{
-      id: program_id, name_zh: '看板算力券', name_en: 'Dashboard voucher', budget_fen: 100_000, committed_fen: 16_400, paid_fen: 16_400, available_fen: 83_600,
-      burn: [{ month: '2026-08', committed_fen: 0 }, { month: '2026-09', committed_fen: 16_200 }, { month: '2026-10', committed_fen: 22_200 }, { month: '2026-11', committed_fen: 16_400 }],
+      id: program_id, name_zh: '看板算力券', name_en: 'Dashboard voucher', budget_fen: '100000', committed_fen: '16400', paid_fen: '16400', available_fen: '83600',
+      burn: [{ month: '2026-08', committed_fen: '0' }, { month: '2026-09', committed_fen: '16200' }, { month: '2026-10', committed_fen: '22200' }, { month: '2026-11', committed_fen: '16400' }],
       // 16,400 committed net in the last 90 days: 83,600 left lasts 458.8 days from 2026-11-29T12:00
       projected_exhaustion_date: '2028-03-02', exhaustion_method: expect.stringContaining('90'),
     }]);
@@ -278,7 +278,7 @@ describeEachEngine('the dashboard overview', (db) => {
           if (model.domestic) dom_installed += g;
         }
       }
-      const of = (kinds: string[]) => transfers.filter((x) => kinds.includes(x.kind) && monthOf(x.at_ms) === month).reduce((s, x) => s + x.amount_fen, 0);
+      const of = (kinds: string[]) => transfers.filter((x) => kinds.includes(x.kind) && monthOf(x.at_ms) === month).reduce((s, x) => s + x.amount_fen, 0n).toString();
       const pflops = (g: bigint) => (Number(g) / 1e6).toFixed(6);
       return {
         month, records: mine.length, card_hours: cardHours(card_s), domestic_card_hours: cardHours(dom_card_s),
@@ -322,9 +322,9 @@ describeEachEngine('the dashboard overview', (db) => {
 
     // the programs: the ledger's transfers summed naively
     const committed = (until_ms: number) => transfers.filter((x) => x.at_ms < until_ms)
-      .reduce((s, x) => s + (x.kind === 'approve' ? x.amount_fen : x.kind === 'release' || x.kind === 'recover' ? -x.amount_fen : 0), 0);
+      .reduce((s, x) => s + (x.kind === 'approve' ? x.amount_fen : x.kind === 'release' || x.kind === 'recover' ? -x.amount_fen : 0n), 0n).toString();
     const burn = months.map((month) => ({ month, committed_fen: committed(t(`${monthOf(t(`${month}-01T00:00:00Z`) + 40 * day_ms)}-01T00:00:00Z`)) }));
-    const budget = ok(await call(`/api/v1/programs/${program_id}`)).budget as { budget_fen: number; available_fen: number; paid_fen: number };
+    const budget = ok(await call(`/api/v1/programs/${program_id}`)).budget as { budget_fen: string; available_fen: string; paid_fen: string };
     expect(o.programs).toEqual([expect.objectContaining({ budget_fen: budget.budget_fen, available_fen: budget.available_fen, paid_fen: budget.paid_fen, committed_fen: committed(Infinity), burn })]);
   });
 

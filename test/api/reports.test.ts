@@ -98,18 +98,18 @@ describeEachEngine('exports', (db) => {
     const act = async (path: string, body: unknown = {}, key?: string) => {
       const res = await api.call('POST', path, { body, ...(key === undefined ? {} : { key }) });
       expect(res.statusCode, res.body).toBeLessThan(300);
-      return res.json() as { id: string; state: string; granted_fen: number };
+      return res.json() as { id: string; state: string; granted_fen: string };
     };
     claim_a = (await act('/api/v1/claims', { program_id, beneficiary_id: a.enterprise_id, ...period })).id;
     claim_b = (await act('/api/v1/claims', { program_id, beneficiary_id: b.enterprise_id, ...period })).id;
     await act(`/api/v1/claims/${claim_a}/submit`, {}, a.enterprise_key);
     await act(`/api/v1/claims/${claim_b}/submit`, {}, b.enterprise_key);
     clock = Date.parse('2026-11-10T08:00:00Z');
-    expect((await act(`/api/v1/claims/${claim_a}/approve`)).granted_fen).toBe(30_000);
+    expect((await act(`/api/v1/claims/${claim_a}/approve`)).granted_fen).toBe('30000');
     clock = Date.parse('2026-11-20T08:00:00Z');
     expect((await act(`/api/v1/claims/${claim_a}/pay`)).state).toBe('paid');
     clock = Date.parse('2026-12-02T08:00:00Z');
-    expect((await act(`/api/v1/claims/${claim_b}/approve`)).granted_fen).toBe(3_000);
+    expect((await act(`/api/v1/claims/${claim_b}/approve`)).granted_fen).toBe('3000');
     clock = Date.parse('2026-12-05T08:00:00Z');
     expect((await act(`/api/v1/claims/${claim_b}/claw-back`, { reason: 'usage proved false' })).state).toBe('clawed_back');
     clock = Date.parse('2026-12-10T00:00:00Z');
@@ -326,7 +326,7 @@ describeEachEngine('exports', (db) => {
     expect(json.report).toBe('claim');
     expect(json.sections.map((s) => s.name)).toEqual(['claim', 'lines', 'cuts', 'totals']);
     const lines = json.sections[1]!;
-    expect(lines.rows[0]![lines.columns.indexOf('subsidy_fen')]).toBe(32_100);
+    expect(lines.rows[0]![lines.columns.indexOf('subsidy_fen')]).toBe('32100');
     expect(lines.rows[0]![lines.columns.indexOf('subsidy_yuan')]).toBe('321.00');
     expect(lines.rows[0]![lines.columns.indexOf('note')]).toBeNull();
   });

@@ -530,8 +530,8 @@ describeEachEngine('tenants see only their own usage', (db) => {
         for (const group_by of ['enterprise', 'provider', 'accelerator', 'month']) {
           const res = await api.call('GET', `/api/v1/usage/summary?group_by=${group_by}`, { key });
           expect(res.statusCode).toBe(200);
-          const summary = res.json() as { items: { key: string }[]; totals: { records: number; amount_fen: number } };
-          expect(summary.totals).toMatchObject({ records: mine.length, amount_fen: mine.reduce((s, m) => s + m.amount_fen, 0) });
+          const summary = res.json() as { items: { key: string }[]; totals: { records: number; amount_fen: string } };
+          expect(summary.totals).toMatchObject({ records: mine.length, amount_fen: mine.reduce((s, m) => s + BigInt(m.amount_fen), 0n).toString() });
           if (group_by === who) expect(summary.items.map((i) => i.key)).toEqual([own_id]);
         }
       }

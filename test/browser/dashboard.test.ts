@@ -165,7 +165,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     it('an enterprise files and submits a claim, the office approves it, downloads its export (CSV, XLSX), and the budget moves on the overview', async () => {
       const programs = await apiGet<{ items: { id: string; code: string }[] }>('/programs');
       const program_id = programs.items.find((p) => p.code === claim_program_code)!.id;
-      const money = (text: string) => Number(text.replace(/[^\d-]/g, ''));
+      const money = (text: string) => BigInt(text.replace(/[^\d-]/g, '')); // the fen shown, exactly
 
       const office = await signIn(chromium.browser, 'administrator');
       await office.page.getByTestId('nav-overview').click();
@@ -201,9 +201,9 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       const reason = office.page.locator('dialog textarea');
       if (await reason.count() > 0) await reason.fill('Reviewed in the browser test: findings checked.');
       await office.page.getByTestId('confirm-button').click();
-      let claim = await apiGet<{ state: string; granted_fen: number }>(`/claims/${claim_id}`);
+      let claim = await apiGet<{ state: string; granted_fen: string }>(`/claims/${claim_id}`); // a sum of money: a decimal string
       await expect.poll(async () => (claim = await apiGet(`/claims/${claim_id}`)).state, { timeout: 20_000 }).toBe('approved');
-      expect(claim.granted_fen).toBeGreaterThan(0);
+      expect(BigInt(claim.granted_fen)).toBeGreaterThan(0n);
       await settled(office.page);
       await expect.poll(() => office.page.getByTestId('claim-state').innerText()).toMatch(/已批准|approved/i);
       await shot(office.page, 'administrator-claim-approved');
@@ -226,7 +226,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await office.page.getByTestId('nav-overview').click();
       await settled(office.page);
       const committed_after = money(await office.page.getByTestId(`program-committed-${program_id}`).innerText());
-      expect(committed_after - committed_before).toBe(claim.granted_fen);
+      expect(committed_after - committed_before).toBe(BigInt(claim.granted_fen));
       await shot(office.page, 'administrator-overview-after-approval');
       expect(office.problems).toEqual([]);
       await office.context.close();

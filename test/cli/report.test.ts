@@ -28,7 +28,7 @@ it('suanli report program|claim|usage|ledger write the files the API serves; a m
     const filed = await api.call('POST', '/api/v1/claims', { body: { program_id: program.json().id, beneficiary_id: p.enterprise_id, period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z' } });
     const claim_id = (filed.json() as { id: string }).id;
     await api.call('POST', `/api/v1/claims/${claim_id}/submit`, { key: p.enterprise_key, body: {} });
-    expect((await api.call('POST', `/api/v1/claims/${claim_id}/approve`, { body: {} })).json()).toMatchObject({ granted_fen: 37_440 });
+    expect((await api.call('POST', `/api/v1/claims/${claim_id}/approve`, { body: {} })).json()).toMatchObject({ granted_fen: '37440' });
     const served = await api.call('GET', `/api/v1/reports/claims/${claim_id}?format=csv`);
     await api.app.close();
 

@@ -198,8 +198,8 @@ for (const engine of ['postgres', 'sqlite'] as const) {
         await checkStored(store, p.provider_id, w, async () => {
           const rows = await store.usage.summary('day', { provider_id: p.provider_id });
           return {
-            items: rows.map((r) => ({ key: r.key, records: r.records, amount_fen: Number(r.amount_fen) })),
-            totals: { records: rows.reduce((s, r) => s + r.records, 0), amount_fen: rows.reduce((s, r) => s + Number(r.amount_fen), 0) },
+            items: rows.map((r) => ({ key: r.key, records: r.records, amount_fen: r.amount_fen.toString() })),
+            totals: { records: rows.reduce((s, r) => s + r.records, 0), amount_fen: rows.reduce((s, r) => s + r.amount_fen, 0n).toString() },
           };
         });
       } finally {

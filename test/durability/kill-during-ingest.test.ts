@@ -9,8 +9,11 @@ import {
   tableChecks, testSeed, validRecord, type IngestAnswer, type SharedDatabase, type WireRecord,
 } from './workload.js';
 
-/** Bounds: kills per engine, concurrent senders, records per batch, the kill delay after the senders start. */
-const rounds = 6;
+/**
+ * Bounds: kills per engine (25 on each of the two engines: at least 50 in all, docs/performance.md; DURABILITY_KILLS=n
+ * for a longer or shorter run), concurrent senders, records per batch, the kill delay after the senders start.
+ */
+const rounds = process.env.DURABILITY_KILLS !== undefined && /^\d+$/.test(process.env.DURABILITY_KILLS) ? Math.max(1, Number(process.env.DURABILITY_KILLS)) : 25;
 const senders = 4;
 const batch_records_max = 300;
 const kill_delay_ms_min = 50;
@@ -184,6 +187,6 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         `${batches.length} batches; after the kills ${after_kills.acked_records} acknowledged records checked ` +
         `(${after_kills.listed} stored; ${unknown.length} unanswered batches, ${after_kills.unknown_present} of them stored whole); ` +
         `${retried + unknown.length} re-sends found all-or-nothing (${committed_unanswered} committed before the kill but unanswered); ${after_resend.listed} records at the end; ${Date.now() - started_ms} ms`);
-    }, 120_000);
+    }, 120_000 + rounds * 20_000);
   });
 }

@@ -101,8 +101,9 @@ export async function listAllOverHttp(base_url: string, provider_id: string, rec
   throw new Error(`more than ${records_max} records listed`);
 }
 
-export interface DaySummary { key: string; records: number; amount_fen: number }
-export interface Summary { items: DaySummary[]; totals: { records: number; amount_fen: number } }
+/** As GET /usage/summary answers: the summed bills as decimal strings (exact past 2^53). */
+export interface DaySummary { key: string; records: number; amount_fen: string }
+export interface Summary { items: DaySummary[]; totals: { records: number; amount_fen: string } }
 
 export async function summaryOverHttp(base_url: string, provider_id: string): Promise<Summary> {
   return await getJson(`${base_url}/api/v1/usage/summary?group_by=day&provider_id=${provider_id}`) as Summary;
@@ -110,16 +111,17 @@ export async function summaryOverHttp(base_url: string, provider_id: string): Pr
 
 /** What the daily rollups must say, summed from the rows themselves. */
 export function summaryFromRows(rows: readonly { started_at: string; amount_fen: number }[]): Summary {
-  const by = new Map<string, DaySummary>();
+  const by = new Map<string, { key: string; records: number; amount_fen: bigint }>();
   for (const r of rows) {
     const day = r.started_at.slice(0, 10);
-    const d = by.get(day) ?? { key: day, records: 0, amount_fen: 0 };
+    const d = by.get(day) ?? { key: day, records: 0, amount_fen: 0n };
     d.records += 1;
-    d.amount_fen += r.amount_fen;
+    d.amount_fen += BigInt(r.amount_fen);
     by.set(day, d);
   }
-  const items = [...by.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
-  return { items, totals: { records: rows.length, amount_fen: items.reduce((s, d) => s + d.amount_fen, 0) } };
+  const days = [...by.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const items = days.map((d) => ({ key: d.key, records: d.records, amount_fen: d.amount_fen.toString() }));
+  return { items, totals: { records: rows.length, amount_fen: days.reduce((s, d) => s + d.amount_fen, 0n).toString() } };
 }
 
 /** Only the fields the rollups must agree on. */
@@ -153,13 +155,14 @@ export interface SharedDatabase {
 }
 
 /**
- * A fresh database (SQLite directory or PostgreSQL database), migrated, with the administrator key and the parties
+ * A fresh database (SQLite directory — `data_dir` when given — or PostgreSQL database, on the test server or the one
+ * `admin_url` names), migrated, with the administrator key and the parties
  * created through the in-process API; the store is closed again so that the child processes are its only users.
  */
-export async function sharedDatabase(engine: EngineName, label: string): Promise<SharedDatabase> {
+export async function sharedDatabase(engine: EngineName, label: string, options: { admin_url?: string; data_dir?: string } = {}): Promise<SharedDatabase> {
   const name = `t_${randomBytes(6).toString('hex')}`;
-  const data_dir = fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-durability-'));
-  const admin_url = inject('postgresUrl');
+  const data_dir = options.data_dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-durability-'));
+  const admin_url = options.admin_url ?? inject('postgresUrl');
   let database_url: string | null = null;
   if (engine === 'postgres') {
     if (admin_url === null) throw new Error('PostgreSQL is not available');

@@ -44,7 +44,7 @@ describeEachEngine('claims under review', (db) => {
     expect((await api.call('GET', `/api/v1/claims/${claim.id}`, { key: p.enterprise_key })).json().findings).toBeUndefined();
 
     const approved = await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: { override_reason: 'the provider showed the jobs ran on two clusters; inventory update pending' } });
-    expect(approved.json()).toMatchObject({ state: 'approved', granted_fen: 9000 });
+    expect(approved.json()).toMatchObject({ state: 'approved', granted_fen: '9000' });
     const events = (await api.call('GET', `/api/v1/claims/${claim.id}`)).json().events;
     expect(events.at(-1).reason).toBe(`override of open findings ${finding.id}: the provider showed the jobs ran on two clusters; inventory update pending`);
 

@@ -87,8 +87,8 @@ describeEachEngine('audit entries of a flow through the API', (db) => {
     }), 201);
     expect(claim.records).toBe(3);
     await ok(api.call('POST', `/api/v1/claims/${claim.id}/submit`, { key: p.enterprise_key, body: {} }));
-    expect(await ok(api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: {} }))).toMatchObject({ state: 'approved', granted_fen: 9000 });
-    expect(await ok(api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {} }))).toMatchObject({ state: 'paid', paid_fen: 9000 });
+    expect(await ok(api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: {} }))).toMatchObject({ state: 'approved', granted_fen: '9000' });
+    expect(await ok(api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {} }))).toMatchObject({ state: 'paid', paid_fen: '9000' });
 
     const doomed = await ok<{ id: string }>(api.call('POST', '/api/v1/api-keys', { body: { org_id: p.enterprise_id, role: 'enterprise', label: 'doomed' } }), 201);
     await ok(api.call('POST', `/api/v1/api-keys/${doomed.id}/revoke`));
@@ -138,7 +138,7 @@ describeEachEngine('audit entries of a flow through the API', (db) => {
     // the whole chain verifies, and the count is every stored entry
     const stored = await db().store.connection.db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     const verdict: Verdict = await ok(api.call('GET', '/api/v1/audit/verify'));
-    expect(verdict).toEqual({ ok: true, entries: Number(stored.n), head: { seq: start.head.seq + all.length, hash: all.at(-1)!.hash }, first_bad_seq: null, problem: null, message: null });
+    expect(verdict).toEqual({ ok: true, entries: Number(stored.n), head: { seq: start.head.seq + all.length, hash: all.at(-1)!.hash }, first_bad_seq: null, problem: null, message: null, published: null });
 
     // paging: small pages give the same entries as one big page; filters narrow them
     const paged = await readAll(api, '', 4, start.head.seq);

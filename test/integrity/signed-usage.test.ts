@@ -285,9 +285,9 @@ describeEachEngine('a program that requires signed usage', (db) => {
 
     const claim = await api.call('POST', '/api/v1/claims', { key: unsigned.enterprise_key, body: { program_id: program.id, ...period } });
     expect(claim.statusCode, claim.body).toBe(201);
-    expect(claim.json()).toMatchObject({ records: 2, computed_fen: 6000 }); // 30% of 2 × 10,000 fen
+    expect(claim.json()).toMatchObject({ records: 2, computed_fen: '6000' }); // 30% of 2 × 10,000 fen
     const plain_claim = await api.call('POST', '/api/v1/claims', { key: unsigned.enterprise_key, body: { program_id: plain_program.id, ...period } });
-    expect(plain_claim.json()).toMatchObject({ records: 4, computed_fen: 39_000 }); // 30% of (50,000 + 60,000 + 20,000)
+    expect(plain_claim.json()).toMatchObject({ records: 4, computed_fen: '39000' }); // 30% of (50,000 + 60,000 + 20,000)
 
     // the enterprise's provider without keys still cannot report for it unsigned while the program runs
     const still = await api.call('POST', '/api/v1/usage', { key: unsigned.provider_key, body: { records: [usageRecord(unsigned, 'late-4', at(20))] } });

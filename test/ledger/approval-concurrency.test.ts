@@ -33,7 +33,7 @@ const route_exists = (() => {
 })();
 
 /** A program's submitted claims, one per enterprise, each over a few usage records; the budget about a third of them. */
-interface Prepared { program: Program; claim_ids: string[]; computed_fen: Map<string, number>; budget_fen: number; provider_id: string; cluster_id: string }
+interface Prepared { program: Program; claim_ids: string[]; computed_fen: Map<string, bigint>; budget_fen: bigint; provider_id: string; cluster_id: string }
 
 async function prepare(store: Store, config: Config, label: string, claims_n: number, seed: number): Promise<Prepared> {
   const random = rng(seed);
@@ -50,10 +50,10 @@ async function prepare(store: Store, config: Config, label: string, claims_n: nu
     if (org) enterprises.push(org.id); // null: the random credit code was taken; draw another
   }
   // What each claim will compute, naively: 30% of each (domestic, uncapped) bill, floored per record.
-  const expected = new Map<string, number>();
+  const expected = new Map<string, bigint>();
   const wire = enterprises.flatMap((enterprise_id, e) => Array.from({ length: records_per_claim }, (_, k) => {
     const amount_fen = 20_000 + pick(random, 180_000);
-    expected.set(enterprise_id, (expected.get(enterprise_id) ?? 0) + Math.floor((amount_fen * rate_bp) / 10_000));
+    expected.set(enterprise_id, (expected.get(enterprise_id) ?? 0n) + BigInt(Math.floor((amount_fen * rate_bp) / 10_000)));
     const start_ms = usage_day_ms + k * 4 * 3_600_000;
     return {
       record_id: `${label}-${e}-${k}`, cluster_id: cluster.id, enterprise_id, accelerator: 'huawei-ascend-910b', count: 1 + pick(random, 8),
@@ -63,11 +63,11 @@ async function prepare(store: Store, config: Config, label: string, claims_n: nu
   const ingested = await new UsageIngest(store, config).ingest(provider.id, wire, now_ms);
   expect(ingested).toEqual({ accepted: wire.length, duplicates: 0, rejected: [] });
 
-  const total_fen = [...expected.values()].reduce((s, x) => s + x, 0);
-  const budget_fen = Math.floor(total_fen / 3) + 7; // about a third, and almost surely not on a claim boundary
+  const total_fen = [...expected.values()].reduce((s, x) => s + x, 0n);
+  const budget_fen = total_fen / 3n + 7n; // about a third, and almost surely not on a claim boundary
   const definition = checkProgramDefinition({
     code: `approvals-${label}`, name_zh: '并发审批', name_en: `Concurrent approvals ${label}`, kind: 'compute_rent', beneficiary_kind: 'enterprise',
-    funding_layer: `layer-${label}`, window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen,
+    funding_layer: `layer-${label}`, window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen: budget_fen.toString(),
     rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp } }] },
   });
   if (!definition.ok) throw new Error(JSON.stringify(definition.problems));
@@ -75,7 +75,7 @@ async function prepare(store: Store, config: Config, label: string, claims_n: nu
 
   // File and submit, a few at a time (different enterprises: nothing to contend for).
   const claim_ids: string[] = new Array<string>(claims_n);
-  const computed_fen = new Map<string, number>();
+  const computed_fen = new Map<string, bigint>();
   let next = 0;
   const worker = async () => {
     for (let e = next++; e < claims_n; e = next++) {
@@ -104,7 +104,8 @@ function approvalRequests(claim_ids: readonly string[], seed: number): { claim_i
   return requests;
 }
 
-type Answer = { status: 'ok'; granted_fen: number } | { status: string };
+type Answer = { status: 'ok'; granted_fen: bigint } | { status: string };
+const bigintText = (_key: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
 /** Everything that must hold after the burst, from the answers and from the tables. */
 async function checkAfterBurst(store: Store, p: Prepared, answers: ReadonlyMap<string, Answer[]>, where: string) {
@@ -114,7 +115,7 @@ async function checkAfterBurst(store: Store, p: Prepared, answers: ReadonlyMap<s
   const balances = await store.ledger.balances(p.program.id);
   const approved = claims.filter((c) => c.state === 'approved');
   const submitted = claims.filter((c) => c.state === 'submitted');
-  const granted_fen = approved.reduce((s, c) => s + c.granted_fen, 0);
+  const granted_fen = approved.reduce((s, c) => s + c.granted_fen, 0n);
 
   expect(claims.length, where).toBe(p.claim_ids.length);
   expect(approved.length + submitted.length, `${where}: every claim approved or still submitted`).toBe(claims.length);
@@ -123,7 +124,7 @@ async function checkAfterBurst(store: Store, p: Prepared, answers: ReadonlyMap<s
   expect(budget.available_fen, `${where}: available`).toBeGreaterThanOrEqual(0);
   // Claims stayed unapproved only because the budget ran out, so all of it is granted, to the fen.
   expect(submitted.length, `${where}: some claims must go without`).toBeGreaterThan(0);
-  expect(budget.available_fen, `${where}: nothing left`).toBe(0);
+  expect(budget.available_fen, `${where}: nothing left`).toBe(0n);
   expect(budget.reserved_fen, `${where}: reserved`).toBe(p.budget_fen);
   // Each approval grants the computed amount; only the one that met the last of the budget gets less.
   for (const c of approved) {
@@ -152,9 +153,9 @@ async function checkAfterBurst(store: Store, p: Prepared, answers: ReadonlyMap<s
     expect(got.length, `${where}: answers for ${c.id}`).toBeGreaterThanOrEqual(2);
     if (c.state === 'approved') {
       expect(got.filter((a) => a.status === 'ok'), `${where}: ${c.id}`).toEqual([{ status: 'ok', granted_fen: c.granted_fen }]);
-      expect(got.filter((a) => a.status !== 'ok').every((a) => a.status === 'illegal_transition'), `${where}: ${c.id} ${JSON.stringify(got)}`).toBe(true);
+      expect(got.filter((a) => a.status !== 'ok').every((a) => a.status === 'illegal_transition'), `${where}: ${c.id} ${JSON.stringify(got, bigintText)}`).toBe(true);
     } else {
-      expect(got.every((a) => a.status === 'budget_exhausted'), `${where}: ${c.id} ${JSON.stringify(got)}`).toBe(true);
+      expect(got.every((a) => a.status === 'budget_exhausted'), `${where}: ${c.id} ${JSON.stringify(got, bigintText)}`).toBe(true);
     }
   }
   return { approved: approved.length, submitted: submitted.length, granted_fen, partial: approved.filter((c) => c.granted_fen < p.computed_fen.get(c.id)!).length };
@@ -212,10 +213,10 @@ describeEachEngine('concurrent approvals in one process', (db) => {
     const submitted = (await store.claims.list({ program_id: p.program.id, state: 'submitted' }, 1000)).map((c) => c.id);
     expect(submitted).toEqual(expect.arrayContaining(second));
 
-    type Job = { claim_id: string; action: 'approve' | 'claw_back' | 'pay'; amount_fen?: number };
+    type Job = { claim_id: string; action: 'approve' | 'claw_back' | 'pay'; amount_fen?: bigint };
     const jobs: Job[] = [
       ...claw_whole.map((c) => ({ claim_id: c.id, action: 'claw_back' as const })),
-      ...claw_part.map((c) => ({ claim_id: c.id, action: 'claw_back' as const, amount_fen: 1 })),
+      ...claw_part.map((c) => ({ claim_id: c.id, action: 'claw_back' as const, amount_fen: 1n })),
       ...pay_now.map((c) => ({ claim_id: c.id, action: 'pay' as const })),
       ...submitted.flatMap((claim_id) => [{ claim_id, action: 'approve' as const }, { claim_id, action: 'approve' as const }]),
     ];
@@ -232,13 +233,13 @@ describeEachEngine('concurrent approvals in one process', (db) => {
     const budget = await store.programs.budget(p.program.id);
     const transfers = await store.ledger.transfers({ program_id: p.program.id });
     const granting = claims.filter((c) => c.state === 'approved' || c.state === 'paid' || c.state === 'clawed_back');
-    const granted_fen = granting.reduce((s, c) => s + c.granted_fen, 0);
+    const granted_fen = granting.reduce((s, c) => s + c.granted_fen, 0n);
     expect(budget.available_fen).toBeGreaterThanOrEqual(0);
     expect(granted_fen).toBeLessThanOrEqual(p.budget_fen);
     expect(granted_fen).toBe(p.budget_fen - budget.available_fen);
     expect(budget.reserved_fen + budget.paid_fen).toBe(granted_fen);
-    for (const c of claw_whole) expect(claims.find((x) => x.id === c.id)).toMatchObject({ state: 'clawed_back', granted_fen: 0, paid_fen: 0, clawed_back_fen: c.granted_fen });
-    for (const c of claw_part) expect(claims.find((x) => x.id === c.id)).toMatchObject({ state: 'clawed_back', granted_fen: c.granted_fen - 1, paid_fen: c.granted_fen - 1, clawed_back_fen: 1 });
+    for (const c of claw_whole) expect(claims.find((x) => x.id === c.id)).toMatchObject({ state: 'clawed_back', granted_fen: 0n, paid_fen: 0n, clawed_back_fen: c.granted_fen });
+    for (const c of claw_part) expect(claims.find((x) => x.id === c.id)).toMatchObject({ state: 'clawed_back', granted_fen: c.granted_fen - 1n, paid_fen: c.granted_fen - 1n, clawed_back_fen: 1n });
     // No claim approved twice: one approve transfer and one approve event at most, and one ok answer at most.
     const approve_keys = transfers.filter((t) => t.kind === 'approve').map((t) => t.claim_id);
     expect(new Set(approve_keys).size).toBe(approve_keys.length);
@@ -303,9 +304,9 @@ for (const engine of ['postgres', 'sqlite'] as const) {
           });
           const text = await res.text();
           if (res.status === 200) {
-            const body = JSON.parse(text) as { id: string; state: string; granted_fen: number };
+            const body = JSON.parse(text) as { id: string; state: string; granted_fen: string };
             expect({ id: body.id, state: body.state }).toEqual({ id: claim_id, state: 'approved' });
-            answer = { status: 'ok', granted_fen: body.granted_fen };
+            answer = { status: 'ok', granted_fen: BigInt(body.granted_fen) };
           } else if (res.status === 409) {
             answer = { status: (JSON.parse(text) as { error: { code: string } }).error.code };
           } else {

@@ -9,7 +9,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { applyCuts } from '../../src/domain/policy/evaluate.js';
 import { accountId, checkLedger, transferAccounts, type TransferKind } from '../../src/domain/ledger/ledger.js';
 import type { ClaimState } from '../../src/domain/claim/claim-state.js';
-import { checkProgramDefinition, type Program, type ProgramDefinition } from '../../src/domain/program/program.js';
+import { checkProgramDefinition, type CheckedProgramDefinition, type Program, type ProgramDefinition } from '../../src/domain/program/program.js';
 import { UsageIngest } from '../../src/ingest/usage-pipeline.js';
 import { applyProgram, fileClaim, ServiceError } from '../../src/service/claims.js';
 import type { Actor, Claim, TransitionResult } from '../../src/store/claim-repository.js';
@@ -38,45 +38,45 @@ const accelerators = ['huawei-ascend-910b', 'nvidia-a800-80gb-pcie', 'metax-c500
 
 interface MRecord { seq: number; enterprise: number; started_at_ms: number; amount_fen: number; domestic: boolean }
 interface MProgram {
-  id: string; layer: string; rate_bp: number; budget_fen: number; first_stage_bp: number;
-  cap_share_bp: number | null; cap_fen: number | null; cap_fen_year: number | null; real: Program;
+  id: string; layer: string; rate_bp: number; budget_fen: bigint; first_stage_bp: number;
+  cap_share_bp: number | null; cap_fen: bigint | null; cap_fen_year: bigint | null; real: Program;
 }
 interface MClaim {
   id: string; program: MProgram; enterprise: number; beneficiary_id: string; state: ClaimState;
-  computed_fen: number; base_fen: number; granted_fen: number; paid_fen: number; clawed_back_fen: number;
+  computed_fen: bigint; base_fen: bigint; granted_fen: bigint; paid_fen: bigint; clawed_back_fen: bigint;
   progress_report_accepted: boolean; period_start_ms: number; actions: string[];
   /** Idempotency keys of the payments made, and the last keyed request (to send it again). */
-  pay_keys: Set<string>; last_keyed: { key: string; amount_fen: number | null } | null;
+  pay_keys: Set<string>; last_keyed: { key: string; amount_fen: bigint | null } | null;
 }
-interface MTransfer { key: string; kind: TransferKind; amount_fen: number; claim_id: string | null }
+interface MTransfer { key: string; kind: TransferKind; amount_fen: bigint; claim_id: string | null }
 
 type Expected =
   | { status: 'ok' }
   | { status: 'not_found' }
   | { status: 'illegal_transition'; state: ClaimState }
-  | { status: 'budget_exhausted'; available_fen: number }
+  | { status: 'budget_exhausted'; available_fen: bigint }
   | { status: 'nothing_payable' }
-  | { status: 'amount_too_large'; amount_fen_max: number };
+  | { status: 'amount_too_large'; amount_fen_max: bigint };
 
 type ModelAction = 'submit' | 'withdraw' | 'approve' | 'reject' | 'pay' | 'claw_back' | 'accept_progress_report';
 
 class Model {
-  readonly balances = new Map<string, number>();
+  readonly balances = new Map<string, bigint>();
   readonly transfers = new Map<string, MTransfer[]>(); // per program, in order
   /** funding layer → record seq → the claim holding it and the subsidy it computed for the record */
   readonly holdings = new Map<string, Map<number, { claim_id: string; subsidy_fen: number }>>();
   readonly claims: MClaim[] = [];
 
-  move(p: MProgram, kind: TransferKind, key: string, claim_id: string | null, beneficiary_id: string | null, amount_fen: number): void {
+  move(p: MProgram, kind: TransferKind, key: string, claim_id: string | null, beneficiary_id: string | null, amount_fen: bigint): void {
     const { debit, credit } = transferAccounts(kind, p.id, beneficiary_id);
-    this.balances.set(debit, (this.balances.get(debit) ?? 0) - amount_fen);
-    this.balances.set(credit, (this.balances.get(credit) ?? 0) + amount_fen);
+    this.balances.set(debit, (this.balances.get(debit) ?? 0n) - amount_fen);
+    this.balances.set(credit, (this.balances.get(credit) ?? 0n) + amount_fen);
     const list = this.transfers.get(p.id) ?? [];
     list.push({ key, kind, amount_fen, claim_id });
     this.transfers.set(p.id, list);
   }
 
-  balance(account: string): number { return this.balances.get(account) ?? 0; }
+  balance(account: string): bigint { return this.balances.get(account) ?? 0n; }
 
   held(layer: string): Map<number, { claim_id: string; subsidy_fen: number }> {
     let h = this.holdings.get(layer);
@@ -96,13 +96,13 @@ class Model {
     const held = this.held(p.layer);
     const mine = records.filter((r) => r.enterprise === enterprise && r.started_at_ms >= from_ms && r.started_at_ms < to_ms && !held.has(r.seq))
       .sort((a, b) => a.seq - b.seq);
-    let computed_fen = 0;
-    let base_fen = 0;
+    let computed_fen = 0n;
+    let base_fen = 0n;
     const subsidies = mine.map((r) => {
       if (!r.domestic) return { seq: r.seq, subsidy_fen: 0 }; // the only rule pays domestic cards
-      base_fen += r.amount_fen;
+      base_fen += BigInt(r.amount_fen);
       const subsidy_fen = Math.min(Math.floor((r.amount_fen * p.rate_bp) / 10_000), Math.max(0, r.amount_fen - this.otherLayers(r.seq, p.layer)));
-      computed_fen += subsidy_fen;
+      computed_fen += BigInt(subsidy_fen);
       return { seq: r.seq, subsidy_fen };
     });
     return { subsidies, computed_fen, base_fen };
@@ -119,7 +119,7 @@ class Model {
   }
 
   /** One transition; mutates the model only when it succeeds. */
-  apply(c: MClaim, action: ModelAction, amount_fen: number | null, idempotency_key: string | null = null): Expected {
+  apply(c: MClaim, action: ModelAction, amount_fen: bigint | null, idempotency_key: string | null = null): Expected {
     const p = c.program;
     const illegal = (from: readonly ClaimState[]): Expected | null => (from.includes(c.state) ? null : { status: 'illegal_transition', state: c.state });
     const done = (): Expected => { c.actions.push(action); return { status: 'ok' }; };
@@ -142,7 +142,7 @@ class Model {
         const no = illegal(['submitted']);
         if (no) return no;
         const available = this.balance(accountId(p.id, 'available'));
-        let before = 0;
+        let before = 0n;
         for (const o of this.claims) {
           if (o !== c && o.program === p && o.beneficiary_id === c.beneficiary_id && ['approved', 'paid', 'clawed_back'].includes(o.state)) before += o.granted_fen;
         }
@@ -151,8 +151,8 @@ class Model {
           cap_share_bp: p.cap_share_bp, cap_fen: p.cap_fen, cap_fen_year: p.cap_fen_year, granted_fen: before, granted_fen_year: before,
           budget_available_fen: available,
         });
-        if (granted_fen === 0 && available === 0) return { status: 'budget_exhausted', available_fen: 0 };
-        if (granted_fen > 0) this.move(p, 'approve', `approve:${c.id}`, c.id, c.beneficiary_id, granted_fen);
+        if (granted_fen === 0n && available === 0n) return { status: 'budget_exhausted', available_fen: 0n };
+        if (granted_fen > 0n) this.move(p, 'approve', `approve:${c.id}`, c.id, c.beneficiary_id, granted_fen);
         c.state = 'approved';
         c.granted_fen = granted_fen;
         return done();
@@ -162,9 +162,9 @@ class Model {
         if (idempotency_key !== null && c.pay_keys.has(idempotency_key)) return { status: 'ok' };
         const no = illegal(['approved']);
         if (no) return no;
-        const allowed = c.progress_report_accepted ? c.granted_fen : Math.floor((c.granted_fen * p.first_stage_bp) / 10_000);
-        const max = Math.max(0, allowed - c.paid_fen);
-        if (max === 0) return { status: 'nothing_payable' };
+        const allowed = c.progress_report_accepted ? c.granted_fen : (c.granted_fen * BigInt(p.first_stage_bp)) / 10_000n;
+        const max = allowed > c.paid_fen ? allowed - c.paid_fen : 0n;
+        if (max === 0n) return { status: 'nothing_payable' };
         const pay = amount_fen ?? max;
         if (pay > max) return { status: 'amount_too_large', amount_fen_max: max };
         this.move(p, 'pay', idempotency_key === null ? `pay:${c.id}:${c.paid_fen}` : `pay:${c.id}:key:${idempotency_key}`, c.id, c.beneficiary_id, pay);
@@ -179,8 +179,8 @@ class Model {
         const recover = amount_fen ?? c.paid_fen;
         if (recover > c.paid_fen) return { status: 'amount_too_large', amount_fen_max: c.paid_fen };
         const release = c.granted_fen - c.paid_fen;
-        if (release > 0) this.move(p, 'release', `release:${c.id}`, c.id, c.beneficiary_id, release);
-        if (recover > 0) this.move(p, 'recover', `recover:${c.id}`, c.id, c.beneficiary_id, recover);
+        if (release > 0n) this.move(p, 'release', `release:${c.id}`, c.id, c.beneficiary_id, release);
+        if (recover > 0n) this.move(p, 'recover', `recover:${c.id}`, c.id, c.beneficiary_id, recover);
         c.granted_fen -= release + recover;
         c.paid_fen -= recover;
         c.clawed_back_fen += release + recover;
@@ -204,6 +204,7 @@ function outcome(r: TransitionResult): Expected {
     case 'budget_exhausted': return { status: r.status, available_fen: r.available_fen };
     case 'amount_too_large': return { status: r.status, amount_fen_max: r.amount_fen_max };
     case 'open_findings': throw new Error('the model runs without findings: no open finding can block an approval');
+    default: throw new Error(`the model does not expect ${r.status}`);
   }
 }
 
@@ -211,8 +212,8 @@ function claimFigures(c: Pick<Claim, 'state' | 'granted_fen' | 'paid_fen' | 'cla
   return { state: c.state, computed_fen: c.computed_fen, base_fen: c.base_fen, granted_fen: c.granted_fen, paid_fen: c.paid_fen, clawed_back_fen: c.clawed_back_fen, progress_report_accepted: c.progress_report_accepted };
 }
 
-function nonZero(m: ReadonlyMap<string, number>): Record<string, number> {
-  return Object.fromEntries([...m].filter(([, v]) => v !== 0).sort(([a], [b]) => (a < b ? -1 : 1)));
+function nonZero(m: ReadonlyMap<string, bigint>): Record<string, bigint> {
+  return Object.fromEntries([...m].filter(([, v]) => v !== 0n).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -286,7 +287,7 @@ async function createEnterprise(store: Store, name: string): Promise<string> {
   throw new Error('no free credit code after 5 tries');
 }
 
-function definition(code: string, layer: string, p: Scenario['programs'][number]): ProgramDefinition {
+function definition(code: string, layer: string, p: Scenario['programs'][number]): CheckedProgramDefinition {
   const caps: NonNullable<ProgramDefinition['caps']> = {};
   if (p.share_bp !== undefined) caps.share_bp = p.share_bp;
   if (p.cap_fen !== undefined) caps.fen = p.cap_fen;
@@ -353,11 +354,11 @@ async function runScenario(db: EngineDb, world: World, s: Scenario): Promise<voi
     const { program, created } = await applyProgram(store, definition(`model-r${run}-p${i}`, layers[i]!, g), operator_actor, now_ms);
     expect(created).toBe(true);
     const p: MProgram = {
-      id: program.id, layer: layers[i]!, rate_bp: g.rate_bp, budget_fen: g.budget_fen, first_stage_bp: g.first_stage_bp,
-      cap_share_bp: g.share_bp ?? null, cap_fen: g.cap_fen ?? null, cap_fen_year: g.cap_fen_year ?? null, real: program,
+      id: program.id, layer: layers[i]!, rate_bp: g.rate_bp, budget_fen: BigInt(g.budget_fen), first_stage_bp: g.first_stage_bp,
+      cap_share_bp: g.share_bp ?? null, cap_fen: g.cap_fen === undefined ? null : BigInt(g.cap_fen), cap_fen_year: g.cap_fen_year === undefined ? null : BigInt(g.cap_fen_year), real: program,
     };
     programs.push(p);
-    if (p.budget_fen > 0) model.move(p, 'fund', `fund:${p.id}:1`, null, null, p.budget_fen);
+    if (p.budget_fen > 0n) model.move(p, 'fund', `fund:${p.id}:1`, null, null, p.budget_fen);
     await checkProgram(store, model, p, `run ${run}: program ${i} created`);
   }
 
@@ -379,7 +380,7 @@ async function runScenario(db: EngineDb, world: World, s: Scenario): Promise<voi
     expect(expected.subsidies.length, `${where()}: the model finds no free records`).toBeGreaterThan(0);
     const c: MClaim = {
       id: claim.id, program: p, enterprise: e, beneficiary_id: enterprises[e]!, state: 'draft', computed_fen: expected.computed_fen, base_fen: expected.base_fen,
-      granted_fen: 0, paid_fen: 0, clawed_back_fen: 0, progress_report_accepted: false, period_start_ms: from_ms, actions: ['create'],
+      granted_fen: 0n, paid_fen: 0n, clawed_back_fen: 0n, progress_report_accepted: false, period_start_ms: from_ms, actions: ['create'],
       pay_keys: new Set(), last_keyed: null,
     };
     expect({ records: claim.records, ...claimFigures(claim) }, where()).toEqual({ records: expected.subsidies.length, ...claimFigures(c) });
@@ -389,7 +390,7 @@ async function runScenario(db: EngineDb, world: World, s: Scenario): Promise<voi
     count('file ok');
   };
 
-  const transition = async (c: MClaim, action: ModelAction, amount_fen: number | null, idempotency_key: string | null = null, label: string = action) => {
+  const transition = async (c: MClaim, action: ModelAction, amount_fen: bigint | null, idempotency_key: string | null = null, label: string = action) => {
     const expected = model.apply(c, action, amount_fen, idempotency_key);
     const r = await store.claims.transition(c.id, action, actor, now_ms, { program: c.program.real, amount_fen, reason: `model ${action}`, idempotency_key });
     expect(outcome(r), where()).toEqual(expected);
@@ -424,8 +425,9 @@ async function runScenario(db: EngineDb, world: World, s: Scenario): Promise<voi
       expect(answers.map(outcome).sort((a, b) => (a.status < b.status ? -1 : 1)), where()).toEqual([expected, second].sort((a, b) => (a.status < b.status ? -1 : 1)));
       count(`approve twice ${expected.status}`);
     } else if (op.kind === 'pay') {
-      const max = Math.max(0, (c.progress_report_accepted ? c.granted_fen : Math.floor((c.granted_fen * c.program.first_stage_bp) / 10_000)) - c.paid_fen);
-      const amount = op.amount === 'payable' ? null : op.amount === 'one' ? 1 : op.amount === 'half' ? Math.max(1, Math.floor(max / 2)) : max + 1;
+      const allowed = c.progress_report_accepted ? c.granted_fen : (c.granted_fen * BigInt(c.program.first_stage_bp)) / 10_000n;
+      const max = allowed > c.paid_fen ? allowed - c.paid_fen : 0n;
+      const amount = op.amount === 'payable' ? null : op.amount === 'one' ? 1n : op.amount === 'half' ? (max / 2n > 1n ? max / 2n : 1n) : max + 1n;
       const key = op.key === 'none' ? null : op.key === 'fresh' ? `k-${run}-${log.length}` : String(c.paid_fen + (amount ?? max));
       log.push(`pay ${amount ?? 'payable'} of ${tag} (granted ${c.granted_fen}, paid ${c.paid_fen}) key ${key}`);
       await transition(c, 'pay', amount, key);
@@ -435,7 +437,7 @@ async function runScenario(db: EngineDb, world: World, s: Scenario): Promise<voi
       log.push(`pay again ${c.last_keyed.amount_fen ?? 'payable'} of ${tag} key ${c.last_keyed.key}`);
       await transition(c, 'pay', c.last_keyed.amount_fen, c.last_keyed.key, 'pay again');
     } else if (op.kind === 'claw_back') {
-      const amount = op.amount === 'all' ? null : op.amount === 'one' ? 1 : op.amount === 'half' ? Math.max(1, Math.floor(c.paid_fen / 2)) : c.paid_fen + 1;
+      const amount = op.amount === 'all' ? null : op.amount === 'one' ? 1n : op.amount === 'half' ? (c.paid_fen / 2n > 1n ? c.paid_fen / 2n : 1n) : c.paid_fen + 1n;
       log.push(`claw back ${amount ?? 'all'} of ${tag} (granted ${c.granted_fen}, paid ${c.paid_fen})`);
       await transition(c, 'claw_back', amount);
     } else {
@@ -505,20 +507,20 @@ describeEachEngine('the ledger against a naive model', (db) => {
       budget_fen: 1_000_000, rate_bp: 5000, share_bp: undefined, cap_fen: undefined, cap_fen_year: undefined, first_stage_bp: 5000,
     }), operator_actor, now_ms);
     const claim = await fileClaim(store, program.id, enterprise_id, start_ms, start_ms + day_ms, actor, now_ms);
-    const go = (action: ModelAction, o: { amount_fen?: number; idempotency_key?: string } = {}) => store.claims.transition(claim.id, action, actor, now_ms, { program, ...o });
+    const go = (action: ModelAction, o: { amount_fen?: bigint; idempotency_key?: string } = {}) => store.claims.transition(claim.id, action, actor, now_ms, { program, ...o });
     const paid = (r: TransitionResult) => (r.status === 'ok' ? { state: r.claim.state, paid_fen: r.claim.paid_fen } : r);
     expect((await go('submit')).status).toBe('ok');
-    expect(paid(await go('approve'))).toEqual({ state: 'approved', paid_fen: 0 }); // granted 5,000: 2,500 now, 2,500 later
+    expect(paid(await go('approve'))).toEqual({ state: 'approved', paid_fen: 0n }); // granted 5,000: 2,500 now, 2,500 later
     // The client's key is the number a derived key would carry next ("2500" = paid_fen after this payment).
-    expect(paid(await go('pay', { idempotency_key: '2500' }))).toEqual({ state: 'approved', paid_fen: 2500 });
-    expect(paid(await go('pay', { idempotency_key: '2500' }))).toEqual({ state: 'approved', paid_fen: 2500 }); // the stage is used up: still a no-op
+    expect(paid(await go('pay', { idempotency_key: '2500' }))).toEqual({ state: 'approved', paid_fen: 2500n });
+    expect(paid(await go('pay', { idempotency_key: '2500' }))).toEqual({ state: 'approved', paid_fen: 2500n }); // the stage is used up: still a no-op
     expect((await go('accept_progress_report')).status).toBe('ok');
-    expect(paid(await go('pay'))).toEqual({ state: 'paid', paid_fen: 5000 }); // unkeyed: pays the rest, not "already done"
-    expect(paid(await go('pay', { idempotency_key: '2500' }))).toEqual({ state: 'paid', paid_fen: 5000 }); // paid in full: still a no-op
+    expect(paid(await go('pay'))).toEqual({ state: 'paid', paid_fen: 5000n }); // unkeyed: pays the rest, not "already done"
+    expect(paid(await go('pay', { idempotency_key: '2500' }))).toEqual({ state: 'paid', paid_fen: 5000n }); // paid in full: still a no-op
     const transfers = await store.ledger.transfers({ claim_id: claim.id });
     expect(transfers.map((t) => `${t.kind} ${t.amount_fen}`)).toEqual(['approve 5000', 'pay 2500', 'pay 2500']);
     expect((await store.claims.events(claim.id)).map((e) => e.action)).toEqual(['create', 'submit', 'approve', 'pay', 'accept_progress_report', 'pay']);
-    expect(checkLedger(await store.ledger.transfers({ program_id: program.id }), await store.ledger.balances(program.id), [{ id: claim.id, granted_fen: 5000, paid_fen: 5000 }])).toEqual([]);
+    expect(checkLedger(await store.ledger.transfers({ program_id: program.id }), await store.ledger.balances(program.id), [{ id: claim.id, granted_fen: 5000n, paid_fen: 5000n }])).toEqual([]);
   });
 
   describeHoldings(db, () => world);
@@ -553,7 +555,7 @@ function describeHoldings(db: () => EngineDb, world: () => World): void {
     const { store, city, city_too, district, file, code } = await setup('twice');
     const first = await file(city);
     expect(first.records).toBe(3);
-    expect(first.computed_fen).toBe(60_000 + 60_000 + 60_001); // 60% of 100,000, 100,001 and 100,002, floored
+    expect(first.computed_fen).toBe(60_000n + 60_000n + 60_001n); // 60% of 100,000, 100,001 and 100,002, floored
     expect(await code(file(city))).toBe('no_records');
     expect(await code(file(city_too))).toBe('no_records');
     const other = await file(district);

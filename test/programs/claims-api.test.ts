@@ -37,13 +37,13 @@ describeEachEngine('claims over the API', (db) => {
     const period = { period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z' };
     const est = await api.call('POST', `/api/v1/programs/${program_id}/estimate`, { key: p.enterprise_key, body: period });
     expect(est.statusCode).toBe(200);
-    expect(est.json().explanation).toMatchObject({ computed_fen: 31_200, granted_fen: 31_200, unmatched: { records: 1, amount_fen: 1500 } });
-    expect(est.json().explanation.lines[0]).toMatchObject({ rule_id: 'domestic', records: 1, base_fen: 104_000, ceiling_cut_fen: 20_800, rate_bp: 3000, subsidy_fen: 31_200 });
+    expect(est.json().explanation).toMatchObject({ computed_fen: '31200', granted_fen: '31200', unmatched: { records: 1, amount_fen: '1500' } });
+    expect(est.json().explanation.lines[0]).toMatchObject({ rule_id: 'domestic', records: 1, base_fen: '104000', ceiling_cut_fen: '20800', rate_bp: 3000, subsidy_fen: '31200' });
 
     const filed = await api.call('POST', '/api/v1/claims', { key: p.enterprise_key, body: { program_id, ...period } });
     expect(filed.statusCode).toBe(201);
     const claim = filed.json();
-    expect(claim).toMatchObject({ state: 'draft', records: 2, computed_fen: 31_200, granted_fen: 0 });
+    expect(claim).toMatchObject({ state: 'draft', records: 2, computed_fen: '31200', granted_fen: '0' });
     // records are held: a second claim of the same layer finds nothing
     expect((await api.call('POST', '/api/v1/claims', { key: p.enterprise_key, body: { program_id, ...period } })).json().error.code).toBe('no_records');
 
@@ -51,27 +51,27 @@ describeEachEngine('claims over the API', (db) => {
     expect((await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { key: p.enterprise_key, body: {} })).statusCode).toBe(403);
     expect((await api.call('POST', `/api/v1/claims/${claim.id}/submit`, { key: p.enterprise_key, body: {} })).json().state).toBe('submitted');
     const approved = await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: { reason: 'checked' } });
-    expect(approved.json()).toMatchObject({ state: 'approved', granted_fen: 31_200 });
+    expect(approved.json()).toMatchObject({ state: 'approved', granted_fen: '31200' });
     expect((await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: {} })).statusCode).toBe(409);
 
     // staged: half now, the rest after the progress report
-    expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {} })).json()).toMatchObject({ state: 'approved', paid_fen: 15_600 });
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {} })).json()).toMatchObject({ state: 'approved', paid_fen: '15600' });
     expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {} })).json().error.code).toBe('nothing_payable');
     await api.call('POST', `/api/v1/claims/${claim.id}/accept-progress-report`, { body: {} });
     expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: { amount_fen: 20_000 } })).json().error.code).toBe('amount_too_large');
-    expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {}, headers: { 'idempotency-key': 'pay-2' } })).json()).toMatchObject({ state: 'paid', paid_fen: 31_200 });
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {}, headers: { 'idempotency-key': 'pay-2' } })).json()).toMatchObject({ state: 'paid', paid_fen: '31200' });
 
     const budget = (await api.call('GET', `/api/v1/programs/${program_id}`)).json().budget;
-    expect(budget).toEqual({ budget_fen: 100_000, available_fen: 68_800, reserved_fen: 0, paid_fen: 31_200 });
+    expect(budget).toEqual({ budget_fen: '100000', available_fen: '68800', reserved_fen: '0', paid_fen: '31200' });
 
     const back = await api.call('POST', `/api/v1/claims/${claim.id}/claw-back`, { body: { reason: 'chips were not domestic', amount_fen: 10_000 } });
-    expect(back.json()).toMatchObject({ state: 'clawed_back', granted_fen: 21_200, paid_fen: 21_200, clawed_back_fen: 10_000 });
-    expect((await api.call('GET', `/api/v1/programs/${program_id}`)).json().budget).toEqual({ budget_fen: 100_000, available_fen: 78_800, reserved_fen: 0, paid_fen: 21_200 });
+    expect(back.json()).toMatchObject({ state: 'clawed_back', granted_fen: '21200', paid_fen: '21200', clawed_back_fen: '10000' });
+    expect((await api.call('GET', `/api/v1/programs/${program_id}`)).json().budget).toEqual({ budget_fen: '100000', available_fen: '78800', reserved_fen: '0', paid_fen: '21200' });
     expect((await api.call('GET', '/api/v1/ledger/check')).json()).toEqual({ ok: true, problems: [] });
 
     const detail = (await api.call('GET', `/api/v1/claims/${claim.id}`, { key: p.enterprise_key })).json();
     expect(detail.events.map((e: { action: string }) => e.action)).toEqual(['create', 'submit', 'approve', 'pay', 'accept_progress_report', 'pay', 'claw_back']);
-    expect(detail.events[6]).toMatchObject({ reason: 'chips were not domestic', amount_fen: 10_000, from_state: 'paid', to_state: 'clawed_back' });
+    expect(detail.events[6]).toMatchObject({ reason: 'chips were not domestic', amount_fen: '10000', from_state: 'paid', to_state: 'clawed_back' });
   });
 
   it('names the rule and field of a bad rule set', async () => {
@@ -99,10 +99,10 @@ describeEachEngine('tier bonus over the whole period', (db) => {
     ] } });
     // a claim over the first day only holds the domestic record, yet the share is of the whole period asked for
     const est = await api.call('POST', `/api/v1/programs/${program_id}/estimate`, { key: p.enterprise_key, body: { period_start: '2026-10-01T00:00:00Z', period_end: '2026-10-03T00:00:00Z' } });
-    expect(est.json().explanation.lines[0]).toMatchObject({ rate_bp: 1000, subsidy_fen: 1000 });
+    expect(est.json().explanation.lines[0]).toMatchObject({ rate_bp: 1000, subsidy_fen: '1000' });
     const day1 = await api.call('POST', `/api/v1/programs/${program_id}/estimate`, { key: p.enterprise_key, body: { period_start: '2026-10-01T00:00:00Z', period_end: '2026-10-02T00:00:00Z' } });
     expect(day1.json().explanation).toMatchObject({ domestic_share_bp: 10_000 });
-    expect(day1.json().explanation.lines[0]).toMatchObject({ rate_bp: 2000, subsidy_fen: 2000 });
+    expect(day1.json().explanation.lines[0]).toMatchObject({ rate_bp: 2000, subsidy_fen: '2000' });
   });
 });
 
@@ -123,11 +123,11 @@ describeEachEngine('what-if replay', (db) => {
     expect(res.statusCode).toBe(200);
     const [current, candidate] = res.json().variants;
     // current: 30% of min(124,800, 2000 × 52 = 104,000) = 31,200 on domestic only
-    expect(current).toMatchObject({ label: 'current', rule_set_version: 1, beneficiaries: 1, computed_fen: 31_200, granted_fen: 31_200, domestic_fen: 31_200, foreign_fen: 0, budget_runs_out_on: null });
+    expect(current).toMatchObject({ label: 'current', rule_set_version: 1, beneficiaries: 1, computed_fen: '31200', granted_fen: '31200', domestic_fen: '31200', foreign_fen: '0', budget_runs_out_on: null });
     // candidate: 50% of both bills: 62,400 + 750 = 63,150; past the 40,000 budget on the first day
-    expect(candidate).toMatchObject({ label: 'candidate', computed_fen: 63_150, domestic_fen: 62_400, foreign_fen: 750, budget_runs_out_on: '2026-10-01' });
-    expect(candidate.per_vendor).toEqual([{ vendor: 'Huawei', fen: 62_400 }, { vendor: 'NVIDIA', fen: 750 }]);
-    expect(candidate.per_beneficiary).toEqual([{ beneficiary_id: p.enterprise_id, name: 'Enterprise sim', computed_fen: 63_150, granted_fen: 63_150 }]);
+    expect(candidate).toMatchObject({ label: 'candidate', computed_fen: '63150', domestic_fen: '62400', foreign_fen: '750', budget_runs_out_on: '2026-10-01' });
+    expect(candidate.per_vendor).toEqual([{ vendor: 'Huawei', fen: '62400' }, { vendor: 'NVIDIA', fen: '750' }]);
+    expect(candidate.per_beneficiary).toEqual([{ beneficiary_id: p.enterprise_id, name: 'Enterprise sim', computed_fen: '63150', granted_fen: '63150' }]);
     // net price per PFLOP·h: (124,800 − 62,400) fen over 16.64 PFLOP·h = 3,750 fen
     expect(candidate.net_fen_per_pflop_h.domestic).toBe(3750);
     const bad = await api.call('POST', `/api/v1/programs/${program_id}/simulate`, { body: { from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', rules: [{ id: 'x', match: {}, pay: { basis: 'bill' } }] } });

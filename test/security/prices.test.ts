@@ -22,10 +22,10 @@ describeEachEngine('who sees prices', (db) => {
     const summary = (key: string | undefined) => api.call('GET', `/api/v1/usage/summary?group_by=enterprise&enterprise_id=${p.enterprise_id}`, key === undefined ? {} : { key });
     for (const key of [undefined, p.provider_key, p.enterprise_key]) {
       expect(((await usage(key)).json() as { items: { amount_fen: number | null }[] }).items[0]!.amount_fen).toBe(25_000);
-      expect(((await summary(key)).json() as { totals: { amount_fen: number | null } }).totals.amount_fen).toBe(25_000);
+      expect(((await summary(key)).json() as { totals: { amount_fen: string | null } }).totals.amount_fen).toBe('25000');
     }
     expect(((await usage(auditor)).json() as { items: { amount_fen: number | null }[] }).items[0]!.amount_fen).toBeNull();
-    const s = (await summary(auditor)).json() as { items: { amount_fen: number | null }[]; totals: { amount_fen: number | null } };
+    const s = (await summary(auditor)).json() as { items: { amount_fen: string | null }[]; totals: { amount_fen: string | null } };
     expect([s.items[0]!.amount_fen, s.totals.amount_fen]).toEqual([null, null]);
 
     const finding = (key: string | undefined) => api.call('GET', '/api/v1/findings?kind=price_outlier', key === undefined ? {} : { key });

@@ -1,10 +1,11 @@
 // People and sessions on both engines: invitations, sign-in with a session cookie, CSRF on every state-changing route,
-// failed sign-ins slowed per account and per address, password changes, disabling, tenancy through a session, the rate
+// failed sign-ins slowed per client and per address (the attacks: sign-in-throttle.test.ts), password changes, disabling, tenancy through a session, the rate
 // limit, and secrets kept out of the logs.
 import { expect, it, vi } from 'vitest';
 import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
+import { throttle_policies } from '../../src/domain/people/throttle.js';
 import { admin_key, describeEachEngine } from '../support/engines.js';
 import { createParties, testApi, type Parties, type TestApi } from '../support/api.js';
 import { expectError, routesUnder } from '../support/routes.js';
@@ -94,10 +95,12 @@ describeEachEngine('people and sessions', (db) => {
     expect(audit.items.at(-1)!.actor).toMatchObject({ key_id: u.id, role: 'administrator' });
   });
 
-  it('slows down failed sign-ins per account and per address, and a success clears the account', async () => {
+  it('slows down failed sign-ins per client and per address, and a success clears the client\'s counter', async () => {
     const u = await person('office', 'auditor');
-    for (let i = 0; i < 5; i++) expectError(await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password: 'wrong wrong wrong' } }), 401, 'invalid_credentials');
-    expectError(await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password: 'wrong wrong wrong' } }), 401, 'invalid_credentials');
+    for (let i = 0; i < throttle_policies.client.free_failures; i++) {
+      expectError(await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password: 'wrong wrong wrong' } }), 401, 'invalid_credentials');
+    }
+    // the failure that reached the free ones locked this client, even for the right password
     const locked = await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password } });
     expectError(locked, 429, 'too_many_attempts');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
@@ -107,8 +110,11 @@ describeEachEngine('people and sessions', (db) => {
     expect(unknown.statusCode === 401 || unknown.statusCode === 429).toBe(true);
     clock += 60 * 60_000 + 1;
     await login(u.login);
+    // a success cleared the client's counter: four more failures and the right password still gets in
+    for (let i = 0; i < throttle_policies.client.free_failures - 1; i++) await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password: 'wrong wrong wrong' } });
+    await login(u.login);
     // the address: failures spread over many accounts from one address lock the address
-    for (let i = 0; i < 6; i++) await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: `spray-${i}@example.org`, password: 'guess guess guess' } });
+    for (let i = 0; i < throttle_policies.address.free_failures; i++) await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: `spray-${i}@example.org`, password: 'guess guess guess' } });
     expectError(await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password } }), 429, 'too_many_attempts');
     clock += 60 * 60_000 + 1;
   });

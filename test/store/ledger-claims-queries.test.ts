@@ -70,20 +70,20 @@ describeEachEngine('ledger and claims queries', (db) => {
     const ledger = db().store.ledger;
     // fund +500 000 at t0; approve −200 000 at t0+1h; pay does not touch available; release +50 000; recover +10 000 at t0+3h;
     // fund +1 000 000 at t0+5h.
-    expect(await ledger.availableBefore(program_id, t0_ms)).toBe(0);
-    expect(await ledger.availableBefore(program_id, t0_ms + 1)).toBe(500_000);
-    expect(await ledger.availableBefore(program_id, t0_ms + hour_ms)).toBe(500_000);
-    expect(await ledger.availableBefore(program_id, t0_ms + hour_ms + 1)).toBe(300_000);
-    expect(await ledger.availableBefore(program_id, t0_ms + 3 * hour_ms)).toBe(350_000);
-    expect(await ledger.availableBefore(program_id, t0_ms + 3 * hour_ms + 1)).toBe(360_000);
-    expect(await ledger.availableBefore(program_id, t0_ms + 10 * hour_ms)).toBe(1_360_000);
-    expect(await ledger.availableBefore(other_program_id, t0_ms + 10 * hour_ms)).toBe(7);
-    expect(await ledger.availableBefore('prog_none', t0_ms + 10 * hour_ms)).toBe(0);
+    expect(await ledger.availableBefore(program_id, t0_ms)).toBe(0n);
+    expect(await ledger.availableBefore(program_id, t0_ms + 1)).toBe(500_000n);
+    expect(await ledger.availableBefore(program_id, t0_ms + hour_ms)).toBe(500_000n);
+    expect(await ledger.availableBefore(program_id, t0_ms + hour_ms + 1)).toBe(300_000n);
+    expect(await ledger.availableBefore(program_id, t0_ms + 3 * hour_ms)).toBe(350_000n);
+    expect(await ledger.availableBefore(program_id, t0_ms + 3 * hour_ms + 1)).toBe(360_000n);
+    expect(await ledger.availableBefore(program_id, t0_ms + 10 * hour_ms)).toBe(1_360_000n);
+    expect(await ledger.availableBefore(other_program_id, t0_ms + 10 * hour_ms)).toBe(7n);
+    expect(await ledger.availableBefore('prog_none', t0_ms + 10 * hour_ms)).toBe(0n);
     // The same as the naive sum over every transfer.
     const available = `${program_id}:available`;
     for (const before_ms of [t0_ms + 2 * hour_ms, t0_ms + 6 * hour_ms]) {
       const naive = (await ledger.transfers({ program_id })).filter((t) => t.at_ms < before_ms)
-        .reduce((s, t) => s + (t.credit === available ? t.amount_fen : 0) - (t.debit === available ? t.amount_fen : 0), 0);
+        .reduce((s, t) => s + (t.credit === available ? t.amount_fen : 0n) - (t.debit === available ? t.amount_fen : 0n), 0n);
       expect(await ledger.availableBefore(program_id, before_ms)).toBe(naive);
     }
   });

@@ -75,7 +75,7 @@ describeEachEngine('store contract', (db) => {
     expect(await store.usage.insertBatch('q', [rows[0]!], 12)).toEqual(['accepted']);
 
     const page1 = await store.usage.list({ provider_id: 'p' }, 2);
-    const page2 = await store.usage.list({ provider_id: 'p', after_seq: page1[1]!.seq }, 2);
+    const page2 = await store.usage.list({ provider_id: 'p', after: { xid: page1[1]!.xid, seq: page1[1]!.seq } }, 2);
     expect([...page1, ...page2].map((u) => u.record_id)).toEqual(['a', 'b', 'c', 'd']);
     expect(page1[1]).toMatchObject({ count: 2, card_s: 14_400, compute_gflop: 4_608_000_000n, received_at_ms: 10 });
 

@@ -33,6 +33,12 @@ export interface PostgresServer {
   url: string;
   /** Shuts the server down and removes its files (a no-op for TEST_DATABASE_URL). */
   stop(): Promise<void>;
+  /**
+   * Stops the server (fast: SIGINT, clients disconnected, a checkpoint; immediate: SIGQUIT, no checkpoint, crash
+   * recovery on start) and starts it again on the same port and files; resolves once it accepts connections again.
+   * Only for a server this process started.
+   */
+  restart?(mode: 'fast' | 'immediate'): Promise<void>;
 }
 
 const UNPRIVILEGED_USER = 'postgres';
@@ -380,9 +386,9 @@ function bindFailure(logFile: string): boolean {
  * The caller must call stop(); if the process exits first, the server and its
  * directory are removed anyway.
  */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<PostgresServer> {
   const external = process.env.TEST_DATABASE_URL;
-  if (external) return { url: external, stop: async () => undefined };
+  if (external && options.durable !== true) return { url: external, stop: async () => undefined };
 
   const binaries = findPostgresBinaries();
   if (!binaries) {
@@ -418,33 +424,38 @@ export async function startPostgres(): Promise<PostgresServer> {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-      const logFd = openSync(logFile, 'w');
+      const launch = (): ChildProcess => {
+        const logFd = openSync(logFile, 'a');
+        try {
+          return spawn(
+            binaries.postgres,
+            [
+              '-D', dataDir,
+              '-k', socketDir,
+              '-h', '127.0.0.1',
+              '-p', String(port),
+              '-c', 'fsync=off',
+              // durable: a commit is acknowledged only once its WAL is written (it then survives the server's own
+              // crash or immediate shutdown; fsync stays off: the machine itself does not crash in a test)
+              '-c', `synchronous_commit=${options.durable === true ? 'on' : 'off'}`,
+              '-c', 'full_page_writes=off',
+              '-c', 'max_connections=300',
+              '-c', 'shared_buffers=128MB',
+            ],
+            {
+              cwd: baseDir,
+              env,
+              detached: true, // its own process group: a terminal's Ctrl-C is handled by us, not by it
+              stdio: ['ignore', logFd, logFd],
+              ...(user ? { uid: user.uid, gid: user.gid } : {}),
+            },
+          );
+        } finally {
+          closeSync(logFd);
+        }
+      };
       const started = Date.now();
-      try {
-        child = spawn(
-          binaries.postgres,
-          [
-            '-D', dataDir,
-            '-k', socketDir,
-            '-h', '127.0.0.1',
-            '-p', String(port),
-            '-c', 'fsync=off',
-            '-c', 'synchronous_commit=off',
-            '-c', 'full_page_writes=off',
-            '-c', 'max_connections=300',
-            '-c', 'shared_buffers=128MB',
-          ],
-          {
-            cwd: baseDir,
-            env,
-            detached: true, // its own process group: a terminal's Ctrl-C is handled by us, not by it
-            stdio: ['ignore', logFd, logFd],
-            ...(user ? { uid: user.uid, gid: user.gid } : {}),
-          },
-        );
-      } finally {
-        closeSync(logFd);
-      }
+      child = launch();
       child.on('error', () => undefined); // surfaced through exitCode / the readiness timeout
       child.unref();
       const pid = child.pid;
@@ -461,7 +472,7 @@ export async function startPostgres(): Promise<PostgresServer> {
         continue; // someone took the port in between: try another
       }
 
-      const server = child;
+      let server = child;
       let stopping: Promise<void> | undefined;
       return {
         url,
@@ -477,6 +488,17 @@ export async function startPostgres(): Promise<PostgresServer> {
             disarm?.();
             rmSync(baseDir, { recursive: true, force: true });
           })()),
+        restart: async (mode) => {
+          server.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
+          if (!(await waitForExit(server, STOP_TIMEOUT_MS))) throw new Error(`PostgreSQL did not stop (${mode}). Server log:\n${readLog(logFile)}`);
+          disarm?.();
+          server = launch();
+          server.on('error', () => undefined);
+          server.unref();
+          if (server.pid === undefined) throw new Error(`could not start ${binaries.postgres} again`);
+          disarm = armCleanup(server.pid, baseDir, dataDir);
+          await waitUntilReady(url, server, logFile, Date.now());
+        },
       };
     }
   } catch (error) {

@@ -13,7 +13,7 @@ export interface MonthlyUsage { month: MonthIndex; domestic: boolean; records: n
 
 export interface ProgramTransfers extends DailyTransfers { program_id: string }
 
-export interface ProgramBudget { id: string; name_zh: string; name_en: string; budget_fen: number; available_fen: number }
+export interface ProgramBudget { id: string; name_zh: string; name_en: string; budget_fen: bigint; available_fen: bigint }
 
 export interface OverviewInput {
   /** The months of the range, ascending. */
@@ -38,16 +38,16 @@ export interface OverviewMonth {
   installed_gflops: bigint;
   domestic_installed_gflops: bigint;
   installed_domestic_share_bp: number | null;
-  subsidy_approved_fen: number;
-  subsidy_paid_fen: number;
+  subsidy_approved_fen: bigint;
+  subsidy_paid_fen: bigint;
   /** Releases of unpaid grants and recoveries of payments: everything a claw-back moves. */
-  subsidy_clawed_back_fen: number;
+  subsidy_clawed_back_fen: bigint;
 }
 
 export interface ProgramBurn {
   id: string; name_zh: string; name_en: string;
-  budget_fen: number; committed_fen: number; paid_fen: number; available_fen: number;
-  burn: { month: MonthIndex; committed_fen: number }[];
+  budget_fen: bigint; committed_fen: bigint; paid_fen: bigint; available_fen: bigint;
+  burn: { month: MonthIndex; committed_fen: bigint }[];
   projected_exhaustion_date: string | null;
 }
 
@@ -69,7 +69,7 @@ export function buildOverview(input: OverviewInput): Overview {
     month, records: 0, card_s: 0n, domestic_card_s: 0n, compute_gflop: 0n, domestic_compute_gflop: 0n, used_domestic_share_bp: null,
     installed_gflops: installed[i]!.gflops, domestic_installed_gflops: installed[i]!.domestic_gflops,
     installed_domestic_share_bp: shareBp(installed[i]!.domestic_gflops, installed[i]!.gflops),
-    subsidy_approved_fen: 0, subsidy_paid_fen: 0, subsidy_clawed_back_fen: 0,
+    subsidy_approved_fen: 0n, subsidy_paid_fen: 0n, subsidy_clawed_back_fen: 0n,
   }));
   for (const u of input.usage) {
     const i = index.get(u.month);
@@ -98,8 +98,8 @@ export function buildOverview(input: OverviewInput): Overview {
   }
   const programs = input.programs.map((p): ProgramBurn => {
     const transfers = by_program.get(p.id) ?? [];
-    let committed_fen = 0;
-    let paid_fen = 0;
+    let committed_fen = 0n;
+    let paid_fen = 0n;
     for (const t of transfers) {
       committed_fen += committedChange(t.kind, t.amount_fen);
       if (t.kind === 'pay') paid_fen += t.amount_fen;

@@ -31,7 +31,7 @@ export const claim_states_holding_records: readonly ClaimState[] = ['draft', 'su
  * Staged payment: what may be paid now of a granted amount. `first_stage_bp` of it on approval, the rest once the
  * progress report is accepted. Floor on the first stage, so the stages always add up to the grant.
  */
-export function payableNow(granted_fen: number, paid_fen: number, first_stage_bp: number, progress_report_accepted: boolean): number {
-  const allowed = progress_report_accepted ? granted_fen : Math.floor((granted_fen * first_stage_bp) / 10_000);
-  return Math.max(0, allowed - paid_fen);
+export function payableNow(granted_fen: bigint, paid_fen: bigint, first_stage_bp: number, progress_report_accepted: boolean): bigint {
+  const allowed = progress_report_accepted ? granted_fen : (granted_fen * BigInt(first_stage_bp)) / 10_000n;
+  return allowed > paid_fen ? allowed - paid_fen : 0n;
 }

@@ -2,7 +2,9 @@
 // positive integer amount, under an idempotency key. Accounts per program: funding (the source: its balance is minus
 // the budget granted), available, paid; per program and beneficiary: payable (approved, not yet paid; the program's
 // "reserved" is the sum of its payables). Balances are signed: a transfer subtracts from the debit account and adds
-// to the credit account, so all balances always sum to zero.
+// to the credit account, so all balances always sum to zero. Amounts and balances are bigints: a balance may pass 2^53
+// fen, and the store holds up to 2^63 − 1 (fen_max).
+import { fen_max } from '../money/fen.js';
 
 export type AccountKind = 'funding' | 'available' | 'paid' | 'payable';
 export type TransferKind = 'fund' | 'approve' | 'pay' | 'release' | 'recover';
@@ -27,7 +29,7 @@ export function transferAccounts(kind: TransferKind, program_id: string, benefic
   }
 }
 
-export interface Transfer { key: string; kind: TransferKind; debit: string; credit: string; amount_fen: number; claim_id: string | null }
+export interface Transfer { key: string; kind: TransferKind; debit: string; credit: string; amount_fen: bigint; claim_id: string | null }
 
 export class InvariantError extends Error {}
 
@@ -47,19 +49,19 @@ export interface LedgerProblem { code: 'unbalanced' | 'negative_balance' | 'bala
  * funding below zero; stored balances equal the sums of the transfers; each claim's granted amount equals its
  * approve − release − recover transfers, and its paid amount its pay − recover transfers.
  */
-export function checkLedger(transfers: readonly Transfer[], balances: ReadonlyMap<string, number>,
-  claims: readonly { id: string; granted_fen: number; paid_fen: number }[]): LedgerProblem[] {
+export function checkLedger(transfers: readonly Transfer[], balances: ReadonlyMap<string, bigint>,
+  claims: readonly { id: string; granted_fen: bigint; paid_fen: bigint }[]): LedgerProblem[] {
   const problems: LedgerProblem[] = [];
-  const derived = new Map<string, number>();
-  const per_claim = new Map<string, { granted: number; paid: number }>();
+  const derived = new Map<string, bigint>();
+  const per_claim = new Map<string, { granted: bigint; paid: bigint }>();
   for (const t of transfers) {
-    if (!Number.isSafeInteger(t.amount_fen) || t.amount_fen <= 0 || t.debit === t.credit) {
+    if (t.amount_fen <= 0n || t.amount_fen > fen_max || t.debit === t.credit) {
       problems.push({ code: 'unbalanced', subject: t.key, message: `transfer ${t.key} is malformed` });
     }
-    derived.set(t.debit, (derived.get(t.debit) ?? 0) - t.amount_fen);
-    derived.set(t.credit, (derived.get(t.credit) ?? 0) + t.amount_fen);
+    derived.set(t.debit, (derived.get(t.debit) ?? 0n) - t.amount_fen);
+    derived.set(t.credit, (derived.get(t.credit) ?? 0n) + t.amount_fen);
     if (t.claim_id !== null) {
-      const c = per_claim.get(t.claim_id) ?? { granted: 0, paid: 0 };
+      const c = per_claim.get(t.claim_id) ?? { granted: 0n, paid: 0n };
       if (t.kind === 'approve') c.granted += t.amount_fen;
       if (t.kind === 'release' || t.kind === 'recover') c.granted -= t.amount_fen;
       if (t.kind === 'pay') c.paid += t.amount_fen;
@@ -67,18 +69,18 @@ export function checkLedger(transfers: readonly Transfer[], balances: ReadonlyMa
       per_claim.set(t.claim_id, c);
     }
   }
-  let sum = 0;
+  let sum = 0n;
   for (const [account, balance] of balances) {
     sum += balance;
-    if (balance < 0 && !mayGoNegative(account)) problems.push({ code: 'negative_balance', subject: account, message: `${account} is ${balance} fen` });
-    if ((derived.get(account) ?? 0) !== balance) problems.push({ code: 'balance_mismatch', subject: account, message: `${account} holds ${balance} fen, its transfers sum to ${derived.get(account) ?? 0}` });
+    if (balance < 0n && !mayGoNegative(account)) problems.push({ code: 'negative_balance', subject: account, message: `${account} is ${balance} fen` });
+    if ((derived.get(account) ?? 0n) !== balance) problems.push({ code: 'balance_mismatch', subject: account, message: `${account} holds ${balance} fen, its transfers sum to ${derived.get(account) ?? 0n}` });
   }
   for (const [account, balance] of derived) {
-    if (!balances.has(account) && balance !== 0) problems.push({ code: 'balance_mismatch', subject: account, message: `${account} has transfers summing to ${balance} fen but no balance` });
+    if (!balances.has(account) && balance !== 0n) problems.push({ code: 'balance_mismatch', subject: account, message: `${account} has transfers summing to ${balance} fen but no balance` });
   }
-  if (sum !== 0) problems.push({ code: 'unbalanced', subject: 'ledger', message: `balances sum to ${sum} fen, not 0` });
+  if (sum !== 0n) problems.push({ code: 'unbalanced', subject: 'ledger', message: `balances sum to ${sum} fen, not 0` });
   for (const c of claims) {
-    const t = per_claim.get(c.id) ?? { granted: 0, paid: 0 };
+    const t = per_claim.get(c.id) ?? { granted: 0n, paid: 0n };
     if (t.granted !== c.granted_fen || t.paid !== c.paid_fen) {
       problems.push({ code: 'claim_mismatch', subject: c.id, message: `claim ${c.id} says granted ${c.granted_fen} / paid ${c.paid_fen} fen, its transfers ${t.granted} / ${t.paid}` });
     }

@@ -31,7 +31,7 @@ function ruleSet(...rules: Rule[]): RuleSetBody {
 }
 
 const no_limits: EvalLimits = {
-  cap_share_bp: null, cap_fen: null, cap_fen_year: null, granted_fen: 0, granted_fen_year: 0,
+  cap_share_bp: null, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n,
   support_months: null, first_subsidized_at_ms: null, budget_available_fen: null,
 };
 const small_firm: BeneficiaryFacts = { size: 'small', categories: ['startup'] };
@@ -46,15 +46,15 @@ describe('bill basis', () => {
     expect(e.lines).toEqual([{
       rule_id: 'domestic-rent', basis: 'bill', records: 1, card_s: 288_000,
       compute_gflop: '92160000000', // 288,000 card-s × 320,000 GFLOPS
-      energy_wh: 0, records_unvalued: 0, base_fen: 96_001, rate_bp: 3000, fen_per_pflop_h: null, fen_per_kwh: null,
-      ceiling_fen_per_card_hour: null, ceiling_cut_fen: 0, layer_cut_fen: 0, subsidy_fen: 28_800,
+      energy_wh: 0, records_unvalued: 0, base_fen: 96_001n, rate_bp: 3000, fen_per_pflop_h: null, fen_per_kwh: null,
+      ceiling_fen_per_card_hour: null, ceiling_cut_fen: 0n, layer_cut_fen: 0n, subsidy_fen: 28_800n,
     }]);
-    expect(e.base_fen).toBe(96_001);
-    expect(e.computed_fen).toBe(28_800);
-    expect(e.granted_fen).toBe(28_800);
+    expect(e.base_fen).toBe(96_001n);
+    expect(e.computed_fen).toBe(28_800n);
+    expect(e.granted_fen).toBe(28_800n);
     expect(e.cuts).toEqual([]);
     expect(e.record_subsidies).toEqual([28_800]);
-    expect(e.unmatched).toEqual({ records: 0, card_s: 0, amount_fen: 0, message: 'every record matched a rule' });
+    expect(e.unmatched).toEqual({ records: 0, card_s: 0, amount_fen: 0n, message: 'every record matched a rule' });
     expect(e.period_excluded).toBeNull();
     expect(e.domestic_share_bp).toBe(10_000);
   });
@@ -67,20 +67,20 @@ describe('bill basis', () => {
     // Inflated bill ¥50/card-h: 400,000 fen. Without the ceiling 30% → 120,000; with it the base is 120,000 → 36,000.
     const honest = rec({ ...usage, amount_fen: 96_000 });
     const inflated = rec({ ...usage, amount_fen: 400_000 });
-    expect(evaluate(plain, [honest], models, small_firm, no_limits).computed_fen).toBe(28_800);
-    expect(evaluate(capped, [honest], models, small_firm, no_limits).computed_fen).toBe(28_800);
-    expect(evaluate(plain, [inflated], models, small_firm, no_limits).computed_fen).toBe(120_000);
+    expect(evaluate(plain, [honest], models, small_firm, no_limits).computed_fen).toBe(28_800n);
+    expect(evaluate(capped, [honest], models, small_firm, no_limits).computed_fen).toBe(28_800n);
+    expect(evaluate(plain, [inflated], models, small_firm, no_limits).computed_fen).toBe(120_000n);
     const e = evaluate(capped, [inflated], models, small_firm, no_limits);
-    expect(e.computed_fen).toBe(36_000);
-    expect(e.lines[0]).toMatchObject({ ceiling_fen_per_card_hour: 1500, base_fen: 120_000, ceiling_cut_fen: 280_000, subsidy_fen: 36_000 });
+    expect(e.computed_fen).toBe(36_000n);
+    expect(e.lines[0]).toMatchObject({ ceiling_fen_per_card_hour: 1500, base_fen: 120_000n, ceiling_cut_fen: 280_000n, subsidy_fen: 36_000n });
     // Doubling the inflated bill again changes nothing: the ceiling, not the bill, sets the base.
-    expect(evaluate(capped, [rec({ ...usage, amount_fen: 800_000 })], models, small_firm, no_limits).computed_fen).toBe(36_000);
+    expect(evaluate(capped, [rec({ ...usage, amount_fen: 800_000 })], models, small_firm, no_limits).computed_fen).toBe(36_000n);
   });
 
   it('floors the ceiling itself per record: 1 card for 1,000 s at 1,500 fen/card-h is floor(1500 × 1000 / 3600) = 416 fen', () => {
     const e = evaluate(ruleSet({ ...domestic30, pay: { basis: 'bill', rate_bp: 10_000 }, ceiling_fen_per_card_hour: 1500 }),
       [rec({ accelerator: 'huawei-ascend-910b', card_s: 1000, amount_fen: 1000 })], models, small_firm, no_limits);
-    expect(e.lines[0]).toMatchObject({ base_fen: 416, ceiling_cut_fen: 584, subsidy_fen: 416 });
+    expect(e.lines[0]).toMatchObject({ base_fen: 416n, ceiling_cut_fen: 584n, subsidy_fen: 416n });
   });
 });
 
@@ -92,12 +92,12 @@ describe('compute basis', () => {
     const e = evaluate(ruleSet(per_pflop_h), [rec({ accelerator: 'huawei-ascend-910b', card_s: 8 * H, amount_fen: 50_000 })], models, small_firm, no_limits);
     expect(e.lines).toEqual([{
       rule_id: 'domestic-compute', basis: 'compute', records: 1, card_s: 28_800, compute_gflop: '9216000000', energy_wh: 0,
-      records_unvalued: 0, base_fen: 50_000, rate_bp: null, fen_per_pflop_h: 5000, fen_per_kwh: null,
-      ceiling_fen_per_card_hour: null, ceiling_cut_fen: 0, layer_cut_fen: 0, subsidy_fen: 12_800,
+      records_unvalued: 0, base_fen: 50_000n, rate_bp: null, fen_per_pflop_h: 5000, fen_per_kwh: null,
+      ceiling_fen_per_card_hour: null, ceiling_cut_fen: 0n, layer_cut_fen: 0n, subsidy_fen: 12_800n,
     }]);
     // Floors per record: 1 card-second of MLU370-X8 = 96,000 GFLOP; × 5,000 / 3.6e9 = 0.133 → 0 fen.
     const tiny = evaluate(ruleSet(per_pflop_h), [rec({ accelerator: 'cambricon-mlu370-x8', card_s: 1, amount_fen: 100 })], models, small_firm, no_limits);
-    expect(tiny.computed_fen).toBe(0);
+    expect(tiny.computed_fen).toBe(0n);
   });
 
   it('normalizes: an hour on a stronger card earns more (910B 320 TF vs MLU370-X8 96 TF)', () => {
@@ -113,11 +113,11 @@ describe('compute basis', () => {
   it('never pays more than the bill; the ceiling caps the bill it may not pass', () => {
     // Computed 12,800 fen (above) on a bill of 10,000 → 10,000; the 2,800 taken off the subsidy is the ceiling cut.
     const cheap = evaluate(ruleSet(per_pflop_h), [rec({ accelerator: 'huawei-ascend-910b', card_s: 8 * H, amount_fen: 10_000 })], models, small_firm, no_limits);
-    expect(cheap.lines[0]).toMatchObject({ base_fen: 10_000, ceiling_cut_fen: 2_800, subsidy_fen: 10_000 });
+    expect(cheap.lines[0]).toMatchObject({ base_fen: 10_000n, ceiling_cut_fen: 2_800n, subsidy_fen: 10_000n });
     // With a ceiling of 1,000 fen/card-h: 8 card-h × 1,000 = 8,000 fen is the most; the bill of 50,000 is capped to it.
     const capped = evaluate(ruleSet({ ...per_pflop_h, ceiling_fen_per_card_hour: 1000 }),
       [rec({ accelerator: 'huawei-ascend-910b', card_s: 8 * H, amount_fen: 50_000 })], models, small_firm, no_limits);
-    expect(capped.lines[0]).toMatchObject({ base_fen: 8_000, ceiling_cut_fen: 4_800, subsidy_fen: 8_000 });
+    expect(capped.lines[0]).toMatchObject({ base_fen: 8_000n, ceiling_cut_fen: 4_800n, subsidy_fen: 8_000n });
   });
 
   it('a model without a throughput figure is matched but unvalued: it earns nothing and adds nothing to the base', () => {
@@ -125,9 +125,9 @@ describe('compute basis', () => {
       rec({ accelerator: 'hygon-dcu-k100-ai', card_s: 8 * H, amount_fen: 50_000 }),
       rec({ accelerator: 'huawei-ascend-910b', card_s: 8 * H, amount_fen: 50_000 }),
     ], models, small_firm, no_limits);
-    expect(e.lines[0]).toMatchObject({ records: 2, card_s: 57_600, records_unvalued: 1, compute_gflop: '9216000000', base_fen: 50_000, subsidy_fen: 12_800 });
+    expect(e.lines[0]).toMatchObject({ records: 2, card_s: 57_600, records_unvalued: 1, compute_gflop: '9216000000', base_fen: 50_000n, subsidy_fen: 12_800n });
     expect(e.record_subsidies).toEqual([0, 12_800]);
-    expect(e.base_fen).toBe(50_000);
+    expect(e.base_fen).toBe(50_000n);
   });
 
   it('stays exact past 2^53: 267,840,000,000 card-s × 20,000,000 GFLOPS × 1 fen / 3.6e9 = 1,488,000,000 fen', () => {
@@ -136,7 +136,7 @@ describe('compute basis', () => {
     const e = evaluate(ruleSet({ ...per_pflop_h, pay: { basis: 'compute', fen_per_pflop_h: 1 } }),
       [rec({ accelerator: 'test-huge', card_s: 100_000 * 31 * 24 * H, amount_fen: 10_000_000_000 })], big, small_firm, no_limits);
     expect(e.lines[0]!.compute_gflop).toBe('5356800000000000000');
-    expect(e.computed_fen).toBe(1_488_000_000);
+    expect(e.computed_fen).toBe(1_488_000_000n);
   });
 });
 
@@ -148,27 +148,27 @@ describe('energy basis', () => {
     const e = evaluate(ruleSet(energy50), [rec({ accelerator: 'cambricon-mlu370-x8', card_s: 64 * H, amount_fen: 1, energy_wh: 120_500 })], models, small_firm, no_limits);
     expect(e.lines).toEqual([{
       rule_id: 'domestic-energy', basis: 'energy', records: 1, card_s: 230_400, compute_gflop: '22118400000', energy_wh: 120_500,
-      records_unvalued: 0, base_fen: 9_640, rate_bp: 5000, fen_per_pflop_h: null, fen_per_kwh: 80,
-      ceiling_fen_per_card_hour: null, ceiling_cut_fen: 0, layer_cut_fen: 0, subsidy_fen: 4_820,
+      records_unvalued: 0, base_fen: 9_640n, rate_bp: 5000, fen_per_pflop_h: null, fen_per_kwh: 80,
+      ceiling_fen_per_card_hour: null, ceiling_cut_fen: 0n, layer_cut_fen: 0n, subsidy_fen: 4_820n,
     }]);
     // The subsidy follows the energy cost, not the bill (1 fen here): energy subsidies pay the electricity.
-    expect(e.base_fen).toBe(9_640);
+    expect(e.base_fen).toBe(9_640n);
   });
 
   it('estimates card_s × tdp_w / 3600 Wh without a meter, floored per record', () => {
     // 10 cards × 3,900 s of 910B (310 W) = 39,000 card-s × 310 / 3600 = 3,358.33 → 3,358 Wh (floored per record).
     // Cost floor(3,358 × 80 / 1000) = floor(268.64) = 268 fen; 50% → 134 fen.
     const e = evaluate(ruleSet(energy50), [rec({ accelerator: 'huawei-ascend-910b', card_s: 39_000, amount_fen: 5_000 })], models, small_firm, no_limits);
-    expect(e.lines[0]).toMatchObject({ energy_wh: 3_358, base_fen: 268, subsidy_fen: 134, records_unvalued: 0 });
+    expect(e.lines[0]).toMatchObject({ energy_wh: 3_358, base_fen: 268n, subsidy_fen: 134n, records_unvalued: 0 });
     // Three such records: 3 × 3,358 = 10,074 Wh, not floor(3 × 3,358.33) = 10,075.
     const three = evaluate(ruleSet(energy50), [0, 1, 2].map(() => rec({ accelerator: 'huawei-ascend-910b', card_s: 39_000, amount_fen: 5_000 })), models, small_firm, no_limits);
-    expect(three.lines[0]).toMatchObject({ energy_wh: 10_074, base_fen: 804, subsidy_fen: 402 });
+    expect(three.lines[0]).toMatchObject({ energy_wh: 10_074, base_fen: 804n, subsidy_fen: 402n });
   });
 
   it('prefers the meter to the estimate', () => {
     const e = evaluate(ruleSet(energy50), [rec({ accelerator: 'huawei-ascend-910b', card_s: 39_000, amount_fen: 5_000, energy_wh: 5_000 })], models, small_firm, no_limits);
     // 5,000 Wh × 80 / 1000 = 400 fen; 50% → 200 (the estimate would have been 3,358 Wh).
-    expect(e.lines[0]).toMatchObject({ energy_wh: 5_000, base_fen: 400, subsidy_fen: 200 });
+    expect(e.lines[0]).toMatchObject({ energy_wh: 5_000, base_fen: 400n, subsidy_fen: 200n });
   });
 
   it('a model without tdp_w and without a meter reading is records_unvalued; with a meter it is valued', () => {
@@ -176,7 +176,7 @@ describe('energy basis', () => {
       rec({ accelerator: 'huawei-ascend-910c', card_s: 8 * H, amount_fen: 90_000 }),
       rec({ accelerator: 'huawei-ascend-910c', card_s: 8 * H, amount_fen: 90_000, energy_wh: 10_000 }), // 800 fen → 400
     ], models, small_firm, no_limits);
-    expect(e.lines[0]).toMatchObject({ records: 2, records_unvalued: 1, energy_wh: 10_000, base_fen: 800, subsidy_fen: 400 });
+    expect(e.lines[0]).toMatchObject({ records: 2, records_unvalued: 1, energy_wh: 10_000, base_fen: 800n, subsidy_fen: 400n });
     expect(e.record_subsidies).toEqual([0, 400]);
   });
 });
@@ -193,7 +193,7 @@ describe('matching', () => {
     const e = evaluate(ruleSet(training, domestic30), records, models, small_firm, no_limits);
     // 910B training → 50% = 5,000; 910B inference → falls to domestic-rent 30% = 3,000; H20 → no rule.
     expect(e.record_subsidies).toEqual([5000, 3000, 0]);
-    expect(e.lines.map((l) => [l.rule_id, l.records, l.subsidy_fen])).toEqual([['domestic-training', 1, 5000], ['domestic-rent', 1, 3000]]);
+    expect(e.lines.map((l) => [l.rule_id, l.records, l.subsidy_fen])).toEqual([['domestic-training', 1, 5000n], ['domestic-rent', 1, 3000n]]);
     // Swapped, the broader rule takes both domestic records and the training rule never matches (its line is left out).
     const swapped = evaluate(ruleSet(domestic30, training), records, models, small_firm, no_limits);
     expect(swapped.record_subsidies).toEqual([3000, 3000, 0]);
@@ -202,42 +202,42 @@ describe('matching', () => {
 
   it('unmatched records earn nothing, and the explanation says so', () => {
     const e = evaluate(ruleSet(domestic30), records, models, small_firm, no_limits);
-    expect(e.unmatched).toEqual({ records: 1, card_s: H, amount_fen: 10_000, message: '1 records matched no rule and earn nothing' });
+    expect(e.unmatched).toEqual({ records: 1, card_s: H, amount_fen: 10_000n, message: '1 records matched no rule and earn nothing' });
     expect(e.record_subsidies[2]).toBe(0);
-    expect(e.base_fen).toBe(20_000); // the unmatched bill is no part of the base
+    expect(e.base_fen).toBe(20_000n); // the unmatched bill is no part of the base
   });
 
   it('matches vendor, accelerator, workload, region prefix, provider, size and category', () => {
     const one = (match: Rule['match'], r: Partial<EvalRecord> = {}, b: BeneficiaryFacts = small_firm) =>
       evaluate(ruleSet({ id: 'r', match, pay: { basis: 'bill', rate_bp: 10_000 } }),
         [rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: 100, ...r })], models, b, no_limits).computed_fen;
-    expect(one({ vendor: ['Huawei'] })).toBe(100);
-    expect(one({ vendor: ['Cambricon'] })).toBe(0);
-    expect(one({ accelerator: ['huawei-ascend-910b', 'huawei-ascend-910c'] })).toBe(100);
-    expect(one({ accelerator: ['huawei-ascend-910c'] })).toBe(0);
-    expect(one({ workload: ['inference'] })).toBe(0);
-    expect(one({ workload: ['training'] }, { workload: null })).toBe(0); // an unknown workload matches no workload list
-    expect(one({ region: ['31'] })).toBe(100); // 310115 starts with 31
-    expect(one({ region: ['310115'] })).toBe(100);
-    expect(one({ region: ['310116'] })).toBe(0); // another district of Shanghai
-    expect(one({ region: ['52', '62'] })).toBe(0);
-    expect(one({ provider: ['prov-sh'] })).toBe(100);
-    expect(one({ provider: ['prov-gz'] })).toBe(0);
-    expect(one({ beneficiary_size: ['micro', 'small'] })).toBe(100);
-    expect(one({ beneficiary_size: ['micro', 'small'] }, {}, { size: 'medium', categories: [] })).toBe(0);
-    expect(one({ beneficiary_size: ['micro', 'small'] }, {}, { size: null, categories: [] })).toBe(0);
-    expect(one({ beneficiary_category: ['startup'] })).toBe(100);
-    expect(one({ beneficiary_category: ['research_institution'] })).toBe(0);
+    expect(one({ vendor: ['Huawei'] })).toBe(100n);
+    expect(one({ vendor: ['Cambricon'] })).toBe(0n);
+    expect(one({ accelerator: ['huawei-ascend-910b', 'huawei-ascend-910c'] })).toBe(100n);
+    expect(one({ accelerator: ['huawei-ascend-910c'] })).toBe(0n);
+    expect(one({ workload: ['inference'] })).toBe(0n);
+    expect(one({ workload: ['training'] }, { workload: null })).toBe(0n); // an unknown workload matches no workload list
+    expect(one({ region: ['31'] })).toBe(100n); // 310115 starts with 31
+    expect(one({ region: ['310115'] })).toBe(100n);
+    expect(one({ region: ['310116'] })).toBe(0n); // another district of Shanghai
+    expect(one({ region: ['52', '62'] })).toBe(0n);
+    expect(one({ provider: ['prov-sh'] })).toBe(100n);
+    expect(one({ provider: ['prov-gz'] })).toBe(0n);
+    expect(one({ beneficiary_size: ['micro', 'small'] })).toBe(100n);
+    expect(one({ beneficiary_size: ['micro', 'small'] }, {}, { size: 'medium', categories: [] })).toBe(0n);
+    expect(one({ beneficiary_size: ['micro', 'small'] }, {}, { size: null, categories: [] })).toBe(0n);
+    expect(one({ beneficiary_category: ['startup'] })).toBe(100n);
+    expect(one({ beneficiary_category: ['research_institution'] })).toBe(0n);
   });
 
   it('a model missing from the catalog matches only rules that ask nothing of the catalog', () => {
     const r = [rec({ accelerator: 'unknown-x1', card_s: H, amount_fen: 100 })];
     const pay = { basis: 'bill', rate_bp: 10_000 } as const;
-    expect(evaluate(ruleSet({ id: 'any', match: {}, pay }), r, models, small_firm, no_limits).computed_fen).toBe(100);
-    expect(evaluate(ruleSet({ id: 'byid', match: { accelerator: ['unknown-x1'] }, pay }), r, models, small_firm, no_limits).computed_fen).toBe(100);
-    expect(evaluate(ruleSet({ id: 'dom', match: { domestic: true }, pay }), r, models, small_firm, no_limits).computed_fen).toBe(0);
-    expect(evaluate(ruleSet({ id: 'for', match: { domestic: false }, pay }), r, models, small_firm, no_limits).computed_fen).toBe(0);
-    expect(evaluate(ruleSet({ id: 'ven', match: { vendor: ['Huawei'] }, pay }), r, models, small_firm, no_limits).computed_fen).toBe(0);
+    expect(evaluate(ruleSet({ id: 'any', match: {}, pay }), r, models, small_firm, no_limits).computed_fen).toBe(100n);
+    expect(evaluate(ruleSet({ id: 'byid', match: { accelerator: ['unknown-x1'] }, pay }), r, models, small_firm, no_limits).computed_fen).toBe(100n);
+    expect(evaluate(ruleSet({ id: 'dom', match: { domestic: true }, pay }), r, models, small_firm, no_limits).computed_fen).toBe(0n);
+    expect(evaluate(ruleSet({ id: 'for', match: { domestic: false }, pay }), r, models, small_firm, no_limits).computed_fen).toBe(0n);
+    expect(evaluate(ruleSet({ id: 'ven', match: { vendor: ['Huawei'] }, pay }), r, models, small_firm, no_limits).computed_fen).toBe(0n);
   });
 });
 
@@ -255,7 +255,7 @@ describe('tier bonus', () => {
     const e = evaluate(ruleSet(bonus), mix(40 * H), models, small_firm, no_limits);
     expect(e.domestic_share_bp).toBe(7000);
     expect(e.lines[0]!.rate_bp).toBe(4000); // 3000 + 1000
-    expect(e.computed_fen).toBe(40_000); // 100,000 × 40%
+    expect(e.computed_fen).toBe(40_000n); // 100,000 × 40%
   });
 
   it('does not add it one card-second below the threshold', () => {
@@ -263,7 +263,7 @@ describe('tier bonus', () => {
     const e = evaluate(ruleSet(bonus), mix(40 * H + 1), models, small_firm, no_limits);
     expect(e.domestic_share_bp).toBe(6999);
     expect(e.lines[0]!.rate_bp).toBe(3000);
-    expect(e.computed_fen).toBe(30_000);
+    expect(e.computed_fen).toBe(30_000n);
   });
 
   it('leaves models without a throughput figure out of the share: with only those, there is no share and no bonus', () => {
@@ -287,7 +287,7 @@ describe('support period', () => {
     ], models, small_firm, limits);
     expect(e.record_subsidies).toEqual([3000, 0, 0]);
     expect(e.period_excluded).toEqual({
-      records: 2, amount_fen: 20_000, support_ends_at_ms: at('2026-02-28T00:00:00Z'),
+      records: 2, amount_fen: 20_000n, support_ends_at_ms: at('2026-02-28T00:00:00Z'),
       message: '2 records started after the support period ended (1 months from the first subsidized usage)',
     });
     expect(e.lines[0]!.records).toBe(1);
@@ -333,14 +333,14 @@ describe('funding layers (other_layers_fen)', () => {
   it('cuts a layer to what the other layers left of the bill: city 30% + district never more than 100%', () => {
     // Bill 100,000. The city paid 30,000; the district's rule would pay 100% = 100,000 but may have only 70,000.
     const e = evaluate(ruleSet(district100), [rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: 100_000, other_layers_fen: 30_000 })], models, small_firm, no_limits);
-    expect(e.lines[0]).toMatchObject({ base_fen: 100_000, layer_cut_fen: 30_000, subsidy_fen: 70_000 });
+    expect(e.lines[0]).toMatchObject({ base_fen: 100_000n, layer_cut_fen: 30_000n, subsidy_fen: 70_000n });
     expect(e.record_subsidies).toEqual([70_000]);
   });
 
   it('does not cut when the layers fit: 30% + 70% = 100%', () => {
     const e = evaluate(ruleSet({ ...district100, pay: { basis: 'bill', rate_bp: 7000 } }),
       [rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: 100_000, other_layers_fen: 30_000 })], models, small_firm, no_limits);
-    expect(e.lines[0]).toMatchObject({ layer_cut_fen: 0, subsidy_fen: 70_000 });
+    expect(e.lines[0]).toMatchObject({ layer_cut_fen: 0n, subsidy_fen: 70_000n });
   });
 
   it('pays nothing when the other layers already paid the whole bill (or more)', () => {
@@ -349,7 +349,7 @@ describe('funding layers (other_layers_fen)', () => {
       rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: 100_000, other_layers_fen: 120_000 }),
     ], models, small_firm, no_limits);
     expect(e.record_subsidies).toEqual([0, 0]);
-    expect(e.lines[0]).toMatchObject({ layer_cut_fen: 200_000, subsidy_fen: 0 });
+    expect(e.lines[0]).toMatchObject({ layer_cut_fen: 200_000n, subsidy_fen: 0n });
   });
 });
 
@@ -360,39 +360,39 @@ describe('cuts: share_cap → program_cap → year_cap → budget', () => {
     // program cap 100,000 less 50,000 granted before = 50,000 → cut 10,000;
     // year cap 80,000 less 35,000 granted this year = 45,000 → cut 5,000;
     // budget 40,000 → cut 5,000. Granted 40,000.
-    const r = applyCuts(100_000, 200_000, {
-      cap_share_bp: 3000, cap_fen: 100_000, cap_fen_year: 80_000, granted_fen: 50_000, granted_fen_year: 35_000, budget_available_fen: 40_000,
+    const r = applyCuts(100_000n, 200_000n, {
+      cap_share_bp: 3000, cap_fen: 100_000n, cap_fen_year: 80_000n, granted_fen: 50_000n, granted_fen_year: 35_000n, budget_available_fen: 40_000n,
     });
     expect(r).toEqual({
-      granted_fen: 40_000,
+      granted_fen: 40_000n,
       cuts: [
-        { kind: 'share_cap', limit_fen: 60_000, cut_fen: 40_000, message: 'at most 30% of the base (200000 fen)' },
-        { kind: 'program_cap', limit_fen: 50_000, cut_fen: 10_000, message: 'at most 100000 fen per beneficiary in this program, 50000 fen already granted' },
-        { kind: 'year_cap', limit_fen: 45_000, cut_fen: 5_000, message: 'at most 80000 fen per beneficiary per calendar year, 35000 fen already granted this year' },
-        { kind: 'budget', limit_fen: 40_000, cut_fen: 5_000, message: 'the program\'s available budget is 40000 fen' },
+        { kind: 'share_cap', limit_fen: 60_000n, cut_fen: 40_000n, message: 'at most 30% of the base (200000 fen)' },
+        { kind: 'program_cap', limit_fen: 50_000n, cut_fen: 10_000n, message: 'at most 100000 fen per beneficiary in this program, 50000 fen already granted' },
+        { kind: 'year_cap', limit_fen: 45_000n, cut_fen: 5_000n, message: 'at most 80000 fen per beneficiary per calendar year, 35000 fen already granted this year' },
+        { kind: 'budget', limit_fen: 40_000n, cut_fen: 5_000n, message: 'the program\'s available budget is 40000 fen' },
       ],
     });
   });
 
   it('lists only the cuts that bite, and never a negative limit', () => {
-    const none = { cap_share_bp: null, cap_fen: null, cap_fen_year: null, granted_fen: 0, granted_fen_year: 0, budget_available_fen: null };
-    expect(applyCuts(100_000, 200_000, none)).toEqual({ cuts: [], granted_fen: 100_000 });
+    const none = { cap_share_bp: null, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n, budget_available_fen: null };
+    expect(applyCuts(100_000n, 200_000n, none)).toEqual({ cuts: [], granted_fen: 100_000n });
     // Already granted past the cap (a cap lowered later): the limit is 0, the grant 0.
-    const over = applyCuts(1_000, 10_000, { ...none, cap_fen: 5_000, granted_fen: 7_000, budget_available_fen: 1_000_000 });
-    expect(over).toEqual({ granted_fen: 0, cuts: [{ kind: 'program_cap', limit_fen: 0, cut_fen: 1_000, message: 'at most 5000 fen per beneficiary in this program, 7000 fen already granted' }] });
+    const over = applyCuts(1_000n, 10_000n, { ...none, cap_fen: 5_000n, granted_fen: 7_000n, budget_available_fen: 1_000_000n });
+    expect(over).toEqual({ granted_fen: 0n, cuts: [{ kind: 'program_cap', limit_fen: 0n, cut_fen: 1_000n, message: 'at most 5000 fen per beneficiary in this program, 7000 fen already granted' }] });
     // share cap of 33.33%: floor(10,000 × 3333 / 10000) = 3,333.
-    expect(applyCuts(5_000, 10_000, { ...none, cap_share_bp: 3333 }).cuts).toEqual([
-      { kind: 'share_cap', limit_fen: 3_333, cut_fen: 1_667, message: 'at most 33.33% of the base (10000 fen)' },
+    expect(applyCuts(5_000n, 10_000n, { ...none, cap_share_bp: 3333 }).cuts).toEqual([
+      { kind: 'share_cap', limit_fen: 3_333n, cut_fen: 1_667n, message: 'at most 33.33% of the base (10000 fen)' },
     ]);
   });
 
   it('evaluate applies them to its computed amount and base', () => {
     // 3 × bill 10,000 at 30% = 9,000 computed; budget 8,500 → granted 8,500.
     const e = evaluate(ruleSet(domestic30), [0, 1, 2].map(() => rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: 10_000 })),
-      models, small_firm, { ...no_limits, budget_available_fen: 8_500 });
-    expect(e.computed_fen).toBe(9_000);
-    expect(e.cuts).toEqual([{ kind: 'budget', limit_fen: 8_500, cut_fen: 500, message: 'the program\'s available budget is 8500 fen' }]);
-    expect(e.granted_fen).toBe(8_500);
+      models, small_firm, { ...no_limits, budget_available_fen: 8_500n });
+    expect(e.computed_fen).toBe(9_000n);
+    expect(e.cuts).toEqual([{ kind: 'budget', limit_fen: 8_500n, cut_fen: 500n, message: 'the program\'s available budget is 8500 fen' }]);
+    expect(e.granted_fen).toBe(8_500n);
     expect(e.record_subsidies).toEqual([3000, 3000, 3000]); // before cuts
   });
 });
@@ -402,8 +402,8 @@ describe('rounding: floor per record', () => {
     // Each: floor(1 × 0.3) = 0. Rounding the total instead would give round(0.9) = 1.
     const e = evaluate(ruleSet(domestic30), [0, 1, 2].map(() => rec({ accelerator: 'huawei-ascend-910b', card_s: 1, amount_fen: 1 })), models, small_firm, no_limits);
     expect(e.record_subsidies).toEqual([0, 0, 0]);
-    expect(e.computed_fen).toBe(0);
-    expect(e.base_fen).toBe(3);
+    expect(e.computed_fen).toBe(0n);
+    expect(e.base_fen).toBe(3n);
     expect(e.rounding).toBe('each record\'s subsidy is floored to whole fen (estimated energy to whole Wh); lines and totals are sums of those; cuts subtract whole fen');
   });
 
@@ -411,7 +411,7 @@ describe('rounding: floor per record', () => {
     const e = evaluate(ruleSet({ ...domestic30, pay: { basis: 'bill', rate_bp: 5000 } }),
       [0, 1, 2, 3].map(() => rec({ accelerator: 'huawei-ascend-910b', card_s: 1, amount_fen: 3 })), models, small_firm, no_limits);
     expect(e.record_subsidies).toEqual([1, 1, 1, 1]); // floor(1.5) each
-    expect(e.computed_fen).toBe(4);
+    expect(e.computed_fen).toBe(4n);
   });
 
   it('record_subsidies stays aligned with the input: one entry per record, 0 when unmatched or excluded', () => {
@@ -460,12 +460,12 @@ describe('docs/programs.md worked examples', () => {
     // r2: ceiling 120,000 < 160,000 → base 120,000 (ceiling cut 40,000); floor(120,000 × 0.35) = 42,000.
     // r3: foreign, no rule → 0.
     expect(e.record_subsidies).toEqual([33_600, 42_000, 0]);
-    expect(e.lines[0]).toMatchObject({ rate_bp: 3500, base_fen: 216_000, ceiling_cut_fen: 40_000, subsidy_fen: 75_600 });
-    expect(e.unmatched).toMatchObject({ records: 1, amount_fen: 64_000 });
+    expect(e.lines[0]).toMatchObject({ rate_bp: 3500, base_fen: 216_000n, ceiling_cut_fen: 40_000n, subsidy_fen: 75_600n });
+    expect(e.unmatched).toMatchObject({ records: 1, amount_fen: 64_000n });
     // Share cap 30% of the base 216,000 = 64,800 → cut 10,800.
-    expect(e.computed_fen).toBe(75_600);
-    expect(e.cuts).toEqual([{ kind: 'share_cap', limit_fen: 64_800, cut_fen: 10_800, message: 'at most 30% of the base (216000 fen)' }]);
-    expect(e.granted_fen).toBe(64_800);
+    expect(e.computed_fen).toBe(75_600n);
+    expect(e.cuts).toEqual([{ kind: 'share_cap', limit_fen: 64_800n, cut_fen: 10_800n, message: 'at most 30% of the base (216000 fen)' }]);
+    expect(e.granted_fen).toBe(64_800n);
   });
 
   it(example2, () => {
@@ -491,11 +491,11 @@ describe('docs/programs.md worked examples', () => {
     // e3: floor(3,358 × 80 / 1,000) = floor(268.64) = 268 fen; 50% → 134.
     expect(e.record_subsidies).toEqual([19_046, 4_820, 134, 0, 0]);
     // Line: 476,160 + 120,500 + 3,358 = 600,018 Wh; base 38,092 + 9,640 + 268 = 48,000; subsidy 19,046 + 4,820 + 134 = 24,000.
-    expect(e.lines[0]).toMatchObject({ records: 4, records_unvalued: 1, energy_wh: 600_018, base_fen: 48_000, subsidy_fen: 24_000 });
-    expect(e.unmatched).toMatchObject({ records: 1, amount_fen: 20_000 });
+    expect(e.lines[0]).toMatchObject({ records: 4, records_unvalued: 1, energy_wh: 600_018, base_fen: 48_000n, subsidy_fen: 24_000n });
+    expect(e.unmatched).toMatchObject({ records: 1, amount_fen: 20_000n });
     // Share cap 50% of 48,000 = 24,000: does not bite.
     expect(e.cuts).toEqual([]);
-    expect(e.granted_fen).toBe(24_000);
+    expect(e.granted_fen).toBe(24_000n);
   });
 });
 
@@ -559,17 +559,18 @@ const beneficiaryArb: fc.Arbitrary<BeneficiaryFacts> = fc.record({
 
 const limitsArb: fc.Arbitrary<EvalLimits> = fc.record({
   cap_share_bp: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: null }),
-  cap_fen: fc.option(fc.integer({ min: 0, max: 100_000_000_000 }), { nil: null }),
-  cap_fen_year: fc.option(fc.integer({ min: 0, max: 100_000_000_000 }), { nil: null }),
-  granted_fen: fc.integer({ min: 0, max: 10_000_000_000 }),
-  granted_fen_year: fc.integer({ min: 0, max: 10_000_000_000 }),
+  cap_fen: fc.option(fc.bigInt({ min: 0n, max: 100_000_000_000n }), { nil: null }),
+  cap_fen_year: fc.option(fc.bigInt({ min: 0n, max: 100_000_000_000n }), { nil: null }),
+  granted_fen: fc.bigInt({ min: 0n, max: 10_000_000_000n }),
+  granted_fen_year: fc.bigInt({ min: 0n, max: 10_000_000_000n }),
   support_months: fc.option(fc.integer({ min: 1, max: 120 }), { nil: null }),
   first_subsidized_at_ms: fc.option(fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2028, 0, 1) }), { nil: null }),
-  budget_available_fen: fc.option(fc.integer({ min: 0, max: 100_000_000_000 }), { nil: null }),
+  budget_available_fen: fc.option(fc.bigInt({ min: 0n, max: 100_000_000_000n }), { nil: null }),
 });
 
 const records = fc.array(recordArb, { maxLength: 30 });
-const sum = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
+/** An exact sum, as the evaluator's totals are. */
+const sum = (xs: readonly (number | bigint)[]) => xs.reduce<bigint>((s, x) => s + BigInt(x), 0n);
 
 describe('properties', () => {
   it('the generated rule sets are valid (checkRuleSet accepts them)', () => {
@@ -603,7 +604,7 @@ describe('properties', () => {
       expect(e.granted_fen).toBe(e.computed_fen - sum(e.cuts.map((c) => c.cut_fen)));
       if (limits.budget_available_fen !== null) expect(e.granted_fen).toBeLessThanOrEqual(limits.budget_available_fen);
       // Every record is accounted for once: in a line, unmatched, or excluded by the support period.
-      expect(sum(e.lines.map((l) => l.records)) + e.unmatched.records + (e.period_excluded?.records ?? 0)).toBe(recs.length);
+      expect(e.lines.reduce((n, l) => n + l.records, 0) + e.unmatched.records + (e.period_excluded?.records ?? 0)).toBe(recs.length);
     }), { numRuns: 300 });
   });
 
@@ -630,5 +631,54 @@ describe('properties', () => {
         recs.forEach((r, k) => expect(first.record_subsidies[k]! + second.record_subsidies[k]!).toBeLessThanOrEqual(r.amount_fen));
         expect(first.granted_fen + second.granted_fen).toBeLessThanOrEqual(sum(recs.map((r) => r.amount_fen)));
       }), { numRuns: 300 });
+  });
+});
+
+describe('exact past 2^53, against a plain BigInt model', () => {
+  const amount_fen_max = 10_000_000_000_000; // usage_limits.amount_fen_max
+  const bigRecords = fc.tuple(
+    fc.array(fc.record({ domestic: fc.boolean(), amount_fen: fc.oneof(fc.constant(amount_fen_max), fc.integer({ min: 0, max: amount_fen_max })) }), { minLength: 1, maxLength: 400 }),
+    fc.integer({ min: 0, max: 1500 }), // more bills of 1e13: 901 of them already pass 2^53
+  ).map(([some, n]) => [...some, ...Array.from({ length: n }, (_, k) => ({ domestic: k % 7 !== 0, amount_fen: amount_fen_max }))]
+    .map((r, seq) => rec({ seq, accelerator: r.domestic ? 'huawei-ascend-910b' : 'nvidia-h20', card_s: H, amount_fen: r.amount_fen })));
+
+  it('bill rules: every total equals the BigInt sum of the floored records', () => {
+    fc.assert(fc.property(bigRecords, fc.integer({ min: 0, max: 10_000 }), fc.option(fc.bigInt({ min: 0n, max: 2n ** 62n }), { nil: null }), (recs, rate_bp, budget) => {
+      const rules = ruleSet({ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp } });
+      const e = evaluate(rules, recs, models, small_firm, { ...no_limits, budget_available_fen: budget });
+      const domestic = recs.filter((r) => r.accelerator === 'huawei-ascend-910b');
+      const foreign = recs.filter((r) => r.accelerator !== 'huawei-ascend-910b');
+      const base = domestic.reduce((s, r) => s + BigInt(r.amount_fen), 0n);
+      const subsidy = domestic.reduce((s, r) => s + (BigInt(r.amount_fen) * BigInt(rate_bp)) / 10_000n, 0n);
+      expect(e.base_fen).toBe(base);
+      expect(e.computed_fen).toBe(subsidy);
+      expect(e.unmatched.amount_fen).toBe(foreign.reduce((s, r) => s + BigInt(r.amount_fen), 0n));
+      if (domestic.length > 0) expect(e.lines).toEqual([expect.objectContaining({ records: domestic.length, base_fen: base, subsidy_fen: subsidy, ceiling_cut_fen: 0n, layer_cut_fen: 0n })]);
+      expect(e.granted_fen).toBe(budget === null || budget >= subsidy ? subsidy : budget);
+      expect(e.record_subsidies.reduce((s, x) => s + BigInt(x), 0n)).toBe(subsidy);
+    }), { numRuns: 40 });
+  });
+
+  it('ceilings, layers and the share cap: the cuts and totals stay exact too', () => {
+    fc.assert(fc.property(bigRecords, fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 1, max: 10_000_000 }), fc.integer({ min: 0, max: 10_000 }), (recs, rate_bp, ceiling, share_bp) => {
+      const layered = recs.map((r) => ({ ...r, other_layers_fen: Math.floor(r.amount_fen / 3) }));
+      const rules = ruleSet({ id: 'capped', match: {}, pay: { basis: 'bill', rate_bp }, ceiling_fen_per_card_hour: ceiling });
+      const e = evaluate(rules, layered, models, small_firm, { ...no_limits, cap_share_bp: share_bp });
+      let base = 0n; let ceiling_cut = 0n; let layer_cut = 0n; let subsidy = 0n;
+      for (const r of layered) {
+        const b = BigInt(Math.min(r.amount_fen, ceiling)); // one card-hour each: the ceiling is the price itself
+        base += b;
+        ceiling_cut += BigInt(r.amount_fen) - b;
+        let s = (b * BigInt(rate_bp)) / 10_000n;
+        const room = BigInt(r.amount_fen - r.other_layers_fen);
+        if (s > room) { layer_cut += s - room; s = room; }
+        subsidy += s;
+      }
+      expect(e.base_fen).toBe(base);
+      expect(e.computed_fen).toBe(subsidy);
+      expect(e.lines[0]).toMatchObject({ base_fen: base, ceiling_cut_fen: ceiling_cut, layer_cut_fen: layer_cut, subsidy_fen: subsidy });
+      const cap = (base * BigInt(share_bp)) / 10_000n;
+      expect(e.granted_fen).toBe(subsidy > cap ? cap : subsidy);
+    }), { numRuns: 40 });
   });
 });

@@ -1,6 +1,8 @@
 // The subsidy of a set of usage records under a rule set: a pure function with a line-by-line explanation.
 // Rounding: each record's subsidy is floored to whole fen (so is an estimated energy figure, in Wh); lines and totals
-// are sums of those integers; every cut (share cap, absolute caps, budget) is a whole-fen subtraction.
+// are sums of those integers; every cut (share cap, absolute caps, budget) is a whole-fen subtraction. A record's
+// amounts are numbers (each below 2^53); every sum of money is a bigint, exact however many records a claim holds.
+import { FenSum } from '../money/fen.js';
 import type { EnterpriseSize } from '../org/organization.js';
 import type { Rule, RuleSetBody } from './rule-set.js';
 
@@ -27,15 +29,15 @@ export interface EvalLimits {
   /** subsidy ≤ this share of the rules' base (the bill, or the energy cost) */
   cap_share_bp: number | null;
   /** per beneficiary over the whole program, and per calendar year */
-  cap_fen: number | null;
-  cap_fen_year: number | null;
-  granted_fen: number;
-  granted_fen_year: number;
+  cap_fen: bigint | null;
+  cap_fen_year: bigint | null;
+  granted_fen: bigint;
+  granted_fen_year: bigint;
   /** support ends this many months after the beneficiary's first subsidized usage */
   support_months: number | null;
   first_subsidized_at_ms: number | null;
   /** the program's available budget; null: not applied (an estimate without a budget cut) */
-  budget_available_fen: number | null;
+  budget_available_fen: bigint | null;
   /**
    * Card-seconds per model of ALL the beneficiary's usage in the claim period (also what other claims hold), for the
    * tier bonus's domestic share; without it the share is taken over `records` alone. Splitting domestic and foreign
@@ -54,7 +56,7 @@ export interface RuleLine {
   energy_wh: number;
   /** records this rule matched but could not value (no throughput for compute, no energy figure for energy) */
   records_unvalued: number;
-  base_fen: number;
+  base_fen: bigint;
   rate_bp: number | null;
   fen_per_pflop_h: number | null;
   fen_per_kwh: number | null;
@@ -63,25 +65,25 @@ export interface RuleLine {
    * How much the price ceiling and the other funding layers took off: a bill rule's ceiling cut is taken off the base
    * (the bills), a compute rule's off the subsidy (it may not pass the ceiling-capped bill); the layer cut off the subsidy.
    */
-  ceiling_cut_fen: number;
-  layer_cut_fen: number;
-  subsidy_fen: number;
+  ceiling_cut_fen: bigint;
+  layer_cut_fen: bigint;
+  subsidy_fen: bigint;
 }
 
 export type CutKind = 'share_cap' | 'program_cap' | 'year_cap' | 'budget';
-export interface Cut { kind: CutKind; limit_fen: number; cut_fen: number; message: string }
+export interface Cut { kind: CutKind; limit_fen: bigint; cut_fen: bigint; message: string }
 
 export interface Evaluation {
   lines: RuleLine[];
-  unmatched: { records: number; card_s: number; amount_fen: number; message: string };
-  period_excluded: { records: number; amount_fen: number; support_ends_at_ms: number; message: string } | null;
+  unmatched: { records: number; card_s: number; amount_fen: bigint; message: string };
+  period_excluded: { records: number; amount_fen: bigint; support_ends_at_ms: number; message: string } | null;
   domestic_share_bp: number | null;
   /** the rules' base: the bills (after ceilings) and energy costs of the subsidized records */
-  base_fen: number;
-  computed_fen: number;
+  base_fen: bigint;
+  computed_fen: bigint;
   cuts: Cut[];
-  granted_fen: number;
-  /** per input record, its floored subsidy before cuts (0 when unmatched or excluded) */
+  granted_fen: bigint;
+  /** per input record, its floored subsidy before cuts (0 when unmatched or excluded): a number, at most its bill */
   record_subsidies: number[];
   rounding: string;
 }
@@ -127,7 +129,8 @@ function recordMatches(rule: Rule, r: EvalRecord): boolean {
   return true;
 }
 
-interface Acc { line: RuleLine; card_s_by_model: Map<string, number> }
+/** A line being summed: its money in FenSums (Number arithmetic per record, a bigint only as a sum nears 2^53). */
+interface Acc { line: RuleLine; base: FenSum; ceiling_cut: FenSum; layer_cut: FenSum; subsidy: FenSum; card_s_by_model: Map<string, number> }
 
 export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], models: ReadonlyMap<string, ModelFacts>,
   beneficiary: BeneficiaryFacts, limits: EvalLimits): Evaluation {
@@ -178,18 +181,19 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
     const bonus = rule.tier_bonus !== undefined && domestic_share_bp !== null && domestic_share_bp >= rule.tier_bonus.domestic_share_bp_min ? rule.tier_bonus.bonus_bp : 0;
     return {
       line: {
-        rule_id: rule.id, basis: rule.pay.basis, records: 0, card_s: 0, compute_gflop: '0', energy_wh: 0, records_unvalued: 0, base_fen: 0,
+        rule_id: rule.id, basis: rule.pay.basis, records: 0, card_s: 0, compute_gflop: '0', energy_wh: 0, records_unvalued: 0, base_fen: 0n,
         rate_bp: rule.pay.basis === 'compute' ? null : rule.pay.rate_bp + bonus,
         fen_per_pflop_h: rule.pay.basis === 'compute' ? rule.pay.fen_per_pflop_h : null,
         fen_per_kwh: rule.pay.basis === 'energy' ? rule.pay.fen_per_kwh : null,
-        ceiling_fen_per_card_hour: rule.ceiling_fen_per_card_hour ?? null, ceiling_cut_fen: 0, layer_cut_fen: 0, subsidy_fen: 0,
+        ceiling_fen_per_card_hour: rule.ceiling_fen_per_card_hour ?? null, ceiling_cut_fen: 0n, layer_cut_fen: 0n, subsidy_fen: 0n,
       },
+      base: new FenSum(), ceiling_cut: new FenSum(), layer_cut: new FenSum(), subsidy: new FenSum(),
       card_s_by_model: new Map(),
     };
   });
 
-  const unmatched = { records: 0, card_s: 0, amount_fen: 0, message: '' };
-  const excluded = { records: 0, amount_fen: 0 };
+  const unmatched = { records: 0, card_s: 0, amount_fen: new FenSum() };
+  const excluded = { records: 0, amount_fen: new FenSum() };
   const record_subsidies = new Array<number>(records.length).fill(0);
 
   for (let k = 0; k < records.length; k++) {
@@ -200,16 +204,17 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
     if (index < 0) {
       unmatched.records++;
       unmatched.card_s += r.card_s;
-      unmatched.amount_fen += r.amount_fen;
+      unmatched.amount_fen.add(r.amount_fen);
       continue;
     }
     if (support_ends_at_ms !== null && r.started_at_ms >= support_ends_at_ms) {
       excluded.records++;
-      excluded.amount_fen += r.amount_fen;
+      excluded.amount_fen.add(r.amount_fen);
       continue;
     }
     const rule = rules[index]!;
-    const { line, card_s_by_model: by_model } = accs[index]!;
+    const acc = accs[index]!;
+    const { line, card_s_by_model: by_model } = acc;
     const f = models.get(r.accelerator);
     line.records++;
     line.card_s += r.card_s;
@@ -223,33 +228,33 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
       if (wh === null) { line.records_unvalued++; continue; }
       line.energy_wh += wh;
       const base = mulDiv(wh, pay.fen_per_kwh, 1000);
-      line.base_fen += base;
+      acc.base.add(base);
       subsidy = mulDiv(base, line.rate_bp!, 10_000);
       room = base - r.other_layers_fen;
     } else {
       const base = Math.min(r.amount_fen, ceiling);
       if (pay.basis === 'bill') {
-        line.ceiling_cut_fen += r.amount_fen - base; // off the base
-        line.base_fen += base;
+        acc.ceiling_cut.add(r.amount_fen - base); // off the base
+        acc.base.add(base);
         subsidy = mulDiv(base, line.rate_bp!, 10_000);
       } else {
         if (f?.gflops == null) { line.records_unvalued++; continue; }
-        line.base_fen += base;
-        // fen = card_s × GFLOPS × fen_per_pflop_h / 3.6e9, floored
+        acc.base.add(base);
+        // fen = card_s × GFLOPS × fen_per_pflop_h / 3.6e9, floored (a bigint where it passes 2^53)
         const p = r.card_s * f.gflops;
-        const raw = Number.isSafeInteger(p) ? mulDiv(p, pay.fen_per_pflop_h, 3_600_000_000)
-          : Number((BigInt(r.card_s) * BigInt(f.gflops) * BigInt(pay.fen_per_pflop_h)) / 3_600_000_000n);
-        subsidy = Math.min(raw, base); // never more than the (ceiling-capped) bill
-        line.ceiling_cut_fen += raw - subsidy; // off the subsidy
+        const raw: number | bigint = Number.isSafeInteger(p) ? mulDiv(p, pay.fen_per_pflop_h, 3_600_000_000)
+          : (BigInt(r.card_s) * BigInt(f.gflops) * BigInt(pay.fen_per_pflop_h)) / 3_600_000_000n;
+        subsidy = raw < base ? Number(raw) : base; // never more than the (ceiling-capped) bill
+        acc.ceiling_cut.add(typeof raw === 'bigint' ? raw - BigInt(subsidy) : raw - subsidy); // off the subsidy
       }
       room = r.amount_fen - r.other_layers_fen;
     }
     if (subsidy > room) {
       const cut = subsidy - Math.max(room, 0);
-      line.layer_cut_fen += cut;
+      acc.layer_cut.add(cut);
       subsidy -= cut;
     }
-    line.subsidy_fen += subsidy;
+    acc.subsidy.add(subsidy);
     record_subsidies[k] = subsidy;
   }
 
@@ -260,19 +265,23 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
       if (gflops != null) g += BigInt(card_s) * BigInt(gflops);
     }
     a.line.compute_gflop = g.toString();
+    a.line.base_fen = a.base.total;
+    a.line.ceiling_cut_fen = a.ceiling_cut.total;
+    a.line.layer_cut_fen = a.layer_cut.total;
+    a.line.subsidy_fen = a.subsidy.total;
   }
   const lines = accs.map((a) => a.line).filter((l) => l.records > 0);
-  unmatched.message = unmatched.records === 0 ? 'every record matched a rule'
+  const unmatched_message = unmatched.records === 0 ? 'every record matched a rule'
     : `${unmatched.records} records matched no rule and earn nothing`;
 
-  const computed_fen = lines.reduce((s, l) => s + l.subsidy_fen, 0);
-  const base_fen = lines.reduce((s, l) => s + l.base_fen, 0);
+  const computed_fen = lines.reduce((s, l) => s + l.subsidy_fen, 0n);
+  const base_fen = lines.reduce((s, l) => s + l.base_fen, 0n);
   const { cuts, granted_fen: granted } = applyCuts(computed_fen, base_fen, limits);
 
   return {
-    lines, unmatched,
+    lines, unmatched: { records: unmatched.records, card_s: unmatched.card_s, amount_fen: unmatched.amount_fen.total, message: unmatched_message },
     period_excluded: excluded.records === 0 || support_ends_at_ms === null ? null : {
-      ...excluded, support_ends_at_ms,
+      records: excluded.records, amount_fen: excluded.amount_fen.total, support_ends_at_ms,
       message: `${excluded.records} records started after the support period ended (${limits.support_months} months from the first subsidized usage)`,
     },
     domestic_share_bp, base_fen, computed_fen, cuts, granted_fen: granted, record_subsidies, rounding,
@@ -283,17 +292,17 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
  * The cuts, in order: the share cap (of the base), the per-beneficiary caps over the program and the calendar year
  * (less what was granted before), then the available budget. Approval applies them again with the figures of its moment.
  */
-export function applyCuts(computed_fen: number, base_fen: number, limits: Omit<EvalLimits, 'support_months' | 'first_subsidized_at_ms'>): { cuts: Cut[]; granted_fen: number } {
+export function applyCuts(computed_fen: bigint, base_fen: bigint, limits: Omit<EvalLimits, 'support_months' | 'first_subsidized_at_ms'>): { cuts: Cut[]; granted_fen: bigint } {
   const cuts: Cut[] = [];
   let granted = computed_fen;
-  const cut = (kind: CutKind, limit_fen: number, message: string) => {
-    const limit = Math.max(0, limit_fen);
+  const cut = (kind: CutKind, limit_fen: bigint, message: string) => {
+    const limit = limit_fen > 0n ? limit_fen : 0n;
     if (granted > limit) {
       cuts.push({ kind, limit_fen: limit, cut_fen: granted - limit, message });
       granted = limit;
     }
   };
-  if (limits.cap_share_bp !== null) cut('share_cap', mulDiv(base_fen, limits.cap_share_bp, 10_000), `at most ${limits.cap_share_bp / 100}% of the base (${base_fen} fen)`);
+  if (limits.cap_share_bp !== null) cut('share_cap', (base_fen * BigInt(limits.cap_share_bp)) / 10_000n, `at most ${limits.cap_share_bp / 100}% of the base (${base_fen} fen)`);
   if (limits.cap_fen !== null) cut('program_cap', limits.cap_fen - limits.granted_fen, `at most ${limits.cap_fen} fen per beneficiary in this program, ${limits.granted_fen} fen already granted`);
   if (limits.cap_fen_year !== null) cut('year_cap', limits.cap_fen_year - limits.granted_fen_year, `at most ${limits.cap_fen_year} fen per beneficiary per calendar year, ${limits.granted_fen_year} fen already granted this year`);
   if (limits.budget_available_fen !== null) cut('budget', limits.budget_available_fen, `the program's available budget is ${limits.budget_available_fen} fen`);

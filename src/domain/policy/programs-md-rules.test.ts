@@ -27,7 +27,8 @@ const catalog = catalogFacts();
 
 const H = 3600;
 const T0 = Date.UTC(2026, 7, 1); // 2026-08-01, the demo usage period
-const yuan = (n: number) => n * 100;
+const yuan = (n: number) => n * 100; // a record's amount: a number
+const sumYuan = (n: number) => BigInt(n) * 100n; // a sum of money (caps, budgets, totals): a bigint
 
 function ruleSet(...rules: Rule[]): RuleSetBody {
   const r = checkRuleSet({ rules });
@@ -38,7 +39,7 @@ function rec(r: Partial<EvalRecord> & Pick<EvalRecord, 'accelerator' | 'card_s' 
   return { seq: 0, started_at_ms: T0, workload: 'training', provider_id: 'prov-sh-ai-compute', region: '310000', energy_wh: null, other_layers_fen: 0, ...r };
 }
 const no_limits: EvalLimits = {
-  cap_share_bp: null, cap_fen: null, cap_fen_year: null, granted_fen: 0, granted_fen_year: 0,
+  cap_share_bp: null, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n,
   support_months: null, first_subsidized_at_ms: null, budget_available_fen: null,
 };
 const firm: BeneficiaryFacts = { size: 'small', categories: [] };
@@ -46,18 +47,19 @@ const firm: BeneficiaryFacts = { size: 'small', categories: [] };
 /** A deliberately simple ledger: applies transfers to balances, refusing any that would take a non-funding account below 0. */
 class TinyLedger {
   readonly transfers: Transfer[] = [];
-  readonly balances = new Map<string, number>();
+  readonly balances = new Map<string, bigint>();
   constructor(readonly program_id: string) {}
-  move(kind: TransferKind, amount_fen: number, beneficiary_id: string | null = null, claim_id: string | null = null): void {
+  move(kind: TransferKind, amount: number | bigint, beneficiary_id: string | null = null, claim_id: string | null = null): void {
+    const amount_fen = BigInt(amount);
     const { debit, credit } = transferAccounts(kind, this.program_id, beneficiary_id);
-    const after = (this.balances.get(debit) ?? 0) - amount_fen;
-    if (after < 0 && !debit.endsWith(':funding')) throw new Error(`${kind} of ${amount_fen} would take ${debit} to ${after}`);
+    const after = (this.balances.get(debit) ?? 0n) - amount_fen;
+    if (after < 0n && !debit.endsWith(':funding')) throw new Error(`${kind} of ${amount_fen} would take ${debit} to ${after}`);
     this.transfers.push({ key: `${kind}-${this.transfers.length}`, kind, debit, credit, amount_fen, claim_id });
     this.balances.set(debit, after);
-    this.balances.set(credit, (this.balances.get(credit) ?? 0) + amount_fen);
+    this.balances.set(credit, (this.balances.get(credit) ?? 0n) + amount_fen);
   }
-  balance(kind: 'funding' | 'available' | 'paid' | 'payable', beneficiary_id?: string): number {
-    return this.balances.get(accountId(this.program_id, kind, beneficiary_id)) ?? 0;
+  balance(kind: 'funding' | 'available' | 'paid' | 'payable', beneficiary_id?: string): bigint {
+    return this.balances.get(accountId(this.program_id, kind, beneficiary_id)) ?? 0n;
   }
 }
 
@@ -75,7 +77,7 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     ];
     const e = evaluate(rules, records, catalog, firm, no_limits);
     expect(e.record_subsidies).toEqual([2880, 1920, 0, 0]);
-    expect(e.lines.map((l) => [l.rule_id, l.records, l.subsidy_fen])).toEqual([['domestic-rent', 2, 4800], ['foreign-rent', 2, 0]]);
+    expect(e.lines.map((l) => [l.rule_id, l.records, l.subsidy_fen])).toEqual([['domestic-rent', 2, 4800n], ['foreign-rent', 2, 0n]]);
     // The rule names no chip: correcting the catalog (say the H20 were domestic) changes the outcome, not the rules.
     const corrected = new Map(catalog).set('nvidia-h20', { ...catalog.get('nvidia-h20')!, domestic: true });
     expect(evaluate(rules, records, corrected, firm, no_limits).record_subsidies).toEqual([2880, 1920, 2400, 0]);
@@ -88,32 +90,32 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     );
     const records = [rec({ accelerator: 'huawei-ascend-910b', card_s: 16 * H, amount_fen: yuan(1_000) })];
     // ¥1,000 of rent: a start-up gets ¥600, any other firm ¥500 (first match wins: the start-up rule comes first).
-    expect(evaluate(rules, records, catalog, { size: 'small', categories: ['startup'] }, no_limits).granted_fen).toBe(yuan(600));
-    expect(evaluate(rules, records, catalog, { size: 'small', categories: [] }, no_limits).granted_fen).toBe(yuan(500));
-    expect(evaluate(rules, records, catalog, { size: 'large', categories: ['research_institution'] }, no_limits).granted_fen).toBe(yuan(500));
+    expect(evaluate(rules, records, catalog, { size: 'small', categories: ['startup'] }, no_limits).granted_fen).toBe(sumYuan(600));
+    expect(evaluate(rules, records, catalog, { size: 'small', categories: [] }, no_limits).granted_fen).toBe(sumYuan(500));
+    expect(evaluate(rules, records, catalog, { size: 'large', categories: ['research_institution'] }, no_limits).granted_fen).toBe(sumYuan(500));
   });
 
   it('rule 3: a share cap AND absolute caps per program and per calendar year (¥5 M model vouchers in Shanghai §0, ¥8 M per firm in Zhejiang §1)', () => {
     // Shanghai model vouchers: up to 50% of the approved contract, at most ¥5 M per entity.
     const rules = ruleSet({ id: 'model-contract', match: {}, pay: { basis: 'bill', rate_bp: 5000 } });
     const contract = [rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: yuan(12_000_000) })]; // a ¥12 M contract
-    const e = evaluate(rules, contract, catalog, firm, { ...no_limits, cap_share_bp: 5000, cap_fen: yuan(5_000_000) });
+    const e = evaluate(rules, contract, catalog, firm, { ...no_limits, cap_share_bp: 5000, cap_fen: sumYuan(5_000_000) });
     // 50% of ¥12 M = ¥6 M; the share cap (50% of ¥12 M) does not bite, the ¥5 M cap does.
-    expect(e.computed_fen).toBe(yuan(6_000_000));
-    expect(e.cuts.map((c) => [c.kind, c.cut_fen])).toEqual([['program_cap', yuan(1_000_000)]]);
-    expect(e.granted_fen).toBe(yuan(5_000_000));
+    expect(e.computed_fen).toBe(sumYuan(6_000_000));
+    expect(e.cuts.map((c) => [c.kind, c.cut_fen])).toEqual([['program_cap', sumYuan(1_000_000)]]);
+    expect(e.granted_fen).toBe(sumYuan(5_000_000));
 
     // Zhejiang: up to ¥8 M per firm over the program; the per-year cap of ¥3 M here is illustrative.
-    const zj = { cap_share_bp: 5000, cap_fen: yuan(8_000_000), cap_fen_year: yuan(3_000_000), budget_available_fen: null };
+    const zj = { cap_share_bp: 5000, cap_fen: sumYuan(8_000_000), cap_fen_year: sumYuan(3_000_000), budget_available_fen: null };
     // A second claim in 2026 after ¥2.5 M granted in 2026 (¥6 M over the program): computed ¥4 M of a ¥6 M base:
     // share cap 50% of ¥6 M = ¥3 M → cut ¥1 M; program cap ¥8 M − ¥6 M = ¥2 M → cut ¥1 M; year cap ¥3 M − ¥2.5 M = ¥0.5 M → cut ¥1.5 M.
-    const r = applyCuts(yuan(4_000_000), yuan(6_000_000), { ...zj, granted_fen: yuan(6_000_000), granted_fen_year: yuan(2_500_000) });
+    const r = applyCuts(sumYuan(4_000_000), sumYuan(6_000_000), { ...zj, granted_fen: sumYuan(6_000_000), granted_fen_year: sumYuan(2_500_000) });
     expect(r.cuts.map((c) => [c.kind, c.limit_fen, c.cut_fen])).toEqual([
-      ['share_cap', yuan(3_000_000), yuan(1_000_000)], ['program_cap', yuan(2_000_000), yuan(1_000_000)], ['year_cap', yuan(500_000), yuan(1_500_000)],
+      ['share_cap', sumYuan(3_000_000), sumYuan(1_000_000)], ['program_cap', sumYuan(2_000_000), sumYuan(1_000_000)], ['year_cap', sumYuan(500_000), sumYuan(1_500_000)],
     ]);
-    expect(r.granted_fen).toBe(yuan(500_000));
+    expect(r.granted_fen).toBe(sumYuan(500_000));
     // In January 2027 the year cap starts afresh; only the ¥8 M over the program is left to bind (¥8 M − ¥6.5 M = ¥1.5 M).
-    expect(applyCuts(yuan(4_000_000), yuan(6_000_000), { ...zj, granted_fen: yuan(6_500_000), granted_fen_year: 0 }).granted_fen).toBe(yuan(1_500_000));
+    expect(applyCuts(sumYuan(4_000_000), sumYuan(6_000_000), { ...zj, granted_fen: sumYuan(6_500_000), granted_fen_year: 0n }).granted_fen).toBe(sumYuan(1_500_000));
   });
 
   it('rule 4: support for at most 12 months from the first subsidized usage (Shanghai 2025 "support early": at most one year, §0)', () => {
@@ -124,7 +126,7 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
       { ...no_limits, support_months: 12, first_subsidized_at_ms: first });
     // Support ends 2026-09-15T02:00Z (exclusive): the first record earns 70% of ¥100, the other two nothing.
     expect(e.record_subsidies).toEqual([yuan(70), 0, 0]);
-    expect(e.period_excluded).toMatchObject({ records: 2, amount_fen: yuan(200), support_ends_at_ms: Date.parse('2026-09-15T02:00:00Z') });
+    expect(e.period_excluded).toMatchObject({ records: 2, amount_fen: sumYuan(200), support_ends_at_ms: Date.parse('2026-09-15T02:00:00Z') });
     // A beneficiary's first claim: the clock starts at its earliest subsidized record (2026-08-01), so all three count.
     expect(evaluate(rules, [at('2026-09-15T01:59:59Z'), at('2026-08-01T00:00:00Z'), at('2026-10-01T00:00:00Z')], catalog, firm,
       { ...no_limits, support_months: 12 }).record_subsidies).toEqual([yuan(70), yuan(70), yuan(70)]);
@@ -163,11 +165,11 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     const district = ruleSet({ id: 'district-rent', match: { domestic: true, beneficiary_size: ['micro', 'small'] }, pay: { basis: 'bill', rate_bp: 7000 } });
     const bills = [yuan(1_000), 33_333, 1]; // ¥1,000, ¥333.33, 1 fen
     const records = bills.map((amount_fen) => rec({ accelerator: 'huawei-ascend-910b', card_s: 8 * H, amount_fen }));
-    const c = evaluate(city, records, catalog, firm, { ...no_limits, budget_available_fen: yuan(600_000_000) });
+    const c = evaluate(city, records, catalog, firm, { ...no_limits, budget_available_fen: sumYuan(600_000_000) });
     // City: floor(100,000 × 0.3) = 30,000; floor(33,333 × 0.3) = 9,999; floor(1 × 0.3) = 0.
     expect(c.record_subsidies).toEqual([30_000, 9_999, 0]);
     const d = evaluate(district, records.map((r, k) => ({ ...r, other_layers_fen: c.record_subsidies[k]! })), catalog, firm,
-      { ...no_limits, budget_available_fen: yuan(100_000_000) });
+      { ...no_limits, budget_available_fen: sumYuan(100_000_000) });
     // District: floor(100,000 × 0.7) = 70,000; floor(33,333 × 0.7) = 23,333; 0. Together ≤ each bill.
     expect(d.record_subsidies).toEqual([70_000, 23_333, 0]);
     records.forEach((r, k) => expect(c.record_subsidies[k]! + d.record_subsidies[k]!).toBeLessThanOrEqual(r.amount_fen));
@@ -175,12 +177,12 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     const greedy = ruleSet({ id: 'district-all', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 10_000 } });
     const g = evaluate(greedy, records.map((r, k) => ({ ...r, other_layers_fen: c.record_subsidies[k]! })), catalog, firm, no_limits);
     expect(g.record_subsidies).toEqual([70_000, 23_334, 1]);
-    expect(g.lines[0]!.layer_cut_fen).toBe(30_000 + 9_999);
+    expect(g.lines[0]!.layer_cut_fen).toBe(30_000n + 9_999n);
     // Each layer spends from its own budget: the district's budget cut does not touch the city's grant.
     const small = evaluate(district, records.map((r, k) => ({ ...r, other_layers_fen: c.record_subsidies[k]! })), catalog, firm,
-      { ...no_limits, budget_available_fen: 50_000 });
-    expect(small.granted_fen).toBe(50_000);
-    expect(c.granted_fen).toBe(39_999);
+      { ...no_limits, budget_available_fen: 50_000n });
+    expect(small.granted_fen).toBe(50_000n);
+    expect(c.granted_fen).toBe(39_999n);
   });
 
   it('rule 7: a fixed budget never exceeded (¥600 M compute vouchers, §0; separate pots are separate programs)', () => {
@@ -189,20 +191,20 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     compute.move('fund', yuan(600_000_000));
     data.move('fund', yuan(100_000_000)); // ¥100 M data vouchers: another program, another pot
     // Claims of ¥250 M computed each, approved one after another against what is available.
-    const granted: number[] = [];
+    const granted: bigint[] = [];
     for (let i = 0; i < 4; i++) {
-      const { granted_fen, cuts } = applyCuts(yuan(250_000_000), yuan(1_000_000_000),
-        { cap_share_bp: 3000, cap_fen: null, cap_fen_year: null, granted_fen: 0, granted_fen_year: 0, budget_available_fen: compute.balance('available') });
-      if (i === 2) expect(cuts).toEqual([{ kind: 'budget', limit_fen: yuan(100_000_000), cut_fen: yuan(150_000_000), message: `the program's available budget is ${yuan(100_000_000)} fen` }]);
-      if (granted_fen > 0) compute.move('approve', granted_fen, `e${i}`, `c${i}`);
+      const { granted_fen, cuts } = applyCuts(sumYuan(250_000_000), sumYuan(1_000_000_000),
+        { cap_share_bp: 3000, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n, budget_available_fen: compute.balance('available') });
+      if (i === 2) expect(cuts).toEqual([{ kind: 'budget', limit_fen: sumYuan(100_000_000), cut_fen: sumYuan(150_000_000), message: `the program's available budget is ${sumYuan(100_000_000)} fen` }]);
+      if (granted_fen > 0n) compute.move('approve', granted_fen, `e${i}`, `c${i}`);
       granted.push(granted_fen);
     }
     // ¥250 M, ¥250 M, then only the ¥100 M left, then nothing: never more than the ¥600 M.
-    expect(granted).toEqual([yuan(250_000_000), yuan(250_000_000), yuan(100_000_000), 0]);
-    expect(compute.balance('available')).toBe(0);
-    expect(data.balance('available')).toBe(yuan(100_000_000));
+    expect(granted).toEqual([sumYuan(250_000_000), sumYuan(250_000_000), sumYuan(100_000_000), 0n]);
+    expect(compute.balance('available')).toBe(0n);
+    expect(data.balance('available')).toBe(sumYuan(100_000_000));
     expect(() => compute.move('approve', 1, 'e9', 'c9')).toThrow(/available/);
-    const claims = granted.map((g, i) => ({ id: `c${i}`, granted_fen: g, paid_fen: 0 }));
+    const claims = granted.map((g, i) => ({ id: `c${i}`, granted_fen: g, paid_fen: 0n }));
     expect(checkLedger(compute.transfers, compute.balances, claims)).toEqual([]);
     expect(checkLedger(data.transfers, data.balances, [])).toEqual([]);
   });
@@ -222,16 +224,16 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     const e = evaluate(share, records, catalog, { size: null, categories: [] }, { ...no_limits, cap_share_bp: 5000 });
     // 7,618,560 Wh × 80 / 1000 = 609,484.8 → 609,484 fen, 50% → 304,742; 3,500,000 Wh → 280,000 fen, 50% → 140,000.
     expect(e.record_subsidies).toEqual([304_742, 140_000, 0, 0]);
-    expect(e.lines[0]).toMatchObject({ energy_wh: 11_118_560, base_fen: 889_484, subsidy_fen: 444_742 });
+    expect(e.lines[0]).toMatchObject({ energy_wh: 11_118_560, base_fen: 889_484n, subsidy_fen: 444_742n });
     // "Or a price floor per kWh": the difference between the tariff and the floor, paid per kWh at 100%
     // (tariff 60 fen, floor 40 fen, both illustrative → 20 fen per kWh).
     const floor = ruleSet({ id: 'domestic-floor', match: { domestic: true }, pay: { basis: 'energy', rate_bp: 10_000, fen_per_kwh: 20 } });
-    expect(evaluate(floor, [records[1]!], catalog, { size: null, categories: [] }, no_limits).granted_fen).toBe(70_000); // 3,500 kWh × 20 fen
+    expect(evaluate(floor, [records[1]!], catalog, { size: null, categories: [] }, no_limits).granted_fen).toBe(70_000n); // 3,500 kWh × 20 fen
   });
 
   it('rule 9: staged payment: half on approval, half after the progress report is accepted (NSF ACCESS credits, §6)', () => {
     const first_stage_bp = 5000;
-    const granted = 1_000_001;
+    const granted = 1_000_001n;
     const ledger = new TinyLedger('p');
     ledger.move('fund', 10_000_000);
     let state: ClaimState = 'submitted';
@@ -240,23 +242,23 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     state = 'approved';
     ledger.move('approve', granted, 'e1', 'c1');
     // Stage 1: floor(1,000,001 × 0.5) = 500,000; the claim stays approved while not paid in full.
-    const first = payableNow(granted, 0, first_stage_bp, false);
-    expect(first).toBe(500_000);
+    const first = payableNow(granted, 0n, first_stage_bp, false);
+    expect(first).toBe(500_000n);
     ledger.move('pay', first, 'e1', 'c1');
-    expect(payableNow(granted, first, first_stage_bp, false)).toBe(0); // nothing more before the report
+    expect(payableNow(granted, first, first_stage_bp, false)).toBe(0n); // nothing more before the report
     // Stage 2, after the report is accepted: the rest, 500,001; the stages add up to the grant.
     const rest = payableNow(granted, first, first_stage_bp, true);
-    expect(rest).toBe(500_001);
+    expect(rest).toBe(500_001n);
     ledger.move('pay', rest, 'e1', 'c1');
     expect(checkTransition(state, 'pay')).toEqual({ status: 'ok', to: 'paid' });
     state = 'paid';
-    expect(payableNow(granted, granted, first_stage_bp, true)).toBe(0);
+    expect(payableNow(granted, granted, first_stage_bp, true)).toBe(0n);
     expect(checkTransition(state, 'pay').status).toBe('illegal_transition');
-    expect(ledger.balance('payable', 'e1')).toBe(0);
+    expect(ledger.balance('payable', 'e1')).toBe(0n);
     expect(ledger.balance('paid')).toBe(granted);
     expect(checkLedger(ledger.transfers, ledger.balances, [{ id: 'c1', granted_fen: granted, paid_fen: granted }])).toEqual([]);
     // first_stage_bp 10000 (the default) pays all at once.
-    expect(payableNow(granted, 0, 10_000, false)).toBe(granted);
+    expect(payableNow(granted, 0n, 10_000, false)).toBe(granted);
   });
 
   it('rule 10: claw-back of an approved or paid claim (false usage, foreign chips, ineligible beneficiary); the ledger stays clean', () => {
@@ -281,14 +283,14 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     ledger.move('approve', 100_000, 'e3', 'c3');
     ledger.move('release', 100_000, 'e3', 'c3');
     expect(checkLedger(ledger.transfers, ledger.balances, [
-      { id: 'c1', granted_fen: 0, paid_fen: 0 }, { id: 'c2', granted_fen: 150_000, paid_fen: 150_000 }, { id: 'c3', granted_fen: 0, paid_fen: 0 },
+      { id: 'c1', granted_fen: 0n, paid_fen: 0n }, { id: 'c2', granted_fen: 150_000n, paid_fen: 150_000n }, { id: 'c3', granted_fen: 0n, paid_fen: 0n },
     ])).toEqual([]);
     // What was clawed back is available again: 1,000,000 − 150,000 still paid out.
-    expect(ledger.balance('available')).toBe(850_000);
-    expect(ledger.balance('paid')).toBe(150_000);
-    for (const e of ['e1', 'e2', 'e3']) expect(ledger.balance('payable', e)).toBe(0);
+    expect(ledger.balance('available')).toBe(850_000n);
+    expect(ledger.balance('paid')).toBe(150_000n);
+    for (const e of ['e1', 'e2', 'e3']) expect(ledger.balance('payable', e)).toBe(0n);
     // A claim record that disagrees with its transfers is caught.
-    expect(checkLedger(ledger.transfers, ledger.balances, [{ id: 'c2', granted_fen: 200_000, paid_fen: 200_000 }]).map((p) => p.code)).toEqual(['claim_mismatch']);
+    expect(checkLedger(ledger.transfers, ledger.balances, [{ id: 'c2', granted_fen: 200_000n, paid_fen: 200_000n }]).map((p) => p.code)).toEqual(['claim_mismatch']);
   });
 });
 
@@ -302,7 +304,10 @@ describe('programs.md rules as program definitions', () => {
       eligibility: { regions: ['31'], sizes: ['micro', 'small', 'medium'] },
       rule_set: { effective_from: '2025-08-01T00:00:00+08:00', rules: [{ id: 'domestic-rent', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 } }] },
     };
-    expect(checkProgramDefinition(definition)).toEqual({ ok: true, definition });
+    // The checked definition carries its money as exact bigints.
+    expect(checkProgramDefinition(definition)).toEqual({
+      ok: true, definition: { ...definition, budget_fen: sumYuan(600_000_000), caps: { share_bp: 3000, fen: sumYuan(1_000_000), fen_year: sumYuan(1_000_000) } },
+    });
     expect(checkProgramDefinition({ ...definition, window: { start: definition.window.end, end: definition.window.start } }))
       .toEqual({ ok: false, problems: [{ field: 'window.end', message: 'must be after window.start' }] });
     expect(checkProgramDefinition({ ...definition, rule_set: { ...definition.rule_set, rules: [{ id: 'x', match: {}, pay: { basis: 'bill', rate_bp: 10_001 } }] } }))

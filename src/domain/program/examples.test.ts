@@ -4,12 +4,12 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { evaluate, type BeneficiaryFacts, type EvalLimits, type EvalRecord, type ModelFacts } from '../policy/evaluate.js';
-import { checkEligibility, checkProgramDefinition, type BeneficiaryProfile, type ProgramDefinition } from './program.js';
+import { checkEligibility, checkProgramDefinition, type BeneficiaryProfile, type CheckedProgramDefinition } from './program.js';
 
 const dir = new URL('../../../examples/programs/', import.meta.url);
 const files = ['shanghai-compute-voucher.yaml', 'guizhou-energy-subsidy.yaml', 'normalized-compute.yaml'] as const;
 
-function load(file: string): ProgramDefinition[] {
+function load(file: string): CheckedProgramDefinition[] {
   const doc = parse(fs.readFileSync(new URL(file, dir), 'utf8')) as { programs?: unknown };
   if (!Array.isArray(doc.programs)) throw new Error(`${file}: expected a document "programs: [...]"`);
   return doc.programs.map((p, i) => {
@@ -19,22 +19,22 @@ function load(file: string): ProgramDefinition[] {
   });
 }
 
-function programByCode(file: string, code: string): ProgramDefinition {
+function programByCode(file: string, code: string): CheckedProgramDefinition {
   const p = load(file).find((d) => d.code === code);
   if (p === undefined) throw new Error(`${file} has no program ${code}`);
   return p;
 }
 
 /** The limits a claim of a fresh beneficiary meets under a program: its caps and support period, its whole budget. */
-function limitsOf(p: ProgramDefinition): EvalLimits {
+function limitsOf(p: CheckedProgramDefinition): EvalLimits {
   return {
     cap_share_bp: p.caps?.share_bp ?? null, cap_fen: p.caps?.fen ?? null, cap_fen_year: p.caps?.fen_year ?? null,
-    granted_fen: 0, granted_fen_year: 0, support_months: p.support_months ?? null, first_subsidized_at_ms: null,
+    granted_fen: 0n, granted_fen_year: 0n, support_months: p.support_months ?? null, first_subsidized_at_ms: null,
     budget_available_fen: p.budget_fen,
   };
 }
 
-const eligibilityOf = (p: ProgramDefinition) => ({ beneficiary_kind: p.beneficiary_kind, eligibility: p.eligibility ?? {} });
+const eligibilityOf = (p: CheckedProgramDefinition) => ({ beneficiary_kind: p.beneficiary_kind, eligibility: p.eligibility ?? {} });
 
 // Catalog facts (catalog/accelerators.csv): dense GFLOPS = BF16, else FP16, TFLOPS × 1000; tdp_w as listed.
 const models = new Map<string, ModelFacts>([
@@ -58,9 +58,11 @@ describe('examples/programs/*.yaml', () => {
 
   it.each(files)('%s: every program passes checkProgramDefinition, cites its source and covers Aug–Oct 2026', (file) => {
     const programs = load(file);
+    const raw = (parse(fs.readFileSync(new URL(file, dir), 'utf8')) as { programs: unknown[] }).programs;
     expect(programs.length).toBeGreaterThan(0);
-    for (const p of programs) {
-      expect(checkProgramDefinition(p)).toEqual({ ok: true, definition: p });
+    for (const [i, p] of programs.entries()) {
+      expect(checkProgramDefinition(raw[i])).toEqual({ ok: true, definition: p });
+      expect(typeof p.budget_fen).toBe('bigint');
       expect(p.source).toMatch(/programs\.md/);
       // The demo usage runs 2026-08-01T00:00Z for three months: claims against it must fall inside the window.
       expect(Date.parse(p.window.start)).toBeLessThanOrEqual(Date.parse('2026-08-01T00:00:00Z'));
@@ -82,7 +84,7 @@ describe('examples/programs/*.yaml', () => {
     const city = programByCode('shanghai-compute-voucher.yaml', 'sh-compute-voucher-city');
     const district = programByCode('shanghai-compute-voucher.yaml', 'pudong-compute-voucher-district');
     expect([city.funding_layer, district.funding_layer]).toEqual(['shanghai-city', 'pudong-district']);
-    expect(city.budget_fen).toBe(60_000_000_000); // ¥600 M
+    expect(city.budget_fen).toBe(60_000_000_000n); // ¥600 M
     expect(district.support_months).toBe(12);
 
     // A small firm registered in Pudong (310115) is eligible for both; a medium one for the city only; Beijing for neither.
@@ -103,12 +105,12 @@ describe('examples/programs/*.yaml', () => {
     // Share cap 30% of the base 129,333 = floor(38,799.9) = 38,799: no cut.
     expect(c.record_subsidies).toEqual([28_800, 0, 9_999]);
     expect(c.cuts).toEqual([]);
-    expect(c.granted_fen).toBe(38_799);
+    expect(c.granted_fen).toBe(38_799n);
     const d = evaluate(district.rule_set, records.map((r, k) => ({ ...r, other_layers_fen: c.record_subsidies[k]! })), models, facts, limitsOf(district));
     // District 70%: floor(96,000 × 0.7) = 67,200; 0; floor(33,333 × 0.7) = floor(23,333.1) = 23,333. Total 90,533.
     // Room after the city: 96,000 − 28,800 = 67,200 and 33,333 − 9,999 = 23,334: no layer cut.
     expect(d.record_subsidies).toEqual([67_200, 0, 23_333]);
-    expect(d.granted_fen).toBe(90_533);
+    expect(d.granted_fen).toBe(90_533n);
     // Together: 96,000 of the ¥960 bill (100%), 33,332 of the 33,333 one; the foreign bill gets nothing from either.
     expect(records.map((_, k) => c.record_subsidies[k]! + d.record_subsidies[k]!)).toEqual([96_000, 0, 33_332]);
     // The district's year runs from the first subsidized usage (2026-08-03): usage from 2027-08-03 on is excluded.
@@ -125,7 +127,7 @@ describe('examples/programs/*.yaml', () => {
       ['inner-mongolia-energy-domestic', 'provider', 'energy', 'provincial-energy'],
     ]);
     expect(programs.flatMap((p) => p.rule_set.rules.flatMap((r) => r.match.region ?? []))).toEqual(['52', '62', '15']);
-    const [guizhou, gansu] = programs as [ProgramDefinition, ProgramDefinition, ProgramDefinition];
+    const [guizhou, gansu] = programs as [CheckedProgramDefinition, CheckedProgramDefinition, CheckedProgramDefinition];
     // An operator registered in Shenzhen (440300) is eligible: where its cluster runs decides, in the rule.
     const operator: BeneficiaryProfile = { id: 'p1', kind: 'provider', region: '440300', size: null, sector: null, categories: [] };
     expect(checkEligibility(eligibilityOf(gansu), operator, false)).toEqual({ eligible: true });
@@ -145,11 +147,11 @@ describe('examples/programs/*.yaml', () => {
     // 476,160 Wh × 80 / 1,000 = 38,092.8 → 38,092 fen, 50% → 19,046; 900,000 Wh × 80 / 1,000 = 72,000 fen, 50% → 36,000.
     // Base 110,092; share cap 50% = 55,046 = the computed amount: no cut.
     expect(e.record_subsidies).toEqual([19_046, 36_000, 0]);
-    expect(e.lines[0]).toMatchObject({ energy_wh: 1_376_160, base_fen: 110_092, subsidy_fen: 55_046 });
-    expect(e.granted_fen).toBe(55_046);
+    expect(e.lines[0]).toMatchObject({ energy_wh: 1_376_160, base_fen: 110_092n, subsidy_fen: 55_046n });
+    expect(e.granted_fen).toBe(55_046n);
     // The Guizhou program matches none of it (the cluster is in Gansu).
     const g = evaluate(guizhou.rule_set, records, models, facts, limitsOf(guizhou));
-    expect(g.computed_fen).toBe(0);
+    expect(g.computed_fen).toBe(0n);
     expect(g.unmatched.records).toBe(3);
   });
 
@@ -173,10 +175,10 @@ describe('examples/programs/*.yaml', () => {
     const e = evaluate(p.rule_set, records, models, facts, limitsOf(p));
     expect(e.record_subsidies).toEqual([25_600, 3_840, 48_000, 0, 0]);
     // Line: base 48,000 + 8,000 + 48,000 = 104,000; subsidy 25,600 + 3,840 + 48,000 = 77,440.
-    expect(e.lines).toEqual([expect.objectContaining({ rule_id: 'domestic-compute', records: 4, records_unvalued: 1, base_fen: 104_000, ceiling_cut_fen: 16_000, subsidy_fen: 77_440 })]);
-    expect(e.unmatched).toMatchObject({ records: 1, amount_fen: 80_000 });
+    expect(e.lines).toEqual([expect.objectContaining({ rule_id: 'domestic-compute', records: 4, records_unvalued: 1, base_fen: 104_000n, ceiling_cut_fen: 16_000n, subsidy_fen: 77_440n })]);
+    expect(e.unmatched).toMatchObject({ records: 1, amount_fen: 80_000n });
     // Share cap 50% of 104,000 = 52,000 → cut 25,440; the ¥500 k cap and the budget do not bite.
-    expect(e.cuts).toEqual([{ kind: 'share_cap', limit_fen: 52_000, cut_fen: 25_440, message: 'at most 50% of the base (104000 fen)' }]);
-    expect(e.granted_fen).toBe(52_000);
+    expect(e.cuts).toEqual([{ kind: 'share_cap', limit_fen: 52_000n, cut_fen: 25_440n, message: 'at most 50% of the base (104000 fen)' }]);
+    expect(e.granted_fen).toBe(52_000n);
   });
 });

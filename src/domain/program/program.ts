@@ -3,6 +3,7 @@
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { schemaProblem } from '../schema-path.js';
+import { fen_pattern, fenOfInput } from '../money/fen.js';
 import { checkRuleSet, RuleSetBody, type RuleSetProblem } from '../policy/rule-set.js';
 import type { EnterpriseSize } from '../org/organization.js';
 
@@ -10,7 +11,15 @@ export const program_kinds = ['compute_rent', 'energy', 'model', 'data', 'other'
 export type ProgramKind = (typeof program_kinds)[number];
 
 const Instant = Type.String({ format: 'date-time' });
-const Fen = (description: string) => Type.Integer({ minimum: 0, maximum: 1_000_000_000_000_000, description: `${description} (fen)` });
+/**
+ * Money a definition sets (a budget, a cap): a JSON integer while it is a safe integer, else a decimal string; at most
+ * 2^63 − 1 fen, what the store holds. checkProgramDefinition refuses a JSON number past 2^53 − 1 (the parser has
+ * rounded it) and anything past 2^63 − 1, naming the field.
+ */
+const Fen = (description: string) => Type.Union([
+  Type.Integer({ minimum: 0 }),
+  Type.String({ pattern: fen_pattern, maxLength: 19 }),
+], { description: `${description} (fen: a JSON integer up to 2^53 − 1, or a decimal string up to 2^63 − 1)` });
 const Bp = (description: string) => Type.Integer({ minimum: 0, maximum: 10_000, description: `${description} (basis points)` });
 
 export const Eligibility = Type.Object({
@@ -45,6 +54,31 @@ export const ProgramDefinition = Type.Object({
 }, { additionalProperties: false });
 export type ProgramDefinition = Static<typeof ProgramDefinition>;
 
+/** A definition that passed checkProgramDefinition: its money as exact bigints. */
+export type CheckedProgramDefinition = Omit<ProgramDefinition, 'budget_fen' | 'caps'> & {
+  budget_fen: bigint;
+  caps?: { share_bp?: number; fen?: bigint; fen_year?: bigint };
+};
+
+/** The money fields of a definition, by the path a problem names. */
+const money_fields = [
+  ['budget_fen', (d: ProgramDefinition) => d.budget_fen],
+  ['caps.fen', (d: ProgramDefinition) => d.caps?.fen],
+  ['caps.fen_year', (d: ProgramDefinition) => d.caps?.fen_year],
+] as const;
+
+/**
+ * The money fields sent as JSON numbers past 2^53 − 1: already rounded by the JSON parser, so refused, naming the
+ * field (the HTTP layer answers these 400 validation_failed before anything else).
+ */
+export function unsafeMoneyNumbers(input: unknown): string[] {
+  if (typeof input !== 'object' || input === null) return [];
+  const d = input as { budget_fen?: unknown; caps?: { fen?: unknown; fen_year?: unknown } | null };
+  const caps = typeof d.caps === 'object' && d.caps !== null ? d.caps : {};
+  return ([['budget_fen', d.budget_fen], ['caps.fen', caps.fen], ['caps.fen_year', caps.fen_year]] as const)
+    .filter(([, v]) => typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)).map(([f]) => f);
+}
+
 const checkDefinitionShape = Compile(ProgramDefinition);
 
 export interface Program {
@@ -58,10 +92,10 @@ export interface Program {
   funding_layer: string;
   window_start_ms: number;
   window_end_ms: number;
-  budget_fen: number;
+  budget_fen: bigint;
   cap_share_bp: number | null;
-  cap_fen: number | null;
-  cap_fen_year: number | null;
+  cap_fen: bigint | null;
+  cap_fen_year: bigint | null;
   support_months: number | null;
   first_stage_bp: number;
   eligibility: Eligibility;
@@ -71,7 +105,7 @@ export interface Program {
 }
 
 /** Validates a program definition; problems name the field (and, inside the rule set, the rule). */
-export function checkProgramDefinition(input: unknown): { ok: true; definition: ProgramDefinition } | { ok: false; problems: RuleSetProblem[] } {
+export function checkProgramDefinition(input: unknown): { ok: true; definition: CheckedProgramDefinition } | { ok: false; problems: RuleSetProblem[] } {
   if (typeof input === 'object' && input !== null && 'rule_set' in input) {
     const rs = (input as { rule_set: unknown }).rule_set;
     const rules = typeof rs === 'object' && rs !== null ? (rs as { rules?: unknown }).rules : undefined;
@@ -91,7 +125,26 @@ export function checkProgramDefinition(input: unknown): { ok: true; definition: 
   const start = Date.parse(input.window.start);
   const end = Date.parse(input.window.end);
   if (!(end > start)) return { ok: false, problems: [{ field: 'window.end', message: 'must be after window.start' }] };
-  return { ok: true, definition: input };
+  const money = new Map<string, bigint>();
+  const problems: RuleSetProblem[] = [];
+  for (const [field, get] of money_fields) {
+    const v = get(input);
+    if (v === undefined) continue;
+    const fen = fenOfInput(v);
+    if (fen.ok) money.set(field, fen.fen);
+    else problems.push({ field, message: fen.message });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const { caps, ...rest } = input;
+  const checked: CheckedProgramDefinition = { ...rest, budget_fen: money.get('budget_fen')! };
+  if (caps !== undefined) {
+    checked.caps = {
+      ...(caps.share_bp === undefined ? {} : { share_bp: caps.share_bp }),
+      ...(money.has('caps.fen') ? { fen: money.get('caps.fen')! } : {}),
+      ...(money.has('caps.fen_year') ? { fen_year: money.get('caps.fen_year')! } : {}),
+    };
+  }
+  return { ok: true, definition: checked };
 }
 
 export interface BeneficiaryProfile { id: string; kind: 'enterprise' | 'provider'; region: string | null; size: EnterpriseSize | null; sector: string | null; categories: readonly string[] }

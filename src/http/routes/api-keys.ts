@@ -39,7 +39,7 @@ export async function issueApiKey(ctx: Pick<AppContext, 'store' | 'now'>, actor:
 
 export function apiKeyRoutes(app: App, ctx: AppContext): void {
   app.post('/api-keys', {
-    config: { access: ['administrator'] },
+    config: { access: ['administrator'], no_store: true },
     schema: {
       tags: ['keys'], summary: 'Issue an API key',
       description: 'Issues a key for an organization and a role that fits it (administrator or auditor: the office; provider; enterprise). The key is answered once and stored only as its SHA-256.',
@@ -52,12 +52,12 @@ export function apiKeyRoutes(app: App, ctx: AppContext): void {
   });
 
   app.get('/api-keys', {
-    config: { access: ['administrator', 'auditor'] },
+    config: { access: ['administrator', 'auditor'], no_store: true },
     schema: { tags: ['keys'], summary: 'List API keys', description: 'Every key, active and revoked, by its prefix (never the key).', response: { 200: Type.Object({ items: Type.Array(ApiKeyView) }) } },
   }, async () => ({ items: (await ctx.store.apiKeys.list()).map(present) }));
 
   app.post('/api-keys/:id/revoke', {
-    config: { access: ['administrator'] },
+    config: { access: ['administrator'], no_store: true },
     schema: { tags: ['keys'], summary: 'Revoke an API key', description: 'The key stops working at once; revoking a revoked key answers 404.', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ id: Type.String(), revoked: Type.Boolean() }) } },
   }, async (request) => {
     if (!await ctx.store.apiKeys.revoke(request.params.id, actorOf(request), ctx.now())) throw notFound(`active API key ${request.params.id}`);

@@ -1,12 +1,13 @@
 // Signing in and out: people log in with a login and password and get a session cookie (HttpOnly, SameSite=Strict,
-// Secure over TLS) plus a CSRF token for state-changing calls; invitations are accepted by setting a first password;
-// repeated failures are slowed down per account and per address (docs/security.md).
+// Secure over TLS — also behind a trusted TLS proxy) plus a CSRF token for state-changing calls, and a device cookie
+// that lets this browser past guesses made elsewhere; invitations are accepted by setting a first password; failures
+// are counted per client, account, address and device before the password is checked (docs/security.md).
 import { Type } from 'typebox';
 import { hashPassword, passwordProblem, unusable_hash, verifyPassword } from '../../domain/people/password.js';
-import { afterFailure, waitMs } from '../../domain/people/throttle.js';
+import { afterSuccess, allKeys, attemptKeys, decideAttempt, device_ttl_s } from '../../domain/people/throttle.js';
 import type { User } from '../../store/people-repository.js';
 import type { App, AppContext } from '../app.js';
-import { actorOf, any_role, hashSecret, newSecret, principalOf, session_cookie } from '../auth.js';
+import { actorOf, any_role, device_cookie, hashSecret, newSecret, principalOf, session_cookie } from '../auth.js';
 import { ApiError } from '../errors.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -21,7 +22,7 @@ export function presentUser(u: User) {
 
 export function authRoutes(app: App, ctx: AppContext): void {
   app.post('/auth/login', {
-    config: { access: 'public' },
+    config: { access: 'public', no_store: true },
     schema: {
       tags: ['auth'], summary: 'Sign in',
       description: 'Signs in: sets the session cookie and answers the CSRF token to send in x-csrf-token with every state-changing call. '
@@ -32,33 +33,39 @@ export function authRoutes(app: App, ctx: AppContext): void {
   }, async (request, reply) => {
     const now = ctx.now();
     const login = request.body.login.toLowerCase();
-    const keys = [`account:${login}`, `address:${request.ip}`];
-    const states = await ctx.store.people.throttleStates(keys);
-    const wait = Math.max(...keys.map((k) => waitMs(states.get(k) ?? null, now)));
-    if (wait > 0) {
-      void reply.header('retry-after', String(Math.ceil(wait / 1000)));
-      throw new ApiError('too_many_attempts', `too many failed sign-ins: try again in ${Math.ceil(wait / 1000)} s`);
-    }
     const user = await ctx.store.people.byLogin(login);
+    // A browser that signed in on this account before answers to its own failure counter (OWASP's device cookies).
+    const device = request.cookies[device_cookie];
+    const device_hash = device !== undefined && device !== '' ? hashSecret(device) : null;
+    const trusted = device_hash !== null && user !== null && await ctx.store.people.deviceUser(device_hash, now, device_ttl_s * 1000) === user.id;
+    const keys = attemptKeys(login, request.ip, trusted ? device_hash : null);
+    // Counted as a failure before the password is checked, atomically: parallel guesses cannot share a stale counter.
+    const attempt = await ctx.store.people.claimAttempt(allKeys(keys), (states) => decideAttempt(keys, states, now));
+    if (attempt.status === 'wait') {
+      const wait_s = Math.ceil(attempt.wait_ms / 1000);
+      void reply.header('retry-after', String(wait_s));
+      throw new ApiError('too_many_attempts', `too many failed sign-ins: try again in ${wait_s} s`);
+    }
     // The same work whether or not the login exists, so timing does not tell which logins do.
     const ok = await verifyPassword(request.body.password, user?.password_hash ?? unusable_hash) && user !== null && user.status === 'active';
-    if (!ok || user === null) {
-      for (const k of keys) await ctx.store.people.saveThrottle(k, afterFailure(states.get(k) ?? null, now));
-      throw new ApiError('invalid_credentials', 'wrong login or password');
-    }
-    for (const k of keys) await ctx.store.people.clearThrottle(k);
+    if (!ok || user === null) throw new ApiError('invalid_credentials', 'wrong login or password');
+    const settle = afterSuccess(keys, attempt.via);
+    await ctx.store.people.settleSuccess(settle.clear, settle.refund);
     const session_id = newSecret();
     const csrf_token = newSecret();
     const expires_at_ms = now + ctx.config.session_ttl_s * 1000;
     await ctx.store.people.createSession({ id_hash: hashSecret(session_id), user, csrf_token, expires_at_ms }, now);
-    void reply.setCookie(session_cookie, session_id, {
-      path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', maxAge: ctx.config.session_ttl_s,
-    });
+    const secure = request.protocol === 'https';
+    void reply.setCookie(session_cookie, session_id, { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: ctx.config.session_ttl_s });
+    // Remember this browser for this account: a known device keeps its id, a new one gets one.
+    const device_id = trusted ? device! : newSecret();
+    await ctx.store.people.rememberDevice(hashSecret(device_id), user.id, now);
+    void reply.setCookie(device_cookie, device_id, { path: '/api/v1/auth', httpOnly: true, sameSite: 'strict', secure, maxAge: device_ttl_s });
     return { user: presentUser(user), csrf_token, expires_at: iso(expires_at_ms) };
   });
 
   app.post('/auth/logout', {
-    config: { access: any_role },
+    config: { access: any_role, no_store: true },
     schema: { tags: ['auth'], summary: 'Sign out', description: 'Ends the session of the cookie (an API key call ends nothing).', response: { 200: Type.Object({ logged_out: Type.Boolean() }) } },
   }, async (request, reply) => {
     const p = principalOf(request);
@@ -70,7 +77,7 @@ export function authRoutes(app: App, ctx: AppContext): void {
   });
 
   app.post('/auth/password', {
-    config: { access: any_role },
+    config: { access: any_role, no_store: true },
     schema: {
       tags: ['auth'], summary: 'Change one\'s password',
       description: 'Changes the signed-in user\'s password (the current one is checked); every other session of the user ends.',
@@ -92,7 +99,7 @@ export function authRoutes(app: App, ctx: AppContext): void {
   });
 
   app.post('/auth/accept-invitation', {
-    config: { access: 'public' },
+    config: { access: 'public', no_store: true },
     schema: {
       tags: ['auth'], summary: 'Accept an invitation',
       description: 'Accepts a one-time invitation by setting the first password; then sign in.',

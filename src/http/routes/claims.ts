@@ -10,6 +10,8 @@ import { ApiError, notFound, pageLimit } from '../errors.js';
 import { beneficiaryFor, Explanation, parseInstant, serviceError } from './programs.js';
 import { findingMessage } from './findings.js';
 import { seesPrices } from './usage.js';
+import { createHash } from 'node:crypto';
+import { FenInput, FenString, fenInput, NullableFenString, wire } from '../money.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -23,12 +25,13 @@ const ClaimView = Type.Object({
   id: Type.String(), program_id: Type.String(), beneficiary_id: Type.String(), funding_layer: Type.String(),
   period_start: Type.String(), period_end: Type.String({ description: 'exclusive' }), state: ClaimState, rule_set_version: Type.Integer(),
   records: Type.Integer({ description: 'usage records the claim holds' }),
-  base_fen: Type.Integer(), computed_fen: Type.Integer({ description: 'before caps and budget' }), granted_fen: Type.Integer({ description: 'reserved at approval' }),
-  paid_fen: Type.Integer(), clawed_back_fen: Type.Integer(), progress_report_accepted: Type.Boolean(),
+  base_fen: FenString('the bills (after ceilings) and energy costs of the subsidized records'), computed_fen: FenString('before caps and budget'),
+  granted_fen: FenString('reserved at approval; net of claw-backs'), paid_fen: FenString('net of recoveries'), clawed_back_fen: FenString(),
+  progress_report_accepted: Type.Boolean(),
   explanation: Type.Object({
     ...Explanation.properties,
     rule_set_version: Type.Integer(),
-    approval: Type.Optional(Type.Object({ computed_fen: Type.Integer(), cuts: Cuts, granted_fen: Type.Integer() }, { description: 'the cuts applied again at approval, with the caps and budget of that moment' })),
+    approval: Type.Optional(Type.Object({ computed_fen: FenString(), cuts: Cuts, granted_fen: FenString() }, { description: 'the cuts applied again at approval, with the caps and budget of that moment' })),
   }),
   created_at: Type.String(), updated_at: Type.String(),
 });
@@ -37,7 +40,7 @@ const ClaimDetail = Type.Object({
   ...ClaimView.properties,
   events: Type.Array(Type.Object({
     action: Type.String(), from_state: NullableString, to_state: Type.String(), actor_org_id: NullableString, actor_key_id: NullableString,
-    reason: NullableString, amount_fen: Type.Union([Type.Integer(), Type.Null()]), at_ms: Type.Integer(), at: Type.String(),
+    reason: NullableString, amount_fen: NullableFenString('what the event moved in the ledger'), at_ms: Type.Integer(), at: Type.String(),
   }), { description: 'the claim\'s life cycle, oldest first' }),
   findings: Type.Optional(Type.Array(Type.Object({ id: Type.String(), kind: Type.String(), severity: Type.String(), status: Type.String(), message: Type.String() }), {
     description: 'findings on the claim\'s records; shown to administrators and auditors only',
@@ -48,8 +51,8 @@ export function presentClaim(c: Claim) {
   return {
     id: c.id, program_id: c.program_id, beneficiary_id: c.beneficiary_id, funding_layer: c.funding_layer,
     period_start: iso(c.period_start_ms), period_end: iso(c.period_end_ms), state: c.state, rule_set_version: c.rule_set_version,
-    records: c.records, base_fen: c.base_fen, computed_fen: c.computed_fen, granted_fen: c.granted_fen, paid_fen: c.paid_fen,
-    clawed_back_fen: c.clawed_back_fen, progress_report_accepted: c.progress_report_accepted, explanation: c.explanation,
+    records: c.records, base_fen: String(c.base_fen), computed_fen: String(c.computed_fen), granted_fen: String(c.granted_fen), paid_fen: String(c.paid_fen),
+    clawed_back_fen: String(c.clawed_back_fen), progress_report_accepted: c.progress_report_accepted, explanation: wire(c.explanation),
     created_at: iso(c.created_at_ms), updated_at: iso(c.updated_at_ms),
   };
 }
@@ -69,7 +72,18 @@ function answer(r: TransitionResult) {
     case 'open_findings':
       throw new ApiError('open_findings', `the claim's usage has open high-severity findings (${r.finding_ids.join(', ')}): review them, or approve with a written override_reason`,
         [{ field: 'override_reason', message: 'required while high-severity findings are open' }], { finding_ids: r.finding_ids });
+    case 'idempotency_key_reused':
+      throw new ApiError('idempotency_key_reused', `the Idempotency-Key "${r.idempotency_key}" was used for this claim with another body: send a new key for a new payment`,
+        [{ field: 'headers.idempotency-key', message: 'used before with another body' }]);
   }
+}
+
+/**
+ * What a keyed payment asked for, as its Idempotency-Key is bound to it: the amount (as read, so 100 and "100" are one
+ * request) and the reason. A retry digests the same; another payment under the same key does not.
+ */
+export function requestDigest(amount_fen: bigint | null, reason: string | null): string {
+  return createHash('sha256').update(JSON.stringify([amount_fen === null ? null : amount_fen.toString(), reason])).digest('hex');
 }
 
 export function claimRoutes(app: App, ctx: AppContext): void {
@@ -140,7 +154,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
     const findings = p.role === 'administrator' || p.role === 'auditor'
       ? (await ctx.store.findings.list({ claim_id: c.id, limit: 1000 })).items.map((f) => ({ id: f.id, kind: f.kind, severity: f.severity, status: f.status, message: findingMessage(f, seesPrices(p)) }))
       : undefined;
-    return { ...presentClaim(c), events: events.map((e) => ({ ...e, at: iso(e.at_ms) })), ...(findings === undefined ? {} : { findings }) };
+    return { ...presentClaim(c), events: events.map((e) => ({ ...wire(e), at: iso(e.at_ms) })), ...(findings === undefined ? {} : { findings }) };
   });
 
   const Reason = Type.String({ minLength: 1, maxLength: claim_reason_chars_max });
@@ -149,7 +163,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
     { path: 'withdraw', action: 'withdraw', by: 'beneficiary', reason: 'optional', amount: false, summary: 'Withdraw a claim', description: 'draft | submitted → withdrawn; frees the records' },
     { path: 'approve', action: 'approve', by: 'office', reason: 'optional', amount: false, summary: 'Approve a claim', description: 'submitted → approved: reserves the grant (the computed amount, cut by caps and the available budget, shown in explanation.approval). Open high-severity findings on its records answer 409 open_findings unless override_reason is given (recorded)' },
     { path: 'reject', action: 'reject', by: 'office', reason: 'required', amount: false, summary: 'Reject a claim', description: 'submitted → rejected; frees the records' },
-    { path: 'pay', action: 'pay', by: 'office', reason: 'optional', amount: true, summary: 'Pay a claim', description: 'pays what is payable now (staged: the first stage on approval, the rest after the progress report); paid in full → paid. An Idempotency-Key header makes a retry a no-op' },
+    { path: 'pay', action: 'pay', by: 'office', reason: 'optional', amount: true, summary: 'Pay a claim', description: 'pays what is payable now (staged: the first stage on approval, the rest after the progress report); paid in full → paid. An Idempotency-Key header makes a retry (the same body) a no-op; the same key with another body answers 422 idempotency_key_reused' },
     { path: 'claw-back', action: 'claw_back', by: 'office', reason: 'required', amount: true, summary: 'Claw back a claim', description: 'approved | paid → clawed_back: the unpaid part returns to the budget, and amount_fen (default: all) of what was paid is recovered' },
     { path: 'accept-progress-report', action: 'accept_progress_report', by: 'office', reason: 'optional', amount: false, summary: 'Accept the progress report', description: 'releases the later payment stages' },
   ];
@@ -161,20 +175,22 @@ export function claimRoutes(app: App, ctx: AppContext): void {
         ...(a.action === 'pay' ? { headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,100}$' })) }) } : {}),
         body: Type.Optional(Type.Object({
           reason: a.reason === 'required' ? Reason : Type.Optional(Reason),
-          ...(a.amount ? { amount_fen: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000_000_000 })) } : {}),
+          ...(a.amount ? { amount_fen: Type.Optional(FenInput(1, a.action === 'pay' ? 'how much to pay (default: all that is payable now)' : 'how much of what was paid to recover (default: all)')) } : {}),
           ...(a.action === 'approve' ? { override_reason: Type.Optional(Type.String({ minLength: 1, maxLength: claim_reason_chars_max, description: 'approve despite open high-severity findings; recorded with the approval' })) } : {}),
         }, { additionalProperties: false })),
       },
     }, async (request) => {
       const p = principalOf(request);
       const claim = await visible(p, request.params.id);
-      const body = (request.body ?? {}) as { reason?: string; amount_fen?: number; override_reason?: string };
+      const body = (request.body ?? {}) as { reason?: string; amount_fen?: number | string; override_reason?: string };
+      const amount_fen = body.amount_fen === undefined ? null : fenInput(body.amount_fen, 'amount_fen', 1n);
       if (a.reason === 'required' && body.reason === undefined) throw new ApiError('validation_failed', 'a reason is required', [{ field: 'reason', message: 'is required' }]);
       const program = await ctx.store.programs.get(claim.program_id);
       if (!program) throw new Error(`claim ${claim.id} names a missing program`);
       const key = request.headers['idempotency-key'];
       const r = await ctx.store.claims.transition(claim.id, a.action, actorOf(request), ctx.now(), {
-        program, reason: body.reason ?? null, amount_fen: body.amount_fen ?? null, idempotency_key: typeof key === 'string' ? key : null,
+        program, reason: body.reason ?? null, amount_fen, idempotency_key: typeof key === 'string' ? key : null,
+        request_digest: typeof key === 'string' ? requestDigest(amount_fen, body.reason ?? null) : null,
         override_reason: body.override_reason ?? null,
       });
       return answer(r);

@@ -15,6 +15,7 @@ import { principalOf, readers } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { findingMessage } from './findings.js';
 import { seesPrices } from './usage.js';
+import { FenString } from '../money.js';
 
 /** The longest range of months one overview covers. */
 export const overview_months_max = 120;
@@ -37,9 +38,9 @@ const MonthView = Type.Object({
   installed_pflops: Decimal('dense PFLOPS of the inventory valid at the end of the month (count × dense throughput)'),
   domestic_installed_pflops: Decimal('the same, domestic models'),
   installed_domestic_share_bp: Bp('domestic installed / all installed, rounded half up; null when nothing is installed'),
-  subsidy_approved_fen: Type.Integer({ description: 'approvals of the month, all programs (ledger transfers)' }),
-  subsidy_paid_fen: Type.Integer({ description: 'payments of the month, all programs' }),
-  subsidy_clawed_back_fen: Type.Integer({ description: 'claw-backs of the month (unpaid grants released and payments recovered), all programs' }),
+  subsidy_approved_fen: FenString('approvals of the month, all programs (ledger transfers)'),
+  subsidy_paid_fen: FenString('payments of the month, all programs'),
+  subsidy_clawed_back_fen: FenString('claw-backs of the month (unpaid grants released and payments recovered), all programs'),
 });
 
 const TrendView = Type.Object({
@@ -66,9 +67,9 @@ const Overview = Type.Object({
   projection: Type.Object({ method: Type.String(), used: TrendView, installed: TrendView }),
   programs: Type.Array(Type.Object({
     id: Type.String(), name_zh: Type.String(), name_en: Type.String(),
-    budget_fen: Type.Integer(), committed_fen: Type.Integer({ description: 'granted net of claw-backs, now' }), paid_fen: Type.Integer({ description: 'paid net of recoveries, now' }),
-    available_fen: Type.Integer(),
-    burn: Type.Array(Type.Object({ month: Month, committed_fen: Type.Integer({ description: 'cumulative, at the end of the month' }) })),
+    budget_fen: FenString(), committed_fen: FenString('granted net of claw-backs, now'), paid_fen: FenString('paid net of recoveries, now'),
+    available_fen: FenString(),
+    burn: Type.Array(Type.Object({ month: Month, committed_fen: FenString('cumulative, at the end of the month') })),
     projected_exhaustion_date: Type.Union([Type.String(), Type.Null()], { description: 'UTC day YYYY-MM-DD' }),
     exhaustion_method: Type.String(),
   })),
@@ -165,12 +166,12 @@ export function dashboardRoutes(app: App, ctx: AppContext): void {
         compute_pflop_h: formatPflopHours(m.compute_gflop), domestic_compute_pflop_h: formatPflopHours(m.domestic_compute_gflop),
         used_domestic_share_bp: m.used_domestic_share_bp, installed_pflops: formatPflops(m.installed_gflops),
         domestic_installed_pflops: formatPflops(m.domestic_installed_gflops), installed_domestic_share_bp: m.installed_domestic_share_bp,
-        subsidy_approved_fen: m.subsidy_approved_fen, subsidy_paid_fen: m.subsidy_paid_fen, subsidy_clawed_back_fen: m.subsidy_clawed_back_fen,
+        subsidy_approved_fen: String(m.subsidy_approved_fen), subsidy_paid_fen: String(m.subsidy_paid_fen), subsidy_clawed_back_fen: String(m.subsidy_clawed_back_fen),
       })),
       projection: { method: trend_method, used: presentTrend(o.projection.used), installed: presentTrend(o.projection.installed) },
       programs: o.programs.map((p) => ({
-        id: p.id, name_zh: p.name_zh, name_en: p.name_en, budget_fen: p.budget_fen, committed_fen: p.committed_fen, paid_fen: p.paid_fen,
-        available_fen: p.available_fen, burn: p.burn.map((b) => ({ month: formatMonth(b.month), committed_fen: b.committed_fen })),
+        id: p.id, name_zh: p.name_zh, name_en: p.name_en, budget_fen: String(p.budget_fen), committed_fen: String(p.committed_fen), paid_fen: String(p.paid_fen),
+        available_fen: String(p.available_fen), burn: p.burn.map((b) => ({ month: formatMonth(b.month), committed_fen: String(b.committed_fen) })),
         projected_exhaustion_date: p.projected_exhaustion_date, exhaustion_method,
       })),
       top_enterprises: top_enterprises.map(presentOrg),

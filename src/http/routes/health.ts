@@ -17,7 +17,7 @@ export function healthRoutes(app: App, ctx: AppContext): void {
   });
 
   app.get('/me', {
-    config: { access: any_role },
+    config: { access: any_role, no_store: true },
     schema: {
       tags: ['system'], summary: 'Who is calling',
       description: 'Who is calling: an API key, or a signed-in user (key_id is then the user id, and csrf_token the token state-changing calls must send in x-csrf-token).',

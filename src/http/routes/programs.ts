@@ -1,13 +1,16 @@
 // Programs: administrators define them (rules as data) and replay candidate rules; participants read them;
 // beneficiaries estimate what a claim would pay.
 import { Type } from 'typebox';
-import { checkProgramDefinition, Eligibility, ProgramDefinition, type Program } from '../../domain/program/program.js';
+import { checkProgramDefinition, Eligibility, ProgramDefinition, unsafeMoneyNumbers, type Program } from '../../domain/program/program.js';
+import { fen_unsafe_number_message } from '../../domain/money/fen.js';
 import { checkRuleSet, RuleSetBody } from '../../domain/policy/rule-set.js';
 import { checkLedger } from '../../domain/ledger/ledger.js';
+import { checkLedgerAgainstChain } from '../../service/verify-all.js';
 import { applyProgram, estimateClaim, ServiceError, simulate } from '../../service/claims.js';
 import type { App, AppContext } from '../app.js';
 import { any_role, principalOf, readers, type Principal, actorOf } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
+import { FenInput, FenString, fenInput, NullableFenString, wire } from '../money.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -15,7 +18,8 @@ const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const acceptAll = () => (data: unknown) => ({ value: data });
 
 const Instant = (description = 'RFC 3339, UTC') => Type.String({ description });
-const Fen = (description?: string) => Type.Integer(description === undefined ? {} : { description });
+/** Every amount these answers hold is a sum of money (a budget, a balance, a claim's lines): a decimal string. */
+const Fen = FenString;
 const NullableInteger = (description?: string) => Type.Union([Type.Integer(), Type.Null()], description === undefined ? {} : { description });
 const Rules = RuleSetBody.properties.rules;
 
@@ -27,7 +31,7 @@ export const ProgramView = Type.Object({
   funding_layer: Type.String(),
   window: Type.Object({ start: Instant(), end: Instant('exclusive') }),
   budget_fen: Fen(),
-  caps: Type.Object({ share_bp: NullableInteger(), fen: NullableInteger(), fen_year: NullableInteger() }),
+  caps: Type.Object({ share_bp: NullableInteger(), fen: NullableFenString('per beneficiary over the program'), fen_year: NullableFenString('per beneficiary per calendar year') }),
   support_months: NullableInteger(), first_stage_bp: Type.Integer(), eligibility: Eligibility, requires_signed_usage: Type.Boolean(),
   created_at: Instant(),
 });
@@ -89,7 +93,7 @@ const SimulationView = Type.Object({
 
 const LedgerView = Type.Object({
   program_id: Type.String(), budget: Budget,
-  accounts: Type.Array(Type.Object({ id: Type.String(), kind: Type.String({ description: 'funding | available | payable | paid' }), beneficiary_id: Type.Union([Type.String(), Type.Null()]), balance_fen: Type.Integer() })),
+  accounts: Type.Array(Type.Object({ id: Type.String(), kind: Type.String({ description: 'funding | available | payable | paid' }), beneficiary_id: Type.Union([Type.String(), Type.Null()]), balance_fen: Fen() })),
   transfers: Type.Array(Type.Object({
     id: Type.Integer(), key: Type.String({ description: 'the idempotency key' }), kind: Type.String({ description: 'fund | approve | pay | release | recover' }),
     debit: Type.String(), credit: Type.String(), amount_fen: Fen(), claim_id: Type.Union([Type.String(), Type.Null()]), program_id: Type.String(),
@@ -112,8 +116,8 @@ export function serviceError(e: unknown): never {
 export function presentProgram(p: Program) {
   return {
     id: p.id, code: p.code, name_zh: p.name_zh, name_en: p.name_en, kind: p.kind, source: p.source, beneficiary_kind: p.beneficiary_kind,
-    funding_layer: p.funding_layer, window: { start: iso(p.window_start_ms), end: iso(p.window_end_ms) }, budget_fen: p.budget_fen,
-    caps: { share_bp: p.cap_share_bp, fen: p.cap_fen, fen_year: p.cap_fen_year }, support_months: p.support_months,
+    funding_layer: p.funding_layer, window: { start: iso(p.window_start_ms), end: iso(p.window_end_ms) }, budget_fen: String(p.budget_fen),
+    caps: { share_bp: p.cap_share_bp, fen: p.cap_fen === null ? null : String(p.cap_fen), fen_year: p.cap_fen_year === null ? null : String(p.cap_fen_year) }, support_months: p.support_months,
     first_stage_bp: p.first_stage_bp, eligibility: p.eligibility, requires_signed_usage: p.requires_signed_usage, created_at: iso(p.created_at_ms),
   };
 }
@@ -151,6 +155,11 @@ export function programRoutes(app: App, ctx: AppContext): void {
       body: ProgramDefinition, response: { 201: ProgramView },
     },
   }, async (request, reply) => {
+    // A budget or cap sent as a JSON number past 2^53 − 1 was rounded by the parser: refused, never used.
+    const unsafe = unsafeMoneyNumbers(request.body);
+    if (unsafe.length > 0) {
+      throw new ApiError('validation_failed', `${unsafe.join(', ')}: ${fen_unsafe_number_message}`, unsafe.map((field) => ({ field, message: fen_unsafe_number_message })));
+    }
     const checked = checkProgramDefinition(request.body);
     if (!checked.ok) throw invalidProgram(checked.problems);
     if (await ctx.store.programs.getByCode(checked.definition.code)) {
@@ -170,7 +179,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
     const p = await program(request.params.id);
     const [budget, versions, used] = await Promise.all([ctx.store.programs.budget(p.id), ctx.store.programs.ruleSets(p.id), ctx.store.programs.usedVersions(p.id)]);
     return {
-      ...presentProgram(p), budget,
+      ...presentProgram(p), budget: wire(budget),
       rule_sets: versions.map((v) => ({ version: v.version, effective_from: iso(v.effective_from_ms), rules: v.rules, used_by_approved_claims: used.includes(v.version), created_at: iso(v.created_at_ms) })),
     };
   });
@@ -225,7 +234,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
     const e = await estimateClaim(ctx.store, request.params.id, beneficiary, parseInstant(b.period_start, 'period_start'), parseInstant(b.period_end, 'period_end')).catch(serviceError);
     const { record_subsidies, ...explanation } = e.evaluation;
     void record_subsidies;
-    return { program_id: e.program.id, beneficiary_id: e.beneficiary.id, period_start: iso(e.period_start_ms), period_end: iso(e.period_end_ms), rule_set_version: e.rule_set_version, records: e.records.length, explanation };
+    return { program_id: e.program.id, beneficiary_id: e.beneficiary.id, period_start: iso(e.period_start_ms), period_end: iso(e.period_end_ms), rule_set_version: e.rule_set_version, records: e.records.length, explanation: wire(explanation) };
   });
 
   app.post('/programs/:id/simulate', {
@@ -235,8 +244,8 @@ export function programRoutes(app: App, ctx: AppContext): void {
       tags: ['programs'], summary: 'Replay candidate rules', description: 'Replays a candidate rule set (and optional budget and caps) over the usage of a past period, beside the program\'s current rules.', params: IdParams,
       body: Type.Object({
         from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }), rules: RuleSetBody.properties.rules,
-        budget_fen: Type.Optional(Type.Integer({ minimum: 0 })),
-        caps: Type.Optional(Type.Object({ share_bp: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Null()])), fen: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])), fen_year: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])) })),
+        budget_fen: Type.Optional(FenInput(0, 'the budget to replay with')),
+        caps: Type.Optional(Type.Object({ share_bp: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Null()])), fen: Type.Optional(Type.Union([FenInput(0, 'cap per beneficiary'), Type.Null()])), fen_year: Type.Optional(Type.Union([FenInput(0, 'cap per beneficiary and year'), Type.Null()])) })),
       }),
       response: { 200: SimulationView },
     },
@@ -253,15 +262,18 @@ export function programRoutes(app: App, ctx: AppContext): void {
       if (!Number.isSafeInteger(v) || (v as number) < 0) throw new ApiError('validation_failed', `${field} must be a non-negative integer`, [{ field, message: 'must be a non-negative integer' }]);
       return v as number;
     };
+    const fen = (v: unknown, field: string): bigint | null | undefined => (v === undefined || v === null ? v : fenInput(v, field));
     const overrides: Parameters<typeof simulate>[5] = {};
-    const budget = int(body.budget_fen, 'budget_fen');
+    const budget = fen(body.budget_fen, 'budget_fen');
     if (budget !== undefined && budget !== null) overrides.budget_fen = budget;
-    for (const [k, name] of [['share_bp', 'cap_share_bp'], ['fen', 'cap_fen'], ['fen_year', 'cap_fen_year']] as const) {
-      const v = int(body.caps?.[k], `caps.${k}`);
+    const share_bp = int(body.caps?.share_bp, 'caps.share_bp');
+    if (share_bp !== undefined) overrides.cap_share_bp = share_bp;
+    for (const [k, name] of [['fen', 'cap_fen'], ['fen_year', 'cap_fen_year']] as const) {
+      const v = fen(body.caps?.[k], `caps.${k}`);
       if (v !== undefined) overrides[name] = v;
     }
     const r = await simulate(ctx.store, p.id, checked.rule_set, parseInstant(body.from as string, 'from'), parseInstant(body.to as string, 'to'), overrides).catch(serviceError);
-    return { program_id: p.id, from: iso(r.period_start_ms), to: iso(r.period_end_ms), variants: r.variants };
+    return { program_id: p.id, from: iso(r.period_start_ms), to: iso(r.period_end_ms), variants: wire(r.variants) };
   });
 
   app.get('/programs/:id/ledger', {
@@ -270,17 +282,22 @@ export function programRoutes(app: App, ctx: AppContext): void {
   }, async (request) => {
     const p = await program(request.params.id);
     const [budget, accounts, transfers] = await Promise.all([ctx.store.programs.budget(p.id), ctx.store.ledger.accounts(p.id), ctx.store.ledger.transfers({ program_id: p.id })]);
-    return { program_id: p.id, budget, accounts, transfers: transfers.map((t) => ({ ...t, at: iso(t.at_ms) })) };
+    return { program_id: p.id, budget: wire(budget), accounts: wire(accounts), transfers: transfers.map((t) => ({ ...wire(t), at: iso(t.at_ms) })) };
   });
 
   app.get('/ledger/check', {
     config: { access: readers },
     schema: {
-      tags: ['ledger'], summary: 'Check the ledger', description: 'The ledger invariants: balances sum to zero, no account but funding below zero, balances equal their transfers, every claim equals its transfers.',
-      response: { 200: Type.Object({ ok: Type.Boolean(), problems: Type.Array(Type.Object({ code: Type.String({ description: 'unbalanced | negative_balance | balance_mismatch | claim_mismatch' }), subject: Type.String(), message: Type.String() })) }) },
+      tags: ['ledger'], summary: 'Check the ledger',
+      description: 'The ledger invariants: balances sum to zero, no account but funding below zero, balances equal their transfers, every claim equals its transfers; '
+        + 'then the stored transfers and claims against what the audit chain recorded of them (an edit made consistently in the tables still differs from the chain).',
+      response: { 200: Type.Object({ ok: Type.Boolean(), problems: Type.Array(Type.Object({ code: Type.String({ description: 'unbalanced | negative_balance | balance_mismatch | claim_mismatch | transfer_not_in_chain | transfer_missing | transfer_differs | claim_not_in_chain | claim_missing | claim_differs' }), subject: Type.String(), message: Type.String() })) }) },
     },
   }, async () => {
-    const problems = checkLedger(await ctx.store.ledger.transfers(), await ctx.store.ledger.balances(), await ctx.store.claims.amounts());
+    const problems = [
+      ...checkLedger(await ctx.store.ledger.transfers(), await ctx.store.ledger.balances(), await ctx.store.claims.amounts()),
+      ...(await checkLedgerAgainstChain(ctx.store)).problems,
+    ];
     return { ok: problems.length === 0, problems };
   });
 }

@@ -27,7 +27,7 @@ export function signingKeyRoutes(app: App, ctx: AppContext): void {
   const providerFor = (p: Principal, provider_id: string) => visibleProvider(ctx, p, provider_id);
 
   app.post('/providers/:id/signing-keys', {
-    config: { access: ['administrator', 'provider'] },
+    config: { access: ['administrator', 'provider'], no_store: true },
     schema: {
       tags: ['integrity'], summary: 'Register a signing key',
       description: 'Registers an Ed25519 public key (PEM SubjectPublicKeyInfo as `openssl pkey -pubout` writes it, or the raw 32 bytes in base64). ' +
@@ -45,7 +45,7 @@ export function signingKeyRoutes(app: App, ctx: AppContext): void {
   });
 
   app.get('/providers/:id/signing-keys', {
-    config: { access: ['administrator', 'auditor', 'provider'] },
+    config: { access: ['administrator', 'auditor', 'provider'], no_store: true },
     schema: { tags: ['integrity'], summary: 'List a provider\'s signing keys', description: 'Active and revoked keys, oldest first.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(SigningKeyView) }) } },
   }, async (request) => {
     await providerFor(principalOf(request), request.params.id);
@@ -53,7 +53,7 @@ export function signingKeyRoutes(app: App, ctx: AppContext): void {
   });
 
   app.post('/signing-keys/:id/revoke', {
-    config: { access: ['administrator', 'provider'] },
+    config: { access: ['administrator', 'provider'], no_store: true },
     schema: { tags: ['integrity'], summary: 'Revoke a signing key', description: 'Revokes a key: new batches signed with it are refused; batches it signed before still verify.', params: IdParams, response: { 200: SigningKeyView } },
   }, async (request) => {
     const key = await ctx.store.signingKeys.get(request.params.id);

@@ -1,11 +1,12 @@
 // Usage: providers report batches (idempotent, validated per record); everyone reads what is theirs.
 import { Type } from 'typebox';
 import { cardHours, formatPflopHours, referenceCardHours } from '../../domain/catalog/compute.js';
-import { rejections_kept_max, stored_rejection_codes, type StoredRejection, type StoredUsage, type SummaryRow } from '../../store/usage-repository.js';
+import { formatUsageCursor, parseUsageCursor, rejections_kept_max, stored_rejection_codes, type StoredRejection, type StoredUsage, type SummaryRow } from '../../store/usage-repository.js';
 import { UsageRecordWire } from '../../ingest/usage-schema.js';
 import type { App, AppContext } from '../app.js';
 import { principalOf, type Principal } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
+import { NullableFenString } from '../money.js';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { parseSignatureHeader, SIGNATURE_HEADER_NAME, verifyBatchSignature } from '../../domain/integrity/signature.js';
@@ -164,14 +165,15 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     config: { access: ['administrator', 'auditor', 'provider', 'enterprise'] },
     schema: {
       tags: ['usage'], summary: 'List usage records',
-      description: 'Usage records in the order they were stored, cursor-paginated: pass next_cursor as cursor until it is null. '
+      description: 'Usage records in the order they were stored (on PostgreSQL: in commit order, up to the oldest write still in flight, so that a reader '
+        + 'following next_cursor while providers write sees every record exactly once), cursor-paginated: pass next_cursor as cursor until it is null. '
         + 'A provider or an enterprise sees its own records (filtering by another answers 404); auditors see amount_fen as null.',
       querystring: Type.Object({
         provider_id: Type.Optional(Type.String({ maxLength: 64 })), enterprise_id: Type.Optional(Type.String({ maxLength: 64 })),
         cluster_id: Type.Optional(Type.String({ maxLength: 64 })), accelerator: Type.Optional(Type.String({ maxLength: 64 })),
         from: Type.Optional(Type.String({ format: 'date-time', description: 'started_at ≥ from' })),
         to: Type.Optional(Type.String({ format: 'date-time', description: 'started_at < to' })),
-        cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}$', description: 'next_cursor of the previous page' })),
+        cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}(\\.\\d{1,16})?$', description: 'next_cursor of the previous page (SQLite: a seq; PostgreSQL: transaction id.seq)' })),
         limit: Type.Optional(Digits(`page size, 1 to ${ctx.config.page_records_max} (default 100)`)),
       }, { additionalProperties: false }),
       response: { 200: Type.Object({ items: Type.Array(UsageView), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
@@ -185,11 +187,11 @@ export function usageRoutes(app: App, ctx: AppContext): void {
       ...(q.accelerator === undefined ? {} : { accelerator: q.accelerator }),
       ...(q.from === undefined ? {} : { from_ms: Date.parse(q.from) }),
       ...(q.to === undefined ? {} : { to_ms: Date.parse(q.to) }),
-      ...(q.cursor === undefined ? {} : { after_seq: Number(q.cursor) }),
+      ...(q.cursor === undefined ? {} : { after: parseUsageCursor(q.cursor) }),
     }, limit);
     const last = items[items.length - 1];
     const prices = seesPrices(principalOf(request));
-    return { items: items.map((u) => presentUsage(u, prices)), next_cursor: items.length === limit && last ? String(last.seq) : null };
+    return { items: items.map((u) => presentUsage(u, prices)), next_cursor: items.length === limit && last ? formatUsageCursor(last, ctx.store.engine) : null };
   });
 
   const RejectionView = Type.Object({
@@ -239,7 +241,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     key: Type.String(), records: Type.Integer(), card_hours: Type.String(),
     card_hours_unnormalized: Type.String({ description: 'card-hours on models without a throughput figure (not in compute_pflop_h)' }),
     compute_pflop_h: Type.String(), reference_card_hours: Type.Union([Type.String(), Type.Null()]),
-    amount_fen: Type.Union([Type.Integer(), Type.Null()], { description: 'billed; null for auditors' }),
+    amount_fen: NullableFenString('billed, summed; null for auditors'),
   });
 
   app.get('/usage/summary', {
@@ -282,7 +284,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
       records: r.records, card_hours: cardHours(r.card_s), card_hours_unnormalized: cardHours(r.card_s_unnormalized),
       compute_pflop_h: formatPflopHours(r.compute_gflop),
       reference_card_hours: ref_gflops === null ? null : referenceCardHours(r.compute_gflop, ref_gflops),
-      amount_fen: prices ? Number(r.amount_fen) : null,
+      amount_fen: prices ? String(r.amount_fen) : null,
     });
     const totals = rows.reduce((t, r) => ({
       records: t.records + r.records, card_s: t.card_s + r.card_s, card_s_unnormalized: t.card_s_unnormalized + r.card_s_unnormalized,

@@ -25,7 +25,7 @@ export const Login = Type.String({ minLength: 3, maxLength: 200, pattern: '^[A-Z
 
 export function userRoutes(app: App, ctx: AppContext): void {
   app.post('/users/invite', {
-    config: { access: ['administrator'] },
+    config: { access: ['administrator'], no_store: true },
     schema: {
       tags: ['users'], summary: 'Invite a user',
       description: 'Creates an invited user and answers a one-time invitation token (shown once): the person sets a password with POST /api/v1/auth/accept-invitation.',
@@ -42,12 +42,12 @@ export function userRoutes(app: App, ctx: AppContext): void {
   });
 
   app.get('/users', {
-    config: { access: readers },
+    config: { access: readers, no_store: true },
     schema: { tags: ['users'], summary: 'List users', description: 'Users of every organization, or of one (org_id).', querystring: Type.Object({ org_id: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(UserView) }) } },
   }, async (request) => ({ items: (await ctx.store.people.list(request.query.org_id)).map(presentUser) }));
 
   app.post('/users/:id/disable', {
-    config: { access: ['administrator'] },
+    config: { access: ['administrator'], no_store: true },
     schema: { tags: ['users'], summary: 'Disable a user', description: 'Disables a user and ends their sessions.', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: UserView } },
   }, async (request) => {
     const user = await ctx.store.people.get(request.params.id);

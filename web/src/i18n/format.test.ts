@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBp, formatDecimal, formatFen, formatFenShort, formatInstant, formatMonth } from './format.js';
+import { fenOf, fenShareBp, formatBp, formatDecimal, formatFen, formatFenShort, formatInstant, formatMonth, sumFen } from './format.js';
 
 describe('dashboard formatting', () => {
   it('money is exact integer fen with thousands separators, in both languages', () => {
@@ -27,5 +27,28 @@ describe('dashboard formatting', () => {
     expect(formatMonth('2026-08', 'zh-CN')).toBe('2026年8月');
     expect(formatInstant('2026-11-29T23:30:00Z', 'en')).toContain('11/29/2026');
     expect(formatInstant('2026-11-29T23:30:00Z', 'en')).toContain('UTC');
+  });
+});
+
+describe('exact money from the API', () => {
+  it('formats decimal strings, safe integers and bigints alike, every digit kept', () => {
+    expect(formatFen('10000000000000003', 'en')).toBe('¥100,000,000,000,000.03');
+    expect(formatFen(10_000_000_000_000_003n, 'zh-CN')).toBe('¥100,000,000,000,000.03');
+    expect(formatFen('-37440', 'en')).toBe('−¥374.40');
+    expect(formatFen('9223372036854775807', 'en')).toBe('¥92,233,720,368,547,758.07');
+  });
+  it('refuses what is not whole fen rather than round it', () => {
+    expect(() => formatFen(2 ** 53 + 2, 'en')).toThrow(RangeError); // a float that already rounded
+    expect(() => formatFen(1.5, 'en')).toThrow(RangeError);
+    expect(() => formatFen('1.5', 'en')).toThrow(RangeError);
+    expect(() => fenOf('')).toThrow(RangeError);
+  });
+  it('adds and divides with BigInt', () => {
+    expect(sumFen(['9007199254740993', 1, 2n])).toBe(9_007_199_254_740_996n);
+    expect(fenShareBp('1', '3')).toBe(3333);
+    expect(fenShareBp('2', '3')).toBe(6667); // rounded half up
+    expect(fenShareBp('10000000000000003', '20000000000000000')).toBe(5000);
+    expect(fenShareBp('5', '0')).toBeNull();
+    expect(formatFenShort('100000000000000003', 'zh-CN')).toBe('¥10,000,000亿'); // 1e15 yuan
   });
 });

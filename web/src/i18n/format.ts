@@ -11,9 +11,47 @@ function groupDigits(digits: string, locale: Locale): string {
   return new Intl.NumberFormat(intl_locale[locale], { useGrouping: true }).format(BigInt(digits));
 }
 
-/** ¥1,234,567.89 from 123456789 fen (a bigint-safe string or integer). */
+/**
+ * A sum of money as the API sends it: whole fen as a decimal string (exact past 2^53), or a number where the API sends
+ * a bounded amount. Exactly: a number that is not a safe integer, or a string that is not whole fen, is refused.
+ */
+export type Fen = string;
+
+/** Whole fen as a bigint, for arithmetic on the API's amounts: never through a float. */
+export function fenOf(fen: number | bigint | string): bigint {
+  if (typeof fen === 'bigint') return fen;
+  if (typeof fen === 'number') {
+    if (!Number.isSafeInteger(fen)) throw new RangeError(`fen must be a safe integer, got ${fen}`);
+    return BigInt(fen);
+  }
+  if (!/^-?\d{1,40}$/.test(fen)) throw new RangeError(`fen must be a decimal string of whole fen, got ${JSON.stringify(fen)}`);
+  return BigInt(fen);
+}
+
+/** A sum of fen, exactly. */
+export function sumFen(values: Iterable<number | bigint | string>): bigint {
+  let s = 0n;
+  for (const v of values) s += fenOf(v);
+  return s;
+}
+
+/** part / whole in basis points, rounded half up, exactly; null when whole is not positive. */
+export function fenShareBp(part: number | bigint | string, whole: number | bigint | string): number | null {
+  const w = fenOf(whole);
+  if (w <= 0n) return null;
+  const twice = 2n * fenOf(part) * 10_000n + w;
+  const q = twice / (2n * w);
+  return Number(twice < 0n && q * 2n * w !== twice ? q - 1n : q); // floor, also below zero
+}
+
+/** An amount as a chart value (yuan, a double: a chart plots doubles; the tables beside charts show exact figures). */
+export function chartYuan(fen: number | bigint | string): number {
+  return Number(fenOf(fen)) / 100;
+}
+
+/** ¥1,234,567.89 from 123456789 fen (a decimal string, a safe integer or a bigint), exactly. */
 export function formatFen(fen: number | bigint | string, locale: Locale): string {
-  let v = BigInt(fen);
+  let v = fenOf(fen);
   const negative = v < 0n;
   if (negative) v = -v;
   const yuan = v / 100n;
@@ -21,9 +59,9 @@ export function formatFen(fen: number | bigint | string, locale: Locale): string
   return `${negative ? '−' : ''}¥${groupDigits(yuan.toString(), locale)}.${cents}`;
 }
 
-/** Short money for chart axes: ¥1.2亿 / ¥3,400万 in Chinese, ¥120M / ¥34K in English. */
-export function formatFenShort(fen: number, locale: Locale): string {
-  const yuan = fen / 100;
+/** Short money for chart axes (rounded, as axes are): ¥1.2亿 / ¥3,400万 in Chinese, ¥120M / ¥34K in English. */
+export function formatFenShort(fen: number | bigint | string, locale: Locale): string {
+  const yuan = typeof fen === 'number' ? fen / 100 : chartYuan(fen);
   const abs = Math.abs(yuan);
   const sign = yuan < 0 ? '−' : '';
   const f = (n: number, d: number) => new Intl.NumberFormat(intl_locale[locale], { maximumFractionDigits: d }).format(n);

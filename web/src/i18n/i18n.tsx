@@ -25,7 +25,7 @@ export interface I18n {
   setLocale(locale: Locale): void;
   t(key: MessageKey, vars?: Record<string, string | number>): string;
   fen(fen: number | string | bigint): string;
-  fenShort(fen: number): string;
+  fenShort(fen: number | string | bigint): string;
   decimal(value: string | number, fraction_digits?: number): string;
   int(n: number): string;
   bp(bp: number | null, fraction_digits?: number): string;

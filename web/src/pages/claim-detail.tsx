@@ -3,6 +3,7 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { allPages, api, ApiError } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
+import { fenOf, type Fen } from '../i18n/format.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { Confirm } from '../components/confirm.js';
 import { Show, useLoad } from '../components/load.js';
@@ -108,12 +109,12 @@ function Facts({ claim: c, program: p, orgs }: { claim: ClaimDetail; program: Pr
 function Amounts({ claim: c, program: p }: { claim: ClaimDetail; program: ProgramDetail | undefined }) {
   const { t, fen } = useI18n();
   const decided = !(c.state === 'draft' || c.state === 'submitted' || c.state === 'withdrawn' || c.state === 'rejected');
-  const rows: [string, number | null, string?][] = [
+  const rows: [string, Fen | bigint | null, string?][] = [
     [t('claims.col.computed'), c.computed_fen, t('claims.computed_sub')],
     [t('claims.col.granted'), decided ? c.granted_fen : null],
     [t('claims.col.paid'), c.paid_fen],
   ];
-  if (c.clawed_back_fen > 0 || c.state === 'clawed_back') rows.push([t('claims.clawed_back'), c.clawed_back_fen]);
+  if (fenOf(c.clawed_back_fen) > 0n || c.state === 'clawed_back') rows.push([t('claims.clawed_back'), c.clawed_back_fen]);
   if (c.state === 'approved' && p) rows.push([t('claims.payable_now'), payableNow(c, p.first_stage_bp)]);
   return (
     <dl className="claim-amounts">
@@ -182,20 +183,21 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
 }) {
   const i18n = useI18n();
   const { t, fen, int } = i18n;
-  const payable = p ? payableNow(c, p.first_stage_bp) : 0;
+  const payable = p ? payableNow(c, p.first_stage_bp) : 0n;
+  const paid = fenOf(c.paid_fen);
   const [amount, setAmount] = useState(() => yuanText(action === 'pay' ? payable : c.paid_fen));
   const open_high = (c.findings ?? []).filter((f) => f.status === 'open' && f.severity === 'high');
   const [override, setOverride] = useState<string[] | null>(open_high.length > 0 ? open_high.map((f) => f.id) : null);
   const beneficiary = <OrgName id={c.beneficiary_id} orgs={orgs} />;
 
-  const amountField = (label: string, max: number) => (
+  const amountField = (label: string, max: bigint) => (
     <label className="field">
       <span>{label}</span>
       <input inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} aria-describedby="amount-hint" data-testid="claim-action-amount" />
       <small id="amount-hint" className="muted">{t('claims.amount_hint', { max: fen(max) })}</small>
     </label>
   );
-  const amountOf = (max: number): number => {
+  const amountOf = (max: bigint): bigint => {
     const v = fenOfYuan(amount);
     if (v === null || v > max) throw new Error(t('claims.amount_invalid', { max: fen(max) }));
     return v;
@@ -231,7 +233,7 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
       confirm_label = override ? t('claims.action.approve_override') : t('claims.action.approve');
       reason_label = override ? t('claims.override_reason') : t('claims.note_optional');
       reason_required = override !== null;
-      const expected = c.explanation.granted_fen;
+      const expected = fenOf(c.explanation.granted_fen);
       body = (
         <>
           <p>{t('claims.dlg.approve_body', { computed: fen(c.computed_fen), expected: fen(expected) })}</p>
@@ -280,14 +282,15 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
       body = (
         <>
           <p>{t('claims.dlg.pay_body', { granted: fen(c.granted_fen), paid: fen(c.paid_fen), payable: fen(payable) })} {beneficiary}</p>
-          {payable > 0 ? amountField(t('claims.pay_amount'), payable) : <p className="warn-box">{c.paid_fen >= c.granted_fen ? t('claims.dlg.paid_in_full') : t('claims.dlg.report_first')}</p>}
+          {payable > 0n ? amountField(t('claims.pay_amount'), payable) : <p className="warn-box">{paid >= fenOf(c.granted_fen) ? t('claims.dlg.paid_in_full') : t('claims.dlg.report_first')}</p>}
           <p className="muted">{t('claims.dlg.pay_effect')}</p>
         </>
       );
       run = async (reason) => {
         const fen_amount = amountOf(payable);
-        const r = await post({ ...opt(reason), ...(fen_amount === payable ? {} : { amount_fen: fen_amount }) });
-        return t('claims.done.pay', { amount: fen(r.paid_fen - c.paid_fen) });
+        // Amounts go as decimal strings: exact past 2^53.
+        const r = await post({ ...opt(reason), ...(fen_amount === payable ? {} : { amount_fen: fen_amount.toString() }) });
+        return t('claims.done.pay', { amount: fen(fenOf(r.paid_fen) - paid) });
       };
       break;
     case 'claw-back': {
@@ -296,17 +299,17 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
       danger = true;
       reason_label = t('claims.reason');
       reason_required = true;
-      const unpaid = c.granted_fen - c.paid_fen;
+      const unpaid = fenOf(c.granted_fen) - paid;
       body = (
         <>
           <p>{t('claims.dlg.claw_body', { unpaid: fen(unpaid), paid: fen(c.paid_fen) })}</p>
-          {c.paid_fen > 0 && amountField(t('claims.recover_amount'), c.paid_fen)}
+          {paid > 0n && amountField(t('claims.recover_amount'), paid)}
           {p && <BudgetEffect available={p.budget.available_fen} change={unpaid} label={t('claims.budget_after_claw')} />}
         </>
       );
       run = async (reason) => {
-        const recover = c.paid_fen > 0 ? amountOf(c.paid_fen) : 0;
-        await post({ reason, ...(recover > 0 && recover !== c.paid_fen ? { amount_fen: recover } : {}) });
+        const recover = paid > 0n ? amountOf(paid) : 0n;
+        await post({ reason, ...(recover > 0n && recover !== paid ? { amount_fen: recover.toString() } : {}) });
         return t('claims.done.claw_back', { released: fen(unpaid), recovered: fen(recover) });
       };
       break;
@@ -315,7 +318,8 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
       title = t('claims.dlg.report_title');
       confirm_label = t('claims.action.accept_report');
       reason_label = t('claims.note_optional');
-      body = <p>{t('claims.dlg.report_body', { amount: fen(Math.max(0, c.granted_fen - c.paid_fen)) })}</p>;
+      const unpaid = fenOf(c.granted_fen) - paid;
+      body = <p>{t('claims.dlg.report_body', { amount: fen(unpaid > 0n ? unpaid : 0n) })}</p>;
       run = async (reason) => { await post(opt(reason)); return t('claims.done.report'); };
       break;
     }
@@ -338,12 +342,13 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
   );
 }
 
-function BudgetEffect({ available, change, label }: { available: number; change: number; label: string }) {
+function BudgetEffect({ available, change, label }: { available: Fen; change: bigint; label: string }) {
   const { t, fen } = useI18n();
+  const after = fenOf(available) + change;
   return (
     <dl className="budget-effect">
       <div><dt>{t('claims.budget_available')}</dt><dd className="num">{fen(available)}</dd></div>
-      <div><dt>{label}</dt><dd className="num">{fen(Math.max(0, available + change))}</dd></div>
+      <div><dt>{label}</dt><dd className="num">{fen(after > 0n ? after : 0n)}</dd></div>
     </dl>
   );
 }

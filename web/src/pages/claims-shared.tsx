@@ -5,47 +5,49 @@ import { allPages, api, ApiError } from '../api.js';
 import { useI18n, type I18n } from '../i18n/i18n.js';
 import { messages, type MessageKey } from '../i18n/messages.js';
 import { useLoad } from '../components/load.js';
+import { fenOf, type Fen } from '../i18n/format.js';
 import { useSignedIn } from '../session.js';
 import { href, navigate } from '../router.js';
 
 // ---- API shapes (src/http/routes/claims.ts, programs.ts, usage.ts, clusters.ts, findings.ts) ----
+// Sums of money (Fen) are decimal strings of whole fen: exact past 2^53. Arithmetic on them goes through BigInt (fenOf).
 
 export const claim_states = ['draft', 'submitted', 'approved', 'rejected', 'withdrawn', 'paid', 'clawed_back'] as const;
 export type ClaimState = (typeof claim_states)[number];
 
 export interface RuleLine {
   rule_id: string; basis: 'bill' | 'compute' | 'energy'; records: number; card_s: number; compute_gflop: string; energy_wh: number;
-  records_unvalued: number; base_fen: number; rate_bp: number | null; fen_per_pflop_h: number | null; fen_per_kwh: number | null;
-  ceiling_fen_per_card_hour: number | null; ceiling_cut_fen: number; layer_cut_fen: number; subsidy_fen: number;
+  records_unvalued: number; base_fen: Fen; rate_bp: number | null; fen_per_pflop_h: number | null; fen_per_kwh: number | null;
+  ceiling_fen_per_card_hour: number | null; ceiling_cut_fen: Fen; layer_cut_fen: Fen; subsidy_fen: Fen;
 }
 export type CutKind = 'share_cap' | 'program_cap' | 'year_cap' | 'budget';
-export interface Cut { kind: CutKind; limit_fen: number; cut_fen: number; message: string }
+export interface Cut { kind: CutKind; limit_fen: Fen; cut_fen: Fen; message: string }
 export interface Explanation {
   lines: RuleLine[];
-  unmatched: { records: number; card_s: number; amount_fen: number; message: string };
-  period_excluded: { records: number; amount_fen: number; support_ends_at_ms: number; message: string } | null;
+  unmatched: { records: number; card_s: number; amount_fen: Fen; message: string };
+  period_excluded: { records: number; amount_fen: Fen; support_ends_at_ms: number; message: string } | null;
   domestic_share_bp: number | null;
-  base_fen: number; computed_fen: number; cuts: Cut[]; granted_fen: number; rounding: string;
+  base_fen: Fen; computed_fen: Fen; cuts: Cut[]; granted_fen: Fen; rounding: string;
   rule_set_version?: number;
-  approval?: { computed_fen: number; cuts: Cut[]; granted_fen: number };
+  approval?: { computed_fen: Fen; cuts: Cut[]; granted_fen: Fen };
 }
 
 export interface Claim {
   id: string; program_id: string; beneficiary_id: string; funding_layer: string; period_start: string; period_end: string;
-  state: ClaimState; rule_set_version: number; records: number; base_fen: number; computed_fen: number; granted_fen: number;
-  paid_fen: number; clawed_back_fen: number; progress_report_accepted: boolean; explanation: Explanation; created_at: string; updated_at: string;
+  state: ClaimState; rule_set_version: number; records: number; base_fen: Fen; computed_fen: Fen; granted_fen: Fen;
+  paid_fen: Fen; clawed_back_fen: Fen; progress_report_accepted: boolean; explanation: Explanation; created_at: string; updated_at: string;
 }
-export interface ClaimEvent { action: string; from_state: string | null; to_state: string; actor_org_id: string | null; actor_key_id: string | null; reason: string | null; amount_fen: number | null; at: string }
+export interface ClaimEvent { action: string; from_state: string | null; to_state: string; actor_org_id: string | null; actor_key_id: string | null; reason: string | null; amount_fen: Fen | null; at: string }
 export interface ClaimDetail extends Claim { events: ClaimEvent[]; findings?: { id: string; kind: string; severity: string; status: string; message: string }[] }
 
 export interface Rule { id: string; description?: string }
 export interface Program {
   id: string; code: string; name_zh: string; name_en: string; kind: string; beneficiary_kind: 'enterprise' | 'provider'; funding_layer: string;
-  window: { start: string; end: string }; budget_fen: number; caps: { share_bp: number | null; fen: number | null; fen_year: number | null };
+  window: { start: string; end: string }; budget_fen: Fen; caps: { share_bp: number | null; fen: Fen | null; fen_year: Fen | null };
   support_months: number | null; first_stage_bp: number;
 }
 export interface ProgramDetail extends Program {
-  budget: { budget_fen: number; available_fen: number; reserved_fen: number; paid_fen: number };
+  budget: { budget_fen: Fen; available_fen: Fen; reserved_fen: Fen; paid_fen: Fen };
   rule_sets: { version: number; effective_from: string; rules: Rule[] }[];
 }
 
@@ -54,7 +56,7 @@ export interface Finding {
   interval: { from: string; to: string } | null; created_at: string; resolution: { reason: string; by: string | null } | null;
 }
 
-export interface SummaryItem { key: string; records: number; card_hours: string; card_hours_unnormalized: string; compute_pflop_h: string; reference_card_hours: string | null; amount_fen: number | null }
+export interface SummaryItem { key: string; records: number; card_hours: string; card_hours_unnormalized: string; compute_pflop_h: string; reference_card_hours: string | null; amount_fen: Fen | null }
 export interface Summary { group_by: string; reference_accelerator: string; items: SummaryItem[]; totals: Omit<SummaryItem, 'key'> }
 
 export interface Accelerator { id: string; vendor: string; model: string; domestic: boolean }
@@ -190,16 +192,16 @@ export function kwhOf(wh: number): string {
 }
 
 /** "1234.5" yuan as typed → fen, exactly; null when it is not an amount of at most two decimals. */
-export function fenOfYuan(text: string): number | null {
-  const m = /^\s*(\d{1,13})(?:\.(\d{1,2}))?\s*$/.exec(text.replace(/[,，]/g, ''));
+export function fenOfYuan(text: string): bigint | null {
+  const m = /^\s*(\d{1,17})(?:\.(\d{1,2}))?\s*$/.exec(text.replace(/[,，]/g, ''));
   if (!m) return null;
-  const fen = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
-  return Number.isSafeInteger(fen) ? fen : null;
+  return BigInt(m[1]!) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'));
 }
 
 /** fen → "1234.56" for an amount box's initial value. */
-export function yuanText(fen: number): string {
-  return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
+export function yuanText(fen: bigint | string): string {
+  const v = fenOf(fen);
+  return `${v / 100n}.${(v % 100n).toString().padStart(2, '0')}`;
 }
 
 export const dayOf = (iso: string) => iso.slice(0, 10);
@@ -226,9 +228,11 @@ export function formatPeriod(start: string, end: string, i18n: Pick<I18n, 'month
 }
 
 /** What the administrator can pay now of an approved claim (src/domain/claim/claim-state.ts payableNow). */
-export function payableNow(c: Pick<Claim, 'granted_fen' | 'paid_fen' | 'progress_report_accepted'>, first_stage_bp: number): number {
-  const allowed = c.progress_report_accepted ? c.granted_fen : Math.floor((c.granted_fen * first_stage_bp) / 10_000);
-  return Math.max(0, allowed - c.paid_fen);
+export function payableNow(c: Pick<Claim, 'granted_fen' | 'paid_fen' | 'progress_report_accepted'>, first_stage_bp: number): bigint {
+  const granted = fenOf(c.granted_fen);
+  const allowed = c.progress_report_accepted ? granted : (granted * BigInt(first_stage_bp)) / 10_000n;
+  const payable = allowed - fenOf(c.paid_fen);
+  return payable > 0n ? payable : 0n;
 }
 
 // ---- the explanation of a subsidy amount, line by line ----
@@ -241,7 +245,7 @@ function lineSays(l: RuleLine, i18n: I18n): string {
   else s = t('claims.expl.energy', { rate: bp(l.rate_bp ?? 0), kwh: decimal(kwhOf(l.energy_wh), 1), price: fen(l.fen_per_kwh ?? 0) });
   const notes: string[] = [];
   if (l.ceiling_fen_per_card_hour !== null) notes.push(t('claims.expl.ceiling', { price: fen(l.ceiling_fen_per_card_hour), cut: fen(l.ceiling_cut_fen) }));
-  if (l.layer_cut_fen > 0) notes.push(t('claims.expl.layer_cut', { cut: fen(l.layer_cut_fen) }));
+  if (fenOf(l.layer_cut_fen) > 0n) notes.push(t('claims.expl.layer_cut', { cut: fen(l.layer_cut_fen) }));
   if (l.records_unvalued > 0) notes.push(t('claims.expl.unvalued', { n: i18n.int(l.records_unvalued) }));
   return notes.length === 0 ? s : `${s}; ${notes.join('; ')}`;
 }
@@ -444,7 +448,7 @@ export function ClaimFigureCells({ c }: { c: Claim }) {
       <td className="num">{int(c.records)}</td>
       <td className="num">{fen(c.computed_fen)}</td>
       <td className="num">{c.state === 'approved' || c.state === 'paid' || c.state === 'clawed_back' ? fen(c.granted_fen) : <span className="muted">—</span>}</td>
-      <td className="num">{c.paid_fen === 0 ? <span className="muted">—</span> : fen(c.paid_fen)}</td>
+      <td className="num">{fenOf(c.paid_fen) === 0n ? <span className="muted">—</span> : fen(c.paid_fen)}</td>
     </>
   );
 }

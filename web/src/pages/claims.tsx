@@ -3,6 +3,7 @@
 import { useMemo, useState } from 'react';
 import { allPages } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
+import { fenOf } from '../i18n/format.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { Show, useLoad } from '../components/load.js';
 import { Downloads } from '../components/download.js';
@@ -51,11 +52,11 @@ export function ClaimsPage({ route }: { route: Route }) {
   }, [claims, review_queue]);
 
   const counts = useMemo(() => {
-    const c = new Map<ClaimState, { n: number; fen: number }>();
+    const c = new Map<ClaimState, { n: number; fen: bigint }>();
     for (const x of sorted) {
-      const v = c.get(x.state) ?? { n: 0, fen: 0 };
+      const v = c.get(x.state) ?? { n: 0, fen: 0n };
       v.n += 1;
-      v.fen += x.state === 'draft' || x.state === 'submitted' ? x.computed_fen : x.granted_fen;
+      v.fen += fenOf(x.state === 'draft' || x.state === 'submitted' ? x.computed_fen : x.granted_fen);
       c.set(x.state, v);
     }
     return c;

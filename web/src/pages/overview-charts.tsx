@@ -1,11 +1,15 @@
 // The overview's charts: the domestic share against the 2027 target (with its trend), compute and card-hours by
 // month, subsidies by month, and each program's budget burn.
 import { useI18n } from '../i18n/i18n.js';
+import { fenOf, fenShareBp, sumFen } from '../i18n/format.js';
 import { Chart, domestic_color, foreign_color, palette, type ChartOption } from '../components/chart.js';
 import { SourceText, decimalSub, escapeHtml, programName } from './programs-common.js';
 import { lineAt, monthIndex, monthsFromTo, type Overview } from './overview-data.js';
 
 const used_color = domestic_color;
+const subsidy_keys = ['subsidy_approved_fen', 'subsidy_paid_fen', 'subsidy_clawed_back_fen'] as const;
+/** An amount of fen as a bar's height: a double (what a chart plots); tooltips and tables say the exact figure. */
+const chartFen = (fen: string) => Number(fenOf(fen));
 const installed_color = '#e6a23c';
 
 export function ShareChart({ o }: { o: Overview }) {
@@ -147,18 +151,26 @@ export function SubsidyChart({ o, since }: { o: Overview; since: string | null }
   const { t, fen, fenShort, month } = useI18n();
   const months = o.months.map((m) => m.month);
   const option: ChartOption = {
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: unknown) => fen(Number(v ?? 0)) },
+    // The bars plot doubles; the tooltip and the table say the exact amounts.
+    tooltip: {
+      trigger: 'axis', axisPointer: { type: 'shadow' },
+      formatter: (params: { seriesIndex: number; seriesName: string; dataIndex: number; marker: string }[]) => {
+        const m = o.months[params[0]?.dataIndex ?? 0];
+        if (m === undefined) return '';
+        return [month(m.month), ...params.map((p) => `${p.marker}${escapeHtml(p.seriesName)}: ${fen(m[subsidy_keys[p.seriesIndex]!])}`)].join('<br/>');
+      },
+    },
     legend: { top: 0 },
     grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: months, axisLabel: { formatter: (v: string) => month(v), hideOverlap: true } },
     yAxis: { type: 'value', minInterval: 100, axisLabel: { formatter: (v: number) => fenShort(v) } },
     series: [
-      { name: t('overview.subsidy.approved'), type: 'bar', data: o.months.map((m) => m.subsidy_approved_fen), itemStyle: { color: '#3ba272' }, barMaxWidth: 28 },
-      { name: t('overview.subsidy.paid'), type: 'bar', data: o.months.map((m) => m.subsidy_paid_fen), itemStyle: { color: '#2c6fbb' }, barMaxWidth: 28 },
-      { name: t('overview.subsidy.clawed_back'), type: 'bar', data: o.months.map((m) => m.subsidy_clawed_back_fen), itemStyle: { color: '#7a1c16' }, barMaxWidth: 28 },
+      { name: t('overview.subsidy.approved'), type: 'bar', data: o.months.map((m) => chartFen(m.subsidy_approved_fen)), itemStyle: { color: '#3ba272' }, barMaxWidth: 28 },
+      { name: t('overview.subsidy.paid'), type: 'bar', data: o.months.map((m) => chartFen(m.subsidy_paid_fen)), itemStyle: { color: '#2c6fbb' }, barMaxWidth: 28 },
+      { name: t('overview.subsidy.clawed_back'), type: 'bar', data: o.months.map((m) => chartFen(m.subsidy_clawed_back_fen)), itemStyle: { color: '#7a1c16' }, barMaxWidth: 28 },
     ],
   };
-  const total = (k: 'subsidy_approved_fen' | 'subsidy_paid_fen' | 'subsidy_clawed_back_fen') => o.months.reduce((s, m) => s + m[k], 0);
+  const total = (k: (typeof subsidy_keys)[number]) => sumFen(o.months.map((m) => m[k]));
   return (
     <section className="panel span-6" aria-labelledby="subsidy-title">
       <h2 id="subsidy-title"><span>{t('overview.subsidy.title')}</span><span className="muted note-sm">{t('overview.subsidy.unit')}</span></h2>
@@ -176,7 +188,7 @@ export function SubsidyChart({ o, since }: { o: Overview; since: string | null }
 export function BurnSection({ o, since }: { o: Overview; since: string | null }) {
   const { t, fen, bp, month, locale } = useI18n();
   const months = o.months.map((m) => m.month);
-  const share = (c: number, b: number) => (b === 0 ? null : Math.round((c * 10_000) / b));
+  const share = fenShareBp;
   const option: ChartOption = {
     tooltip: {
       trigger: 'axis',
@@ -184,7 +196,7 @@ export function BurnSection({ o, since }: { o: Overview; since: string | null })
         const head = months[params[0]?.dataIndex ?? 0];
         const lines = params.map((p) => {
           const prog = o.programs[p.seriesIndex]!;
-          const c = prog.burn.find((b) => b.month === months[p.dataIndex])?.committed_fen ?? 0;
+          const c = prog.burn.find((b) => b.month === months[p.dataIndex])?.committed_fen ?? '0';
           return `${p.marker}${escapeHtml(programName(prog, locale))}: ${fen(c)} (${bp(share(c, prog.budget_fen), 2)})`;
         });
         return [head ? month(head) : '', ...lines].join('<br/>');
@@ -196,7 +208,8 @@ export function BurnSection({ o, since }: { o: Overview; since: string | null })
     yAxis: { type: 'value', min: 0, axisLabel: { formatter: (v: number) => `${+v.toFixed(3)}%` } },
     series: o.programs.map((p, k) => ({
       name: programName(p, locale), type: 'line', symbolSize: 6, itemStyle: { color: palette[k % palette.length] },
-      data: months.map((m) => { const b = p.burn.find((x) => x.month === m); return b === undefined || p.budget_fen === 0 ? null : (b.committed_fen * 100) / p.budget_fen; }),
+      // percent of the budget, to 4 decimals (a chart plots doubles; the table below says the exact amounts)
+      data: months.map((m) => { const b = p.burn.find((x) => x.month === m); const budget = fenOf(p.budget_fen); return b === undefined || budget === 0n ? null : Number((fenOf(b.committed_fen) * 1_000_000n) / budget) / 10_000; }),
     })),
   };
   const methods = [...new Set(o.programs.map((p) => p.exhaustion_method))];

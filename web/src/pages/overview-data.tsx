@@ -1,17 +1,18 @@
 // The overview's answer (GET /dashboard/overview) and the month arithmetic its charts need.
+import type { Fen } from '../i18n/format.js';
 
 export interface OverviewMonth {
   month: string; records: number; card_hours: string; domestic_card_hours: string; compute_pflop_h: string; domestic_compute_pflop_h: string;
   used_domestic_share_bp: number | null; installed_pflops: string; domestic_installed_pflops: string; installed_domestic_share_bp: number | null;
-  subsidy_approved_fen: number; subsidy_paid_fen: number; subsidy_clawed_back_fen: number;
+  subsidy_approved_fen: Fen; subsidy_paid_fen: Fen; subsidy_clawed_back_fen: Fen;
 }
 export interface Trend {
   slope_bp_per_month: number | null; points: { month: string; share_bp: number }[];
   share_bp_at_target: number | null; reaches_target_month: string | null;
 }
 export interface OverviewProgram {
-  id: string; name_zh: string; name_en: string; budget_fen: number; committed_fen: number; paid_fen: number; available_fen: number;
-  burn: { month: string; committed_fen: number }[]; projected_exhaustion_date: string | null; exhaustion_method: string;
+  id: string; name_zh: string; name_en: string; budget_fen: Fen; committed_fen: Fen; paid_fen: Fen; available_fen: Fen;
+  burn: { month: string; committed_fen: Fen }[]; projected_exhaustion_date: string | null; exhaustion_method: string;
 }
 export interface OrgCompute { id: string; name: string; compute_pflop_h: string; domestic_compute_pflop_h: string; domestic_share_bp: number | null }
 export interface Overview {

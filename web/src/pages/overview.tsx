@@ -3,6 +3,7 @@
 // compute, and the open high-severity findings. A month range (from/to, kept in the address) re-queries the API.
 import { api } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
+import { fenOf, fenShareBp, sumFen } from '../i18n/format.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { useState } from 'react';
 import { Show, useLoad } from '../components/load.js';
@@ -60,8 +61,8 @@ function OverviewBody({ o, onChecked }: { o: Overview; onChecked(): void }) {
   // inventory alone (the share chart shows them) would leave those charts mostly empty. Said under each chart.
   const busy = (k: number) => {
     const m = o.months[k]!;
-    return m.records > 0 || m.subsidy_approved_fen > 0 || m.subsidy_paid_fen > 0 || m.subsidy_clawed_back_fen > 0
-      || o.programs.some((p) => (p.burn.find((b) => b.month === m.month)?.committed_fen ?? 0) > 0);
+    return m.records > 0 || fenOf(m.subsidy_approved_fen) > 0n || fenOf(m.subsidy_paid_fen) > 0n || fenOf(m.subsidy_clawed_back_fen) > 0n
+      || o.programs.some((p) => fenOf(p.burn.find((b) => b.month === m.month)?.committed_fen ?? 0) > 0n);
   };
   const first_busy = o.months.findIndex((_m, k) => busy(k));
   const start = first_busy < 0 ? 0 : first_busy;
@@ -97,8 +98,8 @@ function Kpis({ o }: { o: Overview }) {
   const inst_prev = with_installed[with_installed.length - 2] ?? null;
   const total = decimalSum(o.months.map((m) => m.compute_pflop_h));
   const domestic_total = decimalSum(o.months.map((m) => m.domestic_compute_pflop_h));
-  const budget = o.programs.reduce((s, p) => s + p.budget_fen, 0);
-  const committed = o.programs.reduce((s, p) => s + p.committed_fen, 0);
+  const budget = sumFen(o.programs.map((p) => p.budget_fen));
+  const committed = sumFen(o.programs.map((p) => p.committed_fen));
   const first = o.months[0]!.month;
   const last = o.months[o.months.length - 1]!.month;
   const delta = (a: number | null, b: number | null) => (a === null || b === null ? '' : ` (${a - b >= 0 ? '+' : ''}${bp(a - b)})`);
@@ -128,7 +129,7 @@ function Kpis({ o }: { o: Overview }) {
       <div className="panel kpi" role="listitem" data-testid="kpi-committed">
         <span className="label">{t('overview.kpi.committed')}</span>
         <span className="value">{fen(committed)}</span>
-        <span className="sub">{t('overview.kpi.committed_sub', { budget: fen(budget), share: budget === 0 ? '—' : bp(Math.round((committed * 10_000) / budget), 2) })}</span>
+        <span className="sub">{t('overview.kpi.committed_sub', { budget: fen(budget), share: budget === 0n ? '—' : bp(fenShareBp(committed, budget), 2) })}</span>
       </div>
       <div className={`panel kpi${o.findings.open_high > 0 ? ' alert' : ''}`} role="listitem">
         <span className="label">{t('overview.kpi.open_high')}</span>

@@ -3,6 +3,7 @@
 import { useMemo } from 'react';
 import { api, ApiError } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
+import { fenOf, type Fen } from '../i18n/format.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { Show, useLoad } from '../components/load.js';
 import { Downloads } from '../components/download.js';
@@ -15,8 +16,8 @@ import {
 import { Simulator } from './programs-simulate.js';
 
 interface Accelerator { id: string; vendor: string; model: string }
-interface Account { id: string; kind: 'funding' | 'available' | 'paid' | 'payable'; beneficiary_id: string | null; balance_fen: number }
-interface Transfer { id: number; key: string; kind: string; debit: string; credit: string; amount_fen: number; claim_id: string | null; at: string }
+interface Account { id: string; kind: 'funding' | 'available' | 'paid' | 'payable'; beneficiary_id: string | null; balance_fen: Fen }
+interface Transfer { id: number; key: string; kind: string; debit: string; credit: string; amount_fen: Fen; claim_id: string | null; at: string }
 interface Ledger { program_id: string; accounts: Account[]; transfers: Transfer[] }
 interface Org { id: string; name: string }
 
@@ -54,8 +55,9 @@ function ProgramView({ program: p, catalog, reader, admin }: { program: ProgramD
   const versions = [...p.rule_sets].sort((a, b) => b.version - a.version);
   const state = programState(p);
   const b = p.budget;
-  const committed = b.budget_fen - b.available_fen;
-  const part = (v: number) => (b.budget_fen === 0 ? 0 : (v * 100) / b.budget_fen);
+  const committed = fenOf(b.budget_fen) - fenOf(b.available_fen);
+  // a bar segment's width in percent of the budget (4 decimals: a width, not an amount)
+  const part = (v: Fen) => (fenOf(b.budget_fen) === 0n ? 0 : Number((fenOf(v) * 1_000_000n) / fenOf(b.budget_fen)) / 10_000);
   const e = p.eligibility;
   const eligibility: string[] = [];
   const join = (xs: readonly string[]) => xs.join(locale === 'zh-CN' ? '、' : ', ');
@@ -191,7 +193,7 @@ function LedgerPanel({ program }: { program: ProgramDetail }) {
     <section className="panel span-12" aria-labelledby="ledger-title">
       <h2 id="ledger-title"><span>{t('programs.ledger')}</span><Downloads path={`/reports/programs/${encodeURIComponent(program.id)}/ledger`} label={t('programs.export_ledger')} testId="ledger-export" /></h2>
       <Show loaded={loaded}>{({ ledger, names }) => {
-          const payables = ledger.accounts.filter((a) => a.kind === 'payable' && a.balance_fen !== 0);
+          const payables = ledger.accounts.filter((a) => a.kind === 'payable' && fenOf(a.balance_fen) !== 0n);
           const recent = [...ledger.transfers].sort((a, b) => b.id - a.id).slice(0, 15);
           const accountLabel = (acc: string) => {
             const m = /:(funding|available|paid|payable)(?::(.+))?$/.exec(acc);

@@ -3,6 +3,7 @@
 import type { ReactNode } from 'react';
 import { useI18n, type I18n } from '../i18n/i18n.js';
 import type { MessageKey } from '../i18n/messages.js';
+import { fenOf, type Fen } from '../i18n/format.js';
 
 export type ProgramKind = 'compute_rent' | 'energy' | 'model' | 'data' | 'other';
 
@@ -22,11 +23,12 @@ export interface Eligibility { sizes?: string[]; regions?: string[]; sectors?: s
 
 export interface Program {
   id: string; code: string; name_zh: string; name_en: string; kind: ProgramKind; source: string | null;
-  beneficiary_kind: 'enterprise' | 'provider'; funding_layer: string; window: { start: string; end: string }; budget_fen: number;
-  caps: { share_bp: number | null; fen: number | null; fen_year: number | null }; support_months: number | null;
+  beneficiary_kind: 'enterprise' | 'provider'; funding_layer: string; window: { start: string; end: string }; budget_fen: Fen;
+  caps: { share_bp: number | null; fen: Fen | null; fen_year: Fen | null }; support_months: number | null;
   first_stage_bp: number; eligibility: Eligibility; requires_signed_usage: boolean; created_at: string;
 }
-export interface Budget { budget_fen: number; available_fen: number; reserved_fen: number; paid_fen: number }
+/** Sums of money are decimal strings of whole fen (exact past 2^53); fenOf makes them bigints for arithmetic. */
+export interface Budget { budget_fen: Fen; available_fen: Fen; reserved_fen: Fen; paid_fen: Fen }
 export interface RuleSetVersion { version: number; effective_from: string; rules: Rule[]; used_by_approved_claims: boolean; created_at: string }
 export interface ProgramDetail extends Program { budget: Budget; rule_sets: RuleSetVersion[] }
 
@@ -109,9 +111,15 @@ export function parseYuan(text: string): number | null {
   return Number(BigInt(m[1]!) * 100n + BigInt((m[2] ?? '').padEnd(2, '0')));
 }
 /** Integer fen → "1234.56" for an input box (no grouping, so it parses back). */
-export function yuanInput(fen: number): string {
-  const v = BigInt(fen);
+export function yuanInput(fen: number | string | bigint): string {
+  const v = fenOf(fen);
   return `${(v / 100n).toString()}.${(v % 100n).toString().padStart(2, '0')}`;
+}
+/** Yuan given as text → whole fen as a decimal string (exact, for sums of money past 2^53), or null. */
+export function parseYuanFen(text: string): string | null {
+  const m = /^\s*(\d{1,17})(?:\.(\d{1,2}))?\s*$/.exec(text);
+  if (!m) return null;
+  return (BigInt(m[1]!) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'))).toString();
 }
 /** A percentage given as text ("30", "12.5") → basis points, or null. */
 export function parsePercent(text: string): number | null {

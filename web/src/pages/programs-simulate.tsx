@@ -4,24 +4,28 @@
 import { useMemo, useState } from 'react';
 import { api, ApiError, type ErrorDetail } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
+import { fenOf, fenShareBp, type Fen } from '../i18n/format.js';
+
+/** An amount of fen as a bar's height: a double (what a chart plots); tables and the diff say the exact figures. */
+const chartFen = (fen: Fen | bigint) => Number(fenOf(fen));
 import { Chart, domestic_color, foreign_color, type ChartOption } from '../components/chart.js';
 import { Progress } from '../components/progress.js';
 import {
-  orgName, parsePercent, parseYuan, percentInput, yuanInput, type ProgramDetail, type Rule, type RulePay,
+  orgName, parsePercent, parseYuan, parseYuanFen, percentInput, yuanInput, type ProgramDetail, type Rule, type RulePay,
 } from './programs-common.js';
 
 interface Variant {
   label: 'current' | 'candidate';
   rule_set_version: number | null;
   beneficiaries: number;
-  computed_fen: number;
-  granted_fen: number;
-  domestic_fen: number;
-  foreign_fen: number;
-  per_beneficiary: { beneficiary_id: string; name: string; computed_fen: number; granted_fen: number }[];
-  per_vendor: { vendor: string; fen: number }[];
+  computed_fen: Fen;
+  granted_fen: Fen;
+  domestic_fen: Fen;
+  foreign_fen: Fen;
+  per_beneficiary: { beneficiary_id: string; name: string; computed_fen: Fen; granted_fen: Fen }[];
+  per_vendor: { vendor: string; fen: Fen }[];
   net_fen_per_pflop_h: { domestic: number | null; foreign: number | null };
-  budget_fen: number;
+  budget_fen: Fen;
   budget_runs_out_on: string | null;
 }
 interface SimulationAnswer { program_id: string; from: string; to: string; variants: Variant[] }
@@ -89,9 +93,9 @@ export function Simulator({ program, rules, version }: { program: ProgramDetail;
 
   const run = async () => {
     const problems: ErrorDetail[] = [];
-    const must = (value: number | null, field: string, message: string): number => {
+    const must = <T extends number | string>(value: T | null, field: string, message: string): T => {
       if (value === null) problems.push({ field, message });
-      return value ?? 0;
+      return value ?? (0 as T);
     };
     const percent_message = t('programs.sim.bad_percent');
     const yuan_message = t('programs.sim.bad_yuan');
@@ -108,13 +112,14 @@ export function Simulator({ program, rules, version }: { program: ProgramDetail;
       if (r.tier_bonus) out.tier_bonus = { ...r.tier_bonus, bonus_bp: must(parsePercent(d.bonus), `rules[${k}].tier_bonus.bonus_bp`, percent_message) };
       return out;
     });
-    const optional = (text: string, parse: (s: string) => number | null, field: string, message: string): number | null =>
+    const optional = <T extends number | string>(text: string, parse: (s: string) => T | null, field: string, message: string): T | null =>
       (text.trim() === '' ? null : must(parse(text), field, message));
-    const budget_fen = must(parseYuan(draft.budget), 'budget_fen', yuan_message);
+    // Budgets and caps are sums of money: sent as decimal strings of fen, exact past 2^53.
+    const budget_fen = must(parseYuanFen(draft.budget), 'budget_fen', yuan_message);
     const caps = {
       share_bp: optional(draft.cap_share, parsePercent, 'caps.share_bp', percent_message),
-      fen: optional(draft.cap_fen, parseYuan, 'caps.fen', yuan_message),
-      fen_year: optional(draft.cap_fen_year, parseYuan, 'caps.fen_year', yuan_message),
+      fen: optional(draft.cap_fen, parseYuanFen, 'caps.fen', yuan_message),
+      fen_year: optional(draft.cap_fen_year, parseYuanFen, 'caps.fen_year', yuan_message),
     };
     if (!/^\d{4}-\d{2}$/.test(draft.from)) problems.push({ field: 'from', message: t('programs.sim.bad_month') });
     if (!/^\d{4}-\d{2}$/.test(draft.to)) problems.push({ field: 'to', message: t('programs.sim.bad_month') });
@@ -247,8 +252,14 @@ export function Simulator({ program, rules, version }: { program: ProgramDetail;
   );
 }
 
-function signedFen(fen: (v: number) => string, v: number): string {
-  return v > 0 ? `+${fen(v)}` : fen(v);
+function signedFen(fen: (v: bigint) => string, v: bigint): string {
+  return v > 0n ? `+${fen(v)}` : fen(v);
+}
+
+/** A chart value (fen as a double) in a tooltip: exact while it is, else the short form. */
+function chartFenText(fen: (v: number) => string, fenShort: (v: number) => string, v: unknown): string {
+  const n = Number(v ?? 0);
+  return Number.isSafeInteger(n) ? fen(n) : fenShort(n);
 }
 
 function SimulationResult({ answer }: { answer: SimulationAnswer }) {
@@ -261,25 +272,26 @@ function SimulationResult({ answer }: { answer: SimulationAnswer }) {
     cur.rule_set_version === null ? t('programs.sim.current_none') : t('programs.sim.current', { version: cur.rule_set_version }),
     t('programs.sim.candidate'),
   ];
-  const pct = (a: number, b: number) => (a === 0 ? null : Math.round(((b - a) * 10_000) / a));
-  const delta_pct = pct(cur.granted_fen, cand.granted_fen);
-  const share = (v: Variant) => (v.domestic_fen + v.foreign_fen === 0 ? null : Math.round((v.domestic_fen * 10_000) / (v.domestic_fen + v.foreign_fen)));
+  const pct = (a: bigint, b: bigint) => (a === 0n ? null : fenShareBp(b - a, a));
+  const delta_pct = pct(fenOf(cur.granted_fen), fenOf(cand.granted_fen));
+  const share = (v: Variant) => fenShareBp(v.domestic_fen, fenOf(v.domestic_fen) + fenOf(v.foreign_fen));
+  const tip = (v: unknown) => chartFenText(fen, fenShort, v);
 
   const totals_option: ChartOption = {
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: unknown) => fen(Number(v)) },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: tip },
     legend: { top: 0 },
     grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: labels },
     yAxis: { type: 'value', minInterval: 100, axisLabel: { formatter: (v: number) => fenShort(v) } },
     series: [
-      { name: t('domestic.yes'), type: 'bar', stack: 'sum', data: [cur.domestic_fen, cand.domestic_fen], itemStyle: { color: domestic_color }, barMaxWidth: 72 },
-      { name: t('domestic.no'), type: 'bar', stack: 'sum', data: [cur.foreign_fen, cand.foreign_fen], itemStyle: { color: foreign_color }, barMaxWidth: 72 },
+      { name: t('domestic.yes'), type: 'bar', stack: 'sum', data: [cur.domestic_fen, cand.domestic_fen].map(chartFen), itemStyle: { color: domestic_color }, barMaxWidth: 72 },
+      { name: t('domestic.no'), type: 'bar', stack: 'sum', data: [cur.foreign_fen, cand.foreign_fen].map(chartFen), itemStyle: { color: foreign_color }, barMaxWidth: 72 },
     ],
   };
   const vendors = [...new Set([...cur.per_vendor, ...cand.per_vendor].map((v) => v.vendor))];
-  const vendorFen = (v: Variant, name: string) => v.per_vendor.find((x) => x.vendor === name)?.fen ?? 0;
+  const vendorFen = (v: Variant, name: string) => chartFen(v.per_vendor.find((x) => x.vendor === name)?.fen ?? '0');
   const vendor_option: ChartOption = {
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: unknown) => fen(Number(v)) },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: tip },
     legend: { top: 0 },
     grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: vendors, axisLabel: { interval: 0, rotate: vendors.length > 5 ? 30 : 0, width: 100, overflow: 'truncate' } },
@@ -292,25 +304,25 @@ function SimulationResult({ answer }: { answer: SimulationAnswer }) {
   const ids = [...new Set([...cur.per_beneficiary, ...cand.per_beneficiary].map((b) => b.beneficiary_id))];
   const byId = (v: Variant, id: string) => v.per_beneficiary.find((b) => b.beneficiary_id === id);
   const names = new Map([...cur.per_beneficiary, ...cand.per_beneficiary].map((b) => [b.beneficiary_id, b.name]));
-  const beneficiaries = ids.map((id) => ({ id, name: names.get(id) ?? id, cur: byId(cur, id)?.granted_fen ?? 0, cand: byId(cand, id)?.granted_fen ?? 0 }))
-    .sort((a, b) => Math.max(b.cur, b.cand) - Math.max(a.cur, a.cand));
+  const beneficiaries = ids.map((id) => ({ id, name: names.get(id) ?? id, cur: fenOf(byId(cur, id)?.granted_fen ?? 0), cand: fenOf(byId(cand, id)?.granted_fen ?? 0) }))
+    .sort((a, b) => { const x = b.cur > b.cand ? b.cur : b.cand; const y = a.cur > a.cand ? a.cur : a.cand; return x > y ? 1 : x < y ? -1 : 0; });
   const top = beneficiaries.slice(0, 10).reverse();
   const beneficiary_option: ChartOption = {
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: unknown) => fen(Number(v)) },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: tip },
     legend: { top: 0 },
     grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
     yAxis: { type: 'category', data: top.map((b) => orgName(b.name, locale)), axisLabel: { width: 150, overflow: 'truncate' } },
     xAxis: { type: 'value', minInterval: 100, axisLabel: { formatter: (v: number) => fenShort(v) } },
     series: [
-      { name: labels[0], type: 'bar', data: top.map((b) => b.cur), itemStyle: { color: '#9aa3b5' } },
-      { name: labels[1], type: 'bar', data: top.map((b) => b.cand), itemStyle: { color: '#e6a23c' } },
+      { name: labels[0], type: 'bar', data: top.map((b) => chartFen(b.cur)), itemStyle: { color: '#9aa3b5' } },
+      { name: labels[1], type: 'bar', data: top.map((b) => chartFen(b.cand)), itemStyle: { color: '#e6a23c' } },
     ],
   };
 
   type Row = { label: string; a: string; b: string; d: string };
-  const money = (label: string, a: number, b: number): Row => ({ label, a: fen(a), b: fen(b), d: signedFen(fen, b - a) });
+  const money = (label: string, a: Fen, b: Fen): Row => ({ label, a: fen(a), b: fen(b), d: signedFen(fen, fenOf(b) - fenOf(a)) });
   const maybeMoney = (label: string, a: number | null, b: number | null): Row => ({
-    label, a: a === null ? '—' : fen(a), b: b === null ? '—' : fen(b), d: a === null || b === null ? '—' : signedFen(fen, b - a),
+    label, a: a === null ? '—' : fen(a), b: b === null ? '—' : fen(b), d: a === null || b === null ? '—' : signedFen(fen, fenOf(b) - fenOf(a)),
   });
   const diff_rows: Row[] = [
     money(t('programs.sim.m.granted'), cur.granted_fen, cand.granted_fen),
@@ -332,7 +344,7 @@ function SimulationResult({ answer }: { answer: SimulationAnswer }) {
         <div className="panel kpi">
           <span className="label">{t('programs.sim.m.granted')}</span>
           <span className="value">{fen(cand.granted_fen)}</span>
-          <span className="sub">{t('programs.sim.vs_current', { fen: fen(cur.granted_fen) })} · {signedFen(fen, cand.granted_fen - cur.granted_fen)}{delta_pct !== null ? ` (${delta_pct > 0 ? '+' : ''}${bp(delta_pct)})` : ''}</span>
+          <span className="sub">{t('programs.sim.vs_current', { fen: fen(cur.granted_fen) })} · {signedFen(fen, fenOf(cand.granted_fen) - fenOf(cur.granted_fen))}{delta_pct !== null ? ` (${delta_pct > 0 ? '+' : ''}${bp(delta_pct)})` : ''}</span>
         </div>
         <div className="panel kpi">
           <span className="label">{t('programs.sim.m.domestic_share')}</span>

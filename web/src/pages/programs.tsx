@@ -2,6 +2,7 @@
 // (reserved for approved claims or paid), from each program's own budget balances.
 import { api } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
+import { fenOf, fenShareBp } from '../i18n/format.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { Show, useLoad } from '../components/load.js';
 import { href, type Route } from '../router.js';
@@ -56,8 +57,8 @@ export function ProgramsPage(_props: { route: Route }) {
               <tbody>
                 {rows.map(({ program: p, detail }) => {
                   const state = programState(p);
-                  const committed = detail ? detail.budget.budget_fen - detail.budget.available_fen : null;
-                  const share = detail && detail.budget.budget_fen > 0 && committed !== null ? Math.round((committed * 10_000) / detail.budget.budget_fen) : null;
+                  const committed = detail ? fenOf(detail.budget.budget_fen) - fenOf(detail.budget.available_fen) : null;
+                  const share = detail && committed !== null ? fenShareBp(committed, detail.budget.budget_fen) : null;
                   return (
                     <tr key={p.id} data-testid={`program-row-${p.id}`}>
                       <td>
