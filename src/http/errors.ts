@@ -2,6 +2,7 @@
 // The codes form a closed list, documented in docs/errors.md (a test keeps the two in step).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, unavailable_retry_after_s } from '../store/unavailable.js';
+import { fen_storage_max, isSumOverflow } from '../store/sum-overflow.js';
 import { describeIssue, type ErrorDetail, type ValidationIssue } from '../ingest/schema-issue.js';
 
 export type { ErrorDetail };
@@ -164,6 +165,12 @@ export function errorHandler(error: FastifyError & { validation?: ValidationIssu
     void reply.status(503).header('retry-after', String(unavailable_retry_after_s)).send({ error: {
       code: 'database_unavailable', message: `the database cannot be reached or written right now (restarting, or out of disk space): send the same request again in ${unavailable_retry_after_s} s`, details: [],
     } });
+    return;
+  }
+  // A stored sum of fen would pass the storage's bound: the write was rolled back, nothing rounded.
+  if (isSumOverflow(error)) {
+    const limit = `a stored sum of fen may not pass ${fen_storage_max} (2^63 − 1)`;
+    void reply.status(422).send({ error: { code: 'amount_too_large', message: `${limit}: nothing of this request was stored`, details: [{ field: '(body)', message: limit }] } });
     return;
   }
   // The client went away mid-request: nothing to answer, and not a server error.

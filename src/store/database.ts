@@ -17,6 +17,7 @@ import { migration0008 } from './migrations/0008-login-devices.js';
 import { migration0009 } from './migrations/0009-request-digests.js';
 import { migration0010 } from './migrations/0010-batch-delivery.js';
 import { migration0011 } from './migrations/0011-commit-order.js';
+import { migration0012 } from './migrations/0012-rollup-sum-bound.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -79,7 +80,7 @@ export async function migrate(connection: Connection): Promise<string[]> {
       '0003-findings': migration0003(connection.engine), '0004-integrity': migration0004(connection.engine), '0005-people': migration0005(connection.engine),
       '0006-dashboard': migration0006(connection.engine), '0007-rejections': migration0007(connection.engine),
       '0008-login-devices': migration0008(connection.engine), '0009-request-digests': migration0009(connection.engine), '0010-batch-delivery': migration0010(connection.engine),
-      '0011-commit-order': migration0011(connection.engine) }),
+      '0011-commit-order': migration0011(connection.engine), '0012-rollup-sum-bound': migration0012(connection.engine) }),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

@@ -2,6 +2,7 @@
 // (inject, and a listening server hit by several fetch loops) and through several `suanli serve` processes sharing
 // one database. Afterwards every record id is stored exactly once, the answers add up (the accepted sum to the
 // distinct ids; accepted + duplicates + rejected to the records sent), and the daily rollups equal the row sums.
+import type { UsageCursor } from '../../src/store/usage-repository.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { buildApp, type App } from '../../src/http/app.js';
 import type { Store } from '../../src/store/store.js';
@@ -65,15 +66,16 @@ function checkAnswers(w: Workload, sent: { batch: number; answer: IngestAnswer }
   return total;
 }
 
-/** All rows of a provider straight from the store, in seq order (bounded paging). */
+/** All rows of a provider straight from the store, in commit order (bounded paging). */
 async function storedRows(store: Store, provider_id: string) {
   const out: { record_id: string; started_at: string; amount_fen: number }[] = [];
-  let after_seq: number | undefined;
+  let after: UsageCursor | undefined;
   for (let page = 0; page < 1000; page++) {
-    const rows = await store.usage.list({ provider_id, ...(after_seq === undefined ? {} : { after_seq }) }, 1000);
+    const rows = await store.usage.list({ provider_id, ...(after === undefined ? {} : { after }) }, 1000);
     out.push(...rows.map((r) => ({ record_id: r.record_id, started_at: new Date(r.started_at_ms).toISOString(), amount_fen: r.amount_fen })));
     if (rows.length < 1000) return out;
-    after_seq = rows[rows.length - 1]!.seq;
+    const last = rows[rows.length - 1]!;
+    after = { xid: last.xid, seq: last.seq };
   }
   throw new Error('too many rows');
 }
