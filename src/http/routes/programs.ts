@@ -4,8 +4,7 @@ import { Type } from 'typebox';
 import { checkProgramDefinition, Eligibility, ProgramDefinition, unsafeMoneyNumbers, type Program } from '../../domain/program/program.js';
 import { fen_unsafe_number_message } from '../../domain/money/fen.js';
 import { checkRuleSet, RuleSetBody } from '../../domain/policy/rule-set.js';
-import { checkLedger } from '../../domain/ledger/ledger.js';
-import { checkLedgerAgainstChain } from '../../service/verify-all.js';
+import { checkLedgerWhole } from '../../service/verify-all.js';
 import { applyProgram, estimateClaim, ServiceError, simulate } from '../../service/claims.js';
 import type { App, AppContext } from '../app.js';
 import { any_role, principalOf, readers, type Principal, actorOf } from '../auth.js';
@@ -294,10 +293,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
       response: { 200: Type.Object({ ok: Type.Boolean(), problems: Type.Array(Type.Object({ code: Type.String({ description: 'unbalanced | negative_balance | balance_mismatch | claim_mismatch | transfer_not_in_chain | transfer_missing | transfer_differs | claim_not_in_chain | claim_missing | claim_differs' }), subject: Type.String(), message: Type.String() })) }) },
     },
   }, async () => {
-    const problems = [
-      ...checkLedger(await ctx.store.ledger.transfers(), await ctx.store.ledger.balances(), await ctx.store.claims.amounts()),
-      ...(await checkLedgerAgainstChain(ctx.store)).problems,
-    ];
+    const { problems } = await checkLedgerWhole(ctx.store);
     return { ok: problems.length === 0, problems };
   });
 }
