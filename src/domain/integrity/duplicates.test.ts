@@ -47,13 +47,22 @@ describe('duplicates and overlaps', () => {
     expect(rules(findDuplicates([a, b]))).toEqual([['same_job_ref', [a.seq, b.seq]]]);
   });
 
-  it('(c) flags one provider reporting overlapping records of one job_ref, not back-to-back ones', () => {
+  it('(c) flags one provider reporting overlapping records of one job_ref on one model, not back-to-back ones', () => {
     const a = rec({ job_ref: 'j2', started_at_ms: 0, ended_at_ms: 100 });
     const b = rec({ job_ref: 'j2', started_at_ms: 100, ended_at_ms: 200 });
-    const c = rec({ job_ref: 'j2', started_at_ms: 150, ended_at_ms: 160, accelerator: 'b' });
+    const c = rec({ job_ref: 'j2', started_at_ms: 150, ended_at_ms: 160 });
     const r = findDuplicates([c, b, a]);
     expect(rules(r)).toEqual([['self_overlap', [b.seq, c.seq]]]);
     expect(r.findings[0]).toMatchObject({ kind: 'overlapping_job', subject: { provider_id: 'p1', job_ref: 'j2' }, interval: { from_ms: 150, to_ms: 160 } });
+  });
+
+  it('(c) leaves one job split by model alone (Slurm gres/gpu:910b=2 and gres/gpu:a800=1: two records, one job ref)', () => {
+    const ascend = rec({ job_ref: 'slurm:16', accelerator: 'huawei-ascend-910b', count: 2, started_at_ms: 0, ended_at_ms: 3600 });
+    const a800 = rec({ job_ref: 'slurm:16', accelerator: 'nvidia-a800-80gb-pcie', count: 1, started_at_ms: 0, ended_at_ms: 3600 });
+    expect(findDuplicates([ascend, a800]).findings).toEqual([]);
+    // the same model twice over the same time is still flagged
+    const again = rec({ job_ref: 'slurm:16', accelerator: 'huawei-ascend-910b', count: 2, started_at_ms: 0, ended_at_ms: 3600 });
+    expect(rules(findDuplicates([ascend, a800, again]))).toEqual([['self_overlap', [ascend.seq, again.seq]]]);
   });
 
   it('stops at findings_max and says so, at and just past the limit', () => {
@@ -93,7 +102,7 @@ describe('duplicates and overlaps', () => {
           if (!overlap(a, b) || a.enterprise_id !== b.enterprise_id) continue;
           if (a.provider_id !== b.provider_id && a.accelerator === b.accelerator && a.count === b.count
             && !(a.job_ref !== null && a.job_ref === b.job_ref) && mostly(a, b)) expect_b.push([a.seq, b.seq]);
-          if (a.provider_id === b.provider_id && a.job_ref !== null && a.job_ref === b.job_ref) expect_c.push([a.seq, b.seq]);
+          if (a.provider_id === b.provider_id && a.job_ref !== null && a.job_ref === b.job_ref && a.accelerator === b.accelerator) expect_c.push([a.seq, b.seq]);
         }
       }
       const r = findDuplicates(records);

@@ -48,7 +48,9 @@ const byNumber = (a: number, b: number) => a - b;
  * (a) the same enterprise's job_ref reported by two or more providers (one finding per job, high severity);
  * (b) records of two different providers for the same enterprise, model and count whose times overlap over at least
  *     80% of each (same_shape_overlap_min_bp: the same job twice, not two jobs that happen to overlap; one finding per pair, medium; pairs that share a job_ref are already reported by (a));
- * (c) one provider reporting overlapping records for the same job_ref (one finding per pair, medium).
+ * (c) one provider reporting overlapping records for the same job_ref on the same model (one finding per pair, medium).
+ *     Records of one job on different models are the importer's per-model split of one job (a Slurm job holding
+ *     gres/gpu:910b=2 and gres/gpu:a800=1, a pod holding two models): one job, not a duplicate.
  * Findings come in that order, each part sorted, so the output does not depend on the input order.
  */
 export function findDuplicates(records: readonly DuplicateRecord[], options: DuplicateOptions = {}): DuplicateResult {
@@ -111,9 +113,9 @@ export function findDuplicates(records: readonly DuplicateRecord[], options: Dup
     })) return { findings, truncated };
   }
 
-  // (c) one provider, one job_ref, overlapping records.
+  // (c) one provider, one job_ref, one model, overlapping records.
   const pairs_c: [DuplicateRecord, DuplicateRecord][] = [];
-  for (const group of groupBy(shared_ref, (r) => [r.provider_id, r.enterprise_id, r.job_ref!])) {
+  for (const group of groupBy(shared_ref, (r) => [r.provider_id, r.enterprise_id, r.job_ref!, r.accelerator])) {
     overlappingPairs(group, () => '', 'within', () => true, pairs_c);
   }
   for (const [a, b] of sortPairs(pairs_c)) {
@@ -123,7 +125,7 @@ export function findDuplicates(records: readonly DuplicateRecord[], options: Dup
       kind: 'overlapping_job',
       severity: 'medium',
       subject: { provider_id: a.provider_id, enterprise_id: a.enterprise_id, job_ref: a.job_ref! },
-      message: `Provider ${a.provider_id} reported job "${a.job_ref}" of enterprise ${a.enterprise_id} twice over the same time `
+      message: `Provider ${a.provider_id} reported job "${a.job_ref}" of enterprise ${a.enterprise_id} on ${a.accelerator} twice over the same time `
         + `(records ${a.seq} and ${b.seq}, overlapping from ${iso(from)} to ${iso(to)}); the overlap may be billed twice.`,
       evidence: { rule: 'self_overlap', overlap_from_ms: from, overlap_to_ms: to },
       record_seqs: [a.seq, b.seq],
