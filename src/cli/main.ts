@@ -364,6 +364,14 @@ keys.command('revoke <id>')
     await store.close();
   });
 
+// Output piped into a reader that stops early (`suanli … | head`): end quietly, as Unix tools do, not with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`configuration: ${error.message}`);
   else if (error instanceof Error) console.error(`error: ${error.message}`);

@@ -11,6 +11,14 @@ function instant(value: string): number {
   return ms;
 }
 
+/** --url: an http(s) URL with its scheme; without one (prometheus:9090) commander names the option in its error. */
+export function prometheusUrl(value: string): string {
+  let url: URL;
+  try { url = new URL(value); } catch { throw new InvalidArgumentError('an http:// or https:// URL with its scheme, e.g. http://prometheus.monitoring:9090'); }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`an http:// or https:// URL with its scheme, e.g. http://prometheus.monitoring:9090 (read as scheme "${url.protocol}")`);
+  return value;
+}
+
 function step(value: string): number {
   const s = parseStep(value);
   if (s === null) throw new InvalidArgumentError('a duration such as 15s, 60s or 5m');
@@ -37,7 +45,7 @@ interface Opts {
 export function register(parent: Command): void {
   parent.command('prometheus')
     .description('import card-seconds per Kubernetes workload from an exporter\'s series in Prometheus (query_range), as usage records')
-    .requiredOption('--url <url>', 'Prometheus base URL, e.g. http://prometheus.monitoring:9090')
+    .requiredOption('--url <url>', 'Prometheus base URL, e.g. http://prometheus.monitoring:9090', prometheusUrl)
     .requiredOption('--from <instant>', 'window start, a whole UTC hour (RFC 3339)', instant)
     .requiredOption('--to <instant>', 'window end, exclusive, a whole UTC hour at least 5 minutes past', instant)
     .requiredOption('--mapping <file>', 'YAML or JSON: hosts → clusters, namespaces → enterprises, models, prices (examples/prometheus/)')
