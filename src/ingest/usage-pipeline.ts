@@ -43,6 +43,9 @@ export function parseUsageRecord(raw: unknown): { ok: true; input: UsageInput } 
   };
 }
 
+/** What failed after a batch committed: keeping its rejections, or sealing a signed batch into the audit chain. */
+export type AfterCommitFailure = (error: unknown, what: 'rejections' | 'seal') => void;
+
 export class UsageIngest {
   constructor(private readonly store: Store, private readonly limits: IngestLimits) {}
 
@@ -77,9 +80,10 @@ export class UsageIngest {
 
   /**
    * `signed`: the batch's verified signature and exact body, stored with the records as evidence. `not_kept`: told when
-   * the batch's rejections could not be kept (see keepRejections); without it that failure is thrown.
+   * what follows the batch's commit failed — keeping its rejections (keepRejections; without `not_kept` that failure is
+   * thrown) or sealing a signed batch (sealSignedBatches) — with which of the two; the records stay stored either way.
    */
-  async ingest(provider_id: string, records: readonly unknown[], now_ms: number, signed: SignedBatch | null = null, not_kept?: (error: unknown) => void): Promise<IngestResult> {
+  async ingest(provider_id: string, records: readonly unknown[], now_ms: number, signed: SignedBatch | null = null, not_kept?: AfterCommitFailure): Promise<IngestResult> {
     const rejected: Rejection[] = [];
     const parsed: { index: number; input: UsageInput }[] = [];
     records.forEach((raw, index) => {
@@ -126,7 +130,7 @@ export class UsageIngest {
     rejected.sort((a, b) => a.index - b.index);
     if (rejected.length > 0) await this.keepRejections(provider_id, rejected, now_ms, not_kept);
     // A signed batch is sealed into the audit chain before it is answered (batches arriving together share one seal).
-    if (signed !== null) await this.sealSignedBatches(() => now_ms, not_kept);
+    if (signed !== null) await this.sealSignedBatches(() => now_ms, (error) => not_kept?.(error, 'seal'));
     return { accepted, duplicates, rejected };
   }
 
@@ -136,12 +140,12 @@ export class UsageIngest {
    * with it (and on SQLite, conflicts with stored records are only known once the batch has committed). A crash between
    * the two loses rejections, never records. The answer waits for them, so a provider reading them next sees them.
    */
-  private async keepRejections(provider_id: string, rejected: readonly Rejection[], now_ms: number, not_kept: ((error: unknown) => void) | undefined): Promise<void> {
+  private async keepRejections(provider_id: string, rejected: readonly Rejection[], now_ms: number, not_kept: AfterCommitFailure | undefined): Promise<void> {
     try {
       await this.store.usage.keepRejections(provider_id, rejected, now_ms);
     } catch (error) {
       if (not_kept === undefined) throw error;
-      not_kept(error);
+      not_kept(error, 'rejections');
     }
   }
 

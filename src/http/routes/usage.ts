@@ -151,7 +151,9 @@ export function usageRoutes(app: App, ctx: AppContext): void {
       }
     }
     const result = await ctx.ingest.ingest(provider_id, records, now, signed,
-      (error) => request.log.error({ err: error }, 'the rejections of a usage batch could not be kept; its accepted records are stored'));
+      (error, what) => request.log.error({ err: error }, what === 'rejections'
+        ? 'the rejections of a usage batch could not be kept; its accepted records are stored'
+        : 'a signed usage batch could not be sealed into the audit chain yet; its records are stored, and the next signed batch or start seals it'));
     if (result.accepted === 0 && result.duplicates === 0) {
       throw new ApiError('all_records_rejected', `all ${records.length} records were rejected; nothing was stored`,
         // '(record)' marks a record that is not an object at all: the path is then the record itself
