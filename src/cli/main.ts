@@ -227,12 +227,12 @@ audit.command('verify')
   .option('--public-key <file>', 'the office\'s public key (PEM or raw base64) to check the head\'s signature; default: the public half of SUANLI_AUDIT_KEY_FILE')
   .action(async (opts: { head?: string; publicKey?: string }) => {
     const { readPublishedHeads, trustedPublicKey, verifyAudit } = await import('../service/audit-head.js');
+    const { auditLine } = await import('../service/verify-all.js');
     const config = loadConfig();
     const published = opts.head === undefined ? null : readPublishedHeads(opts.head, trustedPublicKey({ public_key_file: opts.publicKey ?? null, office_key_file: config.audit_key_file }));
     const store = await openStore(config);
     const v = await verifyAudit(store, published);
-    if (v.ok) console.log(`audit chain holds: ${v.entries} entries, head seq ${v.head.seq} ${v.head.hash}`);
-    else console.log(`audit chain BROKEN at seq ${v.first_bad_seq} (${v.problem}): ${v.message}`);
+    console.log(auditLine(v).message);
     if (v.published !== null) console.log(v.published.ok ? `published head: ${v.published.message}` : `published head REFUSED (${v.published.problem}): ${v.published.message}`);
     if (!v.ok || (v.published !== null && !v.published.ok)) process.exitCode = 1;
     await store.close();

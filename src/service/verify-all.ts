@@ -3,6 +3,7 @@
 // is stored. Each says what it checked and what failed.
 import { checkLedger, type LedgerProblem } from '../domain/ledger/ledger.js';
 import { LedgerChainCheck, type ChainLedgerProblem } from '../domain/ledger/chain-check.js';
+import type { ChainVerdict } from '../domain/audit/chain.js';
 import type { Store } from '../store/store.js';
 import { verifySignedUsage } from './usage-verify.js';
 
@@ -28,12 +29,16 @@ export async function checkLedgerWhole(store: Store): Promise<{ transfers: numbe
   return { transfers: transfers.length, claims: claims.length, problems: [...invariants, ...chain.problems], lines };
 }
 
+/** The chain's own verdict as one line (`suanli audit verify` prints the same). */
+export function auditLine(v: ChainVerdict & { head: { seq: number; hash: string } }): VerifyLine {
+  return v.ok
+    ? { check: 'audit', ok: true, message: `audit chain holds: ${v.entries} entries, head seq ${v.head.seq} ${v.head.hash}` }
+    : { check: 'audit', ok: false, message: `audit chain BROKEN at seq ${v.first_bad_seq} (${v.problem}): ${v.message}` };
+}
+
 export async function verifyAll(store: Store): Promise<{ ok: boolean; lines: VerifyLine[] }> {
   const lines: VerifyLine[] = [];
-  const v = await store.audit.verify();
-  lines.push(v.ok
-    ? { check: 'audit', ok: true, message: `audit chain holds: ${v.entries} entries, head seq ${v.head.seq} ${v.head.hash}` }
-    : { check: 'audit', ok: false, message: `audit chain BROKEN at seq ${v.first_bad_seq} (${v.problem}): ${v.message}` });
+  lines.push(auditLine(await store.audit.verify()));
   lines.push(...(await checkLedgerWhole(store)).lines);
   const u = await verifySignedUsage(store);
   for (const p of u.problems) lines.push({ check: 'usage', ok: false, message: `${p.code}: ${p.message}` });
