@@ -5,6 +5,7 @@ import { describeIssue } from './schema-issue.js';
 import { sameUsageContent, validateUsage, type UsageContext, type UsageInput, type UsageRejectCode } from '../domain/usage/validate-usage.js';
 import type { Store } from '../store/store.js';
 import type { SignedBatch, UsageRow } from '../store/usage-repository.js';
+import { operator_actor, type AuditActor } from '../store/audit-repository.js';
 import { UsageRecordWire } from './usage-schema.js';
 
 const check = Compile(UsageRecordWire);
@@ -84,35 +85,8 @@ export class UsageIngest {
    * thrown) or sealing a signed batch (sealSignedBatches) — with which of the two; the records stay stored either way.
    */
   async ingest(provider_id: string, records: readonly unknown[], now_ms: number, signed: SignedBatch | null = null, not_kept?: AfterCommitFailure): Promise<IngestResult> {
-    const rejected: Rejection[] = [];
-    const parsed: { index: number; input: UsageInput }[] = [];
-    records.forEach((raw, index) => {
-      const p = parseUsageRecord(raw);
-      if (p.ok) parsed.push({ index, input: p.input });
-      else rejected.push({ index, record_id: recordIdOf(raw), code: 'invalid_field', field: p.field, message: p.message });
-    });
-
-    const ctx = await this.context(provider_id, parsed.map((p) => p.input), now_ms);
-    const rows: (UsageRow & { index: number })[] = [];
-    const first_by_id = new Map<string, number>(); // record_id → position in rows
-    const resends: { index: number; first: number }[] = [];
+    const { rows, rejected, resends } = await this.prepare(provider_id, records, now_ms);
     let duplicates = 0;
-    for (const { index, input } of parsed) {
-      const v = validateUsage(input, ctx);
-      if (!v.ok) {
-        rejected.push({ index, record_id: input.record_id, ...v.problem });
-        continue;
-      }
-      // The same record_id twice in one batch: a re-send of the first occurrence (whose fate it then shares) or a conflict.
-      const first = first_by_id.get(input.record_id);
-      if (first !== undefined) {
-        if (sameUsageContent(rows[first]!.input, input)) resends.push({ index, first });
-        else rejected.push({ index, record_id: input.record_id, code: 'conflict', field: 'record_id', message: 'record_id was already sent in this batch with other content' });
-        continue;
-      }
-      first_by_id.set(input.record_id, rows.length);
-      rows.push({ index, input, derived: v.derived });
-    }
 
     const outcomes = await this.store.usage.insertBatch(provider_id, rows, now_ms, { signed, queue_checks: this.limits.incremental_checks });
     let accepted = 0;
@@ -132,6 +106,62 @@ export class UsageIngest {
     // A signed batch is sealed into the audit chain before it is answered (batches arriving together share one seal).
     if (signed !== null) await this.sealSignedBatches(() => now_ms, (error) => not_kept?.(error, 'seal'));
     return { accepted, duplicates, rejected };
+  }
+
+  /**
+   * Stores `records` in place of the stored records `replaced` (read by the caller, and still stored so), all or
+   * nothing: every record must pass the same checks as in `ingest`, or nothing is written and every problem is
+   * answered (the others as `replacement_refused`). The store refuses a replacement of a claimed record, or of one
+   * that changed since it was read (src/store/usage-replacement.ts).
+   */
+  async replace(provider_id: string, replaced: readonly UsageInput[], records: readonly unknown[], now_ms: number, reason: string, actor: AuditActor = operator_actor): Promise<{ ok: true; replacement_id: number } | { ok: false; rejected: Rejection[] }> {
+    const { rows, rejected, resends } = await this.prepare(provider_id, records, now_ms);
+    for (const r of resends) rejected.push({ index: r.index, record_id: rows[r.first]!.input.record_id, code: 'conflict', field: 'record_id', message: 'record_id was already sent in this replacement' });
+    const refuseRest = (why: string) => {
+      const named = new Set(rejected.map((r) => r.index));
+      for (const r of rows) if (!named.has(r.index)) rejected.push({ index: r.index, record_id: r.input.record_id, code: 'replacement_refused', field: null, message: why });
+      rejected.sort((a, b) => a.index - b.index);
+      return { ok: false as const, rejected };
+    };
+    if (rejected.length > 0) return refuseRest('another record of the replacement was refused: nothing of it was stored');
+    const outcome = await this.store.usage.replace(provider_id, replaced, rows, now_ms, reason, actor, this.limits.incremental_checks);
+    if (outcome.ok) return outcome;
+    return refuseRest(`${outcome.code}: ${outcome.message}; nothing of the replacement was stored`);
+  }
+
+  /**
+   * Shape and domain checks of a batch's records, in order: the rows to write, the rejections, and the re-sends (the
+   * same record_id again with the same content, which share the first occurrence's fate; with other content, a conflict).
+   */
+  private async prepare(provider_id: string, records: readonly unknown[], now_ms: number) {
+    const rejected: Rejection[] = [];
+    const parsed: { index: number; input: UsageInput }[] = [];
+    records.forEach((raw, index) => {
+      const p = parseUsageRecord(raw);
+      if (p.ok) parsed.push({ index, input: p.input });
+      else rejected.push({ index, record_id: recordIdOf(raw), code: 'invalid_field', field: p.field, message: p.message });
+    });
+
+    const ctx = await this.context(provider_id, parsed.map((p) => p.input), now_ms);
+    const rows: (UsageRow & { index: number })[] = [];
+    const first_by_id = new Map<string, number>(); // record_id → position in rows
+    const resends: { index: number; first: number }[] = [];
+    for (const { index, input } of parsed) {
+      const v = validateUsage(input, ctx);
+      if (!v.ok) {
+        rejected.push({ index, record_id: input.record_id, ...v.problem });
+        continue;
+      }
+      const first = first_by_id.get(input.record_id);
+      if (first !== undefined) {
+        if (sameUsageContent(rows[first]!.input, input)) resends.push({ index, first });
+        else rejected.push({ index, record_id: input.record_id, code: 'conflict', field: 'record_id', message: 'record_id was already sent in this batch with other content' });
+        continue;
+      }
+      first_by_id.set(input.record_id, rows.length);
+      rows.push({ index, input, derived: v.derived });
+    }
+    return { rows, rejected, resends };
   }
 
   /**

@@ -111,6 +111,7 @@ export async function estimateClaim(store: Store, program_id: string, beneficiar
 /** Files a draft claim over the period's eligible usage; if a concurrent claim took a record first, gathers again. */
 export async function fileClaim(store: Store, program_id: string, beneficiary_id: string, from_ms: number, to_ms: number, actor: Actor, now_ms: number): Promise<Claim> {
   for (let attempt = 1; ; attempt++) {
+    const replacements_seen = await store.claims.replacementWatermark();
     const e = await estimateClaim(store, program_id, beneficiary_id, from_ms, to_ms);
     if (e.records.length === 0) throw new ServiceError('no_records', 'no usage in the period that a claim of this funding layer does not already hold', 'period_start');
     // A claim's amounts are stored in int8 columns: past 2^63 − 1 fen the claim is refused (split the period), never rounded.
@@ -118,7 +119,7 @@ export async function fileClaim(store: Store, program_id: string, beneficiary_id
       if (fen > fen_max) throw new ServiceError('amount_too_large', `the claim's ${field} would be ${fen} fen: ${fen_too_large_message}; claim a shorter period`, field);
     }
     try {
-      return await store.claims.create({ program: e.program, beneficiary_id, period_start_ms: e.period_start_ms, period_end_ms: e.period_end_ms, rule_set_version: e.rule_set_version, evaluation: e.evaluation, records: e.records }, actor, now_ms);
+      return await store.claims.create({ program: e.program, beneficiary_id, period_start_ms: e.period_start_ms, period_end_ms: e.period_end_ms, rule_set_version: e.rule_set_version, evaluation: e.evaluation, records: e.records, replacements_seen }, actor, now_ms);
     } catch (error) {
       if (error instanceof ClaimRecordsTaken && attempt < 3) continue;
       if (error instanceof ClaimRecordsTaken) throw new ServiceError('records_taken', error.message);

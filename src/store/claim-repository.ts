@@ -10,6 +10,7 @@ import type { Program } from '../domain/program/program.js';
 import type { Connection } from './database.js';
 import type { ClaimsTable, Database } from './schema.js';
 import { newId } from './ids.js';
+import { usage_replacement_lock } from './usage-replacement.js';
 import { applyTransfer } from './ledger-repository.js';
 import { lockRows, writeTransaction, type Tx } from './write-transaction.js';
 import { appendAudit, type AuditActor } from './audit-repository.js';
@@ -179,8 +180,18 @@ export class ClaimRepository {
     return { granted_fen: granted, granted_fen_year: year_granted, first_subsidized_at_ms: first };
   }
 
-  /** Files a draft claim holding its records; throws ClaimRecordsTaken when another claim of the layer took one first. */
-  async create(c: { program: Program; beneficiary_id: string; period_start_ms: number; period_end_ms: number; rule_set_version: number; evaluation: Evaluation; records: readonly EvalRecord[] }, actor: Actor, now_ms: number): Promise<Claim> {
+  /** The last usage replacement so far (0: none): a claim gathered after it checks only the replacements after it. */
+  async replacementWatermark(): Promise<number> {
+    const r = await this.db.selectFrom('usage_replacements').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+    return Number(r?.id ?? 0);
+  }
+
+  /**
+   * Files a draft claim holding its records; throws ClaimRecordsTaken when another claim of the layer took one first,
+   * or when a provider replaced one of them since `replacements_seen` (usage-replacement.ts: the two serialize on a
+   * PostgreSQL advisory lock, shared by claims, exclusive for replacements; SQLite's write lock does the same).
+   */
+  async create(c: { program: Program; beneficiary_id: string; period_start_ms: number; period_end_ms: number; rule_set_version: number; evaluation: Evaluation; records: readonly EvalRecord[]; replacements_seen?: number }, actor: Actor, now_ms: number): Promise<Claim> {
     const { record_subsidies, ...explained } = c.evaluation;
     let first: number | null = null;
     c.records.forEach((r, i) => { if ((record_subsidies[i] ?? 0) > 0 && (first === null || r.started_at_ms < first)) first = r.started_at_ms; });
@@ -193,6 +204,12 @@ export class ClaimRepository {
     };
     try {
       await writeTransaction(this.connection, async (tx, engine) => {
+        if (engine === 'postgres') await sql`select pg_advisory_xact_lock_shared(${usage_replacement_lock})`.execute(tx);
+        const replaced = await tx.selectFrom('usage_superseded').select('seq').where('replacement_id', '>', c.replacements_seen ?? 0).execute();
+        if (replaced.length > 0) {
+          const gone = new Set(replaced.map((r) => Number(r.seq)));
+          if (c.records.some((r) => gone.has(r.seq))) throw new ClaimRecordsTaken('a record of this claim was replaced by its provider while the claim was computed');
+        }
         await tx.insertInto('claims').values(row).execute();
         const layer = c.program.funding_layer;
         const sqlite = this.connection.sqlite;

@@ -18,6 +18,7 @@ import { migration0009 } from './migrations/0009-request-digests.js';
 import { migration0010 } from './migrations/0010-batch-delivery.js';
 import { migration0011 } from './migrations/0011-commit-order.js';
 import { migration0012 } from './migrations/0012-rollup-sum-bound.js';
+import { migration0013 } from './migrations/0013-usage-replacement.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -72,17 +73,21 @@ class StaticMigrations implements MigrationProvider {
   async getMigrations() { return this.migrations; }
 }
 
-/** Applies every pending migration; safe to run from several processes at once (Kysely takes a lock). */
-export async function migrate(connection: Connection): Promise<string[]> {
+/**
+ * Applies every pending migration (or those up to `to`, by name: tests of a migration start from the one before);
+ * safe to run from several processes at once (Kysely takes a lock).
+ */
+export async function migrate(connection: Connection, to?: string): Promise<string[]> {
   const migrator = new Migrator({
     db: connection.db,
     provider: new StaticMigrations({ '0001-core': migration0001(connection.engine), '0002-programs': migration0002(connection.engine),
       '0003-findings': migration0003(connection.engine), '0004-integrity': migration0004(connection.engine), '0005-people': migration0005(connection.engine),
       '0006-dashboard': migration0006(connection.engine), '0007-rejections': migration0007(connection.engine),
       '0008-login-devices': migration0008(connection.engine), '0009-request-digests': migration0009(connection.engine), '0010-batch-delivery': migration0010(connection.engine),
-      '0011-commit-order': migration0011(connection.engine), '0012-rollup-sum-bound': migration0012(connection.engine) }),
+      '0011-commit-order': migration0011(connection.engine), '0012-rollup-sum-bound': migration0012(connection.engine),
+      '0013-usage-replacement': migration0013(connection.engine) }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = to === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(to);
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -250,6 +250,14 @@ export interface ReferencePricesTable { accelerator_id: string; fen_per_card_h: 
 
 export interface UsagePairStatsTable { cluster_id: string; accelerator_id: string; duration_ms_max: Int8 }
 
+export interface UsageReplacementsTable {
+  id: Generated<number>; provider_id: string; at_ms: Int8; reason: string;
+  /** JSON arrays of record ids, sorted */
+  superseded_ids: string; record_ids: string;
+}
+/** usage_records rows a replacement superseded, unchanged, with the replacement (migration 0013). */
+export interface UsageSupersededTable extends Omit<UsageRecordsTable, 'seq'> { seq: Int8; replacement_id: Int8; superseded_at_ms: Int8 }
+
 export interface CheckQueueTable { id: Generated<number>; cluster_id: string; accelerator_id: string; day: number }
 
 export interface UsersTable {
@@ -272,6 +280,8 @@ export interface Database {
   signing_keys: SigningKeysTable;
   usage_batches: UsageBatchesTable;
   check_queue: CheckQueueTable;
+  usage_replacements: UsageReplacementsTable;
+  usage_superseded: UsageSupersededTable;
   usage_pair_stats: UsagePairStatsTable;
   reference_prices: ReferencePricesTable;
   programs: ProgramsTable;

@@ -143,16 +143,20 @@ export class SigningKeyRepository {
     });
   }
 
-  /** The stored records that point at a signed batch, as stored now. */
+  /** The stored records that point at a signed batch, as stored now: standing, or superseded by a replacement (kept unchanged). */
   async batchRecords(batch_id: number) {
-    return this.db.selectFrom('usage_records').select([...record_columns]).where('batch_id', '=', batch_id).orderBy('seq').execute();
+    const standing = await this.db.selectFrom('usage_records').select([...record_columns, 'seq']).where('batch_id', '=', batch_id).execute();
+    const superseded = await this.db.selectFrom('usage_superseded').select([...record_columns, 'seq']).where('batch_id', '=', batch_id).execute();
+    return [...standing, ...superseded].sort((a, b) => Number(a.seq) - Number(b.seq)).map(({ seq: _, ...r }) => r);
   }
 
-  /** A provider's stored records with these ids (whatever batch they point at), as stored now. */
+  /** A provider's stored records with these ids (whatever batch they point at), as stored now, superseded ones included. */
   async recordsByIds(provider_id: string, ids: readonly string[]) {
     const out = [];
     for (let i = 0; i < ids.length; i += 1000) {
-      out.push(...await this.db.selectFrom('usage_records').select([...record_columns]).where('provider_id', '=', provider_id).where('record_id', 'in', ids.slice(i, i + 1000)).execute());
+      for (const table of ['usage_records', 'usage_superseded'] as const) {
+        out.push(...await this.db.selectFrom(table).select([...record_columns]).where('provider_id', '=', provider_id).where('record_id', 'in', ids.slice(i, i + 1000)).execute());
+      }
     }
     return out;
   }

@@ -15,6 +15,8 @@ import type { Database } from './schema.js';
 import { writeTransaction } from './write-transaction.js';
 import { readFenSum, sumFen } from './exact-sum.js';
 import { FenSum } from '../domain/money/fen.js';
+import type { AuditActor } from './audit-repository.js';
+import { replaceUsage, type ReplaceOutcome } from './usage-replacement.js';
 
 export interface UsageRow { input: UsageInput; derived: UsageDerived }
 export type InsertOutcome = 'accepted' | 'duplicate' | 'conflict';
@@ -99,13 +101,13 @@ export interface SummaryRow {
   amount_fen: bigint;
 }
 
-interface ExistingRow {
+export interface ExistingRow {
   record_id: string; cluster_id: string; enterprise_id: string; accelerator_id: string; count: number;
   started_at_ms: number | bigint; ended_at_ms: number | bigint; amount_fen: number | bigint; job_ref: string | null;
   workload: string | null; energy_wh: number | bigint | null;
 }
 
-function existingToInput(r: ExistingRow): UsageInput {
+export function existingToInput(r: ExistingRow): UsageInput {
   return {
     record_id: r.record_id, cluster_id: r.cluster_id, enterprise_id: r.enterprise_id, accelerator: r.accelerator_id,
     count: Number(r.count), started_at_ms: Number(r.started_at_ms), ended_at_ms: Number(r.ended_at_ms),
@@ -119,11 +121,11 @@ export function utcDay(ms: number): string {
 }
 
 /** A batch's additions to one daily rollup; the bills summed exactly (a batch of 10,000 bills passes 2^53 fen). */
-interface RollupDelta { provider_id: string; enterprise_id: string; accelerator_id: string; day: string; records: number; card_s: number; compute_gflop: bigint; amount_fen: FenSum }
+export interface RollupDelta { provider_id: string; enterprise_id: string; accelerator_id: string; day: string; records: number; card_s: number; compute_gflop: bigint; amount_fen: FenSum }
 
 const day_ms = 86_400_000;
 
-function rollupDeltas(provider_id: string, rows: readonly UsageRow[]): RollupDelta[] {
+export function rollupDeltas(provider_id: string, rows: readonly UsageRow[]): RollupDelta[] {
   const by = new Map<string, RollupDelta>();
   const days = new Map<number, string>(); // UTC day number → YYYY-MM-DD: a Date and its ISO string per record cost more
   for (const { input, derived } of rows) {
@@ -465,6 +467,39 @@ export class UsageRepository {
       compute_gflop: r.compute_gflop_text === null ? null : BigInt(r.compute_gflop_text), received_at_ms: Number(r.received_at_ms),
       signed: r.batch_id === null || r.signing_key_id === null ? null : { batch_id: Number(r.batch_id), key_id: r.signing_key_id },
     }));
+  }
+
+  /**
+   * The stored records of a provider whose record_id starts with one of `prefixes`, by prefix (each list in record_id
+   * order). A prefix must end in a letter or digit: the index is read as the range [prefix, prefix with its last
+   * character raised by one), which holds under any collation that orders letters and digits as ASCII does
+   * (PostgreSQL's locale collations skip punctuation at the first level); what else the range holds is filtered here.
+   */
+  async byIdPrefixes(provider_id: string, prefixes: readonly string[]): Promise<Map<string, UsageInput[]>> {
+    const out = new Map<string, UsageInput[]>(prefixes.map((p) => [p, []]));
+    const upper = (p: string) => {
+      const last = p.at(-1) ?? '';
+      if (!/^[0-9a-y]$/i.test(last) || /[zZ]/.test(last)) throw new Error(`internal: id prefix ${JSON.stringify(p)} must end in 0-9 or a-y`);
+      return p.slice(0, -1) + (last === '9' ? 'a' : String.fromCharCode(last.charCodeAt(0) + 1));
+    };
+    const lengths = [...new Set(prefixes.map((p) => p.length))].sort((a, b) => b - a);
+    for (let i = 0; i < prefixes.length; i += 100) {
+      const chunk = prefixes.slice(i, i + 100);
+      const rows = await this.db.selectFrom('usage_records').select([...existing_columns]).where('provider_id', '=', provider_id)
+        .where((eb) => eb.or(chunk.map((p) => eb.and([eb('record_id', '>=', p), eb('record_id', '<', upper(p))]))))
+        .execute();
+      for (const r of rows) {
+        const list = lengths.map((n) => out.get(r.record_id.slice(0, n))).find((l) => l !== undefined);
+        list?.push(existingToInput(r as ExistingRow));
+      }
+    }
+    for (const list of out.values()) list.sort((a, b) => (a.record_id < b.record_id ? -1 : a.record_id > b.record_id ? 1 : 0));
+    return out;
+  }
+
+  /** Stores `rows` in place of the stored records `replaced`, or nothing (./usage-replacement.ts). */
+  replace(provider_id: string, replaced: readonly UsageInput[], rows: readonly UsageRow[], at_ms: number, reason: string, actor: AuditActor, queue_checks: boolean): Promise<ReplaceOutcome> {
+    return replaceUsage(this.connection, provider_id, replaced, rows, at_ms, reason, actor, queue_checks);
   }
 
   /** Kept rejections, newest first (a batch in index order), filtered; `before_id` continues a page. */

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { collect_limits, collectInventory, readInput, type CollectOptions } from '../../src/cli/commands/collect.js';
 
 const fixture = (name: string) => fs.readFileSync(new URL(`../fixtures/collect/${name}`, import.meta.url), 'utf8');
+/** One node's `npu-smi info` output after the line naming its host, as `ssh "$h" 'echo "host: $(hostname)"; npu-smi info'` prints it. */
+const npuNode = (host: string, name = 'npu-smi-910b3-8npu.txt') => `host: ${host}\n${fixture(name)}`;
 const T = (iso: string) => Date.parse(iso);
 
 describeEachEngine('suanli collect', (db) => {
@@ -25,17 +27,17 @@ describeEachEngine('suanli collect', (db) => {
   });
 
   it('prints the snapshot as JSON without --apply and changes nothing', async () => {
-    const { result, lines } = run({ tool: 'npu-smi', text: fixture('npu-smi-910b3-8npu.txt'), apply: false });
+    const { result, lines } = run({ tool: 'npu-smi', text: npuNode('npu-a1'), apply: false });
     await result;
     const printed = JSON.parse(lines.join('\n')) as { inventory: { accelerator: string; count: number; devices: { bus_id: string }[] }[] };
     expect(printed).toMatchObject({ cluster_id: p.cluster_id, tool: 'npu-smi', devices: 8, inventory: [{ accelerator: 'huawei-ascend-910b', count: 8, names: ['910B3'] }] });
-    expect(printed.inventory[0]!.devices[0]).toEqual({ index: '0/0', uuid: null, bus_id: '0000:C1:00.0' });
+    expect(printed.inventory[0]!.devices[0]).toEqual({ index: '0/0', uuid: null, bus_id: '0000:C1:00.0', host: 'npu-a1' });
     expect((await db().store.clusters.get(p.cluster_id))!.inventory.find((i) => i.accelerator === 'huawei-ascend-910b')!.count).toBe(64);
   });
 
   it('applies: closes the old interval at --valid-from, opens the collected count, leaves other models, audits as operator', async () => {
     const before = await db().store.audit.list({ subject_id: p.cluster_id, action: 'cluster.inventory' }, 100);
-    const { result, lines } = run({ tool: 'npu-smi', text: fixture('npu-smi-910b3-8npu.txt') });
+    const { result, lines } = run({ tool: 'npu-smi', text: fixture('npu-smi-910b3-8npu.txt'), host: 'npu-a1' });
     await result;
     expect(lines).toEqual([
       'huawei-ascend-910b: 64 → 8 from 2026-11-01T00:00:00.000Z',
@@ -56,7 +58,7 @@ describeEachEngine('suanli collect', (db) => {
 
   it('applying the same snapshot again changes nothing and writes no audit entry', async () => {
     const before = await db().store.audit.list({ subject_id: p.cluster_id }, 100);
-    const { result, lines } = run({ tool: 'npu-smi', text: fixture('npu-smi-910b3-8npu.txt'), valid_from_ms: T('2026-11-15T00:00:00Z') });
+    const { result, lines } = run({ tool: 'npu-smi', text: npuNode('npu-a1'), valid_from_ms: T('2026-11-15T00:00:00Z') });
     await result;
     expect(lines[0]).toBe('huawei-ascend-910b: 8, unchanged');
     expect(lines[lines.length - 1]).toBe(`inventory of ${p.cluster_id} unchanged`);
@@ -64,7 +66,7 @@ describeEachEngine('suanli collect', (db) => {
   });
 
   it('adds a model the cluster did not hold (310P), and nvidia-smi output with a --map', async () => {
-    await run({ tool: 'npu-smi', text: fixture('npu-smi-310p3-4npu.txt') }).result;
+    await run({ tool: 'npu-smi', text: npuNode('infer-1', 'npu-smi-310p3-4npu.txt') }).result;
     const { result, lines } = run({ tool: 'nvidia-smi', text: fixture('nvidia-smi-unknown-model.csv'), maps: ['NVIDIA B200=nvidia-h200-sxm'], valid_from_ms: T('2026-12-01T00:00:00Z') });
     await result;
     expect(lines.slice(0, 2)).toEqual(['nvidia-h100-sxm: 0 → 1 from 2026-12-01T00:00:00.000Z', 'nvidia-h200-sxm: 0 → 1 from 2026-12-01T00:00:00.000Z']);
@@ -76,10 +78,34 @@ describeEachEngine('suanli collect', (db) => {
 
   it('refuses an unknown name (naming the line), a model outside the catalog, an unknown cluster and a later interval', async () => {
     await expect(run({ tool: 'nvidia-smi', text: fixture('nvidia-smi-unknown-model.csv') }).result).rejects.toThrow(/^line 3: unknown accelerator name "NVIDIA B200"/);
-    await expect(run({ tool: 'npu-smi', text: fixture('npu-smi-910b3-8npu.txt'), maps: ['910B3=huawei-ascend-999'] }).result).rejects.toThrow(/accelerator "huawei-ascend-999" \(for "910B3"\) is not in the catalog/);
-    await expect(run({ tool: 'npu-smi', text: fixture('npu-smi-910b3-8npu.txt'), cluster_id: 'c_nothere' }).result).rejects.toThrow(/cluster c_nothere not found/);
-    await expect(run({ tool: 'npu-smi', text: fixture('npu-smi-910b3-8npu.txt'), valid_from_ms: T('2026-10-01T00:00:00Z') }).result)
+    await expect(run({ tool: 'npu-smi', text: npuNode('npu-a1'), maps: ['910B3=huawei-ascend-999'] }).result).rejects.toThrow(/accelerator "huawei-ascend-999" \(for "910B3"\) is not in the catalog/);
+    await expect(run({ tool: 'npu-smi', text: npuNode('npu-a1'), cluster_id: 'c_nothere' }).result).rejects.toThrow(/cluster c_nothere not found/);
+    await expect(run({ tool: 'npu-smi', text: npuNode('npu-a1'), valid_from_ms: T('2026-10-01T00:00:00Z') }).result)
       .rejects.toThrow(/has a huawei-ascend-910b interval from 2026-11-01T00:00:00.000Z, after --valid-from/);
+  });
+
+  it('npu-smi: refuses the same node\'s output twice, naming the host and the bus id, and changes nothing', async () => {
+    const before = (await db().store.clusters.get(p.cluster_id))!.inventory;
+    const audit = await db().store.audit.list({ subject_id: p.cluster_id }, 100);
+    const twice = `${npuNode('npu-a1')}${npuNode('npu-a2')}${npuNode('npu-a1')}`;
+    await expect(run({ tool: 'npu-smi', text: twice, valid_from_ms: T('2026-12-15T00:00:00Z') }).result)
+      .rejects.toThrow(/^line 109: host npu-a1 bus id 0000:C1:00.0 is listed twice \(also on line 9\): the same node's output is in the input twice$/);
+    // one node's file given with --host and again after its host: line (two files of the same node, concatenated)
+    await expect(run({ tool: 'npu-smi', text: `${fixture('npu-smi-910b3-8npu.txt')}${npuNode('npu-a1')}`, host: 'npu-a1', valid_from_ms: T('2026-12-15T00:00:00Z') }).result)
+      .rejects.toThrow(/host npu-a1 bus id 0000:C1:00.0 is listed twice \(also on line 8\)/);
+    await expect(run({ tool: 'npu-smi', text: fixture('npu-smi-910b3-8npu.txt'), valid_from_ms: T('2026-12-15T00:00:00Z') }).result)
+      .rejects.toThrow(/^line 4: no host for this npu-smi table/);
+    await expect(run({ tool: 'nvidia-smi', text: fixture('nvidia-smi-a100-8gpu.csv'), host: 'gpu-1', apply: false }).result).rejects.toThrow(/--host is for npu-smi output/);
+    expect((await db().store.clusters.get(p.cluster_id))!.inventory).toEqual(before);
+    expect(await db().store.audit.list({ subject_id: p.cluster_id }, 100)).toHaveLength(audit.length);
+  });
+
+  it('npu-smi: two hosts printing the same bus ids are two nodes', async () => {
+    const { result, lines } = run({ tool: 'npu-smi', text: `${npuNode('npu-a1')}${npuNode('npu-a2')}`, valid_from_ms: T('2026-12-15T00:00:00Z') });
+    const snapshot = await result;
+    expect(snapshot.devices).toBe(16);
+    expect(snapshot.inventory[0]!.devices.filter((d) => d.bus_id === '0000:C1:00.0').map((d) => d.host)).toEqual(['npu-a1', 'npu-a2']);
+    expect(lines[0]).toBe('huawei-ascend-910b: 8 → 16 from 2026-12-15T00:00:00.000Z');
   });
 });
 
@@ -100,6 +126,27 @@ it('suanli collect reads standard input, prints JSON, and exits 1 naming the lin
   expect(bad.stderr).toContain('error: line 3: unknown accelerator name "NVIDIA B200"');
   const tool = await suanli(['collect', 'rocm-smi', '--cluster', 'c_x'], '');
   expect(tool.code).toBe(1);
+}, 60_000);
+
+it('suanli collect npu-smi names each table\'s host (host: lines or --host) and exits 1 on the same node twice', async () => {
+  const one = fixture('npu-smi-910b3-8npu.txt');
+  const ok = await suanli(['collect', 'npu-smi', '-', '--cluster', 'c_x', '--host', 'npu-a1'], one);
+  expect(ok.code).toBe(0);
+  const printed = JSON.parse(ok.stdout) as { devices: number; inventory: { devices: { host: string }[] }[] };
+  expect(printed.devices).toBe(8);
+  expect(new Set(printed.inventory[0]!.devices.map((d) => d.host))).toEqual(new Set(['npu-a1']));
+  const two = await suanli(['collect', 'npu-smi', '--cluster', 'c_x'], `host: npu-a1\n${one}host: npu-a2\n${one}`);
+  expect(two.code).toBe(0);
+  expect(JSON.parse(two.stdout)).toMatchObject({ devices: 16, inventory: [{ accelerator: 'huawei-ascend-910b', count: 16 }] });
+  const twice = await suanli(['collect', 'npu-smi', '-', '--cluster', 'c_x'], `host: npu-a1\n${one}host: npu-a1\n${one}`);
+  expect(twice.code).toBe(1);
+  expect(twice.stderr).toContain('error: line 59: host npu-a1 bus id 0000:C1:00.0 is listed twice (also on line 9)');
+  const none = await suanli(['collect', 'npu-smi', '-', '--cluster', 'c_x'], one);
+  expect(none.code).toBe(1);
+  expect(none.stderr).toContain('error: line 4: no host for this npu-smi table');
+  const nvidia = await suanli(['collect', 'nvidia-smi', '-', '--cluster', 'c_x', '--host', 'gpu-1'], fixture('nvidia-smi-a100-8gpu.csv'));
+  expect(nvidia.code).toBe(1);
+  expect(nvidia.stderr).toContain('--host');
 }, 60_000);
 
 it('reads an input up to its limit and refuses one byte more', async () => {

@@ -8,25 +8,12 @@
 // root the server runs as the existing `postgres` system user (nothing is ever
 // created), and when there is no such user startPostgres fails and says so.
 
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  accessSync,
-  chownSync,
-  closeSync,
-  constants as fsConstants,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, parse as parsePath } from 'node:path';
 import pg from 'pg';
+import { armExitCleanup, exited, freePort, isExecutable, pollUntilReady, readLog, spawnServer, stopChild, waitForExit } from './processes.js';
 
 export interface PostgresServer {
   /** Superuser URL of the server's `postgres` database, e.g. postgres://postgres@127.0.0.1:PORT/postgres */
@@ -47,15 +34,6 @@ const STOP_TIMEOUT_MS = 30_000;
 
 // ---------------------------------------------------------------------------
 // Binaries
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, fsConstants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function serverBinariesIn(dir: string): { initdb: string; postgres: string } | null {
   const initdb = join(dir, 'initdb');
@@ -178,32 +156,6 @@ function traversableByOthers(dir: string): boolean {
 // ---------------------------------------------------------------------------
 // Helpers
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not pick a free port'))));
-    });
-  });
-}
-
-function readLog(file: string): string {
-  try {
-    const text = readFileSync(file, 'utf8');
-    return text.length > 8000 ? `…${text.slice(-8000)}` : text;
-  } catch {
-    return '(no log)';
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -289,33 +241,15 @@ function runInitdb(initdb: string, dataDir: string, cwd: string, user: RunAs | n
  * JavaScript at all (SIGKILL, crashes).
  */
 function armCleanup(pgPid: number, baseDir: string, dataDir: string): () => void {
-  let watchdog: ChildProcess | undefined;
-  try {
-    const script =
-      'while kill -0 "$1" 2>/dev/null; do sleep 1; done; ' +
+  const watchdog = {
+    name: 'pg-test-watchdog',
+    then_script:
       'kill -QUIT "$2" 2>/dev/null; i=0; ' +
       'while kill -0 "$2" 2>/dev/null && [ -e "$4/postmaster.pid" ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done; ' +
-      'rm -rf "$3"';
-    watchdog = spawn('/bin/sh', ['-c', script, 'pg-test-watchdog', String(process.pid), String(pgPid), baseDir, dataDir], {
-      detached: true,
-      stdio: 'ignore',
-    });
-    watchdog.on('error', () => undefined);
-    watchdog.unref();
-  } catch {
-    watchdog = undefined; // the exit handler still covers ordinary exits
-  }
-  const killWatchdog = (): void => {
-    if (watchdog?.pid === undefined || watchdog.exitCode !== null || watchdog.signalCode !== null) return;
-    try {
-      process.kill(-watchdog.pid, 'SIGKILL'); // its own process group (detached)
-    } catch {
-      watchdog.kill('SIGKILL');
-    }
+      'rm -rf "$3"',
+    args: [String(pgPid), baseDir, dataDir],
   };
-
-  const onExit = (): void => {
-    killWatchdog();
+  return armExitCleanup(watchdog, () => {
     try {
       process.kill(pgPid, 'SIGQUIT'); // immediate shutdown: the files are thrown away anyway
     } catch {
@@ -326,55 +260,32 @@ function armCleanup(pgPid: number, baseDir: string, dataDir: string): () => void
       sleepSync(20);
     }
     rmSync(baseDir, { recursive: true, force: true });
-  };
-  process.once('exit', onExit);
-
-  return () => {
-    process.removeListener('exit', onExit);
-    killWatchdog();
-  };
+  });
 }
 
 async function waitUntilReady(url: string, child: ChildProcess, logFile: string, started: number): Promise<void> {
-  let lastError: unknown;
-  while (Date.now() - started < START_TIMEOUT_MS) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(
-        `PostgreSQL exited during startup (${child.exitCode ?? child.signalCode}). Server log:\n${readLog(logFile)}`,
-      );
-    }
+  const notReady = await pollUntilReady(child, started, START_TIMEOUT_MS, 50, async () => {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
     client.on('error', () => undefined);
     try {
       await client.connect();
       await client.query('SELECT 1');
       await client.end();
-      return;
     } catch (error) {
-      lastError = error;
       await client.end().catch(() => undefined);
-      await sleep(50);
+      throw error;
     }
+  });
+  if (notReady === null) return;
+  if (notReady.exited) {
+    throw new Error(
+      `PostgreSQL exited during startup (${child.exitCode ?? child.signalCode}). Server log:\n${readLog(logFile)}`,
+    );
   }
   throw new Error(
     `PostgreSQL did not accept connections at ${url} within ${START_TIMEOUT_MS / 1000} s ` +
-      `(last error: ${lastError instanceof Error ? lastError.message : String(lastError)}). Server log:\n${readLog(logFile)}`,
+      `(last error: ${notReady.last_error}). Server log:\n${readLog(logFile)}`,
   );
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.removeListener('exit', onExit);
-      resolve(false);
-    }, ms);
-    const onExit = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once('exit', onExit);
-  });
 }
 
 function bindFailure(logFile: string): boolean {
@@ -424,40 +335,29 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-      const launch = (): ChildProcess => {
-        const logFd = openSync(logFile, 'a');
-        try {
-          return spawn(
-            binaries.postgres,
-            [
-              '-D', dataDir,
-              '-k', socketDir,
-              '-h', '127.0.0.1',
-              '-p', String(port),
-              '-c', 'fsync=off',
-              // durable: a commit is acknowledged only once its WAL is written (it then survives the server's own
-              // crash or immediate shutdown; fsync stays off: the machine itself does not crash in a test)
-              '-c', `synchronous_commit=${options.durable === true ? 'on' : 'off'}`,
-              '-c', 'full_page_writes=off',
-              '-c', 'max_connections=300',
-              '-c', 'shared_buffers=128MB',
-            ],
-            {
-              cwd: baseDir,
-              env,
-              detached: true, // its own process group: a terminal's Ctrl-C is handled by us, not by it
-              stdio: ['ignore', logFd, logFd],
-              ...(user ? { uid: user.uid, gid: user.gid } : {}),
-            },
-          );
-        } finally {
-          closeSync(logFd);
-        }
-      };
+      // Detached, its output appended to the log, errors surfaced through exitCode / the readiness timeout.
+      const launch = (): ChildProcess =>
+        spawnServer(
+          binaries.postgres,
+          [
+            '-D', dataDir,
+            '-k', socketDir,
+            '-h', '127.0.0.1',
+            '-p', String(port),
+            '-c', 'fsync=off',
+            // durable: a commit is acknowledged only once its WAL is written (it then survives the server's own
+            // crash or immediate shutdown; fsync stays off: the machine itself does not crash in a test)
+            '-c', `synchronous_commit=${options.durable === true ? 'on' : 'off'}`,
+            '-c', 'full_page_writes=off',
+            '-c', 'max_connections=300',
+            '-c', 'shared_buffers=128MB',
+          ],
+          logFile,
+          'a',
+          { cwd: baseDir, env, ...(user ? { uid: user.uid, gid: user.gid } : {}) },
+        );
       const started = Date.now();
       child = launch();
-      child.on('error', () => undefined); // surfaced through exitCode / the readiness timeout
-      child.unref();
       const pid = child.pid;
       if (pid === undefined) throw new Error(`could not start ${binaries.postgres}`);
       disarm = armCleanup(pid, baseDir, dataDir);
@@ -478,13 +378,7 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
         url,
         stop: () =>
           (stopping ??= (async () => {
-            if (server.exitCode === null && server.signalCode === null) {
-              server.kill('SIGINT'); // fast shutdown
-              if (!(await waitForExit(server, STOP_TIMEOUT_MS))) {
-                server.kill('SIGKILL');
-                await waitForExit(server, 5_000);
-              }
-            }
+            await stopChild(server, 'SIGINT', STOP_TIMEOUT_MS); // fast shutdown
             disarm?.();
             rmSync(baseDir, { recursive: true, force: true });
           })()),
@@ -493,8 +387,6 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
           if (!(await waitForExit(server, STOP_TIMEOUT_MS))) throw new Error(`PostgreSQL did not stop (${mode}). Server log:\n${readLog(logFile)}`);
           disarm?.();
           server = launch();
-          server.on('error', () => undefined);
-          server.unref();
           if (server.pid === undefined) throw new Error(`could not start ${binaries.postgres} again`);
           disarm = armCleanup(server.pid, baseDir, dataDir);
           await waitUntilReady(url, server, logFile, Date.now());
@@ -502,7 +394,7 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
       };
     }
   } catch (error) {
-    if (child && child.exitCode === null && child.signalCode === null) {
+    if (child && !exited(child)) {
       child.kill('SIGQUIT');
       await waitForExit(child, 5_000);
     }

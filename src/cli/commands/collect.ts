@@ -1,6 +1,7 @@
 // `suanli collect nvidia-smi|npu-smi [FILE|-] --cluster ID [--apply]`: reads the device list a node's own tool prints
 // (docs/collect.md) into an inventory snapshot; prints it as JSON, or with --apply sets the cluster's inventory from
-// --valid-from on through the same repository method as PUT /api/v1/clusters/{id}/inventory.
+// --valid-from on through the same repository method as PUT /api/v1/clusters/{id}/inventory. npu-smi output names no
+// host, so its tables are named by `host:` lines or --host (a chip is its bus id on its host).
 import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Store } from '../../store/store.js';
@@ -30,13 +31,16 @@ export interface CollectOptions {
   valid_from_ms: number;
   /** `--map NAME=model` entries. */
   maps: readonly string[];
+  /** npu-smi: the node of the tables no `host:` line precedes (--host). */
+  host?: string;
   out?: (line: string) => void;
 }
 
 export interface CollectSnapshot { cluster_id: string; tool: CollectTool; devices: number; inventory: SnapshotEntry[] }
 
-export function snapshotOf(options: Pick<CollectOptions, 'tool' | 'text' | 'cluster_id' | 'maps'>): CollectSnapshot {
-  const devices: CollectedDevice[] = options.tool === 'nvidia-smi' ? parseNvidiaSmiCsv(options.text) : parseNpuSmiInfo(options.text);
+export function snapshotOf(options: Pick<CollectOptions, 'tool' | 'text' | 'cluster_id' | 'maps' | 'host'>): CollectSnapshot {
+  if (options.tool === 'nvidia-smi' && options.host !== undefined) throw new Error('--host is for npu-smi output: nvidia-smi\'s GPU UUIDs already tell nodes apart');
+  const devices: CollectedDevice[] = options.tool === 'nvidia-smi' ? parseNvidiaSmiCsv(options.text) : parseNpuSmiInfo(options.text, { host: options.host });
   return { cluster_id: options.cluster_id, tool: options.tool, devices: devices.length, inventory: buildSnapshot(devices, parseNameMappings(options.maps)) };
 }
 
@@ -108,26 +112,31 @@ export function register(parent: Command): void {
     'nvidia-smi': 'output of `nvidia-smi --query-gpu=index,name,uuid,pci.bus_id,memory.total --format=csv` (also csv,noheader / nounits)',
     'npu-smi': 'output of `npu-smi info` (the table)',
   };
+  const descriptions: Record<CollectTool, string> = {
+    'nvidia-smi': 'several nodes\' outputs may be concatenated',
+    'npu-smi': 'several nodes\' outputs may be concatenated, each after a line "host: NAME" (npu-smi prints no host; a Bus-Id is unique only per host)',
+  };
   for (const tool of collect_tools) {
-    collect.command(`${tool} [file]`)
-      .description(`${commands[tool]}; FILE or - for standard input; several nodes' outputs may be concatenated`)
+    const command = collect.command(`${tool} [file]`)
+      .description(`${commands[tool]}; FILE or - for standard input; ${descriptions[tool]}`)
       .requiredOption('--cluster <id>', 'the cluster the devices belong to')
       .option('--apply', 'set the cluster\'s inventory from --valid-from on (models the tool saw; others are left as they are)')
       .option('--valid-from <instant>', 'RFC 3339 instant the snapshot holds from (default: now)', instant)
-      .option('--map <NAME=model>', 'map a printed name to a catalog model id (repeatable), over the built-in table', collectMap, [] as string[])
-      .action(async (file: string | undefined, opts: { cluster: string; apply?: boolean; validFrom?: number; map: string[] }) => {
-        const text = await readInput(file);
-        let store: Store | null = null;
-        if (opts.apply === true) {
-          const { loadConfig } = await import('../../config.js');
-          const { openStore } = await import('../open-store.js');
-          store = await openStore(loadConfig());
-        }
-        try {
-          await collectInventory(store, { tool, text, cluster_id: opts.cluster, apply: opts.apply === true, valid_from_ms: opts.validFrom ?? Date.now(), maps: opts.map });
-        } finally {
-          await store?.close();
-        }
-      });
+      .option('--map <NAME=model>', 'map a printed name to a catalog model id (repeatable), over the built-in table', collectMap, [] as string[]);
+    if (tool === 'npu-smi') command.option('--host <name>', 'the node of a table no "host: NAME" line precedes (one node\'s output)');
+    command.action(async (file: string | undefined, opts: { cluster: string; apply?: boolean; validFrom?: number; map: string[]; host?: string }) => {
+      const text = await readInput(file);
+      let store: Store | null = null;
+      if (opts.apply === true) {
+        const { loadConfig } = await import('../../config.js');
+        const { openStore } = await import('../open-store.js');
+        store = await openStore(loadConfig());
+      }
+      try {
+        await collectInventory(store, { tool, text, cluster_id: opts.cluster, apply: opts.apply === true, valid_from_ms: opts.validFrom ?? Date.now(), maps: opts.map, host: opts.host });
+      } finally {
+        await store?.close();
+      }
+    });
   }
 }

@@ -2,7 +2,6 @@
 // exporter's series in Prometheus, imported as usage records (docs/prometheus.md: queries, method, limits).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { exporter_names, type ExporterName } from '../../ingest/prometheus/exporters.js';
-import { parseStep } from '../../ingest/prometheus/import-window.js';
 import { prometheus_import_limits } from '../../ingest/prometheus/prometheus-import.js';
 
 function instant(value: string): number {
@@ -19,12 +18,6 @@ export function prometheusUrl(value: string): string {
   return value;
 }
 
-function step(value: string): number {
-  const s = parseStep(value);
-  if (s === null) throw new InvalidArgumentError('a duration such as 15s, 60s or 5m');
-  return s;
-}
-
 function percent(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError('a percentage from 0 to 100');
@@ -38,20 +31,22 @@ function seconds(value: string): number {
 }
 
 interface Opts {
-  url: string; from: number; to: number; mapping: string; step: number; exporter: ExporterName;
-  minUtil?: number; timeout: number; batch?: number; progress: boolean;
+  url: string; from: number; to: number; mapping: string; step?: string; exporter: ExporterName;
+  minUtil?: number; replace: boolean; timeout: number; batch?: number; progress: boolean;
 }
 
 export function register(parent: Command): void {
   parent.command('prometheus')
-    .description('import card-seconds per Kubernetes workload from an exporter\'s series in Prometheus (query_range), as usage records')
+    .description('import card-seconds per Kubernetes workload from every sample of an exporter\'s series in Prometheus, as usage records')
     .requiredOption('--url <url>', 'Prometheus base URL, e.g. http://prometheus.monitoring:9090', prometheusUrl)
     .requiredOption('--from <instant>', 'window start, a whole UTC hour (RFC 3339)', instant)
-    .requiredOption('--to <instant>', 'window end, exclusive, a whole UTC hour at least 5 minutes past', instant)
+    .requiredOption('--to <instant>', 'window end, exclusive, a whole UTC hour at least 10 minutes past', instant)
     .requiredOption('--mapping <file>', 'YAML or JSON: hosts → clusters, namespaces → enterprises, models, prices (examples/prometheus/)')
-    .option('--step <duration>', 'resolution: whole seconds dividing an hour', step, 60)
+    // Earlier versions sampled the series at a step; every scraped sample is read now. Accepted, said, and ignored.
+    .addOption(new Option('--step <duration>').hideHelp())
     .addOption(new Option('--exporter <name>', 'which exporter\'s series').choices([...exporter_names]).default('dcgm'))
-    .option('--min-util <percent>', 'count a device only in steps where its utilisation is at least this', percent)
+    .option('--min-util <percent>', 'count a device only for samples whose utilisation is at least this', percent)
+    .option('--replace', 'store the hours whose records changed since they were imported as a replacement of the stored records (a conflict otherwise)', false)
     .option('--timeout <seconds>', 'time-out of each request', seconds, prometheus_import_limits.request_timeout_s_default)
     .option('--batch <n>', 'records per transaction (default: SUANLI_BATCH_RECORDS_MAX)', (v) => Number.parseInt(v, 10))
     .option('--no-progress', 'no progress bar')
@@ -60,16 +55,18 @@ export function register(parent: Command): void {
       const { openStore } = await import('../open-store.js');
       const { readPrometheusMapping } = await import('../../ingest/prometheus/mapping-file.js');
       const { importPrometheus } = await import('../../ingest/prometheus/prometheus-import.js');
+      if (opts.step !== undefined) console.error(`--step ${opts.step} is not used any more: every scraped sample is read (docs/prometheus.md)`);
       const mapping = readPrometheusMapping(opts.mapping);
       const config = loadConfig();
       const store = await openStore(config);
       try {
         const summary = await importPrometheus(store, config, {
-          url: opts.url, from_ms: opts.from, to_ms: opts.to, step_s: opts.step, exporter: opts.exporter, mapping,
-          min_util: opts.minUtil ?? null, timeout_ms: opts.timeout * 1000, batch_records: opts.batch ?? config.batch_records_max,
+          url: opts.url, from_ms: opts.from, to_ms: opts.to, exporter: opts.exporter, mapping,
+          min_util: opts.minUtil ?? null, replace: opts.replace, timeout_ms: opts.timeout * 1000, batch_records: opts.batch ?? config.batch_records_max,
           progress: opts.progress && process.stderr.isTTY === true, now_ms: Date.now(),
         });
-        if (summary.runs > 0 && summary.accepted + summary.duplicates === 0) process.exitCode = 1;
+        // nothing matched, runs found but nothing stored, or hours left in conflict: the operator has something to do
+        if (summary.series === 0 || (summary.runs > 0 && summary.accepted + summary.duplicates === 0) || summary.conflicts > 0) process.exitCode = 1;
       } finally {
         await store.close();
       }

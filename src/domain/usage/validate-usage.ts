@@ -8,6 +8,8 @@ export const usage_reject_codes = [
   'invalid_field', 'ended_not_after_started', 'duration_too_long', 'in_future', 'unknown_accelerator',
   'unknown_cluster', 'unknown_enterprise', 'model_not_in_inventory', 'outside_inventory', 'count_exceeds_inventory',
   'conflict',
+  // a record of a replacement (UsageIngest.replace) that was not stored because the replacement as a whole was refused
+  'replacement_refused',
 ] as const;
 export type UsageRejectCode = (typeof usage_reject_codes)[number];
 

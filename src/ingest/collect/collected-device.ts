@@ -9,7 +9,13 @@ export interface CollectedDevice {
   index: string | null;
   /** nvidia-smi's GPU UUID; npu-smi info prints none. */
   uuid: string | null;
+  /** The PCIe bus id: unique on its host only. */
   bus_id: string | null;
+  /**
+   * The node the device was listed on, where the tool does not print a globally unique id: npu-smi's chips (named by a
+   * `host:` line or --host); null for nvidia-smi, whose UUIDs tell cards apart across nodes.
+   */
+  host: string | null;
 }
 
 /** A problem with the input, naming the line it was found on (0: the input as a whole). */

@@ -73,7 +73,7 @@ export function parseNvidiaSmiCsv(text: string): NvidiaSmiGpu[] {
     const index = value(get('index'));
     if (index !== null && !/^\d+$/.test(index)) throw new CollectError(line, `index "${index}" is not a number`);
     if (gpus.length >= nvidia_smi_limits.devices_max) throw new CollectError(line, `more than ${nvidia_smi_limits.devices_max} GPUs`);
-    gpus.push({ line, name, index, uuid, bus_id: value(get('pci.bus_id')), memory_mib: memoryMib(get('memory.total'), line) });
+    gpus.push({ line, name, index, uuid, bus_id: value(get('pci.bus_id')), host: null, memory_mib: memoryMib(get('memory.total'), line) });
   });
   if (gpus.length === 0) throw new CollectError(0, `no GPU lines found: expected the output of nvidia-smi --query-gpu=${nvidia_smi_query_fields.join(',')} --format=csv`);
   return gpus;

@@ -1,16 +1,22 @@
-// `suanli import prometheus`: pulls one exporter's per-device series from Prometheus chunk by chunk, turns them into
-// card runs per Kubernetes workload (./card-runs.ts), maps the runs to usage records with the mapping file
-// (./usage-records.ts) and feeds them to the same ingest pipeline as the API, per provider, in batches. A chunk is
-// fetched whole before any of its records is written, so a failed query leaves nothing of its chunk behind; the
-// chunks before it stay imported, and running the import again only adds duplicates.
+// `suanli import prometheus`: reads every sample an exporter's per-device series has in Prometheus, hour by hour
+// (./sample-query.ts), turns them into card runs per Kubernetes workload (./sample-runs.ts), maps the runs to usage
+// records with the mapping file (./usage-records.ts) and feeds them to the same ingest pipeline as the API, per
+// provider, in batches. An hour is fetched whole before any of its records is written, so a failed query leaves
+// nothing of its hour behind; the hours before it stay imported, and running the import again adds only what is missing.
+//
+// The records of one workload's hour are compared with what is stored for that hour (their ids share a prefix): the
+// same records are duplicates and are not sent again; other records (samples that arrived late, or changed) are a
+// conflict, reported and not stored — unless --replace, which stores them as a replacement that supersedes the stored
+// ones (UsageIngest.replace), never beside them.
 import { SingleBar, Presets } from 'cli-progress';
 import type { Store } from '../../store/store.js';
-import { UsageIngest, type IngestLimits } from '../usage-pipeline.js';
-import { mergeCardRuns, type Presence } from './card-runs.js';
+import { sameUsageContent, type UsageInput } from '../../domain/usage/validate-usage.js';
+import { parseUsageRecord, UsageIngest, type IngestLimits } from '../usage-pipeline.js';
+import { hourRuns, sample_runs_limits, type DeviceSamples } from './sample-runs.js';
 import { exporterQuery, exporters, type ExporterName } from './exporters.js';
-import { importWindow, import_window_limits, type Chunk } from './import-window.js';
+import { importWindow } from './import-window.js';
 import type { PrometheusMappingFile } from './mapping-file.js';
-import { PrometheusError, queryRange, type RangeSeries } from './range-query.js';
+import { PrometheusError, querySamples, type SampleSeries } from './sample-query.js';
 import { RecordMapper, workloadKey, workloadOfKey, type SkipReason } from './usage-records.js';
 import type { UsageRecordWire } from '../usage-schema.js';
 
@@ -24,11 +30,12 @@ export interface PrometheusImportOptions {
   url: string;
   from_ms: number;
   to_ms: number;
-  step_s: number;
   exporter: ExporterName;
   mapping: PrometheusMappingFile;
-  /** Count a device in a step only when its utilisation is at least this (percent); null: allocation alone counts. */
+  /** Count a device's sample only when its utilisation is at least this (percent); null: allocation alone counts. */
   min_util: number | null;
+  /** Store the hours whose records changed as replacements of the stored ones. */
+  replace: boolean;
   timeout_ms: number;
   batch_records: number;
   progress: boolean;
@@ -38,10 +45,12 @@ export interface PrometheusImportOptions {
 
 export interface PrometheusImportSummary {
   query: string;
-  chunks: number;
+  hours: number;
+  /** Distinct series seen in the window (a series is counted once however many hours it spans). */
   series: number;
   /** Series of devices no pod held. */
   series_idle: number;
+  samples: number;
   /** Samples left out by --min-util. */
   samples_below_min_util: number;
   runs: number;
@@ -52,7 +61,13 @@ export interface PrometheusImportSummary {
   rejected_by_code: Record<string, { count: number; examples: { record_id: string | null; job_ref: string | null; field: string | null; message: string }[] }>;
   skipped: number;
   skipped_by_reason: Partial<Record<SkipReason, { count: number; card_s: number; examples: string[] }>>;
-  /** Card-seconds of the records now stored (accepted and duplicates). */
+  /** Workload-hours whose records differ from the stored ones: not stored (without --replace). */
+  conflicts: number;
+  conflict_examples: string[];
+  /** Stored records superseded by --replace, and the workload-hours they were in. */
+  replaced: number;
+  replaced_hours: number;
+  /** Card-seconds of the records now stored (accepted, replacements and duplicates). */
   card_s_stored: number;
   seconds: number;
 }
@@ -60,6 +75,17 @@ export interface PrometheusImportSummary {
 export class PrometheusImportError extends Error {}
 
 const card_h = (card_s: number) => (card_s / 3600).toFixed(2);
+const hhmmss = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+const describe = (records: readonly Pick<UsageInput, 'count' | 'started_at_ms' | 'ended_at_ms'>[]) =>
+  records.length === 0 ? 'nothing' : records.map((r) => `${r.count} × ${hhmmss(r.started_at_ms)}–${hhmmss(r.ended_at_ms)}`).join(', ');
+
+/** The same records, ids aside: what the hour's samples say now is what is stored. */
+function sameRecords(stored: readonly UsageInput[], now: readonly UsageInput[]): boolean {
+  if (stored.length !== now.length) return false;
+  const order = (l: readonly UsageInput[]) => [...l].sort((a, b) => a.started_at_ms - b.started_at_ms);
+  const a = order(stored), b = order(now);
+  return a.every((x, i) => sameUsageContent({ ...x, record_id: '' }, { ...b[i]!, record_id: '' }));
+}
 
 /** Clusters of the mapping file → their providers; every cluster must exist, every model id must be in the catalog. */
 async function checkMapping(store: Store, mapping: PrometheusMappingFile): Promise<Map<string, string>> {
@@ -85,7 +111,7 @@ async function checkMapping(store: Store, mapping: PrometheusMappingFile): Promi
 
 export async function importPrometheus(store: Store, limits: IngestLimits & { batch_records_max: number }, options: PrometheusImportOptions): Promise<PrometheusImportSummary> {
   const out = options.out ?? ((line: string) => console.log(line));
-  const checked = importWindow(options.from_ms, options.to_ms, options.step_s, options.now_ms);
+  const checked = importWindow(options.from_ms, options.to_ms, options.now_ms);
   if (!checked.ok) throw new PrometheusImportError(`${checked.problem.field} ${checked.problem.message}`);
   const window = checked.window;
   if (!Number.isInteger(options.batch_records) || options.batch_records < 1 || options.batch_records > limits.batch_records_max) {
@@ -99,44 +125,49 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
   const query = exporterQuery(exporter, options.mapping.selector);
   const mapper = new RecordMapper(options.mapping);
   const ingest = new UsageIngest(store, limits);
-  const step_ms = window.step_s * 1000;
+  const hour_ms = sample_runs_limits.hour_s * 1000;
+  const margin_ms = sample_runs_limits.margin_s * 1000;
   const summary: PrometheusImportSummary = {
-    query, chunks: window.chunks.length, series: 0, series_idle: 0, samples_below_min_util: 0, runs: 0, records: 0, accepted: 0,
-    duplicates: 0, rejected: 0, rejected_by_code: {}, skipped: 0, skipped_by_reason: {}, card_s_stored: 0, seconds: 0,
+    query, hours: window.hours.length, series: 0, series_idle: 0, samples: 0, samples_below_min_util: 0, runs: 0, records: 0, accepted: 0,
+    duplicates: 0, rejected: 0, rejected_by_code: {}, skipped: 0, skipped_by_reason: {}, conflicts: 0, conflict_examples: [], replaced: 0, replaced_hours: 0,
+    card_s_stored: 0, seconds: 0,
   };
+  const seen_series = new Set<string>();
+  const idle_series = new Set<string>();
   const started = performance.now();
   const bar = options.progress
-    ? new SingleBar({ format: 'importing |{bar}| {value}/{total} chunks | {records} records', stream: process.stderr }, Presets.shades_classic)
+    ? new SingleBar({ format: 'importing |{bar}| {value}/{total} hours | {records} records', stream: process.stderr }, Presets.shades_classic)
     : null;
-  bar?.start(window.chunks.length, 0, { records: 0 });
+  bar?.start(window.hours.length, 0, { records: 0 });
 
-  const presencesOf = (chunk: Chunk, series: readonly RangeSeries[]): Presence[] => {
-    const steps = (chunk.end_ms - chunk.start_ms) / step_ms;
-    const presences: Presence[] = [];
+  const devicesOf = (hour: number, series: readonly SampleSeries[]): DeviceSamples[] => {
+    const devices: DeviceSamples[] = [];
     for (const s of series) {
-      summary.series++;
+      const identity = JSON.stringify(Object.entries(s.metric).sort(([a], [b]) => (a < b ? -1 : 1)));
+      seen_series.add(identity);
       const reading = exporter.read(s.metric);
       if (reading.kind === 'idle') {
-        summary.series_idle++;
+        idle_series.add(identity);
         continue;
       }
       const host = s.metric[host_label] ?? '';
       const key = workloadKey({ cluster_id: mapper.cluster(host), host, namespace: reading.namespace, pod: reading.pod, model_name: reading.model_name, mig: reading.mig });
-      const at: number[] = [];
+      const times: number[] = [];
+      const counts: boolean[] = [];
       for (const [t, v] of s.values) {
-        const k = (Math.round(t * 1000) - chunk.start_ms) / step_ms;
-        if (!Number.isInteger(k) || k < 0 || k >= steps) {
-          throw new PrometheusImportError(`${options.url} answered a sample at ${t}, off the grid of ${window.step_s} s steps from ${new Date(chunk.start_ms).toISOString()}`);
+        const ms = Math.round(t * 1000);
+        if (ms < hour - margin_ms || ms >= hour + hour_ms + margin_ms) continue; // the range selector's ends differ between versions
+        const counted = options.min_util === null || Number.parseFloat(v) >= options.min_util;
+        if (ms >= hour && ms < hour + hour_ms) {
+          summary.samples++;
+          if (!counted) summary.samples_below_min_util++;
         }
-        if (options.min_util !== null && !(Number.parseFloat(v) >= options.min_util)) {
-          summary.samples_below_min_util++;
-          continue;
-        }
-        at.push(k);
+        times.push(ms);
+        counts.push(counted);
       }
-      presences.push({ key, device: reading.device, steps: at });
+      devices.push({ key, device: reading.device, times, counts });
     }
-    return presences;
+    return devices;
   };
 
   const reject = (code: string, record: UsageRecordWire | null, field: string | null, message: string) => {
@@ -147,24 +178,41 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
     summary.rejected_by_code[code] = entry;
   };
 
+  type Item = { record: UsageRecordWire; card_s: number; prefix: string };
+  const send = async (provider_id: string, items: readonly Item[]) => {
+    for (let i = 0; i < items.length; i += options.batch_records) {
+      const batch = items.slice(i, i + options.batch_records);
+      const result = await ingest.ingest(provider_id, batch.map((b) => b.record), Date.now());
+      const rejected = new Set<number>();
+      for (const r of result.rejected) {
+        rejected.add(r.index);
+        reject(r.code, batch[r.index]?.record ?? null, r.field, r.message);
+      }
+      summary.accepted += result.accepted;
+      summary.duplicates += result.duplicates;
+      batch.forEach((b, index) => { if (!rejected.has(index)) summary.card_s_stored += b.card_s; });
+    }
+  };
+
   try {
-    for (const chunk of window.chunks) {
-      let series: RangeSeries[];
+    for (const hour of window.hours) {
+      let series: SampleSeries[];
       try {
-        series = await queryRange({ base_url: options.url, query, start_s: chunk.start_ms / 1000, end_s: (chunk.end_ms - step_ms) / 1000, step_s: window.step_s, timeout_ms: options.timeout_ms });
+        series = await querySamples({
+          base_url: options.url, selector: query, time_ms: hour + hour_ms + margin_ms - 1, range_s: sample_runs_limits.hour_s + 2 * sample_runs_limits.margin_s, timeout_ms: options.timeout_ms,
+        });
       } catch (error) {
         if (error instanceof PrometheusError) {
-          throw new PrometheusImportError(`chunk ${new Date(chunk.start_ms).toISOString()} – ${new Date(chunk.end_ms).toISOString()} not imported: ${error.message}`);
+          throw new PrometheusImportError(`hour ${new Date(hour).toISOString()} – ${new Date(hour + hour_ms).toISOString()} not imported: ${error.message}`);
         }
         throw error;
       }
-      const runs = mergeCardRuns(presencesOf(chunk, series), {
-        start_ms: chunk.start_ms, step_ms, steps: (chunk.end_ms - chunk.start_ms) / step_ms, split_ms: import_window_limits.record_split_s * 1000,
-      });
+      const runs = hourRuns(devicesOf(hour, series), hour);
       summary.runs += runs.length;
-      const by_provider = new Map<string, { record: UsageRecordWire; card_s: number }[]>();
+      // provider → the hour's records of each workload (by id prefix)
+      const by_provider = new Map<string, Map<string, Item[]>>();
       for (const run of runs) {
-        const outcome = mapper.record(run, workloadOfKey(run.key));
+        const outcome = mapper.record(run, workloadOfKey(run.key), hour);
         if (!outcome.ok) {
           summary.skipped++;
           const entry = summary.skipped_by_reason[outcome.reason] ?? { count: 0, card_s: 0, examples: [] };
@@ -178,36 +226,74 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
         }
         summary.records++;
         const provider_id = providers.get(outcome.record.cluster_id)!;
-        const list = by_provider.get(provider_id) ?? [];
-        list.push({ record: outcome.record, card_s: outcome.card_s });
-        by_provider.set(provider_id, list);
+        const groups = by_provider.get(provider_id) ?? new Map<string, Item[]>();
+        by_provider.set(provider_id, groups);
+        const list = groups.get(outcome.prefix) ?? [];
+        list.push({ record: outcome.record, card_s: outcome.card_s, prefix: outcome.prefix });
+        groups.set(outcome.prefix, list);
       }
-      for (const [provider_id, items] of [...by_provider.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-        for (let i = 0; i < items.length; i += options.batch_records) {
-          const batch = items.slice(i, i + options.batch_records);
-          const result = await ingest.ingest(provider_id, batch.map((b) => b.record), Date.now());
-          const rejected = new Set<number>();
-          for (const r of result.rejected) {
-            rejected.add(r.index);
-            reject(r.code, batch[r.index]?.record ?? null, r.field, r.message);
+      for (const [provider_id, groups] of [...by_provider.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        const stored = await store.usage.byIdPrefixes(provider_id, [...groups.keys()]);
+        const fresh: Item[] = [];
+        for (const [prefix, items] of groups) {
+          const before = stored.get(prefix) ?? [];
+          const inputs = items.map((i) => { const p = parseUsageRecord(i.record); return p.ok ? p.input : null; });
+          if (before.length === 0 || inputs.includes(null)) {
+            fresh.push(...items); // new, or a record the pipeline will refuse and say why
+            continue;
           }
-          summary.accepted += result.accepted;
-          summary.duplicates += result.duplicates;
-          batch.forEach((b, index) => { if (!rejected.has(index)) summary.card_s_stored += b.card_s; });
+          const now = inputs as UsageInput[];
+          if (sameRecords(before, now)) {
+            summary.duplicates += items.length;
+            for (const i of items) summary.card_s_stored += i.card_s;
+            continue;
+          }
+          const what = `${items[0]!.record.job_ref ?? ''} ${items[0]!.record.accelerator} ${new Date(hour).toISOString().slice(0, 13)}h: stored ${describe(before)}; Prometheus now says ${describe(now)}`;
+          if (!options.replace) {
+            summary.conflicts++;
+            if (summary.conflict_examples.length < prometheus_import_limits.examples_per_code_max) summary.conflict_examples.push(what);
+            continue;
+          }
+          const revision = `r${options.now_ms.toString(36)}`;
+          const records = items.map((i) => ({ ...i.record, record_id: `${i.record.record_id}.${revision}` }));
+          const result = await ingest.replace(provider_id, before, records, Date.now(), `suanli import prometheus --replace: ${what}`);
+          if (result.ok) {
+            summary.replaced += before.length;
+            summary.replaced_hours++;
+            summary.accepted += records.length;
+            for (const i of items) summary.card_s_stored += i.card_s;
+          } else {
+            for (const r of result.rejected) reject(r.code, records[r.index] ?? null, r.field, r.message);
+          }
         }
+        await send(provider_id, fresh);
       }
       bar?.increment(1, { records: summary.records });
     }
   } finally {
     bar?.stop();
   }
+  summary.series = seen_series.size;
+  summary.series_idle = idle_series.size;
   summary.seconds = (performance.now() - started) / 1000;
 
-  out(`${query} from ${new Date(window.from_ms).toISOString()} to ${new Date(window.to_ms).toISOString()}, step ${window.step_s} s, ` +
-    `${summary.chunks} chunk(s): ${summary.series} series (${summary.series_idle} held by no pod), ${summary.runs} runs` +
+  const window_text = `from ${new Date(window.from_ms).toISOString()} to ${new Date(window.to_ms).toISOString()}`;
+  if (summary.series === 0) {
+    out(`${query} ${window_text}: no series matched in the whole window — check --url, --exporter and the mapping file's selector`);
+    return summary;
+  }
+  out(`${query} ${window_text}, ${summary.hours} hour(s): ${summary.series} series (${summary.series_idle} held by no pod), ` +
+    `${summary.samples} samples of held devices, ${summary.runs} runs` +
     (options.min_util === null ? '' : `, ${summary.samples_below_min_util} samples below ${options.min_util}%`));
-  out(`${summary.records} records: ${summary.accepted} accepted, ${summary.duplicates} duplicates, ${summary.rejected} rejected; ` +
-    `${summary.skipped} runs skipped; ${card_h(summary.card_s_stored)} card-hours stored, in ${summary.seconds.toFixed(1)} s`);
+  out(`${summary.records} records: ${summary.accepted} accepted, ${summary.duplicates} duplicates, ${summary.rejected} rejected` +
+    (summary.conflicts > 0 ? `, ${summary.conflicts} hour(s) in conflict` : '') +
+    (summary.replaced_hours > 0 ? `, ${summary.replaced_hours} hour(s) replaced (${summary.replaced} records superseded)` : '') +
+    `; ${summary.skipped} runs skipped; ${card_h(summary.card_s_stored)} card-hours stored, in ${summary.seconds.toFixed(1)} s`);
+  if (summary.conflicts > 0) {
+    out(`  conflict: ${summary.conflicts} workload-hour(s) differ from the records stored for them (late or changed samples); nothing of them was stored. ` +
+      'Run again with --replace to store them as a replacement of what is stored:');
+    for (const e of summary.conflict_examples) out(`    ${e}`);
+  }
   for (const [reason, entry] of Object.entries(summary.skipped_by_reason).sort((a, b) => b[1].count - a[1].count)) {
     out(`  skipped ${reason}: ${entry.count} runs, ${card_h(entry.card_s)} card-hours`);
     for (const e of entry.examples) out(`    ${e}`);

@@ -1,12 +1,14 @@
 // Card runs of Kubernetes workloads → usage records on the wire (src/ingest/usage-schema.ts), or a reason to skip
-// the run: the mapping file names the cluster, enterprise, model and price; the record id is derived from what
-// identifies the run, so importing the same window again sends the same records (duplicates, never doubles).
+// the run: the mapping file names the cluster, enterprise, model and price. The record id is the workload's hour
+// (cluster, namespace, pod, model, whole UTC hour) and the run's place in it — never the run's start, which moves when
+// the samples do — so importing the same hour again finds the same ids, and an hour whose samples changed is seen as
+// a change of the hour's stored records (prometheus-import.ts), never as new usage.
 import { billedAmountFen } from '../../domain/usage/billed-amount.js';
-import { createHash } from 'node:crypto';
+import { prometheusHourPrefix, prometheusRecordId } from '../../domain/usage/prometheus-ids.js';
 import { usage_limits, type UsageRecordWire } from '../usage-schema.js';
 import { modelForName } from '../collect/model-names.js';
 import type { PrometheusMappingFile } from './mapping-file.js';
-import type { CardRun } from './card-runs.js';
+import type { SampleRun } from './sample-runs.js';
 
 /** Why a run became no record. A closed list; the summary counts runs and card-hours per reason. */
 export const skip_reasons = ['unmapped_host', 'unmapped_namespace', 'unmapped_model', 'no_price', 'mig_instance'] as const;
@@ -34,18 +36,15 @@ export function workloadOfKey(key: string): Workload {
   return { cluster_id: unmapped ? null : cluster, host: unmapped ? cluster.slice(1) : '', namespace, pod, model_name: model_name === '' ? null : model_name, mig: mig === 1 };
 }
 
-/** Deterministic from (cluster, namespace, pod, model, start): the same run always gets the same id. */
-export function recordId(cluster_id: string, namespace: string, pod: string, accelerator: string, start_ms: number): string {
-  const digest = createHash('sha256').update([cluster_id, namespace, pod, accelerator, new Date(start_ms).toISOString()].join('\n')).digest('hex');
-  return `prom-${digest.slice(0, 40)}`;
-}
+/** The id prefix of a workload's hour (src/domain/usage/prometheus-ids.ts); its records are `<prefix>.<part>`. */
+export const hourPrefix = prometheusHourPrefix;
 
 export function jobRef(namespace: string, pod: string): string {
   return `k8s:${namespace}/${pod}`.slice(0, usage_limits.job_ref_chars_max);
 }
 
 export type RunOutcome =
-  | { ok: true; record: UsageRecordWire; card_s: number }
+  | { ok: true; record: UsageRecordWire; card_s: number; prefix: string }
   | { ok: false; reason: SkipReason; job_ref: string; card_s: number; detail: string };
 
 export class RecordMapper {
@@ -70,7 +69,8 @@ export class RecordMapper {
     return modelForName(model_name, this.models);
   }
 
-  record(run: CardRun, w: Workload): RunOutcome {
+  /** `hour_ms`: the whole UTC hour the run lies in. */
+  record(run: SampleRun, w: Workload, hour_ms: number): RunOutcome {
     const duration_s = (run.end_ms - run.start_ms) / 1000;
     const card_s = run.count * duration_s;
     const job_ref = jobRef(w.namespace, w.pod);
@@ -84,8 +84,9 @@ export class RecordMapper {
     if (accelerator === null) return skip('unmapped_model', `model "${w.model_name}" is neither in models nor in the built-in table`);
     const price = this.prices.get(accelerator);
     if (price === undefined) return skip('no_price', `${accelerator} has no price in price_fen_per_card_h`);
+    const prefix = hourPrefix(w.cluster_id, w.namespace, w.pod, accelerator, hour_ms);
     const record: UsageRecordWire = {
-      record_id: recordId(w.cluster_id, w.namespace, w.pod, accelerator, run.start_ms),
+      record_id: prometheusRecordId(prefix, run.part),
       cluster_id: w.cluster_id,
       enterprise_id,
       accelerator,
@@ -96,6 +97,6 @@ export class RecordMapper {
       job_ref,
       ...(this.mapping.workload === undefined ? {} : { workload: this.mapping.workload }),
     };
-    return { ok: true, record, card_s };
+    return { ok: true, record, card_s, prefix };
   }
 }

@@ -1,15 +1,16 @@
-// One call of Prometheus's HTTP API `GET /api/v1/query_range` (https://prometheus.io/docs/prometheus/latest/querying/api/),
-// with a time-out and a cap on the answer's size. The answer is checked against the documented envelope
+// One call of Prometheus's HTTP API `GET /api/v1/query` with a range selector (`<selector>[<range>s]`), which answers
+// every sample scraped in the range, as stored: no step, no lookback, no interpolation
+// (https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries, "Range Vector Selectors" in
+// https://prometheus.io/docs/prometheus/latest/querying/basics/). With a time-out and a cap on the answer's size. The
+// answer is checked against the documented envelope
 // `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{…},"values":[[<unix s>,"<value>"],…]}]}}`;
 // an error answer (`{"status":"error","errorType":…,"error":…}`), an HTTP error or a malformed body is a
 // PrometheusError with a message an operator can act on.
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 
-export const range_query_limits = {
-  /** Prometheus refuses a query_range of more points per series than this (its own limit). */
-  points_per_series_max: 11_000,
-  /** Largest answer read; a day of one-minute samples for 1,000 GPUs is about 60 MB. */
+export const sample_query_limits = {
+  /** Largest answer read; 80 minutes of 15-second samples for 1,000 GPUs is about 25 MB. */
   response_bytes_max: 256 * 1024 * 1024,
 } as const;
 
@@ -27,29 +28,28 @@ const ErrorAnswer = Type.Object({ status: Type.Literal('error'), errorType: Type
 const checkMatrix = Compile(MatrixAnswer);
 const checkError = Compile(ErrorAnswer);
 
-export interface RangeSeries {
+export interface SampleSeries {
   metric: Record<string, string>;
-  /** [unix seconds, value as Prometheus prints it] */
+  /** [unix seconds (ms precision), value as Prometheus prints it] */
   values: [number, string][];
 }
 
-export interface RangeQuery {
+export interface SampleQuery {
   /** The server's base URL, e.g. http://prometheus.monitoring:9090 (a path prefix is kept). */
   base_url: string;
-  query: string;
-  start_s: number;
-  end_s: number;
-  step_s: number;
+  /** An instant-vector selector; the range is appended. */
+  selector: string;
+  /** The evaluation time, unix ms: the samples in [time − range, time] are answered. */
+  time_ms: number;
+  range_s: number;
   timeout_ms: number;
 }
 
-export function rangeQueryUrl(q: Pick<RangeQuery, 'base_url' | 'query' | 'start_s' | 'end_s' | 'step_s'>): URL {
+export function sampleQueryUrl(q: Pick<SampleQuery, 'base_url' | 'selector' | 'time_ms' | 'range_s'>): URL {
   const url = new URL(q.base_url.endsWith('/') ? q.base_url : `${q.base_url}/`);
-  const target = new URL('api/v1/query_range', url);
-  target.searchParams.set('query', q.query);
-  target.searchParams.set('start', String(q.start_s));
-  target.searchParams.set('end', String(q.end_s));
-  target.searchParams.set('step', String(q.step_s));
+  const target = new URL('api/v1/query', url);
+  target.searchParams.set('query', `${q.selector}[${q.range_s}s]`);
+  target.searchParams.set('time', (q.time_ms / 1000).toFixed(3));
   return target;
 }
 
@@ -67,8 +67,8 @@ async function readCapped(response: Response, bytes_max: number): Promise<string
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function queryRange(q: RangeQuery, bytes_max: number = range_query_limits.response_bytes_max): Promise<RangeSeries[]> {
-  const url = rangeQueryUrl(q);
+export async function querySamples(q: SampleQuery, bytes_max: number = sample_query_limits.response_bytes_max): Promise<SampleSeries[]> {
+  const url = sampleQueryUrl(q);
   const where = `${url.origin}${url.pathname}`;
   let response: Response;
   let body: string;
@@ -94,7 +94,7 @@ export async function queryRange(q: RangeQuery, bytes_max: number = range_query_
   if (!response.ok) throw new PrometheusError(`${where} answered HTTP ${response.status}: ${JSON.stringify(body.slice(0, 200))}`);
   if (!checkMatrix.Check(json)) {
     const first = checkMatrix.Errors(json)[0];
-    throw new PrometheusError(`${where} answered with something other than a range-query matrix (${first ? `${first.instancePath || '/'} ${first.message}` : 'unexpected shape'})`);
+    throw new PrometheusError(`${where} answered with something other than a matrix of samples (${first ? `${first.instancePath || '/'} ${first.message}` : 'unexpected shape'})`);
   }
   return json.data.result;
 }
