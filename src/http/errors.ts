@@ -26,6 +26,7 @@ export const error_statuses = {
   invalid_password: 422,
   invalid_invitation: 422,
   signature_required: 422,
+  replacement_refused: 422,
   idempotency_key_reused: 422,
   illegal_transition: 409,
   budget_exhausted: 409,

@@ -307,6 +307,11 @@ export const route_examples: Readonly<Record<string, RouteExamples>> = {
       { name: 'partly_rejected', summary: 'one stored, one rejected', value: { accepted: 1, duplicates: 0, rejected: [rejection] } },
     ],
   },
+  'POST /api/v1/usage/replacements': {
+    request: one({ replaces: ['job-4711'], records: [record('job-4711-r1', { ended_at: '2026-10-01T05:00:00Z', amount_fen: 96000 })], reason: 'the job ended at 05:00, not 06:30' },
+      'one record replaced by its correction'),
+    response: one({ replacement_id: 3, replaced: 1, accepted: 1 }, 'the correction stands; the replaced record is kept, superseded'),
+  },
   'GET /api/v1/usage': { response: one({ items: [usage_view], next_cursor: '1' }, 'a page of one (limit=1): pass next_cursor as cursor for the next') },
   'GET /api/v1/usage/rejections': {
     response: one({ items: [{ id: 17, provider_id: ids.provider, received_at: '2026-10-01T06:31:02.114Z', ...rejection }], next_cursor: null }, 'the last page'),

@@ -114,7 +114,8 @@ export class UsageIngest {
    * answered (the others as `replacement_refused`). The store refuses a replacement of a claimed record, or of one
    * that changed since it was read (src/store/usage-replacement.ts).
    */
-  async replace(provider_id: string, replaced: readonly UsageInput[], records: readonly unknown[], now_ms: number, reason: string, actor: AuditActor = operator_actor): Promise<{ ok: true; replacement_id: number } | { ok: false; rejected: Rejection[] }> {
+  async replace(provider_id: string, replaced: readonly UsageInput[], records: readonly unknown[], now_ms: number, reason: string, actor: AuditActor = operator_actor,
+    signed: SignedBatch | null = null, not_kept?: AfterCommitFailure): Promise<{ ok: true; replacement_id: number } | { ok: false; rejected: Rejection[] }> {
     const { rows, rejected, resends } = await this.prepare(provider_id, records, now_ms);
     for (const r of resends) rejected.push({ index: r.index, record_id: rows[r.first]!.input.record_id, code: 'conflict', field: 'record_id', message: 'record_id was already sent in this replacement' });
     const refuseRest = (why: string) => {
@@ -124,8 +125,11 @@ export class UsageIngest {
       return { ok: false as const, rejected };
     };
     if (rejected.length > 0) return refuseRest('another record of the replacement was refused: nothing of it was stored');
-    const outcome = await this.store.usage.replace(provider_id, replaced, rows, now_ms, reason, actor, this.limits.incremental_checks);
-    if (outcome.ok) return outcome;
+    const outcome = await this.store.usage.replace(provider_id, replaced, rows, now_ms, reason, actor, this.limits.incremental_checks, signed);
+    if (outcome.ok) {
+      if (signed !== null) await this.sealSignedBatches(() => now_ms, (error) => not_kept?.(error, 'seal'));
+      return outcome;
+    }
     return refuseRest(`${outcome.code}: ${outcome.message}; nothing of the replacement was stored`);
   }
 

@@ -23,9 +23,26 @@ async function sealedDeliveries(store: Store): Promise<Map<number, Record<string
 }
 
 export type BatchProblemCode = 'body_changed' | 'unknown_key' | 'bad_signature' | 'body_unreadable' | 'record_changed' | 'record_not_in_body' | 'wrong_provider'
-  | 'not_sealed' | 'seal_missing' | 'delivery_changed' | 'record_missing' | 'record_unlinked' | 'record_relinked';
+  | 'not_sealed' | 'seal_missing' | 'delivery_changed' | 'record_missing' | 'record_unlinked' | 'record_relinked'
+  | 'replacement_unaudited' | 'superseded_changed';
 
-export interface BatchProblem { batch_id: number; code: BatchProblemCode; record_id: string | null; message: string }
+/** `batch_id`: the signed batch concerned; null for a superseded record that came unsigned. */
+export interface BatchProblem { batch_id: number | null; code: BatchProblemCode; record_id: string | null; message: string }
+
+/** What each `usage.replace` audit entry says it superseded: replacement id → record_id → the record's figures. */
+async function auditedReplacements(store: Store): Promise<Map<number, Map<string, Record<string, unknown>>>> {
+  const out = new Map<number, Map<string, Record<string, unknown>>>();
+  let after_seq: number | undefined;
+  for (;;) {
+    const page = await store.audit.list({ action: 'usage.replace', ...(after_seq === undefined ? {} : { after_seq }) }, 1000);
+    for (const e of page) {
+      const records = ((e.before ?? {}) as { records?: Record<string, unknown>[] }).records ?? [];
+      out.set(Number(e.subject.id), new Map(records.map((r) => [String(r.record_id), r])));
+    }
+    if (page.length < 1000) return out;
+    after_seq = page[page.length - 1]!.seq;
+  }
+}
 
 export interface UsageVerifyResult { batches: number; records: number; problems: BatchProblem[] }
 
@@ -102,6 +119,18 @@ export async function verifySignedUsage(store: Store, onProgress?: (batches: num
       const original = signed.get(r.record_id);
       if (original === undefined) problem({ batch_id: b.id, code: 'record_not_in_body', record_id: r.record_id, message: `record ${r.record_id} points at batch ${b.id}, whose signed body does not hold it` });
       else if (!sameUsageContent(original, input)) problem({ batch_id: b.id, code: 'record_changed', record_id: r.record_id, message: `record ${r.record_id} differs from what batch ${b.id} signed` });
+    }
+  }
+  // A superseded record left the standing records by a replacement the audit chain names with the record's figures —
+  // not by an edit of the database (a row moved to usage_superseded to hide it, or changed there).
+  const audited = await auditedReplacements(store);
+  for await (const r of store.usage.superseded()) {
+    const said = audited.get(r.replacement_id)?.get(r.record_id);
+    const batch_id = r.batch_id;
+    if (said === undefined) {
+      problem({ batch_id, code: 'replacement_unaudited', record_id: r.record_id, message: `record ${r.record_id} is superseded by replacement ${r.replacement_id}, which no usage.replace audit entry records` });
+    } else if (String(said.count) !== String(r.count) || String(said.started_at_ms) !== String(r.started_at_ms) || String(said.ended_at_ms) !== String(r.ended_at_ms) || String(said.amount_fen) !== String(r.amount_fen)) {
+      problem({ batch_id, code: 'superseded_changed', record_id: r.record_id, message: `superseded record ${r.record_id} differs from what the usage.replace entry of replacement ${r.replacement_id} recorded` });
     }
   }
   return result;

@@ -8,7 +8,8 @@ import { sql } from 'kysely';
 import { sameUsageContent, type UsageInput } from '../domain/usage/validate-usage.js';
 import { appendAudit, type AuditActor } from './audit-repository.js';
 import type { Connection } from './database.js';
-import { checkWindows, existingToInput, rollupDeltas, type ExistingRow, type UsageRow } from './usage-repository.js';
+import { checkWindows, existingToInput, rollupDeltas, type ExistingRow, type SignedBatch, type UsageRow } from './usage-repository.js';
+import { deliveredDigest, sortIds } from '../domain/integrity/batch-delivery.js';
 import { lockRows, writeTransaction, type Tx } from './write-transaction.js';
 
 /** PostgreSQL advisory lock key: exclusive for a replacement, shared while a claim takes its records (claim-repository.ts). */
@@ -38,7 +39,7 @@ async function addRollups(tx: Tx, provider_id: string, rows: readonly UsageRow[]
 
 export async function replaceUsage(
   connection: Connection, provider_id: string, replaced: readonly UsageInput[], rows: readonly UsageRow[],
-  at_ms: number, reason: string, actor: AuditActor, queue_checks: boolean,
+  at_ms: number, reason: string, actor: AuditActor, queue_checks: boolean, signed: SignedBatch | null = null,
 ): Promise<ReplaceOutcome> {
   return writeTransaction(connection, async (tx, engine) => {
     if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${usage_replacement_lock})`.execute(tx);
@@ -84,12 +85,23 @@ export async function replaceUsage(
       }));
       await addRollups(tx, provider_id, old_rows, -1n);
     }
+    // A signed replacement is a signed batch like any other: its body kept, its records pointing at it, what it
+    // delivered recorded for the seal (UsageIngest seals it after the commit).
+    let batch_id: number | null = null;
+    if (signed !== null) {
+      const b = await tx.insertInto('usage_batches').values({ provider_id, key_id: signed.key_id, signature: signed.signature, body: signed.body, body_sha256: signed.body_sha256, received_at_ms: at_ms })
+        .returning('id').executeTakeFirstOrThrow();
+      batch_id = Number(b.id);
+      const delivered = sortIds(new_ids);
+      await tx.updateTable('usage_batches').set({ delivered_count: delivered.length, delivered_digest: deliveredDigest(signed.body_sha256, delivered), delivered_ids: JSON.stringify(delivered) })
+        .where('id', '=', batch_id).execute();
+    }
     for (const r of rows) {
       await tx.insertInto('usage_records').values({
         provider_id, record_id: r.input.record_id, cluster_id: r.input.cluster_id, enterprise_id: r.input.enterprise_id, accelerator_id: r.input.accelerator,
         count: r.input.count, started_at_ms: r.input.started_at_ms, ended_at_ms: r.input.ended_at_ms, amount_fen: r.input.amount_fen,
         job_ref: r.input.job_ref, workload: r.input.workload, energy_wh: r.input.energy_wh, card_s: r.derived.card_s,
-        compute_gflop: r.derived.compute_gflop, received_at_ms: at_ms, batch_id: null,
+        compute_gflop: r.derived.compute_gflop, received_at_ms: at_ms, batch_id,
       }).execute();
     }
     await addRollups(tx, provider_id, rows, 1n);
@@ -108,7 +120,8 @@ export async function replaceUsage(
     }));
     await appendAudit(tx, engine, actor, {
       action: 'usage.replace', subject: { kind: 'usage_replacement', id: String(replacement_id) },
-      before: { provider_id, records: summary(replaced) }, after: { provider_id, reason, records: summary(rows.map((r) => r.input)) },
+      before: { provider_id, records: summary(replaced) },
+      after: { provider_id, reason, records: summary(rows.map((r) => r.input)), signed: signed === null ? null : { batch_id, key_id: signed.key_id, body_sha256: signed.body_sha256 } },
     }, at_ms);
     return { ok: true, replacement_id };
   });

@@ -498,8 +498,33 @@ export class UsageRepository {
   }
 
   /** Stores `rows` in place of the stored records `replaced`, or nothing (./usage-replacement.ts). */
-  replace(provider_id: string, replaced: readonly UsageInput[], rows: readonly UsageRow[], at_ms: number, reason: string, actor: AuditActor, queue_checks: boolean): Promise<ReplaceOutcome> {
-    return replaceUsage(this.connection, provider_id, replaced, rows, at_ms, reason, actor, queue_checks);
+  replace(provider_id: string, replaced: readonly UsageInput[], rows: readonly UsageRow[], at_ms: number, reason: string, actor: AuditActor, queue_checks: boolean, signed: SignedBatch | null = null): Promise<ReplaceOutcome> {
+    return replaceUsage(this.connection, provider_id, replaced, rows, at_ms, reason, actor, queue_checks, signed);
+  }
+
+  /** Every superseded record (migration 0013), in seq order, read a page at a time. */
+  async *superseded(): AsyncGenerator<{ record_id: string; provider_id: string; replacement_id: number; batch_id: number | null; count: number; started_at_ms: number; ended_at_ms: number; amount_fen: number }> {
+    let after = -1;
+    for (;;) {
+      const page = await this.db.selectFrom('usage_superseded').select(['seq', 'record_id', 'provider_id', 'replacement_id', 'batch_id', 'count', 'started_at_ms', 'ended_at_ms', 'amount_fen'])
+        .where('seq', '>', after).orderBy('seq').limit(1000).execute();
+      for (const r of page) {
+        yield { record_id: r.record_id, provider_id: r.provider_id, replacement_id: Number(r.replacement_id), batch_id: r.batch_id === null ? null : Number(r.batch_id),
+          count: Number(r.count), started_at_ms: Number(r.started_at_ms), ended_at_ms: Number(r.ended_at_ms), amount_fen: Number(r.amount_fen) };
+      }
+      if (page.length < 1000) return;
+      after = Number(page[page.length - 1]!.seq);
+    }
+  }
+
+  /** A provider's standing records (not superseded) with these ids, as stored. */
+  async standing(provider_id: string, ids: readonly string[]): Promise<UsageInput[]> {
+    const out: UsageInput[] = [];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await this.db.selectFrom('usage_records').select([...existing_columns]).where('provider_id', '=', provider_id).where('record_id', 'in', ids.slice(i, i + 1000)).execute();
+      out.push(...rows.map((r) => existingToInput(r as ExistingRow)));
+    }
+    return out;
   }
 
   /** Kept rejections, newest first (a batch in index order), filtered; `before_id` continues a page. */

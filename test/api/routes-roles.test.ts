@@ -51,6 +51,8 @@ interface RouteSpec {
   access: 'public' | Readonly<Record<Role, Access>>;
   /** The answer when a tenant reaches for another tenant's object; 404 unless said otherwise. */
   other?: number;
+  /** Its error code, when not the status's usual one (default_codes). */
+  other_code?: string;
   /** The request, aimed at `target`'s objects; `role` is null for callers without a valid key. */
   request(w: World, target: Parties, role: Role | null): Req | Promise<Req>;
 }
@@ -209,6 +211,16 @@ const table: Record<string, RouteSpec> = {
     ok: 200, other: 422, access: { administrator: 'never', auditor: 'never', provider: 'own', enterprise: 'never' },
     request: (_w, t) => ({ url: '/api/v1/usage', body: { records: [usageRecord(t, `role-${n()}`)] } }),
   },
+  'POST /api/v1/usage/replacements': {
+    ok: 200, other: 422, other_code: 'replacement_refused', access: { administrator: 'never', auditor: 'never', provider: 'own', enterprise: 'never' },
+    request: async (w, t) => {
+      // a standing record of the target's provider to replace (refused for another provider: not its own)
+      const id = `rep-${n()}`;
+      const sent = await w.api.call('POST', '/api/v1/usage', { key: t.provider_key, body: { records: [usageRecord(t, id)] } });
+      if (sent.statusCode !== 200) throw new Error(sent.body);
+      return { url: '/api/v1/usage/replacements', body: { replaces: [id], records: [usageRecord(t, `${id}-new`)], reason: 'roles' } };
+    },
+  },
   'GET /api/v1/usage': { ok: 200, access: usage_read, request: (_w, t, role) => ({ url: `/api/v1/usage?${usageQuery(t, role)}` }) },
   'GET /api/v1/usage/summary': { ok: 200, access: usage_read, request: (_w, t, role) => ({ url: `/api/v1/usage/summary?group_by=enterprise&${usageQuery(t, role)}` }) },
   'GET /api/v1/usage/rejections': { ok: 200, access: provider_read, request: (_w, t) => ({ url: `/api/v1/usage/rejections?provider_id=${t.provider_id}` }) },
@@ -315,6 +327,7 @@ function freshPublicKey(): string {
 }
 
 const default_codes: Record<number, string> = { 400: 'validation_failed', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 422: 'all_records_rejected' };
+const codeOf = (spec: RouteSpec, status: number) => (spec.other_code !== undefined && status === spec.other ? spec.other_code : default_codes[status] ?? '?');
 
 function expectedStatus(spec: RouteSpec, caller: Caller, own: boolean): number {
   if (spec.access === 'public') return spec.ok;
@@ -411,7 +424,7 @@ describeEachEngine('every route × every caller', (db) => {
           const status = expectedStatus(spec, role, own);
           const label = `${method} as a ${role} session on ${own ? 'own' : 'other'} tenant:`;
           got.push(`${label} ${outcome(res, method)}`);
-          want.push(`${label} ${status < 400 ? status : `${status} ${default_codes[status] ?? '?'}`}`);
+          want.push(`${label} ${status < 400 ? status : `${status} ${codeOf(spec, status)}`}`);
         }
       }
       expect(got).toEqual(want);
@@ -434,7 +447,7 @@ describeEachEngine('every route × every caller', (db) => {
             const status = expectedStatus(spec, caller, own);
             const label = `${m} as ${caller} on ${own ? 'own' : 'other'} tenant:`;
             got.push(`${label} ${outcome(res, m)}`);
-            want.push(`${label} ${status < 400 || m === 'HEAD' ? status : `${status} ${default_codes[status] ?? '?'}`}`);
+            want.push(`${label} ${status < 400 || m === 'HEAD' ? status : `${status} ${codeOf(spec, status)}`}`);
           }
         }
       }

@@ -2,6 +2,7 @@
 // when what is replaced changed since it was read or is claimed; a signed batch's superseded records still verify as
 // delivered and unchanged; a claim gathered before a replacement does not take a record the replacement superseded.
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeEachEngine } from '../support/engines.js';
 import { createParties, testApi, usageRecord, type Parties, type TestApi } from '../support/api.js';
@@ -19,6 +20,10 @@ describeEachEngine('usage replacement', (db) => {
   let p: Parties;
   let ingest: UsageIngest;
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  let key_id = '';
+  let claim_id = '';
+  const signed = (body: string) => ({ key: p.provider_key, raw: body, headers: { 'suanli-signature': formatSignatureHeader(key_id, sign(null, Buffer.from(body), privateKey)) } });
+  const problems = async () => (await verifySignedUsage(db().store)).problems.map((x) => `${x.code} ${x.record_id}`).sort();
   const stored = async (id: string): Promise<UsageInput> => {
     const [r] = (await db().store.usage.list({ provider_id: p.provider_id }, 1000)).filter((x) => x.record_id === id);
     if (r === undefined) throw new Error(`${id} is not stored`);
@@ -31,9 +36,9 @@ describeEachEngine('usage replacement', (db) => {
     p = await createParties(api, 'replace');
     ingest = new UsageIngest(db().store, db().config);
     const reg = await api.call('POST', `/api/v1/providers/${p.provider_id}/signing-keys`, { key: p.provider_key, body: { label: 'k', public_key: publicKey.export({ format: 'pem', type: 'spki' }).toString() } });
-    const key_id = reg.json().id as string;
+    key_id = reg.json().id as string;
     const body = JSON.stringify({ records: ['s-1', 's-2'].map((id) => usageRecord(p, id)) });
-    const res = await api.call('POST', '/api/v1/usage', { key: p.provider_key, raw: body, headers: { 'suanli-signature': formatSignatureHeader(key_id, sign(null, Buffer.from(body), privateKey)) } });
+    const res = await api.call('POST', '/api/v1/usage', signed(body));
     expect(res.json()).toMatchObject({ accepted: 2 });
     while (await db().store.signingKeys.sealBatches(now) > 0) { /* all */ }
 
@@ -78,8 +83,42 @@ describeEachEngine('usage replacement', (db) => {
     const claim = await api.call('POST', '/api/v1/claims', { key: p.enterprise_key, body: { program_id, period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z' } });
     expect(claim.statusCode, claim.body).toBe(201);
     expect(claim.json()).toMatchObject({ records: 2 });
+    claim_id = (claim.json() as { id: string }).id;
     const claimed = await ingest.replace(p.provider_id, [await stored('s-2.r1')], [usageRecord(p, 's-2.r2')], now, 'test');
     expect(claimed).toMatchObject({ ok: false, rejected: [{ message: expect.stringMatching(/^record_claimed: record s-2.r1 is part of a claim/) }] });
     expect(await ids()).toEqual(['s-1.r1', 's-2.r1']);
+  });
+
+  it('a provider replaces through the API, signed, once the claim is withdrawn: a signed batch of its own, verified like any other', async () => {
+    const withdrawn = await api.call('POST', `/api/v1/claims/${claim_id}/withdraw`, { key: p.enterprise_key });
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    const unsigned = await api.call('POST', '/api/v1/usage/replacements', { key: p.provider_key, body: { replaces: ['s-1.r1'], records: [usageRecord(p, 's-1.r2')], reason: 'x' } });
+    expect(unsigned.statusCode).toBe(422); // the provider has a signing key: unsigned is refused
+    expect(unsigned.json().error.code).toBe('signature_required');
+    const missing = await api.call('POST', '/api/v1/usage/replacements', signed(JSON.stringify({ replaces: ['s-404'], records: [usageRecord(p, 's-1.r2')], reason: 'x' })));
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().error).toMatchObject({ code: 'replacement_refused', details: [{ field: 'replaces[0]', message: 'no standing record s-404 of this provider' }] });
+    const body = JSON.stringify({ replaces: ['s-1.r1'], records: [usageRecord(p, 's-1.r2', { ended_at: '2026-10-01T02:00:00Z', amount_fen: 38_400 })], reason: 'the job ended at 02:00' });
+    const res = await api.call('POST', '/api/v1/usage/replacements', signed(body));
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ replaced: 1, accepted: 1 });
+    expect(await ids()).toEqual(['s-1.r2', 's-2.r1']);
+    const listed = (await api.call('GET', '/api/v1/usage', { key: p.provider_key })).json().items as { record_id: string; signed: unknown }[];
+    expect(listed.find((r) => r.record_id === 's-1.r2')!.signed).toMatchObject({ key_id });
+    expect(await problems()).toEqual([]);
+  });
+
+  it('names a record moved out of the standing records without a replacement, and a superseded record edited', async () => {
+    const conn = db().store.connection;
+    const [row] = await conn.db.selectFrom('usage_records').selectAll().where('provider_id', '=', p.provider_id).where('record_id', '=', 's-2.r1').execute();
+    const xid = conn.engine === 'postgres' ? sql.raw(', xid') : sql.raw('');
+    await sql`INSERT INTO usage_superseded (seq, provider_id, record_id, cluster_id, enterprise_id, accelerator_id, count, started_at_ms, ended_at_ms, amount_fen,
+      job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms, batch_id${xid}, replacement_id, superseded_at_ms)
+      SELECT seq, provider_id, record_id, cluster_id, enterprise_id, accelerator_id, count, started_at_ms, ended_at_ms, amount_fen,
+      job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms, batch_id${xid}, 999, 0 FROM usage_records WHERE seq = ${row!.seq}`.execute(conn.db);
+    await sql`DELETE FROM claim_records WHERE record_seq = ${row!.seq}`.execute(conn.db);
+    await sql`DELETE FROM usage_records WHERE seq = ${row!.seq}`.execute(conn.db);
+    await sql`UPDATE usage_superseded SET amount_fen = 1 WHERE provider_id = ${p.provider_id} AND record_id = 's-1'`.execute(conn.db);
+    expect(await problems()).toEqual(['record_changed s-1', 'replacement_unaudited s-2.r1', 'superseded_changed s-1']);
   });
 });

@@ -105,6 +105,34 @@ export function usageScope(p: Principal, q: { provider_id?: string | undefined; 
 
 export function usageRoutes(app: App, ctx: AppContext): void {
   const max = ctx.config.batch_records_max;
+
+  /**
+   * The batch's verified signature and exact bytes, or null for an unsigned batch where none is required: a bad
+   * signature answers 401 bad_signature, a missing one where required 422 signature_required (nothing stored).
+   */
+  const signedBatchOf = async (request: import('fastify').FastifyRequest, provider_id: string, records: readonly unknown[], now: number): Promise<SignedBatch | null> => {
+    const header = request.headers[signature_header];
+    if (header !== undefined) {
+      const body = request.rawBody ?? Buffer.alloc(0);
+      const keys = await ctx.store.signingKeys.active(provider_id);
+      const check = verifyBatchSignature(body, header, new Map(keys.map((k) => [k.id, k.public_key])));
+      if (check.status !== 'valid') {
+        throw new ApiError('bad_signature', `${check.message}; nothing was stored`, [{ field: `header.${signature_header}`, message: check.status === 'malformed' ? check.reason : check.status }]);
+      }
+      const parsed = parseSignatureHeader(header as string);
+      if ('error' in parsed) throw new Error('a verified header does not parse');
+      return { key_id: check.key_id, signature: Buffer.from(parsed.signature).toString('base64'), body, body_sha256: createHash('sha256').update(body).digest('hex') };
+    }
+    const need = await ctx.store.signingKeys.signatureRequired(provider_id, enterpriseIdsOf(records), now);
+    if (need.required) {
+      throw new ApiError('signature_required', `${need.why}: sign the exact body bytes and send them with a ${SIGNATURE_HEADER_NAME} header (docs/integrity.md); nothing was stored`,
+        [{ field: `header.${signature_header}`, message: 'is required' }]);
+    }
+    return null;
+  };
+  const sealFailure = (request: import('fastify').FastifyRequest) => (error: unknown, what: 'rejections' | 'seal') => request.log.error({ err: error }, what === 'rejections'
+    ? 'the rejections of a usage batch could not be kept; its accepted records are stored'
+    : 'a signed usage batch could not be sealed into the audit chain yet; its records are stored, and the next signed batch or start seals it');
   app.addSchema({ $id: 'UsageRecord', ...UsageRecordWire });
 
   app.post('/usage', {
@@ -131,29 +159,8 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     }
     const provider_id = principalOf(request).org_id;
     const now = ctx.now();
-    const header = request.headers[signature_header];
-    let signed: SignedBatch | null = null;
-    if (header !== undefined) {
-      const body = request.rawBody ?? Buffer.alloc(0);
-      const keys = await ctx.store.signingKeys.active(provider_id);
-      const check = verifyBatchSignature(body, header, new Map(keys.map((k) => [k.id, k.public_key])));
-      if (check.status !== 'valid') {
-        throw new ApiError('bad_signature', `${check.message}; nothing was stored`, [{ field: `header.${signature_header}`, message: check.status === 'malformed' ? check.reason : check.status }]);
-      }
-      const parsed = parseSignatureHeader(header as string);
-      if ('error' in parsed) throw new Error('a verified header does not parse');
-      signed = { key_id: check.key_id, signature: Buffer.from(parsed.signature).toString('base64'), body, body_sha256: createHash('sha256').update(body).digest('hex') };
-    } else {
-      const need = await ctx.store.signingKeys.signatureRequired(provider_id, enterpriseIdsOf(records), now);
-      if (need.required) {
-        throw new ApiError('signature_required', `${need.why}: sign the exact body bytes and send them with a ${SIGNATURE_HEADER_NAME} header (docs/integrity.md); nothing was stored`,
-          [{ field: `header.${signature_header}`, message: 'is required' }]);
-      }
-    }
-    const result = await ctx.ingest.ingest(provider_id, records, now, signed,
-      (error, what) => request.log.error({ err: error }, what === 'rejections'
-        ? 'the rejections of a usage batch could not be kept; its accepted records are stored'
-        : 'a signed usage batch could not be sealed into the audit chain yet; its records are stored, and the next signed batch or start seals it'));
+    const signed = await signedBatchOf(request, provider_id, records, now);
+    const result = await ctx.ingest.ingest(provider_id, records, now, signed, sealFailure(request));
     if (result.accepted === 0 && result.duplicates === 0) {
       throw new ApiError('all_records_rejected', `all ${records.length} records were rejected; nothing was stored`,
         // '(record)' marks a record that is not an object at all: the path is then the record itself
@@ -161,6 +168,46 @@ export function usageRoutes(app: App, ctx: AppContext): void {
         { ...result });
     }
     return reply.status(200).send(result);
+  });
+
+  app.post('/usage/replacements', {
+    config: { access: ['provider'] },
+    preParsing: async (request, _reply, payload) => (request.headers[signature_header] === undefined ? payload : keepRawBody(request, payload, ctx.config.body_bytes_max)),
+    schema: {
+      tags: ['usage'], summary: 'Replace usage records',
+      description: 'Stores `records` in place of the provider\'s standing records `replaces` (by record_id), all or nothing: the replaced ' +
+        'records are superseded — kept unchanged for the auditors, no longer counted in summaries, checks or claims — and one ' +
+        '`usage.replace` audit entry names both lists with the reason. For corrections such as samples that arrived late ' +
+        '(`suanli import prometheus --replace` does the same from the command line). Refused with 422 replacement_refused, storing ' +
+        'nothing, when a record fails a check, a replaced record is part of a claim or was replaced meanwhile, or a new record_id ' +
+        'was used before (superseded records included). Signed like a usage batch (`Suanli-Signature` over the exact body): the ' +
+        'replacement is then a signed batch of its own, and `suanli usage verify` checks it like any other.',
+      body: Type.Object({
+        replaces: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: max, description: 'record_id of each standing record replaced' }),
+        records: Type.Array(Type.Unknown(), { minItems: 1, maxItems: max, description: 'UsageRecord objects stored in their place (new record_ids)' }),
+        reason: Type.String({ minLength: 1, maxLength: 500, description: 'why, for the audit log' }),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ replacement_id: Type.Integer(), replaced: Type.Integer(), accepted: Type.Integer() }) },
+    },
+  }, async (request, reply) => {
+    const { replaces, records, reason } = request.body;
+    const provider_id = principalOf(request).org_id;
+    const now = ctx.now();
+    const signed = await signedBatchOf(request, provider_id, records, now);
+    const unique = [...new Set(replaces)];
+    const standing = await ctx.store.usage.standing(provider_id, unique);
+    const found = new Set(standing.map((r) => r.record_id));
+    const missing = replaces.flatMap((id, i) => (found.has(id) ? [] : [{ field: `replaces[${i}]`, message: `no standing record ${id} of this provider` }]));
+    if (missing.length > 0 || unique.length !== replaces.length) {
+      throw new ApiError('replacement_refused', missing.length > 0 ? `${missing.length} of the records to replace are not standing records of this provider; nothing was stored` : 'a record_id is named twice in replaces; nothing was stored',
+        missing.length > 0 ? missing.slice(0, 100) : [{ field: 'replaces', message: 'holds a record_id twice' }]);
+    }
+    const result = await ctx.ingest.replace(provider_id, standing, records, now, reason, principalOf(request), signed, sealFailure(request));
+    if (!result.ok) {
+      throw new ApiError('replacement_refused', 'the replacement was refused; nothing was stored',
+        result.rejected.slice(0, 100).map((r) => ({ field: `records[${r.index}]${r.field && r.field !== '(record)' ? `.${r.field}` : ''}`, message: `${r.code}: ${r.message}` })));
+    }
+    return reply.status(200).send({ replacement_id: result.replacement_id, replaced: standing.length, accepted: records.length });
   });
 
   app.get('/usage', {
