@@ -253,66 +253,70 @@ describeWithPrometheus('exporters that stamp their samples, scraped live', () =>
   afterAll(async () => { await dispose?.(); });
 
   for (const honor_timestamps of [true, false]) {
-    it(`bills each pod for the seconds it held the chips (honor_timestamps: ${honor_timestamps})`, async () => {
+    it(`bills each pod for the seconds it held the chips, MindCluster's and the older exporter's labels (honor_timestamps: ${honor_timestamps})`, async () => {
       const p = await createParties(await testApi(db), `live-${honor_timestamps}`);
-      const exporter = await startExporter();
-      const npu = (id: number, pod: string | null) => ({
-        __name__: 'container_npu_utilization', id: String(id), model_name: '910B3-Ascend-V1', vdie_id: `VDIE-${honor_timestamps}-${id}`, pcie_bus_info: `0000:C${id}:00.0`,
-        ...(pod === null ? {} : { namespace: 'team-a', pod_name: pod, container_name: 'main' }),
-      });
-      let pod: string | null = 'pangu-a';
+      // node-7 runs MindCluster's npu-exporter (model_name, vdie_id, pcie_bus_info); node-8 the older ascend-npu-exporter,
+      // whose container_npu_utilization carries only id, namespace, pod_name and container_name
+      const nodes = [
+        { instance: 'node-7:8082', pods: ['pangu-a', 'pangu-b'], labels: (id: number) => ({ id: String(id), model_name: '910B3-Ascend-V1', vdie_id: `VDIE-${honor_timestamps}-${id}`, pcie_bus_info: `0000:C${id}:00.0` }) },
+        { instance: 'node-8:8082', pods: ['qwen-a', 'qwen-b'], labels: (id: number) => ({ id: String(id) }) },
+      ];
+      const exporters = await Promise.all(nodes.map(() => startExporter()));
+      let turn: 0 | 1 | null = 0; // which pod of each node holds its four chips; null: the exporters report nothing
       const serve = () => {
         const at = Date.now();
-        exporter.set(exposition('container_npu_utilization', [0, 1, 2, 3].map((id) => {
-          const { __name__: _, ...labels } = npu(id, pod);
-          return { labels, value: 71, timestamp_ms: at };
-        })));
+        nodes.forEach((node, i) => exporters[i]!.set(turn === null ? '' : exposition('container_npu_utilization', [0, 1, 2, 3].map((id) => ({
+          labels: { ...node.labels(id), namespace: 'team-a', pod_name: node.pods[turn!]!, container_name: 'main' }, value: 71, timestamp_ms: at,
+        })))));
       };
       serve();
       const timer = setInterval(serve, 100);
-      const prom = await startScrapedPrometheus([{ job: 'npu-exporter', url: exporter.url, scrape_interval_s: 1, honor_timestamps, labels: { instance: 'node-7:8082' } }]);
+      const prom = await startScrapedPrometheus(nodes.map((node, i) => ({ job: `npu-exporter-${i}`, url: exporters[i]!.url, scrape_interval_s: 1, honor_timestamps, labels: { instance: node.instance } })));
       try {
-        await waitForSamples(prom, 'container_npu_utilization{pod_name="pangu-a"}', (s) => s.length === 4, 20_000);
+        await waitForSamples(prom, 'container_npu_utilization{pod_name=~"pangu-a|qwen-a"}', (s) => s.length === 8, 20_000);
         const a_from = Date.now();
         await new Promise((r) => setTimeout(r, 6000));
-        pod = 'pangu-b'; // the chips go to another pod: pangu-a's series end
+        turn = 1; // the chips go to other pods: the first pods' series end
         const a_to = Date.now();
-        await waitForSamples(prom, 'container_npu_utilization{pod_name="pangu-b"}', (s) => s.length === 4, 10_000);
+        await waitForSamples(prom, 'container_npu_utilization{pod_name=~"pangu-b|qwen-b"}', (s) => s.length === 8, 10_000);
         await new Promise((r) => setTimeout(r, 6000));
+        turn = null; // the exporters stop reporting: the second pods' series end too
+        serve();
         clearInterval(timer);
-        exporter.set(''); // the exporter stops reporting: pangu-b's series end too
         const b_to = Date.now();
         await new Promise((r) => setTimeout(r, 2500));
         if (honor_timestamps) {
-          // the hazard: without staleness markers, pangu-a still looks present at a step after it ended
-          expect(await promQuery(prom, 'count(container_npu_utilization{pod_name="pangu-a"})')).toMatchObject([{ samples: [[expect.any(Number), 4]] }]);
+          // the hazard: without staleness markers, the first pods still look present at a step after they ended
+          expect(await promQuery(prom, 'count(container_npu_utilization{pod_name=~"pangu-a|qwen-a"})')).toMatchObject([{ samples: [[expect.any(Number), 8]] }]);
         }
         const from_ms = Math.floor(a_from / 3_600_000) * 3_600_000 - 3_600_000;
         const to_ms = Math.ceil((b_to + 1) / 3_600_000) * 3_600_000;
         const lines: string[] = [];
         const s = await importPrometheus(db.store, db.config, {
           url: prom.url, from_ms, to_ms, exporter: 'ascend', mapping: {
-            clusters: { default: p.cluster_id }, enterprises: { 'team-a': p.enterprise_id }, price_fen_per_card_h: { 'huawei-ascend-910b': 1800 },
+            clusters: { default: p.cluster_id }, enterprises: { 'team-a': p.enterprise_id }, unlabelled_model: 'huawei-ascend-910b', price_fen_per_card_h: { 'huawei-ascend-910b': 1800 },
           }, min_util: null, replace: false, timeout_ms: 10_000, batch_records: 100, progress: false, now_ms: to_ms + 11 * 60_000, out: (l) => lines.push(l),
         });
-        expect(s.rejected, lines.join('\n')).toBe(0);
+        expect([s.rejected, s.skipped], lines.join('\n')).toEqual([0, 0]);
         const records = await db.store.usage.list({ provider_id: p.provider_id }, 100);
         const held = (name: string) => records.filter((r) => r.job_ref === `k8s:team-a/${name}`);
         const seconds = (name: string) => held(name).reduce((n, r) => n + r.card_s, 0) / 4;
-        // each pod: the seconds it was reported, to a scrape interval (1 s) and the collection's 100 ms
-        expect(seconds('pangu-a')).toBeGreaterThanOrEqual((a_to - a_from) / 1000 - 2);
-        expect(seconds('pangu-a')).toBeLessThanOrEqual((a_to - a_from) / 1000 + 8); // it was held from before a_from, at most the wait for the first scrape
-        expect(seconds('pangu-b')).toBeLessThanOrEqual((b_to - a_to) / 1000 + 2);
-        expect(seconds('pangu-b')).toBeGreaterThanOrEqual((b_to - a_to) / 1000 - 3);
-        // never more than the four chips at once: a's last record ends where b's first begins, give or take a second
-        const a_end = Math.max(...held('pangu-a').map((r) => r.ended_at_ms));
-        const b_start = Math.min(...held('pangu-b').map((r) => r.started_at_ms));
-        expect(b_start - a_end).toBeGreaterThanOrEqual(-1000);
-        expect(records.every((r) => r.count === 4)).toBe(true);
+        for (const [first, second] of nodes.map((n) => n.pods)) {
+          // each pod: the seconds it was reported, to a scrape interval (1 s) and the collection's 100 ms
+          expect(seconds(first!)).toBeGreaterThanOrEqual((a_to - a_from) / 1000 - 2);
+          expect(seconds(first!)).toBeLessThanOrEqual((a_to - a_from) / 1000 + 8); // it was held from before a_from, at most the wait for the first scrape
+          expect(seconds(second!)).toBeLessThanOrEqual((b_to - a_to) / 1000 + 2);
+          expect(seconds(second!)).toBeGreaterThanOrEqual((b_to - a_to) / 1000 - 3);
+          // never more than the four chips at once: the first pod's last record ends where the second's begins, give or take a second
+          const a_end = Math.max(...held(first!).map((r) => r.ended_at_ms));
+          const b_start = Math.min(...held(second!).map((r) => r.started_at_ms));
+          expect(b_start - a_end).toBeGreaterThanOrEqual(-1000);
+        }
+        expect(records.every((r) => r.count === 4 && r.accelerator === 'huawei-ascend-910b')).toBe(true);
       } finally {
         clearInterval(timer);
         await prom.close();
-        await exporter.close();
+        await Promise.all(exporters.map((e) => e.close()));
       }
     }, 90_000);
   }

@@ -36,6 +36,9 @@ export const PrometheusMappingFile = Type.Object({
   models: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 128 }), ModelId, {
     maxProperties: prometheus_mapping_limits.models_max, description: 'exporter model name (modelName, model_name) → catalog model id, over the built-in table',
   })),
+  // the catalog model of series that carry no model label: the ascend-npu-exporter before MindCluster labels
+  // container_npu_utilization only with id, namespace, pod_name and container_name
+  unlabelled_model: Type.Optional(ModelId),
   price_fen_per_card_h: PriceTable,
   selector: Type.Optional(Type.String({ maxLength: 1000, pattern: '^[^{}]*$', description: 'PromQL label matchers added to the query, e.g. cluster="sh-a"' })),
   workload: Type.Optional(Type.Enum(['training', 'inference'], { description: 'the workload of every record' })),

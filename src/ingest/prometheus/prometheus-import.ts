@@ -103,6 +103,9 @@ async function checkMapping(store: Store, mapping: PrometheusMappingFile): Promi
   for (const [name, model] of Object.entries(mapping.models ?? {})) {
     if (!catalog.has(model)) throw new PrometheusImportError(`mapping models.${name}: ${model} is not in the catalog`);
   }
+  if (mapping.unlabelled_model !== undefined && !catalog.has(mapping.unlabelled_model)) {
+    throw new PrometheusImportError(`mapping unlabelled_model: ${mapping.unlabelled_model} is not in the catalog`);
+  }
   for (const model of Object.keys(mapping.price_fen_per_card_h)) {
     if (!catalog.has(model)) throw new PrometheusImportError(`mapping price_fen_per_card_h.${model}: not in the catalog`);
   }

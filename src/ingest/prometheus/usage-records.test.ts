@@ -55,7 +55,10 @@ describe('RecordMapper', () => {
     expect(reason({ cluster_id: null, host: 'gpu-node-77' })).toBe('unmapped_host: host "gpu-node-77" is in neither clusters.by_host nor clusters.default');
     expect(reason({ namespace: 'kube-system' })).toBe('unmapped_namespace: namespace "kube-system" is not in enterprises');
     expect(reason({ model_name: 'NVIDIA GB300' })).toBe('unmapped_model: model "NVIDIA GB300" is neither in models nor in the built-in table');
-    expect(reason({ model_name: null })).toBe('unmapped_model: the series carries no model label');
+    expect(reason({ model_name: null })).toBe('unmapped_model: the series carries no model label (set unlabelled_model)');
+    const unlabelled = new RecordMapper({ clusters: { default: 'c_main' }, enterprises: { 'team-a': 'e_a' }, unlabelled_model: 'huawei-ascend-910b', price_fen_per_card_h: { 'huawei-ascend-910b': 1800 } })
+      .record(run, w({ model_name: null }), hour);
+    expect(unlabelled.ok && unlabelled.record.accelerator).toBe('huawei-ascend-910b');
     expect(reason({ model_name: 'NVIDIA L20' })).toBe('no_price: nvidia-l20 has no price in price_fen_per_card_h');
     expect(reason({ mig: true })).toMatch(/^mig_instance:/);
     const skipped = mapper.record(run, w({ namespace: 'kube-system' }), hour);

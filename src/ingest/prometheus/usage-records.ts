@@ -79,9 +79,9 @@ export class RecordMapper {
     if (w.cluster_id === null) return skip('unmapped_host', `host "${w.host}" is in neither clusters.by_host nor clusters.default`);
     const enterprise_id = this.enterprises.get(w.namespace);
     if (enterprise_id === undefined) return skip('unmapped_namespace', `namespace "${w.namespace}" is not in enterprises`);
-    if (w.model_name === null) return skip('unmapped_model', 'the series carries no model label');
-    const accelerator = this.accelerator(w.model_name);
-    if (accelerator === null) return skip('unmapped_model', `model "${w.model_name}" is neither in models nor in the built-in table`);
+    if (w.model_name === null && this.mapping.unlabelled_model === undefined) return skip('unmapped_model', 'the series carries no model label (set unlabelled_model)');
+    const accelerator = w.model_name === null ? this.mapping.unlabelled_model! : this.accelerator(w.model_name);
+    if (accelerator === null) return skip('unmapped_model', `model "${w.model_name ?? ''}" is neither in models nor in the built-in table`);
     const price = this.prices.get(accelerator);
     if (price === undefined) return skip('no_price', `${accelerator} has no price in price_fen_per_card_h`);
     const prefix = hourPrefix(w.cluster_id, w.namespace, w.pod, accelerator, hour_ms);
