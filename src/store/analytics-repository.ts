@@ -11,20 +11,6 @@ import type { Connection, Engine } from './database.js';
 import { readFenSum, sumFen } from './exact-sum.js';
 import type { Database } from './schema.js';
 
-/** usage_rollups_monthly (migration 0006): provider × enterprise × model × UTC month of started_at. */
-export interface UsageRollupsMonthlyTable {
-  month: string;
-  provider_id: string;
-  enterprise_id: string;
-  accelerator_id: string;
-  records: number;
-  card_s: number | bigint;
-  compute_gflop: number | bigint;
-  amount_fen: number | bigint;
-}
-
-type AnalyticsDatabase = Database & { usage_rollups_monthly: UsageRollupsMonthlyTable };
-
 /** An enterprise's or a provider's compute over a range of months. */
 export interface OrgCompute { id: string; name: string; compute_gflop: bigint; domestic_compute_gflop: bigint }
 
@@ -37,11 +23,11 @@ export interface FindingHeadline {
 const day_ms_literal = sql.lit(86_400_000);
 
 export class AnalyticsRepository {
-  private readonly db: Kysely<AnalyticsDatabase>;
+  private readonly db: Kysely<Database>;
   private readonly engine: Engine;
 
   constructor(connection: Connection) {
-    this.db = connection.db.withTables<{ usage_rollups_monthly: UsageRollupsMonthlyTable }>();
+    this.db = connection.db;
     this.engine = connection.engine;
   }
 

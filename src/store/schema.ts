@@ -106,6 +106,32 @@ export interface UsageRollupsTable {
   amount_fen: Int8Big;
 }
 
+/** Monthly rollups (migration 0006): provider × enterprise × model × UTC month of started_at, kept by triggers on usage_rollups. */
+export interface UsageRollupsMonthlyTable {
+  month: string; // YYYY-MM (UTC) of started_at
+  provider_id: string;
+  enterprise_id: string;
+  accelerator_id: string;
+  records: Int8;
+  card_s: Int8Big;
+  compute_gflop: Int8Big;
+  amount_fen: Int8Big;
+}
+
+/** Rejected usage records kept for their provider (migration 0007); id is both the order and the cursor. */
+export interface UsageRejectionsTable {
+  id: Generated<number>;
+  provider_id: string;
+  received_at_ms: Int8;
+  /** the record's position in its batch */
+  record_index: number;
+  /** as sent, truncated; null when the record had none (or not a string) */
+  record_id: string | null;
+  code: string;
+  field: string | null;
+  message: string;
+}
+
 export interface ProgramsTable {
   id: string;
   code: string;
@@ -301,4 +327,17 @@ export interface Database {
   inventory: InventoryTable;
   usage_records: UsageRecordsTable;
   usage_rollups: UsageRollupsTable;
+  usage_rollups_monthly: UsageRollupsMonthlyTable;
+  usage_rejections: UsageRejectionsTable;
+}
+
+/**
+ * Columns only PostgreSQL has, beside those of Database: the id of the transaction that inserted a usage record
+ * (migration 0011; 0 for rows from before), so that readers page in commit order, and kept with a superseded record
+ * (migration 0013). Not in Database, so that no query builder can name them on SQLite: they are read with raw SQL
+ * on PostgreSQL only (usage-repository.ts, usage-replacement.ts).
+ */
+export interface PostgresOnlyColumns {
+  usage_records: { xid: Generated<Int8> };
+  usage_superseded: { xid: Generated<Int8> };
 }

@@ -4,7 +4,7 @@
 // On SQLite, batches that arrive together (concurrent requests) share one commit: a commit writes every B-tree page
 // the transaction touched, and random record_ids touch about one index page per record, so one commit for several
 // batches writes far fewer pages than one commit each (docs/performance.md).
-import { sql, type Generated, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type SqliteDatabase from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import { deliveredDigest, sortIds } from '../domain/integrity/batch-delivery.js';
@@ -232,12 +232,6 @@ export interface RejectionFilter {
   to_ms?: number;
   /** the cursor: rejections older than this id */
   before_id?: number;
-}
-
-/** The table of migration 0007, known to this repository only. */
-interface UsageRejectionsTable {
-  id: Generated<number>; provider_id: string; received_at_ms: number; record_index: number; record_id: string | null;
-  code: string; field: string | null; message: string;
 }
 
 /** At most `n` UTF-16 units, never ending in half a surrogate pair, NUL replaced (PostgreSQL refuses it in text). */
@@ -529,7 +523,7 @@ export class UsageRepository {
 
   /** Kept rejections, newest first (a batch in index order), filtered; `before_id` continues a page. */
   async rejections(filter: RejectionFilter, limit: number): Promise<StoredRejection[]> {
-    let q = this.db.withTables<{ usage_rejections: UsageRejectionsTable }>().selectFrom('usage_rejections').selectAll().orderBy('id', 'desc').limit(limit);
+    let q = this.db.selectFrom('usage_rejections').selectAll().orderBy('id', 'desc').limit(limit);
     if (filter.provider_id !== undefined) q = q.where('provider_id', '=', filter.provider_id);
     if (filter.code !== undefined) q = q.where('code', '=', filter.code);
     if (filter.from_ms !== undefined) q = q.where('received_at_ms', '>=', filter.from_ms);

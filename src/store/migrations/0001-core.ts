@@ -1,6 +1,7 @@
 // Core tables: organizations, catalog, API keys, clusters with inventory, usage records and their daily rollups.
 import { type Kysely, type Migration } from 'kysely';
 import type { Engine } from '../database.js';
+import { identityKey } from './identity-key.js';
 
 export function migration0001(engine: Engine): Migration {
   return {
@@ -61,8 +62,7 @@ export function migration0001(engine: Engine): Migration {
         .execute();
 
       await db.schema.createTable('inventory')
-        .addColumn('id', engine === 'postgres' ? 'bigint' : 'integer', (c) =>
-          engine === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey())
+        .addColumn('id', ...identityKey(engine))
         .addColumn('cluster_id', 'text', (c) => c.notNull().references('clusters.id'))
         .addColumn('accelerator_id', 'text', (c) => c.notNull().references('accelerators.id'))
         .addColumn('count', 'integer', (c) => c.notNull())
@@ -74,8 +74,7 @@ export function migration0001(engine: Engine): Migration {
       // seq is the internal, time-ordered key: rows land in key order, which keeps inserts fast; the
       // provider's random record_id lives in its own unique index (shared/DESIGN.md, Storage).
       await db.schema.createTable('usage_records')
-        .addColumn('seq', engine === 'postgres' ? 'bigint' : 'integer', (c) =>
-          engine === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey())
+        .addColumn('seq', ...identityKey(engine))
         .addColumn('provider_id', 'text', (c) => c.notNull())
         .addColumn('record_id', 'text', (c) => c.notNull())
         .addColumn('cluster_id', 'text', (c) => c.notNull())

@@ -1,9 +1,9 @@
 // Programs with versioned rule sets, claims holding their records once per funding layer, and the double-entry ledger.
 import { sql, type Kysely, type Migration } from 'kysely';
 import type { Engine } from '../database.js';
+import { identityKey } from './identity-key.js';
 
 export function migration0002(engine: Engine): Migration {
-  const serial = engine === 'postgres' ? 'bigint' : 'integer';
   return {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('organizations').addColumn('categories', 'text', (c) => c.notNull().defaultTo('[]')).execute();
@@ -82,7 +82,7 @@ export function migration0002(engine: Engine): Migration {
       await db.schema.createIndex('claim_records_record').on('claim_records').columns(['record_seq']).execute();
 
       await db.schema.createTable('claim_events')
-        .addColumn('id', serial, (c) => (engine === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
+        .addColumn('id', ...identityKey(engine))
         .addColumn('claim_id', 'text', (c) => c.notNull().references('claims.id'))
         .addColumn('action', 'text', (c) => c.notNull())
         .addColumn('from_state', 'text')
@@ -107,7 +107,7 @@ export function migration0002(engine: Engine): Migration {
       await db.schema.createIndex('ledger_accounts_program').on('ledger_accounts').columns(['program_id']).execute();
 
       await db.schema.createTable('ledger_transfers')
-        .addColumn('id', serial, (c) => (engine === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
+        .addColumn('id', ...identityKey(engine))
         .addColumn('key', 'text', (c) => c.notNull().unique())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('program_id', 'text', (c) => c.notNull())

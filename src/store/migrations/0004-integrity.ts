@@ -3,9 +3,9 @@
 // the incremental checks have yet to look at.
 import { sql, type Kysely, type Migration } from 'kysely';
 import type { Engine } from '../database.js';
+import { identityKey } from './identity-key.js';
 
 export function migration0004(engine: Engine): Migration {
-  const serial = engine === 'postgres' ? 'bigint' : 'integer';
   return {
     async up(db: Kysely<unknown>) {
       await db.schema.createTable('audit_log')
@@ -44,7 +44,7 @@ export function migration0004(engine: Engine): Migration {
       await db.schema.createIndex('signing_keys_provider').on('signing_keys').columns(['provider_id']).execute();
 
       await db.schema.createTable('usage_batches')
-        .addColumn('id', serial, (c) => (engine === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
+        .addColumn('id', ...identityKey(engine))
         .addColumn('provider_id', 'text', (c) => c.notNull())
         .addColumn('key_id', 'text', (c) => c.notNull())
         .addColumn('signature', 'text', (c) => c.notNull()) // base64, as sent
@@ -86,7 +86,7 @@ export function migration0004(engine: Engine): Migration {
       // concurrent batches of one day never wait on each other's row locks; the checker merges repeats and deletes
       // exactly the rows it read, so a row added while it checks stays for the next round.
       await db.schema.createTable('check_queue')
-        .addColumn('id', serial, (c) => (engine === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
+        .addColumn('id', ...identityKey(engine))
         .addColumn('cluster_id', 'text', (c) => c.notNull())
         .addColumn('accelerator_id', 'text', (c) => c.notNull())
         .addColumn('day', 'integer', (c) => c.notNull()) // days since 1970-01-01 UTC

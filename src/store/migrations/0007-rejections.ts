@@ -2,13 +2,14 @@
 // Diagnostic only: written right after the batch's own transaction, bounded per provider (usage-repository.ts).
 import type { Kysely, Migration } from 'kysely';
 import type { Engine } from '../database.js';
+import { identityKey } from './identity-key.js';
 
 export function migration0007(engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
       await db.schema.createTable('usage_rejections')
         // time-ordered: the newest rejection has the highest id, so id is both the order and the cursor
-        .addColumn('id', engine === 'postgres' ? 'bigint' : 'integer', (c) => (engine === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
+        .addColumn('id', ...identityKey(engine))
         .addColumn('provider_id', 'text', (c) => c.notNull())
         .addColumn('received_at_ms', 'bigint', (c) => c.notNull())
         .addColumn('record_index', 'integer', (c) => c.notNull()) // the record's position in its batch

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
 import type { Engine } from '../database.js';
+import { identityKey } from './identity-key.js';
 import { hour_ms, kubernetesWorkload, prometheusHourPrefix, prometheusRecordId } from '../../domain/usage/prometheus-ids.js';
 import { appendAudit, system_actor } from '../audit-repository.js';
 import type { Database } from '../schema.js';
@@ -18,9 +19,8 @@ import type { Database } from '../schema.js';
 export function migration0013(engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      const big = engine === 'postgres' ? 'bigint' : 'integer';
       await db.schema.createTable('usage_replacements')
-        .addColumn('id', big, (c) => (engine === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
+        .addColumn('id', ...identityKey(engine))
         .addColumn('provider_id', 'text', (c) => c.notNull())
         .addColumn('at_ms', 'bigint', (c) => c.notNull())
         .addColumn('reason', 'text', (c) => c.notNull())
