@@ -3,7 +3,8 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { sql } from 'kysely';
 import { applyCuts, type EvalRecord, type Evaluation, type Cut } from '../domain/policy/evaluate.js';
-import { checkTransition, payableNow, type ClaimAction, type ClaimState } from '../domain/claim/claim-state.js';
+import { claimTransition, type ClaimActionAny, type ClaimState } from '../domain/claim/claim-state.js';
+import { decideTransition, grantedBefore, nothing_payable_messages, type TransitionFacts } from '../domain/claim/decide.js';
 import { accountId } from '../domain/ledger/ledger.js';
 import { fen_max } from '../domain/money/fen.js';
 import type { Program } from '../domain/program/program.js';
@@ -67,7 +68,7 @@ export type TransitionResult =
   | { status: 'budget_exhausted'; available_fen: bigint }
   | { status: 'nothing_payable'; message: string }
   | { status: 'amount_too_large'; amount_fen_max: bigint }
-  | { status: 'open_findings'; finding_ids: string[] }
+  | { status: 'open_findings'; finding_ids: readonly string[] }
   | { status: 'idempotency_key_reused'; idempotency_key: string };
 
 const granting_states: readonly ClaimState[] = ['approved', 'paid', 'clawed_back'];
@@ -169,15 +170,12 @@ export class ClaimRepository {
       .where('program_id', '=', program_id).where('beneficiary_id', '=', beneficiary_id).where('state', 'in', [...granting_states]);
     if (exclude_claim !== undefined) q = q.where('id', '<>', exclude_claim);
     const rows = await q.execute();
-    let granted = 0n;
-    let year_granted = 0n;
     let first: number | null = null;
     for (const r of rows) {
-      granted += BigInt(r.granted_fen);
-      if (utcYear(Number(r.period_start_ms)) === year) year_granted += BigInt(r.granted_fen);
       if (r.first_record_at_ms !== null && (first === null || Number(r.first_record_at_ms) < first)) first = Number(r.first_record_at_ms);
     }
-    return { granted_fen: granted, granted_fen_year: year_granted, first_subsidized_at_ms: first };
+    const before = grantedBefore(rows.map((r) => ({ granted_fen: BigInt(r.granted_fen), year: utcYear(Number(r.period_start_ms)) })), year);
+    return { ...before, first_subsidized_at_ms: first };
   }
 
   /** The last usage replacement so far (0: none): a claim gathered after it checks only the replacements after it. */
@@ -284,20 +282,13 @@ export class ClaimRepository {
    * One transition in one write transaction: the claim row is locked, the state checked, the ledger moved, the claim
    * updated and the event recorded — all or nothing.
    */
-  async transition(id: string, action: ClaimAction | 'accept_progress_report', actor: Actor, now_ms: number,
+  async transition(id: string, action: ClaimActionAny, actor: Actor, now_ms: number,
     options: { reason?: string | null; amount_fen?: bigint | null; program?: Program; idempotency_key?: string | null; request_digest?: string | null; override_reason?: string | null } = {}): Promise<TransitionResult> {
     return writeTransaction(this.connection, async (tx, engine) => {
       const row = await lockRows(tx.selectFrom('claims').selectAll().where('id', '=', id), engine).executeTakeFirst();
       if (!row) return { status: 'not_found' } as const;
       const claim = toClaim(row);
       const reason = options.reason ?? null;
-      if (action === 'accept_progress_report') {
-        if (claim.state !== 'approved' && claim.state !== 'paid') return { status: 'illegal_transition', state: claim.state, allowed_from: ['approved', 'paid'] } as const;
-        await tx.updateTable('claims').set({ progress_report_accepted: 1, updated_at_ms: now_ms }).where('id', '=', id).execute();
-        await this.event(tx, id, 'accept_progress_report', claim.state, claim.state, actor, reason, null, now_ms);
-        await appendAudit(tx, engine, actor, { action: 'claim.accept_progress_report', subject: { kind: 'claim', id }, before: { progress_report_accepted: claim.progress_report_accepted }, after: { progress_report_accepted: true, reason } }, now_ms);
-        return { status: 'ok', claim: { ...claim, progress_report_accepted: true, updated_at_ms: now_ms } } as const;
-      }
       // A payment sent again under its idempotency key is a no-op answering the claim as it is, also when the first one
       // paid it in full (now paid) or used up the stage (nothing payable now). Client keys get their own namespace, so
       // that a numeric key can never equal the key of a later unkeyed payment (pay:<id>:<paid_fen>).
@@ -314,102 +305,77 @@ export class ClaimRepository {
       if (options.amount_fen != null && !(options.amount_fen > 0n && options.amount_fen <= fen_max)) {
         throw new Error(`claim ${id}: an amount must be a positive whole number of fen`); // the routes never let one through
       }
-      const t = checkTransition(claim.state, action);
-      if (t.status !== 'ok') return t;
-      const set: Partial<ClaimsTable> = { state: t.to, updated_at_ms: now_ms };
-      let amount: bigint | null = null;
-      let overridden: string | null = null;
-      let overridden_ids: string[] = [];
-
-      if (action === 'withdraw' || action === 'reject') {
-        await tx.deleteFrom('claim_records').where('claim_id', '=', id).execute(); // the records are free again
-      } else if (action === 'approve') {
+      // The facts the decision needs, read under the locks that keep them true until the commit.
+      const facts: TransitionFacts = { amount_fen: options.amount_fen ?? null, override_reason: options.override_reason ?? null };
+      const allowed = claimTransition(claim.state, action);
+      if (allowed.status === 'ok' && (action === 'approve' || action === 'pay' || action === 'claw_back')) {
         const program = options.program;
-        if (!program) throw new Error('approve needs the program');
-        // Open high-severity findings on the claim's records block approval unless the office overrides in writing.
-        const open = await tx.selectFrom('claim_records as cr').innerJoin('finding_records as fr', 'fr.record_seq', 'cr.record_seq')
-          .innerJoin('findings as f', 'f.id', 'fr.finding_id').select('f.id').distinct()
-          .where('cr.claim_id', '=', id).where('f.status', '=', 'open').where('f.severity', '=', 'high').orderBy('f.id').execute();
-        if (open.length > 0 && !options.override_reason) return { status: 'open_findings', finding_ids: open.map((f) => f.id) } as const;
-        overridden_ids = open.map((f) => f.id);
-        if (open.length > 0) overridden = `override of open findings ${open.map((f) => f.id).join(', ')}: ${options.override_reason}`;
+        if (!program) throw new Error(`${action} needs the program`);
+        facts.program = program;
+        if (action === 'approve') {
+          // Open high-severity findings on the claim's records (they block approval unless the office overrides in
+          // writing), read before the budget's lock is waited for, as the office saw them when it approved.
+          const open = await tx.selectFrom('claim_records as cr').innerJoin('finding_records as fr', 'fr.record_seq', 'cr.record_seq')
+            .innerJoin('findings as f', 'f.id', 'fr.finding_id').select('f.id').distinct()
+            .where('cr.claim_id', '=', id).where('f.status', '=', 'open').where('f.severity', '=', 'high').orderBy('f.id').execute();
+          facts.open_high_findings = open.map((f) => f.id);
+        }
         // Lock the program's available budget: approvals of one program (and so the caps of each beneficiary) are
-        // decided one at a time, whatever the number of processes.
-        const available_id = accountId(program.id, 'available');
-        const available_row = await lockRows(tx.selectFrom('ledger_accounts').select('balance_fen').where('id', '=', available_id), engine).executeTakeFirst();
-        const available = BigInt(available_row?.balance_fen ?? 0);
-        const year = utcYear(claim.period_start_ms);
-        const history = await this.beneficiaryHistoryIn(tx, program.id, claim.beneficiary_id, year, id);
-        const { cuts, granted_fen } = applyCuts(claim.computed_fen, claim.base_fen, {
-          cap_share_bp: program.cap_share_bp, cap_fen: program.cap_fen, cap_fen_year: program.cap_fen_year,
-          granted_fen: history.granted_fen, granted_fen_year: history.granted_fen_year, budget_available_fen: available,
-        });
-        if (granted_fen === 0n && available === 0n) return { status: 'budget_exhausted', available_fen: 0n } as const;
-        if (granted_fen > 0n) {
-          const moved = await applyTransfer(tx, engine, actor, { key: `approve:${id}`, kind: 'approve', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: granted_fen }, now_ms);
-          if (moved !== 'applied') throw new Error(`approval transfer of ${id}: ${moved}`); // the row lock makes both impossible
+        // decided one at a time, whatever the number of processes; a claw-back takes it first too, so that the two
+        // never wait on each other in a cycle.
+        if (action === 'approve' || action === 'claw_back') {
+          const available = await lockRows(tx.selectFrom('ledger_accounts').select('balance_fen').where('id', '=', accountId(program.id, 'available')), engine).executeTakeFirst();
+          facts.budget_available_fen = BigInt(available?.balance_fen ?? 0);
         }
-        amount = granted_fen;
-        set.granted_fen = granted_fen;
-        set.explanation = explanationJson({ ...claim.explanation, approval: { computed_fen: claim.computed_fen, cuts, granted_fen } });
-      } else if (action === 'pay') {
-        const program = options.program;
-        if (!program) throw new Error('pay needs the program');
-        const max = payableNow(claim.granted_fen, claim.paid_fen, program.first_stage_bp, claim.progress_report_accepted);
-        if (max === 0n) {
-          return { status: 'nothing_payable', message: claim.paid_fen >= claim.granted_fen ? 'the claim is paid in full' : 'the next stage is paid once the progress report is accepted' } as const;
-        }
-        const pay = options.amount_fen ?? max;
-        if (pay > max) return { status: 'amount_too_large', amount_fen_max: max } as const;
-        const key = pay_key ?? `pay:${id}:${claim.paid_fen}`;
-        const moved = await applyTransfer(tx, engine, actor, { key, kind: 'pay', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: pay }, now_ms);
-        if (moved === 'duplicate') return { status: 'ok', claim } as const; // the same payment again: a no-op
-        if (moved !== 'applied') throw new Error(`payment transfer of ${id}: ${moved}`);
-        if (pay_key !== null && options.request_digest != null) {
+        if (action === 'approve') facts.granted_before = await this.grantedBeforeIn(tx, program.id, claim.beneficiary_id, utcYear(claim.period_start_ms), id);
+      }
+      const d = decideTransition(claim, action, facts);
+      if (d.status === 'nothing_payable') return { status: 'nothing_payable', message: nothing_payable_messages[d.reason] } as const;
+      if (d.status !== 'ok') return d;
+
+      if (d.frees_records) await tx.deleteFrom('claim_records').where('claim_id', '=', id).execute(); // the records are free again
+      for (const t of d.transfers) {
+        const program = options.program!;
+        const key = t.kind === 'pay' ? pay_key ?? `pay:${id}:${claim.paid_fen}` : `${t.kind}:${id}`;
+        const moved = await applyTransfer(tx, engine, actor, { key, kind: t.kind, program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: t.amount_fen }, now_ms);
+        if (moved === 'duplicate' && t.kind === 'pay') return { status: 'ok', claim } as const; // the same payment again: a no-op
+        if (moved !== 'applied') throw new Error(`${t.kind} transfer of ${id}: ${moved}`); // the row locks make it impossible
+        if (t.kind === 'pay' && pay_key !== null && options.request_digest != null) {
           await tx.updateTable('ledger_transfers').set({ request_digest: options.request_digest }).where('key', '=', pay_key).execute();
         }
-        amount = pay;
-        set.paid_fen = claim.paid_fen + pay;
-        set.state = set.paid_fen === claim.granted_fen ? 'paid' : 'approved';
-      } else if (action === 'claw_back') {
-        const program = options.program;
-        if (!program) throw new Error('claw back needs the program');
-        // Lock the available budget first, as approvals do, so that the two never wait on each other in a cycle.
-        await lockRows(tx.selectFrom('ledger_accounts').select('id').where('id', '=', accountId(program.id, 'available')), engine).execute();
-        const recover = options.amount_fen ?? claim.paid_fen;
-        if (recover > claim.paid_fen) return { status: 'amount_too_large', amount_fen_max: claim.paid_fen } as const;
-        const release = claim.granted_fen - claim.paid_fen; // the unpaid part goes back to the budget whole
-        if (release > 0n) await applyTransfer(tx, engine, actor, { key: `release:${id}`, kind: 'release', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: release }, now_ms);
-        if (recover > 0n) await applyTransfer(tx, engine, actor, { key: `recover:${id}`, kind: 'recover', program_id: program.id, claim_id: id, beneficiary_id: claim.beneficiary_id, amount_fen: recover }, now_ms);
-        amount = release + recover;
-        set.granted_fen = claim.granted_fen - release - recover;
-        set.paid_fen = claim.paid_fen - recover;
-        set.clawed_back_fen = claim.clawed_back_fen + release + recover;
       }
+      const set: Partial<ClaimsTable> = { state: d.state, updated_at_ms: now_ms };
+      if (d.changes.granted_fen !== undefined) set.granted_fen = d.changes.granted_fen;
+      if (d.changes.paid_fen !== undefined) set.paid_fen = d.changes.paid_fen;
+      if (d.changes.clawed_back_fen !== undefined) set.clawed_back_fen = d.changes.clawed_back_fen;
+      if (d.changes.progress_report_accepted !== undefined) set.progress_report_accepted = d.changes.progress_report_accepted ? 1 : 0;
+      if (d.approval !== null) set.explanation = explanationJson({ ...claim.explanation, approval: d.approval });
+      const amount = d.amount_fen;
+      const overridden = d.overridden_findings.length === 0 ? null : `override of open findings ${d.overridden_findings.join(', ')}: ${options.override_reason}`;
       const updated = await tx.updateTable('claims').set(set).where('id', '=', id).where('state', '=', claim.state).executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) throw new Error(`claim ${id} changed under its lock`);
       const recorded = overridden === null ? reason : reason === null ? overridden : `${reason}; ${overridden}`;
-      await this.event(tx, id, action, claim.state, set.state ?? claim.state, actor, recorded, amount, now_ms);
+      await this.event(tx, id, action, claim.state, d.state, actor, recorded, amount, now_ms);
       const after = toClaim(await tx.selectFrom('claims').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
       if (overridden !== null) {
-        await appendAudit(tx, engine, actor, { action: 'claim.override_findings', subject: { kind: 'claim', id }, after: { finding_ids: overridden_ids, reason: options.override_reason ?? null } }, now_ms);
+        await appendAudit(tx, engine, actor, { action: 'claim.override_findings', subject: { kind: 'claim', id }, after: { finding_ids: d.overridden_findings, reason: options.override_reason ?? null } }, now_ms);
       }
-      const summary = (c: Claim) => ({ state: c.state, granted_fen: c.granted_fen, paid_fen: c.paid_fen, clawed_back_fen: c.clawed_back_fen });
-      await appendAudit(tx, engine, actor, { action: `claim.${action}`, subject: { kind: 'claim', id }, before: summary(claim), after: { ...summary(after), amount_fen: amount, reason } }, now_ms);
+      if (action === 'accept_progress_report') {
+        await appendAudit(tx, engine, actor, { action: 'claim.accept_progress_report', subject: { kind: 'claim', id }, before: { progress_report_accepted: claim.progress_report_accepted }, after: { progress_report_accepted: true, reason } }, now_ms);
+      } else {
+        const summary = (c: Claim) => ({ state: c.state, granted_fen: c.granted_fen, paid_fen: c.paid_fen, clawed_back_fen: c.clawed_back_fen });
+        await appendAudit(tx, engine, actor, { action: `claim.${action}`, subject: { kind: 'claim', id }, before: summary(claim), after: { ...summary(after), amount_fen: amount, reason } }, now_ms);
+      }
       return { status: 'ok', claim: after } as const;
     });
   }
 
-  private async beneficiaryHistoryIn(tx: Tx, program_id: string, beneficiary_id: string, year: number, exclude: string) {
+  /** What the program granted the beneficiary before, but for `exclude` (decide.ts grantedBefore sums it). */
+  private async grantedBeforeIn(tx: Tx, program_id: string, beneficiary_id: string, year: number, exclude: string) {
     const rows = await tx.selectFrom('claims').select(['granted_fen', 'period_start_ms']).where('program_id', '=', program_id)
       .where('beneficiary_id', '=', beneficiary_id).where('state', 'in', [...granting_states]).where('id', '<>', exclude).execute();
-    let granted = 0n;
-    let year_granted = 0n;
-    for (const r of rows) {
-      granted += BigInt(r.granted_fen);
-      if (utcYear(Number(r.period_start_ms)) === year) year_granted += BigInt(r.granted_fen);
-    }
-    return { granted_fen: granted, granted_fen_year: year_granted };
+    return grantedBefore(rows.map((r) => ({ granted_fen: BigInt(r.granted_fen), year: utcYear(Number(r.period_start_ms)) })), year);
   }
+
 }
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { acceleratorFromCsvRow, acceleratorThroughput } from '../catalog/accelerator.js';
-import { checkTransition, claim_states, payableNow, type ClaimState } from '../claim/claim-state.js';
+import { claimTransition, claim_states, payableNow, type ClaimState } from '../claim/claim-state.js';
 import { accountId, checkLedger, transferAccounts, type Transfer, type TransferKind } from '../ledger/ledger.js';
 import { checkEligibility, checkProgramDefinition, type BeneficiaryProfile, type Program, type ProgramDefinition } from '../program/program.js';
 import { applyCuts, evaluate, type BeneficiaryFacts, type EvalLimits, type EvalRecord, type ModelFacts } from './evaluate.js';
@@ -237,7 +237,7 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     const ledger = new TinyLedger('p');
     ledger.move('fund', 10_000_000);
     let state: ClaimState = 'submitted';
-    const approve = checkTransition(state, 'approve');
+    const approve = claimTransition(state, 'approve');
     expect(approve).toEqual({ status: 'ok', to: 'approved' });
     state = 'approved';
     ledger.move('approve', granted, 'e1', 'c1');
@@ -250,10 +250,10 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     const rest = payableNow(granted, first, first_stage_bp, true);
     expect(rest).toBe(500_001n);
     ledger.move('pay', rest, 'e1', 'c1');
-    expect(checkTransition(state, 'pay')).toEqual({ status: 'ok', to: 'paid' });
+    expect(claimTransition(state, 'pay')).toEqual({ status: 'ok', to: 'paid' });
     state = 'paid';
     expect(payableNow(granted, granted, first_stage_bp, true)).toBe(0n);
-    expect(checkTransition(state, 'pay').status).toBe('illegal_transition');
+    expect(claimTransition(state, 'pay').status).toBe('illegal_transition');
     expect(ledger.balance('payable', 'e1')).toBe(0n);
     expect(ledger.balance('paid')).toBe(granted);
     expect(checkLedger(ledger.transfers, ledger.balances, [{ id: 'c1', granted_fen: granted, paid_fen: granted }])).toEqual([]);
@@ -263,10 +263,10 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
 
   it('rule 10: claw-back of an approved or paid claim (false usage, foreign chips, ineligible beneficiary); the ledger stays clean', () => {
     // Clawback rules of the Chinese schemes were not found (programs.md): the amounts here are illustrative.
-    expect(checkTransition('approved', 'claw_back')).toEqual({ status: 'ok', to: 'clawed_back' });
-    expect(checkTransition('paid', 'claw_back')).toEqual({ status: 'ok', to: 'clawed_back' });
+    expect(claimTransition('approved', 'claw_back')).toEqual({ status: 'ok', to: 'clawed_back' });
+    expect(claimTransition('paid', 'claw_back')).toEqual({ status: 'ok', to: 'clawed_back' });
     for (const s of claim_states.filter((x) => x !== 'approved' && x !== 'paid')) {
-      expect(checkTransition(s, 'claw_back')).toEqual({ status: 'illegal_transition', state: s, allowed_from: ['approved', 'paid'] });
+      expect(claimTransition(s, 'claw_back')).toEqual({ status: 'illegal_transition', state: s, allowed_from: ['approved', 'paid'] });
     }
     const ledger = new TinyLedger('p');
     ledger.move('fund', 1_000_000);
