@@ -7,7 +7,11 @@ import { integrityBench } from './integrity.js';
 import { dashboardBench } from './dashboard.js';
 import { exportsBench } from './exports.js';
 import { sacctBench } from './sacct.js';
+import { prometheus_defaults, prometheus_option_help, prometheusBench, takePrometheusOptions } from './prometheus.js';
 import type { BenchOptions } from './support.js';
+
+/** --gpus and --hours of the prometheus benchmark, taken out of argv before the shared options are parsed. */
+let prometheus_size = prometheus_defaults;
 
 const benchmarks: Record<string, { describe: string; run: (options: BenchOptions) => Promise<void> }> = {
   ingest: {
@@ -34,6 +38,10 @@ const benchmarks: Record<string, { describe: string; run: (options: BenchOptions
     describe: 'import sacct of 1,000,000 jobs (~3.3M lines) in a child: records/s and peak RSS (target ≤ 300 MB) vs bare parsing and import usage of the same records',
     run: sacctBench,
   },
+  prometheus: {
+    describe: 'import prometheus of 1,000 GPUs × 24 h of 15 s dcgm samples (5.76M) from a real backfilled Prometheus: samples/s and records/s vs the bare hourly fetch + JSON.parse',
+    run: (options) => prometheusBench(options, prometheus_size),
+  },
 };
 
 function usage(): string {
@@ -44,14 +52,16 @@ function usage(): string {
     ...Object.entries(benchmarks).map(([name, b]) => `  ${name.padEnd(10)} ${b.describe}`),
     '',
     'options:',
-    ...option_help.map((line) => `  ${line}`),
+    ...[...option_help, ...prometheus_option_help].map((line) => `  ${line}`),
   ].join('\n');
 }
 
 async function main(): Promise<void> {
   let parsed;
   try {
-    parsed = parseArgs(process.argv.slice(2));
+    const taken = takePrometheusOptions(process.argv.slice(2));
+    prometheus_size = taken.options;
+    parsed = parseArgs(taken.rest);
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${usage()}`);
     process.exitCode = 2;
