@@ -198,18 +198,22 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
   };
 
   try {
-    for (const hour of window.hours) {
-      let series: SampleSeries[];
-      try {
-        series = await querySamples({
-          base_url: options.url, selector: query, time_ms: hour + hour_ms + margin_ms - 1, range_s: sample_runs_limits.hour_s + 2 * sample_runs_limits.margin_s, timeout_ms: options.timeout_ms,
-        });
-      } catch (error) {
-        if (error instanceof PrometheusError) {
-          throw new PrometheusImportError(`hour ${new Date(hour).toISOString()} – ${new Date(hour + hour_ms).toISOString()} not imported: ${error.message}`);
+    // The next hour is fetched while this one is processed (Prometheus and this process then work at the same time);
+    // its failure still stops the import only once the hours before it are stored.
+    const fetchHour = (hour: number): Promise<{ ok: true; series: SampleSeries[] } | { ok: false; error: unknown }> => querySamples({
+      base_url: options.url, selector: query, time_ms: hour + hour_ms + margin_ms - 1, range_s: sample_runs_limits.hour_s + 2 * sample_runs_limits.margin_s, timeout_ms: options.timeout_ms,
+    }).then((series) => ({ ok: true as const, series }), (error: unknown) => ({ ok: false as const, error }));
+    let next = window.hours.length > 0 ? fetchHour(window.hours[0]!) : null;
+    for (const [i, hour] of window.hours.entries()) {
+      const got = await next!;
+      next = i + 1 < window.hours.length ? fetchHour(window.hours[i + 1]!) : null;
+      if (!got.ok) {
+        if (got.error instanceof PrometheusError) {
+          throw new PrometheusImportError(`hour ${new Date(hour).toISOString()} – ${new Date(hour + hour_ms).toISOString()} not imported: ${got.error.message}`);
         }
-        throw error;
+        throw got.error;
       }
+      const series = got.series;
       const runs = hourRuns(devicesOf(hour, series), hour);
       summary.runs += runs.length;
       // provider → the hour's records of each workload (by id prefix)
