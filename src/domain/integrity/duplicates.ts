@@ -1,6 +1,6 @@
 // Cross-provider duplicates and overlaps: the same job billed through two providers, or one provider billing a job
 // twice over the same time. Group, sort, sweep: O(n log n) plus the pairs found.
-import { assert } from '../ledger/ledger.js';
+import { assert } from '../assert.js';
 import type { Finding } from './finding.js';
 
 export interface DuplicateRecord {
