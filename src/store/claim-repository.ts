@@ -6,6 +6,7 @@ import { applyCuts, type EvalRecord, type Evaluation, type Cut } from '../domain
 import { checkTransition, payableNow, type ClaimAction, type ClaimState } from '../domain/claim/claim-state.js';
 import { accountId } from '../domain/ledger/ledger.js';
 import { fen_max } from '../domain/money/fen.js';
+import { utcYear } from '../domain/calendar.js';
 import type { Program } from '../domain/program/program.js';
 import type { Connection } from './database.js';
 import type { ClaimsTable, Database } from './schema.js';
@@ -93,8 +94,6 @@ function whereClaimFilter<O>(q: SelectQueryBuilder<Database, 'claims', O>, filte
 }
 
 export class ClaimRecordsTaken extends Error {}
-
-export function utcYear(ms: number): number { return new Date(ms).getUTCFullYear(); }
 
 export class ClaimRepository {
   constructor(private readonly connection: Connection) {}
