@@ -24,9 +24,6 @@ export function checkTransition(state: ClaimState, action: ClaimAction): Transit
   return t.from.includes(state) ? { status: 'ok', to: t.to } : { status: 'illegal_transition', state, allowed_from: t.from };
 }
 
-/** States whose records stay taken for their funding layer (a rejected or withdrawn claim frees them). */
-export const claim_states_holding_records: readonly ClaimState[] = ['draft', 'submitted', 'approved', 'paid', 'clawed_back'];
-
 /**
  * Staged payment: what may be paid now of a granted amount. `first_stage_bp` of it on approval, the rest once the
  * progress report is accepted. Floor on the first stage, so the stages always add up to the grant.

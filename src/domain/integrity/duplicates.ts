@@ -14,9 +14,6 @@ export interface DuplicateRecord {
   ended_at_ms: number;
 }
 
-/** Which rule a finding came from; kept in its evidence. */
-export type DuplicateRule = 'same_job_ref' | 'same_shape_overlap' | 'self_overlap';
-
 /**
  * Rule (b) needs the two records to run mostly the same time: their overlap covers at least this share (basis points)
  * of each. One job billed through two providers runs (nearly) the same hours at both; two separate jobs of the same
