@@ -10,10 +10,11 @@ import { Downloads } from '../components/download.js';
 import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  AcceleratorName, ClaimFigureCells, ClaimFigureHeads, compactNumber, decimalUnits, DomesticBadge, localName, OrgChooser, OrgPicker, programName, setQuery, shareBp,
+  ClaimFigureCells, ClaimFigureHeads, compactNumber, decimalUnits, localName, OrgChooser, OrgPicker, programName, setQuery, shareBp,
   useCatalog, useViewedOrg, usePrograms, type Accelerator, type Claim, type Org, type Program, type Summary,
 } from './claims-shared.js';
 import { EstimatePanel, FileClaimPanel } from './enterprise-forms.js';
+import { AcceleratorUsageTable } from './accelerator-usage-table.js';
 
 const day_re = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -191,49 +192,10 @@ function MonthChart({ data, months, metric }: { data: UsageData; months: string[
 }
 
 function AcceleratorTable({ summary, catalog }: { summary: Summary; catalog: Map<string, Accelerator> | undefined }) {
-  const { t, int, decimal, fen, bp } = useI18n();
-  const total = decimalUnits(summary.totals.compute_pflop_h);
+  const { t } = useI18n();
   const rows = useMemo(() => [...summary.items].sort((a, b) => (decimalUnits(b.compute_pflop_h) > decimalUnits(a.compute_pflop_h) ? 1 : -1)), [summary]);
   if (rows.length === 0) return <p className="empty" data-testid="enterprise-accelerator-table">{t('enterprise.no_usage')}</p>;
-  return (
-    <div className="table-wrap">
-      <table data-testid="enterprise-accelerator-table">
-        <caption className="visually-hidden">{t('enterprise.by_accelerator')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('claims.col.accelerator')}</th>
-            <th scope="col" className="num">{t('claims.col.records')}</th>
-            <th scope="col" className="num">{t('claims.col.card_hours')}</th>
-            <th scope="col" className="num">{t('claims.col.pflop_h')}</th>
-            <th scope="col" className="num">{t('enterprise.col.share')}</th>
-            <th scope="col" className="num">{t('claims.col.billed')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.key}>
-              <th scope="row"><AcceleratorName id={r.key} catalog={catalog} /> <DomesticBadge domestic={catalog?.get(r.key)?.domestic} /></th>
-              <td className="num">{int(r.records)}</td>
-              <td className="num">{decimal(r.card_hours, 1)}</td>
-              <td className="num">{decimal(r.compute_pflop_h, 1)}{r.card_hours_unnormalized !== '0.000' && <span className="muted" title={t('enterprise.unnormalized')}> *</span>}</td>
-              <td className="num">{bp(shareBp(decimalUnits(r.compute_pflop_h), total))}</td>
-              <td className="num">{r.amount_fen === null ? <span className="muted">—</span> : fen(r.amount_fen)}</td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr className="total">
-            <th scope="row">{t('claims.total')}</th>
-            <td className="num">{int(summary.totals.records)}</td>
-            <td className="num">{decimal(summary.totals.card_hours, 1)}</td>
-            <td className="num">{decimal(summary.totals.compute_pflop_h, 1)}</td>
-            <td className="num">{bp(total === 0n ? null : 10_000)}</td>
-            <td className="num">{summary.totals.amount_fen === null ? <span className="muted">—</span> : fen(summary.totals.amount_fen)}</td>
-          </tr>
-        </tfoot>
-      </table>
-    </div>
-  );
+  return <AcceleratorUsageTable items={rows} totals={summary.totals} catalog={catalog} caption={t('enterprise.by_accelerator')} testId="enterprise-accelerator-table" shares totalsInFoot />;
 }
 
 function ClaimList({ claims, programs }: { claims: Claim[]; programs: Program[] }) {
