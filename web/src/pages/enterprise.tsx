@@ -15,8 +15,7 @@ import {
 } from './claims-shared.js';
 import { EstimatePanel, FileClaimPanel } from './enterprise-forms.js';
 import { AcceleratorUsageTable } from './accelerator-usage-table.js';
-
-const day_re = /^\d{4}-\d{2}-\d{2}$/;
+import { DateRangeFilter, dateRangeOf } from './date-range-filter.js';
 
 export function EnterprisePage({ route }: { route: Route }) {
   const { t, locale } = useI18n();
@@ -58,8 +57,7 @@ function EnterpriseView({ org, route, orgName }: { org: string; route: Route; or
   const { t, int, decimal, fen, bp, locale } = i18n;
   const session = useSignedIn();
   const office = session.role === 'administrator' || session.role === 'auditor';
-  const from = day_re.test(route.query.get('from') ?? '') ? route.query.get('from')! : '';
-  const to = day_re.test(route.query.get('to') ?? '') ? route.query.get('to')! : '';
+  const { from, to } = dateRangeOf(route.query);
   const scope = office ? { enterprise_id: org } : {};
   const usage = useLoad(async (signal): Promise<UsageData> => {
     const q = { ...scope, from, to };
@@ -89,14 +87,7 @@ function EnterpriseView({ org, route, orgName }: { org: string; route: Route; or
   return (
     <>
       <div className="filters panel-filters">
-        <label className="field"><span>{t('enterprise.range_from')}</span>
-          <input type="date" value={from} onChange={(e) => setQuery('enterprise', route.query, { from: e.target.value })} data-testid="enterprise-from" />
-        </label>
-        <label className="field"><span>{t('enterprise.range_to')}</span>
-          <input type="date" value={to} onChange={(e) => setQuery('enterprise', route.query, { to: e.target.value })} data-testid="enterprise-to" />
-        </label>
-        {(from !== '' || to !== '') && <button type="button" onClick={() => setQuery('enterprise', route.query, { from: '', to: '' })}>{t('enterprise.range_all')}</button>}
-        <span className="muted small">{from === '' && to === '' ? t('enterprise.range_all_note') : t('enterprise.range_note')}</span>
+        <DateRangeFilter page="enterprise" query={route.query} clearLabel={t('enterprise.range_all')} unboundedNote={t('enterprise.range_all_note')} />
       </div>
       <Show loaded={usage}>{(u) => {
         const dom = decimalUnits(u.domestic.totals.compute_pflop_h);
