@@ -13,7 +13,7 @@ import { readSacctFile, SacctFileError } from '../ingest/sacct/sacct-file.js';
 import { parseTimeZone } from '../ingest/sacct/sacct-time.js';
 import { sacctRecordId } from '../ingest/sacct/job-records.js';
 import { sacct_skip_reasons, type SacctSkipReason } from '../ingest/sacct/outcome.js';
-import type { ReadPosition } from '../ingest/sacct/lines.js';
+import type { ReadPosition } from '../ingest/line-batches.js';
 
 export interface SacctImportOptions {
   /** a file, or `-` for standard input */

@@ -2,7 +2,7 @@
 // The `suanli` command for operators: serve, migrate, demo, import usage, keys.
 import { Command, InvalidArgumentError } from 'commander';
 import { operator_actor } from '../store/audit-repository.js';
-import { loadConfig, ConfigError, type Config } from '../config.js';
+import { loadConfig, ConfigError } from '../config.js';
 import { Store } from '../store/store.js';
 import { roles, type Role } from '../domain/org/organization.js';
 import { fenOfInput } from '../domain/money/fen.js';

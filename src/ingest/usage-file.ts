@@ -2,13 +2,14 @@
 //
 // Files may hold millions of lines, so nothing here reads a whole file: both readers pull the input chunk by
 // chunk, only as fast as the consumer of the async iterable asks for items (backpressure), and keep at most one
-// line/record plus a few stream buffers in memory. Records come out parsed but NOT validated: the importer
+// chunk's lines (JSON Lines, ./line-batches.ts) or one record (CSV) plus a few stream buffers in memory. Records come out parsed but NOT validated: the importer
 // validates each one against the TypeBox schema in ./usage-schema.ts. Problems that belong to one line come
 // out as error items and reading goes on; problems that make the rest of the file meaningless (a bad CSV
 // header, a runaway record) come out as one error item, after which nothing else is read.
 import { extname } from 'node:path';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { parse, type CsvError, type InfoRecord, type Options as CsvOptions } from 'csv-parse';
+import { readLineBatches } from './line-batches.js';
 
 export type UsageFileFormat = 'jsonl' | 'csv';
 
@@ -66,62 +67,18 @@ export function readUsageFile(input: NodeJS.ReadableStream, format: UsageFileFor
 // JSON Lines
 
 async function* readJsonLines(input: NodeJS.ReadableStream): AsyncGenerator<UsageFileItem> {
-  const decoder = new TextDecoder('utf-8'); // strips a leading BOM; `stream: true` keeps split characters whole
-  let line = 0;
-  let parts: string[] = []; // pieces of the current, not yet terminated line
-  let parts_chars = 0;
-  let overlong = false; // the current line passed the limit: its text is dropped, the error comes at its end
-
-  const finishLine = (last_piece: string): UsageFileItem | null => {
-    line += 1;
-    let text = last_piece;
-    if (parts.length > 0) {
-      parts.push(last_piece);
-      text = parts.join('');
-      parts = [];
-    }
-    parts_chars = 0;
-    const was_overlong = overlong || text.length > usage_file_limits.record_chars_max;
-    overlong = false;
-    if (was_overlong) {
-      return jsonError(line, `line is longer than ${usage_file_limits.record_chars_max} characters`);
-    }
-    return parseJsonLine(line, text);
-  };
-
-  const holdPiece = (piece: string): void => {
-    if (overlong || piece.length === 0) return;
-    parts_chars += piece.length;
-    if (parts_chars > usage_file_limits.record_chars_max) {
-      overlong = true;
-      parts = [];
-      parts_chars = 0;
-    } else {
-      parts.push(piece);
-    }
-  };
-
-  for await (const chunk of input) {
-    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl === -1) break;
-      const item = finishLine(text.slice(start, nl));
-      start = nl + 1;
+  const chars_max = usage_file_limits.record_chars_max;
+  for await (const { first_line, lines } of readLineBatches(input, chars_max, { cr_in_limit: true })) {
+    for (let i = 0; i < lines.length; i++) {
+      const line = first_line + i;
+      const text = lines[i] as string | null;
+      const item = text === null ? jsonError(line, `line is longer than ${chars_max} characters`) : parseJsonLine(line, text);
       if (item !== null) yield item;
     }
-    holdPiece(start === 0 ? text : text.slice(start));
-  }
-  holdPiece(decoder.decode());
-  if (parts.length > 0 || overlong) {
-    const item = finishLine('');
-    if (item !== null) yield item;
   }
 }
 
-function parseJsonLine(line: number, raw: string): UsageFileItem | null {
-  const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+function parseJsonLine(line: number, text: string): UsageFileItem | null {
   if (text.trim() === '') return null; // blank line: skipped, but counted
   let value: unknown;
   try {

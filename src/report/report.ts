@@ -107,9 +107,6 @@ export class ReportTooLarge extends Error {
   }
 }
 
-/** A thing a report was asked about does not exist (or is not the caller's: the route decides). */
-export class ReportNotFound extends Error {}
-
 /** A filter a builder cannot use (the route validated the shape; this is the meaning, e.g. from after to). */
 export class ReportInvalid extends Error {
   constructor(readonly field: string, message: string) { super(message); }

@@ -6,7 +6,8 @@ import { evaluate, type EvalRecord, type Evaluation, type ModelFacts } from '../
 import type { RuleSetBody } from '../domain/policy/rule-set.js';
 import type { Organization } from '../domain/org/organization.js';
 import type { Store } from '../store/store.js';
-import { ClaimRecordsTaken, utcYear, type Actor, type Claim } from '../store/claim-repository.js';
+import { ClaimRecordsTaken, type Actor, type Claim } from '../store/claim-repository.js';
+import { utcYear } from '../domain/calendar.js';
 import { fen_max, fen_too_large_message } from '../domain/money/fen.js';
 
 /** A business refusal with a stable code; the HTTP layer maps it to a status. */

@@ -7,6 +7,7 @@ import { claimTransition, type ClaimActionAny, type ClaimState } from '../domain
 import { decideTransition, grantedBefore, nothing_payable_messages, type TransitionFacts } from '../domain/claim/decide.js';
 import { accountId } from '../domain/ledger/ledger.js';
 import { fen_max } from '../domain/money/fen.js';
+import { utcYear } from '../domain/calendar.js';
 import type { Program } from '../domain/program/program.js';
 import type { Connection } from './database.js';
 import type { ClaimsTable, Database } from './schema.js';
@@ -94,8 +95,6 @@ function whereClaimFilter<O>(q: SelectQueryBuilder<Database, 'claims', O>, filte
 }
 
 export class ClaimRecordsTaken extends Error {}
-
-export function utcYear(ms: number): number { return new Date(ms).getUTCFullYear(); }
 
 export class ClaimRepository {
   constructor(private readonly connection: Connection) {}

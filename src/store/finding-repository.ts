@@ -2,7 +2,6 @@
 // one), listed with filters and a cursor, resolved by the office; and the usage reads the checks stream over.
 import { sql, type Kysely } from 'kysely';
 import { findingKey, type Finding, type FindingKind, type FindingSeverity, type Json } from '../domain/integrity/finding.js';
-import type { CapacityRecord } from '../domain/integrity/capacity.js';
 import type { DuplicateRecord } from '../domain/integrity/duplicates.js';
 import type { PriceRecord } from '../domain/integrity/price.js';
 import type { Database, FindingsTable } from './schema.js';
@@ -49,8 +48,6 @@ export type ResolveOutcome =
 /** Rows per multi-row INSERT: 14 parameters a finding stays well under SQLite's 32,766. */
 const insert_findings_rows_max = 500;
 const insert_seqs_rows_max = 5000;
-/** Rows per page when the checks stream usage records. */
-const usage_page_rows = 5000;
 
 const cursorOf = (f: { created_at_ms: number; id: string }) => `${f.created_at_ms}.${f.id}`;
 

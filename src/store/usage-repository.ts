@@ -15,6 +15,7 @@ import type { Database } from './schema.js';
 import { writeTransaction } from './write-transaction.js';
 import { readFenSum, sumFen } from './exact-sum.js';
 import { FenSum } from '../domain/money/fen.js';
+import { utcDay } from '../domain/calendar.js';
 import type { AuditActor } from './audit-repository.js';
 import { replaceUsage, type ReplaceOutcome } from './usage-replacement.js';
 
@@ -114,10 +115,6 @@ export function existingToInput(r: ExistingRow): UsageInput {
     amount_fen: Number(r.amount_fen), job_ref: r.job_ref, workload: r.workload as UsageInput['workload'],
     energy_wh: r.energy_wh === null ? null : Number(r.energy_wh),
   };
-}
-
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
 }
 
 /** A batch's additions to one daily rollup; the bills summed exactly (a batch of 10,000 bills passes 2^53 fen). */

@@ -2,6 +2,7 @@
 // reordering of stored entries is detectable by walking the chain (`suanli audit verify`). Pure: no I/O, no clock.
 
 import { createHash } from 'node:crypto';
+import { assert } from '../assert.js';
 
 /** A JSON value that the canonical encoding accepts: integers only (no floats, NaN or infinities). */
 export type AuditJson = null | boolean | number | string | AuditJson[] | { [key: string]: AuditJson };
@@ -295,10 +296,4 @@ export function verifyChain(entries: Iterable<AuditEntry>, options: { head?: { s
     if (verifier.push(entry) !== null) break;
   }
   return verifier.finish();
-}
-
-class ChainInvariantError extends Error {}
-
-function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new ChainInvariantError(message);
 }

@@ -33,9 +33,6 @@ export function claimTransition(state: ClaimState, action: ClaimActionAny): Tran
   return { status: 'ok', to: t.to === 'same' ? state : t.to };
 }
 
-/** States whose records stay taken for their funding layer (a rejected or withdrawn claim frees them). */
-export const claim_states_holding_records: readonly ClaimState[] = ['draft', 'submitted', 'approved', 'paid', 'clawed_back'];
-
 /**
  * Staged payment: what may be paid now of a granted amount. `first_stage_bp` of it on approval, the rest once the
  * progress report is accepted. Floor on the first stage, so the stages always add up to the grant.

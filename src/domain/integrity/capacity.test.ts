@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvariantError } from '../ledger/ledger.js';
+import { InvariantError } from '../assert.js';
 import type { InventoryInterval } from '../org/organization.js';
 import {
   CapacitySweep, capacityFinding, findCapacityOverruns, sweepSortedCapacity, sweepSortedCapacityAsync,

@@ -1,7 +1,7 @@
 // Capacity overrun: at some instant a cluster has more cards of a model busy than its inventory holds. Two sweeps
 // over the start/end events of one cluster × model: one over records in memory, one over a stream sorted by start
 // whose memory is bounded by the number of jobs running at once.
-import { assert } from '../ledger/ledger.js';
+import { assert } from '../assert.js';
 import type { InventoryInterval } from '../org/organization.js';
 import type { Finding } from './finding.js';
 

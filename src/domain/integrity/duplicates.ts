@@ -1,6 +1,6 @@
 // Cross-provider duplicates and overlaps: the same job billed through two providers, or one provider billing a job
 // twice over the same time. Group, sort, sweep: O(n log n) plus the pairs found.
-import { assert } from '../ledger/ledger.js';
+import { assert } from '../assert.js';
 import type { Finding } from './finding.js';
 
 export interface DuplicateRecord {
@@ -13,9 +13,6 @@ export interface DuplicateRecord {
   started_at_ms: number;
   ended_at_ms: number;
 }
-
-/** Which rule a finding came from; kept in its evidence. */
-export type DuplicateRule = 'same_job_ref' | 'same_shape_overlap' | 'self_overlap';
 
 /**
  * Rule (b) needs the two records to run mostly the same time: their overlap covers at least this share (basis points)

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvariantError } from '../ledger/ledger.js';
+import { InvariantError } from '../assert.js';
 import { findPriceOutliers, priceOutside, priceRatioBp, price_band_default } from './price.js';
 
 const refs = new Map([['a', 1000]]); // 1000 fen per card-hour

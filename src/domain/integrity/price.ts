@@ -1,6 +1,6 @@
 // Price outliers: a record billed far above or below the model's reference price per card-hour. Integer arithmetic
 // throughout (BigInt), so a record is in or out of the band exactly, whatever its size.
-import { assert } from '../ledger/ledger.js';
+import { assert } from '../assert.js';
 import type { Finding } from './finding.js';
 
 export interface PriceRecord { seq: number; accelerator: string; amount_fen: number; card_s: number }

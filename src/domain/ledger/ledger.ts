@@ -31,12 +31,6 @@ export function transferAccounts(kind: TransferKind, program_id: string, benefic
 
 export interface Transfer { key: string; kind: TransferKind; debit: string; credit: string; amount_fen: bigint; claim_id: string | null }
 
-export class InvariantError extends Error {}
-
-export function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new InvariantError(message);
-}
-
 /** Accounts that may never go below zero (funding is the only one that runs negative). */
 export function mayGoNegative(account: string): boolean {
   return account.endsWith(':funding');

@@ -54,9 +54,3 @@ export class FenSum {
 
   get total(): bigint { return this.big + BigInt(this.small); }
 }
-
-/** The larger of two amounts. */
-export function maxFen(a: bigint, b: bigint): bigint { return a > b ? a : b; }
-
-/** The smaller of two amounts. */
-export function minFen(a: bigint, b: bigint): bigint { return a < b ? a : b; }

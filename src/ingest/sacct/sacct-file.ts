@@ -5,7 +5,7 @@
 import { defaultLayout, isHeaderLine, jobIdOf, layoutFromHeader, splitLine, type SacctLayout } from './columns.js';
 import { isStepJobId } from './job-id.js';
 import { jobOutcome, type JobContext } from './job-records.js';
-import { readLineBatches, type ReadPosition } from './lines.js';
+import { readLineBatches, type ReadPosition } from '../line-batches.js';
 import type { JobOutcome } from './outcome.js';
 
 export const sacct_file_limits = {
@@ -43,7 +43,7 @@ export interface SacctBatch {
 export async function* readSacctFile(input: AsyncIterable<Buffer | string>, options: SacctFileOptions): AsyncGenerator<SacctBatch> {
   let layout: SacctLayout | null = null;
   let header_text: string | null = null;
-  for await (const { first_line, lines } of readLineBatches(input, sacct_file_limits.line_chars_max, options.position)) {
+  for await (const { first_line, lines } of readLineBatches(input, sacct_file_limits.line_chars_max, { position: options.position })) {
     const batch: SacctBatch = { steps: 0, items: [] };
     for (let i = 0; i < lines.length; i++) {
       const text = lines[i] as string | null;

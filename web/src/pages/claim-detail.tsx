@@ -11,9 +11,10 @@ import { Downloads } from '../components/download.js';
 import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  AcceleratorName, addDays, known, dayOf, DomesticBadge, ExplanationTable, fenOfYuan, formatPeriod, isMidnight, OrgName, payableNow, programName, rulesOf,
+  addDays, known, dayOf, ExplanationTable, fenOfYuan, formatPeriod, isMidnight, OrgName, payableNow, programName, rulesOf,
   StateBadge, useCatalog, useOrgs, yuanText, type ClaimDetail, type Finding, type Org, type ProgramDetail, type Summary,
 } from './claims-shared.js';
+import { AcceleratorUsageTable } from './accelerator-usage-table.js';
 
 type Action = 'submit' | 'withdraw' | 'approve' | 'reject' | 'pay' | 'claw-back' | 'accept-progress-report';
 
@@ -356,7 +357,7 @@ function BudgetEffect({ available, change, label }: { available: Fen; change: bi
 // ---- usage, findings, history ----
 
 function ClaimUsage({ claim: c }: { claim: ClaimDetail }) {
-  const { t, int, fen, decimal } = useI18n();
+  const { t, int } = useI18n();
   const session = useSignedIn();
   const catalog = useCatalog();
   const from = dayOf(c.period_start);
@@ -370,38 +371,7 @@ function ClaimUsage({ claim: c }: { claim: ClaimDetail }) {
     <Show loaded={usage}>{(u) => u.items.length === 0 ? <p className="empty">{t('claims.usage_none')}</p> : (
       <>
         <p className="muted">{t('claims.usage_note', { n: int(c.records), total: int(u.totals.records) })}</p>
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">{t('claims.usage')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('claims.col.accelerator')}</th>
-                <th scope="col" className="num">{t('claims.col.records')}</th>
-                <th scope="col" className="num">{t('claims.col.card_hours')}</th>
-                <th scope="col" className="num">{t('claims.col.pflop_h')}</th>
-                <th scope="col" className="num">{t('claims.col.billed')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {u.items.map((r) => (
-                <tr key={r.key}>
-                  <th scope="row"><AcceleratorName id={r.key} catalog={cat} /> <DomesticBadge domestic={cat?.get(r.key)?.domestic} /></th>
-                  <td className="num">{int(r.records)}</td>
-                  <td className="num">{decimal(r.card_hours, 1)}</td>
-                  <td className="num">{decimal(r.compute_pflop_h, 1)}</td>
-                  <td className="num">{r.amount_fen === null ? <span className="muted">—</span> : fen(r.amount_fen)}</td>
-                </tr>
-              ))}
-              <tr className="total">
-                <th scope="row">{t('claims.total')}</th>
-                <td className="num">{int(u.totals.records)}</td>
-                <td className="num">{decimal(u.totals.card_hours, 1)}</td>
-                <td className="num">{decimal(u.totals.compute_pflop_h, 1)}</td>
-                <td className="num">{u.totals.amount_fen === null ? <span className="muted">—</span> : fen(u.totals.amount_fen)}</td>
-              </tr>
-            </tbody>
-          </table>
-        </div>
+        <AcceleratorUsageTable items={u.items} totals={u.totals} catalog={cat} caption={t('claims.usage')} />
         {office && <p className="method"><a href={href(view, { org: c.beneficiary_id, from, to })}>{t(view === 'provider' ? 'claims.usage_open_provider' : 'claims.usage_open_enterprise')}</a></p>}
       </>
     )}</Show>

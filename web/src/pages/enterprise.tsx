@@ -10,12 +10,12 @@ import { Downloads } from '../components/download.js';
 import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  AcceleratorName, ClaimFigureCells, ClaimFigureHeads, compactNumber, decimalUnits, DomesticBadge, localName, OrgChooser, OrgPicker, programName, setQuery, shareBp,
+  ClaimFigureCells, ClaimFigureHeads, compactNumber, decimalUnits, localName, OrgChooser, OrgPicker, programName, setQuery, shareBp,
   useCatalog, useViewedOrg, usePrograms, type Accelerator, type Claim, type Org, type Program, type Summary,
 } from './claims-shared.js';
 import { EstimatePanel, FileClaimPanel } from './enterprise-forms.js';
-
-const day_re = /^\d{4}-\d{2}-\d{2}$/;
+import { AcceleratorUsageTable } from './accelerator-usage-table.js';
+import { DateRangeFilter, dateRangeOf } from './date-range-filter.js';
 
 export function EnterprisePage({ route }: { route: Route }) {
   const { t, locale } = useI18n();
@@ -57,8 +57,7 @@ function EnterpriseView({ org, route, orgName }: { org: string; route: Route; or
   const { t, int, decimal, fen, bp, locale } = i18n;
   const session = useSignedIn();
   const office = session.role === 'administrator' || session.role === 'auditor';
-  const from = day_re.test(route.query.get('from') ?? '') ? route.query.get('from')! : '';
-  const to = day_re.test(route.query.get('to') ?? '') ? route.query.get('to')! : '';
+  const { from, to } = dateRangeOf(route.query);
   const scope = office ? { enterprise_id: org } : {};
   const usage = useLoad(async (signal): Promise<UsageData> => {
     const q = { ...scope, from, to };
@@ -88,14 +87,7 @@ function EnterpriseView({ org, route, orgName }: { org: string; route: Route; or
   return (
     <>
       <div className="filters panel-filters">
-        <label className="field"><span>{t('enterprise.range_from')}</span>
-          <input type="date" value={from} onChange={(e) => setQuery('enterprise', route.query, { from: e.target.value })} data-testid="enterprise-from" />
-        </label>
-        <label className="field"><span>{t('enterprise.range_to')}</span>
-          <input type="date" value={to} onChange={(e) => setQuery('enterprise', route.query, { to: e.target.value })} data-testid="enterprise-to" />
-        </label>
-        {(from !== '' || to !== '') && <button type="button" onClick={() => setQuery('enterprise', route.query, { from: '', to: '' })}>{t('enterprise.range_all')}</button>}
-        <span className="muted small">{from === '' && to === '' ? t('enterprise.range_all_note') : t('enterprise.range_note')}</span>
+        <DateRangeFilter page="enterprise" query={route.query} clearLabel={t('enterprise.range_all')} unboundedNote={t('enterprise.range_all_note')} />
       </div>
       <Show loaded={usage}>{(u) => {
         const dom = decimalUnits(u.domestic.totals.compute_pflop_h);
@@ -191,49 +183,10 @@ function MonthChart({ data, months, metric }: { data: UsageData; months: string[
 }
 
 function AcceleratorTable({ summary, catalog }: { summary: Summary; catalog: Map<string, Accelerator> | undefined }) {
-  const { t, int, decimal, fen, bp } = useI18n();
-  const total = decimalUnits(summary.totals.compute_pflop_h);
+  const { t } = useI18n();
   const rows = useMemo(() => [...summary.items].sort((a, b) => (decimalUnits(b.compute_pflop_h) > decimalUnits(a.compute_pflop_h) ? 1 : -1)), [summary]);
   if (rows.length === 0) return <p className="empty" data-testid="enterprise-accelerator-table">{t('enterprise.no_usage')}</p>;
-  return (
-    <div className="table-wrap">
-      <table data-testid="enterprise-accelerator-table">
-        <caption className="visually-hidden">{t('enterprise.by_accelerator')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('claims.col.accelerator')}</th>
-            <th scope="col" className="num">{t('claims.col.records')}</th>
-            <th scope="col" className="num">{t('claims.col.card_hours')}</th>
-            <th scope="col" className="num">{t('claims.col.pflop_h')}</th>
-            <th scope="col" className="num">{t('enterprise.col.share')}</th>
-            <th scope="col" className="num">{t('claims.col.billed')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.key}>
-              <th scope="row"><AcceleratorName id={r.key} catalog={catalog} /> <DomesticBadge domestic={catalog?.get(r.key)?.domestic} /></th>
-              <td className="num">{int(r.records)}</td>
-              <td className="num">{decimal(r.card_hours, 1)}</td>
-              <td className="num">{decimal(r.compute_pflop_h, 1)}{r.card_hours_unnormalized !== '0.000' && <span className="muted" title={t('enterprise.unnormalized')}> *</span>}</td>
-              <td className="num">{bp(shareBp(decimalUnits(r.compute_pflop_h), total))}</td>
-              <td className="num">{r.amount_fen === null ? <span className="muted">—</span> : fen(r.amount_fen)}</td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr className="total">
-            <th scope="row">{t('claims.total')}</th>
-            <td className="num">{int(summary.totals.records)}</td>
-            <td className="num">{decimal(summary.totals.card_hours, 1)}</td>
-            <td className="num">{decimal(summary.totals.compute_pflop_h, 1)}</td>
-            <td className="num">{bp(total === 0n ? null : 10_000)}</td>
-            <td className="num">{summary.totals.amount_fen === null ? <span className="muted">—</span> : fen(summary.totals.amount_fen)}</td>
-          </tr>
-        </tfoot>
-      </table>
-    </div>
-  );
+  return <AcceleratorUsageTable items={rows} totals={summary.totals} catalog={catalog} caption={t('enterprise.by_accelerator')} testId="enterprise-accelerator-table" shares totalsInFoot />;
 }
 
 function ClaimList({ claims, programs }: { claims: Claim[]; programs: Program[] }) {

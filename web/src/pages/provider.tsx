@@ -14,6 +14,7 @@ import {
   type Accelerator, type Summary,
 } from './claims-shared.js';
 import { RejectionCells, UsageUpload } from './provider-upload.js';
+import { DateRangeFilter, dateRangeOf } from './date-range-filter.js';
 
 interface Cluster {
   id: string; provider_id: string; name: string; region: string; created_at: string;
@@ -21,7 +22,6 @@ interface Cluster {
 }
 interface StoredRejection { id?: number | string; record_id: string | null; index: number; code: string; field: string | null; message: string; received_at: string }
 
-const day_re = /^\d{4}-\d{2}-\d{2}$/;
 const default_days = 92;
 
 export function ProviderPage({ route }: { route: Route }) {
@@ -134,8 +134,7 @@ function Daily({ org, route, nonce }: { org: string; route: Route; nonce: number
   const { t, int, decimal, locale } = useI18n();
   const session = useSignedIn();
   const office = session.role !== 'provider';
-  const from = day_re.test(route.query.get('from') ?? '') ? route.query.get('from')! : '';
-  const to = day_re.test(route.query.get('to') ?? '') ? route.query.get('to')! : '';
+  const { from, to } = dateRangeOf(route.query);
   const daily = useLoad((signal) => api.get<Summary>('/usage/summary', { group_by: 'day', ...(office ? { provider_id: org } : {}), from, to }, signal), [org, from, to, nonce]);
   const days = useMemo(() => {
     if (daily.state !== 'ok' || daily.data.items.length === 0) return [];
@@ -168,14 +167,7 @@ function Daily({ org, route, nonce }: { org: string; route: Route; nonce: number
   return (
     <>
       <div className="filters">
-        <label className="field"><span>{t('enterprise.range_from')}</span>
-          <input type="date" value={from} onChange={(e) => setQuery('provider', route.query, { from: e.target.value })} data-testid="provider-from" />
-        </label>
-        <label className="field"><span>{t('enterprise.range_to')}</span>
-          <input type="date" value={to} onChange={(e) => setQuery('provider', route.query, { to: e.target.value })} data-testid="provider-to" />
-        </label>
-        {(from !== '' || to !== '') && <button type="button" onClick={() => setQuery('provider', route.query, { from: '', to: '' })}>{t('action.reset')}</button>}
-        <span className="muted small">{from === '' && to === '' ? t('provider.latest_days', { n: default_days }) : t('enterprise.range_note')}</span>
+        <DateRangeFilter page="provider" query={route.query} clearLabel={t('action.reset')} unboundedNote={t('provider.latest_days', { n: default_days })} />
         <Downloads path="/reports/usage-summary" query={{ group_by: 'day', ...(office ? { provider_id: org } : {}), from, to }} label={t('provider.export_daily')} testId="provider-export-daily" />
       </div>
       <Show loaded={daily}>{(s) => days.length === 0 ? <p className="empty" data-testid="provider-daily-chart">{t('provider.no_usage')}</p> : (

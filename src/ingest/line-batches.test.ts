@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readLineBatches, type LineBatch } from './lines.js';
+import { readLineBatches, type LineBatch } from './line-batches.js';
 
 interface TextLine { line: number; text: string | null }
 
-async function all(chunks: (string | Buffer)[], max = 100): Promise<{ lines: TextLine[]; bytes: number }> {
+async function all(chunks: (string | Buffer)[], max = 100, cr_in_limit = false): Promise<{ lines: TextLine[]; bytes: number }> {
   const position = { bytes: 0 };
   const lines: TextLine[] = [];
-  for await (const batch of readLineBatches(Readable.from(chunks, { objectMode: true }), max, position)) {
+  for await (const batch of readLineBatches(Readable.from(chunks, { objectMode: true }), max, { position, cr_in_limit })) {
     batch.lines.forEach((text, i) => lines.push({ line: batch.first_line + i, text }));
   }
   return { lines, bytes: position.bytes };
@@ -40,6 +40,15 @@ describe('readLineBatches', () => {
     ]);
     const { lines: one_chunk } = await all([`${'z'.repeat(11)}\nok`], 10);
     expect(one_chunk.map((l) => l.text)).toEqual([null, 'ok']);
+  });
+
+  it('counts the CR of a CRLF line end against the limit only with cr_in_limit (as JSON Lines does)', async () => {
+    const at_limit = [`${'x'.repeat(10)}\r\n`, `${'y'.repeat(9)}\r\n`, `${'z'.repeat(10)}\n`, 'w'.repeat(10), '\r', '\nok'];
+    expect((await all(at_limit, 10)).lines.map((l) => l.text)).toEqual(['x'.repeat(10), 'y'.repeat(9), 'z'.repeat(10), 'w'.repeat(10), 'ok']);
+    expect((await all(at_limit, 10, true)).lines.map((l) => l.text)).toEqual([null, 'y'.repeat(9), 'z'.repeat(10), null, 'ok']);
+    const past_limit = [`${'x'.repeat(11)}\r\n`, 'w'.repeat(11), '\r', '\nok'];
+    expect((await all(past_limit, 10)).lines.map((l) => l.text)).toEqual([null, null, 'ok']);
+    expect((await all(past_limit, 10, true)).lines.map((l) => l.text)).toEqual([null, null, 'ok']);
   });
 
   it('yields nothing for an empty input', async () => {
