@@ -3,7 +3,7 @@
 import { Type } from 'typebox';
 import type { AuditEntry } from '../../domain/audit/chain.js';
 import { claim_actions } from '../../domain/claim/claim-state.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { principalOf, readers, type Principal } from '../auth.js';
 import { pageLimit } from '../errors.js';
 import { verifyAudit } from '../../service/audit-head.js';

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { ClaimAction } from '../../domain/claim/claim-state.js';
 import type { Claim, TransitionResult } from '../../store/claim-repository.js';
 import { fileClaim } from '../../service/claims.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
 import { beneficiaryFor, Explanation, parseInstant, serviceError } from './programs.js';

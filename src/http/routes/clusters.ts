@@ -1,7 +1,7 @@
 // Clusters and their inventory: a provider registers its own; administrators may do it for any provider.
 import { Type, type Static } from 'typebox';
 import { checkInventory, type Cluster, type InventoryInterval } from '../../domain/org/organization.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { Region } from './organizations.js';

@@ -10,7 +10,7 @@ import { buildOverview } from '../../domain/analytics/overview.js';
 import { shareBp } from '../../domain/analytics/share.js';
 import { trend_method, type ShareTrend } from '../../domain/analytics/share-trend.js';
 import type { FindingHeadline, OrgCompute } from '../../store/analytics-repository.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { principalOf, readers } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { findingMessage } from './findings.js';

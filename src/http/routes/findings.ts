@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { finding_kinds, finding_severities } from '../../domain/integrity/finding.js';
 import { finding_statuses, type StoredFinding } from '../../store/finding-repository.js';
 import { runChecks } from '../../service/checks.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { principalOf, readers, actorOf } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
 import { seesPrices } from './usage.js';

@@ -3,7 +3,7 @@
 import { Type, type Static } from 'typebox';
 import { checkCreditCode } from '../../domain/org/credit-code.js';
 import { type Organization } from '../../domain/org/organization.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { any_role, ownsOrganization, principalOf, actorOf } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
 

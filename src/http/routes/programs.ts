@@ -6,7 +6,7 @@ import { fen_unsafe_number_message } from '../../domain/money/fen.js';
 import { checkRuleSet, RuleSetBody } from '../../domain/policy/rule-set.js';
 import { checkLedgerWhole } from '../../service/verify-all.js';
 import { applyProgram, estimateClaim, ServiceError, simulate } from '../../service/claims.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { any_role, principalOf, readers, type Principal, actorOf } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { FenInput, FenString, fenInput, NullableFenString, wire } from '../money.js';

@@ -3,7 +3,7 @@
 import { Type } from 'typebox';
 import { KEY_ID_CHARS_MAX, publicKeyFromText, rawPublicKeyBase64 } from '../../domain/integrity/signature.js';
 import type { SigningKey } from '../../store/signing-key-repository.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { actorOf, ownsOrganization, principalOf, type Principal } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { visibleProvider } from './clusters.js';

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { cardHours, formatPflopHours, referenceCardHours } from '../../domain/catalog/compute.js';
 import { formatUsageCursor, parseUsageCursor, rejections_kept_max, stored_rejection_codes, type StoredRejection, type StoredUsage, type SummaryRow } from '../../store/usage-repository.js';
 import { UsageRecordWire } from '../../ingest/usage-schema.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { principalOf, type Principal } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
 import { NullableFenString } from '../money.js';

@@ -1,7 +1,7 @@
 // User accounts: administrators invite people into an organization with a role and disable them; auditors read them.
 import { Type } from 'typebox';
 import { roleFitsOrganization, roles } from '../../domain/org/organization.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { actorOf, hashSecret, newSecret, readers } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { presentUser, UserView } from './auth.js';
