@@ -4,6 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, unavailable_retry_after_s } from '../store/unavailable.js';
 import { fen_storage_max, isSumOverflow } from '../store/sum-overflow.js';
 import { describeIssue, type ErrorDetail, type ValidationIssue } from '../ingest/schema-issue.js';
+import { ServiceError } from '../service/claims.js';
 
 export type { ErrorDetail };
 
@@ -197,4 +198,13 @@ export function errorHandler(error: FastifyError & { validation?: ValidationIssu
   }
   request.log.error({ err: error }, 'unexpected error');
   void reply.status(500).send({ error: { code: 'internal_error', message: `internal error (request ${request.id})`, details: [] } });
+}
+
+/** A service's refusal (src/service/claims.ts) as the API answers it; anything else is rethrown. */
+export function serviceError(e: unknown): never {
+  if (e instanceof ServiceError) {
+    const code = e.code === 'not_found' ? 'not_found' : e.code;
+    throw new ApiError(code, e.message, e.field === null ? [] : [{ field: e.field, message: e.message }]);
+  }
+  throw e;
 }

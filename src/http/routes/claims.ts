@@ -6,14 +6,13 @@ import type { Claim, TransitionResult } from '../../store/claim-repository.js';
 import { fileClaim } from '../../service/claims.js';
 import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
-import { ApiError, notFound, pageLimit } from '../errors.js';
-import { beneficiaryFor, Explanation, parseInstant, serviceError } from './programs.js';
-import { findingMessage } from './findings.js';
-import { seesPrices } from './usage.js';
+import { beneficiaryFor, beneficiaryScope, seesFindings, seesPrices } from '../access.js';
+import { ApiError, notFound, pageLimit, serviceError } from '../errors.js';
+import { findingMessage, iso, parseInstant } from '../present.js';
+import { Explanation } from '../schemas.js';
 import { createHash } from 'node:crypto';
 import { FenInput, FenString, fenInput, NullableFenString, wire } from '../money.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export const claim_reason_chars_max = 2000;
 
@@ -129,11 +128,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
     const p = principalOf(request);
     const q = request.query;
     const limit = pageLimit(q.limit, ctx.config.page_records_max);
-    let beneficiary_id = q.beneficiary_id;
-    if (p.role === 'enterprise' || p.role === 'provider') {
-      if (beneficiary_id !== undefined && beneficiary_id !== p.org_id) throw notFound(`beneficiary ${beneficiary_id}`);
-      beneficiary_id = p.org_id;
-    }
+    const beneficiary_id = beneficiaryScope(p, q.beneficiary_id);
     const items = await ctx.store.claims.list({
       ...(q.program_id === undefined ? {} : { program_id: q.program_id }), ...(beneficiary_id === undefined ? {} : { beneficiary_id }),
       ...(q.state === undefined ? {} : { state: q.state }),
@@ -150,8 +145,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
     const c = await visible(principalOf(request), request.params.id);
     const events = await ctx.store.claims.events(c.id);
     const p = principalOf(request);
-    // Findings are the office's working material: administrators and auditors see those on the claim's records.
-    const findings = p.role === 'administrator' || p.role === 'auditor'
+    const findings = seesFindings(p)
       ? (await ctx.store.findings.list({ claim_id: c.id, limit: 1000 })).items.map((f) => ({ id: f.id, kind: f.kind, severity: f.severity, status: f.status, message: findingMessage(f, seesPrices(p)) }))
       : undefined;
     return { ...presentClaim(c), events: events.map((e) => ({ ...wire(e), at: iso(e.at_ms) })), ...(findings === undefined ? {} : { findings }) };

@@ -20,7 +20,7 @@ import { claim_states } from '../../domain/claim/claim-state.js';
 import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, readers, type Principal } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
-import { seesPrices, usageScope } from './usage.js';
+import { seesPrices, usageScope } from '../access.js';
 
 export const csv_content_type = 'text/csv; charset=utf-8';
 const formats = ['csv', 'xlsx', 'json'] as const;

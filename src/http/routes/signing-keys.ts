@@ -6,9 +6,9 @@ import type { SigningKey } from '../../store/signing-key-repository.js';
 import type { App, AppContext } from '../context.js';
 import { actorOf, ownsOrganization, principalOf, type Principal } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
-import { visibleProvider } from './clusters.js';
+import { visibleProvider } from '../access.js';
+import { iso } from '../present.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 const SigningKeyView = Type.Object({
   id: Type.String({ description: `the keyId to name in the Suanli-Signature header (at most ${KEY_ID_CHARS_MAX} characters)` }),
