@@ -2,12 +2,12 @@
 // Every transition is one write transaction with its ledger transfers; an illegal one answers 409 with the state.
 import { Type } from 'typebox';
 import type { ClaimAction } from '../../domain/claim/claim-state.js';
-import type { Claim, TransitionResult } from '../../store/claim-repository.js';
+import type { Claim } from '../../store/claim-repository.js';
 import { fileClaim } from '../../service/claims.js';
 import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
 import { beneficiaryFor, beneficiaryScope, seesFindings, seesPrices } from '../access.js';
-import { ApiError, notFound, pageLimit, serviceError } from '../errors.js';
+import { ApiError, claimRefusal, notFound, pageLimit, serviceError } from '../errors.js';
 import { findingMessage, iso, parseInstant } from '../present.js';
 import { Explanation } from '../schemas.js';
 import { createHash } from 'node:crypto';
@@ -54,27 +54,6 @@ export function presentClaim(c: Claim) {
     clawed_back_fen: String(c.clawed_back_fen), progress_report_accepted: c.progress_report_accepted, explanation: wire(c.explanation),
     created_at: iso(c.created_at_ms), updated_at: iso(c.updated_at_ms),
   };
-}
-
-function answer(r: TransitionResult) {
-  switch (r.status) {
-    case 'ok': return presentClaim(r.claim);
-    case 'not_found': throw notFound('claim');
-    case 'illegal_transition':
-      throw new ApiError('illegal_transition', `the claim is ${r.state}; this needs ${r.allowed_from.join(' or ')}`, [{ field: 'state', message: r.state }], { state: r.state });
-    case 'budget_exhausted':
-      throw new ApiError('budget_exhausted', 'the program has no budget left to grant', [{ field: 'budget', message: `available ${r.available_fen} fen` }]);
-    case 'nothing_payable':
-      throw new ApiError('nothing_payable', r.message, [{ field: 'amount_fen', message: r.message }]);
-    case 'amount_too_large':
-      throw new ApiError('amount_too_large', `at most ${r.amount_fen_max} fen`, [{ field: 'amount_fen', message: `at most ${r.amount_fen_max} fen` }]);
-    case 'open_findings':
-      throw new ApiError('open_findings', `the claim's usage has open high-severity findings (${r.finding_ids.join(', ')}): review them, or approve with a written override_reason`,
-        [{ field: 'override_reason', message: 'required while high-severity findings are open' }], { finding_ids: r.finding_ids });
-    case 'idempotency_key_reused':
-      throw new ApiError('idempotency_key_reused', `the Idempotency-Key "${r.idempotency_key}" was used for this claim with another body: send a new key for a new payment`,
-        [{ field: 'headers.idempotency-key', message: 'used before with another body' }]);
-  }
 }
 
 /**
@@ -187,7 +166,8 @@ export function claimRoutes(app: App, ctx: AppContext): void {
         request_digest: typeof key === 'string' ? requestDigest(amount_fen, body.reason ?? null) : null,
         override_reason: body.override_reason ?? null,
       });
-      return answer(r);
+      if (r.status !== 'ok') throw claimRefusal(r);
+      return presentClaim(r.claim);
     });
   }
 

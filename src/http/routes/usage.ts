@@ -7,7 +7,7 @@ import type { ProviderAdmission } from '../../ingest/usage-pipeline.js';
 import type { App, AppContext } from '../context.js';
 import { principalOf } from '../auth.js';
 import { seesPrices, usageScope } from '../access.js';
-import { ApiError, pageLimit } from '../errors.js';
+import { ApiError, pageLimit, signatureRequired } from '../errors.js';
 import { iso } from '../present.js';
 import { NullableFenString } from '../money.js';
 import { createHash } from 'node:crypto';
@@ -95,10 +95,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
       signed = { key_id: check.key_id, signature: Buffer.from(parsed.signature).toString('base64'), body, body_sha256: createHash('sha256').update(body).digest('hex') };
     }
     const admission = await ctx.ingest.admit(provider_id, records, now, signed);
-    if ('status' in admission) {
-      throw new ApiError('signature_required', `${admission.why}: sign the exact body bytes and send them with a ${SIGNATURE_HEADER_NAME} header (docs/integrity.md); nothing was stored`,
-        [{ field: `header.${signature_header}`, message: 'is required' }]);
-    }
+    if ('status' in admission) throw signatureRequired(admission);
     return admission;
   };
   const sealFailure = (request: import('fastify').FastifyRequest) => (error: unknown, what: 'rejections' | 'seal') => request.log.error({ err: error }, what === 'rejections'
