@@ -5,7 +5,6 @@
 import { Type } from 'typebox';
 import { hashPassword, passwordProblem, unusable_hash, verifyPassword } from '../../domain/people/password.js';
 import { afterSuccess, allKeys, attemptKeys, decideAttempt, device_ttl_s } from '../../domain/people/throttle.js';
-import type { User } from '../../store/people-repository.js';
 import type { App, AppContext } from '../context.js';
 import { actorOf, any_role, device_cookie, hashSecret, newSecret, principalOf, session_cookie } from '../auth.js';
 import { ApiError } from '../errors.js';

@@ -5,7 +5,7 @@ import { checkProgramDefinition, Eligibility, ProgramDefinition, unsafeMoneyNumb
 import { fen_unsafe_number_message } from '../../domain/money/fen.js';
 import { checkRuleSet, RuleSetBody } from '../../domain/policy/rule-set.js';
 import { checkLedgerWhole } from '../../service/verify-all.js';
-import { applyProgram, estimateClaim, ServiceError, simulate } from '../../service/claims.js';
+import { applyProgram, estimateClaim, simulate } from '../../service/claims.js';
 import type { App, AppContext } from '../context.js';
 import { any_role, principalOf, readers, actorOf } from '../auth.js';
 import { beneficiaryFor } from '../access.js';
