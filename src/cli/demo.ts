@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { Role } from '../domain/org/organization.js';
 import type { Store } from '../store/store.js';
 import { hashApiKey } from '../store/store.js';
-import { UsageIngest } from '../ingest/usage-pipeline.js';
+import { operator_delivery, UsageIngest } from '../ingest/usage-pipeline.js';
 import { demoDataSet } from './demo-data.js';
 import fs from 'node:fs';
 import { readProgramFile } from './program-file.js';
@@ -108,7 +108,7 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
   const flush = async (provider_id: string) => {
     const batch = pending.get(provider_id) ?? [];
     if (batch.length === 0) return;
-    const r = await ingest.ingest(provider_id, batch, now);
+    const r = await ingest.ingest(provider_id, batch, now, operator_delivery);
     result.records += r.accepted;
     result.rejected += r.rejected.length;
     pending.set(provider_id, []);

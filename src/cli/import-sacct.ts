@@ -7,7 +7,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import type { UsageRejection } from '../store/usage-repository.js';
-import { UsageIngest } from '../ingest/usage-pipeline.js';
+import { operator_delivery, UsageIngest } from '../ingest/usage-pipeline.js';
 import { readSacctMapping } from '../ingest/sacct/mapping.js';
 import { readSacctFile, SacctFileError } from '../ingest/sacct/sacct-file.js';
 import { parseTimeZone } from '../ingest/sacct/sacct-time.js';
@@ -98,7 +98,7 @@ export async function importSacctFile(store: Store, config: Config, options: Sac
   };
   const flush = async () => {
     if (batch.length === 0) return;
-    const result = await ingest.ingest(provider_id, batch, Date.now());
+    const result = await ingest.ingest(provider_id, batch, Date.now(), operator_delivery);
     summary.accepted += result.accepted;
     summary.duplicates += result.duplicates;
     for (const r of result.rejected) reject(r.code, { line: lines[r.index] ?? 0, job_id: job_ids[r.index] ?? null, record_id: r.record_id, field: r.field, message: r.message });

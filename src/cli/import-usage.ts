@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
-import { UsageIngest } from '../ingest/usage-pipeline.js';
+import { operator_delivery, UsageIngest } from '../ingest/usage-pipeline.js';
 import { detectUsageFileFormat, readUsageFile, type UsageFileFormat } from '../ingest/usage-file.js';
 
 export interface ImportOptions {
@@ -58,7 +58,7 @@ export async function importUsageFile(store: Store, config: Config, options: Imp
   let lines: number[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    const result = await ingest.ingest(options.provider_id, batch, Date.now());
+    const result = await ingest.ingest(options.provider_id, batch, Date.now(), operator_delivery);
     summary.accepted += result.accepted;
     summary.duplicates += result.duplicates;
     for (const r of result.rejected) reject(r.code, lines[r.index] ?? 0, r.record_id, r.field, r.message);

@@ -1,5 +1,5 @@
 // The Fastify application: schemas from TypeBox (validation + OpenAPI), one auth hook, one error handler.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import cookie from '@fastify/cookie';
@@ -14,6 +14,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import { UsageIngest } from '../ingest/usage-pipeline.js';
+import type { App, AppContext } from './context.js';
 import { rateLimitBucket, registerAuth } from './auth.js';
 import { errorHandler, rejectBadText } from './errors.js';
 import { clientErrorHandler, http_server_options, registerClientErrors } from './client-errors.js';
@@ -35,16 +36,6 @@ import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { reportRoutes } from './routes/reports.js';
-
-export interface AppContext {
-  config: Config;
-  store: Store;
-  ingest: UsageIngest;
-  /** The clock: injected so that every decision can be reproduced in a test. */
-  now: () => number;
-}
-
-export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface AppOptions { config: Config; store: Store; now?: () => number; logger?: boolean | object }
 

@@ -4,6 +4,10 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, unavailable_retry_after_s } from '../store/unavailable.js';
 import { fen_storage_max, isSumOverflow } from '../store/sum-overflow.js';
 import { describeIssue, type ErrorDetail, type ValidationIssue } from '../ingest/schema-issue.js';
+import { ServiceError } from '../service/claims.js';
+import type { TransitionResult } from '../store/claim-repository.js';
+import type { SignatureRequired } from '../ingest/usage-pipeline.js';
+import { SIGNATURE_HEADER_NAME } from '../domain/integrity/signature.js';
 
 export type { ErrorDetail };
 
@@ -197,4 +201,43 @@ export function errorHandler(error: FastifyError & { validation?: ValidationIssu
   }
   request.log.error({ err: error }, 'unexpected error');
   void reply.status(500).send({ error: { code: 'internal_error', message: `internal error (request ${request.id})`, details: [] } });
+}
+
+// Business refusals become ApiErrors here, and only here: the values the store and the ingest pipeline answer, and the
+// ServiceError the services throw.
+
+/** A service's refusal (src/service/claims.ts) as the API answers it; anything else is rethrown. */
+export function serviceError(e: unknown): never {
+  if (e instanceof ServiceError) {
+    const code = e.code === 'not_found' ? 'not_found' : e.code;
+    throw new ApiError(code, e.message, e.field === null ? [] : [{ field: e.field, message: e.message }]);
+  }
+  throw e;
+}
+
+/** A claim transition the store refused (ClaimRepository.transition), as the API answers it. */
+export function claimRefusal(r: Exclude<TransitionResult, { status: 'ok' }>): ApiError {
+  switch (r.status) {
+    case 'not_found': return notFound('claim');
+    case 'illegal_transition':
+      return new ApiError('illegal_transition', `the claim is ${r.state}; this needs ${r.allowed_from.join(' or ')}`, [{ field: 'state', message: r.state }], { state: r.state });
+    case 'budget_exhausted':
+      return new ApiError('budget_exhausted', 'the program has no budget left to grant', [{ field: 'budget', message: `available ${r.available_fen} fen` }]);
+    case 'nothing_payable':
+      return new ApiError('nothing_payable', r.message, [{ field: 'amount_fen', message: r.message }]);
+    case 'amount_too_large':
+      return new ApiError('amount_too_large', `at most ${r.amount_fen_max} fen`, [{ field: 'amount_fen', message: `at most ${r.amount_fen_max} fen` }]);
+    case 'open_findings':
+      return new ApiError('open_findings', `the claim's usage has open high-severity findings (${r.finding_ids.join(', ')}): review them, or approve with a written override_reason`,
+        [{ field: 'override_reason', message: 'required while high-severity findings are open' }], { finding_ids: r.finding_ids });
+    case 'idempotency_key_reused':
+      return new ApiError('idempotency_key_reused', `the Idempotency-Key "${r.idempotency_key}" was used for this claim with another body: send a new key for a new payment`,
+        [{ field: 'headers.idempotency-key', message: 'used before with another body' }]);
+  }
+}
+
+/** An unsigned usage batch where a signature is required (UsageIngest.admit): nothing was stored. */
+export function signatureRequired(r: SignatureRequired): ApiError {
+  return new ApiError('signature_required', `${r.why}: sign the exact body bytes and send them with a ${SIGNATURE_HEADER_NAME} header (docs/integrity.md); nothing was stored`,
+    [{ field: `header.${SIGNATURE_HEADER_NAME.toLowerCase()}`, message: 'is required' }]);
 }

@@ -44,6 +44,31 @@ export function parseUsageRecord(raw: unknown): { ok: true; input: UsageInput } 
   };
 }
 
+/**
+ * How a batch came in, which decides whether the signature rule applies to it.
+ * - A provider's API call (POST /api/v1/usage, /usage/replacements) is a `ProviderAdmission`, made only by
+ *   `UsageIngest.admit`: an unsigned batch is refused where a signature is required (the provider registered a key, or a
+ *   running program requiring signed usage enrolls the provider or an enterprise of the batch).
+ * - The command line (`suanli import usage|sacct|prometheus`, `suanli demo`) is `operator_delivery`: the operator has
+ *   direct database access and no provider key, so the rule does not apply — its batches are stored unsigned, and a
+ *   program requiring signed usage does not count them (docs/integrity.md).
+ */
+export type Delivery = ProviderAdmission | OperatorDelivery;
+declare const admitted: unique symbol;
+export interface ProviderAdmission { readonly via: 'provider_api'; readonly signed: SignedBatch | null; readonly [admitted]: true }
+export interface OperatorDelivery { readonly via: 'operator' }
+export const operator_delivery: OperatorDelivery = Object.freeze({ via: 'operator' });
+/** An unsigned batch where a signature is required: why (the key or the program), nothing stored. */
+export interface SignatureRequired { status: 'signature_required'; why: string }
+
+function enterpriseIdsOf(records: readonly unknown[]): string[] {
+  const ids = new Set<string>();
+  for (const r of records) {
+    if (typeof r === 'object' && r !== null && typeof (r as { enterprise_id?: unknown }).enterprise_id === 'string') ids.add((r as { enterprise_id: string }).enterprise_id);
+  }
+  return [...ids];
+}
+
 /** What failed after a batch committed: keeping its rejections, or sealing a signed batch into the audit chain. */
 export type AfterCommitFailure = (error: unknown, what: 'rejections' | 'seal') => void;
 
@@ -80,11 +105,25 @@ export class UsageIngest {
   }
 
   /**
-   * `signed`: the batch's verified signature and exact body, stored with the records as evidence. `not_kept`: told when
+   * The signature rule for a provider's batch: `signed` is its verified signature and exact body, or null when unsigned.
+   * Answers the admission that `ingest` and `replace` take, or why a signature is required (then nothing may be stored).
+   */
+  async admit(provider_id: string, records: readonly unknown[], now_ms: number, signed: SignedBatch | null): Promise<ProviderAdmission | SignatureRequired> {
+    if (signed === null) {
+      const need = await this.store.signingKeys.signatureRequired(provider_id, enterpriseIdsOf(records), now_ms);
+      if (need.required) return { status: 'signature_required', why: need.why };
+    }
+    return { via: 'provider_api', signed } as ProviderAdmission;
+  }
+
+  /**
+   * `delivery`: a provider's admitted batch (with its verified signature and exact body, stored with the records as
+   * evidence) or the operator's (unsigned, exempt from the signature rule: see Delivery). `not_kept`: told when
    * what follows the batch's commit failed — keeping its rejections (keepRejections; without `not_kept` that failure is
    * thrown) or sealing a signed batch (sealSignedBatches) — with which of the two; the records stay stored either way.
    */
-  async ingest(provider_id: string, records: readonly unknown[], now_ms: number, signed: SignedBatch | null = null, not_kept?: AfterCommitFailure): Promise<IngestResult> {
+  async ingest(provider_id: string, records: readonly unknown[], now_ms: number, delivery: Delivery = operator_delivery, not_kept?: AfterCommitFailure): Promise<IngestResult> {
+    const signed = delivery.via === 'operator' ? null : delivery.signed;
     const { rows, rejected, resends } = await this.prepare(provider_id, records, now_ms);
     let duplicates = 0;
 
@@ -112,10 +151,11 @@ export class UsageIngest {
    * Stores `records` in place of the stored records `replaced` (read by the caller, and still stored so), all or
    * nothing: every record must pass the same checks as in `ingest`, or nothing is written and every problem is
    * answered (the others as `replacement_refused`). The store refuses a replacement of a claimed record, or of one
-   * that changed since it was read (src/store/usage-replacement.ts).
+   * that changed since it was read (src/store/usage-replacement.ts). `delivery` as in `ingest`.
    */
   async replace(provider_id: string, replaced: readonly UsageInput[], records: readonly unknown[], now_ms: number, reason: string, actor: AuditActor = operator_actor,
-    signed: SignedBatch | null = null, not_kept?: AfterCommitFailure): Promise<{ ok: true; replacement_id: number } | { ok: false; rejected: Rejection[] }> {
+    delivery: Delivery = operator_delivery, not_kept?: AfterCommitFailure): Promise<{ ok: true; replacement_id: number } | { ok: false; rejected: Rejection[] }> {
+    const signed = delivery.via === 'operator' ? null : delivery.signed;
     const { rows, rejected, resends } = await this.prepare(provider_id, records, now_ms);
     for (const r of resends) rejected.push({ index: r.index, record_id: rows[r.first]!.input.record_id, code: 'conflict', field: 'record_id', message: 'record_id was already sent in this replacement' });
     const refuseRest = (why: string) => {

@@ -7,7 +7,8 @@ import type { InventorySpan } from '../domain/analytics/installed-compute.js';
 import { formatMonth, monthOfMs, parseMonth, type MonthIndex } from '../domain/analytics/month.js';
 import type { MonthlyUsage, ProgramBudget, ProgramTransfers } from '../domain/analytics/overview.js';
 import type { FindingKind, FindingSeverity, Json } from '../domain/integrity/finding.js';
-import type { Connection, Engine } from './database.js';
+import type { Connection } from './database.js';
+import type { Engine } from './engine.js';
 import { readFenSum, sumFen } from './exact-sum.js';
 import type { Database } from './schema.js';
 

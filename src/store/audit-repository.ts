@@ -3,7 +3,8 @@
 // IMMEDIATE already serializes writers), so appends from several processes queue up and the chain never forks.
 import type { Kysely } from 'kysely';
 import { appendEntry, ChainVerifier, GENESIS_PREV_HASH, type AuditActor, type AuditEntry, type AuditJson, type ChainVerdict } from '../domain/audit/chain.js';
-import type { Connection, Engine } from './database.js';
+import type { Connection } from './database.js';
+import type { Engine } from './engine.js';
 import type { AuditLogTable, Database } from './schema.js';
 import { lockRows, type Tx } from './write-transaction.js';
 

@@ -5,6 +5,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import type { Engine } from './engine.js';
 import { migration0001 } from './migrations/0001-core.js';
 import { migration0002 } from './migrations/0002-programs.js';
 import { migration0003 } from './migrations/0003-findings.js';
@@ -20,7 +21,6 @@ import { migration0011 } from './migrations/0011-commit-order.js';
 import { migration0012 } from './migrations/0012-rollup-sum-bound.js';
 import { migration0013 } from './migrations/0013-usage-replacement.js';
 
-export type Engine = 'sqlite' | 'postgres';
 
 export interface DatabaseOptions {
   /** postgres://… or null for SQLite. */

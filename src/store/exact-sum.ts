@@ -3,7 +3,7 @@
 // x % 2^32 (SQLite divides toward zero and the remainder keeps x's sign, so x = hi × 2^32 + lo), each sum safe for
 // over two billion rows, and put together here with BigInt.
 import { sql, type Expression, type RawBuilder } from 'kysely';
-import type { Engine } from './database.js';
+import type { Engine } from './engine.js';
 
 const split = 4_294_967_296n;
 

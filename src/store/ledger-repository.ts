@@ -6,7 +6,8 @@ import { accountId, transferAccounts, type Transfer, type TransferKind } from '.
 import type { Database, LedgerTransfersTable } from './schema.js';
 import type { Tx } from './write-transaction.js';
 import { appendAudit, type AuditActor } from './audit-repository.js';
-import type { Connection, Engine } from './database.js';
+import type { Connection } from './database.js';
+import type { Engine } from './engine.js';
 import { fen_max } from '../domain/money/fen.js';
 import { readFenSum, sumFen } from './exact-sum.js';
 

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp, type App } from '../../src/http/app.js';
+import { buildApp } from '../../src/http/app.js';
+import type { App } from '../../src/http/context.js';
 import { admin_key, freshDatabase, type EngineDb } from '../support/engines.js';
 
 const page = fs.readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');

@@ -4,7 +4,8 @@
 // distinct ids; accepted + duplicates + rejected to the records sent), and the daily rollups equal the row sums.
 import type { UsageCursor } from '../../src/store/usage-repository.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { buildApp, type App } from '../../src/http/app.js';
+import { buildApp } from '../../src/http/app.js';
+import type { App } from '../../src/http/context.js';
 import type { Store } from '../../src/store/store.js';
 import { describeEachEngine, type EngineDb } from '../support/engines.js';
 import { createParties, testApi, type Parties } from '../support/api.js';

@@ -3,12 +3,16 @@
 // has a key; `suanli usage verify` finds stored records and batch bodies changed after the fact; a program that requires
 // signed usage refuses unsigned batches for its enrolled enterprises and counts only signed records in its claims.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { formatSignatureHeader } from '../../src/domain/integrity/signature.js';
 import { verifySignedUsage } from '../../src/service/usage-verify.js';
+import { importUsageFile } from '../../src/cli/import-usage.js';
 import { admin_key, describeEachEngine, freshDatabase } from '../support/engines.js';
 import { createParties, testApi, usageRecord, type Parties, type TestApi } from '../support/api.js';
 import { repo_root, serverEnv } from '../durability/server-process.js';
@@ -143,6 +147,30 @@ describeEachEngine('signed usage batches', (db) => {
     const keys = (await api.call('GET', `/api/v1/providers/${p.provider_id}/signing-keys`)).json() as { items: { id: string }[] };
     expect(keys.items.map((k) => k.id).sort()).toEqual([key_id, second_id, (raw_res.json() as { id: string }).id].sort());
     await api.app.close();
+  });
+});
+
+// The signature rule is the provider API's (UsageIngest.admit); the operator's command line is exempt: it has direct
+// database access and no provider key, and stores what it imports unsigned (docs/integrity.md).
+
+describeEachEngine('the operator path is exempt from the signature rule', (db) => {
+  it('HTTP refuses an unsigned batch of a provider with a key; `suanli import usage` stores the same records unsigned', async () => {
+    const api = await testApi(db(), () => now);
+    const p = await createParties(api, 'exempt');
+    await registerKey(api, p.provider_id, p.provider_key, ed25519());
+    const records = [usageRecord(p, 'op-1'), usageRecord(p, 'op-2', { started_at: '2026-10-02T00:00:00Z', ended_at: '2026-10-02T01:00:00Z' })];
+    const refused = await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records } });
+    expect(refused.statusCode).toBe(422);
+    expect(errorCode(refused)).toBe('signature_required');
+    expect(await usageOf(api, p)).toEqual([]);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-exempt-'));
+    const file = path.join(dir, 'usage.jsonl');
+    fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const imported = await importUsageFile(db().store, db().config, { file, provider_id: p.provider_id, batch_records: 10, progress: false, out: () => {} });
+    expect(imported).toMatchObject({ read: 2, accepted: 2, rejected: 0 });
+    const stored = await usageOf(api, p);
+    expect(stored.map((u) => [u.record_id, u.signed])).toEqual([['op-1', null], ['op-2', null]]);
   });
 });
 

@@ -3,7 +3,7 @@
 // when its declared type includes null.
 import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
-import type { Engine } from '../../src/store/database.js';
+import type { Engine } from '../../src/store/engine.js';
 import { declaredTables, schema_file, type DeclaredTables } from '../support/declared-schema.js';
 import { describeEachEngine, type EngineDb } from '../support/engines.js';
 

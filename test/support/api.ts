@@ -1,7 +1,8 @@
 // An in-process API on a test database, with helpers to create the usual parties: a provider with a cluster and a key,
 // an enterprise with a key. Uses Fastify's inject (no socket), which goes through the whole request pipeline.
 import type { LightMyRequestResponse } from 'fastify';
-import { buildApp, type App } from '../../src/http/app.js';
+import { buildApp } from '../../src/http/app.js';
+import type { App } from '../../src/http/context.js';
 import { creditCodeCheckChar } from '../../src/domain/org/credit-code.js';
 import { admin_key, type EngineDb } from './engines.js';
 

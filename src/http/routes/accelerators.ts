@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { accelerator_id_pattern, acceleratorThroughput, checkAccelerator, decimal_pattern, type AcceleratorModel } from '../../domain/catalog/accelerator.js';
 import { referenceCardHours } from '../../domain/catalog/compute.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { any_role, actorOf } from '../auth.js';
 import { referencePrices } from '../../service/checks.js';
 import { ApiError, notFound } from '../errors.js';

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { roleFitsOrganization, roles } from '../../domain/org/organization.js';
 import type { ApiKey } from '../../store/api-key-repository.js';
 import { hashApiKey } from '../../store/store.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 
 export function newApiKey(): string {

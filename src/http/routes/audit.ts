@@ -3,13 +3,13 @@
 import { Type } from 'typebox';
 import type { AuditEntry } from '../../domain/audit/chain.js';
 import { claim_actions } from '../../domain/claim/claim-state.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { principalOf, readers, type Principal } from '../auth.js';
 import { pageLimit } from '../errors.js';
 import { verifyAudit } from '../../service/audit-head.js';
-import { seesPrices } from './usage.js';
+import { seesPrices } from '../access.js';
+import { iso } from '../present.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 const AuditEntryView = Type.Object({
   seq: Type.Integer(), at: Type.String(), at_ms: Type.Integer(),

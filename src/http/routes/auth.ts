@@ -5,20 +5,12 @@
 import { Type } from 'typebox';
 import { hashPassword, passwordProblem, unusable_hash, verifyPassword } from '../../domain/people/password.js';
 import { afterSuccess, allKeys, attemptKeys, decideAttempt, device_ttl_s } from '../../domain/people/throttle.js';
-import type { User } from '../../store/people-repository.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { actorOf, any_role, device_cookie, hashSecret, newSecret, principalOf, session_cookie } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { iso, presentUser } from '../present.js';
+import { UserView } from '../schemas.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-export const UserView = Type.Object({
-  id: Type.String(), org_id: Type.String(), role: Type.String(), login: Type.String(), name: Type.String(),
-  status: Type.String({ description: 'invited | active | disabled' }), created_at: Type.String(),
-});
-export function presentUser(u: User) {
-  return { id: u.id, org_id: u.org_id, role: u.role, login: u.login, name: u.name, status: u.status, created_at: iso(u.created_at_ms) };
-}
 
 export function authRoutes(app: App, ctx: AppContext): void {
   app.post('/auth/login', {

@@ -2,18 +2,17 @@
 // Every transition is one write transaction with its ledger transfers; an illegal one answers 409 with the state.
 import { Type } from 'typebox';
 import type { ClaimAction } from '../../domain/claim/claim-state.js';
-import type { Claim, TransitionResult } from '../../store/claim-repository.js';
+import type { Claim } from '../../store/claim-repository.js';
 import { fileClaim } from '../../service/claims.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
-import { ApiError, notFound, pageLimit } from '../errors.js';
-import { beneficiaryFor, Explanation, parseInstant, serviceError } from './programs.js';
-import { findingMessage } from './findings.js';
-import { seesPrices } from './usage.js';
+import { beneficiaryFor, beneficiaryScope, seesFindings, seesPrices } from '../access.js';
+import { ApiError, claimRefusal, notFound, pageLimit, serviceError } from '../errors.js';
+import { findingMessage, iso, parseInstant } from '../present.js';
+import { Explanation } from '../schemas.js';
 import { createHash } from 'node:crypto';
 import { FenInput, FenString, fenInput, NullableFenString, wire } from '../money.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export const claim_reason_chars_max = 2000;
 
@@ -55,27 +54,6 @@ export function presentClaim(c: Claim) {
     clawed_back_fen: String(c.clawed_back_fen), progress_report_accepted: c.progress_report_accepted, explanation: wire(c.explanation),
     created_at: iso(c.created_at_ms), updated_at: iso(c.updated_at_ms),
   };
-}
-
-function answer(r: TransitionResult) {
-  switch (r.status) {
-    case 'ok': return presentClaim(r.claim);
-    case 'not_found': throw notFound('claim');
-    case 'illegal_transition':
-      throw new ApiError('illegal_transition', `the claim is ${r.state}; this needs ${r.allowed_from.join(' or ')}`, [{ field: 'state', message: r.state }], { state: r.state });
-    case 'budget_exhausted':
-      throw new ApiError('budget_exhausted', 'the program has no budget left to grant', [{ field: 'budget', message: `available ${r.available_fen} fen` }]);
-    case 'nothing_payable':
-      throw new ApiError('nothing_payable', r.message, [{ field: 'amount_fen', message: r.message }]);
-    case 'amount_too_large':
-      throw new ApiError('amount_too_large', `at most ${r.amount_fen_max} fen`, [{ field: 'amount_fen', message: `at most ${r.amount_fen_max} fen` }]);
-    case 'open_findings':
-      throw new ApiError('open_findings', `the claim's usage has open high-severity findings (${r.finding_ids.join(', ')}): review them, or approve with a written override_reason`,
-        [{ field: 'override_reason', message: 'required while high-severity findings are open' }], { finding_ids: r.finding_ids });
-    case 'idempotency_key_reused':
-      throw new ApiError('idempotency_key_reused', `the Idempotency-Key "${r.idempotency_key}" was used for this claim with another body: send a new key for a new payment`,
-        [{ field: 'headers.idempotency-key', message: 'used before with another body' }]);
-  }
 }
 
 /**
@@ -129,11 +107,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
     const p = principalOf(request);
     const q = request.query;
     const limit = pageLimit(q.limit, ctx.config.page_records_max);
-    let beneficiary_id = q.beneficiary_id;
-    if (p.role === 'enterprise' || p.role === 'provider') {
-      if (beneficiary_id !== undefined && beneficiary_id !== p.org_id) throw notFound(`beneficiary ${beneficiary_id}`);
-      beneficiary_id = p.org_id;
-    }
+    const beneficiary_id = beneficiaryScope(p, q.beneficiary_id);
     const items = await ctx.store.claims.list({
       ...(q.program_id === undefined ? {} : { program_id: q.program_id }), ...(beneficiary_id === undefined ? {} : { beneficiary_id }),
       ...(q.state === undefined ? {} : { state: q.state }),
@@ -150,8 +124,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
     const c = await visible(principalOf(request), request.params.id);
     const events = await ctx.store.claims.events(c.id);
     const p = principalOf(request);
-    // Findings are the office's working material: administrators and auditors see those on the claim's records.
-    const findings = p.role === 'administrator' || p.role === 'auditor'
+    const findings = seesFindings(p)
       ? (await ctx.store.findings.list({ claim_id: c.id, limit: 1000 })).items.map((f) => ({ id: f.id, kind: f.kind, severity: f.severity, status: f.status, message: findingMessage(f, seesPrices(p)) }))
       : undefined;
     return { ...presentClaim(c), events: events.map((e) => ({ ...wire(e), at: iso(e.at_ms) })), ...(findings === undefined ? {} : { findings }) };
@@ -193,7 +166,8 @@ export function claimRoutes(app: App, ctx: AppContext): void {
         request_digest: typeof key === 'string' ? requestDigest(amount_fen, body.reason ?? null) : null,
         override_reason: body.override_reason ?? null,
       });
-      return answer(r);
+      if (r.status !== 'ok') throw claimRefusal(r);
+      return presentClaim(r.claim);
     });
   }
 

@@ -1,10 +1,11 @@
 // Clusters and their inventory: a provider registers its own; administrators may do it for any provider.
 import { Type, type Static } from 'typebox';
 import { checkInventory, type Cluster, type InventoryInterval } from '../../domain/org/organization.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
-import { Region } from './organizations.js';
+import { visibleProvider } from '../access.js';
+import { Region } from '../schemas.js';
 
 export const inventory_intervals_max = 1000;
 
@@ -35,12 +36,6 @@ function present(c: Cluster): ClusterView {
       valid_to: i.valid_to_ms === null ? null : new Date(i.valid_to_ms).toISOString(),
     })),
   };
-}
-
-/** The provider exists and the caller may act for it; another tenant's provider is a 404. */
-export async function visibleProvider(ctx: Pick<AppContext, 'store'>, p: Principal, provider_id: string): Promise<void> {
-  const org = await ctx.store.organizations.get(provider_id);
-  if (!org || org.kind !== 'provider' || !ownsOrganization(p, org.id)) throw notFound(`provider ${provider_id}`);
 }
 
 export function clusterRoutes(app: App, ctx: AppContext): void {

@@ -10,11 +10,11 @@ import { buildOverview } from '../../domain/analytics/overview.js';
 import { shareBp } from '../../domain/analytics/share.js';
 import { trend_method, type ShareTrend } from '../../domain/analytics/share-trend.js';
 import type { FindingHeadline, OrgCompute } from '../../store/analytics-repository.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { principalOf, readers } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { findingMessage } from './findings.js';
-import { seesPrices } from './usage.js';
+import { seesPrices } from '../access.js';
+import { findingMessage, iso } from '../present.js';
 import { FenString } from '../money.js';
 
 /** The longest range of months one overview covers. */
@@ -22,7 +22,6 @@ export const overview_months_max = 120;
 /** How many enterprises, providers and findings the overview lists. */
 export const overview_top_max = 10;
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const Month = Type.String({ pattern: '^\\d{4}-\\d{2}$', description: 'a UTC month, YYYY-MM' });
 const Decimal = (description: string) => Type.String({ pattern: '^\\d+\\.\\d+$', description });
 const Bp = (description: string) => Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Null()], { description });

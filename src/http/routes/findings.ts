@@ -4,14 +4,14 @@ import { Type } from 'typebox';
 import { finding_kinds, finding_severities } from '../../domain/integrity/finding.js';
 import { finding_statuses, type StoredFinding } from '../../store/finding-repository.js';
 import { runChecks } from '../../service/checks.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { principalOf, readers, actorOf } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
-import { seesPrices } from './usage.js';
+import { seesPrices } from '../access.js';
+import { findingMessage, iso } from '../present.js';
 
 export const finding_reason_chars_max = 2000;
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const Literals = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 const FindingView = Type.Object({
@@ -26,12 +26,6 @@ const FindingView = Type.Object({
 
 /** What a price finding says about a bill, kept from auditors (prices are the administrators' and the parties'). */
 const price_evidence = ['price_fen_per_card_h', 'reference_fen_per_card_h', 'amount_fen', 'ratio_bp'];
-
-/** A finding's message as this caller may read it: a price finding's figures only for those who see prices. */
-export function findingMessage(f: Pick<StoredFinding, 'kind' | 'message' | 'evidence' | 'record_seqs'>, prices: boolean): string {
-  if (prices || f.kind !== 'price_outlier') return f.message;
-  return `Record ${f.record_seqs[0] ?? ''} is billed ${String(f.evidence.direction)} the accepted band around its model's reference price (the prices are shown to administrators).`;
-}
 
 function presentFinding(f: StoredFinding, prices = true) {
   const hide = !prices && f.kind === 'price_outlier';

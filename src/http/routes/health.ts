@@ -1,6 +1,6 @@
 // Liveness and the caller's identity.
 import { Type } from 'typebox';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { any_role, principalOf } from '../auth.js';
 
 export function healthRoutes(app: App, ctx: AppContext): void {

@@ -3,11 +3,11 @@
 import { Type, type Static } from 'typebox';
 import { checkCreditCode } from '../../domain/org/credit-code.js';
 import { type Organization } from '../../domain/org/organization.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { any_role, ownsOrganization, principalOf, actorOf } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
+import { Region } from '../schemas.js';
 
-export const Region = Type.String({ pattern: '^\\d{6}$', description: 'administrative division code (GB/T 2260), e.g. 310000 for Shanghai' });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Created = Type.Object({ id: Type.String() });
 

@@ -5,13 +5,15 @@ import { checkProgramDefinition, Eligibility, ProgramDefinition, unsafeMoneyNumb
 import { fen_unsafe_number_message } from '../../domain/money/fen.js';
 import { checkRuleSet, RuleSetBody } from '../../domain/policy/rule-set.js';
 import { checkLedgerWhole } from '../../service/verify-all.js';
-import { applyProgram, estimateClaim, ServiceError, simulate } from '../../service/claims.js';
-import type { App, AppContext } from '../app.js';
-import { any_role, principalOf, readers, type Principal, actorOf } from '../auth.js';
-import { ApiError, notFound } from '../errors.js';
+import { applyProgram, estimateClaim, simulate } from '../../service/claims.js';
+import type { App, AppContext } from '../context.js';
+import { any_role, principalOf, readers, actorOf } from '../auth.js';
+import { beneficiaryFor } from '../access.js';
+import { ApiError, notFound, serviceError } from '../errors.js';
+import { iso, parseInstant } from '../present.js';
+import { Explanation, NullableInteger } from '../schemas.js';
 import { FenInput, FenString, fenInput, NullableFenString, wire } from '../money.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 /** Validation happens in the handler, so that problems name the rule and field (rules[2] (id).pay.rate_bp). */
 const acceptAll = () => (data: unknown) => ({ value: data });
@@ -19,7 +21,6 @@ const acceptAll = () => (data: unknown) => ({ value: data });
 const Instant = (description = 'RFC 3339, UTC') => Type.String({ description });
 /** Every amount these answers hold is a sum of money (a budget, a balance, a claim's lines): a decimal string. */
 const Fen = FenString;
-const NullableInteger = (description?: string) => Type.Union([Type.Integer(), Type.Null()], description === undefined ? {} : { description });
 const Rules = RuleSetBody.properties.rules;
 
 export const ProgramView = Type.Object({
@@ -37,32 +38,6 @@ export const ProgramView = Type.Object({
 
 const Budget = Type.Object({
   budget_fen: Fen('funded'), available_fen: Fen('not yet granted'), reserved_fen: Fen('granted, not yet paid'), paid_fen: Fen('paid'),
-});
-
-const Cut = Type.Object({
-  kind: Type.Union([Type.Literal('share_cap'), Type.Literal('program_cap'), Type.Literal('year_cap'), Type.Literal('budget')]),
-  limit_fen: Fen(), cut_fen: Fen(), message: Type.String(),
-});
-
-/** How a subsidy was computed, rule by rule (src/domain/policy/evaluate.ts). */
-export const Explanation = Type.Object({
-  lines: Type.Array(Type.Object({
-    rule_id: Type.String(), basis: Type.Union([Type.Literal('bill'), Type.Literal('compute'), Type.Literal('energy')]),
-    records: Type.Integer(), card_s: Type.Integer(),
-    compute_gflop: Type.String({ description: 'exact GFLOP of the records with a throughput figure (a decimal string: may pass 2^53)' }),
-    energy_wh: Type.Integer(), records_unvalued: Type.Integer({ description: 'records this rule matched but could not value' }),
-    base_fen: Fen(), rate_bp: NullableInteger(), fen_per_pflop_h: NullableInteger(), fen_per_kwh: NullableInteger(),
-    ceiling_fen_per_card_hour: NullableInteger(), ceiling_cut_fen: Fen(), layer_cut_fen: Fen(), subsidy_fen: Fen(),
-  }), { description: 'one line per rule that matched, in rule order' }),
-  unmatched: Type.Object({ records: Type.Integer(), card_s: Type.Integer(), amount_fen: Fen(), message: Type.String() }),
-  period_excluded: Type.Union([
-    Type.Object({ records: Type.Integer(), amount_fen: Fen(), support_ends_at_ms: Type.Integer(), message: Type.String() }),
-    Type.Null(),
-  ], { description: 'records after the support period ended; null when none' }),
-  domestic_share_bp: NullableInteger('the beneficiary\'s domestic share of compute in the period'),
-  base_fen: Fen('the bills (after ceilings) and energy costs of the subsidized records'),
-  computed_fen: Fen('before caps and budget'), cuts: Type.Array(Cut), granted_fen: Fen('after caps (and, at approval, the budget)'),
-  rounding: Type.String(),
 });
 
 const ProgramDetail = Type.Object({
@@ -104,14 +79,6 @@ function invalidProgram(problems: readonly { field: string; message: string }[])
   return new ApiError('invalid_program', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems.map((p) => ({ field: p.field, message: p.message })));
 }
 
-export function serviceError(e: unknown): never {
-  if (e instanceof ServiceError) {
-    const code = e.code === 'not_found' ? 'not_found' : e.code;
-    throw new ApiError(code, e.message, e.field === null ? [] : [{ field: e.field, message: e.message }]);
-  }
-  throw e;
-}
-
 export function presentProgram(p: Program) {
   return {
     id: p.id, code: p.code, name_zh: p.name_zh, name_en: p.name_en, kind: p.kind, source: p.source, beneficiary_kind: p.beneficiary_kind,
@@ -119,22 +86,6 @@ export function presentProgram(p: Program) {
     caps: { share_bp: p.cap_share_bp, fen: p.cap_fen === null ? null : String(p.cap_fen), fen_year: p.cap_fen_year === null ? null : String(p.cap_fen_year) }, support_months: p.support_months,
     first_stage_bp: p.first_stage_bp, eligibility: p.eligibility, requires_signed_usage: p.requires_signed_usage, created_at: iso(p.created_at_ms),
   };
-}
-
-/** Which beneficiary a call acts for: providers and enterprises for themselves; the office names one. */
-export function beneficiaryFor(p: Principal, named: string | undefined): string {
-  if (p.role === 'enterprise' || p.role === 'provider') {
-    if (named !== undefined && named !== p.org_id) throw notFound(`beneficiary ${named}`);
-    return p.org_id;
-  }
-  if (named === undefined) throw new ApiError('validation_failed', 'beneficiary_id is required', [{ field: 'beneficiary_id', message: 'is required' }]);
-  return named;
-}
-
-export function parseInstant(value: string, field: string): number {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new ApiError('validation_failed', `${field} is not an instant`, [{ field, message: 'not an RFC 3339 instant' }]);
-  return ms;
 }
 
 export function programRoutes(app: App, ctx: AppContext): void {

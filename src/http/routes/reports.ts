@@ -17,10 +17,10 @@ import { usageSummaryReport } from '../../report/usage-summary.js';
 import { writeXlsx, xlsx_content_type } from '../../report/xlsx-writer.js';
 import { summary_groups } from '../../store/usage-repository.js';
 import { claim_states } from '../../domain/claim/claim-state.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, readers, type Principal } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
-import { seesPrices, usageScope } from './usage.js';
+import { seesPrices, usageScope } from '../access.js';
 
 export const csv_content_type = 'text/csv; charset=utf-8';
 const formats = ['csv', 'xlsx', 'json'] as const;

@@ -3,12 +3,12 @@
 import { Type } from 'typebox';
 import { KEY_ID_CHARS_MAX, publicKeyFromText, rawPublicKeyBase64 } from '../../domain/integrity/signature.js';
 import type { SigningKey } from '../../store/signing-key-repository.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { actorOf, ownsOrganization, principalOf, type Principal } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
-import { visibleProvider } from './clusters.js';
+import { visibleProvider } from '../access.js';
+import { iso } from '../present.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 const SigningKeyView = Type.Object({
   id: Type.String({ description: `the keyId to name in the Suanli-Signature header (at most ${KEY_ID_CHARS_MAX} characters)` }),

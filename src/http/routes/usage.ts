@@ -3,9 +3,12 @@ import { Type } from 'typebox';
 import { cardHours, formatPflopHours, referenceCardHours } from '../../domain/catalog/compute.js';
 import { formatUsageCursor, parseUsageCursor, rejections_kept_max, stored_rejection_codes, type StoredRejection, type StoredUsage, type SummaryRow } from '../../store/usage-repository.js';
 import { UsageRecordWire } from '../../ingest/usage-schema.js';
-import type { App, AppContext } from '../app.js';
-import { principalOf, type Principal } from '../auth.js';
-import { ApiError, notFound, pageLimit } from '../errors.js';
+import type { ProviderAdmission } from '../../ingest/usage-pipeline.js';
+import type { App, AppContext } from '../context.js';
+import { principalOf } from '../auth.js';
+import { seesPrices, usageScope } from '../access.js';
+import { ApiError, pageLimit, signatureRequired } from '../errors.js';
+import { iso } from '../present.js';
 import { NullableFenString } from '../money.js';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -34,14 +37,6 @@ async function keepRawBody(request: import('fastify').FastifyRequest, payload: N
   return replay;
 }
 
-function enterpriseIdsOf(records: readonly unknown[]): string[] {
-  const ids = new Set<string>();
-  for (const r of records) {
-    if (typeof r === 'object' && r !== null && typeof (r as { enterprise_id?: unknown }).enterprise_id === 'string') ids.add((r as { enterprise_id: string }).enterprise_id);
-  }
-  return [...ids];
-}
-
 const Rejection = Type.Object({
   index: Type.Integer(), record_id: Type.Union([Type.String(), Type.Null()]), code: Type.String(),
   field: Type.Union([Type.String(), Type.Null()]), message: Type.String(),
@@ -59,7 +54,6 @@ const UsageView = Type.Object({
   signed: Type.Union([Type.Object({ batch_id: Type.Integer(), key_id: Type.String() }), Type.Null()], { description: 'the signed batch that delivered the record and the key that signed it (evidence); null when unsigned' }),
 });
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const isCalendarDay = (day: string) => {
   const ms = Date.parse(`${day}T00:00:00Z`);
   return !Number.isNaN(ms) && iso(ms).slice(0, 10) === day;
@@ -79,39 +73,16 @@ const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC d
 const Digits = (description: string) => Type.String({ pattern: '^\\d{1,9}$', description });
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
 
-/**
- * Prices (what an enterprise pays a provider) are commercial data: administrators see everyone's, providers and
- * enterprises their own (their reads are confined to it), auditors none.
- */
-export function seesPrices(p: Principal): boolean {
-  return p.role !== 'auditor';
-}
-
-/** Providers and enterprises are confined to their own records; asking for another's answers 404. */
-export function usageScope(p: Principal, q: { provider_id?: string | undefined; enterprise_id?: string | undefined }): { provider_id?: string; enterprise_id?: string } {
-  const out: { provider_id?: string; enterprise_id?: string } = {};
-  if (q.provider_id !== undefined) out.provider_id = q.provider_id;
-  if (q.enterprise_id !== undefined) out.enterprise_id = q.enterprise_id;
-  if (p.role === 'provider') {
-    if (q.provider_id !== undefined && q.provider_id !== p.org_id) throw notFound(`provider ${q.provider_id}`);
-    out.provider_id = p.org_id;
-  }
-  if (p.role === 'enterprise') {
-    if (q.enterprise_id !== undefined && q.enterprise_id !== p.org_id) throw notFound(`enterprise ${q.enterprise_id}`);
-    out.enterprise_id = p.org_id;
-  }
-  return out;
-}
-
 export function usageRoutes(app: App, ctx: AppContext): void {
   const max = ctx.config.batch_records_max;
 
   /**
-   * The batch's verified signature and exact bytes, or null for an unsigned batch where none is required: a bad
-   * signature answers 401 bad_signature, a missing one where required 422 signature_required (nothing stored).
+   * The batch admitted by UsageIngest.admit with its verified signature and exact bytes, or unsigned where none is
+   * required: a bad signature answers 401 bad_signature, a missing one where required 422 signature_required (nothing stored).
    */
-  const signedBatchOf = async (request: import('fastify').FastifyRequest, provider_id: string, records: readonly unknown[], now: number): Promise<SignedBatch | null> => {
+  const admitted = async (request: import('fastify').FastifyRequest, provider_id: string, records: readonly unknown[], now: number): Promise<ProviderAdmission> => {
     const header = request.headers[signature_header];
+    let signed: SignedBatch | null = null;
     if (header !== undefined) {
       const body = request.rawBody ?? Buffer.alloc(0);
       const keys = await ctx.store.signingKeys.active(provider_id);
@@ -121,14 +92,11 @@ export function usageRoutes(app: App, ctx: AppContext): void {
       }
       const parsed = parseSignatureHeader(header as string);
       if ('error' in parsed) throw new Error('a verified header does not parse');
-      return { key_id: check.key_id, signature: Buffer.from(parsed.signature).toString('base64'), body, body_sha256: createHash('sha256').update(body).digest('hex') };
+      signed = { key_id: check.key_id, signature: Buffer.from(parsed.signature).toString('base64'), body, body_sha256: createHash('sha256').update(body).digest('hex') };
     }
-    const need = await ctx.store.signingKeys.signatureRequired(provider_id, enterpriseIdsOf(records), now);
-    if (need.required) {
-      throw new ApiError('signature_required', `${need.why}: sign the exact body bytes and send them with a ${SIGNATURE_HEADER_NAME} header (docs/integrity.md); nothing was stored`,
-        [{ field: `header.${signature_header}`, message: 'is required' }]);
-    }
-    return null;
+    const admission = await ctx.ingest.admit(provider_id, records, now, signed);
+    if ('status' in admission) throw signatureRequired(admission);
+    return admission;
   };
   const sealFailure = (request: import('fastify').FastifyRequest) => (error: unknown, what: 'rejections' | 'seal') => request.log.error({ err: error }, what === 'rejections'
     ? 'the rejections of a usage batch could not be kept; its accepted records are stored'
@@ -159,8 +127,8 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     }
     const provider_id = principalOf(request).org_id;
     const now = ctx.now();
-    const signed = await signedBatchOf(request, provider_id, records, now);
-    const result = await ctx.ingest.ingest(provider_id, records, now, signed, sealFailure(request));
+    const admission = await admitted(request, provider_id, records, now);
+    const result = await ctx.ingest.ingest(provider_id, records, now, admission, sealFailure(request));
     if (result.accepted === 0 && result.duplicates === 0) {
       throw new ApiError('all_records_rejected', `all ${records.length} records were rejected; nothing was stored`,
         // '(record)' marks a record that is not an object at all: the path is then the record itself
@@ -193,7 +161,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     const { replaces, records, reason } = request.body;
     const provider_id = principalOf(request).org_id;
     const now = ctx.now();
-    const signed = await signedBatchOf(request, provider_id, records, now);
+    const admission = await admitted(request, provider_id, records, now);
     const unique = [...new Set(replaces)];
     const standing = await ctx.store.usage.standing(provider_id, unique);
     const found = new Set(standing.map((r) => r.record_id));
@@ -202,7 +170,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
       throw new ApiError('replacement_refused', missing.length > 0 ? `${missing.length} of the records to replace are not standing records of this provider; nothing was stored` : 'a record_id is named twice in replaces; nothing was stored',
         missing.length > 0 ? missing.slice(0, 100) : [{ field: 'replaces', message: 'holds a record_id twice' }]);
     }
-    const result = await ctx.ingest.replace(provider_id, standing, records, now, reason, principalOf(request), signed, sealFailure(request));
+    const result = await ctx.ingest.replace(provider_id, standing, records, now, reason, principalOf(request), admission, sealFailure(request));
     if (!result.ok) {
       throw new ApiError('replacement_refused', 'the replacement was refused; nothing was stored',
         result.rejected.slice(0, 100).map((r) => ({ field: `records[${r.index}]${r.field && r.field !== '(record)' ? `.${r.field}` : ''}`, message: `${r.code}: ${r.message}` })));

@@ -1,12 +1,12 @@
 // User accounts: administrators invite people into an organization with a role and disable them; auditors read them.
 import { Type } from 'typebox';
 import { roleFitsOrganization, roles } from '../../domain/org/organization.js';
-import type { App, AppContext } from '../app.js';
+import type { App, AppContext } from '../context.js';
 import { actorOf, hashSecret, newSecret, readers } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
-import { presentUser, UserView } from './auth.js';
+import { iso, presentUser } from '../present.js';
+import { UserView } from '../schemas.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Invites a user; shared by the API and `suanli users invite`. Answers the user and the one-time token. */
 export async function inviteUser(ctx: Pick<AppContext, 'store' | 'now' | 'config'>, actor: Parameters<AppContext['store']['people']['create']>[1],

@@ -10,8 +10,9 @@
 // ones (UsageIngest.replace), never beside them.
 import { SingleBar, Presets } from 'cli-progress';
 import type { Store } from '../../store/store.js';
+import { operator_actor } from '../../store/audit-repository.js';
 import { sameUsageContent, type UsageInput } from '../../domain/usage/validate-usage.js';
-import { parseUsageRecord, UsageIngest, type IngestLimits } from '../usage-pipeline.js';
+import { operator_delivery, parseUsageRecord, UsageIngest, type IngestLimits } from '../usage-pipeline.js';
 import { hourRuns, sample_runs_limits, type DeviceSamples } from './sample-runs.js';
 import { exporterQuery, exporters, type ExporterName } from './exporters.js';
 import { importWindow } from './import-window.js';
@@ -185,7 +186,7 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
   const send = async (provider_id: string, items: readonly Item[]) => {
     for (let i = 0; i < items.length; i += options.batch_records) {
       const batch = items.slice(i, i + options.batch_records);
-      const result = await ingest.ingest(provider_id, batch.map((b) => b.record), Date.now());
+      const result = await ingest.ingest(provider_id, batch.map((b) => b.record), Date.now(), operator_delivery);
       const rejected = new Set<number>();
       for (const r of result.rejected) {
         rejected.add(r.index);
@@ -263,7 +264,7 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
           }
           const revision = `r${options.now_ms.toString(36)}`;
           const records = items.map((i) => ({ ...i.record, record_id: `${i.record.record_id}.${revision}` }));
-          const result = await ingest.replace(provider_id, before, records, Date.now(), `suanli import prometheus --replace: ${what}`);
+          const result = await ingest.replace(provider_id, before, records, Date.now(), `suanli import prometheus --replace: ${what}`, operator_actor, operator_delivery);
           if (result.ok) {
             summary.replaced += before.length;
             summary.replaced_hours++;

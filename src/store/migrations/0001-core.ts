@@ -1,6 +1,6 @@
 // Core tables: organizations, catalog, API keys, clusters with inventory, usage records and their daily rollups.
 import { type Kysely, type Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 import { identityKey } from './identity-key.js';
 
 export function migration0001(engine: Engine): Migration {

@@ -1,6 +1,6 @@
 // Programs with versioned rule sets, claims holding their records once per funding layer, and the double-entry ledger.
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 import { identityKey } from './identity-key.js';
 
 export function migration0002(engine: Engine): Migration {

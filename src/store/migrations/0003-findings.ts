@@ -1,6 +1,6 @@
 // Integrity findings (capacity overruns, duplicate and overlapping jobs) and the usage records each one names.
 import type { Kysely, Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 
 export function migration0003(_engine: Engine): Migration {
   return {

@@ -2,7 +2,7 @@
 // signed batches kept byte for byte as evidence, programs that require signed usage, and the queue of usage windows
 // the incremental checks have yet to look at.
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 import { identityKey } from './identity-key.js';
 
 export function migration0004(engine: Engine): Migration {

@@ -1,7 +1,7 @@
 // People: user accounts of an organization with a role, one-time invitations, sessions, and the counters that slow
 // down repeated failed logins (kept in the database so that every API process sees them).
 import type { Kysely, Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 
 export function migration0005(_engine: Engine): Migration {
   return {

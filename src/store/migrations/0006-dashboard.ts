@@ -3,7 +3,7 @@
 // Reading the daily rollups for the overview costs ~0.3 s per aggregate at 10,000,000 records (438,000 daily rows,
 // docs/performance.md); the monthly rows are 30 times fewer.
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 
 const columns = 'month, provider_id, enterprise_id, accelerator_id, records, card_s, compute_gflop, amount_fen';
 const key = 'month, provider_id, enterprise_id, accelerator_id';

@@ -1,7 +1,7 @@
 // Rejected usage records, kept so that a provider can see why recent records were refused (GET /api/v1/usage/rejections).
 // Diagnostic only: written right after the batch's own transaction, bounded per provider (usage-repository.ts).
 import type { Kysely, Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 import { identityKey } from './identity-key.js';
 
 export function migration0007(engine: Engine): Migration {

@@ -1,7 +1,7 @@
 // Browsers that signed in on an account before (OWASP's device cookies): the cookie holds a random id, stored here only
 // as its SHA-256; an attempt that presents a live one answers to its own failure counter, not the account's.
 import type { Kysely, Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 
 export function migration0008(_engine: Engine): Migration {
   return {

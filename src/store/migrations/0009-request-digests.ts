@@ -2,7 +2,7 @@
 // SHA-256 of that request, so that the same key with another body is refused instead of answered as a retry.
 // Transfers stored before keep null and are not compared.
 import type { Kysely, Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 
 export function migration0009(_engine: Engine): Migration {
   return {

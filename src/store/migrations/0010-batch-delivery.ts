@@ -2,7 +2,7 @@
 // carried), their count and a digest, written in the batch's own transaction; and when the batch was sealed into the
 // audit chain (a `usage.batch_sealed` entry holding count and digest), after which an edit of these columns shows.
 import type { Kysely, Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 
 export function migration0010(_engine: Engine): Migration {
   return {

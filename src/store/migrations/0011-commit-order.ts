@@ -4,7 +4,7 @@
 // (xid, seq) and only up to the oldest transaction still in flight (pg_snapshot_xmin), so every row is seen exactly
 // once. SQLite needs none of this: one writer at a time, seq in commit order.
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 
 export function migration0011(engine: Engine): Migration {
   return {

@@ -3,7 +3,7 @@
 // PostgreSQL refuses it by itself (22003, bigint out of range). Either way the batch is rolled back and answered 422
 // amount_too_large naming the limit (src/store/sum-overflow.ts).
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 
 export function migration0012(engine: Engine): Migration {
   return {

@@ -10,7 +10,7 @@
 // instead of storing them a second time. One `usage.rekey` audit entry holds how many and a digest of the pairs.
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { Engine } from '../database.js';
+import type { Engine } from '../engine.js';
 import { identityKey } from './identity-key.js';
 import { hour_ms, kubernetesWorkload, prometheusHourPrefix, prometheusRecordId } from '../../domain/usage/prometheus-ids.js';
 import { appendAudit, system_actor } from '../audit-repository.js';
