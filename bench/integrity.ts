@@ -49,7 +49,6 @@ const burst_job_s = 45 * 60;
 /** Rows per multi-row INSERT of the fill (15 parameters a row, under SQLite's 32,766). */
 const fill_rows_per_insert = 200;
 const fill_rows_per_transaction = 500_000;
-const sample_every_records = 65_536;
 
 interface Pair { cluster_id: string; accelerator: string; inventory: InventoryInterval[] }
 
@@ -156,8 +155,8 @@ async function fill(store: Store, n: number, now_ms: number): Promise<Setup> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Memory: sampled every `sample_every_records` records from inside the read (the sweep never yields to the event
-// loop, so a timer would not fire), and at the end of every pair.
+// Memory: sampled on a timer between pages of the streaming sweep (each page is an await) and at the end of every
+// pair.
 
 class MemorySampler {
   rss_max = 0;

@@ -74,7 +74,7 @@ function parseOptions(argv: readonly string[]): SoakOptions {
         o.engine = e;
         break;
       }
-      case '--help': case '-h': console.log(help); process.exit(0);
+      case '--help': case '-h': console.log(help); process.exit(0); break;
       default: throw new Error(`unknown option ${a}`);
     }
   }

@@ -469,7 +469,7 @@ export async function startDurablePostgres(binaries: { initdb: string; postgres:
       await c.end().catch(() => undefined);
       if (Date.now() - started > 30_000 || child.exitCode !== null) {
         cleanup();
-        throw new Error(`PostgreSQL did not start: ${String(error)}\n${fs.readFileSync(path.join(base, 'server.log'), 'utf8').slice(-4000)}`);
+        throw new Error(`PostgreSQL did not start: ${String(error)}\n${fs.readFileSync(path.join(base, 'server.log'), 'utf8').slice(-4000)}`, { cause: error });
       }
       await new Promise((r) => setTimeout(r, 100));
     }

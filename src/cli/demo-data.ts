@@ -650,7 +650,7 @@ class EndHeap {
   }
 }
 
-function* simulatePool(p: Pool, plan: Plan): Generator<Job> {
+function* simulatePool(p: Pool, plan: Plan): Generator<Job, void> {
   const rng = new Rng(plan.seed, `pool:${p.index}`);
   const heap = new EndHeap(Math.max(...p.segments.map((s) => s.cap)));
   const tdp = p.meta.tdp_w ?? 0;

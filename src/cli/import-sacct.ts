@@ -144,7 +144,7 @@ export async function importSacctFile(store: Store, config: Config, options: Sac
     await keepRejectedLines();
     if (size !== null) bar?.update(size);
   } catch (error) {
-    if (error instanceof SacctFileError) throw new Error(`${from_stdin ? 'standard input' : options.file}: ${error.message}`);
+    if (error instanceof SacctFileError) throw new Error(`${from_stdin ? 'standard input' : options.file}: ${error.message}`, { cause: error });
     throw error;
   } finally {
     bar?.stop();

@@ -2,7 +2,7 @@
 // key), and every transition of the life cycle with its ledger transfers in one write transaction.
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { sql } from 'kysely';
-import { applyCuts, type EvalRecord, type Evaluation, type Cut } from '../domain/policy/evaluate.js';
+import { type EvalRecord, type Evaluation, type Cut } from '../domain/policy/evaluate.js';
 import { claimTransition, type ClaimActionAny, type ClaimState } from '../domain/claim/claim-state.js';
 import { decideTransition, grantedBefore, nothing_payable_messages, type TransitionFacts } from '../domain/claim/decide.js';
 import { accountId } from '../domain/ledger/ledger.js';

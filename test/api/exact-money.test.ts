@@ -92,6 +92,7 @@ describeEachEngine('exact money past 2^53', (db) => {
     expect(approved.json()).toMatchObject({ state: 'approved', granted_fen: exact_total, explanation: { approval: { computed_fen: exact_total, granted_fen: exact_total } } });
 
     // A payment as a JSON number past 2^53 − 1 is refused (the parser rounded it); as a decimal string it is exact.
+    // eslint-disable-next-line no-loss-of-precision -- the point: a number the JSON parser cannot hold
     const unsafe = await api.call('POST', `/api/v1/claims/${claim_id}/pay`, { body: { amount_fen: 10_000_000_000_000_001 } });
     expect(unsafe.statusCode).toBe(400);
     expect(unsafe.json().error.details).toEqual([{ field: 'amount_fen', message: 'send amounts past 2^53−1 as a decimal string' }]);

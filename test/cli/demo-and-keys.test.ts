@@ -54,6 +54,7 @@ it('suanli migrate, keys create / list / revoke as commands', async () => {
 
   // users: create (password on stdin), invite, list, disable
   const withStdin = (input: string, ...args: string[]) => new Promise<string>((resolve, reject) => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an ExecFileException (an Error the rule does not recognize)
     const child = execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
     child.stdin!.end(input);
   });

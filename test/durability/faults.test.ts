@@ -138,6 +138,7 @@ describe.skipIf(no_postgres)('PostgreSQL restarted under ingestion (fast, then i
   it('answers 503 with Retry-After while it is down, recovers by itself, and loses or doubles nothing', async () => {
     const deadline = Date.now() + run_ms_max;
     pg = await startPostgres({ durable: true });
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- only checks that the method is there
     expect(pg.restart, 'a server of our own').toBeDefined();
     shared = await sharedDatabase('postgres', 'faults-pg', { admin_url: pg.url });
     const server = await startServer(shared.settings);

@@ -93,7 +93,7 @@ export async function listAllOverHttp(base_url: string, provider_id: string, rec
   let cursor: string | null = null;
   for (let page = 0; page * 1000 <= records_max; page++) {
     const q = new URLSearchParams({ provider_id, limit: '1000', ...(cursor === null ? {} : { cursor }) });
-    const body = await getJson(`${base_url}/api/v1/usage?${q}`) as { items: ListedRecord[]; next_cursor: string | null };
+    const body = await getJson(`${base_url}/api/v1/usage?${q.toString()}`) as { items: ListedRecord[]; next_cursor: string | null };
     out.push(...body.items);
     cursor = body.next_cursor;
     if (cursor === null) return out;

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { admin_key, describeEachEngine, freshDatabase, type EngineDb } from '../support/engines.js';
 import { createParties, creditCode, testApi, usageRecord, type Parties, type TestApi } from '../support/api.js';
-import { registered_routes, routesUnder } from '../support/routes.js';
+import { routesUnder } from '../support/routes.js';
 import { error_statuses } from '../../src/http/errors.js';
 
 // The app is built by its own unchanged code; Fastify's factory is wrapped so that every route it registers is

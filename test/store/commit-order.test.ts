@@ -14,7 +14,7 @@ class Follower {
   async drain(): Promise<void> {
     for (let pages = 0; pages < 10_000; pages++) {
       const q = new URLSearchParams({ provider_id: this.provider_id, limit: String(this.limit), ...(this.cursor === null ? {} : { cursor: this.cursor }) });
-      const res = await this.api.call('GET', `/api/v1/usage?${q}`);
+      const res = await this.api.call('GET', `/api/v1/usage?${q.toString()}`);
       expect(res.statusCode, res.body).toBe(200);
       const body = res.json() as { items: { record_id: string }[]; next_cursor: string | null };
       // only a full page moves the cursor: a short one is read again from the same place next time
@@ -26,7 +26,7 @@ class Follower {
   /** What a full drain would add now, without moving (the short last page). */
   async tail(): Promise<string[]> {
     const q = new URLSearchParams({ provider_id: this.provider_id, limit: '1000', ...(this.cursor === null ? {} : { cursor: this.cursor }) });
-    return ((await this.api.call('GET', `/api/v1/usage?${q}`)).json() as { items: { record_id: string }[] }).items.map((i) => i.record_id);
+    return ((await this.api.call('GET', `/api/v1/usage?${q.toString()}`)).json() as { items: { record_id: string }[] }).items.map((i) => i.record_id);
   }
 }
 

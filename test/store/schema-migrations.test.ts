@@ -42,7 +42,7 @@ async function actualShape({ engine, store }: EngineDb): Promise<Shape> {
         FROM information_schema.columns c JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
         WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.table_name NOT LIKE 'kysely_%'`.execute(db)).rows;
   const shape: Shape = {};
-  for (const r of rows) (shape[r.table_name] ??= []).push(Boolean(r.nullable) ? `${r.column_name}: null` : r.column_name);
+  for (const r of rows) (shape[r.table_name] ??= []).push(r.nullable ? `${r.column_name}: null` : r.column_name);
   for (const columns of Object.values(shape)) columns.sort();
   return shape;
 }

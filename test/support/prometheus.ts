@@ -434,7 +434,7 @@ function parseValue(text: string): number {
 }
 
 async function apiGet(prom: RealPrometheus, path: string, params: Record<string, string>): Promise<unknown> {
-  const response = await fetch(`${prom.url}${path}?${new URLSearchParams(params)}`, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${prom.url}${path}?${new URLSearchParams(params).toString()}`, { signal: AbortSignal.timeout(10_000) });
   const body = (await response.json()) as { status: string; data?: unknown; error?: string };
   if (!response.ok || body.status !== 'success') throw new Error(`GET ${path} ${JSON.stringify(params)}: ${response.status} ${body.error ?? ''}`);
   return body.data;
@@ -478,7 +478,7 @@ export async function waitForSamples(
   timeout_ms: number,
 ): Promise<QueriedSeries[]> {
   const started = Date.now();
-  let last: QueriedSeries[] | string = 'no answer yet';
+  let last: QueriedSeries[] | string;
   for (;;) {
     try {
       const result = await promQuery(prom, query);

@@ -112,7 +112,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
 
     app.get(`/${plural}/:id`, {
       config: { access: ['administrator', 'auditor', kind] },
-      schema: { tags: ['organizations'], summary: `Read a ${kind}`, description: `Another tenant\'s ${kind} answers 404, as a missing one does.`, params: IdParams, response: { 200: OrganizationView } },
+      schema: { tags: ['organizations'], summary: `Read a ${kind}`, description: `Another tenant's ${kind} answers 404, as a missing one does.`, params: IdParams, response: { 200: OrganizationView } },
     }, async (request) => {
       const org = await ctx.store.organizations.get(request.params.id);
       if (!org || org.kind !== kind || !ownsOrganization(principalOf(request), org.id)) throw notFound(`${kind} ${request.params.id}`);

@@ -28,7 +28,7 @@ export function Confirm({ title, children, reason_label, reason_required, confir
   const blocked = busy || (reason_required === true && reason.trim() === '');
   return (
     <dialog ref={dialog} className="confirm" aria-labelledby="confirm-title" onCancel={(e) => { e.preventDefault(); if (!busy) onClose(); }}>
-      <form method="dialog" onSubmit={async (e) => {
+      <form method="dialog" onSubmit={(e) => void (async () => {
         e.preventDefault();
         if (blocked) return;
         setBusy(true);
@@ -40,7 +40,7 @@ export function Confirm({ title, children, reason_label, reason_required, confir
           setError((err as Error).message);
           setBusy(false);
         }
-      }}>
+      })()}>
         <h2 id="confirm-title">{title}</h2>
         {children}
         {reason_label !== undefined && (

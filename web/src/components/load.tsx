@@ -9,9 +9,11 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: Depe
   const [result, setResult] = useState<Loaded<T>>({ state: 'loading' });
   const [nonce, setNonce] = useState(0);
   const loader = useRef(load);
+  // eslint-disable-next-line react-hooks/refs -- the latest loader, read only by the effect (useEffectEvent's pattern)
   loader.current = load;
   useEffect(() => {
     const controller = new AbortController();
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- a new request shows 'loading' unless data is on screen
     setResult((r) => (r.state === 'ok' ? r : { state: 'loading' }));
     loader.current(controller.signal).then(
       (data) => { if (!controller.signal.aborted) setResult({ state: 'ok', data }); },

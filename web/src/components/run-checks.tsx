@@ -18,7 +18,7 @@ export function RunChecks({ from, to, onDone }: { from: string; to: string; onDo
   const [result, setResult] = useState<CheckResult | null>(null);
   const [error, setError] = useState<Error | null>(null);
   return (
-    <form className="run-checks" data-testid="run-checks" onSubmit={async (e) => {
+    <form className="run-checks" data-testid="run-checks" onSubmit={(e) => void (async () => {
       e.preventDefault();
       setRunning(true);
       setError(null);
@@ -31,7 +31,7 @@ export function RunChecks({ from, to, onDone }: { from: string; to: string; onDo
       } finally {
         setRunning(false);
       }
-    }}>
+    })()}>
       <div className="filters">
         <label className="field"><span>{t('field.from')}</span>
           <input type="date" value={range.from} onChange={(e) => setRange({ ...range, from: e.target.value })} required />

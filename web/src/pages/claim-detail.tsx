@@ -260,7 +260,7 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
           if (e instanceof ApiError && e.code === 'open_findings' && override === null) {
             const ids = (/\(([^)]*)\)/.exec(e.message)?.[1] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
             setOverride(ids);
-            throw new Error(t('claims.dlg.override_needed'));
+            throw new Error(t('claims.dlg.override_needed'), { cause: e });
           }
           throw e;
         }
@@ -334,7 +334,7 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
         try {
           onDone(await run(reason));
         } catch (e) {
-          if (e instanceof ApiError) throw new Error(`${e.message} (${e.code})${e.details.length > 0 ? ` — ${e.details.map((d) => `${d.field}: ${d.message}`).join('; ')}` : ''}`);
+          if (e instanceof ApiError) throw new Error(`${e.message} (${e.code})${e.details.length > 0 ? ` — ${e.details.map((d) => `${d.field}: ${d.message}`).join('; ')}` : ''}`, { cause: e });
           throw e;
         }
       }}>

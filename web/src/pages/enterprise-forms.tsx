@@ -101,7 +101,7 @@ export function EstimatePanel({ org, office, programs, months, orgName }: { org:
     <section className="panel span-8" aria-labelledby="estimate-h">
       <h2 id="estimate-h">{t('enterprise.estimate_title')}</h2>
       <p className="muted">{office ? t('enterprise.estimate_note_office', { name: orgName }) : t('enterprise.estimate_note')}</p>
-      <form className="filters estimate-form" onSubmit={submit} data-testid="estimate-form" aria-labelledby="estimate-h">
+      <form className="filters estimate-form" onSubmit={(e) => void submit(e)} data-testid="estimate-form" aria-labelledby="estimate-h">
         <PeriodFields prefix="estimate" value={period} set={setPeriod} programs={programs} />
         <button type="submit" className="primary" disabled={busy || programs.length === 0} data-testid="estimate-submit">{busy ? t('state.loading') : t('enterprise.estimate_submit')}</button>
       </form>
@@ -154,7 +154,7 @@ export function FileClaimPanel({ org, office, programs, months, claims }: { org:
     <section className="panel span-4" id="file-claim" aria-labelledby="file-claim-h">
       <h2 id="file-claim-h">{t('enterprise.file_title')}</h2>
       <p className="muted small">{t('enterprise.file_note')}</p>
-      <form onSubmit={submit} data-testid="file-claim-form" aria-labelledby="file-claim-h">
+      <form onSubmit={(e) => void submit(e)} data-testid="file-claim-form" aria-labelledby="file-claim-h">
         <PeriodFields prefix="file-claim" value={period} set={setPeriod} programs={programs} />
         {error && <ErrorBox error={error} />}
         <div className="actions">

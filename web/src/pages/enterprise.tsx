@@ -54,7 +54,7 @@ interface UsageData { domestic: Summary; foreign: Summary; accelerators: Summary
 
 function EnterpriseView({ org, route, orgName }: { org: string; route: Route; orgName: string }) {
   const i18n = useI18n();
-  const { t, int, decimal, fen, bp, locale } = i18n;
+  const { t, int, decimal, fen, bp } = i18n;
   const session = useSignedIn();
   const office = session.role === 'administrator' || session.role === 'auditor';
   const { from, to } = dateRangeOf(route.query);

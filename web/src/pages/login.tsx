@@ -20,7 +20,7 @@ export function LoginPage() {
           <LanguageSwitch />
         </div>
         <p className="muted">{t('app.tagline')}</p>
-        <form onSubmit={async (e) => {
+        <form onSubmit={(e) => void (async () => {
           e.preventDefault();
           setBusy(true);
           setError(null);
@@ -31,7 +31,7 @@ export function LoginPage() {
           } finally {
             setBusy(false);
           }
-        }}>
+        })()}>
           <h2>{t('auth.title')}</h2>
           <label className="field"><span>{t('auth.login')}</span>
             <input name="login" autoComplete="username" value={login} onChange={(e) => setLogin(e.target.value)} required autoFocus />
