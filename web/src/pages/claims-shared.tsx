@@ -5,63 +5,40 @@ import { allPages, api, ApiError } from '../api.js';
 import { useI18n, type I18n } from '../i18n/i18n.js';
 import { messages, type MessageKey } from '../i18n/messages.js';
 import { useLoad } from '../components/load.js';
-import { fenOf, type Fen } from '../i18n/format.js';
+import { fenOf } from '../i18n/format.js';
 import { useSignedIn } from '../session.js';
+import type { Answers } from '../contract.gen.js';
 import { href, navigate } from '../router.js';
 
-// ---- API shapes (src/http/routes/claims.ts, programs.ts, usage.ts, clusters.ts, findings.ts) ----
+// ---- API shapes: the server's own (contract.gen.ts, generated from its schemas by `npm run contract`) ----
 // Sums of money (Fen) are decimal strings of whole fen: exact past 2^53. Arithmetic on them goes through BigInt (fenOf).
 
-export const claim_states = ['draft', 'submitted', 'approved', 'rejected', 'withdrawn', 'paid', 'clawed_back'] as const;
-export type ClaimState = (typeof claim_states)[number];
+export type Claim = Answers['GET /claims']['items'][number];
+export type ClaimDetail = Answers['GET /claims/{id}'];
+export type ClaimEvent = ClaimDetail['events'][number];
+export type ClaimState = Claim['state'];
+/** Every claim state, in life-cycle order (the filters' order); the compiler checks the list against the contract. */
+export const claim_states = ['draft', 'submitted', 'approved', 'rejected', 'withdrawn', 'paid', 'clawed_back'] as const satisfies readonly ClaimState[];
+const _every_claim_state: Exclude<ClaimState, (typeof claim_states)[number]> extends never ? true : never = true;
+void _every_claim_state;
 
-export interface RuleLine {
-  rule_id: string; basis: 'bill' | 'compute' | 'energy'; records: number; card_s: number; compute_gflop: string; energy_wh: number;
-  records_unvalued: number; base_fen: Fen; rate_bp: number | null; fen_per_pflop_h: number | null; fen_per_kwh: number | null;
-  ceiling_fen_per_card_hour: number | null; ceiling_cut_fen: Fen; layer_cut_fen: Fen; subsidy_fen: Fen;
-}
-export type CutKind = 'share_cap' | 'program_cap' | 'year_cap' | 'budget';
-export interface Cut { kind: CutKind; limit_fen: Fen; cut_fen: Fen; message: string }
-export interface Explanation {
-  lines: RuleLine[];
-  unmatched: { records: number; card_s: number; amount_fen: Fen; message: string };
-  period_excluded: { records: number; amount_fen: Fen; support_ends_at_ms: number; message: string } | null;
-  domestic_share_bp: number | null;
-  base_fen: Fen; computed_fen: Fen; cuts: Cut[]; granted_fen: Fen; rounding: string;
-  rule_set_version?: number;
-  approval?: { computed_fen: Fen; cuts: Cut[]; granted_fen: Fen };
-}
+export type Explanation = Claim['explanation'];
+export type RuleLine = Explanation['lines'][number];
+export type Cut = Explanation['cuts'][number];
+export type CutKind = Cut['kind'];
 
-export interface Claim {
-  id: string; program_id: string; beneficiary_id: string; funding_layer: string; period_start: string; period_end: string;
-  state: ClaimState; rule_set_version: number; records: number; base_fen: Fen; computed_fen: Fen; granted_fen: Fen;
-  paid_fen: Fen; clawed_back_fen: Fen; progress_report_accepted: boolean; explanation: Explanation; created_at: string; updated_at: string;
-}
-export interface ClaimEvent { action: string; from_state: string | null; to_state: string; actor_org_id: string | null; actor_key_id: string | null; reason: string | null; amount_fen: Fen | null; at: string }
-export interface ClaimDetail extends Claim { events: ClaimEvent[]; findings?: { id: string; kind: string; severity: string; status: string; message: string }[] }
+export type Program = Answers['GET /programs']['items'][number];
+export type ProgramDetail = Answers['GET /programs/{id}'];
+export type Rule = ProgramDetail['rule_sets'][number]['rules'][number];
 
-export interface Rule { id: string; description?: string }
-export interface Program {
-  id: string; code: string; name_zh: string; name_en: string; kind: string; beneficiary_kind: 'enterprise' | 'provider'; funding_layer: string;
-  window: { start: string; end: string }; budget_fen: Fen; caps: { share_bp: number | null; fen: Fen | null; fen_year: Fen | null };
-  support_months: number | null; first_stage_bp: number;
-}
-export interface ProgramDetail extends Program {
-  budget: { budget_fen: Fen; available_fen: Fen; reserved_fen: Fen; paid_fen: Fen };
-  rule_sets: { version: number; effective_from: string; rules: Rule[] }[];
-}
+export type Finding = Answers['GET /findings']['items'][number];
 
-export interface Finding {
-  id: string; kind: string; severity: 'high' | 'medium' | 'low'; status: string; message: string; record_seqs: number[];
-  interval: { from: string; to: string } | null; created_at: string; resolution: { reason: string; by: string | null } | null;
-}
+export type Summary = Answers['GET /usage/summary'];
+export type SummaryItem = Summary['items'][number];
 
-export interface SummaryItem { key: string; records: number; card_hours: string; card_hours_unnormalized: string; compute_pflop_h: string; reference_card_hours: string | null; amount_fen: Fen | null }
-export interface Summary { group_by: string; reference_accelerator: string; items: SummaryItem[]; totals: Omit<SummaryItem, 'key'> }
+export type Accelerator = Answers['GET /accelerators']['items'][number];
 
-export interface Accelerator { id: string; vendor: string; model: string; domestic: boolean }
-
-export interface Org { id: string; kind: string; name: string; region: string | null; sector?: string | null; size?: string | null; credit_code?: string | null }
+export type Org = Answers['GET /organizations']['items'][number];
 
 // ---- cached look-ups ----
 

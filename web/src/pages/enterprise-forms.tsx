@@ -6,9 +6,9 @@ import { api } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { ErrorBox } from '../components/load.js';
 import { href, navigate } from '../router.js';
-import { ExplanationTable, formatPeriod, programName, rulesOf, type Claim, type Explanation, type Program, type ProgramDetail } from './claims-shared.js';
+import { ExplanationTable, formatPeriod, programName, rulesOf, type Claim, type ClaimState, type Explanation, type Program, type ProgramDetail } from './claims-shared.js';
 
-const holding = new Set(['draft', 'submitted', 'approved', 'paid', 'clawed_back']);
+const holding = new Set<ClaimState>(['draft', 'submitted', 'approved', 'paid', 'clawed_back']);
 
 function nextMonth(m: string): string {
   const [y, mo] = m.split('-').map(Number) as [number, number];
