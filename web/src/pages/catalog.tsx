@@ -1,6 +1,7 @@
 // The accelerator catalog: every model with its published figures and sources; the performance gap of each domestic
 // part against the Western parts the catalog compares it with; and (administrators) what a PFLOP·h costs at the
 // reference prices, before and after a program's subsidy.
+import type { Answers } from '../contract.gen.js';
 import { useMemo, useState } from 'react';
 import { api, ApiError } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -10,14 +11,8 @@ import type { Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import { currentRuleSet, escapeHtml, programName, SourceText, type Program, type ProgramDetail, type Rule } from './programs-common.js';
 
-interface Accelerator {
-  id: string; vendor: string; model: string; domestic: boolean; year: number | null; process_nm: string | null;
-  fp32_tflops: string | null; bf16_tflops_dense: string | null; fp16_tflops_dense: string | null; int8_tops_dense: string | null;
-  memory_gb: string | null; memory_type: string | null; memory_bw_gbs: string | null; tdp_w: number | null;
-  comparable_to: string | null; verified: 'yes' | 'partly' | 'no' | 'uncertain'; notes: string; source: string;
-  normalization: { basis: 'bf16_dense' | 'fp16_dense' | null; dense_tflops: string | null; counts: string; reference_accelerator: string; reference_ratio: string | null; note: string };
-}
-interface ReferencePrice { accelerator: string; fen_per_card_h: number; basis: 'set' | 'market'; source: string; market: { records: number; providers: number } | null }
+type Accelerator = Answers['GET /accelerators']['items'][number];
+type ReferencePrice = Answers['GET /reference-prices']['items'][number];
 
 /** The Western parts every domestic part is measured against, as the catalog names them (absent ones are skipped). */
 const reference_parts = ['nvidia-h100-sxm', 'nvidia-h800-sxm', 'nvidia-a100-80gb-sxm', 'nvidia-a800-80gb-sxm', 'nvidia-h20'];

@@ -1,29 +1,11 @@
 // The overview's answer (GET /dashboard/overview) and the month arithmetic its charts need.
-import type { Fen } from '../i18n/format.js';
+import type { Answers } from '../contract.gen.js';
 
-export interface OverviewMonth {
-  month: string; records: number; card_hours: string; domestic_card_hours: string; compute_pflop_h: string; domestic_compute_pflop_h: string;
-  used_domestic_share_bp: number | null; installed_pflops: string; domestic_installed_pflops: string; installed_domestic_share_bp: number | null;
-  subsidy_approved_fen: Fen; subsidy_paid_fen: Fen; subsidy_clawed_back_fen: Fen;
-}
-export interface Trend {
-  slope_bp_per_month: number | null; points: { month: string; share_bp: number }[];
-  share_bp_at_target: number | null; reaches_target_month: string | null;
-}
-export interface OverviewProgram {
-  id: string; name_zh: string; name_en: string; budget_fen: Fen; committed_fen: Fen; paid_fen: Fen; available_fen: Fen;
-  burn: { month: string; committed_fen: Fen }[]; projected_exhaustion_date: string | null; exhaustion_method: string;
-}
-export interface OrgCompute { id: string; name: string; compute_pflop_h: string; domestic_compute_pflop_h: string; domestic_share_bp: number | null }
-export interface Overview {
-  generated_at: string; reference_accelerator: string;
-  target: { share_bp: number; month: string; source: string | null; note: string };
-  months: OverviewMonth[];
-  projection: { method: string; used: Trend; installed: Trend };
-  programs: OverviewProgram[];
-  top_enterprises: OrgCompute[]; top_providers: OrgCompute[];
-  findings: { open_high: number; open_total: number; recent_high: { id: string; kind: string; severity: string; message?: string; detected_at: string }[] };
-}
+export type Overview = Answers['GET /dashboard/overview'];
+export type OverviewMonth = Overview['months'][number];
+export type Trend = Overview['projection']['used'];
+export type OverviewProgram = Overview['programs'][number];
+export type OrgCompute = Overview['top_enterprises'][number];
 
 export function monthIndex(m: string): number {
   const [y, mm] = m.split('-').map(Number) as [number, number];

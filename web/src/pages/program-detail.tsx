@@ -1,5 +1,6 @@
 // One program: its facts, the rule set in force as readable rows, the version history, the budget balances and (for
 // the office and auditors) the ledger; administrators get the what-if simulator.
+import type { Answers } from '../contract.gen.js';
 import { useMemo } from 'react';
 import { api, ApiError } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -15,11 +16,9 @@ import {
 } from './programs-common.js';
 import { Simulator } from './programs-simulate.js';
 
-interface Accelerator { id: string; vendor: string; model: string }
-interface Account { id: string; kind: 'funding' | 'available' | 'paid' | 'payable'; beneficiary_id: string | null; balance_fen: Fen }
-interface Transfer { id: number; key: string; kind: string; debit: string; credit: string; amount_fen: Fen; claim_id: string | null; at: string }
-interface Ledger { program_id: string; accounts: Account[]; transfers: Transfer[] }
-interface Org { id: string; name: string }
+type Accelerator = Answers['GET /accelerators']['items'][number];
+type Ledger = Answers['GET /programs/{id}/ledger'];
+type Org = Answers['GET /organizations']['items'][number];
 
 const transfer_keys: Record<string, MessageKey> = {
   fund: 'programs.transfer.fund', approve: 'programs.transfer.approve', pay: 'programs.transfer.pay', release: 'programs.transfer.release', recover: 'programs.transfer.recover',

@@ -3,34 +3,20 @@
 import type { ReactNode } from 'react';
 import { useI18n, type I18n } from '../i18n/i18n.js';
 import type { MessageKey } from '../i18n/messages.js';
-import { fenOf, type Fen } from '../i18n/format.js';
+import type { Answers } from '../contract.gen.js';
+import { fenOf } from '../i18n/format.js';
 
-export type ProgramKind = 'compute_rent' | 'energy' | 'model' | 'data' | 'other';
-
-export interface RuleMatch {
-  domestic?: boolean; vendor?: string[]; accelerator?: string[]; workload?: ('training' | 'inference')[]; region?: string[];
-  provider?: string[]; beneficiary_size?: ('micro' | 'small' | 'medium' | 'large')[]; beneficiary_category?: string[];
-}
-export type RulePay =
-  | { basis: 'bill'; rate_bp: number }
-  | { basis: 'compute'; fen_per_pflop_h: number }
-  | { basis: 'energy'; rate_bp: number; fen_per_kwh: number };
-export interface Rule {
-  id: string; description?: string; match: RuleMatch; pay: RulePay; ceiling_fen_per_card_hour?: number;
-  tier_bonus?: { domestic_share_bp_min: number; bonus_bp: number };
-}
-export interface Eligibility { sizes?: string[]; regions?: string[]; sectors?: string[]; categories?: string[]; enrolled_only?: boolean }
-
-export interface Program {
-  id: string; code: string; name_zh: string; name_en: string; kind: ProgramKind; source: string | null;
-  beneficiary_kind: 'enterprise' | 'provider'; funding_layer: string; window: { start: string; end: string }; budget_fen: Fen;
-  caps: { share_bp: number | null; fen: Fen | null; fen_year: Fen | null }; support_months: number | null;
-  first_stage_bp: number; eligibility: Eligibility; requires_signed_usage: boolean; created_at: string;
-}
-/** Sums of money are decimal strings of whole fen (exact past 2^53); fenOf makes them bigints for arithmetic. */
-export interface Budget { budget_fen: Fen; available_fen: Fen; reserved_fen: Fen; paid_fen: Fen }
-export interface RuleSetVersion { version: number; effective_from: string; rules: Rule[]; used_by_approved_claims: boolean; created_at: string }
-export interface ProgramDetail extends Program { budget: Budget; rule_sets: RuleSetVersion[] }
+// The API's program shapes: the server's own (contract.gen.ts, generated from its schemas by `npm run contract`).
+// Sums of money are decimal strings of whole fen (exact past 2^53); fenOf makes them bigints for arithmetic.
+export type Program = Answers['GET /programs']['items'][number];
+export type ProgramKind = Program['kind'];
+export type Eligibility = Program['eligibility'];
+export type ProgramDetail = Answers['GET /programs/{id}'];
+export type Budget = ProgramDetail['budget'];
+export type RuleSetVersion = ProgramDetail['rule_sets'][number];
+export type Rule = RuleSetVersion['rules'][number];
+export type RuleMatch = Rule['match'];
+export type RulePay = Rule['pay'];
 
 /** The program's name in the current language. */
 export function programName(p: { name_zh: string; name_en: string }, locale: I18n['locale']): string {

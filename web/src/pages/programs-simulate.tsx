@@ -1,6 +1,7 @@
 // The what-if simulator of a program (administrators): the current rule set's rates, price ceilings and tier bonuses,
 // the budget and the caps become editable; POST /programs/:id/simulate replays the usage of a past period under the
 // program's current rules and under the edited ones, and the answer is shown side by side with its differences.
+import type { Answers } from '../contract.gen.js';
 import { useMemo, useState } from 'react';
 import { api, ApiError, type ErrorDetail } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -14,21 +15,8 @@ import {
   orgName, parsePercent, parseYuan, parseYuanFen, percentInput, yuanInput, type ProgramDetail, type Rule, type RulePay,
 } from './programs-common.js';
 
-interface Variant {
-  label: 'current' | 'candidate';
-  rule_set_version: number | null;
-  beneficiaries: number;
-  computed_fen: Fen;
-  granted_fen: Fen;
-  domestic_fen: Fen;
-  foreign_fen: Fen;
-  per_beneficiary: { beneficiary_id: string; name: string; computed_fen: Fen; granted_fen: Fen }[];
-  per_vendor: { vendor: string; fen: Fen }[];
-  net_fen_per_pflop_h: { domestic: number | null; foreign: number | null };
-  budget_fen: Fen;
-  budget_runs_out_on: string | null;
-}
-interface SimulationAnswer { program_id: string; from: string; to: string; variants: Variant[] }
+type SimulationAnswer = Answers['POST /programs/{id}/simulate'];
+type Variant = SimulationAnswer['variants'][number];
 
 interface RuleDraft { rate: string; fen_per_pflop_h: string; ceiling: string; bonus: string }
 interface Draft { from: string; to: string; budget: string; cap_share: string; cap_fen: string; cap_fen_year: string; rules: RuleDraft[] }
