@@ -1,7 +1,8 @@
 // The dashboard's only door to the server: JSON over fetch with the session cookie, the CSRF token on every
 // state-changing call, and the API's error shape turned into an ApiError the pages can show.
+import type { Answers, Components } from './contract.gen.js';
 
-export interface ErrorDetail { field: string; message: string }
+export type ErrorDetail = Components['Error']['error']['details'][number];
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly details: ErrorDetail[] = []) {
@@ -75,5 +76,6 @@ export async function allPages<T>(path: string, query: Query = {}, items_max = 2
 }
 
 export type Role = 'administrator' | 'provider' | 'enterprise' | 'auditor';
-export interface Me { key_id: string; org_id: string; role: Role; via: string; csrf_token: string | null }
-export interface User { id: string; org_id: string; role: Role; login: string; name: string; status: string }
+// The server documents `role` as a string; the dashboard knows the four roles it may hold.
+export type Me = Omit<Answers['GET /me'], 'role'> & { role: Role };
+export type User = Omit<Answers['GET /users']['items'][number], 'role'> & { role: Role };

@@ -1,12 +1,13 @@
 // The office runs the full integrity check over a period (capacity overruns, duplicate and overlapping jobs, price
 // outliers) from the dashboard: a long operation, so it shows progress while the server works, then what it found.
+import type { Answers } from '../contract.gen.js';
 import { useState } from 'react';
 import { api, ApiError } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { ErrorBox } from './load.js';
 import { Progress } from './progress.js';
 
-interface CheckResult { found: { capacity_overrun: number; duplicate_job: number; overlapping_job: number; price_outlier: number }; created: number; truncated: boolean }
+type CheckResult = Answers['POST /checks/run'];
 
 const kinds = ['capacity_overrun', 'duplicate_job', 'overlapping_job', 'price_outlier'] as const;
 

@@ -1,6 +1,7 @@
 // Uploading a usage file: JSON Lines (one usage record per line, the wire format of shared/DESIGN.md) or CSV with the
 // same column names, read in the browser and sent in batches of 500 through POST /usage, with a determinate progress
 // bar (records sent of the file) and a summary at the end: accepted, duplicates, rejected with their reasons.
+import type { Answers } from '../contract.gen.js';
 import { useRef, useState } from 'react';
 import { parse } from 'csv-parse/browser/esm/sync';
 import { api, ApiError } from '../api.js';
@@ -15,7 +16,7 @@ const integer_columns = new Set(['count', 'amount_fen', 'energy_wh']);
 
 interface Parsed { records: unknown[]; lines: number[]; errors: Rejected[]; format: 'jsonl' | 'csv' | 'json' }
 export interface Rejected { line: number | null; record_id: string | null; code: string; field: string | null; message: string }
-interface IngestAnswer { accepted: number; duplicates: number; rejected: { index: number; record_id: string | null; code: string; field: string | null; message: string }[] }
+type IngestAnswer = Answers['POST /usage'];
 
 export function parseCsv(text: string, t: (k: 'provider.upload.csv_header' | 'provider.upload.csv_cells', v?: Record<string, string | number>) => string): Parsed {
   const out: Parsed = { records: [], lines: [], errors: [], format: 'csv' };

@@ -1,6 +1,7 @@
 // The provider view: its clusters and their accelerator inventory, the usage it reported per day, the records the
 // platform refused recently and why, and (for the provider itself) uploading a usage file. Administrators and auditors
 // pick the provider (?org=).
+import type { Answers } from '../contract.gen.js';
 import { useMemo, useState } from 'react';
 import { api, ApiError } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -16,11 +17,9 @@ import {
 import { RejectionCells, UsageUpload } from './provider-upload.js';
 import { DateRangeFilter, dateRangeOf } from './date-range-filter.js';
 
-interface Cluster {
-  id: string; provider_id: string; name: string; region: string; created_at: string;
-  inventory: { accelerator: string; count: number; valid_from: string; valid_to: string | null }[];
-}
-interface StoredRejection { id?: number | string; record_id: string | null; index: number; code: string; field: string | null; message: string; received_at: string }
+type Cluster = Answers['GET /providers/{id}/clusters']['items'][number];
+type Rejections = Answers['GET /usage/rejections'];
+type StoredRejection = Rejections['items'][number];
 
 const default_days = 92;
 
@@ -48,7 +47,7 @@ function ProviderView({ org, route }: { org: string; route: Route }) {
   const session = useSignedIn();
   const catalog = useCatalog();
   const cat = catalog.state === 'ok' ? catalog.data : undefined;
-  const clusters = useLoad((signal) => api.get<{ items: Cluster[] }>(`/providers/${encodeURIComponent(org)}/clusters`, undefined, signal).then((r) => r.items), [org]);
+  const clusters = useLoad((signal) => api.get<Answers['GET /providers/{id}/clusters']>(`/providers/${encodeURIComponent(org)}/clusters`, undefined, signal).then((r) => r.items), [org]);
   const [nonce, setNonce] = useState(0);
   return (
     <div className="grid">
@@ -192,7 +191,7 @@ function Rejections({ org }: { org: string }) {
   const [more, setMore] = useState<{ busy: boolean; error: Error | null }>({ busy: false, error: null });
   const first = useLoad(async (signal) => {
     try {
-      const r = await api.get<{ items: StoredRejection[]; next_cursor: string | null }>('/usage/rejections', { ...(session.role === 'provider' ? {} : { provider_id: org }), limit: 50 }, signal);
+      const r = await api.get<Rejections>('/usage/rejections', { ...(session.role === 'provider' ? {} : { provider_id: org }), limit: 50 }, signal);
       setPages([]);
       setCursor(r.next_cursor);
       return { items: r.items, missing: false };
@@ -206,7 +205,7 @@ function Rejections({ org }: { org: string }) {
     if (cursor === null) return;
     setMore({ busy: true, error: null });
     try {
-      const r = await api.get<{ items: StoredRejection[]; next_cursor: string | null }>('/usage/rejections', { ...(session.role === 'provider' ? {} : { provider_id: org }), limit: 50, cursor });
+      const r = await api.get<Rejections>('/usage/rejections', { ...(session.role === 'provider' ? {} : { provider_id: org }), limit: 50, cursor });
       setPages((p) => [...p, r.items]);
       setCursor(r.next_cursor);
       setMore({ busy: false, error: null });
