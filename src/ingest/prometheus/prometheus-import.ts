@@ -80,12 +80,12 @@ const hhmmss = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 const describe = (records: readonly Pick<UsageInput, 'count' | 'started_at_ms' | 'ended_at_ms'>[]) =>
   records.length === 0 ? 'nothing' : records.map((r) => `${r.count} × ${hhmmss(r.started_at_ms)}–${hhmmss(r.ended_at_ms)}`).join(', ');
 
-/** The same records, ids aside: what the hour's samples say now is what is stored. */
+/** The same records, ids aside (sameUsageContent ignores them): what the hour's samples say now is what is stored. */
 function sameRecords(stored: readonly UsageInput[], now: readonly UsageInput[]): boolean {
   if (stored.length !== now.length) return false;
   const order = (l: readonly UsageInput[]) => [...l].sort((a, b) => a.started_at_ms - b.started_at_ms);
   const a = order(stored), b = order(now);
-  return a.every((x, i) => sameUsageContent({ ...x, record_id: '' }, { ...b[i]!, record_id: '' }));
+  return a.every((x, i) => sameUsageContent(x, b[i]!));
 }
 
 /** Clusters of the mapping file → their providers; every cluster must exist, every model id must be in the catalog. */

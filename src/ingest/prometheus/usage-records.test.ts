@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Compile } from 'typebox/compile';
 import { UsageRecordWire } from '../usage-schema.js';
-import { hourPrefix, jobRef, RecordMapper, workloadKey, workloadOfKey, type Workload } from './usage-records.js';
+import { prometheusHourPrefix as hourPrefix } from '../../domain/usage/prometheus-ids.js';
+import { jobRef, RecordMapper, workloadKey, workloadOfKey, type Workload } from './usage-records.js';
 
 const T = (iso: string) => Date.parse(iso);
 const mapper = new RecordMapper({

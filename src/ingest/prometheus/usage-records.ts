@@ -36,9 +36,6 @@ export function workloadOfKey(key: string): Workload {
   return { cluster_id: unmapped ? null : cluster, host: unmapped ? cluster.slice(1) : '', namespace, pod, model_name: model_name === '' ? null : model_name, mig: mig === 1 };
 }
 
-/** The id prefix of a workload's hour (src/domain/usage/prometheus-ids.ts); its records are `<prefix>.<part>`. */
-export const hourPrefix = prometheusHourPrefix;
-
 export function jobRef(namespace: string, pod: string): string {
   return `k8s:${namespace}/${pod}`.slice(0, usage_limits.job_ref_chars_max);
 }
@@ -84,7 +81,7 @@ export class RecordMapper {
     if (accelerator === null) return skip('unmapped_model', `model "${w.model_name ?? ''}" is neither in models nor in the built-in table`);
     const price = this.prices.get(accelerator);
     if (price === undefined) return skip('no_price', `${accelerator} has no price in price_fen_per_card_h`);
-    const prefix = hourPrefix(w.cluster_id, w.namespace, w.pod, accelerator, hour_ms);
+    const prefix = prometheusHourPrefix(w.cluster_id, w.namespace, w.pod, accelerator, hour_ms);
     const record: UsageRecordWire = {
       record_id: prometheusRecordId(prefix, run.part),
       cluster_id: w.cluster_id,
