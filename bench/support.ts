@@ -222,7 +222,6 @@ export function buildPrivateDist(): string {
   const main = path.join(out, 'dist', 'cli', 'main.js');
   if (!fs.existsSync(main)) throw new Error(`tsc produced no ${main}:\n${r.stdout}${r.stderr}`);
   fs.cpSync(path.join(repo_root, 'catalog'), path.join(out, 'catalog'), { recursive: true });
-  for (const f of ['sqlite-usage-writer.mjs', 'sqlite-capacity-reader.mjs']) fs.copyFileSync(path.join(repo_root, 'src', 'store', f), path.join(out, 'dist', 'store', f));
   // The dashboard's built files, served at / (npm run build:web makes them).
   const web = path.join(repo_root, 'dist', 'web');
   if (fs.existsSync(web)) fs.cpSync(web, path.join(out, 'dist', 'web'), { recursive: true });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
-import type { UsageRejection } from '../store/usage-repository.js';
+import type { UsageRejection } from '../store/usage/rejections.js';
 import { operator_delivery, UsageIngest } from '../ingest/usage-pipeline.js';
 import { readSacctMapping } from '../ingest/sacct/mapping.js';
 import { readSacctFile, SacctFileError } from '../ingest/sacct/sacct-file.js';

@@ -4,7 +4,7 @@ import { Compile } from 'typebox/compile';
 import { describeIssue } from './schema-issue.js';
 import { sameUsageContent, validateUsage, type UsageContext, type UsageInput, type UsageRejectCode } from '../domain/usage/validate-usage.js';
 import type { Store } from '../store/store.js';
-import type { SignedBatch, UsageRow } from '../store/usage-repository.js';
+import type { SignedBatch, UsageRow } from '../store/usage/rows.js';
 import { operator_actor, type AuditActor } from '../store/audit-repository.js';
 import { UsageRecordWire } from './usage-schema.js';
 
@@ -151,7 +151,7 @@ export class UsageIngest {
    * Stores `records` in place of the stored records `replaced` (read by the caller, and still stored so), all or
    * nothing: every record must pass the same checks as in `ingest`, or nothing is written and every problem is
    * answered (the others as `replacement_refused`). The store refuses a replacement of a claimed record, or of one
-   * that changed since it was read (src/store/usage-replacement.ts). `delivery` as in `ingest`.
+   * that changed since it was read (src/store/usage/replacement.ts). `delivery` as in `ingest`.
    */
   async replace(provider_id: string, replaced: readonly UsageInput[], records: readonly unknown[], now_ms: number, reason: string, actor: AuditActor = operator_actor,
     delivery: Delivery = operator_delivery, not_kept?: AfterCommitFailure): Promise<{ ok: true; replacement_id: number } | { ok: false; rejected: Rejection[] }> {

@@ -2,7 +2,7 @@
 // table with names, and a total row.
 import { cardHours, formatPflopHours, referenceCardHours } from '../domain/catalog/compute.js';
 import type { Store } from '../store/store.js';
-import type { SummaryFilter, SummaryGroup, SummaryRow } from '../store/usage-repository.js';
+import type { SummaryFilter, SummaryGroup, SummaryRow } from '../store/usage/summary.js';
 import { organizationNames, type NameScope } from './names.js';
 import { report_rows_max, ReportTooLarge, type Column, type Report, type Row } from './report.js';
 

@@ -1,10 +1,10 @@
 // The capacity check's read of one cluster × model: large keyset pages (SQLite: a reader thread on its own connection,
 // pages handed over as typed arrays; PostgreSQL: one query a page), since the sweep reads every record of a period. Both engines answer
 // from the covering index usage_records_capacity (cluster_id, accelerator_id, started_at_ms, seq, ended_at_ms, count).
-import { Worker } from 'node:worker_threads';
 import { sql, type Kysely } from 'kysely';
 import type { CapacityRecord } from '../domain/integrity/capacity.js';
 import type { Database } from './schema.js';
+import { WorkerClient } from './worker-thread.js';
 
 /** Rows per page: 50,000 rows of four integers is a few MB. */
 export const capacity_page_rows = 50_000;
@@ -44,58 +44,24 @@ export async function* capacityPages(
 /** One record as the scan hands it over: the same object each time (copy what you keep). */
 export interface ScannedRecord { seq: number; count: number; started_at_ms: number; ended_at_ms: number }
 
-interface PageRequest { cluster_id: string; accelerator: string; from_ms: number; to_ms: number; after_start: number; after_seq: number; limit: number }
-interface PageAnswer { id: number; ok: boolean; n?: number; buf?: Float64Array; error?: string }
+export interface PageRequest { id: number; cluster_id: string; accelerator: string; from_ms: number; to_ms: number; after_start: number; after_seq: number; limit: number }
+export interface Page { n: number; buf: Float64Array }
+export interface CapacityReaderConfig { file: string }
 
 /**
- * SQLite only: a worker thread that reads pages (src/store/sqlite-capacity-reader.mjs), so that reading page k+1
+ * SQLite only: a worker thread that reads pages (./sqlite-capacity-reader.ts), so that reading page k+1
  * overlaps sweeping page k. Started on first use; idle, it does not keep the process alive.
  */
 export class SqliteCapacityReader {
-  private worker: Worker | null = null;
-  private next_id = 1;
-  private readonly waiting = new Map<number, { resolve: (a: { n: number; buf: Float64Array }) => void; reject: (e: unknown) => void }>();
+  private readonly client: WorkerClient<PageRequest, Page>;
 
-  constructor(private readonly file: string) {}
-
-  page(req: PageRequest): Promise<{ n: number; buf: Float64Array }> {
-    const worker = this.start();
-    const id = this.next_id++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage({ id, ...req });
-    });
+  constructor(file: string) {
+    this.client = new WorkerClient(new URL('./sqlite-capacity-reader', import.meta.url), (): CapacityReaderConfig => ({ file }), 'SQLite capacity reader');
   }
 
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(new URL('./sqlite-capacity-reader.mjs', import.meta.url), { workerData: { file: this.file, sql: capacity_page_sql } });
-    worker.on('message', (a: PageAnswer) => {
-      const w = this.waiting.get(a.id);
-      if (!w) return;
-      this.waiting.delete(a.id);
-      if (a.ok && a.buf !== undefined && a.n !== undefined) w.resolve({ n: a.n, buf: a.buf });
-      else w.reject(new Error(a.error ?? 'capacity read failed'));
-      if (this.waiting.size === 0) worker.unref();
-    });
-    const fail = (error: unknown) => {
-      for (const w of this.waiting.values()) w.reject(error);
-      this.waiting.clear();
-      if (this.worker === worker) this.worker = null;
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the SQLite capacity reader stopped (exit ${code})`)));
-    worker.unref();
-    this.worker = worker;
-    return worker;
-  }
+  page(req: Omit<PageRequest, 'id'>): Promise<Page> { return this.client.request({ id: 0, ...req }); }
 
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = null;
-    if (worker) await worker.terminate();
-  }
+  close(): Promise<void> { return this.client.close(false); }
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Program } from '../domain/program/program.js';
 import type { Connection } from './database.js';
 import type { ClaimsTable, Database } from './schema.js';
 import { newId } from './ids.js';
-import { usage_replacement_lock } from './usage-replacement.js';
+import { usage_replacement_lock } from './usage/replacement.js';
 import { applyTransfer } from './ledger-repository.js';
 import { lockRows, writeTransaction, type Tx } from './write-transaction.js';
 import { appendAudit, type AuditActor } from './audit-repository.js';
@@ -185,7 +185,7 @@ export class ClaimRepository {
 
   /**
    * Files a draft claim holding its records; throws ClaimRecordsTaken when another claim of the layer took one first,
-   * or when a provider replaced one of them since `replacements_seen` (usage-replacement.ts: the two serialize on a
+   * or when a provider replaced one of them since `replacements_seen` (usage/replacement.ts: the two serialize on a
    * PostgreSQL advisory lock, shared by claims, exclusive for replacements; SQLite's write lock does the same).
    */
   async create(c: { program: Program; beneficiary_id: string; period_start_ms: number; period_end_ms: number; rule_set_version: number; evaluation: Evaluation; records: readonly EvalRecord[]; replacements_seen?: number }, actor: Actor, now_ms: number): Promise<Claim> {

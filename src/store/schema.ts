@@ -335,7 +335,7 @@ export interface Database {
  * Columns only PostgreSQL has, beside those of Database: the id of the transaction that inserted a usage record
  * (migration 0011; 0 for rows from before), so that readers page in commit order, and kept with a superseded record
  * (migration 0013). Not in Database, so that no query builder can name them on SQLite: they are read with raw SQL
- * on PostgreSQL only (usage-repository.ts, usage-replacement.ts).
+ * on PostgreSQL only (src/store/usage/).
  */
 export interface PostgresOnlyColumns {
   usage_records: { xid: Generated<Int8> };

@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { describeEachEngine, type EngineDb } from '../support/engines.js';
 import { createParties, testApi, usageRecord, type Parties, type TestApi } from '../support/api.js';
 import { expectError, expectFieldError } from '../support/routes.js';
-import { rejections_kept_max } from '../../src/store/usage-repository.js';
+import { rejections_kept_max } from '../../src/store/usage/rejections.js';
 
 const t0 = Date.parse('2026-11-29T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();

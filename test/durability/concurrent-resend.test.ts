@@ -2,7 +2,7 @@
 // (inject, and a listening server hit by several fetch loops) and through several `suanli serve` processes sharing
 // one database. Afterwards every record id is stored exactly once, the answers add up (the accepted sum to the
 // distinct ids; accepted + duplicates + rejected to the records sent), and the daily rollups equal the row sums.
-import type { UsageCursor } from '../../src/store/usage-repository.js';
+import type { UsageCursor } from '../../src/store/usage/records.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import type { App } from '../../src/http/context.js';

@@ -1,4 +1,4 @@
-// Replacing usage records (migration 0013, src/store/usage-replacement.ts), on both engines: all or nothing; refused
+// Replacing usage records (migration 0013, src/store/usage/replacement.ts), on both engines: all or nothing; refused
 // when what is replaced changed since it was read or is claimed; a signed batch's superseded records still verify as
 // delivered and unchanged; a claim gathered before a replacement does not take a record the replacement superseded.
 import { generateKeyPairSync, sign } from 'node:crypto';

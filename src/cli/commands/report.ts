@@ -112,7 +112,7 @@ export function register(parent: Command): void {
     .option('--from <day>', 'first UTC day YYYY-MM-DD (a record counts on the day it started)', (v) => day(v, '--from'))
     .option('--to <day>', 'UTC day YYYY-MM-DD, exclusive', (v) => day(v, '--to')))
     .action(async (o: OutputOptions & { groupBy: string; enterprise?: string; provider?: string; accelerator?: string; domestic?: string; from?: string; to?: string }) => {
-      const { summary_groups } = await import('../../store/usage-repository.js');
+      const { summary_groups } = await import('../../store/usage/summary.js');
       if (!(summary_groups as readonly string[]).includes(o.groupBy)) throw new InvalidArgumentError(`--group-by: one of ${summary_groups.join(', ')}`);
       if (o.domestic !== undefined && o.domestic !== 'true' && o.domestic !== 'false') throw new InvalidArgumentError('--domestic: true or false');
       const { usageSummaryReport } = await import('../../report/usage-summary.js');

@@ -15,7 +15,7 @@ import { programReport } from '../../report/program-report.js';
 import { report_rows_max, ReportInvalid, ReportTooLarge, type Report } from '../../report/report.js';
 import { usageSummaryReport } from '../../report/usage-summary.js';
 import { writeXlsx, xlsx_content_type } from '../../report/xlsx-writer.js';
-import { summary_groups } from '../../store/usage-repository.js';
+import { summary_groups } from '../../store/usage/summary.js';
 import { claim_states } from '../../domain/claim/claim-state.js';
 import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, readers, type Principal } from '../auth.js';

@@ -1,7 +1,9 @@
 // Usage: providers report batches (idempotent, validated per record); everyone reads what is theirs.
 import { Type } from 'typebox';
 import { cardHours, formatPflopHours, referenceCardHours } from '../../domain/catalog/compute.js';
-import { formatUsageCursor, parseUsageCursor, rejections_kept_max, stored_rejection_codes, type StoredRejection, type StoredUsage, type SummaryRow } from '../../store/usage-repository.js';
+import { formatUsageCursor, parseUsageCursor, type StoredUsage } from '../../store/usage/records.js';
+import { rejections_kept_max, stored_rejection_codes, type StoredRejection } from '../../store/usage/rejections.js';
+import type { SummaryRow } from '../../store/usage/summary.js';
 import { UsageRecordWire } from '../../ingest/usage-schema.js';
 import type { ProviderAdmission } from '../../ingest/usage-pipeline.js';
 import type { App, AppContext } from '../context.js';
@@ -13,7 +15,7 @@ import { NullableFenString } from '../money.js';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { parseSignatureHeader, SIGNATURE_HEADER_NAME, verifyBatchSignature } from '../../domain/integrity/signature.js';
-import type { SignedBatch } from '../../store/usage-repository.js';
+import type { SignedBatch } from '../../store/usage/rows.js';
 
 declare module 'fastify' {
   interface FastifyRequest { rawBody?: Buffer }

@@ -1,7 +1,7 @@
 // What becomes of each line of sacct output: usage records, a skip (counted by reason), or a rejection with a code
 // from one closed list (docs/slurm.md lists them; codes are never renamed once shipped).
 import type { UsageRecordWire } from '../usage-schema.js';
-import type { sacct_line_reject_codes } from '../../store/usage-repository.js';
+import type { sacct_line_reject_codes } from '../../store/usage/rejections.js';
 
 export const sacct_reject_codes = [
   'malformed_sacct', // a line that cannot be read: wrong number of fields, a bad JobID, time, number or AllocTRES

@@ -1,5 +1,5 @@
 // Rejected usage records, kept so that a provider can see why recent records were refused (GET /api/v1/usage/rejections).
-// Diagnostic only: written right after the batch's own transaction, bounded per provider (usage-repository.ts).
+// Diagnostic only: written right after the batch's own transaction, bounded per provider (src/store/usage/rejections.ts).
 import type { Kysely, Migration } from 'kysely';
 import type { Engine } from '../engine.js';
 import { identityKey } from './identity-key.js';
