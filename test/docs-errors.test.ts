@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { expect, it } from 'vitest';
 import { error_statuses } from '../src/http/errors.js';
+import { en } from '../src/http/messages.js';
 import { usage_reject_codes } from '../src/domain/usage/validate-usage.js';
 import { sacct_reject_codes } from '../src/ingest/sacct/outcome.js';
 import { skip_reasons as prometheus_skip_reasons } from '../src/ingest/prometheus/usage-records.js';
@@ -24,4 +25,9 @@ it('documents every sacct line rejection and every Prometheus skip reason', () =
   for (const code of [...sacct_reject_codes, ...prometheus_skip_reasons]) {
     expect(doc, code).toContain(`| \`${code}\` |`);
   }
+});
+
+it('documents the parameters of every business refusal code', () => {
+  const table = doc.slice(doc.indexOf('## Refusal parameters'), doc.indexOf('## Usage record outcomes'));
+  for (const code of Object.keys(en.texts)) expect(table, code).toMatch(new RegExp(`\\| \`${code}\` \\| `));
 });

@@ -13,7 +13,8 @@ import { operator_delivery, UsageIngest } from '../ingest/usage-pipeline.js';
 import { demoDataSet } from './demo-data.js';
 import fs from 'node:fs';
 import { readProgramFile } from './program-file.js';
-import { applyProgram, fileClaim, ServiceError } from '../service/claims.js';
+import { applyProgram, fileClaim } from '../service/claims.js';
+import { Refusal } from '../domain/refusal.js';
 import type { ClaimAction } from '../domain/claim/claim-state.js';
 
 export const demo_options = { start: '2026-08-01T00:00:00Z', months: 3, records_min: 100_000 } as const;
@@ -173,7 +174,7 @@ async function loadDemoPrograms(store: Store, now: number, office_id: string, re
       const final = await store.claims.get(claim.id);
       if (final) result.claims[final.state] = (result.claims[final.state] ?? 0) + 1;
     } catch (error) {
-      if (!(error instanceof ServiceError)) throw error; // not eligible or nothing to claim: the demo moves on
+      if (!(error instanceof Refusal)) throw error; // not eligible or nothing to claim: the demo moves on
     }
   };
   const enterprises = await store.organizations.list('enterprise');

@@ -7,6 +7,8 @@ import { Store } from '../store/store.js';
 import { roles, type Role } from '../domain/org/organization.js';
 import { fenOfInput } from '../domain/money/fen.js';
 import { openStore } from './open-store.js';
+import { Refusal } from '../domain/refusal.js';
+import { renderRefusal } from '../http/messages.js';
 import * as importSacct from './commands/import-sacct.js';
 import * as importPrometheus from './commands/import-prometheus.js';
 import * as collect from './commands/collect.js';
@@ -374,6 +376,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`configuration: ${error.message}`);
+  else if (error instanceof Refusal) console.error(`error: ${renderRefusal(error as Refusal).message} (${String(error.code)})`);
   else if (error instanceof Error) console.error(`error: ${error.message}`);
   else console.error(error);
   process.exit(1);

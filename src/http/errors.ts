@@ -4,10 +4,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, unavailable_retry_after_s } from '../store/unavailable.js';
 import { fen_storage_max, isSumOverflow } from '../store/sum-overflow.js';
 import { describeIssue, type ErrorDetail, type ValidationIssue } from '../ingest/schema-issue.js';
-import { ServiceError } from '../service/claims.js';
-import type { TransitionResult } from '../store/claim-repository.js';
-import type { SignatureRequired } from '../ingest/usage-pipeline.js';
-import { SIGNATURE_HEADER_NAME } from '../domain/integrity/signature.js';
+import { Refusal, type RefusalCode } from '../domain/refusal.js';
+import { renderRefusal, wireParams } from './messages.js';
 
 export type { ErrorDetail };
 
@@ -58,10 +56,13 @@ export const error_statuses = {
   internal_error: 500,
 } as const;
 export type ErrorCode = keyof typeof error_statuses;
+// Every refusal code is an error code (and so documented in docs/errors.md): a compile error otherwise.
+const refusal_codes_are_error_codes: RefusalCode extends ErrorCode ? true : never = true;
+void refusal_codes_are_error_codes;
 
 
 export class ApiError extends Error {
-  constructor(readonly code: ErrorCode, message: string, readonly details: ErrorDetail[] = [], readonly extra: Record<string, unknown> = {}) {
+  constructor(readonly code: ErrorCode, message: string, readonly details: ErrorDetail[] = []) {
     super(message);
   }
   get status(): number { return error_statuses[this.code]; }
@@ -135,8 +136,13 @@ function clientErrorOf(error: unknown): { code: ErrorCode; status: number; messa
 }
 
 export function errorHandler(error: FastifyError & { validation?: ValidationIssue[]; validationContext?: string }, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof Refusal) {
+    const a = refusalAnswer(error);
+    void reply.status(a.status).send(a.body);
+    return;
+  }
   if (error instanceof ApiError) {
-    void reply.status(error.status).send({ ...error.extra, error: { code: error.code, message: error.message, details: error.details } });
+    void reply.status(error.status).send({ error: { code: error.code, message: error.message, details: error.details } });
     return;
   }
   if (error.validation) {
@@ -203,41 +209,19 @@ export function errorHandler(error: FastifyError & { validation?: ValidationIssu
   void reply.status(500).send({ error: { code: 'internal_error', message: `internal error (request ${request.id})`, details: [] } });
 }
 
-// Business refusals become ApiErrors here, and only here: the values the store and the ingest pipeline answer, and the
-// ServiceError the services throw.
+// Business refusals are answered here, and only here: the Refusal the services throw, in the words of the catalog
+// (messages.ts), with its parameters beside them.
 
-/** A service's refusal (src/service/claims.ts) as the API answers it; anything else is rethrown. */
-export function serviceError(e: unknown): never {
-  if (e instanceof ServiceError) {
-    const code = e.code === 'not_found' ? 'not_found' : e.code;
-    throw new ApiError(code, e.message, e.field === null ? [] : [{ field: e.field, message: e.message }]);
-  }
-  throw e;
-}
+/** Parameters some codes also carry at the top level of the answer, beside `error` (kept from before `params`). */
+const top_level_params: Partial<Record<RefusalCode, readonly string[]>> = {
+  illegal_transition: ['state'],
+  open_findings: ['finding_ids'],
+};
 
-/** A claim transition the store refused (ClaimRepository.transition), as the API answers it. */
-export function claimRefusal(r: Exclude<TransitionResult, { status: 'ok' }>): ApiError {
-  switch (r.status) {
-    case 'not_found': return notFound('claim');
-    case 'illegal_transition':
-      return new ApiError('illegal_transition', `the claim is ${r.state}; this needs ${r.allowed_from.join(' or ')}`, [{ field: 'state', message: r.state }], { state: r.state });
-    case 'budget_exhausted':
-      return new ApiError('budget_exhausted', 'the program has no budget left to grant', [{ field: 'budget', message: `available ${r.available_fen} fen` }]);
-    case 'nothing_payable':
-      return new ApiError('nothing_payable', r.message, [{ field: 'amount_fen', message: r.message }]);
-    case 'amount_too_large':
-      return new ApiError('amount_too_large', `at most ${r.amount_fen_max} fen`, [{ field: 'amount_fen', message: `at most ${r.amount_fen_max} fen` }]);
-    case 'open_findings':
-      return new ApiError('open_findings', `the claim's usage has open high-severity findings (${r.finding_ids.join(', ')}): review them, or approve with a written override_reason`,
-        [{ field: 'override_reason', message: 'required while high-severity findings are open' }], { finding_ids: r.finding_ids });
-    case 'idempotency_key_reused':
-      return new ApiError('idempotency_key_reused', `the Idempotency-Key "${r.idempotency_key}" was used for this claim with another body: send a new key for a new payment`,
-        [{ field: 'headers.idempotency-key', message: 'used before with another body' }]);
-  }
-}
-
-/** An unsigned usage batch where a signature is required (UsageIngest.admit): nothing was stored. */
-export function signatureRequired(r: SignatureRequired): ApiError {
-  return new ApiError('signature_required', `${r.why}: sign the exact body bytes and send them with a ${SIGNATURE_HEADER_NAME} header (docs/integrity.md); nothing was stored`,
-    [{ field: `header.${SIGNATURE_HEADER_NAME.toLowerCase()}`, message: 'is required' }]);
+/** A refusal as the API answers it: the code's status and `{ error: { code, message, details, params } }`. */
+export function refusalAnswer(r: Refusal): { status: number; body: Record<string, unknown> } {
+  const { message, details } = renderRefusal(r);
+  const params = wireParams(r.params as Readonly<Record<string, unknown>>);
+  const top = Object.fromEntries((top_level_params[r.code] ?? []).map((name) => [name, params[name]]));
+  return { status: error_statuses[r.code], body: { ...r.answer, ...top, error: { code: r.code, message, details, params } } };
 }

@@ -17,7 +17,7 @@ export const error_schema_id = 'Error';
 
 const error_codes = Object.keys(error_statuses) as ErrorCode[];
 
-/** `{ error: { code, message, details } }`: the one shape of every error answer (docs/errors.md). */
+/** `{ error: { code, message, details, params? } }`: the one shape of every error answer (docs/errors.md). */
 export const ErrorSchema = Type.Object({
   error: Type.Object({
     code: Type.Unsafe<ErrorCode>({ type: 'string', enum: error_codes, description: 'stable; never renamed once shipped (docs/errors.md)' }),
@@ -26,6 +26,10 @@ export const ErrorSchema = Type.Object({
       field: Type.String({ description: 'the offending field path, e.g. records[3].amount_fen, querystring.limit, header.suanli-signature' }),
       message: Type.String(),
     }, { additionalProperties: true }), { description: 'one entry per offending field; empty when no field is at fault' }),
+    params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Array(Type.String())]), {
+      description: 'a business refusal\'s named parameters (ids, counts, states; amounts in fen as decimal strings), from which `message` is written: '
+        + 'stable per code (docs/errors.md), for clients that write their own words',
+    })),
   }, { additionalProperties: false }),
 }, {
   $id: error_schema_id,

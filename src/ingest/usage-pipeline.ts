@@ -7,6 +7,8 @@ import type { Store } from '../store/store.js';
 import type { SignedBatch, UsageRow } from '../store/usage/rows.js';
 import { operator_actor, type AuditActor } from '../store/audit-repository.js';
 import { UsageRecordWire } from './usage-schema.js';
+import { Refusal } from '../domain/refusal.js';
+import { SIGNATURE_HEADER_NAME } from '../domain/integrity/signature.js';
 
 const check = Compile(UsageRecordWire);
 
@@ -58,8 +60,6 @@ declare const admitted: unique symbol;
 export interface ProviderAdmission { readonly via: 'provider_api'; readonly signed: SignedBatch | null; readonly [admitted]: true }
 export interface OperatorDelivery { readonly via: 'operator' }
 export const operator_delivery: OperatorDelivery = Object.freeze({ via: 'operator' });
-/** An unsigned batch where a signature is required: why (the key or the program), nothing stored. */
-export interface SignatureRequired { status: 'signature_required'; why: string }
 
 function enterpriseIdsOf(records: readonly unknown[]): string[] {
   const ids = new Set<string>();
@@ -106,12 +106,13 @@ export class UsageIngest {
 
   /**
    * The signature rule for a provider's batch: `signed` is its verified signature and exact body, or null when unsigned.
-   * Answers the admission that `ingest` and `replace` take, or why a signature is required (then nothing may be stored).
+   * Answers the admission that `ingest` and `replace` take; an unsigned batch where a signature is required is refused
+   * (Refusal signature_required: nothing may be stored).
    */
-  async admit(provider_id: string, records: readonly unknown[], now_ms: number, signed: SignedBatch | null): Promise<ProviderAdmission | SignatureRequired> {
+  async admit(provider_id: string, records: readonly unknown[], now_ms: number, signed: SignedBatch | null): Promise<ProviderAdmission> {
     if (signed === null) {
-      const need = await this.store.signingKeys.signatureRequired(provider_id, enterpriseIdsOf(records), now_ms);
-      if (need.required) return { status: 'signature_required', why: need.why };
+      const why = await this.store.signingKeys.signatureRequired(provider_id, enterpriseIdsOf(records), now_ms);
+      if (why !== null) throw new Refusal('signature_required', why, { fields: [`header.${SIGNATURE_HEADER_NAME.toLowerCase()}`] });
     }
     return { via: 'provider_api', signed } as ProviderAdmission;
   }

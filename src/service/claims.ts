@@ -6,23 +6,18 @@ import { evaluate, type EvalRecord, type Evaluation, type ModelFacts } from '../
 import type { RuleSetBody } from '../domain/policy/rule-set.js';
 import type { Organization } from '../domain/org/organization.js';
 import type { Store } from '../store/store.js';
-import { ClaimRecordsTaken, type Actor, type Claim } from '../store/claim-repository.js';
+import { ClaimRecordsTaken, type Actor, type Claim, type TransitionOptions } from '../store/claim-repository.js';
+import type { ClaimActionAny } from '../domain/claim/claim-state.js';
 import { utcYear } from '../domain/calendar.js';
-import { fen_max, fen_too_large_message } from '../domain/money/fen.js';
-
-/** A business refusal with a stable code; the HTTP layer maps it to a status. */
-export class ServiceError extends Error {
-  constructor(readonly code: 'not_found' | 'not_eligible' | 'invalid_period' | 'no_rule_set' | 'program_fields_fixed' | 'records_taken' | 'no_records' | 'amount_too_large', message: string, readonly field: string | null = null) {
-    super(message);
-  }
-}
+import { fen_max } from '../domain/money/fen.js';
+import { Refusal } from '../domain/refusal.js';
 
 export async function modelFacts(store: Store): Promise<Map<string, ModelFacts>> {
   return store.catalog.throughputs();
 }
 
 export function profileOf(org: Organization): BeneficiaryProfile {
-  if (org.kind === 'office') throw new ServiceError('not_eligible', 'the program office cannot be a beneficiary');
+  if (org.kind === 'office') throw new Refusal('not_eligible', { requirement: 'office' });
   return { id: org.id, kind: org.kind, region: org.region, size: org.size, sector: org.sector, categories: org.categories };
 }
 
@@ -45,7 +40,7 @@ export async function applyProgram(store: Store, d: CheckedProgramDefinition, ac
   ];
   const changed = fixed.filter(([, a, b]) => a !== b);
   if (changed.length > 0) {
-    throw new ServiceError('program_fields_fixed', `program ${d.code} exists; only its rules change (as a new version): ${changed.map(([f]) => f).join(', ')} differ`, changed[0]![0]);
+    throw new Refusal('program_fields_fixed', { program_code: d.code, fields: changed.map(([f]) => f) }, { fields: [changed[0]![0]] });
   }
   const versions = await store.programs.ruleSets(existing.id);
   const latest = versions[versions.length - 1];
@@ -73,25 +68,25 @@ export interface Estimate {
  */
 function checkRecordAmounts(records: readonly EvalRecord[]): void {
   for (const r of records) {
-    if (!Number.isSafeInteger(r.amount_fen)) throw new ServiceError('amount_too_large', `usage record ${r.seq} holds an amount_fen past 2^53 − 1 fen, beyond the ingest limit`, 'period_start');
+    if (!Number.isSafeInteger(r.amount_fen)) throw new Refusal('amount_too_large', { reason: 'record_past_ingest_limit', record_seq: r.seq }, { fields: ['period_start'] });
   }
 }
 
 /** What a claim for this period would pay now, without filing it. */
 export async function estimateClaim(store: Store, program_id: string, beneficiary_id: string, from_ms: number, to_ms: number): Promise<Estimate> {
   const program = await store.programs.get(program_id);
-  if (!program) throw new ServiceError('not_found', `program ${program_id} not found`, 'program_id');
+  if (!program) throw new Refusal('not_found', { what: 'program', id: program_id }, { fields: ['program_id'] });
   const beneficiary = await store.organizations.get(beneficiary_id);
-  if (!beneficiary) throw new ServiceError('not_found', `beneficiary ${beneficiary_id} not found`, 'beneficiary_id');
-  if (!(to_ms > from_ms)) throw new ServiceError('invalid_period', 'period_end must be after period_start', 'period_end');
-  if (utcYear(from_ms) !== utcYear(to_ms - 1)) throw new ServiceError('invalid_period', 'a claim covers one calendar year at most (caps are per year): split it', 'period_end');
+  if (!beneficiary) throw new Refusal('not_found', { what: 'beneficiary', id: beneficiary_id }, { fields: ['beneficiary_id'] });
+  if (!(to_ms > from_ms)) throw new Refusal('invalid_period', { reason: 'end_not_after_start', start_field: 'period_start', end_field: 'period_end' }, { fields: ['period_end'] });
+  if (utcYear(from_ms) !== utcYear(to_ms - 1)) throw new Refusal('invalid_period', { reason: 'spans_years' }, { fields: ['period_end'] });
   const start = Math.max(from_ms, program.window_start_ms);
   const end = Math.min(to_ms, program.window_end_ms);
-  if (!(end > start)) throw new ServiceError('invalid_period', 'the period lies outside the program window', 'period_start');
+  if (!(end > start)) throw new Refusal('invalid_period', { reason: 'outside_window' }, { fields: ['period_start'] });
   const eligible = checkEligibility(program, profileOf(beneficiary), await store.programs.isEnrolled(program.id, beneficiary.id));
-  if (!eligible.eligible) throw new ServiceError('not_eligible', eligible.reason, 'beneficiary_id');
+  if (!eligible.eligible) throw new Refusal('not_eligible', eligible.why, { fields: ['beneficiary_id'] });
   const rule_set = await store.programs.ruleSetAt(program.id, start);
-  if (!rule_set) throw new ServiceError('no_rule_set', 'no rule-set version is in force at the start of the period', 'period_start');
+  if (!rule_set) throw new Refusal('no_rule_set', {}, { fields: ['period_start'] });
   const [records, period_card_s_by_model, history, budget, models] = await Promise.all([
     store.claims.gatherRecords(program, beneficiary.id, start, end),
     store.claims.cardSecondsByModel(program.beneficiary_kind, beneficiary.id, start, end),
@@ -114,18 +109,33 @@ export async function fileClaim(store: Store, program_id: string, beneficiary_id
   for (let attempt = 1; ; attempt++) {
     const replacements_seen = await store.claims.replacementWatermark();
     const e = await estimateClaim(store, program_id, beneficiary_id, from_ms, to_ms);
-    if (e.records.length === 0) throw new ServiceError('no_records', 'no usage in the period that a claim of this funding layer does not already hold', 'period_start');
+    if (e.records.length === 0) throw new Refusal('no_records', {}, { fields: ['period_start'] });
     // A claim's amounts are stored in int8 columns: past 2^63 − 1 fen the claim is refused (split the period), never rounded.
     for (const [field, fen] of [['base_fen', e.evaluation.base_fen], ['computed_fen', e.evaluation.computed_fen]] as const) {
-      if (fen > fen_max) throw new ServiceError('amount_too_large', `the claim's ${field} would be ${fen} fen: ${fen_too_large_message}; claim a shorter period`, field);
+      if (fen > fen_max) throw new Refusal('amount_too_large', { reason: 'claim_amount', amount_field: field, amount_fen: fen, amount_fen_max: fen_max }, { fields: [field] });
     }
     try {
       return await store.claims.create({ program: e.program, beneficiary_id, period_start_ms: e.period_start_ms, period_end_ms: e.period_end_ms, rule_set_version: e.rule_set_version, evaluation: e.evaluation, records: e.records, replacements_seen }, actor, now_ms);
     } catch (error) {
       if (error instanceof ClaimRecordsTaken && attempt < 3) continue;
-      if (error instanceof ClaimRecordsTaken) throw new ServiceError('records_taken', error.message);
+      if (error instanceof ClaimRecordsTaken) throw new Refusal('records_taken', { reason: error.reason });
       throw error;
     }
+  }
+}
+
+/** One action on a claim (submit, approve, pay, …): the claim after it, or the store's refusal thrown as a Refusal. */
+export async function actOnClaim(store: Store, id: string, action: ClaimActionAny, actor: Actor, now_ms: number, options: TransitionOptions = {}): Promise<Claim> {
+  const r = await store.claims.transition(id, action, actor, now_ms, options);
+  switch (r.status) {
+    case 'ok': return r.claim;
+    case 'not_found': throw new Refusal('not_found', { what: 'claim', id });
+    case 'illegal_transition': throw new Refusal('illegal_transition', { subject: 'claim', state: r.state, allowed_from: r.allowed_from }, { fields: ['state'] });
+    case 'budget_exhausted': throw new Refusal('budget_exhausted', { available_fen: r.available_fen }, { fields: ['budget'] });
+    case 'nothing_payable': throw new Refusal('nothing_payable', { reason: r.reason }, { fields: ['amount_fen'] });
+    case 'amount_too_large': throw new Refusal('amount_too_large', { reason: 'above_allowed', amount_fen_max: r.amount_fen_max }, { fields: ['amount_fen'] });
+    case 'open_findings': throw new Refusal('open_findings', { finding_ids: r.finding_ids }, { fields: ['override_reason'] });
+    case 'idempotency_key_reused': throw new Refusal('idempotency_key_reused', { idempotency_key: r.idempotency_key }, { fields: ['headers.idempotency-key'] });
   }
 }
 
@@ -150,8 +160,8 @@ export interface SimulationVariant {
 export async function simulate(store: Store, program_id: string, candidate: RuleSetBody, from_ms: number, to_ms: number,
   overrides: { budget_fen?: bigint; cap_share_bp?: number | null; cap_fen?: bigint | null; cap_fen_year?: bigint | null } = {}): Promise<{ period_start_ms: number; period_end_ms: number; variants: SimulationVariant[] }> {
   const program = await store.programs.get(program_id);
-  if (!program) throw new ServiceError('not_found', `program ${program_id} not found`, 'program_id');
-  if (!(to_ms > from_ms)) throw new ServiceError('invalid_period', 'to must be after from', 'to');
+  if (!program) throw new Refusal('not_found', { what: 'program', id: program_id }, { fields: ['program_id'] });
+  if (!(to_ms > from_ms)) throw new Refusal('invalid_period', { reason: 'end_not_after_start', start_field: 'from', end_field: 'to' }, { fields: ['to'] });
   const current = await store.programs.ruleSetAt(program.id, from_ms);
   const models = await modelFacts(store);
   const orgs = await store.organizations.list(program.beneficiary_kind);

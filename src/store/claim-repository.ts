@@ -4,7 +4,7 @@ import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { sql } from 'kysely';
 import { type EvalRecord, type Evaluation, type Cut } from '../domain/policy/evaluate.js';
 import { claimTransition, type ClaimActionAny, type ClaimState } from '../domain/claim/claim-state.js';
-import { decideTransition, grantedBefore, nothing_payable_messages, type TransitionFacts } from '../domain/claim/decide.js';
+import { decideTransition, grantedBefore, type NothingPayable, type TransitionFacts } from '../domain/claim/decide.js';
 import { accountId } from '../domain/ledger/ledger.js';
 import { fen_max } from '../domain/money/fen.js';
 import { utcYear } from '../domain/calendar.js';
@@ -67,7 +67,7 @@ export type TransitionResult =
   | { status: 'not_found' }
   | { status: 'illegal_transition'; state: ClaimState; allowed_from: readonly ClaimState[] }
   | { status: 'budget_exhausted'; available_fen: bigint }
-  | { status: 'nothing_payable'; message: string }
+  | { status: 'nothing_payable'; reason: NothingPayable }
   | { status: 'amount_too_large'; amount_fen_max: bigint }
   | { status: 'open_findings'; finding_ids: readonly string[] }
   | { status: 'idempotency_key_reused'; idempotency_key: string };
@@ -94,7 +94,13 @@ function whereClaimFilter<O>(q: SelectQueryBuilder<Database, 'claims', O>, filte
   return q;
 }
 
-export class ClaimRecordsTaken extends Error {}
+/** A record of the claim was taken by another claim meanwhile, or replaced by its provider: file again. */
+export class ClaimRecordsTaken extends Error {
+  constructor(readonly reason: 'replaced' | 'taken', message: string) { super(message); }
+}
+
+/** What an action on a claim takes beside the claim and the action. */
+export interface TransitionOptions { reason?: string | null; amount_fen?: bigint | null; program?: Program; idempotency_key?: string | null; request_digest?: string | null; override_reason?: string | null }
 
 export class ClaimRepository {
   constructor(private readonly connection: Connection) {}
@@ -205,7 +211,7 @@ export class ClaimRepository {
         const replaced = await tx.selectFrom('usage_superseded').select('seq').where('replacement_id', '>', c.replacements_seen ?? 0).execute();
         if (replaced.length > 0) {
           const gone = new Set(replaced.map((r) => Number(r.seq)));
-          if (c.records.some((r) => gone.has(r.seq))) throw new ClaimRecordsTaken('a record of this claim was replaced by its provider while the claim was computed');
+          if (c.records.some((r) => gone.has(r.seq))) throw new ClaimRecordsTaken('replaced', 'a record of this claim was replaced by its provider while the claim was computed');
         }
         await tx.insertInto('claims').values(row).execute();
         const layer = c.program.funding_layer;
@@ -231,7 +237,7 @@ export class ClaimRepository {
       });
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ClaimRecordsTaken('a record of this claim was taken by another claim of the same funding layer');
+      if (code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ClaimRecordsTaken('taken', 'a record of this claim was taken by another claim of the same funding layer');
       throw error;
     }
     return toClaim(row);
@@ -282,7 +288,7 @@ export class ClaimRepository {
    * updated and the event recorded — all or nothing.
    */
   async transition(id: string, action: ClaimActionAny, actor: Actor, now_ms: number,
-    options: { reason?: string | null; amount_fen?: bigint | null; program?: Program; idempotency_key?: string | null; request_digest?: string | null; override_reason?: string | null } = {}): Promise<TransitionResult> {
+    options: TransitionOptions = {}): Promise<TransitionResult> {
     return writeTransaction(this.connection, async (tx, engine) => {
       const row = await lockRows(tx.selectFrom('claims').selectAll().where('id', '=', id), engine).executeTakeFirst();
       if (!row) return { status: 'not_found' } as const;
@@ -329,7 +335,6 @@ export class ClaimRepository {
         if (action === 'approve') facts.granted_before = await this.grantedBeforeIn(tx, program.id, claim.beneficiary_id, utcYear(claim.period_start_ms), id);
       }
       const d = decideTransition(claim, action, facts);
-      if (d.status === 'nothing_payable') return { status: 'nothing_payable', message: nothing_payable_messages[d.reason] } as const;
       if (d.status !== 'ok') return d;
 
       if (d.frees_records) await tx.deleteFrom('claim_records').where('claim_id', '=', id).execute(); // the records are free again

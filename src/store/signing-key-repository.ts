@@ -6,6 +6,7 @@ import type { Connection } from './database.js';
 import { newId } from './ids.js';
 import type { Database, SigningKeysTable } from './schema.js';
 import { lockRows, writeTransaction } from './write-transaction.js';
+import type { RefusalParams } from '../domain/refusal.js';
 
 export interface SigningKey { id: string; provider_id: string; label: string; public_key: string; created_at_ms: number; revoked_at_ms: number | null }
 
@@ -74,20 +75,20 @@ export class SigningKeyRepository {
   /**
    * Whether a batch from this provider naming these enterprises must be signed: the provider registered a key (it
    * cannot fall back to unsigned), or a program that requires signed usage and is still running (window not ended)
-   * has the provider or one of the enterprises enrolled.
+   * has the provider or one of the enterprises enrolled. Answers why (the parameters of a signature_required refusal), or null.
    */
-  async signatureRequired(provider_id: string, enterprise_ids: readonly string[], now_ms: number): Promise<{ required: boolean; why: string }> {
+  async signatureRequired(provider_id: string, enterprise_ids: readonly string[], now_ms: number): Promise<RefusalParams['signature_required'] | null> {
     const key = await this.db.selectFrom('signing_keys').select('id').where('provider_id', '=', provider_id).where('revoked_at_ms', 'is', null).executeTakeFirst();
-    if (key) return { required: true, why: 'this provider registered a signing key, so its batches must be signed' };
+    if (key) return { reason: 'provider_key' };
     const ids = [provider_id, ...new Set(enterprise_ids)];
     // Every id of the batch, in chunks (a batch may name thousands): one enrolled party anywhere in it requires the signature.
     for (let i = 0; i < ids.length; i += 500) {
       const program = await this.db.selectFrom('programs as p').innerJoin('program_enrollments as e', 'e.program_id', 'p.id')
         .select(['p.code', 'e.beneficiary_id']).where('p.requires_signed_usage', '=', 1).where('p.window_end_ms', '>', now_ms)
         .where('e.beneficiary_id', 'in', ids.slice(i, i + 500)).orderBy('p.code').executeTakeFirst();
-      if (program) return { required: true, why: `program ${program.code} requires signed usage and ${program.beneficiary_id} is enrolled in it` };
+      if (program) return { reason: 'enrolled_party', program_code: program.code, party_id: program.beneficiary_id };
     }
-    return { required: false, why: '' };
+    return null;
   }
 
   /** Signed batches in id order, a page at a time (for `suanli usage verify`). */

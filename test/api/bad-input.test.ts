@@ -116,7 +116,9 @@ describeEachEngine('bad input', (db) => {
     const five = Array.from({ length: 5 }, () => usageRecord(p, id('five')));
     expect((await post({ records: five })).json()).toEqual({ accepted: 5, duplicates: 0, rejected: [] });
     const six = Array.from({ length: 6 }, () => usageRecord(p, id('six')));
-    expectFieldError(await post({ records: six }), 400, 'batch_too_large', 'records');
+    const refused = await post({ records: six });
+    expectFieldError(refused, 400, 'batch_too_large', 'records');
+    expect(refused.json().error).toMatchObject({ message: 'a batch holds at most 5 records, this one 6', params: { records: 6, records_max: 5 } });
     expect(await count()).toBe(before + 5);
   });
 

@@ -11,7 +11,8 @@ import { accountId, checkLedger, transferAccounts, type TransferKind } from '../
 import type { ClaimState } from '../../src/domain/claim/claim-state.js';
 import { checkProgramDefinition, type CheckedProgramDefinition, type Program, type ProgramDefinition } from '../../src/domain/program/program.js';
 import { UsageIngest } from '../../src/ingest/usage-pipeline.js';
-import { applyProgram, fileClaim, ServiceError } from '../../src/service/claims.js';
+import { applyProgram, fileClaim } from '../../src/service/claims.js';
+import { Refusal } from '../../src/domain/refusal.js';
 import type { Actor, Claim, TransitionResult } from '../../src/store/claim-repository.js';
 import type { Store } from '../../src/store/store.js';
 import { describeEachEngine, type EngineDb } from '../support/engines.js';
@@ -372,7 +373,7 @@ async function runScenario(db: EngineDb, world: World, s: Scenario): Promise<voi
     try {
       claim = await fileClaim(store, p.id, enterprises[e]!, from_ms, to_ms, actor, now_ms);
     } catch (error) {
-      if (!(error instanceof ServiceError)) throw error;
+      if (!(error instanceof Refusal)) throw error;
       expect({ code: error.code, records: expected.subsidies.length }, where()).toEqual({ code: 'no_records', records: 0 });
       count('file no_records');
       return;
@@ -547,7 +548,7 @@ function describeHoldings(db: () => EngineDb, world: () => World): void {
     const from_ms = oct1_ms + 10 * day_ms;
     const to_ms = from_ms + day_ms;
     const file = (p: Program) => fileClaim(store, p.id, enterprise_id, from_ms, to_ms, actor, now_ms);
-    const code = async (p: Promise<unknown>) => p.then(() => 'filed', (e: unknown) => (e instanceof ServiceError ? e.code : Promise.reject(e)));
+    const code = async (p: Promise<unknown>) => p.then(() => 'filed', (e: unknown) => (e instanceof Refusal ? e.code : Promise.reject(e)));
     return { store, enterprise_id, city, city_too, district, file, code };
   };
 

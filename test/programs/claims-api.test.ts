@@ -45,9 +45,13 @@ describeEachEngine('claims over the API', (db) => {
     const claim = filed.json();
     expect(claim).toMatchObject({ state: 'draft', records: 2, computed_fen: '31200', granted_fen: '0' });
     // records are held: a second claim of the same layer finds nothing
-    expect((await api.call('POST', '/api/v1/claims', { key: p.enterprise_key, body: { program_id, ...period } })).json().error.code).toBe('no_records');
+    expect((await api.call('POST', '/api/v1/claims', { key: p.enterprise_key, body: { program_id, ...period } })).json().error).toMatchObject({ code: 'no_records', params: {}, details: [{ field: 'period_start' }] });
 
-    expect((await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: {} })).json()).toMatchObject({ error: { code: 'illegal_transition' }, state: 'draft' });
+    // a refusal answers its named parameters beside the message written from them
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: {} })).json()).toEqual({
+      state: 'draft',
+      error: { code: 'illegal_transition', message: 'the claim is draft; this needs submitted', details: [{ field: 'state', message: 'draft' }], params: { subject: 'claim', state: 'draft', allowed_from: ['submitted'] } },
+    });
     expect((await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { key: p.enterprise_key, body: {} })).statusCode).toBe(403);
     expect((await api.call('POST', `/api/v1/claims/${claim.id}/submit`, { key: p.enterprise_key, body: {} })).json().state).toBe('submitted');
     const approved = await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: { reason: 'checked' } });
@@ -56,9 +60,11 @@ describeEachEngine('claims over the API', (db) => {
 
     // staged: half now, the rest after the progress report
     expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {} })).json()).toMatchObject({ state: 'approved', paid_fen: '15600' });
-    expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {} })).json().error.code).toBe('nothing_payable');
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {} })).json().error).toMatchObject({ code: 'nothing_payable', params: { reason: 'awaiting_progress_report' }, details: [{ field: 'amount_fen' }] });
     await api.call('POST', `/api/v1/claims/${claim.id}/accept-progress-report`, { body: {} });
-    expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: { amount_fen: 20_000 } })).json().error.code).toBe('amount_too_large');
+    expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: { amount_fen: 20_000 } })).json().error).toMatchObject({
+      code: 'amount_too_large', message: 'at most 15600 fen', params: { reason: 'above_allowed', amount_fen_max: '15600' }, details: [{ field: 'amount_fen', message: 'at most 15600 fen' }],
+    });
     expect((await api.call('POST', `/api/v1/claims/${claim.id}/pay`, { body: {}, headers: { 'idempotency-key': 'pay-2' } })).json()).toMatchObject({ state: 'paid', paid_fen: '31200' });
 
     const budget = (await api.call('GET', `/api/v1/programs/${program_id}`)).json().budget;

@@ -17,6 +17,10 @@ export interface Components {
         message: string;
         [key: string]: unknown;
       }[];
+      /** a business refusal's named parameters (ids, counts, states; amounts in fen as decimal strings), from which `message` is written: stable per code (docs/errors.md), for clients that write their own words */
+      params?: {
+        [key: string]: string | number | string[];
+      };
     };
     [key: string]: unknown;
   };

@@ -147,9 +147,3 @@ export function grantedBefore(claims: Iterable<{ granted_fen: bigint; year: numb
   }
   return { granted_fen, granted_fen_year };
 }
-
-/** The sentence of a nothing_payable refusal (until messages are written per language, issue 18). */
-export const nothing_payable_messages: Readonly<Record<NothingPayable, string>> = {
-  paid_in_full: 'the claim is paid in full',
-  awaiting_progress_report: 'the next stage is paid once the progress report is accepted',
-};

@@ -139,17 +139,17 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     };
     const ok: BeneficiaryProfile = { id: 'e1', kind: 'enterprise', region: '310115', size: 'small', sector: 'large_models', categories: ['sme'] };
     expect(checkEligibility(program, ok, false)).toEqual({ eligible: true });
-    expect(checkEligibility(program, { ...ok, kind: 'provider' }, false)).toEqual({ eligible: false, reason: 'the program pays enterprises' });
-    expect(checkEligibility(program, { ...ok, size: 'large' }, false)).toEqual({ eligible: false, reason: 'the program pays micro, small enterprises' });
-    expect(checkEligibility(program, { ...ok, region: '110000' }, false)).toEqual({ eligible: false, reason: 'the program pays beneficiaries registered in 31' });
+    expect(checkEligibility(program, { ...ok, kind: 'provider' }, false)).toEqual({ eligible: false, why: { requirement: 'beneficiary_kind', beneficiary_kind: 'enterprise' } });
+    expect(checkEligibility(program, { ...ok, size: 'large' }, false)).toEqual({ eligible: false, why: { requirement: 'size', allowed: ['micro', 'small'] } });
+    expect(checkEligibility(program, { ...ok, region: '110000' }, false)).toEqual({ eligible: false, why: { requirement: 'region', allowed: ['31'] } });
     expect(checkEligibility(program, { ...ok, region: null }, false).eligible).toBe(false);
-    expect(checkEligibility(program, { ...ok, sector: 'finance' }, false)).toEqual({ eligible: false, reason: 'the program pays the sectors large_models, biomedicine' });
-    expect(checkEligibility(program, { ...ok, categories: ['research_institution'] }, false)).toEqual({ eligible: false, reason: 'the program pays sme, startup beneficiaries' });
+    expect(checkEligibility(program, { ...ok, sector: 'finance' }, false)).toEqual({ eligible: false, why: { requirement: 'sector', allowed: ['large_models', 'biomedicine'] } });
+    expect(checkEligibility(program, { ...ok, categories: ['research_institution'] }, false)).toEqual({ eligible: false, why: { requirement: 'category', allowed: ['sme', 'startup'] } });
     // A data-centre operator program pays providers, and may pay only those the office enrolled.
     const dc: Pick<Program, 'beneficiary_kind' | 'eligibility'> = { beneficiary_kind: 'provider', eligibility: { enrolled_only: true } };
     const provider: BeneficiaryProfile = { id: 'p1', kind: 'provider', region: '520100', size: null, sector: null, categories: [] };
     expect(checkEligibility(dc, provider, true)).toEqual({ eligible: true });
-    expect(checkEligibility(dc, provider, false)).toEqual({ eligible: false, reason: 'the program pays enrolled beneficiaries only' });
+    expect(checkEligibility(dc, provider, false)).toEqual({ eligible: false, why: { requirement: 'enrolment' } });
     // "Usage counts only at listed providers" is a rule condition: usage elsewhere matches no rule and earns nothing.
     const listed = ruleSet({ id: 'listed', match: { domestic: true, provider: ['prov-sh-ai-compute'] }, pay: { basis: 'bill', rate_bp: 3000 } });
     const e = evaluate(listed, [

@@ -149,15 +149,22 @@ export function checkProgramDefinition(input: unknown): { ok: true; definition: 
 
 export interface BeneficiaryProfile { id: string; kind: 'enterprise' | 'provider'; region: string | null; size: EnterpriseSize | null; sector: string | null; categories: readonly string[] }
 
-export type EligibilityCheck = { eligible: true } | { eligible: false; reason: string };
+/** Why a beneficiary does not qualify: the requirement it misses and what the program allows (a not_eligible refusal). */
+export type Ineligibility =
+  | { requirement: 'office' }
+  | { requirement: 'beneficiary_kind'; beneficiary_kind: 'enterprise' | 'provider' }
+  | { requirement: 'enrolment' }
+  | { requirement: 'size' | 'region' | 'sector' | 'category'; allowed: readonly string[] };
+
+export type EligibilityCheck = { eligible: true } | { eligible: false; why: Ineligibility };
 
 export function checkEligibility(p: Pick<Program, 'beneficiary_kind' | 'eligibility'>, b: BeneficiaryProfile, enrolled: boolean): EligibilityCheck {
   const e = p.eligibility;
-  if (b.kind !== p.beneficiary_kind) return { eligible: false, reason: `the program pays ${p.beneficiary_kind}s` };
-  if (e.enrolled_only === true && !enrolled) return { eligible: false, reason: 'the program pays enrolled beneficiaries only' };
-  if (e.sizes !== undefined && (b.size === null || !e.sizes.includes(b.size))) return { eligible: false, reason: `the program pays ${e.sizes.join(', ')} enterprises` };
-  if (e.regions !== undefined && (b.region === null || !e.regions.some((prefix) => b.region!.startsWith(prefix)))) return { eligible: false, reason: `the program pays beneficiaries registered in ${e.regions.join(', ')}` };
-  if (e.sectors !== undefined && (b.sector === null || !e.sectors.includes(b.sector))) return { eligible: false, reason: `the program pays the sectors ${e.sectors.join(', ')}` };
-  if (e.categories !== undefined && !e.categories.some((c) => b.categories.includes(c))) return { eligible: false, reason: `the program pays ${e.categories.join(', ')} beneficiaries` };
+  if (b.kind !== p.beneficiary_kind) return { eligible: false, why: { requirement: 'beneficiary_kind', beneficiary_kind: p.beneficiary_kind } };
+  if (e.enrolled_only === true && !enrolled) return { eligible: false, why: { requirement: 'enrolment' } };
+  if (e.sizes !== undefined && (b.size === null || !e.sizes.includes(b.size))) return { eligible: false, why: { requirement: 'size', allowed: e.sizes } };
+  if (e.regions !== undefined && (b.region === null || !e.regions.some((prefix) => b.region!.startsWith(prefix)))) return { eligible: false, why: { requirement: 'region', allowed: e.regions } };
+  if (e.sectors !== undefined && (b.sector === null || !e.sectors.includes(b.sector))) return { eligible: false, why: { requirement: 'sector', allowed: e.sectors } };
+  if (e.categories !== undefined && !e.categories.some((c) => b.categories.includes(c))) return { eligible: false, why: { requirement: 'category', allowed: e.categories } };
   return { eligible: true };
 }

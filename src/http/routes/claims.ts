@@ -3,11 +3,11 @@
 import { Type } from 'typebox';
 import type { ClaimAction } from '../../domain/claim/claim-state.js';
 import type { Claim } from '../../store/claim-repository.js';
-import { fileClaim } from '../../service/claims.js';
+import { actOnClaim, fileClaim } from '../../service/claims.js';
 import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
 import { beneficiaryFor, beneficiaryScope, seesFindings, seesPrices } from '../access.js';
-import { ApiError, claimRefusal, notFound, pageLimit, serviceError } from '../errors.js';
+import { ApiError, notFound, pageLimit } from '../errors.js';
 import { findingMessage, iso, parseInstant } from '../present.js';
 import { Explanation } from '../schemas.js';
 import { createHash } from 'node:crypto';
@@ -87,7 +87,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
     const b = request.body;
     const beneficiary = beneficiaryFor(p, b.beneficiary_id);
     const claim = await fileClaim(ctx.store, b.program_id, beneficiary, parseInstant(b.period_start, 'period_start'), parseInstant(b.period_end, 'period_end'),
-      actorOf(request), ctx.now()).catch(serviceError);
+      actorOf(request), ctx.now());
     return reply.status(201).send(presentClaim(claim));
   });
 
@@ -161,13 +161,12 @@ export function claimRoutes(app: App, ctx: AppContext): void {
       const program = await ctx.store.programs.get(claim.program_id);
       if (!program) throw new Error(`claim ${claim.id} names a missing program`);
       const key = request.headers['idempotency-key'];
-      const r = await ctx.store.claims.transition(claim.id, a.action, actorOf(request), ctx.now(), {
+      const after = await actOnClaim(ctx.store, claim.id, a.action, actorOf(request), ctx.now(), {
         program, reason: body.reason ?? null, amount_fen, idempotency_key: typeof key === 'string' ? key : null,
         request_digest: typeof key === 'string' ? requestDigest(amount_fen, body.reason ?? null) : null,
         override_reason: body.override_reason ?? null,
       });
-      if (r.status !== 'ok') throw claimRefusal(r);
-      return presentClaim(r.claim);
+      return presentClaim(after);
     });
   }
 

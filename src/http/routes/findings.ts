@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { finding_kinds, finding_severities } from '../../domain/integrity/finding.js';
 import { finding_statuses, type StoredFinding } from '../../store/finding-repository.js';
 import { runChecks } from '../../service/checks.js';
+import { resolveFinding } from '../../service/findings.js';
 import type { App, AppContext } from '../context.js';
 import { principalOf, readers, actorOf } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
@@ -92,13 +93,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
         response: { 200: FindingView },
       },
     }, async (request) => {
-      const r = await ctx.store.findings.resolve(request.params.id, to, request.body.reason, actorOf(request), ctx.now());
-      switch (r.status) {
-        case 'resolved': return presentFinding(r.finding);
-        case 'not_found': throw notFound(`finding ${request.params.id}`);
-        case 'illegal_transition':
-          throw new ApiError('illegal_transition', `the finding is ${r.state}; this needs open`, [{ field: 'status', message: r.state }], { state: r.state });
-      }
+      return presentFinding(await resolveFinding(ctx.store, request.params.id, to, request.body.reason, actorOf(request), ctx.now()));
     });
   }
 

@@ -9,7 +9,8 @@ import { applyProgram, estimateClaim, simulate } from '../../service/claims.js';
 import type { App, AppContext } from '../context.js';
 import { any_role, principalOf, readers, actorOf } from '../auth.js';
 import { beneficiaryFor } from '../access.js';
-import { ApiError, notFound, serviceError } from '../errors.js';
+import { ApiError, notFound } from '../errors.js';
+import { Refusal } from '../../domain/refusal.js';
 import { iso, parseInstant } from '../present.js';
 import { Explanation, NullableInteger } from '../schemas.js';
 import { FenInput, FenString, fenInput, NullableFenString, wire } from '../money.js';
@@ -75,8 +76,8 @@ const LedgerView = Type.Object({
   })),
 });
 
-function invalidProgram(problems: readonly { field: string; message: string }[]): ApiError {
-  return new ApiError('invalid_program', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems.map((p) => ({ field: p.field, message: p.message })));
+function invalidProgram(problems: readonly { field: string; message: string }[]): Refusal {
+  return new Refusal('invalid_program', { reason: 'definition', problems: problems.length }, { problems });
 }
 
 export function presentProgram(p: Program) {
@@ -115,7 +116,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
     if (await ctx.store.programs.getByCode(checked.definition.code)) {
       throw new ApiError('already_exists', `program ${checked.definition.code} exists; add a rule-set version instead`, [{ field: 'code', message: 'already exists' }]);
     }
-    const r = await applyProgram(ctx.store, checked.definition, actorOf(request), ctx.now()).catch(serviceError);
+    const r = await applyProgram(ctx.store, checked.definition, actorOf(request), ctx.now());
     return reply.status(201).send(presentProgram(r.program));
   });
 
@@ -145,7 +146,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
     const p = await program(request.params.id);
     const body = request.body as { effective_from?: unknown; rules?: unknown };
     if (typeof body !== 'object' || body === null || typeof body.effective_from !== 'string') {
-      throw new ApiError('invalid_program', 'effective_from is required', [{ field: 'effective_from', message: 'is required (RFC 3339)' }]);
+      throw new Refusal('invalid_program', { reason: 'effective_from_missing' }, { fields: ['effective_from'] });
     }
     const effective_from_ms = parseInstant(body.effective_from, 'effective_from');
     const checked = checkRuleSet({ rules: body.rules });
@@ -181,7 +182,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
   }, async (request) => {
     const b = request.body;
     const beneficiary = beneficiaryFor(principalOf(request), b.beneficiary_id);
-    const e = await estimateClaim(ctx.store, request.params.id, beneficiary, parseInstant(b.period_start, 'period_start'), parseInstant(b.period_end, 'period_end')).catch(serviceError);
+    const e = await estimateClaim(ctx.store, request.params.id, beneficiary, parseInstant(b.period_start, 'period_start'), parseInstant(b.period_end, 'period_end'));
     const { record_subsidies, ...explanation } = e.evaluation;
     void record_subsidies;
     return { program_id: e.program.id, beneficiary_id: e.beneficiary.id, period_start: iso(e.period_start_ms), period_end: iso(e.period_end_ms), rule_set_version: e.rule_set_version, records: e.records.length, explanation: wire(explanation) };
@@ -222,7 +223,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
       const v = fen(body.caps?.[k], `caps.${k}`);
       if (v !== undefined) overrides[name] = v;
     }
-    const r = await simulate(ctx.store, p.id, checked.rule_set, parseInstant(body.from as string, 'from'), parseInstant(body.to as string, 'to'), overrides).catch(serviceError);
+    const r = await simulate(ctx.store, p.id, checked.rule_set, parseInstant(body.from as string, 'from'), parseInstant(body.to as string, 'to'), overrides);
     return { program_id: p.id, from: iso(r.period_start_ms), to: iso(r.period_end_ms), variants: wire(r.variants) };
   });
 

@@ -9,7 +9,8 @@ import type { ProviderAdmission } from '../../ingest/usage-pipeline.js';
 import type { App, AppContext } from '../context.js';
 import { principalOf } from '../auth.js';
 import { seesPrices, usageScope } from '../access.js';
-import { ApiError, pageLimit, signatureRequired } from '../errors.js';
+import { ApiError, pageLimit } from '../errors.js';
+import { Refusal, type RefusalProblem } from '../../domain/refusal.js';
 import { iso } from '../present.js';
 import { NullableFenString } from '../money.js';
 import { createHash } from 'node:crypto';
@@ -22,6 +23,14 @@ declare module 'fastify' {
 }
 
 const signature_header = SIGNATURE_HEADER_NAME.toLowerCase();
+
+/**
+ * The first 100 rejected records of a refused batch, each as the field at fault (`records[3].amount_fen`) with its outcome
+ * code and cause; '(record)' marks a record that is not an object at all: the path is then the record itself.
+ */
+function recordProblems(rejected: readonly { index: number; field: string | null; code: string; message: string }[]): RefusalProblem[] {
+  return rejected.slice(0, 100).map((r) => ({ field: `records[${r.index}]${r.field && r.field !== '(record)' ? `.${r.field}` : ''}`, message: `${r.code}: ${r.message}` }));
+}
 
 /** Reads the body exactly as sent (at most `limit` bytes) and hands the parser the same bytes again. */
 async function keepRawBody(request: import('fastify').FastifyRequest, payload: NodeJS.ReadableStream, limit: number): Promise<NodeJS.ReadableStream> {
@@ -96,9 +105,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
       if ('error' in parsed) throw new Error('a verified header does not parse');
       signed = { key_id: check.key_id, signature: Buffer.from(parsed.signature).toString('base64'), body, body_sha256: createHash('sha256').update(body).digest('hex') };
     }
-    const admission = await ctx.ingest.admit(provider_id, records, now, signed);
-    if ('status' in admission) throw signatureRequired(admission);
-    return admission;
+    return ctx.ingest.admit(provider_id, records, now, signed);
   };
   const sealFailure = (request: import('fastify').FastifyRequest) => (error: unknown, what: 'rejections' | 'seal') => request.log.error({ err: error }, what === 'rejections'
     ? 'the rejections of a usage batch could not be kept; its accepted records are stored'
@@ -125,17 +132,14 @@ export function usageRoutes(app: App, ctx: AppContext): void {
   }, async (request, reply) => {
     const { records } = request.body;
     if (records.length > max) {
-      throw new ApiError('batch_too_large', `a batch holds at most ${max} records, this one ${records.length}`, [{ field: 'records', message: `at most ${max} records` }]);
+      throw new Refusal('batch_too_large', { records: records.length, records_max: max }, { fields: ['records'] });
     }
     const provider_id = principalOf(request).org_id;
     const now = ctx.now();
     const admission = await admitted(request, provider_id, records, now);
     const result = await ctx.ingest.ingest(provider_id, records, now, admission, sealFailure(request));
     if (result.accepted === 0 && result.duplicates === 0) {
-      throw new ApiError('all_records_rejected', `all ${records.length} records were rejected; nothing was stored`,
-        // '(record)' marks a record that is not an object at all: the path is then the record itself
-        result.rejected.slice(0, 100).map((r) => ({ field: `records[${r.index}]${r.field && r.field !== '(record)' ? `.${r.field}` : ''}`, message: `${r.code}: ${r.message}` })),
-        { ...result });
+      throw new Refusal('all_records_rejected', { records: records.length }, { problems: recordProblems(result.rejected), answer: { ...result } });
     }
     return reply.status(200).send(result);
   });
@@ -167,15 +171,12 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     const unique = [...new Set(replaces)];
     const standing = await ctx.store.usage.standing(provider_id, unique);
     const found = new Set(standing.map((r) => r.record_id));
-    const missing = replaces.flatMap((id, i) => (found.has(id) ? [] : [{ field: `replaces[${i}]`, message: `no standing record ${id} of this provider` }]));
-    if (missing.length > 0 || unique.length !== replaces.length) {
-      throw new ApiError('replacement_refused', missing.length > 0 ? `${missing.length} of the records to replace are not standing records of this provider; nothing was stored` : 'a record_id is named twice in replaces; nothing was stored',
-        missing.length > 0 ? missing.slice(0, 100) : [{ field: 'replaces', message: 'holds a record_id twice' }]);
-    }
+    const missing = replaces.flatMap((id, i) => (found.has(id) ? [] : [`replaces[${i}]`]));
+    if (missing.length > 0) throw new Refusal('replacement_refused', { reason: 'not_standing', missing: missing.length }, { fields: missing.slice(0, 100) });
+    if (unique.length !== replaces.length) throw new Refusal('replacement_refused', { reason: 'named_twice' }, { fields: ['replaces'] });
     const result = await ctx.ingest.replace(provider_id, standing, records, now, reason, principalOf(request), admission, sealFailure(request));
     if (!result.ok) {
-      throw new ApiError('replacement_refused', 'the replacement was refused; nothing was stored',
-        result.rejected.slice(0, 100).map((r) => ({ field: `records[${r.index}]${r.field && r.field !== '(record)' ? `.${r.field}` : ''}`, message: `${r.code}: ${r.message}` })));
+      throw new Refusal('replacement_refused', { reason: 'records_rejected' }, { problems: recordProblems(result.rejected) });
     }
     return reply.status(200).send({ replacement_id: result.replacement_id, replaced: standing.length, accepted: records.length });
   });
