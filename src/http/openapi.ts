@@ -8,6 +8,7 @@ import type { FastifySchema, RouteOptions } from 'fastify';
 import type { Access } from './auth.js';
 import { error_statuses, type ErrorCode } from './errors.js';
 import { route_examples, type Example } from './openapi-examples.js';
+import { Rejection } from './schemas.js';
 
 /** Where the API lives; routes outside it (the dashboard's files, the explorer) are left out of the document. */
 export const api_prefix = '/api/v1';
@@ -31,6 +32,12 @@ export const ErrorSchema = Type.Object({
         + 'stable per code (docs/errors.md), for clients that write their own words',
     })),
   }, { additionalProperties: false }),
+  // What some codes carry beside `error`, so that a client reads them as values rather than from the message.
+  accepted: Type.Optional(Type.Integer({ description: 'all_records_rejected: records stored (0)' })),
+  duplicates: Type.Optional(Type.Integer({ description: 'all_records_rejected: records stored before (0)' })),
+  rejected: Type.Optional(Type.Array(Rejection, { description: 'all_records_rejected: every record\'s rejection, by its index in the batch' })),
+  state: Type.Optional(Type.String({ description: 'illegal_transition: the claim\'s or finding\'s current state' })),
+  finding_ids: Type.Optional(Type.Array(Type.String(), { description: 'open_findings: the open high-severity findings on the claim\'s records' })),
 }, {
   $id: error_schema_id,
   additionalProperties: true,

@@ -265,6 +265,16 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await page.getByTestId('usage-upload-input').setInputFiles({ name: 'usage-again.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
       await expect.poll(() => page.getByTestId('usage-upload-duplicates').innerText(), { timeout: 60_000 }).toBe('1');
       expect(await page.getByTestId('usage-upload-accepted').innerText()).toBe('0');
+      // A file of rejected records only answers 422 all_records_rejected: the page lists each record's reason from the
+      // answer's `rejected` (not from its message), by line.
+      const bad_only = [csv.split('\n')[0], ...csv.split('\n').slice(2, 4)].join('\n').replaceAll(`up-${run}-`, `up-${run}-bad-`) + '\n';
+      await page.getByTestId('usage-upload-input').setInputFiles({ name: 'usage-bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad_only) });
+      await expect.poll(() => page.getByTestId('usage-upload-result').innerText(), { timeout: 60_000 }).toContain(`up-${run}-bad-3`);
+      expect(await page.getByTestId('usage-upload-rejected').innerText()).toBe('2');
+      expect(await page.getByTestId('usage-upload-accepted').innerText()).toBe('0');
+      const listed = await page.getByTestId('usage-upload-result').innerText();
+      expect(listed).toContain(`up-${run}-bad-2`);
+      expect(listed).toContain('"no-such-accelerator" is not in the catalog');
       expect(problems).toEqual([]);
       await context.close();
     }, 120_000);

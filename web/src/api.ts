@@ -1,11 +1,17 @@
 // The dashboard's only door to the server: JSON over fetch with the session cookie, the CSRF token on every
-// state-changing call, and the API's error shape turned into an ApiError the pages can show.
-import type { Answers, Components } from './contract.gen.js';
+// state-changing call, and the API's error answer turned into an ApiError the pages can show and read as values.
+import type { Components } from './contract.gen.js';
 
-export type ErrorDetail = Components['Error']['error']['details'][number];
+/** The one shape of every error answer, with what some codes carry beside `error` (all_records_rejected: `rejected`, …). */
+export type ErrorBody = Components['Error'];
+export type ErrorDetail = ErrorBody['error']['details'][number];
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details: ErrorDetail[] = []) {
+  /**
+   * `code` is the answer's (docs/errors.md), or `network` / `http_<status>` when no error body came back; `body` is the
+   * whole answer (null then), so that a page reads a code's structured part instead of parsing the message.
+   */
+  constructor(readonly status: number, readonly code: string, message: string, readonly details: ErrorDetail[] = [], readonly body: ErrorBody | null = null) {
     super(message);
   }
 }
@@ -44,11 +50,17 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
   const text = await res.text();
   const json: unknown = text === '' ? null : safeParse(text);
   if (!res.ok) {
-    const e = (json as { error?: { code?: string; message?: string; details?: ErrorDetail[] } } | null)?.error;
+    const body = isErrorBody(json) ? json : null;
     if (res.status === 401 && path !== '/auth/login') for (const l of on_unauthorized) l();
-    throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? res.statusText, e?.details ?? []);
+    throw new ApiError(res.status, body?.error.code ?? `http_${res.status}`, body?.error.message ?? res.statusText, body?.error.details ?? [], body);
   }
   return json as T;
+}
+
+/** An answer in the API's error shape (a proxy's or an old server's error page is not). */
+function isErrorBody(json: unknown): json is ErrorBody {
+  const e = (json as { error?: unknown } | null)?.error as Partial<ErrorBody['error']> | undefined;
+  return typeof e === 'object' && e !== null && typeof e.code === 'string' && typeof e.message === 'string' && Array.isArray(e.details);
 }
 
 function safeParse(text: string): unknown {
@@ -63,19 +75,17 @@ export const api = {
   delete: <T>(path: string) => request<T>('DELETE', path),
 };
 
+/** A cursor-paginated answer (the contract's `…Page` types, `Page(X)` on the server). */
+interface CursorPage { items: unknown[]; next_cursor: string | null }
+
 /** Every page of a cursor-paginated list, up to a bound (the dashboard never loads a whole table). */
-export async function allPages<T>(path: string, query: Query = {}, items_max = 2000): Promise<T[]> {
-  const out: T[] = [];
+export async function allPages<P extends CursorPage>(path: string, query: Query = {}, items_max = 2000): Promise<P['items']> {
+  const out: P['items'] = [];
   let cursor: string | null = null;
   do {
-    const page: { items: T[]; next_cursor: string | null } = await api.get(path, { ...query, limit: 500, cursor });
+    const page: P = await api.get(path, { ...query, limit: 500, cursor });
     out.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor !== null && out.length < items_max);
   return out.slice(0, items_max);
 }
-
-export type Role = 'administrator' | 'provider' | 'enterprise' | 'auditor';
-// The server documents `role` as a string; the dashboard knows the four roles it may hold.
-export type Me = Omit<Answers['GET /me'], 'role'> & { role: Role };
-export type User = Omit<Answers['GET /users']['items'][number], 'role'> & { role: Role };

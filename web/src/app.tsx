@@ -1,7 +1,7 @@
 // The dashboard: sign-in, then the pages the signed-in role may see (the server enforces the same rules; the
 // navigation only leaves out what would answer 403).
 import { lazy, Suspense, useEffect, type ComponentType, type ReactElement } from 'react';
-import type { Role } from './api.js';
+import type { ClaimPage, Role } from './contract.gen.js';
 import { useI18n } from './i18n/i18n.js';
 import { Layout, type NavItem } from './layout.js';
 import { Loading } from './components/load.js';

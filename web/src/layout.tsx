@@ -1,6 +1,6 @@
 // The frame around every signed-in page: brand, the role's navigation, language switch, who is signed in.
 import type { ReactNode } from 'react';
-import type { Role } from './api.js';
+import type { Role } from './contract.gen.js';
 import { useI18n } from './i18n/i18n.js';
 import type { MessageKey } from './i18n/messages.js';
 import { useSession } from './session.js';

@@ -1,6 +1,7 @@
 // Who is signed in: the session cookie's holder as /me tells it (role, organization, CSRF token), kept in context.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { api, ApiError, onUnauthorized, setCsrfToken, type Me, type Role, type User } from './api.js';
+import { api, ApiError, onUnauthorized, setCsrfToken } from './api.js';
+import type { Me, Role, SignedIn } from './contract.gen.js';
 
 export interface Session { role: Role; org_id: string; user_id: string; name: string | null; login: string | null }
 
@@ -31,7 +32,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signIn = useCallback(async (login: string, password: string) => {
-    const r = await api.post<{ user: User; csrf_token: string }>('/auth/login', { login, password });
+    const r = await api.post<SignedIn>('/auth/login', { login, password });
     setCsrfToken(r.csrf_token);
     try { sessionStorage.setItem(name_key, JSON.stringify({ name: r.user.name, login: r.user.login })); } catch { /* not kept */ }
     setSession({ role: r.user.role, org_id: r.user.org_id, user_id: r.user.id, name: r.user.name, login: r.user.login });

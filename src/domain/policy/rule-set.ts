@@ -20,7 +20,7 @@ export const RuleMatch = Type.Object({
   provider: Type.Optional(List(Type.String({ minLength: 1, maxLength: 64 }), 'provider ids (usage counts only at these)')),
   beneficiary_size: Type.Optional(List(Type.Union([Type.Literal('micro'), Type.Literal('small'), Type.Literal('medium'), Type.Literal('large')]), 'enterprise sizes')),
   beneficiary_category: Type.Optional(List(Type.String({ minLength: 1, maxLength: 64 }), 'beneficiary categories, e.g. startup, research_institution')),
-}, { additionalProperties: false });
+}, { title: 'RuleMatch', additionalProperties: false });
 export type RuleMatch = Static<typeof RuleMatch>;
 
 export const RulePay = Type.Union([
@@ -30,7 +30,7 @@ export const RulePay = Type.Union([
     basis: Type.Literal('energy'), rate_bp: Bp('share of the energy cost'),
     fen_per_kwh: Type.Integer({ minimum: 0, maximum: rule_set_limits.fen_per_kwh_max, description: 'electricity price the energy cost is valued at' }),
   }, { additionalProperties: false }),
-]);
+], { title: 'RulePay' });
 export type RulePay = Static<typeof RulePay>;
 
 export const Rule = Type.Object({
@@ -43,7 +43,7 @@ export const Rule = Type.Object({
     domestic_share_bp_min: Bp('beneficiary\'s domestic share of compute in the claim period at least'),
     bonus_bp: Bp('extra rate'),
   }, { additionalProperties: false })),
-}, { additionalProperties: false });
+}, { title: 'Rule', additionalProperties: false });
 export type Rule = Static<typeof Rule>;
 
 export const RuleSetBody = Type.Object({

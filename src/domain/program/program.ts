@@ -28,14 +28,14 @@ export const Eligibility = Type.Object({
   sectors: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 100 })),
   categories: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 100, description: 'the beneficiary must carry at least one, e.g. startup, sme, research_institution' })),
   enrolled_only: Type.Optional(Type.Boolean({ description: 'only beneficiaries the office enrolled may claim' })),
-}, { additionalProperties: false });
+}, { title: 'Eligibility', additionalProperties: false });
 export type Eligibility = Static<typeof Eligibility>;
 
 export const ProgramDefinition = Type.Object({
   code: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{2,63}$', description: 'stable slug; `program apply` finds the program by it' }),
   name_zh: Type.String({ minLength: 1, maxLength: 200 }),
   name_en: Type.String({ minLength: 1, maxLength: 200 }),
-  kind: Type.Union([Type.Literal('compute_rent'), Type.Literal('energy'), Type.Literal('model'), Type.Literal('data'), Type.Literal('other')]),
+  kind: Type.Union([Type.Literal('compute_rent'), Type.Literal('energy'), Type.Literal('model'), Type.Literal('data'), Type.Literal('other')], { title: 'ProgramKind' }),
   source: Type.Optional(Type.String({ maxLength: 2000, description: 'the policy this program models, with its address' })),
   beneficiary_kind: Type.Union([Type.Literal('enterprise'), Type.Literal('provider')]),
   funding_layer: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'a record is subsidized at most once per layer; programs of different layers may share a bill, together at most all of it' }),

@@ -6,6 +6,7 @@ import type { App, AppContext } from '../context.js';
 import { any_role, actorOf } from '../auth.js';
 import { referencePrices } from '../../service/checks.js';
 import { ApiError, notFound } from '../errors.js';
+import { List } from '../schemas.js';
 
 const Figure = Type.Union([Type.String({ pattern: decimal_pattern }), Type.Null()]);
 const editable = {
@@ -37,8 +38,8 @@ const AcceleratorView = Type.Object({
     reference_accelerator: Type.String(),
     reference_ratio: Type.Union([Type.String({ description: 'one card-hour of this model in reference-card hours' }), Type.Null()]),
     note: Type.String(),
-  }),
-});
+  }, { title: 'Normalization' }),
+}, { title: 'Accelerator' });
 type AcceleratorView = Static<typeof AcceleratorView>;
 
 export function presentAccelerator(m: AcceleratorModel, reference: AcceleratorModel | null): AcceleratorView {
@@ -76,7 +77,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
         domestic: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
         vendor: Type.Optional(Type.String({ maxLength: 100 })),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(AcceleratorView) }) },
+      response: { 200: List(AcceleratorView) },
     },
   }, async (request) => {
     const { domestic, vendor } = request.query;
@@ -129,7 +130,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
     basis: Type.Union([Type.Literal('set'), Type.Literal('market')], { description: 'set by the office (with its source), or the market price of stored usage' }),
     source: Type.String(),
     market: Type.Union([Type.Object({ records: Type.Integer(), providers: Type.Integer() }), Type.Null()], { description: 'the records and providers a market price was taken from; null for a set price' }),
-  });
+  }, { title: 'ReferencePrice' });
 
   app.put('/accelerators/:id/reference-price', {
     config: { access: ['administrator'] },
@@ -148,7 +149,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
 
   app.delete('/accelerators/:id/reference-price', {
     config: { access: ['administrator'] },
-    schema: { tags: ['catalog'], summary: 'Remove a reference price', description: 'Removes a set reference price (the market price, if any, applies again).', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ removed: Type.Boolean() }) } },
+    schema: { tags: ['catalog'], summary: 'Remove a reference price', description: 'Removes a set reference price (the market price, if any, applies again).', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ removed: Type.Boolean() }, { title: 'ReferencePriceRemoved' }) } },
   }, async (request) => {
     if (!await ctx.store.catalog.removeReferencePrice(request.params.id, actorOf(request), ctx.now())) throw notFound(`reference price of ${request.params.id}`);
     return { removed: true };
@@ -157,6 +158,6 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
   // Market prices are averages of providers' bills: commercial data, so only administrators see them.
   app.get('/reference-prices', {
     config: { access: ['administrator'] },
-    schema: { tags: ['catalog'], summary: 'List reference prices', description: 'The reference price of each model the price check uses: set by the office, else the market price (≥ 2 providers, ≥ 100 records).', response: { 200: Type.Object({ items: Type.Array(PriceView) }) } },
+    schema: { tags: ['catalog'], summary: 'List reference prices', description: 'The reference price of each model the price check uses: set by the office, else the market price (≥ 2 providers, ≥ 100 records).', response: { 200: List(PriceView) } },
   }, async () => ({ items: [...(await referencePrices(ctx.store)).values()].sort((a, b) => (a.accelerator < b.accelerator ? -1 : 1)) }));
 }

@@ -7,16 +7,16 @@ import type { ApiKey } from '../../store/api-key-repository.js';
 import { hashApiKey } from '../../store/store.js';
 import type { App, AppContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
+import { List, Role } from '../schemas.js';
 
 export function newApiKey(): string {
   return `sk_${newSecret()}`;
 }
 
-const Role = Type.Union([Type.Literal('administrator'), Type.Literal('provider'), Type.Literal('enterprise'), Type.Literal('auditor')]);
 const ApiKeyView = Type.Object({
   id: Type.String(), org_id: Type.String(), role: Role, label: Type.String(), key_prefix: Type.String(),
   created_at: Type.String(), revoked_at: Type.Union([Type.String(), Type.Null()]),
-});
+}, { title: 'ApiKey' });
 
 function present(k: ApiKey) {
   return {
@@ -44,7 +44,7 @@ export function apiKeyRoutes(app: App, ctx: AppContext): void {
       tags: ['keys'], summary: 'Issue an API key',
       description: 'Issues a key for an organization and a role that fits it (administrator or auditor: the office; provider; enterprise). The key is answered once and stored only as its SHA-256.',
       body: Type.Object({ org_id: Type.String({ minLength: 1, maxLength: 64 }), role: Role, label: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-      response: { 201: Type.Object({ id: Type.String(), key: Type.String({ description: 'shown once; only its hash is stored' }) }) },
+      response: { 201: Type.Object({ id: Type.String(), key: Type.String({ description: 'shown once; only its hash is stored' }) }, { title: 'ApiKeyIssued' }) },
     },
   }, async (request, reply) => {
     const b = request.body;
@@ -53,12 +53,12 @@ export function apiKeyRoutes(app: App, ctx: AppContext): void {
 
   app.get('/api-keys', {
     config: { access: ['administrator', 'auditor'], no_store: true },
-    schema: { tags: ['keys'], summary: 'List API keys', description: 'Every key, active and revoked, by its prefix (never the key).', response: { 200: Type.Object({ items: Type.Array(ApiKeyView) }) } },
+    schema: { tags: ['keys'], summary: 'List API keys', description: 'Every key, active and revoked, by its prefix (never the key).', response: { 200: List(ApiKeyView) } },
   }, async () => ({ items: (await ctx.store.apiKeys.list()).map(present) }));
 
   app.post('/api-keys/:id/revoke', {
     config: { access: ['administrator'], no_store: true },
-    schema: { tags: ['keys'], summary: 'Revoke an API key', description: 'The key stops working at once; revoking a revoked key answers 404.', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ id: Type.String(), revoked: Type.Boolean() }) } },
+    schema: { tags: ['keys'], summary: 'Revoke an API key', description: 'The key stops working at once; revoking a revoked key answers 404.', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ id: Type.String(), revoked: Type.Boolean() }, { title: 'ApiKeyRevoked' }) } },
   }, async (request) => {
     if (!await ctx.store.apiKeys.revoke(request.params.id, actorOf(request), ctx.now())) throw notFound(`active API key ${request.params.id}`);
     return { id: request.params.id, revoked: true };

@@ -9,6 +9,7 @@ import { pageLimit } from '../errors.js';
 import { verifyAudit } from '../../service/audit-head.js';
 import { seesPrices } from '../access.js';
 import { iso } from '../present.js';
+import { Page } from '../schemas.js';
 
 
 const AuditEntryView = Type.Object({
@@ -22,7 +23,7 @@ const AuditEntryView = Type.Object({
     description: 'null, or which fields are withheld from the reader\'s role (answered as null) and why; the entry\'s hash still covers them: GET /api/v1/audit/verify walks the whole chain',
   }),
   prev_hash: Type.String(), hash: Type.String({ description: 'SHA-256 of the canonical encoding (docs/integrity.md)' }),
-});
+}, { title: 'AuditEntry' });
 
 /**
  * What each action's before/after may hold that some role may not read: `open` (every reader of the log may see it) or
@@ -77,7 +78,7 @@ export function auditRoutes(app: App, ctx: AppContext): void {
         after_seq: Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })),
         limit: Type.Optional(Type.String({ pattern: '^\\d{1,9}$', description: `page size, 1 to ${ctx.config.page_records_max} (default 100)` })),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(AuditEntryView), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+      response: { 200: Page(AuditEntryView) },
     },
   }, async (request) => {
     const q = request.query;
@@ -112,7 +113,7 @@ export function auditRoutes(app: App, ctx: AppContext): void {
           published: Type.Union([Type.Null(), Type.Object({
             ok: Type.Boolean(), problem: Type.Union([Type.Literal('truncated'), Type.Literal('forked'), Type.Null()]), message: Type.String(),
           })], { description: 'the check against the published head (null without head=)' }),
-        }),
+        }, { title: 'AuditVerification' }),
       },
     },
   }, async (request) => {

@@ -20,7 +20,7 @@ export function authRoutes(app: App, ctx: AppContext): void {
       description: 'Signs in: sets the session cookie and answers the CSRF token to send in x-csrf-token with every state-changing call. '
         + 'A wrong login or password answers 401 invalid_credentials (the same for both); repeated failures answer 429 too_many_attempts with Retry-After.',
       body: Type.Object({ login: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ user: UserView, csrf_token: Type.String(), expires_at: Type.String() }) },
+      response: { 200: Type.Object({ user: UserView, csrf_token: Type.String(), expires_at: Type.String() }, { title: 'SignedIn' }) },
     },
   }, async (request, reply) => {
     const now = ctx.now();
@@ -58,7 +58,7 @@ export function authRoutes(app: App, ctx: AppContext): void {
 
   app.post('/auth/logout', {
     config: { access: any_role, no_store: true },
-    schema: { tags: ['auth'], summary: 'Sign out', description: 'Ends the session of the cookie (an API key call ends nothing).', response: { 200: Type.Object({ logged_out: Type.Boolean() }) } },
+    schema: { tags: ['auth'], summary: 'Sign out', description: 'Ends the session of the cookie (an API key call ends nothing).', response: { 200: Type.Object({ logged_out: Type.Boolean() }, { title: 'SignedOut' }) } },
   }, async (request, reply) => {
     const p = principalOf(request);
     if (p.via !== 'session' || p.session === undefined) return { logged_out: false };
@@ -74,7 +74,7 @@ export function authRoutes(app: App, ctx: AppContext): void {
       tags: ['auth'], summary: 'Change one\'s password',
       description: 'Changes the signed-in user\'s password (the current one is checked); every other session of the user ends.',
       body: Type.Object({ current_password: Type.String({ minLength: 1, maxLength: 1024 }), new_password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ changed: Type.Boolean() }) },
+      response: { 200: Type.Object({ changed: Type.Boolean() }, { title: 'PasswordChanged' }) },
     },
   }, async (request) => {
     const p = principalOf(request);
@@ -96,7 +96,7 @@ export function authRoutes(app: App, ctx: AppContext): void {
       tags: ['auth'], summary: 'Accept an invitation',
       description: 'Accepts a one-time invitation by setting the first password; then sign in.',
       body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ user: UserView }) },
+      response: { 200: Type.Object({ user: UserView }, { title: 'InvitationAccepted' }) },
     },
   }, async (request) => {
     const token_hash = hashSecret(request.body.token);

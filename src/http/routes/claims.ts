@@ -9,7 +9,7 @@ import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.
 import { beneficiaryFor, beneficiaryScope, seesFindings, seesPrices } from '../access.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
 import { findingMessage, iso, parseInstant } from '../present.js';
-import { Explanation } from '../schemas.js';
+import { ClaimState, Explanation, Page } from '../schemas.js';
 import { createHash } from 'node:crypto';
 import { FenInput, FenString, fenInput, NullableFenString, wire } from '../money.js';
 
@@ -17,7 +17,6 @@ const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export const claim_reason_chars_max = 2000;
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
-const ClaimState = Type.Union([Type.Literal('draft'), Type.Literal('submitted'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('withdrawn'), Type.Literal('paid'), Type.Literal('clawed_back')]);
 const Cuts = Explanation.properties.cuts;
 
 const ClaimView = Type.Object({
@@ -31,20 +30,20 @@ const ClaimView = Type.Object({
     ...Explanation.properties,
     rule_set_version: Type.Integer(),
     approval: Type.Optional(Type.Object({ computed_fen: FenString(), cuts: Cuts, granted_fen: FenString() }, { description: 'the cuts applied again at approval, with the caps and budget of that moment' })),
-  }),
+  }, { title: 'ClaimExplanation' }),
   created_at: Type.String(), updated_at: Type.String(),
-});
+}, { title: 'Claim' });
 
 const ClaimDetail = Type.Object({
   ...ClaimView.properties,
   events: Type.Array(Type.Object({
     action: Type.String(), from_state: NullableString, to_state: Type.String(), actor_org_id: NullableString, actor_key_id: NullableString,
     reason: NullableString, amount_fen: NullableFenString('what the event moved in the ledger'), at_ms: Type.Integer(), at: Type.String(),
-  }), { description: 'the claim\'s life cycle, oldest first' }),
+  }, { title: 'ClaimEvent' }), { description: 'the claim\'s life cycle, oldest first' }),
   findings: Type.Optional(Type.Array(Type.Object({ id: Type.String(), kind: Type.String(), severity: Type.String(), status: Type.String(), message: Type.String() }), {
     description: 'findings on the claim\'s records; shown to administrators and auditors only',
   })),
-});
+}, { title: 'ClaimDetail' });
 
 export function presentClaim(c: Claim) {
   return {
@@ -101,7 +100,7 @@ export function claimRoutes(app: App, ctx: AppContext): void {
         state: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('submitted'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('withdrawn'), Type.Literal('paid'), Type.Literal('clawed_back')])),
         cursor: Type.Optional(Type.String({ maxLength: 64 })), limit: Type.Optional(Type.String({ pattern: '^\\d{1,4}$' })),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(ClaimView), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+      response: { 200: Page(ClaimView) },
     },
   }, async (request) => {
     const p = principalOf(request);

@@ -5,7 +5,7 @@ import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { visibleProvider } from '../access.js';
-import { Region } from '../schemas.js';
+import { List, Region } from '../schemas.js';
 
 export const inventory_intervals_max = 1000;
 
@@ -25,7 +25,7 @@ const ClusterCreate = Type.Object({
 const ClusterView = Type.Object({
   id: Type.String(), provider_id: Type.String(), name: Type.String(), region: Type.String(), created_at: Type.String(),
   inventory: Type.Array(Type.Object({ accelerator: Type.String(), count: Type.Integer(), valid_from: Type.String(), valid_to: Type.Union([Type.String(), Type.Null()]) })),
-});
+}, { title: 'Cluster' });
 type ClusterView = Static<typeof ClusterView>;
 
 function present(c: Cluster): ClusterView {
@@ -81,7 +81,7 @@ export function clusterRoutes(app: App, ctx: AppContext): void {
 
   app.get('/providers/:id/clusters', {
     config: { access: ['administrator', 'auditor', 'provider'] },
-    schema: { tags: ['clusters'], summary: 'List a provider\'s clusters', description: 'With their inventories; another provider\'s answers 404.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(ClusterView) }) } },
+    schema: { tags: ['clusters'], summary: 'List a provider\'s clusters', description: 'With their inventories; another provider\'s answers 404.', params: IdParams, response: { 200: List(ClusterView) } },
   }, async (request) => {
     await providerFor(principalOf(request), request.params.id);
     return { items: (await ctx.store.clusters.list(request.params.id)).map(present) };

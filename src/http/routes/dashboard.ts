@@ -40,19 +40,19 @@ const MonthView = Type.Object({
   subsidy_approved_fen: FenString('approvals of the month, all programs (ledger transfers)'),
   subsidy_paid_fen: FenString('payments of the month, all programs'),
   subsidy_clawed_back_fen: FenString('claw-backs of the month (unpaid grants released and payments recovered), all programs'),
-});
+}, { title: 'OverviewMonth' });
 
 const TrendView = Type.Object({
   slope_bp_per_month: Type.Union([Type.Integer(), Type.Null()]),
   points: Type.Array(Type.Object({ month: Month, share_bp: Type.Integer() })),
   share_bp_at_target: Bp('the line at the target month, clamped to 0–10000'),
   reaches_target_month: Type.Union([Month, Type.Null()]),
-});
+}, { title: 'Trend' });
 
 const OrgView = Type.Object({
   id: Type.String(), name: Type.String(), compute_pflop_h: Decimal('compute in the range'),
   domestic_compute_pflop_h: Decimal('compute on domestic models in the range'), domestic_share_bp: Bp('domestic / all compute; null without compute'),
-});
+}, { title: 'OrgCompute' });
 
 const Overview = Type.Object({
   generated_at: Type.String(),
@@ -71,14 +71,14 @@ const Overview = Type.Object({
     burn: Type.Array(Type.Object({ month: Month, committed_fen: FenString('cumulative, at the end of the month') })),
     projected_exhaustion_date: Type.Union([Type.String(), Type.Null()], { description: 'UTC day YYYY-MM-DD' }),
     exhaustion_method: Type.String(),
-  })),
+  }, { title: 'OverviewProgram' })),
   top_enterprises: Type.Array(OrgView),
   top_providers: Type.Array(OrgView),
   findings: Type.Object({
     open_high: Type.Integer(), open_total: Type.Integer(),
     recent_high: Type.Array(Type.Object({ id: Type.String(), kind: Type.String(), severity: Type.String(), message: Type.String(), detected_at: Type.String() })),
   }),
-});
+}, { title: 'Overview' });
 
 function presentTrend(t: ShareTrend) {
   return {

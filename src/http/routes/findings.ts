@@ -10,6 +10,7 @@ import { principalOf, readers, actorOf } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
 import { seesPrices } from '../access.js';
 import { findingMessage, iso } from '../present.js';
+import { Page } from '../schemas.js';
 
 export const finding_reason_chars_max = 2000;
 
@@ -23,7 +24,7 @@ const FindingView = Type.Object({
   interval: Type.Union([Type.Object({ from: Type.String(), to: Type.String() }), Type.Null()]),
   created_at: Type.String(), updated_at: Type.String(),
   resolution: Type.Union([Type.Object({ reason: Type.String(), by: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
-});
+}, { title: 'Finding' });
 
 /** What a price finding says about a bill, kept from auditors (prices are the administrators' and the parties'). */
 const price_evidence = ['price_fen_per_card_h', 'reference_fen_per_card_h', 'amount_fen', 'ratio_bp'];
@@ -56,7 +57,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
         cursor: Type.Optional(Type.String({ maxLength: 100, description: 'next_cursor of the previous page' })),
         limit: Type.Optional(Type.String({ pattern: '^\\d{1,9}$', description: `page size, 1 to ${ctx.config.page_records_max} (default 100)` })),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(FindingView), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+      response: { 200: Page(FindingView) },
     },
   }, async (request) => {
     const q = request.query;
@@ -97,7 +98,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
     });
   }
 
-  const Counts = Type.Object({ capacity_overrun: Type.Integer(), duplicate_job: Type.Integer(), overlapping_job: Type.Integer(), price_outlier: Type.Integer() });
+  const Counts = Type.Object({ capacity_overrun: Type.Integer(), duplicate_job: Type.Integer(), overlapping_job: Type.Integer(), price_outlier: Type.Integer() }, { title: 'FindingCounts' });
   app.post('/checks/run', {
     config: { access: ['administrator'] },
     schema: {
@@ -105,7 +106,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
       description: 'Runs the capacity, duplicate and price checks over the records running some time in [from, to); new findings are stored, '
         + 'ones already stored (whatever their status) are left as they are (docs/integrity.md).',
       body: Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ found: Counts, created: Type.Integer(), truncated: Type.Boolean() }) },
+      response: { 200: Type.Object({ found: Counts, created: Type.Integer(), truncated: Type.Boolean() }, { title: 'CheckRun' }) },
     },
   }, async (request) => {
     const from_ms = Date.parse(request.body.from);

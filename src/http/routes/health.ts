@@ -2,6 +2,7 @@
 import { Type } from 'typebox';
 import type { App, AppContext } from '../context.js';
 import { any_role, principalOf } from '../auth.js';
+import { Role } from '../schemas.js';
 
 export function healthRoutes(app: App, ctx: AppContext): void {
   app.get('/health', {
@@ -9,7 +10,7 @@ export function healthRoutes(app: App, ctx: AppContext): void {
     schema: {
       tags: ['system'], summary: 'Health',
       description: 'Answers 200 when the server and its database answer.',
-      response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]) }) },
+      response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]) }, { title: 'Health' }) },
     },
   }, async () => {
     await ctx.store.usage.count({ provider_id: '' }); // touches the database: health means it answers
@@ -21,7 +22,7 @@ export function healthRoutes(app: App, ctx: AppContext): void {
     schema: {
       tags: ['system'], summary: 'Who is calling',
       description: 'Who is calling: an API key, or a signed-in user (key_id is then the user id, and csrf_token the token state-changing calls must send in x-csrf-token).',
-      response: { 200: Type.Object({ key_id: Type.String(), org_id: Type.String(), role: Type.String(), via: Type.String(), csrf_token: Type.Union([Type.String(), Type.Null()]) }) },
+      response: { 200: Type.Object({ key_id: Type.String(), org_id: Type.String(), role: Role, via: Type.String(), csrf_token: Type.Union([Type.String(), Type.Null()]) }, { title: 'Me' }) },
     },
   }, async (request) => {
     const p = principalOf(request);

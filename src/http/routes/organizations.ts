@@ -6,10 +6,10 @@ import { type Organization } from '../../domain/org/organization.js';
 import type { App, AppContext } from '../context.js';
 import { any_role, ownsOrganization, principalOf, actorOf } from '../auth.js';
 import { ApiError, notFound, pageLimit } from '../errors.js';
-import { Region } from '../schemas.js';
+import { List, Page, Region } from '../schemas.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
-const Created = Type.Object({ id: Type.String() });
+const Created = Type.Object({ id: Type.String() }, { title: 'Created' });
 
 const Categories = Type.Array(Type.String({ pattern: '^[a-z0-9_]{1,64}$' }), { maxItems: 20, description: 'tags programs select on, e.g. startup, sme, research_institution, data_centre_operator' });
 const ProviderCreate = Type.Object({ name: Name, region: Type.Optional(Region), categories: Type.Optional(Categories) }, { additionalProperties: false });
@@ -27,7 +27,7 @@ const OrganizationView = Type.Object({
   credit_code: Type.Union([Type.String(), Type.Null()]), region: Type.Union([Type.String(), Type.Null()]),
   sector: Type.Union([Type.String(), Type.Null()]), size: Type.Union([Type.String(), Type.Null()]),
   categories: Type.Array(Type.String()), created_at: Type.String(),
-});
+}, { title: 'Organization' });
 type OrganizationView = Static<typeof OrganizationView>;
 
 export function presentOrganization(o: Organization): OrganizationView {
@@ -74,7 +74,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
         cursor: Type.Optional(Type.String({ maxLength: 64, description: 'next_cursor of the previous page' })),
         limit: Type.Optional(Type.String({ pattern: '^\\d{1,9}$', description: `page size, 1 to ${ctx.config.page_records_max} (default 100)` })),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(OrganizationView), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+      response: { 200: Page(OrganizationView) },
     },
   }, async (request) => {
     const p = principalOf(request);
@@ -103,7 +103,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
     const plural = `${kind}s`;
     app.get(`/${plural}`, {
       config: { access: ['administrator', 'auditor', kind] },
-      schema: { tags: ['organizations'], summary: `List ${plural}`, description: `Every ${kind}; a ${kind} sees only itself.`, response: { 200: Type.Object({ items: Type.Array(OrganizationView) }) } },
+      schema: { tags: ['organizations'], summary: `List ${plural}`, description: `Every ${kind}; a ${kind} sees only itself.`, response: { 200: List(OrganizationView) } },
     }, async (request) => {
       const p = principalOf(request);
       const own = p.role === kind ? p.org_id : undefined;

@@ -12,7 +12,7 @@ import { beneficiaryFor } from '../access.js';
 import { ApiError, notFound } from '../errors.js';
 import { Refusal } from '../../domain/refusal.js';
 import { iso, parseInstant } from '../present.js';
-import { Explanation, NullableInteger } from '../schemas.js';
+import { Explanation, List, NullableInteger } from '../schemas.js';
 import { FenInput, FenString, fenInput, NullableFenString, wire } from '../money.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -35,24 +35,24 @@ export const ProgramView = Type.Object({
   caps: Type.Object({ share_bp: NullableInteger(), fen: NullableFenString('per beneficiary over the program'), fen_year: NullableFenString('per beneficiary per calendar year') }),
   support_months: NullableInteger(), first_stage_bp: Type.Integer(), eligibility: Eligibility, requires_signed_usage: Type.Boolean(),
   created_at: Instant(),
-});
+}, { title: 'Program' });
 
 const Budget = Type.Object({
   budget_fen: Fen('funded'), available_fen: Fen('not yet granted'), reserved_fen: Fen('granted, not yet paid'), paid_fen: Fen('paid'),
-});
+}, { title: 'Budget' });
 
 const ProgramDetail = Type.Object({
   ...ProgramView.properties,
   budget: Budget,
-  rule_sets: Type.Array(Type.Object({ version: Type.Integer(), effective_from: Instant(), rules: Rules, used_by_approved_claims: Type.Boolean(), created_at: Instant() })),
-});
+  rule_sets: Type.Array(Type.Object({ version: Type.Integer(), effective_from: Instant(), rules: Rules, used_by_approved_claims: Type.Boolean(), created_at: Instant() }, { title: 'RuleSetVersion' })),
+}, { title: 'ProgramDetail' });
 
-const RuleSetCreated = Type.Object({ program_id: Type.String(), version: Type.Integer(), effective_from: Instant(), rules: Rules });
+const RuleSetCreated = Type.Object({ program_id: Type.String(), version: Type.Integer(), effective_from: Instant(), rules: Rules }, { title: 'RuleSetCreated' });
 
 const EstimateView = Type.Object({
   program_id: Type.String(), beneficiary_id: Type.String(), period_start: Instant(), period_end: Instant('exclusive'),
   rule_set_version: Type.Integer(), records: Type.Integer({ description: 'usage records the claim would hold' }), explanation: Explanation,
-});
+}, { title: 'Estimate' });
 
 const SimulationView = Type.Object({
   program_id: Type.String(), from: Instant(), to: Instant('exclusive'),
@@ -63,8 +63,8 @@ const SimulationView = Type.Object({
     per_vendor: Type.Array(Type.Object({ vendor: Type.String(), fen: Fen() })),
     net_fen_per_pflop_h: Type.Object({ domestic: NullableInteger(), foreign: NullableInteger() }, { description: 'what a PFLOP·h costs the buyer after the subsidy' }),
     budget_fen: Fen(), budget_runs_out_on: Type.Union([Type.String(), Type.Null()], { description: 'UTC day YYYY-MM-DD the budget would run out at this pace' }),
-  }), { description: 'the program\'s current rules, then the candidate' }),
-});
+  }, { title: 'SimulationVariant' }), { description: 'the program\'s current rules, then the candidate' }),
+}, { title: 'Simulation' });
 
 const LedgerView = Type.Object({
   program_id: Type.String(), budget: Budget,
@@ -74,7 +74,7 @@ const LedgerView = Type.Object({
     debit: Type.String(), credit: Type.String(), amount_fen: Fen(), claim_id: Type.Union([Type.String(), Type.Null()]), program_id: Type.String(),
     at_ms: Type.Integer(), at: Instant(),
   })),
-});
+}, { title: 'Ledger' });
 
 function invalidProgram(problems: readonly { field: string; message: string }[]): Refusal {
   return new Refusal('invalid_program', { reason: 'definition', problems: problems.length }, { problems });
@@ -120,7 +120,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
     return reply.status(201).send(presentProgram(r.program));
   });
 
-  app.get('/programs', { config: { access: any_role }, schema: { tags: ['programs'], summary: 'List programs', description: 'Every program, with its window, budget, caps and eligibility.', response: { 200: Type.Object({ items: Type.Array(ProgramView) }) } } },
+  app.get('/programs', { config: { access: any_role }, schema: { tags: ['programs'], summary: 'List programs', description: 'Every program, with its window, budget, caps and eligibility.', response: { 200: List(ProgramView) } } },
     async () => ({ items: (await ctx.store.programs.list()).map(presentProgram) }));
 
   app.get('/programs/:id', {
@@ -160,7 +160,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
     schema: {
       tags: ['programs'], summary: 'Enrol a beneficiary', description: 'Enrols an enterprise or provider (the program\'s beneficiary kind) in the program; programs with `enrolled_only` pay only these.',
       params: IdParams, body: Type.Object({ beneficiary_id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
-      response: { 201: Type.Object({ program_id: Type.String(), beneficiary_id: Type.String() }) },
+      response: { 201: Type.Object({ program_id: Type.String(), beneficiary_id: Type.String() }, { title: 'Enrollment' }) },
     },
   }, async (request, reply) => {
     const p = await program(request.params.id);
@@ -242,7 +242,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
       tags: ['ledger'], summary: 'Check the ledger',
       description: 'The ledger invariants: balances sum to zero, no account but funding below zero, balances equal their transfers, every claim equals its transfers; '
         + 'then the stored transfers and claims against what the audit chain recorded of them (an edit made consistently in the tables still differs from the chain).',
-      response: { 200: Type.Object({ ok: Type.Boolean(), problems: Type.Array(Type.Object({ code: Type.String({ description: 'unbalanced | negative_balance | balance_mismatch | claim_mismatch | transfer_not_in_chain | transfer_missing | transfer_differs | claim_not_in_chain | claim_missing | claim_differs' }), subject: Type.String(), message: Type.String() })) }) },
+      response: { 200: Type.Object({ ok: Type.Boolean(), problems: Type.Array(Type.Object({ code: Type.String({ description: 'unbalanced | negative_balance | balance_mismatch | claim_mismatch | transfer_not_in_chain | transfer_missing | transfer_differs | claim_not_in_chain | claim_missing | claim_differs' }), subject: Type.String(), message: Type.String() })) }, { title: 'LedgerCheck' }) },
     },
   }, async () => {
     const { problems } = await checkLedgerWhole(ctx.store);

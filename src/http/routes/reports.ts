@@ -16,7 +16,7 @@ import { report_rows_max, ReportInvalid, ReportTooLarge, type Report } from '../
 import { usageSummaryReport } from '../../report/usage-summary.js';
 import { writeXlsx, xlsx_content_type } from '../../report/xlsx-writer.js';
 import { summary_groups } from '../../store/usage/summary.js';
-import { claim_states } from '../../domain/claim/claim-state.js';
+import { ClaimState } from '../schemas.js';
 import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, readers, type Principal } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
@@ -32,7 +32,6 @@ const Format = Type.Optional(Type.Union(formats.map((f) => Type.Literal(f)), {
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC day YYYY-MM-DD' });
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
-const ClaimStateParam = Type.Union(claim_states.map((s) => Type.Literal(s)));
 
 const Cell = Type.Union([Type.String(), Type.Number(), Type.Null()]);
 /** format=json: the report as one document. */
@@ -42,7 +41,7 @@ export const JsonReport = Type.Object({
     name: Type.String(), columns: Type.Array(Type.String()),
     rows: Type.Array(Type.Array(Cell), { description: 'cells in column order: fen as integers, yuan and quantities as exact decimal strings, instants as RFC 3339 UTC, empty as null' }),
   })),
-});
+}, { title: 'Report' });
 
 /** The 200 answer, declared by content type: CSV, XLSX, or (format=json) JsonReport with the CSV's columns and cells. */
 const ok = {
@@ -162,7 +161,7 @@ export function reportRoutes(app: App, ctx: AppContext): void {
       querystring: Type.Object({
         format: Format,
         program_id: Type.Optional(Type.String({ maxLength: 64 })), beneficiary_id: Type.Optional(Type.String({ maxLength: 64 })),
-        state: Type.Optional(ClaimStateParam),
+        state: Type.Optional(ClaimState),
       }, { additionalProperties: false }),
       produces,
       response: ok,

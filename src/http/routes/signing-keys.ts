@@ -8,6 +8,7 @@ import { actorOf, ownsOrganization, principalOf, type Principal } from '../auth.
 import { ApiError, notFound } from '../errors.js';
 import { visibleProvider } from '../access.js';
 import { iso } from '../present.js';
+import { List } from '../schemas.js';
 
 
 const SigningKeyView = Type.Object({
@@ -15,7 +16,7 @@ const SigningKeyView = Type.Object({
   provider_id: Type.String(), label: Type.String(),
   public_key: Type.String({ description: 'the raw 32-byte Ed25519 public key, base64' }),
   created_at: Type.String(), revoked_at: Type.Union([Type.String(), Type.Null()]),
-});
+}, { title: 'SigningKey' });
 
 function present(k: SigningKey) {
   return { id: k.id, provider_id: k.provider_id, label: k.label, public_key: k.public_key, created_at: iso(k.created_at_ms), revoked_at: k.revoked_at_ms === null ? null : iso(k.revoked_at_ms) };
@@ -46,7 +47,7 @@ export function signingKeyRoutes(app: App, ctx: AppContext): void {
 
   app.get('/providers/:id/signing-keys', {
     config: { access: ['administrator', 'auditor', 'provider'], no_store: true },
-    schema: { tags: ['integrity'], summary: 'List a provider\'s signing keys', description: 'Active and revoked keys, oldest first.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(SigningKeyView) }) } },
+    schema: { tags: ['integrity'], summary: 'List a provider\'s signing keys', description: 'Active and revoked keys, oldest first.', params: IdParams, response: { 200: List(SigningKeyView) } },
   }, async (request) => {
     await providerFor(principalOf(request), request.params.id);
     return { items: (await ctx.store.signingKeys.list(request.params.id)).map(present) };

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { parseSignatureHeader, SIGNATURE_HEADER_NAME, verifyBatchSignature } from '../../domain/integrity/signature.js';
 import type { SignedBatch } from '../../store/usage/rows.js';
+import { Page, Rejection } from '../schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest { rawBody?: Buffer }
@@ -48,11 +49,7 @@ async function keepRawBody(request: import('fastify').FastifyRequest, payload: N
   return replay;
 }
 
-const Rejection = Type.Object({
-  index: Type.Integer(), record_id: Type.Union([Type.String(), Type.Null()]), code: Type.String(),
-  field: Type.Union([Type.String(), Type.Null()]), message: Type.String(),
-});
-const IngestAnswer = Type.Object({ accepted: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Array(Rejection) });
+const IngestAnswer = Type.Object({ accepted: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Array(Rejection) }, { title: 'IngestOutcome' });
 
 const UsageView = Type.Object({
   seq: Type.Integer(), record_id: Type.String(), provider_id: Type.String(), cluster_id: Type.String(), enterprise_id: Type.String(),
@@ -63,7 +60,7 @@ const UsageView = Type.Object({
   normalized: Type.Boolean({ description: 'false: the model has no throughput figure and counts card-hours only' }),
   received_at: Type.String(),
   signed: Type.Union([Type.Object({ batch_id: Type.Integer(), key_id: Type.String() }), Type.Null()], { description: 'the signed batch that delivered the record and the key that signed it (evidence); null when unsigned' }),
-});
+}, { title: 'Usage' });
 
 const isCalendarDay = (day: string) => {
   const ms = Date.parse(`${day}T00:00:00Z`);
@@ -161,7 +158,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
         records: Type.Array(Type.Unknown(), { minItems: 1, maxItems: max, description: 'UsageRecord objects stored in their place (new record_ids)' }),
         reason: Type.String({ minLength: 1, maxLength: 500, description: 'why, for the audit log' }),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ replacement_id: Type.Integer(), replaced: Type.Integer(), accepted: Type.Integer() }) },
+      response: { 200: Type.Object({ replacement_id: Type.Integer(), replaced: Type.Integer(), accepted: Type.Integer() }, { title: 'Replacement' }) },
     },
   }, async (request, reply) => {
     const { replaces, records, reason } = request.body;
@@ -196,7 +193,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
         cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}(\\.\\d{1,16})?$', description: 'next_cursor of the previous page (SQLite: a seq; PostgreSQL: transaction id.seq)' })),
         limit: Type.Optional(Digits(`page size, 1 to ${ctx.config.page_records_max} (default 100)`)),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(UsageView), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+      response: { 200: Page(UsageView) },
     },
   }, async (request) => {
     const q = request.query;
@@ -220,7 +217,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     index: Type.Integer({ description: 'the record\'s position in its batch' }),
     record_id: Type.Union([Type.String(), Type.Null()], { description: 'as sent (at most 128 characters); null when the record had no string record_id' }),
     code: Type.String(), field: Type.Union([Type.String(), Type.Null()]), message: Type.String(),
-  });
+  }, { title: 'StoredRejection' });
   const presentRejection = (r: StoredRejection) => ({
     id: r.id, provider_id: r.provider_id, received_at: iso(r.received_at_ms), index: r.index, record_id: r.record_id, code: r.code, field: r.field, message: r.message,
   });
@@ -241,7 +238,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
         cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}$', description: 'next_cursor of the previous page' })),
         limit: Type.Optional(Digits(`page size, 1 to ${ctx.config.page_records_max} (default 100)`)),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(RejectionView), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+      response: { 200: Page(RejectionView) },
     },
   }, async (request) => {
     const q = request.query;
@@ -262,7 +259,7 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     card_hours_unnormalized: Type.String({ description: 'card-hours on models without a throughput figure (not in compute_pflop_h)' }),
     compute_pflop_h: Type.String(), reference_card_hours: Type.Union([Type.String(), Type.Null()]),
     amount_fen: NullableFenString('billed, summed; null for auditors'),
-  });
+  }, { title: 'UsageSummaryItem' });
 
   app.get('/usage/summary', {
     config: { access: ['administrator', 'auditor', 'provider', 'enterprise'] },
@@ -278,8 +275,8 @@ export function usageRoutes(app: App, ctx: AppContext): void {
       response: {
         200: Type.Object({
           group_by: Type.String(), reference_accelerator: Type.String(), items: Type.Array(SummaryItem),
-          totals: Type.Omit(SummaryItem, ['key']),
-        }),
+          totals: Type.Omit(SummaryItem, ['key'], { title: 'UsageTotals' }),
+        }, { title: 'UsageSummary' }),
       },
     },
   }, async (request) => {

@@ -5,7 +5,7 @@ import type { App, AppContext } from '../context.js';
 import { actorOf, hashSecret, newSecret, readers } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { iso, presentUser } from '../present.js';
-import { UserView } from '../schemas.js';
+import { List, Role, UserView } from '../schemas.js';
 
 
 /** Invites a user; shared by the API and `suanli users invite`. Answers the user and the one-time token. */
@@ -31,10 +31,10 @@ export function userRoutes(app: App, ctx: AppContext): void {
       description: 'Creates an invited user and answers a one-time invitation token (shown once): the person sets a password with POST /api/v1/auth/accept-invitation.',
       body: Type.Object({
         org_id: Type.String({ maxLength: 64, description: 'an organization id, or "office"' }),
-        role: Type.Union([Type.Literal('administrator'), Type.Literal('provider'), Type.Literal('enterprise'), Type.Literal('auditor')]),
+        role: Role,
         login: Login, name: Type.String({ minLength: 1, maxLength: 200 }),
       }, { additionalProperties: false }),
-      response: { 201: Type.Object({ user: UserView, invitation: Type.Object({ token: Type.String(), expires_at: Type.String(), accept: Type.String() }) }) },
+      response: { 201: Type.Object({ user: UserView, invitation: Type.Object({ token: Type.String(), expires_at: Type.String(), accept: Type.String() }) }, { title: 'Invitation' }) },
     },
   }, async (request, reply) => {
     const r = await inviteUser(ctx, actorOf(request), request.body);
@@ -43,7 +43,7 @@ export function userRoutes(app: App, ctx: AppContext): void {
 
   app.get('/users', {
     config: { access: readers, no_store: true },
-    schema: { tags: ['users'], summary: 'List users', description: 'Users of every organization, or of one (org_id).', querystring: Type.Object({ org_id: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(UserView) }) } },
+    schema: { tags: ['users'], summary: 'List users', description: 'Users of every organization, or of one (org_id).', querystring: Type.Object({ org_id: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }), response: { 200: List(UserView) } },
   }, async (request) => ({ items: (await ctx.store.people.list(request.query.org_id)).map(presentUser) }));
 
   app.post('/users/:id/disable', {

@@ -1,13 +1,12 @@
 // The office runs the full integrity check over a period (capacity overruns, duplicate and overlapping jobs, price
 // outliers) from the dashboard: a long operation, so it shows progress while the server works, then what it found.
-import type { Answers } from '../contract.gen.js';
+import type { CheckRun } from '../contract.gen.js';
 import { useState } from 'react';
 import { api, ApiError } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { ErrorBox } from './load.js';
 import { Progress } from './progress.js';
 
-type CheckResult = Answers['POST /checks/run'];
 
 const kinds = ['capacity_overrun', 'duplicate_job', 'overlapping_job', 'price_outlier'] as const;
 
@@ -16,7 +15,7 @@ export function RunChecks({ from, to, onDone }: { from: string; to: string; onDo
   const { t, int } = useI18n();
   const [range, setRange] = useState({ from, to });
   const [running, setRunning] = useState(false);
-  const [result, setResult] = useState<CheckResult | null>(null);
+  const [result, setResult] = useState<CheckRun | null>(null);
   const [error, setError] = useState<Error | null>(null);
   return (
     <form className="run-checks" data-testid="run-checks" onSubmit={(e) => void (async () => {
@@ -25,7 +24,7 @@ export function RunChecks({ from, to, onDone }: { from: string; to: string; onDo
       setError(null);
       setResult(null);
       try {
-        setResult(await api.post<CheckResult>('/checks/run', { from: `${range.from}T00:00:00Z`, to: `${range.to}T00:00:00Z` }));
+        setResult(await api.post<CheckRun>('/checks/run', { from: `${range.from}T00:00:00Z`, to: `${range.to}T00:00:00Z` }));
         onDone?.();
       } catch (err) {
         setError(err instanceof Error ? err : new ApiError(0, 'unknown', String(err)));

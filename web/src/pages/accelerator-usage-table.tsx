@@ -2,12 +2,13 @@
 // the bill of each model, and their totals. The enterprise view and a claim's usage both show it.
 import type { ReactNode } from 'react';
 import { useI18n } from '../i18n/i18n.js';
-import { AcceleratorName, decimalUnits, DomesticBadge, shareBp, type Accelerator, type Summary, type SummaryItem } from './claims-shared.js';
+import { AcceleratorName, decimalUnits, DomesticBadge, shareBp } from './claims-shared.js';
+import type { Accelerator, UsageSummary, UsageSummaryItem } from '../contract.gen.js';
 
 export interface AcceleratorUsageTableProps {
   /** the rows, in the order shown */
-  items: readonly SummaryItem[];
-  totals: Summary['totals'];
+  items: readonly UsageSummaryItem[];
+  totals: UsageSummary['totals'];
   catalog: Map<string, Accelerator> | undefined;
   caption: string;
   testId?: string;
@@ -20,7 +21,7 @@ export interface AcceleratorUsageTableProps {
 export function AcceleratorUsageTable({ items, totals, catalog, caption, testId, shares = false, totalsInFoot = false }: AcceleratorUsageTableProps) {
   const { t, int, decimal, fen, bp } = useI18n();
   const compute_total = decimalUnits(totals.compute_pflop_h);
-  const billed = (amount_fen: SummaryItem['amount_fen']): ReactNode => (amount_fen === null ? <span className="muted">—</span> : fen(amount_fen));
+  const billed = (amount_fen: UsageSummaryItem['amount_fen']): ReactNode => (amount_fen === null ? <span className="muted">—</span> : fen(amount_fen));
   const total_row = (
     <tr className="total">
       <th scope="row">{t('claims.total')}</th>

@@ -1,7 +1,7 @@
 // The accelerator catalog: every model with its published figures and sources; the performance gap of each domestic
 // part against the Western parts the catalog compares it with; and (administrators) what a PFLOP·h costs at the
 // reference prices, before and after a program's subsidy.
-import type { Answers } from '../contract.gen.js';
+import type { Accelerator, AcceleratorList, Program, ProgramDetail, ProgramList, ReferencePrice, ReferencePriceList, Rule } from '../contract.gen.js';
 import { useMemo, useState } from 'react';
 import { api, ApiError } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -9,10 +9,8 @@ import { Chart, domestic_color, foreign_color, type ChartOption } from '../compo
 import { Loading, Show, useLoad, ErrorBox } from '../components/load.js';
 import type { Route } from '../router.js';
 import { useSignedIn } from '../session.js';
-import { currentRuleSet, escapeHtml, programName, SourceText, type Program, type ProgramDetail, type Rule } from './programs-common.js';
+import { currentRuleSet, escapeHtml, programName, SourceText } from './programs-common.js';
 
-type Accelerator = Answers['GET /accelerators']['items'][number];
-type ReferencePrice = Answers['GET /reference-prices']['items'][number];
 
 /** The Western parts every domestic part is measured against, as the catalog names them (absent ones are skipped). */
 const reference_parts = ['nvidia-h100-sxm', 'nvidia-h800-sxm', 'nvidia-a100-80gb-sxm', 'nvidia-a800-80gb-sxm', 'nvidia-h20'];
@@ -24,7 +22,7 @@ export function CatalogPage(_props: { route: Route }) {
   const { t } = useI18n();
   // Reference prices are the office's (market prices are commercial data): only administrators are asked for them.
   const session = useSignedIn();
-  const loaded = useLoad((signal) => api.get<{ items: Accelerator[] }>('/accelerators', undefined, signal).then((r) => r.items), []);
+  const loaded = useLoad((signal) => api.get<AcceleratorList>('/accelerators', undefined, signal).then((r) => r.items), []);
   return (
     <>
       <div className="page-head">
@@ -271,8 +269,8 @@ function PricePanel({ items }: { items: Accelerator[] }) {
   const loaded = useLoad(async (signal) => {
     try {
       const [prices, programs] = await Promise.all([
-        api.get<{ items: ReferencePrice[] }>('/reference-prices', undefined, signal),
-        api.get<{ items: Program[] }>('/programs', undefined, signal),
+        api.get<ReferencePriceList>('/reference-prices', undefined, signal),
+        api.get<ProgramList>('/programs', undefined, signal),
       ]);
       return { prices: prices.items, programs: programs.items.filter((p) => p.beneficiary_kind === 'enterprise') };
     } catch (e) {

@@ -11,10 +11,11 @@ import { Downloads } from '../components/download.js';
 import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  addDays, known, dayOf, ExplanationTable, fenOfYuan, formatPeriod, isMidnight, OrgName, payableNow, programName, rulesOf,
-  StateBadge, useCatalog, useOrgs, yuanText, type ClaimDetail, type Finding, type Org, type ProgramDetail, type Summary,
+  addDays, known, dayOf, ExplanationTable, fenOfYuan, formatPeriod, isMidnight, OrgName, payableNow, programName,
+  rulesOf, StateBadge, useCatalog, useOrgs, yuanText,
 } from './claims-shared.js';
 import { AcceleratorUsageTable } from './accelerator-usage-table.js';
+import type { ClaimDetail, FindingPage, Organization, ProgramDetail, UsageSummary } from '../contract.gen.js';
 
 type Action = 'submit' | 'withdraw' | 'approve' | 'reject' | 'pay' | 'claw-back' | 'accept-progress-report';
 
@@ -84,7 +85,7 @@ export function ClaimPage({ route }: { route: Route }) {
   );
 }
 
-function Facts({ claim: c, program: p, orgs }: { claim: ClaimDetail; program: ProgramDetail | undefined; orgs: Map<string, Org> | undefined }) {
+function Facts({ claim: c, program: p, orgs }: { claim: ClaimDetail; program: ProgramDetail | undefined; orgs: Map<string, Organization> | undefined }) {
   const i18n = useI18n();
   const { t, int, instant, bp } = i18n;
   const rows: [string, ReactNode][] = [
@@ -160,7 +161,7 @@ const testid: Record<Action, string> = {
   pay: 'claim-action-pay', 'claw-back': 'claim-action-claw-back', 'accept-progress-report': 'claim-action-accept-report',
 };
 
-function ClaimActions({ claim, program, orgs, onDone }: { claim: ClaimDetail; program: ProgramDetail | undefined; orgs: Map<string, Org> | undefined; onDone(message: string): void }) {
+function ClaimActions({ claim, program, orgs, onDone }: { claim: ClaimDetail; program: ProgramDetail | undefined; orgs: Map<string, Organization> | undefined; onDone(message: string): void }) {
   const { t } = useI18n();
   const session = useSignedIn();
   const [open, setOpen] = useState<Action | null>(null);
@@ -180,7 +181,7 @@ function ClaimActions({ claim, program, orgs, onDone }: { claim: ClaimDetail; pr
 }
 
 function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
-  action: Action; claim: ClaimDetail; program: ProgramDetail | undefined; orgs: Map<string, Org> | undefined; onClose(): void; onDone(message: string): void;
+  action: Action; claim: ClaimDetail; program: ProgramDetail | undefined; orgs: Map<string, Organization> | undefined; onClose(): void; onDone(message: string): void;
 }) {
   const i18n = useI18n();
   const { t, fen, int } = i18n;
@@ -258,8 +259,7 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
           return t('claims.done.approve', { amount: fen(r.granted_fen) });
         } catch (e) {
           if (e instanceof ApiError && e.code === 'open_findings' && override === null) {
-            const ids = (/\(([^)]*)\)/.exec(e.message)?.[1] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-            setOverride(ids);
+            setOverride(e.body?.finding_ids ?? []);
             throw new Error(t('claims.dlg.override_needed'), { cause: e });
           }
           throw e;
@@ -363,7 +363,7 @@ function ClaimUsage({ claim: c }: { claim: ClaimDetail }) {
   const from = dayOf(c.period_start);
   const to = isMidnight(c.period_end) ? dayOf(c.period_end) : addDays(dayOf(c.period_end), 1);
   const party = c.beneficiary_id.startsWith('p_') ? 'provider_id' : 'enterprise_id';
-  const usage = useLoad((signal) => api.get<Summary>('/usage/summary', { group_by: 'accelerator', [party]: c.beneficiary_id, from, to }, signal), [c.id]);
+  const usage = useLoad((signal) => api.get<UsageSummary>('/usage/summary', { group_by: 'accelerator', [party]: c.beneficiary_id, from, to }, signal), [c.id]);
   const cat = catalog.state === 'ok' ? catalog.data : undefined;
   const office = session.role === 'administrator' || session.role === 'auditor';
   const view = party === 'provider_id' ? 'provider' : 'enterprise';
@@ -382,7 +382,7 @@ const severity_rank: Record<string, number> = { high: 0, medium: 1, low: 2 };
 
 function ClaimFindings({ claimId }: { claimId: string }) {
   const { t, int, instant } = useI18n();
-  const findings = useLoad(() => allPages<Finding>('/findings', { claim_id: claimId }, 1000), [claimId]);
+  const findings = useLoad(() => allPages<FindingPage>('/findings', { claim_id: claimId }, 1000), [claimId]);
   const sorted = useMemo(() => (findings.state === 'ok' ? [...findings.data].sort((a, b) =>
     Number(b.status === 'open') - Number(a.status === 'open') || (severity_rank[a.severity] ?? 3) - (severity_rank[b.severity] ?? 3) || a.id.localeCompare(b.id)) : []), [findings]);
   return (
@@ -427,7 +427,7 @@ function ClaimFindings({ claimId }: { claimId: string }) {
   );
 }
 
-function History({ claim: c, orgs }: { claim: ClaimDetail; orgs: Map<string, Org> | undefined }) {
+function History({ claim: c, orgs }: { claim: ClaimDetail; orgs: Map<string, Organization> | undefined }) {
   const { t, instant, fen } = useI18n();
   if (c.events.length === 0) return <p className="empty">{t('state.empty')}</p>;
   return (

@@ -1,5 +1,6 @@
-// What the claims, enterprise and provider pages share: the API's shapes they read, organization / program / catalog
-// look-ups (cached per signed-in organization), exact unit conversions, the state badge and the subsidy explanation.
+// What the claims, enterprise and provider pages share: organization / program / catalog look-ups (cached per signed-in
+// organization), exact unit conversions, the state badge and the subsidy explanation. The API's shapes they read are
+// the contract's (web/src/contract.gen.ts, generated from the server's schemas by `npm run contract`).
 import { useMemo } from 'react';
 import { allPages, api, ApiError } from '../api.js';
 import { useI18n, type I18n } from '../i18n/i18n.js';
@@ -7,38 +8,15 @@ import { messages, type MessageKey } from '../i18n/messages.js';
 import { useLoad } from '../components/load.js';
 import { fenOf } from '../i18n/format.js';
 import { useSignedIn } from '../session.js';
-import type { Answers } from '../contract.gen.js';
+import type { Accelerator, AcceleratorList, Claim, ClaimExplanation, ClaimState, CutKind, Organization, OrganizationList, OrganizationPage, Program, ProgramDetail, ProgramList, Rule, RuleLine } from '../contract.gen.js';
 import { href, navigate } from '../router.js';
 
-// ---- API shapes: the server's own (contract.gen.ts, generated from its schemas by `npm run contract`) ----
 // Sums of money (Fen) are decimal strings of whole fen: exact past 2^53. Arithmetic on them goes through BigInt (fenOf).
 
-export type Claim = Answers['GET /claims']['items'][number];
-export type ClaimDetail = Answers['GET /claims/{id}'];
-export type ClaimEvent = ClaimDetail['events'][number];
-export type ClaimState = Claim['state'];
 /** Every claim state, in life-cycle order (the filters' order); the compiler checks the list against the contract. */
 export const claim_states = ['draft', 'submitted', 'approved', 'rejected', 'withdrawn', 'paid', 'clawed_back'] as const satisfies readonly ClaimState[];
 const _every_claim_state: Exclude<ClaimState, (typeof claim_states)[number]> extends never ? true : never = true;
 void _every_claim_state;
-
-export type Explanation = Claim['explanation'];
-export type RuleLine = Explanation['lines'][number];
-export type Cut = Explanation['cuts'][number];
-export type CutKind = Cut['kind'];
-
-export type Program = Answers['GET /programs']['items'][number];
-export type ProgramDetail = Answers['GET /programs/{id}'];
-export type Rule = ProgramDetail['rule_sets'][number]['rules'][number];
-
-export type Finding = Answers['GET /findings']['items'][number];
-
-export type Summary = Answers['GET /usage/summary'];
-export type SummaryItem = Summary['items'][number];
-
-export type Accelerator = Answers['GET /accelerators']['items'][number];
-
-export type Org = Answers['GET /organizations']['items'][number];
 
 // ---- cached look-ups ----
 
@@ -57,22 +35,22 @@ function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
  * Every organization the caller may see, by id. GET /organizations (administrators and auditors: all; others: only
  * themselves) where the server has it, else GET /enterprises and /providers; what the caller may not list stays unnamed.
  */
-async function loadOrgs(): Promise<Map<string, Org>> {
-  const out = new Map<string, Org>();
+async function loadOrgs(): Promise<Map<string, Organization>> {
+  const out = new Map<string, Organization>();
   try {
-    for (const o of await allPages<Org>('/organizations', {}, 10_000)) out.set(o.id, o);
+    for (const o of await allPages<OrganizationPage>('/organizations', {}, 10_000)) out.set(o.id, o);
     return out;
   } catch (e) {
     if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 400)) throw e;
   }
-  const lists = await Promise.allSettled([api.get<{ items: Org[] }>('/enterprises'), api.get<{ items: Org[] }>('/providers')]);
+  const lists = await Promise.allSettled([api.get<OrganizationList>('/enterprises'), api.get<OrganizationList>('/providers')]);
   for (const l of lists) if (l.status === 'fulfilled') for (const o of l.value.items) out.set(o.id, o);
   return out;
 }
 
 export function useOrgs() {
   const s = useSignedIn();
-  return useLoad(() => cached(`orgs|${s.org_id}`, loadOrgs).catch(() => new Map<string, Org>()), [s.org_id]);
+  return useLoad(() => cached(`orgs|${s.org_id}`, loadOrgs).catch(() => new Map<string, Organization>()), [s.org_id]);
 }
 
 /**
@@ -90,12 +68,12 @@ export function useViewedOrg(query: URLSearchParams) {
 
 export function usePrograms() {
   const s = useSignedIn();
-  return useLoad(() => cached(`programs|${s.org_id}`, () => api.get<{ items: Program[] }>('/programs').then((r) => r.items)), [s.org_id]);
+  return useLoad(() => cached(`programs|${s.org_id}`, () => api.get<ProgramList>('/programs').then((r) => r.items)), [s.org_id]);
 }
 
 export function useCatalog() {
   const s = useSignedIn();
-  return useLoad(() => cached(`catalog|${s.org_id}`, () => api.get<{ items: Accelerator[] }>('/accelerators')
+  return useLoad(() => cached(`catalog|${s.org_id}`, () => api.get<AcceleratorList>('/accelerators')
     .then((r) => new Map(r.items.map((a) => [a.id, a])))), [s.org_id]);
 }
 
@@ -112,7 +90,7 @@ export function programName(p: Program | undefined, id: string, locale: I18n['lo
 }
 
 /** An organization's name in the reader's language; its id when the caller may not see it. */
-export function OrgName({ id, orgs }: { id: string | null; orgs: Map<string, Org> | undefined }) {
+export function OrgName({ id, orgs }: { id: string | null; orgs: Map<string, Organization> | undefined }) {
   const { locale, t } = useI18n();
   if (id === null) return <span className="muted">—</span>;
   const o = orgs?.get(id);
@@ -121,7 +99,7 @@ export function OrgName({ id, orgs }: { id: string | null; orgs: Map<string, Org
   return <code className="id">{id}</code>;
 }
 
-export function orgText(id: string, orgs: Map<string, Org> | undefined, locale: I18n['locale']): string {
+export function orgText(id: string, orgs: Map<string, Organization> | undefined, locale: I18n['locale']): string {
   const o = orgs?.get(id);
   return o ? localName(o.name, locale) : id;
 }
@@ -232,7 +210,7 @@ const cut_keys: Record<CutKind, MessageKey> = {
 };
 
 /** The explanation as a table: every rule line, what earned nothing, the computed total, each cut, the grant. */
-export function ExplanationTable({ explanation: e, rules, estimate = false }: { explanation: Explanation; rules?: Rule[] | undefined; estimate?: boolean }) {
+export function ExplanationTable({ explanation: e, rules, estimate = false }: { explanation: ClaimExplanation; rules?: Rule[] | undefined; estimate?: boolean }) {
   const i18n = useI18n();
   const { t, fen, int, decimal, bp } = i18n;
   const descriptions = useMemo(() => new Map((rules ?? []).map((r) => [r.id, r.description ?? ''])), [rules]);
@@ -344,7 +322,7 @@ export function compactNumber(n: number, locale: I18n['locale']): string {
 }
 
 /** The organization an administrator or auditor looks at (?org=), chosen from a list of one kind. */
-export function OrgPicker({ kind, value, orgs, onChange, label }: { kind: 'enterprise' | 'provider'; value: string; orgs: Map<string, Org> | undefined; onChange(id: string): void; label: string }) {
+export function OrgPicker({ kind, value, orgs, onChange, label }: { kind: 'enterprise' | 'provider'; value: string; orgs: Map<string, Organization> | undefined; onChange(id: string): void; label: string }) {
   const { t, locale } = useI18n();
   const list = useMemo(() => [...(orgs?.values() ?? [])].filter((o) => o.kind === kind)
     .sort((a, b) => localName(a.name, locale).localeCompare(localName(b.name, locale), locale)), [orgs, kind, locale]);
@@ -369,7 +347,7 @@ export function setQuery(page: string, query: URLSearchParams, changes: Record<s
 }
 
 /** The office's starting point on the enterprise and provider views: every organization of the kind, each a link. */
-export function OrgChooser({ kind, orgs, page }: { kind: 'enterprise' | 'provider'; orgs: Map<string, Org> | undefined; page: string }) {
+export function OrgChooser({ kind, orgs, page }: { kind: 'enterprise' | 'provider'; orgs: Map<string, Organization> | undefined; page: string }) {
   const { t, locale } = useI18n();
   const list = useMemo(() => [...(orgs?.values() ?? [])].filter((o) => o.kind === kind)
     .sort((a, b) => localName(a.name, locale).localeCompare(localName(b.name, locale), locale)), [orgs, kind, locale]);

@@ -10,8 +10,9 @@ import { Downloads } from '../components/download.js';
 import { href, navigate, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  claim_states, ClaimFigureCells, ClaimFigureHeads, localName, OrgName, programName, StateBadge, useOrgs, usePrograms, type Claim, type ClaimState, type Org,
+  claim_states, ClaimFigureCells, ClaimFigureHeads, localName, OrgName, programName, StateBadge, useOrgs, usePrograms,
 } from './claims-shared.js';
+import type { ClaimPage, ClaimState, Organization } from '../contract.gen.js';
 
 const rows_shown_step = 100;
 const claims_loaded_max = 5000;
@@ -27,7 +28,7 @@ export function ClaimsPage({ route }: { route: Route }) {
 
   const programs = usePrograms();
   const orgs = useOrgs();
-  const claims = useLoad(() => allPages<Claim>('/claims', { state, program_id: program, beneficiary_id: beneficiary }, claims_loaded_max), [state, program, beneficiary]);
+  const claims = useLoad(() => allPages<ClaimPage>('/claims', { state, program_id: program, beneficiary_id: beneficiary }, claims_loaded_max), [state, program, beneficiary]);
   const [shown, setShown] = useState(rows_shown_step);
 
   const set = (key: string, value: string) => {
@@ -168,7 +169,7 @@ export function ClaimsPage({ route }: { route: Route }) {
   );
 }
 
-function OrgOptions({ label, orgs }: { label: string; orgs: Org[] }) {
+function OrgOptions({ label, orgs }: { label: string; orgs: Organization[] }) {
   const { locale } = useI18n();
   if (orgs.length === 0) return null;
   return <optgroup label={label}>{orgs.map((o) => <option key={o.id} value={o.id}>{localName(o.name, locale)}</option>)}</optgroup>;

@@ -6,7 +6,8 @@ import { api } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { ErrorBox } from '../components/load.js';
 import { href, navigate } from '../router.js';
-import { ExplanationTable, formatPeriod, programName, rulesOf, type Claim, type ClaimState, type Explanation, type Program, type ProgramDetail } from './claims-shared.js';
+import { ExplanationTable, formatPeriod, programName, rulesOf } from './claims-shared.js';
+import type { Claim, ClaimState, Estimate, Program, ProgramDetail } from '../contract.gen.js';
 
 const holding = new Set<ClaimState>(['draft', 'submitted', 'approved', 'paid', 'clawed_back']);
 
@@ -75,7 +76,7 @@ export function EstimatePanel({ org, office, programs, months, orgName }: { org:
   const [period, setPeriod] = usePeriod(programs, months[months.length - 1]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
-  const [result, setResult] = useState<{ explanation: Explanation; records: number; rule_set_version: number; program: ProgramDetail; period_start: string; period_end: string } | null>(null);
+  const [result, setResult] = useState<Estimate & { program: ProgramDetail } | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!(period.from < period.to) || period.program === '') return;
@@ -83,7 +84,7 @@ export function EstimatePanel({ org, office, programs, months, orgName }: { org:
     setError(null);
     try {
       const [r, p] = await Promise.all([
-        api.post<{ explanation: Explanation; records: number; rule_set_version: number; period_start: string; period_end: string }>(`/programs/${encodeURIComponent(period.program)}/estimate`, {
+        api.post<Estimate>(`/programs/${encodeURIComponent(period.program)}/estimate`, {
           period_start: instant(period.from), period_end: instant(period.to), ...(office ? { beneficiary_id: org } : {}),
         }),
         api.get<ProgramDetail>(`/programs/${encodeURIComponent(period.program)}`),

@@ -10,12 +10,13 @@ import { Downloads } from '../components/download.js';
 import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  ClaimFigureCells, ClaimFigureHeads, compactNumber, decimalUnits, localName, OrgChooser, OrgPicker, programName, setQuery, shareBp,
-  useCatalog, useViewedOrg, usePrograms, type Accelerator, type Claim, type Org, type Program, type Summary,
+  ClaimFigureCells, ClaimFigureHeads, compactNumber, decimalUnits, localName, OrgChooser, OrgPicker, programName,
+  setQuery, shareBp, useCatalog, useViewedOrg, usePrograms,
 } from './claims-shared.js';
 import { EstimatePanel, FileClaimPanel } from './enterprise-forms.js';
 import { AcceleratorUsageTable } from './accelerator-usage-table.js';
 import { DateRangeFilter, dateRangeOf } from './date-range-filter.js';
+import type { Accelerator, Claim, ClaimPage, Organization, Program, UsageSummary } from '../contract.gen.js';
 
 export function EnterprisePage({ route }: { route: Route }) {
   const { t, locale } = useI18n();
@@ -41,7 +42,7 @@ export function EnterprisePage({ route }: { route: Route }) {
   );
 }
 
-function OrgFacts({ org }: { org: Org }) {
+function OrgFacts({ org }: { org: Organization }) {
   const { t, locale } = useI18n();
   const parts = [localName(org.name, locale)];
   if (org.region) parts.push(t('enterprise.region', { code: org.region }));
@@ -50,7 +51,7 @@ function OrgFacts({ org }: { org: Org }) {
   return <span title={org.name}>{parts.join(' · ')}</span>;
 }
 
-interface UsageData { domestic: Summary; foreign: Summary; accelerators: Summary }
+interface UsageData { domestic: UsageSummary; foreign: UsageSummary; accelerators: UsageSummary }
 
 function EnterpriseView({ org, route, orgName }: { org: string; route: Route; orgName: string }) {
   const i18n = useI18n();
@@ -62,13 +63,13 @@ function EnterpriseView({ org, route, orgName }: { org: string; route: Route; or
   const usage = useLoad(async (signal): Promise<UsageData> => {
     const q = { ...scope, from, to };
     const [domestic, foreign, accelerators] = await Promise.all([
-      api.get<Summary>('/usage/summary', { ...q, group_by: 'month', domestic: 'true' }, signal),
-      api.get<Summary>('/usage/summary', { ...q, group_by: 'month', domestic: 'false' }, signal),
-      api.get<Summary>('/usage/summary', { ...q, group_by: 'accelerator' }, signal),
+      api.get<UsageSummary>('/usage/summary', { ...q, group_by: 'month', domestic: 'true' }, signal),
+      api.get<UsageSummary>('/usage/summary', { ...q, group_by: 'month', domestic: 'false' }, signal),
+      api.get<UsageSummary>('/usage/summary', { ...q, group_by: 'accelerator' }, signal),
     ]);
     return { domestic, foreign, accelerators };
   }, [org, from, to]);
-  const claims = useLoad(() => allPages<Claim>('/claims', office ? { beneficiary_id: org } : {}, 2000), [org]);
+  const claims = useLoad(() => allPages<ClaimPage>('/claims', office ? { beneficiary_id: org } : {}, 2000), [org]);
   const programs = usePrograms();
   const catalog = useCatalog();
   const cat = catalog.state === 'ok' ? catalog.data : undefined;
@@ -161,7 +162,7 @@ function EnterpriseView({ org, route, orgName }: { org: string; route: Route; or
 
 function MonthChart({ data, months, metric }: { data: UsageData; months: string[]; metric: 'card_hours' | 'compute_pflop_h' }) {
   const { t, month, decimal, locale } = useI18n();
-  const value = (s: Summary, m: string) => s.items.find((r) => r.key === m)?.[metric] ?? '0';
+  const value = (s: UsageSummary, m: string) => s.items.find((r) => r.key === m)?.[metric] ?? '0';
   const unit = metric === 'card_hours' ? t('unit.card_hours') : t('unit.pflop_h');
   const option = useMemo<ChartOption>(() => ({
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: number) => `${decimal(String(v), 1)} ${unit}` },
@@ -182,7 +183,7 @@ function MonthChart({ data, months, metric }: { data: UsageData; months: string[
   return <Chart option={option} label={label} table={table} testId="enterprise-usage-chart" height={300} />;
 }
 
-function AcceleratorTable({ summary, catalog }: { summary: Summary; catalog: Map<string, Accelerator> | undefined }) {
+function AcceleratorTable({ summary, catalog }: { summary: UsageSummary; catalog: Map<string, Accelerator> | undefined }) {
   const { t } = useI18n();
   const rows = useMemo(() => [...summary.items].sort((a, b) => (decimalUnits(b.compute_pflop_h) > decimalUnits(a.compute_pflop_h) ? 1 : -1)), [summary]);
   if (rows.length === 0) return <p className="empty" data-testid="enterprise-accelerator-table">{t('enterprise.no_usage')}</p>;

@@ -4,7 +4,8 @@ import { useI18n } from '../i18n/i18n.js';
 import { fenOf, fenShareBp, sumFen } from '../i18n/format.js';
 import { Chart, domestic_color, foreign_color, palette, type ChartOption } from '../components/chart.js';
 import { SourceText, decimalSub, escapeHtml, programName } from './programs-common.js';
-import { lineAt, monthIndex, monthsFromTo, type Overview } from './overview-data.js';
+import { lineAt, monthIndex, monthsFromTo } from './overview-data.js';
+import type { Overview } from '../contract.gen.js';
 
 const used_color = domestic_color;
 const subsidy_keys = ['subsidy_approved_fen', 'subsidy_paid_fen', 'subsidy_clawed_back_fen'] as const;

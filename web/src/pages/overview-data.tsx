@@ -1,11 +1,4 @@
-// The overview's answer (GET /dashboard/overview) and the month arithmetic its charts need.
-import type { Answers } from '../contract.gen.js';
-
-export type Overview = Answers['GET /dashboard/overview'];
-export type OverviewMonth = Overview['months'][number];
-export type Trend = Overview['projection']['used'];
-export type OverviewProgram = Overview['programs'][number];
-export type OrgCompute = Overview['top_enterprises'][number];
+// The month arithmetic the overview's charts need (its answer, GET /dashboard/overview, is the contract's Overview).
 
 export function monthIndex(m: string): number {
   const [y, mm] = m.split('-').map(Number) as [number, number];

@@ -12,7 +12,8 @@ import { useSession } from '../session.js';
 import { href, navigate, type Route } from '../router.js';
 import { decimalSum, orgName } from './programs-common.js';
 import { BurnSection, ComputeCharts, ShareChart, SubsidyChart } from './overview-charts.js';
-import { monthIndex, monthKey, type OrgCompute, type Overview } from './overview-data.js';
+import { monthIndex, monthKey } from './overview-data.js';
+import type { OrgCompute, Overview } from '../contract.gen.js';
 
 const finding_keys: Record<string, MessageKey> = {
   capacity_overrun: 'overview.finding.capacity_overrun', duplicate_job: 'overview.finding.duplicate_job',

@@ -1,6 +1,6 @@
 // One program: its facts, the rule set in force as readable rows, the version history, the budget balances and (for
 // the office and auditors) the ledger; administrators get the what-if simulator.
-import type { Answers } from '../contract.gen.js';
+import type { Accelerator, AcceleratorList, Ledger, Organization, OrganizationList, ProgramDetail } from '../contract.gen.js';
 import { useMemo } from 'react';
 import { api, ApiError } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -12,13 +12,10 @@ import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import { beneficiary_keys, kind_keys, state_keys, WindowText } from './programs.js';
 import {
-  currentRuleSet, orgName, programName, programState, RuleTable, SourceText, type ProgramDetail,
+  currentRuleSet, orgName, programName, programState, RuleTable, SourceText,
 } from './programs-common.js';
 import { Simulator } from './programs-simulate.js';
 
-type Accelerator = Answers['GET /accelerators']['items'][number];
-type Ledger = Answers['GET /programs/{id}/ledger'];
-type Org = Answers['GET /organizations']['items'][number];
 
 const transfer_keys: Record<string, MessageKey> = {
   fund: 'programs.transfer.fund', approve: 'programs.transfer.approve', pay: 'programs.transfer.pay', release: 'programs.transfer.release', recover: 'programs.transfer.recover',
@@ -32,7 +29,7 @@ export function ProgramPage({ route }: { route: Route }) {
   const loaded = useLoad(async (signal) => {
     const [program, catalog] = await Promise.all([
       api.get<ProgramDetail>(`/programs/${encodeURIComponent(id)}`, undefined, signal),
-      api.get<{ items: Accelerator[] }>('/accelerators', undefined, signal).catch(() => ({ items: [] as Accelerator[] })),
+      api.get<AcceleratorList>('/accelerators', undefined, signal).catch(() => ({ items: [] as Accelerator[] })),
     ]);
     return { program, catalog: catalog.items };
   }, [id]);
@@ -183,7 +180,7 @@ function LedgerPanel({ program }: { program: ProgramDetail }) {
   const loaded = useLoad(async (signal) => {
     const [ledger, orgs] = await Promise.all([
       api.get<Ledger>(`/programs/${encodeURIComponent(program.id)}/ledger`, undefined, signal),
-      api.get<{ items: Org[] }>(`/${program.beneficiary_kind}s`, undefined, signal).catch(() => ({ items: [] as Org[] })),
+      api.get<OrganizationList>(`/${program.beneficiary_kind}s`, undefined, signal).catch(() => ({ items: [] as Organization[] })),
     ]);
     return { ledger, names: new Map(orgs.items.map((o) => [o.id, o.name])) };
   }, [program.id]);

@@ -1,22 +1,12 @@
-// What the program pages (and the overview and catalog) share: the API's program shapes, names by language, a
-// program's state, source texts with their addresses linked, exact decimal sums, and rules told as sentences.
+// What the program pages (and the overview and catalog) share: names by language, a program's state, source texts
+// with their addresses linked, exact decimal sums, and rules told as sentences.
 import type { ReactNode } from 'react';
 import { useI18n, type I18n } from '../i18n/i18n.js';
 import type { MessageKey } from '../i18n/messages.js';
-import type { Answers } from '../contract.gen.js';
+import type { Program, Rule, RuleMatch, RulePay, RuleSetVersion } from '../contract.gen.js';
 import { fenOf } from '../i18n/format.js';
 
-// The API's program shapes: the server's own (contract.gen.ts, generated from its schemas by `npm run contract`).
 // Sums of money are decimal strings of whole fen (exact past 2^53); fenOf makes them bigints for arithmetic.
-export type Program = Answers['GET /programs']['items'][number];
-export type ProgramKind = Program['kind'];
-export type Eligibility = Program['eligibility'];
-export type ProgramDetail = Answers['GET /programs/{id}'];
-export type Budget = ProgramDetail['budget'];
-export type RuleSetVersion = ProgramDetail['rule_sets'][number];
-export type Rule = RuleSetVersion['rules'][number];
-export type RuleMatch = Rule['match'];
-export type RulePay = Rule['pay'];
 
 /** The program's name in the current language. */
 export function programName(p: { name_zh: string; name_en: string }, locale: I18n['locale']): string {

@@ -1,7 +1,7 @@
 // The what-if simulator of a program (administrators): the current rule set's rates, price ceilings and tier bonuses,
 // the budget and the caps become editable; POST /programs/:id/simulate replays the usage of a past period under the
 // program's current rules and under the edited ones, and the answer is shown side by side with its differences.
-import type { Answers } from '../contract.gen.js';
+import type { ProgramDetail, Rule, RulePay, Simulation, SimulationVariant } from '../contract.gen.js';
 import { useMemo, useState } from 'react';
 import { api, ApiError, type ErrorDetail } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -12,11 +12,9 @@ const chartFen = (fen: Fen | bigint) => Number(fenOf(fen));
 import { Chart, domestic_color, foreign_color, type ChartOption } from '../components/chart.js';
 import { Progress } from '../components/progress.js';
 import {
-  orgName, parsePercent, parseYuan, parseYuanFen, percentInput, yuanInput, type ProgramDetail, type Rule, type RulePay,
+  orgName, parsePercent, parseYuan, parseYuanFen, percentInput, yuanInput,
 } from './programs-common.js';
 
-type SimulationAnswer = Answers['POST /programs/{id}/simulate'];
-type Variant = SimulationAnswer['variants'][number];
 
 interface RuleDraft { rate: string; fen_per_pflop_h: string; ceiling: string; bonus: string }
 interface Draft { from: string; to: string; budget: string; cap_share: string; cap_fen: string; cap_fen_year: string; rules: RuleDraft[] }
@@ -72,7 +70,7 @@ export function Simulator({ program, rules, version }: { program: ProgramDetail;
   const [errors, setErrors] = useState<ErrorDetail[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
-  const [answer, setAnswer] = useState<SimulationAnswer | null>(null);
+  const [answer, setAnswer] = useState<Simulation | null>(null);
 
   const setRule = (k: number, patch: Partial<RuleDraft>) => setDraft((d) => ({ ...d, rules: d.rules.map((r, j) => (j === k ? { ...r, ...patch } : r)) }));
   const errorFor = (field: string) => errors.filter((e) => normalField(e.field) === field);
@@ -117,7 +115,7 @@ export function Simulator({ program, rules, version }: { program: ProgramDetail;
     if (problems.length > 0) return;
     setRunning(true);
     try {
-      const r = await api.post<SimulationAnswer>(`/programs/${encodeURIComponent(program.id)}/simulate`, {
+      const r = await api.post<Simulation>(`/programs/${encodeURIComponent(program.id)}/simulate`, {
         from: `${draft.from}-01T00:00:00.000Z`, to: nextMonthStart(draft.to), rules: candidate, budget_fen, caps,
       });
       setAnswer(r);
@@ -250,7 +248,7 @@ function chartFenText(fen: (v: number) => string, fenShort: (v: number) => strin
   return Number.isSafeInteger(n) ? fen(n) : fenShort(n);
 }
 
-function SimulationResult({ answer }: { answer: SimulationAnswer }) {
+function SimulationResult({ answer }: { answer: Simulation }) {
   const i = useI18n();
   const { t, fen, fenShort, int, bp, locale, instant } = i;
   const cur = answer.variants.find((v) => v.label === 'current');
@@ -262,7 +260,7 @@ function SimulationResult({ answer }: { answer: SimulationAnswer }) {
   ];
   const pct = (a: bigint, b: bigint) => (a === 0n ? null : fenShareBp(b - a, a));
   const delta_pct = pct(fenOf(cur.granted_fen), fenOf(cand.granted_fen));
-  const share = (v: Variant) => fenShareBp(v.domestic_fen, fenOf(v.domestic_fen) + fenOf(v.foreign_fen));
+  const share = (v: SimulationVariant) => fenShareBp(v.domestic_fen, fenOf(v.domestic_fen) + fenOf(v.foreign_fen));
   const tip = (v: unknown) => chartFenText(fen, fenShort, v);
 
   const totals_option: ChartOption = {
@@ -277,7 +275,7 @@ function SimulationResult({ answer }: { answer: SimulationAnswer }) {
     ],
   };
   const vendors = [...new Set([...cur.per_vendor, ...cand.per_vendor].map((v) => v.vendor))];
-  const vendorFen = (v: Variant, name: string) => chartFen(v.per_vendor.find((x) => x.vendor === name)?.fen ?? '0');
+  const vendorFen = (v: SimulationVariant, name: string) => chartFen(v.per_vendor.find((x) => x.vendor === name)?.fen ?? '0');
   const vendor_option: ChartOption = {
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: tip },
     legend: { top: 0 },
@@ -290,7 +288,7 @@ function SimulationResult({ answer }: { answer: SimulationAnswer }) {
     ],
   };
   const ids = [...new Set([...cur.per_beneficiary, ...cand.per_beneficiary].map((b) => b.beneficiary_id))];
-  const byId = (v: Variant, id: string) => v.per_beneficiary.find((b) => b.beneficiary_id === id);
+  const byId = (v: SimulationVariant, id: string) => v.per_beneficiary.find((b) => b.beneficiary_id === id);
   const names = new Map([...cur.per_beneficiary, ...cand.per_beneficiary].map((b) => [b.beneficiary_id, b.name]));
   const beneficiaries = ids.map((id) => ({ id, name: names.get(id) ?? id, cur: fenOf(byId(cur, id)?.granted_fen ?? 0), cand: fenOf(byId(cand, id)?.granted_fen ?? 0) }))
     .sort((a, b) => { const x = b.cur > b.cand ? b.cur : b.cand; const y = a.cur > a.cand ? a.cur : a.cand; return x > y ? 1 : x < y ? -1 : 0; });

@@ -6,7 +6,8 @@ import { fenOf, fenShareBp } from '../i18n/format.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { Show, useLoad } from '../components/load.js';
 import { href, type Route } from '../router.js';
-import { programName, programState, type Program, type ProgramDetail } from './programs-common.js';
+import { programName, programState } from './programs-common.js';
+import type { Program, ProgramDetail, ProgramList } from '../contract.gen.js';
 
 export const kind_keys: Record<string, MessageKey> = {
   compute_rent: 'programs.kind.compute_rent', energy: 'programs.kind.energy', model: 'programs.kind.model', data: 'programs.kind.data', other: 'programs.kind.other',
@@ -24,7 +25,7 @@ export function ProgramsPage(_props: { route: Route }) {
   const i = useI18n();
   const { t, fen, bp, locale } = i;
   const loaded = useLoad(async (signal) => {
-    const list = await api.get<{ items: Program[] }>('/programs', undefined, signal);
+    const list = await api.get<ProgramList>('/programs', undefined, signal);
     // One request per program for its budget balances: programs are few (an office runs a handful).
     const details = await Promise.all(list.items.map((p) => api.get<ProgramDetail>(`/programs/${encodeURIComponent(p.id)}`, undefined, signal).catch(() => null)));
     return list.items.map((p, k) => ({ program: p, detail: details[k] ?? null }));

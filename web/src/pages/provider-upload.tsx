@@ -1,7 +1,7 @@
 // Uploading a usage file: JSON Lines (one usage record per line, the wire format of shared/DESIGN.md) or CSV with the
 // same column names, read in the browser and sent in batches of 500 through POST /usage, with a determinate progress
 // bar (records sent of the file) and a summary at the end: accepted, duplicates, rejected with their reasons.
-import type { Answers } from '../contract.gen.js';
+import type { IngestOutcome } from '../contract.gen.js';
 import { useRef, useState } from 'react';
 import { parse } from 'csv-parse/browser/esm/sync';
 import { api, ApiError } from '../api.js';
@@ -16,7 +16,6 @@ const integer_columns = new Set(['count', 'amount_fen', 'energy_wh']);
 
 interface Parsed { records: unknown[]; lines: number[]; errors: Rejected[]; format: 'jsonl' | 'csv' | 'json' }
 export interface Rejected { line: number | null; record_id: string | null; code: string; field: string | null; message: string }
-type IngestAnswer = Answers['POST /usage'];
 
 export function parseCsv(text: string, t: (k: 'provider.upload.csv_header' | 'provider.upload.csv_cells', v?: Record<string, string | number>) => string): Parsed {
   const out: Parsed = { records: [], lines: [], errors: [], format: 'csv' };
@@ -134,7 +133,7 @@ export function UsageUpload({ onFinished }: { onFinished(): void }) {
       let attempt = 0;
       for (;;) {
         try {
-          const r = await api.post<IngestAnswer>('/usage', { records: batch });
+          const r = await api.post<IngestOutcome>('/usage', { records: batch });
           o.accepted += r.accepted;
           o.duplicates += r.duplicates;
           o.rejected += r.rejected.length;
@@ -142,16 +141,12 @@ export function UsageUpload({ onFinished }: { onFinished(): void }) {
           break;
         } catch (e) {
           if (e instanceof ApiError && e.code === 'all_records_rejected') {
-            // The answer's details name the first rejections: records[i].field and "code: message".
+            // The answer carries every record's rejection beside `error`, as a batch that stored some does.
             o.rejected += batch.length;
             const named = new Set<number>();
-            for (const d of e.details) {
-              const m = /^records\[(\d+)\](?:\.(.+))?$/.exec(d.field);
-              const c = /^(\w+): ([\s\S]*)$/.exec(d.message);
-              if (!m) continue;
-              const index = Number(m[1]);
-              named.add(index);
-              o.rejections.push({ line: lineOf(index), record_id: recordIdOf(batch[index]), code: c?.[1] ?? 'rejected', field: m[2] ?? null, message: c?.[2] ?? d.message });
+            for (const x of e.body?.rejected ?? []) {
+              named.add(x.index);
+              o.rejections.push({ line: lineOf(x.index), record_id: x.record_id, code: x.code, field: x.field, message: x.message });
             }
             batch.forEach((r, index) => {
               if (!named.has(index)) o.rejections.push({ line: lineOf(index), record_id: recordIdOf(r), code: 'rejected', field: null, message: t('provider.upload.no_detail') });

@@ -1,9 +1,9 @@
 // The provider view: its clusters and their accelerator inventory, the usage it reported per day, the records the
 // platform refused recently and why, and (for the provider itself) uploading a usage file. Administrators and auditors
 // pick the provider (?org=).
-import type { Answers } from '../contract.gen.js';
+import type { Accelerator, Cluster, ClusterList, StoredRejection, StoredRejectionPage, UsageSummary } from '../contract.gen.js';
 import { useMemo, useState } from 'react';
-import { api, ApiError } from '../api.js';
+import { api } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { Chart, palette, type ChartOption } from '../components/chart.js';
 import { ErrorBox, Show, useLoad } from '../components/load.js';
@@ -11,15 +11,12 @@ import { Downloads } from '../components/download.js';
 import { type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  AcceleratorName, addDays, compactNumber, DomesticBadge, localName, OrgChooser, OrgPicker, setQuery, useCatalog, useViewedOrg,
-  type Accelerator, type Summary,
+  AcceleratorName, addDays, compactNumber, DomesticBadge, localName, OrgChooser, OrgPicker, setQuery, useCatalog,
+  useViewedOrg,
 } from './claims-shared.js';
 import { RejectionCells, UsageUpload } from './provider-upload.js';
 import { DateRangeFilter, dateRangeOf } from './date-range-filter.js';
 
-type Cluster = Answers['GET /providers/{id}/clusters']['items'][number];
-type Rejections = Answers['GET /usage/rejections'];
-type StoredRejection = Rejections['items'][number];
 
 const default_days = 92;
 
@@ -47,7 +44,7 @@ function ProviderView({ org, route }: { org: string; route: Route }) {
   const session = useSignedIn();
   const catalog = useCatalog();
   const cat = catalog.state === 'ok' ? catalog.data : undefined;
-  const clusters = useLoad((signal) => api.get<Answers['GET /providers/{id}/clusters']>(`/providers/${encodeURIComponent(org)}/clusters`, undefined, signal).then((r) => r.items), [org]);
+  const clusters = useLoad((signal) => api.get<ClusterList>(`/providers/${encodeURIComponent(org)}/clusters`, undefined, signal).then((r) => r.items), [org]);
   const [nonce, setNonce] = useState(0);
   return (
     <div className="grid">
@@ -134,7 +131,7 @@ function Daily({ org, route, nonce }: { org: string; route: Route; nonce: number
   const session = useSignedIn();
   const office = session.role !== 'provider';
   const { from, to } = dateRangeOf(route.query);
-  const daily = useLoad((signal) => api.get<Summary>('/usage/summary', { group_by: 'day', ...(office ? { provider_id: org } : {}), from, to }, signal), [org, from, to, nonce]);
+  const daily = useLoad((signal) => api.get<UsageSummary>('/usage/summary', { group_by: 'day', ...(office ? { provider_id: org } : {}), from, to }, signal), [org, from, to, nonce]);
   const days = useMemo(() => {
     if (daily.state !== 'ok' || daily.data.items.length === 0) return [];
     const by = new Map(daily.data.items.map((r) => [r.key, r]));
@@ -190,22 +187,16 @@ function Rejections({ org }: { org: string }) {
   const [cursor, setCursor] = useState<string | null>(null);
   const [more, setMore] = useState<{ busy: boolean; error: Error | null }>({ busy: false, error: null });
   const first = useLoad(async (signal) => {
-    try {
-      const r = await api.get<Rejections>('/usage/rejections', { ...(session.role === 'provider' ? {} : { provider_id: org }), limit: 50 }, signal);
-      setPages([]);
-      setCursor(r.next_cursor);
-      return { items: r.items, missing: false };
-    } catch (e) {
-      // The route is new: a server without it answers 404 "no route …".
-      if (e instanceof ApiError && e.status === 404 && /^no route /i.test(e.message)) return { items: [], missing: true };
-      throw e;
-    }
+    const r = await api.get<StoredRejectionPage>('/usage/rejections', { ...(session.role === 'provider' ? {} : { provider_id: org }), limit: 50 }, signal);
+    setPages([]);
+    setCursor(r.next_cursor);
+    return r.items;
   }, [org]);
   const loadMore = async () => {
     if (cursor === null) return;
     setMore({ busy: true, error: null });
     try {
-      const r = await api.get<Rejections>('/usage/rejections', { ...(session.role === 'provider' ? {} : { provider_id: org }), limit: 50, cursor });
+      const r = await api.get<StoredRejectionPage>('/usage/rejections', { ...(session.role === 'provider' ? {} : { provider_id: org }), limit: 50, cursor });
       setPages((p) => [...p, r.items]);
       setCursor(r.next_cursor);
       setMore({ busy: false, error: null });
@@ -214,9 +205,8 @@ function Rejections({ org }: { org: string }) {
     }
   };
   return (
-    <Show loaded={first}>{(r) => {
-      if (r.missing) return <p className="muted">{t('provider.rejections_missing')}</p>;
-      const items = [...r.items, ...pages.flat()];
+    <Show loaded={first}>{(first_items) => {
+      const items = [...first_items, ...pages.flat()];
       if (items.length === 0) return <p className="empty">{t('provider.rejections_none')}</p>;
       return (
         <>

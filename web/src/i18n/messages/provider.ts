@@ -29,7 +29,6 @@ export const provider = {
   'provider.daily_totals': ['合计 {records} 条记录，{hours} 卡时，{pflop} PFLOP·h；按作业开始的 UTC 日期统计。', 'In all {records} records, {hours} card-hours, {pflop} PFLOP·h; counted on the UTC day each job started.'],
   'provider.rejections': ['最近被拒的记录', 'Recently rejected records'],
   'provider.rejections_none': ['最近没有被拒的记录', 'No records rejected recently'],
-  'provider.rejections_missing': ['此服务器尚不提供被拒记录列表。', 'This server does not list rejected records yet.'],
   'provider.col.when': ['接收时间', 'Received'],
   'provider.col.record_id': ['记录编号', 'Record id'],
   'provider.col.code': ['原因', 'Reason'],
