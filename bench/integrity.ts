@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import SqliteDatabase from 'better-sqlite3';
+import { default_time_zone } from '../src/domain/calendar.js';
 import { Store } from '../src/store/store.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { appendAudit } from '../src/store/audit-repository.js';
@@ -245,7 +246,7 @@ const duration_ms_max = 31 * 86_400_000;
 
 async function capacityBench(rows: Row[], n: number): Promise<Record<string, unknown>> {
   const dir = freshDir('integrity');
-  const store = Store.open({ database_url: null, data_dir: dir, sqlite_synchronous: 'NORMAL', pg_pool_size_max: 4 });
+  const store = Store.open({ database_url: null, data_dir: dir, sqlite_synchronous: 'NORMAL', pg_pool_size_max: 4, time_zone: default_time_zone });
   try {
     const now = Date.parse('2026-12-01T00:00:00Z');
     await store.migrate(now);
@@ -371,7 +372,7 @@ function auditBench(rows: Row[], n: number): Record<string, unknown> {
  */
 async function auditStoreBench(rows: Row[], n: number): Promise<Record<string, unknown>> {
   const dir = freshDir('audit-store');
-  const store = Store.open({ database_url: null, data_dir: dir, sqlite_synchronous: 'FULL', pg_pool_size_max: 4 });
+  const store = Store.open({ database_url: null, data_dir: dir, sqlite_synchronous: 'FULL', pg_pool_size_max: 4, time_zone: default_time_zone });
   try {
     await store.migrate(Date.now());
     const fields = auditFields(n);

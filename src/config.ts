@@ -1,6 +1,7 @@
 // The only reader of process.env: parses and validates the environment once and hands down a frozen object.
 import path from 'node:path';
 import { isIP } from 'node:net';
+import { canonicalTimeZone, default_time_zone } from './domain/calendar.js';
 
 export interface Config {
   readonly port: number;
@@ -21,6 +22,8 @@ export interface Config {
   /** SQLite `synchronous`: FULL makes every acknowledged batch survive power loss, not just a process kill. */
   readonly sqlite_synchronous: 'FULL' | 'NORMAL';
   readonly pg_pool_size_max: number;
+  /** The program office's IANA time zone: its days, months and years count the money (src/domain/calendar.ts). */
+  readonly time_zone: string;
   /** Queue each ingested usage window for the integrity checks, and run the checker in `serve`. */
   readonly incremental_checks: boolean;
   /** Run the checker inside `serve` (SUANLI_INCREMENTAL_CHECKS=on); `queue` leaves it to a `suanli checker` process. */
@@ -152,6 +155,13 @@ function integer(env: Record<string, string | undefined>, key: string, fallback:
   return n;
 }
 
+function timeZone(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return default_time_zone;
+  const zone = canonicalTimeZone(raw);
+  if (zone === null) throw new ConfigError(`SUANLI_TIME_ZONE: ${JSON.stringify(raw)} is not an IANA time zone (e.g. Asia/Shanghai)`);
+  return zone;
+}
+
 function oneOf<T extends string>(env: Record<string, string | undefined>, key: string, values: readonly T[], fallback: T): T {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
@@ -186,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     usage_duration_s_max: integer(env, 'SUANLI_USAGE_DURATION_S_MAX', 31 * 86_400, 1, 366 * 86_400),
     sqlite_synchronous: oneOf(env, 'SUANLI_SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL'] as const, 'FULL'),
     pg_pool_size_max: integer(env, 'SUANLI_PG_POOL_SIZE_MAX', 10, 2, 1000), // 2 at least: the checker holds one while it drains
+    time_zone: timeZone(env.SUANLI_TIME_ZONE),
     incremental_checks: oneOf(env, 'SUANLI_INCREMENTAL_CHECKS', ['on', 'queue', 'off'] as const, 'on') !== 'off',
     serve_runs_checker: oneOf(env, 'SUANLI_INCREMENTAL_CHECKS', ['on', 'queue', 'off'] as const, 'on') === 'on',
     check_interval_ms: integer(env, 'SUANLI_CHECK_INTERVAL_MS', 5000, 10, 3_600_000),

@@ -20,6 +20,7 @@ import { migration0010 } from './migrations/0010-batch-delivery.js';
 import { migration0011 } from './migrations/0011-commit-order.js';
 import { migration0012 } from './migrations/0012-rollup-sum-bound.js';
 import { migration0013 } from './migrations/0013-usage-replacement.js';
+import { migration0014 } from './migrations/0014-office-calendar.js';
 
 
 export interface DatabaseOptions {
@@ -85,7 +86,7 @@ export async function migrate(connection: Connection, to?: string): Promise<stri
       '0006-dashboard': migration0006(connection.engine), '0007-rejections': migration0007(connection.engine),
       '0008-login-devices': migration0008(connection.engine), '0009-request-digests': migration0009(connection.engine), '0010-batch-delivery': migration0010(connection.engine),
       '0011-commit-order': migration0011(connection.engine), '0012-rollup-sum-bound': migration0012(connection.engine),
-      '0013-usage-replacement': migration0013(connection.engine) }),
+      '0013-usage-replacement': migration0013(connection.engine), '0014-office-calendar': migration0014(connection.engine) }),
   });
   const { error, results } = to === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(to);
   if (error) throw error instanceof Error ? error : new Error(String(error));

@@ -295,6 +295,14 @@ export interface SessionsTable { id_hash: string; user_id: string; csrf_token: s
 export interface LoginThrottleTable { key: string; failures: number; last_failure_ms: Int8; locked_until_ms: Int8 }
 export interface LoginDevicesTable { id_hash: string; user_id: string; created_at_ms: Int8; last_used_at_ms: Int8 }
 
+/** The zone the rollups' days are in (migration 0014), one row. */
+export interface OfficeCalendarTable {
+  id: number;
+  time_zone: string;
+  /** When an operator's zone was applied; null for the UTC days of versions before 0014. */
+  settled_at_ms: Int8 | null;
+}
+
 export interface Database {
   users: UsersTable;
   invitations: InvitationsTable;
@@ -307,6 +315,7 @@ export interface Database {
   usage_batches: UsageBatchesTable;
   check_queue: CheckQueueTable;
   usage_replacements: UsageReplacementsTable;
+  office_calendar: OfficeCalendarTable;
   usage_superseded: UsageSupersededTable;
   usage_pair_stats: UsagePairStatsTable;
   reference_prices: ReferencePricesTable;

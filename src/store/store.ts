@@ -17,6 +17,8 @@ import { AuditRepository, system_actor } from './audit-repository.js';
 import { SigningKeyRepository } from './signing-key-repository.js';
 import { PeopleRepository } from './people-repository.js';
 import { AnalyticsRepository } from './analytics-repository.js';
+import { settleCalendar } from './office-calendar.js';
+import { default_time_zone, OfficeCalendar } from '../domain/calendar.js';
 
 export class Store {
   readonly catalog: CatalogRepository;
@@ -32,13 +34,16 @@ export class Store {
   readonly signingKeys: SigningKeyRepository;
   readonly people: PeopleRepository;
   readonly analytics: AnalyticsRepository;
+  private office_calendar: OfficeCalendar;
 
-  constructor(readonly connection: Connection) {
+  /** `time_zone`: the office's (SUANLI_TIME_ZONE); migrate() settles it against the zone the rollups are in. */
+  constructor(readonly connection: Connection, private readonly time_zone: string = default_time_zone) {
+    this.office_calendar = new OfficeCalendar(time_zone);
     this.catalog = new CatalogRepository(connection);
     this.organizations = new OrganizationRepository(connection);
     this.clusters = new ClusterRepository(connection);
     this.apiKeys = new ApiKeyRepository(connection);
-    this.usage = new UsageRepository(connection);
+    this.usage = new UsageRepository(connection, () => this.office_calendar);
     this.programs = new ProgramRepository(connection);
     this.claims = new ClaimRepository(connection);
     this.ledger = new LedgerRepository(connection);
@@ -51,18 +56,25 @@ export class Store {
 
   get engine() { return this.connection.engine; }
 
-  static open(config: Pick<Config, 'database_url' | 'data_dir' | 'sqlite_synchronous' | 'pg_pool_size_max'>): Store {
+  /** The office's calendar: the days, months and years money is counted in. */
+  get calendar(): OfficeCalendar { return this.office_calendar; }
+
+  static open(config: Pick<Config, 'database_url' | 'data_dir' | 'sqlite_synchronous' | 'pg_pool_size_max' | 'time_zone'>): Store {
     return new Store(openDatabase({
       database_url: config.database_url,
       sqlite_file: path.join(config.data_dir, 'suanli.db'),
       sqlite_synchronous: config.sqlite_synchronous,
       pg_pool_size_max: config.pg_pool_size_max,
-    }));
+    }), config.time_zone);
   }
 
-  /** Applies migrations and adds catalog entries that are missing; returns the migrations applied. */
+  /**
+   * Applies migrations, settles the office's zone (rebuilding the rollups of a database from before it, src/store/
+   * office-calendar.ts) and adds catalog entries that are missing; returns the migrations applied.
+   */
   async migrate(now_ms: number): Promise<{ migrations: string[]; catalog_added: number }> {
     const migrations = await migrate(this.connection);
+    this.office_calendar = await settleCalendar(this.connection, this.time_zone, now_ms);
     const catalog_added = await this.catalog.seed(readCatalogFile(), now_ms);
     return { migrations, catalog_added };
   }

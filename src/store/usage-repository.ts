@@ -4,6 +4,7 @@
 // rollups (summary.ts) and replacement (replacement.ts). This class holds a store's one writer thread and gives the
 // rest of the code one object to call.
 import type { UsageInput } from '../domain/usage/validate-usage.js';
+import type { OfficeCalendar } from '../domain/calendar.js';
 import type { AuditActor } from './audit-repository.js';
 import type { Connection } from './database.js';
 import { UsageRecords } from './usage/records.js';
@@ -16,14 +17,15 @@ import { insertBatch, SqliteUsageWriter, type InsertOptions } from './usage/writ
 export class UsageRepository extends UsageRecords {
   private readonly writer: SqliteUsageWriter | null;
 
-  constructor(private readonly conn: Connection) {
+  /** `calendar`: the office's, as the store settled it (read when the writer thread starts and at each write). */
+  constructor(private readonly conn: Connection, private readonly calendar: () => OfficeCalendar) {
     super(conn);
-    this.writer = conn.sqlite === null ? null : new SqliteUsageWriter(conn.sqlite, rejections_kept_max);
+    this.writer = conn.sqlite === null ? null : new SqliteUsageWriter(conn.sqlite, calendar, rejections_kept_max);
   }
 
   /** Writes a validated batch in one transaction; an outcome per row, in the order given (./usage/write.ts). */
   insertBatch(provider_id: string, rows: readonly UsageRow[], received_at_ms: number, options?: InsertOptions): Promise<InsertOutcome[]> {
-    return insertBatch(this.conn, this.writer, provider_id, rows, received_at_ms, options);
+    return insertBatch(this.conn, this.calendar(), this.writer, provider_id, rows, received_at_ms, options);
   }
 
   /** Keeps a batch's rejections after its records committed (./usage/rejections.ts). */
@@ -37,7 +39,7 @@ export class UsageRepository extends UsageRecords {
 
   /** Stores `rows` in place of the stored records `replaced`, or nothing (./usage/replacement.ts). */
   replace(provider_id: string, replaced: readonly UsageInput[], rows: readonly UsageRow[], at_ms: number, reason: string, actor: AuditActor, queue_checks: boolean, signed: SignedBatch | null = null): Promise<ReplaceOutcome> {
-    return replaceUsage(this.conn, provider_id, replaced, rows, at_ms, reason, actor, queue_checks, signed);
+    return replaceUsage(this.conn, this.calendar(), provider_id, replaced, rows, at_ms, reason, actor, queue_checks, signed);
   }
 
   /** Sums from the daily rollups, grouped as asked (./usage/summary.ts). */

@@ -79,11 +79,12 @@ describeEachEngine('store contract', (db) => {
     expect([...page1, ...page2].map((u) => u.record_id)).toEqual(['a', 'b', 'c', 'd']);
     expect(page1[1]).toMatchObject({ count: 2, card_s: 14_400, compute_gflop: 4_608_000_000n, received_at_ms: 10 });
 
+    // days are the office's (Asia/Shanghai): 2026-10-01T23:00Z is 07:00 on 2 October in Beijing
     const by_day = await store.usage.summary('day', { provider_id: 'p' });
-    expect(by_day.map((r) => [r.key, r.records, r.amount_fen])).toEqual([['2026-10-01', 3, 3000n], ['2026-11-01', 1, 1000n]]);
+    expect(by_day.map((r) => [r.key, r.records, r.amount_fen])).toEqual([['2026-10-02', 3, 3000n], ['2026-11-01', 1, 1000n]]);
     const by_month = await store.usage.summary('month', {});
     expect(by_month.map((r) => [r.key, r.records])).toEqual([['2026-10', 4], ['2026-11', 1]]);
-    const by_domestic = await store.usage.summary('domestic', { from_day: '2026-10-01', to_day: '2026-10-02' });
+    const by_domestic = await store.usage.summary('domestic', { from_day: '2026-10-02', to_day: '2026-10-03' });
     expect(by_domestic).toEqual([{ key: 'true', records: 4, card_s: 36_000n, card_s_unnormalized: 0n, compute_gflop: 11_520_000_000n, amount_fen: 4000n }]);
   });
 

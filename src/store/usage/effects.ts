@@ -3,7 +3,7 @@
 // implementation, used by every path that stores or removes records: the SQLite writer thread, the PostgreSQL batch
 // write and the replacement of records on either engine.
 import { FenSum } from '../../domain/money/fen.js';
-import { utcDay } from '../../domain/calendar.js';
+import type { OfficeCalendar } from '../../domain/calendar.js';
 import { byCodeUnits, type UsageRow } from './rows.js';
 
 const day_ms = 86_400_000;
@@ -11,17 +11,14 @@ const day_ms = 86_400_000;
 /** A batch's additions to one daily rollup; the bills summed exactly (a batch of 10,000 bills passes 2^53 fen). */
 export interface RollupDelta { provider_id: string; enterprise_id: string; accelerator_id: string; day: string; records: number; card_s: number; compute_gflop: bigint; amount_fen: FenSum }
 
-/** The rollup rows `rows` add to, in a fixed order (row locks in one order keep concurrent writers from deadlocking). */
-export function rollupDeltas(provider_id: string, rows: readonly UsageRow[]): RollupDelta[] {
+/**
+ * The rollup rows `rows` add to, keyed by the office's day of each record's start, in a fixed order (row locks in one
+ * order keep concurrent writers from deadlocking).
+ */
+export function rollupDeltas(provider_id: string, rows: readonly UsageRow[], calendar: OfficeCalendar): RollupDelta[] {
   const by = new Map<string, RollupDelta>();
-  const days = new Map<number, string>(); // UTC day number → YYYY-MM-DD: a Date and its ISO string per record cost more
   for (const { input, derived } of rows) {
-    const n = Math.floor(input.started_at_ms / day_ms);
-    let day = days.get(n);
-    if (day === undefined) {
-      day = utcDay(n * day_ms);
-      days.set(n, day);
-    }
+    const day = calendar.day(input.started_at_ms);
     const key = `${input.enterprise_id}\u0000${input.accelerator}\u0000${day}`;
     let d = by.get(key);
     if (!d) {
@@ -38,7 +35,10 @@ export function rollupDeltas(provider_id: string, rows: readonly UsageRow[]): Ro
 
 export interface CheckWindow { cluster_id: string; accelerator_id: string; day: number }
 
-/** The check_queue keys of records: every UTC day each ran in. Sorted, so that row locks come in one order. */
+/**
+ * The check_queue keys of records: every UTC day each ran in (the incremental checks' own windows, not the office's
+ * calendar: a window only says what to look at again). Sorted, so that row locks come in one order.
+ */
 export function checkWindows(rows: readonly { cluster_id: string; accelerator: string; started_at_ms: number; ended_at_ms: number }[]): CheckWindow[] {
   const keys = new Map<string, CheckWindow>();
   for (const r of rows) {

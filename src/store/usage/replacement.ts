@@ -6,6 +6,7 @@
 // `usage.replace` audit entry names both lists.
 import { sql } from 'kysely';
 import { sameUsageContent, type UsageInput } from '../../domain/usage/validate-usage.js';
+import type { OfficeCalendar } from '../../domain/calendar.js';
 import { appendAudit, type AuditActor } from '../audit-repository.js';
 import type { Connection } from '../database.js';
 import { deliveredDigest, sortIds } from '../../domain/integrity/batch-delivery.js';
@@ -25,7 +26,7 @@ export type ReplaceOutcome =
 const stored_columns = ['seq', ...record_columns] as const;
 
 export async function replaceUsage(
-  connection: Connection, provider_id: string, replaced: readonly UsageInput[], rows: readonly UsageRow[],
+  connection: Connection, calendar: OfficeCalendar, provider_id: string, replaced: readonly UsageInput[], rows: readonly UsageRow[],
   at_ms: number, reason: string, actor: AuditActor, queue_checks: boolean, signed: SignedBatch | null = null,
 ): Promise<ReplaceOutcome> {
   return writeTransaction(connection, async (tx, engine) => {
@@ -70,7 +71,7 @@ export async function replaceUsage(
         input: existingToInput(s as unknown as ExistingRow),
         derived: { card_s: Number(s.card_s), compute_gflop: s.compute_gflop === null ? null : BigInt(s.compute_gflop) },
       }));
-      await addRollups(tx, engine, rollupDeltas(provider_id, old_rows), -1n);
+      await addRollups(tx, engine, rollupDeltas(provider_id, old_rows, calendar), -1n);
     }
     // A signed replacement is a signed batch like any other: its body kept, its records pointing at it, what it
     // delivered recorded for the seal (UsageIngest seals it after the commit).
@@ -80,7 +81,7 @@ export async function replaceUsage(
       await runStatement(tx, engine, statements.record_delivery, [delivered.length, deliveredDigest(signed.body_sha256, delivered), JSON.stringify(delivered), batch_id]);
     }
     await insertRecords(tx, engine, provider_id, rows, at_ms, batch_id);
-    await addRollups(tx, engine, rollupDeltas(provider_id, rows));
+    await addRollups(tx, engine, rollupDeltas(provider_id, rows, calendar));
     await raisePairDurations(tx, engine, longestDurations(rows));
     if (queue_checks) await queueWindows(tx, engine, checkWindows([...replaced, ...rows.map((r) => r.input)]));
     const summary = (l: readonly UsageInput[]) => l.map((r) => ({

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { deliveredDigest, sortIds } from '../../domain/integrity/batch-delivery.js';
+import { OfficeCalendar } from '../../domain/calendar.js';
 import { checkWindows, durationsToRaise, longestDurations, rollupDeltas } from './effects.js';
 import { statements } from './sql.js';
 import { fromWireRow, requestRows, type KeepRejections, type WriteRecords, type WriteResult, type WriterAnswer, type WriterConfig, type WriterRequest } from './writer-protocol.js';
@@ -13,6 +14,7 @@ import type { ExistingRow } from './rows.js';
 import { failedAnswer } from '../worker-thread.js';
 
 const config = workerData as WriterConfig;
+const calendar = new OfficeCalendar(config.time_zone);
 const port = parentPort!;
 const db = new Database(config.file);
 db.pragma('journal_mode = WAL');
@@ -51,7 +53,7 @@ function writeRecords(b: WriteRecords): WriteResult {
       result.push(prepared.existing.get(b.provider_id, w[0])!);
     }
   }
-  for (const d of rollupDeltas(b.provider_id, accepted)) {
+  for (const d of rollupDeltas(b.provider_id, accepted, calendar)) {
     prepared.add_rollup.run(d.provider_id, d.enterprise_id, d.accelerator_id, d.day, d.records, d.card_s, d.compute_gflop, d.amount_fen.total);
   }
   const longest = longestDurations(accepted);

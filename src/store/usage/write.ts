@@ -6,6 +6,7 @@
 // than one commit each (docs/performance.md).
 import type SqliteDatabase from 'better-sqlite3';
 import { deliveredDigest, sortIds } from '../../domain/integrity/batch-delivery.js';
+import type { OfficeCalendar } from '../../domain/calendar.js';
 import { sameUsageContent } from '../../domain/usage/validate-usage.js';
 import type { Connection } from '../database.js';
 import { writeTransaction } from '../write-transaction.js';
@@ -28,9 +29,9 @@ const group_rows_max = 10_000;
 export class SqliteUsageWriter {
   private readonly client: WorkerClient<WriterRequest, WriteResult>;
 
-  constructor(sqlite: SqliteDatabase.Database, rejections_kept_max: number) {
+  constructor(sqlite: SqliteDatabase.Database, calendar: () => OfficeCalendar, rejections_kept_max: number) {
     this.client = new WorkerClient(new URL('./sqlite-writer', import.meta.url), (): WriterConfig => ({
-      file: sqlite.name, synchronous: Number(sqlite.pragma('synchronous', { simple: true })) === 1 ? 'NORMAL' : 'FULL', group_rows_max, rejections_kept_max,
+      file: sqlite.name, synchronous: Number(sqlite.pragma('synchronous', { simple: true })) === 1 ? 'NORMAL' : 'FULL', group_rows_max, rejections_kept_max, time_zone: calendar().time_zone,
     }), 'SQLite usage writer');
   }
 
@@ -54,7 +55,7 @@ function outcomes(rows: readonly UsageRow[], result: WriteResult): InsertOutcome
  * Writes a validated batch in one transaction; an outcome per row, in the order given. Resolves only once the batch is
  * committed. On SQLite the writer thread commits it, with the same outcomes as one batch after the other.
  */
-export async function insertBatch(connection: Connection, writer: SqliteUsageWriter | null, provider_id: string, rows: readonly UsageRow[], received_at_ms: number,
+export async function insertBatch(connection: Connection, calendar: OfficeCalendar, writer: SqliteUsageWriter | null, provider_id: string, rows: readonly UsageRow[], received_at_ms: number,
   options: InsertOptions = { queue_checks: false }): Promise<InsertOutcome[]> {
   if (rows.length === 0) return [];
   if (writer !== null) {
@@ -78,7 +79,7 @@ export async function insertBatch(connection: Connection, writer: SqliteUsageWri
       const ids = sortIds(accepted.map((r) => r.input.record_id));
       await runStatement(tx, engine, statements.record_delivery, [ids.length, deliveredDigest(options.signed.body_sha256, ids), JSON.stringify(ids), batch_id]);
     }
-    await addRollups(tx, engine, rollupDeltas(provider_id, accepted));
+    await addRollups(tx, engine, rollupDeltas(provider_id, accepted, calendar));
     await raisePairDurations(tx, engine, longestDurations(accepted));
     if (options.queue_checks) await queueWindows(tx, engine, checkWindows(accepted.map((r) => r.input)));
     return outcomes(rows, rows.map((r) => {

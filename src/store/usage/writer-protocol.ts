@@ -10,6 +10,8 @@ export interface WriterConfig {
   /** At most this many rows share a commit (a single larger batch still goes whole, alone). */
   group_rows_max: number;
   rejections_kept_max: number;
+  /** The office's zone: rollups are keyed by its days. */
+  time_zone: string;
 }
 
 export type WireRow = [

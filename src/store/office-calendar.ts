@@ -1,0 +1,90 @@
+// The zone the daily rollups' days are in, and rebuilding them in another. One zone per deployment: every process
+// shares the rollups, so a process whose SUANLI_TIME_ZONE differs from the settled zone refuses to start instead of
+// counting days its own way; changing the zone is an operator's step (`suanli calendar set-zone`, docs/operations.md)
+// that rebuilds the rollups from the records in one transaction.
+import { OfficeCalendar } from '../domain/calendar.js';
+import { appendAudit, system_actor, type AuditActor } from './audit-repository.js';
+import type { Connection } from './database.js';
+import { rollupDeltas, type RollupDelta } from './usage/effects.js';
+import { existingToInput, type ExistingRow } from './usage/rows.js';
+import { addRollups } from './usage/sql.js';
+import { writeTransaction, type Tx } from './write-transaction.js';
+
+/** The configured zone differs from the one the rollups were settled in by an operator. */
+export class TimeZoneMismatch extends Error {
+  constructor(readonly stored: string, readonly configured: string) {
+    super(`the rollups count days in ${stored}, but SUANLI_TIME_ZONE is ${configured}: every process of a deployment uses one zone. ` +
+      `To change it, stop the servers and run \`suanli calendar set-zone ${configured}\` (it rebuilds the rollups; docs/operations.md)`);
+  }
+}
+
+/** Records read per page while rebuilding. */
+const rebuild_page_rows = 20_000;
+
+/**
+ * The office calendar for `configured`: the stored zone when they agree; rebuilt in `configured` when the stored zone
+ * was never chosen (a database from before migration 0014, or a new one); else TimeZoneMismatch.
+ */
+export async function settleCalendar(connection: Connection, configured: string, now_ms: number): Promise<OfficeCalendar> {
+  const row = await connection.db.selectFrom('office_calendar').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+  if (row.time_zone === configured) return new OfficeCalendar(configured);
+  if (row.settled_at_ms !== null) throw new TimeZoneMismatch(row.time_zone, configured);
+  await setZone(connection, configured, system_actor, now_ms);
+  return new OfficeCalendar(configured);
+}
+
+/** Rebuilds the daily rollups (and with them the monthly ones) in `time_zone` and records it; answers the rows written. */
+export async function setZone(connection: Connection, time_zone: string, actor: AuditActor, now_ms: number): Promise<{ from: string; to: string; rollups: number; records: number }> {
+  const calendar = new OfficeCalendar(time_zone);
+  return writeTransaction(connection, async (tx, engine) => {
+    const before = await tx.selectFrom('office_calendar').select('time_zone').where('id', '=', 1).executeTakeFirstOrThrow();
+    const { deltas, records } = await rebuiltRollups(tx, calendar);
+    await tx.deleteFrom('usage_rollups').execute();
+    await tx.deleteFrom('usage_rollups_monthly').execute();
+    await addRollups(tx, engine, deltas);
+    await tx.updateTable('office_calendar').set({ time_zone: calendar.time_zone, settled_at_ms: now_ms }).where('id', '=', 1).execute();
+    // a zone an operator sets is always on record; the system's first settling only when it moved stored records
+    if (before.time_zone !== calendar.time_zone && (records > 0 || actor.role !== 'system')) {
+      await appendAudit(tx, engine, actor, {
+        action: 'calendar.set_zone', subject: { kind: 'office_calendar', id: '1' },
+        before: { time_zone: before.time_zone }, after: { time_zone: calendar.time_zone, rollups: deltas.length, records },
+      }, now_ms);
+    }
+    return { from: before.time_zone, to: calendar.time_zone, rollups: deltas.length, records };
+  });
+}
+
+/** The daily rollups of every stored record in `calendar`'s days, read a page at a time in seq order. */
+async function rebuiltRollups(tx: Tx, calendar: OfficeCalendar): Promise<{ deltas: RollupDelta[]; records: number }> {
+  const all = new Map<string, RollupDelta>();
+  let after = -1;
+  let records = 0;
+  for (;;) {
+    const page = await tx.selectFrom('usage_records').select(['seq', 'provider_id', 'record_id', 'cluster_id', 'enterprise_id', 'accelerator_id', 'count', 'started_at_ms',
+      'ended_at_ms', 'amount_fen', 'job_ref', 'workload', 'energy_wh', 'card_s', 'compute_gflop']).where('seq', '>', after).orderBy('seq').limit(rebuild_page_rows).execute();
+    const by_provider = new Map<string, { input: ReturnType<typeof existingToInput>; derived: { card_s: number; compute_gflop: bigint | null } }[]>();
+    for (const r of page) {
+      let list = by_provider.get(r.provider_id);
+      if (list === undefined) by_provider.set(r.provider_id, (list = []));
+      list.push({ input: existingToInput(r as ExistingRow), derived: { card_s: Number(r.card_s), compute_gflop: r.compute_gflop === null ? null : BigInt(r.compute_gflop) } });
+    }
+    for (const [provider_id, rows] of by_provider) {
+      for (const d of rollupDeltas(provider_id, rows, calendar)) {
+        const key = `${d.provider_id}\u0000${d.enterprise_id}\u0000${d.accelerator_id}\u0000${d.day}`;
+        const have = all.get(key);
+        if (have === undefined) all.set(key, d);
+        else {
+          have.records += d.records;
+          have.card_s += d.card_s;
+          have.compute_gflop += d.compute_gflop;
+          have.amount_fen.add(d.amount_fen.total);
+        }
+      }
+    }
+    records += page.length;
+    if (page.length < rebuild_page_rows) break;
+    after = Number(page[page.length - 1]!.seq);
+  }
+  const sorted = [...all.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
+  return { deltas: sorted, records };
+}
