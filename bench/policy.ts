@@ -1,6 +1,7 @@
 // `npm run bench -- policy`: the subsidy evaluator (records/s against a bare loop over the same records), a claim over
 // 1,000,000 stored records on SQLite and PostgreSQL (seconds, against a raw SELECT of the same rows), and the what-if
 // replay over the three months of demo usage.
+import { OfficeCalendar } from '../src/domain/calendar.js';
 import fs from 'node:fs';
 import { operator_actor } from '../src/store/audit-repository.js';
 import path from 'node:path';
@@ -59,7 +60,7 @@ async function evaluatorBench(rows: Row[]): Promise<void> {
     { id: 'domestic-compute', match: { domestic: true }, pay: { basis: 'compute' as const, fen_per_pflop_h: 800 }, ceiling_fen_per_card_hour: 1200 },
     { id: 'guizhou-energy', match: { region: ['52'] }, pay: { basis: 'energy' as const, rate_bp: 5000, fen_per_kwh: 60 } },
   ] };
-  const limits = { cap_share_bp: 8000, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n, support_months: 12, first_subsidized_at_ms: null, budget_available_fen: 10_000_000_000_000n };
+  const limits = { calendar: new OfficeCalendar(), cap_share_bp: 8000, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n, support_months: 12, first_subsidized_at_ms: null, budget_available_fen: 10_000_000_000_000n };
   // The baseline: the least any evaluator must do — look at each record once and floor a share of its bill.
   const baseline = () => {
     let sum = 0;

@@ -25,6 +25,20 @@ describe('the office calendar (Asia/Shanghai, the default)', () => {
     expect(c.yearStartMs(2027)).toBe(at('2026-12-31T16:00:00Z'));
   });
 
+  it('adds months at the same wall-clock time, clamped to shorter months', () => {
+    const utc = new OfficeCalendar('UTC');
+    const iso = (ms: number) => new Date(ms).toISOString();
+    expect(iso(utc.addMonths(at('2026-01-31T08:30:00Z'), 1))).toBe('2026-02-28T08:30:00.000Z');
+    expect(iso(utc.addMonths(at('2028-01-31T00:00:00Z'), 1))).toBe('2028-02-29T00:00:00.000Z'); // leap year
+    expect(iso(utc.addMonths(at('2028-02-29T00:00:00Z'), 12))).toBe('2029-02-28T00:00:00.000Z');
+    expect(iso(utc.addMonths(at('2026-03-31T23:59:59.999Z'), 1))).toBe('2026-04-30T23:59:59.999Z');
+    expect(iso(utc.addMonths(at('2026-08-31T00:00:00Z'), 6))).toBe('2027-02-28T00:00:00.000Z');
+    expect(iso(c.addMonths(at('2026-01-30T16:30:00Z'), 1))).toBe('2026-02-27T16:30:00.000Z'); // 31 Jan 00:30 Beijing → 28 Feb 00:30
+    expect(iso(c.addMonths(at('2026-12-15T00:00:00Z'), -12))).toBe('2025-12-15T00:00:00.000Z');
+    // across a change of offset: 00:30 on 1 March in Berlin (UTC+1) → 00:30 on 1 April (UTC+2)
+    expect(iso(new OfficeCalendar('Europe/Berlin').addMonths(at('2026-02-28T23:30:00Z'), 1))).toBe('2026-03-31T22:30:00.000Z');
+  });
+
   it('shows an instant with its offset, never as a bare UTC time', () => {
     expect(c.formatInstant(at('2026-10-31T18:00:00Z'))).toBe('2026-11-01 02:00 (UTC+8)');
     expect(c.nextDay('2026-12-31')).toBe('2027-01-01');

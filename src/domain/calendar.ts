@@ -126,6 +126,27 @@ export class OfficeCalendar {
     return this.monthStartMs(`${four(year)}-${two(i - year * 12 + 1)}`);
   }
 
+  /**
+   * The same wall-clock time `n` months later in the office zone, on the same day of the month or the month's last
+   * day when it is shorter (31 January + 1 month: 28 or 29 February). A time the zone skips that day moves forward.
+   */
+  addMonths(ms: number, n: number): number {
+    const l = this.local(ms);
+    const i = l.year * 12 + (l.month - 1) + n;
+    const year = Math.floor(i / 12);
+    const month = i - year * 12; // 0-based
+    const last_day = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+    const wall = Date.UTC(year, month, Math.min(l.day, last_day), l.hour, l.minute, l.second, ((ms % 1000) + 1000) % 1000);
+    return this.fromWallClock(wall);
+  }
+
+  /** The instant a wall-clock time (given as if it were UTC) names in the office zone; the later offset in a fold. */
+  private fromWallClock(wall: number): number {
+    const first = wall - this.offsetMs(wall);
+    const second = wall - this.offsetMs(first);
+    return this.offsetMs(second) === wall - second ? second : Math.max(first, second);
+  }
+
   /** The first instant of an office year. */
   yearStartMs(year: number): number {
     return this.dayStartMs(`${four(year)}-01-01`);

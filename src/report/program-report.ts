@@ -142,12 +142,12 @@ export async function programReport(store: Store, program: Program, now_ms: numb
       formatPflopHours(b.compute_gflop), formatPflopHours(b.domestic_gflop), shareBp(b.domestic_gflop, b.compute_gflop),
     ]);
 
-  // The ledger per UTC month, every month from the first transfer to the last (quiet months included).
+  // The ledger per office month, every month from the first transfer to the last (quiet months included).
   const available = accountId(program.id, 'available');
   const paid_account = accountId(program.id, 'paid');
   const per_month = new Map<MonthIndex, Record<TransferKind, bigint> & { committed: bigint; paid_net: bigint; available: bigint }>();
   for (const t of transfers) {
-    const m = monthOfMs(t.at_ms);
+    const m = monthOfMs(t.at_ms, store.calendar);
     let v = per_month.get(m);
     if (!v) { v = { fund: 0n, approve: 0n, release: 0n, pay: 0n, recover: 0n, committed: 0n, paid_net: 0n, available: 0n }; per_month.set(m, v); }
     v[t.kind] += t.amount_fen;

@@ -8,7 +8,6 @@ import type { Organization } from '../domain/org/organization.js';
 import type { Store } from '../store/store.js';
 import { ClaimRecordsTaken, type Actor, type Claim, type TransitionOptions } from '../store/claim-repository.js';
 import type { ClaimActionAny } from '../domain/claim/claim-state.js';
-import { utcYear } from '../domain/calendar.js';
 import { fen_max } from '../domain/money/fen.js';
 import { Refusal } from '../domain/refusal.js';
 
@@ -79,7 +78,7 @@ export async function estimateClaim(store: Store, program_id: string, beneficiar
   const beneficiary = await store.organizations.get(beneficiary_id);
   if (!beneficiary) throw new Refusal('not_found', { what: 'beneficiary', id: beneficiary_id }, { fields: ['beneficiary_id'] });
   if (!(to_ms > from_ms)) throw new Refusal('invalid_period', { reason: 'end_not_after_start', start_field: 'period_start', end_field: 'period_end' }, { fields: ['period_end'] });
-  if (utcYear(from_ms) !== utcYear(to_ms - 1)) throw new Refusal('invalid_period', { reason: 'spans_years' }, { fields: ['period_end'] });
+  if (store.calendar.year(from_ms) !== store.calendar.year(to_ms - 1)) throw new Refusal('invalid_period', { reason: 'spans_years' }, { fields: ['period_end'] });
   const start = Math.max(from_ms, program.window_start_ms);
   const end = Math.min(to_ms, program.window_end_ms);
   if (!(end > start)) throw new Refusal('invalid_period', { reason: 'outside_window' }, { fields: ['period_start'] });
@@ -90,7 +89,7 @@ export async function estimateClaim(store: Store, program_id: string, beneficiar
   const [records, period_card_s_by_model, history, budget, models] = await Promise.all([
     store.claims.gatherRecords(program, beneficiary.id, start, end),
     store.claims.cardSecondsByModel(program.beneficiary_kind, beneficiary.id, start, end),
-    store.claims.beneficiaryHistory(program.id, beneficiary.id, utcYear(start)),
+    store.claims.beneficiaryHistory(program.id, beneficiary.id, store.calendar.year(start)),
     store.programs.budget(program.id),
     modelFacts(store),
   ]);
@@ -98,7 +97,7 @@ export async function estimateClaim(store: Store, program_id: string, beneficiar
   const evaluation = evaluate({ rules: rule_set.rules }, records, models, { size: beneficiary.size, categories: beneficiary.categories }, {
     cap_share_bp: program.cap_share_bp, cap_fen: program.cap_fen, cap_fen_year: program.cap_fen_year,
     granted_fen: history.granted_fen, granted_fen_year: history.granted_fen_year,
-    support_months: program.support_months, first_subsidized_at_ms: history.first_subsidized_at_ms,
+    support_months: program.support_months, first_subsidized_at_ms: history.first_subsidized_at_ms, calendar: store.calendar,
     budget_available_fen: budget.available_fen, period_card_s_by_model,
   });
   return { program, beneficiary, period_start_ms: start, period_end_ms: end, rule_set_version: rule_set.version, records, evaluation };
@@ -185,7 +184,7 @@ export async function simulate(store: Store, program_id: string, candidate: Rule
       if (!eligible.eligible) continue;
       checkRecordAmounts(records);
       const e = evaluate({ rules: [...rules] }, records, models, { size: org.size, categories: org.categories }, {
-        ...caps, granted_fen: 0n, granted_fen_year: 0n, support_months: program.support_months, first_subsidized_at_ms: null, budget_available_fen: null,
+        ...caps, granted_fen: 0n, granted_fen_year: 0n, support_months: program.support_months, first_subsidized_at_ms: null, budget_available_fen: null, calendar: store.calendar,
       });
       v.beneficiaries++;
       v.computed_fen += e.computed_fen;
@@ -201,7 +200,7 @@ export async function simulate(store: Store, program_id: string, candidate: Rule
         const side = f?.domestic ? 'domestic' : 'foreign';
         if (f?.domestic) v.domestic_fen += s; else v.foreign_fen += s;
         vendor.set(f?.vendor ?? 'unknown', (vendor.get(f?.vendor ?? 'unknown') ?? 0n) + s);
-        const day = new Date(r.started_at_ms).toISOString().slice(0, 10);
+        const day = store.calendar.day(r.started_at_ms);
         by_day.set(day, (by_day.get(day) ?? 0n) + s);
         if (f?.gflops != null) {
           net[side].bill += BigInt(r.amount_fen);

@@ -6,6 +6,8 @@ import type { TransferKind } from '../domain/ledger/ledger.js';
 import type { InventorySpan } from '../domain/analytics/installed-compute.js';
 import { formatMonth, monthOfMs, parseMonth, type MonthIndex } from '../domain/analytics/month.js';
 import type { MonthlyUsage, ProgramBudget, ProgramTransfers } from '../domain/analytics/overview.js';
+import { transfer_bucket_ms } from '../domain/analytics/budget-burn.js';
+import type { OfficeCalendar } from '../domain/calendar.js';
 import type { FindingKind, FindingSeverity, Json } from '../domain/integrity/finding.js';
 import type { Connection } from './database.js';
 import type { Engine } from './engine.js';
@@ -21,7 +23,7 @@ export interface FindingHeadline {
   first_record_seq: number | null; created_at_ms: number;
 }
 
-const day_ms_literal = sql.lit(86_400_000);
+const bucket_ms_literal = sql.lit(transfer_bucket_ms);
 
 export class AnalyticsRepository {
   private readonly db: Kysely<Database>;
@@ -32,8 +34,8 @@ export class AnalyticsRepository {
     this.engine = connection.engine;
   }
 
-  /** The earliest month with usage or with inventory; null when there is neither. */
-  async firstMonth(): Promise<MonthIndex | null> {
+  /** The earliest office month with usage or with inventory; null when there is neither. */
+  async firstMonth(calendar: OfficeCalendar): Promise<MonthIndex | null> {
     const [usage, inventory] = await Promise.all([
       this.db.selectFrom('usage_rollups_monthly').select((eb) => eb.fn.min('month').as('month')).executeTakeFirst(),
       this.db.selectFrom('inventory').select((eb) => eb.fn.min('valid_from_ms').as('ms')).executeTakeFirst(),
@@ -41,7 +43,7 @@ export class AnalyticsRepository {
     const months: MonthIndex[] = [];
     const u = usage?.month == null ? null : parseMonth(String(usage.month));
     if (u !== null) months.push(u);
-    if (inventory?.ms != null) months.push(monthOfMs(Number(inventory.ms)));
+    if (inventory?.ms != null) months.push(monthOfMs(Number(inventory.ms), calendar));
     return months.length === 0 ? null : (Math.min(...months) as MonthIndex);
   }
 
@@ -87,13 +89,13 @@ export class AnalyticsRepository {
     }));
   }
 
-  /** The whole ledger summed per program, kind and UTC day. */
-  async transfersByDay(): Promise<ProgramTransfers[]> {
-    const day = sql<number>`at_ms / ${day_ms_literal}`;
+  /** The whole ledger summed per program, kind and quarter hour (every office day and month starts at one). */
+  async transfersByQuarterHour(): Promise<ProgramTransfers[]> {
+    const bucket = sql<number>`at_ms / ${bucket_ms_literal}`;
     const rows = await this.db.selectFrom('ledger_transfers')
-      .select(['program_id', 'kind', day.as('day'), sumFen(this.engine, sql.ref('amount_fen')).as('amount_fen')])
-      .groupBy(['program_id', 'kind', day]).orderBy('program_id').orderBy(day).orderBy('kind').execute();
-    return rows.map((r) => ({ program_id: r.program_id, kind: r.kind as TransferKind, day: Number(r.day), amount_fen: readFenSum(r.amount_fen) }));
+      .select(['program_id', 'kind', bucket.as('bucket'), sumFen(this.engine, sql.ref('amount_fen')).as('amount_fen')])
+      .groupBy(['program_id', 'kind', bucket]).orderBy('program_id').orderBy(bucket).orderBy('kind').execute();
+    return rows.map((r) => ({ program_id: r.program_id, kind: r.kind as TransferKind, at_ms: Number(r.bucket) * transfer_bucket_ms, amount_fen: readFenSum(r.amount_fen) }));
   }
 
   /** Every program with its budget (what was funded) and what is available now, as the ledger holds them. */

@@ -7,7 +7,7 @@ import { claimTransition, type ClaimActionAny, type ClaimState } from '../domain
 import { decideTransition, grantedBefore, type NothingPayable, type TransitionFacts } from '../domain/claim/decide.js';
 import { accountId } from '../domain/ledger/ledger.js';
 import { fen_max } from '../domain/money/fen.js';
-import { utcYear } from '../domain/calendar.js';
+import type { OfficeCalendar } from '../domain/calendar.js';
 import type { Program } from '../domain/program/program.js';
 import type { Connection } from './database.js';
 import type { ClaimsTable, Database } from './schema.js';
@@ -103,7 +103,8 @@ export class ClaimRecordsTaken extends Error {
 export interface TransitionOptions { reason?: string | null; amount_fen?: bigint | null; program?: Program; idempotency_key?: string | null; request_digest?: string | null; override_reason?: string | null }
 
 export class ClaimRepository {
-  constructor(private readonly connection: Connection) {}
+  /** `calendar`: the office's (caps per year are its years). */
+  constructor(private readonly connection: Connection, private readonly calendar: () => OfficeCalendar) {}
   private get db(): Kysely<Database> { return this.connection.db; }
 
   /**
@@ -179,7 +180,7 @@ export class ClaimRepository {
     for (const r of rows) {
       if (r.first_record_at_ms !== null && (first === null || Number(r.first_record_at_ms) < first)) first = Number(r.first_record_at_ms);
     }
-    const before = grantedBefore(rows.map((r) => ({ granted_fen: BigInt(r.granted_fen), year: utcYear(Number(r.period_start_ms)) })), year);
+    const before = grantedBefore(rows.map((r) => ({ granted_fen: BigInt(r.granted_fen), year: this.calendar().year(Number(r.period_start_ms)) })), year);
     return { ...before, first_subsidized_at_ms: first };
   }
 
@@ -332,7 +333,7 @@ export class ClaimRepository {
           const available = await lockRows(tx.selectFrom('ledger_accounts').select('balance_fen').where('id', '=', accountId(program.id, 'available')), engine).executeTakeFirst();
           facts.budget_available_fen = BigInt(available?.balance_fen ?? 0);
         }
-        if (action === 'approve') facts.granted_before = await this.grantedBeforeIn(tx, program.id, claim.beneficiary_id, utcYear(claim.period_start_ms), id);
+        if (action === 'approve') facts.granted_before = await this.grantedBeforeIn(tx, program.id, claim.beneficiary_id, this.calendar().year(claim.period_start_ms), id);
       }
       const d = decideTransition(claim, action, facts);
       if (d.status !== 'ok') return d;
@@ -378,7 +379,7 @@ export class ClaimRepository {
   private async grantedBeforeIn(tx: Tx, program_id: string, beneficiary_id: string, year: number, exclude: string) {
     const rows = await tx.selectFrom('claims').select(['granted_fen', 'period_start_ms']).where('program_id', '=', program_id)
       .where('beneficiary_id', '=', beneficiary_id).where('state', 'in', [...granting_states]).where('id', '<>', exclude).execute();
-    return grantedBefore(rows.map((r) => ({ granted_fen: BigInt(r.granted_fen), year: utcYear(Number(r.period_start_ms)) })), year);
+    return grantedBefore(rows.map((r) => ({ granted_fen: BigInt(r.granted_fen), year: this.calendar().year(Number(r.period_start_ms)) })), year);
   }
 
 }

@@ -45,7 +45,7 @@ export class Store {
     this.apiKeys = new ApiKeyRepository(connection);
     this.usage = new UsageRepository(connection, () => this.office_calendar);
     this.programs = new ProgramRepository(connection);
-    this.claims = new ClaimRepository(connection);
+    this.claims = new ClaimRepository(connection, () => this.office_calendar);
     this.ledger = new LedgerRepository(connection);
     this.findings = new FindingRepository(connection);
     this.audit = new AuditRepository(connection);

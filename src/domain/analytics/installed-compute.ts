@@ -1,5 +1,6 @@
 // Installed compute: the dense throughput of the inventory that clusters hold at an instant, from each inventory
 // interval's count, its model's dense GFLOPS and its validity [valid_from, valid_to).
+import type { OfficeCalendar } from '../calendar.js';
 import { monthEndMs, type MonthIndex } from './month.js';
 
 export interface InventorySpan {
@@ -28,8 +29,8 @@ export function installedAt(inventory: readonly InventorySpan[], at_ms: number):
 }
 
 /** What is installed at the end of each month: at its last millisecond. */
-export function installedAtMonthEnds(inventory: readonly InventorySpan[], months: readonly MonthIndex[]): Installed[] {
-  return months.map((m) => installedAt(inventory, monthEndMs(m) - 1));
+export function installedAtMonthEnds(inventory: readonly InventorySpan[], months: readonly MonthIndex[], calendar: OfficeCalendar): Installed[] {
+  return months.map((m) => installedAt(inventory, monthEndMs(m, calendar) - 1));
 }
 
 /** GFLOPS as PFLOPS with 6 decimals: exact, since 1 PFLOPS = 10^6 GFLOPS. */

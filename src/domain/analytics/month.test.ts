@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatMonth, monthEndMs, monthOfMs, monthsBetween, monthStartMs, parseMonth, type MonthIndex } from './month.js';
+import { OfficeCalendar } from '../calendar.js';
 
 describe('months as integers', () => {
   it('parses and formats YYYY-MM', () => {
@@ -14,13 +15,18 @@ describe('months as integers', () => {
     expect(parseMonth(s)).toBeNull();
   });
 
-  it('places instants in their UTC month, with exclusive ends', () => {
+  it('places instants in the office\'s month, with exclusive ends', () => {
     const aug = parseMonth('2026-08')!;
-    expect(monthStartMs(aug)).toBe(Date.parse('2026-08-01T00:00:00Z'));
-    expect(monthEndMs(aug)).toBe(Date.parse('2026-09-01T00:00:00Z'));
-    expect(monthOfMs(Date.parse('2026-08-31T23:59:59.999Z'))).toBe(aug);
-    expect(monthOfMs(Date.parse('2026-09-01T00:00:00Z'))).toBe(aug + 1);
-    expect(monthEndMs(parseMonth('2026-12')!)).toBe(Date.parse('2027-01-01T00:00:00Z'));
+    const utc = new OfficeCalendar('UTC');
+    expect(monthStartMs(aug, utc)).toBe(Date.parse('2026-08-01T00:00:00Z'));
+    expect(monthEndMs(aug, utc)).toBe(Date.parse('2026-09-01T00:00:00Z'));
+    expect(monthOfMs(Date.parse('2026-08-31T23:59:59.999Z'), utc)).toBe(aug);
+    expect(monthOfMs(Date.parse('2026-09-01T00:00:00Z'), utc)).toBe(aug + 1);
+    expect(monthEndMs(parseMonth('2026-12')!, utc)).toBe(Date.parse('2027-01-01T00:00:00Z'));
+    const beijing = new OfficeCalendar('Asia/Shanghai');
+    expect(monthStartMs(aug, beijing)).toBe(Date.parse('2026-07-31T16:00:00Z'));
+    expect(monthOfMs(Date.parse('2026-10-31T16:30:00Z'), beijing)).toBe(parseMonth('2026-11'));
+    expect(monthOfMs(Date.parse('2026-10-31T15:59:59Z'), beijing)).toBe(parseMonth('2026-10'));
   });
 
   it('lists the months of a range, both ends included, and refuses an empty one', () => {

@@ -1,5 +1,7 @@
-// Calendar months (UTC) as integers, so that ranges, gaps and trend lines are plain integer arithmetic:
+// The office's calendar months (src/domain/calendar.ts) as integers, so that ranges, gaps and trend lines are plain integer arithmetic:
 // a month index is year × 12 + (month − 1); 2026-08 is 24,319.
+
+import type { OfficeCalendar } from '../calendar.js';
 
 export type MonthIndex = number & { readonly __brand: 'MonthIndex' };
 
@@ -23,21 +25,20 @@ export function formatMonth(i: MonthIndex): string {
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`;
 }
 
-/** The UTC month an instant falls in. */
-export function monthOfMs(ms: number): MonthIndex {
-  const d = new Date(ms);
-  return (d.getUTCFullYear() * 12 + d.getUTCMonth()) as MonthIndex;
+/** The office's month an instant falls in. */
+export function monthOfMs(ms: number, calendar: OfficeCalendar): MonthIndex {
+  const l = calendar.local(ms);
+  return (l.year * 12 + l.month - 1) as MonthIndex;
 }
 
-/** The first millisecond of the month (UTC). */
-export function monthStartMs(i: MonthIndex): number {
-  const year = Math.floor(i / 12);
-  return Date.UTC(year, i - year * 12, 1);
+/** The first instant of the office month. */
+export function monthStartMs(i: MonthIndex, calendar: OfficeCalendar): number {
+  return calendar.monthStartMs(formatMonth(i));
 }
 
-/** The end of the month, exclusive: the first millisecond of the next one. */
-export function monthEndMs(i: MonthIndex): number {
-  return monthStartMs((i + 1) as MonthIndex);
+/** The end of the office month, exclusive: the first instant of the next one. */
+export function monthEndMs(i: MonthIndex, calendar: OfficeCalendar): number {
+  return monthStartMs((i + 1) as MonthIndex, calendar);
 }
 
 /** Months from `from` to `to`, both included; `to` before `from` is a caller's bug. */

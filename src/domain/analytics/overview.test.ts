@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { day_ms } from './budget-burn.js';
+import { OfficeCalendar } from '../calendar.js';
 import { monthsBetween, parseMonth, type MonthIndex } from './month.js';
 import { buildOverview, type OverviewInput } from './overview.js';
 
 const month = (s: string) => parseMonth(s)!;
-const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / day_ms;
+const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
 
 function input(overrides: Partial<OverviewInput> = {}): OverviewInput {
   return {
@@ -20,13 +20,13 @@ function input(overrides: Partial<OverviewInput> = {}): OverviewInput {
       { count: 1, gflops: 300, domestic: false, valid_from_ms: Date.parse('2026-01-01T00:00:00Z'), valid_to_ms: null },
     ],
     transfers: [
-      { program_id: 'p1', kind: 'fund', day: day('2026-01-01'), amount_fen: 100_000n },
-      { program_id: 'p1', kind: 'approve', day: day('2026-08-10'), amount_fen: 3_000n },
-      { program_id: 'p1', kind: 'pay', day: day('2026-09-10'), amount_fen: 2_000n },
-      { program_id: 'p1', kind: 'recover', day: day('2026-10-10'), amount_fen: 500n },
-      { program_id: 'p1', kind: 'release', day: day('2026-10-10'), amount_fen: 1_000n },
-      { program_id: 'p2', kind: 'approve', day: day('2026-10-11'), amount_fen: 700n },
-      { program_id: 'p2', kind: 'approve', day: day('2026-11-01'), amount_fen: 50n }, // after the range: in the totals, not the months
+      { program_id: 'p1', kind: 'fund', at_ms: day('2026-01-01'), amount_fen: 100_000n },
+      { program_id: 'p1', kind: 'approve', at_ms: day('2026-08-10'), amount_fen: 3_000n },
+      { program_id: 'p1', kind: 'pay', at_ms: day('2026-09-10'), amount_fen: 2_000n },
+      { program_id: 'p1', kind: 'recover', at_ms: day('2026-10-10'), amount_fen: 500n },
+      { program_id: 'p1', kind: 'release', at_ms: day('2026-10-10'), amount_fen: 1_000n },
+      { program_id: 'p2', kind: 'approve', at_ms: day('2026-10-11'), amount_fen: 700n },
+      { program_id: 'p2', kind: 'approve', at_ms: day('2026-11-01'), amount_fen: 50n }, // after the range: in the totals, not the months
     ],
     programs: [
       { id: 'p1', name_zh: '甲', name_en: 'One', budget_fen: 100_000n, available_fen: 98_500n },
@@ -35,6 +35,8 @@ function input(overrides: Partial<OverviewInput> = {}): OverviewInput {
     ],
     target: { share_bp: 7000, month: month('2027-12') },
     now_ms: Date.parse('2026-11-02T00:00:00Z'),
+    // the figures below were worked in UTC months; the Beijing calendar has its own tests (budget-burn, month)
+    calendar: new OfficeCalendar('UTC'),
     ...overrides,
   };
 }

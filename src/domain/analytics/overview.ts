@@ -2,7 +2,8 @@
 // moved by the ledger, the trend of the shares towards the target, and each program's budget burn. Pure: the store
 // hands in sums, the route presents the result.
 import type { TransferKind } from '../ledger/ledger.js';
-import { committedAtMonthEnds, committedChange, projectedExhaustionDate, day_ms, type DailyTransfers } from './budget-burn.js';
+import type { OfficeCalendar } from '../calendar.js';
+import { committedAtMonthEnds, committedChange, projectedExhaustionDate, type DailyTransfers } from './budget-burn.js';
 import { installedAtMonthEnds, type InventorySpan } from './installed-compute.js';
 import { monthOfMs, type MonthIndex } from './month.js';
 import { shareBp } from './share.js';
@@ -20,11 +21,13 @@ export interface OverviewInput {
   months: readonly MonthIndex[];
   usage: readonly MonthlyUsage[];
   inventory: readonly InventorySpan[];
-  /** Every transfer of the ledger, summed per program, kind and UTC day (all time: the burn is cumulative). */
+  /** Every transfer of the ledger, summed per program, kind and quarter hour (all time: the burn is cumulative). */
   transfers: readonly ProgramTransfers[];
   programs: readonly ProgramBudget[];
   target: { share_bp: number; month: MonthIndex };
   now_ms: number;
+  /** The office's calendar: months, month ends and days are its. */
+  calendar: OfficeCalendar;
 }
 
 export interface OverviewMonth {
@@ -64,7 +67,7 @@ const subsidy_column: Record<TransferKind, 'subsidy_approved_fen' | 'subsidy_pai
 export function buildOverview(input: OverviewInput): Overview {
   const { months } = input;
   const index = new Map(months.map((m, i) => [m, i]));
-  const installed = installedAtMonthEnds(input.inventory, months);
+  const installed = installedAtMonthEnds(input.inventory, months, input.calendar);
   const rows: OverviewMonth[] = months.map((month, i) => ({
     month, records: 0, card_s: 0n, domestic_card_s: 0n, compute_gflop: 0n, domestic_compute_gflop: 0n, used_domestic_share_bp: null,
     installed_gflops: installed[i]!.gflops, domestic_installed_gflops: installed[i]!.domestic_gflops,
@@ -86,7 +89,7 @@ export function buildOverview(input: OverviewInput): Overview {
   for (const row of rows) row.used_domestic_share_bp = shareBp(row.domestic_compute_gflop, row.compute_gflop);
   for (const t of input.transfers) {
     const column = subsidy_column[t.kind];
-    const i = index.get(monthOfMs(t.day * day_ms));
+    const i = index.get(monthOfMs(t.at_ms, input.calendar));
     if (column !== null && i !== undefined) rows[i]![column] += t.amount_fen;
   }
 
@@ -105,11 +108,11 @@ export function buildOverview(input: OverviewInput): Overview {
       if (t.kind === 'pay') paid_fen += t.amount_fen;
       if (t.kind === 'recover') paid_fen -= t.amount_fen;
     }
-    const burn = committedAtMonthEnds(transfers, months);
+    const burn = committedAtMonthEnds(transfers, months, input.calendar);
     return {
       id: p.id, name_zh: p.name_zh, name_en: p.name_en, budget_fen: p.budget_fen, committed_fen, paid_fen, available_fen: p.available_fen,
       burn: months.map((month, i) => ({ month, committed_fen: burn[i]! })),
-      projected_exhaustion_date: projectedExhaustionDate(transfers, p.available_fen, input.now_ms),
+      projected_exhaustion_date: projectedExhaustionDate(transfers, p.available_fen, input.now_ms, input.calendar),
     };
   });
 

@@ -1,9 +1,10 @@
 // Tests for evaluate / applyCuts / addMonthsUtc: worked examples computed by hand (the arithmetic is in the comments),
 // one group per explanation field, then fast-check properties over random valid rule sets and records.
+import { OfficeCalendar } from '../calendar.js';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { addMonthsUtc, applyCuts, evaluate, type BeneficiaryFacts, type EvalLimits, type EvalRecord, type ModelFacts } from './evaluate.js';
+import { applyCuts, evaluate, type BeneficiaryFacts, type EvalLimits, type EvalRecord, type ModelFacts } from './evaluate.js';
 import { checkRuleSet, type Rule, type RuleSetBody } from './rule-set.js';
 
 // Model facts as catalog/accelerators.csv gives them: dense GFLOPS = BF16 (else FP16) TFLOPS × 1000, tdp_w as listed.
@@ -30,8 +31,9 @@ function ruleSet(...rules: Rule[]): RuleSetBody {
   return checked.rule_set;
 }
 
+// The worked examples count support months in UTC; the office zone's months are tested in calendar.test.ts and below.
 const no_limits: EvalLimits = {
-  cap_share_bp: null, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n,
+  calendar: new OfficeCalendar('UTC'), cap_share_bp: null, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n,
   support_months: null, first_subsidized_at_ms: null, budget_available_fen: null,
 };
 const small_firm: BeneficiaryFacts = { size: 'small', categories: ['startup'] };
@@ -315,15 +317,11 @@ describe('support period', () => {
     expect(e.period_excluded).toBeNull();
   });
 
-  it('addMonthsUtc clamps to the end of shorter months and keeps the time of day', () => {
-    const iso = (ms: number) => new Date(ms).toISOString();
-    expect(iso(addMonthsUtc(at('2026-01-31T08:30:00Z'), 1))).toBe('2026-02-28T08:30:00.000Z');
-    expect(iso(addMonthsUtc(at('2028-01-31T00:00:00Z'), 1))).toBe('2028-02-29T00:00:00.000Z'); // leap year
-    expect(iso(addMonthsUtc(at('2028-02-29T00:00:00Z'), 12))).toBe('2029-02-28T00:00:00.000Z');
-    expect(iso(addMonthsUtc(at('2026-03-31T23:59:59.999Z'), 1))).toBe('2026-04-30T23:59:59.999Z');
-    expect(iso(addMonthsUtc(at('2026-12-15T00:00:00Z'), 1))).toBe('2027-01-15T00:00:00.000Z');
-    expect(iso(addMonthsUtc(at('2026-08-01T00:00:00Z'), 12))).toBe('2027-08-01T00:00:00.000Z');
-    expect(iso(addMonthsUtc(at('2026-08-31T00:00:00Z'), 6))).toBe('2027-02-28T00:00:00.000Z');
+  it('counts support months in the office zone: from 00:30 on 1 February Beijing time, one month ends 00:30 on 1 March', () => {
+    const limits = { ...no_limits, calendar: new OfficeCalendar('Asia/Shanghai'), support_months: 1, first_subsidized_at_ms: at('2026-01-31T16:30:00Z') };
+    const e = evaluate(ruleSet(domestic30), [usage('2026-02-28T16:29:59.999Z'), usage('2026-02-28T16:30:00Z')], models, small_firm, limits);
+    expect(e.record_subsidies).toEqual([3000, 0]);
+    expect(e.period_excluded?.support_ends_at_ms).toBe(at('2026-02-28T16:30:00Z'));
   });
 });
 
@@ -558,6 +556,7 @@ const beneficiaryArb: fc.Arbitrary<BeneficiaryFacts> = fc.record({
 });
 
 const limitsArb: fc.Arbitrary<EvalLimits> = fc.record({
+  calendar: fc.constant(new OfficeCalendar('UTC')),
   cap_share_bp: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: null }),
   cap_fen: fc.option(fc.bigInt({ min: 0n, max: 100_000_000_000n }), { nil: null }),
   cap_fen_year: fc.option(fc.bigInt({ min: 0n, max: 100_000_000_000n }), { nil: null }),

@@ -2,6 +2,7 @@
 // Rounding: each record's subsidy is floored to whole fen (so is an estimated energy figure, in Wh); lines and totals
 // are sums of those integers; every cut (share cap, absolute caps, budget) is a whole-fen subtraction. A record's
 // amounts are numbers (each below 2^53); every sum of money is a bigint, exact however many records a claim holds.
+import type { OfficeCalendar } from '../calendar.js';
 import { FenSum } from '../money/fen.js';
 import type { EnterpriseSize } from '../org/organization.js';
 import type { Rule, RuleSetBody } from './rule-set.js';
@@ -26,6 +27,8 @@ export interface ModelFacts { domestic: boolean; vendor: string; gflops: number 
 export interface BeneficiaryFacts { size: EnterpriseSize | null; categories: readonly string[] }
 
 export interface EvalLimits {
+  /** the office's calendar: support_months count its months */
+  calendar: OfficeCalendar;
   /** subsidy ≤ this share of the rules' base (the bill, or the energy cost) */
   cap_share_bp: number | null;
   /** per beneficiary over the whole program, and per calendar year */
@@ -33,7 +36,7 @@ export interface EvalLimits {
   cap_fen_year: bigint | null;
   granted_fen: bigint;
   granted_fen_year: bigint;
-  /** support ends this many months after the beneficiary's first subsidized usage */
+  /** support ends this many months after the beneficiary's first subsidized usage (the same wall-clock time, office calendar) */
   support_months: number | null;
   first_subsidized_at_ms: number | null;
   /** the program's available budget; null: not applied (an estimate without a budget cut) */
@@ -89,14 +92,6 @@ export interface Evaluation {
 }
 
 const rounding = 'each record\'s subsidy is floored to whole fen (estimated energy to whole Wh); lines and totals are sums of those; cuts subtract whole fen';
-
-export function addMonthsUtc(ms: number, months: number): number {
-  const d = new Date(ms);
-  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
-  const last_day = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
-  target.setUTCDate(Math.min(d.getUTCDate(), last_day));
-  return target.getTime();
-}
 
 /** floor(a × b / d) exactly, in Number arithmetic while it is exact. */
 function mulDiv(a: number, b: number, d: number): number {
@@ -156,7 +151,7 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
         if ((first === null || r.started_at_ms < first) && candidatesOf(r.accelerator).some((i) => recordMatches(rules[i]!, r))) first = r.started_at_ms;
       }
     }
-    if (first !== null) support_ends_at_ms = addMonthsUtc(first, limits.support_months);
+    if (first !== null) support_ends_at_ms = limits.calendar.addMonths(first, limits.support_months);
   }
 
   // Domestic share of normalized compute over all the usage of the period (models without a figure left out).
@@ -292,7 +287,7 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
  * The cuts, in order: the share cap (of the base), the per-beneficiary caps over the program and the calendar year
  * (less what was granted before), then the available budget. Approval applies them again with the figures of its moment.
  */
-export function applyCuts(computed_fen: bigint, base_fen: bigint, limits: Omit<EvalLimits, 'support_months' | 'first_subsidized_at_ms'>): { cuts: Cut[]; granted_fen: bigint } {
+export function applyCuts(computed_fen: bigint, base_fen: bigint, limits: Omit<EvalLimits, 'support_months' | 'first_subsidized_at_ms' | 'calendar'>): { cuts: Cut[]; granted_fen: bigint } {
   const cuts: Cut[] = [];
   let granted = computed_fen;
   const cut = (kind: CutKind, limit_fen: bigint, message: string) => {

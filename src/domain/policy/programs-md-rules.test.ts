@@ -1,6 +1,7 @@
 // One test per rule of shared/data/programs.md, "Rules a subsidy platform must be able to express": each builds the
 // program or rule set that expresses the rule, with the figures programs.md reports (section numbers in the names),
 // and checks the outcome with the domain functions that decide it. Amounts in fen (¥1 = 100 fen).
+import { OfficeCalendar } from '../calendar.js';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
@@ -39,7 +40,7 @@ function rec(r: Partial<EvalRecord> & Pick<EvalRecord, 'accelerator' | 'card_s' 
   return { seq: 0, started_at_ms: T0, workload: 'training', provider_id: 'prov-sh-ai-compute', region: '310000', energy_wh: null, other_layers_fen: 0, ...r };
 }
 const no_limits: EvalLimits = {
-  cap_share_bp: null, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n,
+  calendar: new OfficeCalendar('UTC'), cap_share_bp: null, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n,
   support_months: null, first_subsidized_at_ms: null, budget_available_fen: null,
 };
 const firm: BeneficiaryFacts = { size: 'small', categories: [] };

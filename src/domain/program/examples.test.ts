@@ -1,5 +1,6 @@
 // The example program files (examples/programs/*.yaml) are valid program definitions, cover the demo usage period,
 // and pay what a hand calculation says: one small worked example per file, the arithmetic in the comments.
+import { OfficeCalendar } from '../calendar.js';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -28,7 +29,7 @@ function programByCode(file: string, code: string): CheckedProgramDefinition {
 /** The limits a claim of a fresh beneficiary meets under a program: its caps and support period, its whole budget. */
 function limitsOf(p: CheckedProgramDefinition): EvalLimits {
   return {
-    cap_share_bp: p.caps?.share_bp ?? null, cap_fen: p.caps?.fen ?? null, cap_fen_year: p.caps?.fen_year ?? null,
+    calendar: new OfficeCalendar('UTC'), cap_share_bp: p.caps?.share_bp ?? null, cap_fen: p.caps?.fen ?? null, cap_fen_year: p.caps?.fen_year ?? null,
     granted_fen: 0n, granted_fen_year: 0n, support_months: p.support_months ?? null, first_subsidized_at_ms: null,
     budget_available_fen: p.budget_fen,
   };

@@ -56,6 +56,7 @@ const OrgView = Type.Object({
 
 const Overview = Type.Object({
   generated_at: Type.String(),
+  time_zone: Type.String({ description: 'the office\'s IANA time zone: the months, month ends and days of this answer are its' }),
   reference_accelerator: Type.String(),
   target: Type.Object({
     share_bp: Type.Integer(), month: Month,
@@ -126,15 +127,16 @@ export function dashboardRoutes(app: App, ctx: AppContext): void {
     },
   }, async (request) => {
     const now_ms = ctx.now();
+    const calendar = ctx.store.calendar;
     const q = request.query;
     const asked_from = monthParam('from', q.from);
     const asked_to = monthParam('to', q.to);
-    const to = asked_to ?? monthOfMs(now_ms);
+    const to = asked_to ?? monthOfMs(now_ms, calendar);
     let from = asked_from;
     if (from === null) {
-      const first = await ctx.store.analytics.firstMonth();
+      const first = await ctx.store.analytics.firstMonth(calendar);
       // The default reaches back to the first data, but no further than the limit, and never past `to`.
-      from = Math.min(to, Math.max(first ?? monthOfMs(now_ms), to - overview_months_max + 1)) as MonthIndex;
+      from = Math.min(to, Math.max(first ?? monthOfMs(now_ms, calendar), to - overview_months_max + 1)) as MonthIndex;
     }
     if (from > to) {
       const field = asked_to !== null ? 'to' : 'from';
@@ -150,14 +152,15 @@ export function dashboardRoutes(app: App, ctx: AppContext): void {
     if (target_month === null) throw new Error(`the configured target month ${target.month} is not a month`); // config.ts validates it
     const a = ctx.store.analytics;
     const [usage, inventory, transfers, programs, top_enterprises, top_providers, findings] = await Promise.all([
-      a.monthlyUsage(from, to), a.inventory(), a.transfersByDay(), a.programBudgets(),
+      a.monthlyUsage(from, to), a.inventory(), a.transfersByQuarterHour(), a.programBudgets(),
       a.topByDomesticCompute('enterprise', from, to, overview_top_max), a.topByDomesticCompute('provider', from, to, overview_top_max),
       a.openFindings(overview_top_max),
     ]);
-    const o = buildOverview({ months, usage, inventory, transfers, programs, target: { share_bp: target.share_bp, month: target_month }, now_ms });
+    const o = buildOverview({ months, usage, inventory, transfers, programs, target: { share_bp: target.share_bp, month: target_month }, now_ms, calendar });
     const prices = seesPrices(principalOf(request));
     return {
       generated_at: iso(now_ms),
+      time_zone: calendar.time_zone,
       reference_accelerator: ctx.config.reference_accelerator,
       target: { share_bp: target.share_bp, month: target.month, source: target.source, note: target.note },
       months: o.months.map((m) => ({

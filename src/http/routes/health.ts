@@ -22,10 +22,11 @@ export function healthRoutes(app: App, ctx: AppContext): void {
     schema: {
       tags: ['system'], summary: 'Who is calling',
       description: 'Who is calling: an API key, or a signed-in user (key_id is then the user id, and csrf_token the token state-changing calls must send in x-csrf-token).',
-      response: { 200: Type.Object({ key_id: Type.String(), org_id: Type.String(), role: Role, via: Type.String(), csrf_token: Type.Union([Type.String(), Type.Null()]) }, { title: 'Me' }) },
+      response: { 200: Type.Object({ key_id: Type.String(), org_id: Type.String(), role: Role, via: Type.String(), csrf_token: Type.Union([Type.String(), Type.Null()]),
+        time_zone: Type.String({ description: 'the program office\'s IANA time zone (SUANLI_TIME_ZONE): the days and months money is counted in, and the zone instants are shown in' }) }, { title: 'Me' }) },
     },
   }, async (request) => {
     const p = principalOf(request);
-    return { key_id: p.key_id, org_id: p.org_id, role: p.role, via: p.via, csrf_token: p.session?.csrf_token ?? null };
+    return { key_id: p.key_id, org_id: p.org_id, role: p.role, via: p.via, csrf_token: p.session?.csrf_token ?? null, time_zone: ctx.store.calendar.time_zone };
   });
 }
