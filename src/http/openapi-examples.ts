@@ -226,8 +226,8 @@ export const route_examples: Readonly<Record<string, RouteExamples>> = {
   'GET /api/v1/health': { response: one({ status: 'ok', database: 'sqlite' }, 'the server and its database answer') },
   'GET /api/v1/me': {
     response: [
-      { name: 'key', summary: 'a provider\'s API key', value: { key_id: ids.provider_key, org_id: ids.provider, role: 'provider', via: 'key', csrf_token: null } },
-      { name: 'session', summary: 'a signed-in user', value: { key_id: ids.user, org_id: ids.provider, role: 'provider', via: 'session', csrf_token: 'Hk3v9XfT2mZ8wYp4LbN6cRqdK7hS5gAjeUtVxQyWz2c' } },
+      { name: 'key', summary: 'a provider\'s API key', value: { key_id: ids.provider_key, org_id: ids.provider, role: 'provider', via: 'key', csrf_token: null, time_zone: 'Asia/Shanghai' } },
+      { name: 'session', summary: 'a signed-in user', value: { key_id: ids.user, org_id: ids.provider, role: 'provider', via: 'session', csrf_token: 'Hk3v9XfT2mZ8wYp4LbN6cRqdK7hS5gAjeUtVxQyWz2c', time_zone: 'Asia/Shanghai' } },
     ],
   },
 
@@ -466,7 +466,7 @@ export const route_examples: Readonly<Record<string, RouteExamples>> = {
 
   'GET /api/v1/dashboard/overview': {
     response: one({
-      generated_at: '2026-11-01T00:00:00.000Z', reference_accelerator: 'nvidia-a100-80gb-sxm',
+      generated_at: '2026-11-01T00:00:00.000Z', time_zone: 'Asia/Shanghai', reference_accelerator: 'nvidia-a100-80gb-sxm',
       target: { share_bp: 7000, month: '2027-12', source: null, note: 'the city\'s 2027 target' },
       months: [{
         month: '2026-10', records: 1, card_hours: '52.000', domestic_card_hours: '52.000', compute_pflop_h: '16.640000', domestic_compute_pflop_h: '16.640000',

@@ -46,7 +46,10 @@ interface OverviewView {
   findings: { open_high: number; open_total: number; recent_high: { id: string; kind: string; severity: string; message: string; detected_at: string }[] };
 }
 
-const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
+// The office's months are Beijing's (the default SUANLI_TIME_ZONE). China keeps UTC+8 all year, so the oracle adds
+// eight hours: a computation independent of the server's zone arithmetic.
+const beijing_ms = 8 * 3_600_000;
+const monthOf = (ms: number) => new Date(ms + beijing_ms).toISOString().slice(0, 7);
 const halfUpBp = (part: bigint, whole: bigint) => (whole === 0n ? null : Number((part * 20_000n + whole) / (2n * whole)));
 
 describeEachEngine('the dashboard overview', (db) => {
@@ -119,7 +122,7 @@ describeEachEngine('the dashboard overview', (db) => {
     await ingest(a, [
       record(a, a.cluster_id, a, 'h1', 'huawei-ascend-910b', 8, '2026-08-03T00:00:00Z', 6, 48_000), // 172,800 card-s × 320,000 GFLOPS
       record(a, a.cluster_id, b, 'h2', 'nvidia-a800-80gb-pcie', 4, '2026-08-10T00:00:00Z', 2, 9_000),
-      record(a, a.cluster_id, a, 'h3', 'metax-c500', 2, '2026-08-31T23:00:00Z', 2, 6_000), // no throughput figure; counts in August, where it started
+      record(a, a.cluster_id, a, 'h3', 'metax-c500', 2, '2026-08-31T15:00:00Z', 2, 6_000), // no throughput figure; 23:00 on 31 August in Beijing: counts in August, where it started
       record(a, a.cluster_id, a, 'h7', 'nvidia-a800-80gb-pcie', 1, '2026-11-02T00:00:00Z', 1, 2_000),
     ]);
     await ingest(b, [
@@ -267,7 +270,7 @@ describeEachEngine('the dashboard overview', (db) => {
       }
       // installed: every interval valid at the month's last millisecond
       const end = t(`${month}-01T00:00:00Z`) + 40 * day_ms;
-      const last_ms = t(`${monthOf(end)}-01T00:00:00Z`) - 1;
+      const last_ms = t(`${new Date(end).toISOString().slice(0, 7)}-01T00:00:00+08:00`) - 1;
       let installed = 0n, dom_installed = 0n;
       for (const intervals of clusters.values()) {
         for (const i of intervals) {

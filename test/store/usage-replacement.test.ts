@@ -97,7 +97,7 @@ describeEachEngine('usage replacement', (db) => {
     expect(unsigned.json().error.code).toBe('signature_required');
     const missing = await api.call('POST', '/api/v1/usage/replacements', signed(JSON.stringify({ replaces: ['s-404'], records: [usageRecord(p, 's-1.r2')], reason: 'x' })));
     expect(missing.statusCode).toBe(422);
-    expect(missing.json().error).toMatchObject({ code: 'replacement_refused', details: [{ field: 'replaces[0]', message: 'no standing record s-404 of this provider' }] });
+    expect(missing.json().error).toMatchObject({ code: 'replacement_refused', details: [{ field: 'replaces[0]', message: 'not a standing record of this provider' }] });
     const body = JSON.stringify({ replaces: ['s-1.r1'], records: [usageRecord(p, 's-1.r2', { ended_at: '2026-10-01T02:00:00Z', amount_fen: 38_400 })], reason: 'the job ended at 02:00' });
     const res = await api.call('POST', '/api/v1/usage/replacements', signed(body));
     expect(res.statusCode, res.body).toBe(200);

@@ -265,12 +265,12 @@ export function usageRoutes(app: App, ctx: AppContext): void {
     config: { access: ['administrator', 'auditor', 'provider', 'enterprise'] },
     schema: {
       tags: ['usage'], summary: 'Summarize usage',
-      description: 'Totals from the daily rollups maintained at ingest; a record counts on the UTC day it started.',
+      description: 'Totals from the daily rollups maintained at ingest; a record counts on the day it started in the office\'s time zone (SUANLI_TIME_ZONE, Asia/Shanghai by default; GET /me says which), and months are that zone\'s.',
       querystring: Type.Object({
         group_by: Type.Optional(Type.Union([Type.Literal('enterprise'), Type.Literal('provider'), Type.Literal('accelerator'), Type.Literal('domestic'), Type.Literal('day'), Type.Literal('month')])),
         provider_id: Type.Optional(Type.String({ maxLength: 64 })), enterprise_id: Type.Optional(Type.String({ maxLength: 64 })),
         accelerator: Type.Optional(Type.String({ maxLength: 64 })), domestic: Type.Optional(Bool),
-        from: Type.Optional(Day), to: Type.Optional(Type.String({ ...Day, description: 'exclusive UTC day' })),
+        from: Type.Optional(Type.String({ ...Day, description: 'first office day, inclusive' })), to: Type.Optional(Type.String({ ...Day, description: 'office day, exclusive' })),
       }, { additionalProperties: false }),
       response: {
         200: Type.Object({
