@@ -109,11 +109,14 @@ export async function summaryOverHttp(base_url: string, provider_id: string): Pr
   return await getJson(`${base_url}/api/v1/usage/summary?group_by=day&provider_id=${provider_id}`) as Summary;
 }
 
-/** What the daily rollups must say, summed from the rows themselves. */
+/**
+ * What the daily rollups must say, summed from the rows themselves, in the office's days (Asia/Shanghai, the default:
+ * UTC+8 all year, so the oracle adds eight hours, independent of the server's zone arithmetic).
+ */
 export function summaryFromRows(rows: readonly { started_at: string; amount_fen: number }[]): Summary {
   const by = new Map<string, { key: string; records: number; amount_fen: bigint }>();
   for (const r of rows) {
-    const day = r.started_at.slice(0, 10);
+    const day = new Date(Date.parse(r.started_at) + 8 * 3_600_000).toISOString().slice(0, 10);
     const d = by.get(day) ?? { key: day, records: 0, amount_fen: 0n };
     d.records += 1;
     d.amount_fen += BigInt(r.amount_fen);

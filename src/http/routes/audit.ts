@@ -42,7 +42,7 @@ export const audit_payloads: Readonly<Record<string, 'open' | 'prices'>> = {
   'claim.create': 'open', 'claim.accept_progress_report': 'open', 'claim.override_findings': 'open',
   ...Object.fromEntries(claim_actions.map((a) => [`claim.${a}`, 'open' as const])),
   'ledger.transfer': 'open',
-  'usage.batch_sealed': 'open', 'usage.replace': 'open', 'usage.rekey': 'open',
+  'usage.batch_sealed': 'open', 'usage.replace': 'open', 'usage.rekey': 'open', 'calendar.set_zone': 'open',
   'finding.create': 'open', 'finding.supersede': 'open', 'finding.dismiss': 'open', 'finding.confirm': 'open',
 };
 
