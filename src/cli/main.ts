@@ -280,7 +280,7 @@ users.command('create')
     const { roleFitsOrganization } = await import('../domain/org/organization.js');
     const password = (await readStdinLine()).replace(/\r?\n$/, '');
     const problem = passwordProblem(password, opts.login);
-    if (problem) throw new InvalidArgumentError(problem);
+    if (problem) throw new InvalidArgumentError(renderRefusal(new Refusal('invalid_password', problem)).message);
     const store = await openStore(loadConfig());
     const org = opts.org === 'office' ? await store.organizations.office(Date.now()) : await store.organizations.get(opts.org);
     if (!org) throw new InvalidArgumentError(`no organization ${opts.org}`);

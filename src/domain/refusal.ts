@@ -5,10 +5,31 @@
 import type { ClaimState } from './claim/claim-state.js';
 import type { NothingPayable } from './claim/decide.js';
 import type { Ineligibility } from './program/program.js';
+import type { CreditCodeProblem } from './org/credit-code.js';
+import type { InventoryProblem } from './org/organization.js';
+import type { AcceleratorProblem } from './catalog/accelerator.js';
+import type { PasswordProblem } from './people/password.js';
+import type { PublicKeyProblem } from './integrity/signature.js';
 
 /** The named parameters of each refusal; a code with variants names the variant in its discriminant (`reason`, …). */
 export interface RefusalParams {
-  not_found: { what: 'program' | 'beneficiary' | 'claim' | 'finding'; id: string };
+  not_found: {
+    what: 'program' | 'beneficiary' | 'claim' | 'finding' | 'organization' | 'provider' | 'enterprise' | 'cluster' | 'user'
+      | 'api_key' | 'signing_key' | 'accelerator' | 'reference_price';
+    id: string;
+  };
+  already_exists:
+    | { what: 'enterprise'; credit_code: string }
+    | { what: 'user'; login: string }
+    | { what: 'accelerator'; id: string }
+    | { what: 'cluster'; name: string }
+    | { what: 'program'; program_code: string };
+  invalid_credit_code: CreditCodeProblem;
+  invalid_inventory: InventoryProblem;
+  invalid_accelerator: AcceleratorProblem;
+  invalid_password: PasswordProblem;
+  invalid_invitation: { reason: 'not_live' | 'expired' | 'unknown_or_used' };
+  invalid_public_key: PublicKeyProblem;
   not_eligible: Ineligibility;
   invalid_period:
     | { reason: 'end_not_after_start'; start_field: string; end_field: string }
@@ -24,7 +45,9 @@ export interface RefusalParams {
   records_taken: { reason: 'replaced' | 'taken' };
   illegal_transition:
     | { subject: 'claim'; state: ClaimState; allowed_from: readonly ClaimState[] }
-    | { subject: 'finding'; state: 'open' | 'dismissed' | 'confirmed' | 'superseded'; allowed_from: readonly 'open'[] };
+    | { subject: 'finding'; state: 'open' | 'dismissed' | 'confirmed' | 'superseded'; allowed_from: readonly 'open'[] }
+    | { subject: 'user'; id: string; state: 'disabled'; allowed_from: readonly 'active'[] }
+    | { subject: 'signing_key'; id: string; state: 'revoked'; allowed_from: readonly 'active'[] };
   budget_exhausted: { available_fen: bigint };
   nothing_payable: { reason: NothingPayable };
   open_findings: { finding_ids: readonly string[] };
@@ -48,8 +71,11 @@ export type RefusalCode = keyof RefusalParams;
 /** A value a parameter may hold: what the message shows, and what the API answers in `error.params`. */
 export type RefusalValue = string | number | bigint | readonly string[];
 
-/** One offending field in the words of the validator that found it (a usage record's outcome, a program definition). */
-export interface RefusalProblem { field: string; message: string }
+/**
+ * One offending field in the words of the validator that found it (a usage record's outcome, a program definition),
+ * with the validator's stable code for the kind of problem where it has one (answered as `details[].code`).
+ */
+export interface RefusalProblem { field: string; message: string; code?: string }
 
 export interface RefusalOptions {
   /** The offending fields; each is described by the code's detail text. */

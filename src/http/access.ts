@@ -23,11 +23,11 @@ export function usageScope(p: Principal, q: { provider_id?: string | undefined; 
   if (q.provider_id !== undefined) out.provider_id = q.provider_id;
   if (q.enterprise_id !== undefined) out.enterprise_id = q.enterprise_id;
   if (p.role === 'provider') {
-    if (q.provider_id !== undefined && q.provider_id !== p.org_id) throw notFound(`provider ${q.provider_id}`);
+    if (q.provider_id !== undefined && q.provider_id !== p.org_id) throw notFound('provider', q.provider_id);
     out.provider_id = p.org_id;
   }
   if (p.role === 'enterprise') {
-    if (q.enterprise_id !== undefined && q.enterprise_id !== p.org_id) throw notFound(`enterprise ${q.enterprise_id}`);
+    if (q.enterprise_id !== undefined && q.enterprise_id !== p.org_id) throw notFound('enterprise', q.enterprise_id);
     out.enterprise_id = p.org_id;
   }
   return out;
@@ -39,7 +39,7 @@ export function usageScope(p: Principal, q: { provider_id?: string | undefined; 
  */
 export function beneficiaryScope(p: Principal, named: string | undefined): string | undefined {
   if (p.role === 'enterprise' || p.role === 'provider') {
-    if (named !== undefined && named !== p.org_id) throw notFound(`beneficiary ${named}`);
+    if (named !== undefined && named !== p.org_id) throw notFound('beneficiary', named);
     return p.org_id;
   }
   return named;
@@ -55,5 +55,5 @@ export function beneficiaryFor(p: Principal, named: string | undefined): string 
 /** The provider exists and the caller may act for it; another tenant's provider is a 404. */
 export async function visibleProvider(ctx: Pick<AppContext, 'store'>, p: Principal, provider_id: string): Promise<void> {
   const org = await ctx.store.organizations.get(provider_id);
-  if (!org || org.kind !== 'provider' || !ownsOrganization(p, org.id)) throw notFound(`provider ${provider_id}`);
+  if (!org || org.kind !== 'provider' || !ownsOrganization(p, org.id)) throw notFound('provider', provider_id);
 }

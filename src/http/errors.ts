@@ -4,7 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, unavailable_retry_after_s } from '../store/unavailable.js';
 import { fen_storage_max, isSumOverflow } from '../store/sum-overflow.js';
 import { describeIssue, type ErrorDetail, type ValidationIssue } from '../ingest/schema-issue.js';
-import { Refusal, type RefusalCode } from '../domain/refusal.js';
+import { Refusal, type RefusalCode, type RefusalParams } from '../domain/refusal.js';
 import { renderRefusal, wireParams } from './messages.js';
 
 export type { ErrorDetail };
@@ -68,7 +68,8 @@ export class ApiError extends Error {
   get status(): number { return error_statuses[this.code]; }
 }
 
-export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
+/** No such object, or one of another organization (the two answer alike); `fields` when a body field named it. */
+export const notFound = (what: RefusalParams['not_found']['what'], id: string, fields: readonly string[] = []) => new Refusal('not_found', { what, id }, { fields });
 
 /** A page size from the query string: 100 when absent, else 1 to `max` (a 400 naming querystring.limit otherwise). */
 export function pageLimit(raw: string | undefined, max: number): number {

@@ -5,7 +5,30 @@ import { error_statuses, refusalAnswer } from './errors.js';
 
 /** Parameters for every code and every variant of it: the test below proves each one renders in every language. */
 const samples: { readonly [C in RefusalCode]: readonly RefusalParams[C][] } = {
-  not_found: [{ what: 'program', id: 'prg_1' }, { what: 'beneficiary', id: 'e_1' }, { what: 'claim', id: 'clm_1' }, { what: 'finding', id: 'fnd_1' }],
+  not_found: (['program', 'beneficiary', 'claim', 'finding', 'organization', 'provider', 'enterprise', 'cluster', 'user', 'api_key', 'signing_key',
+    'accelerator', 'reference_price'] as const).map((what) => ({ what, id: `${what}_1` })),
+  already_exists: [
+    { what: 'enterprise', credit_code: '911100001011596274' }, { what: 'user', login: 'ana@example.com' }, { what: 'accelerator', id: 'acme-x1' },
+    { what: 'cluster', name: 'sh-a' }, { what: 'program', program_code: 'sh-2027' },
+  ],
+  invalid_credit_code: [
+    { reason: 'length', length: 17, length_expected: 18 }, { reason: 'charset', position: 10, character: 'I' }, { reason: 'department', character: 'B' },
+    { reason: 'category', character: '0' }, { reason: 'division', division: 'A10000' }, { reason: 'check_digit', character: 'X', expected: '4' },
+  ],
+  invalid_inventory: [
+    { reason: 'not_in_catalog', index: 0, accelerator: 'acme-x1' }, { reason: 'ends_before_start', index: 1 },
+    { reason: 'overlaps', index: 2, accelerator: 'acme-x1', other_index: 0 },
+  ],
+  invalid_accelerator: [
+    { reason: 'required', field: 'vendor' }, { reason: 'not_decimal', field: 'memory_gb', value: '1e3' }, { reason: 'zero', field: 'bf16_tflops_dense' },
+    { reason: 'above_max', field: 'fp16_tflops_dense', tflops_max: 20_000 },
+  ],
+  invalid_password: [{ reason: 'too_short', chars_min: 12 }, { reason: 'too_long', chars_max: 256 }, { reason: 'is_login' }],
+  invalid_invitation: [{ reason: 'not_live' }, { reason: 'expired' }, { reason: 'unknown_or_used' }],
+  invalid_public_key: [
+    { reason: 'empty' }, { reason: 'too_long', bytes_max: 4096 }, { reason: 'private_key' }, { reason: 'pem_not_public_key' }, { reason: 'pem_unreadable' },
+    { reason: 'not_base64' }, { reason: 'raw_length', bytes: 31, bytes_expected: 32 }, { reason: 'raw_invalid' }, { reason: 'not_ed25519', key_type: 'rsa' },
+  ],
   not_eligible: [
     { requirement: 'office' }, { requirement: 'beneficiary_kind', beneficiary_kind: 'enterprise' }, { requirement: 'enrolment' },
     { requirement: 'size', allowed: ['micro', 'small'] }, { requirement: 'region', allowed: ['31'] }, { requirement: 'sector', allowed: ['ai'] },
@@ -21,7 +44,10 @@ const samples: { readonly [C in RefusalCode]: readonly RefusalParams[C][] } = {
   ],
   program_fields_fixed: [{ program_code: 'sh-2027', fields: ['budget_fen', 'window.end'] }],
   records_taken: [{ reason: 'replaced' }, { reason: 'taken' }],
-  illegal_transition: [{ subject: 'claim', state: 'draft', allowed_from: ['approved', 'paid'] }, { subject: 'finding', state: 'dismissed', allowed_from: ['open'] }],
+  illegal_transition: [
+    { subject: 'claim', state: 'draft', allowed_from: ['approved', 'paid'] }, { subject: 'finding', state: 'dismissed', allowed_from: ['open'] },
+    { subject: 'user', id: 'u_1', state: 'disabled', allowed_from: ['active'] }, { subject: 'signing_key', id: 'sk_1', state: 'revoked', allowed_from: ['active'] },
+  ],
   budget_exhausted: [{ available_fen: 0n }],
   nothing_payable: [{ reason: 'paid_in_full' }, { reason: 'awaiting_progress_report' }],
   open_findings: [{ finding_ids: ['fnd_1', 'fnd_2'] }],
@@ -90,5 +116,10 @@ describe('a refusal answered', () => {
   it('lists the validators\' own problems after its fields, and the answer beside the error', () => {
     const r = new Refusal('all_records_rejected', { records: 1 }, { problems: [{ field: 'records[0].count', message: 'invalid_field: too large' }], answer: { accepted: 0 } });
     expect(refusalAnswer(r)).toEqual({ status: 422, body: { accepted: 0, error: { code: 'all_records_rejected', message: 'all 1 records were rejected; nothing was stored', details: [{ field: 'records[0].count', message: 'invalid_field: too large' }], params: { records: 1 } } } });
+  });
+
+  it('carries a validator problem\'s stable code in its detail', () => {
+    const r = new Refusal('invalid_program', { reason: 'definition', problems: 1 }, { problems: [{ code: 'rule_id_twice', field: 'rule_set.rules[1] (a).id', message: 'rule id a is used twice' }] });
+    expect(renderRefusal(r).details).toEqual([{ field: 'rule_set.rules[1] (a).id', message: 'rule id a is used twice', code: 'rule_id_twice' }]);
   });
 });

@@ -24,7 +24,92 @@ const signing = 'sign the exact body bytes and send them with a Suanli-Signature
 export const en: Catalog = {
   lists: { and: ', ', or: ' or ' },
   texts: {
-    not_found: { message: '{what} {id} not found' },
+    not_found: {
+      by: 'what',
+      cases: {
+        program: { message: 'program {id} not found' },
+        beneficiary: { message: 'beneficiary {id} not found' },
+        claim: { message: 'claim {id} not found' },
+        finding: { message: 'finding {id} not found' },
+        organization: { message: 'organization {id} not found', detail: 'no such organization' },
+        provider: { message: 'provider {id} not found' },
+        enterprise: { message: 'enterprise {id} not found' },
+        cluster: { message: 'cluster {id} not found' },
+        user: { message: 'user {id} not found' },
+        api_key: { message: 'active API key {id} not found' },
+        signing_key: { message: 'signing key {id} not found' },
+        accelerator: { message: 'accelerator {id} not found' },
+        reference_price: { message: 'reference price of {id} not found' },
+      },
+    },
+    already_exists: {
+      by: 'what',
+      cases: {
+        enterprise: { message: 'an enterprise with the credit code {credit_code} is registered', detail: 'already registered' },
+        user: { message: 'the login {login} is taken', detail: 'already exists' },
+        accelerator: { message: 'accelerator {id} exists; PATCH it instead', detail: 'already exists' },
+        cluster: { message: 'the provider already has a cluster named "{name}"', detail: 'already exists' },
+        program: { message: 'program {program_code} exists; add a rule-set version instead', detail: 'already exists' },
+      },
+    },
+    invalid_credit_code: {
+      by: 'reason',
+      cases: {
+        length: { message: 'a credit code has {length_expected} characters, this one {length}' },
+        charset: { message: 'character {position} is "{character}", which is not in the code character set (digits and upper-case letters except I, O, S, V, Z)' },
+        department: { message: 'the registration department code (character 1) is "{character}", expected one of 1-9, A, N, Y' },
+        category: { message: 'the organization category code (character 2) is "{character}", expected 1-9 or a letter' },
+        division: { message: 'the administrative division code (characters 3-8) is "{division}", expected 6 digits' },
+        check_digit: { message: 'the check digit is {character}, expected {expected}' },
+      },
+    },
+    invalid_inventory: {
+      by: 'reason',
+      cases: {
+        not_in_catalog: { message: 'inventory[{index}].accelerator "{accelerator}" is not in the catalog', detail: 'not in the catalog' },
+        ends_before_start: { message: 'inventory[{index}].valid_to must be after valid_from', detail: 'must be after valid_from' },
+        overlaps: { message: 'inventory[{index}] overlaps inventory[{other_index}], another interval of {accelerator}', detail: 'overlaps another interval of {accelerator}' },
+      },
+    },
+    invalid_accelerator: {
+      by: 'reason',
+      cases: {
+        required: { message: '{field} is required' },
+        not_decimal: { message: '{field} must be a decimal number below 1,000,000 with at most 3 decimals, got "{value}"' },
+        zero: { message: '{field} must be above zero' },
+        above_max: { message: '{field} must be at most {tflops_max} TFLOPS' },
+      },
+    },
+    invalid_password: {
+      by: 'reason',
+      cases: {
+        too_short: { message: 'a password needs at least {chars_min} characters' },
+        too_long: { message: 'a password has at most {chars_max} characters' },
+        is_login: { message: 'the password must not be the login' },
+      },
+    },
+    invalid_invitation: {
+      by: 'reason',
+      cases: {
+        not_live: { message: 'the invitation is unknown, used or expired', detail: 'not a live invitation' },
+        expired: { message: 'the invitation is expired', detail: 'expired' },
+        unknown_or_used: { message: 'the invitation is unknown or used', detail: 'unknown or used' },
+      },
+    },
+    invalid_public_key: {
+      by: 'reason',
+      cases: {
+        empty: { message: 'the public key is empty' },
+        too_long: { message: 'the public key text is longer than {bytes_max} bytes' },
+        private_key: { message: 'this is a private key: register the public key (openssl pkey -pubout) and keep the private key secret', detail: 'this is a private key' },
+        pem_not_public_key: { message: 'expected a PEM "PUBLIC KEY" block (SubjectPublicKeyInfo)' },
+        pem_unreadable: { message: 'the PEM public key cannot be read' },
+        not_base64: { message: 'expected a PEM public key or the raw 32-byte key in standard base64' },
+        raw_length: { message: 'the base64 key decodes to {bytes} bytes; a raw Ed25519 public key is {bytes_expected}' },
+        raw_invalid: { message: 'the raw key is not a valid Ed25519 public key' },
+        not_ed25519: { message: 'the key is {key_type}; only Ed25519 keys are accepted' },
+      },
+    },
     not_eligible: {
       by: 'requirement',
       cases: {
@@ -68,6 +153,8 @@ export const en: Catalog = {
       cases: {
         claim: { message: 'the claim is {state}; this needs {allowed_from|or}', detail: '{state}' },
         finding: { message: 'the finding is {state}; this needs {allowed_from|or}', detail: '{state}' },
+        user: { message: 'user {id} is already {state} (this needs {allowed_from|or})', detail: 'already {state}' },
+        signing_key: { message: 'signing key {id} is already {state} (this needs {allowed_from|or})', detail: 'already {state}' },
       },
     },
     budget_exhausted: { message: 'the program has no budget left to grant', detail: 'available {available_fen} fen' },
@@ -153,5 +240,5 @@ export function renderRefusal(r: Refusal, language: Language = 'en'): { message:
   const texts = textsOf(catalog, r.code, params);
   const message = fill(catalog, texts.message, params);
   const detail = fill(catalog, texts.detail ?? texts.message, params);
-  return { message, details: [...r.fields.map((field) => ({ field, message: detail })), ...r.problems.map((p) => ({ field: p.field, message: p.message }))] };
+  return { message, details: [...r.fields.map((field) => ({ field, message: detail })), ...r.problems.map((p) => ({ field: p.field, message: p.message, ...(p.code === undefined ? {} : { code: p.code }) }))] };
 }

@@ -6,7 +6,8 @@
 import { Type } from 'typebox';
 import type { FastifySchema, RouteOptions } from 'fastify';
 import type { Access } from './auth.js';
-import { error_statuses, type ErrorCode } from './errors.js';
+import { error_statuses, refusalAnswer, type ErrorCode } from './errors.js';
+import { Refusal, type RefusalCode } from '../domain/refusal.js';
 import { route_examples, type Example } from './openapi-examples.js';
 import { Rejection } from './schemas.js';
 
@@ -96,11 +97,10 @@ export const route_error_codes: Readonly<Record<string, readonly ErrorCode[]>> =
   'GET /api/v1/reports/claims': ['not_found'],
 };
 
-/** An example error answer per code (a generic one for a code not listed). */
-const error_examples: Partial<Record<ErrorCode, { message: string; details?: { field: string; message: string }[]; extra?: Record<string, unknown> }>> = {
+/** An example answer per request-error code (a generic one for a code not listed). */
+const error_examples: Partial<Record<ErrorCode, { message: string; details?: { field: string; message: string }[] }>> = {
   validation_failed: { message: 'invalid body: name: must NOT have fewer than 1 characters', details: [{ field: 'name', message: 'must NOT have fewer than 1 characters' }] },
   malformed_json: { message: 'the body is not valid JSON' },
-  batch_too_large: { message: 'a batch holds at most 10000 records, this one 10001', details: [{ field: 'records', message: 'at most 10000 records' }] },
   unauthorized: { message: 'unknown or revoked API key' },
   invalid_credentials: { message: 'wrong login or password' },
   bad_signature: {
@@ -111,49 +111,46 @@ const error_examples: Partial<Record<ErrorCode, { message: string; details?: { f
   csrf_failed: { message: 'a state-changing call made with the session cookie needs the session\'s CSRF token in the x-csrf-token header' },
   too_many_attempts: { message: 'too many failed sign-ins: try again in 4 s' },
   rate_limited: { message: 'more than 12000 requests in a minute: try again in 31 s' },
-  not_found: { message: 'provider p_gvnp6zuj5wjpdvy46jsn not found' },
-  already_exists: { message: 'the provider already has a cluster named "sh-a"', details: [{ field: 'name', message: 'already exists' }] },
   body_too_large: { message: 'the request body is larger than the server accepts' },
   unsupported_media_type: { message: 'send the body as application/json' },
-  invalid_credit_code: { message: 'the check digit is wrong', details: [{ field: 'credit_code', message: 'the check digit is wrong' }] },
-  invalid_inventory: { message: 'inventory[0].accelerator "acme-x1" is not in the catalog', details: [{ field: 'inventory[0].accelerator', message: 'not in the catalog' }] },
-  invalid_accelerator: { message: 'bf16_tflops_dense: a throughput must not be zero', details: [{ field: 'bf16_tflops_dense', message: 'a throughput must not be zero' }] },
-  all_records_rejected: {
-    message: 'all 1 records were rejected; nothing was stored',
-    details: [{ field: 'records[0].count', message: 'count_exceeds_inventory: 65 cards, the cluster held 64' }],
-    extra: { accepted: 0, duplicates: 0, rejected: [{ index: 0, record_id: 'job-4712', code: 'count_exceeds_inventory', field: 'count', message: '65 cards, the cluster held 64' }] },
-  },
-  invalid_program: { message: 'rule_set.rules[0] (all).pay.rate_bp: must be <= 10000', details: [{ field: 'rule_set.rules[0] (all).pay.rate_bp', message: 'must be <= 10000' }] },
-  not_eligible: { message: 'the program pays small, micro enterprises', details: [{ field: 'beneficiary_id', message: 'the program pays small, micro enterprises' }] },
-  invalid_period: { message: 'period_end must be after period_start', details: [{ field: 'period_end', message: 'period_end must be after period_start' }] },
-  no_rule_set: { message: 'no rule-set version is in force at the start of the period', details: [{ field: 'period_start', message: 'no rule-set version is in force at the start of the period' }] },
-  no_records: { message: 'no usage in the period that a claim of this funding layer does not already hold', details: [{ field: 'period_start', message: 'no usage in the period that a claim of this funding layer does not already hold' }] },
-  amount_too_large: { message: 'at most 120000 fen', details: [{ field: 'amount_fen', message: 'at most 120000 fen' }] },
-  illegal_transition: { message: 'the claim is draft; this needs submitted', details: [{ field: 'state', message: 'draft' }], extra: { state: 'draft' } },
-  budget_exhausted: { message: 'the program has no budget left to grant', details: [{ field: 'budget', message: 'available 0 fen' }] },
-  invalid_password: { message: 'a password has at least 12 characters', details: [{ field: 'new_password', message: 'a password has at least 12 characters' }] },
-  invalid_invitation: { message: 'the invitation is unknown, used or expired', details: [{ field: 'token', message: 'not a live invitation' }] },
-  invalid_public_key: { message: 'this is a private key: register the public key (openssl pkey -pubout) and keep the private key secret', details: [{ field: 'public_key', message: 'this is a private key' }] },
-  signature_required: {
-    message: 'the provider registered a signing key: sign the exact body bytes and send them with a Suanli-Signature header (docs/integrity.md); nothing was stored',
-    details: [{ field: 'header.suanli-signature', message: 'is required' }],
-  },
-  open_findings: {
-    message: 'the claim\'s usage has open high-severity findings (fnd_w3k8d2mq6tz9xhn4rb5c): review them, or approve with a written override_reason',
-    details: [{ field: 'override_reason', message: 'required while high-severity findings are open' }], extra: { finding_ids: ['fnd_w3k8d2mq6tz9xhn4rb5c'] },
-  },
-  nothing_payable: { message: 'the claim is paid in full', details: [{ field: 'amount_fen', message: 'the claim is paid in full' }] },
-  records_taken: { message: 'concurrent claims kept taking the same records; try again' },
-  idempotency_key_reused: {
-    message: 'the Idempotency-Key "pay-2027-03-0001" was used for this claim with another body: send a new key for a new payment',
-    details: [{ field: 'headers.idempotency-key', message: 'used before with another body' }],
-  },
   internal_error: { message: 'internal error (request req-1f)' },
 };
 
+/** An example refusal per business code, answered as the API answers it (message from the catalog, params beside). */
+const refusal_examples: { readonly [C in RefusalCode]?: Refusal<C> } = {
+  not_found: new Refusal('not_found', { what: 'provider', id: 'p_gvnp6zuj5wjpdvy46jsn' }),
+  already_exists: new Refusal('already_exists', { what: 'cluster', name: 'sh-a' }, { fields: ['name'] }),
+  batch_too_large: new Refusal('batch_too_large', { records: 10_001, records_max: 10_000 }, { fields: ['records'] }),
+  invalid_credit_code: new Refusal('invalid_credit_code', { reason: 'check_digit', character: 'X', expected: '4' }, { fields: ['credit_code'] }),
+  invalid_inventory: new Refusal('invalid_inventory', { reason: 'not_in_catalog', index: 0, accelerator: 'acme-x1' }, { fields: ['inventory[0].accelerator'] }),
+  invalid_accelerator: new Refusal('invalid_accelerator', { reason: 'zero', field: 'bf16_tflops_dense' }, { fields: ['bf16_tflops_dense'] }),
+  all_records_rejected: new Refusal('all_records_rejected', { records: 1 }, {
+    problems: [{ field: 'records[0].count', message: 'count_exceeds_inventory: 65 cards, the cluster held 64' }],
+    answer: { accepted: 0, duplicates: 0, rejected: [{ index: 0, record_id: 'job-4712', code: 'count_exceeds_inventory', field: 'count', message: '65 cards, the cluster held 64' }] },
+  }),
+  invalid_program: new Refusal('invalid_program', { reason: 'definition', problems: 1 }, { problems: [{ code: 'invalid_value', field: 'rule_set.rules[0] (all).pay.rate_bp', message: 'must be <= 10000' }] }),
+  not_eligible: new Refusal('not_eligible', { requirement: 'size', allowed: ['small', 'micro'] }, { fields: ['beneficiary_id'] }),
+  invalid_period: new Refusal('invalid_period', { reason: 'end_not_after_start', start_field: 'period_start', end_field: 'period_end' }, { fields: ['period_end'] }),
+  no_rule_set: new Refusal('no_rule_set', {}, { fields: ['period_start'] }),
+  no_records: new Refusal('no_records', {}, { fields: ['period_start'] }),
+  amount_too_large: new Refusal('amount_too_large', { reason: 'above_allowed', amount_fen_max: 120_000n }, { fields: ['amount_fen'] }),
+  illegal_transition: new Refusal('illegal_transition', { subject: 'claim', state: 'draft', allowed_from: ['submitted'] }, { fields: ['state'] }),
+  budget_exhausted: new Refusal('budget_exhausted', { available_fen: 0n }, { fields: ['budget'] }),
+  invalid_password: new Refusal('invalid_password', { reason: 'too_short', chars_min: 12 }, { fields: ['new_password'] }),
+  invalid_invitation: new Refusal('invalid_invitation', { reason: 'not_live' }, { fields: ['token'] }),
+  invalid_public_key: new Refusal('invalid_public_key', { reason: 'private_key' }, { fields: ['public_key'] }),
+  signature_required: new Refusal('signature_required', { reason: 'provider_key' }, { fields: ['header.suanli-signature'] }),
+  open_findings: new Refusal('open_findings', { finding_ids: ['fnd_w3k8d2mq6tz9xhn4rb5c'] }, { fields: ['override_reason'] }),
+  nothing_payable: new Refusal('nothing_payable', { reason: 'paid_in_full' }, { fields: ['amount_fen'] }),
+  records_taken: new Refusal('records_taken', { reason: 'taken' }),
+  idempotency_key_reused: new Refusal('idempotency_key_reused', { idempotency_key: 'pay-2027-03-0001' }, { fields: ['headers.idempotency-key'] }),
+};
+
 export function errorExample(code: ErrorCode): Record<string, unknown> {
+  const r = (refusal_examples as Partial<Record<ErrorCode, Refusal>>)[code];
+  if (r !== undefined) return refusalAnswer(r).body;
   const e = error_examples[code];
-  return { ...(e?.extra ?? {}), error: { code, message: e?.message ?? code.replaceAll('_', ' '), details: e?.details ?? [] } };
+  return { error: { code, message: e?.message ?? code.replaceAll('_', ' '), details: e?.details ?? [] } };
 }
 
 const safe_methods = new Set(['GET', 'HEAD', 'OPTIONS']);

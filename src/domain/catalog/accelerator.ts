@@ -37,6 +37,14 @@ export const figure_fields = ['process_nm', 'fp32_tflops', 'bf16_tflops_dense', 
 
 export type CatalogProblem = { field: string; message: string };
 
+/** What is wrong with a model's figures (the refusal invalid_accelerator), naming the field. */
+export type AcceleratorProblem =
+  | { reason: 'required'; field: 'vendor' | 'model' }
+  | { reason: 'not_decimal'; field: (typeof figure_fields)[number]; value: string }
+  | { reason: 'zero'; field: DenseField }
+  | { reason: 'above_max'; field: DenseField; tflops_max: number };
+type DenseField = 'bf16_tflops_dense' | 'fp16_tflops_dense';
+
 /** Reads one row of catalog/accelerators.csv (all cells text; empty = no figure found). */
 export function acceleratorFromCsvRow(row: Record<string, string | undefined>): AcceleratorModel | CatalogProblem {
   const text = (key: string): string | null => {
@@ -68,25 +76,23 @@ export function acceleratorFromCsvRow(row: Record<string, string | undefined>): 
     notes: text('notes') ?? '', source: text('source') ?? '',
   };
   const problem = checkAccelerator(model);
-  return problem ?? model;
+  return problem === null ? model : { field: problem.field, message: `${id}: ${problem.field} is refused: ${JSON.stringify(problem)}` };
 }
 
 /** Checks the figures of a model (from the CSV or an administrator's edit); null when all hold. */
-export function checkAccelerator(model: AcceleratorModel): CatalogProblem | null {
-  if (model.vendor === '') return { field: 'vendor', message: 'vendor is required' };
-  if (model.model === '') return { field: 'model', message: 'model is required' };
+export function checkAccelerator(model: AcceleratorModel): AcceleratorProblem | null {
+  if (model.vendor === '') return { reason: 'required', field: 'vendor' };
+  if (model.model === '') return { reason: 'required', field: 'model' };
   for (const field of figure_fields) {
     const v = model[field];
-    if (v !== null && !new RegExp(decimal_pattern).test(v)) {
-      return { field, message: `${field} must be a decimal number below 1,000,000 with at most 3 decimals, got "${v}"` };
-    }
+    if (v !== null && !new RegExp(decimal_pattern).test(v)) return { reason: 'not_decimal', field, value: v };
   }
   for (const field of ['bf16_tflops_dense', 'fp16_tflops_dense'] as const) {
     const v = model[field];
     if (v === null) continue;
     const gflops = parseTflopsToGflops(v);
-    if (gflops === 0) return { field, message: `${field} must be above zero` };
-    if (gflops > dense_tflops_max * 1000) return { field, message: `${field} must be at most ${dense_tflops_max} TFLOPS` };
+    if (gflops === 0) return { reason: 'zero', field };
+    if (gflops > dense_tflops_max * 1000) return { reason: 'above_max', field, tflops_max: dense_tflops_max };
   }
   return null;
 }

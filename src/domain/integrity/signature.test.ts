@@ -97,15 +97,15 @@ describe('publicKeyFromText', () => {
     ['empty', '', 'empty'],
     ['a private key', pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), 'private_key'],
     ['an RSA key', generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }).toString(), 'not_ed25519'],
-    ['a broken PEM', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----', 'bad_key'],
-    ['a certificate', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----', 'bad_key'],
-    ['31 raw bytes', Buffer.alloc(31, 1).toString('base64'), 'bad_key'],
-    ['33 raw bytes', Buffer.alloc(33, 1).toString('base64'), 'bad_key'],
-    ['not base64', 'hello world', 'bad_key'],
+    ['a broken PEM', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----', 'pem_unreadable'],
+    ['a certificate', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----', 'pem_not_public_key'],
+    ['31 raw bytes', Buffer.alloc(31, 1).toString('base64'), 'raw_length'],
+    ['33 raw bytes', Buffer.alloc(33, 1).toString('base64'), 'raw_length'],
+    ['not base64', 'hello world', 'not_base64'],
     ['too long', 'A'.repeat(5000), 'too_long'],
   ])('refuses %s', (_name, text, code) => {
     const read = publicKeyFromText(text);
-    expect(read.ok ? 'ok' : read.error).toBe(code);
+    expect(read.ok ? 'ok' : read.problem.reason).toBe(code);
   });
 });
 

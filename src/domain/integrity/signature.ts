@@ -47,10 +47,20 @@ export type BatchSignatureCheck =
   | { status: 'unknown_key'; key_id: string; message: string }
   | { status: 'bad_signature'; key_id: string; message: string };
 
-/** Why a public key text is refused (stable codes). */
-export type PublicKeyError = 'empty' | 'too_long' | 'private_key' | 'not_ed25519' | 'bad_key';
+/** Why a public key text is refused, as named parameters (the refusal invalid_public_key). */
+export type PublicKeyProblem =
+  | { reason: 'empty' }
+  | { reason: 'too_long'; bytes_max: number }
+  | { reason: 'private_key' }
+  | { reason: 'pem_not_public_key' }
+  | { reason: 'pem_unreadable' }
+  | { reason: 'not_base64' }
+  | { reason: 'raw_length'; bytes: number; bytes_expected: number }
+  | { reason: 'raw_invalid' }
+  | { reason: 'not_ed25519'; key_type: string };
 
-export type PublicKeyParse = { ok: true; key: KeyObject } | { ok: false; error: PublicKeyError; message: string };
+/** A refused key: the problem, and the same in English for operators' tools (the API writes its own message). */
+export type PublicKeyParse = { ok: true; key: KeyObject } | { ok: false; problem: PublicKeyProblem; message: string };
 
 const KEY_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -114,39 +124,39 @@ export function formatSignatureHeader(key_id: string, signature: Uint8Array): st
  */
 export function publicKeyFromText(text: string): PublicKeyParse {
   const trimmed = text.trim();
-  if (trimmed === '') return { ok: false, error: 'empty', message: 'the public key is empty' };
+  if (trimmed === '') return { ok: false, problem: { reason: 'empty' }, message: 'the public key is empty' };
   if (Buffer.byteLength(trimmed, 'utf8') > PUBLIC_KEY_TEXT_BYTES_MAX) {
-    return { ok: false, error: 'too_long', message: `the public key text is longer than ${PUBLIC_KEY_TEXT_BYTES_MAX} bytes` };
+    return { ok: false, problem: { reason: 'too_long', bytes_max: PUBLIC_KEY_TEXT_BYTES_MAX }, message: `the public key text is longer than ${PUBLIC_KEY_TEXT_BYTES_MAX} bytes` };
   }
   if (/PRIVATE KEY/.test(trimmed)) {
-    return { ok: false, error: 'private_key', message: 'this is a private key: register the public key (openssl pkey -pubout) and keep the private key secret' };
+    return { ok: false, problem: { reason: 'private_key' }, message: 'this is a private key: register the public key (openssl pkey -pubout) and keep the private key secret' };
   }
   let key: KeyObject;
   if (trimmed.startsWith('-----BEGIN')) {
     if (!trimmed.startsWith('-----BEGIN PUBLIC KEY-----')) {
-      return { ok: false, error: 'bad_key', message: 'expected a PEM "PUBLIC KEY" block (SubjectPublicKeyInfo)' };
+      return { ok: false, problem: { reason: 'pem_not_public_key' }, message: 'expected a PEM "PUBLIC KEY" block (SubjectPublicKeyInfo)' };
     }
     try {
       key = createPublicKey({ key: trimmed, format: 'pem', type: 'spki' });
     } catch {
-      return { ok: false, error: 'bad_key', message: 'the PEM public key cannot be read' };
+      return { ok: false, problem: { reason: 'pem_unreadable' }, message: 'the PEM public key cannot be read' };
     }
   } else {
     if (!BASE64.test(trimmed)) {
-      return { ok: false, error: 'bad_key', message: 'expected a PEM public key or the raw 32-byte key in standard base64' };
+      return { ok: false, problem: { reason: 'not_base64' }, message: 'expected a PEM public key or the raw 32-byte key in standard base64' };
     }
     const raw = Buffer.from(trimmed, 'base64');
     if (raw.length !== ED25519_PUBLIC_KEY_BYTES) {
-      return { ok: false, error: 'bad_key', message: `the base64 key decodes to ${raw.length} bytes; a raw Ed25519 public key is ${ED25519_PUBLIC_KEY_BYTES}` };
+      return { ok: false, problem: { reason: 'raw_length', bytes: raw.length, bytes_expected: ED25519_PUBLIC_KEY_BYTES }, message: `the base64 key decodes to ${raw.length} bytes; a raw Ed25519 public key is ${ED25519_PUBLIC_KEY_BYTES}` };
     }
     try {
       key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
     } catch {
-      return { ok: false, error: 'bad_key', message: 'the raw key is not a valid Ed25519 public key' };
+      return { ok: false, problem: { reason: 'raw_invalid' }, message: 'the raw key is not a valid Ed25519 public key' };
     }
   }
   if (key.asymmetricKeyType !== 'ed25519') {
-    return { ok: false, error: 'not_ed25519', message: `the key is ${key.asymmetricKeyType ?? 'of unknown type'}; only Ed25519 keys are accepted` };
+    return { ok: false, problem: { reason: 'not_ed25519', key_type: key.asymmetricKeyType ?? 'unknown' }, message: `the key is ${key.asymmetricKeyType ?? 'of unknown type'}; only Ed25519 keys are accepted` };
   }
   return { ok: true, key };
 }

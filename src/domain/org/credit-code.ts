@@ -1,9 +1,16 @@
 // Validates the 18-character unified social credit code (统一社会信用代码, GB 32100-2015) that
 // identifies an applicant organization, so a typo is caught at entry instead of at payout.
 
-export type CreditCodeProblem = 'length' | 'charset' | 'department' | 'category' | 'division' | 'check_digit';
+/** What is wrong with a credit code, as named parameters (the refusal invalid_credit_code; positions count from 1). */
+export type CreditCodeProblem =
+  | { reason: 'length'; length: number; length_expected: number }
+  | { reason: 'charset'; position: number; character: string }
+  | { reason: 'department'; character: string }
+  | { reason: 'category'; character: string }
+  | { reason: 'division'; division: string }
+  | { reason: 'check_digit'; character: string; expected: string };
 
-export type CreditCodeCheck = { ok: true; code: string } | { ok: false; problem: CreditCodeProblem; message: string };
+export type CreditCodeCheck = { ok: true; code: string } | { ok: false; problem: CreditCodeProblem };
 
 // The standard's character set; a character's value in the check sum is its index here.
 // The standard leaves out I, O, S, V and Z so that hand-copied codes are not misread.
@@ -91,8 +98,8 @@ export function isOrganizationCodeValid(code9: string): boolean {
   return organizationCodeCheckChar(head) === code9.charAt(8);
 }
 
-function fail(problem: CreditCodeProblem, message: string): CreditCodeCheck {
-  return { ok: false, problem, message };
+function fail(problem: CreditCodeProblem): CreditCodeCheck {
+  return { ok: false, problem };
 }
 
 /**
@@ -106,39 +113,32 @@ function fail(problem: CreditCodeProblem, message: string): CreditCodeCheck {
  */
 export function checkCreditCode(input: string): CreditCodeCheck {
   if (input.length !== 18) {
-    return fail('length', `expected 18 characters, got ${input.length}`);
+    return fail({ reason: 'length', length: input.length, length_expected: 18 });
   }
   for (let i = 0; i < 18; i++) {
     const ch = input.charAt(i);
     if (codeValue(ch) < 0) {
-      return fail(
-        'charset',
-        `character ${i + 1} is ${JSON.stringify(ch)}, which is not in the code character set ` +
-          '(digits and upper-case letters except I, O, S, V, Z)',
-      );
+      return fail({ reason: 'charset', position: i + 1, character: ch });
     }
   }
   const department = input.charAt(0);
   if (!DEPARTMENT_CODES.includes(department)) {
-    return fail(
-      'department',
-      `registration department code (character 1) is "${department}", expected one of 1-9, A, N, Y`,
-    );
+    return fail({ reason: 'department', character: department });
   }
   // The category table only uses digits so far, but categories are added alongside departments; any
   // non-zero code character is accepted so a newly assigned category does not lock an applicant out.
   const category = input.charAt(1);
   if (category === '0') {
-    return fail('category', `organization category code (character 2) is "0", expected 1-9 or a letter`);
+    return fail({ reason: 'category', character: category });
   }
   const division = input.slice(2, 8);
   if (!/^[0-9]{6}$/.test(division)) {
-    return fail('division', `administrative division code (characters 3-8) is "${division}", expected 6 digits`);
+    return fail({ reason: 'division', division });
   }
   const expected = creditCodeCheckChar(input.slice(0, 17));
   const actual = input.charAt(17);
   if (actual !== expected) {
-    return fail('check_digit', `check digit is ${actual}, expected ${expected}`);
+    return fail({ reason: 'check_digit', character: actual, expected });
   }
   return { ok: true, code: input };
 }

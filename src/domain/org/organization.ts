@@ -49,12 +49,23 @@ export interface Cluster {
   created_at_ms: number;
 }
 
+/** What is wrong with an inventory (the refusal invalid_inventory): the interval by its index, and the field at fault. */
+export type InventoryProblem =
+  | { reason: 'not_in_catalog'; index: number; accelerator: string }
+  | { reason: 'ends_before_start'; index: number }
+  | { reason: 'overlaps'; index: number; accelerator: string; other_index: number };
+
+/** The field of the interval a problem names. */
+export function inventoryProblemField(p: InventoryProblem): 'accelerator' | 'valid_to' | 'valid_from' {
+  return p.reason === 'not_in_catalog' ? 'accelerator' : p.reason === 'ends_before_start' ? 'valid_to' : 'valid_from';
+}
+
 /** Inventory intervals of one model must not overlap: a cluster holds one count of a model at a time. */
-export function checkInventory(intervals: readonly InventoryInterval[]): { index: number; field: string; message: string } | null {
+export function checkInventory(intervals: readonly InventoryInterval[]): InventoryProblem | null {
   for (let i = 0; i < intervals.length; i++) {
     const a = intervals[i]!;
     if (a.valid_to_ms !== null && a.valid_to_ms <= a.valid_from_ms) {
-      return { index: i, field: 'valid_to', message: 'valid_to must be after valid_from' };
+      return { reason: 'ends_before_start', index: i };
     }
     for (let j = 0; j < i; j++) {
       const b = intervals[j]!;
@@ -62,7 +73,7 @@ export function checkInventory(intervals: readonly InventoryInterval[]): { index
       const a_end = a.valid_to_ms ?? Number.POSITIVE_INFINITY;
       const b_end = b.valid_to_ms ?? Number.POSITIVE_INFINITY;
       if (a.valid_from_ms < b_end && b.valid_from_ms < a_end) {
-        return { index: i, field: 'valid_from', message: `overlaps another interval of ${a.accelerator} (index ${j})` };
+        return { reason: 'overlaps', index: i, accelerator: a.accelerator, other_index: j };
       }
     }
   }

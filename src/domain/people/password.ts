@@ -35,11 +35,17 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** A hash of a password nobody has: verifying against it costs what a real check costs (no timing oracle for unknown logins). */
 export const unusable_hash = `scrypt$${scrypt_params.N}$${scrypt_params.r}$${scrypt_params.p}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32, 1).toString('base64')}`;
 
+/** What breaks the password policy (the refusal invalid_password). */
+export type PasswordProblem =
+  | { reason: 'too_short'; chars_min: number }
+  | { reason: 'too_long'; chars_max: number }
+  | { reason: 'is_login' };
+
 /** null when acceptable, else what is wrong. */
-export function passwordProblem(password: string, login: string): string | null {
+export function passwordProblem(password: string, login: string): PasswordProblem | null {
   const length = [...password].length;
-  if (length < password_chars_min) return `a password needs at least ${password_chars_min} characters`;
-  if (length > password_chars_max) return `a password has at most ${password_chars_max} characters`;
-  if (password.toLowerCase() === login.toLowerCase()) return 'the password must not be the login';
+  if (length < password_chars_min) return { reason: 'too_short', chars_min: password_chars_min };
+  if (length > password_chars_max) return { reason: 'too_long', chars_max: password_chars_max };
+  if (password.toLowerCase() === login.toLowerCase()) return { reason: 'is_login' };
   return null;
 }

@@ -310,8 +310,8 @@ describe('programs.md rules as program definitions', () => {
       ok: true, definition: { ...definition, budget_fen: sumYuan(600_000_000), caps: { share_bp: 3000, fen: sumYuan(1_000_000), fen_year: sumYuan(1_000_000) } },
     });
     expect(checkProgramDefinition({ ...definition, window: { start: definition.window.end, end: definition.window.start } }))
-      .toEqual({ ok: false, problems: [{ field: 'window.end', message: 'must be after window.start' }] });
+      .toEqual({ ok: false, problems: [{ code: 'window_end_not_after_start', field: 'window.end', message: 'must be after window.start' }] });
     expect(checkProgramDefinition({ ...definition, rule_set: { ...definition.rule_set, rules: [{ id: 'x', match: {}, pay: { basis: 'bill', rate_bp: 10_001 } }] } }))
-      .toEqual({ ok: false, problems: [{ field: 'rule_set.rules[0] (x).pay.rate_bp', message: 'must be <= 10000' }] });
+      .toEqual({ ok: false, problems: [{ code: 'invalid_value', field: 'rule_set.rules[0] (x).pay.rate_bp', message: 'must be <= 10000' }] });
   });
 });

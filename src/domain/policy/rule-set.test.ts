@@ -9,10 +9,30 @@ const foreignNone: Rule = { id: 'foreign-none', match: { domestic: false }, pay:
 /** The rule set [foreign-none, <rule>]: the rule under test sits at index 1. */
 const second = (rule: unknown) => checkRuleSet({ rules: [foreignNone, rule] });
 
+/** The problems as field and message (their codes are checked on their own below). */
 function problems(r: ReturnType<typeof checkRuleSet>) {
   if (r.ok) throw new Error('expected the rule set to be rejected');
-  return r.problems;
+  return r.problems.map(({ field, message }) => ({ field, message }));
 }
+
+function codes(r: ReturnType<typeof checkRuleSet>) {
+  if (r.ok) throw new Error('expected the rule set to be rejected');
+  return r.problems.map((p) => p.code);
+}
+
+describe('checkRuleSet names each kind of problem by a stable code', () => {
+  it.each([
+    ['a missing field', second({ match: {}, pay: { basis: 'bill', rate_bp: 1 } }), 'required'],
+    ['an unknown field', second({ ...domesticRent, colour: 'red' }), 'unknown_field'],
+    ['a value out of range', second({ ...domesticRent, pay: { basis: 'bill', rate_bp: 10_001 } }), 'invalid_value'],
+    ['a rule id used twice', checkRuleSet({ rules: [domesticRent, foreignNone, domesticRent] }), 'rule_id_twice'],
+    ['a ceiling on an energy rule', second({ ...domesticRent, pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 80 }, ceiling_fen_per_card_hour: 1500 }), 'ceiling_on_energy'],
+    ['a tier bonus on a compute rule', second({ ...domesticRent, pay: { basis: 'compute', fen_per_pflop_h: 1000 }, tier_bonus: { domestic_share_bp_min: 7000, bonus_bp: 1000 } }), 'tier_bonus_needs_rate'],
+    ['rate + bonus above 100%', second({ ...domesticRent, pay: { basis: 'bill', rate_bp: 6000 }, tier_bonus: { domestic_share_bp_min: 7000, bonus_bp: 4001 } }), 'bonus_above_100'],
+  ])('%s', (_name, result, code) => {
+    expect(codes(result)).toEqual([code]);
+  });
+});
 
 describe('checkRuleSet accepts', () => {
   it('every basis and every match field, and gives the rule set back as it came', () => {

@@ -51,7 +51,17 @@ export const RuleSetBody = Type.Object({
 }, { additionalProperties: false });
 export type RuleSetBody = Static<typeof RuleSetBody>;
 
-export interface RuleSetProblem { field: string; message: string }
+/**
+ * What kind of problem a program definition or rule set has: stable, so that a client can write its own words (the
+ * message is the validator's English). Schema problems are `required`, `unknown_field` or `invalid_value`; amounts
+ * answer their fen problem (`not_fen`, `unsafe_number`, `below_minimum`, `too_large`).
+ */
+export type ProgramProblemCode = 'required' | 'unknown_field' | 'invalid_value' | 'rule_id_twice' | 'ceiling_on_energy'
+  | 'tier_bonus_needs_rate' | 'bonus_above_100' | 'window_end_not_after_start' | 'not_fen' | 'unsafe_number' | 'below_minimum' | 'too_large';
+
+export interface RuleSetProblem { code: ProgramProblemCode; field: string; message: string }
+
+export const schema_problem_codes = { required: 'required', unknown: 'unknown_field', other: 'invalid_value' } as const;
 
 const check = Compile(RuleSetBody);
 // `pay` is a union by basis; a rule's pay is checked again against the member its basis names, so that its problems
@@ -61,17 +71,17 @@ const pay_checks = new Map(RulePay.anyOf.map((member) => [member.properties.basi
 
 function problemOf(input: unknown, e: SchemaIssue, prefix = ''): RuleSetProblem {
   const p = schemaProblem(e, prefix);
-  return { field: withRuleId(input, p.field), message: p.message };
+  return { code: schema_problem_codes[p.kind], field: withRuleId(input, p.field), message: p.message };
 }
 
 /** The problems of the pay object at `at` (e.g. /rules/1/pay), checked against the member its basis names. */
 function payProblems(input: unknown, at: string): RuleSetProblem[] {
   const index = Number(/\d+/.exec(at)?.[0]);
   const pay = ((input as { rules: unknown[] }).rules[index] as { pay: unknown }).pay;
-  if (typeof pay !== 'object' || pay === null || Array.isArray(pay)) return [{ field: withRuleId(input, fieldPath(at)), message: 'must be object' }];
+  if (typeof pay !== 'object' || pay === null || Array.isArray(pay)) return [{ code: 'invalid_value', field: withRuleId(input, fieldPath(at)), message: 'must be object' }];
   const basis = (pay as { basis?: unknown }).basis;
   const member = typeof basis === 'string' ? pay_checks.get(basis) : undefined;
-  if (member === undefined) return [{ field: withRuleId(input, fieldPath(at, 'basis')), message: `must be one of ${[...pay_checks.keys()].join(', ')}` }];
+  if (member === undefined) return [{ code: 'invalid_value', field: withRuleId(input, fieldPath(at, 'basis')), message: `must be one of ${[...pay_checks.keys()].join(', ')}` }];
   return [...member.Errors(pay)].map((e) => problemOf(input, e, at));
 }
 
@@ -92,21 +102,21 @@ export function checkRuleSet(input: unknown): { ok: true; rule_set: RuleSetBody 
       add(problemOf(input, e));
       if (problems.length >= 20) break;
     }
-    if (problems.length === 0) problems.push({ field: '', message: 'is not a valid rule set' }); // never an empty rejection
+    if (problems.length === 0) problems.push({ code: 'invalid_value', field: '', message: 'is not a valid rule set' }); // never an empty rejection
     return { ok: false, problems };
   }
   const problems: RuleSetProblem[] = [];
   const seen = new Set<string>();
   input.rules.forEach((rule, i) => {
     const at = `rules[${i}] (${rule.id})`;
-    if (seen.has(rule.id)) problems.push({ field: `${at}.id`, message: `rule id ${rule.id} is used twice` });
+    if (seen.has(rule.id)) problems.push({ code: 'rule_id_twice', field: `${at}.id`, message: `rule id ${rule.id} is used twice` });
     seen.add(rule.id);
     if (rule.pay.basis === 'energy' && rule.ceiling_fen_per_card_hour !== undefined) {
-      problems.push({ field: `${at}.ceiling_fen_per_card_hour`, message: 'a price ceiling applies to the compute bill, not to energy rules' });
+      problems.push({ code: 'ceiling_on_energy', field: `${at}.ceiling_fen_per_card_hour`, message: 'a price ceiling applies to the compute bill, not to energy rules' });
     }
     if (rule.tier_bonus !== undefined) {
-      if (rule.pay.basis === 'compute') problems.push({ field: `${at}.tier_bonus`, message: 'a tier bonus adds basis points: it needs a rate_bp rule (bill or energy)' });
-      else if (rule.pay.rate_bp + rule.tier_bonus.bonus_bp > 10_000) problems.push({ field: `${at}.tier_bonus.bonus_bp`, message: 'rate_bp + bonus_bp must not exceed 10000 (100%)' });
+      if (rule.pay.basis === 'compute') problems.push({ code: 'tier_bonus_needs_rate', field: `${at}.tier_bonus`, message: 'a tier bonus adds basis points: it needs a rate_bp rule (bill or energy)' });
+      else if (rule.pay.rate_bp + rule.tier_bonus.bonus_bp > 10_000) problems.push({ code: 'bonus_above_100', field: `${at}.tier_bonus.bonus_bp`, message: 'rate_bp + bonus_bp must not exceed 10000 (100%)' });
     }
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rule_set: input };

@@ -4,7 +4,7 @@ import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { schemaProblem } from '../schema-path.js';
 import { fen_pattern, fenOfInput } from '../money/fen.js';
-import { checkRuleSet, RuleSetBody, type RuleSetProblem } from '../policy/rule-set.js';
+import { checkRuleSet, RuleSetBody, schema_problem_codes, type RuleSetProblem } from '../policy/rule-set.js';
 import type { EnterpriseSize } from '../org/organization.js';
 
 export const program_kinds = ['compute_rent', 'energy', 'model', 'data', 'other'] as const;
@@ -116,15 +116,15 @@ export function checkProgramDefinition(input: unknown): { ok: true; definition: 
     const problems: RuleSetProblem[] = [];
     for (const e of checkDefinitionShape.Errors(input)) {
       if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
-      const { field, message } = schemaProblem(e);
-      if (!problems.some((p) => p.field === field)) problems.push({ field, message });
+      const { field, message, kind } = schemaProblem(e);
+      if (!problems.some((p) => p.field === field)) problems.push({ code: schema_problem_codes[kind], field, message });
       if (problems.length >= 20) break;
     }
     return { ok: false, problems };
   }
   const start = Date.parse(input.window.start);
   const end = Date.parse(input.window.end);
-  if (!(end > start)) return { ok: false, problems: [{ field: 'window.end', message: 'must be after window.start' }] };
+  if (!(end > start)) return { ok: false, problems: [{ code: 'window_end_not_after_start', field: 'window.end', message: 'must be after window.start' }] };
   const money = new Map<string, bigint>();
   const problems: RuleSetProblem[] = [];
   for (const [field, get] of money_fields) {
@@ -132,7 +132,7 @@ export function checkProgramDefinition(input: unknown): { ok: true; definition: 
     if (v === undefined) continue;
     const fen = fenOfInput(v);
     if (fen.ok) money.set(field, fen.fen);
-    else problems.push({ field, message: fen.message });
+    else problems.push({ code: fen.problem, field, message: fen.message });
   }
   if (problems.length > 0) return { ok: false, problems };
   const { caps, ...rest } = input;

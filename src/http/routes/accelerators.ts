@@ -5,7 +5,8 @@ import { referenceCardHours } from '../../domain/catalog/compute.js';
 import type { App, AppContext } from '../context.js';
 import { any_role, actorOf } from '../auth.js';
 import { referencePrices } from '../../service/checks.js';
-import { ApiError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
+import { Refusal } from '../../domain/refusal.js';
 import { List } from '../schemas.js';
 
 const Figure = Type.Union([Type.String({ pattern: decimal_pattern }), Type.Null()]);
@@ -64,7 +65,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
   const reference = () => ctx.store.catalog.get(ctx.config.reference_accelerator);
   const checked = (m: AcceleratorModel) => {
     const problem = checkAccelerator(m);
-    if (problem) throw new ApiError('invalid_accelerator', problem.message, [{ field: problem.field, message: problem.message }]);
+    if (problem) throw new Refusal('invalid_accelerator', problem, { fields: [problem.field] });
     return m;
   };
 
@@ -93,7 +94,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
     schema: { tags: ['catalog'], summary: 'Read an accelerator model', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: AcceleratorView } },
   }, async (request) => {
     const m = await ctx.store.catalog.get(request.params.id);
-    if (!m) throw notFound(`accelerator ${request.params.id}`);
+    if (!m) throw notFound('accelerator', request.params.id);
     return presentAccelerator(m, await reference());
   });
 
@@ -106,7 +107,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
     },
   }, async (request, reply) => {
     const m = checked(request.body);
-    if (!await ctx.store.catalog.create(m, actorOf(request), ctx.now())) throw new ApiError('already_exists', `accelerator ${m.id} exists; PATCH it instead`, [{ field: 'id', message: 'already exists' }]);
+    if (!await ctx.store.catalog.create(m, actorOf(request), ctx.now())) throw new Refusal('already_exists', { what: 'accelerator', id: m.id }, { fields: ['id'] });
     return reply.status(201).send(presentAccelerator(m, await reference()));
   });
 
@@ -119,7 +120,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
     },
   }, async (request) => {
     const before = await ctx.store.catalog.get(request.params.id);
-    if (!before) throw notFound(`accelerator ${request.params.id}`);
+    if (!before) throw notFound('accelerator', request.params.id);
     const after = checked({ ...before, ...request.body, id: before.id });
     await ctx.store.catalog.replace(after, actorOf(request), ctx.now());
     return presentAccelerator(after, await reference());
@@ -142,7 +143,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
       response: { 200: PriceView },
     },
   }, async (request) => {
-    if (!await ctx.store.catalog.get(request.params.id)) throw notFound(`accelerator ${request.params.id}`);
+    if (!await ctx.store.catalog.get(request.params.id)) throw notFound('accelerator', request.params.id);
     await ctx.store.catalog.setReferencePrice(request.params.id, request.body.fen_per_card_h, request.body.source, actorOf(request), ctx.now());
     return { accelerator: request.params.id, fen_per_card_h: request.body.fen_per_card_h, basis: 'set' as const, source: request.body.source, market: null };
   });
@@ -151,7 +152,7 @@ export function acceleratorRoutes(app: App, ctx: AppContext): void {
     config: { access: ['administrator'] },
     schema: { tags: ['catalog'], summary: 'Remove a reference price', description: 'Removes a set reference price (the market price, if any, applies again).', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ removed: Type.Boolean() }, { title: 'ReferencePriceRemoved' }) } },
   }, async (request) => {
-    if (!await ctx.store.catalog.removeReferencePrice(request.params.id, actorOf(request), ctx.now())) throw notFound(`reference price of ${request.params.id}`);
+    if (!await ctx.store.catalog.removeReferencePrice(request.params.id, actorOf(request), ctx.now())) throw notFound('reference_price', request.params.id);
     return { removed: true };
   });
 

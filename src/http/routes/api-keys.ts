@@ -28,7 +28,7 @@ function present(k: ApiKey) {
 /** Issues a key; shared by the API and `suanli keys create`. */
 export async function issueApiKey(ctx: Pick<AppContext, 'store' | 'now'>, actor: AuditActor, org_id: string, role: (typeof roles)[number], label: string): Promise<{ id: string; key: string }> {
   const org = await ctx.store.organizations.get(org_id);
-  if (!org) throw new ApiError('not_found', `organization ${org_id} not found`, [{ field: 'org_id', message: 'no such organization' }]);
+  if (!org) throw notFound('organization', org_id, ['org_id']);
   if (!roleFitsOrganization(role, org.kind)) {
     throw new ApiError('validation_failed', `a ${role} key cannot belong to a ${org.kind} organization`, [{ field: 'role', message: `does not fit a ${org.kind}` }]);
   }
@@ -60,7 +60,7 @@ export function apiKeyRoutes(app: App, ctx: AppContext): void {
     config: { access: ['administrator'], no_store: true },
     schema: { tags: ['keys'], summary: 'Revoke an API key', description: 'The key stops working at once; revoking a revoked key answers 404.', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ id: Type.String(), revoked: Type.Boolean() }, { title: 'ApiKeyRevoked' }) } },
   }, async (request) => {
-    if (!await ctx.store.apiKeys.revoke(request.params.id, actorOf(request), ctx.now())) throw notFound(`active API key ${request.params.id}`);
+    if (!await ctx.store.apiKeys.revoke(request.params.id, actorOf(request), ctx.now())) throw notFound('api_key', request.params.id);
     return { id: request.params.id, revoked: true };
   });
 }

@@ -8,6 +8,7 @@ import { afterSuccess, allKeys, attemptKeys, decideAttempt, device_ttl_s } from 
 import type { App, AppContext } from '../context.js';
 import { actorOf, any_role, device_cookie, hashSecret, newSecret, principalOf, session_cookie } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { Refusal } from '../../domain/refusal.js';
 import { iso, presentUser } from '../present.js';
 import { UserView } from '../schemas.js';
 
@@ -85,7 +86,7 @@ export function authRoutes(app: App, ctx: AppContext): void {
       throw new ApiError('invalid_credentials', 'the current password is wrong', [{ field: 'current_password', message: 'wrong' }]);
     }
     const problem = passwordProblem(request.body.new_password, user.login);
-    if (problem) throw new ApiError('invalid_password', problem, [{ field: 'new_password', message: problem }]);
+    if (problem) throw new Refusal('invalid_password', problem, { fields: ['new_password'] });
     await ctx.store.people.setPassword(user.id, await hashPassword(request.body.new_password), p.session.id_hash, actorOf(request), ctx.now());
     return { changed: true };
   });
@@ -101,11 +102,11 @@ export function authRoutes(app: App, ctx: AppContext): void {
   }, async (request) => {
     const token_hash = hashSecret(request.body.token);
     const invited = await ctx.store.people.invitedUser(token_hash, ctx.now());
-    if (invited === null) throw new ApiError('invalid_invitation', 'the invitation is unknown, used or expired', [{ field: 'token', message: 'not a live invitation' }]);
+    if (invited === null) throw new Refusal('invalid_invitation', { reason: 'not_live' }, { fields: ['token'] });
     const problem = passwordProblem(request.body.password, invited.login);
-    if (problem) throw new ApiError('invalid_password', problem, [{ field: 'password', message: problem }]);
+    if (problem) throw new Refusal('invalid_password', problem, { fields: ['password'] });
     const r = await ctx.store.people.acceptInvitation(token_hash, await hashPassword(request.body.password), ctx.now());
-    if (r.status !== 'ok') throw new ApiError('invalid_invitation', `the invitation is ${r.status === 'expired' ? 'expired' : 'unknown or used'}`, [{ field: 'token', message: r.status }]);
+    if (r.status !== 'ok') throw new Refusal('invalid_invitation', { reason: r.status === 'expired' ? 'expired' : 'unknown_or_used' }, { fields: ['token'] });
     return { user: presentUser(r.user) };
   });
 }

@@ -66,7 +66,7 @@ export function requestDigest(amount_fen: bigint | null, reason: string | null):
 export function claimRoutes(app: App, ctx: AppContext): void {
   const visible = async (p: Principal, id: string): Promise<Claim> => {
     const c = await ctx.store.claims.get(id);
-    if (!c || !ownsOrganization(p, c.beneficiary_id)) throw notFound(`claim ${id}`);
+    if (!c || !ownsOrganization(p, c.beneficiary_id)) throw notFound('claim', id);
     return c;
   };
 

@@ -1,9 +1,10 @@
 // Clusters and their inventory: a provider registers its own; administrators may do it for any provider.
 import { Type, type Static } from 'typebox';
-import { checkInventory, type Cluster, type InventoryInterval } from '../../domain/org/organization.js';
+import { checkInventory, inventoryProblemField, type Cluster, type InventoryInterval, type InventoryProblem } from '../../domain/org/organization.js';
+import { Refusal } from '../../domain/refusal.js';
 import type { App, AppContext } from '../context.js';
 import { ownsOrganization, principalOf, type Principal, actorOf } from '../auth.js';
-import { ApiError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { visibleProvider } from '../access.js';
 import { List, Region } from '../schemas.js';
 
@@ -38,6 +39,11 @@ function present(c: Cluster): ClusterView {
   };
 }
 
+/** An inventory refused, naming the interval's field at fault (`inventory[1].valid_from`). */
+function inventoryRefusal(p: InventoryProblem): Refusal<'invalid_inventory'> {
+  return new Refusal('invalid_inventory', p, { fields: [`inventory[${p.index}].${inventoryProblemField(p)}`] });
+}
+
 export function clusterRoutes(app: App, ctx: AppContext): void {
   const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
@@ -46,12 +52,12 @@ export function clusterRoutes(app: App, ctx: AppContext): void {
     const known = await ctx.store.catalog.throughputs();
     const intervals = items.map((i, index): InventoryInterval => {
       if (!known.has(i.accelerator)) {
-        throw new ApiError('invalid_inventory', `inventory[${index}].accelerator "${i.accelerator}" is not in the catalog`, [{ field: `inventory[${index}].accelerator`, message: 'not in the catalog' }]);
+        throw inventoryRefusal({ reason: 'not_in_catalog', index, accelerator: i.accelerator });
       }
       return { accelerator: i.accelerator, count: i.count, valid_from_ms: Date.parse(i.valid_from), valid_to_ms: i.valid_to ? Date.parse(i.valid_to) : null };
     });
     const bad = checkInventory(intervals);
-    if (bad) throw new ApiError('invalid_inventory', `inventory[${bad.index}].${bad.field}: ${bad.message}`, [{ field: `inventory[${bad.index}].${bad.field}`, message: bad.message }]);
+    if (bad) throw inventoryRefusal(bad);
     return intervals;
   }
 
@@ -59,7 +65,7 @@ export function clusterRoutes(app: App, ctx: AppContext): void {
 
   async function visibleCluster(p: Principal, id: string): Promise<Cluster> {
     const c = await ctx.store.clusters.get(id);
-    if (!c || !ownsOrganization(p, c.provider_id)) throw notFound(`cluster ${id}`);
+    if (!c || !ownsOrganization(p, c.provider_id)) throw notFound('cluster', id);
     return c;
   }
 
@@ -75,7 +81,7 @@ export function clusterRoutes(app: App, ctx: AppContext): void {
     await providerFor(principalOf(request), request.params.id);
     const inventory = await inventoryOf(request.body.inventory);
     const c = await ctx.store.clusters.create({ provider_id: request.params.id, name: request.body.name, region: request.body.region, inventory }, actorOf(request), ctx.now());
-    if (!c) throw new ApiError('already_exists', `the provider already has a cluster named "${request.body.name}"`, [{ field: 'name', message: 'already exists' }]);
+    if (!c) throw new Refusal('already_exists', { what: 'cluster', name: request.body.name }, { fields: ['name'] });
     return reply.status(201).send(present(c));
   });
 

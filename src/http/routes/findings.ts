@@ -80,7 +80,7 @@ export function findingRoutes(app: App, ctx: AppContext): void {
     schema: { tags: ['findings'], summary: 'Read a finding', description: 'A price finding shows auditors no prices.', params: IdParams, response: { 200: FindingView } },
   }, async (request) => {
     const f = await ctx.store.findings.get(request.params.id);
-    if (f === null) throw notFound(`finding ${request.params.id}`);
+    if (f === null) throw notFound('finding', request.params.id);
     return presentFinding(f, seesPrices(principalOf(request)));
   });
 

@@ -5,7 +5,8 @@ import { checkCreditCode } from '../../domain/org/credit-code.js';
 import { type Organization } from '../../domain/org/organization.js';
 import type { App, AppContext } from '../context.js';
 import { any_role, ownsOrganization, principalOf, actorOf } from '../auth.js';
-import { ApiError, notFound, pageLimit } from '../errors.js';
+import { notFound, pageLimit } from '../errors.js';
+import { Refusal } from '../../domain/refusal.js';
 import { List, Page, Region } from '../schemas.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -53,9 +54,9 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
   }, async (request, reply) => {
     const b = request.body;
     const cc = checkCreditCode(b.credit_code);
-    if (!cc.ok) throw new ApiError('invalid_credit_code', cc.message, [{ field: 'credit_code', message: cc.message, problem: cc.problem }]);
+    if (!cc.ok) throw new Refusal('invalid_credit_code', cc.problem, { fields: ['credit_code'] });
     const org = await ctx.store.organizations.create({ kind: 'enterprise', name: b.name, credit_code: b.credit_code, region: b.region, sector: b.sector, size: b.size ?? null, categories: b.categories ?? [] }, actorOf(request), ctx.now());
-    if (!org) throw new ApiError('already_exists', 'an enterprise with this credit code is registered', [{ field: 'credit_code', message: 'already registered' }]);
+    if (!org) throw new Refusal('already_exists', { what: 'enterprise', credit_code: b.credit_code }, { fields: ['credit_code'] });
     return reply.status(201).send({ id: org.id });
   });
 
@@ -95,7 +96,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
     schema: { tags: ['organizations'], summary: 'Read an organization', description: 'Any kind; another tenant\'s organization answers 404, as a missing one does.', params: IdParams, response: { 200: OrganizationView } },
   }, async (request) => {
     const org = await ctx.store.organizations.get(request.params.id);
-    if (!org || !ownsOrganization(principalOf(request), org.id)) throw notFound(`organization ${request.params.id}`);
+    if (!org || !ownsOrganization(principalOf(request), org.id)) throw notFound('organization', request.params.id);
     return presentOrganization(org);
   });
 
@@ -115,7 +116,7 @@ export function organizationRoutes(app: App, ctx: AppContext): void {
       schema: { tags: ['organizations'], summary: `Read a ${kind}`, description: `Another tenant's ${kind} answers 404, as a missing one does.`, params: IdParams, response: { 200: OrganizationView } },
     }, async (request) => {
       const org = await ctx.store.organizations.get(request.params.id);
-      if (!org || org.kind !== kind || !ownsOrganization(principalOf(request), org.id)) throw notFound(`${kind} ${request.params.id}`);
+      if (!org || org.kind !== kind || !ownsOrganization(principalOf(request), org.id)) throw notFound(kind, request.params.id);
       return presentOrganization(org);
     });
   }

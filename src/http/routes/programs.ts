@@ -10,7 +10,7 @@ import type { App, AppContext } from '../context.js';
 import { any_role, principalOf, readers, actorOf } from '../auth.js';
 import { beneficiaryFor } from '../access.js';
 import { ApiError, notFound } from '../errors.js';
-import { Refusal } from '../../domain/refusal.js';
+import { Refusal, type RefusalProblem } from '../../domain/refusal.js';
 import { iso, parseInstant } from '../present.js';
 import { Explanation, List, NullableInteger } from '../schemas.js';
 import { FenInput, FenString, fenInput, NullableFenString, wire } from '../money.js';
@@ -76,7 +76,7 @@ const LedgerView = Type.Object({
   })),
 }, { title: 'Ledger' });
 
-function invalidProgram(problems: readonly { field: string; message: string }[]): Refusal {
+function invalidProgram(problems: readonly RefusalProblem[]): Refusal {
   return new Refusal('invalid_program', { reason: 'definition', problems: problems.length }, { problems });
 }
 
@@ -92,7 +92,7 @@ export function presentProgram(p: Program) {
 export function programRoutes(app: App, ctx: AppContext): void {
   const program = async (id: string) => {
     const p = await ctx.store.programs.get(id);
-    if (!p) throw notFound(`program ${id}`);
+    if (!p) throw notFound('program', id);
     return p;
   };
 
@@ -114,7 +114,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
     const checked = checkProgramDefinition(request.body);
     if (!checked.ok) throw invalidProgram(checked.problems);
     if (await ctx.store.programs.getByCode(checked.definition.code)) {
-      throw new ApiError('already_exists', `program ${checked.definition.code} exists; add a rule-set version instead`, [{ field: 'code', message: 'already exists' }]);
+      throw new Refusal('already_exists', { what: 'program', program_code: checked.definition.code }, { fields: ['code'] });
     }
     const r = await applyProgram(ctx.store, checked.definition, actorOf(request), ctx.now());
     return reply.status(201).send(presentProgram(r.program));
@@ -165,7 +165,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
   }, async (request, reply) => {
     const p = await program(request.params.id);
     const org = await ctx.store.organizations.get(request.body.beneficiary_id);
-    if (!org || org.kind !== p.beneficiary_kind) throw notFound(`${p.beneficiary_kind} ${request.body.beneficiary_id}`);
+    if (!org || org.kind !== p.beneficiary_kind) throw notFound(p.beneficiary_kind, request.body.beneficiary_id);
     await ctx.store.programs.enroll(p.id, org.id, actorOf(request), ctx.now());
     return reply.status(201).send({ program_id: p.id, beneficiary_id: org.id });
   });

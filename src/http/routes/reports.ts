@@ -171,7 +171,7 @@ export function reportRoutes(app: App, ctx: AppContext): void {
     const q = request.query;
     let beneficiary_id = q.beneficiary_id;
     if (p.role === 'enterprise' || p.role === 'provider') {
-      if (beneficiary_id !== undefined && beneficiary_id !== p.org_id) throw notFound(`beneficiary ${beneficiary_id}`);
+      if (beneficiary_id !== undefined && beneficiary_id !== p.org_id) throw notFound('beneficiary', beneficiary_id);
       beneficiary_id = p.org_id;
     }
     const filter: ClaimFilter = {
@@ -198,7 +198,7 @@ export function reportRoutes(app: App, ctx: AppContext): void {
   }, async (request, reply) => {
     const p = principalOf(request);
     const c = await ctx.store.claims.get(request.params.id);
-    if (!c || !ownsOrganization(p, c.beneficiary_id)) throw notFound(`claim ${request.params.id}`);
+    if (!c || !ownsOrganization(p, c.beneficiary_id)) throw notFound('claim', request.params.id);
     return send(reply, await built(claimReport(ctx.store, c, nameScope(p))), request.query.format ?? 'csv', request.log);
   });
 
@@ -224,7 +224,7 @@ export function reportRoutes(app: App, ctx: AppContext): void {
     const from_ms = instantParam(q.from, 'querystring.from');
     const to_ms = instantParam(q.to, 'querystring.to') ?? ctx.now();
     const program = await ctx.store.programs.get(request.params.id);
-    if (!program) throw notFound(`program ${request.params.id}`);
+    if (!program) throw notFound('program', request.params.id);
     return send(reply, await built(ledgerStatement(ctx.store, program, { from_ms, to_ms })), q.format ?? 'csv', request.log);
   });
 
@@ -243,7 +243,7 @@ export function reportRoutes(app: App, ctx: AppContext): void {
     },
   }, async (request, reply) => {
     const program = await ctx.store.programs.get(request.params.id);
-    if (!program) throw notFound(`program ${request.params.id}`);
+    if (!program) throw notFound('program', request.params.id);
     return send(reply, await built(programReport(ctx.store, program, ctx.now())), request.query.format ?? 'csv', request.log);
   });
 }

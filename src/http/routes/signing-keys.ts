@@ -5,7 +5,8 @@ import { KEY_ID_CHARS_MAX, publicKeyFromText, rawPublicKeyBase64 } from '../../d
 import type { SigningKey } from '../../store/signing-key-repository.js';
 import type { App, AppContext } from '../context.js';
 import { actorOf, ownsOrganization, principalOf, type Principal } from '../auth.js';
-import { ApiError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
+import { Refusal } from '../../domain/refusal.js';
 import { visibleProvider } from '../access.js';
 import { iso } from '../present.js';
 import { List } from '../schemas.js';
@@ -40,7 +41,7 @@ export function signingKeyRoutes(app: App, ctx: AppContext): void {
   }, async (request, reply) => {
     await providerFor(principalOf(request), request.params.id);
     const parsed = publicKeyFromText(request.body.public_key);
-    if (!parsed.ok) throw new ApiError('invalid_public_key', parsed.message, [{ field: 'public_key', message: parsed.message }]);
+    if (!parsed.ok) throw new Refusal('invalid_public_key', parsed.problem, { fields: ['public_key'] });
     const key = await ctx.store.signingKeys.create({ provider_id: request.params.id, label: request.body.label, public_key: rawPublicKeyBase64(parsed.key) }, actorOf(request), ctx.now());
     return reply.status(201).send(present(key));
   });
@@ -58,9 +59,9 @@ export function signingKeyRoutes(app: App, ctx: AppContext): void {
     schema: { tags: ['integrity'], summary: 'Revoke a signing key', description: 'Revokes a key: new batches signed with it are refused; batches it signed before still verify.', params: IdParams, response: { 200: SigningKeyView } },
   }, async (request) => {
     const key = await ctx.store.signingKeys.get(request.params.id);
-    if (!key || !ownsOrganization(principalOf(request), key.provider_id)) throw notFound(`signing key ${request.params.id}`);
+    if (!key || !ownsOrganization(principalOf(request), key.provider_id)) throw notFound('signing_key', request.params.id);
     if (!await ctx.store.signingKeys.revoke(key.id, actorOf(request), ctx.now())) {
-      throw new ApiError('illegal_transition', `signing key ${key.id} is already revoked`, [{ field: 'id', message: 'already revoked' }]);
+      throw new Refusal('illegal_transition', { subject: 'signing_key', id: key.id, state: 'revoked', allowed_from: ['active'] }, { fields: ['id'] });
     }
     return present((await ctx.store.signingKeys.get(key.id))!);
   });

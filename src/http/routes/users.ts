@@ -4,6 +4,7 @@ import { roleFitsOrganization, roles } from '../../domain/org/organization.js';
 import type { App, AppContext } from '../context.js';
 import { actorOf, hashSecret, newSecret, readers } from '../auth.js';
 import { ApiError, notFound } from '../errors.js';
+import { Refusal } from '../../domain/refusal.js';
 import { iso, presentUser } from '../present.js';
 import { List, Role, UserView } from '../schemas.js';
 
@@ -12,12 +13,12 @@ import { List, Role, UserView } from '../schemas.js';
 export async function inviteUser(ctx: Pick<AppContext, 'store' | 'now' | 'config'>, actor: Parameters<AppContext['store']['people']['create']>[1],
   u: { org_id: string; role: (typeof roles)[number]; login: string; name: string }) {
   const org = u.org_id === 'office' ? await ctx.store.organizations.office(ctx.now()) : await ctx.store.organizations.get(u.org_id);
-  if (!org) throw new ApiError('not_found', `organization ${u.org_id} not found`, [{ field: 'org_id', message: 'no such organization' }]);
+  if (!org) throw notFound('organization', u.org_id, ['org_id']);
   if (!roleFitsOrganization(u.role, org.kind)) throw new ApiError('validation_failed', `a ${u.role} cannot belong to a ${org.kind} organization`, [{ field: 'role', message: `does not fit a ${org.kind}` }]);
   const token = newSecret();
   const expires_at_ms = ctx.now() + ctx.config.invitation_ttl_s * 1000;
   const user = await ctx.store.people.create({ org_id: org.id, role: u.role, login: u.login, name: u.name, password_hash: null, invitation: { token_hash: hashSecret(token), expires_at_ms } }, actor, ctx.now());
-  if (!user) throw new ApiError('already_exists', `the login ${u.login} is taken`, [{ field: 'login', message: 'already exists' }]);
+  if (!user) throw new Refusal('already_exists', { what: 'user', login: u.login }, { fields: ['login'] });
   return { user, token, expires_at_ms };
 }
 
@@ -51,8 +52,10 @@ export function userRoutes(app: App, ctx: AppContext): void {
     schema: { tags: ['users'], summary: 'Disable a user', description: 'Disables a user and ends their sessions.', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: UserView } },
   }, async (request) => {
     const user = await ctx.store.people.get(request.params.id);
-    if (!user) throw notFound(`user ${request.params.id}`);
-    if (!await ctx.store.people.disable(user.id, actorOf(request), ctx.now())) throw new ApiError('illegal_transition', `user ${user.id} is already disabled`, [{ field: 'id', message: 'already disabled' }]);
+    if (!user) throw notFound('user', request.params.id);
+    if (!await ctx.store.people.disable(user.id, actorOf(request), ctx.now())) {
+      throw new Refusal('illegal_transition', { subject: 'user', id: user.id, state: 'disabled', allowed_from: ['active'] }, { fields: ['id'] });
+    }
     return presentUser((await ctx.store.people.get(user.id))!);
   });
 }

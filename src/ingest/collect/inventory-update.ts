@@ -36,7 +36,7 @@ export function planInventory(current: readonly InventoryInterval[], snapshot: r
   }
   inventory.sort((a, b) => (a.accelerator < b.accelerator ? -1 : a.accelerator > b.accelerator ? 1 : a.valid_from_ms - b.valid_from_ms));
   const problem = checkInventory(inventory);
-  if (problem) throw new Error(`internal: the planned inventory is invalid at [${problem.index}].${problem.field}: ${problem.message}`);
+  if (problem) throw new Error(`internal: the planned inventory is invalid: ${JSON.stringify(problem)}`);
   const untouched = [...new Set(current.map((i) => i.accelerator))].filter((a) => !seen.has(a)).sort();
   return { status: 'ok', inventory, changes, untouched };
 }
