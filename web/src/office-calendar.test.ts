@@ -16,6 +16,8 @@ describe('the office calendar in Beijing time', () => {
     expect(beijing.dayStartMs('2026-11-01')).toBe(ms('2026-10-31T16:00:00Z'));
     expect(beijing.monthStartMs('2026-11')).toBe(ms('2026-10-31T16:00:00Z'));
     expect(beijing.dayStart('2026-11-01')).toBe('2026-11-01T00:00:00+08:00');
+    expect(beijing.monthStart('2026-11')).toBe('2026-11-01T00:00:00+08:00');
+    expect(ms(beijing.monthStart('2026-11'))).toBe(ms('2026-10-31T16:00:00Z'));
     expect(ms(beijing.dayStart('2026-12-01')) - ms(beijing.dayStart('2026-11-01'))).toBe(30 * 86_400_000);
     expect(beijing.isDayStart('2026-10-31T16:00:00.000Z')).toBe(true);
     expect(beijing.isDayStart('2026-11-01T00:00:00Z')).toBe(false);

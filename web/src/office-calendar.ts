@@ -104,6 +104,11 @@ export class OfficeCalendar {
     return this.rfc3339(this.dayStartMs(day));
   }
 
+  /** The first instant of an office month, as the API takes it. */
+  monthStart(month: string): string {
+    return this.rfc3339(this.monthStartMs(month));
+  }
+
   /** Whether an instant is the first instant of its office day (a period of whole days starts and ends on one). */
   isDayStart(at: number | string): boolean {
     const ms = instantMs(at);
