@@ -63,9 +63,12 @@ export async function startDemoServer(env: Record<string, string>, timeout_ms = 
   };
 }
 
-/** A page that fails the test on any uncaught error or console error (but the 401 of /me before signing in). */
-export async function newPage(browser: Browser, viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+/**
+ * A page that fails the test on any uncaught error or console error (but the 401 of /me before signing in). The
+ * browser's own zone is Beijing unless `timezone_id` says otherwise (the dashboard must follow the office's, not it).
+ */
+export async function newPage(browser: Browser, viewport = { width: 1280, height: 800 }, timezone_id = 'Asia/Shanghai'): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: timezone_id });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));

@@ -63,8 +63,8 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       return await res.json() as T;
     };
 
-    async function signIn(browser: Browser, role: DemoLogin['role'], viewport?: { width: number; height: number }) {
-      const opened = await newPage(browser, viewport);
+    async function signIn(browser: Browser, role: DemoLogin['role'], viewport?: { width: number; height: number }, timezone_id?: string) {
+      const opened = await newPage(browser, viewport, timezone_id);
       const { page } = opened;
       await page.goto(server.url);
       await page.locator('input[name=login]').fill(server.logins[role].login);
@@ -172,17 +172,35 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await settled(office.page);
       const committed_before = money(await office.page.getByTestId(`program-committed-${program_id}`).innerText());
 
-      const firm = await signIn(chromium.browser, 'enterprise');
+      // The enterprise's browser is in California: the dashboard's days and months are still the office's (Beijing).
+      const firm = await signIn(chromium.browser, 'enterprise', undefined, 'America/Los_Angeles');
       await firm.page.goto(`${server.url}/#/enterprise`);
       await settled(firm.page);
       await firm.page.getByTestId('file-claim-program').selectOption(program_id);
-      await firm.page.getByTestId('file-claim-from').fill('2026-08-01');
-      await firm.page.getByTestId('file-claim-to').fill('2026-09-01');
+      // A month picked is the office's month (Beijing time): its first and last day fill the day fields, and the claim
+      // is filed from 1 August 00:00 in Beijing (31 July 16:00 UTC) up to 1 September 00:00 in Beijing.
+      await firm.page.getByTestId('file-claim-month').fill('2026-08');
+      expect(await firm.page.getByTestId('file-claim-from').inputValue()).toBe('2026-08-01');
+      expect(await firm.page.getByTestId('file-claim-to').inputValue()).toBe('2026-09-01');
       await shot(firm.page, 'enterprise-file-claim');
-      await firm.page.getByTestId('file-claim-submit').click();
+      const [filing] = await Promise.all([
+        firm.page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/claims'),
+        firm.page.getByTestId('file-claim-submit').click(),
+      ]);
+      const sent = filing.postDataJSON() as { period_start: string; period_end: string };
+      expect(sent).toMatchObject({ period_start: '2026-08-01T00:00:00+08:00', period_end: '2026-09-01T00:00:00+08:00' });
       await expect.poll(() => hashOf(firm.page), { timeout: 30_000 }).toMatch(/^#\/claims\/clm_/);
       const claim_id = (await hashOf(firm.page)).split('/')[2]!.split('?')[0]!;
+      const filed = await apiGet<{ period_start: string; period_end: string }>(`/claims/${claim_id}`);
+      expect(filed).toMatchObject({ period_start: '2026-07-31T16:00:00.000Z', period_end: '2026-08-31T16:00:00.000Z' });
       await settled(firm.page);
+      // The claim's page names the Beijing month and shows its instants in Beijing time with the offset, never bare UTC.
+      const facts = await firm.page.locator('main').innerText();
+      expect(facts).toContain('2026年8月');
+      expect(facts).toContain('2026-08-01 00:00 (UTC+8)');
+      expect(facts).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\+8\)/);
+      expect(facts).not.toMatch(/\d{2}:\d{2} UTC(?![+−])/);
+      await shot(firm.page, 'enterprise-claim-draft');
       await firm.page.getByTestId('claim-action-submit').click();
       await firm.page.getByTestId('confirm-button').click();
       await expect.poll(() => apiGet<{ state: string }>(`/claims/${claim_id}`).then((c) => c.state), { timeout: 20_000 }).toBe('submitted');
@@ -312,8 +330,17 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       const rate = page.locator('[data-testid^=simulate-rate-]').first();
       expect(await rate.inputValue()).toBe('30');
       await rate.fill('20');
-      await page.getByTestId('simulate-run').click();
+      const [simulating] = await Promise.all([
+        page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname.endsWith('/simulate')),
+        page.getByTestId('simulate-run').click(),
+      ]);
+      // The months replayed are whole Beijing months.
+      const replayed = simulating.postDataJSON() as { from: string; to: string };
+      expect(replayed.from).toMatch(/^\d{4}-\d{2}-01T00:00:00\+08:00$/);
+      expect(replayed.to).toMatch(/^\d{4}-\d{2}-01T00:00:00\+08:00$/);
       await page.getByTestId('simulate-result').waitFor({ timeout: 60_000 });
+      // The replayed period is shown in Beijing time with the offset.
+      expect(await page.getByTestId('simulate-result').innerText()).toContain(' 00:00 (UTC+8)');
       // The first line of the comparison (granted subsidy): current and candidate differ, and the candidate pays less.
       const first = await page.getByTestId('simulate-diff').locator('tbody tr').first().locator('td').allInnerTexts();
       const yuan = (s: string) => Number(s.replace(/[^0-9.-]/g, ''));

@@ -42,7 +42,7 @@ export function Layout({ nav, current, children }: { nav: NavItem[]; current: st
         </div>
       </header>
       <main id="main" tabIndex={-1}>{children}</main>
-      <footer className="foot muted">{t('time.utc_note')}</footer>
+      <footer className="foot muted">{t('time.zone_note')}</footer>
     </div>
   );
 }

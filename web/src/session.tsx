@@ -1,9 +1,14 @@
-// Who is signed in: the session cookie's holder as /me tells it (role, organization, CSRF token), kept in context.
+// Who is signed in: the session cookie's holder as /me tells it (role, organization, CSRF token, the office's time
+// zone), kept in context.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { api, ApiError, onUnauthorized, setCsrfToken } from './api.js';
 import type { Me, Role, SignedIn } from './contract.gen.js';
 
-export interface Session { role: Role; org_id: string; user_id: string; name: string | null; login: string | null }
+export interface Session {
+  role: Role; org_id: string; user_id: string; name: string | null; login: string | null;
+  /** the office's IANA time zone (GET /me): the days and months of the dashboard are its */
+  time_zone: string;
+}
 
 interface SessionState {
   session: Session | null;
@@ -24,7 +29,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setCsrfToken(me.csrf_token);
       let saved: { name?: string; login?: string } = {};
       try { saved = JSON.parse(sessionStorage.getItem(name_key) ?? '{}') as typeof saved; } catch { /* none */ }
-      setSession({ role: me.role, org_id: me.org_id, user_id: me.key_id, name: saved.name ?? null, login: saved.login ?? null });
+      setSession({ role: me.role, org_id: me.org_id, user_id: me.key_id, name: saved.name ?? null, login: saved.login ?? null, time_zone: me.time_zone });
     }, (error: unknown) => {
       if (!(error instanceof ApiError) || error.status !== 401) console.error(error);
     }).finally(() => setChecking(false));
@@ -35,7 +40,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const r = await api.post<SignedIn>('/auth/login', { login, password });
     setCsrfToken(r.csrf_token);
     try { sessionStorage.setItem(name_key, JSON.stringify({ name: r.user.name, login: r.user.login })); } catch { /* not kept */ }
-    setSession({ role: r.user.role, org_id: r.user.org_id, user_id: r.user.id, name: r.user.name, login: r.user.login });
+    const me = await api.get<Me>('/me'); // the sign-in answers the person; /me also answers the office's zone
+    setSession({ role: r.user.role, org_id: r.user.org_id, user_id: r.user.id, name: r.user.name, login: r.user.login, time_zone: me.time_zone });
   }, []);
 
   const signOut = useCallback(async () => {

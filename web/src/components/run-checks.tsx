@@ -10,9 +10,9 @@ import { Progress } from './progress.js';
 
 const kinds = ['capacity_overrun', 'duplicate_job', 'overlapping_job', 'price_outlier'] as const;
 
-/** `from`/`to` are UTC days (YYYY-MM-DD), `to` exclusive. */
+/** `from`/`to` are office days (YYYY-MM-DD), `to` exclusive: sent as their first instants. */
 export function RunChecks({ from, to, onDone }: { from: string; to: string; onDone?: () => void }) {
-  const { t, int } = useI18n();
+  const { t, int, calendar } = useI18n();
   const [range, setRange] = useState({ from, to });
   const [running, setRunning] = useState(false);
   const [result, setResult] = useState<CheckRun | null>(null);
@@ -24,7 +24,7 @@ export function RunChecks({ from, to, onDone }: { from: string; to: string; onDo
       setError(null);
       setResult(null);
       try {
-        setResult(await api.post<CheckRun>('/checks/run', { from: `${range.from}T00:00:00Z`, to: `${range.to}T00:00:00Z` }));
+        setResult(await api.post<CheckRun>('/checks/run', { from: calendar.dayStart(range.from), to: calendar.dayStart(range.to) }));
         onDone?.();
       } catch (err) {
         setError(err instanceof Error ? err : new ApiError(0, 'unknown', String(err)));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fenOf, fenShareBp, formatBp, formatDecimal, formatFen, formatFenShort, formatInstant, formatMonth, sumFen } from './format.js';
+import { fenOf, fenShareBp, formatBp, formatDecimal, formatFen, formatFenShort, formatMonth, formatZone, sumFen } from './format.js';
 
 describe('dashboard formatting', () => {
   it('money is exact integer fen with thousands separators, in both languages', () => {
@@ -20,13 +20,14 @@ describe('dashboard formatting', () => {
     expect(formatDecimal('12.000', 'zh-CN', 1)).toBe('12');
     expect(formatDecimal('-5.5', 'en')).toBe('−5.5');
   });
-  it('basis points as percent, months and instants in UTC', () => {
+  it('basis points as percent, month names and the office zone by name', () => {
     expect(formatBp(6123, 'en')).toBe('61.2%');
     expect(formatBp(null, 'en')).toBe('—');
     expect(formatMonth('2026-08', 'en')).toBe('Aug 2026');
     expect(formatMonth('2026-08', 'zh-CN')).toBe('2026年8月');
-    expect(formatInstant('2026-11-29T23:30:00Z', 'en')).toContain('11/29/2026');
-    expect(formatInstant('2026-11-29T23:30:00Z', 'en')).toContain('UTC');
+    expect(formatZone('Asia/Shanghai', 'zh-CN')).toBe('北京时间');
+    expect(formatZone('Asia/Shanghai', 'en')).toBe('Beijing time');
+    expect(formatZone('Europe/Berlin', 'en')).toBe('Europe/Berlin');
   });
 });
 

@@ -1,5 +1,5 @@
 // Locale-aware formatting of the API's exact values: integer fen, basis points, decimal strings of hours and
-// PFLOP·h, UTC instants. Money is never turned into a float: yuan and fen are split with integer arithmetic.
+// PFLOP·h, and the office's time zone by name (its days and instants: ../office-calendar.ts). Money is never turned into a float: yuan and fen are split with integer arithmetic.
 
 export type Locale = 'zh-CN' | 'en';
 export const locales: readonly Locale[] = ['zh-CN', 'en'];
@@ -97,19 +97,13 @@ export function formatBp(bp: number | null, locale: Locale, fraction_digits = 1)
   return `${new Intl.NumberFormat(intl_locale[locale], { minimumFractionDigits: fraction_digits, maximumFractionDigits: fraction_digits }).format(bp / 100)}%`;
 }
 
-/** A UTC day of an instant: 2026-11-29 in both languages (unambiguous), or a long form. */
-export function formatDay(iso: string): string {
-  return iso.slice(0, 10);
+/** The office's zone as people name it: 北京时间 / Beijing time for Asia/Shanghai (the default), else its IANA name. */
+export function formatZone(time_zone: string, locale: Locale): string {
+  if (time_zone === 'Asia/Shanghai') return locale === 'zh-CN' ? '北京时间' : 'Beijing time';
+  return time_zone;
 }
 
-/** An instant as UTC date and time, in the locale's style, with "UTC" said. */
-export function formatInstant(iso: string, locale: Locale): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return `${new Intl.DateTimeFormat(intl_locale[locale], { timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(d)} UTC`;
-}
-
-/** "2026-08" → "2026年8月" / "Aug 2026". */
+/** "2026-08" → "2026年8月" / "Aug 2026": a month's name (the month itself is the office's). */
 export function formatMonth(month: string, locale: Locale): string {
   const m = /^(\d{4})-(\d{2})$/.exec(month);
   if (!m) return month;

@@ -11,10 +11,11 @@ import { Downloads } from '../components/download.js';
 import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  addDays, known, dayOf, ExplanationTable, fenOfYuan, formatPeriod, isMidnight, OrgName, payableNow, programName,
+  known, ExplanationTable, fenOfYuan, formatPeriod, OrgName, payableNow, programName,
   rulesOf, StateBadge, useCatalog, useOrgs, yuanText,
 } from './claims-shared.js';
 import { AcceleratorUsageTable } from './accelerator-usage-table.js';
+import { addDays } from '../office-calendar.js';
 import type { ClaimDetail, FindingPage, Organization, ProgramDetail, UsageSummary } from '../contract.gen.js';
 
 type Action = 'submit' | 'withdraw' | 'approve' | 'reject' | 'pay' | 'claw-back' | 'accept-progress-report';
@@ -357,11 +358,12 @@ function BudgetEffect({ available, change, label }: { available: Fen; change: bi
 // ---- usage, findings, history ----
 
 function ClaimUsage({ claim: c }: { claim: ClaimDetail }) {
-  const { t, int } = useI18n();
+  const { t, int, calendar } = useI18n();
   const session = useSignedIn();
   const catalog = useCatalog();
-  const from = dayOf(c.period_start);
-  const to = isMidnight(c.period_end) ? dayOf(c.period_end) : addDays(dayOf(c.period_end), 1);
+  // The usage summary counts office days: the days the period touches, the end's own day only when it has begun.
+  const from = calendar.day(c.period_start);
+  const to = calendar.isDayStart(c.period_end) ? calendar.day(c.period_end) : addDays(calendar.day(c.period_end), 1);
   const party = c.beneficiary_id.startsWith('p_') ? 'provider_id' : 'enterprise_id';
   const usage = useLoad((signal) => api.get<UsageSummary>('/usage/summary', { group_by: 'accelerator', [party]: c.beneficiary_id, from, to }, signal), [c.id]);
   const cat = catalog.state === 'ok' ? catalog.data : undefined;

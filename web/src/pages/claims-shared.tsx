@@ -7,6 +7,7 @@ import { useI18n, type I18n } from '../i18n/i18n.js';
 import { messages, type MessageKey } from '../i18n/messages.js';
 import { useLoad } from '../components/load.js';
 import { fenOf } from '../i18n/format.js';
+import { addDays, addMonths } from '../office-calendar.js';
 import { useSignedIn } from '../session.js';
 import type { Accelerator, AcceleratorList, Claim, ClaimExplanation, ClaimState, CutKind, Organization, OrganizationList, OrganizationPage, Program, ProgramDetail, ProgramList, Rule, RuleLine } from '../contract.gen.js';
 import { href, navigate } from '../router.js';
@@ -159,27 +160,23 @@ export function yuanText(fen: bigint | string): string {
   return `${v / 100n}.${(v % 100n).toString().padStart(2, '0')}`;
 }
 
-export const dayOf = (iso: string) => iso.slice(0, 10);
-const day_ms = 86_400_000;
-export const isMidnight = (iso: string) => iso.slice(10) === 'T00:00:00.000Z' || iso.slice(10) === 'T00:00:00Z';
-export function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * day_ms).toISOString().slice(0, 10);
-}
-
-/** A claim period for people: a month name when it is whole months, else first and last day (UTC). */
-export function formatPeriod(start: string, end: string, i18n: Pick<I18n, 'month'>): string {
-  if (isMidnight(start) && isMidnight(end)) {
-    const s = new Date(start);
-    const e = new Date(end);
-    if (s.getUTCDate() === 1 && e.getUTCDate() === 1) {
-      const last = new Date(Date.UTC(e.getUTCFullYear(), e.getUTCMonth() - 1, 1));
-      const m1 = start.slice(0, 7);
-      const m2 = last.toISOString().slice(0, 7);
+/**
+ * A claim period for people: a month's name when it is whole office months, its first and last office day when it is
+ * whole office days, else its two instants.
+ */
+export function formatPeriod(start: string, end: string, i18n: Pick<I18n, 'month' | 'calendar' | 'instant'>): string {
+  const { calendar } = i18n;
+  if (calendar.isDayStart(start) && calendar.isDayStart(end)) {
+    const first = calendar.day(start);
+    const end_day = calendar.day(end);
+    if (first.endsWith('-01') && end_day.endsWith('-01')) {
+      const m1 = first.slice(0, 7);
+      const m2 = addMonths(end_day.slice(0, 7), -1);
       if (m2 >= m1) return m1 === m2 ? i18n.month(m1) : `${i18n.month(m1)} – ${i18n.month(m2)}`;
     }
-    return `${dayOf(start)} – ${addDays(dayOf(end), -1)}`;
+    return `${first} – ${addDays(end_day, -1)}`;
   }
-  return `${start.replace('.000Z', 'Z')} – ${end.replace('.000Z', 'Z')}`;
+  return `${i18n.instant(start)} – ${i18n.instant(end)}`;
 }
 
 /** What the administrator can pay now of an approved claim (src/domain/claim/claim-state.ts payableNow). */
@@ -257,7 +254,7 @@ export function ExplanationTable({ explanation: e, rules, estimate = false }: { 
             )}
             {e.period_excluded && e.period_excluded.records > 0 && (
               <tr className="muted-row">
-                <th scope="row" className="line-says"><span>{t('claims.expl.excluded', { n: int(e.period_excluded.records), day: new Date(e.period_excluded.support_ends_at_ms).toISOString().slice(0, 10) })}</span><span className="muted">{t('claims.expl.unmatched_bill', { amount: fen(e.period_excluded.amount_fen) })}</span></th>
+                <th scope="row" className="line-says"><span>{t('claims.expl.excluded', { n: int(e.period_excluded.records), day: i18n.calendar.day(e.period_excluded.support_ends_at_ms) })}</span><span className="muted">{t('claims.expl.unmatched_bill', { amount: fen(e.period_excluded.amount_fen) })}</span></th>
                 <td className="num">{int(e.period_excluded.records)}</td>
                 <td className="num muted">—</td>
                 <td className="num muted">—</td>

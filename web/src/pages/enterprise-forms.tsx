@@ -1,6 +1,7 @@
 // The enterprise view's two forms: estimating what a claim would pay (POST /programs/:id/estimate) and filing one
-// (POST /claims, a draft, then its page where it is submitted). Periods are UTC days: start at 00:00 UTC of the first
-// day, end at 00:00 UTC of the end day (exclusive), as the API takes them.
+// (POST /claims, a draft, then its page where it is submitted). Periods are the office's days (Beijing time by
+// default): they start at the first instant of the first day and end at the first instant of the end day (exclusive),
+// sent as RFC 3339 with the office's offset (a month 2026-11 in Beijing: 2026-11-01T00:00:00+08:00 up to 2026-12-01).
 import { useMemo, useState, type FormEvent } from 'react';
 import { api } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -8,27 +9,29 @@ import { ErrorBox } from '../components/load.js';
 import { href, navigate } from '../router.js';
 import { ExplanationTable, formatPeriod, programName, rulesOf } from './claims-shared.js';
 import type { Claim, ClaimState, Estimate, Program, ProgramDetail } from '../contract.gen.js';
+import { addMonths, type OfficeCalendar } from '../office-calendar.js';
 
 const holding = new Set<ClaimState>(['draft', 'submitted', 'approved', 'paid', 'clawed_back']);
-
-function nextMonth(m: string): string {
-  const [y, mo] = m.split('-').map(Number) as [number, number];
-  return mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, '0')}`;
-}
 
 function defaultProgram(programs: Program[]): string {
   const now = new Date().toISOString();
   return (programs.find((p) => p.window.start <= now && now < p.window.end) ?? programs[0])?.id ?? '';
 }
 
+/** The program and the office days (YYYY-MM-DD, `to` exclusive) a form is about. */
 interface Period { program: string; from: string; to: string }
+
+/** A period as the API takes it: the first instants of its office days. */
+function periodBody(period: Period, calendar: OfficeCalendar, beneficiary: string | null) {
+  return { period_start: calendar.dayStart(period.from), period_end: calendar.dayStart(period.to), ...(beneficiary === null ? {} : { beneficiary_id: beneficiary }) };
+}
 
 function usePeriod(programs: Program[], month: string | undefined): [Period, (p: Partial<Period>) => void] {
   const [state, setState] = useState<Partial<Period>>({});
   const value: Period = {
     program: state.program ?? defaultProgram(programs),
     from: state.from ?? (month ? `${month}-01` : ''),
-    to: state.to ?? (month ? `${nextMonth(month)}-01` : ''),
+    to: state.to ?? (month ? `${addMonths(month, 1)}-01` : ''),
   };
   return [value, (p) => setState((s) => ({ ...s, program: value.program, from: value.from, to: value.to, ...p }))];
 }
@@ -36,7 +39,7 @@ function usePeriod(programs: Program[], month: string | undefined): [Period, (p:
 function PeriodFields({ prefix, value, set, programs }: { prefix: string; value: Period; set(p: Partial<Period>): void; programs: Program[] }) {
   const i18n = useI18n();
   const { t, locale } = i18n;
-  const month = /^\d{4}-\d{2}-01$/.test(value.from) && value.to === `${nextMonth(value.from.slice(0, 7))}-01` ? value.from.slice(0, 7) : '';
+  const month = /^\d{4}-\d{2}-01$/.test(value.from) && value.to === `${addMonths(value.from.slice(0, 7), 1)}-01` ? value.from.slice(0, 7) : '';
   const valid = value.from !== '' && value.to !== '' && value.from < value.to;
   return (
     <>
@@ -49,7 +52,7 @@ function PeriodFields({ prefix, value, set, programs }: { prefix: string; value:
       </label>
       <label className="field">
         <span>{t('enterprise.form.month')}</span>
-        <input type="month" value={month} onChange={(e) => { if (e.target.value !== '') set({ from: `${e.target.value}-01`, to: `${nextMonth(e.target.value)}-01` }); }} data-testid={`${prefix}-month`} />
+        <input type="month" value={month} onChange={(e) => { if (e.target.value !== '') set({ from: `${e.target.value}-01`, to: `${addMonths(e.target.value, 1)}-01` }); }} data-testid={`${prefix}-month`} />
       </label>
       <div className="field-row">
         <label className="field">
@@ -62,17 +65,16 @@ function PeriodFields({ prefix, value, set, programs }: { prefix: string; value:
         </label>
       </div>
       <p className="muted small" aria-live="polite">
-        {valid ? t('enterprise.form.covers', { period: formatPeriod(`${value.from}T00:00:00.000Z`, `${value.to}T00:00:00.000Z`, i18n), from: value.from, to: value.to })
-          : value.from !== '' && value.to !== '' ? t('enterprise.form.bad_period') : t('enterprise.form.utc')}
+        {valid ? t('enterprise.form.covers', { period: formatPeriod(i18n.calendar.dayStart(value.from), i18n.calendar.dayStart(value.to), i18n), from: value.from, to: value.to })
+          : value.from !== '' && value.to !== '' ? t('enterprise.form.bad_period') : t('enterprise.form.days')}
       </p>
     </>
   );
 }
 
-const instant = (day: string) => `${day}T00:00:00Z`;
-
 export function EstimatePanel({ org, office, programs, months, orgName }: { org: string; office: boolean; programs: Program[]; months: string[]; orgName: string }) {
-  const { t, fen, int } = useI18n();
+  const i18n = useI18n();
+  const { t, fen, int, calendar } = i18n;
   const [period, setPeriod] = usePeriod(programs, months[months.length - 1]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
@@ -84,9 +86,7 @@ export function EstimatePanel({ org, office, programs, months, orgName }: { org:
     setError(null);
     try {
       const [r, p] = await Promise.all([
-        api.post<Estimate>(`/programs/${encodeURIComponent(period.program)}/estimate`, {
-          period_start: instant(period.from), period_end: instant(period.to), ...(office ? { beneficiary_id: org } : {}),
-        }),
+        api.post<Estimate>(`/programs/${encodeURIComponent(period.program)}/estimate`, periodBody(period, calendar, office ? org : null)),
         api.get<ProgramDetail>(`/programs/${encodeURIComponent(period.program)}`),
       ]);
       setResult({ ...r, program: p });
@@ -97,7 +97,6 @@ export function EstimatePanel({ org, office, programs, months, orgName }: { org:
       setBusy(false);
     }
   };
-  const i18n = useI18n();
   return (
     <section className="panel span-8" aria-labelledby="estimate-h">
       <h2 id="estimate-h">{t('enterprise.estimate_title')}</h2>
@@ -126,13 +125,14 @@ export function EstimatePanel({ org, office, programs, months, orgName }: { org:
 }
 
 export function FileClaimPanel({ org, office, programs, months, claims }: { org: string; office: boolean; programs: Program[]; months: string[]; claims: Claim[] }) {
-  const { t } = useI18n();
-  // The latest month with usage that no claim of the default program holds yet.
+  const { t, calendar } = useI18n();
+  // The latest month with usage (office months, as the usage summary counts them) that no claim of the default program
+  // holds yet.
   const month = useMemo(() => {
     const program = defaultProgram(programs);
-    const taken = new Set(claims.filter((c) => c.program_id === program && holding.has(c.state)).map((c) => c.period_start.slice(0, 7)));
+    const taken = new Set(claims.filter((c) => c.program_id === program && holding.has(c.state)).map((c) => calendar.month(c.period_start)));
     return [...months].reverse().find((m) => !taken.has(m)) ?? months[months.length - 1];
-  }, [programs, months, claims]);
+  }, [programs, months, claims, calendar]);
   const [period, setPeriod] = usePeriod(programs, month);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
@@ -142,9 +142,7 @@ export function FileClaimPanel({ org, office, programs, months, claims }: { org:
     setBusy(true);
     setError(null);
     try {
-      const c = await api.post<Claim>('/claims', {
-        program_id: period.program, period_start: instant(period.from), period_end: instant(period.to), ...(office ? { beneficiary_id: org } : {}),
-      });
+      const c = await api.post<Claim>('/claims', { program_id: period.program, ...periodBody(period, calendar, office ? org : null) });
       navigate(href('claims', c.id));
     } catch (err) {
       setError(err as Error);

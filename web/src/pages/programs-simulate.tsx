@@ -6,6 +6,7 @@ import { useMemo, useState } from 'react';
 import { api, ApiError, type ErrorDetail } from '../api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { fenOf, fenShareBp, type Fen } from '../i18n/format.js';
+import { addMonths, type OfficeCalendar } from '../office-calendar.js';
 
 /** An amount of fen as a bar's height: a double (what a chart plots); tables and the diff say the exact figures. */
 const chartFen = (fen: Fen | bigint) => Number(fenOf(fen));
@@ -19,29 +20,20 @@ import {
 interface RuleDraft { rate: string; fen_per_pflop_h: string; ceiling: string; bonus: string }
 interface Draft { from: string; to: string; budget: string; cap_share: string; cap_fen: string; cap_fen_year: string; rules: RuleDraft[] }
 
-function monthOf(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-}
-function nextMonthStart(month: string): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(y, m, 1)).toISOString();
-}
-
-/** The last three whole months before now, kept inside the program's window. */
-function defaultPeriod(p: ProgramDetail): { from: string; to: string } {
-  const now = new Date();
-  const last = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1);
-  const first = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 3, 1);
-  const start = Date.parse(p.window.start);
-  const end = Date.parse(p.window.end);
-  const to = Math.min(last, end - 1);
-  const from = Math.max(first, start);
-  return { from: monthOf(Math.min(from, to)), to: monthOf(to) };
+/** The last three whole office months before now, kept inside the program's window (months YYYY-MM). */
+function defaultPeriod(p: ProgramDetail, calendar: OfficeCalendar, now_ms: number): { from: string; to: string } {
+  const this_month = calendar.month(now_ms);
+  const last = addMonths(this_month, -1);
+  const first = addMonths(this_month, -3);
+  const window_first = calendar.month(p.window.start);
+  const window_last = calendar.month(Date.parse(p.window.end) - 1);
+  const to = last < window_last ? last : window_last;
+  const from = first > window_first ? first : window_first;
+  return { from: from < to ? from : to, to };
 }
 
-function draftOf(p: ProgramDetail, rules: readonly Rule[]): Draft {
-  const period = defaultPeriod(p);
+function draftOf(p: ProgramDetail, rules: readonly Rule[], calendar: OfficeCalendar): Draft {
+  const period = defaultPeriod(p, calendar, Date.now());
   return {
     ...period,
     budget: yuanInput(p.budget_fen),
@@ -64,8 +56,8 @@ function normalField(field: string): string {
 
 export function Simulator({ program, rules, version }: { program: ProgramDetail; rules: readonly Rule[]; version: number | null }) {
   const i = useI18n();
-  const { t } = i;
-  const initial = useMemo(() => draftOf(program, rules), [program, rules]);
+  const { t, calendar } = i;
+  const initial = useMemo(() => draftOf(program, rules, calendar), [program, rules, calendar]);
   const [draft, setDraft] = useState<Draft>(initial);
   const [errors, setErrors] = useState<ErrorDetail[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
@@ -116,7 +108,8 @@ export function Simulator({ program, rules, version }: { program: ProgramDetail;
     setRunning(true);
     try {
       const r = await api.post<Simulation>(`/programs/${encodeURIComponent(program.id)}/simulate`, {
-        from: `${draft.from}-01T00:00:00.000Z`, to: nextMonthStart(draft.to), rules: candidate, budget_fen, caps,
+        // whole office months: from the first instant of the first up to the first instant of the month after the last
+        from: calendar.monthStart(draft.from), to: calendar.monthStart(addMonths(draft.to, 1)), rules: candidate, budget_fen, caps,
       });
       setAnswer(r);
     } catch (e) {

@@ -15,7 +15,7 @@ export const kind_keys: Record<string, MessageKey> = {
 export const state_keys: Record<string, MessageKey> = { upcoming: 'programs.state.upcoming', active: 'programs.state.active', ended: 'programs.state.ended' };
 export const beneficiary_keys: Record<string, MessageKey> = { enterprise: 'programs.beneficiary.enterprise', provider: 'programs.beneficiary.provider' };
 
-/** A window's UTC days: "2025-07-31 16:00 UTC – 2027-12-31 16:00 UTC" shortened to the minutes when not midnight. */
+/** A window's two instants in the office's zone: "2025-08-01 00:00 (UTC+8) – 2028-01-01 00:00 (UTC+8)". */
 export function WindowText({ window }: { window: Program['window'] }) {
   const { instant } = useI18n();
   return <span className="nowrap-parts"><span>{instant(window.start)}</span> – <span>{instant(window.end)}</span></span>;

@@ -11,11 +11,12 @@ import { Downloads } from '../components/download.js';
 import { type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  AcceleratorName, addDays, compactNumber, DomesticBadge, localName, OrgChooser, OrgPicker, setQuery, useCatalog,
+  AcceleratorName, compactNumber, DomesticBadge, localName, OrgChooser, OrgPicker, setQuery, useCatalog,
   useViewedOrg,
 } from './claims-shared.js';
 import { RejectionCells, UsageUpload } from './provider-upload.js';
 import { DateRangeFilter, dateRangeOf } from './date-range-filter.js';
+import { addDays } from '../office-calendar.js';
 
 
 const default_days = 92;
@@ -73,8 +74,10 @@ function ProviderView({ org, route }: { org: string; route: Route }) {
 // ---- clusters ----
 
 function Clusters({ clusters, catalog }: { clusters: Cluster[]; catalog: Map<string, Accelerator> | undefined }) {
-  const { t, int, bp, locale } = useI18n();
+  const { t, int, bp, locale, calendar, instant } = useI18n();
   const now = new Date().toISOString();
+  /** A validity bound: its office day when it starts one (an end is exclusive), else the instant. */
+  const bound = (iso: string) => (calendar.isDayStart(iso) ? calendar.day(iso) : instant(iso));
   const current = (i: Cluster['inventory'][number]) => i.valid_from <= now && (i.valid_to === null || now < i.valid_to);
   let cards = 0;
   let domestic = 0;
@@ -108,7 +111,7 @@ function Clusters({ clusters, catalog }: { clusters: Cluster[]; catalog: Map<str
                         <th scope="row"><AcceleratorName id={i.accelerator} catalog={catalog} /></th>
                         <td><DomesticBadge domestic={catalog?.get(i.accelerator)?.domestic} /></td>
                         <td className="num">{int(i.count)}</td>
-                        <td className="nowrap">{i.valid_from.slice(0, 10)} – {i.valid_to === null ? t('provider.open_ended') : i.valid_to.slice(0, 10)}</td>
+                        <td className="nowrap">{bound(i.valid_from)} – {i.valid_to === null ? t('provider.open_ended') : bound(i.valid_to)}</td>
                         <td><span className={`badge inv-${status}`}>{t(`provider.inv.${status}`)}</span></td>
                       </tr>
                     );

@@ -50,7 +50,7 @@ export const common = {
   'field.from': ['起', 'From'],
   'field.to': ['止', 'To'],
   'field.all': ['全部', 'All'],
-  'time.utc_note': ['时间均为 UTC', 'All times are UTC'],
+  'time.zone_note': ['日期与月份均按{zone}计，时间注明与 UTC 的时差', 'Days and months are in {zone}; times carry their offset from UTC'],
   'checks.title': ['全量核查', 'Full integrity check'],
   'checks.hint': ['对所选期间内的全部用量重新核查物理容量、重复与重叠作业、价格异常；已有的发现保持不变。', 'Re-checks all usage of the period for capacity overruns, duplicate and overlapping jobs and price outliers; findings already stored stay as they are.'],
   'checks.run': ['开始核查', 'Run the check'],

@@ -7,7 +7,7 @@ export const overview = {
   'overview.range_to': ['截止月份', 'To month'],
   'overview.range_reset': ['默认范围', 'Default range'],
   'overview.no_months': ['所选范围内没有月份', 'No months in the chosen range'],
-  'overview.generated': ['数据生成于 {at}；月份按 UTC 计，记录计入其开始的月份。', 'Generated {at}; months are UTC, a record counts in the month it started.'],
+  'overview.generated': ['数据生成于 {at}；月份按{zone}计，记录计入其开始的月份。', 'Generated {at}; months are in {zone}, a record counts in the month it started.'],
   'overview.kpis': ['关键指标', 'Key figures'],
   'overview.kpi.used_share': ['已用算力国产占比', 'Domestic share of compute used'],
   'overview.kpi.installed_share': ['装机算力国产占比', 'Domestic share of compute installed'],
