@@ -510,6 +510,8 @@ export interface Me {
   role: Role;
   via: string;
   csrf_token: string | null;
+  /** the program office's IANA time zone (SUANLI_TIME_ZONE): the days and months money is counted in, and the zone instants are shown in */
+  time_zone: string;
 }
 
 export interface Normalization {
@@ -557,6 +559,8 @@ export interface OrganizationPage {
 
 export interface Overview {
   generated_at: string;
+  /** the office's IANA time zone: the months, month ends and days of this answer are its */
+  time_zone: string;
   reference_accelerator: string;
   target: {
     share_bp: number;
@@ -757,7 +761,7 @@ export interface Report {
   sections: {
     name: string;
     columns: string[];
-    /** cells in column order: fen as integers, yuan and quantities as exact decimal strings, instants as RFC 3339 UTC, empty as null */
+    /** cells in column order: fen as integers, yuan and quantities as exact decimal strings, instants as RFC 3339 with the office zone's offset, empty as null */
     rows: ((string | number | null)[])[];
   }[];
 }
