@@ -2,6 +2,7 @@
 // names, hours, PFLOP·h, money from fen): suanli's CSV (BOM, quoting, injection guard, exact yuan) beside a raw
 // baseline (cells joined with commas, nothing escaped), and suanli's XLSX (number formats, bold frozen header,
 // autofilter, waiting for the zip to drain) beside exceljs' own streaming writer fed the bare cells, in the same run.
+import { OfficeCalendar } from '../src/domain/calendar.js';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ExcelJS from 'exceljs';
@@ -26,7 +27,7 @@ function* rows(): Generator<Row> {
     yield [`e_${i.toString(36).padStart(20, '0')}`, `上海蓝序智能科技有限公司 ${i}`, i % 5000, cardHours(card_s), cardHours(0), formatPflopHours(gflop), referenceCardHours(gflop, 312_000), 124_800 * (i % 97)];
   }
 }
-const report = (): Report => ({ kind: 'usage-summary', filename: { ascii: 'bench', unicode: 'bench' }, sections: [{ name: 'usage by enterprise', columns, rows: rows() }] });
+const report = (): Report => ({ kind: 'usage-summary', calendar: new OfficeCalendar('Asia/Shanghai'), filename: { ascii: 'bench', unicode: 'bench' }, sections: [{ name: 'usage by enterprise', columns, rows: rows() }] });
 
 function sink(): { w: Writable; bytes(): number } {
   let bytes = 0;

@@ -229,7 +229,7 @@ async function production(store: Store, from_ms: number, to_ms: number): Promise
     for await (const o of capacityOverruns(store, { from_ms, to_ms }, duration_ms_max)) {
       const pair = `${o.cluster_id}/${o.accelerator}`;
       if (pair !== current) { if (current !== '') mem.endPair(current); current = pair; }
-      const f = capacityFinding(o.overrun, o);
+      const f = capacityFinding(o.overrun, o, store.calendar);
       overruns++;
       excess_max = Math.max(excess_max, Number(f.evidence.excess));
     }

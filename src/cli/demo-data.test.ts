@@ -8,10 +8,12 @@ import { checkCreditCode, isOrganizationCodeValid } from '../domain/org/credit-c
 import { checkInventory, type InventoryInterval } from '../domain/org/organization.js';
 import { inventoryOver } from '../domain/usage/validate-usage.js';
 import { demoDataSet, type DemoDataSet, type DemoOptions, type DemoUsage } from './demo-data.js';
+import { OfficeCalendar } from '../domain/calendar.js';
 
-const options: DemoOptions = { seed: 20260801, start: '2026-08-01T00:00:00Z', months: 3, records_min: 100_000 };
-const T0 = Date.parse('2026-08-01T00:00:00Z');
-const T1 = Date.parse('2026-11-01T00:00:00Z');
+const calendar = new OfficeCalendar('Asia/Shanghai');
+const options: DemoOptions = { seed: 20260801, start: '2026-08-01T00:00:00+08:00', months: 3, records_min: 100_000, calendar };
+const T0 = Date.parse('2026-08-01T00:00:00+08:00');
+const T1 = Date.parse('2026-11-01T00:00:00+08:00');
 const DAY_MS = 86_400_000;
 
 const catalogRows = parse(readFileSync(new URL('../../catalog/accelerators.csv', import.meta.url)), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
@@ -286,7 +288,7 @@ describe('demoDataSet', () => {
   });
 
   it('works for a short window and a month-end start; rejects bad options', () => {
-    const small = demoDataSet({ seed: 7, start: '2027-01-31T00:00:00Z', months: 1, records_min: 2000 });
+    const small = demoDataSet({ seed: 7, start: '2027-01-31T00:00:00Z', months: 1, records_min: 2000, calendar });
     let n = 0;
     const end = Date.parse('2027-02-28T00:00:00Z');
     for (const u of small.usage()) {

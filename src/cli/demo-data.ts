@@ -12,13 +12,15 @@
 // Pools are then merged by start time.
 import type { UsageRecordWire } from '../ingest/usage-schema.js';
 import { creditCodeCheckChar, organizationCodeCheckChar } from '../domain/org/credit-code.js';
+import type { OfficeCalendar } from '../domain/calendar.js';
 
 export interface DemoOptions {
   seed: number;
-  /** RFC 3339, e.g. '2026-08-01T00:00:00Z'. */
+  /** RFC 3339, e.g. '2026-08-01T00:00:00+08:00' (the first instant of August in Beijing). */
   start: string;
-  /** Calendar months (UTC) of usage from `start`. */
+  /** Calendar months of usage from `start`, in the office's calendar (the same wall-clock time `months` later). */
   months: number;
+  calendar: OfficeCalendar;
   /** At least this many usage records are generated. */
   records_min: number;
 }
@@ -339,15 +341,6 @@ function parseStart(start: string): number {
   const ms = Date.parse(start);
   if (!Number.isFinite(ms)) throw new RangeError(`demo data: start "${start}" is not a valid instant`);
   return Math.floor(ms / 1000);
-}
-
-function addMonthsUtc(t: number, months: number): number {
-  const d = new Date(t * 1000);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth() + months;
-  const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
-  const day = Math.min(d.getUTCDate(), lastDay);
-  return Date.UTC(y, m, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()) / 1000;
 }
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
@@ -762,7 +755,7 @@ export function demoDataSet(options: DemoOptions): DemoDataSet {
   if (!Number.isInteger(months) || months < 1 || months > 60) throw new RangeError('demo data: months must be an integer in 1..60');
   if (!Number.isInteger(records_min) || records_min < 0) throw new RangeError('demo data: records_min must be a non-negative integer');
   const t0 = parseStart(options.start);
-  const t1 = addMonthsUtc(t0, months);
+  const t1 = Math.floor(options.calendar.addMonths(t0 * 1000, months) / 1000);
 
   const built = buildStatic(seed, t0, t1);
   // Calibrate the job density so that at least records_min records come out (a dry run counts them).

@@ -17,7 +17,8 @@ import { applyProgram, fileClaim } from '../service/claims.js';
 import { Refusal } from '../domain/refusal.js';
 import type { ClaimAction } from '../domain/claim/claim-state.js';
 
-export const demo_options = { start: '2026-08-01T00:00:00Z', months: 3, records_min: 100_000 } as const;
+/** Three office months of usage from August 2026 (Beijing months by default: SUANLI_TIME_ZONE), and the claims' months. */
+export const demo_options = { start_month: '2026-08', months: 3, records_min: 100_000, claim_months: ['2026-08', '2026-09', '2026-10'] } as const;
 
 export interface DemoKey { role: Role; org_id: string; org_name: string; key: string }
 export interface DemoLogin { role: Role; login: string; password: string; org_name: string }
@@ -29,7 +30,8 @@ function demoKey(seed: number, who: string): string {
 
 export async function loadDemo(store: Store, config: Config, options: { seed: number; progress: boolean; only_if_empty?: boolean }): Promise<DemoResult> {
   const now = Date.now();
-  const data = demoDataSet({ seed: options.seed, ...demo_options });
+  const start = new Date(store.calendar.monthStartMs(demo_options.start_month)).toISOString();
+  const data = demoDataSet({ seed: options.seed, start, months: demo_options.months, records_min: demo_options.records_min, calendar: store.calendar });
   const existing = await store.organizations.list('provider');
   const loaded = !(options.only_if_empty === true && existing.length > 0);
   const result: DemoResult = { loaded, providers: 0, enterprises: 0, clusters: 0, records: 0, rejected: 0, programs: 0, claims: {}, keys: [], logins: [] };
@@ -154,12 +156,14 @@ async function loadDemoPrograms(store: Store, now: number, office_id: string, re
     }
   }
   const actor = { org_id: office_id, key_id: null, role: 'operator' };
-  const month = (m: number) => [Date.UTC(2026, m, 1), Date.UTC(2026, m + 1, 1)] as const;
+  // a claim period is an office month: [its first instant, the next month's)
+  const month = (m: string) => [store.calendar.monthStartMs(m), store.calendar.monthStartAfter(store.calendar.monthStartMs(m), 1)] as const;
+  const [aug, sep, oct] = demo_options.claim_months;
   const steps: Record<string, ClaimAction[]> = {
     draft: [], submitted: ['submit'], approved: ['submit', 'approve'], paid: ['submit', 'approve', 'pay'],
     rejected: ['submit', 'reject'], withdrawn: ['submit', 'withdraw'], clawed_back: ['submit', 'approve', 'claw_back'],
   };
-  const file = async (code: string, beneficiary_id: string, m: number, state: string) => {
+  const file = async (code: string, beneficiary_id: string, m: string, state: string) => {
     const program = await store.programs.getByCode(code);
     if (!program) return;
     const [from, to] = month(m);
@@ -182,14 +186,14 @@ async function loadDemoPrograms(store: Store, now: number, office_id: string, re
   const cycle = ['paid', 'approved', 'submitted', 'draft', 'rejected', 'withdrawn', 'clawed_back'];
   let k = 0;
   for (const e of shanghai) {
-    for (const m of [7, 8, 9]) await file('sh-compute-voucher-city', e.id, m, m === 7 ? 'paid' : cycle[k++ % cycle.length]!);
-    for (const m of [7, 8]) await file('pudong-compute-voucher-district', e.id, m, m === 7 ? 'paid' : 'submitted');
+    for (const m of [aug, sep, oct]) await file('sh-compute-voucher-city', e.id, m, m === aug ? 'paid' : cycle[k++ % cycle.length]!);
+    for (const m of [aug, sep]) await file('pudong-compute-voucher-district', e.id, m, m === aug ? 'paid' : 'submitted');
   }
   for (const p of (await store.organizations.list('provider')).filter((o) => o.region?.startsWith('52'))) {
-    for (const [m, state] of [[7, 'paid'], [8, 'approved'], [9, 'submitted']] as const) await file('guizhou-energy-domestic', p.id, m, state);
+    for (const [m, state] of [[aug, 'paid'], [sep, 'approved'], [oct, 'submitted']] as const) await file('guizhou-energy-domestic', p.id, m, state);
   }
   for (const e of enterprises.filter((o) => !o.region?.startsWith('31')).slice(0, 8)) {
-    for (const [m, state] of [[7, 'paid'], [8, 'approved'], [9, 'draft']] as const) await file('normalized-domestic-compute', e.id, m, state);
+    for (const [m, state] of [[aug, 'paid'], [sep, 'approved'], [oct, 'draft']] as const) await file('normalized-domestic-compute', e.id, m, state);
   }
 }
 

@@ -13,6 +13,8 @@ import * as importSacct from './commands/import-sacct.js';
 import * as importPrometheus from './commands/import-prometheus.js';
 import * as collect from './commands/collect.js';
 import * as report from './commands/report.js';
+import * as calendar from './commands/calendar.js';
+import { TimeZoneMismatch } from '../store/office-calendar.js';
 
 function role(value: string): Role {
   if (!(roles as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${roles.join(', ')}`);
@@ -90,6 +92,7 @@ importSacct.register(importCommand); // import sacct FILE|-
 importPrometheus.register(importCommand); // import prometheus --url …
 collect.register(program); // collect nvidia-smi|npu-smi …
 report.register(program); // report usage|claim|ledger|program …
+calendar.register(program); // calendar show|set-zone
 
 const programs = program.command('program').description('subsidy programs');
 programs.command('apply <file>')
@@ -135,7 +138,7 @@ programs.command('simulate <program>')
     const r = await simulate(store, p.id, readCandidateRules(opts.rules), Date.parse(opts.from), Date.parse(opts.to), opts.budget === undefined ? {} : { budget_fen: opts.budget });
     // Money as decimal strings, as the API writes it.
     if (opts.json) console.log(JSON.stringify(r, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
-    else printSimulation(p, r);
+    else printSimulation(p, r, store.calendar);
     await store.close();
   });
 
@@ -200,7 +203,7 @@ program.command('backup <file>')
     const store = await openStore(config);
     try {
       const r = await backupDatabase(store.connection, config.database_url, file);
-      console.log(`${r.engine} backup written to ${r.file}: ${r.bytes} bytes in ${r.duration_ms} ms; it holds everything committed before ${new Date(r.started_at_ms).toISOString()}`);
+      console.log(`${r.engine} backup written to ${r.file}: ${r.bytes} bytes in ${r.duration_ms} ms; it holds everything committed before ${store.calendar.formatInstant(r.started_at_ms)}`);
     } finally {
       await store.close();
     }
@@ -301,7 +304,7 @@ users.command('invite')
     const config = loadConfig();
     const store = await openStore(config);
     const r = await inviteUser({ store, now: Date.now, config }, operator_actor, { org_id: opts.org, role: opts.role, login: opts.login, name: opts.name || opts.login });
-    console.log(`user   ${r.user.id} ${r.user.login} (${r.user.role}), invited\ntoken  ${r.token}\nvalid until ${new Date(r.expires_at_ms).toISOString()}; accept with POST /api/v1/auth/accept-invitation { token, password }`);
+    console.log(`user   ${r.user.id} ${r.user.login} (${r.user.role}), invited\ntoken  ${r.token}\nvalid until ${store.calendar.formatInstant(r.expires_at_ms)}; accept with POST /api/v1/auth/accept-invitation { token, password }`);
     await store.close();
   });
 users.command('list')
@@ -352,7 +355,7 @@ keys.command('list')
     const office = await store.organizations.office(Date.now());
     console.log(`office organization: ${office.id}`);
     for (const k of await store.apiKeys.list()) {
-      console.log([k.id, k.role.padEnd(13), k.org_id, `${k.key_prefix}…`, k.revoked_at_ms === null ? 'active' : `revoked ${new Date(k.revoked_at_ms).toISOString()}`, k.label].join('  '));
+      console.log([k.id, k.role.padEnd(13), k.org_id, `${k.key_prefix}…`, k.revoked_at_ms === null ? 'active' : `revoked ${store.calendar.formatInstant(k.revoked_at_ms)}`, k.label].join('  '));
     }
     await store.close();
   });
@@ -375,7 +378,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(`configuration: ${error.message}`);
+  if (error instanceof ConfigError || error instanceof TimeZoneMismatch) console.error(`configuration: ${error.message}`);
   else if (error instanceof Refusal) console.error(`error: ${renderRefusal(error as Refusal).message} (${String(error.code)})`);
   else if (error instanceof Error) console.error(`error: ${error.message}`);
   else console.error(error);

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { checkRuleSet, type RuleSetBody } from '../domain/policy/rule-set.js';
+import type { OfficeCalendar } from '../domain/calendar.js';
 import type { Program } from '../domain/program/program.js';
 import type { simulate } from '../service/claims.js';
 import { yuanOfFen } from '../report/money.js';
@@ -22,10 +23,10 @@ const yuan = (fen: number | bigint) => {
   return `¥${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents!}`;
 };
 
-export function printSimulation(p: Program, r: Awaited<ReturnType<typeof simulate>>): void {
+export function printSimulation(p: Program, r: Awaited<ReturnType<typeof simulate>>, calendar: OfficeCalendar): void {
   const [current, candidate] = r.variants;
   if (!current || !candidate) return;
-  console.log(`${p.code} (${p.name_en}) from ${new Date(r.period_start_ms).toISOString()} to ${new Date(r.period_end_ms).toISOString()}`);
+  console.log(`${p.code} (${p.name_en}) from ${calendar.formatInstant(r.period_start_ms)} to ${calendar.formatInstant(r.period_end_ms)}`);
   const row = (label: string, a: string, b: string) => console.log(`  ${label.padEnd(34)} ${a.padStart(20)} ${b.padStart(20)}`);
   row('', `current (v${current.rule_set_version ?? '-'})`, 'candidate');
   row('beneficiaries', String(current.beneficiaries), String(candidate.beneficiaries));

@@ -22,8 +22,8 @@ export const claim_columns: readonly Column[] = [
   { key: 'beneficiary_name', kind: 'text', width: 30 },
   { key: 'funding_layer', kind: 'text' },
   { key: 'state', kind: 'text', width: 12 },
-  { key: 'period_start_utc', kind: 'instant' },
-  { key: 'period_end_utc', kind: 'instant' },
+  { key: 'period_start', kind: 'instant' },
+  { key: 'period_end', kind: 'instant' },
   { key: 'rule_set_version', kind: 'integer', width: 18 },
   { key: 'records', kind: 'integer' },
   { key: 'domestic_share_bp', kind: 'bp', width: 18 },
@@ -32,8 +32,8 @@ export const claim_columns: readonly Column[] = [
   { key: 'granted', kind: 'money' },
   { key: 'paid', kind: 'money' },
   { key: 'clawed_back', kind: 'money' },
-  { key: 'created_at_utc', kind: 'instant' },
-  { key: 'updated_at_utc', kind: 'instant' },
+  { key: 'created_at', kind: 'instant' },
+  { key: 'updated_at', kind: 'instant' },
 ];
 
 function claimRow(c: Claim, program: Program | undefined, beneficiary_name: string | null): Row {
@@ -86,6 +86,7 @@ export async function claimsListReport(store: Store, filter: ClaimFilter, names:
   const unicode_parts = [filter.program_id ? programs.get(filter.program_id)?.name_zh ?? filter.program_id : null, filter.beneficiary_id ? await nameOf(filter.beneficiary_id) ?? filter.beneficiary_id : null, filter.state ?? null].filter((x) => x !== null);
   return {
     kind: 'claims',
+    calendar: store.calendar,
     filename: { ascii: ['claims', ...parts].join('-'), unicode: ['claims', ...unicode_parts].join('-') },
     sections: [{ name: 'claims', columns: claim_columns, rows: rows() }],
   };
@@ -176,6 +177,7 @@ export async function claimReport(store: Store, c: Claim, names: NameScope): Pro
   const program_words = program ? program.name_zh : c.program_id;
   return {
     kind: 'claim',
+    calendar: store.calendar,
     filename: { ascii: `claim-${c.id}`, unicode: `${program_words}-${beneficiary ?? c.beneficiary_id}-claim-${c.id}` },
     sections: [
       { name: 'claim', columns: claim_columns, rows: [claimRow(c, program, beneficiary)] },

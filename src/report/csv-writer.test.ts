@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { csvChunks, csvField, csvLine, csvStream, utf8_bom } from './csv-writer.js';
-import type { Report } from './report.js';
+import { officeRfc3339, type Report } from './report.js';
+import { OfficeCalendar } from '../domain/calendar.js';
+
+const shanghai = new OfficeCalendar('Asia/Shanghai');
 
 async function text(report: Report): Promise<string> {
   let s = '';
@@ -38,12 +41,27 @@ describe('csvField', () => {
   });
 });
 
+describe('officeRfc3339', () => {
+  it('writes an instant in the office zone with the offset it has there, milliseconds when it has them', () => {
+    expect(officeRfc3339(Date.parse('2026-10-31T16:30:00Z'), shanghai)).toBe('2026-11-01T00:30:00+08:00');
+    expect(officeRfc3339(Date.parse('2026-10-31T15:59:59.250Z'), shanghai)).toBe('2026-10-31T23:59:59.250+08:00');
+    const new_york = new OfficeCalendar('America/New_York');
+    expect(officeRfc3339(Date.parse('2026-03-08T06:59:00Z'), new_york)).toBe('2026-03-08T01:59:00-05:00');
+    expect(officeRfc3339(Date.parse('2026-03-08T07:00:00Z'), new_york)).toBe('2026-03-08T03:00:00-04:00');
+    expect(officeRfc3339(Date.parse('2026-03-08T07:00:00Z'), new OfficeCalendar('Asia/Kolkata'))).toBe('2026-03-08T12:30:00+05:30');
+    expect(officeRfc3339(0, new OfficeCalendar('UTC'))).toBe('1970-01-01T00:00:00+00:00');
+    // an offset of seconds (Shanghai's local mean time) has no RFC 3339 form: UTC then
+    expect(officeRfc3339(Date.parse('1890-01-01T00:00:00Z'), shanghai)).toBe('1890-01-01T00:00:00.000Z');
+    for (const ms of [0, Date.parse('2026-10-31T16:30:00Z'), 1_700_000_000_123]) expect(Date.parse(officeRfc3339(ms, shanghai))).toBe(ms);
+  });
+});
+
 describe('csvChunks', () => {
   const report = (rows: Report['sections'][number]['rows'], footer?: Report['sections'][number]['footer']): Report => ({
-    kind: 'test', filename: { ascii: 't', unicode: 't' },
+    kind: 'test', calendar: shanghai, filename: { ascii: 't', unicode: 't' },
     sections: [{
       name: 'only',
-      columns: [{ key: 'name', kind: 'text' }, { key: 'amount', kind: 'money' }, { key: 'at_utc', kind: 'instant' }, { key: 'hours', kind: 'hours' }, { key: 'n', kind: 'integer' }],
+      columns: [{ key: 'name', kind: 'text' }, { key: 'amount', kind: 'money' }, { key: 'at', kind: 'instant' }, { key: 'hours', kind: 'hours' }, { key: 'n', kind: 'integer' }],
       rows, ...(footer ? { footer } : {}),
     }],
   });
@@ -56,13 +74,13 @@ describe('csvChunks', () => {
     ], [['total', 0, null, null, null]]));
     expect(s.startsWith(utf8_bom)).toBe(true);
     const lines = s.slice(1).split('\r\n');
-    expect(lines[0]).toBe('name,amount_fen,amount_yuan,at_utc,hours,n');
-    expect(lines[1]).toBe('"上海蓝序, ""AI""",123456,1234.56,2026-10-01T00:00:00.000Z,52.000,3');
+    expect(lines[0]).toBe('name,amount_fen,amount_yuan,at (Asia/Shanghai),hours,n');
+    expect(lines[1]).toBe('"上海蓝序, ""AI""",123456,1234.56,2026-10-01T08:00:00+08:00,52.000,3');
     expect(lines[2]).toBe("'=cmd,-5,-0.05,,,");
-    expect(lines[3]).toBe('big,100000000000000000000,1000000000000000000.00,1970-01-01T00:00:00.000Z,0.001,1152921504606846976');
+    expect(lines[3]).toBe('big,100000000000000000000,1000000000000000000.00,1970-01-01T08:00:00+08:00,0.001,1152921504606846976');
     expect(lines[4]).toBe('total,0,0.00,,,');
     expect(lines[5]).toBe('');
-    expect(parse(s.slice(1), { columns: true })[0]).toEqual({ name: '上海蓝序, "AI"', amount_fen: '123456', amount_yuan: '1234.56', at_utc: '2026-10-01T00:00:00.000Z', hours: '52.000', n: '3' });
+    expect(parse(s.slice(1), { columns: true })[0]).toEqual({ name: '上海蓝序, "AI"', amount_fen: '123456', amount_yuan: '1234.56', 'at (Asia/Shanghai)': '2026-10-01T08:00:00+08:00', hours: '52.000', n: '3' });
   });
 
   it('streams rows as they are produced, in chunks, from an async source', async () => {
@@ -72,7 +90,7 @@ describe('csvChunks', () => {
     }
     const it = csvChunks(report(rows()))[Symbol.asyncIterator]();
     expect((await it.next()).value).toBe(utf8_bom);
-    expect((await it.next()).value).toBe('name,amount_fen,amount_yuan,at_utc,hours,n\r\n');
+    expect((await it.next()).value).toBe('name,amount_fen,amount_yuan,at (Asia/Shanghai),hours,n\r\n');
     await it.next(); // the first chunk of rows
     expect(produced).toBeLessThan(1200);
     await it.return?.(undefined);
@@ -85,7 +103,7 @@ describe('csvChunks', () => {
 
   it('writes several sections each under a row with its name, a blank line between', async () => {
     const s = await text({
-      kind: 't', filename: { ascii: 't', unicode: 't' },
+      kind: 't', calendar: shanghai, filename: { ascii: 't', unicode: 't' },
       sections: [
         { name: 'claim', columns: [{ key: 'id', kind: 'text' }], rows: [['c1']] },
         { name: 'lines', columns: [{ key: 'rule', kind: 'text' }, { key: 'subsidy', kind: 'money' }], rows: [['r', 1]] },

@@ -1,6 +1,7 @@
 // CSV as RFC 4180 writes it (CRLF lines, fields quoted when they hold a comma, quote or line break), with a UTF-8 byte
 // order mark so that Excel reads Chinese names as UTF-8. Rows are produced as they are read: a large export streams.
 import { Readable } from 'node:stream';
+import type { OfficeCalendar } from '../domain/calendar.js';
 import { outColumns, plainCells, type Report, type Section } from './report.js';
 
 export const utf8_bom = '\uFEFF';
@@ -25,8 +26,8 @@ export function csvLine(cells: readonly (string | number | null)[], text_columns
   return `${line}\r\n`;
 }
 
-async function* sectionLines(section: Section): AsyncGenerator<string> {
-  const out = outColumns(section.columns);
+async function* sectionLines(section: Section, calendar: OfficeCalendar): AsyncGenerator<string> {
+  const out = outColumns(section.columns, calendar.time_zone);
   const text = out.map((c) => c.kind === 'text');
   yield csvLine(out.map((c) => c.header));
   let chunk = '';
@@ -34,7 +35,7 @@ async function* sectionLines(section: Section): AsyncGenerator<string> {
   const all = section.footer ? [section.rows, section.footer] : [section.rows];
   for (const rows of all) {
     for await (const row of rows) {
-      chunk += csvLine(plainCells(section.columns, row), text);
+      chunk += csvLine(plainCells(section.columns, row, calendar), text);
       if (++n % rows_per_chunk === 0) {
         yield chunk;
         chunk = '';
@@ -54,7 +55,7 @@ export async function* csvChunks(report: Report): AsyncGenerator<string> {
   for (let i = 0; i < report.sections.length; i++) {
     const section = report.sections[i]!;
     if (titled) yield `${i > 0 ? '\r\n' : ''}${csvLine([section.name])}`;
-    yield* sectionLines(section);
+    yield* sectionLines(section, report.calendar);
   }
 }
 

@@ -9,9 +9,9 @@ export async function reportJson(report: Report): Promise<JsonReport> {
   const sections: JsonSection[] = [];
   for (const s of report.sections) {
     const rows: (string | number | null)[][] = [];
-    for await (const row of s.rows) rows.push(plainCells(s.columns, row));
-    for (const row of s.footer ?? []) rows.push(plainCells(s.columns, row));
-    sections.push({ name: s.name, columns: outColumns(s.columns).map((c) => c.header), rows });
+    for await (const row of s.rows) rows.push(plainCells(s.columns, row, report.calendar));
+    for (const row of s.footer ?? []) rows.push(plainCells(s.columns, row, report.calendar));
+    sections.push({ name: s.name, columns: outColumns(s.columns, report.calendar.time_zone).map((c) => c.header), rows });
   }
   return { report: report.kind, sections };
 }

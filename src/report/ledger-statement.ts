@@ -3,14 +3,14 @@
 import { accountId } from '../domain/ledger/ledger.js';
 import type { Program } from '../domain/program/program.js';
 import type { Store } from '../store/store.js';
-import { isoUtc, report_rows_max, ReportInvalid, ReportTooLarge, type Column, type Report, type Row } from './report.js';
+import { report_rows_max, ReportInvalid, ReportTooLarge, type Column, type Report, type Row } from './report.js';
 
 /** [from, to): transfers whose time falls in it. from null: since the program began; to: normally now. */
 export interface LedgerPeriod { from_ms: number | null; to_ms: number }
 
 export const ledger_columns: readonly Column[] = [
   { key: 'transfer_id', kind: 'integer' },
-  { key: 'at_utc', kind: 'instant' },
+  { key: 'at', kind: 'instant' },
   { key: 'kind', kind: 'text', width: 16 },
   { key: 'from_account', kind: 'text', width: 40 },
   { key: 'to_account', kind: 'text', width: 40 },
@@ -46,10 +46,11 @@ export async function ledgerStatement(store: Store, program: Program, period: Le
     balance += delta;
     rows.push([t.id, t.at_ms, t.kind, t.debit, t.credit, beneficiaryOf(t.debit) ?? beneficiaryOf(t.credit), t.claim_id, t.amount_fen, delta, balance, t.key]);
   }
-  const day = (ms: number) => isoUtc(ms).slice(0, 10);
+  const day = (ms: number) => store.calendar.day(ms);
   const range = `${period.from_ms === null ? 'start' : day(period.from_ms)}_${day(period.to_ms)}`;
   return {
     kind: 'ledger',
+    calendar: store.calendar,
     filename: { ascii: `${program.code}-ledger-${range}`, unicode: `${program.name_zh}-ledger-${range}` },
     sections: [{
       name: 'ledger',

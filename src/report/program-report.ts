@@ -22,8 +22,8 @@ const program_columns: readonly Column[] = [
   { key: 'kind', kind: 'text', width: 14 },
   { key: 'beneficiary_kind', kind: 'text' },
   { key: 'funding_layer', kind: 'text' },
-  { key: 'window_start_utc', kind: 'instant' },
-  { key: 'window_end_utc', kind: 'instant' },
+  { key: 'window_start', kind: 'instant' },
+  { key: 'window_end', kind: 'instant' },
   { key: 'budget', kind: 'money' },
   { key: 'committed', kind: 'money' },
   { key: 'reserved', kind: 'money' },
@@ -35,7 +35,7 @@ const program_columns: readonly Column[] = [
   { key: 'compute_pflop_h', kind: 'pflop_h' },
   { key: 'domestic_compute_pflop_h', kind: 'pflop_h', width: 26 },
   { key: 'domestic_share_bp', kind: 'bp', width: 18 },
-  { key: 'as_of_utc', kind: 'instant' },
+  { key: 'as_of', kind: 'instant' },
 ];
 
 const beneficiary_columns: readonly Column[] = [
@@ -54,7 +54,7 @@ const beneficiary_columns: readonly Column[] = [
 ];
 
 const month_columns: readonly Column[] = [
-  { key: 'month_utc', kind: 'text', width: 12 },
+  { key: 'month', kind: 'date', width: 24 },
   { key: 'funded', kind: 'money' },
   { key: 'approved', kind: 'money' },
   { key: 'released', kind: 'money' },
@@ -85,7 +85,7 @@ function mergePeriods(periods: [number, number][]): [number, number][] {
 }
 
 /**
- * `now_ms` stamps the report (as_of_utc); the figures are the ledger's now. Approved claims are those approved at some
+ * `now_ms` stamps the report (as_of); the figures are the ledger's now. Approved claims are those approved at some
  * point (approved, paid or clawed back). The domestic share is that of the normalized compute (PFLOP·h) of all the
  * beneficiaries' usage in the periods of their claims with a grant left (granted > 0) — the basis of the tier bonus
  * (docs/programs.md), periods merged so that overlapping claims count no usage twice — rounded half up.
@@ -181,6 +181,7 @@ export async function programReport(store: Store, program: Program, now_ms: numb
   ];
   return {
     kind: 'program',
+    calendar: store.calendar,
     filename: { ascii: `${program.code}-report`, unicode: `${program.name_zh}-report` },
     sections: [
       { name: 'program', columns: program_columns, rows: [facts] },

@@ -1,5 +1,6 @@
 // A report as its builders hand it to the writers: named sections of typed columns and rows that may arrive lazily.
 // The CSV, XLSX and JSON writers all read this one model, so that the three formats hold the same cells.
+import type { OfficeCalendar } from '../domain/calendar.js';
 import { yuanOfFen } from './money.js';
 
 /**
@@ -15,9 +16,11 @@ export const report_rows_max = 100_000;
  * - `money`: integer fen (number or bigint); becomes two columns, `<key>_fen` and `<key>_yuan` (CSV and JSON: exact
  *   decimal strings; XLSX: the integer and the number fen / 100 formatted "¥"#,##0.00, both exact text past 2^53).
  * - `hours` (3 decimals), `pflop_h` (6 decimals), `kwh` (3 decimals): exact decimal strings; XLSX writes them as numbers.
- * - `instant`: milliseconds since the epoch, written as an RFC 3339 UTC string (the key says `_utc`).
+ * - `instant`: milliseconds since the epoch, written as RFC 3339 in the office's zone with its offset
+ *   (`2026-11-01T02:00:00+08:00`); the header names the zone (`period_start (Asia/Shanghai)`).
+ * - `date`: an office day (YYYY-MM-DD) or month (YYYY-MM) as text; the header names the zone (`month (Asia/Shanghai)`).
  */
-export type ColumnKind = 'text' | 'integer' | 'bp' | 'money' | 'hours' | 'pflop_h' | 'kwh' | 'instant';
+export type ColumnKind = 'text' | 'integer' | 'bp' | 'money' | 'hours' | 'pflop_h' | 'kwh' | 'instant' | 'date';
 
 export interface Column { key: string; kind: ColumnKind; /** XLSX width in characters; a default per kind otherwise */ width?: number }
 
@@ -39,38 +42,54 @@ export interface Report {
   /** the file name without extension: ASCII for old clients, and the full (Chinese) one for RFC 5987 */
   filename: { ascii: string; unicode: string };
   sections: readonly Section[];
+  /** the office's calendar: instants are written in its zone, and days and months are its */
+  calendar: OfficeCalendar;
 }
 
 /** A column as written: money split into its fen and yuan columns. */
-export type OutKind = 'text' | 'integer' | 'bp' | 'fen' | 'yuan' | 'hours' | 'pflop_h' | 'kwh' | 'instant';
+export type OutKind = 'text' | 'integer' | 'bp' | 'fen' | 'yuan' | 'hours' | 'pflop_h' | 'kwh' | 'instant' | 'date';
 export interface OutColumn { header: string; kind: OutKind; width: number }
 
-const default_width: Record<OutKind, number> = { text: 18, integer: 12, bp: 10, fen: 16, yuan: 18, hours: 16, pflop_h: 18, kwh: 14, instant: 26 };
+const default_width: Record<OutKind, number> = { text: 18, integer: 12, bp: 10, fen: 16, yuan: 18, hours: 16, pflop_h: 18, kwh: 14, instant: 26, date: 12 };
 
-export function outColumns(columns: readonly Column[]): OutColumn[] {
+/** Columns as written, for a report in `time_zone`: money split into fen and yuan, the zone named after instants and dates. */
+export function outColumns(columns: readonly Column[], time_zone: string): OutColumn[] {
   const out: OutColumn[] = [];
   for (const c of columns) {
     if (c.kind === 'money') {
       out.push({ header: `${c.key}_fen`, kind: 'fen', width: default_width.fen });
       out.push({ header: `${c.key}_yuan`, kind: 'yuan', width: c.width ?? default_width.yuan });
     } else {
-      out.push({ header: c.key, kind: c.kind, width: c.width ?? Math.max(default_width[c.kind], Math.min(c.key.length + 2, 40)) });
+      const header = c.kind === 'instant' || c.kind === 'date' ? `${c.key} (${time_zone})` : c.key;
+      out.push({ header, kind: c.kind, width: c.width ?? Math.max(default_width[c.kind], Math.min(header.length + 2, 40)) });
     }
   }
   return out;
 }
 
-/** An instant as RFC 3339 UTC, as the API writes it. */
-export function isoUtc(ms: number | bigint): string {
-  return new Date(Number(ms)).toISOString();
+const two = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * An instant as RFC 3339 with the office zone's offset at that instant: `2026-11-01T02:00:00+08:00` (milliseconds when
+ * it has them). An offset of seconds (local mean time, before 1901 in most zones) cannot be written so: then UTC.
+ */
+export function officeRfc3339(ms: number | bigint, calendar: OfficeCalendar): string {
+  const at = Number(ms);
+  const l = calendar.local(at);
+  if (l.offset_ms % 60_000 !== 0) return new Date(at).toISOString();
+  const fraction = ((at % 1000) + 1000) % 1000;
+  const minutes = Math.abs(l.offset_ms) / 60_000;
+  const offset = `${l.offset_ms < 0 ? '-' : '+'}${two(Math.floor(minutes / 60))}:${two(minutes % 60)}`;
+  return `${String(l.year).padStart(4, '0')}-${two(l.month)}-${two(l.day)}T${two(l.hour)}:${two(l.minute)}:${two(l.second)}`
+    + `${fraction === 0 ? '' : `.${String(fraction).padStart(3, '0')}`}${offset}`;
 }
 
 /**
  * A row as text and exact numbers, for CSV and JSON: fen and yuan as exact decimal strings (fen sums pass 2^53), other
  * integers as numbers (a decimal string past 2^53), fixed-point quantities as exact decimal strings, instants as RFC
- * 3339 UTC. null stays null (an empty CSV cell).
+ * 3339 in the office's zone. null stays null (an empty CSV cell).
  */
-export function plainCells(columns: readonly Column[], row: Row): (string | number | null)[] {
+export function plainCells(columns: readonly Column[], row: Row, calendar: OfficeCalendar): (string | number | null)[] {
   if (row.length !== columns.length) throw new Error(`a row of ${row.length} cells under ${columns.length} columns`);
   const out: (string | number | null)[] = [];
   for (let i = 0; i < columns.length; i++) {
@@ -85,7 +104,7 @@ export function plainCells(columns: readonly Column[], row: Row): (string | numb
     } else if (v === null) {
       out.push(null);
     } else if (kind === 'instant') {
-      out.push(isoUtc(v as number));
+      out.push(officeRfc3339(v as number, calendar));
     } else if (kind === 'integer' || kind === 'bp') {
       out.push(typeof v === 'string' ? v : wholeNumber(v));
     } else {

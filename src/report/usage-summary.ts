@@ -1,5 +1,5 @@
 // The usage summary export: the totals of GET /usage/summary (the same daily rollups, groupings and filters) as a
-// table with names, and a total row.
+// table with names, and a total row. Days and months are the office's (the rollups are kept by its days).
 import { cardHours, formatPflopHours, referenceCardHours } from '../domain/catalog/compute.js';
 import type { Store } from '../store/store.js';
 import type { SummaryFilter, SummaryGroup, SummaryRow } from '../store/usage/summary.js';
@@ -18,7 +18,7 @@ export interface UsageSummaryOptions {
 }
 
 const key_column: Record<SummaryGroup, string> = {
-  enterprise: 'enterprise_id', provider: 'provider_id', accelerator: 'accelerator', domestic: 'domestic', day: 'day_utc', month: 'month_utc',
+  enterprise: 'enterprise_id', provider: 'provider_id', accelerator: 'accelerator', domestic: 'domestic', day: 'day', month: 'month',
 };
 
 /** The file name's words for what the summary covers: `usage-summary-by-month-2026-10-01_2026-11-01`. */
@@ -42,7 +42,8 @@ export async function usageSummaryReport(store: Store, o: UsageSummaryOptions): 
   const scoped = o.filter.enterprise_id ?? o.filter.provider_id;
   const scope_name = scoped === undefined ? null : (await organizationNames(store, o.filter.enterprise_id !== undefined ? 'enterprise' : 'provider', [scoped], o.names)).get(scoped) ?? null;
 
-  const columns: Column[] = [{ key: key_column[o.group_by], kind: 'text', width: o.group_by === 'day' || o.group_by === 'month' ? 12 : 24 }];
+  const dated = o.group_by === 'day' || o.group_by === 'month';
+  const columns: Column[] = [{ key: key_column[o.group_by], kind: dated ? 'date' : 'text', width: 24 }];
   if (named || catalog) columns.push({ key: 'name', kind: 'text', width: 32 });
   if (catalog) columns.push({ key: 'domestic', kind: 'text', width: 10 });
   columns.push(
@@ -72,6 +73,7 @@ export async function usageSummaryReport(store: Store, o: UsageSummaryOptions): 
   const blank = columns.length - 6 - 1; // the name and domestic cells of the total row
   return {
     kind: 'usage-summary',
+    calendar: store.calendar,
     filename: fileName(o, scope_name),
     sections: [{
       name: `usage by ${o.group_by}`,

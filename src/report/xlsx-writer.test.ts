@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { columnLetter, sheetName, writeXlsx } from './xlsx-writer.js';
 import type { Report, Row } from './report.js';
+import { OfficeCalendar } from '../domain/calendar.js';
 
 async function toBuffer(report: Report, onData?: (bytes: number) => void): Promise<Buffer> {
   const out = new PassThrough();
@@ -23,13 +24,14 @@ async function read(buffer: Buffer): Promise<ExcelJS.Workbook> {
 
 const columns = [
   { key: 'name', kind: 'text' }, { key: 'amount', kind: 'money' }, { key: 'card_hours', kind: 'hours' }, { key: 'compute_pflop_h', kind: 'pflop_h' },
-  { key: 'energy_kwh', kind: 'kwh' }, { key: 'share_bp', kind: 'bp' }, { key: 'records', kind: 'integer' }, { key: 'at_utc', kind: 'instant' },
+  { key: 'energy_kwh', kind: 'kwh' }, { key: 'share_bp', kind: 'bp' }, { key: 'records', kind: 'integer' }, { key: 'at', kind: 'instant' },
 ] as const;
+const calendar = new OfficeCalendar('Asia/Shanghai');
 
 describe('writeXlsx', () => {
   it('writes typed cells under their number formats, a bold frozen header, widths and a filter over the data', async () => {
     const wb = await read(await toBuffer({
-      kind: 't', filename: { ascii: 't', unicode: 't' },
+      kind: 't', calendar, filename: { ascii: 't', unicode: 't' },
       sections: [
         {
           name: 'data', columns,
@@ -41,12 +43,12 @@ describe('writeXlsx', () => {
     }));
     expect(wb.worksheets.map((w) => w.name)).toEqual(['data', 'a_b_c__d__e_and a long name bey']);
     const ws = wb.getWorksheet('data')!;
-    expect(ws.getRow(1).values).toEqual([undefined, 'name', 'amount_fen', 'amount_yuan', 'card_hours', 'compute_pflop_h', 'energy_kwh', 'share_bp', 'records', 'at_utc']);
+    expect(ws.getRow(1).values).toEqual([undefined, 'name', 'amount_fen', 'amount_yuan', 'card_hours', 'compute_pflop_h', 'energy_kwh', 'share_bp', 'records', 'at (Asia/Shanghai)']);
     ws.getRow(1).eachCell((c) => expect(c.font?.bold).toBe(true));
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
     expect(ws.autoFilter).toBe('A1:I3');
     const r = ws.getRow(2);
-    expect(r.values).toEqual([undefined, '蓝序智能', 123_456, 1234.56, 52, 59.904, 41.6, 9816, 3, '2026-10-01T00:00:00.000Z']);
+    expect(r.values).toEqual([undefined, '蓝序智能', 123_456, 1234.56, 52, 59.904, 41.6, 9816, 3, '2026-10-01T08:00:00+08:00']);
     expect([2, 3, 4, 5, 6, 7, 8].map((c) => r.getCell(c).numFmt)).toEqual(['0', '"¥"#,##0.00', '#,##0.000', '#,##0.000000', '#,##0.000', '0', '#,##0']);
     expect(r.getCell(2).font?.bold).not.toBe(true);
     expect(ws.getRow(3).getCell(3).value).toBe(-0.05);
@@ -68,7 +70,7 @@ describe('writeXlsx', () => {
         yield [`row ${i}`, i, '1.500', '0.000001', '0.001', i % 10_001, i, i * 1000];
       }
     }
-    const buffer = await toBuffer({ kind: 't', filename: { ascii: 't', unicode: 't' }, sections: [{ name: 's', columns, rows: rows() }] }, (b) => { received = b; });
+    const buffer = await toBuffer({ kind: 't', calendar, filename: { ascii: 't', unicode: 't' }, sections: [{ name: 's', columns, rows: rows() }] }, (b) => { received = b; });
     expect(bytes_at_row_40k).toBeGreaterThan(0);
     const ws = (await read(buffer)).getWorksheet('s')!;
     expect(ws.rowCount).toBe(n + 1);
@@ -82,7 +84,7 @@ describe('writeXlsx', () => {
       for (let i = 0; i < 1_000_000; i++) { produced++; yield [`row ${i}`, i, '1.500', '0.000001', '0.001', 1, i, 0]; }
     }
     const out = new PassThrough({ highWaterMark: 1024 }); // nobody reads it: it fills and asks the writer to wait
-    const written = writeXlsx({ kind: 't', filename: { ascii: 't', unicode: 't' }, sections: [{ name: 's', columns, rows: rows() }] }, out);
+    const written = writeXlsx({ kind: 't', calendar, filename: { ascii: 't', unicode: 't' }, sections: [{ name: 's', columns, rows: rows() }] }, out);
     setTimeout(() => out.destroy(), 200);
     await expect(written).rejects.toThrow(/output closed/);
     expect(produced).toBeLessThan(1_000_000);

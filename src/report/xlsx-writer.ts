@@ -5,11 +5,12 @@ import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
 import { isSafeFen, yuanNumber, yuanOfFen } from './money.js';
-import { isoUtc, outColumns, type Column, type OutColumn, type OutKind, type Report, type Row, type Section } from './report.js';
+import type { OfficeCalendar } from '../domain/calendar.js';
+import { officeRfc3339, outColumns, type Column, type OutColumn, type OutKind, type Report, type Row, type Section } from './report.js';
 
 export const xlsx_content_type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-/** Excel number formats, by what a column holds (text and instants are strings, with no format). */
+/** Excel number formats, by what a column holds (text, instants and dates are strings, with no format). */
 export const xlsx_formats: Partial<Record<OutKind, string>> = {
   integer: '#,##0',
   bp: '0',
@@ -43,7 +44,7 @@ function drained(stream: Writable, out: Writable): Promise<void> {
   });
 }
 
-function xlsxCells(columns: readonly Column[], row: Row): (string | number | null)[] {
+function xlsxCells(columns: readonly Column[], row: Row, calendar: OfficeCalendar): (string | number | null)[] {
   if (row.length !== columns.length) throw new Error(`a row of ${row.length} cells under ${columns.length} columns`);
   const out: (string | number | null)[] = [];
   for (let i = 0; i < columns.length; i++) {
@@ -58,8 +59,8 @@ function xlsxCells(columns: readonly Column[], row: Row): (string | number | nul
     } else if (v === null) {
       out.push(null);
     } else if (kind === 'instant') {
-      out.push(isoUtc(v as number));
-    } else if (kind === 'text') {
+      out.push(officeRfc3339(v as number, calendar));
+    } else if (kind === 'text' || kind === 'date') {
       out.push(String(v));
     } else {
       out.push(Number(v));
@@ -96,8 +97,8 @@ function zipInputBehind(sheet: ExcelJS.Worksheet): ZipInput | undefined {
   return (first.writableNeedDrain ?? first._writableState?.needDrain) === true ? first : undefined;
 }
 
-async function writeSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, section: Section, out: Writable): Promise<void> {
-  const columns: OutColumn[] = outColumns(section.columns);
+async function writeSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, section: Section, out: Writable, calendar: OfficeCalendar): Promise<void> {
+  const columns: OutColumn[] = outColumns(section.columns, calendar.time_zone);
   const sheet = workbook.addWorksheet(sheetName(section.name), { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.columns = columns.map((c) => ({ key: c.header, width: c.width, ...(xlsx_formats[c.kind] ? { style: { numFmt: xlsx_formats[c.kind]! } } : {}) }));
   const header = sheet.addRow(columns.map((c) => c.header));
@@ -106,7 +107,7 @@ async function writeSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, section:
   header.commit();
   let data_rows = 0;
   const add = (row: Row) => {
-    const r = sheet.addRow(xlsxCells(section.columns, row));
+    const r = sheet.addRow(xlsxCells(section.columns, row, calendar));
     r.commit();
   };
   for await (const row of section.rows) {
@@ -128,6 +129,6 @@ async function writeSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, section:
 export async function writeXlsx(report: Report, out: Writable): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   workbook.creator = 'suanli';
-  for (const section of report.sections) await writeSheet(workbook, section, out);
+  for (const section of report.sections) await writeSheet(workbook, section, out, report.calendar);
   await workbook.commit();
 }

@@ -96,7 +96,7 @@ export interface DayCheckOptions { duration_ms_max: number; references: Readonly
 export async function dayFindings(store: Store, pairs: readonly { cluster_id: string; accelerator: string }[], day_start_ms: number, options: DayCheckOptions): Promise<{ findings: Finding[]; truncated: boolean }> {
   const refs = new Map([...options.references].map(([model, r]) => [model, r.fen_per_card_h]));
   const records = await store.findings.dayCandidates(pairs, day_start_ms, day_start_ms + day_ms, options.duration_ms_max, refs, options.price_band);
-  const d = findDuplicates(records);
+  const d = findDuplicates(records, store.calendar);
   // A record spanning several days is judged on each; its finding has one key (its seq), so it is stored once.
   const prices = findPriceOutliers(records.filter((r) => r.card_s > 0), refs, options.price_band);
   for (const p of prices) p.evidence.reference_basis = options.references.get(p.subject.accelerator ?? '')?.basis ?? null;
@@ -122,7 +122,7 @@ export async function runChecks(store: Store, period: CheckPeriod, actor: AuditA
     if (pending.length >= upsert_findings_max) await flush();
   };
 
-  for await (const o of capacityOverruns(store, period, options.duration_ms_max)) await add(capacityFinding(o.overrun, o));
+  for await (const o of capacityOverruns(store, period, options.duration_ms_max)) await add(capacityFinding(o.overrun, o, store.calendar));
 
   const pairs = await store.findings.usageClusterModels(period.from_ms, period.to_ms, options.duration_ms_max);
   const day_options = { duration_ms_max: options.duration_ms_max, references: await referencePrices(store), price_band: options.price_band ?? price_band_default };

@@ -135,7 +135,7 @@ export class IntegrityChecker {
       const r = await windowOverruns(store, w, await inventories.of(w.cluster_id, w.accelerator), this.options.duration_ms_max);
       const keys = new Set<string>();
       for (const o of r.overruns) {
-        const f = capacityFinding(o, { cluster_id: w.cluster_id, accelerator: w.accelerator });
+        const f = capacityFinding(o, { cluster_id: w.cluster_id, accelerator: w.accelerator }, store.calendar);
         keys.add(findingKey(f));
         findings.push(f);
         result.capacity_overruns++;

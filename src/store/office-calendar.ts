@@ -18,6 +18,12 @@ export class TimeZoneMismatch extends Error {
   }
 }
 
+/** The zone the rollups count days in, and when an operator's (or the first start's) choice of it was applied. */
+export async function storedZone(connection: Connection): Promise<{ time_zone: string; settled_at_ms: number | null }> {
+  const row = await connection.db.selectFrom('office_calendar').select(['time_zone', 'settled_at_ms']).where('id', '=', 1).executeTakeFirstOrThrow();
+  return { time_zone: row.time_zone, settled_at_ms: row.settled_at_ms === null ? null : Number(row.settled_at_ms) };
+}
+
 /** Records read per page while rebuilding. */
 const rebuild_page_rows = 20_000;
 
@@ -26,7 +32,7 @@ const rebuild_page_rows = 20_000;
  * was never chosen (a database from before migration 0014, or a new one); else TimeZoneMismatch.
  */
 export async function settleCalendar(connection: Connection, configured: string, now_ms: number): Promise<OfficeCalendar> {
-  const row = await connection.db.selectFrom('office_calendar').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+  const row = await storedZone(connection);
   if (row.time_zone === configured) return new OfficeCalendar(configured);
   if (row.settled_at_ms !== null) throw new TimeZoneMismatch(row.time_zone, configured);
   await setZone(connection, configured, system_actor, now_ms);

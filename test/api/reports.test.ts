@@ -15,6 +15,8 @@ import { ReportTooLarge } from '../../src/report/report.js';
 
 const xlsx_type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const day = (d: string) => Date.parse(`${d}T00:00:00Z`);
+/** A header of a column of instants or of office days and months: the zone is named after the key. */
+const zoned = (key: string) => `${key} (Asia/Shanghai)`;
 
 /** The CSV as rows of strings, after checking the BOM and the content type. */
 function csvRows(res: LightMyRequestResponse): string[][] {
@@ -172,7 +174,7 @@ describeEachEngine('exports', (db) => {
 
   it('hides bills from auditors and names the enterprise in the file name of a scoped export', async () => {
     const audited = csvObjects(await api.call('GET', '/api/v1/reports/usage-summary?group_by=month', { key: auditor_key }));
-    expect(audited.map((r) => [r.month_utc, r.records, r.amount_fen, r.amount_yuan])).toEqual([['2026-10', '4', '', ''], ['total', '4', '', '']]);
+    expect(audited.map((r) => [r[zoned('month')], r.records, r.amount_fen, r.amount_yuan])).toEqual([['2026-10', '4', '', ''], ['total', '4', '', '']]);
     const scoped = await api.call('GET', `/api/v1/reports/usage-summary?enterprise_id=${a.enterprise_id}&from=2026-10-01&to=2026-11-01`);
     const disposition = String(scoped.headers['content-disposition']);
     expect(disposition).toContain(`filename="${a.enterprise_id}-usage-summary-by-month-2026-10-01_2026-11-01.csv"`);
@@ -184,7 +186,7 @@ describeEachEngine('exports', (db) => {
     expect(all.map((r) => r.claim_id).sort()).toEqual([claim_a, claim_b].sort());
     expect(all.find((r) => r.claim_id === claim_a)).toMatchObject({
       program_code: 'report-voucher', program_name_zh: '上海市算力券（报表测试）', beneficiary_id: a.enterprise_id, beneficiary_name: `Enterprise ${a_label}`,
-      state: 'paid', period_start_utc: '2026-10-01T00:00:00.000Z', period_end_utc: '2026-11-01T00:00:00.000Z', records: '3',
+      state: 'paid', [zoned('period_start')]: '2026-10-01T08:00:00+08:00', [zoned('period_end')]: '2026-11-01T08:00:00+08:00', records: '3',
       base_fen: '107000', base_yuan: '1070.00', computed_fen: '32100', computed_yuan: '321.00', granted_fen: '30000', paid_fen: '30000', paid_yuan: '300.00', clawed_back_fen: '0',
     });
     expect(all.find((r) => r.claim_id === claim_b)).toMatchObject({ state: 'clawed_back', granted_fen: '0', clawed_back_fen: '3000', clawed_back_yuan: '30.00' });
@@ -202,7 +204,7 @@ describeEachEngine('exports', (db) => {
     expect(row_a.getCell(col.get('granted_yuan')!).value).toBe(300);
     expect(row_a.getCell(col.get('granted_yuan')!).numFmt).toBe('"¥"#,##0.00');
     expect(row_a.getCell(col.get('granted_fen')!).value).toBe(30_000);
-    expect(row_a.getCell(col.get('period_start_utc')!).value).toBe('2026-10-01T00:00:00.000Z');
+    expect(row_a.getCell(col.get(zoned('period_start'))!).value).toBe('2026-10-01T08:00:00+08:00');
     expect(row_a.getCell(col.get('program_name_zh')!).value).toBe('上海市算力券（报表测试）');
   });
 
@@ -259,11 +261,12 @@ describeEachEngine('exports', (db) => {
 
   it('exports a ledger statement: opening balance, each transfer with the running available balance, closing balance', async () => {
     const rows = csvObjects(await api.call('GET', `/api/v1/reports/programs/${program_id}/ledger?from=2026-11-15&to=2026-12-03T00:00:00Z`));
-    expect(rows.map((r) => [r.kind, r.at_utc, r.amount_fen, r.available_change_fen, r.available_balance_fen, r.available_balance_yuan])).toEqual([
-      ['opening_balance', '2026-11-15T00:00:00.000Z', '', '', '70000', '700.00'],
-      ['pay', '2026-11-20T08:00:00.000Z', '30000', '0', '70000', '700.00'],
-      ['approve', '2026-12-02T08:00:00.000Z', '3000', '-3000', '67000', '670.00'],
-      ['closing_balance', '2026-12-03T00:00:00.000Z', '', '-3000', '67000', '670.00'],
+    // from: an office day, its first instant in Beijing; to: an instant, written back in Beijing time
+    expect(rows.map((r) => [r.kind, r[zoned('at')], r.amount_fen, r.available_change_fen, r.available_balance_fen, r.available_balance_yuan])).toEqual([
+      ['opening_balance', '2026-11-15T00:00:00+08:00', '', '', '70000', '700.00'],
+      ['pay', '2026-11-20T16:00:00+08:00', '30000', '0', '70000', '700.00'],
+      ['approve', '2026-12-02T16:00:00+08:00', '3000', '-3000', '67000', '670.00'],
+      ['closing_balance', '2026-12-03T08:00:00+08:00', '', '-3000', '67000', '670.00'],
     ]);
     expect(rows[1]).toMatchObject({ from_account: `${program_id}:payable:${a.enterprise_id}`, to_account: `${program_id}:paid`, beneficiary_id: a.enterprise_id, claim_id: claim_a, available_change_yuan: '0.00' });
     expect(rows[2]).toMatchObject({ available_change_yuan: '-30.00', beneficiary_id: b.enterprise_id, claim_id: claim_b });
@@ -296,7 +299,7 @@ describeEachEngine('exports', (db) => {
     expect(values(program, 2)).toMatchObject({
       program_code: 'report-voucher', name_zh: '上海市算力券（报表测试）', budget_fen: 100_000, budget_yuan: 1000, committed_fen: 30_000, reserved_fen: 0,
       paid_fen: 30_000, available_fen: 70_000, available_yuan: 700, claims: 2, claims_approved: 2, beneficiaries_granted: 1, domestic_share_bp: share,
-      as_of_utc: '2026-12-10T00:00:00.000Z',
+      [zoned('as_of')]: '2026-12-10T08:00:00+08:00', [zoned('window_start')]: '2026-01-01T08:00:00+08:00',
     });
     expect(program.getRow(2).getCell(headerOf(program).get('committed_yuan')!).numFmt).toBe('"¥"#,##0.00');
     const beneficiaries = wb.getWorksheet('beneficiaries')!;
@@ -305,8 +308,8 @@ describeEachEngine('exports', (db) => {
     expect(values(beneficiaries, 3)).toMatchObject({ beneficiary_id: b.enterprise_id, granted_fen: 0, clawed_back_fen: 3000, clawed_back_yuan: 30, domestic_share_bp: null });
     const months = wb.getWorksheet('months')!;
     expectSheetShape(months, 2);
-    expect(values(months, 2)).toMatchObject({ month_utc: '2026-11', funded_fen: 100_000, approved_fen: 30_000, paid_fen: 30_000, committed_at_end_fen: 30_000, available_at_end_yuan: 700 });
-    expect(values(months, 3)).toMatchObject({ month_utc: '2026-12', approved_fen: 3000, released_fen: 3000, committed_change_fen: 0, committed_at_end_fen: 30_000, paid_at_end_fen: 30_000, available_at_end_fen: 70_000 });
+    expect(values(months, 2)).toMatchObject({ [zoned('month')]: '2026-11', funded_fen: 100_000, approved_fen: 30_000, paid_fen: 30_000, committed_at_end_fen: 30_000, available_at_end_yuan: 700 });
+    expect(values(months, 3)).toMatchObject({ [zoned('month')]: '2026-12', approved_fen: 3000, released_fen: 3000, committed_change_fen: 0, committed_at_end_fen: 30_000, paid_at_end_fen: 30_000, available_at_end_fen: 70_000 });
 
     const csv = csvRows(await api.call('GET', `/api/v1/reports/programs/${program_id}`, { key: auditor_key }));
     expect(csv.filter((r) => r.length === 1 && r[0] !== '').map((r) => r[0])).toEqual(['program', 'beneficiaries', 'months']);
@@ -357,5 +360,38 @@ describeEachEngine('exports', (db) => {
     expect((await ledgerStatement(store, program, { from_ms: null, to_ms: clock }, 5)).sections[0]!.rows).toHaveLength(6);
     await expect(ledgerStatement(store, program, { from_ms: null, to_ms: clock }, 4)).rejects.toMatchObject({ field: 'querystring.from', rows_max: 4 });
     await expect(ledgerStatement(store, program, { from_ms: day('2026-12-01'), to_ms: day('2026-12-01') })).rejects.toMatchObject({ field: 'querystring.to' });
+  });
+
+  it('counts days and months in Beijing time: 16:30Z on 31 October is November, 15:59:59Z is October, in every export', async () => {
+    const c = await createParties(api, 'c');
+    const at = (start: string, end: string, id: string) => usageRecord(c, id, { count: 1, started_at: start, ended_at: end, amount_fen: 100 });
+    const posted = await api.call('POST', '/api/v1/usage', { key: c.provider_key, body: { records: [
+      at('2026-10-31T16:30:00Z', '2026-10-31T17:30:00Z', 'nov'), at('2026-10-31T15:00:00Z', '2026-10-31T15:59:59Z', 'oct'),
+    ] } });
+    expect(posted.json()).toMatchObject({ accepted: 2 });
+    const usage = (query: string, format = 'csv') => api.call('GET', `/api/v1/reports/usage-summary?enterprise_id=${c.enterprise_id}&${query}&format=${format}`);
+    const months = csvObjects(await usage('group_by=month'));
+    expect(months.map((r) => [r[zoned('month')], r.records])).toEqual([['2026-10', '1'], ['2026-11', '1'], ['total', '2']]);
+    const days = csvObjects(await usage('group_by=day'));
+    expect(days.map((r) => [r[zoned('day')], r.records])).toEqual([['2026-10-31', '1'], ['2026-11-01', '1'], ['total', '2']]);
+    // from/to are office days: November in Beijing holds the 16:30Z record only
+    expect(csvObjects(await usage('group_by=month&from=2026-11-01&to=2026-12-01')).map((r) => [r[zoned('month')], r.records])).toEqual([['2026-11', '1'], ['total', '1']]);
+    expect(csvObjects(await usage('group_by=month&to=2026-11-01')).map((r) => [r[zoned('month')], r.records])).toEqual([['2026-10', '1'], ['total', '1']]);
+    const ws = (await workbook(await usage('group_by=month', 'xlsx'))).worksheets[0]!;
+    expect(ws.getRow(1).getCell(1).value).toBe(zoned('month'));
+    expect([ws.getRow(2).getCell(1).value, ws.getRow(3).getCell(1).value]).toEqual(['2026-10', '2026-11']);
+    const json = (await usage('group_by=day', 'json')).json() as { sections: { columns: string[]; rows: (string | number | null)[][] }[] };
+    expect(json.sections[0]!.columns[0]).toBe(zoned('day'));
+    expect(json.sections[0]!.rows.map((r) => [r[0], r[1]])).toEqual([['2026-10-31', 1], ['2026-11-01', 1], ['total', 2]]);
+
+    // a claim for November of Beijing time holds the November record, and its period is written in Beijing time
+    const filed = await api.call('POST', '/api/v1/claims', { body: {
+      program_id, beneficiary_id: c.enterprise_id, period_start: '2026-11-01T00:00:00+08:00', period_end: '2026-12-01T00:00:00+08:00',
+    } });
+    expect(filed.statusCode, filed.body).toBe(201);
+    const claim = csvObjects(await api.call('GET', `/api/v1/reports/claims?beneficiary_id=${c.enterprise_id}`));
+    expect(claim).toEqual([expect.objectContaining({
+      [zoned('period_start')]: '2026-11-01T00:00:00+08:00', [zoned('period_end')]: '2026-12-01T00:00:00+08:00', records: '1', [zoned('created_at')]: '2026-12-10T08:00:00+08:00',
+    })]);
   });
 });

@@ -40,7 +40,7 @@ describeEachEngine('suanli collect', (db) => {
     const { result, lines } = run({ tool: 'npu-smi', text: fixture('npu-smi-910b3-8npu.txt'), host: 'npu-a1' });
     await result;
     expect(lines).toEqual([
-      'huawei-ascend-910b: 64 → 8 from 2026-11-01T00:00:00.000Z',
+      'huawei-ascend-910b: 64 → 8 from 2026-11-01 08:00 (UTC+8)',
       'metax-c500: not seen by npu-smi, left as it is',
       'nvidia-a800-80gb-pcie: not seen by npu-smi, left as it is',
       `inventory of ${p.cluster_id} updated (audit: cluster.inventory)`,
@@ -69,7 +69,7 @@ describeEachEngine('suanli collect', (db) => {
     await run({ tool: 'npu-smi', text: npuNode('infer-1', 'npu-smi-310p3-4npu.txt') }).result;
     const { result, lines } = run({ tool: 'nvidia-smi', text: fixture('nvidia-smi-unknown-model.csv'), maps: ['NVIDIA B200=nvidia-h200-sxm'], valid_from_ms: T('2026-12-01T00:00:00Z') });
     await result;
-    expect(lines.slice(0, 2)).toEqual(['nvidia-h100-sxm: 0 → 1 from 2026-12-01T00:00:00.000Z', 'nvidia-h200-sxm: 0 → 1 from 2026-12-01T00:00:00.000Z']);
+    expect(lines.slice(0, 2)).toEqual(['nvidia-h100-sxm: 0 → 1 from 2026-12-01 08:00 (UTC+8)', 'nvidia-h200-sxm: 0 → 1 from 2026-12-01 08:00 (UTC+8)']);
     const c = (await db().store.clusters.get(p.cluster_id))!;
     expect(c.inventory.filter((i) => i.valid_to_ms === null).map((i) => [i.accelerator, i.count])).toEqual([
       ['huawei-ascend-310p', 4], ['huawei-ascend-910b', 8], ['metax-c500', 8], ['nvidia-a800-80gb-pcie', 16], ['nvidia-h100-sxm', 1], ['nvidia-h200-sxm', 1],
@@ -81,7 +81,7 @@ describeEachEngine('suanli collect', (db) => {
     await expect(run({ tool: 'npu-smi', text: npuNode('npu-a1'), maps: ['910B3=huawei-ascend-999'] }).result).rejects.toThrow(/accelerator "huawei-ascend-999" \(for "910B3"\) is not in the catalog/);
     await expect(run({ tool: 'npu-smi', text: npuNode('npu-a1'), cluster_id: 'c_nothere' }).result).rejects.toThrow(/cluster c_nothere not found/);
     await expect(run({ tool: 'npu-smi', text: npuNode('npu-a1'), valid_from_ms: T('2026-10-01T00:00:00Z') }).result)
-      .rejects.toThrow(/has a huawei-ascend-910b interval from 2026-11-01T00:00:00.000Z, after --valid-from/);
+      .rejects.toThrow(/has a huawei-ascend-910b interval from 2026-11-01 08:00 \(UTC\+8\), after --valid-from/);
   });
 
   it('npu-smi: refuses the same node\'s output twice, naming the host and the bus id, and changes nothing', async () => {
@@ -105,7 +105,7 @@ describeEachEngine('suanli collect', (db) => {
     const snapshot = await result;
     expect(snapshot.devices).toBe(16);
     expect(snapshot.inventory[0]!.devices.filter((d) => d.bus_id === '0000:C1:00.0').map((d) => d.host)).toEqual(['npu-a1', 'npu-a2']);
-    expect(lines[0]).toBe('huawei-ascend-910b: 8 → 16 from 2026-12-15T00:00:00.000Z');
+    expect(lines[0]).toBe('huawei-ascend-910b: 8 → 16 from 2026-12-15 08:00 (UTC+8)');
   });
 });
 

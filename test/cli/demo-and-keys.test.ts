@@ -25,6 +25,12 @@ describeEachEngine('suanli demo', (db) => {
     expect(await store.usage.count()).toBe(first.records);
     const domestic = await store.usage.summary('domestic', {});
     expect(domestic.map((d) => d.key)).toEqual(['false', 'true']);
+    // its months are Beijing months: three of usage, and every claim's period one of them
+    expect((await store.usage.summary('month', {})).map((m) => m.key)).toEqual(['2026-08', '2026-09', '2026-10']);
+    const months = ['2026-08', '2026-09', '2026-10', '2026-11'].map((m) => store.calendar.monthStartMs(m));
+    expect(months[0]).toBe(Date.parse('2026-07-31T16:00:00Z'));
+    const periods = new Set((await store.claims.list({}, 1000)).map((c) => `${c.period_start_ms}-${c.period_end_ms}`));
+    expect([...periods].sort()).toEqual([0, 1, 2].map((i) => `${months[i]}-${months[i + 1]}`));
     const second = await loadDemo(store, config, { seed: 2027, progress: false, only_if_empty: true });
     expect(second.loaded).toBe(false);
     expect(second.keys.map((k) => k.key)).toEqual(first.keys.map((k) => k.key));
@@ -42,7 +48,7 @@ it('suanli migrate, keys create / list / revoke as commands', async () => {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-cli-'));
   const env = { ...process.env, SUANLI_DATA_DIR: data, SUANLI_LOG_LEVEL: 'silent' };
   const suanli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env });
-  expect((await suanli('migrate')).stdout).toMatch(/sqlite: applied 0001-core, 0002-programs, 0003-findings, 0004-integrity, 0005-people, 0006-dashboard, 0007-rejections, 0008-login-devices, 0009-request-digests, 0010-batch-delivery, 0011-commit-order, 0012-rollup-sum-bound, 0013-usage-replacement; catalog entries added: \d+/);
+  expect((await suanli('migrate')).stdout).toMatch(/sqlite: applied 0001-core, 0002-programs, 0003-findings, 0004-integrity, 0005-people, 0006-dashboard, 0007-rejections, 0008-login-devices, 0009-request-digests, 0010-batch-delivery, 0011-commit-order, 0012-rollup-sum-bound, 0013-usage-replacement, 0014-office-calendar; catalog entries added: \d+/);
   expect((await suanli('migrate')).stdout).toMatch(/no pending migrations; catalog entries added: 0/);
   const created = (await suanli('keys', 'create', '--org', 'office', '--role', 'auditor', '--label', 'inspection')).stdout;
   const id = /id +(k_\w+)/.exec(created)![1]!;

@@ -74,12 +74,14 @@ describeWithPrometheus('suanli import prometheus against a real Prometheus', () 
         record_id: old_id, cluster_id: p.cluster_id, enterprise_id: p.enterprise_id, accelerator: 'nvidia-a800-80gb-pcie', count: 2,
         started_at: '2026-10-02T08:00:00Z', ended_at: '2026-10-02T09:00:00Z', amount_fen: 2500, job_ref: 'k8s:team-a/llm-eval-0', workload: 'training',
       }], now_ms)).toMatchObject({ accepted: 1 });
-      // The database as it was before migration 0013, then migrated.
+      // The database as it was before migration 0013, then migrated (0014, the office calendar, after it again).
       const conn = db().store.connection;
       await sql`DROP TABLE usage_superseded`.execute(conn.db);
       await sql`DROP TABLE usage_replacements`.execute(conn.db);
-      await sql`DELETE FROM kysely_migration WHERE name = '0013-usage-replacement'`.execute(conn.db);
-      expect(await migrate(conn)).toEqual(['0013-usage-replacement']);
+      await sql`DROP TABLE office_calendar`.execute(conn.db);
+      await sql`DELETE FROM kysely_migration WHERE name IN ('0013-usage-replacement', '0014-office-calendar')`.execute(conn.db);
+      expect(await migrate(conn)).toEqual(['0013-usage-replacement', '0014-office-calendar']);
+      await db().store.migrate(now_ms); // settles the zone again (the rollups rebuilt in it)
       const [rekeyed] = await stored();
       expect(rekeyed!.record_id).toMatch(/^prom-[0-9a-f]{40}\.0$/);
       expect(rekeyed!.record_id).not.toBe(old_id);
@@ -146,7 +148,7 @@ describeWithPrometheus('suanli import prometheus against a real Prometheus', () 
       const before = await stored();
       const conflict = run({ url: late.url, from_ms: T('2026-10-01T00:00:00Z'), to_ms: T('2026-10-01T02:00:00Z') });
       expect(await conflict.summary).toMatchObject({ records: 2, accepted: 0, duplicates: 1, conflicts: 1, replaced: 0 });
-      expect(conflict.lines.join('\n')).toContain('k8s:team-b/infer-7f9c-x8k2p nvidia-a800-80gb-pcie 2026-10-01T00h: stored 1 × 00:30:00–00:50:00, 1 × 00:55:00–01:00:00; Prometheus now says 1 × 00:30:00–01:00:00');
+      expect(conflict.lines.join('\n')).toContain('k8s:team-b/infer-7f9c-x8k2p nvidia-a800-80gb-pcie 2026-10-01 08:00 (UTC+8): stored 1 × 08:30:00–08:50:00, 1 × 08:55:00–09:00:00; Prometheus now says 1 × 08:30:00–09:00:00');
       expect(await stored()).toEqual(before);
 
       const replaced = await run({ url: late.url, from_ms: T('2026-10-01T00:00:00Z'), to_ms: T('2026-10-01T02:00:00Z'), replace: true }).summary;
@@ -206,7 +208,7 @@ describeWithPrometheus('suanli import prometheus against a real Prometheus', () 
       const none = run({ from_ms: T(dcgm_window.from), to_ms: T(dcgm_window.to), mapping: { ...mapping, selector: 'job="no-such-job"' } });
       expect(await none.summary).toMatchObject({ series: 0, records: 0 });
       expect(none.lines).toEqual([
-        'DCGM_FI_DEV_GPU_UTIL{job="no-such-job"} from 2026-10-01T00:00:00.000Z to 2026-10-03T00:00:00.000Z: no series matched in the whole window — check --url, --exporter and the mapping file\'s selector',
+        'DCGM_FI_DEV_GPU_UTIL{job="no-such-job"} from 2026-10-01 08:00 (UTC+8) to 2026-10-03 08:00 (UTC+8): no series matched in the whole window — check --url, --exporter and the mapping file\'s selector',
       ]);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-prom-cli-'));
       const file = path.join(dir, 'mapping.json');
@@ -237,7 +239,7 @@ describeWithPrometheus('suanli import prometheus against a real Prometheus', () 
       const gone = late!;
       late = null;
       await expect(run({ url: gone.url, from_ms: T(dcgm_window.from), to_ms: T(dcgm_window.to) }).summary)
-        .rejects.toThrow(/^hour 2026-10-01T00:00:00.000Z – 2026-10-01T01:00:00.000Z not imported: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query cannot be reached: ECONNREFUSED/);
+        .rejects.toThrow(/^hour 2026-10-01 08:00 \(UTC\+8\) – 2026-10-01 09:00 \(UTC\+8\) not imported: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query cannot be reached: ECONNREFUSED/);
     });
   });
 });

@@ -66,7 +66,7 @@ it('suanli report program|claim|usage|ledger write the files the API serves; a m
     const u = usage_wb.getWorksheet('usage by enterprise')!;
     expect(u.getRow(2).values).toEqual([undefined, p.enterprise_id, 'Enterprise 蓝序', 1, 52, 0, 16.64, 53.333, 124_800, 1248]);
 
-    expect(ledger.stdout.startsWith('\uFEFFtransfer_id,at_utc,kind,')).toBe(true);
+    expect(ledger.stdout.startsWith('\uFEFFtransfer_id,at (Asia/Shanghai),kind,')).toBe(true);
     expect(ledger.stdout.split('\r\n').map((l) => l.split(',')[2])).toEqual(['kind', 'opening_balance', 'fund', 'approve', 'closing_balance', undefined]);
 
     await expect(suanli('claim', 'clm_missing', '--out', path.join(dir, 'missing.xlsx'))).rejects.toMatchObject({ stderr: expect.stringContaining('claim clm_missing not found') });

@@ -172,7 +172,7 @@ describeEachEngine('incremental integrity checks', (db) => {
     const all = await db().store.findings.windowRecords(pairs, base, base + day, 31 * day);
     const candidates = await db().store.findings.dayCandidates(pairs, base, base + day, 31 * day, refs, band);
     expect(candidates.length).toBeLessThan(all.length);
-    const keys = (records: typeof all) => [...findDuplicates(records).findings, ...findPriceOutliers(records, refs, band)].map(findingKey).sort();
+    const keys = (records: typeof all) => [...findDuplicates(records, db().store.calendar).findings, ...findPriceOutliers(records, refs, band)].map(findingKey).sort();
     const expected = keys(all);
     expect(expected.length).toBeGreaterThan(10);
     expect(keys(candidates)).toEqual(expected);

@@ -761,7 +761,7 @@ export interface Report {
   sections: {
     name: string;
     columns: string[];
-    /** cells in column order: fen as integers, yuan and quantities as exact decimal strings, instants as RFC 3339 UTC, empty as null */
+    /** cells in column order: fen as integers, yuan and quantities as exact decimal strings, instants as RFC 3339 with the office zone's offset, empty as null */
     rows: ((string | number | null)[])[];
   }[];
 }

@@ -61,10 +61,10 @@ export async function collectInventory(store: Store | null, options: CollectOpti
   }
   const plan = planInventory(cluster.inventory, snapshot.inventory, options.valid_from_ms);
   if (plan.status === 'later_interval') {
-    throw new Error(`the inventory of ${cluster.id} has a ${plan.accelerator} interval from ${new Date(plan.valid_from_ms).toISOString()}, after --valid-from; change it through PUT /api/v1/clusters/${cluster.id}/inventory`);
+    throw new Error(`the inventory of ${cluster.id} has a ${plan.accelerator} interval from ${store.calendar.formatInstant(plan.valid_from_ms)}, after --valid-from; change it through PUT /api/v1/clusters/${cluster.id}/inventory`);
   }
   if (plan.inventory.length > inventory_intervals_max) throw new Error(`the inventory would hold more than ${inventory_intervals_max} intervals`);
-  const from = new Date(options.valid_from_ms).toISOString();
+  const from = store.calendar.formatInstant(options.valid_from_ms);
   for (const e of snapshot.inventory) {
     const change = plan.changes.find((c) => c.accelerator === e.accelerator);
     out(change

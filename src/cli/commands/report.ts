@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Report } from '../../report/report.js';
+import { dayOrInstantMs, isCalendarDay, isInstant } from '../../report/report-period.js';
 import type { Store } from '../../store/store.js';
 
 type Format = 'csv' | 'xlsx' | 'json';
@@ -25,17 +26,14 @@ function formatOf(o: OutputOptions): Format {
 }
 
 const day = (value: string, name: string): string => {
-  const ms = Date.parse(`${value}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) throw new InvalidArgumentError(`${name}: a UTC day YYYY-MM-DD`);
+  if (!isCalendarDay(value)) throw new InvalidArgumentError(`${name}: a day YYYY-MM-DD of the office (SUANLI_TIME_ZONE)`);
   return value;
 };
 
-/** A day (its UTC midnight) or an RFC 3339 instant. */
-function instant(value: string): number {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return Date.parse(`${day(value, 'a day')}T00:00:00Z`);
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new InvalidArgumentError('a UTC day YYYY-MM-DD or an RFC 3339 instant');
-  return ms;
+/** A day of the office or an RFC 3339 instant, checked as the option is read; made an instant once the calendar is known. */
+function dayOrInstant(value: string): string {
+  if (!isCalendarDay(value) && !isInstant(value)) throw new InvalidArgumentError('a day YYYY-MM-DD of the office (its first instant) or an RFC 3339 instant');
+  return value;
 }
 
 /**
@@ -109,8 +107,8 @@ export function register(parent: Command): void {
     .option('--provider <id>', 'only this provider')
     .option('--accelerator <id>', 'only this model')
     .option('--domestic <bool>', 'true | false')
-    .option('--from <day>', 'first UTC day YYYY-MM-DD (a record counts on the day it started)', (v) => day(v, '--from'))
-    .option('--to <day>', 'UTC day YYYY-MM-DD, exclusive', (v) => day(v, '--to')))
+    .option('--from <day>', 'first day YYYY-MM-DD of the office (a record counts on the office\'s day it started)', (v) => day(v, '--from'))
+    .option('--to <day>', 'a day YYYY-MM-DD of the office, exclusive', (v) => day(v, '--to')))
     .action(async (o: OutputOptions & { groupBy: string; enterprise?: string; provider?: string; accelerator?: string; domestic?: string; from?: string; to?: string }) => {
       const { summary_groups } = await import('../../store/usage/summary.js');
       if (!(summary_groups as readonly string[]).includes(o.groupBy)) throw new InvalidArgumentError(`--group-by: one of ${summary_groups.join(', ')}`);
@@ -158,11 +156,14 @@ export function register(parent: Command): void {
 
   withOutput(report.command('ledger <program>')
     .description('a program\'s ledger statement: every transfer in [from, to) with the running available balance, opening and closing balances')
-    .option('--from <when>', 'a UTC day YYYY-MM-DD or an RFC 3339 instant (default: the program\'s start)', instant)
-    .option('--to <when>', 'exclusive (default: now)', instant))
-    .action(async (ref: string, o: OutputOptions & { from?: number; to?: number }) => {
+    .option('--from <when>', 'a day YYYY-MM-DD of the office (its first instant) or an RFC 3339 instant (default: the program\'s start)', dayOrInstant)
+    .option('--to <when>', 'exclusive (default: now)', dayOrInstant))
+    .action(async (ref: string, o: OutputOptions & { from?: string; to?: string }) => {
       const { ledgerStatement } = await import('../../report/ledger-statement.js');
-      await run(o, async (store) => ledgerStatement(store, await programOf(store, ref), { from_ms: o.from ?? null, to_ms: o.to ?? Date.now() }));
+      await run(o, async (store) => {
+        const at = (value: string | undefined) => (value === undefined ? null : dayOrInstantMs(value, store.calendar)!);
+        return ledgerStatement(store, await programOf(store, ref), { from_ms: at(o.from), to_ms: at(o.to) ?? Date.now() });
+      });
     });
 
   withOutput(report.command('program <program>')

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvariantError } from '../assert.js';
+import { OfficeCalendar } from '../calendar.js';
 import type { InventoryInterval } from '../org/organization.js';
 import {
   CapacitySweep, capacityFinding, findCapacityOverruns, sweepSortedCapacity, sweepSortedCapacityAsync,
@@ -127,7 +128,7 @@ describe('capacity overrun', () => {
 
   it('turns an overrun into a high-severity finding', () => {
     const [o] = findCapacityOverruns([rec(1, 6, 0, 100), rec(2, 4, 50, 150)], [inv(8, 0, null)]);
-    const f = capacityFinding(o!, { cluster_id: 'c1', accelerator: 'a' });
+    const f = capacityFinding(o!, { cluster_id: 'c1', accelerator: 'a' }, new OfficeCalendar('Asia/Shanghai'));
     expect(f).toMatchObject({ kind: 'capacity_overrun', severity: 'high', record_seqs: [1, 2], interval: { from_ms: 50, to_ms: 100 } });
     expect(f.message).toContain('up to 10 a cards busy');
     expect(JSON.parse(JSON.stringify(f.evidence))).toEqual(f.evidence);

@@ -2,6 +2,7 @@
 // over the start/end events of one cluster × model: one over records in memory, one over a stream sorted by start
 // whose memory is bounded by the number of jobs running at once.
 import { assert } from '../assert.js';
+import type { OfficeCalendar } from '../calendar.js';
 import type { InventoryInterval } from '../org/organization.js';
 import type { Finding } from './finding.js';
 
@@ -336,10 +337,10 @@ export async function* sweepSortedCapacityAsync(
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The finding for one overrun of a cluster × model. */
-export function capacityFinding(o: CapacityOverrun, subject: { cluster_id: string; accelerator: string }): Finding {
-  const from = new Date(o.from_ms).toISOString();
-  const to = new Date(o.to_ms).toISOString();
+/** The finding for one overrun of a cluster × model; its message shows the times in the office's zone. */
+export function capacityFinding(o: CapacityOverrun, subject: { cluster_id: string; accelerator: string }, calendar: OfficeCalendar): Finding {
+  const from = calendar.formatInstant(o.from_ms);
+  const to = calendar.formatInstant(o.to_ms);
   const listed = o.record_seqs.length < o.record_count ? ` (${o.record_seqs.length} of them listed)` : '';
   return {
     kind: 'capacity_overrun',

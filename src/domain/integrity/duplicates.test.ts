@@ -2,6 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findingKey } from './finding.js';
 import { findDuplicates, type DuplicateRecord } from './duplicates.js';
+import { OfficeCalendar } from '../calendar.js';
+
+const calendar = new OfficeCalendar('Asia/Shanghai');
 
 let next_seq = 1;
 const rec = (p: Partial<DuplicateRecord>): DuplicateRecord => ({
@@ -17,7 +20,7 @@ describe('duplicates and overlaps', () => {
     const b = rec({ provider_id: 'p1', job_ref: 'j1', started_at_ms: 10, ended_at_ms: 20 }); // a split job: fine alone
     const c = rec({ provider_id: 'p2', job_ref: 'j1', started_at_ms: 500, ended_at_ms: 600, accelerator: 'b' });
     const other_enterprise = rec({ provider_id: 'p3', enterprise_id: 'e2', job_ref: 'j1' });
-    const r = findDuplicates([a, b, c, other_enterprise]);
+    const r = findDuplicates([a, b, c, other_enterprise], calendar);
     expect(r.truncated).toBe(false);
     expect(r.findings).toHaveLength(1);
     expect(r.findings[0]).toMatchObject({
@@ -35,7 +38,7 @@ describe('duplicates and overlaps', () => {
     const other_count = rec({ provider_id: 'p4', count: 4, started_at_ms: 0, ended_at_ms: 100 });
     const other_model = rec({ provider_id: 'p4', accelerator: 'b', started_at_ms: 0, ended_at_ms: 100 });
     const same_provider = rec({ provider_id: 'p1', started_at_ms: 12, ended_at_ms: 100 }); // 88 of b's 95: duplicates b (p2)
-    const r = findDuplicates([a, b, touching, half, other_count, other_model, same_provider]);
+    const r = findDuplicates([a, b, touching, half, other_count, other_model, same_provider], calendar);
     expect(rules(r)).toEqual([['same_shape_overlap', [a.seq, b.seq]], ['same_shape_overlap', [b.seq, same_provider.seq]]]);
     expect(r.findings[0]).toMatchObject({ severity: 'medium', interval: { from_ms: 10, to_ms: 100 } });
     expect(r.findings[0]!.message).toContain('Providers p1');
@@ -44,14 +47,14 @@ describe('duplicates and overlaps', () => {
   it('(b) leaves pairs sharing a job_ref to (a)', () => {
     const a = rec({ provider_id: 'p1', job_ref: 'j9' });
     const b = rec({ provider_id: 'p2', job_ref: 'j9' });
-    expect(rules(findDuplicates([a, b]))).toEqual([['same_job_ref', [a.seq, b.seq]]]);
+    expect(rules(findDuplicates([a, b], calendar))).toEqual([['same_job_ref', [a.seq, b.seq]]]);
   });
 
   it('(c) flags one provider reporting overlapping records of one job_ref on one model, not back-to-back ones', () => {
     const a = rec({ job_ref: 'j2', started_at_ms: 0, ended_at_ms: 100 });
     const b = rec({ job_ref: 'j2', started_at_ms: 100, ended_at_ms: 200 });
     const c = rec({ job_ref: 'j2', started_at_ms: 150, ended_at_ms: 160 });
-    const r = findDuplicates([c, b, a]);
+    const r = findDuplicates([c, b, a], calendar);
     expect(rules(r)).toEqual([['self_overlap', [b.seq, c.seq]]]);
     expect(r.findings[0]).toMatchObject({ kind: 'overlapping_job', subject: { provider_id: 'p1', job_ref: 'j2' }, interval: { from_ms: 150, to_ms: 160 } });
   });
@@ -59,23 +62,23 @@ describe('duplicates and overlaps', () => {
   it('(c) leaves one job split by model alone (Slurm gres/gpu:910b=2 and gres/gpu:a800=1: two records, one job ref)', () => {
     const ascend = rec({ job_ref: 'slurm:16', accelerator: 'huawei-ascend-910b', count: 2, started_at_ms: 0, ended_at_ms: 3600 });
     const a800 = rec({ job_ref: 'slurm:16', accelerator: 'nvidia-a800-80gb-pcie', count: 1, started_at_ms: 0, ended_at_ms: 3600 });
-    expect(findDuplicates([ascend, a800]).findings).toEqual([]);
+    expect(findDuplicates([ascend, a800], calendar).findings).toEqual([]);
     // the same model twice over the same time is still flagged
     const again = rec({ job_ref: 'slurm:16', accelerator: 'huawei-ascend-910b', count: 2, started_at_ms: 0, ended_at_ms: 3600 });
-    expect(rules(findDuplicates([ascend, a800, again]))).toEqual([['self_overlap', [ascend.seq, again.seq]]]);
+    expect(rules(findDuplicates([ascend, a800, again], calendar))).toEqual([['self_overlap', [ascend.seq, again.seq]]]);
   });
 
   it('stops at findings_max and says so, at and just past the limit', () => {
     const records = [0, 1, 2].map((i) => rec({ provider_id: `p${i}` })); // 3 cross-provider pairs
-    expect(findDuplicates(records, { findings_max: 3 })).toMatchObject({ truncated: false });
-    const cut = findDuplicates(records, { findings_max: 2 });
+    expect(findDuplicates(records, calendar, { findings_max: 3 })).toMatchObject({ truncated: false });
+    const cut = findDuplicates(records, calendar, { findings_max: 2 });
     expect(cut.truncated).toBe(true);
     expect(cut.findings).toHaveLength(2);
   });
 
   it('caps the seqs listed in a same-job_ref finding', () => {
     const records = [0, 1, 2, 3].map((i) => rec({ provider_id: `p${i % 2}`, job_ref: 'j', started_at_ms: i * 100, ended_at_ms: i * 100 + 50 }));
-    const [f] = findDuplicates(records, { record_seqs_max: 2 }).findings;
+    const [f] = findDuplicates(records, calendar, { record_seqs_max: 2 }).findings;
     expect(f).toMatchObject({ record_seqs: [records[0]!.seq, records[1]!.seq], evidence: { record_count: 4 } });
   });
 
@@ -105,12 +108,12 @@ describe('duplicates and overlaps', () => {
           if (a.provider_id === b.provider_id && a.job_ref !== null && a.job_ref === b.job_ref && a.accelerator === b.accelerator) expect_c.push([a.seq, b.seq]);
         }
       }
-      const r = findDuplicates(records);
+      const r = findDuplicates(records, calendar);
       const got = (rule: string) => r.findings.filter((f) => f.evidence['rule'] === rule).map((f) => f.record_seqs);
       const sorted = (xs: number[][]) => [...xs].sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!);
       expect(got('same_shape_overlap')).toEqual(sorted(expect_b));
       expect(got('self_overlap')).toEqual(sorted(expect_c));
-      const reversed = findDuplicates([...records].reverse());
+      const reversed = findDuplicates([...records].reverse(), calendar);
       expect(reversed.findings.map(findingKey)).toEqual(r.findings.map(findingKey));
     }), { numRuns: 300 });
   });

@@ -1,6 +1,7 @@
 // Cross-provider duplicates and overlaps: the same job billed through two providers, or one provider billing a job
 // twice over the same time. Group, sort, sweep: O(n log n) plus the pairs found.
 import { assert } from '../assert.js';
+import type { OfficeCalendar } from '../calendar.js';
 import type { Finding } from './finding.js';
 
 export interface DuplicateRecord {
@@ -38,7 +39,6 @@ export interface DuplicateOptions { findings_max?: number; record_seqs_max?: num
 /** `truncated` is true when findings_max was reached and later findings were left out. */
 export interface DuplicateResult { findings: Finding[]; truncated: boolean }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const byNumber = (a: number, b: number) => a - b;
 
 /**
@@ -48,9 +48,11 @@ const byNumber = (a: number, b: number) => a - b;
  * (c) one provider reporting overlapping records for the same job_ref on the same model (one finding per pair, medium).
  *     Records of one job on different models are the importer's per-model split of one job (a Slurm job holding
  *     gres/gpu:910b=2 and gres/gpu:a800=1, a pod holding two models): one job, not a duplicate.
- * Findings come in that order, each part sorted, so the output does not depend on the input order.
+ * Findings come in that order, each part sorted, so the output does not depend on the input order. Their messages show
+ * times in the office's zone (`calendar`).
  */
-export function findDuplicates(records: readonly DuplicateRecord[], options: DuplicateOptions = {}): DuplicateResult {
+export function findDuplicates(records: readonly DuplicateRecord[], calendar: OfficeCalendar, options: DuplicateOptions = {}): DuplicateResult {
+  const iso = (ms: number) => calendar.formatInstant(ms);
   const findings_max = options.findings_max ?? duplicate_findings_max;
   const seqs_max = options.record_seqs_max ?? duplicate_record_seqs_max;
   assert(Number.isInteger(findings_max) && findings_max >= 0, 'findings_max must be a non-negative integer');

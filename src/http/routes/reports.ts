@@ -13,6 +13,8 @@ import { ledgerStatement } from '../../report/ledger-statement.js';
 import type { NameScope } from '../../report/names.js';
 import { programReport } from '../../report/program-report.js';
 import { report_rows_max, ReportInvalid, ReportTooLarge, type Report } from '../../report/report.js';
+import { dayOrInstantMs, isCalendarDay } from '../../report/report-period.js';
+import type { OfficeCalendar } from '../../domain/calendar.js';
 import { usageSummaryReport } from '../../report/usage-summary.js';
 import { writeXlsx, xlsx_content_type } from '../../report/xlsx-writer.js';
 import { summary_groups } from '../../store/usage/summary.js';
@@ -30,7 +32,7 @@ const Format = Type.Optional(Type.Union(formats.map((f) => Type.Literal(f)), {
   description: 'csv (default): UTF-8 with a byte order mark; xlsx: an Excel workbook, one sheet per section; json: the same columns and cells as the CSV',
 }));
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
-const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC day YYYY-MM-DD' });
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a day YYYY-MM-DD of the office (SUANLI_TIME_ZONE)' });
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
 
 const Cell = Type.Union([Type.String(), Type.Number(), Type.Null()]);
@@ -39,7 +41,7 @@ export const JsonReport = Type.Object({
   report: Type.String({ description: 'usage-summary, claims, claim, ledger or program' }),
   sections: Type.Array(Type.Object({
     name: Type.String(), columns: Type.Array(Type.String()),
-    rows: Type.Array(Type.Array(Cell), { description: 'cells in column order: fen as integers, yuan and quantities as exact decimal strings, instants as RFC 3339 UTC, empty as null' }),
+    rows: Type.Array(Type.Array(Cell), { description: 'cells in column order: fen as integers, yuan and quantities as exact decimal strings, instants as RFC 3339 with the office zone\'s offset, empty as null' }),
   })),
 }, { title: 'Report' });
 
@@ -58,21 +60,13 @@ const ok = {
 const produces = ['text/csv', xlsx_content_type, 'application/json'];
 const limits = `At most ${report_rows_max} rows a section; a larger export answers 400 validation_failed naming the filter to narrow. docs/exports.md lists every column.`;
 
-const isCalendarDay = (day: string) => {
-  const ms = Date.parse(`${day}T00:00:00Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day;
-};
-
-/** A day (UTC midnight) or an RFC 3339 instant with a time zone; a 400 naming the field otherwise. */
-function instantParam(value: string | undefined, field: string): number | null {
+/** An office day (its first instant) or an RFC 3339 instant with a time zone; a 400 naming the field otherwise. */
+function instantParam(value: string | undefined, field: string, calendar: OfficeCalendar): number | null {
   if (value === undefined) return null;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    if (!isCalendarDay(value)) throw new ApiError('validation_failed', `${field} is not a calendar day`, [{ field, message: 'not a calendar day (YYYY-MM-DD)' }]);
-    return Date.parse(`${value}T00:00:00Z`);
-  }
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new ApiError('validation_failed', `${field} is not a day or an instant`, [{ field, message: 'a UTC day YYYY-MM-DD or an RFC 3339 instant' }]);
-  return ms;
+  const ms = dayOrInstantMs(value, calendar);
+  if (ms !== null) return ms;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new ApiError('validation_failed', `${field} is not a calendar day`, [{ field, message: 'not a calendar day (YYYY-MM-DD)' }]);
+  throw new ApiError('validation_failed', `${field} is not a day or an instant`, [{ field, message: 'a day YYYY-MM-DD of the office or an RFC 3339 instant' }]);
 }
 
 function nameScope(p: Principal): NameScope {
@@ -116,7 +110,7 @@ export function reportRoutes(app: App, ctx: AppContext): void {
     schema: {
       tags: ['reports'],
       summary: 'Export a usage summary',
-      description: 'The totals of GET /usage/summary (the same daily rollups, groupings and filters; a record counts on the UTC day it started) '
+      description: 'The totals of GET /usage/summary (the same daily rollups, groupings and filters; a record counts on the office\'s day it started, in SUANLI_TIME_ZONE) '
         + 'with names and a total row: records, card-hours, PFLOP·h, reference-card hours and the billed amount (fen and yuan; empty for auditors). '
         + `A provider or an enterprise exports its own usage. ${limits}`,
       querystring: Type.Object({
@@ -124,7 +118,7 @@ export function reportRoutes(app: App, ctx: AppContext): void {
         group_by: Type.Optional(Type.Union(summary_groups.map((g) => Type.Literal(g)), { description: 'default month' })),
         provider_id: Type.Optional(Type.String({ maxLength: 64 })), enterprise_id: Type.Optional(Type.String({ maxLength: 64 })),
         accelerator: Type.Optional(Type.String({ maxLength: 64 })), domestic: Type.Optional(Bool),
-        from: Type.Optional(Day), to: Type.Optional(Type.String({ ...Day, description: 'exclusive UTC day' })),
+        from: Type.Optional(Day), to: Type.Optional(Type.String({ ...Day, description: 'exclusive: a day YYYY-MM-DD of the office' })),
       }, { additionalProperties: false }),
       produces,
       response: ok,
@@ -207,22 +201,22 @@ export function reportRoutes(app: App, ctx: AppContext): void {
     schema: {
       tags: ['reports'],
       summary: 'Export a program\'s ledger statement',
-      description: 'Every ledger transfer of the program whose time falls in [from, to), in ledger order: time (UTC), kind, from and to account, '
+      description: 'Every ledger transfer of the program whose time falls in [from, to), in ledger order: time (in the office\'s zone, with its offset), kind, from and to account, '
         + 'beneficiary, claim, amount, and the change and running balance of the program\'s available budget — between an opening_balance row '
         + `(the balance at from) and a closing_balance row (at to). from defaults to the program's start, to to now. ${limits}`,
       params: IdParams,
       querystring: Type.Object({
         format: Format,
-        from: Type.Optional(Type.String({ maxLength: 40, description: 'a UTC day YYYY-MM-DD (its midnight) or an RFC 3339 instant; inclusive' })),
-        to: Type.Optional(Type.String({ maxLength: 40, description: 'a UTC day YYYY-MM-DD (its midnight) or an RFC 3339 instant; exclusive' })),
+        from: Type.Optional(Type.String({ maxLength: 40, description: 'a day YYYY-MM-DD of the office (its first instant) or an RFC 3339 instant; inclusive' })),
+        to: Type.Optional(Type.String({ maxLength: 40, description: 'a day YYYY-MM-DD of the office (its first instant) or an RFC 3339 instant; exclusive' })),
       }, { additionalProperties: false }),
       produces,
       response: ok,
     },
   }, async (request, reply) => {
     const q = request.query;
-    const from_ms = instantParam(q.from, 'querystring.from');
-    const to_ms = instantParam(q.to, 'querystring.to') ?? ctx.now();
+    const from_ms = instantParam(q.from, 'querystring.from', ctx.store.calendar);
+    const to_ms = instantParam(q.to, 'querystring.to', ctx.store.calendar) ?? ctx.now();
     const program = await ctx.store.programs.get(request.params.id);
     if (!program) throw notFound('program', request.params.id);
     return send(reply, await built(ledgerStatement(ctx.store, program, { from_ms, to_ms })), q.format ?? 'csv', request.log);
@@ -235,7 +229,7 @@ export function reportRoutes(app: App, ctx: AppContext): void {
       summary: 'Export a program\'s report',
       description: 'Three sections: the program with its budget, committed (granted net of claw-backs), reserved, paid and available amounts and the '
         + 'domestic share of the compute behind its granted claims; per beneficiary its claims, computed, granted, paid, unpaid and clawed-back '
-        + `amounts and domestic share; per UTC month the ledger's movements with committed, paid and available at the month's end. ${limits}`,
+        + `amounts and domestic share; per office month the ledger's movements with committed, paid and available at the month's end. ${limits}`,
       params: IdParams,
       querystring: Type.Object({ format: Format }, { additionalProperties: false }),
       produces,

@@ -11,6 +11,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Store } from '../../store/store.js';
 import { operator_actor } from '../../store/audit-repository.js';
+import type { OfficeCalendar } from '../../domain/calendar.js';
 import { sameUsageContent, type UsageInput } from '../../domain/usage/validate-usage.js';
 import { operator_delivery, parseUsageRecord, UsageIngest, type IngestLimits } from '../usage-pipeline.js';
 import { hourRuns, sample_runs_limits, type DeviceSamples } from './sample-runs.js';
@@ -76,9 +77,14 @@ export interface PrometheusImportSummary {
 export class PrometheusImportError extends Error {}
 
 const card_h = (card_s: number) => (card_s / 3600).toFixed(2);
-const hhmmss = (ms: number) => new Date(ms).toISOString().slice(11, 19);
-const describe = (records: readonly Pick<UsageInput, 'count' | 'started_at_ms' | 'ended_at_ms'>[]) =>
-  records.length === 0 ? 'nothing' : records.map((r) => `${r.count} × ${hhmmss(r.started_at_ms)}–${hhmmss(r.ended_at_ms)}`).join(', ');
+const two = (n: number) => String(n).padStart(2, '0');
+/** The time of day in the office's zone: the records of one hour, shown beside that hour (`formatInstant`). */
+const hhmmss = (ms: number, calendar: OfficeCalendar) => {
+  const l = calendar.local(ms);
+  return `${two(l.hour)}:${two(l.minute)}:${two(l.second)}`;
+};
+const describe = (records: readonly Pick<UsageInput, 'count' | 'started_at_ms' | 'ended_at_ms'>[], calendar: OfficeCalendar) =>
+  records.length === 0 ? 'nothing' : records.map((r) => `${r.count} × ${hhmmss(r.started_at_ms, calendar)}–${hhmmss(r.ended_at_ms, calendar)}`).join(', ');
 
 /** The same records, ids aside (sameUsageContent ignores them): what the hour's samples say now is what is stored. */
 function sameRecords(stored: readonly UsageInput[], now: readonly UsageInput[]): boolean {
@@ -210,7 +216,7 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
       next = i + 1 < window.hours.length ? fetchHour(window.hours[i + 1]!) : null;
       if (!got.ok) {
         if (got.error instanceof PrometheusError) {
-          throw new PrometheusImportError(`hour ${new Date(hour).toISOString()} – ${new Date(hour + hour_ms).toISOString()} not imported: ${got.error.message}`);
+          throw new PrometheusImportError(`hour ${store.calendar.formatInstant(hour)} – ${store.calendar.formatInstant(hour + hour_ms)} not imported: ${got.error.message}`);
         }
         throw got.error;
       }
@@ -256,7 +262,7 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
             for (const i of items) summary.card_s_stored += i.card_s;
             continue;
           }
-          const what = `${items[0]!.record.job_ref ?? ''} ${items[0]!.record.accelerator} ${new Date(hour).toISOString().slice(0, 13)}h: stored ${describe(before)}; Prometheus now says ${describe(now)}`;
+          const what = `${items[0]!.record.job_ref ?? ''} ${items[0]!.record.accelerator} ${store.calendar.formatInstant(hour)}: stored ${describe(before, store.calendar)}; Prometheus now says ${describe(now, store.calendar)}`;
           if (!options.replace) {
             summary.conflicts++;
             if (summary.conflict_examples.length < prometheus_import_limits.examples_per_code_max) summary.conflict_examples.push(what);
@@ -285,7 +291,7 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
   summary.series_idle = idle_series.size;
   summary.seconds = (performance.now() - started) / 1000;
 
-  const window_text = `from ${new Date(window.from_ms).toISOString()} to ${new Date(window.to_ms).toISOString()}`;
+  const window_text = `from ${store.calendar.formatInstant(window.from_ms)} to ${store.calendar.formatInstant(window.to_ms)}`;
   if (summary.series === 0) {
     out(`${query} ${window_text}: no series matched in the whole window — check --url, --exporter and the mapping file's selector`);
     return summary;
