@@ -477,7 +477,7 @@ export const route_examples: Readonly<Record<string, RouteExamples>> = {
       programs: [{
         id: ids.program, name_zh: '上海算力券', name_en: 'Shanghai compute vouchers', budget_fen: '100000000', committed_fen: '37440', paid_fen: '0',
         available_fen: '99962560', burn: [{ month: '2026-10', committed_fen: '37440' }], projected_exhaustion_date: null,
-        exhaustion_method: 'the available budget divided by the net amount committed over the last 90 UTC days',
+        exhaustion_method: 'the available budget divided by the net amount committed over the last 90 days of the office\'s calendar',
       }],
       top_enterprises: [{ id: ids.enterprise, name: 'Lanxu AI', compute_pflop_h: '16.640000', domestic_compute_pflop_h: '16.640000', domestic_share_bp: 10000 }],
       top_providers: [{ id: ids.provider, name: 'Pujiang Compute', compute_pflop_h: '16.640000', domestic_compute_pflop_h: '16.640000', domestic_share_bp: 10000 }],

@@ -151,7 +151,7 @@ export interface SimulationVariant {
   /** what a PFLOP·h costs the buyer after the subsidy, fen (records with a throughput figure) */
   net_fen_per_pflop_h: { domestic: number | null; foreign: number | null };
   budget_fen: bigint;
-  /** the UTC day the budget would run out at this pace (subsidies by the day the work started), or null */
+  /** the office day the budget would run out at this pace (subsidies by the day the work started), or null */
   budget_runs_out_on: string | null;
 }
 

@@ -639,7 +639,7 @@ export interface OverviewProgram {
     /** cumulative, at the end of the month (fen, decimal string: exact past 2^53) */
     committed_fen: string;
   }[];
-  /** UTC day YYYY-MM-DD */
+  /** the office day YYYY-MM-DD (time_zone) */
   projected_exhaustion_date: string | null;
   exhaustion_method: string;
 }
@@ -929,7 +929,7 @@ export interface SimulationVariant {
   };
   /** fen, decimal string: exact past 2^53 */
   budget_fen: string;
-  /** UTC day YYYY-MM-DD the budget would run out at this pace */
+  /** the office day YYYY-MM-DD (SUANLI_TIME_ZONE) the budget would run out at this pace */
   budget_runs_out_on: string | null;
 }
 

@@ -70,7 +70,7 @@ const Overview = Type.Object({
     budget_fen: FenString(), committed_fen: FenString('granted net of claw-backs, now'), paid_fen: FenString('paid net of recoveries, now'),
     available_fen: FenString(),
     burn: Type.Array(Type.Object({ month: Month, committed_fen: FenString('cumulative, at the end of the month') })),
-    projected_exhaustion_date: Type.Union([Type.String(), Type.Null()], { description: 'UTC day YYYY-MM-DD' }),
+    projected_exhaustion_date: Type.Union([Type.String(), Type.Null()], { description: 'the office day YYYY-MM-DD (time_zone)' }),
     exhaustion_method: Type.String(),
   }, { title: 'OverviewProgram' })),
   top_enterprises: Type.Array(OrgView),

@@ -62,7 +62,7 @@ const SimulationView = Type.Object({
     per_beneficiary: Type.Array(Type.Object({ beneficiary_id: Type.String(), name: Type.String(), computed_fen: Fen(), granted_fen: Fen() })),
     per_vendor: Type.Array(Type.Object({ vendor: Type.String(), fen: Fen() })),
     net_fen_per_pflop_h: Type.Object({ domestic: NullableInteger(), foreign: NullableInteger() }, { description: 'what a PFLOP·h costs the buyer after the subsidy' }),
-    budget_fen: Fen(), budget_runs_out_on: Type.Union([Type.String(), Type.Null()], { description: 'UTC day YYYY-MM-DD the budget would run out at this pace' }),
+    budget_fen: Fen(), budget_runs_out_on: Type.Union([Type.String(), Type.Null()], { description: 'the office day YYYY-MM-DD (SUANLI_TIME_ZONE) the budget would run out at this pace' }),
   }, { title: 'SimulationVariant' }), { description: 'the program\'s current rules, then the candidate' }),
 }, { title: 'Simulation' });
 

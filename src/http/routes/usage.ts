@@ -77,7 +77,7 @@ function presentUsage(u: StoredUsage, prices: boolean) {
   };
 }
 
-const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC day YYYY-MM-DD' });
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a day of the office (SUANLI_TIME_ZONE), YYYY-MM-DD' });
 const Digits = (description: string) => Type.String({ pattern: '^\\d{1,9}$', description });
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
 

@@ -12,7 +12,7 @@ export interface SummaryFilter {
   enterprise_id?: string;
   accelerator?: string;
   domestic?: boolean;
-  /** YYYY-MM-DD, inclusive, on the UTC day of started_at */
+  /** YYYY-MM-DD, inclusive: the office's day of started_at (the rollups' days) */
   from_day?: string;
   /** YYYY-MM-DD, exclusive */
   to_day?: string;
