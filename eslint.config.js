@@ -29,7 +29,10 @@ export default tseslint.config(
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // A leading underscore marks a parameter or binding kept for its position (migrations' `_engine`, `[_, v]`).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
       // Fastify hooks and handlers, async iterables and test doubles are async by contract, awaiting or not.
       '@typescript-eslint/require-await': 'off',
       // ~190 redundant `!`/`as` (three quarters in test/): harmless; remove with `eslint --fix` once issue 15's restructuring lands.

@@ -10,12 +10,30 @@ import { chromium } from 'playwright-core';
 import { chromium_flags, chromium_path } from '../test/browser/browser.js';
 import { repo_root, servedWebRoot } from './support.js';
 
-export interface BundleSize { files: { name: string; bytes: number; gzip_bytes: number }[]; bytes: number; gzip_bytes: number }
+export interface BundleSize {
+  files: { name: string; bytes: number; gzip_bytes: number }[];
+  bytes: number;
+  gzip_bytes: number;
+}
 
 /** Builds the dashboard (vite) into the folder the benchmark's server serves, and measures what a first visit downloads. */
 export function buildAndMeasureBundle(): BundleSize {
   const dir = servedWebRoot();
-  const r = spawnSync(process.execPath, [path.join(repo_root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn', '--outDir', dir, '--emptyOutDir'], { cwd: repo_root, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(repo_root, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      'web/vite.config.ts',
+      '--logLevel',
+      'warn',
+      '--outDir',
+      dir,
+      '--emptyOutDir',
+    ],
+    { cwd: repo_root, encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}${r.stderr}`);
   const names = ['index.html', ...fs.readdirSync(path.join(dir, 'assets')).map((f) => `assets/${f}`)];
   const files = names.map((name) => {
@@ -25,10 +43,16 @@ export function buildAndMeasureBundle(): BundleSize {
   return { files, bytes: files.reduce((s, f) => s + f.bytes, 0), gzip_bytes: files.reduce((s, f) => s + f.gzip_bytes, 0) };
 }
 
-export interface PageLoad { sign_in_ms: number; overview_ms: number; total_ms: number; bytes: number; requests: number }
+export interface PageLoad {
+  sign_in_ms: number;
+  overview_ms: number;
+  total_ms: number;
+  bytes: number;
+  requests: number;
+}
 
 export async function measurePageLoads(url: string, login: string, password: string, runs: number): Promise<PageLoad[]> {
-  if (chromium_path === null) throw new Error('Debian\'s chromium is not installed (apt-get install chromium)');
+  if (chromium_path === null) throw new Error("Debian's chromium is not installed (apt-get install chromium)");
   const browser = await chromium.launch({ executablePath: chromium_path, headless: true, args: chromium_flags });
   const out: PageLoad[] = [];
   try {
@@ -39,7 +63,12 @@ export async function measurePageLoads(url: string, login: string, password: str
       let requests = 0;
       page.on('response', (res) => {
         requests++;
-        void res.body().then((b) => { bytes += b.length; }, () => undefined);
+        void res.body().then(
+          (b) => {
+            bytes += b.length;
+          },
+          () => undefined,
+        );
       });
       const t0 = performance.now();
       await page.goto(url);

@@ -16,25 +16,57 @@ const log = (line = '') => console.log(line);
 const row_count = 100_000;
 const rounds = 2;
 const columns: Column[] = [
-  { key: 'enterprise_id', kind: 'text' }, { key: 'name', kind: 'text' }, { key: 'records', kind: 'integer' }, { key: 'card_hours', kind: 'hours' },
-  { key: 'card_hours_unnormalized', kind: 'hours' }, { key: 'compute_pflop_h', kind: 'pflop_h' }, { key: 'reference_card_hours', kind: 'hours' }, { key: 'amount', kind: 'money' },
+  { key: 'enterprise_id', kind: 'text' },
+  { key: 'name', kind: 'text' },
+  { key: 'records', kind: 'integer' },
+  { key: 'card_hours', kind: 'hours' },
+  { key: 'card_hours_unnormalized', kind: 'hours' },
+  { key: 'compute_pflop_h', kind: 'pflop_h' },
+  { key: 'reference_card_hours', kind: 'hours' },
+  { key: 'amount', kind: 'money' },
 ];
 
 function* rows(): Generator<Row> {
   for (let i = 0; i < row_count; i++) {
     const card_s = 3600 * (i % 977) + 1234;
     const gflop = BigInt(card_s) * 320_000n;
-    yield [`e_${i.toString(36).padStart(20, '0')}`, `上海蓝序智能科技有限公司 ${i}`, i % 5000, cardHours(card_s), cardHours(0), formatPflopHours(gflop), referenceCardHours(gflop, 312_000), 124_800 * (i % 97)];
+    yield [
+      `e_${i.toString(36).padStart(20, '0')}`,
+      `上海蓝序智能科技有限公司 ${i}`,
+      i % 5000,
+      cardHours(card_s),
+      cardHours(0),
+      formatPflopHours(gflop),
+      referenceCardHours(gflop, 312_000),
+      124_800 * (i % 97),
+    ];
   }
 }
-const report = (): Report => ({ kind: 'usage-summary', calendar: new OfficeCalendar('Asia/Shanghai'), filename: { ascii: 'bench', unicode: 'bench' }, sections: [{ name: 'usage by enterprise', columns, rows: rows() }] });
+const report = (): Report => ({
+  kind: 'usage-summary',
+  calendar: new OfficeCalendar('Asia/Shanghai'),
+  filename: { ascii: 'bench', unicode: 'bench' },
+  sections: [{ name: 'usage by enterprise', columns, rows: rows() }],
+});
 
 function sink(): { w: Writable; bytes(): number } {
   let bytes = 0;
-  return { w: new Writable({ write(chunk: Buffer, _e, cb) { bytes += chunk.length; cb(); } }), bytes: () => bytes };
+  return {
+    w: new Writable({
+      write(chunk: Buffer, _e, cb) {
+        bytes += chunk.length;
+        cb();
+      },
+    }),
+    bytes: () => bytes,
+  };
 }
 
-interface Run { ms: number; bytes: number; rss_mb: number }
+interface Run {
+  ms: number;
+  bytes: number;
+  rss_mb: number;
+}
 
 async function timed(fn: (out: Writable) => Promise<void>): Promise<Run> {
   const s = sink();
@@ -43,9 +75,15 @@ async function timed(fn: (out: Writable) => Promise<void>): Promise<Run> {
   return { ms: performance.now() - t0, bytes: s.bytes(), rss_mb: process.memoryUsage().rss / 2 ** 20 };
 }
 
-const rawCsv = (out: Writable) => pipeline(Readable.from((function* () {
-  for (const r of rows()) yield `${r.join(',')}\n`;
-})()), out);
+const rawCsv = (out: Writable) =>
+  pipeline(
+    Readable.from(
+      (function* () {
+        for (const r of rows()) yield `${r.join(',')}\n`;
+      })(),
+    ),
+    out,
+  );
 
 const suanliCsv = (out: Writable) => pipeline(csvStream(report()), out);
 
@@ -67,8 +105,10 @@ export async function exportsBench(_options: BenchOptions): Promise<void> {
   log(`\nsuanli exports benchmark — ${facts.date_utc}`);
   log(`machine: ${facts.nproc} cores (${facts.cpu}), ${facts.memory_gib} GiB RAM, ${facts.platform}, node ${facts.node}`);
   const cases: [string, (out: Writable) => Promise<void>][] = [
-    ['raw CSV: cells joined by commas (baseline)', rawCsv], ['suanli CSV', suanliCsv],
-    ['raw XLSX: exceljs streaming writer, bare cells (baseline)', rawXlsx], ['suanli XLSX', suanliXlsx],
+    ['raw CSV: cells joined by commas (baseline)', rawCsv],
+    ['suanli CSV', suanliCsv],
+    ['raw XLSX: exceljs streaming writer, bare cells (baseline)', rawXlsx],
+    ['suanli XLSX', suanliXlsx],
   ];
   const best = new Map<string, Run>();
   for (let round = 1; round <= rounds; round++) {
@@ -81,9 +121,14 @@ export async function exportsBench(_options: BenchOptions): Promise<void> {
   const rate = (r: Run) => row_count / (r.ms / 1000);
   const ratio = (name: string, base: string) => (rate(best.get(name)!) / rate(best.get(base)!)).toFixed(2);
   log(`\n${fmtInt(row_count)} rows, best of ${rounds} rounds, written to a counting sink in this process`);
-  log(table(['what', 'rows/s', '× baseline', 'MB out', 'RSS after MB'], cases.map(([name]) => {
-    const r = best.get(name)!;
-    const base = name.includes('CSV') ? cases[0]![0] : cases[2]![0];
-    return [name, fmtInt(Math.round(rate(r))), ratio(name, base), (r.bytes / 1e6).toFixed(1), r.rss_mb.toFixed(0)];
-  })));
+  log(
+    table(
+      ['what', 'rows/s', '× baseline', 'MB out', 'RSS after MB'],
+      cases.map(([name]) => {
+        const r = best.get(name)!;
+        const base = name.includes('CSV') ? cases[0]![0] : cases[2]![0];
+        return [name, fmtInt(Math.round(rate(r))), ratio(name, base), (r.bytes / 1e6).toFixed(1), r.rss_mb.toFixed(0)];
+      }),
+    ),
+  );
 }

@@ -11,8 +11,26 @@ import { Store } from '../src/store/store.js';
 import { UsageIngest } from '../src/ingest/usage-pipeline.js';
 import { createDatabase, findPostgresBinaries, startPostgres } from '../test/support/postgres.js';
 import {
-  cpuSecondsOf, createParties, fmtInt, fmtRatio, freshDir, machineFacts, makeRecordFactory, makeRecords, removeDir, runMeasured,
-  buildPrivateDist, startDurablePostgres, startServer, suanliCommand, table, tmp_root, withParties, type BenchOptions, type Parties, type WireRecord,
+  cpuSecondsOf,
+  createParties,
+  fmtInt,
+  fmtRatio,
+  freshDir,
+  machineFacts,
+  makeRecordFactory,
+  makeRecords,
+  removeDir,
+  runMeasured,
+  buildPrivateDist,
+  startDurablePostgres,
+  startServer,
+  suanliCommand,
+  table,
+  tmp_root,
+  withParties,
+  type BenchOptions,
+  type Parties,
+  type WireRecord,
 } from './support.js';
 
 type Engine = 'sqlite' | 'postgres';
@@ -43,8 +61,23 @@ interface ImportMeasurement {
   target_mb: number;
 }
 
-const raw_columns = ['provider_id', 'record_id', 'cluster_id', 'enterprise_id', 'accelerator_id', 'count', 'started_at_ms', 'ended_at_ms',
-  'amount_fen', 'job_ref', 'workload', 'energy_wh', 'card_s', 'compute_gflop', 'received_at_ms'] as const;
+const raw_columns = [
+  'provider_id',
+  'record_id',
+  'cluster_id',
+  'enterprise_id',
+  'accelerator_id',
+  'count',
+  'started_at_ms',
+  'ended_at_ms',
+  'amount_fen',
+  'job_ref',
+  'workload',
+  'energy_wh',
+  'card_s',
+  'compute_gflop',
+  'received_at_ms',
+] as const;
 type RawRow = (string | number | bigint | null)[];
 
 // Dense GFLOPS of the two models as in the catalog, so that the baseline stores the same compute_gflop magnitudes.
@@ -55,8 +88,23 @@ function rawRow(r: WireRecord, provider_id: string, received_at_ms: number): Raw
   const started = Date.parse(r.started_at);
   const ended = Date.parse(r.ended_at);
   const card_s = r.count * Math.ceil((ended - started) / 1000);
-  return [provider_id, r.record_id, r.cluster_id, r.enterprise_id, r.accelerator, r.count, started, ended, r.amount_fen, r.job_ref,
-    r.workload, r.energy_wh ?? null, card_s, BigInt(card_s) * gflops[r.accelerator]!, received_at_ms];
+  return [
+    provider_id,
+    r.record_id,
+    r.cluster_id,
+    r.enterprise_id,
+    r.accelerator,
+    r.count,
+    started,
+    ended,
+    r.amount_fen,
+    r.job_ref,
+    r.workload,
+    r.energy_wh ?? null,
+    card_s,
+    BigInt(card_s) * gflops[r.accelerator]!,
+    received_at_ms,
+  ];
 }
 
 const sqlite_raw_ddl = `
@@ -100,10 +148,12 @@ async function suanliSqlitePragmas(synchronous: Config['sqlite_synchronous']): P
   try {
     await store.migrate(Date.now());
     const sqlite = store.connection.sqlite!;
-    return Object.fromEntries(copied_pragmas.map((p) => {
-      const value = sqlite.pragma(p, { simple: true }) as string | number;
-      return [p, p === 'synchronous' ? ['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(value)] ?? value : value];
-    }));
+    return Object.fromEntries(
+      copied_pragmas.map((p) => {
+        const value = sqlite.pragma(p, { simple: true }) as string | number;
+        return [p, p === 'synchronous' ? (['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(value)] ?? value) : value];
+      }),
+    );
   } finally {
     await store.close();
     removeDir(dir);
@@ -119,15 +169,27 @@ function sqliteRaw(records: readonly WireRecord[], pragmas: Record<string, strin
     const insert = db.prepare(`INSERT INTO usage_records (${raw_columns.join(', ')}) VALUES (${raw_columns.map(() => '?').join(', ')})`);
     const now = Date.now();
     const rows = records.map((r) => rawRow(r, raw_provider_id, now));
-    const txn = db.transaction((chunk: readonly RawRow[]) => { for (const row of chunk) insert.run(...row); });
+    const txn = db.transaction((chunk: readonly RawRow[]) => {
+      for (const row of chunk) insert.run(...row);
+    });
     const t0 = performance.now();
     for (let i = 0; i < rows.length; i += raw_txn_rows) txn.immediate(rows.slice(i, i + raw_txn_rows));
     const seconds = (performance.now() - t0) / 1000;
     const stored = (db.prepare('select count(*) as n from usage_records').get() as { n: number }).n;
     if (stored !== records.length) throw new Error(`raw baseline stored ${stored} of ${records.length}`);
     db.close();
-    return rate({ engine: 'sqlite', kind: 'a', label: 'raw better-sqlite3 INSERT', batch: raw_txn_rows, records: records.length, seconds,
-      notes: { statement: 'prepared single-row INSERT', transaction_rows: raw_txn_rows, ...pragmas } }, null);
+    return rate(
+      {
+        engine: 'sqlite',
+        kind: 'a',
+        label: 'raw better-sqlite3 INSERT',
+        batch: raw_txn_rows,
+        records: records.length,
+        seconds,
+        notes: { statement: 'prepared single-row INSERT', transaction_rows: raw_txn_rows, ...pragmas },
+      },
+      null,
+    );
   } finally {
     removeDir(dir);
   }
@@ -151,8 +213,18 @@ async function inProcess(engine: Engine, config: Config, records: readonly WireR
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     if (accepted !== records.length) throw new Error(`in-process ingest accepted ${accepted} of ${records.length}`);
-    return rate({ engine, kind: 'b', label: 'suanli UsageIngest.ingest (in process)', batch, records: records.length, seconds,
-      notes: { cpu_s: round((cpu.user + cpu.system) / 1e6), cpu_us_per_record: round((cpu.user + cpu.system) / records.length) } }, raw);
+    return rate(
+      {
+        engine,
+        kind: 'b',
+        label: 'suanli UsageIngest.ingest (in process)',
+        batch,
+        records: records.length,
+        seconds,
+        notes: { cpu_s: round((cpu.user + cpu.system) / 1e6), cpu_us_per_record: round((cpu.user + cpu.system) / records.length) },
+      },
+      raw,
+    );
   } finally {
     await store.close();
   }
@@ -170,7 +242,16 @@ async function prepareDatabase(config: Config): Promise<Parties> {
 }
 
 /** `after`: runs once the last batch is acknowledged, with the server still up (the integrity bench waits for its checker). */
-export async function overHttp(engine: Engine, config: Config, env: Record<string, string>, records: readonly WireRecord[], batch: number, clients: number, raw: Measurement, after?: () => Promise<void>): Promise<Measurement> {
+export async function overHttp(
+  engine: Engine,
+  config: Config,
+  env: Record<string, string>,
+  records: readonly WireRecord[],
+  batch: number,
+  clients: number,
+  raw: Measurement,
+  after?: () => Promise<void>,
+): Promise<Measurement> {
   const parties = await prepareDatabase(config);
   const mine = withParties(records, parties);
   const bodies: string[] = [];
@@ -203,17 +284,32 @@ export async function overHttp(engine: Engine, config: Config, env: Record<strin
     const server_cpu1 = cpuSecondsOf(server.pid);
     if (accepted !== records.length) throw new Error(`HTTP ingest accepted ${accepted} of ${records.length}`);
     if (after) await after();
-    const server_cpu = server_cpu0 === null || server_cpu1 === null ? null
-      : { user: server_cpu1.user - server_cpu0.user, system: server_cpu1.system - server_cpu0.system };
-    return rate({ engine, kind: 'c', label: `suanli POST /api/v1/usage (${clients} clients)`, batch, records: records.length, seconds,
-      notes: {
-        server: suanliCommand().label, clients, body_mb: round(body_bytes / 1e6),
-        ...(server_cpu === null ? {} : {
-          server_cpu_user_s: round(server_cpu.user), server_cpu_system_s: round(server_cpu.system),
-          server_cpu_us_per_record: round(((server_cpu.user + server_cpu.system) * 1e6) / records.length, 1),
-        }),
-        client_cpu_s: round((cpu.user + cpu.system) / 1e6),
-      } }, raw);
+    const server_cpu =
+      server_cpu0 === null || server_cpu1 === null ? null : { user: server_cpu1.user - server_cpu0.user, system: server_cpu1.system - server_cpu0.system };
+    return rate(
+      {
+        engine,
+        kind: 'c',
+        label: `suanli POST /api/v1/usage (${clients} clients)`,
+        batch,
+        records: records.length,
+        seconds,
+        notes: {
+          server: suanliCommand().label,
+          clients,
+          body_mb: round(body_bytes / 1e6),
+          ...(server_cpu === null
+            ? {}
+            : {
+                server_cpu_user_s: round(server_cpu.user),
+                server_cpu_system_s: round(server_cpu.system),
+                server_cpu_us_per_record: round(((server_cpu.user + server_cpu.system) * 1e6) / records.length, 1),
+              }),
+          client_cpu_s: round((cpu.user + cpu.system) / 1e6),
+        },
+      },
+      raw,
+    );
   } finally {
     await server.stop();
   }
@@ -229,8 +325,11 @@ async function pgRaw(url: string, records: readonly WireRecord[]): Promise<Measu
     await client.query(pg_raw_ddl);
     const now = Date.now();
     const rows = records.map((r) => rawRow(r, raw_provider_id, now));
-    const text = (n: number) => `INSERT INTO usage_records (${raw_columns.join(', ')}) VALUES ${Array.from({ length: n }, (_, k) =>
-      `(${raw_columns.map((_, j) => `$${k * raw_columns.length + j + 1}`).join(', ')})`).join(', ')}`;
+    const text = (n: number) =>
+      `INSERT INTO usage_records (${raw_columns.join(', ')}) VALUES ${Array.from(
+        { length: n },
+        (_, k) => `(${raw_columns.map((_, j) => `$${k * raw_columns.length + j + 1}`).join(', ')})`,
+      ).join(', ')}`;
     const full = text(pg_statement_rows);
     const t0 = performance.now();
     for (let i = 0; i < rows.length; i += raw_txn_rows) {
@@ -247,8 +346,18 @@ async function pgRaw(url: string, records: readonly WireRecord[]): Promise<Measu
     const seconds = (performance.now() - t0) / 1000;
     const stored = Number((await client.query<{ n: string }>('select count(*) as n from usage_records')).rows[0]!.n);
     if (stored !== records.length) throw new Error(`raw baseline stored ${stored} of ${records.length}`);
-    return rate({ engine: 'postgres', kind: 'a', label: 'raw pg multi-row INSERT', batch: raw_txn_rows, records: records.length, seconds,
-      notes: { statement: `prepared ${pg_statement_rows}-row INSERT (not COPY: pg alone has no COPY FROM STDIN stream)`, transaction_rows: raw_txn_rows } }, null);
+    return rate(
+      {
+        engine: 'postgres',
+        kind: 'a',
+        label: 'raw pg multi-row INSERT',
+        batch: raw_txn_rows,
+        records: records.length,
+        seconds,
+        notes: { statement: `prepared ${pg_statement_rows}-row INSERT (not COPY: pg alone has no COPY FROM STDIN stream)`, transaction_rows: raw_txn_rows },
+      },
+      null,
+    );
   } finally {
     await client.end();
   }
@@ -276,7 +385,10 @@ async function importMeasurement(n: number, synchronous: string, options: BenchO
     const args = ['import', 'usage', file, '--provider', parties.provider_id, '--no-progress'];
     log(`  import: ${cmd.label} ${args.join(' ')}  (${fmtInt(n)} lines, ${file_mb.toFixed(0)} MB)`);
     const run = await runMeasured([...cmd.argv, ...args], {
-      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', SUANLI_DATA_DIR: dir, SUANLI_SQLITE_SYNCHRONOUS: synchronous,
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/',
+      SUANLI_DATA_DIR: dir,
+      SUANLI_SQLITE_SYNCHRONOUS: synchronous,
     });
     if (run.exit_code !== 0) throw new Error(`import exited ${run.exit_code}:\n${run.stdout}\n${run.stderr.slice(-4000)}`);
     const m = /read (\d+) records in ([\d.]+) s \((\d+) records\/s\): (\d+) accepted/.exec(run.stdout);
@@ -284,9 +396,15 @@ async function importMeasurement(n: number, synchronous: string, options: BenchO
     if (accepted !== n) throw new Error(`import accepted ${accepted} of ${n}:\n${run.stdout}`);
     return {
       command: `SUANLI_DATA_DIR=… ${cmd.label} ${args.join(' ').replace(file, 'usage.jsonl')}`,
-      records: n, file_mb: round(file_mb), accepted, wall_s: round(run.wall_s),
-      records_per_s_reported: m ? Number(m[3]) : null, records_per_s_wall: Math.round(n / run.wall_s),
-      peak_rss_mb: run.peak_rss_kb === null ? null : round((run.peak_rss_kb * 1024) / 1e6), rss_method: run.rss_method, target_mb: 300,
+      records: n,
+      file_mb: round(file_mb),
+      accepted,
+      wall_s: round(run.wall_s),
+      records_per_s_reported: m ? Number(m[3]) : null,
+      records_per_s_wall: Math.round(n / run.wall_s),
+      peak_rss_mb: run.peak_rss_kb === null ? null : round((run.peak_rss_kb * 1024) / 1e6),
+      rss_method: run.rss_method,
+      target_mb: 300,
     };
   } finally {
     removeDir(dir);
@@ -306,8 +424,12 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
   if (load_before > 0.5) log(`  WARNING: load average ${load_before.toFixed(2)} before the run: other work on this machine will skew the figures`);
   const synchronous = loadConfig({}).sqlite_synchronous; // suanli's default
   const sqlite_version = (new SqliteDatabase(':memory:').prepare('select sqlite_version() as v').get() as { v: string }).v;
-  log(`ingest benchmark — ${machine.date_utc}, ${machine.nproc} cores (${machine.cpu}), ${machine.memory_gib} GiB, node ${machine.node}, SQLite ${sqlite_version}`);
-  log(`  records: ${fmtInt(options.records)} (random v4 UUID record_ids, ${options.random_times ? 'started_at random in every batch' : 'chronological stream'}), SQLite WAL synchronous=${synchronous}`);
+  log(
+    `ingest benchmark — ${machine.date_utc}, ${machine.nproc} cores (${machine.cpu}), ${machine.memory_gib} GiB, node ${machine.node}, SQLite ${sqlite_version}`,
+  );
+  log(
+    `  records: ${fmtInt(options.records)} (random v4 UUID record_ids, ${options.random_times ? 'started_at random in every batch' : 'chronological stream'}), SQLite WAL synchronous=${synchronous}`,
+  );
   if (options.build) log(`  compiled src/ for the child processes: ${path.relative(process.cwd(), buildPrivateDist())}`);
   const t_gen = performance.now();
   const records = makeRecords(options.records, options.random_times);
@@ -316,15 +438,21 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
   const results: Measurement[] = [];
   const push = (m: Measurement) => {
     results.push(m);
-    log(`  ${m.engine.padEnd(8)} ${m.kind}  ${m.label.padEnd(42)} batch ${String(m.batch).padStart(6)}  ${fmtInt(m.records_per_s).padStart(8)} records/s` +
-      `${m.ratio_to_raw === null ? '' : `  (${fmtRatio(m.ratio_to_raw)} × raw)`}`);
+    log(
+      `  ${m.engine.padEnd(8)} ${m.kind}  ${m.label.padEnd(42)} batch ${String(m.batch).padStart(6)}  ${fmtInt(m.records_per_s).padStart(8)} records/s` +
+        `${m.ratio_to_raw === null ? '' : `  (${fmtRatio(m.ratio_to_raw)} × raw)`}`,
+    );
   };
   let postgres: { version: string; settings: Record<string, string>; skipped: string | null } = { version: '', settings: {}, skipped: null };
 
   let sqlite_pragmas: Record<string, string | number> = {};
   if (options.engines.includes('sqlite')) {
     sqlite_pragmas = await suanliSqlitePragmas(synchronous);
-    log(`  SQLite settings of suanli's connection, copied to the baseline: ${Object.entries(sqlite_pragmas).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    log(
+      `  SQLite settings of suanli's connection, copied to the baseline: ${Object.entries(sqlite_pragmas)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
     const raw = sqliteRaw(records, sqlite_pragmas);
     push(raw);
     for (const batch of [1_000, 10_000]) {
@@ -338,8 +466,17 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
     for (const batch of [1_000, 10_000]) {
       const dir = freshDir('sqlite-http');
       try {
-        push(await overHttp('sqlite', loadConfig({}, { data_dir: dir, log_level: 'silent', sqlite_synchronous: synchronous }),
-          { SUANLI_DATA_DIR: dir, SUANLI_SQLITE_SYNCHRONOUS: synchronous }, records, batch, options.clients, raw));
+        push(
+          await overHttp(
+            'sqlite',
+            loadConfig({}, { data_dir: dir, log_level: 'silent', sqlite_synchronous: synchronous }),
+            { SUANLI_DATA_DIR: dir, SUANLI_SQLITE_SYNCHRONOUS: synchronous },
+            records,
+            batch,
+            options.clients,
+            raw,
+          ),
+        );
       } finally {
         removeDir(dir);
       }
@@ -351,22 +488,30 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
     if (binaries === null && !process.env.TEST_DATABASE_URL) {
       const bar = '!'.repeat(78);
       postgres.skipped = 'PostgreSQL server binaries (initdb, postgres) not found';
-      log(`\n${bar}\n!!!  PostgreSQL NOT AVAILABLE — the PostgreSQL ingest benchmark is SKIPPED\n!!!  (no initdb/postgres via pg_config, /usr/lib/postgresql/*/bin or PATH)\n${bar}\n`);
+      log(
+        `\n${bar}\n!!!  PostgreSQL NOT AVAILABLE — the PostgreSQL ingest benchmark is SKIPPED\n!!!  (no initdb/postgres via pg_config, /usr/lib/postgresql/*/bin or PATH)\n${bar}\n`,
+      );
     } else {
-      const server = binaries !== null && !options.pg_fast
-        ? await startDurablePostgres(binaries)
-        : await (async () => {
-          const s = await startPostgres();
-          const c = new pg.Client({ connectionString: s.url });
-          await c.connect();
-          const version = (await c.query<{ v: string }>('select version() as v')).rows[0]!.v;
-          const settings: Record<string, string> = {};
-          for (const name of ['fsync', 'synchronous_commit', 'full_page_writes']) settings[name] = (await c.query<Record<string, string>>(`show ${name}`)).rows[0]![name]!;
-          await c.end();
-          return { ...s, version, settings };
-        })();
+      const server =
+        binaries !== null && !options.pg_fast
+          ? await startDurablePostgres(binaries)
+          : await (async () => {
+              const s = await startPostgres();
+              const c = new pg.Client({ connectionString: s.url });
+              await c.connect();
+              const version = (await c.query<{ v: string }>('select version() as v')).rows[0]!.v;
+              const settings: Record<string, string> = {};
+              for (const name of ['fsync', 'synchronous_commit', 'full_page_writes'])
+                settings[name] = (await c.query<Record<string, string>>(`show ${name}`)).rows[0]![name]!;
+              await c.end();
+              return { ...s, version, settings };
+            })();
       postgres = { version: server.version, settings: server.settings, skipped: null };
-      log(`  PostgreSQL: ${server.version.split(' on ')[0]}; ${Object.entries(server.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+      log(
+        `  PostgreSQL: ${server.version.split(' on ')[0]}; ${Object.entries(server.settings)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}`,
+      );
       try {
         let serial = 0;
         const db = () => createDatabase(server.url, `bench_${process.pid}_${++serial}`);
@@ -384,8 +529,17 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
           const dir = freshDir('pg-http');
           try {
             const url = await db();
-            push(await overHttp('postgres', loadConfig({}, { data_dir: dir, database_url: url, log_level: 'silent' }),
-              { SUANLI_DATA_DIR: dir, DATABASE_URL: url }, records, batch, options.clients, raw));
+            push(
+              await overHttp(
+                'postgres',
+                loadConfig({}, { data_dir: dir, database_url: url, log_level: 'silent' }),
+                { SUANLI_DATA_DIR: dir, DATABASE_URL: url },
+                records,
+                batch,
+                options.clients,
+                raw,
+              ),
+            );
           } finally {
             removeDir(dir);
           }
@@ -407,14 +561,33 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
   const out: string[] = [];
   out.push('');
   out.push(`suanli ingest benchmark — ${machine.date_utc}`);
-  out.push(`machine: ${machine.nproc} cores (${machine.cpu}), ${machine.memory_gib} GiB RAM, ${machine.platform}, node ${machine.node}; ` +
-    `load average (1 min) ${load_before.toFixed(2)} before, ${load_after.toFixed(2)} after`);
-  out.push(`SQLite ${sqlite_version} (${Object.entries(sqlite_pragmas).map(([k, v]) => `${k}=${v}`).join(', ') || `synchronous=${synchronous}`})` + (postgres.version ? `; ${postgres.version.split(' on ')[0]} (${Object.entries(postgres.settings).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''));
-  out.push(`records: ${fmtInt(options.records)} per measurement, random v4 UUID record_ids, ${options.random_times ? 'started_at random in every batch' : 'chronological stream'}; HTTP: ${suanliCommand().label} serve, ${options.clients} keep-alive clients`);
+  out.push(
+    `machine: ${machine.nproc} cores (${machine.cpu}), ${machine.memory_gib} GiB RAM, ${machine.platform}, node ${machine.node}; ` +
+      `load average (1 min) ${load_before.toFixed(2)} before, ${load_after.toFixed(2)} after`,
+  );
+  out.push(
+    `SQLite ${sqlite_version} (${
+      Object.entries(sqlite_pragmas)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || `synchronous=${synchronous}`
+    })` +
+      (postgres.version
+        ? `; ${postgres.version.split(' on ')[0]} (${Object.entries(postgres.settings)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')})`
+        : ''),
+  );
+  out.push(
+    `records: ${fmtInt(options.records)} per measurement, random v4 UUID record_ids, ${options.random_times ? 'started_at random in every batch' : 'chronological stream'}; HTTP: ${suanliCommand().label} serve, ${options.clients} keep-alive clients`,
+  );
   out.push('');
-  out.push(table(['engine', 'path', 'batch', 'seconds', 'records/s', '× raw'], results.map((m) => [
-    m.engine, `${m.kind}  ${m.label}`, fmtInt(m.batch), m.seconds.toFixed(2), fmtInt(m.records_per_s), fmtRatio(m.ratio_to_raw),
-  ]), 2));
+  out.push(
+    table(
+      ['engine', 'path', 'batch', 'seconds', 'records/s', '× raw'],
+      results.map((m) => [m.engine, `${m.kind}  ${m.label}`, fmtInt(m.batch), m.seconds.toFixed(2), fmtInt(m.records_per_s), fmtRatio(m.ratio_to_raw)]),
+      2,
+    ),
+  );
   out.push('');
   for (const engine of ['sqlite', 'postgres'] as const) {
     const a = results.find((m) => m.engine === engine && m.kind === 'a');
@@ -424,30 +597,52 @@ export async function ingestBench(options: BenchOptions): Promise<void> {
     const c = results.find((m) => m.engine === engine && m.kind === 'c' && m.batch === 1_000);
     const c10 = results.find((m) => m.engine === engine && m.kind === 'c' && m.batch === 10_000);
     const cr = c?.ratio_to_raw ?? null;
-    out.push(`${engine.padEnd(8)} b/a = ${fmtRatio(b?.ratio_to_raw ?? null)} (batch 1,000), ${fmtRatio(b10?.ratio_to_raw ?? null)} (batch 10,000);` +
-      `  c/a = ${fmtRatio(cr)} (batch 1,000; target ≥ 0.5: ${cr === null ? '—' : cr >= 0.5 ? 'met' : 'NOT MET'}), ${fmtRatio(c10?.ratio_to_raw ?? null)} (batch 10,000)`);
+    out.push(
+      `${engine.padEnd(8)} b/a = ${fmtRatio(b?.ratio_to_raw ?? null)} (batch 1,000), ${fmtRatio(b10?.ratio_to_raw ?? null)} (batch 10,000);` +
+        `  c/a = ${fmtRatio(cr)} (batch 1,000; target ≥ 0.5: ${cr === null ? '—' : cr >= 0.5 ? 'met' : 'NOT MET'}), ${fmtRatio(c10?.ratio_to_raw ?? null)} (batch 10,000)`,
+    );
     for (const m of [c, c10]) {
       if (m?.notes.server_cpu_us_per_record === undefined) continue;
-      out.push(`         server CPU over HTTP, batch ${fmtInt(m.batch)}: ${m.notes.server_cpu_us_per_record} µs/record ` +
-        `(user ${m.notes.server_cpu_user_s} s, system ${m.notes.server_cpu_system_s} s in ${m.seconds.toFixed(2)} s)`);
+      out.push(
+        `         server CPU over HTTP, batch ${fmtInt(m.batch)}: ${m.notes.server_cpu_us_per_record} µs/record ` +
+          `(user ${m.notes.server_cpu_user_s} s, system ${m.notes.server_cpu_system_s} s in ${m.seconds.toFixed(2)} s)`,
+      );
     }
   }
   if (postgres.skipped) out.push(`postgres SKIPPED: ${postgres.skipped}`);
   if (imported) {
     out.push('');
     out.push(`import: ${imported.command}`);
-    out.push(`  ${fmtInt(imported.records)} lines (${imported.file_mb} MB JSONL), ${imported.wall_s} s wall, ` +
-      `${fmtInt(imported.records_per_s_reported ?? 0)} records/s (importer's own figure), ${fmtInt(imported.records_per_s_wall)} records/s (wall, incl. start-up)`);
-    out.push(`  peak RSS ${imported.peak_rss_mb ?? '?'} MB (${imported.rss_method}); target ≤ ${imported.target_mb} MB: ` +
-      `${imported.peak_rss_mb === null ? '—' : imported.peak_rss_mb <= imported.target_mb ? 'met' : 'NOT MET'}`);
+    out.push(
+      `  ${fmtInt(imported.records)} lines (${imported.file_mb} MB JSONL), ${imported.wall_s} s wall, ` +
+        `${fmtInt(imported.records_per_s_reported ?? 0)} records/s (importer's own figure), ${fmtInt(imported.records_per_s_wall)} records/s (wall, incl. start-up)`,
+    );
+    out.push(
+      `  peak RSS ${imported.peak_rss_mb ?? '?'} MB (${imported.rss_method}); target ≤ ${imported.target_mb} MB: ` +
+        `${imported.peak_rss_mb === null ? '—' : imported.peak_rss_mb <= imported.target_mb ? 'met' : 'NOT MET'}`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 
   const results_dir = path.join(tmp_root, 'results');
   fs.mkdirSync(results_dir, { recursive: true });
   const file = path.join(results_dir, `ingest-${machine.date_utc.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, `${JSON.stringify({
-    benchmark: 'ingest', machine, load_average_1min: { before: load_before, after: load_after }, sqlite: { version: sqlite_version, settings: sqlite_pragmas }, postgres, options, results, import: imported,
-  }, null, 2)}\n`);
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        benchmark: 'ingest',
+        machine,
+        load_average_1min: { before: load_before, after: load_after },
+        sqlite: { version: sqlite_version, settings: sqlite_pragmas },
+        postgres,
+        options,
+        results,
+        import: imported,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   process.stdout.write(`\nJSON: ${path.relative(process.cwd(), file)}\n`);
 }

@@ -20,7 +20,20 @@ import { capacityFinding } from '../src/domain/integrity/capacity.js';
 import { capacityOverruns } from '../src/service/checks.js';
 import type { InventoryInterval } from '../src/domain/org/organization.js';
 import { appendEntry, canonicalEncoding, verifyChain, type AuditEntry, type AuditFields } from '../src/domain/audit/chain.js';
-import { RawUsageFill, creditCode, fmtInt, fmtRatio, freshDir, machineFacts, makeRecords, prng, removeDir, table, tmp_root, type BenchOptions } from './support.js';
+import {
+  RawUsageFill,
+  creditCode,
+  fmtInt,
+  fmtRatio,
+  freshDir,
+  machineFacts,
+  makeRecords,
+  prng,
+  removeDir,
+  table,
+  tmp_root,
+  type BenchOptions,
+} from './support.js';
 
 const log = (line = '') => console.log(line);
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
@@ -51,9 +64,22 @@ const burst_job_s = 45 * 60;
 const fill_rows_per_insert = 200;
 const fill_rows_per_transaction = 500_000;
 
-interface Pair { cluster_id: string; accelerator: string; inventory: InventoryInterval[] }
+interface Pair {
+  cluster_id: string;
+  accelerator: string;
+  inventory: InventoryInterval[];
+}
 
-interface Setup { pairs: Pair[]; provider_id: string; enterprise_ids: string[]; from_ms: number; to_ms: number; fill_s: number; index_s: number; bursts: number }
+interface Setup {
+  pairs: Pair[];
+  provider_id: string;
+  enterprise_ids: string[];
+  from_ms: number;
+  to_ms: number;
+  fill_s: number;
+  index_s: number;
+  bursts: number;
+}
 
 async function createParties(store: Store, now_ms: number): Promise<Omit<Setup, 'from_ms' | 'to_ms' | 'fill_s' | 'index_s' | 'bursts'>> {
   const provider = await store.organizations.create({ kind: 'provider', name: 'Bench Integrity Compute Co.', region: '310000' }, operator_actor, now_ms);
@@ -67,7 +93,18 @@ async function createParties(store: Store, now_ms: number): Promise<Omit<Setup, 
   }
   const enterprise_ids: string[] = [];
   for (let i = 0; i < enterprise_count; i++) {
-    const e = await store.organizations.create({ kind: 'enterprise', name: `Bench Integrity Lab ${i}`, credit_code: creditCode(5113 + i * 7919), region: '310000', sector: 'large_models', size: 'small' }, operator_actor, now_ms);
+    const e = await store.organizations.create(
+      {
+        kind: 'enterprise',
+        name: `Bench Integrity Lab ${i}`,
+        credit_code: creditCode(5113 + i * 7919),
+        region: '310000',
+        sector: 'large_models',
+        size: 'small',
+      },
+      operator_actor,
+      now_ms,
+    );
     if (!e) throw new Error(`could not create enterprise ${i}`);
     enterprise_ids.push(e.id);
   }
@@ -86,7 +123,8 @@ async function fill(store: Store, n: number, now_ms: number): Promise<Setup> {
   let t_fill = 0;
   let progress_next = 2_000_000;
   const writer = new RawUsageFill(sqlite, {
-    rows_per_insert: fill_rows_per_insert, rows_per_transaction: fill_rows_per_transaction,
+    rows_per_insert: fill_rows_per_insert,
+    rows_per_transaction: fill_rows_per_transaction,
     required_indexes: ['usage_records_capacity', 'usage_records_provider_record', 'usage_records_enterprise'],
     onCommit: (written) => {
       if (written < progress_next) return;
@@ -96,10 +134,14 @@ async function fill(store: Store, n: number, now_ms: number): Promise<Setup> {
   });
 
   const rnd = prng(20250901);
-  const hex = (digits: number) => Math.floor(rnd() * 16 ** digits).toString(16).padStart(digits, '0');
+  const hex = (digits: number) =>
+    Math.floor(rnd() * 16 ** digits)
+      .toString(16)
+      .padStart(digits, '0');
   const span_s = (n * pair_gap_s_mean) / pair_count;
   // Bursts, in time order: [instant, pair index].
-  const bursts = burst_pairs.flatMap((p) => burst_fractions.map((f) => [data_from_ms + Math.floor(f * span_s + p * 3600) * 1000, p] as const))
+  const bursts = burst_pairs
+    .flatMap((p) => burst_fractions.map((f) => [data_from_ms + Math.floor(f * span_s + p * 3600) * 1000, p] as const))
     .sort((a, b) => a[0] - b[0]);
   let burst_next = 0;
   let t_s = 0;
@@ -111,10 +153,21 @@ async function fill(store: Store, n: number, now_ms: number): Promise<Setup> {
     if (ended_at_ms > last_end_ms) last_end_ms = ended_at_ms;
     const training = rnd() < 0.7;
     writer.add([
-      parties.provider_id, `${job.toString(16).padStart(8, '0')}-${hex(4)}-4${hex(3)}-8${hex(3)}-${hex(6)}${hex(6)}`, pair.cluster_id,
-      parties.enterprise_ids[Math.floor(rnd() * enterprise_count)]!, pair.accelerator, count, started_at_ms, ended_at_ms,
-      Math.round((card_s * 900) / 3600), `slurm:${job}`, training ? 'training' : 'inference', rnd() < 0.5 ? Math.round((card_s * 300) / 3600) : null,
-      card_s, card_s * (gflops.get(pair.accelerator)?.gflops ?? 0), started_at_ms + duration_s * 1000 + 60_000,
+      parties.provider_id,
+      `${job.toString(16).padStart(8, '0')}-${hex(4)}-4${hex(3)}-8${hex(3)}-${hex(6)}${hex(6)}`,
+      pair.cluster_id,
+      parties.enterprise_ids[Math.floor(rnd() * enterprise_count)]!,
+      pair.accelerator,
+      count,
+      started_at_ms,
+      ended_at_ms,
+      Math.round((card_s * 900) / 3600),
+      `slurm:${job}`,
+      training ? 'training' : 'inference',
+      rnd() < 0.5 ? Math.round((card_s * 300) / 3600) : null,
+      card_s,
+      card_s * (gflops.get(pair.accelerator)?.gflops ?? 0),
+      started_at_ms + duration_s * 1000 + 60_000,
     ]);
     job++;
   };
@@ -181,13 +234,26 @@ class MemorySampler {
   }
 
   summary() {
-    return { samples: this.samples, rss_mib_min: mib(this.rss_min), rss_mib_max: mib(this.rss_max), heap_used_mib_max: mib(this.heap_max), per_pair: this.per_pair };
+    return {
+      samples: this.samples,
+      rss_mib_min: mib(this.rss_min),
+      rss_mib_max: mib(this.rss_max),
+      heap_used_mib_max: mib(this.heap_max),
+      per_pair: this.per_pair,
+    };
   }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 
-interface Row { what: string; records: number; seconds: number; per_s: number; baseline_s: number | null; note: string }
+interface Row {
+  what: string;
+  records: number;
+  seconds: number;
+  per_s: number;
+  baseline_s: number | null;
+  note: string;
+}
 
 const raw_sql = `select seq, count, started_at_ms, ended_at_ms from usage_records
   where cluster_id = ? and accelerator_id = ? and started_at_ms < ? and ended_at_ms > ? order by started_at_ms, seq`;
@@ -217,7 +283,11 @@ function rawIterate(sqlite: SqliteDatabase.Database, pairs: readonly Pair[], fro
  * before storing): list the cluster × model pairs with usage, then per pair the keyset pages of the covering index
  * into the streaming sweep. Memory is sampled between pages (a timer fires there: each page is an await).
  */
-async function production(store: Store, from_ms: number, to_ms: number): Promise<{ seconds: number; overruns: number; excess_max: number; memory: ReturnType<MemorySampler['summary']> }> {
+async function production(
+  store: Store,
+  from_ms: number,
+  to_ms: number,
+): Promise<{ seconds: number; overruns: number; excess_max: number; memory: ReturnType<MemorySampler['summary']> }> {
   const mem = new MemorySampler();
   mem.sample();
   const timer = setInterval(() => mem.sample(), 50);
@@ -228,7 +298,10 @@ async function production(store: Store, from_ms: number, to_ms: number): Promise
   try {
     for await (const o of capacityOverruns(store, { from_ms, to_ms }, duration_ms_max)) {
       const pair = `${o.cluster_id}/${o.accelerator}`;
-      if (pair !== current) { if (current !== '') mem.endPair(current); current = pair; }
+      if (pair !== current) {
+        if (current !== '') mem.endPair(current);
+        current = pair;
+      }
       const f = capacityFinding(o.overrun, o, store.calendar);
       overruns++;
       excess_max = Math.max(excess_max, Number(f.evidence.excess));
@@ -253,29 +326,61 @@ async function capacityBench(rows: Row[], n: number): Promise<Record<string, unk
     log(`  filling ${fmtInt(n)} usage records (${pair_count} cluster × model pairs of ${cards_per_pair} cards) …`);
     const setup = await fill(store, n, now);
     const db_mib = mib(fs.statSync(path.join(dir, 'suanli.db')).size);
-    log(`  filled in ${setup.fill_s.toFixed(1)} s (${fmtInt(n / setup.fill_s)} rows/s), indexes built in ${setup.index_s.toFixed(1)} s; ${db_mib.toFixed(0)} MiB; ${setup.bursts} bursts (set-up, not measured)`);
+    log(
+      `  filled in ${setup.fill_s.toFixed(1)} s (${fmtInt(n / setup.fill_s)} rows/s), indexes built in ${setup.index_s.toFixed(1)} s; ${db_mib.toFixed(0)} MiB; ${setup.bursts} bursts (set-up, not measured)`,
+    );
     log(`  period ${new Date(setup.from_ms).toISOString().slice(0, 10)} – ${new Date(setup.to_ms).toISOString().slice(0, 10)}`);
     const sqlite = store.connection.sqlite!;
     const { from_ms, to_ms, pairs } = setup;
-    log(`  plans: raw — ${queryPlan(sqlite, raw_sql, ['c', 'm', to_ms, from_ms])}; pages — ${queryPlan(sqlite, capacity_page_sql, ['c', 'm', to_ms, from_ms, 0, 0, 0, 1])}`);
+    log(
+      `  plans: raw — ${queryPlan(sqlite, raw_sql, ['c', 'm', to_ms, from_ms])}; pages — ${queryPlan(sqlite, capacity_page_sql, ['c', 'm', to_ms, from_ms, 0, 0, 0, 1])}`,
+    );
     const raw = rawIterate(sqlite, pairs, from_ms, to_ms);
     if (raw.records !== n) throw new Error(`raw iteration read ${raw.records} rows, not ${n}`);
     log(`  raw iterate: ${raw.seconds.toFixed(2)} s, ${fmtInt(raw.records / raw.seconds)} records/s`);
     const runs = [];
     for (let run = 1; run <= 2; run++) {
       const r = await production(store, from_ms, to_ms);
-      log(`  production run ${run}: ${r.seconds.toFixed(2)} s, ${fmtInt(n / r.seconds)} records/s, ${r.overruns} overruns (largest excess ${r.excess_max}); RSS ${r.memory.rss_mib_min.toFixed(0)}–${r.memory.rss_mib_max.toFixed(0)} MiB, heap used ≤ ${r.memory.heap_used_mib_max.toFixed(0)} MiB`);
+      log(
+        `  production run ${run}: ${r.seconds.toFixed(2)} s, ${fmtInt(n / r.seconds)} records/s, ${r.overruns} overruns (largest excess ${r.excess_max}); RSS ${r.memory.rss_mib_min.toFixed(0)}–${r.memory.rss_mib_max.toFixed(0)} MiB, heap used ≤ ${r.memory.heap_used_mib_max.toFixed(0)} MiB`,
+      );
       if (r.overruns === 0) throw new Error('the sweep found none of the deliberate overruns');
       runs.push(r);
     }
     const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-    rows.push({ what: 'raw better-sqlite3 iterate, same rows and index order (baseline)', records: raw.records, seconds: raw.seconds, per_s: raw.records / raw.seconds, baseline_s: raw.seconds, note: '' });
-    rows.push({ what: 'capacityOverruns (list pairs, keyset pages, streaming sweep), best of 2', records: n, seconds: best.seconds, per_s: n / best.seconds, baseline_s: raw.seconds, note: `${best.overruns} overruns` });
+    rows.push({
+      what: 'raw better-sqlite3 iterate, same rows and index order (baseline)',
+      records: raw.records,
+      seconds: raw.seconds,
+      per_s: raw.records / raw.seconds,
+      baseline_s: raw.seconds,
+      note: '',
+    });
+    rows.push({
+      what: 'capacityOverruns (list pairs, keyset pages, streaming sweep), best of 2',
+      records: n,
+      seconds: best.seconds,
+      per_s: n / best.seconds,
+      baseline_s: raw.seconds,
+      note: `${best.overruns} overruns`,
+    });
     log('');
     log('  memory at the end of each pair that had overruns (production, best run):');
-    log(table(['pair', 'RSS MiB', 'heap used MiB'], best.memory.per_pair.map((p) => [p.pair, p.rss_mib.toFixed(0), p.heap_used_mib.toFixed(0)])));
+    log(
+      table(
+        ['pair', 'RSS MiB', 'heap used MiB'],
+        best.memory.per_pair.map((p) => [p.pair, p.rss_mib.toFixed(0), p.heap_used_mib.toFixed(0)]),
+      ),
+    );
     return {
-      records: n, pairs: pair_count, cards_per_pair, db_mib, fill_s: setup.fill_s, index_s: setup.index_s, raw, runs,
+      records: n,
+      pairs: pair_count,
+      cards_per_pair,
+      db_mib,
+      fill_s: setup.fill_s,
+      index_s: setup.index_s,
+      raw,
+      runs,
       process_max_rss_mib: process.resourceUsage().maxRSS / 1024,
     };
   } finally {
@@ -329,8 +434,15 @@ function auditFields(n: number): AuditFields[] {
     }
     out.push({
       at_ms: start + i * 1000,
-      actor: { org_id: `o_${(i % 37).toString(36).padStart(20, '0')}`, key_id: `k_${(i % 101).toString(36).padStart(20, '0')}`, role: i % 5 === 0 ? 'provider' : 'administrator' },
-      action, subject, before, after,
+      actor: {
+        org_id: `o_${(i % 37).toString(36).padStart(20, '0')}`,
+        key_id: `k_${(i % 101).toString(36).padStart(20, '0')}`,
+        role: i % 5 === 0 ? 'provider' : 'administrator',
+      },
+      action,
+      subject,
+      before,
+      after,
     });
   }
   return out;
@@ -340,7 +452,11 @@ function auditBench(rows: Row[], n: number): Record<string, unknown> {
   const fields = auditFields(n);
   const best = (fn: () => void) => {
     let b = Infinity;
-    for (let k = 0; k < 3; k++) { const t0 = performance.now(); fn(); b = Math.min(b, seconds(t0)); }
+    for (let k = 0; k < 3; k++) {
+      const t0 = performance.now();
+      fn();
+      b = Math.min(b, seconds(t0));
+    }
     return b;
   };
   let entries: AuditEntry[] = [];
@@ -360,8 +476,22 @@ function auditBench(rows: Row[], n: number): Record<string, unknown> {
     for (const b of buffers) x ^= createHash('sha256').update(b).digest('hex').charCodeAt(0);
     if (x < 0) throw new Error('unreachable');
   });
-  rows.push({ what: 'SHA-256 of buffers the size of the canonical encodings (baseline), best of 3', records: n, seconds: sha_s, per_s: n / sha_s, baseline_s: sha_s, note: `${(bytes / n).toFixed(0)} B/entry` });
-  rows.push({ what: 'audit appendEntry (canonical encoding + SHA-256), best of 3', records: n, seconds: append_s, per_s: n / append_s, baseline_s: sha_s, note: 'pure domain, in memory' });
+  rows.push({
+    what: 'SHA-256 of buffers the size of the canonical encodings (baseline), best of 3',
+    records: n,
+    seconds: sha_s,
+    per_s: n / sha_s,
+    baseline_s: sha_s,
+    note: `${(bytes / n).toFixed(0)} B/entry`,
+  });
+  rows.push({
+    what: 'audit appendEntry (canonical encoding + SHA-256), best of 3',
+    records: n,
+    seconds: append_s,
+    per_s: n / append_s,
+    baseline_s: sha_s,
+    note: 'pure domain, in memory',
+  });
   return { entries: n, bytes_per_entry_mean: bytes / n, append_s, sha_s };
 }
 
@@ -386,13 +516,29 @@ async function auditStoreBench(rows: Row[], n: number): Promise<Record<string, u
     const before = await store.audit.head();
     const t0 = performance.now();
     for (const f of fields) {
-      await writeTransaction(store.connection, (tx, engine) => appendAudit(tx, engine, f.actor, { action: f.action, subject: f.subject, before: f.before, after: f.after }, f.at_ms));
+      await writeTransaction(store.connection, (tx, engine) =>
+        appendAudit(tx, engine, f.actor, { action: f.action, subject: f.subject, before: f.before, after: f.after }, f.at_ms),
+      );
     }
     const append_s = seconds(t0);
     const verdict = await store.audit.verify();
     if (!verdict.ok || verdict.head.seq !== before.seq + n) throw new Error(`the stored chain does not verify: ${JSON.stringify(verdict)}`);
-    rows.push({ what: 'SQLite: one-row INSERT per committed transaction, same size (baseline)', records: n, seconds: raw_s, per_s: n / raw_s, baseline_s: raw_s, note: 'synchronous=FULL' });
-    rows.push({ what: 'SQLite: appendAudit per committed write transaction (head locked, entry, head moved)', records: n, seconds: append_s, per_s: n / append_s, baseline_s: raw_s, note: 'chain verified after' });
+    rows.push({
+      what: 'SQLite: one-row INSERT per committed transaction, same size (baseline)',
+      records: n,
+      seconds: raw_s,
+      per_s: n / raw_s,
+      baseline_s: raw_s,
+      note: 'synchronous=FULL',
+    });
+    rows.push({
+      what: 'SQLite: appendAudit per committed write transaction (head locked, entry, head moved)',
+      records: n,
+      seconds: append_s,
+      per_s: n / append_s,
+      baseline_s: raw_s,
+      note: 'chain verified after',
+    });
     return { entries: n, raw_s, append_s };
   } finally {
     await store.close();
@@ -426,13 +572,33 @@ async function checksOnOff(rows: Row[], options: BenchOptions): Promise<Record<s
           const dir = freshDir(`checks-${mode}`);
           const database_url = await url();
           try {
-            const env: Record<string, string> = { SUANLI_DATA_DIR: dir, SUANLI_INCREMENTAL_CHECKS: mode, ...(database_url === null ? {} : { DATABASE_URL: database_url }) };
+            const env: Record<string, string> = {
+              SUANLI_DATA_DIR: dir,
+              SUANLI_INCREMENTAL_CHECKS: mode,
+              ...(database_url === null ? {} : { DATABASE_URL: database_url }),
+            };
             const config = loadConfig({}, { data_dir: dir, database_url, log_level: 'silent', incremental_checks: mode === 'on' });
             const ingestEnd = { at: 0 };
-            const m = await overHttp(engine, config, env, records, 1000, options.clients, { engine, kind: 'a', label: '', batch: 0, records: 1, seconds: 1, records_per_s: 1, ratio_to_raw: null, notes: {} },
-              mode === 'on' ? async () => { ingestEnd.at = performance.now(); await waitForEmptyQueue(config); lags.push(seconds(ingestEnd.at)); } : undefined);
+            const m = await overHttp(
+              engine,
+              config,
+              env,
+              records,
+              1000,
+              options.clients,
+              { engine, kind: 'a', label: '', batch: 0, records: 1, seconds: 1, records_per_s: 1, ratio_to_raw: null, notes: {} },
+              mode === 'on'
+                ? async () => {
+                    ingestEnd.at = performance.now();
+                    await waitForEmptyQueue(config);
+                    lags.push(seconds(ingestEnd.at));
+                  }
+                : undefined,
+            );
             by[mode]!.push(m.records_per_s);
-            log(`  ${engine} checks ${mode}: ${fmtInt(m.records_per_s)} records/s${mode === 'on' ? `; queue empty ${lags[lags.length - 1]!.toFixed(1)} s after the last batch` : ''}`);
+            log(
+              `  ${engine} checks ${mode}: ${fmtInt(m.records_per_s)} records/s${mode === 'on' ? `; queue empty ${lags[lags.length - 1]!.toFixed(1)} s after the last batch` : ''}`,
+            );
           } finally {
             removeDir(dir);
           }
@@ -440,8 +606,22 @@ async function checksOnOff(rows: Row[], options: BenchOptions): Promise<Record<s
       }
       const off = Math.max(...by.off!);
       const on = Math.max(...by.on!);
-      rows.push({ what: `${engine}: POST /usage, incremental checks off (baseline), best of 2`, records: records.length, seconds: records.length / off, per_s: off, baseline_s: records.length / off, note: '' });
-      rows.push({ what: `${engine}: POST /usage, incremental checks on, best of 2`, records: records.length, seconds: records.length / on, per_s: on, baseline_s: records.length / off, note: `queue empty ${Math.max(...lags).toFixed(1)} s after the last batch (worst)` });
+      rows.push({
+        what: `${engine}: POST /usage, incremental checks off (baseline), best of 2`,
+        records: records.length,
+        seconds: records.length / off,
+        per_s: off,
+        baseline_s: records.length / off,
+        note: '',
+      });
+      rows.push({
+        what: `${engine}: POST /usage, incremental checks on, best of 2`,
+        records: records.length,
+        seconds: records.length / on,
+        per_s: on,
+        baseline_s: records.length / off,
+        note: `queue empty ${Math.max(...lags).toFixed(1)} s after the last batch (worst)`,
+      });
       results.push({ engine, off: by.off, on: by.on, lag_s: lags, drop: 1 - on / off });
     }
   } finally {
@@ -454,7 +634,7 @@ async function waitForEmptyQueue(config: Config): Promise<void> {
   const store = Store.open(config);
   try {
     for (let i = 0; i < 6000; i++) {
-      if (await store.findings.pendingWindowCount() === 0) {
+      if ((await store.findings.pendingWindowCount()) === 0) {
         const kinds = new Map<string, number>();
         for (const f of (await store.findings.list({ limit: 100_000 })).items) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
         log(`    findings stored by the checker: ${kinds.size === 0 ? 'none' : [...kinds].map(([k, v]) => `${k} ${v}`).join(', ')}`);
@@ -483,14 +663,28 @@ export async function integrityBench(options: BenchOptions): Promise<void> {
   const show = (title: string, rs: readonly Row[], unit: string) => {
     log('');
     log(title);
-    log(table(['what', unit, 'seconds', `${unit}/s`, 'baseline s', '× baseline', ''], rs.map((r) => [
-      r.what, fmtInt(r.records), r.seconds.toFixed(3), fmtInt(r.per_s), r.baseline_s === null ? '—' : r.baseline_s.toFixed(3),
-      fmtRatio(r.baseline_s === null ? null : r.baseline_s / r.seconds), r.note,
-    ])));
+    log(
+      table(
+        ['what', unit, 'seconds', `${unit}/s`, 'baseline s', '× baseline', ''],
+        rs.map((r) => [
+          r.what,
+          fmtInt(r.records),
+          r.seconds.toFixed(3),
+          fmtInt(r.per_s),
+          r.baseline_s === null ? '—' : r.baseline_s.toFixed(3),
+          fmtRatio(r.baseline_s === null ? null : r.baseline_s / r.seconds),
+          r.note,
+        ]),
+      ),
+    );
   };
   show(`capacity-overrun sweep over ${fmtInt(options.capacity_records)} stored records (SQLite, ${pair_count} cluster × model pairs)`, sweep_rows, 'records');
   show(`audit chain: ${fmtInt(audit_entries)} entries in memory, 5,000 stored`, audit_rows, 'entries');
-  show(`ingest with the incremental checks off and on (${fmtInt(Math.max(options.records, 600_000))} records, 1,000 a batch, ${options.clients} clients)`, checks_rows, 'records');
+  show(
+    `ingest with the incremental checks off and on (${fmtInt(Math.max(options.records, 600_000))} records, 1,000 a batch, ${options.clients} clients)`,
+    checks_rows,
+    'records',
+  );
   log('\n× baseline: baseline seconds / seconds (1.00 = as fast as the baseline). Sweep baseline: a bare better-sqlite3 iterate()');
   log('of the same rows in the same index order, on the same schema (what-if rows: with the covering index); audit baseline:');
   log('SHA-256 of buffers as long as the canonical encodings. Page cache warm: the fill has just written the file.');
@@ -498,6 +692,9 @@ export async function integrityBench(options: BenchOptions): Promise<void> {
   const out = path.join(tmp_root, 'results');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, `integrity-${facts.date_utc.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ machine: facts, capacity, audit, audit_store, checks, rows: [...sweep_rows, ...audit_rows, ...checks_rows] }, null, 2));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ machine: facts, capacity, audit, audit_store, checks, rows: [...sweep_rows, ...audit_rows, ...checks_rows] }, null, 2),
+  );
   log(`JSON: ${path.relative(process.cwd(), file)}`);
 }

@@ -17,13 +17,27 @@ import { applyProgram, estimateClaim, fileClaim, simulate } from '../src/service
 import { loadDemo, examples_dir } from '../src/cli/demo.js';
 import { findPostgresBinaries } from '../test/support/postgres.js';
 import { createDatabase } from '../test/support/postgres.js';
-import { createParties, fmtInt, fmtRatio, freshDir, machineFacts, prng, removeDir, startDurablePostgres, table, tmp_root, type BenchOptions } from './support.js';
+import {
+  createParties,
+  fmtInt,
+  fmtRatio,
+  freshDir,
+  machineFacts,
+  prng,
+  removeDir,
+  startDurablePostgres,
+  table,
+  tmp_root,
+  type BenchOptions,
+} from './support.js';
 
 const log = (line = '') => console.log(line);
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 function catalogFacts(): Map<string, ModelFacts> {
-  return new Map(readCatalogFile().map((m) => [m.id, { domestic: m.domestic, vendor: m.vendor, gflops: acceleratorThroughput(m)?.gflops ?? null, tdp_w: m.tdp_w }]));
+  return new Map(
+    readCatalogFile().map((m) => [m.id, { domestic: m.domestic, vendor: m.vendor, gflops: acceleratorThroughput(m)?.gflops ?? null, tdp_w: m.tdp_w }]),
+  );
 }
 
 const bench_models = ['huawei-ascend-910b', 'cambricon-mlu370-x8', 'moore-threads-mtt-s4000', 'nvidia-a800-80gb-pcie', 'nvidia-h20', 'metax-c500'];
@@ -35,9 +49,16 @@ function evalRecords(n: number, seed = 7): EvalRecord[] {
   for (let i = 0; i < n; i++) {
     const card_s = (1 + Math.floor(rnd() * 8)) * (600 + Math.floor(rnd() * 36_000));
     out.push({
-      seq: i + 1, accelerator: bench_models[Math.floor(rnd() * bench_models.length)]!, card_s, amount_fen: Math.floor(card_s * (200 + rnd() * 300) / 3600),
-      started_at_ms: start + Math.floor(rnd() * 90 * 86_400_000), workload: rnd() < 0.3 ? 'training' : 'inference', provider_id: 'p', region: rnd() < 0.8 ? '310000' : '520100',
-      energy_wh: rnd() < 0.4 ? Math.floor(card_s * 0.25) : null, other_layers_fen: 0,
+      seq: i + 1,
+      accelerator: bench_models[Math.floor(rnd() * bench_models.length)]!,
+      card_s,
+      amount_fen: Math.floor((card_s * (200 + rnd() * 300)) / 3600),
+      started_at_ms: start + Math.floor(rnd() * 90 * 86_400_000),
+      workload: rnd() < 0.3 ? 'training' : 'inference',
+      provider_id: 'p',
+      region: rnd() < 0.8 ? '310000' : '520100',
+      energy_wh: rnd() < 0.4 ? Math.floor(card_s * 0.25) : null,
+      other_layers_fen: 0,
     });
   }
   return out;
@@ -49,18 +70,43 @@ function shanghaiRules() {
   return city;
 }
 
-interface Row { what: string; engine: string; records: number; seconds: number; per_s: number | null; baseline_s: number | null }
+interface Row {
+  what: string;
+  engine: string;
+  records: number;
+  seconds: number;
+  per_s: number | null;
+  baseline_s: number | null;
+}
 
 async function evaluatorBench(rows: Row[]): Promise<void> {
   const n = 1_000_000;
   const records = evalRecords(n);
   const models = catalogFacts();
-  const rules = { rules: [
-    { id: 'domestic-train', match: { domestic: true, workload: ['training' as const] }, pay: { basis: 'bill' as const, rate_bp: 3000 }, ceiling_fen_per_card_hour: 1200, tier_bonus: { domestic_share_bp_min: 5000, bonus_bp: 500 } },
-    { id: 'domestic-compute', match: { domestic: true }, pay: { basis: 'compute' as const, fen_per_pflop_h: 800 }, ceiling_fen_per_card_hour: 1200 },
-    { id: 'guizhou-energy', match: { region: ['52'] }, pay: { basis: 'energy' as const, rate_bp: 5000, fen_per_kwh: 60 } },
-  ] };
-  const limits = { calendar: new OfficeCalendar(), cap_share_bp: 8000, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n, support_months: 12, first_subsidized_at_ms: null, budget_available_fen: 10_000_000_000_000n };
+  const rules = {
+    rules: [
+      {
+        id: 'domestic-train',
+        match: { domestic: true, workload: ['training' as const] },
+        pay: { basis: 'bill' as const, rate_bp: 3000 },
+        ceiling_fen_per_card_hour: 1200,
+        tier_bonus: { domestic_share_bp_min: 5000, bonus_bp: 500 },
+      },
+      { id: 'domestic-compute', match: { domestic: true }, pay: { basis: 'compute' as const, fen_per_pflop_h: 800 }, ceiling_fen_per_card_hour: 1200 },
+      { id: 'guizhou-energy', match: { region: ['52'] }, pay: { basis: 'energy' as const, rate_bp: 5000, fen_per_kwh: 60 } },
+    ],
+  };
+  const limits = {
+    calendar: new OfficeCalendar(),
+    cap_share_bp: 8000,
+    cap_fen: null,
+    cap_fen_year: null,
+    granted_fen: 0n,
+    granted_fen_year: 0n,
+    support_months: 12,
+    first_subsidized_at_ms: null,
+    budget_available_fen: 10_000_000_000_000n,
+  };
   // The baseline: the least any evaluator must do — look at each record once and floor a share of its bill.
   const baseline = () => {
     let sum = 0;
@@ -69,12 +115,23 @@ async function evaluatorBench(rows: Row[]): Promise<void> {
   };
   const best = (fn: () => unknown) => {
     let b = Infinity;
-    for (let k = 0; k < 5; k++) { const t0 = performance.now(); fn(); b = Math.min(b, seconds(t0)); }
+    for (let k = 0; k < 5; k++) {
+      const t0 = performance.now();
+      fn();
+      b = Math.min(b, seconds(t0));
+    }
     return b;
   };
   const base_s = best(baseline);
   const eval_s = best(() => evaluate(rules, records, models, { size: 'small', categories: [] }, limits));
-  rows.push({ what: 'evaluator (3 rules: bill+ceiling+tier, compute, energy), best of 5', engine: 'in memory', records: n, seconds: eval_s, per_s: n / eval_s, baseline_s: base_s });
+  rows.push({
+    what: 'evaluator (3 rules: bill+ceiling+tier, compute, energy), best of 5',
+    engine: 'in memory',
+    records: n,
+    seconds: eval_s,
+    per_s: n / eval_s,
+    baseline_s: base_s,
+  });
 }
 
 async function claimBench(rows: Row[], engine: 'sqlite' | 'postgres', database_url: string | null, n: number): Promise<void> {
@@ -99,7 +156,19 @@ async function claimBench(rows: Row[], engine: 'sqlite' | 'postgres', database_u
         const started_at_ms = start + Math.floor((k / n) * 90 * 86_400_000);
         const card_s = count * duration_s;
         batch.push({
-          input: { record_id: `r-${k}`, cluster_id: parties.cluster_id, enterprise_id, accelerator, count, started_at_ms, ended_at_ms: started_at_ms + duration_s * 1000, amount_fen: Math.floor(card_s / 3600 * 1000), job_ref: null, workload: 'training' as const, energy_wh: null },
+          input: {
+            record_id: `r-${k}`,
+            cluster_id: parties.cluster_id,
+            enterprise_id,
+            accelerator,
+            count,
+            started_at_ms,
+            ended_at_ms: started_at_ms + duration_s * 1000,
+            amount_fen: Math.floor((card_s / 3600) * 1000),
+            job_ref: null,
+            workload: 'training' as const,
+            energy_wh: null,
+          },
           derived: { card_s, compute_gflop: BigInt(card_s) * BigInt(models.get(accelerator)!.gflops!) },
         });
       }
@@ -112,7 +181,8 @@ async function claimBench(rows: Row[], engine: 'sqlite' | 'postgres', database_u
     const to = Date.parse('2026-11-01T00:00:00Z');
 
     // Baseline: the same rows fetched by a bare driver query, with nothing else done.
-    const raw_sql = 'select u.seq, u.accelerator_id, u.card_s, u.amount_fen, u.started_at_ms, u.workload, u.provider_id, c.region, u.energy_wh from usage_records u join clusters c on c.id = u.cluster_id where u.enterprise_id = $1 and u.started_at_ms >= $2 and u.started_at_ms < $3';
+    const raw_sql =
+      'select u.seq, u.accelerator_id, u.card_s, u.amount_fen, u.started_at_ms, u.workload, u.provider_id, c.region, u.energy_wh from usage_records u join clusters c on c.id = u.cluster_id where u.enterprise_id = $1 and u.started_at_ms >= $2 and u.started_at_ms < $3';
     let raw_s: number;
     if (engine === 'sqlite') {
       const db = new SqliteDatabase(path.join(dir, 'suanli.db'), { readonly: true });
@@ -157,14 +227,23 @@ async function simulateBench(rows: Row[], engine: 'sqlite' | 'postgres', databas
     const demo = await loadDemo(store, config, { seed: 2027, progress: false });
     const program = await store.programs.getByCode('sh-compute-voucher-city');
     if (!program) throw new Error('the demo has no city program');
-    const candidate = { rules: [{ id: 'all-domestic', match: { domestic: true }, pay: { basis: 'bill' as const, rate_bp: 4000 }, ceiling_fen_per_card_hour: 1000 }] };
+    const candidate = {
+      rules: [{ id: 'all-domestic', match: { domestic: true }, pay: { basis: 'bill' as const, rate_bp: 4000 }, ceiling_fen_per_card_hour: 1000 }],
+    };
     const from = Date.parse('2026-08-01T00:00:00Z');
     const to = Date.parse('2026-11-01T00:00:00Z');
     const t0 = performance.now();
     const r = await simulate(store, program.id, candidate, from, to);
     const s = seconds(t0);
     const cur = r.variants[0]!;
-    rows.push({ what: `simulate Aug–Oct demo usage (current + candidate, ${cur.beneficiaries} beneficiaries)`, engine, records: demo.records, seconds: s, per_s: demo.records / s, baseline_s: null });
+    rows.push({
+      what: `simulate Aug–Oct demo usage (current + candidate, ${cur.beneficiaries} beneficiaries)`,
+      engine,
+      records: demo.records,
+      seconds: s,
+      per_s: demo.records / s,
+      baseline_s: null,
+    });
   } finally {
     await store.close();
     removeDir(dir);
@@ -197,10 +276,21 @@ export async function policyBench(options: BenchOptions): Promise<void> {
     }
   }
   log('');
-  log(table(['what', 'engine', 'records', 'seconds', 'records/s', 'baseline s', '× baseline'], rows.map((r) => [
-    r.what, r.engine, fmtInt(r.records), r.seconds.toFixed(3), r.per_s === null ? '—' : fmtInt(r.per_s),
-    r.baseline_s === null ? '—' : r.baseline_s.toFixed(3), fmtRatio(r.baseline_s === null ? null : r.baseline_s / r.seconds),
-  ]), 2));
+  log(
+    table(
+      ['what', 'engine', 'records', 'seconds', 'records/s', 'baseline s', '× baseline'],
+      rows.map((r) => [
+        r.what,
+        r.engine,
+        fmtInt(r.records),
+        r.seconds.toFixed(3),
+        r.per_s === null ? '—' : fmtInt(r.per_s),
+        r.baseline_s === null ? '—' : r.baseline_s.toFixed(3),
+        fmtRatio(r.baseline_s === null ? null : r.baseline_s / r.seconds),
+      ]),
+      2,
+    ),
+  );
   log('\nbaselines: evaluator — a bare loop flooring 30% of each domestic bill over the same records; claim — a bare driver SELECT of the same rows.');
   log('targets: evaluator ≥ 1,000,000 records/s; a claim over 1,000,000 stored records ≤ 5 s.');
   const out = path.join(tmp_root, 'results');

@@ -31,15 +31,17 @@ const benchmarks: Record<string, { describe: string; run: (options: BenchOptions
     run: dashboardBench,
   },
   exports: {
-    describe: 'report writers rows/s: CSV vs cells joined by commas; XLSX vs exceljs\' bare streaming writer (100,000 rows)',
+    describe: "report writers rows/s: CSV vs cells joined by commas; XLSX vs exceljs' bare streaming writer (100,000 rows)",
     run: exportsBench,
   },
   sacct: {
-    describe: 'import sacct of 1,000,000 jobs (~3.3M lines) in a child: records/s and peak RSS (target ≤ 300 MB) vs bare parsing and import usage of the same records',
+    describe:
+      'import sacct of 1,000,000 jobs (~3.3M lines) in a child: records/s and peak RSS (target ≤ 300 MB) vs bare parsing and import usage of the same records',
     run: sacctBench,
   },
   prometheus: {
-    describe: 'import prometheus of 1,000 GPUs × 24 h of 15 s dcgm samples (5.76M) from a real backfilled Prometheus: samples/s and records/s vs the bare hourly fetch + JSON.parse',
+    describe:
+      'import prometheus of 1,000 GPUs × 24 h of 15 s dcgm samples (5.76M) from a real backfilled Prometheus: samples/s and records/s vs the bare hourly fetch + JSON.parse',
     run: (options) => prometheusBench(options, prometheus_size),
   },
 };
@@ -81,7 +83,10 @@ async function main(): Promise<void> {
   for (const name of names) await benchmarks[name]!.run(parsed.options);
 }
 
-main().then(() => process.exit(process.exitCode ?? 0), (error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

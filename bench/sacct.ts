@@ -13,8 +13,21 @@ import { loadConfig, type Config } from '../src/config.js';
 import { Store } from '../src/store/store.js';
 import { sacct_batch_records_default } from '../src/cli/commands/import-sacct.js';
 import {
-  buildPrivateDist, createParties, enterprise_count, fmtInt, fmtRatio, freshDir, machineFacts, prng, removeDir, runMeasured, suanliCommand, table, tmp_root,
-  type BenchOptions, type Parties,
+  buildPrivateDist,
+  createParties,
+  enterprise_count,
+  fmtInt,
+  fmtRatio,
+  freshDir,
+  machineFacts,
+  prng,
+  removeDir,
+  runMeasured,
+  suanliCommand,
+  table,
+  tmp_root,
+  type BenchOptions,
+  type Parties,
 } from './support.js';
 
 const log = (line = '') => process.stderr.write(`${line}\n`);
@@ -32,7 +45,14 @@ const window_to_ms = Date.parse('2026-11-01T00:00:00Z');
 const counts = [1, 1, 2, 4, 8, 8, 8, 16, 32, 64];
 const price: Record<string, bigint> = { 'huawei-ascend-910b': 800n, 'nvidia-a800-80gb-pcie': 1200n };
 
-interface Expected { records: number; card_s: bigint; amount_fen: bigint; lines: number; jobs: number; skipped: Record<'step' | 'running' | 'never_started' | 'no_gpu', number> }
+interface Expected {
+  records: number;
+  card_s: bigint;
+  amount_fen: bigint;
+  lines: number;
+  jobs: number;
+  skipped: Record<'step' | 'running' | 'never_started' | 'no_gpu', number>;
+}
 
 const sacctTime = (ms: number) => new Date(ms).toISOString().slice(0, 19);
 const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
@@ -56,11 +76,32 @@ function writeFiles(jobs: number, parties: Parties, sacct_file: string, jsonl_fi
   let array_job = 0;
   let array_task = 0;
 
-  const line = (fields: (string | number)[]) => { sacct_chunk += `${fields.join('|')}\n`; expected.lines++; };
-  const record = (job_id: string, job_id_raw: string, enterprise: number, model: string, count: number, start_ms: number, seconds: number, workload: string, split: boolean) => {
+  const line = (fields: (string | number)[]) => {
+    sacct_chunk += `${fields.join('|')}\n`;
+    expected.lines++;
+  };
+  const record = (
+    job_id: string,
+    job_id_raw: string,
+    enterprise: number,
+    model: string,
+    count: number,
+    start_ms: number,
+    seconds: number,
+    workload: string,
+    split: boolean,
+  ) => {
     const r = {
-      record_id: `slurm:${parties.cluster_id}:${job_id_raw}${split ? `:${model}` : ''}`, cluster_id: parties.cluster_id, enterprise_id: parties.enterprise_ids[enterprise]!,
-      accelerator: model, count, started_at: iso(start_ms), ended_at: iso(start_ms + seconds * 1000), amount_fen: amount(count, seconds, model), job_ref: `slurm:${job_id}`, workload,
+      record_id: `slurm:${parties.cluster_id}:${job_id_raw}${split ? `:${model}` : ''}`,
+      cluster_id: parties.cluster_id,
+      enterprise_id: parties.enterprise_ids[enterprise]!,
+      accelerator: model,
+      count,
+      started_at: iso(start_ms),
+      ended_at: iso(start_ms + seconds * 1000),
+      amount_fen: amount(count, seconds, model),
+      job_ref: `slurm:${job_id}`,
+      workload,
     };
     jsonl_chunk += `${JSON.stringify(r)}\n`;
     expected.records++;
@@ -90,11 +131,25 @@ function writeFiles(jobs: number, parties: Parties, sacct_file: string, jsonl_fi
     raw++;
     let job_id = String(raw);
     if (shape < 0.05) {
-      if (array_task === 0 || array_task >= 8) { array_job = raw; array_task = 0; }
+      if (array_task === 0 || array_task >= 8) {
+        array_job = raw;
+        array_task = 0;
+      }
       job_id = `${array_job}_${array_task++}`;
     }
     const steps = (id: string, id_raw: string, gpus: string, state = 'COMPLETED', end = sacctTime(end_ms), elapsed: number | string = seconds) => {
-      line([`${id}.batch`, `${id_raw}.batch`, '', account, '', sacctTime(start_ms), end, elapsed, `cpu=${count * 4},${gpus}${gpus === '' ? '' : ','}mem=${count * 64}G,node=1`, state]);
+      line([
+        `${id}.batch`,
+        `${id_raw}.batch`,
+        '',
+        account,
+        '',
+        sacctTime(start_ms),
+        end,
+        elapsed,
+        `cpu=${count * 4},${gpus}${gpus === '' ? '' : ','}mem=${count * 64}G,node=1`,
+        state,
+      ]);
       line([`${id}.extern`, `${id_raw}.extern`, '', account, '', sacctTime(start_ms), end, elapsed, tres(gpus), state]);
       expected.skipped.step += 2;
       if (rnd() < 1 / 3) {
@@ -104,27 +159,43 @@ function writeFiles(jobs: number, parties: Parties, sacct_file: string, jsonl_fi
     };
 
     expected.jobs++;
-    if (kind < 0.015) { // CPU only
+    if (kind < 0.015) {
+      // CPU only
       line([job_id, raw, user, account, 'cpu', sacctTime(start_ms), sacctTime(end_ms), seconds, tres(''), 'COMPLETED']);
       steps(job_id, String(raw), '');
       expected.skipped.no_gpu++;
-    } else if (kind < 0.025) { // still running
+    } else if (kind < 0.025) {
+      // still running
       line([job_id, raw, user, account, partition, sacctTime(start_ms), 'Unknown', seconds, tres(gpu_tres), 'RUNNING']);
       steps(job_id, String(raw), gpu_tres, 'RUNNING', 'Unknown');
       expected.skipped.running++;
-    } else if (kind < 0.035) { // cancelled while pending
+    } else if (kind < 0.035) {
+      // cancelled while pending
       line([job_id, raw, user, account, partition, 'None', sacctTime(start_ms), 0, '', 'CANCELLED by 1000']);
       expected.skipped.never_started++;
-    } else if (kind < 0.045) { // heterogeneous job: two components, one per partition
+    } else if (kind < 0.045) {
+      // heterogeneous job: two components, one per partition
       const het = raw;
-      line([`${het}+0`, het, user, account, 'ascend', sacctTime(start_ms), sacctTime(end_ms), seconds, tres(`gres/gpu:910b=${count},gres/gpu=${count}`), 'COMPLETED']);
+      line([
+        `${het}+0`,
+        het,
+        user,
+        account,
+        'ascend',
+        sacctTime(start_ms),
+        sacctTime(end_ms),
+        seconds,
+        tres(`gres/gpu:910b=${count},gres/gpu=${count}`),
+        'COMPLETED',
+      ]);
       steps(`${het}+0`, String(het), `gres/gpu:910b=${count},gres/gpu=${count}`);
       record(`${het}+0`, String(het), enterprise, 'huawei-ascend-910b', count, start_ms, seconds, 'training', false);
       raw++;
       expected.jobs++;
       line([`${het}+1`, raw, user, account, 'a800', sacctTime(start_ms), sacctTime(end_ms), seconds, tres(`gres/gpu=${count}`), 'COMPLETED']);
       record(`${het}+1`, String(raw), enterprise, 'nvidia-a800-80gb-pcie', count, start_ms, seconds, 'inference', false);
-    } else if (kind < 0.05) { // cards of both types in one job: split in two records
+    } else if (kind < 0.05) {
+      // cards of both types in one job: split in two records
       const both = `gres/gpu:910b=${count},gres/gpu:a800=${count},gres/gpu=${count * 2}`;
       line([job_id, raw, user, account, 'ascend', sacctTime(start_ms), sacctTime(end_ms), seconds, tres(both), 'COMPLETED']);
       steps(job_id, String(raw), both);
@@ -199,14 +270,30 @@ async function bareParse(file: string): Promise<{ seconds: number; lines: number
 async function runImport(label: string, args: string[], dir: string, synchronous: Config['sqlite_synchronous'], display: string): Promise<ChildMeasurement> {
   const cmd = suanliCommand();
   log(`  ${label}: ${cmd.label} ${display}`);
-  const run = await runMeasured([...cmd.argv, ...args], { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', SUANLI_DATA_DIR: dir, SUANLI_SQLITE_SYNCHRONOUS: synchronous });
+  const run = await runMeasured([...cmd.argv, ...args], {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/',
+    SUANLI_DATA_DIR: dir,
+    SUANLI_SQLITE_SYNCHRONOUS: synchronous,
+  });
   if (run.exit_code !== 0) throw new Error(`${label} exited ${run.exit_code}:\n${run.stdout}\n${run.stderr.slice(-4000)}`);
   const sacct = /\((\d+) lines\/s, (\d+) records\/s\): (\d+) records, (\d+) accepted/.exec(run.stdout);
   const usage = /read (\d+) records in [\d.]+ s \((\d+) records\/s\): (\d+) accepted/.exec(run.stdout);
-  const [records, reported, accepted] = sacct ? [Number(sacct[3]), Number(sacct[2]), Number(sacct[4])] : usage ? [Number(usage[1]), Number(usage[2]), Number(usage[3])] : [NaN, NaN, NaN];
+  const [records, reported, accepted] = sacct
+    ? [Number(sacct[3]), Number(sacct[2]), Number(sacct[4])]
+    : usage
+      ? [Number(usage[1]), Number(usage[2]), Number(usage[3])]
+      : [NaN, NaN, NaN];
   return {
-    label, command: `SUANLI_DATA_DIR=… ${cmd.label} ${display}`, wall_s: round(run.wall_s), records, accepted, records_per_s_reported: reported,
-    records_per_s_wall: Math.round(records / run.wall_s), peak_rss_mb: run.peak_rss_kb === null ? null : round((run.peak_rss_kb * 1024) / 1e6), rss_method: run.rss_method,
+    label,
+    command: `SUANLI_DATA_DIR=… ${cmd.label} ${display}`,
+    wall_s: round(run.wall_s),
+    records,
+    accepted,
+    records_per_s_reported: reported,
+    records_per_s_wall: Math.round(records / run.wall_s),
+    peak_rss_mb: run.peak_rss_kb === null ? null : round((run.peak_rss_kb * 1024) / 1e6),
+    rss_method: run.rss_method,
     stdout: run.stdout.trim(),
   };
 }
@@ -215,7 +302,11 @@ function storedSums(dir: string): { records: number; card_s: bigint; amount_fen:
   const db = new SqliteDatabase(path.join(dir, 'suanli.db'), { readonly: true });
   try {
     db.defaultSafeIntegers(true);
-    const r = db.prepare('select count(*) as n, sum(card_s) as card_s, sum(amount_fen) as amount_fen from usage_records').get() as { n: bigint; card_s: bigint; amount_fen: bigint };
+    const r = db.prepare('select count(*) as n, sum(card_s) as card_s, sum(amount_fen) as amount_fen from usage_records').get() as {
+      n: bigint;
+      card_s: bigint;
+      amount_fen: bigint;
+    };
     return { records: Number(r.n), card_s: r.card_s, amount_fen: r.amount_fen };
   } finally {
     db.close();
@@ -230,7 +321,9 @@ export async function sacctBench(options: BenchOptions): Promise<void> {
   const load_before = os.loadavg()[0]!;
   if (load_before > 0.5) log(`  WARNING: load average ${load_before.toFixed(2)} before the run: other work on this machine will skew the figures`);
   const synchronous = loadConfig({}).sqlite_synchronous; // suanli's default
-  log(`sacct import benchmark — ${machine.date_utc}, ${machine.nproc} cores (${machine.cpu}), ${machine.memory_gib} GiB, node ${machine.node}; ${fmtInt(jobs)} jobs, SQLite synchronous=${synchronous}`);
+  log(
+    `sacct import benchmark — ${machine.date_utc}, ${machine.nproc} cores (${machine.cpu}), ${machine.memory_gib} GiB, node ${machine.node}; ${fmtInt(jobs)} jobs, SQLite synchronous=${synchronous}`,
+  );
   if (options.build) log(`  compiled src/ for the child processes: ${path.relative(process.cwd(), buildPrivateDist())}`);
 
   const root = freshDir('sacct');
@@ -258,8 +351,10 @@ export async function sacctBench(options: BenchOptions): Promise<void> {
     const expected = writeFiles(jobs, parties, sacct_file, jsonl_file);
     const sacct_mb = fs.statSync(sacct_file).size / 1e6;
     const jsonl_mb = fs.statSync(jsonl_file).size / 1e6;
-    log(`  generated ${fmtInt(expected.lines)} sacct lines (${sacct_mb.toFixed(0)} MB; ${fmtInt(expected.jobs)} jobs, ${fmtInt(expected.records)} usage records) ` +
-      `and the equivalent JSONL (${jsonl_mb.toFixed(0)} MB) in ${((performance.now() - t_gen) / 1000).toFixed(1)} s`);
+    log(
+      `  generated ${fmtInt(expected.lines)} sacct lines (${sacct_mb.toFixed(0)} MB; ${fmtInt(expected.jobs)} jobs, ${fmtInt(expected.records)} usage records) ` +
+        `and the equivalent JSONL (${jsonl_mb.toFixed(0)} MB) in ${((performance.now() - t_gen) / 1000).toFixed(1)} s`,
+    );
 
     const bare = await bareParse(sacct_file);
     if (bare.lines !== expected.lines) throw new Error(`bare parse read ${bare.lines} lines of ${expected.lines}`);
@@ -267,25 +362,44 @@ export async function sacctBench(options: BenchOptions): Promise<void> {
 
     // Both importers with the same batch, sacct's default, so that the ratio compares the parsing and nothing else.
     const batch = String(sacct_batch_records_default);
-    const usage = await runImport('b  import usage', ['import', 'usage', jsonl_file, '--provider', parties.provider_id, '--batch', batch, '--no-progress'], usage_dir, synchronous,
-      `import usage usage.jsonl --provider ${parties.provider_id} --batch ${batch} --no-progress`);
+    const usage = await runImport(
+      'b  import usage',
+      ['import', 'usage', jsonl_file, '--provider', parties.provider_id, '--batch', batch, '--no-progress'],
+      usage_dir,
+      synchronous,
+      `import usage usage.jsonl --provider ${parties.provider_id} --batch ${batch} --no-progress`,
+    );
     log(`     ${fmtInt(usage.records_per_s_reported)} records/s, peak RSS ${usage.peak_rss_mb ?? '?'} MB`);
-    const sacct = await runImport('c  import sacct', ['import', 'sacct', sacct_file, '--mapping', mapping_file, '--no-progress'], sacct_dir, synchronous,
-      'import sacct sacct.txt --mapping mapping.yaml --no-progress');
+    const sacct = await runImport(
+      'c  import sacct',
+      ['import', 'sacct', sacct_file, '--mapping', mapping_file, '--no-progress'],
+      sacct_dir,
+      synchronous,
+      'import sacct sacct.txt --mapping mapping.yaml --no-progress',
+    );
     log(`     ${fmtInt(sacct.records_per_s_reported)} records/s, peak RSS ${sacct.peak_rss_mb ?? '?'} MB`);
 
     // The two databases must hold the same usage, and the generator's.
     const from_usage = storedSums(usage_dir);
     const from_sacct = storedSums(sacct_dir);
     const want = { records: expected.records, card_s: expected.card_s, amount_fen: expected.amount_fen };
-    for (const [name, got] of [['import usage', from_usage], ['import sacct', from_sacct]] as const) {
+    for (const [name, got] of [
+      ['import usage', from_usage],
+      ['import sacct', from_sacct],
+    ] as const) {
       if (got.records !== want.records || got.card_s !== want.card_s || got.amount_fen !== want.amount_fen) {
-        throw new Error(`${name} stored ${got.records} records, ${got.card_s} card-s, ${got.amount_fen} fen; expected ${want.records}, ${want.card_s}, ${want.amount_fen}`);
+        throw new Error(
+          `${name} stored ${got.records} records, ${got.card_s} card-s, ${got.amount_fen} fen; expected ${want.records}, ${want.card_s}, ${want.amount_fen}`,
+        );
       }
     }
     const skipped = /skipped: (\d+) steps, (\d+) running or pending, (\d+) never started, (\d+) without GPU/.exec(sacct.stdout);
-    const skipped_ok = skipped !== null && Number(skipped[1]) === expected.skipped.step && Number(skipped[2]) === expected.skipped.running &&
-      Number(skipped[3]) === expected.skipped.never_started && Number(skipped[4]) === expected.skipped.no_gpu;
+    const skipped_ok =
+      skipped !== null &&
+      Number(skipped[1]) === expected.skipped.step &&
+      Number(skipped[2]) === expected.skipped.running &&
+      Number(skipped[3]) === expected.skipped.never_started &&
+      Number(skipped[4]) === expected.skipped.no_gpu;
     if (!skipped_ok) throw new Error(`import sacct skipped other lines than generated: ${sacct.stdout}\nexpected ${JSON.stringify(expected.skipped)}`);
 
     // ----- report
@@ -295,22 +409,41 @@ export async function sacctBench(options: BenchOptions): Promise<void> {
     const out: string[] = [];
     out.push('');
     out.push(`suanli sacct import benchmark — ${machine.date_utc}`);
-    out.push(`machine: ${machine.nproc} cores (${machine.cpu}), ${machine.memory_gib} GiB RAM, ${machine.platform}, node ${machine.node}; ` +
-      `load average (1 min) ${load_before.toFixed(2)} before, ${load_after.toFixed(2)} after`);
-    out.push(`input: ${fmtInt(jobs)} jobs in ${fmtInt(expected.lines)} sacct lines (${sacct_mb.toFixed(0)} MB; ${fmtInt(expected.skipped.step)} steps, ` +
-      `${fmtInt(expected.skipped.running)} running, ${fmtInt(expected.skipped.never_started)} never started, ${fmtInt(expected.skipped.no_gpu)} without GPU) → ` +
-      `${fmtInt(expected.records)} usage records; ${fmtInt(sacct_batch_records_default)} records per transaction (both importers); SQLite synchronous=${synchronous}; ` +
-      `child: ${suanliCommand().label}`);
+    out.push(
+      `machine: ${machine.nproc} cores (${machine.cpu}), ${machine.memory_gib} GiB RAM, ${machine.platform}, node ${machine.node}; ` +
+        `load average (1 min) ${load_before.toFixed(2)} before, ${load_after.toFixed(2)} after`,
+    );
+    out.push(
+      `input: ${fmtInt(jobs)} jobs in ${fmtInt(expected.lines)} sacct lines (${sacct_mb.toFixed(0)} MB; ${fmtInt(expected.skipped.step)} steps, ` +
+        `${fmtInt(expected.skipped.running)} running, ${fmtInt(expected.skipped.never_started)} never started, ${fmtInt(expected.skipped.no_gpu)} without GPU) → ` +
+        `${fmtInt(expected.records)} usage records; ${fmtInt(sacct_batch_records_default)} records per transaction (both importers); SQLite synchronous=${synchronous}; ` +
+        `child: ${suanliCommand().label}`,
+    );
     out.push('');
-    out.push(table(['path', 'seconds', 'records/s', 'peak RSS MB', '× import usage'], [
-      ['a  bare parse of the sacct file (readline + split, in process)', bare.seconds.toFixed(2), fmtInt(bare_records_per_s), '—', '—'],
-      [`b  import usage of the equivalent JSONL (${jsonl_mb.toFixed(0)} MB)`, usage.wall_s.toFixed(2), fmtInt(usage.records_per_s_reported), String(usage.peak_rss_mb ?? '?'), '1.00'],
-      ['c  import sacct', sacct.wall_s.toFixed(2), fmtInt(sacct.records_per_s_reported), String(sacct.peak_rss_mb ?? '?'), fmtRatio(ratio_usage)],
-    ]));
+    out.push(
+      table(
+        ['path', 'seconds', 'records/s', 'peak RSS MB', '× import usage'],
+        [
+          ['a  bare parse of the sacct file (readline + split, in process)', bare.seconds.toFixed(2), fmtInt(bare_records_per_s), '—', '—'],
+          [
+            `b  import usage of the equivalent JSONL (${jsonl_mb.toFixed(0)} MB)`,
+            usage.wall_s.toFixed(2),
+            fmtInt(usage.records_per_s_reported),
+            String(usage.peak_rss_mb ?? '?'),
+            '1.00',
+          ],
+          ['c  import sacct', sacct.wall_s.toFixed(2), fmtInt(sacct.records_per_s_reported), String(sacct.peak_rss_mb ?? '?'), fmtRatio(ratio_usage)],
+        ],
+      ),
+    );
     out.push('');
-    out.push(`records/s by the importers' own count (wall, incl. start-up: b ${fmtInt(usage.records_per_s_wall)}, c ${fmtInt(sacct.records_per_s_wall)}); peak RSS by ${sacct.rss_method}`);
-    out.push(`c/b = ${fmtRatio(ratio_usage)}; c/a = ${(sacct.records_per_s_reported / bare_records_per_s).toFixed(3)}; ` +
-      `peak RSS of import sacct ${sacct.peak_rss_mb ?? '?'} MB, target ≤ 300 MB: ${sacct.peak_rss_mb === null ? '—' : sacct.peak_rss_mb <= 300 ? 'met' : 'NOT MET'}`);
+    out.push(
+      `records/s by the importers' own count (wall, incl. start-up: b ${fmtInt(usage.records_per_s_wall)}, c ${fmtInt(sacct.records_per_s_wall)}); peak RSS by ${sacct.rss_method}`,
+    );
+    out.push(
+      `c/b = ${fmtRatio(ratio_usage)}; c/a = ${(sacct.records_per_s_reported / bare_records_per_s).toFixed(3)}; ` +
+        `peak RSS of import sacct ${sacct.peak_rss_mb ?? '?'} MB, target ≤ 300 MB: ${sacct.peak_rss_mb === null ? '—' : sacct.peak_rss_mb <= 300 ? 'met' : 'NOT MET'}`,
+    );
     out.push(`both databases hold ${fmtInt(from_sacct.records)} records, ${from_sacct.card_s} card-seconds, ${from_sacct.amount_fen} fen, as generated`);
     out.push(`command: ${sacct.command}`);
     out.push(`summary: ${sacct.stdout.split('\n').join(' / ')}`);
@@ -319,13 +452,28 @@ export async function sacctBench(options: BenchOptions): Promise<void> {
     const results_dir = path.join(tmp_root, 'results');
     fs.mkdirSync(results_dir, { recursive: true });
     const file = path.join(results_dir, `sacct-${machine.date_utc.replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(file, `${JSON.stringify({
-      benchmark: 'sacct', machine, load_average_1min: { before: load_before, after: load_after }, sqlite_synchronous: synchronous, jobs, batch_records: sacct_batch_records_default,
-      input: { lines: expected.lines, sacct_mb: round(sacct_mb), jsonl_mb: round(jsonl_mb), records: expected.records, skipped: expected.skipped },
-      bare_parse: { seconds: round(bare.seconds, 3), lines_per_s: Math.round(bare.lines / bare.seconds), records_per_s: Math.round(bare_records_per_s) },
-      import_usage: { ...usage, stdout: undefined }, import_sacct: { ...sacct, stdout: undefined }, ratio_sacct_to_usage: round(ratio_usage, 3),
-      stored: { records: from_sacct.records, card_s: String(from_sacct.card_s), amount_fen: String(from_sacct.amount_fen) }, target_rss_mb: 300,
-    }, null, 2)}\n`);
+    fs.writeFileSync(
+      file,
+      `${JSON.stringify(
+        {
+          benchmark: 'sacct',
+          machine,
+          load_average_1min: { before: load_before, after: load_after },
+          sqlite_synchronous: synchronous,
+          jobs,
+          batch_records: sacct_batch_records_default,
+          input: { lines: expected.lines, sacct_mb: round(sacct_mb), jsonl_mb: round(jsonl_mb), records: expected.records, skipped: expected.skipped },
+          bare_parse: { seconds: round(bare.seconds, 3), lines_per_s: Math.round(bare.lines / bare.seconds), records_per_s: Math.round(bare_records_per_s) },
+          import_usage: { ...usage, stdout: undefined },
+          import_sacct: { ...sacct, stdout: undefined },
+          ratio_sacct_to_usage: round(ratio_usage, 3),
+          stored: { records: from_sacct.records, card_s: String(from_sacct.card_s), amount_fen: String(from_sacct.amount_fen) },
+          target_rss_mb: 300,
+        },
+        null,
+        2,
+      )}\n`,
+    );
     process.stdout.write(`\nJSON: ${path.relative(process.cwd(), file)}\n`);
   } finally {
     removeDir(root);

@@ -59,20 +59,48 @@ function positiveInt(name: string, value: string | undefined): number {
 /** Splits argv into benchmark names and options. */
 export function parseArgs(argv: readonly string[]): { names: string[]; options: BenchOptions } {
   const names: string[] = [];
-  const options: BenchOptions = { records: 200_000, import_records: 1_000_000, capacity_records: 10_000_000, engines: ['sqlite', 'postgres'], skip_import: false, clients: 4, pg_fast: false, random_times: false, build: false };
+  const options: BenchOptions = {
+    records: 200_000,
+    import_records: 1_000_000,
+    capacity_records: 10_000_000,
+    engines: ['sqlite', 'postgres'],
+    skip_import: false,
+    clients: 4,
+    pg_fast: false,
+    random_times: false,
+    build: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
-      case '--records': options.records = positiveInt(flag, value()); break;
-      case '--import-records': options.import_records = positiveInt(flag, value()); break;
-      case '--capacity-records': { const v = value(); options.capacity_records = v === '0' ? 0 : positiveInt(flag, v); break; }
-      case '--clients': options.clients = positiveInt(flag, value()); break;
-      case '--no-import': options.skip_import = true; break;
-      case '--pg-fast': options.pg_fast = true; break;
-      case '--random-times': options.random_times = true; break;
-      case '--build': options.build = true; break;
+      case '--records':
+        options.records = positiveInt(flag, value());
+        break;
+      case '--import-records':
+        options.import_records = positiveInt(flag, value());
+        break;
+      case '--capacity-records': {
+        const v = value();
+        options.capacity_records = v === '0' ? 0 : positiveInt(flag, v);
+        break;
+      }
+      case '--clients':
+        options.clients = positiveInt(flag, value());
+        break;
+      case '--no-import':
+        options.skip_import = true;
+        break;
+      case '--pg-fast':
+        options.pg_fast = true;
+        break;
+      case '--random-times':
+        options.random_times = true;
+        break;
+      case '--build':
+        options.build = true;
+        break;
       case '--engine': {
         const e = value();
         if (e === 'all') options.engines = ['sqlite', 'postgres'];
@@ -105,12 +133,26 @@ const window_to_ms = Date.parse('2026-11-01T00:00:00Z');
 /** mulberry32: small, fast, good enough for synthetic data. */
 export const prng = mulberry32;
 
-export interface Parties { provider_id: string; cluster_id: string; enterprise_ids: string[]; provider_key: string }
+export interface Parties {
+  provider_id: string;
+  cluster_id: string;
+  enterprise_ids: string[];
+  provider_key: string;
+}
 
 /** A usage record on the wire (ISO instants), as a provider sends it. */
 export interface WireRecord {
-  record_id: string; cluster_id: string; enterprise_id: string; accelerator: string; count: number;
-  started_at: string; ended_at: string; amount_fen: number; job_ref: string; workload: 'training' | 'inference'; energy_wh?: number;
+  record_id: string;
+  cluster_id: string;
+  enterprise_id: string;
+  accelerator: string;
+  count: number;
+  started_at: string;
+  ended_at: string;
+  amount_fen: number;
+  job_ref: string;
+  workload: 'training' | 'inference';
+  energy_wh?: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -121,7 +163,11 @@ const counts = [1, 1, 2, 4, 8, 8, 8, 16, 32, 64];
  * as they finish (started_at rises through August–October; a batch of 1,000 of 200,000 covers about half a day); with
  * `random_times` every record starts at a random instant of the window, so that every batch touches every day.
  */
-export function makeRecordFactory(parties: Pick<Parties, 'cluster_id' | 'enterprise_ids'>, n: number, options: { seed?: number; random_times?: boolean } = {}): () => WireRecord {
+export function makeRecordFactory(
+  parties: Pick<Parties, 'cluster_id' | 'enterprise_ids'>,
+  n: number,
+  options: { seed?: number; random_times?: boolean } = {},
+): () => WireRecord {
   const rnd = prng(options.seed ?? 20260801);
   const span_s = (window_to_ms - window_from_ms) / 1000 - 86_400;
   let i = 0;
@@ -135,10 +181,15 @@ export function makeRecordFactory(parties: Pick<Parties, 'cluster_id' | 'enterpr
     const seconds = 60 + Math.floor(rnd() * rnd() * 6 * 3600); // short jobs, most under an hour
     const training = rnd() < 0.7;
     const r: WireRecord = {
-      record_id: randomUUID(), cluster_id: parties.cluster_id,
+      record_id: randomUUID(),
+      cluster_id: parties.cluster_id,
       enterprise_id: parties.enterprise_ids[Math.floor(rnd() * parties.enterprise_ids.length)]!,
-      accelerator: model.id, count, started_at: iso(started), ended_at: iso(started + seconds * 1000),
-      amount_fen: Math.round((count * seconds * model.fen_per_card_hour) / 3600), job_ref: `slurm:${job++}`,
+      accelerator: model.id,
+      count,
+      started_at: iso(started),
+      ended_at: iso(started + seconds * 1000),
+      amount_fen: Math.round((count * seconds * model.fen_per_card_hour) / 3600),
+      job_ref: `slurm:${job++}`,
       workload: training ? 'training' : 'inference',
     };
     if (rnd() < 0.5) r.energy_wh = Math.round((count * seconds * model.watts) / 3600);
@@ -148,7 +199,10 @@ export function makeRecordFactory(parties: Pick<Parties, 'cluster_id' | 'enterpr
 
 /** n records, with placeholder party ids that `withParties` swaps for the real ones of each fresh database. */
 export function makeRecords(n: number, random_times = false): WireRecord[] {
-  const placeholders = { cluster_id: 'c_placeholder000000000', enterprise_ids: Array.from({ length: enterprise_count }, (_, i) => `e_${String(i).padStart(20, '0')}`) };
+  const placeholders = {
+    cluster_id: 'c_placeholder000000000',
+    enterprise_ids: Array.from({ length: enterprise_count }, (_, i) => `e_${String(i).padStart(20, '0')}`),
+  };
   const next = makeRecordFactory(placeholders, n, { random_times });
   return Array.from({ length: n }, next);
 }
@@ -170,19 +224,33 @@ export function creditCode(n: number): string {
 export async function createParties(store: Store, now_ms: number): Promise<Parties> {
   const provider = await store.organizations.create({ kind: 'provider', name: 'Bench Compute Co.', region: '310000' }, operator_actor, now_ms);
   if (!provider) throw new Error('could not create the provider');
-  const cluster = await store.clusters.create({
-    provider_id: provider.id, name: 'sh-bench', region: '310000',
-    inventory: models.map((m) => ({ accelerator: m.id, count: m.cards, valid_from_ms: inventory_from_ms, valid_to_ms: null })),
-  }, operator_actor, now_ms);
+  const cluster = await store.clusters.create(
+    {
+      provider_id: provider.id,
+      name: 'sh-bench',
+      region: '310000',
+      inventory: models.map((m) => ({ accelerator: m.id, count: m.cards, valid_from_ms: inventory_from_ms, valid_to_ms: null })),
+    },
+    operator_actor,
+    now_ms,
+  );
   if (!cluster) throw new Error('could not create the cluster');
   const enterprise_ids: string[] = [];
   for (let i = 0; i < enterprise_count; i++) {
-    const e = await store.organizations.create({ kind: 'enterprise', name: `Bench AI Lab ${i}`, credit_code: creditCode(4711 + i * 7919), region: '310000', sector: 'large_models', size: 'small' }, operator_actor, now_ms);
+    const e = await store.organizations.create(
+      { kind: 'enterprise', name: `Bench AI Lab ${i}`, credit_code: creditCode(4711 + i * 7919), region: '310000', sector: 'large_models', size: 'small' },
+      operator_actor,
+      now_ms,
+    );
     if (!e) throw new Error(`could not create enterprise ${i}`);
     enterprise_ids.push(e.id);
   }
   const provider_key = `sk_bench_${randomBytes(24).toString('hex')}`;
-  await store.apiKeys.create({ org_id: provider.id, role: 'provider', label: 'bench', key_hash: hashApiKey(provider_key), key_prefix: provider_key.slice(0, 6) }, operator_actor, now_ms);
+  await store.apiKeys.create(
+    { org_id: provider.id, role: 'provider', label: 'bench', key_hash: hashApiKey(provider_key), key_prefix: provider_key.slice(0, 6) },
+    operator_actor,
+    now_ms,
+  );
   return { provider_id: provider.id, cluster_id: cluster.id, enterprise_ids, provider_key };
 }
 
@@ -218,7 +286,10 @@ export function buildPrivateDist(): string {
   const out = path.join(tmp_root, 'build');
   fs.rmSync(out, { recursive: true, force: true });
   const tsc = path.join(repo_root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', path.join(repo_root, 'tsconfig.json'), '--outDir', path.join(out, 'dist'), '--sourceMap', 'false'], { cwd: repo_root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [tsc, '-p', path.join(repo_root, 'tsconfig.json'), '--outDir', path.join(out, 'dist'), '--sourceMap', 'false'], {
+    cwd: repo_root,
+    encoding: 'utf8',
+  });
   const main = path.join(out, 'dist', 'cli', 'main.js');
   if (!fs.existsSync(main)) throw new Error(`tsc produced no ${main}:\n${r.stdout}${r.stderr}`);
   fs.cpSync(path.join(repo_root, 'catalog'), path.join(out, 'catalog'), { recursive: true });
@@ -263,7 +334,11 @@ export function cpuSecondsOf(pid: number): { user: number; system: number } | nu
   }
 }
 
-export interface Server { url: string; pid: number; stop(): Promise<void> }
+export interface Server {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
 
 export interface ServerOptions {
   node_args?: readonly string[];
@@ -296,18 +371,31 @@ export async function startServer(env: Record<string, string>, options: ServerOp
   child.stderr!.on('data', onData);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`suanli serve did not start within 60 s:\n${output}`)), 60_000);
-    const fail = (e: Error) => { clearTimeout(timer); child.kill('SIGKILL'); reject(e); };
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(e);
+    };
     const check = () => {
       const m = /listening at (http:\/\/[^\s]+)/.exec(output);
-      if (m) { clearTimeout(timer); child.stdout!.off('data', check); child.stderr!.off('data', check); listening = true; resolve(m[1]!); }
+      if (m) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        child.stderr!.off('data', check);
+        listening = true;
+        resolve(m[1]!);
+      }
     };
     child.stdout!.on('data', check);
     child.stderr!.on('data', check);
-    child.once('exit', (code, signal) => { if (!listening) fail(new Error(`suanli serve exited (${code ?? signal}) before listening:\n${output}`)); });
+    child.once('exit', (code, signal) => {
+      if (!listening) fail(new Error(`suanli serve exited (${code ?? signal}) before listening:\n${output}`));
+    });
   });
   if (!url.startsWith('http://127.0.0.1:')) throw new Error(`the server listens at ${url}, not on loopback`);
   return {
-    url, pid,
+    url,
+    pid,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -321,10 +409,19 @@ export async function startServer(env: Record<string, string>, options: ServerOp
 
 /** Kills a child we started if the benchmark dies half-way. */
 export function killOnExit(child: ChildProcess): void {
-  process.once('exit', () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  process.once('exit', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
 }
 
-export interface MeasuredRun { exit_code: number | null; stdout: string; stderr: string; wall_s: number; peak_rss_kb: number | null; rss_method: string }
+export interface MeasuredRun {
+  exit_code: number | null;
+  stdout: string;
+  stderr: string;
+  wall_s: number;
+  peak_rss_kb: number | null;
+  rss_method: string;
+}
 
 /**
  * Runs a command to completion and reports its peak resident set size: through `/usr/bin/time -v` when present,
@@ -338,15 +435,23 @@ export async function runMeasured(argv: readonly string[], env: Record<string, s
   killOnExit(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
+  child.stdout!.on('data', (c: Buffer) => {
+    stdout += c.toString('utf8');
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString('utf8');
+  });
   let polled = 0;
-  const poll = time_bin ? null : setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) polled = Math.max(polled, Number(m[1]));
-    } catch { /* exited */ }
-  }, 20);
+  const poll = time_bin
+    ? null
+    : setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+          if (m) polled = Math.max(polled, Number(m[1]));
+        } catch {
+          /* exited */
+        }
+      }, 20);
   const exit_code = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   if (poll) clearInterval(poll);
   const wall_s = (performance.now() - started) / 1000;
@@ -360,7 +465,14 @@ export async function runMeasured(argv: readonly string[], env: Record<string, s
 // ---------------------------------------------------------------------------------------------------------------
 // Machine and output
 
-export interface MachineFacts { date_utc: string; nproc: number; cpu: string; memory_gib: number; node: string; platform: string }
+export interface MachineFacts {
+  date_utc: string;
+  nproc: number;
+  cpu: string;
+  memory_gib: number;
+  node: string;
+  platform: string;
+}
 
 export function machineFacts(): MachineFacts {
   const cpu = os.cpus()[0]?.model ?? 'unknown';
@@ -389,7 +501,12 @@ export const fmtRatio = (n: number | null) => (n === null ? '—' : n.toFixed(2)
 // the test server of test/support/postgres.ts, which switches them off for speed. Same binaries, same user rules:
 // initdb and postgres refuse to run as root, so as root they run as the `postgres` system user.
 
-export interface PgServer { url: string; version: string; settings: Record<string, string>; stop(): Promise<void> }
+export interface PgServer {
+  url: string;
+  version: string;
+  settings: Record<string, string>;
+  stop(): Promise<void>;
+}
 
 function unprivileged(): { uid: number; gid: number; home: string } | null {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
@@ -420,16 +537,27 @@ export async function startDurablePostgres(binaries: { initdb: string; postgres:
   const data = path.join(base, 'data');
   const sock = path.join(base, 'sock');
   fs.mkdirSync(sock);
-  if (user) { fs.chownSync(base, user.uid, user.gid); fs.chownSync(sock, user.uid, user.gid); }
+  if (user) {
+    fs.chownSync(base, user.uid, user.gid);
+    fs.chownSync(sock, user.uid, user.gid);
+  }
   const as = user ? { uid: user.uid, gid: user.gid } : {};
   const env = { PATH: process.env.PATH ?? '', LC_ALL: 'C', HOME: user?.home ?? process.env.HOME ?? '/' };
-  const init = spawnSync(binaries.initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C'], { cwd: base, env, encoding: 'utf8', ...as });
+  const init = spawnSync(binaries.initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C'], {
+    cwd: base,
+    env,
+    encoding: 'utf8',
+    ...as,
+  });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stdout}${init.stderr}`);
   const port = await freePort();
   const log = fs.openSync(path.join(base, 'server.log'), 'w');
   if (user) fs.fchownSync(log, user.uid, user.gid);
-  const child = spawn(binaries.postgres, ['-D', data, '-k', sock, '-h', '127.0.0.1', '-p', String(port), '-c', 'max_connections=100', '-c', 'shared_buffers=128MB'],
-    { cwd: base, env, detached: true, stdio: ['ignore', log, log], ...as });
+  const child = spawn(
+    binaries.postgres,
+    ['-D', data, '-k', sock, '-h', '127.0.0.1', '-p', String(port), '-c', 'max_connections=100', '-c', 'shared_buffers=128MB'],
+    { cwd: base, env, detached: true, stdio: ['ignore', log, log], ...as },
+  );
   fs.closeSync(log);
   child.unref();
   const cleanup = () => {
@@ -453,7 +581,9 @@ export async function startDurablePostgres(binaries: { initdb: string; postgres:
       }
       await c.end();
       return {
-        url, version, settings,
+        url,
+        version,
+        settings,
         stop: async () => {
           process.removeListener('exit', cleanup);
           if (child.exitCode === null && child.signalCode === null) {
@@ -477,11 +607,24 @@ export async function startDurablePostgres(binaries: { initdb: string; postgres:
 
 /** A usage_records row in column order, as RawUsageFill writes it. */
 export type RawUsageRow = [
-  provider_id: string, record_id: string, cluster_id: string, enterprise_id: string, accelerator_id: string, count: number,
-  started_at_ms: number, ended_at_ms: number, amount_fen: number, job_ref: string | null, workload: string | null, energy_wh: number | null,
-  card_s: number, compute_gflop: number | null, received_at_ms: number,
+  provider_id: string,
+  record_id: string,
+  cluster_id: string,
+  enterprise_id: string,
+  accelerator_id: string,
+  count: number,
+  started_at_ms: number,
+  ended_at_ms: number,
+  amount_fen: number,
+  job_ref: string | null,
+  workload: string | null,
+  energy_wh: number | null,
+  card_s: number,
+  compute_gflop: number | null,
+  received_at_ms: number,
 ];
-const raw_usage_columns = '(provider_id, record_id, cluster_id, enterprise_id, accelerator_id, count, started_at_ms, ended_at_ms, amount_fen, job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms)';
+const raw_usage_columns =
+  '(provider_id, record_id, cluster_id, enterprise_id, accelerator_id, count, started_at_ms, ended_at_ms, amount_fen, job_ref, workload, energy_wh, card_s, compute_gflop, received_at_ms)';
 const raw_usage_width = 15;
 
 /**
@@ -497,10 +640,19 @@ export class RawUsageFill {
   private readonly params: RawUsageRow[number][] = [];
   private in_transaction = 0;
 
-  constructor(private readonly sqlite: SqliteDatabase.Database, private readonly options: {
-    rows_per_insert: number; rows_per_transaction: number; required_indexes?: readonly string[]; onCommit?: (written: number) => void;
-  }) {
-    this.indexes = sqlite.prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'usage_records' and sql is not null").all() as { name: string; sql: string }[];
+  constructor(
+    private readonly sqlite: SqliteDatabase.Database,
+    private readonly options: {
+      rows_per_insert: number;
+      rows_per_transaction: number;
+      required_indexes?: readonly string[];
+      onCommit?: (written: number) => void;
+    },
+  ) {
+    this.indexes = sqlite.prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'usage_records' and sql is not null").all() as {
+      name: string;
+      sql: string;
+    }[];
     for (const name of options.required_indexes ?? []) {
       if (!this.indexes.some((i) => i.name === name)) throw new Error(`usage_records has no index ${name}: the schema changed`);
     }

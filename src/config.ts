@@ -53,12 +53,34 @@ export interface Config {
 }
 
 const known_keys = new Set([
-  'PORT', 'HOST', 'SUANLI_DATA_DIR', 'DATABASE_URL', 'SUANLI_ADMIN_KEY', 'SUANLI_LOG_LEVEL', 'LOG_LEVEL',
-  'SUANLI_BODY_BYTES_MAX', 'SUANLI_BATCH_RECORDS_MAX', 'SUANLI_PAGE_RECORDS_MAX', 'SUANLI_REFERENCE_ACCELERATOR',
-  'SUANLI_FUTURE_SKEW_S_MAX', 'SUANLI_USAGE_DURATION_S_MAX', 'SUANLI_SQLITE_SYNCHRONOUS', 'SUANLI_PG_POOL_SIZE_MAX',
-  'SUANLI_INCREMENTAL_CHECKS', 'SUANLI_CHECK_INTERVAL_MS', 'SUANLI_PRICE_BAND_BP', 'SUANLI_SESSION_TTL_S', 'SUANLI_INVITATION_TTL_S', 'SUANLI_RATE_LIMIT_PER_MIN',
-  'SUANLI_TRUST_PROXY', 'SUANLI_AUDIT_KEY_FILE', 'SUANLI_AUDIT_PUBLISH_URL', 'SUANLI_AUDIT_PUBLISH_INTERVAL_S',
-  'SUANLI_DOMESTIC_TARGET_BP', 'SUANLI_DOMESTIC_TARGET_MONTH', 'SUANLI_TIME_ZONE',
+  'PORT',
+  'HOST',
+  'SUANLI_DATA_DIR',
+  'DATABASE_URL',
+  'SUANLI_ADMIN_KEY',
+  'SUANLI_LOG_LEVEL',
+  'LOG_LEVEL',
+  'SUANLI_BODY_BYTES_MAX',
+  'SUANLI_BATCH_RECORDS_MAX',
+  'SUANLI_PAGE_RECORDS_MAX',
+  'SUANLI_REFERENCE_ACCELERATOR',
+  'SUANLI_FUTURE_SKEW_S_MAX',
+  'SUANLI_USAGE_DURATION_S_MAX',
+  'SUANLI_SQLITE_SYNCHRONOUS',
+  'SUANLI_PG_POOL_SIZE_MAX',
+  'SUANLI_INCREMENTAL_CHECKS',
+  'SUANLI_CHECK_INTERVAL_MS',
+  'SUANLI_PRICE_BAND_BP',
+  'SUANLI_SESSION_TTL_S',
+  'SUANLI_INVITATION_TTL_S',
+  'SUANLI_RATE_LIMIT_PER_MIN',
+  'SUANLI_TRUST_PROXY',
+  'SUANLI_AUDIT_KEY_FILE',
+  'SUANLI_AUDIT_PUBLISH_URL',
+  'SUANLI_AUDIT_PUBLISH_INTERVAL_S',
+  'SUANLI_DOMESTIC_TARGET_BP',
+  'SUANLI_DOMESTIC_TARGET_MONTH',
+  'SUANLI_TIME_ZONE',
 ]);
 
 export class ConfigError extends Error {}
@@ -81,7 +103,7 @@ export const domestic_target_default: DomesticTarget = Object.freeze({
   share_bp: 7000,
   month: '2027-12',
   source: 'https://preview.deepnewz.com/china/chinese-cities-set-70-domestic-ai-chip-goal-to-curb-reliance-on-nvidia-34dd7ff2',
-  note: 'Nikkei Asia (relayed by deepnewz, a secondary source): several of China\'s largest cities target sourcing at least 70% of AI chips domestically by 2027.',
+  note: "Nikkei Asia (relayed by deepnewz, a secondary source): several of China's largest cities target sourcing at least 70% of AI chips domestically by 2027.",
 });
 
 function domesticTarget(env: Record<string, string | undefined>): DomesticTarget {
@@ -102,7 +124,8 @@ function priceBand(raw: string | undefined): { low_bp: number; high_bp: number }
   const m = /^(\d{1,5})-(\d{1,7})$/.exec(raw);
   const low = m ? Number(m[1]) : NaN;
   const high = m ? Number(m[2]) : NaN;
-  if (!(low <= 10_000 && high >= 10_000)) throw new ConfigError(`SUANLI_PRICE_BAND_BP must be LOW-HIGH in basis points with LOW ≤ 10000 ≤ HIGH (e.g. 3000-30000), got "${raw}"`);
+  if (!(low <= 10_000 && high >= 10_000))
+    throw new ConfigError(`SUANLI_PRICE_BAND_BP must be LOW-HIGH in basis points with LOW ≤ 10000 ≤ HIGH (e.g. 3000-30000), got "${raw}"`);
   return { low_bp: low, high_bp: high };
 }
 
@@ -118,14 +141,19 @@ function trustProxy(raw: string | undefined): false | number | readonly string[]
     if (hops < 1 || hops > 10) throw new ConfigError(`SUANLI_TRUST_PROXY as a hop count must be between 1 and 10, got ${hops}`);
     return hops;
   }
-  const entries = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const entries = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
   for (const e of entries) {
     if (['loopback', 'linklocal', 'uniquelocal'].includes(e)) continue;
     const [address, bits, ...rest] = e.split('/');
     const family = isIP(address ?? '');
     const bits_ok = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
     if (family === 0 || !bits_ok || rest.length > 0) {
-      throw new ConfigError(`SUANLI_TRUST_PROXY must be off, a hop count, or addresses/CIDR ranges separated by commas (e.g. 10.0.0.1,10.1.0.0/16, loopback), got "${e}"`);
+      throw new ConfigError(
+        `SUANLI_TRUST_PROXY must be off, a hop count, or addresses/CIDR ranges separated by commas (e.g. 10.0.0.1,10.1.0.0/16, loopback), got "${e}"`,
+      );
     }
   }
   if (entries.length === 0) throw new ConfigError('SUANLI_TRUST_PROXY lists no address');
@@ -136,11 +164,17 @@ function trustProxy(raw: string | undefined): false | number | readonly string[]
 function auditPublishUrl(raw: string | undefined, data_dir: string, key_file: string | null): string | null {
   if (raw === undefined || raw === '') return null;
   let url: URL;
-  try { url = new URL(raw); } catch { throw new ConfigError(`SUANLI_AUDIT_PUBLISH_URL must be an http(s):// or file:// URL, got "${raw}"`); }
-  if (!['http:', 'https:', 'file:'].includes(url.protocol)) throw new ConfigError(`SUANLI_AUDIT_PUBLISH_URL must be an http(s):// or file:// URL, got "${raw}"`);
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`SUANLI_AUDIT_PUBLISH_URL must be an http(s):// or file:// URL, got "${raw}"`);
+  }
+  if (!['http:', 'https:', 'file:'].includes(url.protocol))
+    throw new ConfigError(`SUANLI_AUDIT_PUBLISH_URL must be an http(s):// or file:// URL, got "${raw}"`);
   if (url.protocol === 'file:') {
     const file = path.resolve(decodeURIComponent(url.pathname));
-    if (file === data_dir || file.startsWith(data_dir + path.sep)) throw new ConfigError('SUANLI_AUDIT_PUBLISH_URL must point outside SUANLI_DATA_DIR: a head kept beside the database is rewritten with it');
+    if (file === data_dir || file.startsWith(data_dir + path.sep))
+      throw new ConfigError('SUANLI_AUDIT_PUBLISH_URL must point outside SUANLI_DATA_DIR: a head kept beside the database is rewritten with it');
   }
   if (key_file === null) throw new ConfigError('SUANLI_AUDIT_PUBLISH_URL needs SUANLI_AUDIT_KEY_FILE: a published head is signed with the office key');
   return raw;
@@ -185,13 +219,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     data_dir: path.resolve(env.SUANLI_DATA_DIR && env.SUANLI_DATA_DIR !== '' ? env.SUANLI_DATA_DIR : './data'),
     database_url,
     admin_key,
-    log_level: oneOf(env, env.SUANLI_LOG_LEVEL ? 'SUANLI_LOG_LEVEL' : 'LOG_LEVEL',
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    log_level: oneOf(
+      env,
+      env.SUANLI_LOG_LEVEL ? 'SUANLI_LOG_LEVEL' : 'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+    ),
     body_bytes_max: integer(env, 'SUANLI_BODY_BYTES_MAX', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     batch_records_max: integer(env, 'SUANLI_BATCH_RECORDS_MAX', 10_000, 1, 100_000),
     page_records_max: integer(env, 'SUANLI_PAGE_RECORDS_MAX', 1_000, 1, 100_000),
-    reference_accelerator: env.SUANLI_REFERENCE_ACCELERATOR && env.SUANLI_REFERENCE_ACCELERATOR !== ''
-      ? env.SUANLI_REFERENCE_ACCELERATOR : 'nvidia-a100-80gb-sxm',
+    reference_accelerator:
+      env.SUANLI_REFERENCE_ACCELERATOR && env.SUANLI_REFERENCE_ACCELERATOR !== '' ? env.SUANLI_REFERENCE_ACCELERATOR : 'nvidia-a100-80gb-sxm',
     future_skew_s_max: integer(env, 'SUANLI_FUTURE_SKEW_S_MAX', 300, 0, 86_400),
     usage_duration_s_max: integer(env, 'SUANLI_USAGE_DURATION_S_MAX', 31 * 86_400, 1, 366 * 86_400),
     sqlite_synchronous: oneOf(env, 'SUANLI_SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL'] as const, 'FULL'),
@@ -206,8 +244,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rate_limit_per_min: integer(env, 'SUANLI_RATE_LIMIT_PER_MIN', 12_000, 1, 10_000_000),
     trust_proxy: trustProxy(env.SUANLI_TRUST_PROXY),
     audit_key_file: env.SUANLI_AUDIT_KEY_FILE && env.SUANLI_AUDIT_KEY_FILE !== '' ? path.resolve(env.SUANLI_AUDIT_KEY_FILE) : null,
-    audit_publish_url: auditPublishUrl(env.SUANLI_AUDIT_PUBLISH_URL, path.resolve(env.SUANLI_DATA_DIR && env.SUANLI_DATA_DIR !== '' ? env.SUANLI_DATA_DIR : './data'),
-      env.SUANLI_AUDIT_KEY_FILE && env.SUANLI_AUDIT_KEY_FILE !== '' ? env.SUANLI_AUDIT_KEY_FILE : null),
+    audit_publish_url: auditPublishUrl(
+      env.SUANLI_AUDIT_PUBLISH_URL,
+      path.resolve(env.SUANLI_DATA_DIR && env.SUANLI_DATA_DIR !== '' ? env.SUANLI_DATA_DIR : './data'),
+      env.SUANLI_AUDIT_KEY_FILE && env.SUANLI_AUDIT_KEY_FILE !== '' ? env.SUANLI_AUDIT_KEY_FILE : null,
+    ),
     audit_publish_interval_s: integer(env, 'SUANLI_AUDIT_PUBLISH_INTERVAL_S', 300, 1, 86_400),
     domestic_target: domesticTarget(env),
     ...overrides,

@@ -44,6 +44,19 @@ console.log(header);
 if (values.url) {
   const quote = (s) => `'${s.replaceAll("'", `'\\''`)}'`;
   console.log(
-    ['curl', '-X', 'POST', quote(values.url), '-H', quote('Content-Type: application/json'), '-H', '"Authorization: Bearer $SUANLI_API_KEY"', '-H', quote(header), '--data-binary', quote(`@${batchPath}`)].join(' '),
+    [
+      'curl',
+      '-X',
+      'POST',
+      quote(values.url),
+      '-H',
+      quote('Content-Type: application/json'),
+      '-H',
+      '"Authorization: Bearer $SUANLI_API_KEY"',
+      '-H',
+      quote(header),
+      '--data-binary',
+      quote(`@${batchPath}`),
+    ].join(' '),
   );
 }

@@ -16,15 +16,28 @@ const T0 = Date.parse('2026-08-01T00:00:00+08:00');
 const T1 = Date.parse('2026-11-01T00:00:00+08:00');
 const DAY_MS = 86_400_000;
 
-const catalogRows = parse(readFileSync(new URL('../../catalog/accelerators.csv', import.meta.url)), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+const catalogRows = parse(readFileSync(new URL('../../catalog/accelerators.csv', import.meta.url)), { columns: true, skip_empty_lines: true }) as Record<
+  string,
+  string
+>[];
 const catalog = new Map(catalogRows.map((r) => [r.id!, { domestic: r.domestic === 'true', tdp_w: r.tdp_w ? Number(r.tdp_w) : null }]));
 
 /** Rough market rent in fen per card-hour, for a plausibility band. */
 const nominalPrice: Record<string, number> = {
-  'huawei-ascend-910b': 1000, 'huawei-ascend-910c': 1700, 'cambricon-mlu370-x8': 500, 'hygon-dcu-z100': 400,
-  'moore-threads-mtt-s4000': 400, 'biren-br100': 850, 'metax-c500': 750, 'kunlunxin-p800': 900,
-  'nvidia-a800-80gb-pcie': 1250, 'nvidia-a100-80gb-sxm': 1400, 'nvidia-h800-sxm': 2000, 'nvidia-h20': 1000,
-  'nvidia-l20': 500, 'nvidia-rtx-4090': 250,
+  'huawei-ascend-910b': 1000,
+  'huawei-ascend-910c': 1700,
+  'cambricon-mlu370-x8': 500,
+  'hygon-dcu-z100': 400,
+  'moore-threads-mtt-s4000': 400,
+  'biren-br100': 850,
+  'metax-c500': 750,
+  'kunlunxin-p800': 900,
+  'nvidia-a800-80gb-pcie': 1250,
+  'nvidia-a100-80gb-sxm': 1400,
+  'nvidia-h800-sxm': 2000,
+  'nvidia-h20': 1000,
+  'nvidia-l20': 500,
+  'nvidia-rtx-4090': 250,
 };
 
 // Independent implementations of the two check characters (GB 32100-2015, GB 11714).
@@ -45,7 +58,11 @@ function hashAll(ds: DemoDataSet): { hash: string; n: number } {
   const h = createHash('sha256');
   h.update(JSON.stringify([ds.providers, ds.enterprises, ds.clusters]));
   let n = 0;
-  for (const u of ds.usage()) { h.update(JSON.stringify(u)); h.update('\n'); n++; }
+  for (const u of ds.usage()) {
+    h.update(JSON.stringify(u));
+    h.update('\n');
+    n++;
+  }
   return { hash: h.digest('hex'), n };
 }
 
@@ -61,9 +78,11 @@ beforeAll(() => {
   generation_ms = performance.now() - t;
   const cards = { domestic: 0, foreign: 0 };
   for (const c of ds.clusters) for (const i of c.inventory) cards[catalog.get(i.accelerator)?.domestic ? 'domestic' : 'foreign'] += i.count;
-  console.log(`demo data: ${ds.providers.length} providers, ${ds.clusters.length} clusters, ${ds.enterprises.length} enterprises, `
-    + `inventory rows ${cards.domestic} domestic / ${cards.foreign} foreign cards, ${usage.length} usage records, `
-    + `generated in ${generation_ms.toFixed(0)} ms`);
+  console.log(
+    `demo data: ${ds.providers.length} providers, ${ds.clusters.length} clusters, ${ds.enterprises.length} enterprises, ` +
+      `inventory rows ${cards.domestic} domestic / ${cards.foreign} foreign cards, ${usage.length} usage records, ` +
+      `generated in ${generation_ms.toFixed(0)} ms`,
+  );
 });
 
 describe('demoDataSet', () => {
@@ -122,7 +141,9 @@ describe('demoDataSet', () => {
     for (const c of ds.clusters) {
       expect(c.region).toMatch(/^\d{6}$/);
       const intervals: InventoryInterval[] = c.inventory.map((i) => ({
-        accelerator: i.accelerator, count: i.count, valid_from_ms: Date.parse(i.valid_from),
+        accelerator: i.accelerator,
+        count: i.count,
+        valid_from_ms: Date.parse(i.valid_from),
         valid_to_ms: i.valid_to === undefined ? null : Date.parse(i.valid_to),
       }));
       expect(checkInventory(intervals)).toBeNull();
@@ -136,8 +157,14 @@ describe('demoDataSet', () => {
       for (const i of intervals) {
         const domestic = catalog.get(i.accelerator)!.domestic;
         const at = (t: number): boolean => i.valid_from_ms <= t && (i.valid_to_ms === null || t < i.valid_to_ms);
-        if (at(T0)) { if (domestic) domesticStart += i.count; else foreignStart += i.count; }
-        if (at(T1 - 1)) { if (domestic) domesticEnd += i.count; else foreignEnd += i.count; }
+        if (at(T0)) {
+          if (domestic) domesticStart += i.count;
+          else foreignStart += i.count;
+        }
+        if (at(T1 - 1)) {
+          if (domestic) domesticEnd += i.count;
+          else foreignEnd += i.count;
+        }
       }
     }
     expect(domesticStart).toBeGreaterThan(0);
@@ -148,10 +175,17 @@ describe('demoDataSet', () => {
 
   it('writes records that fit the wire schema, their cluster inventory and the window', () => {
     const clusters = new Map(ds.clusters.map((c) => [c.key, c]));
-    const intervalsOf = new Map(ds.clusters.map((c) => [c.key, c.inventory.map((i): InventoryInterval => ({
-      accelerator: i.accelerator, count: i.count, valid_from_ms: Date.parse(i.valid_from),
-      valid_to_ms: i.valid_to === undefined ? null : Date.parse(i.valid_to),
-    }))]));
+    const intervalsOf = new Map(
+      ds.clusters.map((c) => [
+        c.key,
+        c.inventory.map((i): InventoryInterval => ({
+          accelerator: i.accelerator,
+          count: i.count,
+          valid_from_ms: Date.parse(i.valid_from),
+          valid_to_ms: i.valid_to === undefined ? null : Date.parse(i.valid_to),
+        })),
+      ]),
+    );
     const enterprises = new Set(ds.enterprises.map((e) => e.key));
     const ts = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
     const uuid4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -194,8 +228,11 @@ describe('demoDataSet', () => {
       }
       const tdp = catalog.get(r.accelerator)!.tdp_w;
       if (r.energy_wh !== undefined) {
-        check(tdp !== null && r.energy_wh >= Math.floor(card_h * tdp * 0.6) - 1 && r.energy_wh <= Math.ceil(card_h * tdp * 0.9) + 1,
-          'energy = card-hours x TDP x 0.6-0.9', u);
+        check(
+          tdp !== null && r.energy_wh >= Math.floor(card_h * tdp * 0.6) - 1 && r.energy_wh <= Math.ceil(card_h * tdp * 0.9) + 1,
+          'energy = card-hours x TDP x 0.6-0.9',
+          u,
+        );
       }
     }
     expect(problems).toEqual([]);
@@ -217,9 +254,8 @@ describe('demoDataSet', () => {
     for (const [k, jobs] of pools) {
       const [clusterKey, model] = k.split('|') as [string, string];
       const inv = ds.clusters.find((c) => c.key === clusterKey)!.inventory.filter((i) => i.accelerator === model);
-      const capacityAt = (t: number): number => inv
-        .filter((i) => Date.parse(i.valid_from) <= t && (i.valid_to === undefined || t < Date.parse(i.valid_to)))
-        .reduce((sum, i) => sum + i.count, 0);
+      const capacityAt = (t: number): number =>
+        inv.filter((i) => Date.parse(i.valid_from) <= t && (i.valid_to === undefined || t < Date.parse(i.valid_to))).reduce((sum, i) => sum + i.count, 0);
       const events: [number, number][] = [];
       for (const j of jobs) events.push([j.s, j.count], [j.e, -j.count]);
       events.sort((a, b) => a[0] - b[0] || a[1] - b[1]); // at equal times, ends (negative) first: [s, e) intervals

@@ -24,7 +24,11 @@ export interface DemoOptions {
   /** At least this many usage records are generated. */
   records_min: number;
 }
-export interface DemoProvider { key: string; name: string; region: string /* 6-digit admin division code */ }
+export interface DemoProvider {
+  key: string;
+  name: string;
+  region: string; /* 6-digit admin division code */
+}
 export interface DemoEnterprise {
   key: string;
   name: string;
@@ -122,7 +126,12 @@ function cumulative(weights: readonly number[]): number[] {
 // The models used (ids, origin and TDP as in catalog/accelerators.csv) with a typical rent in fen per card-hour.
 
 type Tier = 'train' | 'mixed' | 'infer';
-interface ModelMeta { domestic: boolean; tdp_w: number | null; price_fen: number; tier: Tier }
+interface ModelMeta {
+  domestic: boolean;
+  tdp_w: number | null;
+  price_fen: number;
+  tier: Tier;
+}
 
 const MODELS: Readonly<Record<string, ModelMeta>> = {
   'huawei-ascend-910b': { domestic: true, tdp_w: 310, price_fen: 1000, tier: 'train' }, // ~¥8-12
@@ -151,29 +160,53 @@ function modelMeta(id: string): ModelMeta {
 // Providers and clusters. Inventory dates are relative to the demo window: `from`/`to` are fractions of the window
 // (negative = days before it), snapped to whole UTC days. Domestic cards grow during the window, foreign ones shrink.
 
-interface InvDef { accelerator: string; count: number; from: number | { days_before: number }; to?: number }
+interface InvDef {
+  accelerator: string;
+  count: number;
+  from: number | { days_before: number };
+  to?: number;
+}
 interface ClusterDef {
-  key: string; name: string; region: string;
-  price_factor: number; utilization: number; metered: number;
+  key: string;
+  name: string;
+  region: string;
+  price_factor: number;
+  utilization: number;
+  metered: number;
   inventory: InvDef[];
 }
-interface ProviderDef { key: string; name: string; region: string; clusters: ClusterDef[] }
+interface ProviderDef {
+  key: string;
+  name: string;
+  region: string;
+  clusters: ClusterDef[];
+}
 
 const PROVIDERS: readonly ProviderDef[] = [
   {
-    key: 'prov-sh-ai-compute', name: '浦江智算中心（上海）有限公司 (Pujiang AI Compute Centre, Shanghai)', region: '310000',
+    key: 'prov-sh-ai-compute',
+    name: '浦江智算中心（上海）有限公司 (Pujiang AI Compute Centre, Shanghai)',
+    region: '310000',
     clusters: [
       {
-        key: 'clu-sh-pujiang-ascend', name: '浦江一号昇腾训练集群 (Pujiang-1 Ascend training cluster)', region: '310000',
-        price_factor: 1.05, utilization: 0.72, metered: 0.5,
+        key: 'clu-sh-pujiang-ascend',
+        name: '浦江一号昇腾训练集群 (Pujiang-1 Ascend training cluster)',
+        region: '310000',
+        price_factor: 1.05,
+        utilization: 0.72,
+        metered: 0.5,
         inventory: [
           { accelerator: 'huawei-ascend-910b', count: 1024, from: { days_before: 300 }, to: 0.45 },
           { accelerator: 'huawei-ascend-910b', count: 2048, from: 0.45 }, // phase-2 expansion
         ],
       },
       {
-        key: 'clu-sh-pujiang-gpu', name: '浦江二号 GPU 集群 (Pujiang-2 GPU cluster)', region: '310000',
-        price_factor: 1.05, utilization: 0.75, metered: 0.5,
+        key: 'clu-sh-pujiang-gpu',
+        name: '浦江二号 GPU 集群 (Pujiang-2 GPU cluster)',
+        region: '310000',
+        price_factor: 1.05,
+        utilization: 0.75,
+        metered: 0.5,
         inventory: [
           { accelerator: 'nvidia-h800-sxm', count: 512, from: { days_before: 520 } },
           { accelerator: 'nvidia-a800-80gb-pcie', count: 256, from: { days_before: 760 } },
@@ -182,19 +215,29 @@ const PROVIDERS: readonly ProviderDef[] = [
     ],
   },
   {
-    key: 'prov-gz-guian-dc', name: '贵安云岭数据中心有限公司 (Gui\'an Yunling Data Centre Co., Ltd.)', region: '520100',
+    key: 'prov-gz-guian-dc',
+    name: "贵安云岭数据中心有限公司 (Gui'an Yunling Data Centre Co., Ltd.)",
+    region: '520100',
     clusters: [
       {
-        key: 'clu-ga-yunling-a', name: '云岭 A 区 (Yunling zone A)', region: '520100',
-        price_factor: 0.9, utilization: 0.45, metered: 1,
+        key: 'clu-ga-yunling-a',
+        name: '云岭 A 区 (Yunling zone A)',
+        region: '520100',
+        price_factor: 0.9,
+        utilization: 0.45,
+        metered: 1,
         inventory: [
           { accelerator: 'huawei-ascend-910b', count: 2048, from: { days_before: 410 } },
           { accelerator: 'hygon-dcu-z100', count: 512, from: { days_before: 600 } },
         ],
       },
       {
-        key: 'clu-ga-yunling-b', name: '云岭 B 区 (Yunling zone B)', region: '520100',
-        price_factor: 0.9, utilization: 0.5, metered: 1,
+        key: 'clu-ga-yunling-b',
+        name: '云岭 B 区 (Yunling zone B)',
+        region: '520100',
+        price_factor: 0.9,
+        utilization: 0.5,
+        metered: 1,
         inventory: [
           { accelerator: 'cambricon-mlu370-x8', count: 768, from: { days_before: 480 } },
           { accelerator: 'nvidia-h20', count: 512, from: { days_before: 200 } },
@@ -203,11 +246,17 @@ const PROVIDERS: readonly ProviderDef[] = [
     ],
   },
   {
-    key: 'prov-bj-cloud', name: '京北云算科技有限公司 (Jingbei Cloud Compute Technology Co., Ltd.)', region: '110000',
+    key: 'prov-bj-cloud',
+    name: '京北云算科技有限公司 (Jingbei Cloud Compute Technology Co., Ltd.)',
+    region: '110000',
     clusters: [
       {
-        key: 'clu-bj-jingbei-gpu', name: '京北 GPU 云 (Jingbei GPU cloud)', region: '110000',
-        price_factor: 1.1, utilization: 0.74, metered: 0.1,
+        key: 'clu-bj-jingbei-gpu',
+        name: '京北 GPU 云 (Jingbei GPU cloud)',
+        region: '110000',
+        price_factor: 1.1,
+        utilization: 0.74,
+        metered: 0.1,
         inventory: [
           { accelerator: 'nvidia-h20', count: 1536, from: { days_before: 240 } },
           { accelerator: 'nvidia-l20', count: 768, from: { days_before: 220 } },
@@ -215,8 +264,12 @@ const PROVIDERS: readonly ProviderDef[] = [
         ],
       },
       {
-        key: 'clu-bj-jingbei-xpu', name: '京北国产异构云 (Jingbei domestic heterogeneous cloud)', region: '110000',
-        price_factor: 1.05, utilization: 0.6, metered: 0.1,
+        key: 'clu-bj-jingbei-xpu',
+        name: '京北国产异构云 (Jingbei domestic heterogeneous cloud)',
+        region: '110000',
+        price_factor: 1.05,
+        utilization: 0.6,
+        metered: 0.1,
         inventory: [
           { accelerator: 'metax-c500', count: 512, from: { days_before: 150 } },
           { accelerator: 'biren-br100', count: 256, from: { days_before: 330 } },
@@ -226,19 +279,29 @@ const PROVIDERS: readonly ProviderDef[] = [
     ],
   },
   {
-    key: 'prov-sz-qingyang', name: '深庆算力网络有限公司 (Shen-Qing Compute Network Co., Ltd.)', region: '440300',
+    key: 'prov-sz-qingyang',
+    name: '深庆算力网络有限公司 (Shen-Qing Compute Network Co., Ltd.)',
+    region: '440300',
     clusters: [
       {
-        key: 'clu-qy-dongshu-xisuan', name: '庆阳东数西算一号 (Qingyang East-Data-West-Compute 1)', region: '621000',
-        price_factor: 0.9, utilization: 0.55, metered: 1,
+        key: 'clu-qy-dongshu-xisuan',
+        name: '庆阳东数西算一号 (Qingyang East-Data-West-Compute 1)',
+        region: '621000',
+        price_factor: 0.9,
+        utilization: 0.55,
+        metered: 1,
         inventory: [
           { accelerator: 'huawei-ascend-910b', count: 1536, from: { days_before: 250 } },
           { accelerator: 'huawei-ascend-910c', count: 1024, from: 0.25 }, // commissioned during the window
         ],
       },
       {
-        key: 'clu-sz-nanshan-infer', name: '南山推理集群 (Nanshan inference cluster)', region: '440300',
-        price_factor: 1, utilization: 0.7, metered: 0.3,
+        key: 'clu-sz-nanshan-infer',
+        name: '南山推理集群 (Nanshan inference cluster)',
+        region: '440300',
+        price_factor: 1,
+        utilization: 0.7,
+        metered: 0.3,
         inventory: [
           { accelerator: 'nvidia-rtx-4090', count: 1024, from: { days_before: 380 } },
           { accelerator: 'nvidia-l20', count: 512, from: { days_before: 200 } },
@@ -247,11 +310,17 @@ const PROVIDERS: readonly ProviderDef[] = [
     ],
   },
   {
-    key: 'prov-cd-rongcheng', name: '蓉城算力服务有限公司 (Rongcheng Compute Services Co., Ltd.)', region: '510100',
+    key: 'prov-cd-rongcheng',
+    name: '蓉城算力服务有限公司 (Rongcheng Compute Services Co., Ltd.)',
+    region: '510100',
     clusters: [
       {
-        key: 'clu-cd-rongcheng-1', name: '蓉城一号 (Rongcheng-1)', region: '510100',
-        price_factor: 0.95, utilization: 0.65, metered: 0.3,
+        key: 'clu-cd-rongcheng-1',
+        name: '蓉城一号 (Rongcheng-1)',
+        region: '510100',
+        price_factor: 0.95,
+        utilization: 0.65,
+        metered: 0.3,
         inventory: [
           { accelerator: 'moore-threads-mtt-s4000', count: 512, from: { days_before: 200 }, to: 0.35 },
           { accelerator: 'moore-threads-mtt-s4000', count: 1024, from: 0.35 },
@@ -259,8 +328,12 @@ const PROVIDERS: readonly ProviderDef[] = [
         ],
       },
       {
-        key: 'clu-cd-rongcheng-2', name: '蓉城二号 (Rongcheng-2)', region: '510100',
-        price_factor: 0.95, utilization: 0.7, metered: 0.3,
+        key: 'clu-cd-rongcheng-2',
+        name: '蓉城二号 (Rongcheng-2)',
+        region: '510100',
+        price_factor: 0.95,
+        utilization: 0.7,
+        metered: 0.3,
         inventory: [
           { accelerator: 'nvidia-a800-80gb-pcie', count: 512, from: { days_before: 900 }, to: 0.7 }, // retired
           { accelerator: 'huawei-ascend-910b', count: 512, from: 0.55 }, // its domestic replacement
@@ -275,10 +348,16 @@ const PROVIDERS: readonly ProviderDef[] = [
 
 type Size = DemoEnterprise['size'];
 type Pref = 'domestic' | 'foreign' | 'mixed';
-interface EnterpriseDef { key: string; name: string; region: string; sector: string; size: Size; pref: Pref }
+interface EnterpriseDef {
+  key: string;
+  name: string;
+  region: string;
+  sector: string;
+  size: Size;
+  pref: Pref;
+}
 
-const E = (key: string, name: string, region: string, sector: string, size: Size, pref: Pref): EnterpriseDef =>
-  ({ key, name, region, sector, size, pref });
+const E = (key: string, name: string, region: string, sector: string, size: Size, pref: Pref): EnterpriseDef => ({ key, name, region, sector, size, pref });
 
 const ENTERPRISES: readonly EnterpriseDef[] = [
   E('ent-sh-lanxu', '上海澜序智能科技有限公司 (Shanghai Lanxu Intelligent Technology Co., Ltd.)', '310000', 'large_models', 'medium', 'domestic'),
@@ -292,7 +371,14 @@ const ENTERPRISES: readonly EnterpriseDef[] = [
   E('ent-bj-yanxing', '北京燕行自动驾驶技术有限公司 (Beijing Yanxing Autonomous Driving Co., Ltd.)', '110000', 'autonomous_driving', 'medium', 'foreign'),
   E('ent-bj-bencao', '北京本草智算医药科技有限公司 (Beijing Bencao AI Pharma Technology Co., Ltd.)', '110000', 'biomedicine', 'small', 'domestic'),
   E('ent-bj-jinshu', '北京金枢数据科技有限公司 (Beijing Jinshu Data Technology Co., Ltd.)', '110000', 'finance', 'micro', 'foreign'),
-  E('ent-bj-jingxi', '北京京西计算科学研究院有限公司 (Beijing Jingxi Institute of Computational Science Co., Ltd.)', '110000', 'research', 'medium', 'domestic'),
+  E(
+    'ent-bj-jingxi',
+    '北京京西计算科学研究院有限公司 (Beijing Jingxi Institute of Computational Science Co., Ltd.)',
+    '110000',
+    'research',
+    'medium',
+    'domestic',
+  ),
   E('ent-sz-pengyu', '深圳鹏语智能科技有限公司 (Shenzhen Pengyu Intelligent Technology Co., Ltd.)', '440300', 'large_models', 'medium', 'foreign'),
   E('ent-sz-qianwan', '深圳前湾智驾科技有限公司 (Shenzhen Qianwan Smart Driving Technology Co., Ltd.)', '440300', 'autonomous_driving', 'large', 'mixed'),
   E('ent-sz-yunwei', '深圳云蔚机器人有限公司 (Shenzhen Yunwei Robotics Co., Ltd.)', '440300', 'manufacturing', 'small', 'domestic'),
@@ -315,8 +401,13 @@ const ENTERPRISES: readonly EnterpriseDef[] = [
 
 /** Provider whose home market an enterprise region belongs to (Hangzhou firms lean to Shanghai). */
 const HOME_PROVIDER: Readonly<Record<string, string>> = {
-  '310000': 'prov-sh-ai-compute', '310115': 'prov-sh-ai-compute', '330100': 'prov-sh-ai-compute', '110000': 'prov-bj-cloud',
-  '440300': 'prov-sz-qingyang', '510100': 'prov-cd-rongcheng', '520100': 'prov-gz-guian-dc',
+  '310000': 'prov-sh-ai-compute',
+  '310115': 'prov-sh-ai-compute',
+  '330100': 'prov-sh-ai-compute',
+  '110000': 'prov-bj-cloud',
+  '440300': 'prov-sz-qingyang',
+  '510100': 'prov-cd-rongcheng',
+  '520100': 'prov-gz-guian-dc',
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -378,8 +469,12 @@ const Kind = { Inference: 0, FineTune: 1, PreTrain: 2 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
 interface ClassDef {
-  counts: readonly number[]; count_cum: readonly number[];
-  median_s: number; sigma: number; min_s: number; max_s: number;
+  counts: readonly number[];
+  count_cum: readonly number[];
+  median_s: number;
+  sigma: number;
+  min_s: number;
+  max_s: number;
 }
 const CLASSES: readonly ClassDef[] = [
   { counts: [1, 2, 4, 8], count_cum: cumulative([0.55, 0.08, 0.12, 0.25]), median_s: 40 * 60, sigma: 1.25, min_s: 90, max_s: 36 * 3600 },
@@ -415,11 +510,19 @@ function drawDuration(rng: Rng, kind: Kind, scale: number): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Plan.
 
-interface Segment { from: number; to: number; cap: number }
+interface Segment {
+  from: number;
+  to: number;
+  cap: number;
+}
 interface Pool {
   index: number;
-  provider: number; cluster: number; cluster_key: string; provider_key: string;
-  model: string; meta: ModelMeta;
+  provider: number;
+  cluster: number;
+  cluster_key: string;
+  provider_key: string;
+  model: string;
+  meta: ModelMeta;
   segments: Segment[];
   /** Arrival rate bound (per second) for thinning. */
   rate_max: number;
@@ -431,8 +534,14 @@ interface Pool {
   list_price: number;
   metered: number;
 }
-interface EntRuntime { discount: number }
-interface Plan { pools: Pool[]; ents: EntRuntime[]; seed: number }
+interface EntRuntime {
+  discount: number;
+}
+interface Plan {
+  pools: Pool[];
+  ents: EntRuntime[];
+  seed: number;
+}
 
 interface Built {
   providers: DemoProvider[];
@@ -449,8 +558,7 @@ interface Built {
 
 function buildStatic(seed: number, t0: number, t1: number): Built {
   const span = t1 - t0;
-  const at = (x: number | { days_before: number }): number =>
-    typeof x === 'number' ? t0 + Math.round((x * span) / DAY) * DAY : t0 - x.days_before * DAY;
+  const at = (x: number | { days_before: number }): number => (typeof x === 'number' ? t0 + Math.round((x * span) / DAY) * DAY : t0 - x.days_before * DAY);
 
   const providers: DemoProvider[] = PROVIDERS.map((p) => ({ key: p.key, name: p.name, region: p.region }));
   const clusters: DemoCluster[] = [];
@@ -464,10 +572,15 @@ function buildStatic(seed: number, t0: number, t1: number): Built {
       clusterProvider.push(pi);
       clusterDef.push(c);
       clusters.push({
-        key: c.key, provider_key: p.key, name: c.name, region: c.region,
-        inventory: inv.map((i) => (i.to === null
-          ? { accelerator: i.accelerator, count: i.count, valid_from: iso(i.from) }
-          : { accelerator: i.accelerator, count: i.count, valid_from: iso(i.from), valid_to: iso(i.to) })),
+        key: c.key,
+        provider_key: p.key,
+        name: c.name,
+        region: c.region,
+        inventory: inv.map((i) =>
+          i.to === null
+            ? { accelerator: i.accelerator, count: i.count, valid_from: iso(i.from) }
+            : { accelerator: i.accelerator, count: i.count, valid_from: iso(i.from), valid_to: iso(i.to) },
+        ),
       });
     }
   });
@@ -476,7 +589,11 @@ function buildStatic(seed: number, t0: number, t1: number): Built {
   const domesticShare = PROVIDERS.map((p) => {
     let dom = 0;
     let all = 0;
-    for (const c of p.clusters) for (const i of c.inventory) { all += i.count; if (modelMeta(i.accelerator).domestic) dom += i.count; }
+    for (const c of p.clusters)
+      for (const i of c.inventory) {
+        all += i.count;
+        if (modelMeta(i.accelerator).domestic) dom += i.count;
+      }
     return dom / all;
   });
 
@@ -512,7 +629,11 @@ function buildStatic(seed: number, t0: number, t1: number): Built {
     for (let k = 0; have < 3 && k < 3; k++) {
       for (let ei = 0; ei < entProviders.length && have < 3; ei++) {
         const ps = entProviders[ei]!;
-        if (ps.length === k + 1 && !ps.includes(pi)) { ps.push(pi); ps.sort((a, b) => a - b); have++; }
+        if (ps.length === k + 1 && !ps.includes(pi)) {
+          ps.push(pi);
+          ps.sort((a, b) => a - b);
+          have++;
+        }
       }
     }
   }
@@ -544,17 +665,31 @@ function buildPlan(b: Built, seed: number, t0: number, t1: number, target: numbe
         if (!b.entProviders[ei]!.includes(pi)) continue;
         all.push(ei);
         const e = ENTERPRISES[ei]!;
-        if (e.size === 'medium' || e.size === 'large' || (e.size === 'small' && ['large_models', 'autonomous_driving', 'research'].includes(e.sector))) train.push(ei);
+        if (e.size === 'medium' || e.size === 'large' || (e.size === 'small' && ['large_models', 'autonomous_driving', 'research'].includes(e.sector)))
+          train.push(ei);
       }
       const table = (idx: number[]): { idx: number[]; cum: number[] } => ({ idx, cum: cumulative(idx.map((ei) => b.entWeight[ei]! * pref(ei))) });
       const capMax = Math.max(...segments.map((s) => s.cap));
       const limits: [number, number, number] = [
-        countLimit(Kind.Inference, capMax, meta.tier), countLimit(Kind.FineTune, capMax, meta.tier), countLimit(Kind.PreTrain, capMax, meta.tier),
+        countLimit(Kind.Inference, capMax, meta.tier),
+        countLimit(Kind.FineTune, capMax, meta.tier),
+        countLimit(Kind.PreTrain, capMax, meta.tier),
       ];
       pools.push({
-        index: pools.length, provider: pi, cluster: ci, cluster_key: c.key, provider_key: c.provider_key, model, meta, segments,
-        rate_max: 0, class_cum: [], dur_scale: 1, limits,
-        ents_all: table(all), ents_train: table(train.length > 0 ? train : all),
+        index: pools.length,
+        provider: pi,
+        cluster: ci,
+        cluster_key: c.key,
+        provider_key: c.provider_key,
+        model,
+        meta,
+        segments,
+        rate_max: 0,
+        class_cum: [],
+        dur_scale: 1,
+        limits,
+        ents_all: table(all),
+        ents_train: table(train.length > 0 ? train : all),
         list_price: meta.price_fen * def.price_factor * (0.96 + 0.08 * rng.next()),
         metered: meta.tdp_w === null ? 0 : def.metered,
       });
@@ -596,9 +731,24 @@ function buildPlan(b: Built, seed: number, t0: number, t1: number, target: numbe
 // Simulation of one pool: FIFO over a min-heap of running jobs' end times.
 
 interface Job {
-  s: number; e: number; count: number; ent: number; training: boolean; amount_fen: number; energy_wh: number; pool: number;
+  s: number;
+  e: number;
+  count: number;
+  ent: number;
+  training: boolean;
+  amount_fen: number;
+  energy_wh: number;
+  pool: number;
 }
-interface Pending { arrival: number; d: number; count: number; ent: number; training: boolean; price: number; energy_factor: number }
+interface Pending {
+  arrival: number;
+  d: number;
+  count: number;
+  ent: number;
+  training: boolean;
+  price: number;
+  energy_factor: number;
+}
 
 class EndHeap {
   private ends: Float64Array;
@@ -608,9 +758,15 @@ class EndHeap {
     this.ends = new Float64Array(capacity + 1);
     this.counts = new Int32Array(capacity + 1);
   }
-  clear(): void { this.size = 0; }
-  topEnd(): number { return this.ends[0]!; }
-  topCount(): number { return this.counts[0]!; }
+  clear(): void {
+    this.size = 0;
+  }
+  topEnd(): number {
+    return this.ends[0]!;
+  }
+  topCount(): number {
+    return this.counts[0]!;
+  }
   push(end: number, count: number): void {
     let i = this.size++;
     while (i > 0) {
@@ -684,26 +840,48 @@ function* simulatePool(p: Pool, plan: Plan): Generator<Job, void> {
         if (clock >= seg.to) break;
         job = draw(clock, seg.cap);
       }
-      if (blocked) { carried.push(job); continue; }
+      if (blocked) {
+        carried.push(job);
+        continue;
+      }
       let s = Math.max(job.arrival, lastStart);
-      while (heap.size > 0 && heap.topEnd() <= s) { free += heap.topCount(); heap.pop(); }
+      while (heap.size > 0 && heap.topEnd() <= s) {
+        free += heap.topCount();
+        heap.pop();
+      }
       while (free < job.count) {
         s = Math.max(s, heap.topEnd());
         free += heap.topCount();
         heap.pop();
-        while (heap.size > 0 && heap.topEnd() <= s) { free += heap.topCount(); heap.pop(); }
+        while (heap.size > 0 && heap.topEnd() <= s) {
+          free += heap.topCount();
+          heap.pop();
+        }
       }
-      if (s >= seg.to) { blocked = true; carried.push(job); continue; }
+      if (s >= seg.to) {
+        blocked = true;
+        carried.push(job);
+        continue;
+      }
       const e = s + job.d;
       // A job that would run past the interval waits for the next one (or, without one, is not reported). The queue
       // has still advanced to s: cards released up to s were counted as free, so no later job may start before s.
-      if (e > seg.to) { carried.push(job); lastStart = s; continue; }
+      if (e > seg.to) {
+        carried.push(job);
+        lastStart = s;
+        continue;
+      }
       heap.push(e, job.count);
       free -= job.count;
       lastStart = s;
       const card_h = (job.count * job.d) / 3600;
       yield {
-        s, e, count: job.count, ent: job.ent, training: job.training, pool: p.index,
+        s,
+        e,
+        count: job.count,
+        ent: job.ent,
+        training: job.training,
+        pool: p.index,
         amount_fen: Math.round(job.price * card_h),
         energy_wh: job.energy_factor > 0 ? Math.round(card_h * tdp * job.energy_factor) : -1,
       };
@@ -785,7 +963,10 @@ export function demoDataSet(options: DemoOptions): DemoDataSet {
       let bestS = Number.POSITIVE_INFINITY;
       for (let i = 0; i < heads.length; i++) {
         const h = heads[i];
-        if (h !== undefined && h.s < bestS) { best = i; bestS = h.s; }
+        if (h !== undefined && h.s < bestS) {
+          best = i;
+          bestS = h.s;
+        }
       }
       if (best < 0) return;
       const job = heads[best]!;

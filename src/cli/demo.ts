@@ -20,9 +20,30 @@ import type { ClaimAction } from '../domain/claim/claim-state.js';
 /** Three office months of usage from August 2026 (Beijing months by default: SUANLI_TIME_ZONE), and the claims' months. */
 export const demo_options = { start_month: '2026-08', months: 3, records_min: 100_000, claim_months: ['2026-08', '2026-09', '2026-10'] } as const;
 
-export interface DemoKey { role: Role; org_id: string; org_name: string; key: string }
-export interface DemoLogin { role: Role; login: string; password: string; org_name: string }
-export interface DemoResult { loaded: boolean; providers: number; enterprises: number; clusters: number; records: number; rejected: number; programs: number; claims: Record<string, number>; keys: DemoKey[]; logins: DemoLogin[] }
+export interface DemoKey {
+  role: Role;
+  org_id: string;
+  org_name: string;
+  key: string;
+}
+export interface DemoLogin {
+  role: Role;
+  login: string;
+  password: string;
+  org_name: string;
+}
+export interface DemoResult {
+  loaded: boolean;
+  providers: number;
+  enterprises: number;
+  clusters: number;
+  records: number;
+  rejected: number;
+  programs: number;
+  claims: Record<string, number>;
+  keys: DemoKey[];
+  logins: DemoLogin[];
+}
 
 function demoKey(seed: number, who: string): string {
   return `sk_demo_${createHash('sha256').update(`suanli-demo:${seed}:${who}`).digest('base64url').slice(0, 32)}`;
@@ -90,17 +111,32 @@ export async function loadDemo(store: Store, config: Config, options: { seed: nu
   }
   const enterprise_ids = new Map<string, { id: string; name: string }>();
   for (const e of data.enterprises) {
-    const org = await store.organizations.create({ kind: 'enterprise', name: e.name, credit_code: e.credit_code, region: e.region, sector: e.sector, size: e.size }, operator_actor, now);
+    const org = await store.organizations.create(
+      { kind: 'enterprise', name: e.name, credit_code: e.credit_code, region: e.region, sector: e.sector, size: e.size },
+      operator_actor,
+      now,
+    );
     if (!org) throw new Error(`enterprise ${e.name}: credit code ${e.credit_code} already registered (load the demo into an empty database)`);
     enterprise_ids.set(e.key, { id: org.id, name: e.name });
     result.enterprises++;
   }
   const cluster_ids = new Map<string, string>();
   for (const c of data.clusters) {
-    const created = await store.clusters.create({
-      provider_id: provider_ids.get(c.provider_key)!, name: c.name, region: c.region,
-      inventory: c.inventory.map((i) => ({ accelerator: i.accelerator, count: i.count, valid_from_ms: Date.parse(i.valid_from), valid_to_ms: i.valid_to ? Date.parse(i.valid_to) : null })),
-    }, operator_actor, now);
+    const created = await store.clusters.create(
+      {
+        provider_id: provider_ids.get(c.provider_key)!,
+        name: c.name,
+        region: c.region,
+        inventory: c.inventory.map((i) => ({
+          accelerator: i.accelerator,
+          count: i.count,
+          valid_from_ms: Date.parse(i.valid_from),
+          valid_to_ms: i.valid_to ? Date.parse(i.valid_to) : null,
+        })),
+      },
+      operator_actor,
+      now,
+    );
     if (!created) throw new Error(`could not create cluster ${c.name}`);
     cluster_ids.set(c.key, created.id);
     result.clusters++;
@@ -149,7 +185,10 @@ export const examples_dir = new URL('../../examples/programs/', import.meta.url)
  * normalized program for enterprises elsewhere.
  */
 async function loadDemoPrograms(store: Store, now: number, office_id: string, result: DemoResult): Promise<void> {
-  for (const file of fs.readdirSync(examples_dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort()) {
+  for (const file of fs
+    .readdirSync(examples_dir)
+    .filter((f) => /\.(ya?ml|json)$/.test(f))
+    .sort()) {
     for (const d of readProgramFile(new URL(file, examples_dir).pathname)) {
       await applyProgram(store, d, operator_actor, now);
       result.programs++;
@@ -160,8 +199,13 @@ async function loadDemoPrograms(store: Store, now: number, office_id: string, re
   const month = (m: string) => [store.calendar.monthStartMs(m), store.calendar.monthStartAfter(store.calendar.monthStartMs(m), 1)] as const;
   const [aug, sep, oct] = demo_options.claim_months;
   const steps: Record<string, ClaimAction[]> = {
-    draft: [], submitted: ['submit'], approved: ['submit', 'approve'], paid: ['submit', 'approve', 'pay'],
-    rejected: ['submit', 'reject'], withdrawn: ['submit', 'withdraw'], clawed_back: ['submit', 'approve', 'claw_back'],
+    draft: [],
+    submitted: ['submit'],
+    approved: ['submit', 'approve'],
+    paid: ['submit', 'approve', 'pay'],
+    rejected: ['submit', 'reject'],
+    withdrawn: ['submit', 'withdraw'],
+    clawed_back: ['submit', 'approve', 'claw_back'],
   };
   const file = async (code: string, beneficiary_id: string, m: string, state: string) => {
     const program = await store.programs.getByCode(code);
@@ -190,10 +234,20 @@ async function loadDemoPrograms(store: Store, now: number, office_id: string, re
     for (const m of [aug, sep]) await file('pudong-compute-voucher-district', e.id, m, m === aug ? 'paid' : 'submitted');
   }
   for (const p of (await store.organizations.list('provider')).filter((o) => o.region?.startsWith('52'))) {
-    for (const [m, state] of [[aug, 'paid'], [sep, 'approved'], [oct, 'submitted']] as const) await file('guizhou-energy-domestic', p.id, m, state);
+    for (const [m, state] of [
+      [aug, 'paid'],
+      [sep, 'approved'],
+      [oct, 'submitted'],
+    ] as const)
+      await file('guizhou-energy-domestic', p.id, m, state);
   }
   for (const e of enterprises.filter((o) => !o.region?.startsWith('31')).slice(0, 8)) {
-    for (const [m, state] of [[aug, 'paid'], [sep, 'approved'], [oct, 'draft']] as const) await file('normalized-domestic-compute', e.id, m, state);
+    for (const [m, state] of [
+      [aug, 'paid'],
+      [sep, 'approved'],
+      [oct, 'draft'],
+    ] as const)
+      await file('normalized-domestic-compute', e.id, m, state);
   }
 }
 
@@ -201,7 +255,10 @@ export function formatDemoKeys(result: DemoResult): string {
   const lines = [
     result.loaded
       ? `demo data loaded: ${result.providers} providers, ${result.clusters} clusters, ${result.enterprises} enterprises, ${result.records} usage records, ` +
-        `${result.programs} programs, claims ${Object.entries(result.claims).sort().map(([state, n]) => `${n} ${state}`).join(', ')}`
+        `${result.programs} programs, claims ${Object.entries(result.claims)
+          .sort()
+          .map(([state, n]) => `${n} ${state}`)
+          .join(', ')}`
       : 'demo data already present; its keys:',
     'demo API keys (for this local demo database only; send as "Authorization: Bearer <key>"):',
   ];

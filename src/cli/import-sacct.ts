@@ -29,7 +29,13 @@ export interface SacctImportOptions {
   stdin?: AsyncIterable<Buffer | string>;
 }
 
-export interface SacctRejectExample { line: number; job_id: string | null; record_id: string | null; field: string | null; message: string }
+export interface SacctRejectExample {
+  line: number;
+  job_id: string | null;
+  record_id: string | null;
+  field: string | null;
+  message: string;
+}
 
 export interface SacctImportSummary {
   /** non-blank lines read, a header line excepted */
@@ -65,15 +71,27 @@ export async function importSacctFile(store: Store, config: Config, options: Sac
   const from_stdin = options.file === '-';
   const size = from_stdin ? null : fs.statSync(options.file).size;
   const input = from_stdin ? (options.stdin ?? process.stdin) : fs.createReadStream(options.file, { highWaterMark: 64 * 1024 });
-  const bar = !options.progress ? null : size === null
-    ? new SingleBar({ format: 'importing sacct | {read} lines | {rate} records/s', stream: process.stderr }, Presets.shades_classic)
-    : new SingleBar({ format: 'importing sacct |{bar}| {percentage}% | {read} lines | {rate} records/s | ETA {eta_formatted}', stream: process.stderr }, Presets.shades_classic);
+  const bar = !options.progress
+    ? null
+    : size === null
+      ? new SingleBar({ format: 'importing sacct | {read} lines | {rate} records/s', stream: process.stderr }, Presets.shades_classic)
+      : new SingleBar(
+          { format: 'importing sacct |{bar}| {percentage}% | {read} lines | {rate} records/s | ETA {eta_formatted}', stream: process.stderr },
+          Presets.shades_classic,
+        );
   bar?.start(size ?? 0, 0, { read: 0, rate: 0 });
 
   const ingest = new UsageIngest(store, config);
   const summary: SacctImportSummary = {
-    lines: 0, jobs: 0, records: 0, accepted: 0, duplicates: 0, rejected: 0, rejected_by_code: {},
-    skipped: Object.fromEntries(sacct_skip_reasons.map((r) => [r, 0])) as Record<SacctSkipReason, number>, seconds: 0,
+    lines: 0,
+    jobs: 0,
+    records: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    rejected_by_code: {},
+    skipped: Object.fromEntries(sacct_skip_reasons.map((r) => [r, 0])) as Record<SacctSkipReason, number>,
+    seconds: 0,
   };
   const started = performance.now();
   const reject = (code: string, example: SacctRejectExample) => {
@@ -101,7 +119,8 @@ export async function importSacctFile(store: Store, config: Config, options: Sac
     const result = await ingest.ingest(provider_id, batch, Date.now(), operator_delivery);
     summary.accepted += result.accepted;
     summary.duplicates += result.duplicates;
-    for (const r of result.rejected) reject(r.code, { line: lines[r.index] ?? 0, job_id: job_ids[r.index] ?? null, record_id: r.record_id, field: r.field, message: r.message });
+    for (const r of result.rejected)
+      reject(r.code, { line: lines[r.index] ?? 0, job_id: job_ids[r.index] ?? null, record_id: r.record_id, field: r.field, message: r.message });
     batch = [];
     lines = [];
     job_ids = [];
@@ -124,14 +143,18 @@ export async function importSacctFile(store: Store, config: Config, options: Sac
           if (outcome.job_id !== null) summary.jobs++;
           reject(outcome.code, { line, job_id: outcome.job_id, record_id: null, field: outcome.field, message: outcome.message });
           rejected_lines.push({
-            index: rejected_lines.length, code: outcome.code, field: outcome.field, message: `line ${line}: ${outcome.message}`,
+            index: rejected_lines.length,
+            code: outcome.code,
+            field: outcome.field,
+            message: `line ${line}: ${outcome.message}`,
             record_id: outcome.job_id_raw === undefined ? null : sacctRecordId(mapping.cluster_id, outcome.job_id_raw, null),
           });
           if (rejected_lines.length >= options.batch_records) await keepRejectedLines();
           continue;
         }
         summary.jobs++;
-        for (const record of outcome.records) { // the records of a split job may fall in two batches: each stands alone
+        for (const record of outcome.records) {
+          // the records of a split job may fall in two batches: each stands alone
           summary.records++;
           batch.push(record);
           lines.push(line);
@@ -152,9 +175,11 @@ export async function importSacctFile(store: Store, config: Config, options: Sac
   summary.seconds = (performance.now() - started) / 1000;
 
   const per_s = (n: number) => Math.round(n / Math.max(summary.seconds, 0.001));
-  out(`read ${summary.lines} lines (${summary.jobs} jobs, ${summary.skipped.step} steps) in ${summary.seconds.toFixed(1)} s ` +
-    `(${per_s(summary.lines)} lines/s, ${per_s(summary.records)} records/s): ${summary.records} records, ` +
-    `${summary.accepted} accepted, ${summary.duplicates} duplicates, ${summary.rejected} rejected`);
+  out(
+    `read ${summary.lines} lines (${summary.jobs} jobs, ${summary.skipped.step} steps) in ${summary.seconds.toFixed(1)} s ` +
+      `(${per_s(summary.lines)} lines/s, ${per_s(summary.records)} records/s): ${summary.records} records, ` +
+      `${summary.accepted} accepted, ${summary.duplicates} duplicates, ${summary.rejected} rejected`,
+  );
   out(`skipped: ${sacct_skip_reasons.map((r) => `${summary.skipped[r]} ${skip_words[r]}`).join(', ')}`);
   for (const [code, entry] of Object.entries(summary.rejected_by_code).sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))) {
     out(`  ${code}: ${entry.count}`);

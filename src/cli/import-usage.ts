@@ -40,7 +40,12 @@ export async function importUsageFile(store: Store, config: Config, options: Imp
 
   const size = fs.statSync(options.file).size;
   const input = fs.createReadStream(options.file, { highWaterMark: 256 * 1024 });
-  const bar = options.progress ? new SingleBar({ format: 'importing |{bar}| {percentage}% | {read} records | {rate} rec/s | ETA {eta_formatted}', stream: process.stderr }, Presets.shades_classic) : null;
+  const bar = options.progress
+    ? new SingleBar(
+        { format: 'importing |{bar}| {percentage}% | {read} records | {rate} rec/s | ETA {eta_formatted}', stream: process.stderr },
+        Presets.shades_classic,
+      )
+    : null;
   bar?.start(size, 0, { read: 0, rate: 0 });
 
   const ingest = new UsageIngest(store, config);
@@ -83,8 +88,10 @@ export async function importUsageFile(store: Store, config: Config, options: Imp
   bar?.stop();
   summary.seconds = (performance.now() - started) / 1000;
 
-  out(`read ${summary.read} records in ${summary.seconds.toFixed(1)} s (${Math.round(summary.read / Math.max(summary.seconds, 0.001))} records/s): ` +
-    `${summary.accepted} accepted, ${summary.duplicates} duplicates, ${summary.rejected} rejected`);
+  out(
+    `read ${summary.read} records in ${summary.seconds.toFixed(1)} s (${Math.round(summary.read / Math.max(summary.seconds, 0.001))} records/s): ` +
+      `${summary.accepted} accepted, ${summary.duplicates} duplicates, ${summary.rejected} rejected`,
+  );
   for (const [code, entry] of Object.entries(summary.rejected_by_code).sort((a, b) => b[1].count - a[1].count)) {
     out(`  ${code}: ${entry.count}`);
     for (const e of entry.examples) out(`    line ${e.line}${e.record_id ? ` (${e.record_id})` : ''}${e.field ? ` ${e.field}` : ''}: ${e.message}`);

@@ -21,11 +21,10 @@ function role(value: string): Role {
   return value as Role;
 }
 
-const program = new Command('suanli')
-  .description('suanli 算力 — runs compute-subsidy programs for AI work on domestically made accelerators')
-  .version('0.1.0');
+const program = new Command('suanli').description('suanli 算力 — runs compute-subsidy programs for AI work on domestically made accelerators').version('0.1.0');
 
-program.command('serve')
+program
+  .command('serve')
   .description('start the HTTP API (applies migrations first)')
   .option('--demo', 'load the demo data set first when the database is empty, and print its keys')
   .action(async (opts: { demo?: boolean }) => {
@@ -33,7 +32,8 @@ program.command('serve')
     await serve(loadConfig(), { demo: opts.demo === true });
   });
 
-program.command('checker')
+program
+  .command('checker')
   .description('run only the incremental integrity checker (for API processes started with SUANLI_INCREMENTAL_CHECKS=queue); stops on SIGINT/SIGTERM')
   .action(async () => {
     const { startChecker } = await import('./serve.js');
@@ -45,22 +45,31 @@ program.command('checker')
     });
     console.log(`checking queued usage windows every ${config.check_interval_ms} ms (${store.engine})`);
     const keep_alive = setInterval(() => undefined, 60_000); // the checker's own timer does not hold the process
-    const stop = async () => { clearInterval(keep_alive); await checker.stop(); await store.close(); process.exit(0); };
+    const stop = async () => {
+      clearInterval(keep_alive);
+      await checker.stop();
+      await store.close();
+      process.exit(0);
+    };
     process.once('SIGINT', () => void stop());
     process.once('SIGTERM', () => void stop());
   });
 
-program.command('migrate')
+program
+  .command('migrate')
   .description('apply pending database migrations and add missing catalog entries')
   .action(async () => {
     const config = loadConfig();
     const store = Store.open(config);
     const { migrations, catalog_added } = await store.migrate(Date.now());
-    console.log(`${store.engine}: ${migrations.length === 0 ? 'no pending migrations' : `applied ${migrations.join(', ')}`}; catalog entries added: ${catalog_added}`);
+    console.log(
+      `${store.engine}: ${migrations.length === 0 ? 'no pending migrations' : `applied ${migrations.join(', ')}`}; catalog entries added: ${catalog_added}`,
+    );
     await store.close();
   });
 
-program.command('demo')
+program
+  .command('demo')
   .description('load the deterministic demo data set (providers, clusters, ~30 enterprises, three months of usage)')
   .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 2027)
   .action(async (opts: { seed: number }) => {
@@ -73,7 +82,8 @@ program.command('demo')
   });
 
 const importCommand = program.command('import').description('import data from files');
-importCommand.command('usage <file>')
+importCommand
+  .command('usage <file>')
   .description('import usage records from a JSON Lines or CSV file for one provider (same validation and outcomes as the API)')
   .requiredOption('--provider <id>', 'the provider the records belong to')
   .option('--format <format>', 'jsonl or csv (default: from the file extension)')
@@ -83,7 +93,13 @@ importCommand.command('usage <file>')
     const { importUsageFile } = await import('./import-usage.js');
     const config = loadConfig();
     const store = await openStore(config);
-    const summary = await importUsageFile(store, config, { file, provider_id: opts.provider, format: opts.format, batch_records: opts.batch, progress: opts.progress });
+    const summary = await importUsageFile(store, config, {
+      file,
+      provider_id: opts.provider,
+      format: opts.format,
+      batch_records: opts.batch,
+      progress: opts.progress,
+    });
     await store.close();
     if (summary.read === 0 || summary.accepted + summary.duplicates === 0) process.exitCode = 1;
   });
@@ -95,7 +111,8 @@ report.register(program); // report usage|claim|ledger|program …
 calendar.register(program); // calendar show|set-zone
 
 const programs = program.command('program').description('subsidy programs');
-programs.command('apply <file>')
+programs
+  .command('apply <file>')
   .description('create the programs of a JSON or YAML file, or add a rule-set version where their rules changed')
   .action(async (file: string) => {
     const { readProgramFile } = await import('./program-file.js');
@@ -104,22 +121,36 @@ programs.command('apply <file>')
     const store = await openStore(loadConfig());
     for (const d of definitions) {
       const r = await applyProgram(store, d, operator_actor, Date.now());
-      console.log(`${d.code}: ${r.created ? `created ${r.program.id} with rule-set version 1` : r.rule_set_version === null ? `unchanged (${r.program.id})` : `rule-set version ${r.rule_set_version} added (${r.program.id})`}`);
+      console.log(
+        `${d.code}: ${r.created ? `created ${r.program.id} with rule-set version 1` : r.rule_set_version === null ? `unchanged (${r.program.id})` : `rule-set version ${r.rule_set_version} added (${r.program.id})`}`,
+      );
     }
     await store.close();
   });
-programs.command('list')
+programs
+  .command('list')
   .description('list programs with their budgets')
   .action(async () => {
     const store = await openStore(loadConfig());
     for (const p of await store.programs.list()) {
       const b = await store.programs.budget(p.id);
-      console.log([p.id, p.code.padEnd(32), p.funding_layer.padEnd(20), `budget ${b.budget_fen}`, `available ${b.available_fen}`, `reserved ${b.reserved_fen}`, `paid ${b.paid_fen}`].join('  '));
+      console.log(
+        [
+          p.id,
+          p.code.padEnd(32),
+          p.funding_layer.padEnd(20),
+          `budget ${b.budget_fen}`,
+          `available ${b.available_fen}`,
+          `reserved ${b.reserved_fen}`,
+          `paid ${b.paid_fen}`,
+        ].join('  '),
+      );
     }
     await store.close();
   });
-programs.command('simulate <program>')
-  .description('replay a candidate rule set (a program file\'s rules, or a JSON { rules }) over a past period beside the current rules')
+programs
+  .command('simulate <program>')
+  .description("replay a candidate rule set (a program file's rules, or a JSON { rules }) over a past period beside the current rules")
   .requiredOption('--rules <file>', 'JSON or YAML: a program definition (its rule_set is used) or { rules: [...] }')
   .requiredOption('--from <instant>', 'period start (RFC 3339)')
   .requiredOption('--to <instant>', 'period end, exclusive (RFC 3339)')
@@ -135,7 +166,14 @@ programs.command('simulate <program>')
     const store = await openStore(loadConfig());
     const p = (await store.programs.get(program_ref)) ?? (await store.programs.getByCode(program_ref));
     if (!p) throw new Error(`program ${program_ref} not found`);
-    const r = await simulate(store, p.id, readCandidateRules(opts.rules), Date.parse(opts.from), Date.parse(opts.to), opts.budget === undefined ? {} : { budget_fen: opts.budget });
+    const r = await simulate(
+      store,
+      p.id,
+      readCandidateRules(opts.rules),
+      Date.parse(opts.from),
+      Date.parse(opts.to),
+      opts.budget === undefined ? {} : { budget_fen: opts.budget },
+    );
     // Money as decimal strings, as the API writes it.
     if (opts.json) console.log(JSON.stringify(r, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
     else printSimulation(p, r, store.calendar);
@@ -143,8 +181,11 @@ programs.command('simulate <program>')
   });
 
 const ledger = program.command('ledger').description('the budget ledger');
-ledger.command('check')
-  .description('check the ledger invariants (balances sum to zero, none below zero but funding, balances equal transfers, claims equal their transfers) and the ledger and claims against what the audit chain recorded (exit 1 on a problem)')
+ledger
+  .command('check')
+  .description(
+    'check the ledger invariants (balances sum to zero, none below zero but funding, balances equal transfers, claims equal their transfers) and the ledger and claims against what the audit chain recorded (exit 1 on a problem)',
+  )
   .action(async () => {
     const { checkLedgerWhole } = await import('../service/verify-all.js');
     const store = await openStore(loadConfig());
@@ -154,7 +195,8 @@ ledger.command('check')
     await store.close();
   });
 
-program.command('check')
+program
+  .command('check')
   .description('run the integrity checks (capacity overruns, duplicate and overlapping jobs) over the records running in [from, to); stores new findings')
   .requiredOption('--from <instant>', 'period start (RFC 3339)')
   .requiredOption('--to <instant>', 'period end, exclusive (RFC 3339)')
@@ -165,14 +207,18 @@ program.command('check')
     if (!(from_ms < to_ms)) throw new InvalidArgumentError('--from and --to must be instants with from before to');
     const config = loadConfig();
     const store = await openStore(config);
-    const r = await runChecks(store, { from_ms, to_ms }, operator_actor, Date.now(), { duration_ms_max: config.usage_duration_s_max * 1000, price_band: config.price_band });
+    const r = await runChecks(store, { from_ms, to_ms }, operator_actor, Date.now(), {
+      duration_ms_max: config.usage_duration_s_max * 1000,
+      price_band: config.price_band,
+    });
     for (const [kind, n] of Object.entries(r.found)) console.log(`${kind.padEnd(18)} ${n}`);
     console.log(`new findings       ${r.created}${r.truncated ? ' (duplicate check stopped at its cap; narrow the period)' : ''}`);
     await store.close();
   });
 
 const usageCommand = program.command('usage').description('usage records');
-usageCommand.command('verify')
+usageCommand
+  .command('verify')
   .description('re-check every signed batch: body hash, signature, and that each record it delivered is stored as signed (exit 1 on a problem)')
   .action(async () => {
     const { verifySignedUsage } = await import('../service/usage-verify.js');
@@ -184,7 +230,8 @@ usageCommand.command('verify')
     await store.close();
   });
 
-program.command('verify')
+program
+  .command('verify')
   .description('run every verifier: the audit chain, the ledger invariants, every signed usage batch (exit 1 on a problem)')
   .action(async () => {
     const { verifyAll } = await import('../service/verify-all.js');
@@ -195,28 +242,39 @@ program.command('verify')
     await store.close();
   });
 
-program.command('backup <file>')
-  .description('write a consistent backup of the whole database while the server runs (SQLite: VACUUM INTO; PostgreSQL: pg_dump, custom format); never overwrites a file (docs/operations.md)')
+program
+  .command('backup <file>')
+  .description(
+    'write a consistent backup of the whole database while the server runs (SQLite: VACUUM INTO; PostgreSQL: pg_dump, custom format); never overwrites a file (docs/operations.md)',
+  )
   .action(async (file: string) => {
     const { backupDatabase } = await import('../store/backup.js');
     const config = loadConfig();
     const store = await openStore(config);
     try {
       const r = await backupDatabase(store.connection, config.database_url, file);
-      console.log(`${r.engine} backup written to ${r.file}: ${r.bytes} bytes in ${r.duration_ms} ms; it holds everything committed before ${store.calendar.formatInstant(r.started_at_ms)}`);
+      console.log(
+        `${r.engine} backup written to ${r.file}: ${r.bytes} bytes in ${r.duration_ms} ms; it holds everything committed before ${store.calendar.formatInstant(r.started_at_ms)}`,
+      );
     } finally {
       await store.close();
     }
   });
 
-program.command('restore <file>')
-  .description('restore a backup into an empty database (SQLite: a data dir without suanli.db; PostgreSQL: a database without tables), migrate it and run every verifier (exit 1 on a problem)')
+program
+  .command('restore <file>')
+  .description(
+    'restore a backup into an empty database (SQLite: a data dir without suanli.db; PostgreSQL: a database without tables), migrate it and run every verifier (exit 1 on a problem)',
+  )
   .action(async (file: string) => {
     const { restoreDatabase } = await import('../store/backup.js');
     const { verifyAll } = await import('../service/verify-all.js');
     const path = await import('node:path');
     const config = loadConfig();
-    await restoreDatabase({ engine: config.database_url === null ? 'sqlite' : 'postgres', sqlite_file: path.join(config.data_dir, 'suanli.db'), database_url: config.database_url }, file);
+    await restoreDatabase(
+      { engine: config.database_url === null ? 'sqlite' : 'postgres', sqlite_file: path.join(config.data_dir, 'suanli.db'), database_url: config.database_url },
+      file,
+    );
     const store = await openStore(config);
     const r = await verifyAll(store);
     console.log(`restored ${file} into ${config.database_url === null ? path.join(config.data_dir, 'suanli.db') : 'the PostgreSQL database'}`);
@@ -226,29 +284,41 @@ program.command('restore <file>')
   });
 
 const audit = program.command('audit').description('the tamper-evident audit log');
-audit.command('verify')
-  .description('walk the audit chain against its head; names the first entry that was edited, removed or reordered; with --head, also refuses a chain shorter than, or forked from, a published head (exit 1)')
-  .option('--head <file>', 'a published head: the JSON `suanli audit head` prints, or the JSON Lines file a file:// publisher appends to (its newest head counts)')
-  .option('--public-key <file>', 'the office\'s public key (PEM or raw base64) to check the head\'s signature; default: the public half of SUANLI_AUDIT_KEY_FILE')
+audit
+  .command('verify')
+  .description(
+    'walk the audit chain against its head; names the first entry that was edited, removed or reordered; with --head, also refuses a chain shorter than, or forked from, a published head (exit 1)',
+  )
+  .option(
+    '--head <file>',
+    'a published head: the JSON `suanli audit head` prints, or the JSON Lines file a file:// publisher appends to (its newest head counts)',
+  )
+  .option('--public-key <file>', "the office's public key (PEM or raw base64) to check the head's signature; default: the public half of SUANLI_AUDIT_KEY_FILE")
   .action(async (opts: { head?: string; publicKey?: string }) => {
     const { readPublishedHeads, trustedPublicKey, verifyAudit } = await import('../service/audit-head.js');
     const { auditLine } = await import('../service/verify-all.js');
     const config = loadConfig();
-    const published = opts.head === undefined ? null : readPublishedHeads(opts.head, trustedPublicKey({ public_key_file: opts.publicKey ?? null, office_key_file: config.audit_key_file }));
+    const published =
+      opts.head === undefined
+        ? null
+        : readPublishedHeads(opts.head, trustedPublicKey({ public_key_file: opts.publicKey ?? null, office_key_file: config.audit_key_file }));
     const store = await openStore(config);
     const v = await verifyAudit(store, published);
     console.log(auditLine(v).message);
-    if (v.published !== null) console.log(v.published.ok ? `published head: ${v.published.message}` : `published head REFUSED (${v.published.problem}): ${v.published.message}`);
+    if (v.published !== null)
+      console.log(v.published.ok ? `published head: ${v.published.message}` : `published head REFUSED (${v.published.problem}): ${v.published.message}`);
     if (!v.ok || (v.published !== null && !v.published.ok)) process.exitCode = 1;
     await store.close();
   });
-audit.command('head')
+audit
+  .command('head')
   .description('print the audit head (seq, hash, time) signed with the office key (SUANLI_AUDIT_KEY_FILE), as one line of JSON')
   .option('--publish', 'also publish it to SUANLI_AUDIT_PUBLISH_URL')
   .action(async (opts: { publish?: boolean }) => {
     const { currentSignedHead, loadOfficeKey, publishHead } = await import('../service/audit-head.js');
     const config = loadConfig();
-    if (config.audit_key_file === null) throw new InvalidArgumentError('set SUANLI_AUDIT_KEY_FILE to the office key (make one with `suanli audit keygen FILE`)');
+    if (config.audit_key_file === null)
+      throw new InvalidArgumentError('set SUANLI_AUDIT_KEY_FILE to the office key (make one with `suanli audit keygen FILE`)');
     const key = loadOfficeKey(config.audit_key_file);
     const store = await openStore(config);
     try {
@@ -262,17 +332,23 @@ audit.command('head')
       await store.close();
     }
   });
-audit.command('keygen <file>')
-  .description('make the office\'s Ed25519 key for signing audit heads (PEM, mode 0600; never overwrites); prints its public key — keep the key outside the data dir and the database')
+audit
+  .command('keygen <file>')
+  .description(
+    "make the office's Ed25519 key for signing audit heads (PEM, mode 0600; never overwrites); prints its public key — keep the key outside the data dir and the database",
+  )
   .action(async (file: string) => {
     const { generateOfficeKey } = await import('../service/audit-head.js');
     const { rawPublicKeyBase64 } = await import('../domain/integrity/signature.js');
     const pub = generateOfficeKey(file);
-    console.log(`office key written to ${file}\npublic key (raw, base64): ${rawPublicKeyBase64(pub)}\n${String(pub.export({ format: 'pem', type: 'spki' })).trim()}`);
+    console.log(
+      `office key written to ${file}\npublic key (raw, base64): ${rawPublicKeyBase64(pub)}\n${String(pub.export({ format: 'pem', type: 'spki' })).trim()}`,
+    );
   });
 
 const users = program.command('users').description('people who sign in (the dashboard); machines use API keys');
-users.command('create')
+users
+  .command('create')
   .description('create an active user; the password is read from the first line of standard input')
   .requiredOption('--org <id>', 'organization id, or "office" for administrators and auditors')
   .requiredOption('--role <role>', roles.join(' | '), role)
@@ -288,12 +364,17 @@ users.command('create')
     const org = opts.org === 'office' ? await store.organizations.office(Date.now()) : await store.organizations.get(opts.org);
     if (!org) throw new InvalidArgumentError(`no organization ${opts.org}`);
     if (!roleFitsOrganization(opts.role, org.kind)) throw new InvalidArgumentError(`a ${opts.role} cannot belong to a ${org.kind} organization`);
-    const user = await store.people.create({ org_id: org.id, role: opts.role, login: opts.login, name: opts.name || opts.login, password_hash: await hashPassword(password) }, operator_actor, Date.now());
+    const user = await store.people.create(
+      { org_id: org.id, role: opts.role, login: opts.login, name: opts.name || opts.login, password_hash: await hashPassword(password) },
+      operator_actor,
+      Date.now(),
+    );
     console.log(user ? `user ${user.id} ${user.login} (${user.role} of ${org.name}) can sign in` : `the login ${opts.login} is taken`);
     if (!user) process.exitCode = 1;
     await store.close();
   });
-users.command('invite')
+users
+  .command('invite')
   .description('create an invited user and print the one-time invitation token (the person sets a password with it)')
   .requiredOption('--org <id>', 'organization id, or "office"')
   .requiredOption('--role <role>', roles.join(' | '), role)
@@ -303,18 +384,27 @@ users.command('invite')
     const { inviteUser } = await import('../http/routes/users.js');
     const config = loadConfig();
     const store = await openStore(config);
-    const r = await inviteUser({ store, now: Date.now, config }, operator_actor, { org_id: opts.org, role: opts.role, login: opts.login, name: opts.name || opts.login });
-    console.log(`user   ${r.user.id} ${r.user.login} (${r.user.role}), invited\ntoken  ${r.token}\nvalid until ${store.calendar.formatInstant(r.expires_at_ms)}; accept with POST /api/v1/auth/accept-invitation { token, password }`);
+    const r = await inviteUser({ store, now: Date.now, config }, operator_actor, {
+      org_id: opts.org,
+      role: opts.role,
+      login: opts.login,
+      name: opts.name || opts.login,
+    });
+    console.log(
+      `user   ${r.user.id} ${r.user.login} (${r.user.role}), invited\ntoken  ${r.token}\nvalid until ${store.calendar.formatInstant(r.expires_at_ms)}; accept with POST /api/v1/auth/accept-invitation { token, password }`,
+    );
     await store.close();
   });
-users.command('list')
+users
+  .command('list')
   .description('list users (never passwords)')
   .action(async () => {
     const store = await openStore(loadConfig());
     for (const u of await store.people.list()) console.log(`${u.id}  ${u.status.padEnd(8)}  ${u.role.padEnd(13)}  ${u.login}  ${u.org_id}`);
     await store.close();
   });
-users.command('disable <id>')
+users
+  .command('disable <id>')
   .description('disable a user and end their sessions')
   .action(async (id: string) => {
     const store = await openStore(loadConfig());
@@ -334,7 +424,8 @@ async function readStdinLine(): Promise<string> {
 }
 
 const keys = program.command('keys').description('API keys');
-keys.command('create')
+keys
+  .command('create')
   .description('issue a key (printed once)')
   .requiredOption('--org <id>', 'organization id (for administrator/auditor: the office, see `keys list`)')
   .requiredOption('--role <role>', roles.join(' | '), role)
@@ -348,18 +439,29 @@ keys.command('create')
     console.log(`id   ${k.id}\nkey  ${k.key}\n(the key is shown once; only its hash is stored)`);
     await store.close();
   });
-keys.command('list')
+keys
+  .command('list')
   .description('list keys (never the keys themselves)')
   .action(async () => {
     const store = await openStore(loadConfig());
     const office = await store.organizations.office(Date.now());
     console.log(`office organization: ${office.id}`);
     for (const k of await store.apiKeys.list()) {
-      console.log([k.id, k.role.padEnd(13), k.org_id, `${k.key_prefix}…`, k.revoked_at_ms === null ? 'active' : `revoked ${store.calendar.formatInstant(k.revoked_at_ms)}`, k.label].join('  '));
+      console.log(
+        [
+          k.id,
+          k.role.padEnd(13),
+          k.org_id,
+          `${k.key_prefix}…`,
+          k.revoked_at_ms === null ? 'active' : `revoked ${store.calendar.formatInstant(k.revoked_at_ms)}`,
+          k.label,
+        ].join('  '),
+      );
     }
     await store.close();
   });
-keys.command('revoke <id>')
+keys
+  .command('revoke <id>')
   .description('revoke a key')
   .action(async (id: string) => {
     const store = await openStore(loadConfig());

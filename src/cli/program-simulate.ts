@@ -10,7 +10,7 @@ import { yuanOfFen } from '../report/money.js';
 export function readCandidateRules(file: string): RuleSetBody {
   const text = fs.readFileSync(file, 'utf8');
   const data = (/\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text)) as Record<string, unknown>;
-  const source = Array.isArray((data.programs as unknown[] | undefined)) ? (data.programs as Record<string, unknown>[])[0] ?? {} : data;
+  const source = Array.isArray(data.programs as unknown[] | undefined) ? ((data.programs as Record<string, unknown>[])[0] ?? {}) : data;
   const rules = (source.rule_set as { rules?: unknown } | undefined)?.rules ?? source.rules;
   const checked = checkRuleSet({ rules });
   if (!checked.ok) throw new Error(`${file}: ${checked.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);

@@ -7,7 +7,9 @@ import { IntegrityChecker } from '../service/integrity-checker.js';
 /** The incremental checker with the configuration's interval, limits and band, logging each drain and failure. */
 export function startChecker(store: Store, config: Config, log: { info(o: object, m: string): void; error(o: object, m: string): void }): IntegrityChecker {
   const checker = new IntegrityChecker(store, {
-    interval_ms: config.check_interval_ms, duration_ms_max: config.usage_duration_s_max * 1000, price_band: config.price_band,
+    interval_ms: config.check_interval_ms,
+    duration_ms_max: config.usage_duration_s_max * 1000,
+    price_band: config.price_band,
     onError: (error) => log.error({ err: error }, 'incremental integrity check failed; the windows stay queued'),
     onDrain: (r) => log.info(r, 'incremental integrity check'),
   });
@@ -20,7 +22,9 @@ export async function serve(config: Config, options: { demo: boolean }): Promise
   await store.migrate(Date.now());
   await store.bootstrapAdministrator(config.admin_key, Date.now());
   // Signed batches stored but not yet sealed into the audit chain (the process stopped right after them): seal them now.
-  while (await store.signingKeys.sealBatches(Date.now()) > 0) { /* the next page */ }
+  while ((await store.signingKeys.sealBatches(Date.now())) > 0) {
+    /* the next page */
+  }
   let demo_keys: string | null = null;
   if (options.demo) {
     const { loadDemo, formatDemoKeys } = await import('./demo.js');
@@ -40,7 +44,11 @@ export async function serve(config: Config, options: { demo: boolean }): Promise
   let publisher: { stop(): Promise<void> } | null = null;
   if (config.audit_publish_url !== null && config.audit_key_file !== null) {
     const { loadOfficeKey, startHeadPublisher } = await import('../service/audit-head.js');
-    publisher = startHeadPublisher(store, { key: loadOfficeKey(config.audit_key_file), url: config.audit_publish_url, interval_ms: config.audit_publish_interval_s * 1000 }, app.log);
+    publisher = startHeadPublisher(
+      store,
+      { key: loadOfficeKey(config.audit_key_file), url: config.audit_publish_url, interval_ms: config.audit_publish_interval_s * 1000 },
+      app.log,
+    );
   }
   const stop = async () => {
     await publisher?.stop();

@@ -26,7 +26,15 @@ const two = (n: number) => String(n).padStart(2, '0');
 const four = (n: number) => (n < 0 ? `-${String(-n).padStart(4, '0')}` : String(n).padStart(4, '0'));
 
 /** Local wall-clock fields of an instant. */
-export interface LocalTime { year: number; month: number; day: number; hour: number; minute: number; second: number; offset_ms: number }
+export interface LocalTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  offset_ms: number;
+}
 
 export class OfficeCalendar {
   private readonly format: Intl.DateTimeFormat;
@@ -37,7 +45,15 @@ export class OfficeCalendar {
     const canonical = canonicalTimeZone(time_zone);
     if (canonical === null) throw new RangeError(`unknown time zone ${JSON.stringify(time_zone)}: an IANA name such as Asia/Shanghai`);
     this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone: canonical, hourCycle: 'h23', era: 'short', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: canonical,
+      hourCycle: 'h23',
+      era: 'short',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
   }
 
@@ -67,7 +83,15 @@ export class OfficeCalendar {
   local(ms: number): LocalTime {
     const offset_ms = this.offsetMs(ms);
     const d = new Date(ms + offset_ms);
-    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), offset_ms };
+    return {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+      offset_ms,
+    };
   }
 
   /** The office's day an instant falls in, as YYYY-MM-DD: daily rollups are keyed by it. */
@@ -108,7 +132,8 @@ export class OfficeCalendar {
     let hi = Math.ceil((utc_midnight + 18 * 3_600_000) / quarter_ms); // day(hi) ≥ key
     while (hi - lo > 1) {
       const mid = Math.floor((lo + hi) / 2);
-      if (this.day(mid * quarter_ms) < key) lo = mid; else hi = mid;
+      if (this.day(mid * quarter_ms) < key) lo = mid;
+      else hi = mid;
     }
     return hi * quarter_ms;
   }

@@ -14,8 +14,20 @@ import type { PublicKeyProblem } from './integrity/signature.js';
 /** The named parameters of each refusal; a code with variants names the variant in its discriminant (`reason`, …). */
 export interface RefusalParams {
   not_found: {
-    what: 'program' | 'beneficiary' | 'claim' | 'finding' | 'organization' | 'provider' | 'enterprise' | 'cluster' | 'user'
-      | 'api_key' | 'signing_key' | 'accelerator' | 'reference_price';
+    what:
+      | 'program'
+      | 'beneficiary'
+      | 'claim'
+      | 'finding'
+      | 'organization'
+      | 'provider'
+      | 'enterprise'
+      | 'cluster'
+      | 'user'
+      | 'api_key'
+      | 'signing_key'
+      | 'accelerator'
+      | 'reference_price';
     id: string;
   };
   already_exists:
@@ -31,10 +43,7 @@ export interface RefusalParams {
   invalid_invitation: { reason: 'not_live' | 'expired' | 'unknown_or_used' };
   invalid_public_key: PublicKeyProblem;
   not_eligible: Ineligibility;
-  invalid_period:
-    | { reason: 'end_not_after_start'; start_field: string; end_field: string }
-    | { reason: 'spans_years' }
-    | { reason: 'outside_window' };
+  invalid_period: { reason: 'end_not_after_start'; start_field: string; end_field: string } | { reason: 'spans_years' } | { reason: 'outside_window' };
   no_rule_set: Record<string, never>;
   no_records: Record<string, never>;
   amount_too_large:
@@ -52,18 +61,11 @@ export interface RefusalParams {
   nothing_payable: { reason: NothingPayable };
   open_findings: { finding_ids: readonly string[] };
   idempotency_key_reused: { idempotency_key: string };
-  signature_required:
-    | { reason: 'provider_key' }
-    | { reason: 'enrolled_party'; program_code: string; party_id: string };
+  signature_required: { reason: 'provider_key' } | { reason: 'enrolled_party'; program_code: string; party_id: string };
   batch_too_large: { records: number; records_max: number };
   all_records_rejected: { records: number };
-  replacement_refused:
-    | { reason: 'not_standing'; missing: number }
-    | { reason: 'named_twice' }
-    | { reason: 'records_rejected' };
-  invalid_program:
-    | { reason: 'definition'; problems: number }
-    | { reason: 'effective_from_missing' };
+  replacement_refused: { reason: 'not_standing'; missing: number } | { reason: 'named_twice' } | { reason: 'records_rejected' };
+  invalid_program: { reason: 'definition'; problems: number } | { reason: 'effective_from_missing' };
 }
 
 export type RefusalCode = keyof RefusalParams;
@@ -75,7 +77,11 @@ export type RefusalValue = string | number | bigint | readonly string[];
  * One offending field in the words of the validator that found it (a usage record's outcome, a program definition),
  * with the validator's stable code for the kind of problem where it has one (answered as `details[].code`).
  */
-export interface RefusalProblem { field: string; message: string; code?: string }
+export interface RefusalProblem {
+  field: string;
+  message: string;
+  code?: string;
+}
 
 export interface RefusalOptions {
   /** The offending fields; each is described by the code's detail text. */
@@ -92,7 +98,11 @@ export class Refusal<C extends RefusalCode = RefusalCode> extends Error {
   readonly problems: readonly RefusalProblem[];
   readonly answer: Readonly<Record<string, unknown>>;
 
-  constructor(readonly code: C, readonly params: RefusalParams[C], options: RefusalOptions = {}) {
+  constructor(
+    readonly code: C,
+    readonly params: RefusalParams[C],
+    options: RefusalOptions = {},
+  ) {
     super(`${code} ${JSON.stringify(params, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
     this.name = 'Refusal';
     this.fields = options.fields ?? [];

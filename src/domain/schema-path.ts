@@ -7,7 +7,12 @@ export function fieldPath(instancePath: string, extra?: string): string {
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc === '' ? p : `${acc}.${p}`), '');
 }
 
-export interface SchemaIssue { instancePath: string; keyword: string; params: unknown; message?: string }
+export interface SchemaIssue {
+  instancePath: string;
+  keyword: string;
+  params: unknown;
+  message?: string;
+}
 
 /**
  * The field an error is about and a plain message: a missing property is named itself ('is required'), as is an unknown
@@ -23,6 +28,7 @@ export function schemaProblem(e: SchemaIssue, prefix = ''): { field: string; mes
     const extra = (params.additionalProperty as string | undefined) ?? (params.additionalProperties as string[] | undefined)?.[0];
     return { field: fieldPath(prefix + e.instancePath, extra), message: 'is not a known field', kind: 'unknown' };
   }
-  if (e.keyword === 'boolean' && e.message === 'schema is false') return { field: fieldPath(prefix + e.instancePath), message: 'is not a known field', kind: 'unknown' };
+  if (e.keyword === 'boolean' && e.message === 'schema is false')
+    return { field: fieldPath(prefix + e.instancePath), message: 'is not a known field', kind: 'unknown' };
   return { field: fieldPath(prefix + e.instancePath), message: e.message ?? 'is invalid', kind: 'other' };
 }

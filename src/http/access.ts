@@ -18,7 +18,10 @@ export function seesFindings(p: Principal): boolean {
 }
 
 /** Providers and enterprises are confined to their own records; asking for another's answers 404. */
-export function usageScope(p: Principal, q: { provider_id?: string | undefined; enterprise_id?: string | undefined }): { provider_id?: string; enterprise_id?: string } {
+export function usageScope(
+  p: Principal,
+  q: { provider_id?: string | undefined; enterprise_id?: string | undefined },
+): { provider_id?: string; enterprise_id?: string } {
   const out: { provider_id?: string; enterprise_id?: string } = {};
   if (q.provider_id !== undefined) out.provider_id = q.provider_id;
   if (q.enterprise_id !== undefined) out.enterprise_id = q.enterprise_id;

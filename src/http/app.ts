@@ -37,18 +37,29 @@ import { userRoutes } from './routes/users.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { reportRoutes } from './routes/reports.js';
 
-export interface AppOptions { config: Config; store: Store; now?: () => number; logger?: boolean | object }
+export interface AppOptions {
+  config: Config;
+  store: Store;
+  now?: () => number;
+  logger?: boolean | object;
+}
 
 export async function buildApp(options: AppOptions): Promise<App> {
   const { config, store } = options;
   const ctx: AppContext = { config, store, now: options.now ?? Date.now, ingest: new UsageIngest(store, config) };
   const app = Fastify({
     // Secrets never reach the logs: keys, cookies and the cookie a sign-in sets are redacted (a test greps the output).
-    logger: options.logger === false ? false : {
-      level: config.log_level,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'], censor: '[redacted]' },
-      ...(typeof options.logger === 'object' ? options.logger : {}),
-    },
+    logger:
+      options.logger === false
+        ? false
+        : {
+            level: config.log_level,
+            redact: {
+              paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
+              censor: '[redacted]',
+            },
+            ...(typeof options.logger === 'object' ? options.logger : {}),
+          },
     bodyLimit: config.body_bytes_max,
     // The client's address and scheme come from X-Forwarded-* only when the proxy is trusted (SUANLI_TRUST_PROXY).
     trustProxy: trustProxyOption(config.trust_proxy),
@@ -64,7 +75,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     // The router's own refusals (a malformed %-escape in the URL) in the documented error shape.
     frameworkErrors: (error, _request, reply) => {
-      void (reply as unknown as { status(n: number): { send(b: unknown): unknown } }).status(400).send({ error: { code: 'validation_failed', message: `the URL cannot be read: ${error.message.slice(0, 200)}`, details: [{ field: 'url', message: 'malformed' }] } });
+      void (reply as unknown as { status(n: number): { send(b: unknown): unknown } }).status(400).send({
+        error: {
+          code: 'validation_failed',
+          message: `the URL cannot be read: ${error.message.slice(0, 200)}`,
+          details: [{ field: 'url', message: 'malformed' }],
+        },
+      });
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -86,7 +103,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     max: config.rate_limit_per_min,
     timeWindow: 60_000,
     keyGenerator: rateLimitBucket,
-    errorResponseBuilder: (_request, context) => new ApiError('rate_limited', `more than ${context.max} requests in a minute: try again in ${Math.ceil(context.ttl / 1000)} s`),
+    errorResponseBuilder: (_request, context) =>
+      new ApiError('rate_limited', `more than ${context.max} requests in a minute: try again in ${Math.ceil(context.ttl / 1000)} s`),
   });
   registerAuth(app, store, ctx.now);
   app.addHook('preValidation', rejectBadText);
@@ -96,7 +114,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(swagger, {
     openapi: {
       info: {
-        title: 'suanli API', version: '1',
+        title: 'suanli API',
+        version: '1',
         description: 'Compute-subsidy programs for AI work on domestically made accelerators. A walk-through: docs/api.md; error codes: docs/errors.md.',
       },
       components: { securitySchemes: security_schemes },
@@ -108,26 +127,29 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  await app.register(async (api) => {
-    // The API speaks JSON only: without this, Fastify's default text/plain parser hands a JSON-looking string to the
-    // schema, which answers a confusing 400 "(body): must be object" instead of 415 unsupported_media_type.
-    api.removeContentTypeParser('text/plain');
-    healthRoutes(api as App, ctx);
-    acceleratorRoutes(api as App, ctx);
-    organizationRoutes(api as App, ctx);
-    clusterRoutes(api as App, ctx);
-    apiKeyRoutes(api as App, ctx);
-    usageRoutes(api as App, ctx);
-    programRoutes(api as App, ctx);
-    claimRoutes(api as App, ctx);
-    findingRoutes(api as App, ctx);
-    auditRoutes(api as App, ctx);
-    signingKeyRoutes(api as App, ctx);
-    authRoutes(api as App, ctx);
-    userRoutes(api as App, ctx);
-    dashboardRoutes(api as App, ctx);
-    reportRoutes(api as App, ctx);
-  }, { prefix: '/api/v1' });
+  await app.register(
+    async (api) => {
+      // The API speaks JSON only: without this, Fastify's default text/plain parser hands a JSON-looking string to the
+      // schema, which answers a confusing 400 "(body): must be object" instead of 415 unsupported_media_type.
+      api.removeContentTypeParser('text/plain');
+      healthRoutes(api as App, ctx);
+      acceleratorRoutes(api as App, ctx);
+      organizationRoutes(api as App, ctx);
+      clusterRoutes(api as App, ctx);
+      apiKeyRoutes(api as App, ctx);
+      usageRoutes(api as App, ctx);
+      programRoutes(api as App, ctx);
+      claimRoutes(api as App, ctx);
+      findingRoutes(api as App, ctx);
+      auditRoutes(api as App, ctx);
+      signingKeyRoutes(api as App, ctx);
+      authRoutes(api as App, ctx);
+      userRoutes(api as App, ctx);
+      dashboardRoutes(api as App, ctx);
+      reportRoutes(api as App, ctx);
+    },
+    { prefix: '/api/v1' },
+  );
 
   await serveDashboard(app);
   return app;
@@ -149,8 +171,9 @@ export const web_root = fileURLToPath(new URL('../../dist/web/', import.meta.url
 
 async function serveDashboard(app: App): Promise<void> {
   if (!fs.existsSync(`${web_root}index.html`)) {
-    app.get('/', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/plain; charset=utf-8')
-      .send('The dashboard is not built: run `npm run build`. The API is under /api/v1, its explorer at /api/docs.\n'));
+    app.get('/', { config: { access: 'public' } }, async (_request, reply) =>
+      reply.type('text/plain; charset=utf-8').send('The dashboard is not built: run `npm run build`. The API is under /api/v1, its explorer at /api/docs.\n'),
+    );
     return;
   }
   await app.register(fastifyStatic, {

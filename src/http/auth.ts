@@ -15,7 +15,9 @@ export type Access = 'public' | readonly Role[];
  * id, or the user's id for a session — what the audit chain records as the actor.
  */
 export interface Principal {
-  key_id: string; org_id: string; role: Role;
+  key_id: string;
+  org_id: string;
+  role: Role;
   via: 'key' | 'session';
   /** The session behind a cookie call: its id hash (to end it) and CSRF token. */
   session?: { id_hash: string; csrf_token: string; expires_at_ms: number };
@@ -43,7 +45,9 @@ export function newSecret(): string {
 }
 
 declare module 'fastify' {
-  interface FastifyContextConfig { access?: Access }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
   interface FastifyRequest {
     principal: Principal | null;
     /** Why the credentials were refused; answered after the rate limit has counted the request (see registerAuth). */
@@ -90,7 +94,13 @@ export function registerAuth(app: FastifyInstance, store: Store, now: () => numb
       const session = await store.people.session(hashSecret(cookie), now());
       if (session === null) throw new ApiError('unauthorized', 'the session has ended or expired: sign in again');
       const u = session.user;
-      request.principal = { key_id: u.id, org_id: u.org_id, role: u.role, via: 'session', session: { id_hash: hashSecret(cookie), csrf_token: session.csrf_token, expires_at_ms: session.expires_at_ms } };
+      request.principal = {
+        key_id: u.id,
+        org_id: u.org_id,
+        role: u.role,
+        via: 'session',
+        session: { id_hash: hashSecret(cookie), csrf_token: session.csrf_token, expires_at_ms: session.expires_at_ms },
+      };
       if (!safe_methods.has(request.method)) {
         const sent = request.headers[csrf_header];
         if (typeof sent !== 'string' || !constantTimeEqual(sent, session.csrf_token)) {

@@ -16,8 +16,10 @@ const parser_errors: Readonly<Record<string, number>> = {
 function errorResponse(code: ErrorCode, message: string): string {
   const status = error_statuses[code];
   const body = JSON.stringify({ error: { code, message, details: [] } });
-  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json; charset=utf-8\r\n`
-    + `content-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`;
+  return (
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`
+  );
 }
 
 /**
@@ -47,8 +49,20 @@ export function registerClientErrors(app: FastifyInstance): void {
     }
   });
   app.server.on('checkExpectation', (_request: http.IncomingMessage, response: http.ServerResponse) => {
-    const body = JSON.stringify({ error: { code: 'expectation_failed', message: 'only "Expect: 100-continue" is supported', details: [{ field: 'headers.expect', message: 'unsupported' }] } });
-    response.writeHead(error_statuses.expectation_failed, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', connection: 'close' });
+    const body = JSON.stringify({
+      error: {
+        code: 'expectation_failed',
+        message: 'only "Expect: 100-continue" is supported',
+        details: [{ field: 'headers.expect', message: 'unsupported' }],
+      },
+    });
+    response.writeHead(error_statuses.expectation_failed, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+      connection: 'close',
+    });
     response.end(body);
   });
 }

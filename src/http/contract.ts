@@ -5,20 +5,38 @@ import { api_prefix } from './openapi.js';
 
 /** The part of an OpenAPI 3.0 schema object this renderer reads (what @fastify/swagger writes for TypeBox). */
 interface Schema {
-  $ref?: string; type?: string | string[]; enum?: unknown[]; nullable?: boolean; anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[];
-  items?: Schema; properties?: Record<string, Schema>; required?: string[]; additionalProperties?: boolean | Schema;
-  description?: string; title?: string;
+  $ref?: string;
+  type?: string | string[];
+  enum?: unknown[];
+  nullable?: boolean;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+  items?: Schema;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  additionalProperties?: boolean | Schema;
+  description?: string;
+  title?: string;
 }
-interface Content { content?: Record<string, { schema?: Schema }> }
-interface Operation { responses?: Record<string, Content>; requestBody?: Content }
-export interface OpenApiDocument { paths?: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, Schema> } }
+interface Content {
+  content?: Record<string, { schema?: Schema }>;
+}
+interface Operation {
+  responses?: Record<string, Content>;
+  requestBody?: Content;
+}
+export interface OpenApiDocument {
+  paths?: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, Schema> };
+}
 
 export const contract_file = 'web/src/contract.gen.ts';
 
 const methods = ['get', 'put', 'post', 'patch', 'delete'] as const;
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-const quote = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll('\'', '\\\'')}'`;
+const quote = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 const key = (s: string) => (identifier.test(s) ? s : quote(s));
 const literal = (v: unknown) => (typeof v === 'string' ? quote(v) : JSON.stringify(v));
 const comment = (text: string, pad: string) => `${pad}/** ${text.replaceAll('*/', '* /').replace(/\s+/g, ' ').trim()} */\n`;
@@ -47,7 +65,10 @@ class Renderer {
       if (known.schema !== schema) throw new Error(`two different schemas are titled ${name}: give one another title`);
       return name;
     }
-    const entry: { schema: string; text?: string; description?: string } = { schema, ...(rest.description === undefined ? {} : { description: rest.description }) };
+    const entry: { schema: string; text?: string; description?: string } = {
+      schema,
+      ...(rest.description === undefined ? {} : { description: rest.description }),
+    };
     this.named.set(name, entry); // before rendering, so that a schema containing itself refers to its name
     entry.text = this.bare(rest, '');
     return name;
@@ -60,18 +81,34 @@ class Renderer {
     }
     if (s.enum !== undefined) return s.enum.map(literal).join(' | ');
     const union = s.anyOf ?? s.oneOf;
-    if (union !== undefined) return union.map((u) => { const t = this.typeOf(u, pad); return t.includes('\n') || !t.includes(' ') ? t : `(${t})`; }).join(' | ');
+    if (union !== undefined)
+      return union
+        .map((u) => {
+          const t = this.typeOf(u, pad);
+          return t.includes('\n') || !t.includes(' ') ? t : `(${t})`;
+        })
+        .join(' | ');
     if (s.allOf !== undefined) return s.allOf.map((u) => this.typeOf(u, pad)).join(' & ');
     const type = Array.isArray(s.type) ? s.type : s.type === undefined ? [] : [s.type];
     if (type.length > 1) return type.map((t) => this.bare({ ...s, type: t }, pad)).join(' | ');
     switch (type[0]) {
-      case 'string': return 'string';
-      case 'integer': case 'number': return 'number';
-      case 'boolean': return 'boolean';
-      case 'null': return 'null';
-      case 'array': { const item = this.typeOf(s.items, pad); return item.includes(' ') && !item.startsWith('{') ? `(${item})[]` : `${item}[]`; }
-      case 'object': return this.objectType(s, pad);
-      default: return s.properties !== undefined ? this.objectType(s, pad) : 'unknown';
+      case 'string':
+        return 'string';
+      case 'integer':
+      case 'number':
+        return 'number';
+      case 'boolean':
+        return 'boolean';
+      case 'null':
+        return 'null';
+      case 'array': {
+        const item = this.typeOf(s.items, pad);
+        return item.includes(' ') && !item.startsWith('{') ? `(${item})[]` : `${item}[]`;
+      }
+      case 'object':
+        return this.objectType(s, pad);
+      default:
+        return s.properties !== undefined ? this.objectType(s, pad) : 'unknown';
     }
   }
 
@@ -97,11 +134,13 @@ class Renderer {
 
   /** Each named type as an exported declaration, by name. */
   declarations(): string[] {
-    return [...this.named.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, { text, description }]) => {
-      const doc = description === undefined ? '' : comment(description, '');
-      const object = text!.startsWith('{') && text!.endsWith('}') && !text!.includes('\n} ');
-      return object ? `${doc}export interface ${name} ${text}\n` : `${doc}export type ${name} = ${text};\n`;
-    });
+    return [...this.named.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, { text, description }]) => {
+        const doc = description === undefined ? '' : comment(description, '');
+        const object = text!.startsWith('{') && text!.endsWith('}') && !text!.includes('\n} ');
+        return object ? `${doc}export interface ${name} ${text}\n` : `${doc}export type ${name} = ${text};\n`;
+      });
   }
 }
 
@@ -110,30 +149,36 @@ export function contractSource(doc: OpenApiDocument): string {
   const r = new Renderer();
   const answers: string[] = [];
   const bodies: string[] = [];
-  for (const path of Object.keys(doc.paths ?? {}).filter((p) => p.startsWith(api_prefix)).sort()) {
+  for (const path of Object.keys(doc.paths ?? {})
+    .filter((p) => p.startsWith(api_prefix))
+    .sort()) {
     const item = doc.paths![path]!;
     for (const method of methods) {
       const op = item[method];
       if (op === undefined) continue;
       const name = quote(`${method.toUpperCase()} ${path.slice(api_prefix.length)}`);
-      const success = Object.keys(op.responses ?? {}).filter((code) => /^2\d\d$/.test(code)).sort()
-        .map((code) => r.json(op.responses![code], '  ')).filter((t): t is string => t !== undefined);
+      const success = Object.keys(op.responses ?? {})
+        .filter((code) => /^2\d\d$/.test(code))
+        .sort()
+        .map((code) => r.json(op.responses![code], '  '))
+        .filter((t): t is string => t !== undefined);
       if (success.length > 0) answers.push(`  ${name}: ${[...new Set(success)].join(' | ')};\n`);
       const body = op.requestBody === undefined ? undefined : r.json(op.requestBody, '  ');
       if (body !== undefined) bodies.push(`  ${name}: ${body};\n`);
     }
   }
-  const components = Object.entries(doc.components?.schemas ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))
+  const components = Object.entries(doc.components?.schemas ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([name, s]) => `  ${key(name)}: ${r.typeOf(s, '  ')};\n`);
   return [
-    '// Generated from the server\'s OpenAPI document (the routes\' TypeBox schemas) by `npm run contract`',
+    "// Generated from the server's OpenAPI document (the routes' TypeBox schemas) by `npm run contract`",
     '// (src/cli/contract.ts, src/http/contract.ts). Do not edit: change the schema and run `npm run contract`;',
     '// test/api/contract.test.ts fails when this file and the server differ.',
     '',
     '/** The shared schemas the document names (#/components/schemas). */',
     `export interface Components {\n${components.join('')}}`,
     '',
-    '// The answers and the views they share, each named by its schema\'s title.',
+    "// The answers and the views they share, each named by its schema's title.",
     ...r.declarations(),
     '/** What each operation answers on success (JSON only; `null` for no body), by `METHOD /path` below /api/v1. */',
     `export interface Answers {\n${answers.join('')}}`,

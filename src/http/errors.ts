@@ -60,16 +60,22 @@ export type ErrorCode = keyof typeof error_statuses;
 const refusal_codes_are_error_codes: RefusalCode extends ErrorCode ? true : never = true;
 void refusal_codes_are_error_codes;
 
-
 export class ApiError extends Error {
-  constructor(readonly code: ErrorCode, message: string, readonly details: ErrorDetail[] = []) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
     super(message);
   }
-  get status(): number { return error_statuses[this.code]; }
+  get status(): number {
+    return error_statuses[this.code];
+  }
 }
 
 /** No such object, or one of another organization (the two answer alike); `fields` when a body field named it. */
-export const notFound = (what: RefusalParams['not_found']['what'], id: string, fields: readonly string[] = []) => new Refusal('not_found', { what, id }, { fields });
+export const notFound = (what: RefusalParams['not_found']['what'], id: string, fields: readonly string[] = []) =>
+  new Refusal('not_found', { what, id }, { fields });
 
 /** A page size from the query string: 100 when absent, else 1 to `max` (a 400 naming querystring.limit otherwise). */
 export function pageLimit(raw: string | undefined, max: number): number {
@@ -104,11 +110,17 @@ export function badTextPath(value: unknown, root: string): string | null {
 
 /** preValidation guard: NUL and lone surrogates anywhere in params, query or body answer 400 naming the field. */
 export async function rejectBadText(request: FastifyRequest): Promise<void> {
-  for (const [where, value] of [['params', request.params], ['querystring', request.query], ['', request.body]] as const) {
+  for (const [where, value] of [
+    ['params', request.params],
+    ['querystring', request.query],
+    ['', request.body],
+  ] as const) {
     const path = badTextPath(value, where);
     if (path !== null) {
       const field = path === '' ? '(body)' : path;
-      throw new ApiError('validation_failed', `${field}: holds a NUL character or an unpaired UTF-16 surrogate`, [{ field, message: 'holds a NUL character or an unpaired UTF-16 surrogate' }]);
+      throw new ApiError('validation_failed', `${field}: holds a NUL character or an unpaired UTF-16 surrogate`, [
+        { field, message: 'holds a NUL character or an unpaired UTF-16 surrogate' },
+      ]);
     }
   }
 }
@@ -136,7 +148,11 @@ function clientErrorOf(error: unknown): { code: ErrorCode; status: number; messa
   return { code, status, message, content_range: typeof range === 'string' ? range : null };
 }
 
-export function errorHandler(error: FastifyError & { validation?: ValidationIssue[]; validationContext?: string }, request: FastifyRequest, reply: FastifyReply): void {
+export function errorHandler(
+  error: FastifyError & { validation?: ValidationIssue[]; validationContext?: string },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   if (error instanceof Refusal) {
     const a = refusalAnswer(error);
     void reply.status(a.status).send(a.body);
@@ -149,7 +165,9 @@ export function errorHandler(error: FastifyError & { validation?: ValidationIssu
   if (error.validation) {
     const where = error.validationContext ?? 'body';
     const details = error.validation.map((v) => describeIssue(v, where === 'body' ? '' : `${where}.`));
-    void reply.status(400).send({ error: { code: 'validation_failed', message: `invalid ${where}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details } });
+    void reply
+      .status(400)
+      .send({ error: { code: 'validation_failed', message: `invalid ${where}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details } });
     return;
   }
   const fastify_codes: Record<string, [ErrorCode, string]> = {
@@ -174,15 +192,24 @@ export function errorHandler(error: FastifyError & { validation?: ValidationIssu
   // Checked before the client-abort case below: a cut database connection says ECONNRESET too.
   if (isDatabaseUnavailable(error) && request.raw.socket?.destroyed !== true) {
     request.log.warn({ err: error }, 'database unavailable');
-    void reply.status(503).header('retry-after', String(unavailable_retry_after_s)).send({ error: {
-      code: 'database_unavailable', message: `the database cannot be reached or written right now (restarting, or out of disk space): send the same request again in ${unavailable_retry_after_s} s`, details: [],
-    } });
+    void reply
+      .status(503)
+      .header('retry-after', String(unavailable_retry_after_s))
+      .send({
+        error: {
+          code: 'database_unavailable',
+          message: `the database cannot be reached or written right now (restarting, or out of disk space): send the same request again in ${unavailable_retry_after_s} s`,
+          details: [],
+        },
+      });
     return;
   }
   // A stored sum of fen would pass the storage's bound: the write was rolled back, nothing rounded.
   if (isSumOverflow(error)) {
     const limit = `a stored sum of fen may not pass ${fen_storage_max} (2^63 − 1)`;
-    void reply.status(422).send({ error: { code: 'amount_too_large', message: `${limit}: nothing of this request was stored`, details: [{ field: '(body)', message: limit }] } });
+    void reply
+      .status(422)
+      .send({ error: { code: 'amount_too_large', message: `${limit}: nothing of this request was stored`, details: [{ field: '(body)', message: limit }] } });
     return;
   }
   // The client went away mid-request: nothing to answer, and not a server error.
@@ -194,7 +221,9 @@ export function errorHandler(error: FastifyError & { validation?: ValidationIssu
   // PostgreSQL refusing text it cannot store (the input guard catches these first; this is the safety net)
   const pg_code = (error as { code?: string }).code;
   if (pg_code === '22021' || pg_code === '22P05') {
-    void reply.status(400).send({ error: { code: 'validation_failed', message: 'a text value holds characters that cannot be stored (NUL or invalid UTF-8)', details: [] } });
+    void reply
+      .status(400)
+      .send({ error: { code: 'validation_failed', message: 'a text value holds characters that cannot be stored (NUL or invalid UTF-8)', details: [] } });
     return;
   }
   // A client error Fastify or a plugin raised (the file server's refusals, ranges, preconditions): the client's fault,

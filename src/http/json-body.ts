@@ -13,8 +13,7 @@ export function decodeUtf8Body(body: Buffer): string {
   try {
     return utf8.decode(body);
   } catch {
-    throw new ApiError('validation_failed', 'the body is not valid UTF-8: send JSON text encoded as UTF-8',
-      [{ field: '(body)', message: 'not valid UTF-8' }]);
+    throw new ApiError('validation_failed', 'the body is not valid UTF-8: send JSON text encoded as UTF-8', [{ field: '(body)', message: 'not valid UTF-8' }]);
   }
 }
 

@@ -8,7 +8,10 @@ import type { ErrorDetail } from '../ingest/schema-issue.js';
  * A message, and the text of each offending field (the message when absent). `{name}` is a parameter; a list
  * parameter is joined with the catalog's `and` words, or its `or` words when written `{name|or}`.
  */
-export interface Texts { message: string; detail?: string }
+export interface Texts {
+  message: string;
+  detail?: string;
+}
 
 type StringKeys<P> = { [K in keyof P]-?: P[K] extends string ? K : never }[keyof P];
 /** One text for a code, or one per variant, chosen by the parameter named in `by` (e.g. `reason`). */
@@ -56,7 +59,9 @@ export const en: Catalog = {
       by: 'reason',
       cases: {
         length: { message: 'a credit code has {length_expected} characters, this one {length}' },
-        charset: { message: 'character {position} is "{character}", which is not in the code character set (digits and upper-case letters except I, O, S, V, Z)' },
+        charset: {
+          message: 'character {position} is "{character}", which is not in the code character set (digits and upper-case letters except I, O, S, V, Z)',
+        },
         department: { message: 'the registration department code (character 1) is "{character}", expected one of 1-9, A, N, Y' },
         category: { message: 'the organization category code (character 2) is "{character}", expected 1-9 or a letter' },
         division: { message: 'the administrative division code (characters 3-8) is "{division}", expected 6 digits' },
@@ -68,7 +73,10 @@ export const en: Catalog = {
       cases: {
         not_in_catalog: { message: 'inventory[{index}].accelerator "{accelerator}" is not in the catalog', detail: 'not in the catalog' },
         ends_before_start: { message: 'inventory[{index}].valid_to must be after valid_from', detail: 'must be after valid_from' },
-        overlaps: { message: 'inventory[{index}] overlaps inventory[{other_index}], another interval of {accelerator}', detail: 'overlaps another interval of {accelerator}' },
+        overlaps: {
+          message: 'inventory[{index}] overlaps inventory[{other_index}], another interval of {accelerator}',
+          detail: 'overlaps another interval of {accelerator}',
+        },
       },
     },
     invalid_accelerator: {
@@ -101,7 +109,10 @@ export const en: Catalog = {
       cases: {
         empty: { message: 'the public key is empty' },
         too_long: { message: 'the public key text is longer than {bytes_max} bytes' },
-        private_key: { message: 'this is a private key: register the public key (openssl pkey -pubout) and keep the private key secret', detail: 'this is a private key' },
+        private_key: {
+          message: 'this is a private key: register the public key (openssl pkey -pubout) and keep the private key secret',
+          detail: 'this is a private key',
+        },
         pem_not_public_key: { message: 'expected a PEM "PUBLIC KEY" block (SubjectPublicKeyInfo)' },
         pem_unreadable: { message: 'the PEM public key cannot be read' },
         not_base64: { message: 'expected a PEM public key or the raw 32-byte key in standard base64' },
@@ -136,7 +147,10 @@ export const en: Catalog = {
       by: 'reason',
       cases: {
         record_past_ingest_limit: { message: 'usage record {record_seq} holds an amount_fen past 2^53 − 1 fen, beyond the ingest limit' },
-        claim_amount: { message: 'the claim\'s {amount_field} would be {amount_fen} fen: at most {amount_fen_max} fen (2^63 − 1, the most the store holds); claim a shorter period' },
+        claim_amount: {
+          message:
+            "the claim's {amount_field} would be {amount_fen} fen: at most {amount_fen_max} fen (2^63 − 1, the most the store holds); claim a shorter period",
+        },
         above_allowed: { message: 'at most {amount_fen_max} fen' },
       },
     },
@@ -166,7 +180,7 @@ export const en: Catalog = {
       },
     },
     open_findings: {
-      message: 'the claim\'s usage has open high-severity findings ({finding_ids}): review them, or approve with a written override_reason',
+      message: "the claim's usage has open high-severity findings ({finding_ids}): review them, or approve with a written override_reason",
       detail: 'required while high-severity findings are open',
     },
     idempotency_key_reused: {
@@ -185,7 +199,10 @@ export const en: Catalog = {
     replacement_refused: {
       by: 'reason',
       cases: {
-        not_standing: { message: '{missing} of the records to replace are not standing records of this provider; nothing was stored', detail: 'not a standing record of this provider' },
+        not_standing: {
+          message: '{missing} of the records to replace are not standing records of this provider; nothing was stored',
+          detail: 'not a standing record of this provider',
+        },
         named_twice: { message: 'a record_id is named twice in replaces; nothing was stored', detail: 'holds a record_id twice' },
         records_rejected: { message: 'the replacement was refused; nothing was stored' },
       },
@@ -230,7 +247,7 @@ export function placeholders(template: string): string[] {
 
 /** Parameters as the API answers them: fen (bigint) as decimal strings, like every amount on the wire. */
 export function wireParams(params: Readonly<Record<string, unknown>>): Record<string, string | number | readonly string[]> {
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v as string | number | readonly string[]]));
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : (v as string | number | readonly string[])]));
 }
 
 /** A refusal in words: its message, and one detail per offending field. */
@@ -240,5 +257,11 @@ export function renderRefusal(r: Refusal, language: Language = 'en'): { message:
   const texts = textsOf(catalog, r.code, params);
   const message = fill(catalog, texts.message, params);
   const detail = fill(catalog, texts.detail ?? texts.message, params);
-  return { message, details: [...r.fields.map((field) => ({ field, message: detail })), ...r.problems.map((p) => ({ field: p.field, message: p.message, ...(p.code === undefined ? {} : { code: p.code }) }))] };
+  return {
+    message,
+    details: [
+      ...r.fields.map((field) => ({ field, message: detail })),
+      ...r.problems.map((p) => ({ field: p.field, message: p.message, ...(p.code === undefined ? {} : { code: p.code }) })),
+    ],
+  };
 }

@@ -15,10 +15,10 @@ export const FenString = (description?: string) =>
 export const NullableFenString = (description?: string) => Type.Union([FenString(), Type.Null()], description === undefined ? {} : { description });
 
 /** Money a client sends: a JSON integer up to 2^53 − 1, or a decimal string up to 2^63 − 1 (fenInput checks both). */
-export const FenInput = (minimum: 0 | 1, description: string): TSchema => Type.Union([
-  Type.Integer({ minimum }),
-  Type.String({ pattern: fen_pattern, maxLength: 25 }),
-], { description: `${description} (fen: a JSON integer up to 2^53 − 1, or a decimal string up to 2^63 − 1)` });
+export const FenInput = (minimum: 0 | 1, description: string): TSchema =>
+  Type.Union([Type.Integer({ minimum }), Type.String({ pattern: fen_pattern, maxLength: 25 })], {
+    description: `${description} (fen: a JSON integer up to 2^53 − 1, or a decimal string up to 2^63 − 1)`,
+  });
 
 /**
  * Money from a request as a bigint. A JSON number past 2^53 − 1 (already rounded by the parser) answers 400
@@ -33,10 +33,7 @@ export function fenInput(value: unknown, field: string, minimum: bigint = 0n): b
 }
 
 /** A value as it goes on the wire: every bigint inside a decimal string. */
-export type Wire<T> = T extends bigint ? string
-  : T extends readonly (infer U)[] ? Wire<U>[]
-  : T extends object ? { [K in keyof T]: Wire<T[K]> }
-  : T;
+export type Wire<T> = T extends bigint ? string : T extends readonly (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
 
 /** Presents a value with exact money: every bigint (a sum of fen) becomes its decimal string. */
 export function wire<T>(value: T): Wire<T> {

@@ -4,7 +4,9 @@
 import type { FastifyInstance } from 'fastify';
 
 declare module 'fastify' {
-  interface FastifyContextConfig { no_store?: boolean }
+  interface FastifyContextConfig {
+    no_store?: boolean;
+  }
 }
 
 export function registerNoStore(app: FastifyInstance): void {

@@ -20,41 +20,61 @@ export const error_schema_id = 'Error';
 const error_codes = Object.keys(error_statuses) as ErrorCode[];
 
 /** `{ error: { code, message, details, params? } }`: the one shape of every error answer (docs/errors.md). */
-export const ErrorSchema = Type.Object({
-  error: Type.Object({
-    code: Type.Unsafe<ErrorCode>({ type: 'string', enum: error_codes, description: 'stable; never renamed once shipped (docs/errors.md)' }),
-    message: Type.String({ description: 'for people; may change' }),
-    details: Type.Array(Type.Object({
-      field: Type.String({ description: 'the offending field path, e.g. records[3].amount_fen, querystring.limit, header.suanli-signature' }),
-      message: Type.String(),
-    }, { additionalProperties: true }), { description: 'one entry per offending field; empty when no field is at fault' }),
-    params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Array(Type.String())]), {
-      description: 'a business refusal\'s named parameters (ids, counts, states; amounts in fen as decimal strings), from which `message` is written: '
-        + 'stable per code (docs/errors.md), for clients that write their own words',
-    })),
-  }, { additionalProperties: false }),
-  // What some codes carry beside `error`, so that a client reads them as values rather than from the message.
-  accepted: Type.Optional(Type.Integer({ description: 'all_records_rejected: records stored (0)' })),
-  duplicates: Type.Optional(Type.Integer({ description: 'all_records_rejected: records stored before (0)' })),
-  rejected: Type.Optional(Type.Array(Rejection, { description: 'all_records_rejected: every record\'s rejection, by its index in the batch' })),
-  state: Type.Optional(Type.String({ description: 'illegal_transition: the claim\'s or finding\'s current state' })),
-  finding_ids: Type.Optional(Type.Array(Type.String(), { description: 'open_findings: the open high-severity findings on the claim\'s records' })),
-}, {
-  $id: error_schema_id,
-  additionalProperties: true,
-  description: 'Some codes carry more beside `error`: all_records_rejected the batch outcome (accepted, duplicates, rejected), '
-    + 'illegal_transition the current `state`, open_findings the `finding_ids`.',
-});
+export const ErrorSchema = Type.Object(
+  {
+    error: Type.Object(
+      {
+        code: Type.Unsafe<ErrorCode>({ type: 'string', enum: error_codes, description: 'stable; never renamed once shipped (docs/errors.md)' }),
+        message: Type.String({ description: 'for people; may change' }),
+        details: Type.Array(
+          Type.Object(
+            {
+              field: Type.String({ description: 'the offending field path, e.g. records[3].amount_fen, querystring.limit, header.suanli-signature' }),
+              message: Type.String(),
+            },
+            { additionalProperties: true },
+          ),
+          { description: 'one entry per offending field; empty when no field is at fault' },
+        ),
+        params: Type.Optional(
+          Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Array(Type.String())]), {
+            description:
+              "a business refusal's named parameters (ids, counts, states; amounts in fen as decimal strings), from which `message` is written: " +
+              'stable per code (docs/errors.md), for clients that write their own words',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    // What some codes carry beside `error`, so that a client reads them as values rather than from the message.
+    accepted: Type.Optional(Type.Integer({ description: 'all_records_rejected: records stored (0)' })),
+    duplicates: Type.Optional(Type.Integer({ description: 'all_records_rejected: records stored before (0)' })),
+    rejected: Type.Optional(Type.Array(Rejection, { description: "all_records_rejected: every record's rejection, by its index in the batch" })),
+    state: Type.Optional(Type.String({ description: "illegal_transition: the claim's or finding's current state" })),
+    finding_ids: Type.Optional(Type.Array(Type.String(), { description: "open_findings: the open high-severity findings on the claim's records" })),
+  },
+  {
+    $id: error_schema_id,
+    additionalProperties: true,
+    description:
+      'Some codes carry more beside `error`: all_records_rejected the batch outcome (accepted, duplicates, rejected), ' +
+      'illegal_transition the current `state`, open_findings the `finding_ids`.',
+  },
+);
 
 export const security_schemes = {
   apiKey: {
-    type: 'http', scheme: 'bearer',
+    type: 'http',
+    scheme: 'bearer',
     description: 'An API key issued by the program office (POST /api/v1/api-keys), sent as `Authorization: Bearer <key>`. Machines use keys.',
   },
   session: {
-    type: 'apiKey', in: 'cookie', name: 'suanli_session',
-    description: 'The session cookie POST /api/v1/auth/login sets (people, in the browser). Every state-changing call made with it '
-      + 'also sends the CSRF token login answered in `x-csrf-token` (else 403 csrf_failed).',
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'suanli_session',
+    description:
+      'The session cookie POST /api/v1/auth/login sets (people, in the browser). Every state-changing call made with it ' +
+      'also sends the CSRF token login answered in `x-csrf-token` (else 403 csrf_failed).',
   },
 } as const;
 
@@ -99,7 +119,10 @@ export const route_error_codes: Readonly<Record<string, readonly ErrorCode[]>> =
 
 /** An example answer per request-error code (a generic one for a code not listed). */
 const error_examples: Partial<Record<ErrorCode, { message: string; details?: { field: string; message: string }[] }>> = {
-  validation_failed: { message: 'invalid body: name: must NOT have fewer than 1 characters', details: [{ field: 'name', message: 'must NOT have fewer than 1 characters' }] },
+  validation_failed: {
+    message: 'invalid body: name: must NOT have fewer than 1 characters',
+    details: [{ field: 'name', message: 'must NOT have fewer than 1 characters' }],
+  },
   malformed_json: { message: 'the body is not valid JSON' },
   unauthorized: { message: 'unknown or revoked API key' },
   invalid_credentials: { message: 'wrong login or password' },
@@ -108,7 +131,7 @@ const error_examples: Partial<Record<ErrorCode, { message: string; details?: { f
     details: [{ field: 'header.suanli-signature', message: 'bad_signature' }],
   },
   forbidden: { message: 'a provider key may not call this' },
-  csrf_failed: { message: 'a state-changing call made with the session cookie needs the session\'s CSRF token in the x-csrf-token header' },
+  csrf_failed: { message: "a state-changing call made with the session cookie needs the session's CSRF token in the x-csrf-token header" },
   too_many_attempts: { message: 'too many failed sign-ins: try again in 4 s' },
   rate_limited: { message: 'more than 12000 requests in a minute: try again in 31 s' },
   body_too_large: { message: 'the request body is larger than the server accepts' },
@@ -124,13 +147,29 @@ const refusal_examples: { readonly [C in RefusalCode]?: Refusal<C> } = {
   invalid_credit_code: new Refusal('invalid_credit_code', { reason: 'check_digit', character: 'X', expected: '4' }, { fields: ['credit_code'] }),
   invalid_inventory: new Refusal('invalid_inventory', { reason: 'not_in_catalog', index: 0, accelerator: 'acme-x1' }, { fields: ['inventory[0].accelerator'] }),
   invalid_accelerator: new Refusal('invalid_accelerator', { reason: 'zero', field: 'bf16_tflops_dense' }, { fields: ['bf16_tflops_dense'] }),
-  all_records_rejected: new Refusal('all_records_rejected', { records: 1 }, {
-    problems: [{ field: 'records[0].count', message: 'count_exceeds_inventory: 65 cards, the cluster held 64' }],
-    answer: { accepted: 0, duplicates: 0, rejected: [{ index: 0, record_id: 'job-4712', code: 'count_exceeds_inventory', field: 'count', message: '65 cards, the cluster held 64' }] },
-  }),
-  invalid_program: new Refusal('invalid_program', { reason: 'definition', problems: 1 }, { problems: [{ code: 'invalid_value', field: 'rule_set.rules[0] (all).pay.rate_bp', message: 'must be <= 10000' }] }),
+  all_records_rejected: new Refusal(
+    'all_records_rejected',
+    { records: 1 },
+    {
+      problems: [{ field: 'records[0].count', message: 'count_exceeds_inventory: 65 cards, the cluster held 64' }],
+      answer: {
+        accepted: 0,
+        duplicates: 0,
+        rejected: [{ index: 0, record_id: 'job-4712', code: 'count_exceeds_inventory', field: 'count', message: '65 cards, the cluster held 64' }],
+      },
+    },
+  ),
+  invalid_program: new Refusal(
+    'invalid_program',
+    { reason: 'definition', problems: 1 },
+    { problems: [{ code: 'invalid_value', field: 'rule_set.rules[0] (all).pay.rate_bp', message: 'must be <= 10000' }] },
+  ),
   not_eligible: new Refusal('not_eligible', { requirement: 'size', allowed: ['small', 'micro'] }, { fields: ['beneficiary_id'] }),
-  invalid_period: new Refusal('invalid_period', { reason: 'end_not_after_start', start_field: 'period_start', end_field: 'period_end' }, { fields: ['period_end'] }),
+  invalid_period: new Refusal(
+    'invalid_period',
+    { reason: 'end_not_after_start', start_field: 'period_start', end_field: 'period_end' },
+    { fields: ['period_end'] },
+  ),
   no_rule_set: new Refusal('no_rule_set', {}, { fields: ['period_start'] }),
   no_records: new Refusal('no_records', {}, { fields: ['period_start'] }),
   amount_too_large: new Refusal('amount_too_large', { reason: 'above_allowed', amount_fen_max: 120_000n }, { fields: ['amount_fen'] }),
@@ -155,8 +194,16 @@ export function errorExample(code: ErrorCode): Record<string, unknown> {
 
 const safe_methods = new Set(['GET', 'HEAD', 'OPTIONS']);
 const status_names: Record<number, string> = {
-  400: 'Bad request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not found', 409: 'Conflict', 413: 'Body too large',
-  415: 'Unsupported media type', 422: 'Unprocessable', 429: 'Too many requests', 500: 'Internal error',
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Body too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable',
+  429: 'Too many requests',
+  500: 'Internal error',
 };
 
 /** `METHOD /api/v1/path` as Fastify registers the route (`:id` for path parameters): the key of the tables. */
@@ -201,7 +248,10 @@ function examplesObject(list: readonly Example[]): Record<string, { summary: str
  * swagger's `transform`: the route's schema as the document shows it. The route's own schema objects are never changed
  * (they are shared between routes and used by Fastify); the parts that change are copied.
  */
-export function documentRoute({ schema, url, route }: { schema: FastifySchema | undefined; url: string; route: RouteOptions }): { schema: FastifySchema; url: string } {
+export function documentRoute({ schema, url, route }: { schema: FastifySchema | undefined; url: string; route: RouteOptions }): {
+  schema: FastifySchema;
+  url: string;
+} {
   const own = (schema ?? {}) as RouteSchema;
   if (!url.startsWith(api_prefix)) return { schema: { ...own, hide: true } as FastifySchema, url };
   const access = (route.config as { access?: Access } | undefined)?.access;
@@ -213,9 +263,8 @@ export function documentRoute({ schema, url, route }: { schema: FastifySchema | 
 
   out['x-roles'] = access === 'public' ? [] : [...access];
   out['x-public'] = access === 'public';
-  out.description = own.description === undefined || own.description === ''
-    ? accessSentence(access)
-    : `${own.description.trimEnd()}\n\n${accessSentence(access)}`;
+  out.description =
+    own.description === undefined || own.description === '' ? accessSentence(access) : `${own.description.trimEnd()}\n\n${accessSentence(access)}`;
   out.security = access === 'public' ? [] : [{ apiKey: [] }, { session: [] }];
   if (out.tags === undefined || out.tags.length === 0) out.tags = [url.slice(api_prefix.length + 1).split('/')[0] ?? 'api'];
 
@@ -227,19 +276,23 @@ export function documentRoute({ schema, url, route }: { schema: FastifySchema | 
   for (const [status, response] of Object.entries(own.response ?? {})) {
     const r = response as Record<string, unknown>;
     const ok = /^2/.test(status);
-    const content = typeof r.content === 'object' && r.content !== null ? r.content as Record<string, Record<string, unknown>> : null;
+    const content = typeof r.content === 'object' && r.content !== null ? (r.content as Record<string, Record<string, unknown>>) : null;
     if (content !== null) {
       // An answer in several formats (an export as CSV, XLSX or JSON): the examples go with its JSON form.
       const json = Object.keys(content).find((type) => /^application\/(.+\+)?json/.test(type));
-      responses[status] = !ok || json === undefined || examples?.response === undefined ? r
-        : { ...r, content: { ...content, [json]: { ...content[json], examples: examplesObject(examples.response) } } };
+      responses[status] =
+        !ok || json === undefined || examples?.response === undefined
+          ? r
+          : { ...r, content: { ...content, [json]: { ...content[json], examples: examplesObject(examples.response) } } };
       continue;
     }
-    responses[status] = !ok ? r : {
-      ...r,
-      'x-response-description': typeof r.description === 'string' ? r.description : status === '201' ? 'Created' : 'OK',
-      ...(examples?.response === undefined ? {} : { 'x-examples': examplesObject(examples.response) }),
-    };
+    responses[status] = !ok
+      ? r
+      : {
+          ...r,
+          'x-response-description': typeof r.description === 'string' ? r.description : status === '201' ? 'Created' : 'OK',
+          ...(examples?.response === undefined ? {} : { 'x-examples': examplesObject(examples.response) }),
+        };
   }
 
   const by_status = new Map<number, ErrorCode[]>();
@@ -265,21 +318,21 @@ export function documentRoute({ schema, url, route }: { schema: FastifySchema | 
 
 /** Tags in the order the explorer shows them, with what each holds. */
 export const document_tags = [
-  { name: 'system', description: 'Health and the caller\'s identity.' },
+  { name: 'system', description: "Health and the caller's identity." },
   { name: 'auth', description: 'Signing in and out, passwords, invitations (people; machines use API keys).' },
-  { name: 'users', description: 'People\'s accounts.' },
+  { name: 'users', description: "People's accounts." },
   { name: 'organizations', description: 'The office, providers and enterprises.' },
   { name: 'keys', description: 'API keys (shown once, stored hashed).' },
   { name: 'catalog', description: 'Accelerator models and reference prices.' },
-  { name: 'clusters', description: 'Providers\' clusters and their inventory.' },
-  { name: 'integrity', description: 'Providers\' Ed25519 signing keys for usage batches (docs/integrity.md).' },
+  { name: 'clusters', description: "Providers' clusters and their inventory." },
+  { name: 'integrity', description: "Providers' Ed25519 signing keys for usage batches (docs/integrity.md)." },
   { name: 'usage', description: 'Usage reports, listings, summaries and rejected records.' },
   { name: 'programs', description: 'Subsidy programs, rule sets, estimates and what-if replays.' },
   { name: 'claims', description: 'The claim life cycle.' },
   { name: 'ledger', description: 'The double-entry budget ledger.' },
   { name: 'findings', description: 'Integrity findings and checks.' },
   { name: 'audit', description: 'The hash-chained audit log.' },
-  { name: 'dashboard', description: 'The program office\'s overview.' },
+  { name: 'dashboard', description: "The program office's overview." },
   { name: 'reports', description: 'Exports as CSV, XLSX or JSON.' },
 ];
 

@@ -14,7 +14,9 @@ export interface LineBatch {
 }
 
 /** Bytes taken from the input so far; updated as chunks are read, for a progress bar. */
-export interface ReadPosition { bytes: number }
+export interface ReadPosition {
+  bytes: number;
+}
 
 export interface LineBatchOptions {
   /** kept up to date as chunks are read */
@@ -27,7 +29,11 @@ export interface LineBatchOptions {
 }
 
 /** The lines of the input, a batch per chunk read (none while a long line goes on). */
-export async function* readLineBatches(input: AsyncIterable<Buffer | string>, line_chars_max: number, options: LineBatchOptions = {}): AsyncGenerator<LineBatch> {
+export async function* readLineBatches(
+  input: AsyncIterable<Buffer | string>,
+  line_chars_max: number,
+  options: LineBatchOptions = {},
+): AsyncGenerator<LineBatch> {
   const position = options.position ?? { bytes: 0 };
   const cr_chars_free = options.cr_in_limit === true ? 0 : 1; // a CR ending a line that the limit lets pass
   const decoder = new TextDecoder('utf-8'); // strips a leading BOM; `stream: true` keeps split characters whole
@@ -55,7 +61,8 @@ export async function* readLineBatches(input: AsyncIterable<Buffer | string>, li
   const hold = (piece: string): void => {
     if (overlong || piece.length === 0) return;
     parts_chars += piece.length;
-    if (parts_chars > line_chars_max + cr_chars_free) { // the held text may end in the CR of a CRLF
+    if (parts_chars > line_chars_max + cr_chars_free) {
+      // the held text may end in the CR of a CRLF
       overlong = true;
       parts = [];
       parts_chars = 0;

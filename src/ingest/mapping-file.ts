@@ -19,16 +19,29 @@ export const mapping_file_limits = {
 export const ModelId = Type.String({ pattern: accelerator_id_pattern, maxLength: 64, description: 'catalog model id, e.g. huawei-ascend-910b' });
 
 /** catalog model id → integer fen per card-hour: the bill the source does not carry. */
-export const PriceTable = Type.Record(Type.String({ pattern: accelerator_id_pattern }), Type.Integer({ minimum: 0, maximum: mapping_file_limits.fen_per_card_h_max }), {
-  additionalProperties: false, minProperties: 1, maxProperties: mapping_file_limits.prices_max, description: 'catalog model id → price per card-hour in fen',
-});
+export const PriceTable = Type.Record(
+  Type.String({ pattern: accelerator_id_pattern }),
+  Type.Integer({ minimum: 0, maximum: mapping_file_limits.fen_per_card_h_max }),
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    maxProperties: mapping_file_limits.prices_max,
+    description: 'catalog model id → price per card-hour in fen',
+  },
+);
 
 export const price_table_key = { pattern: accelerator_id_pattern, what: 'a catalog model id (lower-case words joined by -)' };
 
-export interface MappingProblem { field: string; message: string }
+export interface MappingProblem {
+  field: string;
+  message: string;
+}
 
 export class MappingFileError extends Error {
-  constructor(readonly file: string, readonly problems: readonly MappingProblem[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly MappingProblem[],
+  ) {
     super(`${file}: ${problems.map((p) => (p.field === '' ? p.message : `${p.field}: ${p.message}`)).join('; ')}`);
   }
 }
@@ -45,14 +58,19 @@ export class MappingProblems {
  * Adds the schema's problems with invalid `data` to `out`. `maps` names the file's maps (by field path) with the
  * pattern of their keys: a key that fails it is reported as an unknown field, so the message says what it should be.
  */
-export function schemaProblems(check: Pick<Validator, 'Errors'>, data: unknown, maps: Record<string, { pattern: string; what: string }>, out: MappingProblems): void {
+export function schemaProblems(
+  check: Pick<Validator, 'Errors'>,
+  data: unknown,
+  maps: Record<string, { pattern: string; what: string }>,
+  out: MappingProblems,
+): void {
   for (const e of check.Errors(data)) {
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
     const p = schemaProblem(e);
     const map = Object.keys(maps).find((m) => p.field.startsWith(`${m}.`));
     const key = map === undefined ? '' : p.field.slice(map.length + 1);
-    const message = p.kind === 'unknown' && map !== undefined && key !== '' && !new RegExp(maps[map]!.pattern).test(key)
-      ? `is not ${maps[map]!.what}` : p.message;
+    const message =
+      p.kind === 'unknown' && map !== undefined && key !== '' && !new RegExp(maps[map]!.pattern).test(key) ? `is not ${maps[map]!.what}` : p.message;
     out.add({ field: p.field, message });
   }
 }

@@ -245,7 +245,13 @@ describe('readUsageFile, CSV', () => {
 
   it('reports records with the wrong number of fields or broken quotes, and reads on', async () => {
     const good = (id: string) => `${id},cl-1,ent-1,huawei-ascend-910b,8,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,1,,,`;
-    const text = [header, 'r-1,cl-1', `${good('r-2')},extra`, 'r-3,cl-1,ent-1,huawei-ascend-910b,8,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,1,sl"urm,,', good('r-4')].join('\n');
+    const text = [
+      header,
+      'r-1,cl-1',
+      `${good('r-2')},extra`,
+      'r-3,cl-1,ent-1,huawei-ascend-910b,8,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,1,sl"urm,,',
+      good('r-4'),
+    ].join('\n');
     const items = await collectAllWays(text, 'csv');
     expect(items).toEqual([
       { line: 2, error: { code: 'malformed_csv', field: null, message: 'expected 11 fields as in the header row, found 2' } },

@@ -15,9 +15,7 @@ export type UsageFileFormat = 'jsonl' | 'csv';
 
 export type UsageFileErrorCode = 'malformed_json' | 'malformed_csv' | 'bad_number';
 
-export type UsageFileItem =
-  | { line: number; record: unknown }
-  | { line: number; error: { code: UsageFileErrorCode; field: string | null; message: string } };
+export type UsageFileItem = { line: number; record: unknown } | { line: number; error: { code: UsageFileErrorCode; field: string | null; message: string } };
 
 export const usage_file_limits = {
   /** Longest JSON line / CSV record accepted (characters); a valid usage record is well under 2 KiB. */

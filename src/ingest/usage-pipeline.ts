@@ -12,10 +12,24 @@ import { SIGNATURE_HEADER_NAME } from '../domain/integrity/signature.js';
 
 const check = Compile(UsageRecordWire);
 
-export interface Rejection { index: number; record_id: string | null; code: UsageRejectCode; field: string | null; message: string }
-export interface IngestResult { accepted: number; duplicates: number; rejected: Rejection[] }
+export interface Rejection {
+  index: number;
+  record_id: string | null;
+  code: UsageRejectCode;
+  field: string | null;
+  message: string;
+}
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: Rejection[];
+}
 
-export interface IngestLimits { future_skew_s_max: number; usage_duration_s_max: number; incremental_checks: boolean }
+export interface IngestLimits {
+  future_skew_s_max: number;
+  usage_duration_s_max: number;
+  incremental_checks: boolean;
+}
 
 function recordIdOf(raw: unknown): string | null {
   if (typeof raw === 'object' && raw !== null && 'record_id' in raw) {
@@ -39,9 +53,17 @@ export function parseUsageRecord(raw: unknown): { ok: true; input: UsageInput } 
   return {
     ok: true,
     input: {
-      record_id: raw.record_id, cluster_id: raw.cluster_id, enterprise_id: raw.enterprise_id, accelerator: raw.accelerator,
-      count: raw.count, started_at_ms, ended_at_ms, amount_fen: raw.amount_fen, job_ref: raw.job_ref ?? null,
-      workload: raw.workload ?? null, energy_wh: raw.energy_wh ?? null,
+      record_id: raw.record_id,
+      cluster_id: raw.cluster_id,
+      enterprise_id: raw.enterprise_id,
+      accelerator: raw.accelerator,
+      count: raw.count,
+      started_at_ms,
+      ended_at_ms,
+      amount_fen: raw.amount_fen,
+      job_ref: raw.job_ref ?? null,
+      workload: raw.workload ?? null,
+      energy_wh: raw.energy_wh ?? null,
     },
   };
 }
@@ -57,14 +79,21 @@ export function parseUsageRecord(raw: unknown): { ok: true; input: UsageInput } 
  */
 export type Delivery = ProviderAdmission | OperatorDelivery;
 declare const admitted: unique symbol;
-export interface ProviderAdmission { readonly via: 'provider_api'; readonly signed: SignedBatch | null; readonly [admitted]: true }
-export interface OperatorDelivery { readonly via: 'operator' }
+export interface ProviderAdmission {
+  readonly via: 'provider_api';
+  readonly signed: SignedBatch | null;
+  readonly [admitted]: true;
+}
+export interface OperatorDelivery {
+  readonly via: 'operator';
+}
 export const operator_delivery: OperatorDelivery = Object.freeze({ via: 'operator' });
 
 function enterpriseIdsOf(records: readonly unknown[]): string[] {
   const ids = new Set<string>();
   for (const r of records) {
-    if (typeof r === 'object' && r !== null && typeof (r as { enterprise_id?: unknown }).enterprise_id === 'string') ids.add((r as { enterprise_id: string }).enterprise_id);
+    if (typeof r === 'object' && r !== null && typeof (r as { enterprise_id?: unknown }).enterprise_id === 'string')
+      ids.add((r as { enterprise_id: string }).enterprise_id);
   }
   return [...ids];
 }
@@ -73,7 +102,10 @@ function enterpriseIdsOf(records: readonly unknown[]): string[] {
 export type AfterCommitFailure = (error: unknown, what: 'rejections' | 'seal') => void;
 
 export class UsageIngest {
-  constructor(private readonly store: Store, private readonly limits: IngestLimits) {}
+  constructor(
+    private readonly store: Store,
+    private readonly limits: IngestLimits,
+  ) {}
 
   private sealing: Promise<void> | null = null;
   private seal_again = false;
@@ -93,7 +125,9 @@ export class UsageIngest {
       try {
         do {
           this.seal_again = false;
-          while (await this.store.signingKeys.sealBatches(now()) > 0) { /* the next page */ }
+          while ((await this.store.signingKeys.sealBatches(now())) > 0) {
+            /* the next page */
+          }
         } while (this.seal_again);
       } catch (error) {
         failed(error);
@@ -123,7 +157,13 @@ export class UsageIngest {
    * what follows the batch's commit failed — keeping its rejections (keepRejections; without `not_kept` that failure is
    * thrown) or sealing a signed batch (sealSignedBatches) — with which of the two; the records stay stored either way.
    */
-  async ingest(provider_id: string, records: readonly unknown[], now_ms: number, delivery: Delivery = operator_delivery, not_kept?: AfterCommitFailure): Promise<IngestResult> {
+  async ingest(
+    provider_id: string,
+    records: readonly unknown[],
+    now_ms: number,
+    delivery: Delivery = operator_delivery,
+    not_kept?: AfterCommitFailure,
+  ): Promise<IngestResult> {
     const signed = delivery.via === 'operator' ? null : delivery.signed;
     const { rows, rejected, resends } = await this.prepare(provider_id, records, now_ms);
     let duplicates = 0;
@@ -138,13 +178,18 @@ export class UsageIngest {
       else rejected.push({ index: row.index, record_id: row.input.record_id, code: 'conflict', field: 'record_id', message: stored_conflict });
     });
     for (const r of resends) {
-      if (outcomes[r.first] === 'conflict') rejected.push({ index: r.index, record_id: rows[r.first]!.input.record_id, code: 'conflict', field: 'record_id', message: stored_conflict });
+      if (outcomes[r.first] === 'conflict')
+        rejected.push({ index: r.index, record_id: rows[r.first]!.input.record_id, code: 'conflict', field: 'record_id', message: stored_conflict });
       else duplicates++;
     }
     rejected.sort((a, b) => a.index - b.index);
     if (rejected.length > 0) await this.keepRejections(provider_id, rejected, now_ms, not_kept);
     // A signed batch is sealed into the audit chain before it is answered (batches arriving together share one seal).
-    if (signed !== null) await this.sealSignedBatches(() => now_ms, (error) => not_kept?.(error, 'seal'));
+    if (signed !== null)
+      await this.sealSignedBatches(
+        () => now_ms,
+        (error) => not_kept?.(error, 'seal'),
+      );
     return { accepted, duplicates, rejected };
   }
 
@@ -154,21 +199,41 @@ export class UsageIngest {
    * answered (the others as `replacement_refused`). The store refuses a replacement of a claimed record, or of one
    * that changed since it was read (src/store/usage/replacement.ts). `delivery` as in `ingest`.
    */
-  async replace(provider_id: string, replaced: readonly UsageInput[], records: readonly unknown[], now_ms: number, reason: string, actor: AuditActor = operator_actor,
-    delivery: Delivery = operator_delivery, not_kept?: AfterCommitFailure): Promise<{ ok: true; replacement_id: number } | { ok: false; rejected: Rejection[] }> {
+  async replace(
+    provider_id: string,
+    replaced: readonly UsageInput[],
+    records: readonly unknown[],
+    now_ms: number,
+    reason: string,
+    actor: AuditActor = operator_actor,
+    delivery: Delivery = operator_delivery,
+    not_kept?: AfterCommitFailure,
+  ): Promise<{ ok: true; replacement_id: number } | { ok: false; rejected: Rejection[] }> {
     const signed = delivery.via === 'operator' ? null : delivery.signed;
     const { rows, rejected, resends } = await this.prepare(provider_id, records, now_ms);
-    for (const r of resends) rejected.push({ index: r.index, record_id: rows[r.first]!.input.record_id, code: 'conflict', field: 'record_id', message: 'record_id was already sent in this replacement' });
+    for (const r of resends)
+      rejected.push({
+        index: r.index,
+        record_id: rows[r.first]!.input.record_id,
+        code: 'conflict',
+        field: 'record_id',
+        message: 'record_id was already sent in this replacement',
+      });
     const refuseRest = (why: string) => {
       const named = new Set(rejected.map((r) => r.index));
-      for (const r of rows) if (!named.has(r.index)) rejected.push({ index: r.index, record_id: r.input.record_id, code: 'replacement_refused', field: null, message: why });
+      for (const r of rows)
+        if (!named.has(r.index)) rejected.push({ index: r.index, record_id: r.input.record_id, code: 'replacement_refused', field: null, message: why });
       rejected.sort((a, b) => a.index - b.index);
       return { ok: false as const, rejected };
     };
     if (rejected.length > 0) return refuseRest('another record of the replacement was refused: nothing of it was stored');
     const outcome = await this.store.usage.replace(provider_id, replaced, rows, now_ms, reason, actor, this.limits.incremental_checks, signed);
     if (outcome.ok) {
-      if (signed !== null) await this.sealSignedBatches(() => now_ms, (error) => not_kept?.(error, 'seal'));
+      if (signed !== null)
+        await this.sealSignedBatches(
+          () => now_ms,
+          (error) => not_kept?.(error, 'seal'),
+        );
       return outcome;
     }
     return refuseRest(`${outcome.code}: ${outcome.message}; nothing of the replacement was stored`);
@@ -187,7 +252,11 @@ export class UsageIngest {
       else rejected.push({ index, record_id: recordIdOf(raw), code: 'invalid_field', field: p.field, message: p.message });
     });
 
-    const ctx = await this.context(provider_id, parsed.map((p) => p.input), now_ms);
+    const ctx = await this.context(
+      provider_id,
+      parsed.map((p) => p.input),
+      now_ms,
+    );
     const rows: (UsageRow & { index: number })[] = [];
     const first_by_id = new Map<string, number>(); // record_id → position in rows
     const resends: { index: number; first: number }[] = [];
@@ -200,7 +269,14 @@ export class UsageIngest {
       const first = first_by_id.get(input.record_id);
       if (first !== undefined) {
         if (sameUsageContent(rows[first]!.input, input)) resends.push({ index, first });
-        else rejected.push({ index, record_id: input.record_id, code: 'conflict', field: 'record_id', message: 'record_id was already sent in this batch with other content' });
+        else
+          rejected.push({
+            index,
+            record_id: input.record_id,
+            code: 'conflict',
+            field: 'record_id',
+            message: 'record_id was already sent in this batch with other content',
+          });
         continue;
       }
       first_by_id.set(input.record_id, rows.length);

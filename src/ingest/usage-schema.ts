@@ -15,7 +15,7 @@ const Id = (description: string, maxLength = 64) => Type.String({ minLength: 1, 
 export const UsageRecordWire = Type.Object(
   {
     record_id: Id('provider-scoped idempotency key of the record', usage_limits.record_id_chars_max),
-    cluster_id: Id('cluster the work ran on (one of the provider\'s own)'),
+    cluster_id: Id("cluster the work ran on (one of the provider's own)"),
     enterprise_id: Id('enterprise that bought the compute'),
     accelerator: Id('accelerator model id from the catalog, e.g. huawei-ascend-910b'),
     count: Type.Integer({ minimum: 1, maximum: usage_limits.count_max, description: 'cards used' }),

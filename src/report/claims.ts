@@ -8,7 +8,6 @@ import { kwhOfWh } from './money.js';
 import type { NameScope } from './names.js';
 import { report_rows_max, ReportTooLarge, type Column, type Report, type Row } from './report.js';
 
-
 const page_size = 1000;
 
 /** The columns of a claim's row: in the claims list and the first section of a claim's report alike. */
@@ -38,9 +37,27 @@ export const claim_columns: readonly Column[] = [
 
 function claimRow(c: Claim, program: Program | undefined, beneficiary_name: string | null): Row {
   return [
-    c.id, c.program_id, program?.code ?? null, program?.name_zh ?? null, program?.name_en ?? null, c.beneficiary_id, beneficiary_name,
-    c.funding_layer, c.state, c.period_start_ms, c.period_end_ms, c.rule_set_version, c.records, c.explanation.domestic_share_bp,
-    c.base_fen, c.computed_fen, c.granted_fen, c.paid_fen, c.clawed_back_fen, c.created_at_ms, c.updated_at_ms,
+    c.id,
+    c.program_id,
+    program?.code ?? null,
+    program?.name_zh ?? null,
+    program?.name_en ?? null,
+    c.beneficiary_id,
+    beneficiary_name,
+    c.funding_layer,
+    c.state,
+    c.period_start_ms,
+    c.period_end_ms,
+    c.rule_set_version,
+    c.records,
+    c.explanation.domestic_share_bp,
+    c.base_fen,
+    c.computed_fen,
+    c.granted_fen,
+    c.paid_fen,
+    c.clawed_back_fen,
+    c.created_at_ms,
+    c.updated_at_ms,
   ];
 }
 
@@ -59,7 +76,7 @@ export async function* claimPages(store: Store, filter: ClaimFilter): AsyncGener
 function nameCache(store: Store, scope: NameScope): (id: string) => Promise<string | null> {
   const known = new Map<string, string | null>();
   return async (id) => {
-    if (!known.has(id)) known.set(id, scope.all || id === scope.own_id ? (await store.organizations.get(id))?.name ?? null : null);
+    if (!known.has(id)) known.set(id, scope.all || id === scope.own_id ? ((await store.organizations.get(id))?.name ?? null) : null);
     return known.get(id)!;
   };
 }
@@ -69,7 +86,8 @@ function nameCache(store: Store, scope: NameScope): (id: string) => Promise<stri
  * export too large is refused before its first byte; the rows are then read a page at a time as they are sent.
  */
 export async function claimsListReport(store: Store, filter: ClaimFilter, names: NameScope, rows_max = report_rows_max): Promise<Report> {
-  if (await store.claims.count(filter) > rows_max) throw new ReportTooLarge('querystring.program_id', rows_max, 'claims; filter by program, beneficiary or state');
+  if ((await store.claims.count(filter)) > rows_max)
+    throw new ReportTooLarge('querystring.program_id', rows_max, 'claims; filter by program, beneficiary or state');
   const programs = new Map((await store.programs.list()).map((p) => [p.id, p]));
   const nameOf = nameCache(store, names);
   async function* rows(): AsyncGenerator<Row> {
@@ -82,8 +100,16 @@ export async function claimsListReport(store: Store, filter: ClaimFilter, names:
       }
     }
   }
-  const parts = [filter.program_id ? programs.get(filter.program_id)?.code ?? filter.program_id : null, filter.beneficiary_id ?? null, filter.state ?? null].filter((x) => x !== null);
-  const unicode_parts = [filter.program_id ? programs.get(filter.program_id)?.name_zh ?? filter.program_id : null, filter.beneficiary_id ? await nameOf(filter.beneficiary_id) ?? filter.beneficiary_id : null, filter.state ?? null].filter((x) => x !== null);
+  const parts = [
+    filter.program_id ? (programs.get(filter.program_id)?.code ?? filter.program_id) : null,
+    filter.beneficiary_id ?? null,
+    filter.state ?? null,
+  ].filter((x) => x !== null);
+  const unicode_parts = [
+    filter.program_id ? (programs.get(filter.program_id)?.name_zh ?? filter.program_id) : null,
+    filter.beneficiary_id ? ((await nameOf(filter.beneficiary_id)) ?? filter.beneficiary_id) : null,
+    filter.state ?? null,
+  ].filter((x) => x !== null);
   return {
     kind: 'claims',
     calendar: store.calendar,
@@ -132,23 +158,86 @@ export async function claimReport(store: Store, c: Claim, names: NameScope): Pro
   const e = c.explanation;
 
   const lines: Row[] = e.lines.map((l) => [
-    l.rule_id, l.basis, l.records, l.records_unvalued, cardHours(l.card_s), formatPflopHours(BigInt(l.compute_gflop)), kwhOfWh(l.energy_wh),
-    l.base_fen, l.rate_bp, l.fen_per_pflop_h, l.fen_per_kwh, l.ceiling_fen_per_card_hour, l.ceiling_cut_fen, l.layer_cut_fen, l.subsidy_fen, null,
+    l.rule_id,
+    l.basis,
+    l.records,
+    l.records_unvalued,
+    cardHours(l.card_s),
+    formatPflopHours(BigInt(l.compute_gflop)),
+    kwhOfWh(l.energy_wh),
+    l.base_fen,
+    l.rate_bp,
+    l.fen_per_pflop_h,
+    l.fen_per_kwh,
+    l.ceiling_fen_per_card_hour,
+    l.ceiling_cut_fen,
+    l.layer_cut_fen,
+    l.subsidy_fen,
+    null,
   ]);
   if (e.unmatched.records > 0) {
-    lines.push(['(no rule)', null, e.unmatched.records, null, cardHours(e.unmatched.card_s), null, null, null, null, null, null, null, null, null, 0, e.unmatched.message]);
+    lines.push([
+      '(no rule)',
+      null,
+      e.unmatched.records,
+      null,
+      cardHours(e.unmatched.card_s),
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      0,
+      e.unmatched.message,
+    ]);
   }
   if (e.period_excluded !== null) {
-    lines.push(['(after support period)', null, e.period_excluded.records, null, null, null, null, null, null, null, null, null, null, null, 0, e.period_excluded.message]);
+    lines.push([
+      '(after support period)',
+      null,
+      e.period_excluded.records,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      0,
+      e.period_excluded.message,
+    ]);
   }
   const sum = (f: (l: (typeof e.lines)[number]) => number) => e.lines.reduce((s, l) => s + f(l), 0);
   const sumFen = (f: (l: (typeof e.lines)[number]) => bigint) => e.lines.reduce((s, l) => s + f(l), 0n);
   const gflop = e.lines.reduce((s, l) => s + BigInt(l.compute_gflop), 0n);
-  const footer: Row[] = [[
-    'total', null, c.records, sum((l) => l.records_unvalued), cardHours(sum((l) => l.card_s) + e.unmatched.card_s), formatPflopHours(gflop),
-    kwhOfWh(sum((l) => l.energy_wh)), e.base_fen, null, null, null, null, sumFen((l) => l.ceiling_cut_fen), sumFen((l) => l.layer_cut_fen), e.computed_fen,
-    'records: all the claim\'s records; card-hours: the lines\' and those no rule matched; base and subsidy as filed',
-  ]];
+  const footer: Row[] = [
+    [
+      'total',
+      null,
+      c.records,
+      sum((l) => l.records_unvalued),
+      cardHours(sum((l) => l.card_s) + e.unmatched.card_s),
+      formatPflopHours(gflop),
+      kwhOfWh(sum((l) => l.energy_wh)),
+      e.base_fen,
+      null,
+      null,
+      null,
+      null,
+      sumFen((l) => l.ceiling_cut_fen),
+      sumFen((l) => l.layer_cut_fen),
+      e.computed_fen,
+      "records: all the claim's records; card-hours: the lines' and those no rule matched; base and subsidy as filed",
+    ],
+  ];
 
   const cuts: Row[] = [
     ...e.cuts.map((x): Row => ['filing', x.kind, x.limit_fen, x.cut_fen, x.message]),
@@ -157,7 +246,7 @@ export async function claimReport(store: Store, c: Claim, names: NameScope): Pro
 
   const totals: Row[] = [
     ['base', e.base_fen, 'the bills (after price ceilings) and energy costs of the records the rules paid'],
-    ['computed', e.computed_fen, 'the sum of the lines\' subsidies, each record floored to whole fen'],
+    ['computed', e.computed_fen, "the sum of the lines' subsidies, each record floored to whole fen"],
     ['cut_at_filing', e.cuts.reduce((s, x) => s + x.cut_fen, 0n), 'caps and budget as they stood when the claim was filed'],
     ['estimated_at_filing', e.granted_fen, null],
   ];

@@ -58,20 +58,36 @@ describe('officeRfc3339', () => {
 
 describe('csvChunks', () => {
   const report = (rows: Report['sections'][number]['rows'], footer?: Report['sections'][number]['footer']): Report => ({
-    kind: 'test', calendar: shanghai, filename: { ascii: 't', unicode: 't' },
-    sections: [{
-      name: 'only',
-      columns: [{ key: 'name', kind: 'text' }, { key: 'amount', kind: 'money' }, { key: 'at', kind: 'instant' }, { key: 'hours', kind: 'hours' }, { key: 'n', kind: 'integer' }],
-      rows, ...(footer ? { footer } : {}),
-    }],
+    kind: 'test',
+    calendar: shanghai,
+    filename: { ascii: 't', unicode: 't' },
+    sections: [
+      {
+        name: 'only',
+        columns: [
+          { key: 'name', kind: 'text' },
+          { key: 'amount', kind: 'money' },
+          { key: 'at', kind: 'instant' },
+          { key: 'hours', kind: 'hours' },
+          { key: 'n', kind: 'integer' },
+        ],
+        rows,
+        ...(footer ? { footer } : {}),
+      },
+    ],
   });
 
   it('starts with the UTF-8 BOM and a header naming fen and yuan columns; money in integer fen and exact yuan', async () => {
-    const s = await text(report([
-      ['上海蓝序, "AI"', 123_456, Date.parse('2026-10-01T00:00:00Z'), '52.000', 3],
-      ['=cmd', -5, null, null, null],
-      ['big', 10n ** 20n, 0, '0.001', 2n ** 60n],
-    ], [['total', 0, null, null, null]]));
+    const s = await text(
+      report(
+        [
+          ['上海蓝序, "AI"', 123_456, Date.parse('2026-10-01T00:00:00Z'), '52.000', 3],
+          ['=cmd', -5, null, null, null],
+          ['big', 10n ** 20n, 0, '0.001', 2n ** 60n],
+        ],
+        [['total', 0, null, null, null]],
+      ),
+    );
     expect(s.startsWith(utf8_bom)).toBe(true);
     const lines = s.slice(1).split('\r\n');
     expect(lines[0]).toBe('name,amount_fen,amount_yuan,at (Asia/Shanghai),hours,n');
@@ -80,13 +96,23 @@ describe('csvChunks', () => {
     expect(lines[3]).toBe('big,100000000000000000000,1000000000000000000.00,1970-01-01T08:00:00+08:00,0.001,1152921504606846976');
     expect(lines[4]).toBe('total,0,0.00,,,');
     expect(lines[5]).toBe('');
-    expect(parse(s.slice(1), { columns: true })[0]).toEqual({ name: '上海蓝序, "AI"', amount_fen: '123456', amount_yuan: '1234.56', 'at (Asia/Shanghai)': '2026-10-01T08:00:00+08:00', hours: '52.000', n: '3' });
+    expect(parse(s.slice(1), { columns: true })[0]).toEqual({
+      name: '上海蓝序, "AI"',
+      amount_fen: '123456',
+      amount_yuan: '1234.56',
+      'at (Asia/Shanghai)': '2026-10-01T08:00:00+08:00',
+      hours: '52.000',
+      n: '3',
+    });
   });
 
   it('streams rows as they are produced, in chunks, from an async source', async () => {
     let produced = 0;
     async function* rows() {
-      for (let i = 0; i < 1200; i++) { produced++; yield [`r${i}`, i, 0, '1.000', i] as const; }
+      for (let i = 0; i < 1200; i++) {
+        produced++;
+        yield [`r${i}`, i, 0, '1.000', i] as const;
+      }
     }
     const it = csvChunks(report(rows()))[Symbol.asyncIterator]();
     expect((await it.next()).value).toBe(utf8_bom);
@@ -96,17 +122,31 @@ describe('csvChunks', () => {
     await it.return?.(undefined);
     const whole = await new Promise<string>((resolve, reject) => {
       let s = '';
-      csvStream(report(rows())).on('data', (b: Buffer) => { s += b.toString('utf8'); }).on('end', () => resolve(s)).on('error', reject);
+      csvStream(report(rows()))
+        .on('data', (b: Buffer) => {
+          s += b.toString('utf8');
+        })
+        .on('end', () => resolve(s))
+        .on('error', reject);
     });
     expect(whole.split('\r\n')).toHaveLength(1 + 1200 + 1);
   });
 
   it('writes several sections each under a row with its name, a blank line between', async () => {
     const s = await text({
-      kind: 't', calendar: shanghai, filename: { ascii: 't', unicode: 't' },
+      kind: 't',
+      calendar: shanghai,
+      filename: { ascii: 't', unicode: 't' },
       sections: [
         { name: 'claim', columns: [{ key: 'id', kind: 'text' }], rows: [['c1']] },
-        { name: 'lines', columns: [{ key: 'rule', kind: 'text' }, { key: 'subsidy', kind: 'money' }], rows: [['r', 1]] },
+        {
+          name: 'lines',
+          columns: [
+            { key: 'rule', kind: 'text' },
+            { key: 'subsidy', kind: 'money' },
+          ],
+          rows: [['r', 1]],
+        },
       ],
     });
     expect(s).toBe(`${utf8_bom}claim\r\nid\r\nc1\r\n\r\nlines\r\nrule,subsidy_fen,subsidy_yuan\r\nr,1,0.01\r\n`);

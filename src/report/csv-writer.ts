@@ -61,7 +61,10 @@ export async function* csvChunks(report: Report): AsyncGenerator<string> {
 
 /** The report as a byte stream (UTF-8), read lazily: rows are built as the client takes them. */
 export function csvStream(report: Report): Readable {
-  return Readable.from((async function* () {
-    for await (const s of csvChunks(report)) yield Buffer.from(s, 'utf8');
-  })(), { objectMode: false });
+  return Readable.from(
+    (async function* () {
+      for await (const s of csvChunks(report)) yield Buffer.from(s, 'utf8');
+    })(),
+    { objectMode: false },
+  );
 }

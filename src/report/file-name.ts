@@ -3,13 +3,22 @@
 
 /** A name safe on every file system: no path separators, control or reserved characters, at most 150 characters. */
 export function safeFileName(name: string): string {
-  const cleaned = name.normalize('NFC').replace(/[\u0000-\u001f\u007f"*/:<>?\\|]+/g, '_').replace(/\s+/g, ' ').trim().replace(/^\.+/, '');
+  const cleaned = name
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f"*/:<>?\\|]+/g, '_')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\.+/, '');
   return [...cleaned].slice(0, 150).join('') || 'export';
 }
 
 /** The ASCII fallback: every other character becomes '_', runs collapsed. */
 export function asciiFileName(name: string): string {
-  return safeFileName(name).replace(/[^\x20-\x7e]+/g, '_').replace(/[%;,'`]/g, '_') || 'export';
+  return (
+    safeFileName(name)
+      .replace(/[^\x20-\x7e]+/g, '_')
+      .replace(/[%;,'`]/g, '_') || 'export'
+  );
 }
 
 /** RFC 5987 ext-value: UTF-8, every byte outside attr-char percent-encoded. */

@@ -2,8 +2,15 @@
 // not parse CSV. Bounded by report_rows_max like every export, so it is built in memory.
 import { outColumns, plainCells, type Report } from './report.js';
 
-export interface JsonSection { name: string; columns: string[]; rows: (string | number | null)[][] }
-export interface JsonReport { report: string; sections: JsonSection[] }
+export interface JsonSection {
+  name: string;
+  columns: string[];
+  rows: (string | number | null)[][];
+}
+export interface JsonReport {
+  report: string;
+  sections: JsonSection[];
+}
 
 export async function reportJson(report: Report): Promise<JsonReport> {
   const sections: JsonSection[] = [];

@@ -6,7 +6,10 @@ import type { Store } from '../store/store.js';
 import { report_rows_max, ReportInvalid, ReportTooLarge, type Column, type Report, type Row } from './report.js';
 
 /** [from, to): transfers whose time falls in it. from null: since the program began; to: normally now. */
-export interface LedgerPeriod { from_ms: number | null; to_ms: number }
+export interface LedgerPeriod {
+  from_ms: number | null;
+  to_ms: number;
+}
 
 export const ledger_columns: readonly Column[] = [
   { key: 'transfer_id', kind: 'integer' },
@@ -31,7 +34,8 @@ function beneficiaryOf(account: string): string | null {
 export async function ledgerStatement(store: Store, program: Program, period: LedgerPeriod, rows_max = report_rows_max): Promise<Report> {
   if (period.from_ms !== null && !(period.from_ms < period.to_ms)) throw new ReportInvalid('querystring.to', 'to must be after from');
   const available = accountId(program.id, 'available');
-  const change = (t: { debit: string; credit: string; amount_fen: bigint }) => (t.credit === available ? t.amount_fen : 0n) - (t.debit === available ? t.amount_fen : 0n);
+  const change = (t: { debit: string; credit: string; amount_fen: bigint }) =>
+    (t.credit === available ? t.amount_fen : 0n) - (t.debit === available ? t.amount_fen : 0n);
   // Only the period's transfers are read: what came before is one sum in the database.
   const [opening, { transfers: in_period, more }] = await Promise.all([
     period.from_ms === null ? 0n : store.ledger.availableBefore(program.id, period.from_ms),
@@ -52,11 +56,13 @@ export async function ledgerStatement(store: Store, program: Program, period: Le
     kind: 'ledger',
     calendar: store.calendar,
     filename: { ascii: `${program.code}-ledger-${range}`, unicode: `${program.name_zh}-ledger-${range}` },
-    sections: [{
-      name: 'ledger',
-      columns: ledger_columns,
-      rows,
-      footer: [[null, period.to_ms, 'closing_balance', null, null, null, null, null, balance - opening, balance, null]],
-    }],
+    sections: [
+      {
+        name: 'ledger',
+        columns: ledger_columns,
+        rows,
+        footer: [[null, period.to_ms, 'closing_balance', null, null, null, null, null, balance - opening, balance, null]],
+      },
+    ],
   };
 }

@@ -27,19 +27,23 @@ describe('yuanOfFen', () => {
   });
 
   it('reads back to the same fen for any integer (property)', () => {
-    fc.assert(fc.property(fc.bigInt({ min: -(10n ** 24n), max: 10n ** 24n }), (fen) => {
-      const s = yuanOfFen(fen);
-      expect(s).toMatch(/^-?\d+\.\d{2}$/);
-      expect(BigInt(s.replace('.', ''))).toBe(fen);
-    }));
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 24n), max: 10n ** 24n }), (fen) => {
+        const s = yuanOfFen(fen);
+        expect(s).toMatch(/^-?\d+\.\d{2}$/);
+        expect(BigInt(s.replace('.', ''))).toBe(fen);
+      }),
+    );
   });
 
   it('yuanNumber is fen / 100, which displays exactly at two decimals', () => {
     expect(yuanNumber(123_456)).toBe(1234.56);
     expect(yuanNumber(-5)).toBe(-0.05);
-    fc.assert(fc.property(fc.integer({ min: -(2 ** 50), max: 2 ** 50 }), (fen) => {
-      expect(yuanNumber(fen).toFixed(2)).toBe(yuanOfFen(fen));
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 50), max: 2 ** 50 }), (fen) => {
+        expect(yuanNumber(fen).toFixed(2)).toBe(yuanOfFen(fen));
+      }),
+    );
   });
 });
 

@@ -67,10 +67,16 @@ const month_columns: readonly Column[] = [
 ];
 
 interface Beneficiary {
-  claims: number; claims_approved: number; computed_fen: bigint; granted_fen: bigint; paid_fen: bigint; clawed_back_fen: bigint;
+  claims: number;
+  claims_approved: number;
+  computed_fen: bigint;
+  granted_fen: bigint;
+  paid_fen: bigint;
+  clawed_back_fen: bigint;
   /** the periods of its claims with a grant left, merged where they overlap, so that no usage is counted twice */
   periods: [number, number][];
-  compute_gflop: bigint; domestic_gflop: bigint;
+  compute_gflop: bigint;
+  domestic_gflop: bigint;
 }
 
 function mergePeriods(periods: [number, number][]): [number, number][] {
@@ -92,7 +98,9 @@ function mergePeriods(periods: [number, number][]): [number, number][] {
  */
 export async function programReport(store: Store, program: Program, now_ms: number, rows_max = report_rows_max): Promise<Report> {
   const [budget, transfers, models] = await Promise.all([
-    store.programs.budget(program.id), store.ledger.transfers({ program_id: program.id }), store.catalog.throughputs(),
+    store.programs.budget(program.id),
+    store.ledger.transfers({ program_id: program.id }),
+    store.catalog.throughputs(),
   ]);
 
   const by = new Map<string, Beneficiary>();
@@ -104,7 +112,17 @@ export async function programReport(store: Store, program: Program, now_ms: numb
       let b = by.get(c.beneficiary_id);
       if (!b) {
         if (by.size >= rows_max) throw new ReportTooLarge('params.id', rows_max, 'beneficiaries');
-        b = { claims: 0, claims_approved: 0, computed_fen: 0n, granted_fen: 0n, paid_fen: 0n, clawed_back_fen: 0n, periods: [], compute_gflop: 0n, domestic_gflop: 0n };
+        b = {
+          claims: 0,
+          claims_approved: 0,
+          computed_fen: 0n,
+          granted_fen: 0n,
+          paid_fen: 0n,
+          clawed_back_fen: 0n,
+          periods: [],
+          compute_gflop: 0n,
+          domestic_gflop: 0n,
+        };
         by.set(c.beneficiary_id, b);
       }
       b.claims++;
@@ -138,8 +156,18 @@ export async function programReport(store: Store, program: Program, now_ms: numb
   const beneficiaries: Row[] = [...by.entries()]
     .sort((x, y) => (y[1].granted_fen > x[1].granted_fen ? 1 : y[1].granted_fen < x[1].granted_fen ? -1 : 0) || (x[0] < y[0] ? -1 : 1))
     .map(([id, b]) => [
-      id, names.get(id) ?? null, b.claims, b.claims_approved, b.computed_fen, b.granted_fen, b.paid_fen, b.granted_fen - b.paid_fen, b.clawed_back_fen,
-      formatPflopHours(b.compute_gflop), formatPflopHours(b.domestic_gflop), shareBp(b.domestic_gflop, b.compute_gflop),
+      id,
+      names.get(id) ?? null,
+      b.claims,
+      b.claims_approved,
+      b.computed_fen,
+      b.granted_fen,
+      b.paid_fen,
+      b.granted_fen - b.paid_fen,
+      b.clawed_back_fen,
+      formatPflopHours(b.compute_gflop),
+      formatPflopHours(b.domestic_gflop),
+      shareBp(b.domestic_gflop, b.compute_gflop),
     ]);
 
   // The ledger per office month, every month from the first transfer to the last (quiet months included).
@@ -149,7 +177,10 @@ export async function programReport(store: Store, program: Program, now_ms: numb
   for (const t of transfers) {
     const m = monthOfMs(t.at_ms, store.calendar);
     let v = per_month.get(m);
-    if (!v) { v = { fund: 0n, approve: 0n, release: 0n, pay: 0n, recover: 0n, committed: 0n, paid_net: 0n, available: 0n }; per_month.set(m, v); }
+    if (!v) {
+      v = { fund: 0n, approve: 0n, release: 0n, pay: 0n, recover: 0n, committed: 0n, paid_net: 0n, available: 0n };
+      per_month.set(m, v);
+    }
     v[t.kind] += t.amount_fen;
     v.committed += committedChange(t.kind, t.amount_fen);
     v.paid_net += (t.credit === paid_account ? t.amount_fen : 0n) - (t.debit === paid_account ? t.amount_fen : 0n);
@@ -174,10 +205,27 @@ export async function programReport(store: Store, program: Program, now_ms: numb
 
   const committed = budget.budget_fen - budget.available_fen;
   const facts: Row = [
-    program.id, program.code, program.name_zh, program.name_en, program.kind, program.beneficiary_kind, program.funding_layer,
-    program.window_start_ms, program.window_end_ms, budget.budget_fen, committed, budget.reserved_fen, budget.paid_fen, budget.available_fen,
-    claims, claims_approved, [...by.values()].filter((b) => b.granted_fen > 0n).length,
-    formatPflopHours(compute), formatPflopHours(domestic), shareBp(domestic, compute), now_ms,
+    program.id,
+    program.code,
+    program.name_zh,
+    program.name_en,
+    program.kind,
+    program.beneficiary_kind,
+    program.funding_layer,
+    program.window_start_ms,
+    program.window_end_ms,
+    budget.budget_fen,
+    committed,
+    budget.reserved_fen,
+    budget.paid_fen,
+    budget.available_fen,
+    claims,
+    claims_approved,
+    [...by.values()].filter((b) => b.granted_fen > 0n).length,
+    formatPflopHours(compute),
+    formatPflopHours(domestic),
+    shareBp(domestic, compute),
+    now_ms,
   ];
   return {
     kind: 'program',

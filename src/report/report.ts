@@ -22,7 +22,11 @@ export const report_rows_max = 100_000;
  */
 export type ColumnKind = 'text' | 'integer' | 'bp' | 'money' | 'hours' | 'pflop_h' | 'kwh' | 'instant' | 'date';
 
-export interface Column { key: string; kind: ColumnKind; /** XLSX width in characters; a default per kind otherwise */ width?: number }
+export interface Column {
+  key: string;
+  kind: ColumnKind;
+  /** XLSX width in characters; a default per kind otherwise */ width?: number;
+}
 
 export type Cell = string | number | bigint | null;
 export type Row = readonly Cell[];
@@ -48,7 +52,11 @@ export interface Report {
 
 /** A column as written: money split into its fen and yuan columns. */
 export type OutKind = 'text' | 'integer' | 'bp' | 'fen' | 'yuan' | 'hours' | 'pflop_h' | 'kwh' | 'instant' | 'date';
-export interface OutColumn { header: string; kind: OutKind; width: number }
+export interface OutColumn {
+  header: string;
+  kind: OutKind;
+  width: number;
+}
 
 const default_width: Record<OutKind, number> = { text: 18, integer: 12, bp: 10, fen: 16, yuan: 18, hours: 16, pflop_h: 18, kwh: 14, instant: 26, date: 12 };
 
@@ -80,8 +88,10 @@ export function officeRfc3339(ms: number | bigint, calendar: OfficeCalendar): st
   const fraction = ((at % 1000) + 1000) % 1000;
   const minutes = Math.abs(l.offset_ms) / 60_000;
   const offset = `${l.offset_ms < 0 ? '-' : '+'}${two(Math.floor(minutes / 60))}:${two(minutes % 60)}`;
-  return `${String(l.year).padStart(4, '0')}-${two(l.month)}-${two(l.day)}T${two(l.hour)}:${two(l.minute)}:${two(l.second)}`
-    + `${fraction === 0 ? '' : `.${String(fraction).padStart(3, '0')}`}${offset}`;
+  return (
+    `${String(l.year).padStart(4, '0')}-${two(l.month)}-${two(l.day)}T${two(l.hour)}:${two(l.minute)}:${two(l.second)}` +
+    `${fraction === 0 ? '' : `.${String(fraction).padStart(3, '0')}`}${offset}`
+  );
 }
 
 /**
@@ -96,7 +106,10 @@ export function plainCells(columns: readonly Column[], row: Row, calendar: Offic
     const kind = columns[i]!.kind;
     const v = row[i]!;
     if (kind === 'money') {
-      if (v === null) { out.push(null, null); continue; }
+      if (v === null) {
+        out.push(null, null);
+        continue;
+      }
       if (typeof v === 'string') throw new Error(`column ${columns[i]!.key}: money must be integer fen`);
       // Fen as a decimal string, whatever its size, as the API writes a sum of money (yuanOfFen checks it is whole).
       const yuan = yuanOfFen(v);
@@ -121,12 +134,21 @@ function wholeNumber(v: number | bigint): number | string {
 
 /** Refused before the first byte: the export would pass `rows_max`; `field` names the filter to narrow. */
 export class ReportTooLarge extends Error {
-  constructor(readonly field: string, readonly rows_max: number, what: string) {
+  constructor(
+    readonly field: string,
+    readonly rows_max: number,
+    what: string,
+  ) {
     super(`the export would hold more than ${rows_max} ${what}: narrow it (${field})`);
   }
 }
 
 /** A filter a builder cannot use (the route validated the shape; this is the meaning, e.g. from after to). */
 export class ReportInvalid extends Error {
-  constructor(readonly field: string, message: string) { super(message); }
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -18,7 +18,12 @@ export interface UsageSummaryOptions {
 }
 
 const key_column: Record<SummaryGroup, string> = {
-  enterprise: 'enterprise_id', provider: 'provider_id', accelerator: 'accelerator', domestic: 'domestic', day: 'day', month: 'month',
+  enterprise: 'enterprise_id',
+  provider: 'provider_id',
+  accelerator: 'accelerator',
+  domestic: 'domestic',
+  day: 'day',
+  month: 'month',
 };
 
 /** The file name's words for what the summary covers: `usage-summary-by-month-2026-10-01_2026-11-01`. */
@@ -37,10 +42,20 @@ export async function usageSummaryReport(store: Store, o: UsageSummaryOptions): 
   }
   const ref_gflops = models.get(o.reference_accelerator)?.gflops ?? null;
   const named = o.group_by === 'enterprise' || o.group_by === 'provider';
-  const names = named ? await organizationNames(store, o.group_by as 'enterprise' | 'provider', rows.map((r) => r.key), o.names) : new Map<string, string>();
+  const names = named
+    ? await organizationNames(
+        store,
+        o.group_by as 'enterprise' | 'provider',
+        rows.map((r) => r.key),
+        o.names,
+      )
+    : new Map<string, string>();
   const catalog = o.group_by === 'accelerator' ? new Map((await store.catalog.list({})).map((m) => [m.id, m])) : null;
   const scoped = o.filter.enterprise_id ?? o.filter.provider_id;
-  const scope_name = scoped === undefined ? null : (await organizationNames(store, o.filter.enterprise_id !== undefined ? 'enterprise' : 'provider', [scoped], o.names)).get(scoped) ?? null;
+  const scope_name =
+    scoped === undefined
+      ? null
+      : ((await organizationNames(store, o.filter.enterprise_id !== undefined ? 'enterprise' : 'provider', [scoped], o.names)).get(scoped) ?? null);
 
   const dated = o.group_by === 'day' || o.group_by === 'month';
   const columns: Column[] = [{ key: key_column[o.group_by], kind: dated ? 'date' : 'text', width: 24 }];
@@ -55,8 +70,12 @@ export async function usageSummaryReport(store: Store, o: UsageSummaryOptions): 
     { key: 'amount', kind: 'money' },
   );
   const measures = (r: Omit<SummaryRow, 'key'>): Row => [
-    r.records, cardHours(r.card_s), cardHours(r.card_s_unnormalized), formatPflopHours(r.compute_gflop),
-    ref_gflops === null ? null : referenceCardHours(r.compute_gflop, ref_gflops), o.prices ? r.amount_fen : null,
+    r.records,
+    cardHours(r.card_s),
+    cardHours(r.card_s_unnormalized),
+    formatPflopHours(r.compute_gflop),
+    ref_gflops === null ? null : referenceCardHours(r.compute_gflop, ref_gflops),
+    o.prices ? r.amount_fen : null,
   ];
   const labels = (key: string): Row => {
     if (named) return [key, names.get(key) ?? null];
@@ -66,20 +85,28 @@ export async function usageSummaryReport(store: Store, o: UsageSummaryOptions): 
     }
     return [key];
   };
-  const totals = rows.reduce((t, r) => ({
-    records: t.records + r.records, card_s: t.card_s + r.card_s, card_s_unnormalized: t.card_s_unnormalized + r.card_s_unnormalized,
-    compute_gflop: t.compute_gflop + r.compute_gflop, amount_fen: t.amount_fen + r.amount_fen,
-  }), { records: 0, card_s: 0n, card_s_unnormalized: 0n, compute_gflop: 0n, amount_fen: 0n });
+  const totals = rows.reduce(
+    (t, r) => ({
+      records: t.records + r.records,
+      card_s: t.card_s + r.card_s,
+      card_s_unnormalized: t.card_s_unnormalized + r.card_s_unnormalized,
+      compute_gflop: t.compute_gflop + r.compute_gflop,
+      amount_fen: t.amount_fen + r.amount_fen,
+    }),
+    { records: 0, card_s: 0n, card_s_unnormalized: 0n, compute_gflop: 0n, amount_fen: 0n },
+  );
   const blank = columns.length - 6 - 1; // the name and domestic cells of the total row
   return {
     kind: 'usage-summary',
     calendar: store.calendar,
     filename: fileName(o, scope_name),
-    sections: [{
-      name: `usage by ${o.group_by}`,
-      columns,
-      rows: rows.map((r) => [...labels(r.key), ...measures(r)]),
-      footer: [['total', ...new Array<null>(blank).fill(null), ...measures(totals)]],
-    }],
+    sections: [
+      {
+        name: `usage by ${o.group_by}`,
+        columns,
+        rows: rows.map((r) => [...labels(r.key), ...measures(r)]),
+        footer: [['total', ...new Array<null>(blank).fill(null), ...measures(totals)]],
+      },
+    ],
   };
 }

@@ -9,7 +9,11 @@ async function toBuffer(report: Report, onData?: (bytes: number) => void): Promi
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   let bytes = 0;
-  out.on('data', (c: Buffer) => { chunks.push(c); bytes += c.length; onData?.(bytes); });
+  out.on('data', (c: Buffer) => {
+    chunks.push(c);
+    bytes += c.length;
+    onData?.(bytes);
+  });
   const ended = new Promise((resolve) => out.on('end', resolve));
   await writeXlsx(report, out);
   await ended;
@@ -23,27 +27,52 @@ async function read(buffer: Buffer): Promise<ExcelJS.Workbook> {
 }
 
 const columns = [
-  { key: 'name', kind: 'text' }, { key: 'amount', kind: 'money' }, { key: 'card_hours', kind: 'hours' }, { key: 'compute_pflop_h', kind: 'pflop_h' },
-  { key: 'energy_kwh', kind: 'kwh' }, { key: 'share_bp', kind: 'bp' }, { key: 'records', kind: 'integer' }, { key: 'at', kind: 'instant' },
+  { key: 'name', kind: 'text' },
+  { key: 'amount', kind: 'money' },
+  { key: 'card_hours', kind: 'hours' },
+  { key: 'compute_pflop_h', kind: 'pflop_h' },
+  { key: 'energy_kwh', kind: 'kwh' },
+  { key: 'share_bp', kind: 'bp' },
+  { key: 'records', kind: 'integer' },
+  { key: 'at', kind: 'instant' },
 ] as const;
 const calendar = new OfficeCalendar('Asia/Shanghai');
 
 describe('writeXlsx', () => {
   it('writes typed cells under their number formats, a bold frozen header, widths and a filter over the data', async () => {
-    const wb = await read(await toBuffer({
-      kind: 't', calendar, filename: { ascii: 't', unicode: 't' },
-      sections: [
-        {
-          name: 'data', columns,
-          rows: [['蓝序智能', 123_456, '52.000', '59.904000', '41.600', 9816, 3, Date.parse('2026-10-01T00:00:00Z')], ['neg', -5, null, null, null, null, null, null]],
-          footer: [['total', 123_451, null, null, null, null, 3, null]],
-        },
-        { name: 'a/b:c?[d]*e\\and a long name beyond 31 chars', columns: [{ key: 'x', kind: 'text' }], rows: [] },
-      ],
-    }));
+    const wb = await read(
+      await toBuffer({
+        kind: 't',
+        calendar,
+        filename: { ascii: 't', unicode: 't' },
+        sections: [
+          {
+            name: 'data',
+            columns,
+            rows: [
+              ['蓝序智能', 123_456, '52.000', '59.904000', '41.600', 9816, 3, Date.parse('2026-10-01T00:00:00Z')],
+              ['neg', -5, null, null, null, null, null, null],
+            ],
+            footer: [['total', 123_451, null, null, null, null, 3, null]],
+          },
+          { name: 'a/b:c?[d]*e\\and a long name beyond 31 chars', columns: [{ key: 'x', kind: 'text' }], rows: [] },
+        ],
+      }),
+    );
     expect(wb.worksheets.map((w) => w.name)).toEqual(['data', 'a_b_c__d__e_and a long name bey']);
     const ws = wb.getWorksheet('data')!;
-    expect(ws.getRow(1).values).toEqual([undefined, 'name', 'amount_fen', 'amount_yuan', 'card_hours', 'compute_pflop_h', 'energy_kwh', 'share_bp', 'records', 'at (Asia/Shanghai)']);
+    expect(ws.getRow(1).values).toEqual([
+      undefined,
+      'name',
+      'amount_fen',
+      'amount_yuan',
+      'card_hours',
+      'compute_pflop_h',
+      'energy_kwh',
+      'share_bp',
+      'records',
+      'at (Asia/Shanghai)',
+    ]);
     ws.getRow(1).eachCell((c) => expect(c.font?.bold).toBe(true));
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
     expect(ws.autoFilter).toBe('A1:I3');
@@ -70,7 +99,9 @@ describe('writeXlsx', () => {
         yield [`row ${i}`, i, '1.500', '0.000001', '0.001', i % 10_001, i, i * 1000];
       }
     }
-    const buffer = await toBuffer({ kind: 't', calendar, filename: { ascii: 't', unicode: 't' }, sections: [{ name: 's', columns, rows: rows() }] }, (b) => { received = b; });
+    const buffer = await toBuffer({ kind: 't', calendar, filename: { ascii: 't', unicode: 't' }, sections: [{ name: 's', columns, rows: rows() }] }, (b) => {
+      received = b;
+    });
     expect(bytes_at_row_40k).toBeGreaterThan(0);
     const ws = (await read(buffer)).getWorksheet('s')!;
     expect(ws.rowCount).toBe(n + 1);
@@ -81,7 +112,10 @@ describe('writeXlsx', () => {
   it('stops reading rows when the output closes, also while it waits for a reader that never comes', async () => {
     let produced = 0;
     async function* rows(): AsyncGenerator<Row> {
-      for (let i = 0; i < 1_000_000; i++) { produced++; yield [`row ${i}`, i, '1.500', '0.000001', '0.001', 1, i, 0]; }
+      for (let i = 0; i < 1_000_000; i++) {
+        produced++;
+        yield [`row ${i}`, i, '1.500', '0.000001', '0.001', 1, i, 0];
+      }
     }
     const out = new PassThrough({ highWaterMark: 1024 }); // nobody reads it: it fills and asks the writer to wait
     const written = writeXlsx({ kind: 't', calendar, filename: { ascii: 't', unicode: 't' }, sections: [{ name: 's', columns, rows: rows() }] }, out);

@@ -35,7 +35,9 @@ function drained(stream: Writable, out: Writable): Promise<void> {
   if (out.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
-      stream.off('drain', done); stream.off('close', done); out.off('close', done);
+      stream.off('drain', done);
+      stream.off('close', done);
+      out.off('close', done);
       resolve();
     };
     stream.on('drain', done);
@@ -51,7 +53,10 @@ function xlsxCells(columns: readonly Column[], row: Row, calendar: OfficeCalenda
     const kind = columns[i]!.kind;
     const v = row[i]!;
     if (kind === 'money') {
-      if (v === null) { out.push(null, null); continue; }
+      if (v === null) {
+        out.push(null, null);
+        continue;
+      }
       if (typeof v === 'string') throw new Error(`column ${columns[i]!.key}: money must be integer fen`);
       // A spreadsheet number is a double: past 2^53 fen both cells are exact decimal text instead.
       if (isSafeFen(v)) out.push(Number(v), yuanNumber(v));
@@ -103,7 +108,9 @@ async function writeSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, section:
   sheet.columns = columns.map((c) => ({ key: c.header, width: c.width, ...(xlsx_formats[c.kind] ? { style: { numFmt: xlsx_formats[c.kind]! } } : {}) }));
   const header = sheet.addRow(columns.map((c) => c.header));
   header.font = { bold: true };
-  header.eachCell((cell) => { cell.numFmt = 'General'; });
+  header.eachCell((cell) => {
+    cell.numFmt = 'General';
+  });
   header.commit();
   let data_rows = 0;
   const add = (row: Row) => {

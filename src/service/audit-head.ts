@@ -67,8 +67,18 @@ export function readPublishedHeads(file: string, trusted: KeyObject): SignedHead
   }
   // one JSON object (as `suanli audit head` prints it), else JSON Lines; a window that starts mid-file drops its first line
   let whole = false;
-  try { JSON.parse(text); whole = true; } catch { /* JSON Lines */ }
-  const lines = whole ? [text] : text.split('\n').slice(size > heads_file_tail_bytes_max ? 1 : 0).filter((l) => l.trim() !== '');
+  try {
+    JSON.parse(text);
+    whole = true;
+  } catch {
+    /* JSON Lines */
+  }
+  const lines = whole
+    ? [text]
+    : text
+        .split('\n')
+        .slice(size > heads_file_tail_bytes_max ? 1 : 0)
+        .filter((l) => l.trim() !== '');
   let newest: SignedHead | null = null;
   for (const [i, line] of lines.entries()) {
     const r = readSignedHead(line, trusted);
@@ -98,8 +108,11 @@ export async function publishHead(url: string, head: SignedHead): Promise<void> 
 }
 
 /** Publishes the head every interval when it moved; a failure is logged and tried again at the next tick. */
-export function startHeadPublisher(store: Store, options: { key: KeyObject; url: string; interval_ms: number; now?: () => number },
-  log: { info(o: object, m: string): void; warn(o: object, m: string): void }): { stop(): Promise<void>; tick(): Promise<void> } {
+export function startHeadPublisher(
+  store: Store,
+  options: { key: KeyObject; url: string; interval_ms: number; now?: () => number },
+  log: { info(o: object, m: string): void; warn(o: object, m: string): void },
+): { stop(): Promise<void>; tick(): Promise<void> } {
   const now = options.now ?? Date.now;
   let last: string | null = null;
   let running: Promise<void> | null = null;
@@ -114,7 +127,11 @@ export function startHeadPublisher(store: Store, options: { key: KeyObject; url:
   };
   const run = () => {
     if (running !== null) return;
-    running = tick().catch((error: unknown) => log.warn({ err: error }, 'publishing the audit head failed; trying again at the next interval')).finally(() => { running = null; });
+    running = tick()
+      .catch((error: unknown) => log.warn({ err: error }, 'publishing the audit head failed; trying again at the next interval'))
+      .finally(() => {
+        running = null;
+      });
   };
   run();
   const timer = setInterval(run, options.interval_ms);

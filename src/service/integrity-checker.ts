@@ -21,14 +21,30 @@ const drain_windows_max = 2000;
 /** How often a window may be widened before the checker settles for what it found (each widening doubles it). */
 const widen_steps_max = 12;
 
-export interface DrainResult { windows: number; capacity_overruns: number; duplicates: number; price_outliers: number; created: number; superseded: number }
+export interface DrainResult {
+  windows: number;
+  capacity_overruns: number;
+  duplicates: number;
+  price_outliers: number;
+  created: number;
+  superseded: number;
+}
 
-interface Window { cluster_id: string; accelerator: string; from_ms: number; to_ms: number }
+interface Window {
+  cluster_id: string;
+  accelerator: string;
+  from_ms: number;
+  to_ms: number;
+}
 
 /** Consecutive days of one cluster × model become one window [first day, last day + 1). */
 function mergeDays(rows: readonly { cluster_id: string; accelerator: string; day: number }[]): Window[] {
-  const sorted = [...rows].sort((a, b) => (a.cluster_id < b.cluster_id ? -1 : a.cluster_id > b.cluster_id ? 1 : 0)
-    || (a.accelerator < b.accelerator ? -1 : a.accelerator > b.accelerator ? 1 : 0) || a.day - b.day);
+  const sorted = [...rows].sort(
+    (a, b) =>
+      (a.cluster_id < b.cluster_id ? -1 : a.cluster_id > b.cluster_id ? 1 : 0) ||
+      (a.accelerator < b.accelerator ? -1 : a.accelerator > b.accelerator ? 1 : 0) ||
+      a.day - b.day,
+  );
   const out: Window[] = [];
   for (const r of sorted) {
     const last = out[out.length - 1];
@@ -40,17 +56,23 @@ function mergeDays(rows: readonly { cluster_id: string; accelerator: string; day
   return out;
 }
 
-
 /**
  * The overruns of one cluster × model that intersect `window`, each whole. Counts are exact inside the range read (every
  * record running there overlaps it); an overrun reaching an edge of the range may go on beyond it, so the range is
  * widened (doubling) until none does.
  */
-export async function windowOverruns(store: Store, w: Window, inventory: readonly InventoryInterval[], duration_ms_max: number): Promise<{ overruns: CapacityOverrun[]; from_ms: number; to_ms: number }> {
+export async function windowOverruns(
+  store: Store,
+  w: Window,
+  inventory: readonly InventoryInterval[],
+  duration_ms_max: number,
+): Promise<{ overruns: CapacityOverrun[]; from_ms: number; to_ms: number }> {
   let from = w.from_ms;
   let to = w.to_ms;
   for (let step = 0; ; step++) {
-    const found = (await sweepPair(store, w.cluster_id, w.accelerator, from, to, duration_ms_max, inventory)).filter((o) => o.from_ms < w.to_ms && o.to_ms > w.from_ms);
+    const found = (await sweepPair(store, w.cluster_id, w.accelerator, from, to, duration_ms_max, inventory)).filter(
+      (o) => o.from_ms < w.to_ms && o.to_ms > w.from_ms,
+    );
     const early = found.some((o) => o.from_ms <= from);
     const late = found.some((o) => o.to_ms >= to);
     if ((!early && !late) || step >= widen_steps_max) return { overruns: found, from_ms: from, to_ms: to };
@@ -67,7 +89,14 @@ export class IntegrityChecker {
 
   constructor(
     private readonly store: Store,
-    private readonly options: { interval_ms: number; duration_ms_max: number; price_band?: PriceBand; actor?: AuditActor; onError?: (error: unknown) => void; onDrain?: (r: DrainResult) => void },
+    private readonly options: {
+      interval_ms: number;
+      duration_ms_max: number;
+      price_band?: PriceBand;
+      actor?: AuditActor;
+      onError?: (error: unknown) => void;
+      onDrain?: (r: DrainResult) => void;
+    },
   ) {}
 
   /** Drains the queue every interval until stopped; the timer never keeps the process alive. */
@@ -76,11 +105,16 @@ export class IntegrityChecker {
     const tick = () => {
       if (this.stopped) return;
       this.running = this.drainAll(Date.now())
-        .then((r) => { if (r.windows > 0) this.options.onDrain?.(r); })
+        .then((r) => {
+          if (r.windows > 0) this.options.onDrain?.(r);
+        })
         .catch((error: unknown) => this.options.onError?.(error))
         .finally(() => {
           this.running = null;
-          if (!this.stopped) { this.timer = setTimeout(tick, this.options.interval_ms); this.timer.unref(); }
+          if (!this.stopped) {
+            this.timer = setTimeout(tick, this.options.interval_ms);
+            this.timer.unref();
+          }
         });
     };
     this.timer = setTimeout(tick, this.options.interval_ms);
@@ -115,7 +149,12 @@ export class IntegrityChecker {
     const total: DrainResult = { windows: 0, capacity_overruns: 0, duplicates: 0, price_outliers: 0, created: 0, superseded: 0 };
     for (let round = 0; round < 100; round++) {
       const r = await this.drainOnce(now_ms);
-      total.windows += r.windows; total.capacity_overruns += r.capacity_overruns; total.duplicates += r.duplicates; total.price_outliers += r.price_outliers; total.created += r.created; total.superseded += r.superseded;
+      total.windows += r.windows;
+      total.capacity_overruns += r.capacity_overruns;
+      total.duplicates += r.duplicates;
+      total.price_outliers += r.price_outliers;
+      total.created += r.created;
+      total.superseded += r.superseded;
       if (r.windows < drain_windows_max) break;
     }
     return total;
@@ -145,12 +184,18 @@ export class IntegrityChecker {
     // Duplicates cross clusters and providers: every pair some inventory holds (ingest only takes models a cluster
     // holds), plus the queued pairs, read day by day over the days touched, as the full check reads them.
     const pairs = new Map<string, { cluster_id: string; accelerator: string }>();
-    for (const p of [...await store.findings.inventoryPairs(), ...windows]) pairs.set(`${p.cluster_id}\u0000${p.accelerator}`, { cluster_id: p.cluster_id, accelerator: p.accelerator });
-    const day_options = { duration_ms_max: this.options.duration_ms_max, references: await referencePrices(store), price_band: this.options.price_band ?? price_band_default };
+    for (const p of [...(await store.findings.inventoryPairs()), ...windows])
+      pairs.set(`${p.cluster_id}\u0000${p.accelerator}`, { cluster_id: p.cluster_id, accelerator: p.accelerator });
+    const day_options = {
+      duration_ms_max: this.options.duration_ms_max,
+      references: await referencePrices(store),
+      price_band: this.options.price_band ?? price_band_default,
+    };
     for (const day of [...new Set(queued.map((q) => q.day))].sort((a, b) => a - b)) {
       const d = await dayFindings(store, [...pairs.values()], day * day_ms, day_options);
       for (const f of d.findings) {
-        if (f.kind === 'price_outlier') result.price_outliers++; else result.duplicates++;
+        if (f.kind === 'price_outlier') result.price_outliers++;
+        else result.duplicates++;
       }
       findings.push(...d.findings);
     }

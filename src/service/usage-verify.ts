@@ -22,12 +22,30 @@ async function sealedDeliveries(store: Store): Promise<Map<number, Record<string
   }
 }
 
-export type BatchProblemCode = 'body_changed' | 'unknown_key' | 'bad_signature' | 'body_unreadable' | 'record_changed' | 'record_not_in_body' | 'wrong_provider'
-  | 'not_sealed' | 'seal_missing' | 'delivery_changed' | 'record_missing' | 'record_unlinked' | 'record_relinked'
-  | 'replacement_unaudited' | 'superseded_changed';
+export type BatchProblemCode =
+  | 'body_changed'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'body_unreadable'
+  | 'record_changed'
+  | 'record_not_in_body'
+  | 'wrong_provider'
+  | 'not_sealed'
+  | 'seal_missing'
+  | 'delivery_changed'
+  | 'record_missing'
+  | 'record_unlinked'
+  | 'record_relinked'
+  | 'replacement_unaudited'
+  | 'superseded_changed';
 
 /** `batch_id`: the signed batch concerned; null for a superseded record that came unsigned. */
-export interface BatchProblem { batch_id: number | null; code: BatchProblemCode; record_id: string | null; message: string }
+export interface BatchProblem {
+  batch_id: number | null;
+  code: BatchProblemCode;
+  record_id: string | null;
+  message: string;
+}
 
 /** What each `usage.replace` audit entry says it superseded: replacement id → record_id → the record's figures. */
 async function auditedReplacements(store: Store): Promise<Map<number, Map<string, Record<string, unknown>>>> {
@@ -44,21 +62,33 @@ async function auditedReplacements(store: Store): Promise<Map<number, Map<string
   }
 }
 
-export interface UsageVerifyResult { batches: number; records: number; problems: BatchProblem[] }
+export interface UsageVerifyResult {
+  batches: number;
+  records: number;
+  problems: BatchProblem[];
+}
 
 /** Problems reported at most; the count of batches and records checked is always complete. */
 const problems_max = 1000;
 
 export async function verifySignedUsage(store: Store, onProgress?: (batches: number) => void): Promise<UsageVerifyResult> {
   const result: UsageVerifyResult = { batches: 0, records: 0, problems: [] };
-  const problem = (p: BatchProblem) => { if (result.problems.length < problems_max) result.problems.push(p); };
+  const problem = (p: BatchProblem) => {
+    if (result.problems.length < problems_max) result.problems.push(p);
+  };
   const keys = new Map((await store.signingKeys.list()).map((k) => [k.id, k]));
   const seals = await sealedDeliveries(store);
   for await (const b of store.signingKeys.batches()) {
     result.batches++;
     if (result.batches % 100 === 0) onProgress?.(result.batches);
     const sha = createHash('sha256').update(b.body).digest('hex');
-    if (sha !== b.body_sha256) problem({ batch_id: b.id, code: 'body_changed', record_id: null, message: `batch ${b.id}: the stored body hashes to ${sha}, not the recorded ${b.body_sha256}` });
+    if (sha !== b.body_sha256)
+      problem({
+        batch_id: b.id,
+        code: 'body_changed',
+        record_id: null,
+        message: `batch ${b.id}: the stored body hashes to ${sha}, not the recorded ${b.body_sha256}`,
+      });
     const key = keys.get(b.key_id);
     if (!key || key.provider_id !== b.provider_id) {
       problem({ batch_id: b.id, code: 'unknown_key', record_id: null, message: `batch ${b.id}: key ${b.key_id} is not a key of provider ${b.provider_id}` });
@@ -82,16 +112,36 @@ export async function verifySignedUsage(store: Store, onProgress?: (batches: num
     const d = b.delivered;
     const sealed = seals.get(b.id);
     if (b.sealed_at_ms === null || d === null) {
-      problem({ batch_id: b.id, code: 'not_sealed', record_id: null, message: `batch ${b.id}: what it delivered is not sealed into the audit chain yet (serve seals after each signed batch and at start)` });
+      problem({
+        batch_id: b.id,
+        code: 'not_sealed',
+        record_id: null,
+        message: `batch ${b.id}: what it delivered is not sealed into the audit chain yet (serve seals after each signed batch and at start)`,
+      });
     } else if (sealed === undefined) {
-      problem({ batch_id: b.id, code: 'seal_missing', record_id: null, message: `batch ${b.id} is marked sealed, but the audit chain holds no usage.batch_sealed entry for it` });
+      problem({
+        batch_id: b.id,
+        code: 'seal_missing',
+        record_id: null,
+        message: `batch ${b.id} is marked sealed, but the audit chain holds no usage.batch_sealed entry for it`,
+      });
     } else if (String(sealed.delivered_count) !== String(d.count) || sealed.delivered_digest !== d.digest || sealed.body_sha256 !== b.body_sha256) {
-      problem({ batch_id: b.id, code: 'delivery_changed', record_id: null, message: `batch ${b.id}: delivered ${d.count} records (digest ${d.digest.slice(0, 12)}…), the audit chain sealed ${String(sealed.delivered_count)} (${String(sealed.delivered_digest).slice(0, 12)}…)` });
+      problem({
+        batch_id: b.id,
+        code: 'delivery_changed',
+        record_id: null,
+        message: `batch ${b.id}: delivered ${d.count} records (digest ${d.digest.slice(0, 12)}…), the audit chain sealed ${String(sealed.delivered_count)} (${String(sealed.delivered_digest).slice(0, 12)}…)`,
+      });
     }
     let delivered: string[] | null = null;
     if (d !== null) {
       if (d.ids.length !== d.count || deliveredDigest(b.body_sha256, sortIds(d.ids)) !== d.digest) {
-        problem({ batch_id: b.id, code: 'delivery_changed', record_id: null, message: `batch ${b.id}: its list of delivered records no longer matches its count and digest` });
+        problem({
+          batch_id: b.id,
+          code: 'delivery_changed',
+          record_id: null,
+          message: `batch ${b.id}: its list of delivered records no longer matches its count and digest`,
+        });
       }
       delivered = d.ids;
     }
@@ -103,22 +153,56 @@ export async function verifySignedUsage(store: Store, onProgress?: (batches: num
     }
     const delivered_set = new Set(delivered ?? pointing.map((r) => r.record_id));
     for (const id of delivered ?? []) {
-      if (!stored.has(id)) problem({ batch_id: b.id, code: 'record_missing', record_id: id, message: `record ${id}, delivered by batch ${b.id}, is no longer stored` });
+      if (!stored.has(id))
+        problem({ batch_id: b.id, code: 'record_missing', record_id: id, message: `record ${id}, delivered by batch ${b.id}, is no longer stored` });
     }
     for (const r of stored.values()) {
       result.records++;
       const input: UsageInput = {
-        record_id: r.record_id, cluster_id: r.cluster_id, enterprise_id: r.enterprise_id, accelerator: r.accelerator_id, count: Number(r.count),
-        started_at_ms: Number(r.started_at_ms), ended_at_ms: Number(r.ended_at_ms), amount_fen: Number(r.amount_fen), job_ref: r.job_ref,
-        workload: r.workload as UsageInput['workload'], energy_wh: r.energy_wh === null ? null : Number(r.energy_wh),
+        record_id: r.record_id,
+        cluster_id: r.cluster_id,
+        enterprise_id: r.enterprise_id,
+        accelerator: r.accelerator_id,
+        count: Number(r.count),
+        started_at_ms: Number(r.started_at_ms),
+        ended_at_ms: Number(r.ended_at_ms),
+        amount_fen: Number(r.amount_fen),
+        job_ref: r.job_ref,
+        workload: r.workload as UsageInput['workload'],
+        energy_wh: r.energy_wh === null ? null : Number(r.energy_wh),
       };
-      if (r.provider_id !== b.provider_id) problem({ batch_id: b.id, code: 'wrong_provider', record_id: r.record_id, message: `record ${r.record_id} is stored under provider ${r.provider_id}, but batch ${b.id} came from ${b.provider_id}` });
+      if (r.provider_id !== b.provider_id)
+        problem({
+          batch_id: b.id,
+          code: 'wrong_provider',
+          record_id: r.record_id,
+          message: `record ${r.record_id} is stored under provider ${r.provider_id}, but batch ${b.id} came from ${b.provider_id}`,
+        });
       const linked = r.batch_id !== null && Number(r.batch_id) === b.id;
-      if (!linked) problem({ batch_id: b.id, code: 'record_unlinked', record_id: r.record_id, message: `record ${r.record_id}, delivered by batch ${b.id}, no longer points at it (${r.batch_id === null ? 'unsigned now' : `batch ${String(r.batch_id)}`})` });
-      else if (!delivered_set.has(r.record_id) && signed.has(r.record_id)) problem({ batch_id: b.id, code: 'record_relinked', record_id: r.record_id, message: `record ${r.record_id} points at batch ${b.id}, which did not deliver it (it was a duplicate there)` });
+      if (!linked)
+        problem({
+          batch_id: b.id,
+          code: 'record_unlinked',
+          record_id: r.record_id,
+          message: `record ${r.record_id}, delivered by batch ${b.id}, no longer points at it (${r.batch_id === null ? 'unsigned now' : `batch ${String(r.batch_id)}`})`,
+        });
+      else if (!delivered_set.has(r.record_id) && signed.has(r.record_id))
+        problem({
+          batch_id: b.id,
+          code: 'record_relinked',
+          record_id: r.record_id,
+          message: `record ${r.record_id} points at batch ${b.id}, which did not deliver it (it was a duplicate there)`,
+        });
       const original = signed.get(r.record_id);
-      if (original === undefined) problem({ batch_id: b.id, code: 'record_not_in_body', record_id: r.record_id, message: `record ${r.record_id} points at batch ${b.id}, whose signed body does not hold it` });
-      else if (!sameUsageContent(original, input)) problem({ batch_id: b.id, code: 'record_changed', record_id: r.record_id, message: `record ${r.record_id} differs from what batch ${b.id} signed` });
+      if (original === undefined)
+        problem({
+          batch_id: b.id,
+          code: 'record_not_in_body',
+          record_id: r.record_id,
+          message: `record ${r.record_id} points at batch ${b.id}, whose signed body does not hold it`,
+        });
+      else if (!sameUsageContent(original, input))
+        problem({ batch_id: b.id, code: 'record_changed', record_id: r.record_id, message: `record ${r.record_id} differs from what batch ${b.id} signed` });
     }
   }
   // A superseded record left the standing records by a replacement the audit chain names with the record's figures —
@@ -128,9 +212,24 @@ export async function verifySignedUsage(store: Store, onProgress?: (batches: num
     const said = audited.get(r.replacement_id)?.get(r.record_id);
     const batch_id = r.batch_id;
     if (said === undefined) {
-      problem({ batch_id, code: 'replacement_unaudited', record_id: r.record_id, message: `record ${r.record_id} is superseded by replacement ${r.replacement_id}, which no usage.replace audit entry records` });
-    } else if (String(said.count) !== String(r.count) || String(said.started_at_ms) !== String(r.started_at_ms) || String(said.ended_at_ms) !== String(r.ended_at_ms) || String(said.amount_fen) !== String(r.amount_fen)) {
-      problem({ batch_id, code: 'superseded_changed', record_id: r.record_id, message: `superseded record ${r.record_id} differs from what the usage.replace entry of replacement ${r.replacement_id} recorded` });
+      problem({
+        batch_id,
+        code: 'replacement_unaudited',
+        record_id: r.record_id,
+        message: `record ${r.record_id} is superseded by replacement ${r.replacement_id}, which no usage.replace audit entry records`,
+      });
+    } else if (
+      String(said.count) !== String(r.count) ||
+      String(said.started_at_ms) !== String(r.started_at_ms) ||
+      String(said.ended_at_ms) !== String(r.ended_at_ms) ||
+      String(said.amount_fen) !== String(r.amount_fen)
+    ) {
+      problem({
+        batch_id,
+        code: 'superseded_changed',
+        record_id: r.record_id,
+        message: `superseded record ${r.record_id} differs from what the usage.replace entry of replacement ${r.replacement_id} recorded`,
+      });
     }
   }
   return result;

@@ -30,9 +30,13 @@ export function toAuditJson(value: unknown, depth = 0): AuditJson {
   if (depth > 16) return '…';
   if (value === null || value === undefined) return null;
   switch (typeof value) {
-    case 'boolean': case 'string': return value;
-    case 'number': return Number.isSafeInteger(value) ? (Object.is(value, -0) ? 0 : value) : String(value);
-    case 'bigint': return Number.isSafeInteger(Number(value)) && BigInt(Number(value)) === value ? Number(value) : value.toString();
+    case 'boolean':
+    case 'string':
+      return value;
+    case 'number':
+      return Number.isSafeInteger(value) ? (Object.is(value, -0) ? 0 : value) : String(value);
+    case 'bigint':
+      return Number.isSafeInteger(Number(value)) && BigInt(Number(value)) === value ? Number(value) : value.toString();
     case 'object': {
       if (value instanceof Date) return value.toISOString();
       if (Array.isArray(value)) return value.map((v) => toAuditJson(v, depth + 1));
@@ -42,7 +46,8 @@ export function toAuditJson(value: unknown, depth = 0): AuditJson {
       }
       return out;
     }
-    default: return String(value);
+    default:
+      return String(value);
   }
 }
 
@@ -68,30 +73,59 @@ export async function appendAuditMany(tx: Tx, engine: Engine, actor: AuditActor,
     const entry = appendEntry(prev, { at_ms, actor, action: event.action, subject: event.subject, before, after });
     entries.push(entry);
     rows.push({
-      seq: entry.seq, at_ms, actor_org_id: actor.org_id, actor_key_id: actor.key_id, actor_role: actor.role, action: entry.action,
-      subject_kind: entry.subject.kind, subject_id: entry.subject.id, before_json: before === null ? null : JSON.stringify(before),
-      after_json: after === null ? null : JSON.stringify(after), prev_hash: entry.prev_hash, hash: entry.hash,
+      seq: entry.seq,
+      at_ms,
+      actor_org_id: actor.org_id,
+      actor_key_id: actor.key_id,
+      actor_role: actor.role,
+      action: entry.action,
+      subject_kind: entry.subject.kind,
+      subject_id: entry.subject.id,
+      before_json: before === null ? null : JSON.stringify(before),
+      after_json: after === null ? null : JSON.stringify(after),
+      prev_hash: entry.prev_hash,
+      hash: entry.hash,
     });
     prev = entry;
   }
-  for (let i = 0; i < rows.length; i += insert_entries_rows_max) await tx.insertInto('audit_log').values(rows.slice(i, i + insert_entries_rows_max)).execute();
+  for (let i = 0; i < rows.length; i += insert_entries_rows_max)
+    await tx
+      .insertInto('audit_log')
+      .values(rows.slice(i, i + insert_entries_rows_max))
+      .execute();
   const last = entries[entries.length - 1]!;
   await tx.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute();
   return entries;
 }
 
-export interface AuditFilter { subject_kind?: string; subject_id?: string; action?: string; actor_org_id?: string; after_seq?: number }
+export interface AuditFilter {
+  subject_kind?: string;
+  subject_id?: string;
+  action?: string;
+  actor_org_id?: string;
+  after_seq?: number;
+}
 
 /** A stored row as the chain sees it; a value that is not JSON any more (tampered) makes the entry fail its hash. */
 export function toAuditEntry(r: AuditLogTable): AuditEntry {
   const parse = (text: string | null): AuditJson | null => {
     if (text === null) return null;
-    try { return JSON.parse(text) as AuditJson; } catch { return `(not JSON: ${text.slice(0, 40)})`; }
+    try {
+      return JSON.parse(text) as AuditJson;
+    } catch {
+      return `(not JSON: ${text.slice(0, 40)})`;
+    }
   };
   return {
-    seq: Number(r.seq), at_ms: Number(r.at_ms), actor: { org_id: r.actor_org_id, key_id: r.actor_key_id, role: r.actor_role },
-    action: r.action, subject: { kind: r.subject_kind, id: r.subject_id }, before: parse(r.before_json), after: parse(r.after_json),
-    prev_hash: r.prev_hash, hash: r.hash,
+    seq: Number(r.seq),
+    at_ms: Number(r.at_ms),
+    actor: { org_id: r.actor_org_id, key_id: r.actor_key_id, role: r.actor_role },
+    action: r.action,
+    subject: { kind: r.subject_kind, id: r.subject_id },
+    before: parse(r.before_json),
+    after: parse(r.after_json),
+    prev_hash: r.prev_hash,
+    hash: r.hash,
   };
 }
 
@@ -99,7 +133,9 @@ const verify_page_rows = 5000;
 
 export class AuditRepository {
   constructor(private readonly connection: Connection) {}
-  private get db(): Kysely<Database> { return this.connection.db; }
+  private get db(): Kysely<Database> {
+    return this.connection.db;
+  }
 
   async list(filter: AuditFilter, limit: number): Promise<AuditEntry[]> {
     let q = this.db.selectFrom('audit_log').selectAll().orderBy('seq').limit(limit);
@@ -150,7 +186,13 @@ export class AuditRepository {
     }
     const verdict = verifier.finish();
     if (verdict.ok && head.seq === 0 && verdict.entries > 0) {
-      return { ok: false, first_bad_seq: 1, problem: 'edited', message: 'the head row says the chain is empty, but entries are stored: the head was reset', head };
+      return {
+        ok: false,
+        first_bad_seq: 1,
+        problem: 'edited',
+        message: 'the head row says the chain is empty, but entries are stored: the head was reset',
+        head,
+      };
     }
     return { ...verdict, head };
   }

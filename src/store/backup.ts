@@ -31,10 +31,18 @@ function refuseExisting(file: string): void {
 /** fsync a file and its directory, then rename: the name appears only for a complete, durable backup. */
 function publish(partial: string, file: string): number {
   const fd = fs.openSync(partial, 'r+');
-  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(partial, file);
   const dir = fs.openSync(path.dirname(path.resolve(file)), 'r');
-  try { fs.fsyncSync(dir); } finally { fs.closeSync(dir); }
+  try {
+    fs.fsyncSync(dir);
+  } finally {
+    fs.closeSync(dir);
+  }
   return fs.statSync(file).size;
 }
 
@@ -68,7 +76,8 @@ export async function restoreDatabase(target: { engine: Connection['engine']; sq
   if (!fs.existsSync(file)) throw new BackupError(`${file} does not exist`);
   if (target.engine === 'sqlite') {
     for (const f of [target.sqlite_file, `${target.sqlite_file}-wal`]) {
-      if (fs.existsSync(f) && fs.statSync(f).size > 0) throw new BackupError(`${f} exists: restore only into an empty data directory (move the old database away first)`);
+      if (fs.existsSync(f) && fs.statSync(f).size > 0)
+        throw new BackupError(`${f} exists: restore only into an empty data directory (move the old database away first)`);
     }
     checkSqliteBackup(file);
     fs.mkdirSync(path.dirname(target.sqlite_file), { recursive: true });
@@ -94,7 +103,9 @@ function checkSqliteBackup(file: string): void {
   try {
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new BackupError(`${file} fails SQLite's quick_check: ${String(check)}`);
-    const tables = db.prepare("select count(*) as n from sqlite_master where type = 'table' and name in ('audit_log', 'usage_records', 'ledger_transfers')").get() as { n: number };
+    const tables = db
+      .prepare("select count(*) as n from sqlite_master where type = 'table' and name in ('audit_log', 'usage_records', 'ledger_transfers')")
+      .get() as { n: number };
     if (tables.n !== 3) throw new BackupError(`${file} is not a suanli database (no audit_log, usage_records or ledger_transfers table)`);
   } catch (error) {
     if (error instanceof BackupError) throw error;
@@ -121,8 +132,16 @@ function run(command: string, args: readonly string[], what?: string): Promise<v
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4096); });
-    child.once('error', (error) => reject(new BackupError(`${path.basename(command)} could not be run (${error.message}): install PostgreSQL's client programs (Debian: postgresql-client) or put them on PATH`)));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4096);
+    });
+    child.once('error', (error) =>
+      reject(
+        new BackupError(
+          `${path.basename(command)} could not be run (${error.message}): install PostgreSQL's client programs (Debian: postgresql-client) or put them on PATH`,
+        ),
+      ),
+    );
     child.once('close', (code) => {
       if (code === 0) resolve();
       else reject(new BackupError(`${what ?? `${path.basename(command)} failed`} (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`));

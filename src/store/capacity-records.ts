@@ -23,7 +23,12 @@ export const capacity_page_sql = `select seq, count, started_at_ms, ended_at_ms 
  * the earliest start worth reading (from_ms minus the longest record of the pair).
  */
 export async function* capacityPages(
-  db: Kysely<Database>, cluster_id: string, accelerator: string, from_ms: number, to_ms: number, started_from_ms: number,
+  db: Kysely<Database>,
+  cluster_id: string,
+  accelerator: string,
+  from_ms: number,
+  to_ms: number,
+  started_from_ms: number,
 ): AsyncGenerator<CapacityRecord[]> {
   let after_start = started_from_ms;
   let after_seq = Number.MIN_SAFE_INTEGER;
@@ -32,7 +37,12 @@ export async function* capacityPages(
       from usage_records where cluster_id = ${cluster_id} and accelerator_id = ${accelerator} and started_at_ms < ${to_ms} and ended_at_ms > ${from_ms}
         and started_at_ms >= ${after_start} and (started_at_ms > ${after_start} or seq > ${after_seq})
       order by started_at_ms, seq limit ${capacity_page_rows}`.execute(db);
-    const page = r.rows.map((x): CapacityRecord => ({ seq: Number(x.seq), count: Number(x.count), started_at_ms: Number(x.started_at_ms), ended_at_ms: Number(x.ended_at_ms) }));
+    const page = r.rows.map((x): CapacityRecord => ({
+      seq: Number(x.seq),
+      count: Number(x.count),
+      started_at_ms: Number(x.started_at_ms),
+      ended_at_ms: Number(x.ended_at_ms),
+    }));
     const last = page[page.length - 1];
     if (last !== undefined) yield page;
     if (page.length < capacity_page_rows || last === undefined) return;
@@ -42,11 +52,30 @@ export async function* capacityPages(
 }
 
 /** One record as the scan hands it over: the same object each time (copy what you keep). */
-export interface ScannedRecord { seq: number; count: number; started_at_ms: number; ended_at_ms: number }
+export interface ScannedRecord {
+  seq: number;
+  count: number;
+  started_at_ms: number;
+  ended_at_ms: number;
+}
 
-export interface PageRequest { id: number; cluster_id: string; accelerator: string; from_ms: number; to_ms: number; after_start: number; after_seq: number; limit: number }
-export interface Page { n: number; buf: Float64Array }
-export interface CapacityReaderConfig { file: string }
+export interface PageRequest {
+  id: number;
+  cluster_id: string;
+  accelerator: string;
+  from_ms: number;
+  to_ms: number;
+  after_start: number;
+  after_seq: number;
+  limit: number;
+}
+export interface Page {
+  n: number;
+  buf: Float64Array;
+}
+export interface CapacityReaderConfig {
+  file: string;
+}
 
 /**
  * SQLite only: a worker thread that reads pages (./sqlite-capacity-reader.ts), so that reading page k+1
@@ -59,9 +88,13 @@ export class SqliteCapacityReader {
     this.client = new WorkerClient(new URL('./sqlite-capacity-reader', import.meta.url), (): CapacityReaderConfig => ({ file }), 'SQLite capacity reader');
   }
 
-  page(req: Omit<PageRequest, 'id'>): Promise<Page> { return this.client.request({ id: 0, ...req }); }
+  page(req: Omit<PageRequest, 'id'>): Promise<Page> {
+    return this.client.request({ id: 0, ...req });
+  }
 
-  close(): Promise<void> { return this.client.close(false); }
+  close(): Promise<void> {
+    return this.client.close(false);
+  }
 }
 
 /**
@@ -70,8 +103,14 @@ export class SqliteCapacityReader {
  * Answers the number of records visited.
  */
 export async function scanCapacity(
-  db: Kysely<Database>, reader: SqliteCapacityReader | null, cluster_id: string, accelerator: string, from_ms: number, to_ms: number,
-  started_from_ms: number, visit: (r: ScannedRecord) => void,
+  db: Kysely<Database>,
+  reader: SqliteCapacityReader | null,
+  cluster_id: string,
+  accelerator: string,
+  from_ms: number,
+  to_ms: number,
+  started_from_ms: number,
+  visit: (r: ScannedRecord) => void,
 ): Promise<number> {
   if (reader === null) {
     let n = 0;
@@ -82,7 +121,8 @@ export async function scanCapacity(
     return n;
   }
   const r: ScannedRecord = { seq: 0, count: 0, started_at_ms: 0, ended_at_ms: 0 };
-  const ask = (after_start: number, after_seq: number) => reader.page({ cluster_id, accelerator, from_ms, to_ms, after_start, after_seq, limit: capacity_page_rows });
+  const ask = (after_start: number, after_seq: number) =>
+    reader.page({ cluster_id, accelerator, from_ms, to_ms, after_start, after_seq, limit: capacity_page_rows });
   let pending = ask(started_from_ms, Number.MIN_SAFE_INTEGER);
   let total = 0;
   for (;;) {
@@ -91,7 +131,10 @@ export async function scanCapacity(
     if (n === capacity_page_rows) pending = ask(buf[(n - 1) * 4 + 2]!, buf[(n - 1) * 4]!);
     for (let i = 0; i < n; i++) {
       const o = i * 4;
-      r.seq = buf[o]!; r.count = buf[o + 1]!; r.started_at_ms = buf[o + 2]!; r.ended_at_ms = buf[o + 3]!;
+      r.seq = buf[o]!;
+      r.count = buf[o + 1]!;
+      r.started_at_ms = buf[o + 2]!;
+      r.ended_at_ms = buf[o + 3]!;
       visit(r);
     }
     total += n;

@@ -22,7 +22,6 @@ import { migration0012 } from './migrations/0012-rollup-sum-bound.js';
 import { migration0013 } from './migrations/0013-usage-replacement.js';
 import { migration0014 } from './migrations/0014-office-calendar.js';
 
-
 export interface DatabaseOptions {
   /** postgres://… or null for SQLite. */
   database_url: string | null;
@@ -55,7 +54,9 @@ export function openDatabase(options: DatabaseOptions): Connection {
     // Nor a checked-out client's: PostgreSQL ending the connection under a query (fast or immediate shutdown) emits
     // 'error' on the client, and pg rethrows an 'error' nobody listens to — the whole process would exit. The query
     // itself rejects (answered 503, src/store/unavailable.ts) and the pool drops the broken client when it is released.
-    pool.on('connect', (client) => { client.on('error', () => {}); });
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { engine: 'postgres', db, sqlite: null, close: () => db.destroy() };
   }
@@ -71,7 +72,9 @@ export function openDatabase(options: DatabaseOptions): Connection {
 
 class StaticMigrations implements MigrationProvider {
   constructor(private readonly migrations: Record<string, Migration>) {}
-  async getMigrations() { return this.migrations; }
+  async getMigrations() {
+    return this.migrations;
+  }
 }
 
 /**
@@ -81,12 +84,22 @@ class StaticMigrations implements MigrationProvider {
 export async function migrate(connection: Connection, to?: string): Promise<string[]> {
   const migrator = new Migrator({
     db: connection.db,
-    provider: new StaticMigrations({ '0001-core': migration0001(connection.engine), '0002-programs': migration0002(connection.engine),
-      '0003-findings': migration0003(connection.engine), '0004-integrity': migration0004(connection.engine), '0005-people': migration0005(connection.engine),
-      '0006-dashboard': migration0006(connection.engine), '0007-rejections': migration0007(connection.engine),
-      '0008-login-devices': migration0008(connection.engine), '0009-request-digests': migration0009(connection.engine), '0010-batch-delivery': migration0010(connection.engine),
-      '0011-commit-order': migration0011(connection.engine), '0012-rollup-sum-bound': migration0012(connection.engine),
-      '0013-usage-replacement': migration0013(connection.engine), '0014-office-calendar': migration0014(connection.engine) }),
+    provider: new StaticMigrations({
+      '0001-core': migration0001(connection.engine),
+      '0002-programs': migration0002(connection.engine),
+      '0003-findings': migration0003(connection.engine),
+      '0004-integrity': migration0004(connection.engine),
+      '0005-people': migration0005(connection.engine),
+      '0006-dashboard': migration0006(connection.engine),
+      '0007-rejections': migration0007(connection.engine),
+      '0008-login-devices': migration0008(connection.engine),
+      '0009-request-digests': migration0009(connection.engine),
+      '0010-batch-delivery': migration0010(connection.engine),
+      '0011-commit-order': migration0011(connection.engine),
+      '0012-rollup-sum-bound': migration0012(connection.engine),
+      '0013-usage-replacement': migration0013(connection.engine),
+      '0014-office-calendar': migration0014(connection.engine),
+    }),
   });
   const { error, results } = to === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(to);
   if (error) throw error instanceof Error ? error : new Error(String(error));

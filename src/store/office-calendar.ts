@@ -12,9 +12,14 @@ import { writeTransaction, type Tx } from './write-transaction.js';
 
 /** The configured zone differs from the one the rollups were settled in by an operator. */
 export class TimeZoneMismatch extends Error {
-  constructor(readonly stored: string, readonly configured: string) {
-    super(`the rollups count days in ${stored}, but SUANLI_TIME_ZONE is ${configured}: every process of a deployment uses one zone. ` +
-      `To change it, stop the servers and run \`suanli calendar set-zone ${configured}\` (it rebuilds the rollups; docs/operations.md)`);
+  constructor(
+    readonly stored: string,
+    readonly configured: string,
+  ) {
+    super(
+      `the rollups count days in ${stored}, but SUANLI_TIME_ZONE is ${configured}: every process of a deployment uses one zone. ` +
+        `To change it, stop the servers and run \`suanli calendar set-zone ${configured}\` (it rebuilds the rollups; docs/operations.md)`,
+    );
   }
 }
 
@@ -40,7 +45,12 @@ export async function settleCalendar(connection: Connection, configured: string,
 }
 
 /** Rebuilds the daily rollups (and with them the monthly ones) in `time_zone` and records it; answers the rows written. */
-export async function setZone(connection: Connection, time_zone: string, actor: AuditActor, now_ms: number): Promise<{ from: string; to: string; rollups: number; records: number }> {
+export async function setZone(
+  connection: Connection,
+  time_zone: string,
+  actor: AuditActor,
+  now_ms: number,
+): Promise<{ from: string; to: string; rollups: number; records: number }> {
   const calendar = new OfficeCalendar(time_zone);
   return writeTransaction(connection, async (tx, engine) => {
     const before = await tx.selectFrom('office_calendar').select('time_zone').where('id', '=', 1).executeTakeFirstOrThrow();
@@ -51,10 +61,18 @@ export async function setZone(connection: Connection, time_zone: string, actor: 
     await tx.updateTable('office_calendar').set({ time_zone: calendar.time_zone, settled_at_ms: now_ms }).where('id', '=', 1).execute();
     // a zone an operator sets is always on record; the system's first settling only when it moved stored records
     if (before.time_zone !== calendar.time_zone && (records > 0 || actor.role !== 'system')) {
-      await appendAudit(tx, engine, actor, {
-        action: 'calendar.set_zone', subject: { kind: 'office_calendar', id: '1' },
-        before: { time_zone: before.time_zone }, after: { time_zone: calendar.time_zone, rollups: deltas.length, records },
-      }, now_ms);
+      await appendAudit(
+        tx,
+        engine,
+        actor,
+        {
+          action: 'calendar.set_zone',
+          subject: { kind: 'office_calendar', id: '1' },
+          before: { time_zone: before.time_zone },
+          after: { time_zone: calendar.time_zone, rollups: deltas.length, records },
+        },
+        now_ms,
+      );
     }
     return { from: before.time_zone, to: calendar.time_zone, rollups: deltas.length, records };
   });
@@ -66,13 +84,37 @@ async function rebuiltRollups(tx: Tx, calendar: OfficeCalendar): Promise<{ delta
   let after = -1;
   let records = 0;
   for (;;) {
-    const page = await tx.selectFrom('usage_records').select(['seq', 'provider_id', 'record_id', 'cluster_id', 'enterprise_id', 'accelerator_id', 'count', 'started_at_ms',
-      'ended_at_ms', 'amount_fen', 'job_ref', 'workload', 'energy_wh', 'card_s', 'compute_gflop']).where('seq', '>', after).orderBy('seq').limit(rebuild_page_rows).execute();
+    const page = await tx
+      .selectFrom('usage_records')
+      .select([
+        'seq',
+        'provider_id',
+        'record_id',
+        'cluster_id',
+        'enterprise_id',
+        'accelerator_id',
+        'count',
+        'started_at_ms',
+        'ended_at_ms',
+        'amount_fen',
+        'job_ref',
+        'workload',
+        'energy_wh',
+        'card_s',
+        'compute_gflop',
+      ])
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(rebuild_page_rows)
+      .execute();
     const by_provider = new Map<string, { input: ReturnType<typeof existingToInput>; derived: { card_s: number; compute_gflop: bigint | null } }[]>();
     for (const r of page) {
       let list = by_provider.get(r.provider_id);
       if (list === undefined) by_provider.set(r.provider_id, (list = []));
-      list.push({ input: existingToInput(r as ExistingRow), derived: { card_s: Number(r.card_s), compute_gflop: r.compute_gflop === null ? null : BigInt(r.compute_gflop) } });
+      list.push({
+        input: existingToInput(r as ExistingRow),
+        derived: { card_s: Number(r.card_s), compute_gflop: r.compute_gflop === null ? null : BigInt(r.compute_gflop) },
+      });
     }
     for (const [provider_id, rows] of by_provider) {
       for (const d of rollupDeltas(provider_id, rows, calendar)) {

@@ -11,8 +11,15 @@ const prefix = { office: 'o', provider: 'p', enterprise: 'e' } as const;
 
 function toOrganization(row: OrganizationsTable): Organization {
   return {
-    id: row.id, kind: row.kind, name: row.name, credit_code: row.credit_code, region: row.region, sector: row.sector,
-    size: row.size as EnterpriseSize | null, categories: JSON.parse(row.categories) as string[], created_at_ms: Number(row.created_at_ms),
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    credit_code: row.credit_code,
+    region: row.region,
+    sector: row.sector,
+    size: row.size as EnterpriseSize | null,
+    categories: JSON.parse(row.categories) as string[],
+    created_at_ms: Number(row.created_at_ms),
   };
 }
 
@@ -41,18 +48,29 @@ const likeLiteral = (s: string) => s.replace(/[!%_]/g, (c) => `!${c}`);
 
 export class OrganizationRepository {
   constructor(private readonly connection: Connection) {}
-  private get db(): Kysely<Database> { return this.connection.db; }
+  private get db(): Kysely<Database> {
+    return this.connection.db;
+  }
 
   /** Returns null when the credit code is already registered. */
   async create(org: NewOrganization, actor: AuditActor, now_ms: number): Promise<Organization | null> {
     const row: OrganizationsTable = {
-      id: newId(prefix[org.kind]), kind: org.kind, name: org.name, credit_code: org.credit_code ?? null,
-      region: org.region ?? null, sector: org.sector ?? null, size: org.size ?? null,
-      categories: JSON.stringify([...new Set(org.categories ?? [])].sort()), created_at_ms: now_ms,
+      id: newId(prefix[org.kind]),
+      kind: org.kind,
+      name: org.name,
+      credit_code: org.credit_code ?? null,
+      region: org.region ?? null,
+      sector: org.sector ?? null,
+      size: org.size ?? null,
+      categories: JSON.stringify([...new Set(org.categories ?? [])].sort()),
+      created_at_ms: now_ms,
     };
     return writeTransaction(this.connection, async (tx, engine) => {
-      const result = await tx.insertInto('organizations').values(row)
-        .onConflict((oc) => oc.column('credit_code').doNothing()).executeTakeFirst();
+      const result = await tx
+        .insertInto('organizations')
+        .values(row)
+        .onConflict((oc) => oc.column('credit_code').doNothing())
+        .executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1) return null;
       const created = toOrganization(row);
       const { id, created_at_ms: _, ...after } = created;
@@ -89,8 +107,12 @@ export class OrganizationRepository {
   async existingEnterprises(ids: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (let i = 0; i < ids.length; i += 500) {
-      const rows = await this.db.selectFrom('organizations').select('id')
-        .where('kind', '=', 'enterprise').where('id', 'in', ids.slice(i, i + 500)).execute();
+      const rows = await this.db
+        .selectFrom('organizations')
+        .select('id')
+        .where('kind', '=', 'enterprise')
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
       for (const r of rows) found.add(r.id);
     }
     return found;

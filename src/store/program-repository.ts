@@ -9,44 +9,108 @@ import { applyTransfer } from './ledger-repository.js';
 import { writeTransaction } from './write-transaction.js';
 import { appendAudit, type AuditActor } from './audit-repository.js';
 
-export interface ProgramBudget { budget_fen: bigint; available_fen: bigint; reserved_fen: bigint; paid_fen: bigint }
+export interface ProgramBudget {
+  budget_fen: bigint;
+  available_fen: bigint;
+  reserved_fen: bigint;
+  paid_fen: bigint;
+}
 
-export interface RuleSetVersion { program_id: string; version: number; effective_from_ms: number; rules: RuleSetBody['rules']; created_at_ms: number }
+export interface RuleSetVersion {
+  program_id: string;
+  version: number;
+  effective_from_ms: number;
+  rules: RuleSetBody['rules'];
+  created_at_ms: number;
+}
 
 function toProgram(r: ProgramsTable): Program {
   return {
-    id: r.id, code: r.code, name_zh: r.name_zh, name_en: r.name_en, kind: r.kind as ProgramKind, source: r.source,
-    beneficiary_kind: r.beneficiary_kind, funding_layer: r.funding_layer, window_start_ms: Number(r.window_start_ms),
-    window_end_ms: Number(r.window_end_ms), budget_fen: BigInt(r.budget_fen), cap_share_bp: r.cap_share_bp,
-    cap_fen: r.cap_fen === null ? null : BigInt(r.cap_fen), cap_fen_year: r.cap_fen_year === null ? null : BigInt(r.cap_fen_year),
-    support_months: r.support_months, first_stage_bp: r.first_stage_bp, eligibility: JSON.parse(r.eligibility) as Eligibility,
-    requires_signed_usage: r.requires_signed_usage === 1, created_at_ms: Number(r.created_at_ms),
+    id: r.id,
+    code: r.code,
+    name_zh: r.name_zh,
+    name_en: r.name_en,
+    kind: r.kind as ProgramKind,
+    source: r.source,
+    beneficiary_kind: r.beneficiary_kind,
+    funding_layer: r.funding_layer,
+    window_start_ms: Number(r.window_start_ms),
+    window_end_ms: Number(r.window_end_ms),
+    budget_fen: BigInt(r.budget_fen),
+    cap_share_bp: r.cap_share_bp,
+    cap_fen: r.cap_fen === null ? null : BigInt(r.cap_fen),
+    cap_fen_year: r.cap_fen_year === null ? null : BigInt(r.cap_fen_year),
+    support_months: r.support_months,
+    first_stage_bp: r.first_stage_bp,
+    eligibility: JSON.parse(r.eligibility) as Eligibility,
+    requires_signed_usage: r.requires_signed_usage === 1,
+    created_at_ms: Number(r.created_at_ms),
   };
 }
 
 export class ProgramRepository {
   constructor(private readonly connection: Connection) {}
-  private get db(): Kysely<Database> { return this.connection.db; }
+  private get db(): Kysely<Database> {
+    return this.connection.db;
+  }
 
   /** Creates the program, its first rule-set version and its budget (a fund transfer); null when the code is taken. */
   async create(d: CheckedProgramDefinition, actor: AuditActor, now_ms: number): Promise<Program | null> {
     const row: ProgramsTable = {
-      id: newId('prg'), code: d.code, name_zh: d.name_zh, name_en: d.name_en, kind: d.kind, source: d.source ?? null,
-      beneficiary_kind: d.beneficiary_kind, funding_layer: d.funding_layer, window_start_ms: Date.parse(d.window.start),
-      window_end_ms: Date.parse(d.window.end), budget_fen: d.budget_fen, cap_share_bp: d.caps?.share_bp ?? null,
-      cap_fen: d.caps?.fen ?? null, cap_fen_year: d.caps?.fen_year ?? null, support_months: d.support_months ?? null,
-      first_stage_bp: d.first_stage_bp ?? 10_000, eligibility: JSON.stringify(d.eligibility ?? {}), created_at_ms: now_ms,
+      id: newId('prg'),
+      code: d.code,
+      name_zh: d.name_zh,
+      name_en: d.name_en,
+      kind: d.kind,
+      source: d.source ?? null,
+      beneficiary_kind: d.beneficiary_kind,
+      funding_layer: d.funding_layer,
+      window_start_ms: Date.parse(d.window.start),
+      window_end_ms: Date.parse(d.window.end),
+      budget_fen: d.budget_fen,
+      cap_share_bp: d.caps?.share_bp ?? null,
+      cap_fen: d.caps?.fen ?? null,
+      cap_fen_year: d.caps?.fen_year ?? null,
+      support_months: d.support_months ?? null,
+      first_stage_bp: d.first_stage_bp ?? 10_000,
+      eligibility: JSON.stringify(d.eligibility ?? {}),
+      created_at_ms: now_ms,
       requires_signed_usage: d.requires_signed_usage === true ? 1 : 0,
     };
     return writeTransaction(this.connection, async (tx, engine) => {
-      const r = await tx.insertInto('programs').values(row).onConflict((oc) => oc.column('code').doNothing()).executeTakeFirst();
+      const r = await tx
+        .insertInto('programs')
+        .values(row)
+        .onConflict((oc) => oc.column('code').doNothing())
+        .executeTakeFirst();
       if (Number(r.numInsertedOrUpdatedRows ?? 0) !== 1) return null;
-      await tx.insertInto('rule_sets').values({ program_id: row.id, version: 1, effective_from_ms: Date.parse(d.rule_set.effective_from), rules: JSON.stringify(d.rule_set.rules), created_at_ms: now_ms }).execute();
+      await tx
+        .insertInto('rule_sets')
+        .values({
+          program_id: row.id,
+          version: 1,
+          effective_from_ms: Date.parse(d.rule_set.effective_from),
+          rules: JSON.stringify(d.rule_set.rules),
+          created_at_ms: now_ms,
+        })
+        .execute();
       const { rule_set, ...definition } = d;
-      await appendAudit(tx, engine, actor, { action: 'program.create', subject: { kind: 'program', id: row.id }, after: { ...definition, id: row.id } }, now_ms);
+      await appendAudit(
+        tx,
+        engine,
+        actor,
+        { action: 'program.create', subject: { kind: 'program', id: row.id }, after: { ...definition, id: row.id } },
+        now_ms,
+      );
       await appendAudit(tx, engine, actor, { action: 'rule_set.create', subject: { kind: 'program', id: row.id }, after: { version: 1, ...rule_set } }, now_ms);
       if (d.budget_fen > 0n) {
-        await applyTransfer(tx, engine, actor, { key: `fund:${row.id}:1`, kind: 'fund', program_id: row.id, claim_id: null, beneficiary_id: null, amount_fen: d.budget_fen }, now_ms);
+        await applyTransfer(
+          tx,
+          engine,
+          actor,
+          { key: `fund:${row.id}:1`, kind: 'fund', program_id: row.id, claim_id: null, beneficiary_id: null, amount_fen: d.budget_fen },
+          now_ms,
+        );
       }
       return toProgram(row);
     });
@@ -72,17 +136,36 @@ export class ProgramRepository {
       let q = tx.selectFrom('programs').select('id').where('id', '=', program_id);
       if (engine === 'postgres') q = q.forUpdate(); // versions of one program are numbered one at a time
       await q.executeTakeFirstOrThrow();
-      const last = await tx.selectFrom('rule_sets').select((eb) => eb.fn.max('version').as('v')).where('program_id', '=', program_id).executeTakeFirst();
+      const last = await tx
+        .selectFrom('rule_sets')
+        .select((eb) => eb.fn.max('version').as('v'))
+        .where('program_id', '=', program_id)
+        .executeTakeFirst();
       const version = Number(last?.v ?? 0) + 1;
-      await tx.insertInto('rule_sets').values({ program_id, version, effective_from_ms, rules: JSON.stringify(rules), created_at_ms: now_ms }).execute();
-      await appendAudit(tx, engine, actor, { action: 'rule_set.create', subject: { kind: 'program', id: program_id }, after: { version, effective_from: new Date(effective_from_ms), rules } }, now_ms);
+      await tx
+        .insertInto('rule_sets')
+        .values({ program_id, version, effective_from_ms, rules: JSON.stringify(rules), created_at_ms: now_ms })
+        .execute();
+      await appendAudit(
+        tx,
+        engine,
+        actor,
+        { action: 'rule_set.create', subject: { kind: 'program', id: program_id }, after: { version, effective_from: new Date(effective_from_ms), rules } },
+        now_ms,
+      );
       return { program_id, version, effective_from_ms, rules, created_at_ms: now_ms };
     });
   }
 
   async ruleSets(program_id: string): Promise<RuleSetVersion[]> {
     const rows = await this.db.selectFrom('rule_sets').selectAll().where('program_id', '=', program_id).orderBy('version').execute();
-    return rows.map((r) => ({ program_id: r.program_id, version: r.version, effective_from_ms: Number(r.effective_from_ms), rules: JSON.parse(r.rules) as RuleSetBody['rules'], created_at_ms: Number(r.created_at_ms) }));
+    return rows.map((r) => ({
+      program_id: r.program_id,
+      version: r.version,
+      effective_from_ms: Number(r.effective_from_ms),
+      rules: JSON.parse(r.rules) as RuleSetBody['rules'],
+      created_at_ms: Number(r.created_at_ms),
+    }));
   }
 
   /** The version in force at an instant: the latest effective_from at or before it (the highest version on a tie). */
@@ -94,15 +177,24 @@ export class ProgramRepository {
 
   /** Which versions approved (or later) claims used: those are never to be edited (and no route edits any). */
   async usedVersions(program_id: string): Promise<number[]> {
-    const rows = await this.db.selectFrom('claims').select('rule_set_version').distinct().where('program_id', '=', program_id)
-      .where('state', 'in', ['approved', 'paid', 'clawed_back']).orderBy('rule_set_version').execute();
+    const rows = await this.db
+      .selectFrom('claims')
+      .select('rule_set_version')
+      .distinct()
+      .where('program_id', '=', program_id)
+      .where('state', 'in', ['approved', 'paid', 'clawed_back'])
+      .orderBy('rule_set_version')
+      .execute();
     return rows.map((r) => r.rule_set_version);
   }
 
   async enroll(program_id: string, beneficiary_id: string, actor: AuditActor, now_ms: number): Promise<void> {
     await writeTransaction(this.connection, async (tx, engine) => {
-      const r = await tx.insertInto('program_enrollments').values({ program_id, beneficiary_id, created_at_ms: now_ms })
-        .onConflict((oc) => oc.columns(['program_id', 'beneficiary_id']).doNothing()).executeTakeFirst();
+      const r = await tx
+        .insertInto('program_enrollments')
+        .values({ program_id, beneficiary_id, created_at_ms: now_ms })
+        .onConflict((oc) => oc.columns(['program_id', 'beneficiary_id']).doNothing())
+        .executeTakeFirst();
       if (Number(r.numInsertedOrUpdatedRows ?? 0) === 1) {
         await appendAudit(tx, engine, actor, { action: 'program.enroll', subject: { kind: 'program', id: program_id }, after: { beneficiary_id } }, now_ms);
       }
@@ -110,7 +202,14 @@ export class ProgramRepository {
   }
 
   async isEnrolled(program_id: string, beneficiary_id: string): Promise<boolean> {
-    return (await this.db.selectFrom('program_enrollments').select('program_id').where('program_id', '=', program_id).where('beneficiary_id', '=', beneficiary_id).executeTakeFirst()) !== undefined;
+    return (
+      (await this.db
+        .selectFrom('program_enrollments')
+        .select('program_id')
+        .where('program_id', '=', program_id)
+        .where('beneficiary_id', '=', beneficiary_id)
+        .executeTakeFirst()) !== undefined
+    );
   }
 
   /** The budget as the ledger holds it: available, reserved (approved, unpaid) and paid; exact bigints. */

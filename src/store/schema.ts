@@ -154,9 +154,19 @@ export interface ProgramsTable {
   requires_signed_usage: number;
 }
 
-export interface ProgramEnrollmentsTable { program_id: string; beneficiary_id: string; created_at_ms: Int8 }
+export interface ProgramEnrollmentsTable {
+  program_id: string;
+  beneficiary_id: string;
+  created_at_ms: Int8;
+}
 
-export interface RuleSetsTable { program_id: string; version: number; effective_from_ms: Int8; rules: string; created_at_ms: Int8 }
+export interface RuleSetsTable {
+  program_id: string;
+  version: number;
+  effective_from_ms: Int8;
+  rules: string;
+  created_at_ms: Int8;
+}
 
 export interface ClaimsTable {
   id: string;
@@ -180,7 +190,12 @@ export interface ClaimsTable {
   updated_at_ms: Int8;
 }
 
-export interface ClaimRecordsTable { funding_layer: string; record_seq: Int8; claim_id: string; subsidy_fen: Int8 }
+export interface ClaimRecordsTable {
+  funding_layer: string;
+  record_seq: Int8;
+  claim_id: string;
+  subsidy_fen: Int8;
+}
 
 export interface ClaimEventsTable {
   id: Generated<number>;
@@ -195,7 +210,13 @@ export interface ClaimEventsTable {
   at_ms: Int8;
 }
 
-export interface LedgerAccountsTable { id: string; program_id: string; kind: string; beneficiary_id: string | null; balance_fen: Int8Big }
+export interface LedgerAccountsTable {
+  id: string;
+  program_id: string;
+  kind: string;
+  beneficiary_id: string | null;
+  balance_fen: Int8Big;
+}
 
 export interface LedgerTransfersTable {
   id: Generated<number>;
@@ -228,7 +249,10 @@ export interface FindingsTable {
   resolved_by: string | null;
 }
 
-export interface FindingRecordsTable { finding_id: string; record_seq: Int8 }
+export interface FindingRecordsTable {
+  finding_id: string;
+  record_seq: Int8;
+}
 
 export interface AuditLogTable {
   seq: Int8;
@@ -245,7 +269,11 @@ export interface AuditLogTable {
   hash: string;
 }
 
-export interface AuditHeadTable { id: number; seq: Int8; hash: string }
+export interface AuditHeadTable {
+  id: number;
+  seq: Int8;
+  hash: string;
+}
 
 export interface SigningKeysTable {
   id: string;
@@ -272,28 +300,78 @@ export interface UsageBatchesTable {
   sealed_at_ms: Int8 | null;
 }
 
-export interface ReferencePricesTable { accelerator_id: string; fen_per_card_h: Int8; source: string; updated_at_ms: Int8 }
+export interface ReferencePricesTable {
+  accelerator_id: string;
+  fen_per_card_h: Int8;
+  source: string;
+  updated_at_ms: Int8;
+}
 
-export interface UsagePairStatsTable { cluster_id: string; accelerator_id: string; duration_ms_max: Int8 }
+export interface UsagePairStatsTable {
+  cluster_id: string;
+  accelerator_id: string;
+  duration_ms_max: Int8;
+}
 
 export interface UsageReplacementsTable {
-  id: Generated<number>; provider_id: string; at_ms: Int8; reason: string;
+  id: Generated<number>;
+  provider_id: string;
+  at_ms: Int8;
+  reason: string;
   /** JSON arrays of record ids, sorted */
-  superseded_ids: string; record_ids: string;
+  superseded_ids: string;
+  record_ids: string;
 }
 /** usage_records rows a replacement superseded, unchanged, with the replacement (migration 0013). */
-export interface UsageSupersededTable extends Omit<UsageRecordsTable, 'seq'> { seq: Int8; replacement_id: Int8; superseded_at_ms: Int8 }
+export interface UsageSupersededTable extends Omit<UsageRecordsTable, 'seq'> {
+  seq: Int8;
+  replacement_id: Int8;
+  superseded_at_ms: Int8;
+}
 
-export interface CheckQueueTable { id: Generated<number>; cluster_id: string; accelerator_id: string; day: number }
+export interface CheckQueueTable {
+  id: Generated<number>;
+  cluster_id: string;
+  accelerator_id: string;
+  day: number;
+}
 
 export interface UsersTable {
-  id: string; org_id: string; role: string; login: string; name: string; password_hash: string | null; status: string;
-  created_at_ms: Int8; updated_at_ms: Int8;
+  id: string;
+  org_id: string;
+  role: string;
+  login: string;
+  name: string;
+  password_hash: string | null;
+  status: string;
+  created_at_ms: Int8;
+  updated_at_ms: Int8;
 }
-export interface InvitationsTable { token_hash: string; user_id: string; expires_at_ms: Int8; used_at_ms: Int8 | null }
-export interface SessionsTable { id_hash: string; user_id: string; csrf_token: string; created_at_ms: Int8; expires_at_ms: Int8 }
-export interface LoginThrottleTable { key: string; failures: number; last_failure_ms: Int8; locked_until_ms: Int8 }
-export interface LoginDevicesTable { id_hash: string; user_id: string; created_at_ms: Int8; last_used_at_ms: Int8 }
+export interface InvitationsTable {
+  token_hash: string;
+  user_id: string;
+  expires_at_ms: Int8;
+  used_at_ms: Int8 | null;
+}
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at_ms: Int8;
+  expires_at_ms: Int8;
+}
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  last_failure_ms: Int8;
+  locked_until_ms: Int8;
+}
+export interface LoginDevicesTable {
+  id_hash: string;
+  user_id: string;
+  created_at_ms: Int8;
+  last_used_at_ms: Int8;
+}
 
 /** The zone the rollups' days are in (migration 0014), one row. */
 export interface OfficeCalendarTable {

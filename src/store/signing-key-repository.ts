@@ -8,17 +8,43 @@ import type { Database, SigningKeysTable } from './schema.js';
 import { lockRows, writeTransaction } from './write-transaction.js';
 import type { RefusalParams } from '../domain/refusal.js';
 
-export interface SigningKey { id: string; provider_id: string; label: string; public_key: string; created_at_ms: number; revoked_at_ms: number | null }
+export interface SigningKey {
+  id: string;
+  provider_id: string;
+  label: string;
+  public_key: string;
+  created_at_ms: number;
+  revoked_at_ms: number | null;
+}
 
 export interface StoredBatch {
-  id: number; provider_id: string; key_id: string; signature: string; body: Buffer; body_sha256: string; received_at_ms: number;
+  id: number;
+  provider_id: string;
+  key_id: string;
+  signature: string;
+  body: Buffer;
+  body_sha256: string;
+  received_at_ms: number;
   /** What it stored (null for a batch from before migration 0010, until it is sealed). */
   delivered: { count: number; digest: string; ids: string[] } | null;
   sealed_at_ms: number | null;
 }
 
-const record_columns = ['record_id', 'cluster_id', 'enterprise_id', 'accelerator_id', 'count', 'started_at_ms', 'ended_at_ms',
-  'amount_fen', 'job_ref', 'workload', 'energy_wh', 'provider_id', 'batch_id'] as const;
+const record_columns = [
+  'record_id',
+  'cluster_id',
+  'enterprise_id',
+  'accelerator_id',
+  'count',
+  'started_at_ms',
+  'ended_at_ms',
+  'amount_fen',
+  'job_ref',
+  'workload',
+  'energy_wh',
+  'provider_id',
+  'batch_id',
+] as const;
 
 /** Batches sealed in one transaction at most (the rest in the next). */
 export const seal_batches_max = 500;
@@ -29,12 +55,21 @@ const parseIds = (text: string): string[] => {
 };
 
 function toKey(r: SigningKeysTable): SigningKey {
-  return { id: r.id, provider_id: r.provider_id, label: r.label, public_key: r.public_key, created_at_ms: Number(r.created_at_ms), revoked_at_ms: r.revoked_at_ms === null ? null : Number(r.revoked_at_ms) };
+  return {
+    id: r.id,
+    provider_id: r.provider_id,
+    label: r.label,
+    public_key: r.public_key,
+    created_at_ms: Number(r.created_at_ms),
+    revoked_at_ms: r.revoked_at_ms === null ? null : Number(r.revoked_at_ms),
+  };
 }
 
 export class SigningKeyRepository {
   constructor(private readonly connection: Connection) {}
-  private get db(): Kysely<Database> { return this.connection.db; }
+  private get db(): Kysely<Database> {
+    return this.connection.db;
+  }
 
   async create(k: { provider_id: string; label: string; public_key: string }, actor: AuditActor, now_ms: number): Promise<SigningKey> {
     const row: SigningKeysTable = { id: newId('sk'), ...k, created_at_ms: now_ms, revoked_at_ms: null };
@@ -67,7 +102,13 @@ export class SigningKeyRepository {
     return writeTransaction(this.connection, async (tx, engine) => {
       const r = await tx.updateTable('signing_keys').set({ revoked_at_ms: now_ms }).where('id', '=', id).where('revoked_at_ms', 'is', null).executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) return false;
-      await appendAudit(tx, engine, actor, { action: 'signing_key.revoke', subject: { kind: 'signing_key', id }, before: { revoked: false }, after: { revoked: true } }, now_ms);
+      await appendAudit(
+        tx,
+        engine,
+        actor,
+        { action: 'signing_key.revoke', subject: { kind: 'signing_key', id }, before: { revoked: false }, after: { revoked: true } },
+        now_ms,
+      );
       return true;
     });
   }
@@ -78,14 +119,25 @@ export class SigningKeyRepository {
    * has the provider or one of the enterprises enrolled. Answers why (the parameters of a signature_required refusal), or null.
    */
   async signatureRequired(provider_id: string, enterprise_ids: readonly string[], now_ms: number): Promise<RefusalParams['signature_required'] | null> {
-    const key = await this.db.selectFrom('signing_keys').select('id').where('provider_id', '=', provider_id).where('revoked_at_ms', 'is', null).executeTakeFirst();
+    const key = await this.db
+      .selectFrom('signing_keys')
+      .select('id')
+      .where('provider_id', '=', provider_id)
+      .where('revoked_at_ms', 'is', null)
+      .executeTakeFirst();
     if (key) return { reason: 'provider_key' };
     const ids = [provider_id, ...new Set(enterprise_ids)];
     // Every id of the batch, in chunks (a batch may name thousands): one enrolled party anywhere in it requires the signature.
     for (let i = 0; i < ids.length; i += 500) {
-      const program = await this.db.selectFrom('programs as p').innerJoin('program_enrollments as e', 'e.program_id', 'p.id')
-        .select(['p.code', 'e.beneficiary_id']).where('p.requires_signed_usage', '=', 1).where('p.window_end_ms', '>', now_ms)
-        .where('e.beneficiary_id', 'in', ids.slice(i, i + 500)).orderBy('p.code').executeTakeFirst();
+      const program = await this.db
+        .selectFrom('programs as p')
+        .innerJoin('program_enrollments as e', 'e.program_id', 'p.id')
+        .select(['p.code', 'e.beneficiary_id'])
+        .where('p.requires_signed_usage', '=', 1)
+        .where('p.window_end_ms', '>', now_ms)
+        .where('e.beneficiary_id', 'in', ids.slice(i, i + 500))
+        .orderBy('p.code')
+        .executeTakeFirst();
       if (program) return { reason: 'enrolled_party', program_code: program.code, party_id: program.beneficiary_id };
     }
     return null;
@@ -100,12 +152,23 @@ export class SigningKeyRepository {
         let delivered: StoredBatch['delivered'] = null;
         if (r.delivered_count !== null || r.delivered_digest !== null || r.delivered_ids !== null) {
           let ids: string[];
-          try { ids = parseIds(r.delivered_ids ?? '[]'); } catch { ids = []; }
+          try {
+            ids = parseIds(r.delivered_ids ?? '[]');
+          } catch {
+            ids = [];
+          }
           delivered = { count: Number(r.delivered_count ?? -1), digest: r.delivered_digest ?? '', ids };
         }
         yield {
-          id: Number(r.id), provider_id: r.provider_id, key_id: r.key_id, signature: r.signature, body: Buffer.from(r.body), body_sha256: r.body_sha256,
-          received_at_ms: Number(r.received_at_ms), delivered, sealed_at_ms: r.sealed_at_ms === null ? null : Number(r.sealed_at_ms),
+          id: Number(r.id),
+          provider_id: r.provider_id,
+          key_id: r.key_id,
+          signature: r.signature,
+          body: Buffer.from(r.body),
+          body_sha256: r.body_sha256,
+          received_at_ms: Number(r.received_at_ms),
+          delivered,
+          sealed_at_ms: r.sealed_at_ms === null ? null : Number(r.sealed_at_ms),
         };
       }
       const last = rows[rows.length - 1];
@@ -122,8 +185,15 @@ export class SigningKeyRepository {
    */
   async sealBatches(now_ms: number): Promise<number> {
     return writeTransaction(this.connection, async (tx, engine) => {
-      const rows = await lockRows(tx.selectFrom('usage_batches').select(['id', 'provider_id', 'key_id', 'body_sha256', 'delivered_count', 'delivered_digest', 'delivered_ids'])
-        .where('sealed_at_ms', 'is', null).orderBy('id').limit(seal_batches_max), engine).execute();
+      const rows = await lockRows(
+        tx
+          .selectFrom('usage_batches')
+          .select(['id', 'provider_id', 'key_id', 'body_sha256', 'delivered_count', 'delivered_digest', 'delivered_ids'])
+          .where('sealed_at_ms', 'is', null)
+          .orderBy('id')
+          .limit(seal_batches_max),
+        engine,
+      ).execute();
       const events = [];
       for (const r of rows) {
         let count = r.delivered_count;
@@ -132,13 +202,28 @@ export class SigningKeyRepository {
           const ids = sortIds((await tx.selectFrom('usage_records').select('record_id').where('batch_id', '=', r.id).execute()).map((x) => x.record_id));
           count = ids.length;
           digest = deliveredDigest(r.body_sha256, ids);
-          await tx.updateTable('usage_batches').set({ delivered_count: count, delivered_digest: digest, delivered_ids: JSON.stringify(ids) }).where('id', '=', r.id).execute();
+          await tx
+            .updateTable('usage_batches')
+            .set({ delivered_count: count, delivered_digest: digest, delivered_ids: JSON.stringify(ids) })
+            .where('id', '=', r.id)
+            .execute();
         }
-        events.push({ action: 'usage.batch_sealed', subject: { kind: 'usage_batch', id: String(r.id) },
-          after: { provider_id: r.provider_id, key_id: r.key_id, body_sha256: r.body_sha256, delivered_count: Number(count), delivered_digest: digest } });
+        events.push({
+          action: 'usage.batch_sealed',
+          subject: { kind: 'usage_batch', id: String(r.id) },
+          after: { provider_id: r.provider_id, key_id: r.key_id, body_sha256: r.body_sha256, delivered_count: Number(count), delivered_digest: digest },
+        });
       }
       if (events.length === 0) return 0;
-      await tx.updateTable('usage_batches').set({ sealed_at_ms: now_ms }).where('id', 'in', rows.map((r) => r.id)).execute();
+      await tx
+        .updateTable('usage_batches')
+        .set({ sealed_at_ms: now_ms })
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
       await appendAuditMany(tx, engine, system_actor, events, now_ms);
       return events.length;
     });
@@ -146,8 +231,16 @@ export class SigningKeyRepository {
 
   /** The stored records that point at a signed batch, as stored now: standing, or superseded by a replacement (kept unchanged). */
   async batchRecords(batch_id: number) {
-    const standing = await this.db.selectFrom('usage_records').select([...record_columns, 'seq']).where('batch_id', '=', batch_id).execute();
-    const superseded = await this.db.selectFrom('usage_superseded').select([...record_columns, 'seq']).where('batch_id', '=', batch_id).execute();
+    const standing = await this.db
+      .selectFrom('usage_records')
+      .select([...record_columns, 'seq'])
+      .where('batch_id', '=', batch_id)
+      .execute();
+    const superseded = await this.db
+      .selectFrom('usage_superseded')
+      .select([...record_columns, 'seq'])
+      .where('batch_id', '=', batch_id)
+      .execute();
     return [...standing, ...superseded].sort((a, b) => Number(a.seq) - Number(b.seq)).map(({ seq: _, ...r }) => r);
   }
 
@@ -156,7 +249,14 @@ export class SigningKeyRepository {
     const out = [];
     for (let i = 0; i < ids.length; i += 1000) {
       for (const table of ['usage_records', 'usage_superseded'] as const) {
-        out.push(...await this.db.selectFrom(table).select([...record_columns]).where('provider_id', '=', provider_id).where('record_id', 'in', ids.slice(i, i + 1000)).execute());
+        out.push(
+          ...(await this.db
+            .selectFrom(table)
+            .select([...record_columns])
+            .where('provider_id', '=', provider_id)
+            .where('record_id', 'in', ids.slice(i, i + 1000))
+            .execute()),
+        );
       }
     }
     return out;

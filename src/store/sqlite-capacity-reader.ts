@@ -19,7 +19,10 @@ port.on('message', (m: PageRequest) => {
     let n = 0;
     for (const r of stmt.iterate(m.cluster_id, m.accelerator, m.to_ms, m.from_ms, m.after_start, m.after_start, m.after_seq, m.limit) as Iterable<unknown[]>) {
       const o = n * 4;
-      buf[o] = Number(r[0]); buf[o + 1] = Number(r[1]); buf[o + 2] = Number(r[2]); buf[o + 3] = Number(r[3]);
+      buf[o] = Number(r[0]);
+      buf[o + 1] = Number(r[1]);
+      buf[o + 2] = Number(r[2]);
+      buf[o + 3] = Number(r[3]);
       n++;
     }
     port.postMessage({ id: m.id, ok: true, result: { n, buf } } satisfies WorkerAnswer<Page>, [buf.buffer]);

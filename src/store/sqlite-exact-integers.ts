@@ -20,7 +20,9 @@ function exactRow(row: unknown): unknown {
 
 export function exactIntegers(db: SqliteDatabase.Database): KyselySqliteDatabase {
   return {
-    close: () => { db.close(); },
+    close: () => {
+      db.close();
+    },
     prepare(sql: string): SqliteStatement {
       const stmt = db.prepare(sql);
       if (!stmt.reader) return stmt as unknown as SqliteStatement;
@@ -29,7 +31,9 @@ export function exactIntegers(db: SqliteDatabase.Database): KyselySqliteDatabase
         reader: true,
         all: (parameters) => (stmt.all(parameters) as unknown[]).map(exactRow),
         run: (parameters) => stmt.run(parameters),
-        *iterate(parameters) { for (const row of stmt.iterate(parameters)) yield exactRow(row); },
+        *iterate(parameters) {
+          for (const row of stmt.iterate(parameters)) yield exactRow(row);
+        },
       };
     },
   };

@@ -37,7 +37,10 @@ export class Store {
   private office_calendar: OfficeCalendar;
 
   /** `time_zone`: the office's (SUANLI_TIME_ZONE); migrate() settles it against the zone the rollups are in. */
-  constructor(readonly connection: Connection, private readonly time_zone: string = default_time_zone) {
+  constructor(
+    readonly connection: Connection,
+    private readonly time_zone: string = default_time_zone,
+  ) {
     this.office_calendar = new OfficeCalendar(time_zone);
     this.catalog = new CatalogRepository(connection);
     this.organizations = new OrganizationRepository(connection);
@@ -54,18 +57,25 @@ export class Store {
     this.analytics = new AnalyticsRepository(connection);
   }
 
-  get engine() { return this.connection.engine; }
+  get engine() {
+    return this.connection.engine;
+  }
 
   /** The office's calendar: the days, months and years money is counted in. */
-  get calendar(): OfficeCalendar { return this.office_calendar; }
+  get calendar(): OfficeCalendar {
+    return this.office_calendar;
+  }
 
   static open(config: Pick<Config, 'database_url' | 'data_dir' | 'sqlite_synchronous' | 'pg_pool_size_max' | 'time_zone'>): Store {
-    return new Store(openDatabase({
-      database_url: config.database_url,
-      sqlite_file: path.join(config.data_dir, 'suanli.db'),
-      sqlite_synchronous: config.sqlite_synchronous,
-      pg_pool_size_max: config.pg_pool_size_max,
-    }), config.time_zone);
+    return new Store(
+      openDatabase({
+        database_url: config.database_url,
+        sqlite_file: path.join(config.data_dir, 'suanli.db'),
+        sqlite_synchronous: config.sqlite_synchronous,
+        pg_pool_size_max: config.pg_pool_size_max,
+      }),
+      config.time_zone,
+    );
   }
 
   /**
@@ -81,9 +91,13 @@ export class Store {
 
   /** SUANLI_ADMIN_KEY becomes the first administrator key when there is none yet. */
   async bootstrapAdministrator(admin_key: string | null, now_ms: number): Promise<boolean> {
-    if (admin_key === null || await this.apiKeys.hasActiveAdministrator()) return false;
+    if (admin_key === null || (await this.apiKeys.hasActiveAdministrator())) return false;
     const office = await this.organizations.office(now_ms);
-    await this.apiKeys.create({ org_id: office.id, role: 'administrator', label: 'bootstrap (SUANLI_ADMIN_KEY)', key_hash: hashApiKey(admin_key), key_prefix: admin_key.slice(0, 6) }, system_actor, now_ms);
+    await this.apiKeys.create(
+      { org_id: office.id, role: 'administrator', label: 'bootstrap (SUANLI_ADMIN_KEY)', key_hash: hashApiKey(admin_key), key_prefix: admin_key.slice(0, 6) },
+      system_actor,
+      now_ms,
+    );
     return true;
   }
 

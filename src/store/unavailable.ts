@@ -12,7 +12,8 @@ const socket_codes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'
 /** SQLite: the disk (or its quota) is full, an I/O error, the file cannot be opened, or still locked after busy_timeout. */
 const sqlite_codes = /^SQLITE_(FULL|IOERR|CANTOPEN|BUSY|PROTOCOL)(_|$)/;
 /** node-postgres's own words for a connection that went away or never came. */
-const pg_messages = /Connection terminated|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|terminating connection due to administrator command/i;
+const pg_messages =
+  /Connection terminated|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|terminating connection due to administrator command/i;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e !== null && e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {

@@ -18,7 +18,10 @@ export class UsageRepository extends UsageRecords {
   private readonly writer: SqliteUsageWriter | null;
 
   /** `calendar`: the office's, as the store settled it (read when the writer thread starts and at each write). */
-  constructor(private readonly conn: Connection, private readonly calendar: () => OfficeCalendar) {
+  constructor(
+    private readonly conn: Connection,
+    private readonly calendar: () => OfficeCalendar,
+  ) {
     super(conn);
     this.writer = conn.sqlite === null ? null : new SqliteUsageWriter(conn.sqlite, calendar, rejections_kept_max);
   }
@@ -38,7 +41,16 @@ export class UsageRepository extends UsageRecords {
   }
 
   /** Stores `rows` in place of the stored records `replaced`, or nothing (./usage/replacement.ts). */
-  replace(provider_id: string, replaced: readonly UsageInput[], rows: readonly UsageRow[], at_ms: number, reason: string, actor: AuditActor, queue_checks: boolean, signed: SignedBatch | null = null): Promise<ReplaceOutcome> {
+  replace(
+    provider_id: string,
+    replaced: readonly UsageInput[],
+    rows: readonly UsageRow[],
+    at_ms: number,
+    reason: string,
+    actor: AuditActor,
+    queue_checks: boolean,
+    signed: SignedBatch | null = null,
+  ): Promise<ReplaceOutcome> {
     return replaceUsage(this.conn, this.calendar(), provider_id, replaced, rows, at_ms, reason, actor, queue_checks, signed);
   }
 

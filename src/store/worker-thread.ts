@@ -26,7 +26,11 @@ export class WorkerClient<Q extends { id: number }, R> {
   private readonly waiting = new Map<number, { resolve: (r: R) => void; reject: (e: unknown) => void }>();
 
   /** `name` says what stopped in the error a waiting request gets; `config` is the worker's workerData, made at start. */
-  constructor(private readonly module: URL, private readonly config: () => unknown, private readonly name: string) {}
+  constructor(
+    private readonly module: URL,
+    private readonly config: () => unknown,
+    private readonly name: string,
+  ) {}
 
   /** Sends `request` (its id filled in here); resolves with the worker's answer. */
   request(request: Q): Promise<R> {

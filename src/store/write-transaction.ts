@@ -11,7 +11,10 @@ export async function writeTransaction<T>(connection: Connection, fn: (tx: Tx, e
   if (connection.engine === 'postgres') {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await connection.db.transaction().setIsolationLevel('read committed').execute((tx) => fn(tx, 'postgres'));
+        return await connection.db
+          .transaction()
+          .setIsolationLevel('read committed')
+          .execute((tx) => fn(tx, 'postgres'));
       } catch (error) {
         const code = (error as { code?: string }).code;
         if ((code === '40P01' || code === '40001') && attempt < 5) continue; // deadlock / serialization: run it again

@@ -33,7 +33,10 @@ const skip = missing.length > 0 || !openssl_ok;
 const why = missing.length > 0 ? `missing ${missing.join(', ')}` : 'OpenSSL 1.1.1 or later needed';
 if (skip) console.warn(`docs/api.md walk-through skipped: ${why}`);
 // Under CI (.ci/run installs curl, jq and openssl) a missing tool is an error, not a skip.
-if (skip && process.env.CI) it('the walk-through of docs/api.md can run under CI', () => { throw new Error(why); });
+if (skip && process.env.CI)
+  it('the walk-through of docs/api.md can run under CI', () => {
+    throw new Error(why);
+  });
 
 // The server's clock is fixed a while after the page's usage (it refuses records ending in the future).
 const now = Date.parse('2026-11-29T12:00:00Z');
@@ -63,8 +66,20 @@ afterAll(async () => {
 it('has runnable steps with expected output, and covers what a newcomer needs', () => {
   expect(blocks.length).toBeGreaterThan(10);
   expect(expected.length).toBeGreaterThan(10);
-  for (const needle of ['/api/docs/json', '/api/docs', 'errors.md', 'POST /api/v1/providers/{id}/signing-keys', 'next_cursor', 'cursor', 'limit',
-    'openssl genpkey -algorithm ed25519', '--data-binary', 'Suanli-Signature', 'x-roles', 'security.md']) {
+  for (const needle of [
+    '/api/docs/json',
+    '/api/docs',
+    'errors.md',
+    'POST /api/v1/providers/{id}/signing-keys',
+    'next_cursor',
+    'cursor',
+    'limit',
+    'openssl genpkey -algorithm ed25519',
+    '--data-binary',
+    'Suanli-Signature',
+    'x-roles',
+    'security.md',
+  ]) {
     expect(page).toContain(needle);
   }
 });
@@ -92,14 +107,30 @@ it.skipIf(skip)('runs the walk-through of docs/api.md against a real server: eve
   const usage = (await app.inject({ method: 'GET', url: '/api/v1/usage', headers: { authorization: `Bearer ${admin_key}` } })).json() as {
     items: { record_id: string; count: number; signed: { batch_id: number; key_id: string } | null }[];
   };
-  expect(usage.items.map((r) => [r.record_id, r.count])).toEqual([['job-4711', 8], ['job-4712', 64]]);
+  expect(usage.items.map((r) => [r.record_id, r.count])).toEqual([
+    ['job-4711', 8],
+    ['job-4712', 64],
+  ]);
   const provider_id = (await db.store.organizations.list('provider'))[0]!.id;
   const keys = await db.store.signingKeys.active(provider_id);
   expect(keys).toHaveLength(1);
   for (const r of usage.items) expect(r.signed?.key_id).toBe(keys[0]!.id);
   // the signature the page's openssl commands made is byte for byte what examples/signing/sign-batch.mjs makes
-  const node_header = execFileSync(process.execPath, [fileURLToPath(new URL('../../examples/signing/sign-batch.mjs', import.meta.url)), '--key', path.join(work_dir, 'private.pem'),
-    '--key-id', keys[0]!.id, path.join(work_dir, 'batch-1.json')], { encoding: 'utf8' }).trim();
-  const openssl_sig = execFileSync('sh', ['-c', 'openssl pkeyutl -sign -inkey private.pem -rawin -in batch-1.json | base64 | tr -d "\\n"'], { cwd: work_dir, encoding: 'utf8' });
+  const node_header = execFileSync(
+    process.execPath,
+    [
+      fileURLToPath(new URL('../../examples/signing/sign-batch.mjs', import.meta.url)),
+      '--key',
+      path.join(work_dir, 'private.pem'),
+      '--key-id',
+      keys[0]!.id,
+      path.join(work_dir, 'batch-1.json'),
+    ],
+    { encoding: 'utf8' },
+  ).trim();
+  const openssl_sig = execFileSync('sh', ['-c', 'openssl pkeyutl -sign -inkey private.pem -rawin -in batch-1.json | base64 | tr -d "\\n"'], {
+    cwd: work_dir,
+    encoding: 'utf8',
+  });
   expect(node_header).toBe(`Suanli-Signature: keyId="${keys[0]!.id}", sig="${openssl_sig}"`);
 });

@@ -9,10 +9,21 @@ import { expectError, expectFieldError } from '../support/routes.js';
 const now = Date.parse('2026-11-29T12:00:00Z');
 
 interface Normalization {
-  basis: 'bf16_dense' | 'fp16_dense' | null; dense_tflops: string | null; counts: 'compute' | 'card_hours_only';
-  reference_accelerator: string; reference_ratio: string | null; note: string;
+  basis: 'bf16_dense' | 'fp16_dense' | null;
+  dense_tflops: string | null;
+  counts: 'compute' | 'card_hours_only';
+  reference_accelerator: string;
+  reference_ratio: string | null;
+  note: string;
 }
-interface Accelerator { id: string; vendor: string; domestic: boolean; bf16_tflops_dense: string | null; fp16_tflops_dense: string | null; normalization: Normalization }
+interface Accelerator {
+  id: string;
+  vendor: string;
+  domestic: boolean;
+  bf16_tflops_dense: string | null;
+  fp16_tflops_dense: string | null;
+  normalization: Normalization;
+}
 
 /** a / b rounded half-up to 3 decimals, from integer GFLOPS: the test's own arithmetic, independent of the app's. */
 function ratio3(a_gflops: bigint, b_gflops: bigint): string {
@@ -24,9 +35,25 @@ function ratio3(a_gflops: bigint, b_gflops: bigint): string {
 
 function acceleratorBody(id: string, figures: { bf16_tflops_dense?: string | null; fp16_tflops_dense?: string | null } = {}) {
   return {
-    id, vendor: 'Test Silicon', model: `Model ${id}`, domestic: true, year: 2026, process_nm: '7', fp32_tflops: null,
-    bf16_tflops_dense: '100', fp16_tflops_dense: null, int8_tops_dense: null, memory_gb: '96', memory_type: 'HBM3',
-    memory_bw_gbs: null, tdp_w: 450, comparable_to: null, verified: 'no', notes: '', source: 'test', ...figures,
+    id,
+    vendor: 'Test Silicon',
+    model: `Model ${id}`,
+    domestic: true,
+    year: 2026,
+    process_nm: '7',
+    fp32_tflops: null,
+    bf16_tflops_dense: '100',
+    fp16_tflops_dense: null,
+    int8_tops_dense: null,
+    memory_gb: '96',
+    memory_type: 'HBM3',
+    memory_bw_gbs: null,
+    tdp_w: 450,
+    comparable_to: null,
+    verified: 'no',
+    notes: '',
+    source: 'test',
+    ...figures,
   };
 }
 
@@ -84,8 +111,12 @@ describeEachEngine('catalog and organizations', (db) => {
     // 320 / 312 = 1.025641… → 1.026 (half-up at 3 decimals)
     expect(ratio3(320_000n, 312_000n)).toBe('1.026');
     expect(m.normalization).toEqual({
-      basis: 'fp16_dense', dense_tflops: '320', counts: 'compute', reference_accelerator: 'nvidia-a100-80gb-sxm',
-      reference_ratio: '1.026', note: expect.stringContaining('FP16'),
+      basis: 'fp16_dense',
+      dense_tflops: '320',
+      counts: 'compute',
+      reference_accelerator: 'nvidia-a100-80gb-sxm',
+      reference_ratio: '1.026',
+      note: expect.stringContaining('FP16'),
     });
   });
 
@@ -93,8 +124,12 @@ describeEachEngine('catalog and organizations', (db) => {
     const m = await accelerator('metax-c500');
     expect(m).toMatchObject({ bf16_tflops_dense: null, fp16_tflops_dense: null });
     expect(m.normalization).toEqual({
-      basis: null, dense_tflops: null, counts: 'card_hours_only', reference_accelerator: 'nvidia-a100-80gb-sxm',
-      reference_ratio: null, note: expect.stringMatching(/card-hours/),
+      basis: null,
+      dense_tflops: null,
+      counts: 'card_hours_only',
+      reference_accelerator: 'nvidia-a100-80gb-sxm',
+      reference_ratio: null,
+      note: expect.stringMatching(/card-hours/),
     });
   });
 
@@ -109,10 +144,20 @@ describeEachEngine('catalog and organizations', (db) => {
     const created = await api.call('POST', '/api/v1/accelerators', { body: acceleratorBody('test-npu-1') });
     expect(created.statusCode).toBe(201);
     // 100 / 312 = 0.3205… → 0.321
-    expect((created.json() as Accelerator).normalization).toMatchObject({ basis: 'bf16_dense', dense_tflops: '100', counts: 'compute', reference_ratio: ratio3(100_000n, 312_000n) });
+    expect((created.json() as Accelerator).normalization).toMatchObject({
+      basis: 'bf16_dense',
+      dense_tflops: '100',
+      counts: 'compute',
+      reference_ratio: ratio3(100_000n, 312_000n),
+    });
     expect(ratio3(100_000n, 312_000n)).toBe('0.321');
     expect((await accelerator('test-npu-1')).normalization.reference_ratio).toBe('0.321');
-    expectFieldError(await api.call('POST', '/api/v1/accelerators', { body: acceleratorBody('test-npu-1', { bf16_tflops_dense: '200' }) }), 409, 'already_exists', 'id');
+    expectFieldError(
+      await api.call('POST', '/api/v1/accelerators', { body: acceleratorBody('test-npu-1', { bf16_tflops_dense: '200' }) }),
+      409,
+      'already_exists',
+      'id',
+    );
     expect((await accelerator('test-npu-1')).bf16_tflops_dense).toBe('100');
     // the new model is listed, and with the domestic filter
     expect((await get<{ items: Accelerator[] }>('/api/v1/accelerators?domestic=true')).items.map((m) => m.id)).toContain('test-npu-1');
@@ -147,7 +192,11 @@ describeEachEngine('catalog and organizations', (db) => {
       return m.normalization;
     };
     expect(await patch({ bf16_tflops_dense: '624' })).toMatchObject({ basis: 'bf16_dense', dense_tflops: '624', reference_ratio: '2.000' });
-    expect(await patch({ bf16_tflops_dense: null, fp16_tflops_dense: '156' })).toMatchObject({ basis: 'fp16_dense', dense_tflops: '156', reference_ratio: '0.500' });
+    expect(await patch({ bf16_tflops_dense: null, fp16_tflops_dense: '156' })).toMatchObject({
+      basis: 'fp16_dense',
+      dense_tflops: '156',
+      reference_ratio: '0.500',
+    });
     expect(await patch({ fp16_tflops_dense: '156.001' })).toMatchObject({ dense_tflops: '156.001', reference_ratio: ratio3(156_001n, 312_000n) });
     expect(await patch({ fp16_tflops_dense: null })).toMatchObject({ basis: null, dense_tflops: null, counts: 'card_hours_only', reference_ratio: null });
     expect(await patch({ bf16_tflops_dense: '312', notes: 'corrected' })).toMatchObject({ basis: 'bf16_dense', reference_ratio: '1.000' });
@@ -170,12 +219,13 @@ describeEachEngine('catalog and organizations', (db) => {
       [{ id: 'huawei-ascend-910b' }, 400, 'validation_failed', 'id'],
       [{ dense_gflops: 1 }, 400, 'validation_failed', 'dense_gflops'],
     ];
-    for (const [body, status, code, field] of cases) expectFieldError(await api.call('PATCH', '/api/v1/accelerators/test-npu-1', { body }), status, code, field);
+    for (const [body, status, code, field] of cases)
+      expectFieldError(await api.call('PATCH', '/api/v1/accelerators/test-npu-1', { body }), status, code, field);
     expect(await accelerator('test-npu-1')).toEqual(before);
     expect(await accelerator('huawei-ascend-910b')).toEqual(ascend);
   });
 
-  it('rescales every ratio when the reference model\'s figure is corrected', async () => {
+  it("rescales every ratio when the reference model's figure is corrected", async () => {
     const patchRef = (bf16: string) => api.call('PATCH', '/api/v1/accelerators/nvidia-a100-80gb-sxm', { body: { bf16_tflops_dense: bf16 } });
     expect((await patchRef('640')).statusCode).toBe(200);
     try {
@@ -207,7 +257,15 @@ describeEachEngine('catalog and organizations', (db) => {
     const { id } = created.json() as { id: string };
     const bare = (await api.call('POST', '/api/v1/providers', { body: { name: 'No Region Cloud' } })).json() as { id: string };
     expect(await get(`/api/v1/providers/${id}`)).toEqual({
-      id, kind: 'provider', name: 'Shanghai Compute Co', credit_code: null, region: '310000', sector: null, size: null, categories: [], created_at: new Date(now).toISOString(),
+      id,
+      kind: 'provider',
+      name: 'Shanghai Compute Co',
+      credit_code: null,
+      region: '310000',
+      sector: null,
+      size: null,
+      categories: [],
+      created_at: new Date(now).toISOString(),
     });
     expect(await get(`/api/v1/providers/${bare.id}`)).toMatchObject({ region: null });
     const listed = (await get<{ items: { id: string; name: string }[] }>('/api/v1/providers')).items;
@@ -223,13 +281,25 @@ describeEachEngine('catalog and organizations', (db) => {
 
   it('creates, lists and gets enterprises', async () => {
     const credit_code = creditCode();
-    const created = await api.call('POST', '/api/v1/enterprises', { body: { name: 'Hangzhou Models Ltd', credit_code, region: '330100', sector: 'large_models', size: 'medium', categories: ['startup', 'sme', 'startup'] } });
+    const created = await api.call('POST', '/api/v1/enterprises', {
+      body: { name: 'Hangzhou Models Ltd', credit_code, region: '330100', sector: 'large_models', size: 'medium', categories: ['startup', 'sme', 'startup'] },
+    });
     expect(created.statusCode).toBe(201);
     const { id } = created.json() as { id: string };
     expect(await get(`/api/v1/enterprises/${id}`)).toEqual({
-      id, kind: 'enterprise', name: 'Hangzhou Models Ltd', credit_code, region: '330100', sector: 'large_models', size: 'medium', categories: ['sme', 'startup'], created_at: new Date(now).toISOString(),
+      id,
+      kind: 'enterprise',
+      name: 'Hangzhou Models Ltd',
+      credit_code,
+      region: '330100',
+      sector: 'large_models',
+      size: 'medium',
+      categories: ['sme', 'startup'],
+      created_at: new Date(now).toISOString(),
     });
-    const sizeless = (await api.call('POST', '/api/v1/enterprises', { body: { name: 'Tiny Lab', credit_code: creditCode(), region: '110000', sector: 'research' } })).json() as { id: string };
+    const sizeless = (
+      await api.call('POST', '/api/v1/enterprises', { body: { name: 'Tiny Lab', credit_code: creditCode(), region: '110000', sector: 'research' } })
+    ).json() as { id: string };
     expect(await get(`/api/v1/enterprises/${sizeless.id}`)).toMatchObject({ size: null });
     const listed = (await get<{ items: { id: string }[] }>('/api/v1/enterprises', auditor_key)).items;
     expect(listed.map((o) => o.id)).toEqual(expect.arrayContaining([id, sizeless.id, p.enterprise_id]));
@@ -240,12 +310,20 @@ describeEachEngine('catalog and organizations', (db) => {
   it('creates and reads clusters with their inventory', async () => {
     const res = await api.call('POST', `/api/v1/providers/${p.provider_id}/clusters`, {
       key: p.provider_key,
-      body: { name: 'bj-1', region: '110000', inventory: [{ accelerator: 'huawei-ascend-910c', count: 32, valid_from: '2026-03-01T08:00:00+08:00', valid_to: '2027-03-01T00:00:00Z' }] },
+      body: {
+        name: 'bj-1',
+        region: '110000',
+        inventory: [{ accelerator: 'huawei-ascend-910c', count: 32, valid_from: '2026-03-01T08:00:00+08:00', valid_to: '2027-03-01T00:00:00Z' }],
+      },
     });
     expect(res.statusCode).toBe(201);
     const cluster = res.json() as { id: string };
     expect(await get(`/api/v1/clusters/${cluster.id}`, p.provider_key)).toEqual({
-      id: cluster.id, provider_id: p.provider_id, name: 'bj-1', region: '110000', created_at: new Date(now).toISOString(),
+      id: cluster.id,
+      provider_id: p.provider_id,
+      name: 'bj-1',
+      region: '110000',
+      created_at: new Date(now).toISOString(),
       inventory: [{ accelerator: 'huawei-ascend-910c', count: 32, valid_from: '2026-03-01T00:00:00.000Z', valid_to: '2027-03-01T00:00:00.000Z' }],
     });
     const list = (await get<{ items: { id: string }[] }>(`/api/v1/providers/${p.provider_id}/clusters`)).items;
@@ -257,23 +335,60 @@ describeEachEngine('catalog and organizations', (db) => {
   it('accepts usage on a model without throughput, lists it unnormalized and counts it in card_hours_unnormalized', async () => {
     // 8 × MetaX C500 for 2 h = 16 card-hours, no PFLOP·h; 1 × Ascend 910B for 1 h = 320 TFLOPS·h = 0.32 PFLOP·h
     const records = [
-      usageRecord(p, 'metax-1', { accelerator: 'metax-c500', count: 8, started_at: '2026-11-02T00:00:00Z', ended_at: '2026-11-02T02:00:00Z', amount_fen: 6_400 }),
+      usageRecord(p, 'metax-1', {
+        accelerator: 'metax-c500',
+        count: 8,
+        started_at: '2026-11-02T00:00:00Z',
+        ended_at: '2026-11-02T02:00:00Z',
+        amount_fen: 6_400,
+      }),
       usageRecord(p, 'ascend-1', { count: 1, started_at: '2026-11-02T00:00:00Z', ended_at: '2026-11-02T01:00:00Z', amount_fen: 1_000 }),
     ];
     const res = await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records } });
     expect(res.json()).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
 
     const items = (await get<{ items: Record<string, unknown>[] }>('/api/v1/usage', p.enterprise_key)).items;
-    expect(items.find((i) => i.record_id === 'metax-1')).toMatchObject({ accelerator: 'metax-c500', card_hours: '16.000', compute_pflop_h: null, normalized: false });
+    expect(items.find((i) => i.record_id === 'metax-1')).toMatchObject({
+      accelerator: 'metax-c500',
+      card_hours: '16.000',
+      compute_pflop_h: null,
+      normalized: false,
+    });
     expect(items.find((i) => i.record_id === 'ascend-1')).toMatchObject({ card_hours: '1.000', compute_pflop_h: '0.320000', normalized: true });
 
-    const summary = await get<{ items: Record<string, unknown>[]; totals: Record<string, unknown>; reference_accelerator: string }>('/api/v1/usage/summary?group_by=accelerator', p.enterprise_key);
+    const summary = await get<{ items: Record<string, unknown>[]; totals: Record<string, unknown>; reference_accelerator: string }>(
+      '/api/v1/usage/summary?group_by=accelerator',
+      p.enterprise_key,
+    );
     expect(summary.reference_accelerator).toBe('nvidia-a100-80gb-sxm');
     expect(summary.items).toEqual([
-      { key: 'huawei-ascend-910b', records: 1, card_hours: '1.000', card_hours_unnormalized: '0.000', compute_pflop_h: '0.320000', reference_card_hours: '1.026', amount_fen: '1000' },
-      { key: 'metax-c500', records: 1, card_hours: '16.000', card_hours_unnormalized: '16.000', compute_pflop_h: '0.000000', reference_card_hours: '0.000', amount_fen: '6400' },
+      {
+        key: 'huawei-ascend-910b',
+        records: 1,
+        card_hours: '1.000',
+        card_hours_unnormalized: '0.000',
+        compute_pflop_h: '0.320000',
+        reference_card_hours: '1.026',
+        amount_fen: '1000',
+      },
+      {
+        key: 'metax-c500',
+        records: 1,
+        card_hours: '16.000',
+        card_hours_unnormalized: '16.000',
+        compute_pflop_h: '0.000000',
+        reference_card_hours: '0.000',
+        amount_fen: '6400',
+      },
     ]);
-    expect(summary.totals).toEqual({ records: 2, card_hours: '17.000', card_hours_unnormalized: '16.000', compute_pflop_h: '0.320000', reference_card_hours: '1.026', amount_fen: '7400' });
+    expect(summary.totals).toEqual({
+      records: 2,
+      card_hours: '17.000',
+      card_hours_unnormalized: '16.000',
+      compute_pflop_h: '0.320000',
+      reference_card_hours: '1.026',
+      amount_fen: '7400',
+    });
     // the month view agrees
     const month = await get<{ items: { key: string; card_hours_unnormalized: string }[] }>('/api/v1/usage/summary?group_by=month', p.enterprise_key);
     expect(month.items).toEqual([expect.objectContaining({ key: '2026-11', card_hours_unnormalized: '16.000' })]);

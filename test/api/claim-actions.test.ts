@@ -16,8 +16,15 @@ function claimOf(res: { statusCode: number; body: string; json(): unknown }) {
 }
 
 const program = (code: string) => ({
-  code, name_zh: '测试算力券', name_en: 'Test compute voucher', kind: 'compute_rent', beneficiary_kind: 'enterprise', funding_layer: `${code}-layer`,
-  window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen: 1_000_000, first_stage_bp: 5000,
+  code,
+  name_zh: '测试算力券',
+  name_en: 'Test compute voucher',
+  kind: 'compute_rent',
+  beneficiary_kind: 'enterprise',
+  funding_layer: `${code}-layer`,
+  window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' },
+  budget_fen: 1_000_000,
+  first_stage_bp: 5000,
   rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 } }] },
 });
 
@@ -28,7 +35,10 @@ describeEachEngine('claim actions: optional bodies and idempotency keys', (db) =
   /** A POST with no body and no Content-Type, as `curl -X POST` sends it. */
   const bare = (url: string, key?: string, headers: Record<string, string> = {}) => api.call('POST', url, { ...(key === undefined ? {} : { key }), headers });
   const fileClaim = async (month: string) => {
-    const res = await api.call('POST', '/api/v1/claims', { key: p.enterprise_key, body: { program_id, period_start: `2026-${month}-01T00:00:00Z`, period_end: `2026-${String(Number(month) + 1).padStart(2, '0')}-01T00:00:00Z` } });
+    const res = await api.call('POST', '/api/v1/claims', {
+      key: p.enterprise_key,
+      body: { program_id, period_start: `2026-${month}-01T00:00:00Z`, period_end: `2026-${String(Number(month) + 1).padStart(2, '0')}-01T00:00:00Z` },
+    });
     expect(res.statusCode, res.body).toBe(201);
     return (res.json() as { id: string }).id;
   };
@@ -57,11 +67,19 @@ describeEachEngine('claim actions: optional bodies and idempotency keys', (db) =
     const other = await fileClaim('09');
     expect(claimOf(await bare(`/api/v1/claims/${other}/withdraw`, p.enterprise_key))).toMatchObject({ state: 'withdrawn' });
     // an empty body declared as JSON is still not JSON
-    expectError(await api.call('POST', `/api/v1/claims/${other}/submit`, { key: p.enterprise_key, headers: { 'content-type': 'application/json' }, raw: '' }), 400, 'malformed_json');
+    expectError(
+      await api.call('POST', `/api/v1/claims/${other}/submit`, { key: p.enterprise_key, headers: { 'content-type': 'application/json' }, raw: '' }),
+      400,
+      'malformed_json',
+    );
   });
 
   it('finds every route whose body is optional in the document, and none of them refuses a missing body', async () => {
-    const doc = (api.app as unknown as { swagger(): { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } }>> } }).swagger();
+    const doc = (
+      api.app as unknown as {
+        swagger(): { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } }>> };
+      }
+    ).swagger();
     const optional: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
@@ -71,8 +89,11 @@ describeEachEngine('claim actions: optional bodies and idempotency keys', (db) =
     }
     expect(optional.sort()).toEqual([
       'PATCH /api/v1/accelerators/{id}',
-      'POST /api/v1/claims/{id}/accept-progress-report', 'POST /api/v1/claims/{id}/approve', 'POST /api/v1/claims/{id}/pay',
-      'POST /api/v1/claims/{id}/submit', 'POST /api/v1/claims/{id}/withdraw',
+      'POST /api/v1/claims/{id}/accept-progress-report',
+      'POST /api/v1/claims/{id}/approve',
+      'POST /api/v1/claims/{id}/pay',
+      'POST /api/v1/claims/{id}/submit',
+      'POST /api/v1/claims/{id}/withdraw',
     ]);
     for (const route of optional) {
       const [method, path] = route.split(' ') as [string, string];
@@ -90,7 +111,9 @@ describeEachEngine('claim actions: optional bodies and idempotency keys', (db) =
     expect(claimOf(await pay({ amount_fen: 1000 }))).toMatchObject({ paid_fen: 1000 });
     // the same request again, in another key order or spacing: the first result, nothing moved
     expect(claimOf(await pay({ amount_fen: 1000 }))).toMatchObject({ paid_fen: 1000 });
-    expect(claimOf(await api.call('POST', `/api/v1/claims/${claim}/pay`, { raw: '{ "amount_fen" : 1000 }', headers: { 'idempotency-key': 'pay-2026-09' } }))).toMatchObject({ paid_fen: 1000 });
+    expect(
+      claimOf(await api.call('POST', `/api/v1/claims/${claim}/pay`, { raw: '{ "amount_fen" : 1000 }', headers: { 'idempotency-key': 'pay-2026-09' } })),
+    ).toMatchObject({ paid_fen: 1000 });
     expect(claimOf(await pay({ amount_fen: '1000' }))).toMatchObject({ paid_fen: 1000 }); // the same amount as a decimal string
     // the attack: the same key with another amount, another reason, or no body at all
     for (const body of [{ amount_fen: 9000 }, { amount_fen: 1000, reason: 'second instalment' }, undefined]) {

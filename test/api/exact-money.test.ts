@@ -16,8 +16,14 @@ const period = { period_start: '2026-10-01T00:00:00Z', period_end: '2026-12-01T0
 
 function program(code: string, budget_fen: unknown) {
   return {
-    code, name_zh: '精确金额', name_en: 'Exact money', kind: 'compute_rent', beneficiary_kind: 'enterprise', funding_layer: `${code}-layer`,
-    window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen,
+    code,
+    name_zh: '精确金额',
+    name_en: 'Exact money',
+    kind: 'compute_rent',
+    beneficiary_kind: 'enterprise',
+    funding_layer: `${code}-layer`,
+    window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' },
+    budget_fen,
     rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'all-of-it', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 10_000 } }] },
   };
 }
@@ -57,7 +63,10 @@ describeEachEngine('exact money past 2^53', (db) => {
   it('refuses a budget sent as a JSON number past 2^53 − 1 (400) and one past 2^63 − 1 (422), naming the field', async () => {
     const unsafe = await api.call('POST', '/api/v1/programs', { body: program('exact-unsafe', 20_000_000_000_000_000) });
     expect(unsafe.statusCode).toBe(400);
-    expect(unsafe.json().error).toMatchObject({ code: 'validation_failed', details: [{ field: 'budget_fen', message: 'send amounts past 2^53−1 as a decimal string' }] });
+    expect(unsafe.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ field: 'budget_fen', message: 'send amounts past 2^53−1 as a decimal string' }],
+    });
     const huge = await api.call('POST', '/api/v1/programs', { body: program('exact-huge', '9223372036854775808') });
     expect(huge.statusCode).toBe(422);
     expect(huge.json().error.details).toEqual([{ field: 'budget_fen', message: expect.stringContaining(fen_max) }]);
@@ -65,7 +74,12 @@ describeEachEngine('exact money past 2^53', (db) => {
     const at_max = await api.call('POST', '/api/v1/programs', { body: program('exact-at-max', fen_max) });
     expect(at_max.statusCode).toBe(201);
     expect(at_max.json().budget_fen).toBe(fen_max);
-    expect((await api.call('GET', `/api/v1/programs/${at_max.json().id}`)).json().budget).toEqual({ budget_fen: fen_max, available_fen: fen_max, reserved_fen: '0', paid_fen: '0' });
+    expect((await api.call('GET', `/api/v1/programs/${at_max.json().id}`)).json().budget).toEqual({
+      budget_fen: fen_max,
+      available_fen: fen_max,
+      reserved_fen: '0',
+      paid_fen: '0',
+    });
   });
 
   it('files, approves and pays the claim with base_fen 10000000000000003 exactly', async () => {
@@ -80,7 +94,16 @@ describeEachEngine('exact money past 2^53', (db) => {
     claim_id = claim.id;
     expect(claim).toMatchObject({ records: 1001, base_fen: exact_total, computed_fen: exact_total, granted_fen: '0', paid_fen: '0' });
     expect(claim.explanation).toMatchObject({ base_fen: exact_total, computed_fen: exact_total, granted_fen: exact_total });
-    expect(claim.explanation.lines).toEqual([expect.objectContaining({ rule_id: 'all-of-it', records: 1001, base_fen: exact_total, subsidy_fen: exact_total, ceiling_cut_fen: '0', layer_cut_fen: '0' })]);
+    expect(claim.explanation.lines).toEqual([
+      expect.objectContaining({
+        rule_id: 'all-of-it',
+        records: 1001,
+        base_fen: exact_total,
+        subsidy_fen: exact_total,
+        ceiling_cut_fen: '0',
+        layer_cut_fen: '0',
+      }),
+    ]);
 
     expect((await api.call('POST', `/api/v1/claims/${claim_id}/submit`, { key: p.enterprise_key, body: {} })).statusCode).toBe(200);
     let approved = await api.call('POST', `/api/v1/claims/${claim_id}/approve`, { body: {} });
@@ -89,7 +112,11 @@ describeEachEngine('exact money past 2^53', (db) => {
       approved = await api.call('POST', `/api/v1/claims/${claim_id}/approve`, { body: { override_reason: 'test: the bills are what the attack sent' } });
     }
     expect(approved.statusCode).toBe(200);
-    expect(approved.json()).toMatchObject({ state: 'approved', granted_fen: exact_total, explanation: { approval: { computed_fen: exact_total, granted_fen: exact_total } } });
+    expect(approved.json()).toMatchObject({
+      state: 'approved',
+      granted_fen: exact_total,
+      explanation: { approval: { computed_fen: exact_total, granted_fen: exact_total } },
+    });
 
     // A payment as a JSON number past 2^53 − 1 is refused (the parser rounded it); as a decimal string it is exact.
     // eslint-disable-next-line no-loss-of-precision -- the point: a number the JSON parser cannot hold
@@ -107,8 +134,10 @@ describeEachEngine('exact money past 2^53', (db) => {
     expect(rest.json()).toMatchObject({ state: 'paid', granted_fen: exact_total, paid_fen: exact_total });
 
     const detail = (await api.call('GET', `/api/v1/claims/${claim_id}`)).json();
-    expect(detail.events.filter((e: { action: string }) => e.action === 'pay').map((e: { amount_fen: string }) => e.amount_fen))
-      .toEqual(['9007199254740993', (BigInt(exact_total) - 9_007_199_254_740_993n).toString()]);
+    expect(detail.events.filter((e: { action: string }) => e.action === 'pay').map((e: { amount_fen: string }) => e.amount_fen)).toEqual([
+      '9007199254740993',
+      (BigInt(exact_total) - 9_007_199_254_740_993n).toString(),
+    ]);
   });
 
   it('keeps the budget and the ledger exact', async () => {
@@ -119,7 +148,12 @@ describeEachEngine('exact money past 2^53', (db) => {
     expect(ledger.transfers.find((t: { kind: string }) => t.kind === 'approve').amount_fen).toBe(exact_total);
     expect((await api.call('GET', '/api/v1/ledger/check')).json()).toEqual({ ok: true, problems: [] });
     const overview = (await api.call('GET', '/api/v1/dashboard/overview?from=2026-10&to=2027-01')).json();
-    expect(overview.programs.find((x: { id: string }) => x.id === program_id)).toMatchObject({ budget_fen: '20000000000000000', committed_fen: exact_total, paid_fen: exact_total, available_fen: '9999999999999997' });
+    expect(overview.programs.find((x: { id: string }) => x.id === program_id)).toMatchObject({
+      budget_fen: '20000000000000000',
+      committed_fen: exact_total,
+      paid_fen: exact_total,
+      available_fen: '9999999999999997',
+    });
   });
 
   it('exports the exact figures: claims as JSON, CSV and XLSX; the claim; the program report; the ledger statement', async () => {
@@ -133,7 +167,10 @@ describeEachEngine('exact money past 2^53', (db) => {
 
     const csv = await api.call('GET', `/api/v1/reports/claims?format=csv&program_id=${program_id}`);
     expect(csv.statusCode).toBe(200);
-    const [header, line] = csv.body.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    const [header, line] = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
     const cells = line!.split(',');
     expect(cells[header!.split(',').indexOf('base_fen')]).toBe(exact_total);
     expect(cells[header!.split(',').indexOf('granted_yuan')]).toBe('100000000000000.03');
@@ -174,10 +211,16 @@ describeEachEngine('exact money past 2^53', (db) => {
     const schema = (path: string, method: string) => doc.paths[path][method].responses['200'].content['application/json'].schema;
     const claim = schema('/api/v1/claims/{id}', 'get');
     for (const field of ['base_fen', 'computed_fen', 'granted_fen', 'paid_fen', 'clawed_back_fen']) {
-      expect(claim.properties[field]).toMatchObject({ type: 'string', pattern: '^(0|-?[1-9][0-9]*)$', description: expect.stringContaining('fen, decimal string: exact past 2^53') });
+      expect(claim.properties[field]).toMatchObject({
+        type: 'string',
+        pattern: '^(0|-?[1-9][0-9]*)$',
+        description: expect.stringContaining('fen, decimal string: exact past 2^53'),
+      });
     }
     expect(claim.properties.explanation.properties.lines.items.properties.subsidy_fen.type).toBe('string');
-    expect(schema('/api/v1/usage/summary', 'get').properties.totals.properties.amount_fen.anyOf).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'string' })]));
+    expect(schema('/api/v1/usage/summary', 'get').properties.totals.properties.amount_fen.anyOf).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'string' })]),
+    );
     expect(schema('/api/v1/programs/{id}', 'get').properties.budget.properties.available_fen.type).toBe('string');
     // A single record's bill stays a JSON integer, bounded by amount_fen_max.
     const bill = JSON.stringify(schema('/api/v1/usage', 'get').properties.items.items.properties.amount_fen);
@@ -192,19 +235,32 @@ describeEachEngine('exact money past 2^53', (db) => {
     const q = await createParties(api, 'past-int8');
     const planted = Array.from({ length: 2100 }, (_, k) => {
       const start = Date.parse('2026-10-01T00:00:00Z') + Math.floor(k / 32) * hour_ms; // 32 cards at a time, inventory 64
-      return usageRecord(q, `planted-${k}`, { count: 1, started_at: new Date(start).toISOString(), ended_at: new Date(start + hour_ms).toISOString(), amount_fen: 1 });
+      return usageRecord(q, `planted-${k}`, {
+        count: 1,
+        started_at: new Date(start).toISOString(),
+        ended_at: new Date(start + hour_ms).toISOString(),
+        amount_fen: 1,
+      });
     });
     expect((await api.call('POST', '/api/v1/usage', { key: q.provider_key, body: { records: planted } })).json().accepted).toBe(2100);
     const record_fen = 2n ** 52n - 1n;
     const big = 4_000_000_000_000_000_000n;
     const kdb = db().store.connection.db;
-    await kdb.updateTable('usage_records').set({ amount_fen: Number(record_fen) }).where('enterprise_id', '=', q.enterprise_id).execute();
+    await kdb
+      .updateTable('usage_records')
+      .set({ amount_fen: Number(record_fen) })
+      .where('enterprise_id', '=', q.enterprise_id)
+      .execute();
     // Three daily rollups of 4e18 fen in one month, of three enterprises (a month's rollup per enterprise stays within
     // int8): the month's sum, 1.2e19, passes 2^63, where SQLite's sum() alone would raise "integer overflow".
     const r = await createParties(api, 'third');
     expect((await api.call('POST', '/api/v1/usage', { key: r.provider_key, body: { records: [record(r, 0, 5)] } })).json().accepted).toBe(1);
-    await kdb.updateTable('usage_rollups').set({ amount_fen: big }).where('day', '=', '2026-10-01')
-      .where('enterprise_id', 'in', [p.enterprise_id, q.enterprise_id, r.enterprise_id]).execute();
+    await kdb
+      .updateTable('usage_rollups')
+      .set({ amount_fen: big })
+      .where('day', '=', '2026-10-01')
+      .where('enterprise_id', 'in', [p.enterprise_id, q.enterprise_id, r.enterprise_id])
+      .execute();
     const by_enterprise = (await api.call('GET', '/api/v1/usage/summary?group_by=enterprise&to=2026-11-01')).json();
     const by_month = await api.call('GET', '/api/v1/usage/summary?group_by=month&to=2026-11-01');
     expect(by_month.statusCode).toBe(200);

@@ -15,11 +15,17 @@ describeEachEngine('ingestion edges', (db) => {
   it('an identical copy of a record that conflicts with a stored one is a conflict too, not a duplicate', async () => {
     await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [usageRecord(p, 'e1')] } });
     const changed = usageRecord(p, 'e1', { amount_fen: 1 });
-    const res = await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [changed, changed, usageRecord(p, 'e2'), usageRecord(p, 'e2')] } });
+    const res = await api.call('POST', '/api/v1/usage', {
+      key: p.provider_key,
+      body: { records: [changed, changed, usageRecord(p, 'e2'), usageRecord(p, 'e2')] },
+    });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ accepted: 1, duplicates: 1 });
-    expect(body.rejected.map((r: { index: number; code: string }) => [r.index, r.code])).toEqual([[0, 'conflict'], [1, 'conflict']]);
+    expect(body.rejected.map((r: { index: number; code: string }) => [r.index, r.code])).toEqual([
+      [0, 'conflict'],
+      [1, 'conflict'],
+    ]);
   });
 
   it('names an unknown field in a record with a plain message', async () => {

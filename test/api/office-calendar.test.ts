@@ -29,58 +29,114 @@ describeEachEngine('the office calendar', (db) => {
   it('stores a record of 00:30 Beijing time on 1 November in November, one of 23:59:59 on 31 October in October', async () => {
     api = await testApi(db(), () => clock);
     p = await createParties(api, 'cal');
-    const at = (iso: string, id: string, amount_fen: number) => usageRecord(p, id, { started_at: iso, ended_at: new Date(Date.parse(iso) + hour_ms).toISOString(), count: 1, amount_fen });
-    const res = ok(await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [at(november, 'nov', 10_000), at(october, 'oct', 1_000)] } }));
+    const at = (iso: string, id: string, amount_fen: number) =>
+      usageRecord(p, id, { started_at: iso, ended_at: new Date(Date.parse(iso) + hour_ms).toISOString(), count: 1, amount_fen });
+    const res = ok(
+      await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [at(november, 'nov', 10_000), at(october, 'oct', 1_000)] } }),
+    );
     expect(res).toMatchObject({ accepted: 2, rejected: [] });
 
-    const summary = async (group: string, query = '') => ok(await api.call('GET', `/api/v1/usage/summary?group_by=${group}${query}`)) as { items: { key: string; records: number; amount_fen: string }[] };
-    expect((await summary('day')).items.map((g) => [g.key, g.records, g.amount_fen])).toEqual([['2026-10-31', 1, '1000'], ['2026-11-01', 1, '10000']]);
-    expect((await summary('month')).items.map((g) => [g.key, g.records])).toEqual([['2026-10', 1], ['2026-11', 1]]);
+    const summary = async (group: string, query = '') =>
+      ok(await api.call('GET', `/api/v1/usage/summary?group_by=${group}${query}`)) as { items: { key: string; records: number; amount_fen: string }[] };
+    expect((await summary('day')).items.map((g) => [g.key, g.records, g.amount_fen])).toEqual([
+      ['2026-10-31', 1, '1000'],
+      ['2026-11-01', 1, '10000'],
+    ]);
+    expect((await summary('month')).items.map((g) => [g.key, g.records])).toEqual([
+      ['2026-10', 1],
+      ['2026-11', 1],
+    ]);
     // a day filter is the office's day too
     expect((await summary('month', '&from=2026-11-01')).items.map((g) => [g.key, g.records])).toEqual([['2026-11', 1]]);
 
     const rollups = await db().store.connection.db.selectFrom('usage_rollups').select(['day', 'records']).orderBy('day').execute();
-    expect(rollups.map((r) => [r.day, Number(r.records)])).toEqual([['2026-10-31', 1], ['2026-11-01', 1]]);
+    expect(rollups.map((r) => [r.day, Number(r.records)])).toEqual([
+      ['2026-10-31', 1],
+      ['2026-11-01', 1],
+    ]);
     const monthly = await db().store.connection.db.selectFrom('usage_rollups_monthly').select(['month', 'records']).orderBy('month').execute();
-    expect(monthly.map((r) => [r.month, Number(r.records)])).toEqual([['2026-10', 1], ['2026-11', 1]]);
+    expect(monthly.map((r) => [r.month, Number(r.records)])).toEqual([
+      ['2026-10', 1],
+      ['2026-11', 1],
+    ]);
   });
 
   it('shows the overview in office months and says which zone', async () => {
-    const o = ok(await api.call('GET', '/api/v1/dashboard/overview?from=2026-10&to=2026-11')) as { time_zone: string; months: { month: string; records: number }[] };
+    const o = ok(await api.call('GET', '/api/v1/dashboard/overview?from=2026-10&to=2026-11')) as {
+      time_zone: string;
+      months: { month: string; records: number }[];
+    };
     expect(o.time_zone).toBe('Asia/Shanghai');
-    expect(o.months.map((m) => [m.month, m.records])).toEqual([['2026-10', 1], ['2026-11', 1]]);
+    expect(o.months.map((m) => [m.month, m.records])).toEqual([
+      ['2026-10', 1],
+      ['2026-11', 1],
+    ]);
     expect(ok(await api.call('GET', '/api/v1/me'))).toMatchObject({ time_zone: 'Asia/Shanghai' });
   });
 
   it('a claim for November (Beijing) holds the November record and not the October one', async () => {
-    program_id = String(ok(await api.call('POST', '/api/v1/programs', {
-      body: {
-        code: 'cal-voucher', name_zh: '日历算力券', name_en: 'Calendar voucher', kind: 'compute_rent', beneficiary_kind: 'enterprise', funding_layer: 'cal',
-        window: { start: '2026-01-01T00:00:00+08:00', end: '2027-01-01T00:00:00+08:00' }, budget_fen: 1_000_000,
-        rule_set: { effective_from: '2026-01-01T00:00:00+08:00', rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 5000 } }] },
-      },
-    })).id);
-    const estimate = async (start: string, end: string) => ok(await api.call('POST', `/api/v1/programs/${program_id}/estimate`, {
-      key: p.enterprise_key, body: { period_start: start, period_end: end },
-    })) as { records: number; explanation: { base_fen: string; granted_fen: string } };
+    program_id = String(
+      ok(
+        await api.call('POST', '/api/v1/programs', {
+          body: {
+            code: 'cal-voucher',
+            name_zh: '日历算力券',
+            name_en: 'Calendar voucher',
+            kind: 'compute_rent',
+            beneficiary_kind: 'enterprise',
+            funding_layer: 'cal',
+            window: { start: '2026-01-01T00:00:00+08:00', end: '2027-01-01T00:00:00+08:00' },
+            budget_fen: 1_000_000,
+            rule_set: {
+              effective_from: '2026-01-01T00:00:00+08:00',
+              rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 5000 } }],
+            },
+          },
+        }),
+      ).id,
+    );
+    const estimate = async (start: string, end: string) =>
+      ok(
+        await api.call('POST', `/api/v1/programs/${program_id}/estimate`, {
+          key: p.enterprise_key,
+          body: { period_start: start, period_end: end },
+        }),
+      ) as { records: number; explanation: { base_fen: string; granted_fen: string } };
     // November in Beijing: [2026-11-01T00:00+08:00, 2026-12-01T00:00+08:00)
-    expect(await estimate('2026-11-01T00:00:00+08:00', '2026-12-01T00:00:00+08:00')).toMatchObject({ records: 1, explanation: { base_fen: '10000', granted_fen: '5000' } });
-    expect(await estimate('2026-10-01T00:00:00+08:00', '2026-11-01T00:00:00+08:00')).toMatchObject({ records: 1, explanation: { base_fen: '1000', granted_fen: '500' } });
-    const claim = ok(await api.call('POST', '/api/v1/claims', { key: p.enterprise_key, body: { program_id, period_start: '2026-10-31T16:00:00Z', period_end: '2026-11-30T16:00:00Z' } }));
+    expect(await estimate('2026-11-01T00:00:00+08:00', '2026-12-01T00:00:00+08:00')).toMatchObject({
+      records: 1,
+      explanation: { base_fen: '10000', granted_fen: '5000' },
+    });
+    expect(await estimate('2026-10-01T00:00:00+08:00', '2026-11-01T00:00:00+08:00')).toMatchObject({
+      records: 1,
+      explanation: { base_fen: '1000', granted_fen: '500' },
+    });
+    const claim = ok(
+      await api.call('POST', '/api/v1/claims', {
+        key: p.enterprise_key,
+        body: { program_id, period_start: '2026-10-31T16:00:00Z', period_end: '2026-11-30T16:00:00Z' },
+      }),
+    );
     expect(claim).toMatchObject({ period_start: '2026-10-31T16:00:00.000Z', computed_fen: '5000', explanation: { base_fen: '10000' } });
   });
 
-  it('a claim may not cross the office\'s new year: 2026-12-31T16:00Z is already 2027 in Beijing', async () => {
+  it("a claim may not cross the office's new year: 2026-12-31T16:00Z is already 2027 in Beijing", async () => {
     const res = await api.call('POST', `/api/v1/programs/${program_id}/estimate`, {
-      key: p.enterprise_key, body: { period_start: '2026-12-01T00:00:00+08:00', period_end: '2027-01-01T00:00:01+08:00' },
+      key: p.enterprise_key,
+      body: { period_start: '2026-12-01T00:00:00+08:00', period_end: '2027-01-01T00:00:01+08:00' },
     });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ error: { code: 'invalid_period', params: { reason: 'spans_years' } } });
     // up to the office's midnight is one year
-    ok(await api.call('POST', `/api/v1/programs/${program_id}/estimate`, { key: p.enterprise_key, body: { period_start: '2026-12-01T00:00:00+08:00', period_end: '2027-01-01T00:00:00+08:00' } }));
+    ok(
+      await api.call('POST', `/api/v1/programs/${program_id}/estimate`, {
+        key: p.enterprise_key,
+        body: { period_start: '2026-12-01T00:00:00+08:00', period_end: '2027-01-01T00:00:00+08:00' },
+      }),
+    );
   });
 
-  it('an operator\'s new zone rebuilds the rollups in it, on record in the audit chain', async () => {
+  it("an operator's new zone rebuilds the rollups in it, on record in the audit chain", async () => {
     const { store } = db();
     const r = await setZone(store.connection, 'Europe/Berlin', operator_actor, clock);
     expect(r).toEqual({ from: 'Asia/Shanghai', to: 'Europe/Berlin', rollups: 1, records: 2 });
@@ -90,11 +146,16 @@ describeEachEngine('the office calendar', (db) => {
     const monthly = await store.connection.db.selectFrom('usage_rollups_monthly').select(['month', 'records']).where('records', '<>', 0).execute();
     expect(monthly.map((x) => [x.month, Number(x.records)])).toEqual([['2026-10', 2]]);
     const audit = ok(await api.call('GET', '/api/v1/audit?action=calendar.set_zone')) as { items: { action: string; before: unknown; after: unknown }[] };
-    expect(audit.items.map((i) => [i.action, i.before, i.after])).toEqual([['calendar.set_zone', { time_zone: 'Asia/Shanghai' }, { time_zone: 'Europe/Berlin', rollups: 1, records: 2 }]]);
+    expect(audit.items.map((i) => [i.action, i.before, i.after])).toEqual([
+      ['calendar.set_zone', { time_zone: 'Asia/Shanghai' }, { time_zone: 'Europe/Berlin', rollups: 1, records: 2 }],
+    ]);
     // back to Beijing: the same rollups as ingest wrote
     await setZone(store.connection, 'Asia/Shanghai', operator_actor, clock + 1);
     const back = await store.connection.db.selectFrom('usage_rollups').select(['day', 'records']).orderBy('day').execute();
-    expect(back.map((x) => [x.day, Number(x.records)])).toEqual([['2026-10-31', 1], ['2026-11-01', 1]]);
+    expect(back.map((x) => [x.day, Number(x.records)])).toEqual([
+      ['2026-10-31', 1],
+      ['2026-11-01', 1],
+    ]);
   });
 
   it('a process configured with another zone refuses to start against these rollups', async () => {
@@ -115,8 +176,19 @@ it('a database from before the office calendar has its UTC rollups rebuilt in Be
     const conn = db.store.connection;
     await setZone(conn, 'UTC', operator_actor, 1);
     const record = (id: string, started: string) => ({
-      input: { record_id: id, cluster_id: 'c', enterprise_id: 'e', accelerator: 'huawei-ascend-910b', count: 1, started_at_ms: Date.parse(started),
-        ended_at_ms: Date.parse(started) + hour_ms, amount_fen: 100, job_ref: null, workload: null, energy_wh: null },
+      input: {
+        record_id: id,
+        cluster_id: 'c',
+        enterprise_id: 'e',
+        accelerator: 'huawei-ascend-910b',
+        count: 1,
+        started_at_ms: Date.parse(started),
+        ended_at_ms: Date.parse(started) + hour_ms,
+        amount_fen: 100,
+        job_ref: null,
+        workload: null,
+        energy_wh: null,
+      },
       derived: { card_s: 3600, compute_gflop: 3600n * 320_000n },
     });
     const utc_store = Store.open({ ...db.config, time_zone: 'UTC' });
@@ -124,7 +196,10 @@ it('a database from before the office calendar has its UTC rollups rebuilt in Be
     await utc_store.usage.insertBatch('p', [record('a', november), record('b', october)], 3);
     await utc_store.close();
     await conn.db.schema.dropTable('office_calendar').execute();
-    await conn.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', '0014-office-calendar' as never).execute();
+    await conn.db
+      .deleteFrom('kysely_migration' as never)
+      .where('name' as never, '=', '0014-office-calendar' as never)
+      .execute();
     const utc_days = await conn.db.selectFrom('usage_rollups').select(['day', 'records']).execute();
     expect(utc_days.map((x) => [x.day, Number(x.records)])).toEqual([['2026-10-31', 2]]);
 
@@ -133,7 +208,10 @@ it('a database from before the office calendar has its UTC rollups rebuilt in Be
       expect((await upgraded.migrate(4)).migrations).toEqual(['0014-office-calendar']);
       expect(upgraded.calendar.time_zone).toBe('Asia/Shanghai');
       const days = await conn.db.selectFrom('usage_rollups').select(['day', 'records']).orderBy('day').execute();
-      expect(days.map((x) => [x.day, Number(x.records)])).toEqual([['2026-10-31', 1], ['2026-11-01', 1]]);
+      expect(days.map((x) => [x.day, Number(x.records)])).toEqual([
+        ['2026-10-31', 1],
+        ['2026-11-01', 1],
+      ]);
       expect(await conn.db.selectFrom('office_calendar').selectAll().executeTakeFirst()).toMatchObject({ time_zone: 'Asia/Shanghai' });
       expect((await upgraded.migrate(5)).migrations).toEqual([]); // settled: nothing again
     } finally {

@@ -24,7 +24,12 @@ vi.mock('fastify', async (importOriginal) => {
     app.addHook('onRoute', (route) => {
       const route_methods = route.method as string | string[];
       for (const method of Array.isArray(route_methods) ? route_methods : [route_methods]) {
-        recorded.set(`${method} ${route.url}`, { method, url: route.url, access: (route.config as { access?: unknown } | undefined)?.access, schema: (route.schema ?? {}) as Record<string, unknown> });
+        recorded.set(`${method} ${route.url}`, {
+          method,
+          url: route.url,
+          access: (route.config as { access?: unknown } | undefined)?.access,
+          schema: (route.schema ?? {}) as Record<string, unknown>,
+        });
       }
     });
     return app;
@@ -41,7 +46,9 @@ const error_ref = '#/components/schemas/Error';
 
 /** The API's routes (HEAD routes Fastify adds beside each GET left out: they share its options). */
 function apiRoutes() {
-  return [...recorded.values()].filter((r) => r.url.startsWith('/api/v1') && r.method !== 'HEAD').sort((a, b) => (`${a.url} ${a.method}` < `${b.url} ${b.method}` ? -1 : 1));
+  return [...recorded.values()]
+    .filter((r) => r.url.startsWith('/api/v1') && r.method !== 'HEAD')
+    .sort((a, b) => (`${a.url} ${a.method}` < `${b.url} ${b.method}` ? -1 : 1));
 }
 const openapiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 const pointer = (...parts: string[]) => `#/${parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`;
@@ -55,7 +62,8 @@ function closed(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = k === 'example' || k === 'examples' ? v : closed(v);
-  if (typeof out.properties === 'object' && out.properties !== null && out.additionalProperties === undefined && out.type === 'object') out.additionalProperties = false;
+  if (typeof out.properties === 'object' && out.properties !== null && out.additionalProperties === undefined && out.type === 'object')
+    out.additionalProperties = false;
   return out;
 }
 
@@ -67,7 +75,8 @@ function schemaCompiler(doc: Doc) {
   return (at: string) => {
     const validate = ajv.getSchema(`openapi.json${at}`);
     if (validate === undefined) throw new Error(`no schema at ${at}`);
-    return (value: unknown) => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''} ${JSON.stringify(e.params)}`));
+    return (value: unknown) =>
+      validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
   };
 }
 
@@ -164,7 +173,10 @@ describeEachEngine('OpenAPI', (db) => {
         expect(['POST', 'PUT', 'PATCH'], where).toContain(r.method);
         expect(Object.keys(op.requestBody?.content?.['application/json']?.schema ?? {}).length, `${where}: request body schema`).toBeGreaterThan(0);
       }
-      const declared = (op.parameters ?? []).filter((p: { in: string }) => p.in === 'path').map((p: { name: string }) => p.name).sort();
+      const declared = (op.parameters ?? [])
+        .filter((p: { in: string }) => p.in === 'path')
+        .map((p: { name: string }) => p.name)
+        .sort();
       const in_path = [...r.url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]).sort();
       expect(declared, `${where}: path parameters`).toEqual(in_path);
       for (const p of (op.parameters ?? []).filter((x: { in: string }) => x.in === 'path')) expect(p.required, where).toBe(true);
@@ -190,7 +202,10 @@ describeEachEngine('OpenAPI', (db) => {
           checked++;
         }
         // what the document shows is what openapi-examples.ts holds: nothing was lost on the way
-        expect(examples.map(([, v]) => v), where).toEqual(source?.request?.map((e) => e.value));
+        expect(
+          examples.map(([, v]) => v),
+          where,
+        ).toEqual(source?.request?.map((e) => e.value));
       }
 
       for (const [status, response] of Object.entries<any>(op.responses)) {
@@ -207,7 +222,11 @@ describeEachEngine('OpenAPI', (db) => {
             }
             checked++;
           }
-          if (/^2/.test(status)) expect(examples.map(([, v]) => v), where).toEqual(source?.response?.map((e) => e.value));
+          if (/^2/.test(status))
+            expect(
+              examples.map(([, v]) => v),
+              where,
+            ).toEqual(source?.response?.map((e) => e.value));
         }
       }
     }
@@ -230,5 +249,14 @@ describeEachEngine('OpenAPI', (db) => {
 it('refuses to register an /api/v1 route that declares no access rule', async () => {
   const app = Fastify({ logger: false });
   registerAuth(app, null as never);
-  await expect(app.register(async (api) => { api.get('/forgotten', async () => 'x'); }, { prefix: '/api/v1' }).ready()).rejects.toThrow(/declares no access rule/);
+  await expect(
+    app
+      .register(
+        async (api) => {
+          api.get('/forgotten', async () => 'x');
+        },
+        { prefix: '/api/v1' },
+      )
+      .ready(),
+  ).rejects.toThrow(/declares no access rule/);
 });

@@ -10,8 +10,21 @@ import { expectError, expectFieldError } from '../support/routes.js';
 const now = Date.parse('2026-11-29T12:00:00Z');
 const created_at = new Date(now).toISOString();
 
-interface Org { id: string; kind: string; name: string; credit_code: string | null; region: string | null; sector: string | null; size: string | null; categories: string[]; created_at: string }
-interface Page { items: Org[]; next_cursor: string | null }
+interface Org {
+  id: string;
+  kind: string;
+  name: string;
+  credit_code: string | null;
+  region: string | null;
+  sector: string | null;
+  size: string | null;
+  categories: string[];
+  created_at: string;
+}
+interface Page {
+  items: Org[];
+  next_cursor: string | null;
+}
 
 describeEachEngine('organizations', (db) => {
   let api: TestApi;
@@ -52,18 +65,43 @@ describeEachEngine('organizations', (db) => {
     a = await createParties(api, 'a');
     b = await createParties(api, 'b');
     office_id = ((await api.call('GET', '/api/v1/me')).json() as { org_id: string }).org_id;
-    auditor_key = ((await api.call('POST', '/api/v1/api-keys', { body: { org_id: office_id, role: 'auditor', label: 'auditor' } })).json() as { key: string }).key;
+    auditor_key = ((await api.call('POST', '/api/v1/api-keys', { body: { org_id: office_id, role: 'auditor', label: 'auditor' } })).json() as { key: string })
+      .key;
     const cc = creditCode();
-    const lanxu = await created(await api.call('POST', '/api/v1/enterprises', { body: { name: 'Lanxu AI Research', credit_code: cc, region: '330100', sector: 'large_models', size: 'medium', categories: ['startup'] } }));
+    const lanxu = await created(
+      await api.call('POST', '/api/v1/enterprises', {
+        body: { name: 'Lanxu AI Research', credit_code: cc, region: '330100', sector: 'large_models', size: 'medium', categories: ['startup'] },
+      }),
+    );
     const percent = await created(await api.call('POST', '/api/v1/providers', { body: { name: '100% Compute_Co', region: '110000' } }));
     const chinese = await created(await api.call('POST', '/api/v1/providers', { body: { name: '蓝旭智能算力' } }));
-    const enterprise = { kind: 'enterprise', credit_code: expect.any(String), region: '310000', sector: 'large_models', size: 'small', categories: [], created_at };
+    const enterprise = {
+      kind: 'enterprise',
+      credit_code: expect.any(String),
+      region: '310000',
+      sector: 'large_models',
+      size: 'small',
+      categories: [],
+      created_at,
+    };
     const provider = { kind: 'provider', credit_code: null, region: '310000', sector: null, size: null, categories: [], created_at };
     const expected: Org[] = [
       { id: office_id, kind: 'office', name: 'Program office', credit_code: null, region: null, sector: null, size: null, categories: [], created_at },
-      { ...provider, id: a.provider_id, name: 'Provider a' }, { ...enterprise, id: a.enterprise_id, name: 'Enterprise a' },
-      { ...provider, id: b.provider_id, name: 'Provider b' }, { ...enterprise, id: b.enterprise_id, name: 'Enterprise b' },
-      { id: lanxu, kind: 'enterprise', name: 'Lanxu AI Research', credit_code: cc, region: '330100', sector: 'large_models', size: 'medium', categories: ['startup'], created_at },
+      { ...provider, id: a.provider_id, name: 'Provider a' },
+      { ...enterprise, id: a.enterprise_id, name: 'Enterprise a' },
+      { ...provider, id: b.provider_id, name: 'Provider b' },
+      { ...enterprise, id: b.enterprise_id, name: 'Enterprise b' },
+      {
+        id: lanxu,
+        kind: 'enterprise',
+        name: 'Lanxu AI Research',
+        credit_code: cc,
+        region: '330100',
+        sector: 'large_models',
+        size: 'medium',
+        categories: ['startup'],
+        created_at,
+      },
       { ...provider, id: percent, name: '100% Compute_Co', region: '110000' },
       { ...provider, id: chinese, name: '蓝旭智能算力', region: null },
     ];
@@ -136,7 +174,12 @@ describeEachEngine('organizations', (db) => {
   });
 
   it('lists a provider and an enterprise only themselves, whatever they filter by', async () => {
-    for (const [p, own_id, kind] of [[a, a.provider_id, 'provider'], [a, a.enterprise_id, 'enterprise'], [b, b.provider_id, 'provider'], [b, b.enterprise_id, 'enterprise']] as const) {
+    for (const [p, own_id, kind] of [
+      [a, a.provider_id, 'provider'],
+      [a, a.enterprise_id, 'enterprise'],
+      [b, b.provider_id, 'provider'],
+      [b, b.enterprise_id, 'enterprise'],
+    ] as const) {
       const key = kind === 'provider' ? p.provider_key : p.enterprise_key;
       const own = all.get(own_id)!;
       expect(await page('', key)).toEqual({ items: [own], next_cursor: null });
@@ -152,8 +195,13 @@ describeEachEngine('organizations', (db) => {
     }
   });
 
-  it('reads a tenant its own organization, and answers 404 for another\'s, the office\'s or a missing one', async () => {
-    for (const [key, own_id] of [[a.provider_key, a.provider_id], [a.enterprise_key, a.enterprise_id], [b.provider_key, b.provider_id], [b.enterprise_key, b.enterprise_id]] as const) {
+  it("reads a tenant its own organization, and answers 404 for another's, the office's or a missing one", async () => {
+    for (const [key, own_id] of [
+      [a.provider_key, a.provider_id],
+      [a.enterprise_key, a.enterprise_id],
+      [b.provider_key, b.provider_id],
+      [b.enterprise_key, b.enterprise_id],
+    ] as const) {
       const res = await api.call('GET', `/api/v1/organizations/${own_id}`, { key });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual(all.get(own_id));

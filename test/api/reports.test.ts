@@ -74,7 +74,8 @@ describeEachEngine('exports', (db) => {
     a = await createParties(api, a_label);
     b = await createParties(api, 'b');
     const me = (await api.call('GET', '/api/v1/me')).json() as { org_id: string };
-    auditor_key = ((await api.call('POST', '/api/v1/api-keys', { body: { org_id: me.org_id, role: 'auditor', label: 'auditor' } })).json() as { key: string }).key;
+    auditor_key = ((await api.call('POST', '/api/v1/api-keys', { body: { org_id: me.org_id, role: 'auditor', label: 'auditor' } })).json() as { key: string })
+      .key;
     const post = async (p: Parties, records: Record<string, unknown>[]) => {
       const res = await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records } });
       expect(res.json()).toMatchObject({ accepted: records.length });
@@ -88,12 +89,23 @@ describeEachEngine('exports', (db) => {
     // b: 4 × 910B × 2 h, ¥100.00
     await post(b, [usageRecord(b, 'u1', { count: 4, started_at: '2026-10-05T00:00:00Z', ended_at: '2026-10-05T02:00:00Z', amount_fen: 10_000 })]);
 
-    const created = await api.call('POST', '/api/v1/programs', { body: {
-      code: 'report-voucher', name_zh: '上海市算力券（报表测试）', name_en: 'Report test voucher', kind: 'compute_rent', beneficiary_kind: 'enterprise',
-      funding_layer: 'report-layer', window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen: 100_000,
-      caps: { fen: 30_000 },
-      rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 }, ceiling_fen_per_card_hour: 2000 }] },
-    } });
+    const created = await api.call('POST', '/api/v1/programs', {
+      body: {
+        code: 'report-voucher',
+        name_zh: '上海市算力券（报表测试）',
+        name_en: 'Report test voucher',
+        kind: 'compute_rent',
+        beneficiary_kind: 'enterprise',
+        funding_layer: 'report-layer',
+        window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' },
+        budget_fen: 100_000,
+        caps: { fen: 30_000 },
+        rule_set: {
+          effective_from: '2026-01-01T00:00:00Z',
+          rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 }, ceiling_fen_per_card_hour: 2000 }],
+        },
+      },
+    });
     expect(created.statusCode, created.body).toBe(201);
     program_id = (created.json() as { id: string }).id;
     const period = { period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z' };
@@ -123,17 +135,38 @@ describeEachEngine('exports', (db) => {
     expect(res.headers['content-disposition']).toBe('attachment; filename="usage-summary-by-enterprise.csv"');
     expect(res.headers['cache-control']).toBe('no-store');
     const rows = csvObjects(res);
-    const summary = (await api.call('GET', '/api/v1/usage/summary?group_by=enterprise')).json() as { items: Record<string, unknown>[]; totals: Record<string, unknown> };
+    const summary = (await api.call('GET', '/api/v1/usage/summary?group_by=enterprise')).json() as {
+      items: Record<string, unknown>[];
+      totals: Record<string, unknown>;
+    };
     expect(rows.map((r) => r.enterprise_id)).toEqual([...summary.items.map((i) => i.key), 'total']);
     for (const [i, item] of summary.items.entries()) {
       expect(rows[i]).toMatchObject({
-        records: String(item.records), card_hours: item.card_hours, card_hours_unnormalized: item.card_hours_unnormalized, compute_pflop_h: item.compute_pflop_h,
-        reference_card_hours: item.reference_card_hours, amount_fen: String(item.amount_fen),
+        records: String(item.records),
+        card_hours: item.card_hours,
+        card_hours_unnormalized: item.card_hours_unnormalized,
+        compute_pflop_h: item.compute_pflop_h,
+        reference_card_hours: item.reference_card_hours,
+        amount_fen: String(item.amount_fen),
       });
     }
     const row_a = rows.find((r) => r.enterprise_id === a.enterprise_id)!;
-    expect(row_a).toMatchObject({ name: `Enterprise ${a_label}`, records: '3', card_hours: '55.000', card_hours_unnormalized: '2.000', amount_fen: '129300', amount_yuan: '1293.00' });
-    expect(rows.at(-1)).toMatchObject({ enterprise_id: 'total', name: '', records: '4', amount_fen: '139300', amount_yuan: '1393.00', compute_pflop_h: summary.totals.compute_pflop_h });
+    expect(row_a).toMatchObject({
+      name: `Enterprise ${a_label}`,
+      records: '3',
+      card_hours: '55.000',
+      card_hours_unnormalized: '2.000',
+      amount_fen: '129300',
+      amount_yuan: '1293.00',
+    });
+    expect(rows.at(-1)).toMatchObject({
+      enterprise_id: 'total',
+      name: '',
+      records: '4',
+      amount_fen: '139300',
+      amount_yuan: '1393.00',
+      compute_pflop_h: summary.totals.compute_pflop_h,
+    });
     // the name with a comma and quotes survives the round trip (RFC 4180 quoting)
     expect(res.rawPayload.toString('utf8')).toContain(`"Enterprise 蓝序, ""甲"""`);
   });
@@ -145,7 +178,18 @@ describeEachEngine('exports', (db) => {
     expect(wb.worksheets.map((w) => w.name)).toEqual(['usage by accelerator']);
     const ws = wb.worksheets[0]!;
     const col = headerOf(ws);
-    expect([...col.keys()]).toEqual(['accelerator', 'name', 'domestic', 'records', 'card_hours', 'card_hours_unnormalized', 'compute_pflop_h', 'reference_card_hours', 'amount_fen', 'amount_yuan']);
+    expect([...col.keys()]).toEqual([
+      'accelerator',
+      'name',
+      'domestic',
+      'records',
+      'card_hours',
+      'card_hours_unnormalized',
+      'compute_pflop_h',
+      'reference_card_hours',
+      'amount_fen',
+      'amount_yuan',
+    ]);
     expectSheetShape(ws, 3);
     const row = (id: string) => ws.getRows(2, ws.rowCount - 1)!.find((r) => r.getCell(1).value === id)!;
     const ascend = row('huawei-ascend-910b');
@@ -164,7 +208,7 @@ describeEachEngine('exports', (db) => {
     expect(total.getCell(col.get('records')!).value).toBe(4);
   });
 
-  it('confines a tenant to its own usage: another\'s answers 404', async () => {
+  it("confines a tenant to its own usage: another's answers 404", async () => {
     const own = csvObjects(await api.call('GET', '/api/v1/reports/usage-summary?group_by=provider', { key: a.enterprise_key }));
     expect(own.map((r) => r.provider_id)).toEqual([a.provider_id, 'total']);
     expect(own[0]!.amount_fen).toBe('129300');
@@ -174,22 +218,43 @@ describeEachEngine('exports', (db) => {
 
   it('hides bills from auditors and names the enterprise in the file name of a scoped export', async () => {
     const audited = csvObjects(await api.call('GET', '/api/v1/reports/usage-summary?group_by=month', { key: auditor_key }));
-    expect(audited.map((r) => [r[zoned('month')], r.records, r.amount_fen, r.amount_yuan])).toEqual([['2026-10', '4', '', ''], ['total', '4', '', '']]);
+    expect(audited.map((r) => [r[zoned('month')], r.records, r.amount_fen, r.amount_yuan])).toEqual([
+      ['2026-10', '4', '', ''],
+      ['total', '4', '', ''],
+    ]);
     const scoped = await api.call('GET', `/api/v1/reports/usage-summary?enterprise_id=${a.enterprise_id}&from=2026-10-01&to=2026-11-01`);
     const disposition = String(scoped.headers['content-disposition']);
     expect(disposition).toContain(`filename="${a.enterprise_id}-usage-summary-by-month-2026-10-01_2026-11-01.csv"`);
     expect(disposition).toContain(`filename*=UTF-8''${encodeURIComponent('Enterprise 蓝序, _甲_-usage-summary-by-month-2026-10-01_2026-11-01.csv')}`);
   });
 
-  it('exports the claims list; a tenant gets its own claims only, and another beneficiary\'s answers 404', async () => {
+  it("exports the claims list; a tenant gets its own claims only, and another beneficiary's answers 404", async () => {
     const all = csvObjects(await api.call('GET', `/api/v1/reports/claims?program_id=${program_id}`));
     expect(all.map((r) => r.claim_id).sort()).toEqual([claim_a, claim_b].sort());
     expect(all.find((r) => r.claim_id === claim_a)).toMatchObject({
-      program_code: 'report-voucher', program_name_zh: '上海市算力券（报表测试）', beneficiary_id: a.enterprise_id, beneficiary_name: `Enterprise ${a_label}`,
-      state: 'paid', [zoned('period_start')]: '2026-10-01T08:00:00+08:00', [zoned('period_end')]: '2026-11-01T08:00:00+08:00', records: '3',
-      base_fen: '107000', base_yuan: '1070.00', computed_fen: '32100', computed_yuan: '321.00', granted_fen: '30000', paid_fen: '30000', paid_yuan: '300.00', clawed_back_fen: '0',
+      program_code: 'report-voucher',
+      program_name_zh: '上海市算力券（报表测试）',
+      beneficiary_id: a.enterprise_id,
+      beneficiary_name: `Enterprise ${a_label}`,
+      state: 'paid',
+      [zoned('period_start')]: '2026-10-01T08:00:00+08:00',
+      [zoned('period_end')]: '2026-11-01T08:00:00+08:00',
+      records: '3',
+      base_fen: '107000',
+      base_yuan: '1070.00',
+      computed_fen: '32100',
+      computed_yuan: '321.00',
+      granted_fen: '30000',
+      paid_fen: '30000',
+      paid_yuan: '300.00',
+      clawed_back_fen: '0',
     });
-    expect(all.find((r) => r.claim_id === claim_b)).toMatchObject({ state: 'clawed_back', granted_fen: '0', clawed_back_fen: '3000', clawed_back_yuan: '30.00' });
+    expect(all.find((r) => r.claim_id === claim_b)).toMatchObject({
+      state: 'clawed_back',
+      granted_fen: '0',
+      clawed_back_fen: '3000',
+      clawed_back_yuan: '30.00',
+    });
     const own = csvObjects(await api.call('GET', '/api/v1/reports/claims', { key: b.enterprise_key }));
     expect(own.map((r) => r.claim_id)).toEqual([claim_b]);
     expectError(await api.call('GET', `/api/v1/reports/claims?beneficiary_id=${a.enterprise_id}`, { key: b.enterprise_key }), 404, 'not_found');
@@ -225,7 +290,18 @@ describeEachEngine('exports', (db) => {
     expect(section(0)).toEqual([expect.objectContaining({ claim_id: claim_a, state: 'paid', computed_fen: '32100', granted_yuan: '300.00' })]);
     const lines = section(1);
     expect(lines.map((l) => l.rule_id)).toEqual(['domestic', '(no rule)', 'total']);
-    expect(lines[0]).toMatchObject({ basis: 'bill', records: '2', card_hours: '54.000', base_fen: '107000', base_yuan: '1070.00', rate_bp: '3000', ceiling_fen_per_card_hour: '2000', ceiling_cut_fen: '20800', subsidy_fen: '32100', subsidy_yuan: '321.00' });
+    expect(lines[0]).toMatchObject({
+      basis: 'bill',
+      records: '2',
+      card_hours: '54.000',
+      base_fen: '107000',
+      base_yuan: '1070.00',
+      rate_bp: '3000',
+      ceiling_fen_per_card_hour: '2000',
+      ceiling_cut_fen: '20800',
+      subsidy_fen: '32100',
+      subsidy_yuan: '321.00',
+    });
     expect(lines[1]).toMatchObject({ records: '1', card_hours: '1.000', subsidy_fen: '0', note: '1 records matched no rule and earn nothing' });
     expect(lines[2]).toMatchObject({ records: '3', card_hours: '55.000', base_fen: '107000', subsidy_fen: '32100' });
     expect(section(2)).toEqual([
@@ -233,8 +309,16 @@ describeEachEngine('exports', (db) => {
       expect.objectContaining({ stage: 'approval', kind: 'program_cap', limit_fen: '30000', cut_fen: '2100' }),
     ]);
     expect(Object.fromEntries(section(3).map((r) => [r.item, r.amount_yuan]))).toEqual({
-      base: '1070.00', computed: '321.00', cut_at_filing: '21.00', estimated_at_filing: '300.00', cut_at_approval: '21.00', granted_at_approval: '300.00',
-      clawed_back: '0.00', granted: '300.00', paid: '300.00', unpaid: '0.00',
+      base: '1070.00',
+      computed: '321.00',
+      cut_at_filing: '21.00',
+      estimated_at_filing: '300.00',
+      cut_at_approval: '21.00',
+      granted_at_approval: '300.00',
+      clawed_back: '0.00',
+      granted: '300.00',
+      paid: '300.00',
+      unpaid: '0.00',
     });
 
     const wb = await workbook(await api.call('GET', `/api/v1/reports/claims/${claim_a}?format=xlsx`, { key: a.enterprise_key }));
@@ -251,7 +335,7 @@ describeEachEngine('exports', (db) => {
     expect(totals.getRow(11).values).toEqual([undefined, 'unpaid', 0, 0, 'granted, not yet paid']);
   });
 
-  it('answers 404 for another tenant\'s claim and for a missing one, in every format', async () => {
+  it("answers 404 for another tenant's claim and for a missing one, in every format", async () => {
     for (const format of ['csv', 'xlsx', 'json']) {
       expectError(await api.call('GET', `/api/v1/reports/claims/${claim_a}?format=${format}`, { key: b.enterprise_key }), 404, 'not_found');
     }
@@ -268,7 +352,13 @@ describeEachEngine('exports', (db) => {
       ['approve', '2026-12-02T16:00:00+08:00', '3000', '-3000', '67000', '670.00'],
       ['closing_balance', '2026-12-03T08:00:00+08:00', '', '-3000', '67000', '670.00'],
     ]);
-    expect(rows[1]).toMatchObject({ from_account: `${program_id}:payable:${a.enterprise_id}`, to_account: `${program_id}:paid`, beneficiary_id: a.enterprise_id, claim_id: claim_a, available_change_yuan: '0.00' });
+    expect(rows[1]).toMatchObject({
+      from_account: `${program_id}:payable:${a.enterprise_id}`,
+      to_account: `${program_id}:paid`,
+      beneficiary_id: a.enterprise_id,
+      claim_id: claim_a,
+      available_change_yuan: '0.00',
+    });
     expect(rows[2]).toMatchObject({ available_change_yuan: '-30.00', beneficiary_id: b.enterprise_id, claim_id: claim_b });
 
     const res = await api.call('GET', `/api/v1/reports/programs/${program_id}/ledger?format=xlsx`, { key: auditor_key });
@@ -297,19 +387,59 @@ describeEachEngine('exports', (db) => {
     const program = wb.getWorksheet('program')!;
     expectSheetShape(program, 1);
     expect(values(program, 2)).toMatchObject({
-      program_code: 'report-voucher', name_zh: '上海市算力券（报表测试）', budget_fen: 100_000, budget_yuan: 1000, committed_fen: 30_000, reserved_fen: 0,
-      paid_fen: 30_000, available_fen: 70_000, available_yuan: 700, claims: 2, claims_approved: 2, beneficiaries_granted: 1, domestic_share_bp: share,
-      [zoned('as_of')]: '2026-12-10T08:00:00+08:00', [zoned('window_start')]: '2026-01-01T08:00:00+08:00',
+      program_code: 'report-voucher',
+      name_zh: '上海市算力券（报表测试）',
+      budget_fen: 100_000,
+      budget_yuan: 1000,
+      committed_fen: 30_000,
+      reserved_fen: 0,
+      paid_fen: 30_000,
+      available_fen: 70_000,
+      available_yuan: 700,
+      claims: 2,
+      claims_approved: 2,
+      beneficiaries_granted: 1,
+      domestic_share_bp: share,
+      [zoned('as_of')]: '2026-12-10T08:00:00+08:00',
+      [zoned('window_start')]: '2026-01-01T08:00:00+08:00',
     });
     expect(program.getRow(2).getCell(headerOf(program).get('committed_yuan')!).numFmt).toBe('"¥"#,##0.00');
     const beneficiaries = wb.getWorksheet('beneficiaries')!;
     expectSheetShape(beneficiaries, 2);
-    expect(values(beneficiaries, 2)).toMatchObject({ beneficiary_id: a.enterprise_id, name: `Enterprise ${a_label}`, granted_fen: 30_000, paid_fen: 30_000, unpaid_fen: 0, domestic_share_bp: share });
-    expect(values(beneficiaries, 3)).toMatchObject({ beneficiary_id: b.enterprise_id, granted_fen: 0, clawed_back_fen: 3000, clawed_back_yuan: 30, domestic_share_bp: null });
+    expect(values(beneficiaries, 2)).toMatchObject({
+      beneficiary_id: a.enterprise_id,
+      name: `Enterprise ${a_label}`,
+      granted_fen: 30_000,
+      paid_fen: 30_000,
+      unpaid_fen: 0,
+      domestic_share_bp: share,
+    });
+    expect(values(beneficiaries, 3)).toMatchObject({
+      beneficiary_id: b.enterprise_id,
+      granted_fen: 0,
+      clawed_back_fen: 3000,
+      clawed_back_yuan: 30,
+      domestic_share_bp: null,
+    });
     const months = wb.getWorksheet('months')!;
     expectSheetShape(months, 2);
-    expect(values(months, 2)).toMatchObject({ [zoned('month')]: '2026-11', funded_fen: 100_000, approved_fen: 30_000, paid_fen: 30_000, committed_at_end_fen: 30_000, available_at_end_yuan: 700 });
-    expect(values(months, 3)).toMatchObject({ [zoned('month')]: '2026-12', approved_fen: 3000, released_fen: 3000, committed_change_fen: 0, committed_at_end_fen: 30_000, paid_at_end_fen: 30_000, available_at_end_fen: 70_000 });
+    expect(values(months, 2)).toMatchObject({
+      [zoned('month')]: '2026-11',
+      funded_fen: 100_000,
+      approved_fen: 30_000,
+      paid_fen: 30_000,
+      committed_at_end_fen: 30_000,
+      available_at_end_yuan: 700,
+    });
+    expect(values(months, 3)).toMatchObject({
+      [zoned('month')]: '2026-12',
+      approved_fen: 3000,
+      released_fen: 3000,
+      committed_change_fen: 0,
+      committed_at_end_fen: 30_000,
+      paid_at_end_fen: 30_000,
+      available_at_end_fen: 70_000,
+    });
 
     const csv = csvRows(await api.call('GET', `/api/v1/reports/programs/${program_id}`, { key: auditor_key }));
     expect(csv.filter((r) => r.length === 1 && r[0] !== '').map((r) => r[0])).toEqual(['program', 'beneficiaries', 'months']);
@@ -325,7 +455,10 @@ describeEachEngine('exports', (db) => {
 
   it('answers JSON with the same columns and cells as the CSV', async () => {
     const url = `/api/v1/reports/claims/${claim_a}`;
-    const json = (await api.call('GET', `${url}?format=json`)).json() as { report: string; sections: { name: string; columns: string[]; rows: (string | number | null)[][] }[] };
+    const json = (await api.call('GET', `${url}?format=json`)).json() as {
+      report: string;
+      sections: { name: string; columns: string[]; rows: (string | number | null)[][] }[];
+    };
     expect(json.report).toBe('claim');
     expect(json.sections.map((s) => s.name)).toEqual(['claim', 'lines', 'cuts', 'totals']);
     const lines = json.sections[1]!;
@@ -339,13 +472,26 @@ describeEachEngine('exports', (db) => {
     expectFieldError(await api.call('GET', '/api/v1/reports/usage-summary?from=2026-02-30'), 400, 'validation_failed', 'querystring.from');
     expectFieldError(await api.call('GET', '/api/v1/reports/usage-summary?group_by=week'), 400, 'validation_failed', 'querystring.group_by');
     expectFieldError(await api.call('GET', `/api/v1/reports/programs/${program_id}/ledger?from=yesterday`), 400, 'validation_failed', 'querystring.from');
-    expectFieldError(await api.call('GET', `/api/v1/reports/programs/${program_id}/ledger?from=2026-12-01&to=2026-11-01`), 400, 'validation_failed', 'querystring.to');
+    expectFieldError(
+      await api.call('GET', `/api/v1/reports/programs/${program_id}/ledger?from=2026-12-01&to=2026-11-01`),
+      400,
+      'validation_failed',
+      'querystring.to',
+    );
     expectFieldError(await api.call('GET', '/api/v1/reports/claims?color=blue'), 400, 'validation_failed', 'querystring.color');
   });
 
   it('refuses an export past the row limit before its first byte, at the limit and just past it', async () => {
     const { store, config } = db();
-    const usage = (rows_max: number) => usageSummaryReport(store, { group_by: 'enterprise', filter: {}, prices: true, names: { all: true }, reference_accelerator: config.reference_accelerator, rows_max });
+    const usage = (rows_max: number) =>
+      usageSummaryReport(store, {
+        group_by: 'enterprise',
+        filter: {},
+        prices: true,
+        names: { all: true },
+        reference_accelerator: config.reference_accelerator,
+        rows_max,
+      });
     expect((await usage(2)).sections[0]!.rows).toHaveLength(2);
     await expect(usage(1)).rejects.toThrow(ReportTooLarge);
     const claims = async (rows_max: number) => {
@@ -365,33 +511,63 @@ describeEachEngine('exports', (db) => {
   it('counts days and months in Beijing time: 16:30Z on 31 October is November, 15:59:59Z is October, in every export', async () => {
     const c = await createParties(api, 'c');
     const at = (start: string, end: string, id: string) => usageRecord(c, id, { count: 1, started_at: start, ended_at: end, amount_fen: 100 });
-    const posted = await api.call('POST', '/api/v1/usage', { key: c.provider_key, body: { records: [
-      at('2026-10-31T16:30:00Z', '2026-10-31T17:30:00Z', 'nov'), at('2026-10-31T15:00:00Z', '2026-10-31T15:59:59Z', 'oct'),
-    ] } });
+    const posted = await api.call('POST', '/api/v1/usage', {
+      key: c.provider_key,
+      body: { records: [at('2026-10-31T16:30:00Z', '2026-10-31T17:30:00Z', 'nov'), at('2026-10-31T15:00:00Z', '2026-10-31T15:59:59Z', 'oct')] },
+    });
     expect(posted.json()).toMatchObject({ accepted: 2 });
-    const usage = (query: string, format = 'csv') => api.call('GET', `/api/v1/reports/usage-summary?enterprise_id=${c.enterprise_id}&${query}&format=${format}`);
+    const usage = (query: string, format = 'csv') =>
+      api.call('GET', `/api/v1/reports/usage-summary?enterprise_id=${c.enterprise_id}&${query}&format=${format}`);
     const months = csvObjects(await usage('group_by=month'));
-    expect(months.map((r) => [r[zoned('month')], r.records])).toEqual([['2026-10', '1'], ['2026-11', '1'], ['total', '2']]);
+    expect(months.map((r) => [r[zoned('month')], r.records])).toEqual([
+      ['2026-10', '1'],
+      ['2026-11', '1'],
+      ['total', '2'],
+    ]);
     const days = csvObjects(await usage('group_by=day'));
-    expect(days.map((r) => [r[zoned('day')], r.records])).toEqual([['2026-10-31', '1'], ['2026-11-01', '1'], ['total', '2']]);
+    expect(days.map((r) => [r[zoned('day')], r.records])).toEqual([
+      ['2026-10-31', '1'],
+      ['2026-11-01', '1'],
+      ['total', '2'],
+    ]);
     // from/to are office days: November in Beijing holds the 16:30Z record only
-    expect(csvObjects(await usage('group_by=month&from=2026-11-01&to=2026-12-01')).map((r) => [r[zoned('month')], r.records])).toEqual([['2026-11', '1'], ['total', '1']]);
-    expect(csvObjects(await usage('group_by=month&to=2026-11-01')).map((r) => [r[zoned('month')], r.records])).toEqual([['2026-10', '1'], ['total', '1']]);
+    expect(csvObjects(await usage('group_by=month&from=2026-11-01&to=2026-12-01')).map((r) => [r[zoned('month')], r.records])).toEqual([
+      ['2026-11', '1'],
+      ['total', '1'],
+    ]);
+    expect(csvObjects(await usage('group_by=month&to=2026-11-01')).map((r) => [r[zoned('month')], r.records])).toEqual([
+      ['2026-10', '1'],
+      ['total', '1'],
+    ]);
     const ws = (await workbook(await usage('group_by=month', 'xlsx'))).worksheets[0]!;
     expect(ws.getRow(1).getCell(1).value).toBe(zoned('month'));
     expect([ws.getRow(2).getCell(1).value, ws.getRow(3).getCell(1).value]).toEqual(['2026-10', '2026-11']);
     const json = (await usage('group_by=day', 'json')).json() as { sections: { columns: string[]; rows: (string | number | null)[][] }[] };
     expect(json.sections[0]!.columns[0]).toBe(zoned('day'));
-    expect(json.sections[0]!.rows.map((r) => [r[0], r[1]])).toEqual([['2026-10-31', 1], ['2026-11-01', 1], ['total', 2]]);
+    expect(json.sections[0]!.rows.map((r) => [r[0], r[1]])).toEqual([
+      ['2026-10-31', 1],
+      ['2026-11-01', 1],
+      ['total', 2],
+    ]);
 
     // a claim for November of Beijing time holds the November record, and its period is written in Beijing time
-    const filed = await api.call('POST', '/api/v1/claims', { body: {
-      program_id, beneficiary_id: c.enterprise_id, period_start: '2026-11-01T00:00:00+08:00', period_end: '2026-12-01T00:00:00+08:00',
-    } });
+    const filed = await api.call('POST', '/api/v1/claims', {
+      body: {
+        program_id,
+        beneficiary_id: c.enterprise_id,
+        period_start: '2026-11-01T00:00:00+08:00',
+        period_end: '2026-12-01T00:00:00+08:00',
+      },
+    });
     expect(filed.statusCode, filed.body).toBe(201);
     const claim = csvObjects(await api.call('GET', `/api/v1/reports/claims?beneficiary_id=${c.enterprise_id}`));
-    expect(claim).toEqual([expect.objectContaining({
-      [zoned('period_start')]: '2026-11-01T00:00:00+08:00', [zoned('period_end')]: '2026-12-01T00:00:00+08:00', records: '1', [zoned('created_at')]: '2026-12-10T08:00:00+08:00',
-    })]);
+    expect(claim).toEqual([
+      expect.objectContaining({
+        [zoned('period_start')]: '2026-11-01T00:00:00+08:00',
+        [zoned('period_end')]: '2026-12-01T00:00:00+08:00',
+        records: '1',
+        [zoned('created_at')]: '2026-12-10T08:00:00+08:00',
+      }),
+    ]);
   });
 });

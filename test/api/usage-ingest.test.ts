@@ -14,7 +14,11 @@ describeEachEngine('usage ingestion', (db) => {
   });
 
   it('accepts a batch, then answers an identical re-send with duplicates and stores nothing twice', async () => {
-    const records = [usageRecord(p, 'r1'), usageRecord(p, 'r2', { count: 16, ended_at: '2026-10-01T02:00:00Z', amount_fen: 80_000 }), usageRecord(p, 'r3', { count: 1, ended_at: '2026-10-01T00:30:00Z', amount_fen: 900 })];
+    const records = [
+      usageRecord(p, 'r1'),
+      usageRecord(p, 'r2', { count: 16, ended_at: '2026-10-01T02:00:00Z', amount_fen: 80_000 }),
+      usageRecord(p, 'r3', { count: 1, ended_at: '2026-10-01T00:30:00Z', amount_fen: 900 }),
+    ];
     const first = await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records } });
     expect(first.statusCode).toBe(200);
     expect(first.json()).toEqual({ accepted: 3, duplicates: 0, rejected: [] });
@@ -35,7 +39,10 @@ describeEachEngine('usage ingestion', (db) => {
     const body = res.json();
     expect(body.error.code).toBe('all_records_rejected');
     expect(body.rejected.map((r: { code: string; field: string }) => [r.code, r.field])).toEqual([
-      ['conflict', 'record_id'], ['ended_not_after_started', 'ended_at'], ['count_exceeds_inventory', 'count'], ['invalid_field', 'amount_fen'],
+      ['conflict', 'record_id'],
+      ['ended_not_after_started', 'ended_at'],
+      ['count_exceeds_inventory', 'count'],
+      ['invalid_field', 'amount_fen'],
     ]);
     expect(await db().store.usage.count({ provider_id: p.provider_id })).toBe(3);
   });

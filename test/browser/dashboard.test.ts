@@ -10,7 +10,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import ExcelJS from 'exceljs';
 import { createDatabase, dropDatabase } from '../support/postgres.js';
-import { browserUnavailable, launchChromium, newPage, screenshot_root, startDemoServer, type BrowserSession, type DemoLogin, type DemoServer } from './browser.js';
+import {
+  browserUnavailable,
+  launchChromium,
+  newPage,
+  screenshot_root,
+  startDemoServer,
+  type BrowserSession,
+  type DemoLogin,
+  type DemoServer,
+} from './browser.js';
 
 const unavailable = browserUnavailable();
 const hashOf = (page: Page) => page.evaluate<string>('location.hash');
@@ -24,7 +33,9 @@ const nav_of: Record<DemoLogin['role'], string[]> = {
 const claim_program_code = 'normalized-domestic-compute';
 
 if (unavailable !== null && process.env.CI) {
-  it('the browser suite can run under CI', () => { throw new Error(unavailable); });
+  it('the browser suite can run under CI', () => {
+    throw new Error(unavailable);
+  });
 }
 
 for (const engine of ['sqlite', 'postgres'] as const) {
@@ -55,12 +66,14 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         fs.rmSync(data_dir, { recursive: true, force: true });
       };
     }, 300_000);
-    afterAll(async () => { await cleanup(); }, 60_000);
+    afterAll(async () => {
+      await cleanup();
+    }, 60_000);
 
     const apiGet = async <T>(p: string): Promise<T> => {
       const res = await fetch(`${server.url}/api/v1${p}`, { headers: { authorization: `Bearer ${server.admin_key}` } });
       expect(res.status, p).toBe(200);
-      return await res.json() as T;
+      return (await res.json()) as T;
     };
 
     async function signIn(browser: Browser, role: DemoLogin['role'], viewport?: { width: number; height: number }, timezone_id?: string) {
@@ -77,7 +90,11 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     /** Waits until nothing on the page is loading (spinners gone) and the network is quiet. */
     async function settled(page: Page): Promise<void> {
       await page.waitForLoadState('networkidle');
-      await page.locator('.loading').first().waitFor({ state: 'detached', timeout: 20_000 }).catch(() => undefined);
+      await page
+        .locator('.loading')
+        .first()
+        .waitFor({ state: 'detached', timeout: 20_000 })
+        .catch(() => undefined);
       await expect.poll(() => page.locator('.loading').count(), { timeout: 20_000 }).toBe(0);
     }
 
@@ -131,7 +148,8 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       // Every chart has a label and a data table to open.
       const charts = page.locator('figure.chart');
       expect(await charts.count()).toBeGreaterThanOrEqual(4);
-      for (const label of await charts.locator('[role=img]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))) expect(label.length).toBeGreaterThan(5);
+      for (const label of await charts.locator('[role=img]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? '')))
+        expect(label.length).toBeGreaterThan(5);
       expect(await page.locator('figure.chart details.chart-table').count()).toBeGreaterThanOrEqual(4);
       expect(problems).toEqual([]);
       await context.close();
@@ -217,7 +235,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await office.page.getByTestId('claim-action-approve').click();
       // Open high-severity findings need a written override; otherwise the reason box is optional.
       const reason = office.page.locator('dialog textarea');
-      if (await reason.count() > 0) await reason.fill('Reviewed in the browser test: findings checked.');
+      if ((await reason.count()) > 0) await reason.fill('Reviewed in the browser test: findings checked.');
       await office.page.getByTestId('confirm-button').click();
       let claim = await apiGet<{ state: string; granted_fen: string }>(`/claims/${claim_id}`); // a sum of money: a decimal string
       await expect.poll(async () => (claim = await apiGet(`/claims/${claim_id}`)).state, { timeout: 20_000 }).toBe('approved');
@@ -238,7 +256,13 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       const book = new ExcelJS.Workbook();
       await book.xlsx.readFile((await xlsx_download.path())!);
       const cells: string[] = [];
-      book.eachSheet((sheet) => sheet.eachRow((row) => row.eachCell((cell) => { cells.push(String(cell.value)); })));
+      book.eachSheet((sheet) =>
+        sheet.eachRow((row) =>
+          row.eachCell((cell) => {
+            cells.push(String(cell.value));
+          }),
+        ),
+      );
       expect(cells).toContain(claim_id);
 
       await office.page.getByTestId('nav-overview').click();
@@ -253,18 +277,21 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     it('a provider uploads a CSV usage file with progress; the accepted records count and the rejected ones are listed with their reasons', async () => {
       const { context, page, problems } = await signIn(chromium.browser, 'provider');
       const me = await page.evaluate<{ org_id: string }>("fetch('/api/v1/me').then((r) => r.json())");
-      const clusters = await apiGet<{ items: { id: string; inventory: { accelerator: string; count: number; valid_to: string | null }[] }[] }>(`/providers/${me.org_id}/clusters`);
+      const clusters = await apiGet<{ items: { id: string; inventory: { accelerator: string; count: number; valid_to: string | null }[] }[] }>(
+        `/providers/${me.org_id}/clusters`,
+      );
       const cluster = clusters.items.find((c) => c.inventory.some((i) => i.valid_to === null))!;
       const accelerator = cluster.inventory.find((i) => i.valid_to === null)!.accelerator;
       const enterprises = await apiGet<{ items: { id: string }[] }>('/organizations?kind=enterprise');
       const enterprise_id = enterprises.items[0]!.id;
       const run = randomBytes(4).toString('hex');
-      const csv = [
-        'record_id,cluster_id,enterprise_id,accelerator,count,started_at,ended_at,amount_fen,job_ref',
-        `up-${run}-1,${cluster.id},${enterprise_id},${accelerator},1,2026-11-20T00:00:00Z,2026-11-20T01:00:00Z,1500,"browser upload, 1"`,
-        `up-${run}-2,${cluster.id},${enterprise_id},no-such-accelerator,1,2026-11-20T00:00:00Z,2026-11-20T01:00:00Z,1500,`,
-        `up-${run}-3,${cluster.id},${enterprise_id},${accelerator},1,2026-11-20T02:00:00Z,2026-11-20T01:00:00Z,1500,`,
-      ].join('\n') + '\n';
+      const csv =
+        [
+          'record_id,cluster_id,enterprise_id,accelerator,count,started_at,ended_at,amount_fen,job_ref',
+          `up-${run}-1,${cluster.id},${enterprise_id},${accelerator},1,2026-11-20T00:00:00Z,2026-11-20T01:00:00Z,1500,"browser upload, 1"`,
+          `up-${run}-2,${cluster.id},${enterprise_id},no-such-accelerator,1,2026-11-20T00:00:00Z,2026-11-20T01:00:00Z,1500,`,
+          `up-${run}-3,${cluster.id},${enterprise_id},${accelerator},1,2026-11-20T02:00:00Z,2026-11-20T01:00:00Z,1500,`,
+        ].join('\n') + '\n';
       await page.goto(`${server.url}/#/provider`);
       await settled(page);
       await page.getByTestId('usage-upload-input').setInputFiles({ name: 'usage.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });

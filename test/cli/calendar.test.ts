@@ -10,13 +10,17 @@ import { createParties, testApi, usageRecord } from '../support/api.js';
 const run = promisify(execFile);
 
 describeEachEngine('suanli calendar', (db) => {
-  const suanli = (zone: string, ...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: process.cwd(),
-    env: {
-      ...process.env, SUANLI_DATA_DIR: db().config.data_dir, SUANLI_LOG_LEVEL: 'silent', SUANLI_TIME_ZONE: zone,
-      ...(db().config.database_url === null ? {} : { DATABASE_URL: db().config.database_url! }),
-    },
-  });
+  const suanli = (zone: string, ...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: process.cwd(),
+      env: {
+        ...process.env,
+        SUANLI_DATA_DIR: db().config.data_dir,
+        SUANLI_LOG_LEVEL: 'silent',
+        SUANLI_TIME_ZONE: zone,
+        ...(db().config.database_url === null ? {} : { DATABASE_URL: db().config.database_url! }),
+      },
+    });
   const days = async () => (await db().store.usage.summary('day', {})).map((r) => [r.key, r.records]);
 
   it('refuses another zone cleanly, rebuilds the rollups in it with set-zone, and refuses an unknown zone', async () => {
@@ -28,10 +32,15 @@ describeEachEngine('suanli calendar', (db) => {
     ];
     expect((await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records } })).json()).toMatchObject({ accepted: 2 });
     await api.app.close();
-    expect(await days()).toEqual([['2026-10-31', 1], ['2026-11-01', 1]]);
+    expect(await days()).toEqual([
+      ['2026-10-31', 1],
+      ['2026-11-01', 1],
+    ]);
 
     const shown = await suanli('Asia/Shanghai', 'calendar', 'show');
-    expect(shown.stdout).toMatch(/configured \(SUANLI_TIME_ZONE\) +Asia\/Shanghai\nrollups count days in +Asia\/Shanghai, since \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\+8\)/);
+    expect(shown.stdout).toMatch(
+      /configured \(SUANLI_TIME_ZONE\) +Asia\/Shanghai\nrollups count days in +Asia\/Shanghai, since \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\+8\)/,
+    );
 
     // another zone: every command that opens the store refuses, with the way out and no stack trace; an unknown zone is
     // refused before anything is touched
@@ -47,7 +56,10 @@ describeEachEngine('suanli calendar', (db) => {
     expect(refused?.stderr).not.toMatch(/\n\s+at /);
     expect(differ).toMatchObject({ code: 1, stdout: expect.stringContaining('they differ: servers refuse to start') as unknown });
     expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('"Mars/Olympus_Mons" is not an IANA time zone') as unknown });
-    expect(await days()).toEqual([['2026-10-31', 1], ['2026-11-01', 1]]);
+    expect(await days()).toEqual([
+      ['2026-10-31', 1],
+      ['2026-11-01', 1],
+    ]);
 
     const set = await suanli('UTC', 'calendar', 'set-zone', 'UTC');
     expect(set.stdout).toContain('office time zone: Asia/Shanghai → UTC; 1 daily rollups rebuilt from 2 usage records');
@@ -60,7 +72,10 @@ describeEachEngine('suanli calendar', (db) => {
     const back = await suanli('UTC', 'calendar', 'set-zone', 'Asia/Shanghai');
     expect(back.stdout).toContain('office time zone: UTC → Asia/Shanghai; 2 daily rollups rebuilt from 2 usage records');
     expect(back.stdout).toContain('start the servers with SUANLI_TIME_ZONE=Asia/Shanghai');
-    expect(await days()).toEqual([['2026-10-31', 1], ['2026-11-01', 1]]);
+    expect(await days()).toEqual([
+      ['2026-10-31', 1],
+      ['2026-11-01', 1],
+    ]);
 
     const audited = (await db().store.audit.list({ action: 'calendar.set_zone' }, 10)).map((e) => [e.actor.role, e.before, e.after]);
     expect(audited).toEqual([

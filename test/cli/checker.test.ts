@@ -23,7 +23,9 @@ it('checks the windows an API process queued, then stops cleanly on SIGTERM', as
       env: { ...process.env, SUANLI_DATA_DIR: db.config.data_dir, SUANLI_CHECK_INTERVAL_MS: '100', SUANLI_LOG_LEVEL: 'silent' },
     });
     let out = '';
-    child.stdout.on('data', (d) => { out += String(d); });
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     for (let i = 0; i < 200 && !out.includes('incremental integrity check'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain('checking queued usage windows every 100 ms (sqlite)');

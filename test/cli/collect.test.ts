@@ -18,7 +18,14 @@ describeEachEngine('suanli collect', (db) => {
   let p: Parties;
   const run = (options: Partial<CollectOptions> & Pick<CollectOptions, 'tool' | 'text'>) => {
     const lines: string[] = [];
-    const result = collectInventory(db().store, { cluster_id: p.cluster_id, apply: true, valid_from_ms: T('2026-11-01T00:00:00Z'), maps: [], out: (l) => lines.push(l), ...options });
+    const result = collectInventory(db().store, {
+      cluster_id: p.cluster_id,
+      apply: true,
+      valid_from_ms: T('2026-11-01T00:00:00Z'),
+      maps: [],
+      out: (l) => lines.push(l),
+      ...options,
+    });
     return { result, lines };
   };
 
@@ -30,7 +37,12 @@ describeEachEngine('suanli collect', (db) => {
     const { result, lines } = run({ tool: 'npu-smi', text: npuNode('npu-a1'), apply: false });
     await result;
     const printed = JSON.parse(lines.join('\n')) as { inventory: { accelerator: string; count: number; devices: { bus_id: string }[] }[] };
-    expect(printed).toMatchObject({ cluster_id: p.cluster_id, tool: 'npu-smi', devices: 8, inventory: [{ accelerator: 'huawei-ascend-910b', count: 8, names: ['910B3'] }] });
+    expect(printed).toMatchObject({
+      cluster_id: p.cluster_id,
+      tool: 'npu-smi',
+      devices: 8,
+      inventory: [{ accelerator: 'huawei-ascend-910b', count: 8, names: ['910B3'] }],
+    });
     expect(printed.inventory[0]!.devices[0]).toEqual({ index: '0/0', uuid: null, bus_id: '0000:C1:00.0', host: 'npu-a1' });
     expect((await db().store.clusters.get(p.cluster_id))!.inventory.find((i) => i.accelerator === 'huawei-ascend-910b')!.count).toBe(64);
   });
@@ -67,35 +79,56 @@ describeEachEngine('suanli collect', (db) => {
 
   it('adds a model the cluster did not hold (310P), and nvidia-smi output with a --map', async () => {
     await run({ tool: 'npu-smi', text: npuNode('infer-1', 'npu-smi-310p3-4npu.txt') }).result;
-    const { result, lines } = run({ tool: 'nvidia-smi', text: fixture('nvidia-smi-unknown-model.csv'), maps: ['NVIDIA B200=nvidia-h200-sxm'], valid_from_ms: T('2026-12-01T00:00:00Z') });
+    const { result, lines } = run({
+      tool: 'nvidia-smi',
+      text: fixture('nvidia-smi-unknown-model.csv'),
+      maps: ['NVIDIA B200=nvidia-h200-sxm'],
+      valid_from_ms: T('2026-12-01T00:00:00Z'),
+    });
     await result;
     expect(lines.slice(0, 2)).toEqual(['nvidia-h100-sxm: 0 → 1 from 2026-12-01 08:00 (UTC+8)', 'nvidia-h200-sxm: 0 → 1 from 2026-12-01 08:00 (UTC+8)']);
     const c = (await db().store.clusters.get(p.cluster_id))!;
     expect(c.inventory.filter((i) => i.valid_to_ms === null).map((i) => [i.accelerator, i.count])).toEqual([
-      ['huawei-ascend-310p', 4], ['huawei-ascend-910b', 8], ['metax-c500', 8], ['nvidia-a800-80gb-pcie', 16], ['nvidia-h100-sxm', 1], ['nvidia-h200-sxm', 1],
+      ['huawei-ascend-310p', 4],
+      ['huawei-ascend-910b', 8],
+      ['metax-c500', 8],
+      ['nvidia-a800-80gb-pcie', 16],
+      ['nvidia-h100-sxm', 1],
+      ['nvidia-h200-sxm', 1],
     ]);
   });
 
   it('refuses an unknown name (naming the line), a model outside the catalog, an unknown cluster and a later interval', async () => {
-    await expect(run({ tool: 'nvidia-smi', text: fixture('nvidia-smi-unknown-model.csv') }).result).rejects.toThrow(/^line 3: unknown accelerator name "NVIDIA B200"/);
-    await expect(run({ tool: 'npu-smi', text: npuNode('npu-a1'), maps: ['910B3=huawei-ascend-999'] }).result).rejects.toThrow(/accelerator "huawei-ascend-999" \(for "910B3"\) is not in the catalog/);
+    await expect(run({ tool: 'nvidia-smi', text: fixture('nvidia-smi-unknown-model.csv') }).result).rejects.toThrow(
+      /^line 3: unknown accelerator name "NVIDIA B200"/,
+    );
+    await expect(run({ tool: 'npu-smi', text: npuNode('npu-a1'), maps: ['910B3=huawei-ascend-999'] }).result).rejects.toThrow(
+      /accelerator "huawei-ascend-999" \(for "910B3"\) is not in the catalog/,
+    );
     await expect(run({ tool: 'npu-smi', text: npuNode('npu-a1'), cluster_id: 'c_nothere' }).result).rejects.toThrow(/cluster c_nothere not found/);
-    await expect(run({ tool: 'npu-smi', text: npuNode('npu-a1'), valid_from_ms: T('2026-10-01T00:00:00Z') }).result)
-      .rejects.toThrow(/has a huawei-ascend-910b interval from 2026-11-01 08:00 \(UTC\+8\), after --valid-from/);
+    await expect(run({ tool: 'npu-smi', text: npuNode('npu-a1'), valid_from_ms: T('2026-10-01T00:00:00Z') }).result).rejects.toThrow(
+      /has a huawei-ascend-910b interval from 2026-11-01 08:00 \(UTC\+8\), after --valid-from/,
+    );
   });
 
-  it('npu-smi: refuses the same node\'s output twice, naming the host and the bus id, and changes nothing', async () => {
+  it("npu-smi: refuses the same node's output twice, naming the host and the bus id, and changes nothing", async () => {
     const before = (await db().store.clusters.get(p.cluster_id))!.inventory;
     const audit = await db().store.audit.list({ subject_id: p.cluster_id }, 100);
     const twice = `${npuNode('npu-a1')}${npuNode('npu-a2')}${npuNode('npu-a1')}`;
-    await expect(run({ tool: 'npu-smi', text: twice, valid_from_ms: T('2026-12-15T00:00:00Z') }).result)
-      .rejects.toThrow(/^line 109: host npu-a1 bus id 0000:C1:00.0 is listed twice \(also on line 9\): the same node's output is in the input twice$/);
+    await expect(run({ tool: 'npu-smi', text: twice, valid_from_ms: T('2026-12-15T00:00:00Z') }).result).rejects.toThrow(
+      /^line 109: host npu-a1 bus id 0000:C1:00.0 is listed twice \(also on line 9\): the same node's output is in the input twice$/,
+    );
     // one node's file given with --host and again after its host: line (two files of the same node, concatenated)
-    await expect(run({ tool: 'npu-smi', text: `${fixture('npu-smi-910b3-8npu.txt')}${npuNode('npu-a1')}`, host: 'npu-a1', valid_from_ms: T('2026-12-15T00:00:00Z') }).result)
-      .rejects.toThrow(/host npu-a1 bus id 0000:C1:00.0 is listed twice \(also on line 8\)/);
-    await expect(run({ tool: 'npu-smi', text: fixture('npu-smi-910b3-8npu.txt'), valid_from_ms: T('2026-12-15T00:00:00Z') }).result)
-      .rejects.toThrow(/^line 4: no host for this npu-smi table/);
-    await expect(run({ tool: 'nvidia-smi', text: fixture('nvidia-smi-a100-8gpu.csv'), host: 'gpu-1', apply: false }).result).rejects.toThrow(/--host is for npu-smi output/);
+    await expect(
+      run({ tool: 'npu-smi', text: `${fixture('npu-smi-910b3-8npu.txt')}${npuNode('npu-a1')}`, host: 'npu-a1', valid_from_ms: T('2026-12-15T00:00:00Z') })
+        .result,
+    ).rejects.toThrow(/host npu-a1 bus id 0000:C1:00.0 is listed twice \(also on line 8\)/);
+    await expect(run({ tool: 'npu-smi', text: fixture('npu-smi-910b3-8npu.txt'), valid_from_ms: T('2026-12-15T00:00:00Z') }).result).rejects.toThrow(
+      /^line 4: no host for this npu-smi table/,
+    );
+    await expect(run({ tool: 'nvidia-smi', text: fixture('nvidia-smi-a100-8gpu.csv'), host: 'gpu-1', apply: false }).result).rejects.toThrow(
+      /--host is for npu-smi output/,
+    );
     expect((await db().store.clusters.get(p.cluster_id))!.inventory).toEqual(before);
     expect(await db().store.audit.list({ subject_id: p.cluster_id }, 100)).toHaveLength(audit.length);
   });
@@ -111,8 +144,12 @@ describeEachEngine('suanli collect', (db) => {
 
 function suanli(args: string[], stdin: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, SUANLI_LOG_LEVEL: 'silent' } },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      { env: { ...process.env, SUANLI_LOG_LEVEL: 'silent' } },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
     child.stdin!.end(stdin);
   });
 }
@@ -128,7 +165,7 @@ it('suanli collect reads standard input, prints JSON, and exits 1 naming the lin
   expect(tool.code).toBe(1);
 }, 60_000);
 
-it('suanli collect npu-smi names each table\'s host (host: lines or --host) and exits 1 on the same node twice', async () => {
+it("suanli collect npu-smi names each table's host (host: lines or --host) and exits 1 on the same node twice", async () => {
   const one = fixture('npu-smi-910b3-8npu.txt');
   const ok = await suanli(['collect', 'npu-smi', '-', '--cluster', 'c_x', '--host', 'npu-a1'], one);
   expect(ok.code).toBe(0);

@@ -48,7 +48,9 @@ it('suanli migrate, keys create / list / revoke as commands', async () => {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-cli-'));
   const env = { ...process.env, SUANLI_DATA_DIR: data, SUANLI_LOG_LEVEL: 'silent' };
   const suanli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env });
-  expect((await suanli('migrate')).stdout).toMatch(/sqlite: applied 0001-core, 0002-programs, 0003-findings, 0004-integrity, 0005-people, 0006-dashboard, 0007-rejections, 0008-login-devices, 0009-request-digests, 0010-batch-delivery, 0011-commit-order, 0012-rollup-sum-bound, 0013-usage-replacement, 0014-office-calendar; catalog entries added: \d+/);
+  expect((await suanli('migrate')).stdout).toMatch(
+    /sqlite: applied 0001-core, 0002-programs, 0003-findings, 0004-integrity, 0005-people, 0006-dashboard, 0007-rejections, 0008-login-devices, 0009-request-digests, 0010-batch-delivery, 0011-commit-order, 0012-rollup-sum-bound, 0013-usage-replacement, 0014-office-calendar; catalog entries added: \d+/,
+  );
   expect((await suanli('migrate')).stdout).toMatch(/no pending migrations; catalog entries added: 0/);
   const created = (await suanli('keys', 'create', '--org', 'office', '--role', 'auditor', '--label', 'inspection')).stdout;
   const id = /id +(k_\w+)/.exec(created)![1]!;
@@ -59,14 +61,19 @@ it('suanli migrate, keys create / list / revoke as commands', async () => {
   await expect(suanli('keys', 'create', '--org', 'office', '--role', 'boss')).rejects.toThrow(/one of administrator/);
 
   // users: create (password on stdin), invite, list, disable
-  const withStdin = (input: string, ...args: string[]) => new Promise<string>((resolve, reject) => {
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an ExecFileException (an Error the rule does not recognize)
-    const child = execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
-    child.stdin!.end(input);
-  });
+  const withStdin = (input: string, ...args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env }, (error, stdout) =>
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an ExecFileException (an Error the rule does not recognize)
+        error ? reject(error) : resolve(stdout),
+      );
+      child.stdin!.end(input);
+    });
   const made = await withStdin('a careful long password\n', 'users', 'create', '--org', 'office', '--role', 'auditor', '--login', 'Inspector@Example.org');
   const user_id = /user (u_\w+) inspector@example.org \(auditor/.exec(made)![1]!;
-  await expect(withStdin('short\n', 'users', 'create', '--org', 'office', '--role', 'auditor', '--login', 'x@example.org')).rejects.toThrow(/at least 12 characters/);
+  await expect(withStdin('short\n', 'users', 'create', '--org', 'office', '--role', 'auditor', '--login', 'x@example.org')).rejects.toThrow(
+    /at least 12 characters/,
+  );
   expect((await suanli('users', 'invite', '--org', 'office', '--role', 'administrator', '--login', 'new@example.org')).stdout).toMatch(/token +[\w-]{43}/);
   const listed = (await suanli('users', 'list')).stdout;
   expect(listed).toMatch(new RegExp(`${user_id} +active +auditor +inspector@example.org`));

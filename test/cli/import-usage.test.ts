@@ -27,7 +27,13 @@ describeEachEngine('suanli import usage', (db) => {
     ];
     fs.writeFileSync(file, lines.join('\n') + '\n');
     const out: string[] = [];
-    const first = await importUsageFile(db().store, db().config, { file, provider_id: p.provider_id, batch_records: 2, progress: false, out: (l) => out.push(l) });
+    const first = await importUsageFile(db().store, db().config, {
+      file,
+      provider_id: p.provider_id,
+      batch_records: 2,
+      progress: false,
+      out: (l) => out.push(l),
+    });
     expect(first).toMatchObject({ read: 5, accepted: 2, duplicates: 0, rejected: 3 });
     expect(first.rejected_by_code.count_exceeds_inventory?.examples[0]).toMatchObject({ line: 3, record_id: 'j2', field: 'count' });
     expect(first.rejected_by_code.malformed_json?.examples[0]?.line).toBe(4);
@@ -43,11 +49,28 @@ describeEachEngine('suanli import usage', (db) => {
   it('imports CSV with the same outcomes', async () => {
     const file = path.join(dir, 'usage.csv');
     const r = (id: string, count: number, amount: string) =>
-      [id, p.cluster_id, p.enterprise_id, 'huawei-ascend-910b', count, '2026-10-02T00:00:00Z', '2026-10-02T01:00:00Z', amount, `"slurm:${id}, array"`, 'inference', ''].join(',');
-    fs.writeFileSync(file, [
-      'record_id,cluster_id,enterprise_id,accelerator,count,started_at,ended_at,amount_fen,job_ref,workload,energy_wh',
-      r('c1', 8, '800'), r('c2', 8, '12.5'), r('c1', 8, '801'),
-    ].join('\r\n'));
+      [
+        id,
+        p.cluster_id,
+        p.enterprise_id,
+        'huawei-ascend-910b',
+        count,
+        '2026-10-02T00:00:00Z',
+        '2026-10-02T01:00:00Z',
+        amount,
+        `"slurm:${id}, array"`,
+        'inference',
+        '',
+      ].join(',');
+    fs.writeFileSync(
+      file,
+      [
+        'record_id,cluster_id,enterprise_id,accelerator,count,started_at,ended_at,amount_fen,job_ref,workload,energy_wh',
+        r('c1', 8, '800'),
+        r('c2', 8, '12.5'),
+        r('c1', 8, '801'),
+      ].join('\r\n'),
+    );
     const s = await importUsageFile(db().store, db().config, { file, provider_id: p.provider_id, batch_records: 100, progress: false, out: () => {} });
     expect(s).toMatchObject({ read: 3, accepted: 1, rejected: 2 });
     expect(s.rejected_by_code.bad_number?.examples[0]).toMatchObject({ line: 3, field: 'amount_fen' });
@@ -57,7 +80,11 @@ describeEachEngine('suanli import usage', (db) => {
   });
 
   it('refuses an unknown provider or format', async () => {
-    await expect(importUsageFile(db().store, db().config, { file: path.join(dir, 'usage.csv'), provider_id: 'p_nobody', batch_records: 10, progress: false })).rejects.toThrow(/provider p_nobody not found/);
-    await expect(importUsageFile(db().store, db().config, { file: path.join(dir, 'usage.txt'), provider_id: p.provider_id, batch_records: 10, progress: false })).rejects.toThrow(/format/);
+    await expect(
+      importUsageFile(db().store, db().config, { file: path.join(dir, 'usage.csv'), provider_id: 'p_nobody', batch_records: 10, progress: false }),
+    ).rejects.toThrow(/provider p_nobody not found/);
+    await expect(
+      importUsageFile(db().store, db().config, { file: path.join(dir, 'usage.txt'), provider_id: p.provider_id, batch_records: 10, progress: false }),
+    ).rejects.toThrow(/format/);
   });
 });

@@ -19,13 +19,23 @@ it('suanli report program|claim|usage|ledger write the files the API serves; a m
     const api = await testApi(db, () => Date.parse('2026-11-29T12:00:00Z'));
     const p = await createParties(api, '蓝序');
     expect((await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [usageRecord(p, 'u1')] } })).json()).toMatchObject({ accepted: 1 });
-    const program = await api.call('POST', '/api/v1/programs', { body: {
-      code: 'cli-voucher', name_zh: '命令行测试券', name_en: 'CLI voucher', kind: 'compute_rent', beneficiary_kind: 'enterprise', funding_layer: 'cli',
-      window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen: 1_000_000,
-      rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'all', match: {}, pay: { basis: 'bill', rate_bp: 3000 } }] },
-    } });
+    const program = await api.call('POST', '/api/v1/programs', {
+      body: {
+        code: 'cli-voucher',
+        name_zh: '命令行测试券',
+        name_en: 'CLI voucher',
+        kind: 'compute_rent',
+        beneficiary_kind: 'enterprise',
+        funding_layer: 'cli',
+        window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' },
+        budget_fen: 1_000_000,
+        rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'all', match: {}, pay: { basis: 'bill', rate_bp: 3000 } }] },
+      },
+    });
     expect(program.statusCode, program.body).toBe(201);
-    const filed = await api.call('POST', '/api/v1/claims', { body: { program_id: program.json().id, beneficiary_id: p.enterprise_id, period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z' } });
+    const filed = await api.call('POST', '/api/v1/claims', {
+      body: { program_id: program.json().id, beneficiary_id: p.enterprise_id, period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z' },
+    });
     const claim_id = (filed.json() as { id: string }).id;
     await api.call('POST', `/api/v1/claims/${claim_id}/submit`, { key: p.enterprise_key, body: {} });
     expect((await api.call('POST', `/api/v1/claims/${claim_id}/approve`, { body: {} })).json()).toMatchObject({ granted_fen: '37440' });
@@ -69,7 +79,9 @@ it('suanli report program|claim|usage|ledger write the files the API serves; a m
     expect(ledger.stdout.startsWith('\uFEFFtransfer_id,at (Asia/Shanghai),kind,')).toBe(true);
     expect(ledger.stdout.split('\r\n').map((l) => l.split(',')[2])).toEqual(['kind', 'opening_balance', 'fund', 'approve', 'closing_balance', undefined]);
 
-    await expect(suanli('claim', 'clm_missing', '--out', path.join(dir, 'missing.xlsx'))).rejects.toMatchObject({ stderr: expect.stringContaining('claim clm_missing not found') });
+    await expect(suanli('claim', 'clm_missing', '--out', path.join(dir, 'missing.xlsx'))).rejects.toMatchObject({
+      stderr: expect.stringContaining('claim clm_missing not found'),
+    });
     await expect(suanli('usage', '--group-by', 'week')).rejects.toMatchObject({ stderr: expect.stringContaining('--group-by: one of') });
     expect(fs.existsSync(path.join(dir, 'missing.xlsx'))).toBe(false);
   } finally {

@@ -27,8 +27,12 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repo_root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString('utf8');
+    });
     child.once('close', (code) => resolve({ code, output }));
   });
 }
@@ -52,14 +56,30 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       {
         const store = shared.open();
         const api = await testApi({ engine, config: shared.config, store });
-        const program = await api.call('POST', '/api/v1/programs', { body: {
-          code: 'backup-voucher', name_zh: '备份测试算力券', name_en: 'Backup voucher', kind: 'compute_rent', beneficiary_kind: 'enterprise',
-          funding_layer: 'backup-layer', window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen: 10_000_000, first_stage_bp: 5000,
-          rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 } }] },
-        } });
+        const program = await api.call('POST', '/api/v1/programs', {
+          body: {
+            code: 'backup-voucher',
+            name_zh: '备份测试算力券',
+            name_en: 'Backup voucher',
+            kind: 'compute_rent',
+            beneficiary_kind: 'enterprise',
+            funding_layer: 'backup-layer',
+            window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' },
+            budget_fen: 10_000_000,
+            first_stage_bp: 5000,
+            rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 } }] },
+          },
+        });
         expect(program.statusCode, program.body).toBe(201);
-        expect((await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [usageRecord(p, 'claimed-1'), usageRecord(p, 'claimed-2')] } })).json().accepted).toBe(2);
-        const claim = await api.call('POST', '/api/v1/claims', { key: p.enterprise_key, body: { program_id: program.json().id, period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z' } });
+        expect(
+          (
+            await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [usageRecord(p, 'claimed-1'), usageRecord(p, 'claimed-2')] } })
+          ).json().accepted,
+        ).toBe(2);
+        const claim = await api.call('POST', '/api/v1/claims', {
+          key: p.enterprise_key,
+          body: { program_id: program.json().id, period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z' },
+        });
         expect(claim.statusCode, claim.body).toBe(201);
         const id = claim.json().id as string;
         expect((await api.call('POST', `/api/v1/claims/${id}/submit`, { key: p.enterprise_key, body: {} })).statusCode).toBe(200);
@@ -100,7 +120,9 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       expect(failures).toEqual([]);
       expect(backup.code, backup.output).toBe(0);
       expect(backup.output).toMatch(/backup written to .*: \d+ bytes in \d+ ms/);
-      console.log(`[backup ${engine}] ${backup.output.trim()} — ${acked.size} records acknowledged in all, ${acked_during_backup} while the backup ran (${backup_ended_ms - backup_started_ms} ms with process start)`);
+      console.log(
+        `[backup ${engine}] ${backup.output.trim()} — ${acked.size} records acknowledged in all, ${acked_during_backup} while the backup ran (${backup_ended_ms - backup_started_ms} ms with process start)`,
+      );
       expect(acked_during_backup).toBeGreaterThan(0); // the backup really ran under ingestion
       // a second backup to the same name is refused, the first one untouched
       const again = await cli(['backup', file], serverEnv(shared.settings));
@@ -131,7 +153,11 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       const store = Store.open(loadConfig({}, { data_dir: target_dir, database_url: target_url, log_level: 'silent' }));
       cleanups.push(() => store.close());
       const before = [...acked].filter(([, t]) => t < backup_started_ms).map(([id]) => id);
-      const stored = new Set((await sql<{ record_id: string }>`select record_id from usage_records where provider_id = ${p.provider_id}`.execute(store.connection.db)).rows.map((r) => r.record_id));
+      const stored = new Set(
+        (await sql<{ record_id: string }>`select record_id from usage_records where provider_id = ${p.provider_id}`.execute(store.connection.db)).rows.map(
+          (r) => r.record_id,
+        ),
+      );
       const missing = before.filter((id) => !stored.has(id));
       expect(missing.slice(0, 5)).toEqual([]);
       expect(stored.has('claimed-1') && stored.has('claimed-2')).toBe(true);

@@ -11,8 +11,23 @@ import { describeEachEngine, type EngineDb } from '../support/engines.js';
 import { createParties, testApi, type Parties } from '../support/api.js';
 import { killAllServers, startServer, type ServerProcess } from './server-process.js';
 import {
-  invalidRecord, listAllOverHttp, pick, postUsage, rng, sharedDatabase, summaryFromRows, summaryNumbers, summaryOverHttp,
-  tableChecks, testSeed, validRecord, type IngestAnswer, type PostResult, type SharedDatabase, type Summary, type WireRecord,
+  invalidRecord,
+  listAllOverHttp,
+  pick,
+  postUsage,
+  rng,
+  sharedDatabase,
+  summaryFromRows,
+  summaryNumbers,
+  summaryOverHttp,
+  tableChecks,
+  testSeed,
+  validRecord,
+  type IngestAnswer,
+  type PostResult,
+  type SharedDatabase,
+  type Summary,
+  type WireRecord,
 } from './workload.js';
 
 interface Workload {
@@ -27,7 +42,12 @@ interface Workload {
  * batches_n batches of batch_records records drawn (without repetition inside a batch) from a pool of pool_ids valid
  * records, so batches overlap heavily; each batch also carries invalid_per_batch records of its own that are rejected.
  */
-function overlappingBatches(p: Parties, prefix: string, seed: number, o: { pool_ids: number; batches_n: number; batch_records: number; invalid_per_batch: number }): Workload {
+function overlappingBatches(
+  p: Parties,
+  prefix: string,
+  seed: number,
+  o: { pool_ids: number; batches_n: number; batch_records: number; invalid_per_batch: number },
+): Workload {
   const random = rng(seed);
   const pool = Array.from({ length: o.pool_ids }, (_, i) => validRecord(p, `${prefix}-${i}`, random));
   const distinct = new Set<string>();
@@ -35,7 +55,8 @@ function overlappingBatches(p: Parties, prefix: string, seed: number, o: { pool_
   const batches: WireRecord[][] = [];
   for (let b = 0; b < o.batches_n; b++) {
     const order = pool.map((_, i) => i);
-    for (let i = 0; i < o.batch_records; i++) { // partial Fisher–Yates: the first batch_records are a random sample
+    for (let i = 0; i < o.batch_records; i++) {
+      // partial Fisher–Yates: the first batch_records are a random sample
       const j = i + pick(random, order.length - i);
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
@@ -59,9 +80,14 @@ function checkAnswers(w: Workload, sent: { batch: number; answer: IngestAnswer }
     expect(answer.rejected.every((r) => r.code === 'count_exceeds_inventory' && w.invalid.has(r.record_id!))).toBe(true);
     expect(answer.rejected.length).toBe(records.filter((r) => w.invalid.has(r.record_id)).length);
   }
-  const total = sent.reduce((t, s) => ({
-    accepted: t.accepted + s.answer.accepted, duplicates: t.duplicates + s.answer.duplicates, rejected: t.rejected + s.answer.rejected.length,
-  }), { accepted: 0, duplicates: 0, rejected: 0 });
+  const total = sent.reduce(
+    (t, s) => ({
+      accepted: t.accepted + s.answer.accepted,
+      duplicates: t.duplicates + s.answer.duplicates,
+      rejected: t.rejected + s.answer.rejected.length,
+    }),
+    { accepted: 0, duplicates: 0, rejected: 0 },
+  );
   expect(total.accepted).toBe(w.distinct.size);
   expect(total.accepted + total.duplicates + total.rejected).toBe(w.records_sent * resends_of_all);
   return total;
@@ -97,18 +123,23 @@ const in_process = { pool_ids: 2000, batches_n: 20, batch_records: 500, invalid_
 
 describeEachEngine('concurrent overlapping re-sends in one process', (db: () => EngineDb) => {
   let app: App | null = null;
-  afterAll(async () => { await app?.close(); });
+  afterAll(async () => {
+    await app?.close();
+  });
 
   it('inject: 20 batches of 500 from a pool of 2,000 ids, all at once, twice over', async () => {
     const api = await testApi(db());
     const p = await createParties(api, 'inject');
     const seed = testSeed(`concurrent inject ${db().engine}`);
     const w = overlappingBatches(p, `inj${seed}`, seed, in_process);
-    const send = () => Promise.all(w.batches.map(async (records, batch) => {
-      const res = await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records } });
-      expect(res.statusCode, res.body).toBe(200);
-      return { batch, answer: res.json() as IngestAnswer };
-    }));
+    const send = () =>
+      Promise.all(
+        w.batches.map(async (records, batch) => {
+          const res = await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records } });
+          expect(res.statusCode, res.body).toBe(200);
+          return { batch, answer: res.json() as IngestAnswer };
+        }),
+      );
     // Twice the same 20 batches in one burst: 40 requests racing for the same 2,000 ids.
     const sent = (await Promise.all([send(), send()])).flat();
     const total = checkAnswers(w, sent, 2);
@@ -156,60 +187,68 @@ const servers_n = 3;
 
 for (const engine of ['postgres', 'sqlite'] as const) {
   const unavailable = engine === 'postgres' && inject('postgresUrl') === null;
-  describe.skipIf(unavailable)(`concurrent overlapping re-sends to ${servers_n} suanli serve processes on one database [${engine}]${unavailable ? ' — skipped: PostgreSQL is not available' : ''}`, () => {
-    let shared: SharedDatabase | null = null;
-    afterAll(async () => {
-      killAllServers();
-      await shared?.dispose();
-    });
+  describe.skipIf(unavailable)(
+    `concurrent overlapping re-sends to ${servers_n} suanli serve processes on one database [${engine}]${unavailable ? ' — skipped: PostgreSQL is not available' : ''}`,
+    () => {
+      let shared: SharedDatabase | null = null;
+      afterAll(async () => {
+        killAllServers();
+        await shared?.dispose();
+      });
 
-    it('each batch is sent to two processes at once; every id is stored once and the rollups agree', async () => {
-      shared = await sharedDatabase(engine, `multi-${engine}`);
-      const p = shared.parties;
-      const settings = shared.settings;
-      const servers: ServerProcess[] = await Promise.all(Array.from({ length: servers_n }, () => startServer(settings)));
-      const seed = testSeed(`concurrent ${servers_n} processes ${engine}`);
-      const w = overlappingBatches(p, `mp${seed}`, seed, multi_process);
-      // Every batch to two different processes; 12 loops keep all three busy at once.
-      const random = rng(seed ^ 0x27d4eb2d);
-      const jobs = w.batches.flatMap((_, b) => [{ batch: b, server: b % servers_n }, { batch: b, server: (b + 1) % servers_n }]);
-      for (let i = jobs.length - 1; i > 0; i--) {
-        const j = pick(random, i + 1);
-        [jobs[i], jobs[j]] = [jobs[j]!, jobs[i]!];
-      }
-      const sent: { batch: number; answer: IngestAnswer }[] = [];
-      const failures: string[] = [];
-      const loop = async () => {
-        for (let job = jobs.shift(); job !== undefined; job = jobs.shift()) {
-          const res: PostResult = await postUsage(servers[job.server]!.url, p.provider_key, w.batches[job.batch]!);
-          if (res.ok) sent.push({ batch: job.batch, answer: res.body });
-          else failures.push(`batch ${job.batch} on process ${job.server}: ${res.status} ${res.error}`);
+      it('each batch is sent to two processes at once; every id is stored once and the rollups agree', async () => {
+        shared = await sharedDatabase(engine, `multi-${engine}`);
+        const p = shared.parties;
+        const settings = shared.settings;
+        const servers: ServerProcess[] = await Promise.all(Array.from({ length: servers_n }, () => startServer(settings)));
+        const seed = testSeed(`concurrent ${servers_n} processes ${engine}`);
+        const w = overlappingBatches(p, `mp${seed}`, seed, multi_process);
+        // Every batch to two different processes; 12 loops keep all three busy at once.
+        const random = rng(seed ^ 0x27d4eb2d);
+        const jobs = w.batches.flatMap((_, b) => [
+          { batch: b, server: b % servers_n },
+          { batch: b, server: (b + 1) % servers_n },
+        ]);
+        for (let i = jobs.length - 1; i > 0; i--) {
+          const j = pick(random, i + 1);
+          [jobs[i], jobs[j]] = [jobs[j]!, jobs[i]!];
         }
-      };
-      await Promise.all(Array.from({ length: 12 }, () => loop()));
-      expect(failures, servers.map((s) => s.output()).join('\n---\n')).toEqual([]);
-      const total = checkAnswers(w, sent, 2);
-      // Every process lists the same rows and reports the same rollups.
-      for (const s of servers) {
-        const listed = await listAllOverHttp(s.url, p.provider_id);
-        expect(listed.length).toBe(w.distinct.size);
-        expect(summaryNumbers(await summaryOverHttp(s.url, p.provider_id))).toEqual(summaryFromRows(listed));
-      }
-      await Promise.all(servers.map((s) => s.stop()));
-      const store = shared.open();
-      try {
-        await checkStored(store, p.provider_id, w, async () => {
-          const rows = await store.usage.summary('day', { provider_id: p.provider_id });
-          return {
-            items: rows.map((r) => ({ key: r.key, records: r.records, amount_fen: r.amount_fen.toString() })),
-            totals: { records: rows.reduce((s, r) => s + r.records, 0), amount_fen: rows.reduce((s, r) => s + r.amount_fen, 0n).toString() },
-          };
-        });
-      } finally {
-        await store.close();
-      }
-      console.log(`[concurrent ${servers_n} processes ${engine}] seed ${seed}: ${sent.length} answers, ${total.accepted} accepted ` +
-        `(= ${w.distinct.size} distinct ids), ${total.duplicates} duplicates, ${total.rejected} rejected of ${2 * w.records_sent} sent`);
-    }, 60_000);
-  });
+        const sent: { batch: number; answer: IngestAnswer }[] = [];
+        const failures: string[] = [];
+        const loop = async () => {
+          for (let job = jobs.shift(); job !== undefined; job = jobs.shift()) {
+            const res: PostResult = await postUsage(servers[job.server]!.url, p.provider_key, w.batches[job.batch]!);
+            if (res.ok) sent.push({ batch: job.batch, answer: res.body });
+            else failures.push(`batch ${job.batch} on process ${job.server}: ${res.status} ${res.error}`);
+          }
+        };
+        await Promise.all(Array.from({ length: 12 }, () => loop()));
+        expect(failures, servers.map((s) => s.output()).join('\n---\n')).toEqual([]);
+        const total = checkAnswers(w, sent, 2);
+        // Every process lists the same rows and reports the same rollups.
+        for (const s of servers) {
+          const listed = await listAllOverHttp(s.url, p.provider_id);
+          expect(listed.length).toBe(w.distinct.size);
+          expect(summaryNumbers(await summaryOverHttp(s.url, p.provider_id))).toEqual(summaryFromRows(listed));
+        }
+        await Promise.all(servers.map((s) => s.stop()));
+        const store = shared.open();
+        try {
+          await checkStored(store, p.provider_id, w, async () => {
+            const rows = await store.usage.summary('day', { provider_id: p.provider_id });
+            return {
+              items: rows.map((r) => ({ key: r.key, records: r.records, amount_fen: r.amount_fen.toString() })),
+              totals: { records: rows.reduce((s, r) => s + r.records, 0), amount_fen: rows.reduce((s, r) => s + r.amount_fen, 0n).toString() },
+            };
+          });
+        } finally {
+          await store.close();
+        }
+        console.log(
+          `[concurrent ${servers_n} processes ${engine}] seed ${seed}: ${sent.length} answers, ${total.accepted} accepted ` +
+            `(= ${w.distinct.size} distinct ids), ${total.duplicates} duplicates, ${total.rejected} rejected of ${2 * w.records_sent} sent`,
+        );
+      }, 60_000);
+    },
+  );
 }

@@ -20,7 +20,11 @@ const batch_records = 200;
 const run_ms_max = Number(process.env.FAULTS_RUN_MS ?? 150_000);
 const retry_wait_ms_max = 500;
 
-interface Batch { records: WireRecord[]; state: 'pending' | 'acked'; attempts: number }
+interface Batch {
+  records: WireRecord[];
+  state: 'pending' | 'acked';
+  attempts: number;
+}
 
 interface Run {
   acked(): number;
@@ -47,13 +51,21 @@ function ingest(server: ServerProcess, key: string, parties: SharedDatabase['par
   let n = 0;
   const send = async () => {
     while (!stopped) {
-      const b = retry.shift() ?? (making ? (() => {
-        const i = n++;
-        const random = rng((seed + Math.imul(i + 1, 0x9e3779b1)) >>> 0);
-        const fresh: Batch = { records: Array.from({ length: batch_records }, (_, j) => validRecord(parties, `f${seed}-${i}-${j}`, random)), state: 'pending', attempts: 0 };
-        batches.push(fresh);
-        return fresh;
-      })() : undefined);
+      const b =
+        retry.shift() ??
+        (making
+          ? (() => {
+              const i = n++;
+              const random = rng((seed + Math.imul(i + 1, 0x9e3779b1)) >>> 0);
+              const fresh: Batch = {
+                records: Array.from({ length: batch_records }, (_, j) => validRecord(parties, `f${seed}-${i}-${j}`, random)),
+                state: 'pending',
+                attempts: 0,
+              };
+              batches.push(fresh);
+              return fresh;
+            })()
+          : undefined);
       if (b === undefined) {
         if (batches.every((x) => x.state === 'acked')) return;
         await sleep(50);
@@ -64,8 +76,10 @@ function ingest(server: ServerProcess, key: string, parties: SharedDatabase['par
       let text: string;
       try {
         res = await fetch(`${server.url}/api/v1/usage`, {
-          method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ records: b.records }), signal: AbortSignal.timeout(30_000),
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ records: b.records }),
+          signal: AbortSignal.timeout(30_000),
         });
         text = await res.text();
       } catch (error) {
@@ -75,7 +89,8 @@ function ingest(server: ServerProcess, key: string, parties: SharedDatabase['par
       }
       if (res.status === 200) {
         const a = JSON.parse(text) as { accepted: number; duplicates: number; rejected: unknown[] };
-        if (a.rejected.length !== 0 || a.accepted + a.duplicates !== b.records.length) problems.push(`answer ${text.slice(0, 200)} for ${b.records.length} records`);
+        if (a.rejected.length !== 0 || a.accepted + a.duplicates !== b.records.length)
+          problems.push(`answer ${text.slice(0, 200)} for ${b.records.length} records`);
         if (b.attempts === 1 && a.duplicates !== 0) problems.push(`a first send found ${a.duplicates} duplicates`);
         b.state = 'acked';
         acked += b.records.length;
@@ -83,7 +98,8 @@ function ingest(server: ServerProcess, key: string, parties: SharedDatabase['par
         unavailable++;
         const body = JSON.parse(text) as { error: { code: string } };
         const after = Number(res.headers.get('retry-after'));
-        if (body.error.code !== 'database_unavailable' || !(after >= 1)) problems.push(`503 without database_unavailable and Retry-After: ${text.slice(0, 200)}`);
+        if (body.error.code !== 'database_unavailable' || !(after >= 1))
+          problems.push(`503 without database_unavailable and Retry-After: ${text.slice(0, 200)}`);
         retry.push(b);
         await sleep(Math.min(after * 1000, retry_wait_ms_max));
       } else {
@@ -96,9 +112,19 @@ function ingest(server: ServerProcess, key: string, parties: SharedDatabase['par
   const running = Array.from({ length: senders }, () => send());
   const output = () => server.output().slice(-2000);
   return {
-    acked: () => acked, unavailable: () => unavailable, problems, batches, output,
-    finish: async () => { making = false; await Promise.all(running); },
-    stop: async () => { stopped = true; await Promise.all(running); },
+    acked: () => acked,
+    unavailable: () => unavailable,
+    problems,
+    batches,
+    output,
+    finish: async () => {
+      making = false;
+      await Promise.all(running);
+    },
+    stop: async () => {
+      stopped = true;
+      await Promise.all(running);
+    },
   };
 }
 
@@ -106,7 +132,9 @@ async function waitFor(what: string, done: () => boolean, deadline_ms: number, r
   while (!done()) {
     if (Date.now() > deadline_ms) {
       await run?.stop();
-      throw new Error(`timed out waiting until ${what}${run === undefined ? '' : `; ${run.acked()} acknowledged, problems: ${run.problems.slice(0, 3).join(' | ')}; server output: ${run.output()}`}`);
+      throw new Error(
+        `timed out waiting until ${what}${run === undefined ? '' : `; ${run.acked()} acknowledged, problems: ${run.problems.slice(0, 3).join(' | ')}; server output: ${run.output()}`}`,
+      );
     }
     await sleep(50);
   }
@@ -135,33 +163,39 @@ describe.skipIf(no_postgres)('PostgreSQL restarted under ingestion (fast, then i
     await pg?.stop();
   });
 
-  it('answers 503 with Retry-After while it is down, recovers by itself, and loses or doubles nothing', async () => {
-    const deadline = Date.now() + run_ms_max;
-    pg = await startPostgres({ durable: true });
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- only checks that the method is there
-    expect(pg.restart, 'a server of our own').toBeDefined();
-    shared = await sharedDatabase('postgres', 'faults-pg', { admin_url: pg.url });
-    const server = await startServer(shared.settings);
-    const run = ingest(server, shared.parties.provider_key, shared.parties, testSeed('faults postgres'));
-    const restarts: string[] = [];
-    for (const mode of ['fast', 'immediate'] as const) {
-      const before = run.acked();
-      await waitFor('batches are acknowledged', () => run.acked() >= before + 4 * batch_records, deadline, run);
-      const t0 = Date.now();
-      await pg.restart!(mode);
-      restarts.push(`${mode} ${Date.now() - t0} ms`);
-    }
-    const after = run.acked();
-    await waitFor('ingestion goes on after the restarts', () => run.acked() >= after + 4 * batch_records, deadline, run);
-    await run.finish();
-    console.log(`[faults postgres] restarts: ${restarts.join(', ')}; ${run.acked()} records acknowledged, ${run.unavailable()} answers 503; ${run.batches.length} batches`);
-    expect(run.problems, run.output()).toEqual([]);
-    expect(run.unavailable(), 'some batch should have met the database down').toBeGreaterThan(0);
-    // the same process, healthy
-    expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
-    await server.stop();
-    await checkStored(shared, run);
-  }, run_ms_max + 60_000);
+  it(
+    'answers 503 with Retry-After while it is down, recovers by itself, and loses or doubles nothing',
+    async () => {
+      const deadline = Date.now() + run_ms_max;
+      pg = await startPostgres({ durable: true });
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- only checks that the method is there
+      expect(pg.restart, 'a server of our own').toBeDefined();
+      shared = await sharedDatabase('postgres', 'faults-pg', { admin_url: pg.url });
+      const server = await startServer(shared.settings);
+      const run = ingest(server, shared.parties.provider_key, shared.parties, testSeed('faults postgres'));
+      const restarts: string[] = [];
+      for (const mode of ['fast', 'immediate'] as const) {
+        const before = run.acked();
+        await waitFor('batches are acknowledged', () => run.acked() >= before + 4 * batch_records, deadline, run);
+        const t0 = Date.now();
+        await pg.restart!(mode);
+        restarts.push(`${mode} ${Date.now() - t0} ms`);
+      }
+      const after = run.acked();
+      await waitFor('ingestion goes on after the restarts', () => run.acked() >= after + 4 * batch_records, deadline, run);
+      await run.finish();
+      console.log(
+        `[faults postgres] restarts: ${restarts.join(', ')}; ${run.acked()} records acknowledged, ${run.unavailable()} answers 503; ${run.batches.length} batches`,
+      );
+      expect(run.problems, run.output()).toEqual([]);
+      expect(run.unavailable(), 'some batch should have met the database down').toBeGreaterThan(0);
+      // the same process, healthy
+      expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
+      await server.stop();
+      await checkStored(shared, run);
+    },
+    run_ms_max + 60_000,
+  );
 });
 
 /** Can this process mount a tmpfs (root, and a kernel that lets it)? */
@@ -180,43 +214,55 @@ function canMount(): boolean {
 }
 
 const mountable = canMount();
-describe.skipIf(!mountable)(`SQLite's disk full under ingestion${mountable ? '' : ' — skipped: this machine cannot mount a tmpfs (root and CAP_SYS_ADMIN needed)'}`, () => {
-  const mount_point = fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-small-disk-'));
-  let mounted = false;
-  let shared: SharedDatabase | null = null;
-  afterAll(async () => {
-    killAllServers();
-    await shared?.dispose();
-    if (mounted) execFileSync('umount', [mount_point], { stdio: 'ignore' });
-    fs.rmSync(mount_point, { recursive: true, force: true });
-  });
+describe.skipIf(!mountable)(
+  `SQLite's disk full under ingestion${mountable ? '' : ' — skipped: this machine cannot mount a tmpfs (root and CAP_SYS_ADMIN needed)'}`,
+  () => {
+    const mount_point = fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-small-disk-'));
+    let mounted = false;
+    let shared: SharedDatabase | null = null;
+    afterAll(async () => {
+      killAllServers();
+      await shared?.dispose();
+      if (mounted) execFileSync('umount', [mount_point], { stdio: 'ignore' });
+      fs.rmSync(mount_point, { recursive: true, force: true });
+    });
 
-  it('answers 503 with Retry-After while the disk is full, recovers by itself once space is freed, and loses or doubles nothing', async () => {
-    const deadline = Date.now() + run_ms_max;
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', mount_point]);
-    mounted = true;
-    const data_dir = path.join(mount_point, 'data');
-    fs.mkdirSync(data_dir);
-    shared = await sharedDatabase('sqlite', 'faults-disk', { data_dir });
-    const server = await startServer(shared.settings);
-    // leave about 6 MB free: a filler file takes the rest
-    const free = () => { const s = fs.statfsSync(mount_point); return s.bavail * s.bsize; };
-    const filler = path.join(mount_point, 'filler');
-    const fd = fs.openSync(filler, 'w');
-    const chunk = Buffer.alloc(1024 * 1024, 1);
-    while (free() > 6 * 1024 * 1024) fs.writeSync(fd, chunk);
-    fs.closeSync(fd);
-    const run = ingest(server, shared.parties.provider_key, shared.parties, testSeed('faults sqlite disk'));
-    await waitFor('the disk is full (a 503)', () => run.unavailable() > 0, deadline, run);
-    const full_at = run.acked();
-    await sleep(1000); // full for a while: every sender meets it
-    fs.rmSync(filler);
-    await waitFor('ingestion goes on after space is freed', () => run.acked() >= full_at + 4 * batch_records, deadline, run);
-    await run.finish();
-    console.log(`[faults sqlite] disk full after ${full_at} records; ${run.acked()} acknowledged in all, ${run.unavailable()} answers 503; ${run.batches.length} batches`);
-    expect(run.problems, run.output()).toEqual([]);
-    expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
-    await server.stop();
-    await checkStored(shared, run);
-  }, run_ms_max + 60_000);
-});
+    it(
+      'answers 503 with Retry-After while the disk is full, recovers by itself once space is freed, and loses or doubles nothing',
+      async () => {
+        const deadline = Date.now() + run_ms_max;
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', mount_point]);
+        mounted = true;
+        const data_dir = path.join(mount_point, 'data');
+        fs.mkdirSync(data_dir);
+        shared = await sharedDatabase('sqlite', 'faults-disk', { data_dir });
+        const server = await startServer(shared.settings);
+        // leave about 6 MB free: a filler file takes the rest
+        const free = () => {
+          const s = fs.statfsSync(mount_point);
+          return s.bavail * s.bsize;
+        };
+        const filler = path.join(mount_point, 'filler');
+        const fd = fs.openSync(filler, 'w');
+        const chunk = Buffer.alloc(1024 * 1024, 1);
+        while (free() > 6 * 1024 * 1024) fs.writeSync(fd, chunk);
+        fs.closeSync(fd);
+        const run = ingest(server, shared.parties.provider_key, shared.parties, testSeed('faults sqlite disk'));
+        await waitFor('the disk is full (a 503)', () => run.unavailable() > 0, deadline, run);
+        const full_at = run.acked();
+        await sleep(1000); // full for a while: every sender meets it
+        fs.rmSync(filler);
+        await waitFor('ingestion goes on after space is freed', () => run.acked() >= full_at + 4 * batch_records, deadline, run);
+        await run.finish();
+        console.log(
+          `[faults sqlite] disk full after ${full_at} records; ${run.acked()} acknowledged in all, ${run.unavailable()} answers 503; ${run.batches.length} batches`,
+        );
+        expect(run.problems, run.output()).toEqual([]);
+        expect((await fetch(`${server.url}/api/v1/health`)).status).toBe(200);
+        await server.stop();
+        await checkStored(shared, run);
+      },
+      run_ms_max + 60_000,
+    );
+  },
+);

@@ -36,7 +36,11 @@ const live = new Set<ChildProcess>();
 /** Kills every child still running (afterAll, and on exit of the test process). */
 export function killAllServers(): void {
   for (const child of live) {
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   live.clear();
 }
@@ -109,7 +113,9 @@ export async function startServer(settings: ServerSettings): Promise<ServerProce
     try {
       const res = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(2_000) });
       if (res.status === 200) break;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     if (exited(child)) return fail(`exited before it was healthy (${child.exitCode ?? child.signalCode})`);
     if (Date.now() > deadline) return fail(`was not healthy within ${start_ms_max} ms`);
     await sleep(20);

@@ -44,22 +44,38 @@ export function validRecord(p: Pick<Parties, 'cluster_id' | 'enterprise_id'>, re
   const start_ms = Date.parse('2026-10-01T00:00:00Z') + pick(random, 10) * 86_400_000 + pick(random, 86_400) * 1000;
   const duration_s = 60 + pick(random, 12 * 3600);
   return {
-    record_id, cluster_id: p.cluster_id, enterprise_id: p.enterprise_id, accelerator: m.accelerator,
+    record_id,
+    cluster_id: p.cluster_id,
+    enterprise_id: p.enterprise_id,
+    accelerator: m.accelerator,
     count: 1 + pick(random, m.count_max),
-    started_at: new Date(start_ms).toISOString(), ended_at: new Date(start_ms + duration_s * 1000).toISOString(),
-    amount_fen: pick(random, 5_000_000), job_ref: `slurm:${record_id}`, workload: random() < 0.5 ? 'training' : 'inference',
+    started_at: new Date(start_ms).toISOString(),
+    ended_at: new Date(start_ms + duration_s * 1000).toISOString(),
+    amount_fen: pick(random, 5_000_000),
+    job_ref: `slurm:${record_id}`,
+    workload: random() < 0.5 ? 'training' : 'inference',
   };
 }
 
 /** A record the domain rejects (more cards than the cluster holds): it must never be stored. */
 export function invalidRecord(p: Pick<Parties, 'cluster_id' | 'enterprise_id'>, record_id: string): WireRecord {
   return {
-    record_id, cluster_id: p.cluster_id, enterprise_id: p.enterprise_id, accelerator: 'huawei-ascend-910b', count: 65,
-    started_at: '2026-10-02T00:00:00Z', ended_at: '2026-10-02T01:00:00Z', amount_fen: 100,
+    record_id,
+    cluster_id: p.cluster_id,
+    enterprise_id: p.enterprise_id,
+    accelerator: 'huawei-ascend-910b',
+    count: 65,
+    started_at: '2026-10-02T00:00:00Z',
+    ended_at: '2026-10-02T01:00:00Z',
+    amount_fen: 100,
   };
 }
 
-export interface IngestAnswer { accepted: number; duplicates: number; rejected: { index: number; record_id: string | null; code: string }[] }
+export interface IngestAnswer {
+  accepted: number;
+  duplicates: number;
+  rejected: { index: number; record_id: string | null; code: string }[];
+}
 
 export type PostResult = { ok: true; status: number; body: IngestAnswer } | { ok: false; status: number | null; error: string };
 
@@ -67,18 +83,30 @@ export type PostResult = { ok: true; status: number; body: IngestAnswer } | { ok
 export async function postUsage(base_url: string, key: string, records: readonly unknown[], timeout_ms = 20_000): Promise<PostResult> {
   try {
     const res = await fetch(`${base_url}/api/v1/usage`, {
-      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ records }), signal: AbortSignal.timeout(timeout_ms),
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ records }),
+      signal: AbortSignal.timeout(timeout_ms),
     });
     const text = await res.text();
     if (res.status !== 200) return { ok: false, status: res.status, error: text.slice(0, 500) };
     return { ok: true, status: res.status, body: JSON.parse(text) as IngestAnswer };
   } catch (error) {
-    return { ok: false, status: null, error: error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error) };
+    return {
+      ok: false,
+      status: null,
+      error: error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error),
+    };
   }
 }
 
-export interface ListedRecord { record_id: string; provider_id: string; amount_fen: number; started_at: string; seq: number }
+export interface ListedRecord {
+  record_id: string;
+  provider_id: string;
+  amount_fen: number;
+  started_at: string;
+  seq: number;
+}
 
 async function getJson(url: string): Promise<unknown> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${admin_key}` }, signal: AbortSignal.timeout(20_000) });
@@ -93,7 +121,7 @@ export async function listAllOverHttp(base_url: string, provider_id: string, rec
   let cursor: string | null = null;
   for (let page = 0; page * 1000 <= records_max; page++) {
     const q = new URLSearchParams({ provider_id, limit: '1000', ...(cursor === null ? {} : { cursor }) });
-    const body = await getJson(`${base_url}/api/v1/usage?${q.toString()}`) as { items: ListedRecord[]; next_cursor: string | null };
+    const body = (await getJson(`${base_url}/api/v1/usage?${q.toString()}`)) as { items: ListedRecord[]; next_cursor: string | null };
     out.push(...body.items);
     cursor = body.next_cursor;
     if (cursor === null) return out;
@@ -102,11 +130,18 @@ export async function listAllOverHttp(base_url: string, provider_id: string, rec
 }
 
 /** As GET /usage/summary answers: the summed bills as decimal strings (exact past 2^53). */
-export interface DaySummary { key: string; records: number; amount_fen: string }
-export interface Summary { items: DaySummary[]; totals: { records: number; amount_fen: string } }
+export interface DaySummary {
+  key: string;
+  records: number;
+  amount_fen: string;
+}
+export interface Summary {
+  items: DaySummary[];
+  totals: { records: number; amount_fen: string };
+}
 
 export async function summaryOverHttp(base_url: string, provider_id: string): Promise<Summary> {
-  return await getJson(`${base_url}/api/v1/usage/summary?group_by=day&provider_id=${provider_id}`) as Summary;
+  return (await getJson(`${base_url}/api/v1/usage/summary?group_by=day&provider_id=${provider_id}`)) as Summary;
 }
 
 /**
@@ -129,11 +164,17 @@ export function summaryFromRows(rows: readonly { started_at: string; amount_fen:
 
 /** Only the fields the rollups must agree on. */
 export function summaryNumbers(s: Summary): Summary {
-  return { items: s.items.map((d) => ({ key: d.key, records: d.records, amount_fen: d.amount_fen })), totals: { records: s.totals.records, amount_fen: s.totals.amount_fen } };
+  return {
+    items: s.items.map((d) => ({ key: d.key, records: d.records, amount_fen: d.amount_fen })),
+    totals: { records: s.totals.records, amount_fen: s.totals.amount_fen },
+  };
 }
 
 /** Straight from the tables: (provider_id, record_id) stored more than once, and rollup sums against row sums. */
-export async function tableChecks(store: Store, provider_id: string): Promise<{ repeated: number; rows: number; rows_amount_fen: string; rollup_records: string; rollup_amount_fen: string }> {
+export async function tableChecks(
+  store: Store,
+  provider_id: string,
+): Promise<{ repeated: number; rows: number; rows_amount_fen: string; rollup_records: string; rollup_amount_fen: string }> {
   const db = store.connection.db;
   const repeated = await sql<{ n: number | string }>`select count(*) as n from (select provider_id, record_id from usage_records
     where provider_id = ${provider_id} group by provider_id, record_id having count(*) > 1) t`.execute(db);
@@ -142,8 +183,11 @@ export async function tableChecks(store: Store, provider_id: string): Promise<{ 
   const rollups = await sql<{ r: string | null; a: string | null }>`select cast(sum(records) as text) as r, cast(sum(amount_fen) as text) as a
     from usage_rollups where provider_id = ${provider_id}`.execute(db);
   return {
-    repeated: Number(repeated.rows[0]!.n), rows: Number(rows.rows[0]!.n), rows_amount_fen: rows.rows[0]!.a ?? '0',
-    rollup_records: rollups.rows[0]!.r ?? '0', rollup_amount_fen: rollups.rows[0]!.a ?? '0',
+    repeated: Number(repeated.rows[0]!.n),
+    rows: Number(rows.rows[0]!.n),
+    rows_amount_fen: rows.rows[0]!.a ?? '0',
+    rollup_records: rollups.rows[0]!.r ?? '0',
+    rollup_amount_fen: rollups.rows[0]!.a ?? '0',
   };
 }
 
@@ -183,7 +227,9 @@ export async function sharedDatabase(engine: EngineName, label: string, options:
     await store.close();
   }
   return {
-    engine, config, parties,
+    engine,
+    config,
+    parties,
     settings: { database_url, data_dir, admin_key },
     open: () => Store.open(config),
     dispose: async () => {

@@ -8,8 +8,14 @@ const now = Date.parse('2026-11-29T12:00:00Z');
 
 function program(code: string, layer: string) {
   return {
-    code, name_zh: '审查测试', name_en: 'Review test', kind: 'compute_rent', beneficiary_kind: 'enterprise', funding_layer: layer,
-    window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen: 10_000_000,
+    code,
+    name_zh: '审查测试',
+    name_en: 'Review test',
+    kind: 'compute_rent',
+    beneficiary_kind: 'enterprise',
+    funding_layer: layer,
+    window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' },
+    budget_fen: 10_000_000,
     rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'all', match: {}, pay: { basis: 'bill', rate_bp: 3000 } }] },
   };
 }
@@ -19,9 +25,14 @@ describeEachEngine('claims under review', (db) => {
     const api = await testApi(db(), () => now);
     const p = await createParties(api, 'review');
     // three overlapping 30-card jobs on a 64-card cluster: a capacity overrun (high severity)
-    const records = [0, 2, 4].map((h, i) => usageRecord(p, `rv-${i}`, {
-      count: 30, started_at: `2026-06-01T0${h}:00:00Z`, ended_at: `2026-06-01T0${h + 6 > 9 ? 9 : h + 6}:00:00Z`, amount_fen: 10_000,
-    }));
+    const records = [0, 2, 4].map((h, i) =>
+      usageRecord(p, `rv-${i}`, {
+        count: 30,
+        started_at: `2026-06-01T0${h}:00:00Z`,
+        ended_at: `2026-06-01T0${h + 6 > 9 ? 9 : h + 6}:00:00Z`,
+        amount_fen: 10_000,
+      }),
+    );
     expect((await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records } })).json()).toMatchObject({ accepted: 3 });
     const checked = (await api.call('POST', '/api/v1/checks/run', { body: { from: '2026-06-01T00:00:00Z', to: '2026-06-02T00:00:00Z' } })).json();
     expect(checked.created).toBe(1);
@@ -43,7 +54,9 @@ describeEachEngine('claims under review', (db) => {
     expect((await api.call('GET', `/api/v1/findings?claim_id=${claim.id}`)).json().items.map((f: { id: string }) => f.id)).toEqual([finding.id]);
     expect((await api.call('GET', `/api/v1/claims/${claim.id}`, { key: p.enterprise_key })).json().findings).toBeUndefined();
 
-    const approved = await api.call('POST', `/api/v1/claims/${claim.id}/approve`, { body: { override_reason: 'the provider showed the jobs ran on two clusters; inventory update pending' } });
+    const approved = await api.call('POST', `/api/v1/claims/${claim.id}/approve`, {
+      body: { override_reason: 'the provider showed the jobs ran on two clusters; inventory update pending' },
+    });
     expect(approved.json()).toMatchObject({ state: 'approved', granted_fen: '9000' });
     const events = (await api.call('GET', `/api/v1/claims/${claim.id}`)).json().events;
     expect(events.at(-1).reason).toBe(`override of open findings ${finding.id}: the provider showed the jobs ran on two clusters; inventory update pending`);

@@ -10,11 +10,21 @@ import { runChecks } from '../../src/service/checks.js';
 const now = Date.parse('2026-11-29T12:00:00Z');
 
 interface FindingBody {
-  id: string; kind: string; severity: string; status: string; subject: Record<string, string>; message: string;
-  evidence: Record<string, unknown>; record_seqs: number[]; interval: { from: string; to: string } | null;
+  id: string;
+  kind: string;
+  severity: string;
+  status: string;
+  subject: Record<string, string>;
+  message: string;
+  evidence: Record<string, unknown>;
+  record_seqs: number[];
+  interval: { from: string; to: string } | null;
   resolution: { reason: string; by: string | null } | null;
 }
-interface Page { items: FindingBody[]; next_cursor: string | null }
+interface Page {
+  items: FindingBody[];
+  next_cursor: string | null;
+}
 
 describeEachEngine('findings', (db) => {
   let api: TestApi;
@@ -39,7 +49,8 @@ describeEachEngine('findings', (db) => {
     a = await createParties(api, 'fa');
     b = await createParties(api, 'fb');
     const me = (await api.call('GET', '/api/v1/me')).json() as { org_id: string };
-    auditor_key = ((await api.call('POST', '/api/v1/api-keys', { body: { org_id: me.org_id, role: 'auditor', label: 'auditor' } })).json() as { key: string }).key;
+    auditor_key = ((await api.call('POST', '/api/v1/api-keys', { body: { org_id: me.org_id, role: 'auditor', label: 'auditor' } })).json() as { key: string })
+      .key;
     // 64 Ascend 910B cards; three jobs of 30 each: 90 busy from 04:00 to 06:00, 26 more than the cluster holds.
     const overbook = [
       usageRecord(a, 'ob-1', { count: 30, started_at: '2026-06-01T00:00:00Z', ended_at: '2026-06-01T06:00:00Z' }),
@@ -50,10 +61,16 @@ describeEachEngine('findings', (db) => {
       usageRecord(a, 'dup-a', { count: 4, job_ref: 'slurm:shared', started_at: '2026-06-03T00:00:00Z', ended_at: '2026-06-03T02:00:00Z' }),
     ];
     expect((await api.call('POST', '/api/v1/usage', { key: a.provider_key, body: { records: overbook } })).json()).toMatchObject({ accepted: 5 });
-    const other = usageRecord({ cluster_id: b.cluster_id, enterprise_id: a.enterprise_id }, 'dup-b',
-      { count: 4, job_ref: 'slurm:shared', started_at: '2026-06-03T00:30:00Z', ended_at: '2026-06-03T02:30:00Z' });
+    const other = usageRecord({ cluster_id: b.cluster_id, enterprise_id: a.enterprise_id }, 'dup-b', {
+      count: 4,
+      job_ref: 'slurm:shared',
+      started_at: '2026-06-03T00:30:00Z',
+      ended_at: '2026-06-03T02:30:00Z',
+    });
     expect((await api.call('POST', '/api/v1/usage', { key: b.provider_key, body: { records: [other] } })).json()).toMatchObject({ accepted: 1 });
-    const usage = (await api.call('GET', '/api/v1/usage?from=2026-06-01T00:00:00Z&to=2026-06-04T00:00:00Z')).json() as { items: { record_id: string; seq: number }[] };
+    const usage = (await api.call('GET', '/api/v1/usage?from=2026-06-01T00:00:00Z&to=2026-06-04T00:00:00Z')).json() as {
+      items: { record_id: string; seq: number }[];
+    };
     for (const u of usage.items) seqs.set(u.record_id, u.seq);
     expect(seqs.size).toBe(6);
   });
@@ -65,9 +82,13 @@ describeEachEngine('findings', (db) => {
     expect(page.items).toHaveLength(1);
     const f = page.items[0]!;
     expect(f).toMatchObject({
-      kind: 'capacity_overrun', severity: 'high', status: 'open', subject: { cluster_id: a.cluster_id, accelerator: 'huawei-ascend-910b' },
+      kind: 'capacity_overrun',
+      severity: 'high',
+      status: 'open',
+      subject: { cluster_id: a.cluster_id, accelerator: 'huawei-ascend-910b' },
       interval: { from: '2026-06-01T04:00:00.000Z', to: '2026-06-01T06:00:00.000Z' },
-      evidence: { busy_max: 90, inventory: 64, excess: 26, record_count: 3 }, resolution: null,
+      evidence: { busy_max: 90, inventory: 64, excess: 26, record_count: 3 },
+      resolution: null,
     });
     expect(f.record_seqs).toEqual(['ob-1', 'ob-2', 'ob-3'].map((id) => seqs.get(id)!).sort((x, y) => x - y));
     expect(f.message).toContain('26 more cards');
@@ -81,7 +102,13 @@ describeEachEngine('findings', (db) => {
     const wide = await run('2026-05-01T00:00:00Z', '2026-07-01T00:00:00Z');
     expect(wide.found).toEqual({ capacity_overrun: 1, duplicate_job: 1, overlapping_job: 0, price_outlier: 0 });
     expect(wide.created).toBe(1); // only the duplicate is new
-    const again = await runChecks(db().store, { from_ms: Date.parse('2026-05-01T00:00:00Z'), to_ms: Date.parse('2026-07-01T00:00:00Z') }, operator_actor, now + 1, { duration_ms_max: 31 * 86_400_000 });
+    const again = await runChecks(
+      db().store,
+      { from_ms: Date.parse('2026-05-01T00:00:00Z'), to_ms: Date.parse('2026-07-01T00:00:00Z') },
+      operator_actor,
+      now + 1,
+      { duration_ms_max: 31 * 86_400_000 },
+    );
     expect(again.created).toBe(0);
     expect((await list()).items).toHaveLength(2);
   });
@@ -90,7 +117,9 @@ describeEachEngine('findings', (db) => {
     const page = await list('?kind=duplicate_job');
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({
-      severity: 'high', status: 'open', subject: { enterprise_id: a.enterprise_id, job_ref: 'slurm:shared' },
+      severity: 'high',
+      status: 'open',
+      subject: { enterprise_id: a.enterprise_id, job_ref: 'slurm:shared' },
       evidence: { rule: 'same_job_ref', providers: [a.provider_id, b.provider_id].sort(), record_count: 2 },
       record_seqs: [seqs.get('dup-a')!, seqs.get('dup-b')!].sort((x, y) => x - y),
     });

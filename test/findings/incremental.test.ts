@@ -25,8 +25,7 @@ describeEachEngine('incremental integrity checks', (db) => {
     expect(res.statusCode, res.body).toBe(200);
     return res.json() as { accepted: number };
   };
-  const openFindings = async (store: EngineDb['store'], kind: string) =>
-    (await store.findings.list({ kind: kind as 'capacity_overrun', limit: 1000 })).items;
+  const openFindings = async (store: EngineDb['store'], kind: string) => (await store.findings.list({ kind: kind as 'capacity_overrun', limit: 1000 })).items;
 
   it('queues every cluster × model × day a new record ran in, once per window', async () => {
     api = await testApi(db(), () => now);
@@ -43,7 +42,9 @@ describeEachEngine('incremental integrity checks', (db) => {
     const q = await db().store.findings.pendingWindows(100);
     const d = (s: string) => Date.parse(s) / day;
     expect(q.map((w) => [w.accelerator, w.day])).toEqual([
-      ['huawei-ascend-910b', d('2026-07-01T00:00:00Z')], ['huawei-ascend-910b', d('2026-07-02T00:00:00Z')], ['huawei-ascend-910b', d('2026-07-03T00:00:00Z')],
+      ['huawei-ascend-910b', d('2026-07-01T00:00:00Z')],
+      ['huawei-ascend-910b', d('2026-07-02T00:00:00Z')],
+      ['huawei-ascend-910b', d('2026-07-03T00:00:00Z')],
       ['metax-c500', d('2026-07-01T00:00:00Z')],
     ]);
     // a re-send (duplicate) queues nothing new
@@ -60,20 +61,37 @@ describeEachEngine('incremental integrity checks', (db) => {
     const r = await checker.drainAll(now);
     expect(r).toMatchObject({ capacity_overruns: 1, created: 1 });
     const [f] = (await openFindings(db().store, 'capacity_overrun')).filter((x) => x.subject.cluster_id === a.cluster_id);
-    expect(f).toMatchObject({ interval: { from_ms: Date.parse('2026-08-01T10:00:00Z'), to_ms: Date.parse('2026-08-01T12:00:00Z') }, evidence: { busy_max: 80, excess: 16 } });
+    expect(f).toMatchObject({
+      interval: { from_ms: Date.parse('2026-08-01T10:00:00Z'), to_ms: Date.parse('2026-08-01T12:00:00Z') },
+      evidence: { busy_max: 80, excess: 16 },
+    });
     expect(await db().store.findings.pendingWindowCount()).toBe(0);
-    const full = await runChecks(db().store, { from_ms: Date.parse('2026-07-01T00:00:00Z'), to_ms: Date.parse('2026-09-01T00:00:00Z') }, operator_actor, now, { duration_ms_max: 31 * 86_400_000 });
+    const full = await runChecks(db().store, { from_ms: Date.parse('2026-07-01T00:00:00Z'), to_ms: Date.parse('2026-09-01T00:00:00Z') }, operator_actor, now, {
+      duration_ms_max: 31 * 86_400_000,
+    });
     expect(full.found.capacity_overrun).toBe(1);
     expect(full.created).toBe(0);
     // a third job makes it longer: the larger overrun is stored, the earlier one superseded (not left open)
     await post(a, [usageRecord(a, 'o-3', { count: 30, started_at: '2026-08-01T11:00:00Z', ended_at: '2026-08-01T14:00:00Z' })]);
     expect(await checker.drainAll(now)).toMatchObject({ created: 1, superseded: 1 });
-    const aug = (await db().store.findings.list({ kind: 'capacity_overrun', limit: 100 })).items
-      .filter((x) => x.subject.cluster_id === a.cluster_id && x.interval !== null && x.interval.from_ms >= Date.parse('2026-08-01T00:00:00Z') && x.interval.to_ms <= Date.parse('2026-08-02T00:00:00Z'));
+    const aug = (await db().store.findings.list({ kind: 'capacity_overrun', limit: 100 })).items.filter(
+      (x) =>
+        x.subject.cluster_id === a.cluster_id &&
+        x.interval !== null &&
+        x.interval.from_ms >= Date.parse('2026-08-01T00:00:00Z') &&
+        x.interval.to_ms <= Date.parse('2026-08-02T00:00:00Z'),
+    );
     expect(aug.map((x) => [x.status, x.interval?.to_ms]).sort()).toEqual([
-      ['open', Date.parse('2026-08-01T14:00:00Z')], ['superseded', Date.parse('2026-08-01T12:00:00Z')],
+      ['open', Date.parse('2026-08-01T14:00:00Z')],
+      ['superseded', Date.parse('2026-08-01T12:00:00Z')],
     ]);
-    expect((await runChecks(db().store, { from_ms: Date.parse('2026-07-01T00:00:00Z'), to_ms: Date.parse('2026-09-01T00:00:00Z') }, operator_actor, now, { duration_ms_max: 31 * 86_400_000 })).created).toBe(0);
+    expect(
+      (
+        await runChecks(db().store, { from_ms: Date.parse('2026-07-01T00:00:00Z'), to_ms: Date.parse('2026-09-01T00:00:00Z') }, operator_actor, now, {
+          duration_ms_max: 31 * 86_400_000,
+        })
+      ).created,
+    ).toBe(0);
   });
 
   it('reports an overrun that runs for days whole, though the new record touches one day of it', async () => {
@@ -96,7 +114,14 @@ describeEachEngine('incremental integrity checks', (db) => {
 
   it('finds a job billed through two providers', async () => {
     await post(a, [usageRecord(a, 'd-a', { count: 2, job_ref: 'slurm:77', started_at: '2026-10-10T00:00:00Z', ended_at: '2026-10-10T02:00:00Z' })]);
-    await post(b, [usageRecord({ cluster_id: b.cluster_id, enterprise_id: a.enterprise_id }, 'd-b', { count: 2, job_ref: 'slurm:77', started_at: '2026-10-10T00:10:00Z', ended_at: '2026-10-10T02:10:00Z' })]);
+    await post(b, [
+      usageRecord({ cluster_id: b.cluster_id, enterprise_id: a.enterprise_id }, 'd-b', {
+        count: 2,
+        job_ref: 'slurm:77',
+        started_at: '2026-10-10T00:10:00Z',
+        ended_at: '2026-10-10T02:10:00Z',
+      }),
+    ]);
     const r = await checker.drainAll(now);
     expect(r.duplicates).toBeGreaterThanOrEqual(1);
     const dup = (await db().store.findings.list({ kind: 'duplicate_job', limit: 10 })).items;
@@ -120,25 +145,60 @@ describeEachEngine('incremental integrity checks', (db) => {
     const set = await api.call('PUT', '/api/v1/accelerators/metax-c500/reference-price', { body: { fen_per_card_h: 1000, source: 'test: office price list' } });
     expect(set.statusCode, set.body).toBe(200);
     await post(a, [
-      usageRecord(a, 'p-high', { accelerator: 'metax-c500', count: 1, started_at: '2026-11-02T00:00:00Z', ended_at: '2026-11-02T01:00:00Z', amount_fen: 20_000 }),
-      usageRecord(a, 'p-fair', { accelerator: 'metax-c500', count: 1, started_at: '2026-11-02T02:00:00Z', ended_at: '2026-11-02T03:00:00Z', amount_fen: 1_100 }),
+      usageRecord(a, 'p-high', {
+        accelerator: 'metax-c500',
+        count: 1,
+        started_at: '2026-11-02T00:00:00Z',
+        ended_at: '2026-11-02T01:00:00Z',
+        amount_fen: 20_000,
+      }),
+      usageRecord(a, 'p-fair', {
+        accelerator: 'metax-c500',
+        count: 1,
+        started_at: '2026-11-02T02:00:00Z',
+        ended_at: '2026-11-02T03:00:00Z',
+        amount_fen: 1_100,
+      }),
       usageRecord(a, 'p-low', { accelerator: 'metax-c500', count: 2, started_at: '2026-11-02T04:00:00Z', ended_at: '2026-11-02T05:00:00Z', amount_fen: 100 }),
     ]);
     expect((await checker.drainAll(now)).price_outliers).toBe(2);
     const prices = (await db().store.findings.list({ kind: 'price_outlier', limit: 10 })).items;
-    expect(prices.map((f) => [f.severity, f.evidence.direction, f.evidence.price_fen_per_card_h, f.evidence.reference_basis]).sort((x, y) => Number(y[2]) - Number(x[2]))).toEqual([
-      ['medium', 'above', 20_000, 'set'], ['low', 'below', 50, 'set'],
+    expect(
+      prices
+        .map((f) => [f.severity, f.evidence.direction, f.evidence.price_fen_per_card_h, f.evidence.reference_basis])
+        .sort((x, y) => Number(y[2]) - Number(x[2])),
+    ).toEqual([
+      ['medium', 'above', 20_000, 'set'],
+      ['low', 'below', 50, 'set'],
     ]);
-    const full = await runChecks(db().store, { from_ms: Date.parse('2026-11-02T00:00:00Z'), to_ms: Date.parse('2026-11-03T00:00:00Z') }, operator_actor, now, { duration_ms_max: 31 * 86_400_000 });
+    const full = await runChecks(db().store, { from_ms: Date.parse('2026-11-02T00:00:00Z'), to_ms: Date.parse('2026-11-03T00:00:00Z') }, operator_actor, now, {
+      duration_ms_max: 31 * 86_400_000,
+    });
     expect(full.found.price_outlier).toBe(2);
     expect(full.created).toBe(0);
 
     // the market: 120 records of two providers on the A800 (used nowhere else here) at 1 card-hour for 900 fen, one at 9,000
-    const rows = (p: Parties, tag: string, n: number) => Array.from({ length: n }, (_, i) => usageRecord(p, `${tag}-${i}`, {
-      accelerator: 'nvidia-a800-80gb-pcie', count: 1, started_at: iso(Date.parse('2026-11-05T00:00:00Z') + i * 3_600_000), ended_at: iso(Date.parse('2026-11-05T01:00:00Z') + i * 3_600_000), amount_fen: 900,
-    }));
+    const rows = (p: Parties, tag: string, n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        usageRecord(p, `${tag}-${i}`, {
+          accelerator: 'nvidia-a800-80gb-pcie',
+          count: 1,
+          started_at: iso(Date.parse('2026-11-05T00:00:00Z') + i * 3_600_000),
+          ended_at: iso(Date.parse('2026-11-05T01:00:00Z') + i * 3_600_000),
+          amount_fen: 900,
+        }),
+      );
     await post(a, rows(a, 'm-a', 60));
-    await post(b, [...rows(b, 'm-b', 59), usageRecord(b, 'm-b-dear', { accelerator: 'nvidia-a800-80gb-pcie', count: 1, started_at: '2026-11-09T00:00:00Z', ended_at: '2026-11-09T01:00:00Z', amount_fen: 9_000 })]);
+    await post(b, [
+      ...rows(b, 'm-b', 59),
+      usageRecord(b, 'm-b-dear', {
+        accelerator: 'nvidia-a800-80gb-pcie',
+        count: 1,
+        started_at: '2026-11-09T00:00:00Z',
+        ended_at: '2026-11-09T01:00:00Z',
+        amount_fen: 9_000,
+      }),
+    ]);
     const listed = (await api.call('GET', '/api/v1/reference-prices')).json() as { items: { accelerator: string; basis: string; fen_per_card_h: number }[] };
     const market = listed.items.find((r) => r.accelerator === 'nvidia-a800-80gb-pcie');
     expect(market).toMatchObject({ basis: 'market', fen_per_card_h: Math.floor((119 * 900 + 9000) / 120), market: { records: 120, providers: 2 } });
@@ -153,15 +213,21 @@ describeEachEngine('incremental integrity checks', (db) => {
   it('finds in the database exactly the records the duplicate and price checks flag among all of a day (random data)', async () => {
     const rand = mulberry32(777);
     const base = Date.parse('2026-04-10T00:00:00Z');
-    for (const [p, tag] of [[a, 'ra'], [b, 'rb']] as const) {
+    for (const [p, tag] of [
+      [a, 'ra'],
+      [b, 'rb'],
+    ] as const) {
       const records = Array.from({ length: 150 }, (_, i) => {
         const start = base + Math.floor(rand() * 20) * 3_600_000;
         const hours = 1 + Math.floor(rand() * 3);
         return usageRecord({ cluster_id: p.cluster_id, enterprise_id: rand() < 0.5 ? a.enterprise_id : b.enterprise_id }, `${tag}-${i}`, {
           // b mostly reports other card counts than a, so only a few shapes come from both providers
-          accelerator: 'metax-c500', count: tag === 'ra' ? 1 + Math.floor(rand() * 4) : (rand() < 0.1 ? 1 : 5 + Math.floor(rand() * 3)),
-          started_at: iso(start), ended_at: iso(start + hours * 3_600_000),
-          amount_fen: Math.floor(2000 * hours * (rand() < 0.05 ? 10 : 0.5 + rand())), job_ref: rand() < 0.1 ? `shared-${Math.floor(rand() * 10)}` : `${tag}-${i}`,
+          accelerator: 'metax-c500',
+          count: tag === 'ra' ? 1 + Math.floor(rand() * 4) : rand() < 0.1 ? 1 : 5 + Math.floor(rand() * 3),
+          started_at: iso(start),
+          ended_at: iso(start + hours * 3_600_000),
+          amount_fen: Math.floor(2000 * hours * (rand() < 0.05 ? 10 : 0.5 + rand())),
+          job_ref: rand() < 0.1 ? `shared-${Math.floor(rand() * 10)}` : `${tag}-${i}`,
         });
       });
       await post(p, records);
@@ -172,7 +238,8 @@ describeEachEngine('incremental integrity checks', (db) => {
     const all = await db().store.findings.windowRecords(pairs, base, base + day, 31 * day);
     const candidates = await db().store.findings.dayCandidates(pairs, base, base + day, 31 * day, refs, band);
     expect(candidates.length).toBeLessThan(all.length);
-    const keys = (records: typeof all) => [...findDuplicates(records, db().store.calendar).findings, ...findPriceOutliers(records, refs, band)].map(findingKey).sort();
+    const keys = (records: typeof all) =>
+      [...findDuplicates(records, db().store.calendar).findings, ...findPriceOutliers(records, refs, band)].map(findingKey).sort();
     const expected = keys(all);
     expect(expected.length).toBeGreaterThan(10);
     expect(keys(candidates)).toEqual(expected);
@@ -185,7 +252,7 @@ describeEachEngine('incremental integrity checks', (db) => {
     for (let batch = 0; batch < 12; batch++) {
       const records = [];
       for (let i = 0; i < 15; i++) {
-        const start = base + Math.floor(rand() * 6 * day / 60_000) * 60_000;
+        const start = base + Math.floor((rand() * 6 * day) / 60_000) * 60_000;
         const hours = 1 + Math.floor(rand() * 40);
         records.push(usageRecord(a, `r-${k++}`, { count: 5 + Math.floor(rand() * 20), started_at: iso(start), ended_at: iso(start + hours * 3_600_000) }));
       }

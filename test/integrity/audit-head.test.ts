@@ -49,14 +49,24 @@ describeEachEngine('published audit head', (db) => {
     await publisher.tick(); // unchanged: nothing appended
     expect(fs.readFileSync(heads_file, 'utf8').trim().split('\n')).toHaveLength(1);
     const published = readPublishedHeads(heads_file, pub);
-    expect(published).toMatchObject({ kind: 'suanli.audit_head.v1', seq: (await verify()).head.seq, hash: (await verify()).head.hash, at: '2026-12-01T04:00:00.000Z' });
+    expect(published).toMatchObject({
+      kind: 'suanli.audit_head.v1',
+      seq: (await verify()).head.seq,
+      hash: (await verify()).head.hash,
+      at: '2026-12-01T04:00:00.000Z',
+    });
 
     // over HTTP, to another office's receiver
     const received: string[] = [];
     const receiver = http.createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
-      req.on('end', () => { received.push(body); res.writeHead(204).end(); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString('utf8');
+      });
+      req.on('end', () => {
+        received.push(body);
+        res.writeHead(204).end();
+      });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const port = (receiver.address() as { port: number }).port;
@@ -122,7 +132,13 @@ it('suanli serve publishes the head on its schedule; suanli audit verify --head 
     expect(keygen.stdout).toMatch(/public key \(raw, base64\): [A-Za-z0-9+/]{43}=/);
     const env = { ...base, SUANLI_AUDIT_KEY_FILE: key_file, SUANLI_AUDIT_PUBLISH_URL: pathToFileURL(heads_file).href, SUANLI_AUDIT_PUBLISH_INTERVAL_S: '1' };
     // a file:// log inside the data dir is refused: it would be rewritten with the database
-    const inside = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'head'], { env: { ...env, SUANLI_AUDIT_PUBLISH_URL: pathToFileURL(path.join(data_dir, 'heads.jsonl')).href }, cwd: repo_root }).then(() => null, (e: { stderr: string }) => e);
+    const inside = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'head'], {
+      env: { ...env, SUANLI_AUDIT_PUBLISH_URL: pathToFileURL(path.join(data_dir, 'heads.jsonl')).href },
+      cwd: repo_root,
+    }).then(
+      () => null,
+      (e: { stderr: string }) => e,
+    );
     expect(inside?.stderr).toContain('must point outside SUANLI_DATA_DIR');
 
     // serve with the publisher (startServer passes only the basic settings: start it by hand through the env)
@@ -130,7 +146,8 @@ it('suanli serve publishes the head on its schedule; suanli audit verify --head 
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], { cwd: repo_root, env: { ...env, PORT: '0' }, stdio: 'ignore' });
     try {
       const deadline = Date.now() + 30_000;
-      while (!(fs.existsSync(heads_file) && fs.readFileSync(heads_file, 'utf8').includes('"seq"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (!(fs.existsSync(heads_file) && fs.readFileSync(heads_file, 'utf8').includes('"seq"')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -140,9 +157,15 @@ it('suanli serve publishes the head on its schedule; suanli audit verify --head 
     const head = JSON.parse(lines.at(-1)!) as { seq: number; hash: string };
     expect(head.seq).toBeGreaterThan(0);
 
-    const verifyCli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify', ...args], { env, cwd: repo_root })
-      .then((r) => ({ code: 0, stdout: r.stdout }), (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }));
-    expect(await verifyCli(['--head', heads_file])).toMatchObject({ code: 0, stdout: expect.stringContaining(`published head: the chain holds the head published at`) });
+    const verifyCli = (args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify', ...args], { env, cwd: repo_root }).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+    expect(await verifyCli(['--head', heads_file])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`published head: the chain holds the head published at`),
+    });
     // `suanli audit head` prints the same head, signed
     const printed = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'head'], { env, cwd: repo_root });
     expect(JSON.parse(printed.stdout)).toMatchObject({ kind: 'suanli.audit_head.v1', seq: head.seq, hash: head.hash });

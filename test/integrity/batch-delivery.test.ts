@@ -26,22 +26,33 @@ describeEachEngine('what signed batches delivered', (db) => {
     p = await createParties(api, 'delivery');
     // one record stored unsigned first: in the signed batch it is a duplicate, not delivered by it
     expect((await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [usageRecord(p, 'd-0')] } })).json().accepted).toBe(1);
-    const reg = await api.call('POST', `/api/v1/providers/${p.provider_id}/signing-keys`, { key: p.provider_key, body: { label: 'k', public_key: publicKey.export({ format: 'pem', type: 'spki' }).toString() } });
+    const reg = await api.call('POST', `/api/v1/providers/${p.provider_id}/signing-keys`, {
+      key: p.provider_key,
+      body: { label: 'k', public_key: publicKey.export({ format: 'pem', type: 'spki' }).toString() },
+    });
     expect(reg.statusCode, reg.body).toBe(201);
     const key_id = reg.json().id as string;
     const body = JSON.stringify({ records: ['d-0', 'd-1', 'd-2', 'd-3', 'd-4'].map((id) => usageRecord(p, id)) });
-    const res = await api.call('POST', '/api/v1/usage', { key: p.provider_key, raw: body, headers: { 'suanli-signature': formatSignatureHeader(key_id, sign(null, Buffer.from(body), privateKey)) } });
+    const res = await api.call('POST', '/api/v1/usage', {
+      key: p.provider_key,
+      raw: body,
+      headers: { 'suanli-signature': formatSignatureHeader(key_id, sign(null, Buffer.from(body), privateKey)) },
+    });
     expect(res.json()).toMatchObject({ accepted: 4, duplicates: 1 });
     // the ingest seals after answering; seal whatever is left as serve does at start, then check
-    while (await db().store.signingKeys.sealBatches(now) > 0) { /* all */ }
+    while ((await db().store.signingKeys.sealBatches(now)) > 0) {
+      /* all */
+    }
     const row = await db().store.connection.db.selectFrom('usage_batches').selectAll().executeTakeFirstOrThrow();
     batch_id = Number(row.id);
     const ids = ['d-1', 'd-2', 'd-3', 'd-4'];
     expect({ count: row.delivered_count, ids: JSON.parse(row.delivered_ids!) }).toEqual({ count: 4, ids });
     expect(row.delivered_digest).toBe(deliveredDigest(row.body_sha256, sortIds(ids))); // the writer thread's digest is the domain's
     expect(row.sealed_at_ms).not.toBeNull();
-    const seal = (await db().store.audit.list({ action: 'usage.batch_sealed' }, 10));
-    expect(seal.map((e) => e.after)).toEqual([{ provider_id: p.provider_id, key_id, body_sha256: row.body_sha256, delivered_count: 4, delivered_digest: row.delivered_digest }]);
+    const seal = await db().store.audit.list({ action: 'usage.batch_sealed' }, 10);
+    expect(seal.map((e) => e.after)).toEqual([
+      { provider_id: p.provider_id, key_id, body_sha256: row.body_sha256, delivered_count: 4, delivered_digest: row.delivered_digest },
+    ]);
     expect(await codes()).toEqual([]);
   });
 
@@ -52,11 +63,13 @@ describeEachEngine('what signed batches delivered', (db) => {
     expect(await codes()).toEqual(['record_changed d-2', 'record_missing d-1', 'record_unlinked d-2']);
   });
 
-  it('names a delivery list rewritten to hide the deletion, against the chain\'s seal', async () => {
+  it("names a delivery list rewritten to hide the deletion, against the chain's seal", async () => {
     const conn = db().store.connection.db;
     const row = await conn.selectFrom('usage_batches').selectAll().where('id', '=', batch_id).executeTakeFirstOrThrow();
     const ids = ['d-3', 'd-4'];
-    await sql`update usage_batches set delivered_ids = ${JSON.stringify(ids)}, delivered_count = 2, delivered_digest = ${deliveredDigest(row.body_sha256, ids)} where id = ${batch_id}`.execute(conn);
+    await sql`update usage_batches set delivered_ids = ${JSON.stringify(ids)}, delivered_count = 2, delivered_digest = ${deliveredDigest(row.body_sha256, ids)} where id = ${batch_id}`.execute(
+      conn,
+    );
     const got = await codes();
     expect(got).toContain('delivery_changed');
     expect(got).not.toContain('record_missing d-1'); // the list no longer names it: only the seal in the chain shows the change

@@ -20,7 +20,10 @@ import { repo_root, serverEnv } from '../durability/server-process.js';
 const run = promisify(execFile);
 const now = Date.parse('2026-11-29T12:00:00Z');
 
-interface KeyPair { publicPem: string; privateKey: KeyObject }
+interface KeyPair {
+  publicPem: string;
+  privateKey: KeyObject;
+}
 
 function ed25519(): KeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
@@ -47,7 +50,11 @@ function errorCode(res: { json(): unknown }): string {
   return (res.json() as { error: { code: string } }).error.code;
 }
 
-interface UsageView { record_id: string; amount_fen: number; signed: { batch_id: number; key_id: string } | null }
+interface UsageView {
+  record_id: string;
+  amount_fen: number;
+  signed: { batch_id: number; key_id: string } | null;
+}
 
 async function usageOf(api: TestApi, p: Parties): Promise<UsageView[]> {
   const res = await api.call('GET', `/api/v1/usage?provider_id=${p.provider_id}&limit=1000`);
@@ -66,9 +73,13 @@ describeEachEngine('signed usage batches', (db) => {
     const pair = ed25519();
     const key_id = await registerKey(api, p.provider_id, p.provider_key, pair);
     const listed = await api.call('GET', `/api/v1/providers/${p.provider_id}/signing-keys`, { key: p.provider_key });
-    expect((listed.json() as { items: { id: string; revoked_at: string | null }[] }).items).toEqual([expect.objectContaining({ id: key_id, revoked_at: null })]);
+    expect((listed.json() as { items: { id: string; revoked_at: string | null }[] }).items).toEqual([
+      expect.objectContaining({ id: key_id, revoked_at: null }),
+    ]);
 
-    const body = JSON.stringify({ records: [usageRecord(p, 'signed-1'), usageRecord(p, 'signed-2', { started_at: '2026-10-02T00:00:00Z', ended_at: '2026-10-02T04:00:00Z' })] });
+    const body = JSON.stringify({
+      records: [usageRecord(p, 'signed-1'), usageRecord(p, 'signed-2', { started_at: '2026-10-02T00:00:00Z', ended_at: '2026-10-02T04:00:00Z' })],
+    });
     const accepted = await postSigned(api, p, body, key_id, pair);
     expect(accepted.statusCode, accepted.body).toBe(200);
     expect(accepted.json()).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
@@ -90,9 +101,17 @@ describeEachEngine('signed usage batches', (db) => {
     expect(Buffer.from(changed).length).toBe(Buffer.from(body).length);
     await refused(await postSigned(api, p, changed, key_id, pair, signatureHeader(key_id, pair.privateKey, body)['suanli-signature']), 401, 'bad_signature');
     // the same JSON re-serialized (indented) after signing: the bytes differ, refused
-    await refused(await postSigned(api, p, JSON.stringify(JSON.parse(body), null, 2), key_id, pair, signatureHeader(key_id, pair.privateKey, body)['suanli-signature']), 401, 'bad_signature');
+    await refused(
+      await postSigned(api, p, JSON.stringify(JSON.parse(body), null, 2), key_id, pair, signatureHeader(key_id, pair.privateKey, body)['suanli-signature']),
+      401,
+      'bad_signature',
+    );
     // unsigned, now that the provider has a key
-    await refused(await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [usageRecord(p, 'unsigned-1')] } }), 422, 'signature_required');
+    await refused(
+      await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [usageRecord(p, 'unsigned-1')] } }),
+      422,
+      'signature_required',
+    );
     // an unknown key id; the key of another provider counts as unknown too
     const fresh = JSON.stringify({ records: [usageRecord(p, 'fresh-1', { started_at: '2026-10-03T00:00:00Z', ended_at: '2026-10-03T01:00:00Z' })] });
     await refused(await postSigned(api, p, fresh, 'sk_nosuchkey', pair), 401, 'bad_signature');
@@ -111,8 +130,16 @@ describeEachEngine('signed usage batches', (db) => {
     expect((await api.call('POST', `/api/v1/signing-keys/${second_id}/revoke`, { key: p.provider_key })).statusCode).toBe(409);
     // malformed headers
     const good_sig = sign(null, Buffer.from(fresh), pair.privateKey).toString('base64');
-    for (const header of ['garbage', `keyId=${key_id}, sig="${good_sig}"`, `keyId="${key_id}"`, `sig="${good_sig}"`, `keyId="${key_id}", sig="${good_sig}", alg="ed25519"`,
-      `keyId="${key_id}", sig="${good_sig.slice(0, 40)}"`, `keyId="${key_id}", keyId="${key_id}", sig="${good_sig}"`, ' ']) {
+    for (const header of [
+      'garbage',
+      `keyId=${key_id}, sig="${good_sig}"`,
+      `keyId="${key_id}"`,
+      `sig="${good_sig}"`,
+      `keyId="${key_id}", sig="${good_sig}", alg="ed25519"`,
+      `keyId="${key_id}", sig="${good_sig.slice(0, 40)}"`,
+      `keyId="${key_id}", keyId="${key_id}", sig="${good_sig}"`,
+      ' ',
+    ]) {
       await refused(await postSigned(api, p, fresh, key_id, pair, header), 401, 'bad_signature');
     }
     // after all that, the same batch signed properly goes in (with the header's parameters in another order and case)
@@ -134,16 +161,29 @@ describeEachEngine('signed usage batches', (db) => {
     // a raw 32-byte key in base64 is accepted and shown as such
     const raw = ed25519();
     const raw_b64 = raw.privateKey.export({ format: 'jwk' }).x!.replace(/-/g, '+').replace(/_/g, '/') + '=';
-    const raw_res = await api.call('POST', `/api/v1/providers/${p.provider_id}/signing-keys`, { key: p.provider_key, body: { label: 'raw', public_key: raw_b64 } });
+    const raw_res = await api.call('POST', `/api/v1/providers/${p.provider_id}/signing-keys`, {
+      key: p.provider_key,
+      body: { label: 'raw', public_key: raw_b64 },
+    });
     expect(raw_res.statusCode, raw_res.body).toBe(201);
     expect((raw_res.json() as { public_key: string }).public_key).toBe(raw_b64);
 
     // another provider can neither register, list nor revoke this provider's keys; an enterprise may not register
-    const foreign = await api.call('POST', `/api/v1/providers/${p.provider_id}/signing-keys`, { key: other.provider_key, body: { label: 'intruder', public_key: ed25519().publicPem } });
+    const foreign = await api.call('POST', `/api/v1/providers/${p.provider_id}/signing-keys`, {
+      key: other.provider_key,
+      body: { label: 'intruder', public_key: ed25519().publicPem },
+    });
     expect(foreign.statusCode).toBe(404);
     expect((await api.call('GET', `/api/v1/providers/${p.provider_id}/signing-keys`, { key: other.provider_key })).statusCode).toBe(404);
     expect((await api.call('POST', `/api/v1/signing-keys/${key_id}/revoke`, { key: other.provider_key })).statusCode).toBe(404);
-    expect((await api.call('POST', `/api/v1/providers/${p.provider_id}/signing-keys`, { key: p.enterprise_key, body: { label: 'x', public_key: ed25519().publicPem } })).statusCode).toBe(403);
+    expect(
+      (
+        await api.call('POST', `/api/v1/providers/${p.provider_id}/signing-keys`, {
+          key: p.enterprise_key,
+          body: { label: 'x', public_key: ed25519().publicPem },
+        })
+      ).statusCode,
+    ).toBe(403);
     const keys = (await api.call('GET', `/api/v1/providers/${p.provider_id}/signing-keys`)).json() as { items: { id: string }[] };
     expect(keys.items.map((k) => k.id).sort()).toEqual([key_id, second_id, (raw_res.json() as { id: string }).id].sort());
     await api.app.close();
@@ -170,7 +210,10 @@ describeEachEngine('the operator path is exempt from the signature rule', (db) =
     const imported = await importUsageFile(db().store, db().config, { file, provider_id: p.provider_id, batch_records: 10, progress: false, out: () => {} });
     expect(imported).toMatchObject({ read: 2, accepted: 2, rejected: 0 });
     const stored = await usageOf(api, p);
-    expect(stored.map((u) => [u.record_id, u.signed])).toEqual([['op-1', null], ['op-2', null]]);
+    expect(stored.map((u) => [u.record_id, u.signed])).toEqual([
+      ['op-1', null],
+      ['op-2', null],
+    ]);
   });
 });
 
@@ -182,7 +225,9 @@ async function signedBatch(api: TestApi, label: string): Promise<{ p: Parties; b
   const p = await createParties(api, label);
   const pair = ed25519();
   const key_id = await registerKey(api, p.provider_id, p.provider_key, pair);
-  const body = JSON.stringify({ records: [1, 2, 3].map((d) => usageRecord(p, `${label}-${d}`, { started_at: `2026-09-0${d}T00:00:00Z`, ended_at: `2026-09-0${d}T02:00:00Z` })) });
+  const body = JSON.stringify({
+    records: [1, 2, 3].map((d) => usageRecord(p, `${label}-${d}`, { started_at: `2026-09-0${d}T00:00:00Z`, ended_at: `2026-09-0${d}T02:00:00Z` })),
+  });
   const res = await postSigned(api, p, body, key_id, pair);
   expect(res.statusCode, res.body).toBe(200);
   const batch_id = (await usageOf(api, p))[0]!.signed!.batch_id;
@@ -230,11 +275,18 @@ describe('suanli usage verify (the command, on a SQLite file)', () => {
       const suanli = () => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'usage', 'verify'], { env, cwd: repo_root });
       expect((await suanli()).stdout).toBe('1 signed batches, 3 records checked: all hold\n');
 
-      await sql`update usage_records set amount_fen = amount_fen + 1 where provider_id = ${p.provider_id} and record_id = ${'cli-3'}`.execute(db.store.connection.db);
-      const failed = await suanli().then(() => null, (error: { code?: number; stdout?: string }) => error);
+      await sql`update usage_records set amount_fen = amount_fen + 1 where provider_id = ${p.provider_id} and record_id = ${'cli-3'}`.execute(
+        db.store.connection.db,
+      );
+      const failed = await suanli().then(
+        () => null,
+        (error: { code?: number; stdout?: string }) => error,
+      );
       expect(failed, 'the command should fail').not.toBeNull();
       expect(failed!.code).toBe(1);
-      expect(failed!.stdout).toBe(`record_changed: record cli-3 differs from what batch ${batch_id} signed\n1 signed batches, 3 records checked: 1 problem(s)\n`);
+      expect(failed!.stdout).toBe(
+        `record_changed: record cli-3 differs from what batch ${batch_id} signed\n1 signed batches, 3 records checked: 1 problem(s)\n`,
+      );
     } finally {
       await api.app.close();
       await dispose();
@@ -247,8 +299,15 @@ describe('suanli usage verify (the command, on a SQLite file)', () => {
 
 function programBody(code: string, requires_signed_usage: boolean) {
   return {
-    code, name_zh: '签名用量', name_en: 'Signed usage', kind: 'compute_rent', beneficiary_kind: 'enterprise', funding_layer: code,
-    window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen: 10_000_000, requires_signed_usage,
+    code,
+    name_zh: '签名用量',
+    name_en: 'Signed usage',
+    kind: 'compute_rent',
+    beneficiary_kind: 'enterprise',
+    funding_layer: code,
+    window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' },
+    budget_fen: 10_000_000,
+    requires_signed_usage,
     rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'all', match: {}, pay: { basis: 'bill', rate_bp: 3000 } }] },
   };
 }
@@ -259,21 +318,33 @@ describeEachEngine('a program that requires signed usage', (db) => {
     const unsigned = await createParties(api, 'nokey'); // a provider without keys; its enterprise is the one enrolled
     const signer = await createParties(api, 'withkey'); // a provider that signs; its own enterprise stays out of the program
     const enterprise_id = unsigned.enterprise_id;
-    const at = (day: number, hours = 2) => ({ started_at: `2026-10-${String(day).padStart(2, '0')}T00:00:00Z`, ended_at: `2026-10-${String(day).padStart(2, '0')}T0${hours}:00:00Z` });
+    const at = (day: number, hours = 2) => ({
+      started_at: `2026-10-${String(day).padStart(2, '0')}T00:00:00Z`,
+      ended_at: `2026-10-${String(day).padStart(2, '0')}T0${hours}:00:00Z`,
+    });
 
     // before the program exists, unsigned usage of the enterprise is accepted
-    const before = await api.call('POST', '/api/v1/usage', { key: unsigned.provider_key, body: { records: [usageRecord(unsigned, 'early-1', { ...at(5), amount_fen: 50_000 })] } });
+    const before = await api.call('POST', '/api/v1/usage', {
+      key: unsigned.provider_key,
+      body: { records: [usageRecord(unsigned, 'early-1', { ...at(5), amount_fen: 50_000 })] },
+    });
     expect(before.statusCode, before.body).toBe(200);
 
     const created = await api.call('POST', '/api/v1/programs', { body: programBody('signed-only', true) });
     expect(created.statusCode, created.body).toBe(201);
     const program = created.json() as { id: string; requires_signed_usage: boolean };
     expect(program.requires_signed_usage).toBe(true);
-    const plain_program = (await api.call('POST', '/api/v1/programs', { body: programBody('any-usage', false) })).json() as { id: string; requires_signed_usage: boolean };
+    const plain_program = (await api.call('POST', '/api/v1/programs', { body: programBody('any-usage', false) })).json() as {
+      id: string;
+      requires_signed_usage: boolean;
+    };
     expect(plain_program.requires_signed_usage).toBe(false);
 
     // not enrolled yet: still accepted
-    const not_yet = await api.call('POST', '/api/v1/usage', { key: unsigned.provider_key, body: { records: [usageRecord(unsigned, 'early-2', { ...at(6), amount_fen: 60_000 })] } });
+    const not_yet = await api.call('POST', '/api/v1/usage', {
+      key: unsigned.provider_key,
+      body: { records: [usageRecord(unsigned, 'early-2', { ...at(6), amount_fen: 60_000 })] },
+    });
     expect(not_yet.statusCode, not_yet.body).toBe(200);
 
     const enrolled = await api.call('POST', `/api/v1/programs/${program.id}/enrollments`, { body: { beneficiary_id: enterprise_id } });
@@ -292,13 +363,18 @@ describeEachEngine('a program that requires signed usage', (db) => {
     }
     expect(await db().store.usage.count()).toBe(count);
     // an unsigned batch of this provider for an enterprise that is not enrolled is still fine
-    const elsewhere = await api.call('POST', '/api/v1/usage', { key: unsigned.provider_key, body: { records: [usageRecord({ cluster_id: unsigned.cluster_id, enterprise_id: signer.enterprise_id }, 'other-ent', at(7))] } });
+    const elsewhere = await api.call('POST', '/api/v1/usage', {
+      key: unsigned.provider_key,
+      body: { records: [usageRecord({ cluster_id: unsigned.cluster_id, enterprise_id: signer.enterprise_id }, 'other-ent', at(7))] },
+    });
     expect(elsewhere.statusCode, elsewhere.body).toBe(200);
 
     // the signing provider reports two records of the enterprise, signed
     const pair = ed25519();
     const key_id = await registerKey(api, signer.provider_id, signer.provider_key, pair);
-    const body = JSON.stringify({ records: [10, 11].map((d) => usageRecord({ cluster_id: signer.cluster_id, enterprise_id }, `signed-${d}`, { ...at(d), amount_fen: 10_000 })) });
+    const body = JSON.stringify({
+      records: [10, 11].map((d) => usageRecord({ cluster_id: signer.cluster_id, enterprise_id }, `signed-${d}`, { ...at(d), amount_fen: 10_000 })),
+    });
     const signed = await postSigned(api, signer, body, key_id, pair);
     expect(signed.statusCode, signed.body).toBe(200);
     expect(signed.json()).toMatchObject({ accepted: 2 });
@@ -321,8 +397,13 @@ describeEachEngine('a program that requires signed usage', (db) => {
     const still = await api.call('POST', '/api/v1/usage', { key: unsigned.provider_key, body: { records: [usageRecord(unsigned, 'late-4', at(20))] } });
     expect(errorCode(still)).toBe('signature_required');
     // nor by hiding the enrolled enterprise behind a thousand other enterprise ids in one batch
-    const crowd = Array.from({ length: 1200 }, (_, i) => usageRecord({ cluster_id: unsigned.cluster_id, enterprise_id: `e_made_up_${i}` }, `crowd-${i}`, at(21)));
-    const hidden = await api.call('POST', '/api/v1/usage', { key: unsigned.provider_key, body: { records: [...crowd, usageRecord(unsigned, 'late-5', at(21))] } });
+    const crowd = Array.from({ length: 1200 }, (_, i) =>
+      usageRecord({ cluster_id: unsigned.cluster_id, enterprise_id: `e_made_up_${i}` }, `crowd-${i}`, at(21)),
+    );
+    const hidden = await api.call('POST', '/api/v1/usage', {
+      key: unsigned.provider_key,
+      body: { records: [...crowd, usageRecord(unsigned, 'late-5', at(21))] },
+    });
     expect(errorCode(hidden)).toBe('signature_required');
     await api.app.close();
   });
@@ -333,7 +414,10 @@ describeEachEngine('a program that requires signed usage', (db) => {
     const p = await createParties(api, 'ended');
     const created = await api.call('POST', '/api/v1/programs', { body: programBody('signed-ended', true) });
     expect(created.statusCode, created.body).toBe(201);
-    expect((await api.call('POST', `/api/v1/programs/${(created.json() as { id: string }).id}/enrollments`, { body: { beneficiary_id: p.enterprise_id } })).statusCode).toBe(201);
+    expect(
+      (await api.call('POST', `/api/v1/programs/${(created.json() as { id: string }).id}/enrollments`, { body: { beneficiary_id: p.enterprise_id } }))
+        .statusCode,
+    ).toBe(201);
     const res = await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [usageRecord(p, 'after-end')] } });
     expect(res.statusCode, res.body).toBe(200);
     await api.app.close();

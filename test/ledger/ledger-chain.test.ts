@@ -18,14 +18,26 @@ describeEachEngine('ledger against the audit chain', (db) => {
   it('agrees on an honest ledger', async () => {
     api = await testApi(db(), () => now);
     p = await createParties(api, 'chain');
-    const program = await api.call('POST', '/api/v1/programs', { body: {
-      code: 'chain-voucher', name_zh: '账链测试算力券', name_en: 'Chain voucher', kind: 'compute_rent', beneficiary_kind: 'enterprise',
-      funding_layer: 'chain-layer', window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen: 1_000_000, first_stage_bp: 5000,
-      rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 } }] },
-    } });
+    const program = await api.call('POST', '/api/v1/programs', {
+      body: {
+        code: 'chain-voucher',
+        name_zh: '账链测试算力券',
+        name_en: 'Chain voucher',
+        kind: 'compute_rent',
+        beneficiary_kind: 'enterprise',
+        funding_layer: 'chain-layer',
+        window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' },
+        budget_fen: 1_000_000,
+        first_stage_bp: 5000,
+        rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 } }] },
+      },
+    });
     expect(program.statusCode, program.body).toBe(201);
     expect((await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [usageRecord(p, 'c1')] } })).json().accepted).toBe(1);
-    const claim = await api.call('POST', '/api/v1/claims', { key: p.enterprise_key, body: { program_id: program.json().id, period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z' } });
+    const claim = await api.call('POST', '/api/v1/claims', {
+      key: p.enterprise_key,
+      body: { program_id: program.json().id, period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z' },
+    });
     claim_id = claim.json().id;
     await api.call('POST', `/api/v1/claims/${claim_id}/submit`, { key: p.enterprise_key, body: {} });
     expect((await api.call('POST', `/api/v1/claims/${claim_id}/approve`, { body: { reason: 'checked' } })).statusCode).toBe(200);
@@ -51,7 +63,9 @@ describeEachEngine('ledger against the audit chain', (db) => {
     const check = (await api.call('GET', '/api/v1/ledger/check')).json() as { ok: boolean; problems: { code: string; subject: string; message: string }[] };
     expect(check.ok).toBe(false);
     expect(check.problems.map((q) => q.code).sort()).toEqual(['claim_differs', 'transfer_differs', 'transfer_differs']);
-    expect(check.problems.find((q) => q.code === 'claim_differs')!.message).toMatch(new RegExp(`claim ${claim_id}: stored granted_fen \\d+, the chain says \\d+; paid_fen \\d+, the chain says \\d+`));
+    expect(check.problems.find((q) => q.code === 'claim_differs')!.message).toMatch(
+      new RegExp(`claim ${claim_id}: stored granted_fen \\d+, the chain says \\d+; paid_fen \\d+, the chain says \\d+`),
+    );
     const all = await verifyAll(store);
     expect(all.ok).toBe(false);
     expect(all.lines.filter((l) => l.check === 'chain' && !l.ok)).toHaveLength(3);
@@ -59,7 +73,12 @@ describeEachEngine('ledger against the audit chain', (db) => {
 
   it('catches a transfer deleted with its balances, and a claim row deleted', async () => {
     const conn = db().store.connection.db;
-    const pay = await conn.selectFrom('ledger_transfers').select(['key', 'amount_fen']).where('claim_id', '=', claim_id).where('kind', '=', 'pay').executeTakeFirstOrThrow();
+    const pay = await conn
+      .selectFrom('ledger_transfers')
+      .select(['key', 'amount_fen'])
+      .where('claim_id', '=', claim_id)
+      .where('kind', '=', 'pay')
+      .executeTakeFirstOrThrow();
     await sql`delete from ledger_transfers where key = ${pay.key}`.execute(conn);
     const codes = ((await api.call('GET', '/api/v1/ledger/check')).json() as { problems: { code: string }[] }).problems.map((q) => q.code);
     expect(codes).toContain('transfer_missing');

@@ -16,8 +16,17 @@ const price = 987_654;
 const source = 'office price list 2026-Q4 (confidential)';
 
 interface Entry {
-  seq: number; action: string; subject: { kind: string; id: string }; actor: unknown; at: string; at_ms: number;
-  before: unknown; after: unknown; withheld: { fields: string[]; reason: string } | null; prev_hash: string; hash: string;
+  seq: number;
+  action: string;
+  subject: { kind: string; id: string };
+  actor: unknown;
+  at: string;
+  at_ms: number;
+  before: unknown;
+  after: unknown;
+  withheld: { fields: string[]; reason: string } | null;
+  prev_hash: string;
+  hash: string;
 }
 
 describeEachEngine('the audit log per role', (db) => {
@@ -42,7 +51,8 @@ describeEachEngine('the audit log per role', (db) => {
   it('withholds reference prices from an auditor, keeping the chain fields', async () => {
     api = await testApi(db(), () => now);
     const me = (await api.call('GET', '/api/v1/me')).json() as { org_id: string };
-    auditor = ((await api.call('POST', '/api/v1/api-keys', { body: { org_id: me.org_id, role: 'auditor', label: 'inspection' } })).json() as { key: string }).key;
+    auditor = ((await api.call('POST', '/api/v1/api-keys', { body: { org_id: me.org_id, role: 'auditor', label: 'inspection' } })).json() as { key: string })
+      .key;
     expect((await api.call('PUT', '/api/v1/accelerators/metax-c500/reference-price', { body: { fen_per_card_h: price, source } })).statusCode).toBe(200);
     expect((await api.call('PUT', '/api/v1/accelerators/metax-c500/reference-price', { body: { fen_per_card_h: price + 1, source } })).statusCode).toBe(200);
     expect((await api.call('DELETE', '/api/v1/accelerators/metax-c500/reference-price')).statusCode).toBe(200);
@@ -56,7 +66,9 @@ describeEachEngine('the audit log per role', (db) => {
 
     // the auditor sees the same entries, in the same places, with their content withheld and said so
     const seen = await all(auditor);
-    expect(seen.items.map((e) => [e.seq, e.hash, e.prev_hash, e.action, e.at_ms])).toEqual(office.items.map((e) => [e.seq, e.hash, e.prev_hash, e.action, e.at_ms]));
+    expect(seen.items.map((e) => [e.seq, e.hash, e.prev_hash, e.action, e.at_ms])).toEqual(
+      office.items.map((e) => [e.seq, e.hash, e.prev_hash, e.action, e.at_ms]),
+    );
     for (const e of seen.items.filter((x) => x.action === 'catalog.reference_price')) {
       const admin_view = office.items.find((x) => x.seq === e.seq)!;
       expect(e).toMatchObject({ before: null, after: null, subject: { kind: 'accelerator', id: 'metax-c500' }, actor: admin_view.actor, at: admin_view.at });
@@ -70,7 +82,10 @@ describeEachEngine('the audit log per role', (db) => {
     expect(filtered.body).not.toContain(String(price));
     expect((filtered.json() as { items: Entry[] }).items).toHaveLength(3);
     // other entries keep their content for the auditor (the key it was issued, for one)
-    expect(seen.items.find((e) => e.action === 'api_key.create' && (e.after as { role?: string }).role === 'auditor')).toMatchObject({ withheld: null, after: { label: 'inspection' } });
+    expect(seen.items.find((e) => e.action === 'api_key.create' && (e.after as { role?: string }).role === 'auditor')).toMatchObject({
+      withheld: null,
+      after: { label: 'inspection' },
+    });
     // and the prices stay refused where they live
     expectError(await api.call('GET', '/api/v1/reference-prices', { key: auditor }), 403, 'forbidden');
   });
@@ -85,8 +100,10 @@ describeEachEngine('the audit log per role', (db) => {
 it('classifies every action the store writes, and shows an unclassified one to administrators only', () => {
   const root = new URL('../../src/store/', import.meta.url).pathname;
   const written = new Set<string>(claim_actions.map((a) => `claim.${a}`));
-  const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
-    .flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
+  const walk = (dir: string): string[] =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
   for (const file of walk(root)) {
     for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
       for (const value of line.matchAll(/\baction: ([^,}]*)/g)) {

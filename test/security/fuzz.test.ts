@@ -25,7 +25,9 @@ vi.mock('fastify', async (importOriginal) => {
   const { withRouteRecorder } = await import('../support/routes.js');
   const recording = withRouteRecorder(actual.default) as unknown as (...args: unknown[]) => unknown;
   const fastify = (...args: unknown[]) => {
-    const app = recording(...args) as unknown as { addHook(name: 'onRoute', hook: (route: { method: string | string[]; url: string; config?: { access?: unknown } }) => void): unknown };
+    const app = recording(...args) as unknown as {
+      addHook(name: 'onRoute', hook: (route: { method: string | string[]; url: string; config?: { access?: unknown } }) => void): unknown;
+    };
     app.addHook('onRoute', (route) => {
       for (const m of Array.isArray(route.method) ? route.method : [route.method]) recorded.access.set(`${m} ${route.url}`, route.config?.access);
     });
@@ -105,22 +107,55 @@ const inventory = [
 
 function acceleratorBody(id: string) {
   return {
-    id, vendor: 'Test', model: id, domestic: true, year: 2026, process_nm: '7', fp32_tflops: null, bf16_tflops_dense: '100',
-    fp16_tflops_dense: '100', int8_tops_dense: null, memory_gb: '64', memory_type: 'HBM2e', memory_bw_gbs: '1600', tdp_w: 300,
-    comparable_to: null, verified: 'no', notes: '', source: 'fuzz',
+    id,
+    vendor: 'Test',
+    model: id,
+    domestic: true,
+    year: 2026,
+    process_nm: '7',
+    fp32_tflops: null,
+    bf16_tflops_dense: '100',
+    fp16_tflops_dense: '100',
+    int8_tops_dense: null,
+    memory_gb: '64',
+    memory_type: 'HBM2e',
+    memory_bw_gbs: '1600',
+    tdp_w: 300,
+    comparable_to: null,
+    verified: 'no',
+    notes: '',
+    source: 'fuzz',
   };
 }
 
-const rules = (beneficiary_kind: 'enterprise' | 'provider') => [beneficiary_kind === 'enterprise'
-  ? { id: 'all', description: 'all of it', match: { domestic: true, workload: ['training'], region: ['31'] }, pay: { basis: 'bill', rate_bp: 3000 }, ceiling_fen_per_card_hour: 10_000 }
-  : { id: 'energy', match: {}, pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 60 } }];
+const rules = (beneficiary_kind: 'enterprise' | 'provider') => [
+  beneficiary_kind === 'enterprise'
+    ? {
+        id: 'all',
+        description: 'all of it',
+        match: { domestic: true, workload: ['training'], region: ['31'] },
+        pay: { basis: 'bill', rate_bp: 3000 },
+        ceiling_fen_per_card_hour: 10_000,
+      }
+    : { id: 'energy', match: {}, pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 60 } },
+];
 
 function programBody(code: string, beneficiary_kind: 'enterprise' | 'provider') {
   return {
-    code, name_zh: '模糊测试', name_en: 'Fuzz', kind: beneficiary_kind === 'enterprise' ? 'compute_rent' : 'energy', beneficiary_kind,
-    source: 'fuzz', funding_layer: code, window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }, budget_fen: 1_000_000_000_000,
-    caps: { share_bp: 5000, fen: 1_000_000_000, fen_year: 1_000_000_000 }, support_months: 12, first_stage_bp: 10_000,
-    eligibility: { sizes: ['small'], regions: ['31'], sectors: ['large_models'], enrolled_only: false }, requires_signed_usage: false,
+    code,
+    name_zh: '模糊测试',
+    name_en: 'Fuzz',
+    kind: beneficiary_kind === 'enterprise' ? 'compute_rent' : 'energy',
+    beneficiary_kind,
+    source: 'fuzz',
+    funding_layer: code,
+    window: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' },
+    budget_fen: 1_000_000_000_000,
+    caps: { share_bp: 5000, fen: 1_000_000_000, fen_year: 1_000_000_000 },
+    support_months: 12,
+    first_stage_bp: 10_000,
+    eligibility: { sizes: ['small'], regions: ['31'], sectors: ['large_models'], enrolled_only: false },
+    requires_signed_usage: false,
     rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: rules(beneficiary_kind) },
   };
 }
@@ -138,7 +173,14 @@ async function ok(res: LightMyRequestResponse | Promise<LightMyRequestResponse>,
 /** Usage of `t`'s enterprise at `t`'s cluster, alone in a minute of its own. */
 async function freshPeriod(api: TestApi, t: Parties, job_ref?: string): Promise<{ period_start: string; period_end: string }> {
   const start = Date.parse('2026-03-01T00:00:00Z') + n() * 120_000;
-  const times = { started_at: iso(start), ended_at: iso(start + 60_000), count: 1, amount_fen: 100, energy_wh: 500, ...(job_ref === undefined ? {} : { job_ref }) };
+  const times = {
+    started_at: iso(start),
+    ended_at: iso(start + 60_000),
+    count: 1,
+    amount_fen: 100,
+    energy_wh: 500,
+    ...(job_ref === undefined ? {} : { job_ref }),
+  };
   await ok(api.call('POST', '/api/v1/usage', { key: t.provider_key, body: { records: [usageRecord(t, `setup-${n()}`, times)] } }));
   return { period_start: iso(start), period_end: iso(start + 60_000) };
 }
@@ -158,18 +200,46 @@ async function setUp(db: EngineDb): Promise<World> {
   const start = Date.parse('2026-04-01T00:00:00Z');
   for (const p of [a, s]) {
     const times = { started_at: iso(start), ended_at: iso(start + 60_000), count: 1, amount_fen: 100, job_ref: 'fuzz-dup' };
-    await ok(api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [usageRecord({ cluster_id: p.cluster_id, enterprise_id: a.enterprise_id }, 'fuzz-dup', times)] } }));
+    await ok(
+      api.call('POST', '/api/v1/usage', {
+        key: p.provider_key,
+        body: { records: [usageRecord({ cluster_id: p.cluster_id, enterprise_id: a.enterprise_id }, 'fuzz-dup', times)] },
+      }),
+    );
   }
   await ok(api.call('POST', '/api/v1/checks/run', { body: { from: iso(start), to: iso(start + 60_000) } }));
   const findings = await ok(api.call('GET', '/api/v1/findings?kind=duplicate_job&limit=10'));
   const finding = (findings.items as { id: string }[])[0];
   if (finding === undefined) throw new Error('setup: no finding');
-  const tables = db.engine === 'sqlite'
-    ? (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(db.store.connection.db)).rows.map((r) => r.name)
-    : (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(db.store.connection.db)).rows.map((r) => r.name);
+  const tables =
+    db.engine === 'sqlite'
+      ? (
+          await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(
+            db.store.connection.db,
+          )
+        ).rows.map((r) => r.name)
+      : (
+          await sql<{
+            name: string;
+          }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(
+            db.store.connection.db,
+          )
+        ).rows.map((r) => r.name);
   return {
-    api, db, a, s, accelerator_id: 'fuzz-accelerator', program_id: program.id as string, energy_program_id: energy.id as string,
-    enterprise_claim_id, provider_claim_id, finding_id: finding.id, throwaway_api_key: null, throwaway_signing_key: null, throwaway_user: null, tables,
+    api,
+    db,
+    a,
+    s,
+    accelerator_id: 'fuzz-accelerator',
+    program_id: program.id as string,
+    energy_program_id: energy.id as string,
+    enterprise_claim_id,
+    provider_claim_id,
+    finding_id: finding.id,
+    throwaway_api_key: null,
+    throwaway_signing_key: null,
+    throwaway_user: null,
+    tables,
   };
 }
 
@@ -191,26 +261,59 @@ function idKinds(route: string): string[] {
   const segments = route.split(' ')[1]!.split('/');
   return segments.flatMap((seg, i) => (seg.startsWith(':') ? [`${segments[i - 1] ?? ''}/${seg}`] : []));
 }
-const known_id_kinds = ['accelerators/:id', 'providers/:id', 'clusters/:id', 'api-keys/:id', 'programs/:id', 'claims/:id', 'findings/:id', 'signing-keys/:id', 'users/:id'];
+const known_id_kinds = [
+  'accelerators/:id',
+  'providers/:id',
+  'clusters/:id',
+  'api-keys/:id',
+  'programs/:id',
+  'claims/:id',
+  'findings/:id',
+  'signing-keys/:id',
+  'users/:id',
+];
 
 async function idFor(w: World, route: string, kind: string, role: Role | null): Promise<string> {
   switch (kind) {
-    case 'accelerators/:id': return w.accelerator_id;
-    case 'providers/:id': return route.includes('signing-keys') ? w.s.provider_id : w.a.provider_id;
-    case 'clusters/:id': return w.a.cluster_id;
-    case 'programs/:id': return role === 'provider' ? w.energy_program_id : w.program_id;
-    case 'claims/:id': return role === 'provider' ? w.provider_claim_id : w.enterprise_claim_id;
-    case 'findings/:id': return w.finding_id;
+    case 'accelerators/:id':
+      return w.accelerator_id;
+    case 'providers/:id':
+      return route.includes('signing-keys') ? w.s.provider_id : w.a.provider_id;
+    case 'clusters/:id':
+      return w.a.cluster_id;
+    case 'programs/:id':
+      return role === 'provider' ? w.energy_program_id : w.program_id;
+    case 'claims/:id':
+      return role === 'provider' ? w.provider_claim_id : w.enterprise_claim_id;
+    case 'findings/:id':
+      return w.finding_id;
     case 'api-keys/:id':
-      w.throwaway_api_key ??= (await ok(w.api.call('POST', '/api/v1/api-keys', { body: { org_id: w.a.provider_id, role: 'provider', label: `throwaway ${n()}` } }), 201)).id as string;
+      w.throwaway_api_key ??= (
+        await ok(w.api.call('POST', '/api/v1/api-keys', { body: { org_id: w.a.provider_id, role: 'provider', label: `throwaway ${n()}` } }), 201)
+      ).id as string;
       return w.throwaway_api_key;
     case 'signing-keys/:id':
-      w.throwaway_signing_key ??= (await ok(w.api.call('POST', `/api/v1/providers/${w.s.provider_id}/signing-keys`, { body: { label: `throwaway ${n()}`, public_key: freshPublicKey() } }), 201)).id as string;
+      w.throwaway_signing_key ??= (
+        await ok(
+          w.api.call('POST', `/api/v1/providers/${w.s.provider_id}/signing-keys`, { body: { label: `throwaway ${n()}`, public_key: freshPublicKey() } }),
+          201,
+        )
+      ).id as string;
       return w.throwaway_signing_key;
     case 'users/:id':
-      w.throwaway_user ??= ((await ok(w.api.call('POST', '/api/v1/users/invite', { body: { org_id: w.a.enterprise_id, role: 'enterprise', login: `throwaway-${n()}@example.com`, name: 'Throwaway' } }), 201)).user as { id: string }).id;
+      w.throwaway_user ??= (
+        (
+          await ok(
+            w.api.call('POST', '/api/v1/users/invite', {
+              body: { org_id: w.a.enterprise_id, role: 'enterprise', login: `throwaway-${n()}@example.com`, name: 'Throwaway' },
+            }),
+            201,
+          )
+        ).user as { id: string }
+      ).id;
       return w.throwaway_user;
-    default: throw new Error(`no way to build a URL for ${route}: the fuzz suite does not know what ${kind} names (add it to idFor)`);
+    default:
+      throw new Error(`no way to build a URL for ${route}: the fuzz suite does not know what ${kind} names (add it to idFor)`);
   }
 }
 
@@ -236,33 +339,66 @@ function template(w: World, route: string, role: Role | null): unknown {
     };
   }
   switch (route) {
-    case 'POST /api/v1/accelerators': return acceleratorBody(`fuzz-${n()}`);
-    case 'PUT /api/v1/accelerators/:id/reference-price': return { fen_per_card_h: 1500 + n(), source: 'fuzz' };
-    case 'PATCH /api/v1/accelerators/:id': return { notes: `patched ${n()}`, vendor: 'Test', year: 2026, tdp_w: 300, memory_gb: '64', verified: 'partly', comparable_to: null };
-    case 'POST /api/v1/providers': return { name: `Provider ${n()}`, region: '310000', categories: ['data_centre_operator'] };
-    case 'POST /api/v1/providers/:id/clusters': return { name: `fuzz-${n()}`, region: '310000', inventory };
-    case 'PUT /api/v1/clusters/:id/inventory': return { inventory };
-    case 'POST /api/v1/enterprises': return { name: `Enterprise ${n()}`, credit_code: creditCode(), region: '310000', sector: 'ai', size: 'small', categories: ['sme'] };
-    case 'POST /api/v1/api-keys': return { org_id: t.enterprise_id, role: 'enterprise', label: `k${n()}` };
+    case 'POST /api/v1/accelerators':
+      return acceleratorBody(`fuzz-${n()}`);
+    case 'PUT /api/v1/accelerators/:id/reference-price':
+      return { fen_per_card_h: 1500 + n(), source: 'fuzz' };
+    case 'PATCH /api/v1/accelerators/:id':
+      return { notes: `patched ${n()}`, vendor: 'Test', year: 2026, tdp_w: 300, memory_gb: '64', verified: 'partly', comparable_to: null };
+    case 'POST /api/v1/providers':
+      return { name: `Provider ${n()}`, region: '310000', categories: ['data_centre_operator'] };
+    case 'POST /api/v1/providers/:id/clusters':
+      return { name: `fuzz-${n()}`, region: '310000', inventory };
+    case 'PUT /api/v1/clusters/:id/inventory':
+      return { inventory };
+    case 'POST /api/v1/enterprises':
+      return { name: `Enterprise ${n()}`, credit_code: creditCode(), region: '310000', sector: 'ai', size: 'small', categories: ['sme'] };
+    case 'POST /api/v1/api-keys':
+      return { org_id: t.enterprise_id, role: 'enterprise', label: `k${n()}` };
     case 'POST /api/v1/usage': {
       const k = n();
-      return { records: [usageRecord(t, `fuzz-${k}`, { energy_wh: 1000 }), usageRecord(t, `fuzz-${k}-b`, { workload: 'inference', started_at: '2026-10-02T00:00:00Z', ended_at: '2026-10-02T01:00:00Z' })] };
+      return {
+        records: [
+          usageRecord(t, `fuzz-${k}`, { energy_wh: 1000 }),
+          usageRecord(t, `fuzz-${k}-b`, { workload: 'inference', started_at: '2026-10-02T00:00:00Z', ended_at: '2026-10-02T01:00:00Z' }),
+        ],
+      };
     }
-    case 'POST /api/v1/programs': return programBody(`fuzz-${n()}`, 'enterprise');
-    case 'POST /api/v1/programs/:id/rule-sets': return { effective_from: '2030-01-01T00:00:00Z', rules: rules(provider ? 'provider' : 'enterprise') };
-    case 'POST /api/v1/programs/:id/enrollments': return { beneficiary_id: t.enterprise_id };
-    case 'POST /api/v1/programs/:id/estimate': return { period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z', beneficiary_id };
+    case 'POST /api/v1/programs':
+      return programBody(`fuzz-${n()}`, 'enterprise');
+    case 'POST /api/v1/programs/:id/rule-sets':
+      return { effective_from: '2030-01-01T00:00:00Z', rules: rules(provider ? 'provider' : 'enterprise') };
+    case 'POST /api/v1/programs/:id/enrollments':
+      return { beneficiary_id: t.enterprise_id };
+    case 'POST /api/v1/programs/:id/estimate':
+      return { period_start: '2026-10-01T00:00:00Z', period_end: '2026-11-01T00:00:00Z', beneficiary_id };
     case 'POST /api/v1/programs/:id/simulate':
-      return { from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', rules: rules('enterprise'), budget_fen: 1_000_000, caps: { share_bp: 5000, fen: 100_000, fen_year: null } };
-    case 'POST /api/v1/claims': return { program_id, beneficiary_id, period_start: '2026-10-01T00:00:00Z', period_end: '2026-10-02T00:00:00Z' };
-    case 'POST /api/v1/findings/:id/dismiss': case 'POST /api/v1/findings/:id/confirm': return { reason: 'fuzz reason' };
-    case 'POST /api/v1/checks/run': return { from: '2026-10-01T00:00:00Z', to: '2026-10-02T00:00:00Z' };
-    case 'POST /api/v1/providers/:id/signing-keys': return { label: `k${n()}`, public_key: freshPublicKey() };
-    case 'POST /api/v1/users/invite': return { org_id: t.enterprise_id, role: 'enterprise', login: `fuzz-${n()}@example.com`, name: 'Fuzz User' };
-    case 'POST /api/v1/auth/login': return { login: `nobody-${n()}@example.com`, password: 'not the password' };
-    case 'POST /api/v1/auth/password': return { current_password: 'not the password', new_password: 'a new long enough password' };
-    case 'POST /api/v1/auth/accept-invitation': return { token: `not-a-token-${n()}`, password: 'a long enough password' };
-    default: return {};
+      return {
+        from: '2026-10-01T00:00:00Z',
+        to: '2026-11-01T00:00:00Z',
+        rules: rules('enterprise'),
+        budget_fen: 1_000_000,
+        caps: { share_bp: 5000, fen: 100_000, fen_year: null },
+      };
+    case 'POST /api/v1/claims':
+      return { program_id, beneficiary_id, period_start: '2026-10-01T00:00:00Z', period_end: '2026-10-02T00:00:00Z' };
+    case 'POST /api/v1/findings/:id/dismiss':
+    case 'POST /api/v1/findings/:id/confirm':
+      return { reason: 'fuzz reason' };
+    case 'POST /api/v1/checks/run':
+      return { from: '2026-10-01T00:00:00Z', to: '2026-10-02T00:00:00Z' };
+    case 'POST /api/v1/providers/:id/signing-keys':
+      return { label: `k${n()}`, public_key: freshPublicKey() };
+    case 'POST /api/v1/users/invite':
+      return { org_id: t.enterprise_id, role: 'enterprise', login: `fuzz-${n()}@example.com`, name: 'Fuzz User' };
+    case 'POST /api/v1/auth/login':
+      return { login: `nobody-${n()}@example.com`, password: 'not the password' };
+    case 'POST /api/v1/auth/password':
+      return { current_password: 'not the password', new_password: 'a new long enough password' };
+    case 'POST /api/v1/auth/accept-invitation':
+      return { token: `not-a-token-${n()}`, password: 'a long enough password' };
+    default:
+      return {};
   }
 }
 
@@ -270,25 +406,124 @@ function template(w: World, route: string, role: Role | null): unknown {
 
 const long = (len: number, ch = 'x') => ch.repeat(len);
 const sql_fragments = [
-  "'; DROP TABLE organizations; --", "' OR '1'='1", '" OR 1=1 --', "1; SELECT pg_sleep(1); --", "x' UNION SELECT key_hash FROM api_keys --",
-  "'); DELETE FROM usage_records; --", '\\', "''", '%', '_', '$1', '?', ':name', '/* comment */', "0x27", 'NULL',
+  "'; DROP TABLE organizations; --",
+  "' OR '1'='1",
+  '" OR 1=1 --',
+  '1; SELECT pg_sleep(1); --',
+  "x' UNION SELECT key_hash FROM api_keys --",
+  "'); DELETE FROM usage_records; --",
+  '\\',
+  "''",
+  '%',
+  '_',
+  '$1',
+  '?',
+  ':name',
+  '/* comment */',
+  '0x27',
+  'NULL',
 ];
-const script_fragments = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', 'javascript:alert(1)', '{{7*7}}', '${7*7}', '</script><svg onload=alert(1)>'];
+const script_fragments = [
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  'javascript:alert(1)',
+  '{{7*7}}',
+  '${7*7}',
+  '</script><svg onload=alert(1)>',
+];
 const unicode_strings = [
-  '中文名称', '算力', '🚀🔥', 'e\u0301', '\u202e\u202dreversed', '\u200b', '\ufeff', 'a\u0000b', '\u0000', '\r\n', 'Ω≈ç√∫', '\u{10ffff}',
-  'ｆｕｌｌｗｉｄｔｈ', '\ud800', '\udc00', '\udbff\udfff', 'x\ud83dy', 'İı', 'ß', '\u0085', '\u2028\u2029',
+  '中文名称',
+  '算力',
+  '🚀🔥',
+  'e\u0301',
+  '\u202e\u202dreversed',
+  '\u200b',
+  '\ufeff',
+  'a\u0000b',
+  '\u0000',
+  '\r\n',
+  'Ω≈ç√∫',
+  '\u{10ffff}',
+  'ｆｕｌｌｗｉｄｔｈ',
+  '\ud800',
+  '\udc00',
+  '\udbff\udfff',
+  'x\ud83dy',
+  'İı',
+  'ß',
+  '\u0085',
+  '\u2028\u2029',
 ];
 const odd_strings = [
-  '', ' ', 'NaN', 'Infinity', '-Infinity', '1e308', '1e309', '-0', '9223372036854775808', 'null', 'undefined', 'true', '0', '-1', '[]', '{}',
-  '2026-02-30T00:00:00Z', '9999-12-31T23:59:59Z', '0000-01-01T00:00:00Z', '2026-01-01T00:00:00+25:00', '1970-01-01T00:00:00Z',
-  '2026-13-01T00:00:00Z', '2026-01-01', '2026-01-01T24:00:00Z', '+275760-09-13T00:00:00Z', '../../etc/passwd', '%00', '\r\nX-Injected: 1',
-  '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty',
+  '',
+  ' ',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e308',
+  '1e309',
+  '-0',
+  '9223372036854775808',
+  'null',
+  'undefined',
+  'true',
+  '0',
+  '-1',
+  '[]',
+  '{}',
+  '2026-02-30T00:00:00Z',
+  '9999-12-31T23:59:59Z',
+  '0000-01-01T00:00:00Z',
+  '2026-01-01T00:00:00+25:00',
+  '1970-01-01T00:00:00Z',
+  '2026-13-01T00:00:00Z',
+  '2026-01-01',
+  '2026-01-01T24:00:00Z',
+  '+275760-09-13T00:00:00Z',
+  '../../etc/passwd',
+  '%00',
+  '\r\nX-Injected: 1',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
 ];
 const fixed_values: unknown[] = [
-  null, true, false, 0, 1, -1, 1e308, -1e308, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, 2 ** 63, -(2 ** 63), 2 ** 64, 0.5, -0.5,
-  Number.MIN_VALUE, 1e-320, 10_000_000_000_000_000_000, [], {}, [null], [[[]]], { a: 1 }, [1, 'a', null],
-  ...sql_fragments, ...script_fragments, ...unicode_strings, ...odd_strings,
-  long(101), long(201), long(2001), long(4097), long(70_000, 'é'), long(10_000, '中'),
+  null,
+  true,
+  false,
+  0,
+  1,
+  -1,
+  1e308,
+  -1e308,
+  Number.MAX_SAFE_INTEGER,
+  Number.MAX_SAFE_INTEGER + 2,
+  2 ** 63,
+  -(2 ** 63),
+  2 ** 64,
+  0.5,
+  -0.5,
+  Number.MIN_VALUE,
+  1e-320,
+  10_000_000_000_000_000_000,
+  [],
+  {},
+  [null],
+  [[[]]],
+  { a: 1 },
+  [1, 'a', null],
+  ...sql_fragments,
+  ...script_fragments,
+  ...unicode_strings,
+  ...odd_strings,
+  long(101),
+  long(201),
+  long(2001),
+  long(4097),
+  long(70_000, 'é'),
+  long(10_000, '中'),
 ];
 
 /** A value of any shape to put where a field was. */
@@ -306,37 +541,178 @@ const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 /** JSON text (or not-quite-JSON text) to put verbatim where a field's value was. */
 const raw_values = [
-  '1e308', '-1e308', '1e400', '-1e400', '-0', '0.0', '-0.0', '9223372036854775808', '-9223372036854775809', '18446744073709551616',
-  '9007199254740993', `1${'0'.repeat(400)}`, `0.${'0'.repeat(400)}1`, '1e-400', '1.5', '100.0', '1E2',
-  'NaN', 'Infinity', '-Infinity', 'undefined', '0x10', '01', '+1', '.5', '1.', "'single'", 'tru', '"unterminated',
-  '"\\ud800"', '"\\udfff\\ud800"', '"a\\u0000b"', '"\\u202e"', '"\ud800"', '"\\/\\b\\f\\n\\r\\t"', '"\\x41"', '"\\u12"',
-  deep(1000), deepObject(1000), deep(100_000), `[${'{"x":'.repeat(500)}null${'}'.repeat(500)}]`,
-  '{"__proto__":{"polluted":"yes"}}', '{"constructor":{"prototype":{"polluted":"yes"}}}', '[{"__proto__":{"polluted":"yes"}}]',
-  '{"prototype":{"polluted":"yes"}}', '{"a":1,"a":2}', 'null', 'true', '[]', '{}', '""', `"${long(100_000)}"`,
+  '1e308',
+  '-1e308',
+  '1e400',
+  '-1e400',
+  '-0',
+  '0.0',
+  '-0.0',
+  '9223372036854775808',
+  '-9223372036854775809',
+  '18446744073709551616',
+  '9007199254740993',
+  `1${'0'.repeat(400)}`,
+  `0.${'0'.repeat(400)}1`,
+  '1e-400',
+  '1.5',
+  '100.0',
+  '1E2',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  'undefined',
+  '0x10',
+  '01',
+  '+1',
+  '.5',
+  '1.',
+  "'single'",
+  'tru',
+  '"unterminated',
+  '"\\ud800"',
+  '"\\udfff\\ud800"',
+  '"a\\u0000b"',
+  '"\\u202e"',
+  '"\ud800"',
+  '"\\/\\b\\f\\n\\r\\t"',
+  '"\\x41"',
+  '"\\u12"',
+  deep(1000),
+  deepObject(1000),
+  deep(100_000),
+  `[${'{"x":'.repeat(500)}null${'}'.repeat(500)}]`,
+  '{"__proto__":{"polluted":"yes"}}',
+  '{"constructor":{"prototype":{"polluted":"yes"}}}',
+  '[{"__proto__":{"polluted":"yes"}}]',
+  '{"prototype":{"polluted":"yes"}}',
+  '{"a":1,"a":2}',
+  'null',
+  'true',
+  '[]',
+  '{}',
+  '""',
+  `"${long(100_000)}"`,
 ];
 
 /** Whole bodies, verbatim. */
 const raw_bodies = [
-  '', ' ', 'null', 'true', '0', '-0', '1e400', '"string"', '[]', '[{}]', '{}', '{', '}', '{"a":', '{"a":1,}', '{a:1}', "{'a':1}", '{"a":1}x',
-  '\ufeff{}', '{"a":1}\u0000', '{"__proto__":{"polluted":"yes"}}', '{"constructor":{"prototype":{"polluted":"yes"}}}',
-  '{"__proto__":null}', '{"a":{"__proto__":{"polluted":"yes"}}}', '[{"__proto__":{"polluted":"yes"}}]', '{"prototype":{"polluted":"yes"}}',
-  '{"a":1,"a":2,"a":{"b":3}}', deep(1000), deepObject(1000), deep(100_000), `{"x":${deep(5000)}}`, '/* c */ {}', '{"a":NaN}',
-  `{"records":${deep(1000)}}`, `{"rules":[${deepObject(2000)}]}`, `{"${long(100_000)}":1}`,
+  '',
+  ' ',
+  'null',
+  'true',
+  '0',
+  '-0',
+  '1e400',
+  '"string"',
+  '[]',
+  '[{}]',
+  '{}',
+  '{',
+  '}',
+  '{"a":',
+  '{"a":1,}',
+  '{a:1}',
+  "{'a':1}",
+  '{"a":1}x',
+  '\ufeff{}',
+  '{"a":1}\u0000',
+  '{"__proto__":{"polluted":"yes"}}',
+  '{"constructor":{"prototype":{"polluted":"yes"}}}',
+  '{"__proto__":null}',
+  '{"a":{"__proto__":{"polluted":"yes"}}}',
+  '[{"__proto__":{"polluted":"yes"}}]',
+  '{"prototype":{"polluted":"yes"}}',
+  '{"a":1,"a":2,"a":{"b":3}}',
+  deep(1000),
+  deepObject(1000),
+  deep(100_000),
+  `{"x":${deep(5000)}}`,
+  '/* c */ {}',
+  '{"a":NaN}',
+  `{"records":${deep(1000)}}`,
+  `{"rules":[${deepObject(2000)}]}`,
+  `{"${long(100_000)}":1}`,
 ];
 
-const proto_keys = ['__proto__', 'constructor', 'prototype', '__defineGetter__', '__lookupSetter__', 'hasOwnProperty', 'toString', 'valueOf', 'isPrototypeOf', 'toJSON', 'then'];
-const proto_values = ['{"polluted":"yes"}', '{"prototype":{"polluted":"yes"}}', 'null', '1', '"x"', '[]', '{"toString":"x","valueOf":1}', '{"__proto__":{"polluted":"yes"}}'];
+const proto_keys = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  '__defineGetter__',
+  '__lookupSetter__',
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  'isPrototypeOf',
+  'toJSON',
+  'then',
+];
+const proto_values = [
+  '{"polluted":"yes"}',
+  '{"prototype":{"polluted":"yes"}}',
+  'null',
+  '1',
+  '"x"',
+  '[]',
+  '{"toString":"x","valueOf":1}',
+  '{"__proto__":{"polluted":"yes"}}',
+];
 
 const bad_ids = [
-  "'; drop table x; --", '../../etc', '..%2F..%2Fetc', '%00', '%ff', '%', '%2e%2e', long(10_000), long(65), long(101), '中文标识', '🚀', '\u202e',
-  '1 OR 1=1', '<script>alert(1)</script>', 'null', 'undefined', '0', '-1', '1e308', '__proto__', 'constructor', 'prototype', ' ', 'a b',
-  'o_aaaaaaaaaaaaaaaaaaaa', 'clm_aaaaaaaaaaaaaaaaaaaa', '\ud800', '%C0%AE%C0%AE', 'x\r\ny',
+  "'; drop table x; --",
+  '../../etc',
+  '..%2F..%2Fetc',
+  '%00',
+  '%ff',
+  '%',
+  '%2e%2e',
+  long(10_000),
+  long(65),
+  long(101),
+  '中文标识',
+  '🚀',
+  '\u202e',
+  '1 OR 1=1',
+  '<script>alert(1)</script>',
+  'null',
+  'undefined',
+  '0',
+  '-1',
+  '1e308',
+  '__proto__',
+  'constructor',
+  'prototype',
+  ' ',
+  'a b',
+  'o_aaaaaaaaaaaaaaaaaaaa',
+  'clm_aaaaaaaaaaaaaaaaaaaa',
+  '\ud800',
+  '%C0%AE%C0%AE',
+  'x\r\ny',
 ];
 /** Sent as written (not percent-encoded): only ASCII without spaces or fragment markers, or the request cannot be made. */
 const sendable_raw = (id: string) => /^[\x21-\x7e]*$/.test(id) && !id.includes('#') && !id.includes('?');
 
-const content_types = ['application/json; charset=utf-16', 'application/json; charset=latin1', 'application/vnd.api+json', 'application/json ; x=y', 'APPLICATION/JSON', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream'];
-const signature_headers = ['keyId="x", sig="AAAA"', 'garbage', `keyId="${long(300)}", sig="${long(2000)}"`, 'keyId="sk_x", sig="!!!"', "keyId=\"'; drop table x; --\", sig=\"\"", ''];
+const content_types = [
+  'application/json; charset=utf-16',
+  'application/json; charset=latin1',
+  'application/vnd.api+json',
+  'application/json ; x=y',
+  'APPLICATION/JSON',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/octet-stream',
+];
+const signature_headers = [
+  'keyId="x", sig="AAAA"',
+  'garbage',
+  `keyId="${long(300)}", sig="${long(2000)}"`,
+  'keyId="sk_x", sig="!!!"',
+  'keyId="\'; drop table x; --", sig=""',
+  '',
+];
 const idempotency_keys = [long(101), 'a b', "'; drop table x; --", '', '{}'];
 
 /** Byte sequences that are not UTF-8, inside and around JSON. */
@@ -363,21 +739,67 @@ type Spec =
 
 function specArbitrary(route: string): fc.Arbitrary<{ spec: Spec; role: number }> {
   const has_id = idKinds(route).length > 0;
-  const object_key = fc.oneof(fc.constantFrom('extra', 'id', 'records', 'admin', 'role', 'org_id', '', ' ', '中', ...proto_keys.filter((k) => k !== '__proto__')), fc.string({ maxLength: 10 }));
+  const object_key = fc.oneof(
+    fc.constantFrom('extra', 'id', 'records', 'admin', 'role', 'org_id', '', ' ', '中', ...proto_keys.filter((k) => k !== '__proto__')),
+    fc.string({ maxLength: 10 }),
+  );
   const spec: fc.Arbitrary<Spec> = fc.oneof(
-    { weight: 2, arbitrary: fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.dictionary(object_key, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 })).map((value): Spec => ({ kind: 'json', value })) },
-    { weight: 6, arbitrary: fc.record({ path: fc.nat(), op: fc.constantFrom('replace', 'replace', 'replace', 'delete', 'add'), key: object_key, value: hostile_value }).map((m): Spec => ({ kind: 'mutate', ...m })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .oneof(fc.jsonValue({ maxDepth: 4 }), fc.dictionary(object_key, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 }))
+        .map((value): Spec => ({ kind: 'json', value })),
+    },
+    {
+      weight: 6,
+      arbitrary: fc
+        .record({ path: fc.nat(), op: fc.constantFrom('replace', 'replace', 'replace', 'delete', 'add'), key: object_key, value: hostile_value })
+        .map((m): Spec => ({ kind: 'mutate', ...m })),
+    },
     { weight: 3, arbitrary: fc.record({ path: fc.nat(), raw: fc.constantFrom(...raw_values) }).map((m): Spec => ({ kind: 'raw-value', ...m })) },
-    { weight: 2, arbitrary: fc.record({ path: fc.nat(), key: fc.nat(), raw: fc.oneof(fc.constantFrom(...raw_values.slice(0, 20)), hostile_value.map((v) => JSON.stringify(v) ?? 'null')), first: fc.boolean() }).map((m): Spec => ({ kind: 'duplicate-key', ...m })) },
-    { weight: 2, arbitrary: fc.record({ path: fc.nat(), key: fc.constantFrom(...proto_keys), raw: fc.constantFrom(...proto_values), first: fc.boolean() }).map((m): Spec => ({ kind: 'proto-key', ...m })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .record({
+          path: fc.nat(),
+          key: fc.nat(),
+          raw: fc.oneof(
+            fc.constantFrom(...raw_values.slice(0, 20)),
+            hostile_value.map((v) => JSON.stringify(v) ?? 'null'),
+          ),
+          first: fc.boolean(),
+        })
+        .map((m): Spec => ({ kind: 'duplicate-key', ...m })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .record({ path: fc.nat(), key: fc.constantFrom(...proto_keys), raw: fc.constantFrom(...proto_values), first: fc.boolean() })
+        .map((m): Spec => ({ kind: 'proto-key', ...m })),
+    },
     { weight: 2, arbitrary: fc.constantFrom(...raw_bodies).map((raw): Spec => ({ kind: 'raw-body', raw })) },
-    { weight: 1, arbitrary: fc.oneof(fc.constantFrom(...invalid_utf8), fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 64 })).map((bytes): Spec => ({ kind: 'bytes', bytes })) },
-    { weight: has_id ? 2 : 0, arbitrary: fc.record({ id: fc.oneof(fc.constantFrom(...bad_ids), fc.string({ unit: 'binary', minLength: 1, maxLength: 30 })), encode: fc.boolean() }).map((m): Spec => ({ kind: 'bad-id', ...m })) },
-    { weight: 1, arbitrary: fc.oneof(
-      fc.constantFrom(...content_types).map((value) => ({ name: 'content-type', value })),
-      fc.constantFrom(...signature_headers).map((value) => ({ name: 'suanli-signature', value })),
-      fc.constantFrom(...idempotency_keys).map((value) => ({ name: 'idempotency-key', value })),
-    ).map((h): Spec => ({ kind: 'header', ...h })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .oneof(fc.constantFrom(...invalid_utf8), fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 64 }))
+        .map((bytes): Spec => ({ kind: 'bytes', bytes })),
+    },
+    {
+      weight: has_id ? 2 : 0,
+      arbitrary: fc
+        .record({ id: fc.oneof(fc.constantFrom(...bad_ids), fc.string({ unit: 'binary', minLength: 1, maxLength: 30 })), encode: fc.boolean() })
+        .map((m): Spec => ({ kind: 'bad-id', ...m })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .oneof(
+          fc.constantFrom(...content_types).map((value) => ({ name: 'content-type', value })),
+          fc.constantFrom(...signature_headers).map((value) => ({ name: 'suanli-signature', value })),
+          fc.constantFrom(...idempotency_keys).map((value) => ({ name: 'idempotency-key', value })),
+        )
+        .map((h): Spec => ({ kind: 'header', ...h })),
+    },
   );
   return fc.record({ spec, role: fc.nat(3) });
 }
@@ -420,7 +842,14 @@ function withRaw(body: unknown, path: Path, raw: string, key?: string, first = f
   return JSON.stringify(copy).replace(`"${KEY_MARK}":"${VALUE_MARK}"`, () => `${JSON.stringify(key)}:${raw}`);
 }
 
-interface Probe { label: string; method: string; url: string; role: Role | null; payload?: string | Buffer; headers: Record<string, string> }
+interface Probe {
+  label: string;
+  method: string;
+  url: string;
+  role: Role | null;
+  payload?: string | Buffer;
+  headers: Record<string, string>;
+}
 
 async function buildProbe(w: World, route: string, s: { spec: Spec; role: number }): Promise<Probe> {
   const [method, pattern] = route.split(' ') as [string, string];
@@ -433,7 +862,9 @@ async function buildProbe(w: World, route: string, s: { spec: Spec; role: number
   const probe: Probe = { label: spec.kind, method, url, role, headers: {} };
   const json = (v: unknown) => JSON.stringify(v) ?? 'null';
   switch (spec.kind) {
-    case 'json': probe.payload = json(spec.value); break;
+    case 'json':
+      probe.payload = json(spec.value);
+      break;
     case 'mutate': {
       const copy = structuredClone(body) as Record<string, unknown>;
       if (spec.op === 'add') {
@@ -446,11 +877,15 @@ async function buildProbe(w: World, route: string, s: { spec: Spec; role: number
       }
       const paths = pathsOf(copy);
       const path = paths[spec.path % Math.max(1, paths.length)];
-      if (path === undefined) { probe.payload = json(spec.value); break; }
+      if (path === undefined) {
+        probe.payload = json(spec.value);
+        break;
+      }
       const parent = parentOf(copy, path);
       const last = path[path.length - 1]!;
       if (spec.op === 'delete') {
-        if (Array.isArray(parent)) parent.splice(last as number, 1); else delete parent[last];
+        if (Array.isArray(parent)) parent.splice(last as number, 1);
+        else delete parent[last];
       } else {
         parent[last] = spec.value;
       }
@@ -465,18 +900,23 @@ async function buildProbe(w: World, route: string, s: { spec: Spec; role: number
       probe.payload = withRaw(body, path, spec.raw);
       break;
     }
-    case 'duplicate-key': case 'proto-key': {
+    case 'duplicate-key':
+    case 'proto-key': {
       const objects = pathsOf(body, true).filter((p) => spec.kind === 'proto-key' || Object.keys(at(body, p)).length > 0);
       const path = objects[spec.path % Math.max(1, objects.length)] ?? [];
       const target = objects.length === 0 ? {} : at(body, path);
       const keys = Object.keys(target);
-      const key = spec.kind === 'proto-key' ? spec.key : keys[spec.key % Math.max(1, keys.length)] ?? 'a';
+      const key = spec.kind === 'proto-key' ? spec.key : (keys[spec.key % Math.max(1, keys.length)] ?? 'a');
       probe.label = `${spec.kind} ${[...path, key].join('.')} ${spec.first ? 'first' : 'last'}`;
       probe.payload = withRaw(objects.length === 0 ? {} : body, path, spec.raw, key, spec.first);
       break;
     }
-    case 'raw-body': probe.payload = spec.raw; break;
-    case 'bytes': probe.payload = Buffer.from(spec.bytes); break;
+    case 'raw-body':
+      probe.payload = spec.raw;
+      break;
+    case 'bytes':
+      probe.payload = Buffer.from(spec.bytes);
+      break;
     case 'bad-id': {
       const id = spec.encode || !sendable_raw(spec.id) ? encodeURIComponent(spec.id.replace(/[\ud800-\udfff]/g, '\ufffd')) : spec.id;
       url = pattern;
@@ -509,29 +949,53 @@ async function send(w: World, p: Probe): Promise<LightMyRequestResponse> {
 // ---- what every answer must be
 
 const leak_markers: RegExp[] = [
-  /\n\s*at .+\(.+:\d+:\d+\)/, /\bat (?:async )?[\w$.<>]+ \((?:file:|node:|\/)/, /node_modules/, /SQLITE_[A-Z]/, /syntax error at or near/i,
-  /sqlite_master|information_schema|pg_catalog/, /violates (?:unique|foreign key|not-null|check) constraint/, /duplicate key value/,
-  /(?:UNIQUE|FOREIGN KEY|NOT NULL|CHECK) constraint failed/, /\bKysely\b|better-sqlite3/, /Cannot read propert|is not a function|is not iterable/,
-  /Maximum call stack/, /\/src\/[\w/-]+\.[tj]s/, /\b(?:TypeError|RangeError|ReferenceError)\b/,
+  /\n\s*at .+\(.+:\d+:\d+\)/,
+  /\bat (?:async )?[\w$.<>]+ \((?:file:|node:|\/)/,
+  /node_modules/,
+  /SQLITE_[A-Z]/,
+  /syntax error at or near/i,
+  /sqlite_master|information_schema|pg_catalog/,
+  /violates (?:unique|foreign key|not-null|check) constraint/,
+  /duplicate key value/,
+  /(?:UNIQUE|FOREIGN KEY|NOT NULL|CHECK) constraint failed/,
+  /\bKysely\b|better-sqlite3/,
+  /Cannot read propert|is not a function|is not iterable/,
+  /Maximum call stack/,
+  /\/src\/[\w/-]+\.[tj]s/,
+  /\b(?:TypeError|RangeError|ReferenceError)\b/,
 ];
 
 function problemsWith(p: Probe, res: LightMyRequestResponse): string[] {
   const problems: string[] = [];
   if (res.statusCode >= 500) problems.push(`answered ${res.statusCode}`);
-  const sent = `${p.url}\n${typeof p.payload === 'string' ? p.payload : p.payload?.toString('latin1') ?? ''}\n${Object.values(p.headers).join('\n')}`;
+  const sent = `${p.url}\n${typeof p.payload === 'string' ? p.payload : (p.payload?.toString('latin1') ?? '')}\n${Object.values(p.headers).join('\n')}`;
   for (const marker of leak_markers) {
     if (marker.test(res.body) && !marker.test(sent)) problems.push(`the body leaks internals (${marker.source})`);
   }
   if (res.statusCode >= 400) {
     let body: { error?: { code?: unknown; message?: unknown; details?: unknown } } | null = null;
-    try { body = res.json(); } catch { problems.push('a 4xx body that is not JSON'); }
+    try {
+      body = res.json();
+    } catch {
+      problems.push('a 4xx body that is not JSON');
+    }
     const e = body?.error;
     if (body !== null) {
       if (typeof e?.code !== 'string' || !(e.code in error_statuses)) problems.push(`error.code ${JSON.stringify(e?.code)} is not a documented code`);
-      else if (error_statuses[e.code as keyof typeof error_statuses] !== res.statusCode) problems.push(`error.code ${e.code} is documented as ${error_statuses[e.code as keyof typeof error_statuses]}, answered ${res.statusCode}`);
+      else if (error_statuses[e.code as keyof typeof error_statuses] !== res.statusCode)
+        problems.push(`error.code ${e.code} is documented as ${error_statuses[e.code as keyof typeof error_statuses]}, answered ${res.statusCode}`);
       if (typeof e?.message !== 'string' || e.message.length === 0) problems.push('error.message is not a non-empty string');
       if (!Array.isArray(e?.details)) problems.push('error.details is not an array');
-      else if (!e.details.every((d: unknown) => typeof d === 'object' && d !== null && typeof (d as { field?: unknown }).field === 'string' && typeof (d as { message?: unknown }).message === 'string')) problems.push('an error detail lacks field or message');
+      else if (
+        !e.details.every(
+          (d: unknown) =>
+            typeof d === 'object' &&
+            d !== null &&
+            typeof (d as { field?: unknown }).field === 'string' &&
+            typeof (d as { message?: unknown }).message === 'string',
+        )
+      )
+        problems.push('an error detail lacks field or message');
     }
   }
   return problems;
@@ -574,9 +1038,16 @@ const legitimate_4xx_writes: Record<string, { statuses: number[]; tables: string
 describe('the fuzz suite knows every write route', () => {
   it('finds the write routes and can address each of them', () => {
     expect(write_routes.length).toBeGreaterThanOrEqual(20);
-    const unknown = write_routes.flatMap((r) => idKinds(r).filter((k) => !known_id_kinds.includes(k)).map((k) => `${r} (${k})`));
+    const unknown = write_routes.flatMap((r) =>
+      idKinds(r)
+        .filter((k) => !known_id_kinds.includes(k))
+        .map((k) => `${r} (${k})`),
+    );
     expect(unknown, 'write routes whose path parameters the fuzz suite cannot fill: teach idFor what they name').toEqual([]);
-    expect(write_routes.filter((r) => recorded.access.get(r) === undefined), 'write routes without a recorded access rule').toEqual([]);
+    expect(
+      write_routes.filter((r) => recorded.access.get(r) === undefined),
+      'write routes without a recorded access rule',
+    ).toEqual([]);
   });
 });
 
@@ -620,28 +1091,35 @@ describeEachEngine('hostile payloads at every write route', (db) => {
     // the snapshot sees a write: a provider is one organization and one audit entry more
     const before = await snapshot(w);
     await ok(w.api.call('POST', '/api/v1/providers', { body: { name: 'Snapshot check' } }), 201);
-    expect(diff(before, await snapshot(w))).toEqual(expect.arrayContaining([expect.stringMatching(/^organizations: \d+ → \d+$/), expect.stringMatching(/^audit_log: /)]));
+    expect(diff(before, await snapshot(w))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^organizations: \d+ → \d+$/), expect.stringMatching(/^audit_log: /)]),
+    );
     counts = await snapshot(w);
   });
 
   for (const route of write_routes) {
     const seed = seedOf(route);
     it(`${route} [seed ${seed}, ${runs} runs]`, async () => {
-      await fc.assert(fc.asyncProperty(specArbitrary(route), async (s) => {
-        // the ids are looked up (and throwaway keys made) before the snapshot the probe is held to
-        const p = await buildProbe(w, route, s);
-        counts = await snapshot(w);
-        await probe(route, p, seed);
-      }), { seed, numRuns: runs, endOnFailure: true });
+      await fc.assert(
+        fc.asyncProperty(specArbitrary(route), async (s) => {
+          // the ids are looked up (and throwaway keys made) before the snapshot the probe is held to
+          const p = await buildProbe(w, route, s);
+          counts = await snapshot(w);
+          await probe(route, p, seed);
+        }),
+        { seed, numRuns: runs, endOnFailure: true },
+      );
     });
   }
 
-  it('answers every route\'s fixed corpus (whole-body duplicate and prototype keys, deep nesting, bad ids) without a 5xx or a write', async () => {
+  it("answers every route's fixed corpus (whole-body duplicate and prototype keys, deep nesting, bad ids) without a 5xx or a write", async () => {
     for (const route of write_routes) {
       const method = route.split(' ')[0]!;
       const role = rolesFor(route)[0] ?? null;
       const specs: Spec[] = [
-        ...['{"__proto__":{"polluted":"yes"}}', '{"constructor":{"prototype":{"polluted":"yes"}}}', deep(1000), deep(100_000), '{"a":1,"a":2}', ''].map((raw): Spec => ({ kind: 'raw-body', raw })),
+        ...['{"__proto__":{"polluted":"yes"}}', '{"constructor":{"prototype":{"polluted":"yes"}}}', deep(1000), deep(100_000), '{"a":1,"a":2}', ''].map(
+          (raw): Spec => ({ kind: 'raw-body', raw }),
+        ),
         { kind: 'proto-key', path: 0, key: '__proto__', raw: '{"polluted":"yes"}', first: true },
         { kind: 'proto-key', path: 0, key: 'constructor', raw: '{"prototype":{"polluted":"yes"}}', first: false },
         { kind: 'duplicate-key', path: 0, key: 0, raw: '{"__proto__":{"polluted":"yes"}}', first: false },
@@ -649,7 +1127,13 @@ describeEachEngine('hostile payloads at every write route', (db) => {
         { kind: 'raw-value', path: 0, raw: '"\\ud800"' },
         { kind: 'raw-value', path: 0, raw: '1e400' },
         { kind: 'bytes', bytes: invalid_utf8[0]! },
-        ...(idKinds(route).length === 0 ? [] : ["'; drop table x; --", '../../etc', '%00', long(10_000), '中文标识'].map((id): Spec => ({ kind: 'bad-id', id, encode: id !== '%00' && id !== '../../etc' }))),
+        ...(idKinds(route).length === 0
+          ? []
+          : ["'; drop table x; --", '../../etc', '%00', long(10_000), '中文标识'].map((id): Spec => ({
+              kind: 'bad-id',
+              id,
+              encode: id !== '%00' && id !== '../../etc',
+            }))),
       ];
       for (const spec of specs) {
         const p = await buildProbe(w, route, { spec, role: 0 });
@@ -667,13 +1151,20 @@ describeEachEngine('hostile payloads at every write route', (db) => {
       const failures: string[] = [];
       for (const route of write_routes) {
         const role = rolesFor(route)[0] ?? null;
-        const specs: Spec[] = [{ kind: 'raw-value', path: 0, raw: '"a\\u0000b"' }, { kind: 'mutate', path: 0, op: 'replace', key: '', value: '\u0000' }];
+        const specs: Spec[] = [
+          { kind: 'raw-value', path: 0, raw: '"a\\u0000b"' },
+          { kind: 'mutate', path: 0, op: 'replace', key: '', value: '\u0000' },
+        ];
         if (idKinds(route).length > 0) specs.push({ kind: 'bad-id', id: '%00', encode: false }, { kind: 'bad-id', id: 'x\u0000', encode: true });
         for (const spec of specs) {
           const p = await buildProbe(w, route, { spec, role: 0 });
           expect(p.role).toBe(role);
           counts = await snapshot(w);
-          try { await probe(route, p, base_seed, true); } catch (e) { failures.push(String(e).split('\n').slice(0, 4).join(' | ')); }
+          try {
+            await probe(route, p, base_seed, true);
+          } catch (e) {
+            failures.push(String(e).split('\n').slice(0, 4).join(' | '));
+          }
         }
       }
       for (const url of ['/api/v1/providers/%00', '/api/v1/claims?program_id=%00']) {
@@ -699,15 +1190,33 @@ describeEachEngine('hostile payloads at every write route', (db) => {
           p.label = `lone surrogate at ${path.join('.')}`;
         }
         counts = await snapshot(w);
-        try { await probe(route, p, base_seed, true); } catch (e) { failures.push(String(e).split('\n').slice(0, 4).join(' | ')); }
+        try {
+          await probe(route, p, base_seed, true);
+        } catch (e) {
+          failures.push(String(e).split('\n').slice(0, 4).join(' | '));
+        }
       }
     }
     // the claim routes above met claims past the state they need; a fresh submitted claim reaches the audited write
-    const filed = await ok(w.api.call('POST', '/api/v1/claims', { body: { program_id: w.program_id, beneficiary_id: w.a.enterprise_id, ...(await freshPeriod(w.api, w.a)) } }), 201);
+    const filed = await ok(
+      w.api.call('POST', '/api/v1/claims', { body: { program_id: w.program_id, beneficiary_id: w.a.enterprise_id, ...(await freshPeriod(w.api, w.a)) } }),
+      201,
+    );
     await ok(w.api.call('POST', `/api/v1/claims/${filed.id as string}/submit`, { body: {} }));
     counts = await snapshot(w);
-    const reject: Probe = { label: 'lone surrogate at reason', method: 'POST', url: `/api/v1/claims/${filed.id as string}/reject`, role: 'administrator', payload: '{"reason":"a\\ud800b"}', headers: {} };
-    try { await probe('POST /api/v1/claims/:id/reject', reject, base_seed, true); } catch (e) { failures.push(String(e).split('\n').slice(0, 4).join(' | ')); }
+    const reject: Probe = {
+      label: 'lone surrogate at reason',
+      method: 'POST',
+      url: `/api/v1/claims/${filed.id as string}/reject`,
+      role: 'administrator',
+      payload: '{"reason":"a\\ud800b"}',
+      headers: {},
+    };
+    try {
+      await probe('POST /api/v1/claims/:id/reject', reject, base_seed, true);
+    } catch (e) {
+      failures.push(String(e).split('\n').slice(0, 4).join(' | '));
+    }
     expect(failures).toEqual([]);
   });
 
@@ -720,7 +1229,10 @@ describeEachEngine('hostile payloads at every write route', (db) => {
       bodies.push({ url: url.slice(0, 40), status: res.statusCode, body: res.json() as unknown });
     }
     for (const b of bodies as { status: number; body: unknown }[]) {
-      expect(b).toMatchObject({ status: expect.any(Number), body: { error: { code: expect.any(String), message: expect.any(String), details: expect.any(Array) } } });
+      expect(b).toMatchObject({
+        status: expect.any(Number),
+        body: { error: { code: expect.any(String), message: expect.any(String), details: expect.any(Array) } },
+      });
       expect(Object.values(error_statuses)).toContain(b.status);
     }
   });
@@ -743,8 +1255,18 @@ describeEachEngine('hostile payloads at every write route', (db) => {
   });
 
   afterAll(async () => {
-    const lines = [...tally].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([route, by]) => `  ${route}: ${[...by].sort((x, y) => x[0] - y[0]).map(([s, c]) => `${s}×${c}`).join(' ')}`);
-    process.stdout.write(`fuzz [${db().engine}]: ${probes} probes over ${write_routes.length} write routes in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${base_seed}, ${runs} runs per route)\n${lines.join('\n')}\n`);
+    const lines = [...tally]
+      .sort((x, y) => (x[0] < y[0] ? -1 : 1))
+      .map(
+        ([route, by]) =>
+          `  ${route}: ${[...by]
+            .sort((x, y) => x[0] - y[0])
+            .map(([s, c]) => `${s}×${c}`)
+            .join(' ')}`,
+      );
+    process.stdout.write(
+      `fuzz [${db().engine}]: ${probes} probes over ${write_routes.length} write routes in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${base_seed}, ${runs} runs per route)\n${lines.join('\n')}\n`,
+    );
     await w?.api.app.close();
   });
 });

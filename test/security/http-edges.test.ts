@@ -21,7 +21,9 @@ vi.mock('fastify', async (importOriginal) => {
   const { withRouteRecorder } = await import('../support/routes.js');
   const recording = withRouteRecorder(actual.default) as unknown as (...args: unknown[]) => unknown;
   const fastify = (...args: unknown[]) => {
-    const app = recording(...args) as unknown as { addHook(name: 'onRoute', hook: (route: { method: string | string[]; url: string; config?: { no_store?: unknown } }) => void): unknown };
+    const app = recording(...args) as unknown as {
+      addHook(name: 'onRoute', hook: (route: { method: string | string[]; url: string; config?: { no_store?: unknown } }) => void): unknown;
+    };
     app.addHook('onRoute', (route) => {
       if (route.config?.no_store !== true) return;
       for (const m of Array.isArray(route.method) ? route.method : [route.method]) if (m !== 'HEAD') recorded.no_store.add(`${m} ${route.url}`);
@@ -34,7 +36,11 @@ vi.mock('fastify', async (importOriginal) => {
 const now = Date.parse('2026-11-29T12:00:00Z');
 const password = 'a long and careful passphrase';
 
-interface RawAnswer { status: number; headers: Record<string, string>; body: string }
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
 
 /** Writes `text` as is on a new connection and reads the answer until the server closes it (or 5 s pass). */
 function rawRequest(port: number, text: string | Buffer, onSocket?: (s: net.Socket) => void): Promise<RawAnswer> {
@@ -44,14 +50,19 @@ function rawRequest(port: number, text: string | Buffer, onSocket?: (s: net.Sock
       socket.write(text);
     });
     let out = Buffer.alloc(0);
-    socket.on('data', (d: Buffer) => { out = Buffer.concat([out, d]); });
+    socket.on('data', (d: Buffer) => {
+      out = Buffer.concat([out, d]);
+    });
     socket.on('error', () => {}); // the server may reset after answering
     const timer = setTimeout(() => socket.destroy(), 5000);
     socket.on('close', () => {
       clearTimeout(timer);
       const s = out.toString('utf8');
       const end = s.indexOf('\r\n\r\n');
-      if (end < 0) { reject(new Error(`no answer to ${String(text).slice(0, 80)}: ${JSON.stringify(s)}`)); return; }
+      if (end < 0) {
+        reject(new Error(`no answer to ${String(text).slice(0, 80)}: ${JSON.stringify(s)}`));
+        return;
+      }
       const [line, ...lines] = s.slice(0, end).split('\r\n');
       const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
       let body = s.slice(end + 4);
@@ -78,12 +89,19 @@ describeEachEngine('HTTP edges', (db) => {
   const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n${extra}Connection: close\r\n\r\n`;
 
   it('starts a listening server that logs at debug level', async () => {
-    const stream = new Writable({ write(chunk, _enc, done) { log += String(chunk); done(); } });
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        log += String(chunk);
+        done();
+      },
+    });
     app = await buildApp({ config: { ...db().config, log_level: 'debug' }, store: db().store, now: () => now, logger: { stream } });
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as net.AddressInfo).port;
   });
-  afterAll(async () => { await app?.close(); });
+  afterAll(async () => {
+    await app?.close();
+  });
 
   it('answers path traversal out of the file servers with 404 not_found, and logs no error', async () => {
     for (const path of [
@@ -100,7 +118,7 @@ describeEachEngine('HTTP edges', (db) => {
     }
   });
 
-  it('answers the file servers\' range and precondition refusals in our shape', async () => {
+  it("answers the file servers' range and precondition refusals in our shape", async () => {
     const asset = '/api/docs/static/swagger-ui.css';
     expect((await rawRequest(port, get(asset))).status).toBe(200);
     const range = await rawRequest(port, get(asset, 'Range: bytes=999999999-\r\n'));
@@ -115,7 +133,7 @@ describeEachEngine('HTTP edges', (db) => {
     expectShaped(await rawRequest(port, get(`/api/v1/claims/${'a'.repeat(100_000)}`)), 431, 'headers_too_large');
   });
 
-  it('answers what Node\'s parser refuses with 400 malformed_request', async () => {
+  it("answers what Node's parser refuses with 400 malformed_request", async () => {
     const auth = `Authorization: Bearer ${db().config.admin_key ?? ''}\r\n`;
     for (const text of [
       `POST /api/v1/providers HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\nContent-Length: abc\r\nConnection: close\r\n\r\n{}`,
@@ -149,15 +167,22 @@ describeEachEngine('HTTP edges', (db) => {
     expectShaped(await answer, 408, 'request_timeout');
   });
 
-  it('keeps the framework\'s own refusals in our shape', async () => {
+  it("keeps the framework's own refusals in our shape", async () => {
     expectShaped(await rawRequest(port, 'PROPFIND /api/v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'), 404, 'not_found');
     expectShaped(await rawRequest(port, get('/api/v1/claims/%zz')), 400, 'validation_failed');
-    expectShaped(await rawRequest(port, get(`/api/v1/claims/${'a'.repeat(3000)}`, `Authorization: Bearer ${db().config.admin_key ?? ''}\r\n`)), 400, 'validation_failed');
+    expectShaped(
+      await rawRequest(port, get(`/api/v1/claims/${'a'.repeat(3000)}`, `Authorization: Bearer ${db().config.admin_key ?? ''}\r\n`)),
+      400,
+      'validation_failed',
+    );
   });
 
   it('stays healthy, and logged nothing at error level', async () => {
     expect((await rawRequest(port, get('/api/v1/health'))).status).toBe(200);
-    const lines = log.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { level: number; msg?: string });
+    const lines = log
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { level: number; msg?: string });
     expect(lines.length).toBeGreaterThan(10);
     expect(lines.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
   });
@@ -167,7 +192,12 @@ describeEachEngine('JSON bodies are UTF-8', (db) => {
   let api: TestApi;
   let p: Parties;
   const post = (url: string, bytes: Buffer, key?: string) =>
-    api.app.inject({ method: 'POST', url, payload: bytes, headers: { authorization: `Bearer ${key ?? db().config.admin_key}`, 'content-type': 'application/json' } });
+    api.app.inject({
+      method: 'POST',
+      url,
+      payload: bytes,
+      headers: { authorization: `Bearer ${key ?? db().config.admin_key}`, 'content-type': 'application/json' },
+    });
   const usageBytes = (record_id_bytes: Buffer) => {
     const parts = JSON.stringify({ records: [usageRecord(p, '@@ID@@')] }).split('@@ID@@'); // record_id and job_ref
     return Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [record_id_bytes, Buffer.from(part)])));
@@ -190,26 +220,40 @@ describeEachEngine('JSON bodies are UTF-8', (db) => {
     expect(await count()).toBe(before + 1);
   });
 
-  it('keeps the parser\'s other refusals: empty, malformed, prototype keys, size', async () => {
+  it("keeps the parser's other refusals: empty, malformed, prototype keys, size", async () => {
     const providers = (raw: string | Buffer) => post('/api/v1/providers', Buffer.isBuffer(raw) ? raw : Buffer.from(raw));
-    expectError(await providers('') as LightMyRequestResponse, 400, 'malformed_json');
-    expectError(await providers('{"name": ') as LightMyRequestResponse, 400, 'malformed_json');
-    expectError(await providers('{"name": "x", "__proto__": {"admin": true}}') as LightMyRequestResponse, 400, 'malformed_json');
-    expectError(await providers('{"name": "x", "constructor": {"prototype": {"admin": true}}}') as LightMyRequestResponse, 400, 'malformed_json');
-    expectError(await providers(Buffer.concat([Buffer.from('{"name": "'), Buffer.alloc(db().config.body_bytes_max, 'a'), Buffer.from('"}')])) as LightMyRequestResponse, 413, 'body_too_large');
+    expectError((await providers('')) as LightMyRequestResponse, 400, 'malformed_json');
+    expectError((await providers('{"name": ')) as LightMyRequestResponse, 400, 'malformed_json');
+    expectError((await providers('{"name": "x", "__proto__": {"admin": true}}')) as LightMyRequestResponse, 400, 'malformed_json');
+    expectError((await providers('{"name": "x", "constructor": {"prototype": {"admin": true}}}')) as LightMyRequestResponse, 400, 'malformed_json');
+    expectError(
+      (await providers(Buffer.concat([Buffer.from('{"name": "'), Buffer.alloc(db().config.body_bytes_max, 'a'), Buffer.from('"}')]))) as LightMyRequestResponse,
+      413,
+      'body_too_large',
+    );
     const bom = await providers(Buffer.concat([Buffer.from('efbbbf', 'hex'), Buffer.from(JSON.stringify({ name: 'With a BOM', region: '310000' }))]));
     expect(bom.statusCode, bom.body).toBe(201);
-    expect(({}) as Record<string, unknown>).not.toHaveProperty('admin');
+    expect({} as Record<string, unknown>).not.toHaveProperty('admin');
   });
 });
 
 // Routes whose answers carry a secret (a key, a token, a password's effect) or personal data (a person's login or name,
 // the audit chain's actors and account changes). Each sends Cache-Control: no-store.
 const no_store_routes = [
-  'GET /api/v1/me', 'POST /api/v1/auth/login', 'POST /api/v1/auth/logout', 'POST /api/v1/auth/password', 'POST /api/v1/auth/accept-invitation',
-  'POST /api/v1/api-keys', 'GET /api/v1/api-keys', 'POST /api/v1/api-keys/:id/revoke',
-  'POST /api/v1/users/invite', 'GET /api/v1/users', 'POST /api/v1/users/:id/disable',
-  'POST /api/v1/providers/:id/signing-keys', 'GET /api/v1/providers/:id/signing-keys', 'POST /api/v1/signing-keys/:id/revoke',
+  'GET /api/v1/me',
+  'POST /api/v1/auth/login',
+  'POST /api/v1/auth/logout',
+  'POST /api/v1/auth/password',
+  'POST /api/v1/auth/accept-invitation',
+  'POST /api/v1/api-keys',
+  'GET /api/v1/api-keys',
+  'POST /api/v1/api-keys/:id/revoke',
+  'POST /api/v1/users/invite',
+  'GET /api/v1/users',
+  'POST /api/v1/users/:id/disable',
+  'POST /api/v1/providers/:id/signing-keys',
+  'GET /api/v1/providers/:id/signing-keys',
+  'POST /api/v1/signing-keys/:id/revoke',
   'GET /api/v1/audit',
 ].sort();
 
@@ -226,7 +270,14 @@ describeEachEngine('answers with secrets or personal data are not cached', (db) 
   it('flags exactly the listed routes, and every route that answers a login, token or key is listed', async () => {
     api = await testApi(db(), () => now);
     expect([...recorded.no_store].filter((r) => registered_routes.has(r)).sort()).toEqual(no_store_routes);
-    const doc = (api.app as unknown as { swagger(): { paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema: unknown }> }> }>>; components: { schemas: Record<string, unknown> } } }).swagger();
+    const doc = (
+      api.app as unknown as {
+        swagger(): {
+          paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+          components: { schemas: Record<string, unknown> };
+        };
+      }
+    ).swagger();
     const secret_fields = new Set(['login', 'token', 'csrf_token', 'key', 'key_prefix', 'public_key', 'password']);
     // `key` names a secret only at the top of an answer (POST /api-keys); deeper it is a grouping or transfer key
     const holds = (schema: unknown, top: boolean, depth = 0): boolean => {
@@ -241,7 +292,8 @@ describeEachEngine('answers with secrets or personal data are not cached', (db) 
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         const ok = Object.entries(op.responses ?? {}).filter(([status]) => /^2/.test(status));
-        if (ok.some(([, r]) => holds(r.content?.['application/json']?.schema, true))) answering.push(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
+        if (ok.some(([, r]) => holds(r.content?.['application/json']?.schema, true)))
+          answering.push(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
       }
     }
     expect(answering.length).toBeGreaterThan(5);
@@ -251,23 +303,40 @@ describeEachEngine('answers with secrets or personal data are not cached', (db) 
   it('sends Cache-Control: no-store on each answer of every listed route', async () => {
     p = await createParties(api, 'no-store');
     record('GET /api/v1/me', await api.call('GET', '/api/v1/me'));
-    const issued = record('POST /api/v1/api-keys', await api.call('POST', '/api/v1/api-keys', { body: { org_id: p.provider_id, role: 'provider', label: 'exporter' } })).json() as { id: string };
+    const issued = record(
+      'POST /api/v1/api-keys',
+      await api.call('POST', '/api/v1/api-keys', { body: { org_id: p.provider_id, role: 'provider', label: 'exporter' } }),
+    ).json() as { id: string };
     record('GET /api/v1/api-keys', await api.call('GET', '/api/v1/api-keys'));
     record('POST /api/v1/api-keys/:id/revoke', await api.call('POST', `/api/v1/api-keys/${issued.id}/revoke`));
-    const invited = record('POST /api/v1/users/invite', await api.call('POST', '/api/v1/users/invite', { body: { org_id: 'office', role: 'auditor', login: 'inspector@example.org', name: 'Wang Fang' } }))
-      .json() as { user: { id: string }; invitation: { token: string } };
-    record('POST /api/v1/auth/accept-invitation', await api.call('POST', '/api/v1/auth/accept-invitation', { key: null, body: { token: invited.invitation.token, password } }));
-    const login = record('POST /api/v1/auth/login', await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: 'inspector@example.org', password } }));
+    const invited = record(
+      'POST /api/v1/users/invite',
+      await api.call('POST', '/api/v1/users/invite', { body: { org_id: 'office', role: 'auditor', login: 'inspector@example.org', name: 'Wang Fang' } }),
+    ).json() as { user: { id: string }; invitation: { token: string } };
+    record(
+      'POST /api/v1/auth/accept-invitation',
+      await api.call('POST', '/api/v1/auth/accept-invitation', { key: null, body: { token: invited.invitation.token, password } }),
+    );
+    const login = record(
+      'POST /api/v1/auth/login',
+      await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: 'inspector@example.org', password } }),
+    );
     const set_cookie = login.headers['set-cookie'];
     const cookie = (Array.isArray(set_cookie) ? set_cookie : [String(set_cookie)]).map((c) => c.split(';')[0]).join('; ');
     const csrf = (login.json() as { csrf_token: string }).csrf_token;
     const session = { cookie, 'x-csrf-token': csrf };
-    record('POST /api/v1/auth/password', await api.call('POST', '/api/v1/auth/password', { key: null, headers: session, body: { current_password: password, new_password: `${password} again` } }));
+    record(
+      'POST /api/v1/auth/password',
+      await api.call('POST', '/api/v1/auth/password', { key: null, headers: session, body: { current_password: password, new_password: `${password} again` } }),
+    );
     record('POST /api/v1/auth/logout', await api.call('POST', '/api/v1/auth/logout', { key: null, headers: session }));
     record('GET /api/v1/users', await api.call('GET', '/api/v1/users'));
     record('POST /api/v1/users/:id/disable', await api.call('POST', `/api/v1/users/${invited.user.id}/disable`));
     const public_key = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const key = record('POST /api/v1/providers/:id/signing-keys', await api.call('POST', `/api/v1/providers/${p.provider_id}/signing-keys`, { key: p.provider_key, body: { label: 'exporter', public_key } })).json() as { id: string };
+    const key = record(
+      'POST /api/v1/providers/:id/signing-keys',
+      await api.call('POST', `/api/v1/providers/${p.provider_id}/signing-keys`, { key: p.provider_key, body: { label: 'exporter', public_key } }),
+    ).json() as { id: string };
     record('GET /api/v1/providers/:id/signing-keys', await api.call('GET', `/api/v1/providers/${p.provider_id}/signing-keys`, { key: p.provider_key }));
     record('POST /api/v1/signing-keys/:id/revoke', await api.call('POST', `/api/v1/signing-keys/${key.id}/revoke`, { key: p.provider_key }));
     record('GET /api/v1/audit', await api.call('GET', '/api/v1/audit?limit=5'));
@@ -275,7 +344,9 @@ describeEachEngine('answers with secrets or personal data are not cached', (db) 
     expect([...seen.keys()].sort()).toEqual(no_store_routes);
     for (const [route, header] of seen) expect(header, route).toBe('no-store');
     // errors on those routes too, and nothing else is marked
-    expect((await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: 'nobody@example.org', password } })).headers['cache-control']).toBe('no-store');
+    expect((await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: 'nobody@example.org', password } })).headers['cache-control']).toBe(
+      'no-store',
+    );
     for (const url of ['/api/v1/health', '/api/v1/accelerators']) expect((await api.call('GET', url)).headers['cache-control'], url).toBeUndefined();
   });
 });

@@ -13,13 +13,24 @@ describeEachEngine('who sees prices', (db) => {
     const p = await createParties(api, 'prices');
     const me = (await api.call('GET', '/api/v1/me')).json() as { org_id: string };
     const auditor = ((await api.call('POST', '/api/v1/api-keys', { body: { org_id: me.org_id, role: 'auditor', label: 'a' } })).json() as { key: string }).key;
-    expect((await api.call('PUT', '/api/v1/accelerators/metax-c500/reference-price', { body: { fen_per_card_h: 1000, source: 'test price list' } })).statusCode).toBe(200);
-    const record = usageRecord(p, 'priced-1', { accelerator: 'metax-c500', count: 1, started_at: '2026-09-01T00:00:00Z', ended_at: '2026-09-01T01:00:00Z', amount_fen: 25_000 });
+    expect(
+      (await api.call('PUT', '/api/v1/accelerators/metax-c500/reference-price', { body: { fen_per_card_h: 1000, source: 'test price list' } })).statusCode,
+    ).toBe(200);
+    const record = usageRecord(p, 'priced-1', {
+      accelerator: 'metax-c500',
+      count: 1,
+      started_at: '2026-09-01T00:00:00Z',
+      ended_at: '2026-09-01T01:00:00Z',
+      amount_fen: 25_000,
+    });
     expect((await api.call('POST', '/api/v1/usage', { key: p.provider_key, body: { records: [record] } })).statusCode).toBe(200);
-    expect((await api.call('POST', '/api/v1/checks/run', { body: { from: '2026-09-01T00:00:00Z', to: '2026-09-02T00:00:00Z' } })).json()).toMatchObject({ found: { price_outlier: 1 } });
+    expect((await api.call('POST', '/api/v1/checks/run', { body: { from: '2026-09-01T00:00:00Z', to: '2026-09-02T00:00:00Z' } })).json()).toMatchObject({
+      found: { price_outlier: 1 },
+    });
 
     const usage = (key: string | undefined) => api.call('GET', `/api/v1/usage?enterprise_id=${p.enterprise_id}`, key === undefined ? {} : { key });
-    const summary = (key: string | undefined) => api.call('GET', `/api/v1/usage/summary?group_by=enterprise&enterprise_id=${p.enterprise_id}`, key === undefined ? {} : { key });
+    const summary = (key: string | undefined) =>
+      api.call('GET', `/api/v1/usage/summary?group_by=enterprise&enterprise_id=${p.enterprise_id}`, key === undefined ? {} : { key });
     for (const key of [undefined, p.provider_key, p.enterprise_key]) {
       expect(((await usage(key)).json() as { items: { amount_fen: number | null }[] }).items[0]!.amount_fen).toBe(25_000);
       expect(((await summary(key)).json() as { totals: { amount_fen: string | null } }).totals.amount_fen).toBe('25000');

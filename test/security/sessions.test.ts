@@ -20,7 +20,11 @@ vi.mock('fastify', async (importOriginal) => {
 let clock = Date.parse('2026-11-29T12:00:00Z');
 const password = 'a long and careful passphrase';
 
-interface Session { cookie: string; csrf: string; set_cookie: string }
+interface Session {
+  cookie: string;
+  csrf: string;
+  set_cookie: string;
+}
 
 function cookieOf(res: LightMyRequestResponse): string {
   const raw = res.headers['set-cookie'];
@@ -53,7 +57,11 @@ describeEachEngine('people and sessions', (db) => {
     return { cookie: set_cookie.split(';')[0]!, csrf: (res.json() as { csrf_token: string }).csrf_token, set_cookie };
   };
   const as = (s: Session, method: string, url: string, body?: unknown, csrf: string | null = s.csrf) =>
-    api.call(method, url, { key: null, headers: { cookie: s.cookie, ...(csrf === null ? {} : { 'x-csrf-token': csrf }) }, ...(body === undefined ? {} : { body }) });
+    api.call(method, url, {
+      key: null,
+      headers: { cookie: s.cookie, ...(csrf === null ? {} : { 'x-csrf-token': csrf }) },
+      ...(body === undefined ? {} : { body }),
+    });
 
   it('invites, accepts once, signs in with an HttpOnly SameSite=Strict cookie and a CSRF token', async () => {
     api = await testApi(db(), () => clock);
@@ -95,10 +103,14 @@ describeEachEngine('people and sessions', (db) => {
     expect(audit.items.at(-1)!.actor).toMatchObject({ key_id: u.id, role: 'administrator' });
   });
 
-  it('slows down failed sign-ins per client and per address, and a success clears the client\'s counter', async () => {
+  it("slows down failed sign-ins per client and per address, and a success clears the client's counter", async () => {
     const u = await person('office', 'auditor');
     for (let i = 0; i < throttle_policies.client.free_failures; i++) {
-      expectError(await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password: 'wrong wrong wrong' } }), 401, 'invalid_credentials');
+      expectError(
+        await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password: 'wrong wrong wrong' } }),
+        401,
+        'invalid_credentials',
+      );
     }
     // the failure that reached the free ones locked this client, even for the right password
     const locked = await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password } });
@@ -111,10 +123,12 @@ describeEachEngine('people and sessions', (db) => {
     clock += 60 * 60_000 + 1;
     await login(u.login);
     // a success cleared the client's counter: four more failures and the right password still gets in
-    for (let i = 0; i < throttle_policies.client.free_failures - 1; i++) await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password: 'wrong wrong wrong' } });
+    for (let i = 0; i < throttle_policies.client.free_failures - 1; i++)
+      await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password: 'wrong wrong wrong' } });
     await login(u.login);
     // the address: failures spread over many accounts from one address lock the address
-    for (let i = 0; i < throttle_policies.address.free_failures; i++) await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: `spray-${i}@example.org`, password: 'guess guess guess' } });
+    for (let i = 0; i < throttle_policies.address.free_failures; i++)
+      await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: `spray-${i}@example.org`, password: 'guess guess guess' } });
     expectError(await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password } }), 429, 'too_many_attempts');
     clock += 60 * 60_000 + 1;
   });
@@ -123,7 +137,11 @@ describeEachEngine('people and sessions', (db) => {
     const u = await person(p.provider_id, 'provider');
     const first = await login(u.login);
     const second = await login(u.login);
-    expectError(await as(first, 'POST', '/api/v1/auth/password', { current_password: 'not it at all', new_password: 'another long passphrase' }), 401, 'invalid_credentials');
+    expectError(
+      await as(first, 'POST', '/api/v1/auth/password', { current_password: 'not it at all', new_password: 'another long passphrase' }),
+      401,
+      'invalid_credentials',
+    );
     expectError(await as(first, 'POST', '/api/v1/auth/password', { current_password: password, new_password: 'short' }), 422, 'invalid_password');
     expect((await as(first, 'POST', '/api/v1/auth/password', { current_password: password, new_password: 'another long passphrase' })).statusCode).toBe(200);
     expectError(await as(second, 'GET', '/api/v1/me', undefined, null), 401, 'unauthorized');
@@ -143,7 +161,11 @@ describeEachEngine('people and sessions', (db) => {
     const fourth = await login(u.login, 'another long passphrase');
     expect((await api.call('POST', `/api/v1/users/${u.id}/disable`)).statusCode).toBe(200);
     expectError(await as(fourth, 'GET', '/api/v1/me', undefined, null), 401, 'unauthorized');
-    expectError(await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password: 'another long passphrase' } }), 401, 'invalid_credentials');
+    expectError(
+      await api.call('POST', '/api/v1/auth/login', { key: null, body: { login: u.login, password: 'another long passphrase' } }),
+      401,
+      'invalid_credentials',
+    );
     const users = (await api.call('GET', '/api/v1/users')).json() as { items: { id: string; status: string }[] };
     expect(users.items.find((x) => x.id === u.id)?.status).toBe('disabled');
   });
@@ -161,20 +183,41 @@ describeEachEngine('people and sessions', (db) => {
 
   it('never writes keys, passwords, session ids or CSRF tokens to the log', async () => {
     let log = '';
-    const stream = new Writable({ write(chunk, _enc, done) { log += String(chunk); done(); } });
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        log += String(chunk);
+        done();
+      },
+    });
     const logged = await buildApp({ config: { ...db().config, log_level: 'trace' }, store: db().store, now: () => clock, logger: { stream } });
     await logged.ready();
     const u = await person('office', 'auditor');
-    const res = await logged.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ login: u.login, password }) });
+    const res = await logged.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ login: u.login, password }),
+    });
     expect(res.statusCode, res.body).toBe(200);
     const sid = cookieOf(res).split(';')[0]!.split('=')[1]!;
     const csrf = (res.json() as { csrf_token: string }).csrf_token;
-    await logged.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: `suanli_session=${sid}`, 'x-csrf-token': csrf, 'content-type': 'application/json' }, payload: '{}' });
+    await logged.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: { cookie: `suanli_session=${sid}`, 'x-csrf-token': csrf, 'content-type': 'application/json' },
+      payload: '{}',
+    });
     await logged.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${admin_key}` } });
-    await logged.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ login: u.login, password: 'a wrong password here' }) });
+    await logged.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ login: u.login, password: 'a wrong password here' }),
+    });
     await logged.close();
     expect(log.length).toBeGreaterThan(500); // the requests were logged …
-    for (const secret of [admin_key, password, 'a wrong password here', sid, csrf]) expect(log.includes(secret), `the log holds ${secret.slice(0, 6)}…`).toBe(false);
+    for (const secret of [admin_key, password, 'a wrong password here', sid, csrf])
+      expect(log.includes(secret), `the log holds ${secret.slice(0, 6)}…`).toBe(false);
     expect(log).toContain('/api/v1/auth/login');
     expect(log).toContain('"statusCode":401');
   });

@@ -40,18 +40,19 @@ describeEachEngine('sign-in throttle', (db) => {
     expect((await a.call('POST', '/api/v1/auth/accept-invitation', { key: null, body: { token, password } })).statusCode).toBe(200);
     return login;
   };
-  const attempt = (app: App, login: string, pw: string, o: { address?: string; headers?: Record<string, string> } = {}) => app.inject({
-    method: 'POST', url: '/api/v1/auth/login', remoteAddress: o.address ?? '127.0.0.1',
-    headers: { 'content-type': 'application/json', ...(o.headers ?? {}) }, payload: JSON.stringify({ login, password: pw }),
-  });
+  const attempt = (app: App, login: string, pw: string, o: { address?: string; headers?: Record<string, string> } = {}) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      remoteAddress: o.address ?? '127.0.0.1',
+      headers: { 'content-type': 'application/json', ...(o.headers ?? {}) },
+      payload: JSON.stringify({ login, password: pw }),
+    });
 
   it('F1: fifty parallel wrong passwords and the right one: at most the free failures reach the password check', async () => {
     api = await testApi(db(), () => clock);
     const login = await person(api);
-    const burst = await Promise.all([
-      ...Array.from({ length: 50 }, () => attempt(api.app, login, wrong)),
-      attempt(api.app, login, password),
-    ]);
+    const burst = await Promise.all([...Array.from({ length: 50 }, () => attempt(api.app, login, wrong)), attempt(api.app, login, password)]);
     const by = (status: number) => burst.filter((r) => r.statusCode === status).length;
     // every attempt was claimed before its password was checked: no more than the free failures were checked at all
     expect(by(401) + by(200)).toBeLessThanOrEqual(throttle_policies.client.free_failures);
@@ -64,7 +65,7 @@ describeEachEngine('sign-in throttle', (db) => {
     clock += 2 * 3600_000;
   });
 
-  it('F2: a guesser at address A slows the account; the real user\'s browser at B (device cookie) signs in at once, a new browser at B is slowed, not locked out', async () => {
+  it("F2: a guesser at address A slows the account; the real user's browser at B (device cookie) signs in at once, a new browser at B is slowed, not locked out", async () => {
     const login = await person(api);
     // the real user signed in from this browser before: it holds a device cookie
     const first = await attempt(api.app, login, password, { address: '198.51.100.20' });
@@ -95,7 +96,8 @@ describeEachEngine('sign-in throttle', (db) => {
     expect(later.statusCode, later.body).toBe(200);
     // a device cookie of another account, or a made-up one, counts as an untrusted client
     const other = await person(api);
-    for (let i = 0; i < throttle_policies.client.free_failures; i++) await attempt(api.app, other, wrong, { address: '192.0.2.1', headers: { cookie: device_cookie } });
+    for (let i = 0; i < throttle_policies.client.free_failures; i++)
+      await attempt(api.app, other, wrong, { address: '192.0.2.1', headers: { cookie: device_cookie } });
     expectError(await attempt(api.app, other, password, { address: '192.0.2.1', headers: { cookie: device_cookie } }), 429, 'too_many_attempts');
     clock += 2 * 3600_000;
   });
@@ -144,11 +146,12 @@ describeEachEngine('sign-in throttle', (db) => {
     clock += 2 * 3600_000;
   });
 
-  it('F8: garbage API keys share their address\'s rate-limit bucket; only a verified key has its own', async () => {
+  it("F8: garbage API keys share their address's rate-limit bucket; only a verified key has its own", async () => {
     const limited = await buildApp({ config: { ...db().config, rate_limit_per_min: 3 }, store: db().store, now: () => clock, logger: false });
     await limited.ready();
     try {
-      const get = (url: string, auth: string | null, address = '192.0.2.80') => limited.inject({ method: 'GET', url, remoteAddress: address, headers: auth === null ? {} : { authorization: auth } });
+      const get = (url: string, auth: string | null, address = '192.0.2.80') =>
+        limited.inject({ method: 'GET', url, remoteAddress: address, headers: auth === null ? {} : { authorization: auth } });
       for (let i = 0; i < 3; i++) expectError(await get('/api/v1/providers', `Bearer garbage-key-number-${i}-abcdef`), 401, 'unauthorized');
       expectError(await get('/api/v1/health', 'Bearer yet-another-garbage-key-xyz'), 429, 'rate_limited');
       expectError(await get('/api/v1/providers', 'Bearer and-one-more-garbage-key-xyz'), 429, 'rate_limited');
@@ -169,18 +172,26 @@ describeEachEngine('sign-in throttle', (db) => {
     try {
       const call: TestApi['call'] = async (method, url, o = {}) => {
         const res = await fetch(`${servers[0]!.url}${url}`, {
-          method, headers: { 'content-type': 'application/json', ...(o.key === null ? {} : { authorization: `Bearer ${o.key ?? admin_key}` }) }, body: JSON.stringify(o.body),
+          method,
+          headers: { 'content-type': 'application/json', ...(o.key === null ? {} : { authorization: `Bearer ${o.key ?? admin_key}` }) },
+          body: JSON.stringify(o.body),
         });
         const body = await res.text();
         return { statusCode: res.status, body, json: () => JSON.parse(body) } as unknown as LightMyRequestResponse;
       };
       const login = await person({ call });
       const started = Date.now();
-      const statuses = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
-        const res = await fetch(`${servers[i % 2]!.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login, password: wrong }) });
-        await res.text();
-        return res.status;
-      }));
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const res = await fetch(`${servers[i % 2]!.url}/api/v1/auth/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ login, password: wrong }),
+          });
+          await res.text();
+          return res.status;
+        }),
+      );
       const elapsed_ms = Date.now() - started;
       // on the real clock a lock can run out during the burst: each lock that did lets exactly one more try through
       const locks_run_out = elapsed_ms < 1000 ? 0 : Math.floor(Math.log2(elapsed_ms / 1000)) + 1;

@@ -10,7 +10,11 @@ import { createParties, testApi, usageRecord, type Parties, type TestApi } from 
 class Follower {
   cursor: string | null = null;
   readonly seen: string[] = [];
-  constructor(private readonly api: TestApi, private readonly provider_id: string, private readonly limit: number) {}
+  constructor(
+    private readonly api: TestApi,
+    private readonly provider_id: string,
+    private readonly limit: number,
+  ) {}
   async drain(): Promise<void> {
     for (let pages = 0; pages < 10_000; pages++) {
       const q = new URLSearchParams({ provider_id: this.provider_id, limit: String(this.limit), ...(this.cursor === null ? {} : { cursor: this.cursor }) });
@@ -47,7 +51,7 @@ describeEachEngine('paging usage in commit order', (db) => {
       await ingest(['a', 'b', 'c']);
       const f = new Follower(api, p.provider_id, 1);
       await f.drain();
-      expect([...f.seen, ...await f.tail()]).toEqual(['a', 'b', 'c']);
+      expect([...f.seen, ...(await f.tail())]).toEqual(['a', 'b', 'c']);
       return;
     }
     const held = new pg.Client({ connectionString: db().config.database_url! });
@@ -55,9 +59,11 @@ describeEachEngine('paging usage in commit order', (db) => {
     const hold = async (record_id: string) => {
       await held.query('BEGIN');
       // a record inserted and held uncommitted: it takes its seq now
-      await held.query(`INSERT INTO usage_records (provider_id, record_id, cluster_id, enterprise_id, accelerator_id, count, started_at_ms, ended_at_ms,
+      await held.query(
+        `INSERT INTO usage_records (provider_id, record_id, cluster_id, enterprise_id, accelerator_id, count, started_at_ms, ended_at_ms,
         amount_fen, card_s, received_at_ms) VALUES ($1, $2, $3, $4, 'huawei-ascend-910b', 1, $5, $6, 100, 3600, $7)`,
-      [p.provider_id, record_id, p.cluster_id, p.enterprise_id, Date.parse('2026-10-02T00:00:00Z'), Date.parse('2026-10-02T01:00:00Z'), Date.now()]);
+        [p.provider_id, record_id, p.cluster_id, p.enterprise_id, Date.parse('2026-10-02T00:00:00Z'), Date.parse('2026-10-02T01:00:00Z'), Date.now()],
+      );
     };
     try {
       const f = new Follower(api, p.provider_id, 1);
@@ -76,10 +82,15 @@ describeEachEngine('paging usage in commit order', (db) => {
       expect(f.seen).toEqual(['held-1', 'r1', 'r2', 'r3']);
       await held.query('COMMIT');
       await f.drain();
-      const all = [...f.seen, ...await f.tail()];
+      const all = [...f.seen, ...(await f.tail())];
       expect(all).toEqual(['held-1', 'r1', 'r2', 'r3', 'held-2', 'r4']);
       // the ids as seq order would have them: held-2 has a lower seq than r4 but committed after r3's page was read
-      const seqs = await db().store.connection.db.selectFrom('usage_records').select(['record_id', 'seq']).where('provider_id', '=', p.provider_id).orderBy('seq').execute();
+      const seqs = await db()
+        .store.connection.db.selectFrom('usage_records')
+        .select(['record_id', 'seq'])
+        .where('provider_id', '=', p.provider_id)
+        .orderBy('seq')
+        .execute();
       expect(seqs.map((r) => r.record_id)).toEqual(['held-1', 'r1', 'r2', 'r3', 'held-2', 'r4']);
     } finally {
       await held.query('ROLLBACK').catch(() => undefined);
@@ -91,20 +102,27 @@ describeEachEngine('paging usage in commit order', (db) => {
     const other = await createParties(api, 'commit-order-many');
     const f = new Follower(api, other.provider_id, 50);
     let writing = true;
-    const following = (async () => { while (writing) { await f.drain(); await new Promise((r) => setTimeout(r, 5)); } })();
-    const sent: string[] = [];
-    await Promise.all(Array.from({ length: 8 }, async (_, c) => {
-      for (let b = 0; b < 10; b++) {
-        const ids = Array.from({ length: 37 }, (_, i) => `m${c}-${b}-${i}`);
-        sent.push(...ids);
-        const res = await api.call('POST', '/api/v1/usage', { key: other.provider_key, body: { records: ids.map((id) => usageRecord(other, id)) } });
-        expect(res.json().accepted).toBe(ids.length);
+    const following = (async () => {
+      while (writing) {
+        await f.drain();
+        await new Promise((r) => setTimeout(r, 5));
       }
-    }));
+    })();
+    const sent: string[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, c) => {
+        for (let b = 0; b < 10; b++) {
+          const ids = Array.from({ length: 37 }, (_, i) => `m${c}-${b}-${i}`);
+          sent.push(...ids);
+          const res = await api.call('POST', '/api/v1/usage', { key: other.provider_key, body: { records: ids.map((id) => usageRecord(other, id)) } });
+          expect(res.json().accepted).toBe(ids.length);
+        }
+      }),
+    );
     writing = false;
     await following;
     await f.drain();
-    const all = [...f.seen, ...await f.tail()];
+    const all = [...f.seen, ...(await f.tail())];
     expect(all.length).toBe(sent.length);
     expect(new Set(all).size).toBe(sent.length);
     expect([...all].sort()).toEqual([...sent].sort());

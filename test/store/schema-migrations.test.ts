@@ -11,7 +11,9 @@ import { describeEachEngine, type EngineDb } from '../support/engines.js';
 type Shape = Record<string, string[]>;
 
 let declared: Record<string, DeclaredTables>;
-beforeAll(() => { declared = declaredTables(schema_file, ['Database', 'PostgresOnlyColumns']); });
+beforeAll(() => {
+  declared = declaredTables(schema_file, ['Database', 'PostgresOnlyColumns']);
+});
 
 function expectedShape(engine: Engine): Shape {
   const tables = declared.Database!;
@@ -19,28 +21,36 @@ function expectedShape(engine: Engine): Shape {
   const shape: Shape = {};
   for (const [table, columns] of Object.entries(tables)) {
     const all = { ...columns, ...(engine === 'postgres' ? postgres_only[table] : {}) };
-    shape[table] = Object.entries(all).map(([name, c]) => (c.nullable ? `${name}: null` : name)).sort();
+    shape[table] = Object.entries(all)
+      .map(([name, c]) => (c.nullable ? `${name}: null` : name))
+      .sort();
   }
-  for (const table of Object.keys(postgres_only)) if (tables[table] === undefined) throw new Error(`PostgresOnlyColumns names ${table}, which Database does not`);
+  for (const table of Object.keys(postgres_only))
+    if (tables[table] === undefined) throw new Error(`PostgresOnlyColumns names ${table}, which Database does not`);
   return shape;
 }
 
 /** The tables the migrations made (not Kysely's own bookkeeping), read from the database's catalog. */
 async function actualShape({ engine, store }: EngineDb): Promise<Shape> {
   const db = store.connection.db;
-  const rows = engine === 'sqlite'
-    // SQLite lets NULL into a primary key column unless it is the INTEGER PRIMARY KEY (the rowid) or declared NOT NULL,
-    // an old quirk it keeps for compatibility, and the migrations' one-column text and bigint keys (organizations.id,
-    // audit_log.seq, usage_superseded.seq, …) say primary key without not null. suanli never writes a null key and
-    // PostgreSQL refuses one, so a key column counts as not null here.
-    ? (await sql<{ table_name: string; column_name: string; nullable: number }>`
+  const rows =
+    engine === 'sqlite'
+      ? // SQLite lets NULL into a primary key column unless it is the INTEGER PRIMARY KEY (the rowid) or declared NOT NULL,
+        // an old quirk it keeps for compatibility, and the migrations' one-column text and bigint keys (organizations.id,
+        // audit_log.seq, usage_superseded.seq, …) say primary key without not null. suanli never writes a null key and
+        // PostgreSQL refuses one, so a key column counts as not null here.
+        (
+          await sql<{ table_name: string; column_name: string; nullable: number }>`
         SELECT m.name AS table_name, c.name AS column_name, (c."notnull" = 0 AND c.pk = 0) AS nullable
         FROM sqlite_master m, pragma_table_info(m.name) c
-        WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'kysely_%'`.execute(db)).rows
-    : (await sql<{ table_name: string; column_name: string; nullable: boolean }>`
+        WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'kysely_%'`.execute(db)
+        ).rows
+      : (
+          await sql<{ table_name: string; column_name: string; nullable: boolean }>`
         SELECT c.table_name, c.column_name, c.is_nullable = 'YES' AS nullable
         FROM information_schema.columns c JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-        WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.table_name NOT LIKE 'kysely_%'`.execute(db)).rows;
+        WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.table_name NOT LIKE 'kysely_%'`.execute(db)
+        ).rows;
   const shape: Shape = {};
   for (const r of rows) (shape[r.table_name] ??= []).push(r.nullable ? `${r.column_name}: null` : r.column_name);
   for (const columns of Object.values(shape)) columns.sort();

@@ -8,7 +8,11 @@ import { admin_key, type EngineDb } from './engines.js';
 
 export interface TestApi {
   app: App;
-  call(method: string, url: string, options?: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  call(
+    method: string,
+    url: string,
+    options?: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
 }
 
 export async function testApi(db: EngineDb, now: () => number = Date.now): Promise<TestApi> {
@@ -41,8 +45,11 @@ export function creditCode(n = ++serial + Math.floor(Math.random() * 1e6)): stri
 }
 
 export interface Parties {
-  provider_id: string; provider_key: string; cluster_id: string;
-  enterprise_id: string; enterprise_key: string;
+  provider_id: string;
+  provider_key: string;
+  cluster_id: string;
+  enterprise_id: string;
+  enterprise_key: string;
 }
 
 /** A provider with one cluster (64 × Ascend 910B and 16 × A800 PCIe from 2026-01-01) and one enterprise, each with a key. */
@@ -52,25 +59,45 @@ export async function createParties(api: TestApi, label = 'x'): Promise<Parties>
     return r.json() as Record<string, string>;
   };
   const provider_id = json(await api.call('POST', '/api/v1/providers', { body: { name: `Provider ${label}`, region: '310000' } })).id!;
-  const enterprise_id = json(await api.call('POST', '/api/v1/enterprises', { body: { name: `Enterprise ${label}`, credit_code: creditCode(), region: '310000', sector: 'large_models', size: 'small' } })).id!;
-  const cluster_id = json(await api.call('POST', `/api/v1/providers/${provider_id}/clusters`, {
-    body: {
-      name: `sh-${label}`, region: '310000', inventory: [
-        { accelerator: 'huawei-ascend-910b', count: 64, valid_from: '2026-01-01T00:00:00Z' },
-        { accelerator: 'nvidia-a800-80gb-pcie', count: 16, valid_from: '2026-01-01T00:00:00Z' },
-        { accelerator: 'metax-c500', count: 8, valid_from: '2026-01-01T00:00:00Z' },
-      ],
-    },
-  })).id!;
+  const enterprise_id = json(
+    await api.call('POST', '/api/v1/enterprises', {
+      body: { name: `Enterprise ${label}`, credit_code: creditCode(), region: '310000', sector: 'large_models', size: 'small' },
+    }),
+  ).id!;
+  const cluster_id = json(
+    await api.call('POST', `/api/v1/providers/${provider_id}/clusters`, {
+      body: {
+        name: `sh-${label}`,
+        region: '310000',
+        inventory: [
+          { accelerator: 'huawei-ascend-910b', count: 64, valid_from: '2026-01-01T00:00:00Z' },
+          { accelerator: 'nvidia-a800-80gb-pcie', count: 16, valid_from: '2026-01-01T00:00:00Z' },
+          { accelerator: 'metax-c500', count: 8, valid_from: '2026-01-01T00:00:00Z' },
+        ],
+      },
+    }),
+  ).id!;
   const provider_key = json(await api.call('POST', '/api/v1/api-keys', { body: { org_id: provider_id, role: 'provider', label } })).key!;
   const enterprise_key = json(await api.call('POST', '/api/v1/api-keys', { body: { org_id: enterprise_id, role: 'enterprise', label } })).key!;
   return { provider_id, provider_key, cluster_id, enterprise_id, enterprise_key };
 }
 
-export function usageRecord(p: Pick<Parties, 'cluster_id' | 'enterprise_id'>, record_id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function usageRecord(
+  p: Pick<Parties, 'cluster_id' | 'enterprise_id'>,
+  record_id: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
-    record_id, cluster_id: p.cluster_id, enterprise_id: p.enterprise_id, accelerator: 'huawei-ascend-910b', count: 8,
-    started_at: '2026-10-01T00:00:00Z', ended_at: '2026-10-01T06:30:00Z', amount_fen: 124_800, job_ref: `slurm:${record_id}`,
-    workload: 'training', ...overrides,
+    record_id,
+    cluster_id: p.cluster_id,
+    enterprise_id: p.enterprise_id,
+    accelerator: 'huawei-ascend-910b',
+    count: 8,
+    started_at: '2026-10-01T00:00:00Z',
+    ended_at: '2026-10-01T06:30:00Z',
+    amount_fen: 124_800,
+    job_ref: `slurm:${record_id}`,
+    workload: 'training',
+    ...overrides,
   };
 }

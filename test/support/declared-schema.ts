@@ -12,14 +12,20 @@ export const schema_file = fileURLToPath(new URL('../../src/store/schema.ts', im
 /** The tables of each named interface exported by `file` (an interface whose properties are table types). */
 export function declaredTables(file: string, interfaces: readonly string[]): Record<string, DeclaredTables> {
   const program = ts.createProgram([file], {
-    strict: true, noEmit: true, skipLibCheck: true, types: [],
-    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
   });
   // A type that did not resolve (a missing import) would read as `any` and hide every column: refuse to answer instead.
   const source = program.getSourceFile(file);
   if (source === undefined) throw new Error(`${file} not found`);
   const errors = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
-  if (errors.length > 0) throw new Error(ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => '.', getNewLine: () => '\n' }));
+  if (errors.length > 0)
+    throw new Error(ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => '.', getNewLine: () => '\n' }));
   const checker = program.getTypeChecker();
   const module = checker.getSymbolAtLocation(source);
   if (module === undefined) throw new Error(`${file} is not a module`);

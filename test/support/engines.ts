@@ -59,7 +59,9 @@ export function describeEachEngine(name: string, body: (db: () => EngineDb) => v
         current = fresh.db;
         dispose = fresh.dispose;
       });
-      afterAll(async () => { await dispose?.(); });
+      afterAll(async () => {
+        await dispose?.();
+      });
       body(() => {
         if (current === null) throw new Error('database not ready');
         return current;

@@ -4,8 +4,7 @@ import { expect, inject, it } from 'vitest';
 import { createDatabase, dropDatabase } from './postgres.js';
 
 const postgresUrl = inject('postgresUrl');
-const SKIP_REASON =
-  'PostgreSQL not available: no server binaries and no TEST_DATABASE_URL (see the warning printed by test/support/global-setup.ts)';
+const SKIP_REASON = 'PostgreSQL not available: no server binaries and no TEST_DATABASE_URL (see the warning printed by test/support/global-setup.ts)';
 
 it('creates, uses and drops a database on the test PostgreSQL server', async (ctx) => {
   if (postgresUrl === null) return ctx.skip(SKIP_REASON);

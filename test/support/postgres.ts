@@ -227,9 +227,7 @@ function runInitdb(initdb: string, dataDir: string, cwd: string, user: RunAs | n
   if (result.error || result.status !== 0) {
     const why = result.error ? result.error.message : `exit status ${result.status ?? result.signal}`;
     throw new Error(
-      `initdb failed (${why}): ${initdb} ${args.join(' ')}` +
-        (user ? ` [as user ${user.name}]` : '') +
-        `\n${result.stdout ?? ''}${result.stderr ?? ''}`,
+      `initdb failed (${why}): ${initdb} ${args.join(' ')}` + (user ? ` [as user ${user.name}]` : '') + `\n${result.stdout ?? ''}${result.stderr ?? ''}`,
     );
   }
 }
@@ -278,9 +276,7 @@ async function waitUntilReady(url: string, child: ChildProcess, logFile: string,
   });
   if (notReady === null) return;
   if (notReady.exited) {
-    throw new Error(
-      `PostgreSQL exited during startup (${child.exitCode ?? child.signalCode}). Server log:\n${readLog(logFile)}`,
-    );
+    throw new Error(`PostgreSQL exited during startup (${child.exitCode ?? child.signalCode}). Server log:\n${readLog(logFile)}`);
   }
   throw new Error(
     `PostgreSQL did not accept connections at ${url} within ${START_TIMEOUT_MS / 1000} s ` +
@@ -340,17 +336,26 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
         spawnServer(
           binaries.postgres,
           [
-            '-D', dataDir,
-            '-k', socketDir,
-            '-h', '127.0.0.1',
-            '-p', String(port),
-            '-c', 'fsync=off',
+            '-D',
+            dataDir,
+            '-k',
+            socketDir,
+            '-h',
+            '127.0.0.1',
+            '-p',
+            String(port),
+            '-c',
+            'fsync=off',
             // durable: a commit is acknowledged only once its WAL is written (it then survives the server's own
             // crash or immediate shutdown; fsync stays off: the machine itself does not crash in a test)
-            '-c', `synchronous_commit=${options.durable === true ? 'on' : 'off'}`,
-            '-c', 'full_page_writes=off',
-            '-c', 'max_connections=300',
-            '-c', 'shared_buffers=128MB',
+            '-c',
+            `synchronous_commit=${options.durable === true ? 'on' : 'off'}`,
+            '-c',
+            'full_page_writes=off',
+            '-c',
+            'max_connections=300',
+            '-c',
+            'shared_buffers=128MB',
           ],
           logFile,
           'a',

@@ -68,7 +68,15 @@ describeWithPrometheus('a real Prometheus for tests', () => {
       { labels: { __name__: 'npu_util', node: 'n1', device: 'npu1' }, samples: npu1 },
       { labels: { __name__: 'npu_power_watts', node: 'n1' }, samples: [[end_ms - 1000, 310]] },
       // Near the epoch, where "S.mmm" alone would come back a millisecond early (see openMetricsTimestamp).
-      { labels: { __name__: 'epoch_probe' }, samples: [[1_001, 1], [1_003, 2], [1_005, 3], [2_009, 4]] },
+      {
+        labels: { __name__: 'epoch_probe' },
+        samples: [
+          [1_001, 1],
+          [1_003, 2],
+          [1_005, 3],
+          [2_009, 4],
+        ],
+      },
     ];
     let prom: RealPrometheus;
 
@@ -76,7 +84,9 @@ describeWithPrometheus('a real Prometheus for tests', () => {
       expect(end_ms).toBeLessThan(Date.now() - 30 * 24 * hour_ms);
       prom = await startBackfilledPrometheus(series);
     });
-    afterAll(async () => { await prom?.close(); });
+    afterAll(async () => {
+      await prom?.close();
+    });
 
     it('answers a range selector with exactly the raw samples written; a sample exactly at time - 1h is included', async () => {
       const result = sortedByDevice(await promQuery(prom, 'npu_util[1h]', end_ms));
@@ -153,8 +163,18 @@ describeWithPrometheus('a real Prometheus for tests', () => {
 
     beforeAll(async () => {
       [plain, stamped] = await Promise.all([startExporter(), startExporter()]);
-      plain.set(exposition('plain_gauge', [{ labels: { device: 'npu0', job: 'exporter_job' }, value: 1 }, { labels: { device: 'npu1', job: 'exporter_job' }, value: 2 }]));
-      stamped.set(exposition('stamped_gauge', [{ labels: { device: 'npu0', job: 'exporter_job' }, value: 10, timestamp_ms: ts1 }, { labels: { device: 'npu1', job: 'exporter_job' }, value: 20, timestamp_ms: ts1 }]));
+      plain.set(
+        exposition('plain_gauge', [
+          { labels: { device: 'npu0', job: 'exporter_job' }, value: 1 },
+          { labels: { device: 'npu1', job: 'exporter_job' }, value: 2 },
+        ]),
+      );
+      stamped.set(
+        exposition('stamped_gauge', [
+          { labels: { device: 'npu0', job: 'exporter_job' }, value: 10, timestamp_ms: ts1 },
+          { labels: { device: 'npu1', job: 'exporter_job' }, value: 20, timestamp_ms: ts1 },
+        ]),
+      );
       started_ms = Date.now();
       prom = await startScrapedPrometheus([
         { job: 'plain', url: plain.url, scrape_interval_s: 1, honor_labels: true, labels: { site: 'lab' } },
@@ -167,16 +187,30 @@ describeWithPrometheus('a real Prometheus for tests', () => {
       await Promise.all([plain?.close(), stamped?.close()]);
     });
 
-    it('stores the exporter\'s explicit timestamps with honor_timestamps, its own scrape times without', async () => {
+    it("stores the exporter's explicit timestamps with honor_timestamps, its own scrape times without", async () => {
       await waitForSamples(prom, 'stamped_gauge', (r) => r.length === 4, 15_000); // the first scrape: ~5 s after ready
-      stamped.set(exposition('stamped_gauge', [{ labels: { device: 'npu0', job: 'exporter_job' }, value: 11, timestamp_ms: ts2 }, { labels: { device: 'npu1', job: 'exporter_job' }, value: 21, timestamp_ms: ts2 }]));
+      stamped.set(
+        exposition('stamped_gauge', [
+          { labels: { device: 'npu0', job: 'exporter_job' }, value: 11, timestamp_ms: ts2 },
+          { labels: { device: 'npu1', job: 'exporter_job' }, value: 21, timestamp_ms: ts2 },
+        ]),
+      );
       await waitForSamples(prom, 'stamped_gauge{device="npu0"} == 11', (r) => r.length === 2, 5_000);
       await waitForSamples(prom, 'count_over_time(stamped_gauge{device="npu0",job="stamped_ignored"}[1m]) >= 3', (r) => r.length === 1, 5_000);
 
       const honored = only(await promQuery(prom, 'stamped_gauge{device="npu0"}[1m]'), { job: 'stamped_honored' });
       // honor_labels false: the exposition's job label is kept as exported_job, the target's job wins.
-      expect(honored.labels).toEqual({ __name__: 'stamped_gauge', device: 'npu0', exported_job: 'exporter_job', instance: new URL(stamped.url).host, job: 'stamped_honored' });
-      expect(honored.samples).toEqual([[ts1, 10], [ts2, 11]]);
+      expect(honored.labels).toEqual({
+        __name__: 'stamped_gauge',
+        device: 'npu0',
+        exported_job: 'exporter_job',
+        instance: new URL(stamped.url).host,
+        job: 'stamped_honored',
+      });
+      expect(honored.samples).toEqual([
+        [ts1, 10],
+        [ts2, 11],
+      ]);
 
       const ignored = only(await promQuery(prom, 'stamped_gauge{device="npu0"}[1m]'), { job: 'stamped_ignored' });
       const times = ignored.samples.map(([t]) => t);

@@ -35,7 +35,13 @@ function locate(name: string, env_var: string): Located {
   if (given !== undefined && given !== '') {
     return isExecutable(given) ? { path: given } : { why: `${env_var}=${given} is not an executable file` };
   }
-  const candidates = [join('/usr/bin', name), ...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, name))];
+  const candidates = [
+    join('/usr/bin', name),
+    ...(process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((d) => d !== '')
+      .map((d) => join(d, name)),
+  ];
   const found = candidates.find(isExecutable);
   return found !== undefined ? { path: found } : { why: `${name} not found in /usr/bin or on PATH (set ${env_var} or apt-get install prometheus)` };
 }
@@ -236,9 +242,15 @@ async function runTool(file: string, args: string[], cwd: string): Promise<{ fai
   const child = spawn(file, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => { stdout = (stdout + d.toString()).slice(-log_tail_chars); });
-  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-log_tail_chars); });
-  const spawn_failed = once(child, 'error').then(([error]) => { throw error as Error; });
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout = (stdout + d.toString()).slice(-log_tail_chars);
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-log_tail_chars);
+  });
+  const spawn_failed = once(child, 'error').then(([error]) => {
+    throw error as Error;
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), promtool_timeout_ms);
   try {
     const [code, signal] = (await Promise.race([once(child, 'close'), spawn_failed])) as [number | null, NodeJS.Signals | null];
@@ -373,8 +385,9 @@ async function launch(base_dir: string, targets: ScrapeTarget[]): Promise<RealPr
     await kill();
     if (attempt < 3 && /address already in use/i.test(log)) continue; // someone took the port in between
     throw new Error(
-      (exited_itself ? `prometheus exited during startup (${child.exitCode ?? child.signalCode})` : `prometheus was not ready at ${url} within ${start_timeout_ms / 1000} s (${not_ready.last_error})`) +
-        `. Log:\n${log}`,
+      (exited_itself
+        ? `prometheus exited during startup (${child.exitCode ?? child.signalCode})`
+        : `prometheus was not ready at ${url} within ${start_timeout_ms / 1000} s (${not_ready.last_error})`) + `. Log:\n${log}`,
     );
   }
 }
@@ -443,7 +456,10 @@ async function apiGet(prom: RealPrometheus, path: string, params: Record<string,
 function toSeries(data: unknown): QueriedSeries[] {
   const { resultType, result } = data as { resultType: string; result: unknown };
   if (resultType === 'vector') {
-    return (result as { metric: Labels; value: [number, string] }[]).map((r) => ({ labels: r.metric, samples: [[Math.round(r.value[0] * 1000), parseValue(r.value[1])]] }));
+    return (result as { metric: Labels; value: [number, string] }[]).map((r) => ({
+      labels: r.metric,
+      samples: [[Math.round(r.value[0] * 1000), parseValue(r.value[1])]],
+    }));
   }
   if (resultType === 'matrix') {
     return (result as { metric: Labels; values: [number, string][] }[]).map((r) => ({

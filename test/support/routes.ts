@@ -4,7 +4,10 @@
 import { expect } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 
-export interface RegisteredRoute { method: string; url: string }
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
 
 /** `METHOD url` of every route registered by any app built in this test file, e.g. `GET /api/v1/usage`. */
 export const registered_routes = new Set<string>();
@@ -29,14 +32,18 @@ export function withRouteRecorder<F extends Factory>(factory: F): F {
 /** The routes under a prefix, HEAD routes that Fastify adds beside each GET left out (they share its options). */
 export function routesUnder(prefix: string): string[] {
   const all = [...registered_routes];
-  return all.filter((r) => {
-    const [method, url] = r.split(' ') as [string, string];
-    if (!url.startsWith(prefix)) return false;
-    return !(method === 'HEAD' && registered_routes.has(`GET ${url}`));
-  }).sort();
+  return all
+    .filter((r) => {
+      const [method, url] = r.split(' ') as [string, string];
+      if (!url.startsWith(prefix)) return false;
+      return !(method === 'HEAD' && registered_routes.has(`GET ${url}`));
+    })
+    .sort();
 }
 
-export interface ErrorBody { error: { code: string; message: string; details: { field: string; message: string }[] } }
+export interface ErrorBody {
+  error: { code: string; message: string; details: { field: string; message: string }[] };
+}
 
 /** The documented error shape `{ error: { code, message, details } }` with this status and code; returns the body. */
 export function expectError(res: LightMyRequestResponse, status: number, code: string): ErrorBody {

@@ -11,14 +11,22 @@ export class ApiError extends Error {
    * `code` is the answer's (docs/errors.md), or `network` / `http_<status>` when no error body came back; `body` is the
    * whole answer (null then), so that a page reads a code's structured part instead of parsing the message.
    */
-  constructor(readonly status: number, readonly code: string, message: string, readonly details: ErrorDetail[] = [], readonly body: ErrorBody | null = null) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    readonly body: ErrorBody | null = null,
+  ) {
     super(message);
   }
 }
 
 let csrf_token: string | null = null;
 /** Called with the token from sign-in or /me; cleared on sign-out. */
-export function setCsrfToken(token: string | null): void { csrf_token = token; }
+export function setCsrfToken(token: string | null): void {
+  csrf_token = token;
+}
 
 /** Listeners told when the server says the session is gone (401), so the app can show the sign-in page. */
 const on_unauthorized = new Set<() => void>();
@@ -42,7 +50,13 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
   if (method !== 'GET' && csrf_token !== null) headers['x-csrf-token'] = csrf_token;
   let res: Response;
   try {
-    res = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', ...(body === undefined ? {} : { body: JSON.stringify(body) }), ...(signal ? { signal } : {}) });
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(signal ? { signal } : {}),
+    });
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
     throw new ApiError(0, 'network', (error as Error).message);
@@ -64,7 +78,11 @@ function isErrorBody(json: unknown): json is ErrorBody {
 }
 
 function safeParse(text: string): unknown {
-  try { return JSON.parse(text); } catch { return null; }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 export const api = {
@@ -76,7 +94,10 @@ export const api = {
 };
 
 /** A cursor-paginated answer (the contract's `…Page` types, `Page(X)` on the server). */
-interface CursorPage { items: unknown[]; next_cursor: string | null }
+interface CursorPage {
+  items: unknown[];
+  next_cursor: string | null;
+}
 
 /** Every page of a cursor-paginated list, up to a bound (the dashboard never loads a whole table). */
 export async function allPages<P extends CursorPage>(path: string, query: Query = {}, items_max = 2000): Promise<P['items']> {

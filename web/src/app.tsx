@@ -32,7 +32,12 @@ const CatalogPage = lazy(() => load.catalog().then((m) => ({ default: m.CatalogP
 
 type Page = ComponentType<{ route: Route }>;
 
-interface PageEntry { list: Page; detail?: Page; label: NavItem['label']; roles: readonly Role[] }
+interface PageEntry {
+  list: Page;
+  detail?: Page;
+  label: NavItem['label'];
+  roles: readonly Role[];
+}
 
 /** Pages in navigation order, with the roles that see them. */
 export const pages: Record<string, PageEntry> = {
@@ -66,11 +71,25 @@ export function App() {
   const name = route.path[0] ?? nav_pages[session.role][0]!;
   const entry = pages[name];
   let body: ReactElement;
-  if (!entry) body = <p className="error-box" role="alert">{t('state.not_found')}</p>;
-  else if (!entry.roles.includes(session.role)) body = <p className="error-box" role="alert">{t('state.forbidden')}</p>;
+  if (!entry)
+    body = (
+      <p className="error-box" role="alert">
+        {t('state.not_found')}
+      </p>
+    );
+  else if (!entry.roles.includes(session.role))
+    body = (
+      <p className="error-box" role="alert">
+        {t('state.forbidden')}
+      </p>
+    );
   else {
     const Page = route.path.length > 1 && entry.detail ? entry.detail : entry.list;
     body = <Page route={route} />;
   }
-  return <Layout nav={nav} current={name}><Suspense fallback={<Loading />}>{body}</Suspense></Layout>;
+  return (
+    <Layout nav={nav} current={name}>
+      <Suspense fallback={<Loading />}>{body}</Suspense>
+    </Layout>
+  );
 }

@@ -83,10 +83,14 @@ describe('date arithmetic and refusals', () => {
     expect(new OfficeCalendar('UTC').dayStart('2026-11-01')).toBe('2026-11-01T00:00:00Z');
     const errors: unknown[] = [];
     const was = console.error;
-    console.error = (...a: unknown[]) => { errors.push(a); };
+    console.error = (...a: unknown[]) => {
+      errors.push(a);
+    };
     try {
       expect(calendarOf('Mars/Olympus_Mons').time_zone).toBe(default_time_zone);
-    } finally { console.error = was; }
+    } finally {
+      console.error = was;
+    }
     expect(errors).toHaveLength(1);
     expect(calendarOf('Asia/Shanghai')).toBe(calendarOf('Asia/Shanghai'));
   });

@@ -45,7 +45,14 @@ export class OfficeCalendar {
   /** Throws RangeError for a zone the browser does not know. */
   constructor(readonly time_zone: string) {
     this.parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: time_zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone: time_zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
   }
 

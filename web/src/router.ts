@@ -2,12 +2,21 @@
 // dashboard's paths; back/forward and bookmarks work.
 import { useEffect, useState } from 'react';
 
-export interface Route { path: string[]; query: URLSearchParams }
+export interface Route {
+  path: string[];
+  query: URLSearchParams;
+}
 
 function parse(hash: string): Route {
   const raw = hash.replace(/^#/, '');
   const [p = '', q = ''] = raw.split('?', 2);
-  return { path: p.split('/').filter((s) => s !== '').map(decodeURIComponent), query: new URLSearchParams(q) };
+  return {
+    path: p
+      .split('/')
+      .filter((s) => s !== '')
+      .map(decodeURIComponent),
+    query: new URLSearchParams(q),
+  };
 }
 
 export function useRoute(): Route {

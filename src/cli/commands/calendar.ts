@@ -11,7 +11,8 @@ import { Store } from '../../store/store.js';
 
 function zone(value: string): string {
   const canonical = canonicalTimeZone(value);
-  if (canonical === null) throw new InvalidArgumentError(`${JSON.stringify(value)} is not an IANA time zone this platform knows (e.g. Asia/Shanghai, Asia/Urumqi, UTC)`);
+  if (canonical === null)
+    throw new InvalidArgumentError(`${JSON.stringify(value)} is not an IANA time zone this platform knows (e.g. Asia/Shanghai, Asia/Urumqi, UTC)`);
   return canonical;
 }
 
@@ -33,23 +34,27 @@ async function withConnection<T>(f: (connection: Connection) => Promise<T>): Pro
 const shown = (ms: number, time_zone: string) => new OfficeCalendar(time_zone).formatInstant(ms);
 
 export function register(parent: Command): void {
-  const calendar = parent.command('calendar').description('the office\'s time zone: the zone its days and months are counted in (docs/operations.md)');
+  const calendar = parent.command('calendar').description("the office's time zone: the zone its days and months are counted in (docs/operations.md)");
 
-  calendar.command('show')
+  calendar
+    .command('show')
     .description('print the configured zone (SUANLI_TIME_ZONE) and the zone the rollups count days in; exit 1 when they differ')
     .action(async () => {
       const configured = loadConfig().time_zone;
       const stored = await withConnection(storedZone);
       console.log(`configured (SUANLI_TIME_ZONE)  ${configured}`);
-      console.log(`rollups count days in          ${stored.time_zone}${stored.settled_at_ms === null ? ' (not settled yet: the next start rebuilds them in the configured zone)' : `, since ${shown(stored.settled_at_ms, stored.time_zone)}`}`);
+      console.log(
+        `rollups count days in          ${stored.time_zone}${stored.settled_at_ms === null ? ' (not settled yet: the next start rebuilds them in the configured zone)' : `, since ${shown(stored.settled_at_ms, stored.time_zone)}`}`,
+      );
       if (stored.time_zone !== configured && stored.settled_at_ms !== null) {
         console.log(`they differ: servers refuse to start. Run \`suanli calendar set-zone ${configured}\`, or set SUANLI_TIME_ZONE=${stored.time_zone}`);
         process.exitCode = 1;
       }
     });
 
-  calendar.command('set-zone <zone>')
-    .description('rebuild the daily and monthly rollups in another IANA zone and record it as the office\'s (stop the servers first; back up first)')
+  calendar
+    .command('set-zone <zone>')
+    .description("rebuild the daily and monthly rollups in another IANA zone and record it as the office's (stop the servers first; back up first)")
     .action(async (name: string) => {
       const to = zone(name);
       const configured = loadConfig().time_zone;

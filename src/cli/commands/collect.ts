@@ -36,10 +36,16 @@ export interface CollectOptions {
   out?: (line: string) => void;
 }
 
-export interface CollectSnapshot { cluster_id: string; tool: CollectTool; devices: number; inventory: SnapshotEntry[] }
+export interface CollectSnapshot {
+  cluster_id: string;
+  tool: CollectTool;
+  devices: number;
+  inventory: SnapshotEntry[];
+}
 
 export function snapshotOf(options: Pick<CollectOptions, 'tool' | 'text' | 'cluster_id' | 'maps' | 'host'>): CollectSnapshot {
-  if (options.tool === 'nvidia-smi' && options.host !== undefined) throw new Error('--host is for npu-smi output: nvidia-smi\'s GPU UUIDs already tell nodes apart');
+  if (options.tool === 'nvidia-smi' && options.host !== undefined)
+    throw new Error("--host is for npu-smi output: nvidia-smi's GPU UUIDs already tell nodes apart");
   const devices: CollectedDevice[] = options.tool === 'nvidia-smi' ? parseNvidiaSmiCsv(options.text) : parseNpuSmiInfo(options.text, { host: options.host });
   return { cluster_id: options.cluster_id, tool: options.tool, devices: devices.length, inventory: buildSnapshot(devices, parseNameMappings(options.maps)) };
 }
@@ -61,15 +67,15 @@ export async function collectInventory(store: Store | null, options: CollectOpti
   }
   const plan = planInventory(cluster.inventory, snapshot.inventory, options.valid_from_ms);
   if (plan.status === 'later_interval') {
-    throw new Error(`the inventory of ${cluster.id} has a ${plan.accelerator} interval from ${store.calendar.formatInstant(plan.valid_from_ms)}, after --valid-from; change it through PUT /api/v1/clusters/${cluster.id}/inventory`);
+    throw new Error(
+      `the inventory of ${cluster.id} has a ${plan.accelerator} interval from ${store.calendar.formatInstant(plan.valid_from_ms)}, after --valid-from; change it through PUT /api/v1/clusters/${cluster.id}/inventory`,
+    );
   }
   if (plan.inventory.length > inventory_intervals_max) throw new Error(`the inventory would hold more than ${inventory_intervals_max} intervals`);
   const from = store.calendar.formatInstant(options.valid_from_ms);
   for (const e of snapshot.inventory) {
     const change = plan.changes.find((c) => c.accelerator === e.accelerator);
-    out(change
-      ? `${e.accelerator}: ${change.count_before ?? 0} → ${change.count_after} from ${from}`
-      : `${e.accelerator}: ${e.count}, unchanged`);
+    out(change ? `${e.accelerator}: ${change.count_before ?? 0} → ${change.count_after} from ${from}` : `${e.accelerator}: ${e.count}, unchanged`);
   }
   for (const a of plan.untouched) out(`${a}: not seen by ${options.tool}, left as it is`);
   if (plan.changes.length === 0) {
@@ -113,14 +119,15 @@ export function register(parent: Command): void {
     'npu-smi': 'output of `npu-smi info` (the table)',
   };
   const descriptions: Record<CollectTool, string> = {
-    'nvidia-smi': 'several nodes\' outputs may be concatenated',
+    'nvidia-smi': "several nodes' outputs may be concatenated",
     'npu-smi': 'several nodes\' outputs may be concatenated, each after a line "host: NAME" (npu-smi prints no host; a Bus-Id is unique only per host)',
   };
   for (const tool of collect_tools) {
-    const command = collect.command(`${tool} [file]`)
+    const command = collect
+      .command(`${tool} [file]`)
       .description(`${commands[tool]}; FILE or - for standard input; ${descriptions[tool]}`)
       .requiredOption('--cluster <id>', 'the cluster the devices belong to')
-      .option('--apply', 'set the cluster\'s inventory from --valid-from on (models the tool saw; others are left as they are)')
+      .option('--apply', "set the cluster's inventory from --valid-from on (models the tool saw; others are left as they are)")
       .option('--valid-from <instant>', 'RFC 3339 instant the snapshot holds from (default: now)', instant)
       .option('--map <NAME=model>', 'map a printed name to a catalog model id (repeatable), over the built-in table', collectMap, [] as string[]);
     if (tool === 'npu-smi') command.option('--host <name>', 'the node of a table no "host: NAME" line precedes (one node\'s output)');
@@ -133,7 +140,15 @@ export function register(parent: Command): void {
         store = await openStore(loadConfig());
       }
       try {
-        await collectInventory(store, { tool, text, cluster_id: opts.cluster, apply: opts.apply === true, valid_from_ms: opts.validFrom ?? Date.now(), maps: opts.map, host: opts.host });
+        await collectInventory(store, {
+          tool,
+          text,
+          cluster_id: opts.cluster,
+          apply: opts.apply === true,
+          valid_from_ms: opts.validFrom ?? Date.now(),
+          maps: opts.map,
+          host: opts.host,
+        });
       } finally {
         await store?.close();
       }

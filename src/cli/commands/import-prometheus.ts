@@ -13,8 +13,13 @@ function instant(value: string): number {
 /** --url: an http(s) URL with its scheme; without one (prometheus:9090) commander names the option in its error. */
 export function prometheusUrl(value: string): string {
   let url: URL;
-  try { url = new URL(value); } catch { throw new InvalidArgumentError('an http:// or https:// URL with its scheme, e.g. http://prometheus.monitoring:9090'); }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`an http:// or https:// URL with its scheme, e.g. http://prometheus.monitoring:9090 (read as scheme "${url.protocol}")`);
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('an http:// or https:// URL with its scheme, e.g. http://prometheus.monitoring:9090');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError(`an http:// or https:// URL with its scheme, e.g. http://prometheus.monitoring:9090 (read as scheme "${url.protocol}")`);
   return value;
 }
 
@@ -26,25 +31,36 @@ function percent(value: string): number {
 
 function seconds(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > prometheus_import_limits.request_timeout_s_max) throw new InvalidArgumentError(`whole seconds from 1 to ${prometheus_import_limits.request_timeout_s_max}`);
+  if (!Number.isInteger(n) || n < 1 || n > prometheus_import_limits.request_timeout_s_max)
+    throw new InvalidArgumentError(`whole seconds from 1 to ${prometheus_import_limits.request_timeout_s_max}`);
   return n;
 }
 
 interface Opts {
-  url: string; from: number; to: number; mapping: string; step?: string; exporter: ExporterName;
-  minUtil?: number; replace: boolean; timeout: number; batch?: number; progress: boolean;
+  url: string;
+  from: number;
+  to: number;
+  mapping: string;
+  step?: string;
+  exporter: ExporterName;
+  minUtil?: number;
+  replace: boolean;
+  timeout: number;
+  batch?: number;
+  progress: boolean;
 }
 
 export function register(parent: Command): void {
-  parent.command('prometheus')
-    .description('import card-seconds per Kubernetes workload from every sample of an exporter\'s series in Prometheus, as usage records')
+  parent
+    .command('prometheus')
+    .description("import card-seconds per Kubernetes workload from every sample of an exporter's series in Prometheus, as usage records")
     .requiredOption('--url <url>', 'Prometheus base URL, e.g. http://prometheus.monitoring:9090', prometheusUrl)
     .requiredOption('--from <instant>', 'window start, a whole UTC hour (RFC 3339)', instant)
     .requiredOption('--to <instant>', 'window end, exclusive, a whole UTC hour at least 10 minutes past', instant)
     .requiredOption('--mapping <file>', 'YAML or JSON: hosts → clusters, namespaces → enterprises, models, prices (examples/prometheus/)')
     // Earlier versions sampled the series at a step; every scraped sample is read now. Accepted, said, and ignored.
     .addOption(new Option('--step <duration>').hideHelp())
-    .addOption(new Option('--exporter <name>', 'which exporter\'s series').choices([...exporter_names]).default('dcgm'))
+    .addOption(new Option('--exporter <name>', "which exporter's series").choices([...exporter_names]).default('dcgm'))
     .option('--min-util <percent>', 'count a device only for samples whose utilisation is at least this', percent)
     .option('--replace', 'store the hours whose records changed since they were imported as a replacement of the stored records (a conflict otherwise)', false)
     .option('--timeout <seconds>', 'time-out of each request', seconds, prometheus_import_limits.request_timeout_s_default)
@@ -61,9 +77,17 @@ export function register(parent: Command): void {
       const store = await openStore(config);
       try {
         const summary = await importPrometheus(store, config, {
-          url: opts.url, from_ms: opts.from, to_ms: opts.to, exporter: opts.exporter, mapping,
-          min_util: opts.minUtil ?? null, replace: opts.replace, timeout_ms: opts.timeout * 1000, batch_records: opts.batch ?? config.batch_records_max,
-          progress: opts.progress && process.stderr.isTTY === true, now_ms: Date.now(),
+          url: opts.url,
+          from_ms: opts.from,
+          to_ms: opts.to,
+          exporter: opts.exporter,
+          mapping,
+          min_util: opts.minUtil ?? null,
+          replace: opts.replace,
+          timeout_ms: opts.timeout * 1000,
+          batch_records: opts.batch ?? config.batch_records_max,
+          progress: opts.progress && process.stderr.isTTY === true,
+          now_ms: Date.now(),
         });
         // nothing matched, runs found but nothing stored, or hours left in conflict: the operator has something to do
         if (summary.series === 0 || (summary.runs > 0 && summary.accepted + summary.duplicates === 0) || summary.conflicts > 0) process.exitCode = 1;

@@ -12,10 +12,13 @@ import { openStore } from '../open-store.js';
 export const sacct_batch_records_default = 2000;
 
 export function register(parent: Command): void {
-  parent.command('sacct <file>')
-    .description('import Slurm jobs from `TZ=UTC sacct --allusers --parsable2 --noheader --format=JobID,JobIDRaw,User,Account,Partition,Start,End,ElapsedRaw,AllocTRES,State` output (a file, or - for standard input); see docs/slurm.md')
+  parent
+    .command('sacct <file>')
+    .description(
+      'import Slurm jobs from `TZ=UTC sacct --allusers --parsable2 --noheader --format=JobID,JobIDRaw,User,Account,Partition,Start,End,ElapsedRaw,AllocTRES,State` output (a file, or - for standard input); see docs/slurm.md',
+    )
     .requiredOption('--mapping <file>', 'YAML or JSON: the suanli cluster, account → enterprise, GRES type → model, price per card-hour')
-    .option('--tz <zone>', 'zone of sacct\'s times: UTC (sacct ran with TZ=UTC) or a fixed offset such as +08:00', 'UTC')
+    .option('--tz <zone>', "zone of sacct's times: UTC (sacct ran with TZ=UTC) or a fixed offset such as +08:00", 'UTC')
     .option('--batch <n>', 'records per transaction', (v) => Number.parseInt(v, 10), sacct_batch_records_default)
     .option('--no-progress', 'no progress bar')
     .action(async (file: string, opts: { mapping: string; tz: string; batch: number; progress: boolean }) => {
@@ -23,7 +26,13 @@ export function register(parent: Command): void {
       const config = loadConfig();
       const store = await openStore(config);
       try {
-        const summary = await importSacctFile(store, config, { file, mapping_file: opts.mapping, tz: opts.tz, batch_records: opts.batch, progress: opts.progress });
+        const summary = await importSacctFile(store, config, {
+          file,
+          mapping_file: opts.mapping,
+          tz: opts.tz,
+          batch_records: opts.batch,
+          progress: opts.progress,
+        });
         if (summary.rejected > 0 && summary.accepted + summary.duplicates === 0) process.exitCode = 1;
       } finally {
         await store.close();

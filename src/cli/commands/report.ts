@@ -9,7 +9,10 @@ import { dayOrInstantMs, isCalendarDay, isInstant } from '../../report/report-pe
 import type { Store } from '../../store/store.js';
 
 type Format = 'csv' | 'xlsx' | 'json';
-interface OutputOptions { format?: string; out?: string }
+interface OutputOptions {
+  format?: string;
+  out?: string;
+}
 
 const formats: readonly Format[] = ['csv', 'xlsx', 'json'];
 
@@ -22,7 +25,7 @@ function format(value: string): Format {
 function formatOf(o: OutputOptions): Format {
   if (o.format !== undefined) return o.format as Format;
   const ext = o.out === undefined ? '' : path.extname(o.out).slice(1).toLowerCase();
-  return (formats as readonly string[]).includes(ext) ? ext as Format : 'csv';
+  return (formats as readonly string[]).includes(ext) ? (ext as Format) : 'csv';
 }
 
 const day = (value: string, name: string): string => {
@@ -93,83 +96,108 @@ async function run(o: OutputOptions, build: (store: Store) => Promise<Report>): 
   }
 }
 
-const withOutput = (c: Command) => c
-  .option('--format <format>', 'csv | xlsx | json (default: from --out\'s extension, else csv)', format)
-  .option('--out <file>', 'where to write ("-": standard output; default: the export\'s file name here)');
+const withOutput = (c: Command) =>
+  c
+    .option('--format <format>', "csv | xlsx | json (default: from --out's extension, else csv)", format)
+    .option('--out <file>', 'where to write ("-": standard output; default: the export\'s file name here)');
 
 export function register(parent: Command): void {
   const report = parent.command('report').description('export reports as CSV, XLSX or JSON (the same files as /api/v1/reports/*; docs/exports.md)');
 
-  withOutput(report.command('usage')
-    .description('usage summary: records, card-hours, PFLOP·h, billed amount per group (as GET /usage/summary)')
-    .option('--group-by <group>', 'enterprise | provider | accelerator | domestic | day | month', 'month')
-    .option('--enterprise <id>', 'only this enterprise')
-    .option('--provider <id>', 'only this provider')
-    .option('--accelerator <id>', 'only this model')
-    .option('--domestic <bool>', 'true | false')
-    .option('--from <day>', 'first day YYYY-MM-DD of the office (a record counts on the office\'s day it started)', (v) => day(v, '--from'))
-    .option('--to <day>', 'a day YYYY-MM-DD of the office, exclusive', (v) => day(v, '--to')))
-    .action(async (o: OutputOptions & { groupBy: string; enterprise?: string; provider?: string; accelerator?: string; domestic?: string; from?: string; to?: string }) => {
+  withOutput(
+    report
+      .command('usage')
+      .description('usage summary: records, card-hours, PFLOP·h, billed amount per group (as GET /usage/summary)')
+      .option('--group-by <group>', 'enterprise | provider | accelerator | domestic | day | month', 'month')
+      .option('--enterprise <id>', 'only this enterprise')
+      .option('--provider <id>', 'only this provider')
+      .option('--accelerator <id>', 'only this model')
+      .option('--domestic <bool>', 'true | false')
+      .option('--from <day>', "first day YYYY-MM-DD of the office (a record counts on the office's day it started)", (v) => day(v, '--from'))
+      .option('--to <day>', 'a day YYYY-MM-DD of the office, exclusive', (v) => day(v, '--to')),
+  ).action(
+    async (
+      o: OutputOptions & { groupBy: string; enterprise?: string; provider?: string; accelerator?: string; domestic?: string; from?: string; to?: string },
+    ) => {
       const { summary_groups } = await import('../../store/usage/summary.js');
       if (!(summary_groups as readonly string[]).includes(o.groupBy)) throw new InvalidArgumentError(`--group-by: one of ${summary_groups.join(', ')}`);
       if (o.domestic !== undefined && o.domestic !== 'true' && o.domestic !== 'false') throw new InvalidArgumentError('--domestic: true or false');
       const { usageSummaryReport } = await import('../../report/usage-summary.js');
       const { loadConfig } = await import('../../config.js');
       const reference_accelerator = loadConfig().reference_accelerator;
-      await run(o, (store) => usageSummaryReport(store, {
-        group_by: o.groupBy as (typeof summary_groups)[number],
-        filter: {
-          ...(o.enterprise === undefined ? {} : { enterprise_id: o.enterprise }), ...(o.provider === undefined ? {} : { provider_id: o.provider }),
-          ...(o.accelerator === undefined ? {} : { accelerator: o.accelerator }), ...(o.domestic === undefined ? {} : { domestic: o.domestic === 'true' }),
-          ...(o.from === undefined ? {} : { from_day: o.from }), ...(o.to === undefined ? {} : { to_day: o.to }),
+      await run(o, (store) =>
+        usageSummaryReport(store, {
+          group_by: o.groupBy as (typeof summary_groups)[number],
+          filter: {
+            ...(o.enterprise === undefined ? {} : { enterprise_id: o.enterprise }),
+            ...(o.provider === undefined ? {} : { provider_id: o.provider }),
+            ...(o.accelerator === undefined ? {} : { accelerator: o.accelerator }),
+            ...(o.domestic === undefined ? {} : { domestic: o.domestic === 'true' }),
+            ...(o.from === undefined ? {} : { from_day: o.from }),
+            ...(o.to === undefined ? {} : { to_day: o.to }),
+          },
+          prices: true,
+          names: { all: true },
+          reference_accelerator,
+        }),
+      );
+    },
+  );
+
+  withOutput(
+    report
+      .command('claims')
+      .description('claims, one row each: program, beneficiary, state, period, base, computed, granted, paid, clawed back')
+      .option('--program <id|code>', 'only this program')
+      .option('--beneficiary <id>', 'only this beneficiary')
+      .option('--state <state>', 'draft | submitted | approved | rejected | withdrawn | paid | clawed_back'),
+  ).action(async (o: OutputOptions & { program?: string; beneficiary?: string; state?: string }) => {
+    const { claim_states } = await import('../../domain/claim/claim-state.js');
+    if (o.state !== undefined && !(claim_states as readonly string[]).includes(o.state))
+      throw new InvalidArgumentError(`--state: one of ${claim_states.join(', ')}`);
+    const { claimsListReport } = await import('../../report/claims.js');
+    await run(o, async (store) =>
+      claimsListReport(
+        store,
+        {
+          ...(o.program === undefined ? {} : { program_id: (await programOf(store, o.program)).id }),
+          ...(o.beneficiary === undefined ? {} : { beneficiary_id: o.beneficiary }),
+          ...(o.state === undefined ? {} : { state: o.state as (typeof claim_states)[number] }),
         },
-        prices: true, names: { all: true }, reference_accelerator,
-      }));
-    });
+        { all: true },
+      ),
+    );
+  });
 
-  withOutput(report.command('claims')
-    .description('claims, one row each: program, beneficiary, state, period, base, computed, granted, paid, clawed back')
-    .option('--program <id|code>', 'only this program')
-    .option('--beneficiary <id>', 'only this beneficiary')
-    .option('--state <state>', 'draft | submitted | approved | rejected | withdrawn | paid | clawed_back'))
-    .action(async (o: OutputOptions & { program?: string; beneficiary?: string; state?: string }) => {
-      const { claim_states } = await import('../../domain/claim/claim-state.js');
-      if (o.state !== undefined && !(claim_states as readonly string[]).includes(o.state)) throw new InvalidArgumentError(`--state: one of ${claim_states.join(', ')}`);
-      const { claimsListReport } = await import('../../report/claims.js');
-      await run(o, async (store) => claimsListReport(store, {
-        ...(o.program === undefined ? {} : { program_id: (await programOf(store, o.program)).id }),
-        ...(o.beneficiary === undefined ? {} : { beneficiary_id: o.beneficiary }),
-        ...(o.state === undefined ? {} : { state: o.state as (typeof claim_states)[number] }),
-      }, { all: true }));
-    });
-
-  withOutput(report.command('claim <id>')
-    .description('one claim with its explanation: the claim, its rule lines, the cuts, the totals'))
-    .action(async (id: string, o: OutputOptions) => {
+  withOutput(report.command('claim <id>').description('one claim with its explanation: the claim, its rule lines, the cuts, the totals')).action(
+    async (id: string, o: OutputOptions) => {
       const { claimReport } = await import('../../report/claims.js');
       await run(o, async (store) => {
         const c = await store.claims.get(id);
         if (!c) throw new Error(`claim ${id} not found`);
         return claimReport(store, c, { all: true });
       });
-    });
+    },
+  );
 
-  withOutput(report.command('ledger <program>')
-    .description('a program\'s ledger statement: every transfer in [from, to) with the running available balance, opening and closing balances')
-    .option('--from <when>', 'a day YYYY-MM-DD of the office (its first instant) or an RFC 3339 instant (default: the program\'s start)', dayOrInstant)
-    .option('--to <when>', 'exclusive (default: now)', dayOrInstant))
-    .action(async (ref: string, o: OutputOptions & { from?: string; to?: string }) => {
-      const { ledgerStatement } = await import('../../report/ledger-statement.js');
-      await run(o, async (store) => {
-        const at = (value: string | undefined) => (value === undefined ? null : dayOrInstantMs(value, store.calendar)!);
-        return ledgerStatement(store, await programOf(store, ref), { from_ms: at(o.from), to_ms: at(o.to) ?? Date.now() });
-      });
+  withOutput(
+    report
+      .command('ledger <program>')
+      .description("a program's ledger statement: every transfer in [from, to) with the running available balance, opening and closing balances")
+      .option('--from <when>', "a day YYYY-MM-DD of the office (its first instant) or an RFC 3339 instant (default: the program's start)", dayOrInstant)
+      .option('--to <when>', 'exclusive (default: now)', dayOrInstant),
+  ).action(async (ref: string, o: OutputOptions & { from?: string; to?: string }) => {
+    const { ledgerStatement } = await import('../../report/ledger-statement.js');
+    await run(o, async (store) => {
+      const at = (value: string | undefined) => (value === undefined ? null : dayOrInstantMs(value, store.calendar)!);
+      return ledgerStatement(store, await programOf(store, ref), { from_ms: at(o.from), to_ms: at(o.to) ?? Date.now() });
     });
+  });
 
-  withOutput(report.command('program <program>')
-    .description('a program\'s report: budget, committed, paid, available; per beneficiary; per month; the domestic share'))
-    .action(async (ref: string, o: OutputOptions) => {
-      const { programReport } = await import('../../report/program-report.js');
-      await run(o, async (store) => programReport(store, await programOf(store, ref), Date.now()));
-    });
+  withOutput(
+    report.command('program <program>').description("a program's report: budget, committed, paid, available; per beneficiary; per month; the domestic share"),
+  ).action(async (ref: string, o: OutputOptions) => {
+    const { programReport } = await import('../../report/program-report.js');
+    await run(o, async (store) => programReport(store, await programOf(store, ref), Date.now()));
+  });
 }

@@ -12,8 +12,13 @@ const months = (...ms: string[]) => ms.map((m) => parseMonth(m)!) as MonthIndex[
 
 describe('budget burn', () => {
   it('counts approvals in, releases and recoveries out, funding and payments not at all', () => {
-    expect([committedChange('approve', 10n), committedChange('release', 10n), committedChange('recover', 10n), committedChange('pay', 10n), committedChange('fund', 10n)])
-      .toEqual([10n, -10n, -10n, 0n, 0n]);
+    expect([
+      committedChange('approve', 10n),
+      committedChange('release', 10n),
+      committedChange('recover', 10n),
+      committedChange('pay', 10n),
+      committedChange('fund', 10n),
+    ]).toEqual([10n, -10n, -10n, 0n, 0n]);
   });
 
   it('sums what is committed at each month end', () => {
@@ -54,18 +59,22 @@ describe('budget burn', () => {
 
   it('stays exact past 2^53: the committed sums and the budget are bigints', () => {
     const big = 2n ** 60n + 3n;
-    const t: DailyTransfers[] = [{ kind: 'approve', at_ms: day('2026-08-31'), amount_fen: big }, { kind: 'approve', at_ms: day('2026-08-31'), amount_fen: 2n ** 60n }];
+    const t: DailyTransfers[] = [
+      { kind: 'approve', at_ms: day('2026-08-31'), amount_fen: big },
+      { kind: 'approve', at_ms: day('2026-08-31'), amount_fen: 2n ** 60n },
+    ];
     expect(committedAtMonthEnds(t, months('2026-08'), utc)).toEqual([2n ** 61n + 3n]);
   });
 
   it('stays exact with large budgets', () => {
     const now = Date.parse('2026-11-29T00:00:00Z');
     // 10^12 fen left (10 billion yuan), 9 × 10^10 committed in 90 days: 10^9 a day → 1,000 days
-    expect(projectedExhaustionDate([{ kind: 'approve', at_ms: day('2026-11-01'), amount_fen: 90_000_000_000n }], 1_000_000_000_000n, now, utc))
-      .toBe(new Date(now + 1000 * day_ms).toISOString().slice(0, 10));
+    expect(projectedExhaustionDate([{ kind: 'approve', at_ms: day('2026-11-01'), amount_fen: 90_000_000_000n }], 1_000_000_000_000n, now, utc)).toBe(
+      new Date(now + 1000 * day_ms).toISOString().slice(0, 10),
+    );
   });
 
-  it('counts months and days in the office zone: a transfer at 00:30 Beijing time on 1 September is September\'s', () => {
+  it("counts months and days in the office zone: a transfer at 00:30 Beijing time on 1 September is September's", () => {
     const t: DailyTransfers[] = [{ kind: 'approve', at_ms: Date.parse('2026-08-31T16:30:00Z'), amount_fen: 300n }];
     expect(committedAtMonthEnds(t, months('2026-08', '2026-09'), beijing)).toEqual([0n, 300n]);
     expect(committedAtMonthEnds(t, months('2026-08', '2026-09'), utc)).toEqual([300n, 300n]);

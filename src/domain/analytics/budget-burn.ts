@@ -12,18 +12,28 @@ export const burn_window_days = 90;
 /** An exhaustion date further away than this is no forecast: null. */
 export const burn_horizon_days = 3650;
 
-export const exhaustion_method = `the available budget divided by the net amount committed (approvals less claw-backs) over the last ${burn_window_days} days of the office's calendar `
-  + `(today included), as a daily rate from now; null when that amount is zero or less, or the date lies more than ${burn_horizon_days} days ahead`;
+export const exhaustion_method =
+  `the available budget divided by the net amount committed (approvals less claw-backs) over the last ${burn_window_days} days of the office's calendar ` +
+  `(today included), as a daily rate from now; null when that amount is zero or less, or the date lies more than ${burn_horizon_days} days ahead`;
 
 /** The ledger's transfers of one program and kind summed per quarter hour: at_ms is the quarter hour's first instant. */
-export interface DailyTransfers { kind: TransferKind; at_ms: number; amount_fen: bigint }
+export interface DailyTransfers {
+  kind: TransferKind;
+  at_ms: number;
+  amount_fen: bigint;
+}
 
 /** How a transfer changes what the program has committed: approvals add, releases and recoveries (claw-backs) take back. */
 export function committedChange(kind: TransferKind, amount_fen: bigint): bigint {
   switch (kind) {
-    case 'approve': return amount_fen;
-    case 'release': case 'recover': return -amount_fen;
-    case 'fund': case 'pay': return 0n;
+    case 'approve':
+      return amount_fen;
+    case 'release':
+    case 'recover':
+      return -amount_fen;
+    case 'fund':
+    case 'pay':
+      return 0n;
   }
 }
 

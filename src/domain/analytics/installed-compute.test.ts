@@ -19,7 +19,11 @@ describe('installed compute', () => {
   });
 
   it('reads each month at its last millisecond', () => {
-    const [jul, aug, sep] = installedAtMonthEnds(inventory, ['2026-07', '2026-08', '2026-09'].map((m) => parseMonth(m)!) as MonthIndex[], new OfficeCalendar('UTC'));
+    const [jul, aug, sep] = installedAtMonthEnds(
+      inventory,
+      ['2026-07', '2026-08', '2026-09'].map((m) => parseMonth(m)!) as MonthIndex[],
+      new OfficeCalendar('UTC'),
+    );
     expect(jul).toEqual({ gflops: 64n * 320_000n + 16n * 311_870n, domestic_gflops: 64n * 320_000n });
     // the A800s leave at 09-01T00:00 (still there at 08-31T23:59:59.999); the MLUs arrive in the last millisecond of August
     expect(aug).toEqual({ gflops: 64n * 320_000n + 16n * 311_870n + 32n * 96_000n, domestic_gflops: 64n * 320_000n + 32n * 96_000n });

@@ -13,7 +13,10 @@ export interface InventorySpan {
   valid_to_ms: number | null;
 }
 
-export interface Installed { gflops: bigint; domestic_gflops: bigint }
+export interface Installed {
+  gflops: bigint;
+  domestic_gflops: bigint;
+}
 
 /** What is installed at the instant `at_ms`. */
 export function installedAt(inventory: readonly InventorySpan[], at_ms: number): Installed {

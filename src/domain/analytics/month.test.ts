@@ -15,7 +15,7 @@ describe('months as integers', () => {
     expect(parseMonth(s)).toBeNull();
   });
 
-  it('places instants in the office\'s month, with exclusive ends', () => {
+  it("places instants in the office's month, with exclusive ends", () => {
     const aug = parseMonth('2026-08')!;
     const utc = new OfficeCalendar('UTC');
     expect(monthStartMs(aug, utc)).toBe(Date.parse('2026-08-01T00:00:00Z'));

@@ -46,24 +46,67 @@ describe('the overview', () => {
     const o = buildOverview(input());
     expect(o.months.map((m) => m.month)).toEqual([month('2026-08'), month('2026-09'), month('2026-10')]);
     expect(o.months[0]).toEqual({
-      month: month('2026-08'), records: 4, card_s: 10_800n, domestic_card_s: 7200n, compute_gflop: 1000n, domestic_compute_gflop: 600n,
-      used_domestic_share_bp: 6000, installed_gflops: 300n, domestic_installed_gflops: 0n, installed_domestic_share_bp: 0,
-      subsidy_approved_fen: 3_000n, subsidy_paid_fen: 0n, subsidy_clawed_back_fen: 0n,
+      month: month('2026-08'),
+      records: 4,
+      card_s: 10_800n,
+      domestic_card_s: 7200n,
+      compute_gflop: 1000n,
+      domestic_compute_gflop: 600n,
+      used_domestic_share_bp: 6000,
+      installed_gflops: 300n,
+      domestic_installed_gflops: 0n,
+      installed_domestic_share_bp: 0,
+      subsidy_approved_fen: 3_000n,
+      subsidy_paid_fen: 0n,
+      subsidy_clawed_back_fen: 0n,
     });
-    expect(o.months[1]).toMatchObject({ records: 0, compute_gflop: 0n, used_domestic_share_bp: null, installed_gflops: 500n, installed_domestic_share_bp: 4000, subsidy_paid_fen: 2_000n });
-    expect(o.months[2]).toMatchObject({ records: 2, card_s: 100n, compute_gflop: 0n, used_domestic_share_bp: null, subsidy_approved_fen: 700n, subsidy_clawed_back_fen: 1_500n });
+    expect(o.months[1]).toMatchObject({
+      records: 0,
+      compute_gflop: 0n,
+      used_domestic_share_bp: null,
+      installed_gflops: 500n,
+      installed_domestic_share_bp: 4000,
+      subsidy_paid_fen: 2_000n,
+    });
+    expect(o.months[2]).toMatchObject({
+      records: 2,
+      card_s: 100n,
+      compute_gflop: 0n,
+      used_domestic_share_bp: null,
+      subsidy_approved_fen: 700n,
+      subsidy_clawed_back_fen: 1_500n,
+    });
   });
 
-  it('follows each program\'s budget', () => {
+  it("follows each program's budget", () => {
     const [p1, p2, p3] = buildOverview(input()).programs;
     expect(p1).toEqual({
-      id: 'p1', name_zh: '甲', name_en: 'One', budget_fen: 100_000n, committed_fen: 1_500n, paid_fen: 1_500n, available_fen: 98_500n,
-      burn: [{ month: month('2026-08'), committed_fen: 3_000n }, { month: month('2026-09'), committed_fen: 3_000n }, { month: month('2026-10'), committed_fen: 1_500n }],
+      id: 'p1',
+      name_zh: '甲',
+      name_en: 'One',
+      budget_fen: 100_000n,
+      committed_fen: 1_500n,
+      paid_fen: 1_500n,
+      available_fen: 98_500n,
+      burn: [
+        { month: month('2026-08'), committed_fen: 3_000n },
+        { month: month('2026-09'), committed_fen: 3_000n },
+        { month: month('2026-10'), committed_fen: 1_500n },
+      ],
       // 1,500 committed net in the 90 days to 2026-11-02: 98,500 left lasts 5,910 days, past the horizon
       projected_exhaustion_date: null,
     });
-    expect(p2).toMatchObject({ committed_fen: 750n, burn: [{ committed_fen: 0n }, { committed_fen: 0n }, { committed_fen: 700n }], projected_exhaustion_date: '2026-11-02' });
-    expect(p3).toMatchObject({ committed_fen: 0n, paid_fen: 0n, burn: [{ committed_fen: 0n }, { committed_fen: 0n }, { committed_fen: 0n }], projected_exhaustion_date: null });
+    expect(p2).toMatchObject({
+      committed_fen: 750n,
+      burn: [{ committed_fen: 0n }, { committed_fen: 0n }, { committed_fen: 700n }],
+      projected_exhaustion_date: '2026-11-02',
+    });
+    expect(p3).toMatchObject({
+      committed_fen: 0n,
+      paid_fen: 0n,
+      burn: [{ committed_fen: 0n }, { committed_fen: 0n }, { committed_fen: 0n }],
+      projected_exhaustion_date: null,
+    });
   });
 
   it('projects both shares through the months that have one', () => {
@@ -75,7 +118,9 @@ describe('the overview', () => {
 
   it('ignores usage outside the range and copes with no data at all', () => {
     const o = buildOverview(input({ usage: [], inventory: [], transfers: [], programs: [], months: [month('2026-08')] as MonthIndex[] }));
-    expect(o.months).toEqual([expect.objectContaining({ records: 0, used_domestic_share_bp: null, installed_domestic_share_bp: null, subsidy_approved_fen: 0n })]);
+    expect(o.months).toEqual([
+      expect.objectContaining({ records: 0, used_domestic_share_bp: null, installed_domestic_share_bp: null, subsidy_approved_fen: 0n }),
+    ]);
     expect(o.programs).toEqual([]);
     expect(o.projection.used.points).toEqual([]);
   });

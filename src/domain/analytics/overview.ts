@@ -10,11 +10,25 @@ import { shareBp } from './share.js';
 import { shareTrend, type ShareTrend } from './share-trend.js';
 
 /** Usage of one month on domestic or on foreign models, summed from the rollups. */
-export interface MonthlyUsage { month: MonthIndex; domestic: boolean; records: number; card_s: bigint; compute_gflop: bigint }
+export interface MonthlyUsage {
+  month: MonthIndex;
+  domestic: boolean;
+  records: number;
+  card_s: bigint;
+  compute_gflop: bigint;
+}
 
-export interface ProgramTransfers extends DailyTransfers { program_id: string }
+export interface ProgramTransfers extends DailyTransfers {
+  program_id: string;
+}
 
-export interface ProgramBudget { id: string; name_zh: string; name_en: string; budget_fen: bigint; available_fen: bigint }
+export interface ProgramBudget {
+  id: string;
+  name_zh: string;
+  name_en: string;
+  budget_fen: bigint;
+  available_fen: bigint;
+}
 
 export interface OverviewInput {
   /** The months of the range, ascending. */
@@ -48,8 +62,13 @@ export interface OverviewMonth {
 }
 
 export interface ProgramBurn {
-  id: string; name_zh: string; name_en: string;
-  budget_fen: bigint; committed_fen: bigint; paid_fen: bigint; available_fen: bigint;
+  id: string;
+  name_zh: string;
+  name_en: string;
+  budget_fen: bigint;
+  committed_fen: bigint;
+  paid_fen: bigint;
+  available_fen: bigint;
   burn: { month: MonthIndex; committed_fen: bigint }[];
   projected_exhaustion_date: string | null;
 }
@@ -61,7 +80,11 @@ export interface Overview {
 }
 
 const subsidy_column: Record<TransferKind, 'subsidy_approved_fen' | 'subsidy_paid_fen' | 'subsidy_clawed_back_fen' | null> = {
-  approve: 'subsidy_approved_fen', pay: 'subsidy_paid_fen', release: 'subsidy_clawed_back_fen', recover: 'subsidy_clawed_back_fen', fund: null,
+  approve: 'subsidy_approved_fen',
+  pay: 'subsidy_paid_fen',
+  release: 'subsidy_clawed_back_fen',
+  recover: 'subsidy_clawed_back_fen',
+  fund: null,
 };
 
 export function buildOverview(input: OverviewInput): Overview {
@@ -69,10 +92,19 @@ export function buildOverview(input: OverviewInput): Overview {
   const index = new Map(months.map((m, i) => [m, i]));
   const installed = installedAtMonthEnds(input.inventory, months, input.calendar);
   const rows: OverviewMonth[] = months.map((month, i) => ({
-    month, records: 0, card_s: 0n, domestic_card_s: 0n, compute_gflop: 0n, domestic_compute_gflop: 0n, used_domestic_share_bp: null,
-    installed_gflops: installed[i]!.gflops, domestic_installed_gflops: installed[i]!.domestic_gflops,
+    month,
+    records: 0,
+    card_s: 0n,
+    domestic_card_s: 0n,
+    compute_gflop: 0n,
+    domestic_compute_gflop: 0n,
+    used_domestic_share_bp: null,
+    installed_gflops: installed[i]!.gflops,
+    domestic_installed_gflops: installed[i]!.domestic_gflops,
     installed_domestic_share_bp: shareBp(installed[i]!.domestic_gflops, installed[i]!.gflops),
-    subsidy_approved_fen: 0n, subsidy_paid_fen: 0n, subsidy_clawed_back_fen: 0n,
+    subsidy_approved_fen: 0n,
+    subsidy_paid_fen: 0n,
+    subsidy_clawed_back_fen: 0n,
   }));
   for (const u of input.usage) {
     const i = index.get(u.month);
@@ -96,7 +128,7 @@ export function buildOverview(input: OverviewInput): Overview {
   const by_program = new Map<string, ProgramTransfers[]>();
   for (const t of input.transfers) {
     let list = by_program.get(t.program_id);
-    if (!list) by_program.set(t.program_id, list = []);
+    if (!list) by_program.set(t.program_id, (list = []));
     list.push(t);
   }
   const programs = input.programs.map((p): ProgramBurn => {
@@ -110,7 +142,13 @@ export function buildOverview(input: OverviewInput): Overview {
     }
     const burn = committedAtMonthEnds(transfers, months, input.calendar);
     return {
-      id: p.id, name_zh: p.name_zh, name_en: p.name_en, budget_fen: p.budget_fen, committed_fen, paid_fen, available_fen: p.available_fen,
+      id: p.id,
+      name_zh: p.name_zh,
+      name_en: p.name_en,
+      budget_fen: p.budget_fen,
+      committed_fen,
+      paid_fen,
+      available_fen: p.available_fen,
       burn: months.map((month, i) => ({ month, committed_fen: burn[i]! })),
       projected_exhaustion_date: projectedExhaustionDate(transfers, p.available_fen, input.now_ms, input.calendar),
     };
@@ -119,8 +157,14 @@ export function buildOverview(input: OverviewInput): Overview {
   return {
     months: rows,
     projection: {
-      used: shareTrend(rows.map((r) => ({ month: r.month, share_bp: r.used_domestic_share_bp })), input.target),
-      installed: shareTrend(rows.map((r) => ({ month: r.month, share_bp: r.installed_domestic_share_bp })), input.target),
+      used: shareTrend(
+        rows.map((r) => ({ month: r.month, share_bp: r.used_domestic_share_bp })),
+        input.target,
+      ),
+      installed: shareTrend(
+        rows.map((r) => ({ month: r.month, share_bp: r.installed_domestic_share_bp })),
+        input.target,
+      ),
     },
     programs,
   };

@@ -23,8 +23,17 @@ describe('the least-squares trend of a share', () => {
   });
 
   it('needs two months with a share; months without one are skipped, not zero', () => {
-    expect(shareTrend(series([]), { share_bp: 7000, month: at(24) })).toEqual({ slope_bp_per_month: null, points: [], share_bp_at_target: null, reaches_target_month: null });
-    expect(shareTrend(series([null, 6000, null]), { share_bp: 7000, month: at(24) })).toMatchObject({ slope_bp_per_month: null, points: [{ month: at(1), share_bp: 6000 }], share_bp_at_target: null });
+    expect(shareTrend(series([]), { share_bp: 7000, month: at(24) })).toEqual({
+      slope_bp_per_month: null,
+      points: [],
+      share_bp_at_target: null,
+      reaches_target_month: null,
+    });
+    expect(shareTrend(series([null, 6000, null]), { share_bp: 7000, month: at(24) })).toMatchObject({
+      slope_bp_per_month: null,
+      points: [{ month: at(1), share_bp: 6000 }],
+      share_bp_at_target: null,
+    });
     const gap = shareTrend(series([5000, null, null, 5300]), { share_bp: 7000, month: at(10) });
     expect(gap).toMatchObject({ slope_bp_per_month: 100, share_bp_at_target: 6000, reaches_target_month: at(20) });
     expect(gap.points.map((p) => p.month)).toEqual([at(0), at(3)]);
@@ -41,8 +50,16 @@ describe('the least-squares trend of a share', () => {
   });
 
   it('clamps the projection to 0–100% and rounds halves away from zero', () => {
-    expect(shareTrend(series([9000, 9500]), { share_bp: 7000, month: at(12) })).toMatchObject({ slope_bp_per_month: 500, share_bp_at_target: 10_000, reaches_target_month: at(0) });
-    expect(shareTrend(series([1000, 500]), { share_bp: 7000, month: at(12) })).toMatchObject({ slope_bp_per_month: -500, share_bp_at_target: 0, reaches_target_month: null });
+    expect(shareTrend(series([9000, 9500]), { share_bp: 7000, month: at(12) })).toMatchObject({
+      slope_bp_per_month: 500,
+      share_bp_at_target: 10_000,
+      reaches_target_month: at(0),
+    });
+    expect(shareTrend(series([1000, 500]), { share_bp: 7000, month: at(12) })).toMatchObject({
+      slope_bp_per_month: -500,
+      share_bp_at_target: 0,
+      reaches_target_month: null,
+    });
     // slope ½ → 1, −½ → −1
     expect(shareTrend(series([0, 0, 1]), { share_bp: 1, month: at(3) }).slope_bp_per_month).toBe(1);
     expect(shareTrend(series([1, 1, 0]), { share_bp: 1, month: at(3) }).slope_bp_per_month).toBe(-1);
@@ -51,9 +68,17 @@ describe('the least-squares trend of a share', () => {
   });
 
   it('a falling line that starts above the target reached it at the first point', () => {
-    expect(shareTrend(series([8000, 7800, 7600]), { share_bp: 7000, month: at(24) })).toMatchObject({ slope_bp_per_month: -200, share_bp_at_target: 3200, reaches_target_month: at(0) });
+    expect(shareTrend(series([8000, 7800, 7600]), { share_bp: 7000, month: at(24) })).toMatchObject({
+      slope_bp_per_month: -200,
+      share_bp_at_target: 3200,
+      reaches_target_month: at(0),
+    });
     expect(shareTrend(series([5000, 5000]), { share_bp: 0, month: at(24) })).toMatchObject({ slope_bp_per_month: 0, reaches_target_month: at(0) });
-    expect(shareTrend(series([5000, 5000]), { share_bp: 7000, month: at(24) })).toMatchObject({ slope_bp_per_month: 0, share_bp_at_target: 5000, reaches_target_month: null });
+    expect(shareTrend(series([5000, 5000]), { share_bp: 7000, month: at(24) })).toMatchObject({
+      slope_bp_per_month: 0,
+      share_bp_at_target: 5000,
+      reaches_target_month: null,
+    });
   });
 
   it(`looks for the target at most ${trend_horizon_months} months past the last point`, () => {
@@ -70,8 +95,14 @@ describe('the least-squares trend of a share', () => {
       const shares = Array.from({ length: n }, () => (rnd() < 0.2 ? null : Math.floor(rnd() * 10_001)));
       const target = { share_bp: Math.floor(rnd() * 10_001), month: at(n + Math.floor(rnd() * 30)) };
       const t = shareTrend(series(shares), target);
-      const pts = shares.map((y, k) => [k, y] as const).filter((p): p is readonly [number, number] => p[1] !== null).slice(-trend_points_max);
-      if (pts.length < 2) { expect(t.slope_bp_per_month).toBeNull(); continue; }
+      const pts = shares
+        .map((y, k) => [k, y] as const)
+        .filter((p): p is readonly [number, number] => p[1] !== null)
+        .slice(-trend_points_max);
+      if (pts.length < 2) {
+        expect(t.slope_bp_per_month).toBeNull();
+        continue;
+      }
       const k = pts.length;
       const mx = pts.reduce((s, p) => s + p[0], 0) / k;
       const my = pts.reduce((s, p) => s + p[1], 0) / k;
@@ -83,7 +114,11 @@ describe('the least-squares trend of a share', () => {
       const first = pts[0]![0];
       const last = pts[pts.length - 1]![0];
       let found: number | null = null;
-      for (let x = first; x <= last + trend_horizon_months; x++) if (target.share_bp === 0 || line(x) >= target.share_bp - 1e-6) { found = x; break; }
+      for (let x = first; x <= last + trend_horizon_months; x++)
+        if (target.share_bp === 0 || line(x) >= target.share_bp - 1e-6) {
+          found = x;
+          break;
+        }
       const near_tie = found !== null && Math.abs(line(found) - target.share_bp) < 1e-6;
       if (!near_tie) expect(t.reaches_target_month).toBe(found === null ? null : at(found));
     }

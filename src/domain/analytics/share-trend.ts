@@ -8,11 +8,15 @@ export const trend_points_max = 12;
 /** How far past the last point the line is followed to find the month it reaches the target. */
 export const trend_horizon_months = 120;
 
-export const trend_method = `least-squares line through the monthly domestic share (basis points) of the last up to ${trend_points_max} months `
-  + 'of the range that have one (at least 2), extended to the target month, clamped to 0–100%; the target is reached in the first month, '
-  + `from the first of those months to ${trend_horizon_months} months after the last, in which the clamped line is at or above it`;
+export const trend_method =
+  `least-squares line through the monthly domestic share (basis points) of the last up to ${trend_points_max} months ` +
+  'of the range that have one (at least 2), extended to the target month, clamped to 0–100%; the target is reached in the first month, ' +
+  `from the first of those months to ${trend_horizon_months} months after the last, in which the clamped line is at or above it`;
 
-export interface SharePoint { month: MonthIndex; share_bp: number }
+export interface SharePoint {
+  month: MonthIndex;
+  share_bp: number;
+}
 
 export interface ShareTrend {
   /** The line's slope, rounded half away from zero; null with fewer than 2 points. */
@@ -30,19 +34,28 @@ export interface ShareTrend {
  * b = N / D with N = nΣxy − ΣxΣy, D = nΣx² − (Σx)²; the line at x is (Σy·D + (n·x − Σx)·N) / (n·D).
  */
 export function shareTrend(series: readonly { month: MonthIndex; share_bp: number | null }[], target: { share_bp: number; month: MonthIndex }): ShareTrend {
-  const points = series.filter((p): p is SharePoint => p.share_bp !== null)
-    .sort((a, b) => a.month - b.month).slice(-trend_points_max).map((p) => ({ month: p.month, share_bp: p.share_bp }));
+  const points = series
+    .filter((p): p is SharePoint => p.share_bp !== null)
+    .sort((a, b) => a.month - b.month)
+    .slice(-trend_points_max)
+    .map((p) => ({ month: p.month, share_bp: p.share_bp }));
   for (let k = 1; k < points.length; k++) {
     if (points[k]!.month === points[k - 1]!.month) throw new RangeError(`month ${points[k]!.month} appears twice in the series`);
   }
   if (points.length < 2) return { slope_bp_per_month: null, points, share_bp_at_target: null, reaches_target_month: null };
   const n = BigInt(points.length);
   const x0 = points[0]!.month; // x relative to the first point keeps the sums small
-  let sx = 0n, sy = 0n, sxx = 0n, sxy = 0n;
+  let sx = 0n,
+    sy = 0n,
+    sxx = 0n,
+    sxy = 0n;
   for (const p of points) {
     const x = BigInt(p.month - x0);
     const y = BigInt(p.share_bp);
-    sx += x; sy += y; sxx += x * x; sxy += x * y;
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
   }
   const N = n * sxy - sx * sy;
   const D = n * sxx - sx * sx; // > 0: at least two distinct months

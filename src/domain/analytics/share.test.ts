@@ -20,7 +20,13 @@ describe('shares in basis points', () => {
   });
 
   it('divides with explicit rounding', () => {
-    expect([divideRoundHalfAway(5n, 2n), divideRoundHalfAway(-5n, 2n), divideRoundHalfAway(7n, -2n), divideRoundHalfAway(4n, 3n), divideRoundHalfAway(-4n, 3n)]).toEqual([3n, -3n, -4n, 1n, -1n]);
+    expect([
+      divideRoundHalfAway(5n, 2n),
+      divideRoundHalfAway(-5n, 2n),
+      divideRoundHalfAway(7n, -2n),
+      divideRoundHalfAway(4n, 3n),
+      divideRoundHalfAway(-4n, 3n),
+    ]).toEqual([3n, -3n, -4n, 1n, -1n]);
     expect(() => divideRoundHalfAway(1n, 0n)).toThrow(RangeError);
     expect([divideCeil(7n, 2n), divideCeil(6n, 2n), divideCeil(-7n, 2n), divideCeil(0n, 3n)]).toEqual([4n, 3n, -3n, 0n]);
     expect(() => divideCeil(1n, 0n)).toThrow(RangeError);

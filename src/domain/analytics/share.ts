@@ -15,7 +15,10 @@ export function shareBp(part: bigint, whole: bigint): number | null {
 /** n / d rounded to the nearest integer, halves away from zero; d ≠ 0. */
 export function divideRoundHalfAway(n: bigint, d: bigint): bigint {
   if (d === 0n) throw new RangeError('division by zero');
-  if (d < 0n) { n = -n; d = -d; }
+  if (d < 0n) {
+    n = -n;
+    d = -d;
+  }
   const negative = n < 0n;
   const a = negative ? -n : n;
   let q = a / d;

@@ -227,9 +227,7 @@ describe('verifyChain', () => {
   });
 
   it('names the first problem when there are several', () => {
-    const tampered = chain
-      .filter((e) => e.seq !== 700)
-      .map((e) => (e.seq === 300 ? { ...e, action: 'forged' } : e));
+    const tampered = chain.filter((e) => e.seq !== 700).map((e) => (e.seq === 300 ? { ...e, action: 'forged' } : e));
     expect(failure(verifyChain(tampered))).toEqual({ first_bad_seq: 300, problem: 'edited' });
   });
 });
@@ -261,70 +259,93 @@ describe('verifyChain properties', () => {
   const chainArb = fc.array(fieldsArb, { minLength: 2, maxLength: 30 }).map((all) => buildChain(all.length, (i) => at(all, i)));
 
   it('untampered chains verify', () => {
-    fc.assert(fc.property(chainArb, (entries) => {
-      expect(verifyChain(entries)).toEqual({ ok: true, entries: entries.length });
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(chainArb, (entries) => {
+        expect(verifyChain(entries)).toEqual({ ok: true, entries: entries.length });
+      }),
+      { numRuns: 200 },
+    );
   });
 
   type Tamper = 'edit' | 'delete' | 'swap' | 'rehash' | 'genesis';
   it('one random tampering is always detected and names the right first entry', () => {
-    fc.assert(fc.property(
-      chainArb,
-      fc.constantFrom<Tamper>('edit', 'delete', 'swap', 'rehash', 'genesis'),
-      fc.nat(),
-      fc.constantFrom('action', 'at_ms', 'actor', 'subject', 'before', 'after', 'seq', 'prev_hash', 'hash'),
-      (entries, tamper, pick, field) => {
-        const n = entries.length;
-        const tampered = [...entries];
-        let k: number;
-        let problems: string[];
-        switch (tamper) {
-          case 'edit': {
-            k = (pick % n) + 1;
-            const e = at(entries, k - 1);
-            const edited: AuditEntry = { ...e };
-            switch (field) {
-              case 'action': edited.action = `${e.action}!`; break;
-              case 'at_ms': edited.at_ms = e.at_ms + 1; break;
-              case 'actor': edited.actor = { ...e.actor, role: e.actor.role === 'x' ? 'y' : 'x' }; break;
-              case 'subject': edited.subject = { ...e.subject, id: `${e.subject.id}!` }; break;
-              case 'before': edited.before = { tampered: [e.before] }; break;
-              case 'after': edited.after = { tampered: [e.after] }; break;
-              case 'seq': edited.seq = e.seq + 1 + (pick % 3); break;
-              case 'prev_hash': edited.prev_hash = e.prev_hash.replace(/^./, (c) => (c === '0' ? '1' : '0')); break;
-              default: edited.hash = e.hash.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    fc.assert(
+      fc.property(
+        chainArb,
+        fc.constantFrom<Tamper>('edit', 'delete', 'swap', 'rehash', 'genesis'),
+        fc.nat(),
+        fc.constantFrom('action', 'at_ms', 'actor', 'subject', 'before', 'after', 'seq', 'prev_hash', 'hash'),
+        (entries, tamper, pick, field) => {
+          const n = entries.length;
+          const tampered = [...entries];
+          let k: number;
+          let problems: string[];
+          switch (tamper) {
+            case 'edit': {
+              k = (pick % n) + 1;
+              const e = at(entries, k - 1);
+              const edited: AuditEntry = { ...e };
+              switch (field) {
+                case 'action':
+                  edited.action = `${e.action}!`;
+                  break;
+                case 'at_ms':
+                  edited.at_ms = e.at_ms + 1;
+                  break;
+                case 'actor':
+                  edited.actor = { ...e.actor, role: e.actor.role === 'x' ? 'y' : 'x' };
+                  break;
+                case 'subject':
+                  edited.subject = { ...e.subject, id: `${e.subject.id}!` };
+                  break;
+                case 'before':
+                  edited.before = { tampered: [e.before] };
+                  break;
+                case 'after':
+                  edited.after = { tampered: [e.after] };
+                  break;
+                case 'seq':
+                  edited.seq = e.seq + 1 + (pick % 3);
+                  break;
+                case 'prev_hash':
+                  edited.prev_hash = e.prev_hash.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+                  break;
+                default:
+                  edited.hash = e.hash.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+              }
+              tampered[k - 1] = edited;
+              problems = k === 1 && field === 'prev_hash' ? ['bad_genesis'] : ['edited'];
+              break;
             }
-            tampered[k - 1] = edited;
-            problems = k === 1 && field === 'prev_hash' ? ['bad_genesis'] : ['edited'];
-            break;
+            case 'delete':
+              k = (pick % (n - 1)) + 1; // the newest entry needs a recorded head, tested separately
+              tampered.splice(k - 1, 1);
+              problems = ['removed'];
+              break;
+            case 'swap':
+              k = (pick % (n - 1)) + 1;
+              tampered[k - 1] = at(entries, k);
+              tampered[k] = at(entries, k - 1);
+              problems = ['reordered'];
+              break;
+            case 'rehash':
+              k = (pick % (n - 1)) + 1;
+              tampered[k - 1] = rehash({ ...at(entries, k - 1), action: `${at(entries, k - 1).action}!` });
+              problems = ['edited'];
+              break;
+            default:
+              k = 1;
+              tampered[0] = pick % 2 === 0 ? { ...at(entries, 0), prev_hash: 'e'.repeat(64) } : rehash({ ...at(entries, 0), prev_hash: 'e'.repeat(64) });
+              problems = ['bad_genesis'];
           }
-          case 'delete':
-            k = (pick % (n - 1)) + 1; // the newest entry needs a recorded head, tested separately
-            tampered.splice(k - 1, 1);
-            problems = ['removed'];
-            break;
-          case 'swap':
-            k = (pick % (n - 1)) + 1;
-            tampered[k - 1] = at(entries, k);
-            tampered[k] = at(entries, k - 1);
-            problems = ['reordered'];
-            break;
-          case 'rehash':
-            k = (pick % (n - 1)) + 1;
-            tampered[k - 1] = rehash({ ...at(entries, k - 1), action: `${at(entries, k - 1).action}!` });
-            problems = ['edited'];
-            break;
-          default:
-            k = 1;
-            tampered[0] = pick % 2 === 0 ? { ...at(entries, 0), prev_hash: 'e'.repeat(64) } : rehash({ ...at(entries, 0), prev_hash: 'e'.repeat(64) });
-            problems = ['bad_genesis'];
-        }
-        const verdict = verifyChain(tampered);
-        expect(verdict.ok).toBe(false);
-        const { first_bad_seq, problem } = failure(verdict);
-        expect(first_bad_seq).toBe(k);
-        expect(problems).toContain(problem);
-      },
-    ), { numRuns: 500 });
+          const verdict = verifyChain(tampered);
+          expect(verdict.ok).toBe(false);
+          const { first_bad_seq, problem } = failure(verdict);
+          expect(first_bad_seq).toBe(k);
+          expect(problems).toContain(problem);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -40,9 +40,7 @@ export interface AuditEntry extends AuditEntryContent {
 
 export type ChainProblem = 'edited' | 'removed' | 'reordered' | 'bad_genesis';
 
-export type ChainVerdict =
-  | { ok: true; entries: number }
-  | { ok: false; first_bad_seq: number; problem: ChainProblem; message: string };
+export type ChainVerdict = { ok: true; entries: number } | { ok: false; first_bad_seq: number; problem: ChainProblem; message: string };
 
 /** prev_hash of the first entry. */
 export const GENESIS_PREV_HASH = '0'.repeat(64);
@@ -223,7 +221,9 @@ export class ChainVerifier {
     if (this.pendingGap !== null) return this.settle(this.removedFailure(this.pendingGap));
     if (this.head !== null && !this.headSeen) {
       const last_seq = this.prev?.seq ?? GENESIS_SEQ - 1;
-      return this.settle(fail(last_seq + 1, 'removed', `the chain ends at seq ${last_seq} but the recorded head is seq ${this.head.seq}: the newest entries were removed`));
+      return this.settle(
+        fail(last_seq + 1, 'removed', `the chain ends at seq ${last_seq} but the recorded head is seq ${this.head.seq}: the newest entries were removed`),
+      );
     }
     return { ok: true, entries: this.count };
   }
@@ -242,7 +242,13 @@ export class ChainVerifier {
   private check(entry: AuditEntry): Failure | null {
     const prev = this.prev;
     const expected_seq = prev === null ? GENESIS_SEQ : prev.seq + 1;
-    if (typeof entry.hash !== 'string' || !HEX64.test(entry.hash) || typeof entry.prev_hash !== 'string' || !HEX64.test(entry.prev_hash) || !Number.isSafeInteger(entry.seq)) {
+    if (
+      typeof entry.hash !== 'string' ||
+      !HEX64.test(entry.hash) ||
+      typeof entry.prev_hash !== 'string' ||
+      !HEX64.test(entry.prev_hash) ||
+      !Number.isSafeInteger(entry.seq)
+    ) {
       return fail(expected_seq, 'edited', `entry at seq ${expected_seq} is malformed (seq, hash or prev_hash is not what the chain writes)`);
     }
     if (prev === null && entry.seq === GENESIS_SEQ && entry.prev_hash !== GENESIS_PREV_HASH) {
@@ -251,7 +257,11 @@ export class ChainVerifier {
     const actual = recomputedHash(entry);
     if (actual !== entry.hash) {
       const stored = entry.seq === expected_seq ? '' : ` (it claims seq ${entry.seq})`;
-      return fail(expected_seq, 'edited', `entry ${expected_seq}${stored} was edited: its content hashes to ${actual ?? 'nothing (not encodable)'}, not its stored hash ${entry.hash}`);
+      return fail(
+        expected_seq,
+        'edited',
+        `entry ${expected_seq}${stored} was edited: its content hashes to ${actual ?? 'nothing (not encodable)'}, not its stored hash ${entry.hash}`,
+      );
     }
     if (entry.seq > expected_seq) {
       this.pendingGap = { expected_seq, found_seq: entry.seq, read_since: 0 };
@@ -267,11 +277,19 @@ export class ChainVerifier {
       if (pointsTo !== undefined) {
         return fail(entry.seq, 'reordered', `entry ${entry.seq} links to entry ${pointsTo}, not to entry ${prev.seq}: the chain was re-linked`);
       }
-      return fail(prev.seq, 'edited', `entry ${entry.seq} recorded ${entry.prev_hash} as the hash of entry ${prev.seq}, which now hashes to ${prev.hash}: entry ${prev.seq} was rewritten and re-hashed (or entries between them were removed and the rest renumbered)`);
+      return fail(
+        prev.seq,
+        'edited',
+        `entry ${entry.seq} recorded ${entry.prev_hash} as the hash of entry ${prev.seq}, which now hashes to ${prev.hash}: entry ${prev.seq} was rewritten and re-hashed (or entries between them were removed and the rest renumbered)`,
+      );
     }
     if (this.head !== null && entry.seq === this.head.seq) {
       if (entry.hash !== this.head.hash) {
-        return fail(entry.seq, 'edited', `entry ${entry.seq} hashes to ${entry.hash}, not the recorded head hash ${this.head.hash}: the chain was rewritten up to here`);
+        return fail(
+          entry.seq,
+          'edited',
+          `entry ${entry.seq} hashes to ${entry.hash}, not the recorded head hash ${this.head.hash}: the chain was rewritten up to here`,
+        );
       }
       this.headSeen = true;
     }

@@ -42,32 +42,42 @@ export function readSignedHead(text: string, trusted: KeyObject): HeadParse {
   }
   const h = v as Partial<SignedHead>;
   if (typeof v !== 'object' || v === null || h.kind !== head_kind) return { ok: false, message: `the head is not a ${head_kind} object` };
-  if (!Number.isSafeInteger(h.seq) || (h.seq as number) < 0) return { ok: false, message: 'the head\'s seq is not a whole number' };
-  if (typeof h.hash !== 'string' || !/^[0-9a-f]{64}$/.test(h.hash)) return { ok: false, message: 'the head\'s hash is not 64 hex digits' };
-  if (typeof h.at !== 'string' || Number.isNaN(Date.parse(h.at))) return { ok: false, message: 'the head\'s time is not an instant' };
+  if (!Number.isSafeInteger(h.seq) || (h.seq as number) < 0) return { ok: false, message: "the head's seq is not a whole number" };
+  if (typeof h.hash !== 'string' || !/^[0-9a-f]{64}$/.test(h.hash)) return { ok: false, message: "the head's hash is not 64 hex digits" };
+  if (typeof h.at !== 'string' || Number.isNaN(Date.parse(h.at))) return { ok: false, message: "the head's time is not an instant" };
   if (typeof h.signature !== 'string' || typeof h.public_key !== 'string') return { ok: false, message: 'the head carries no signature' };
-  if (h.public_key !== rawPublicKeyBase64(trusted)) return { ok: false, message: 'the head was signed with another key than the office\'s' };
+  if (h.public_key !== rawPublicKeyBase64(trusted)) return { ok: false, message: "the head was signed with another key than the office's" };
   const good = verify(null, headMessage(h.seq!, h.hash, h.at), trusted, Buffer.from(h.signature, 'base64'));
-  if (!good) return { ok: false, message: 'the head\'s signature does not verify under the office\'s key' };
+  if (!good) return { ok: false, message: "the head's signature does not verify under the office's key" };
   return { ok: true, head: h as SignedHead };
 }
 
-export type HeadVerdict =
-  | { ok: true; message: string }
-  | { ok: false; problem: 'truncated' | 'forked'; message: string };
+export type HeadVerdict = { ok: true; message: string } | { ok: false; problem: 'truncated' | 'forked'; message: string };
 
 /**
  * The stored chain against a published head: `entry` is the stored entry at the published seq (null when there is
  * none), `current` the chain's head now. The chain must reach the published seq and hold the published hash there.
  */
-export function checkAgainstHead(published: { seq: number; hash: string; at?: string }, entry: { seq: number; hash: string } | null, current: { seq: number }): HeadVerdict {
+export function checkAgainstHead(
+  published: { seq: number; hash: string; at?: string },
+  entry: { seq: number; hash: string } | null,
+  current: { seq: number },
+): HeadVerdict {
   const when = published.at === undefined ? '' : ` at ${published.at}`;
   if (published.seq === 0) return { ok: true, message: 'the published head is the empty chain' };
   if (entry === null || current.seq < published.seq) {
-    return { ok: false, problem: 'truncated', message: `the chain ends at seq ${current.seq}, but seq ${published.seq} was published${when}: entries were removed` };
+    return {
+      ok: false,
+      problem: 'truncated',
+      message: `the chain ends at seq ${current.seq}, but seq ${published.seq} was published${when}: entries were removed`,
+    };
   }
   if (entry.hash !== published.hash) {
-    return { ok: false, problem: 'forked', message: `entry ${published.seq} hashes to ${entry.hash}, but ${published.hash} was published${when}: the chain was rewritten from there or before` };
+    return {
+      ok: false,
+      problem: 'forked',
+      message: `entry ${published.seq} hashes to ${entry.hash}, but ${published.hash} was published${when}: the chain was rewritten from there or before`,
+    };
   }
   return { ok: true, message: `the chain holds the head published${when} (seq ${published.seq})` };
 }

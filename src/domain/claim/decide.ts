@@ -81,7 +81,15 @@ function need<T>(value: T | undefined, what: string, action: ClaimActionAny): T 
 }
 
 const plan = (state: ClaimState, rest: Partial<Omit<TransitionPlan, 'status' | 'state'>> = {}): TransitionPlan => ({
-  status: 'ok', state, changes: {}, transfers: [], amount_fen: null, approval: null, overridden_findings: [], frees_records: false, ...rest,
+  status: 'ok',
+  state,
+  changes: {},
+  transfers: [],
+  amount_fen: null,
+  approval: null,
+  overridden_findings: [],
+  frees_records: false,
+  ...rest,
 });
 
 /** The plan of `action` on `claim`, or why it is refused. */
@@ -103,13 +111,20 @@ export function decideTransition(claim: ClaimFigures, action: ClaimActionAny, fa
       const open = facts.open_high_findings ?? [];
       if (open.length > 0 && !facts.override_reason) return { status: 'open_findings', finding_ids: open };
       const { cuts, granted_fen } = applyCuts(claim.computed_fen, claim.base_fen, {
-        cap_share_bp: program.cap_share_bp, cap_fen: program.cap_fen, cap_fen_year: program.cap_fen_year,
-        granted_fen: before.granted_fen, granted_fen_year: before.granted_fen_year, budget_available_fen: available,
+        cap_share_bp: program.cap_share_bp,
+        cap_fen: program.cap_fen,
+        cap_fen_year: program.cap_fen_year,
+        granted_fen: before.granted_fen,
+        granted_fen_year: before.granted_fen_year,
+        budget_available_fen: available,
       });
       if (granted_fen === 0n && available === 0n) return { status: 'budget_exhausted', available_fen: 0n };
       return plan(t.to, {
-        changes: { granted_fen }, transfers: granted_fen > 0n ? [{ kind: 'approve', amount_fen: granted_fen }] : [], amount_fen: granted_fen,
-        approval: { computed_fen: claim.computed_fen, cuts, granted_fen }, overridden_findings: open,
+        changes: { granted_fen },
+        transfers: granted_fen > 0n ? [{ kind: 'approve', amount_fen: granted_fen }] : [],
+        amount_fen: granted_fen,
+        approval: { computed_fen: claim.computed_fen, cuts, granted_fen },
+        overridden_findings: open,
       });
     }
     case 'pay': {
@@ -120,7 +135,11 @@ export function decideTransition(claim: ClaimFigures, action: ClaimActionAny, fa
       if (pay > max) return { status: 'amount_too_large', amount_fen_max: max };
       const paid_fen = claim.paid_fen + pay;
       // Staged payment: the claim stays approved until it is paid in full.
-      return plan(paid_fen === claim.granted_fen ? 'paid' : 'approved', { changes: { paid_fen }, transfers: [{ kind: 'pay', amount_fen: pay }], amount_fen: pay });
+      return plan(paid_fen === claim.granted_fen ? 'paid' : 'approved', {
+        changes: { paid_fen },
+        transfers: [{ kind: 'pay', amount_fen: pay }],
+        amount_fen: pay,
+      });
     }
     case 'claw_back': {
       const recover = facts.amount_fen ?? claim.paid_fen;
@@ -130,8 +149,13 @@ export function decideTransition(claim: ClaimFigures, action: ClaimActionAny, fa
       if (release > 0n) transfers.push({ kind: 'release', amount_fen: release });
       if (recover > 0n) transfers.push({ kind: 'recover', amount_fen: recover });
       return plan(t.to, {
-        changes: { granted_fen: claim.granted_fen - release - recover, paid_fen: claim.paid_fen - recover, clawed_back_fen: claim.clawed_back_fen + release + recover },
-        transfers, amount_fen: release + recover,
+        changes: {
+          granted_fen: claim.granted_fen - release - recover,
+          paid_fen: claim.paid_fen - recover,
+          clawed_back_fen: claim.clawed_back_fen + release + recover,
+        },
+        transfers,
+        amount_fen: release + recover,
       });
     }
   }

@@ -4,8 +4,13 @@ import { InvariantError } from '../assert.js';
 import { OfficeCalendar } from '../calendar.js';
 import type { InventoryInterval } from '../org/organization.js';
 import {
-  CapacitySweep, capacityFinding, findCapacityOverruns, sweepSortedCapacity, sweepSortedCapacityAsync,
-  type CapacityOverrun, type CapacityRecord,
+  CapacitySweep,
+  capacityFinding,
+  findCapacityOverruns,
+  sweepSortedCapacity,
+  sweepSortedCapacityAsync,
+  type CapacityOverrun,
+  type CapacityRecord,
 } from './capacity.js';
 
 const inv = (count: number, from: number, to: number | null): InventoryInterval => ({ accelerator: 'a', count, valid_from_ms: from, valid_to_ms: to });
@@ -13,10 +18,12 @@ const rec = (seq: number, count: number, from: number, to: number): CapacityReco
 
 /** Brute force: evaluate busy and inventory at every event instant, merge adjacent overrun segments. */
 function bruteForce(records: readonly CapacityRecord[], inventory: readonly InventoryInterval[], seqs_max = 1000): CapacityOverrun[] {
-  const instants = [...new Set([
-    ...records.flatMap((r) => [r.started_at_ms, r.ended_at_ms]),
-    ...inventory.flatMap((i) => (i.valid_to_ms === null ? [i.valid_from_ms] : [i.valid_from_ms, i.valid_to_ms])),
-  ])].sort((a, b) => a - b);
+  const instants = [
+    ...new Set([
+      ...records.flatMap((r) => [r.started_at_ms, r.ended_at_ms]),
+      ...inventory.flatMap((i) => (i.valid_to_ms === null ? [i.valid_from_ms] : [i.valid_from_ms, i.valid_to_ms])),
+    ]),
+  ].sort((a, b) => a - b);
   const out: CapacityOverrun[] = [];
   let open: CapacityOverrun | null = null;
   for (let x = 0; x + 1 < instants.length; x++) {
@@ -32,20 +39,32 @@ function bruteForce(records: readonly CapacityRecord[], inventory: readonly Inve
         open.inventory = Math.min(open.inventory, held);
         open.excess = Math.max(open.excess, busy - held);
       }
-    } else if (open !== null) { out.push(open); open = null; }
+    } else if (open !== null) {
+      out.push(open);
+      open = null;
+    }
   }
   if (open !== null) out.push(open);
-  const in_start_order = records.map((r, i) => ({ r, i })).sort((a, b) => a.r.started_at_ms - b.r.started_at_ms || a.i - b.i).map((x) => x.r);
+  const in_start_order = records
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => a.r.started_at_ms - b.r.started_at_ms || a.i - b.i)
+    .map((x) => x.r);
   for (const o of out) {
     const running = in_start_order.filter((r) => r.started_at_ms < o.to_ms && r.ended_at_ms > o.from_ms);
     o.record_count = running.length;
-    o.record_seqs = running.slice(0, seqs_max).map((r) => r.seq).sort((a, b) => a - b);
+    o.record_seqs = running
+      .slice(0, seqs_max)
+      .map((r) => r.seq)
+      .sort((a, b) => a - b);
   }
   return out;
 }
 
 function streamed(records: readonly CapacityRecord[], inventory: readonly InventoryInterval[], seqs_max?: number): CapacityOverrun[] {
-  const sorted = records.map((r, i) => ({ r, i })).sort((a, b) => a.r.started_at_ms - b.r.started_at_ms || a.i - b.i).map((x) => x.r);
+  const sorted = records
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => a.r.started_at_ms - b.r.started_at_ms || a.i - b.i)
+    .map((x) => x.r);
   return [...sweepSortedCapacity(sorted, inventory, seqs_max === undefined ? {} : { record_seqs_max: seqs_max })];
 }
 
@@ -120,7 +139,10 @@ describe('capacity overrun', () => {
   });
 
   it('streams from an async iterable', async () => {
-    async function* source() { yield rec(1, 3, 0, 10); yield rec(2, 3, 5, 15); }
+    async function* source() {
+      yield rec(1, 3, 0, 10);
+      yield rec(2, 3, 5, 15);
+    }
     const out: CapacityOverrun[] = [];
     for await (const o of sweepSortedCapacityAsync(source(), [inv(4, 0, null)])) out.push(o);
     expect(out).toEqual([{ from_ms: 5, to_ms: 10, busy_max: 6, inventory: 4, excess: 2, record_seqs: [1, 2], record_count: 2 }]);
@@ -136,31 +158,40 @@ describe('capacity overrun', () => {
 
   // Small time and count ranges make ties (ends meeting starts, inventory changes at record edges) common.
   const record_arb = fc.record({ count: fc.integer({ min: 1, max: 5 }), start: fc.integer({ min: 0, max: 40 }), len: fc.integer({ min: 1, max: 15 }) });
-  const inventory_arb = fc.array(fc.record({ gap: fc.integer({ min: 0, max: 5 }), len: fc.integer({ min: 1, max: 20 }), count: fc.integer({ min: 0, max: 10 }) }), { maxLength: 4 })
-    .chain((parts) => fc.boolean().map((open_end) => {
-      const out: InventoryInterval[] = [];
-      let t = 0;
-      parts.forEach((p, i) => {
-        const from = t + p.gap;
-        const to = open_end && i === parts.length - 1 ? null : from + p.len;
-        out.push(inv(p.count, from, to));
-        t = to ?? t;
-      });
-      return out;
-    }));
+  const inventory_arb = fc
+    .array(fc.record({ gap: fc.integer({ min: 0, max: 5 }), len: fc.integer({ min: 1, max: 20 }), count: fc.integer({ min: 0, max: 10 }) }), { maxLength: 4 })
+    .chain((parts) =>
+      fc.boolean().map((open_end) => {
+        const out: InventoryInterval[] = [];
+        let t = 0;
+        parts.forEach((p, i) => {
+          const from = t + p.gap;
+          const to = open_end && i === parts.length - 1 ? null : from + p.len;
+          out.push(inv(p.count, from, to));
+          t = to ?? t;
+        });
+        return out;
+      }),
+    );
 
   it('agrees with brute force, and the streaming sweep agrees with the in-memory one (property)', () => {
-    fc.assert(fc.property(fc.array(record_arb, { maxLength: 30 }), inventory_arb, fc.integer({ min: 1, max: 6 }), (raw, inventory, seqs_max) => {
-      const records = raw.map((r, i) => rec(100 + ((i * 7) % 31), r.count, r.start, r.start + r.len));
-      const expected = bruteForce(records, inventory, seqs_max);
-      expect(findCapacityOverruns(records, inventory, { record_seqs_max: seqs_max })).toEqual(expected);
-      expect(streamed(records, inventory, seqs_max)).toEqual(expected);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.array(record_arb, { maxLength: 30 }), inventory_arb, fc.integer({ min: 1, max: 6 }), (raw, inventory, seqs_max) => {
+        const records = raw.map((r, i) => rec(100 + ((i * 7) % 31), r.count, r.start, r.start + r.len));
+        const expected = bruteForce(records, inventory, seqs_max);
+        expect(findCapacityOverruns(records, inventory, { record_seqs_max: seqs_max })).toEqual(expected);
+        expect(streamed(records, inventory, seqs_max)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('sweeps 1,000,000 records of one cluster × model in memory (timing printed)', () => {
     let seed = 42;
-    const rand = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 2 ** 32; };
+    const rand = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     const n = 1_000_000;
     const records: CapacityRecord[] = new Array(n);
     for (let x = 0; x < n; x++) {
@@ -175,8 +206,10 @@ describe('capacity overrun', () => {
     const t2 = performance.now();
     for (const _ of sweepSortedCapacity(sorted, [inv(6_200, 0, null)])) streamed_count++;
     const t3 = performance.now();
-    console.log(`capacity sweep, 1,000,000 records: in memory ${(t1 - t0).toFixed(0)} ms (${overruns.length} overruns); `
-      + `streaming over pre-sorted input ${(t3 - t2).toFixed(0)} ms`);
+    console.log(
+      `capacity sweep, 1,000,000 records: in memory ${(t1 - t0).toFixed(0)} ms (${overruns.length} overruns); ` +
+        `streaming over pre-sorted input ${(t3 - t2).toFixed(0)} ms`,
+    );
     expect(streamed_count).toBe(overruns.length);
   });
 });

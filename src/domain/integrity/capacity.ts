@@ -7,7 +7,12 @@ import type { InventoryInterval } from '../org/organization.js';
 import type { Finding } from './finding.js';
 
 /** One usage record of the cluster × model under check. Records are [started_at, ended_at). */
-export interface CapacityRecord { seq: number; count: number; started_at_ms: number; ended_at_ms: number }
+export interface CapacityRecord {
+  seq: number;
+  count: number;
+  started_at_ms: number;
+  ended_at_ms: number;
+}
 
 /**
  * A maximal interval [from_ms, to_ms) in which the cards busy exceeded the inventory held at every instant.
@@ -29,21 +34,30 @@ export interface CapacityOverrun {
 /** Default cap on the seqs listed per overrun: enough to review, bounded however many jobs ran. */
 export const capacity_record_seqs_max = 1000;
 
-export interface CapacityOptions { record_seqs_max?: number }
+export interface CapacityOptions {
+  record_seqs_max?: number;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared pieces
 
 /** Inventory as a step function: from times[i] on, the cluster holds counts[i] cards; before times[0], none. */
-interface InventorySteps { times: number[]; counts: number[] }
+interface InventorySteps {
+  times: number[];
+  counts: number[];
+}
 
 function inventorySteps(intervals: readonly InventoryInterval[]): InventorySteps {
   const sorted = [...intervals].sort((a, b) => a.valid_from_ms - b.valid_from_ms);
   const times: number[] = [];
   const counts: number[] = [];
   const put = (t: number, c: number) => {
-    if (times.length > 0 && times[times.length - 1] === t) counts[counts.length - 1] = c; // back-to-back intervals
-    else { times.push(t); counts.push(c); }
+    if (times.length > 0 && times[times.length - 1] === t)
+      counts[counts.length - 1] = c; // back-to-back intervals
+    else {
+      times.push(t);
+      counts.push(c);
+    }
   };
   let prev_to = Number.NEGATIVE_INFINITY;
   for (const i of sorted) {
@@ -64,8 +78,13 @@ function checkRecord(r: CapacityRecord): void {
 }
 
 interface Draft {
-  from_ms: number; to_ms: number; busy_max: number; inventory: number; excess: number;
-  record_seqs: number[]; record_count: number;
+  from_ms: number;
+  to_ms: number;
+  busy_max: number;
+  inventory: number;
+  excess: number;
+  record_seqs: number[];
+  record_count: number;
 }
 
 type SegmentState = 'opened' | 'extended' | 'none';
@@ -134,7 +153,9 @@ function seqsMax(options: CapacityOptions): number {
  * walk in start order attributes records to the overruns they overlap (O(n + the records counted in overruns)).
  */
 export function findCapacityOverruns(
-  records: readonly CapacityRecord[], inventory: readonly InventoryInterval[], options: CapacityOptions = {},
+  records: readonly CapacityRecord[],
+  inventory: readonly InventoryInterval[],
+  options: CapacityOptions = {},
 ): CapacityOverrun[] {
   const acc = new OverrunAccumulator(seqsMax(options));
   const steps = inventorySteps(inventory);
@@ -151,7 +172,10 @@ export function findCapacityOverruns(
   }
   const by_start = new Uint32Array(n);
   const by_end = new Uint32Array(n);
-  for (let x = 0; x < n; x++) { by_start[x] = x; by_end[x] = x; }
+  for (let x = 0; x < n; x++) {
+    by_start[x] = x;
+    by_end[x] = x;
+  }
   by_start.sort((a, b) => starts[a]! - starts[b]! || a - b);
   by_end.sort((a, b) => ends[a]! - ends[b]!);
 
@@ -192,13 +216,23 @@ export function findCapacityOverruns(
 // ---------------------------------------------------------------------------------------------------------------
 // Streaming sweep
 
-interface Running { end: number; start: number; arrival: number; seq: number; count: number }
+interface Running {
+  end: number;
+  start: number;
+  arrival: number;
+  seq: number;
+  count: number;
+}
 
 /** A binary min-heap of running jobs by end time. */
 class EndHeap {
   readonly items: Running[] = [];
-  get size(): number { return this.items.length; }
-  peekEnd(): number { return this.items.length > 0 ? this.items[0]!.end : Number.POSITIVE_INFINITY; }
+  get size(): number {
+    return this.items.length;
+  }
+  peekEnd(): number {
+    return this.items.length > 0 ? this.items[0]!.end : Number.POSITIVE_INFINITY;
+  }
 
   push(x: Running): void {
     const a = this.items;
@@ -259,7 +293,9 @@ export class CapacitySweep {
   }
 
   /** The jobs running now (after the last record pushed): the sweep's memory. */
-  get running(): number { return this.heap.size; }
+  get running(): number {
+    return this.heap.size;
+  }
 
   /** Adds the next record; answers the overruns that its start closed. */
   push(r: CapacityRecord): CapacityOverrun[] {
@@ -318,7 +354,9 @@ export class CapacitySweep {
 
 /** The streaming sweep over a sync iterable sorted by started_at, yielding overruns as they close. */
 export function* sweepSortedCapacity(
-  records: Iterable<CapacityRecord>, inventory: readonly InventoryInterval[], options: CapacityOptions = {},
+  records: Iterable<CapacityRecord>,
+  inventory: readonly InventoryInterval[],
+  options: CapacityOptions = {},
 ): Generator<CapacityOverrun> {
   const sweep = new CapacitySweep(inventory, options);
   for (const r of records) yield* sweep.push(r);
@@ -327,7 +365,8 @@ export function* sweepSortedCapacity(
 
 /** The streaming sweep over an async (or sync) iterable sorted by started_at, e.g. a database cursor. */
 export async function* sweepSortedCapacityAsync(
-  records: AsyncIterable<CapacityRecord> | Iterable<CapacityRecord>, inventory: readonly InventoryInterval[],
+  records: AsyncIterable<CapacityRecord> | Iterable<CapacityRecord>,
+  inventory: readonly InventoryInterval[],
   options: CapacityOptions = {},
 ): AsyncGenerator<CapacityOverrun> {
   const sweep = new CapacitySweep(inventory, options);
@@ -346,11 +385,16 @@ export function capacityFinding(o: CapacityOverrun, subject: { cluster_id: strin
     kind: 'capacity_overrun',
     severity: 'high',
     subject: { cluster_id: subject.cluster_id, accelerator: subject.accelerator },
-    message: `Cluster ${subject.cluster_id} reported up to ${o.busy_max} ${subject.accelerator} cards busy between ${from} `
-      + `and ${to} while it held as few as ${o.inventory}; at the worst instant ${o.excess} more cards were busy than it held; `
-      + `${o.record_count} records ran in that time${listed}.`,
+    message:
+      `Cluster ${subject.cluster_id} reported up to ${o.busy_max} ${subject.accelerator} cards busy between ${from} ` +
+      `and ${to} while it held as few as ${o.inventory}; at the worst instant ${o.excess} more cards were busy than it held; ` +
+      `${o.record_count} records ran in that time${listed}.`,
     evidence: {
-      from_ms: o.from_ms, to_ms: o.to_ms, busy_max: o.busy_max, inventory: o.inventory, excess: o.excess,
+      from_ms: o.from_ms,
+      to_ms: o.to_ms,
+      busy_max: o.busy_max,
+      inventory: o.inventory,
+      excess: o.excess,
       record_count: o.record_count,
     },
     record_seqs: o.record_seqs,

@@ -8,8 +8,15 @@ const calendar = new OfficeCalendar('Asia/Shanghai');
 
 let next_seq = 1;
 const rec = (p: Partial<DuplicateRecord>): DuplicateRecord => ({
-  seq: next_seq++, provider_id: 'p1', enterprise_id: 'e1', job_ref: null, accelerator: 'a', count: 8,
-  started_at_ms: 0, ended_at_ms: 100, ...p,
+  seq: next_seq++,
+  provider_id: 'p1',
+  enterprise_id: 'e1',
+  job_ref: null,
+  accelerator: 'a',
+  count: 8,
+  started_at_ms: 0,
+  ended_at_ms: 100,
+  ...p,
 });
 
 const rules = (r: ReturnType<typeof findDuplicates>) => r.findings.map((f) => [f.evidence['rule'], f.record_seqs]);
@@ -24,8 +31,11 @@ describe('duplicates and overlaps', () => {
     expect(r.truncated).toBe(false);
     expect(r.findings).toHaveLength(1);
     expect(r.findings[0]).toMatchObject({
-      kind: 'duplicate_job', severity: 'high', subject: { enterprise_id: 'e1', job_ref: 'j1' },
-      record_seqs: [a.seq, b.seq, c.seq], evidence: { rule: 'same_job_ref', providers: ['p1', 'p2'], record_count: 3 },
+      kind: 'duplicate_job',
+      severity: 'high',
+      subject: { enterprise_id: 'e1', job_ref: 'j1' },
+      record_seqs: [a.seq, b.seq, c.seq],
+      evidence: { rule: 'same_job_ref', providers: ['p1', 'p2'], record_count: 3 },
     });
     expect(r.findings[0]!.message).toContain('reported by 2 providers (p1, p2)');
   });
@@ -39,7 +49,10 @@ describe('duplicates and overlaps', () => {
     const other_model = rec({ provider_id: 'p4', accelerator: 'b', started_at_ms: 0, ended_at_ms: 100 });
     const same_provider = rec({ provider_id: 'p1', started_at_ms: 12, ended_at_ms: 100 }); // 88 of b's 95: duplicates b (p2)
     const r = findDuplicates([a, b, touching, half, other_count, other_model, same_provider], calendar);
-    expect(rules(r)).toEqual([['same_shape_overlap', [a.seq, b.seq]], ['same_shape_overlap', [b.seq, same_provider.seq]]]);
+    expect(rules(r)).toEqual([
+      ['same_shape_overlap', [a.seq, b.seq]],
+      ['same_shape_overlap', [b.seq, same_provider.seq]],
+    ]);
     expect(r.findings[0]).toMatchObject({ severity: 'medium', interval: { from_ms: 10, to_ms: 100 } });
     expect(r.findings[0]!.message).toContain('Providers p1');
   });
@@ -82,39 +95,58 @@ describe('duplicates and overlaps', () => {
     expect(f).toMatchObject({ record_seqs: [records[0]!.seq, records[1]!.seq], evidence: { record_count: 4 } });
   });
 
-  const arb = fc.array(fc.record({
-    provider_id: fc.constantFrom('p1', 'p2', 'p3'), enterprise_id: fc.constantFrom('e1', 'e2'),
-    job_ref: fc.option(fc.constantFrom('j1', 'j2'), { nil: null }), accelerator: fc.constantFrom('a', 'b'),
-    count: fc.constantFrom(1, 8), started_at_ms: fc.integer({ min: 0, max: 50 }), len: fc.integer({ min: 1, max: 20 }),
-  }), { maxLength: 40 }).map((xs) => xs.map(({ len, ...x }, i) => ({ ...x, seq: i + 1, ended_at_ms: x.started_at_ms + len })));
+  const arb = fc
+    .array(
+      fc.record({
+        provider_id: fc.constantFrom('p1', 'p2', 'p3'),
+        enterprise_id: fc.constantFrom('e1', 'e2'),
+        job_ref: fc.option(fc.constantFrom('j1', 'j2'), { nil: null }),
+        accelerator: fc.constantFrom('a', 'b'),
+        count: fc.constantFrom(1, 8),
+        started_at_ms: fc.integer({ min: 0, max: 50 }),
+        len: fc.integer({ min: 1, max: 20 }),
+      }),
+      { maxLength: 40 },
+    )
+    .map((xs) => xs.map(({ len, ...x }, i) => ({ ...x, seq: i + 1, ended_at_ms: x.started_at_ms + len })));
 
   it('(b) and (c) agree with checking every pair (property), and do not depend on input order', () => {
-    fc.assert(fc.property(arb, (records) => {
-      const overlap = (a: DuplicateRecord, b: DuplicateRecord) => a.started_at_ms < b.ended_at_ms && b.started_at_ms < a.ended_at_ms;
-      // (b) by its definition: the overlap covers ≥ 80% of each record
-      const mostly = (a: DuplicateRecord, b: DuplicateRecord) => {
-        const o = Math.min(a.ended_at_ms, b.ended_at_ms) - Math.max(a.started_at_ms, b.started_at_ms);
-        return o / (a.ended_at_ms - a.started_at_ms) >= 0.8 && o / (b.ended_at_ms - b.started_at_ms) >= 0.8;
-      };
-      const expect_b: number[][] = [];
-      const expect_c: number[][] = [];
-      for (let i = 0; i < records.length; i++) {
-        for (let j = i + 1; j < records.length; j++) {
-          const a = records[i]!;
-          const b = records[j]!;
-          if (!overlap(a, b) || a.enterprise_id !== b.enterprise_id) continue;
-          if (a.provider_id !== b.provider_id && a.accelerator === b.accelerator && a.count === b.count
-            && !(a.job_ref !== null && a.job_ref === b.job_ref) && mostly(a, b)) expect_b.push([a.seq, b.seq]);
-          if (a.provider_id === b.provider_id && a.job_ref !== null && a.job_ref === b.job_ref && a.accelerator === b.accelerator) expect_c.push([a.seq, b.seq]);
+    fc.assert(
+      fc.property(arb, (records) => {
+        const overlap = (a: DuplicateRecord, b: DuplicateRecord) => a.started_at_ms < b.ended_at_ms && b.started_at_ms < a.ended_at_ms;
+        // (b) by its definition: the overlap covers ≥ 80% of each record
+        const mostly = (a: DuplicateRecord, b: DuplicateRecord) => {
+          const o = Math.min(a.ended_at_ms, b.ended_at_ms) - Math.max(a.started_at_ms, b.started_at_ms);
+          return o / (a.ended_at_ms - a.started_at_ms) >= 0.8 && o / (b.ended_at_ms - b.started_at_ms) >= 0.8;
+        };
+        const expect_b: number[][] = [];
+        const expect_c: number[][] = [];
+        for (let i = 0; i < records.length; i++) {
+          for (let j = i + 1; j < records.length; j++) {
+            const a = records[i]!;
+            const b = records[j]!;
+            if (!overlap(a, b) || a.enterprise_id !== b.enterprise_id) continue;
+            if (
+              a.provider_id !== b.provider_id &&
+              a.accelerator === b.accelerator &&
+              a.count === b.count &&
+              !(a.job_ref !== null && a.job_ref === b.job_ref) &&
+              mostly(a, b)
+            )
+              expect_b.push([a.seq, b.seq]);
+            if (a.provider_id === b.provider_id && a.job_ref !== null && a.job_ref === b.job_ref && a.accelerator === b.accelerator)
+              expect_c.push([a.seq, b.seq]);
+          }
         }
-      }
-      const r = findDuplicates(records, calendar);
-      const got = (rule: string) => r.findings.filter((f) => f.evidence['rule'] === rule).map((f) => f.record_seqs);
-      const sorted = (xs: number[][]) => [...xs].sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!);
-      expect(got('same_shape_overlap')).toEqual(sorted(expect_b));
-      expect(got('self_overlap')).toEqual(sorted(expect_c));
-      const reversed = findDuplicates([...records].reverse(), calendar);
-      expect(reversed.findings.map(findingKey)).toEqual(r.findings.map(findingKey));
-    }), { numRuns: 300 });
+        const r = findDuplicates(records, calendar);
+        const got = (rule: string) => r.findings.filter((f) => f.evidence['rule'] === rule).map((f) => f.record_seqs);
+        const sorted = (xs: number[][]) => [...xs].sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!);
+        expect(got('same_shape_overlap')).toEqual(sorted(expect_b));
+        expect(got('self_overlap')).toEqual(sorted(expect_c));
+        const reversed = findDuplicates([...records].reverse(), calendar);
+        expect(reversed.findings.map(findingKey)).toEqual(r.findings.map(findingKey));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

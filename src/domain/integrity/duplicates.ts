@@ -23,7 +23,11 @@ export interface DuplicateRecord {
 export const same_shape_overlap_min_bp = 8000;
 
 /** Whether [a) and [b) overlap by at least min_bp of each one's length (integer arithmetic). */
-export function overlapCoversBoth(a: { started_at_ms: number; ended_at_ms: number }, b: { started_at_ms: number; ended_at_ms: number }, min_bp = same_shape_overlap_min_bp): boolean {
+export function overlapCoversBoth(
+  a: { started_at_ms: number; ended_at_ms: number },
+  b: { started_at_ms: number; ended_at_ms: number },
+  min_bp = same_shape_overlap_min_bp,
+): boolean {
   const overlap = Math.min(a.ended_at_ms, b.ended_at_ms) - Math.max(a.started_at_ms, b.started_at_ms);
   if (overlap <= 0) return false;
   return overlap * 10_000 >= min_bp * (a.ended_at_ms - a.started_at_ms) && overlap * 10_000 >= min_bp * (b.ended_at_ms - b.started_at_ms);
@@ -34,10 +38,16 @@ export const duplicate_findings_max = 10_000;
 /** Default cap on seqs listed in one same-job_ref finding. */
 export const duplicate_record_seqs_max = 1000;
 
-export interface DuplicateOptions { findings_max?: number; record_seqs_max?: number }
+export interface DuplicateOptions {
+  findings_max?: number;
+  record_seqs_max?: number;
+}
 
 /** `truncated` is true when findings_max was reached and later findings were left out. */
-export interface DuplicateResult { findings: Finding[]; truncated: boolean }
+export interface DuplicateResult {
+  findings: Finding[];
+  truncated: boolean;
+}
 
 const byNumber = (a: number, b: number) => a - b;
 
@@ -62,7 +72,10 @@ export function findDuplicates(records: readonly DuplicateRecord[], calendar: Of
   const findings: Finding[] = [];
   let truncated = false;
   const add = (f: Finding): boolean => {
-    if (findings.length >= findings_max) { truncated = true; return false; }
+    if (findings.length >= findings_max) {
+      truncated = true;
+      return false;
+    }
     findings.push(f);
     return true;
   };
@@ -79,57 +92,81 @@ export function findDuplicates(records: readonly DuplicateRecord[], calendar: Of
     const first = group[0]!;
     const seqs = group.map((r) => r.seq).sort(byNumber);
     const listed = seqs.slice(0, seqs_max);
-    if (!add({
-      kind: 'duplicate_job',
-      severity: 'high',
-      subject: { enterprise_id: first.enterprise_id, job_ref: first.job_ref! },
-      message: `Job "${first.job_ref}" of enterprise ${first.enterprise_id} was reported by ${providers.length} providers `
-        + `(${providers.join(', ')}) in ${seqs.length} records; a job runs with one provider.`,
-      evidence: { rule: 'same_job_ref', providers, record_count: seqs.length },
-      record_seqs: listed,
-      interval: null,
-    })) return { findings, truncated };
+    if (
+      !add({
+        kind: 'duplicate_job',
+        severity: 'high',
+        subject: { enterprise_id: first.enterprise_id, job_ref: first.job_ref! },
+        message:
+          `Job "${first.job_ref}" of enterprise ${first.enterprise_id} was reported by ${providers.length} providers ` +
+          `(${providers.join(', ')}) in ${seqs.length} records; a job runs with one provider.`,
+        evidence: { rule: 'same_job_ref', providers, record_count: seqs.length },
+        record_seqs: listed,
+        interval: null,
+      })
+    )
+      return { findings, truncated };
   }
 
   // (b) same enterprise, model and count, overlapping, different providers.
   const pairs_b: [DuplicateRecord, DuplicateRecord][] = [];
   for (const group of groupBy(records, (r) => [r.enterprise_id, r.accelerator, String(r.count)])) {
-    overlappingPairs(group, (r) => r.provider_id, 'across', (a, b) => !(a.job_ref !== null && a.job_ref === b.job_ref) && overlapCoversBoth(a, b), pairs_b);
+    overlappingPairs(
+      group,
+      (r) => r.provider_id,
+      'across',
+      (a, b) => !(a.job_ref !== null && a.job_ref === b.job_ref) && overlapCoversBoth(a, b),
+      pairs_b,
+    );
   }
   for (const [a, b] of sortPairs(pairs_b)) {
     const from = Math.max(a.started_at_ms, b.started_at_ms);
     const to = Math.min(a.ended_at_ms, b.ended_at_ms);
-    if (!add({
-      kind: 'duplicate_job',
-      severity: 'medium',
-      subject: { enterprise_id: a.enterprise_id, accelerator: a.accelerator, count: String(a.count) },
-      message: `Providers ${a.provider_id} (record ${a.seq}) and ${b.provider_id} (record ${b.seq}) both reported `
-        + `${a.count} ${a.accelerator} cards for enterprise ${a.enterprise_id} over the same time, ${iso(from)} to ${iso(to)}; `
-        + 'it may be one job billed twice.',
-      evidence: { rule: 'same_shape_overlap', providers: [a.provider_id, b.provider_id], overlap_from_ms: from, overlap_to_ms: to },
-      record_seqs: [a.seq, b.seq],
-      interval: { from_ms: from, to_ms: to },
-    })) return { findings, truncated };
+    if (
+      !add({
+        kind: 'duplicate_job',
+        severity: 'medium',
+        subject: { enterprise_id: a.enterprise_id, accelerator: a.accelerator, count: String(a.count) },
+        message:
+          `Providers ${a.provider_id} (record ${a.seq}) and ${b.provider_id} (record ${b.seq}) both reported ` +
+          `${a.count} ${a.accelerator} cards for enterprise ${a.enterprise_id} over the same time, ${iso(from)} to ${iso(to)}; ` +
+          'it may be one job billed twice.',
+        evidence: { rule: 'same_shape_overlap', providers: [a.provider_id, b.provider_id], overlap_from_ms: from, overlap_to_ms: to },
+        record_seqs: [a.seq, b.seq],
+        interval: { from_ms: from, to_ms: to },
+      })
+    )
+      return { findings, truncated };
   }
 
   // (c) one provider, one job_ref, one model, overlapping records.
   const pairs_c: [DuplicateRecord, DuplicateRecord][] = [];
   for (const group of groupBy(shared_ref, (r) => [r.provider_id, r.enterprise_id, r.job_ref!, r.accelerator])) {
-    overlappingPairs(group, () => '', 'within', () => true, pairs_c);
+    overlappingPairs(
+      group,
+      () => '',
+      'within',
+      () => true,
+      pairs_c,
+    );
   }
   for (const [a, b] of sortPairs(pairs_c)) {
     const from = Math.max(a.started_at_ms, b.started_at_ms);
     const to = Math.min(a.ended_at_ms, b.ended_at_ms);
-    if (!add({
-      kind: 'overlapping_job',
-      severity: 'medium',
-      subject: { provider_id: a.provider_id, enterprise_id: a.enterprise_id, job_ref: a.job_ref! },
-      message: `Provider ${a.provider_id} reported job "${a.job_ref}" of enterprise ${a.enterprise_id} on ${a.accelerator} twice over the same time `
-        + `(records ${a.seq} and ${b.seq}, overlapping from ${iso(from)} to ${iso(to)}); the overlap may be billed twice.`,
-      evidence: { rule: 'self_overlap', overlap_from_ms: from, overlap_to_ms: to },
-      record_seqs: [a.seq, b.seq],
-      interval: { from_ms: from, to_ms: to },
-    })) return { findings, truncated };
+    if (
+      !add({
+        kind: 'overlapping_job',
+        severity: 'medium',
+        subject: { provider_id: a.provider_id, enterprise_id: a.enterprise_id, job_ref: a.job_ref! },
+        message:
+          `Provider ${a.provider_id} reported job "${a.job_ref}" of enterprise ${a.enterprise_id} on ${a.accelerator} twice over the same time ` +
+          `(records ${a.seq} and ${b.seq}, overlapping from ${iso(from)} to ${iso(to)}); the overlap may be billed twice.`,
+        evidence: { rule: 'self_overlap', overlap_from_ms: from, overlap_to_ms: to },
+        record_seqs: [a.seq, b.seq],
+        interval: { from_ms: from, to_ms: to },
+      })
+    )
+      return { findings, truncated };
   }
   return { findings, truncated };
 }
@@ -146,7 +183,10 @@ function groupBy<T>(items: readonly T[], key: (x: T) => string[]): T[][] {
     const g = seen.get(k);
     if (g === undefined) seen.set(k, x);
     else if (Array.isArray(g)) g.push(x);
-    else { seen.set(k, [g, x]); repeated.push(k); }
+    else {
+      seen.set(k, [g, x]);
+      repeated.push(k);
+    }
   }
   return repeated.sort().map((k) => seen.get(k) as T[]);
 }
@@ -164,7 +204,11 @@ function compositeKey(parts: readonly string[]): string {
  * time its list is visited, so the work is O(g log g + pairs) for a group of g.
  */
 function overlappingPairs<T extends DuplicateRecord>(
-  group: T[], part: (r: T) => string, mode: 'across' | 'within', accept: (a: T, b: T) => boolean, out: [T, T][],
+  group: T[],
+  part: (r: T) => string,
+  mode: 'across' | 'within',
+  accept: (a: T, b: T) => boolean,
+  out: [T, T][],
 ): void {
   if (group.length < 2) return;
   group.sort((a, b) => a.started_at_ms - b.started_at_ms || a.seq - b.seq);
@@ -176,11 +220,15 @@ function overlappingPairs<T extends DuplicateRecord>(
       let kept = 0;
       for (const a of list) if (a.ended_at_ms > r.started_at_ms) list[kept++] = a;
       list.length = kept;
-      if (kept === 0) { running.delete(key); continue; }
+      if (kept === 0) {
+        running.delete(key);
+        continue;
+      }
       for (const a of list) if (accept(a, r)) out.push(a.seq < r.seq ? [a, r] : [r, a]);
     }
     const own = running.get(p);
-    if (own === undefined) running.set(p, [r]); else own.push(r);
+    if (own === undefined) running.set(p, [r]);
+    else own.push(r);
   }
 }
 

@@ -2,8 +2,14 @@ import { expect, it } from 'vitest';
 import { findingKey, type Finding } from './finding.js';
 
 const f = (p: Partial<Finding>): Finding => ({
-  kind: 'capacity_overrun', severity: 'high', subject: { cluster_id: 'c1', accelerator: 'a' }, message: 'm', evidence: {},
-  record_seqs: [3, 1, 2], interval: { from_ms: 10, to_ms: 20 }, ...p,
+  kind: 'capacity_overrun',
+  severity: 'high',
+  subject: { cluster_id: 'c1', accelerator: 'a' },
+  message: 'm',
+  evidence: {},
+  record_seqs: [3, 1, 2],
+  interval: { from_ms: 10, to_ms: 20 },
+  ...p,
 });
 
 it('gives the same key whatever the seq or subject order, and another for another kind, interval or seq set', () => {

@@ -32,13 +32,13 @@ export const finding_key_seqs_inline_max = 8;
  * record order) gets the same key; a finding over other records or another interval gets another.
  */
 export function findingKey(f: Pick<Finding, 'kind' | 'subject' | 'record_seqs' | 'interval'>): string {
-  const subject = Object.keys(f.subject).sort()
-    .map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(f.subject[k] ?? '')}`).join('&');
+  const subject = Object.keys(f.subject)
+    .sort()
+    .map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(f.subject[k] ?? '')}`)
+    .join('&');
   const interval = f.interval === null ? '-' : `${f.interval.from_ms}..${f.interval.to_ms}`;
   const seqs = [...f.record_seqs].sort((a, b) => a - b);
-  const seq_part = seqs.length <= finding_key_seqs_inline_max
-    ? seqs.join(',')
-    : `${seqs.length}#${hash53(seqs.join(','))}`;
+  const seq_part = seqs.length <= finding_key_seqs_inline_max ? seqs.join(',') : `${seqs.length}#${hash53(seqs.join(','))}`;
   return `${f.kind}/${subject}/${interval}/${seq_part}`;
 }
 

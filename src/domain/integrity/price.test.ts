@@ -39,13 +39,21 @@ describe('price outliers', () => {
   });
 
   it('matches rational arithmetic on random records (property)', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 1e6 }),
-      fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 10_000, max: 100_000 }), (amount, card_s, ref, low_bp, high_bp) => {
-        const billed = BigInt(amount) * 3600n * 10_000n;
-        const base = BigInt(ref) * BigInt(card_s);
-        const want = billed < base * BigInt(low_bp) ? 'below' : billed > base * BigInt(high_bp) ? 'above' : null;
-        expect(priceOutside(amount, card_s, ref, { low_bp, high_bp })).toBe(want);
-      }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1e9 }),
+        fc.integer({ min: 1, max: 1e9 }),
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 10_000, max: 100_000 }),
+        (amount, card_s, ref, low_bp, high_bp) => {
+          const billed = BigInt(amount) * 3600n * 10_000n;
+          const base = BigInt(ref) * BigInt(card_s);
+          const want = billed < base * BigInt(low_bp) ? 'below' : billed > base * BigInt(high_bp) ? 'above' : null;
+          expect(priceOutside(amount, card_s, ref, { low_bp, high_bp })).toBe(want);
+        },
+      ),
+    );
   });
 
   it('rejects a band that excludes the reference, bad references and records without card-seconds', () => {

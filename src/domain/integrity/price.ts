@@ -3,10 +3,18 @@
 import { assert } from '../assert.js';
 import type { Finding } from './finding.js';
 
-export interface PriceRecord { seq: number; accelerator: string; amount_fen: number; card_s: number }
+export interface PriceRecord {
+  seq: number;
+  accelerator: string;
+  amount_fen: number;
+  card_s: number;
+}
 
 /** The accepted band around the reference, in basis points of it: [low_bp, high_bp], both ends inside. */
-export interface PriceBand { low_bp: number; high_bp: number }
+export interface PriceBand {
+  low_bp: number;
+  high_bp: number;
+}
 
 /** 0.3× to 3× the reference price. */
 export const price_band_default: PriceBand = { low_bp: 3000, high_bp: 30000 };
@@ -35,9 +43,7 @@ export function priceRatioBp(amount_fen: number, card_s: number, reference_fen_p
  * caller: the catalog has none yet). Records of a model with no reference are not judged. Overbilling inflates a
  * subsidy, so it weighs more than underbilling. Findings in seq order.
  */
-export function findPriceOutliers(
-  records: readonly PriceRecord[], references: ReadonlyMap<string, number>, band: PriceBand = price_band_default,
-): Finding[] {
+export function findPriceOutliers(records: readonly PriceRecord[], references: ReadonlyMap<string, number>, band: PriceBand = price_band_default): Finding[] {
   assert(Number.isInteger(band.low_bp) && Number.isInteger(band.high_bp), 'band bounds must be integers');
   assert(band.low_bp >= 0 && band.low_bp <= 10_000 && band.high_bp >= 10_000, 'band must hold the reference: 0 ≤ low_bp ≤ 10000 ≤ high_bp');
   for (const [model, ref] of references) assert(Number.isSafeInteger(ref) && ref > 0, `reference price of ${model} must be a positive integer`);
@@ -56,12 +62,19 @@ export function findPriceOutliers(
       kind: 'price_outlier',
       severity: direction === 'above' ? 'medium' : 'low',
       subject: { accelerator: r.accelerator },
-      message: `Record ${r.seq} bills ${price} fen per ${r.accelerator} card-hour, ${(ratio_bp / 10_000).toFixed(2)}× the `
-        + `reference of ${reference} fen; the accepted band is ${band.low_bp / 10_000}× to ${band.high_bp / 10_000}×, `
-        + `so it is ${direction} the ${(bound_bp / 10_000)}× bound.`,
+      message:
+        `Record ${r.seq} bills ${price} fen per ${r.accelerator} card-hour, ${(ratio_bp / 10_000).toFixed(2)}× the ` +
+        `reference of ${reference} fen; the accepted band is ${band.low_bp / 10_000}× to ${band.high_bp / 10_000}×, ` +
+        `so it is ${direction} the ${bound_bp / 10_000}× bound.`,
       evidence: {
-        direction, price_fen_per_card_h: price, reference_fen_per_card_h: reference, ratio_bp,
-        low_bp: band.low_bp, high_bp: band.high_bp, amount_fen: r.amount_fen, card_s: r.card_s,
+        direction,
+        price_fen_per_card_h: price,
+        reference_fen_per_card_h: reference,
+        ratio_bp,
+        low_bp: band.low_bp,
+        high_bp: band.high_bp,
+        amount_fen: r.amount_fen,
+        card_s: r.card_s,
       },
       record_seqs: [r.seq],
       interval: null,

@@ -29,11 +29,7 @@ const SIG64 = Buffer.alloc(64, 7).toString('base64');
 
 describe('parseSignatureHeader', () => {
   it('reads keyId and sig in either order, with or without spaces, names case-insensitively', () => {
-    for (const value of [
-      `keyId="k1", sig="${SIG64}"`,
-      `sig="${SIG64}",keyId="k1"`,
-      ` \tKEYID = "k1" ,  SIG="${SIG64}" `,
-    ]) {
+    for (const value of [`keyId="k1", sig="${SIG64}"`, `sig="${SIG64}",keyId="k1"`, ` \tKEYID = "k1" ,  SIG="${SIG64}" `]) {
       const parsed = parseSignatureHeader(value);
       expect(parsed).toEqual({ key_id: 'k1', signature: Buffer.alloc(64, 7) });
     }
@@ -122,7 +118,10 @@ describe('verifyBatchSignature', () => {
   });
 
   it('finds the right key among several', () => {
-    const several = new Map<string, KeyObject | string>([['old', other.publicKey], [KEY_ID, pair.publicKey]]);
+    const several = new Map<string, KeyObject | string>([
+      ['old', other.publicKey],
+      [KEY_ID, pair.publicKey],
+    ]);
     expect(verifyBatchSignature(body, headerFor(body), several)).toMatchObject({ status: 'valid', key_id: KEY_ID });
     expect(verifyBatchSignature(body, headerFor(body, other.privateKey, 'old'), several)).toMatchObject({ status: 'valid', key_id: 'old' });
   });

@@ -36,9 +36,7 @@ export type SignatureHeaderError =
   | 'bad_base64'
   | 'bad_signature_length';
 
-export type ParsedSignatureHeader =
-  | { key_id: string; signature: Buffer }
-  | { error: SignatureHeaderError; message: string };
+export type ParsedSignatureHeader = { key_id: string; signature: Buffer } | { error: SignatureHeaderError; message: string };
 
 export type BatchSignatureCheck =
   | { status: 'valid'; key_id: string }
@@ -126,10 +124,18 @@ export function publicKeyFromText(text: string): PublicKeyParse {
   const trimmed = text.trim();
   if (trimmed === '') return { ok: false, problem: { reason: 'empty' }, message: 'the public key is empty' };
   if (Buffer.byteLength(trimmed, 'utf8') > PUBLIC_KEY_TEXT_BYTES_MAX) {
-    return { ok: false, problem: { reason: 'too_long', bytes_max: PUBLIC_KEY_TEXT_BYTES_MAX }, message: `the public key text is longer than ${PUBLIC_KEY_TEXT_BYTES_MAX} bytes` };
+    return {
+      ok: false,
+      problem: { reason: 'too_long', bytes_max: PUBLIC_KEY_TEXT_BYTES_MAX },
+      message: `the public key text is longer than ${PUBLIC_KEY_TEXT_BYTES_MAX} bytes`,
+    };
   }
   if (/PRIVATE KEY/.test(trimmed)) {
-    return { ok: false, problem: { reason: 'private_key' }, message: 'this is a private key: register the public key (openssl pkey -pubout) and keep the private key secret' };
+    return {
+      ok: false,
+      problem: { reason: 'private_key' },
+      message: 'this is a private key: register the public key (openssl pkey -pubout) and keep the private key secret',
+    };
   }
   let key: KeyObject;
   if (trimmed.startsWith('-----BEGIN')) {
@@ -147,7 +153,11 @@ export function publicKeyFromText(text: string): PublicKeyParse {
     }
     const raw = Buffer.from(trimmed, 'base64');
     if (raw.length !== ED25519_PUBLIC_KEY_BYTES) {
-      return { ok: false, problem: { reason: 'raw_length', bytes: raw.length, bytes_expected: ED25519_PUBLIC_KEY_BYTES }, message: `the base64 key decodes to ${raw.length} bytes; a raw Ed25519 public key is ${ED25519_PUBLIC_KEY_BYTES}` };
+      return {
+        ok: false,
+        problem: { reason: 'raw_length', bytes: raw.length, bytes_expected: ED25519_PUBLIC_KEY_BYTES },
+        message: `the base64 key decodes to ${raw.length} bytes; a raw Ed25519 public key is ${ED25519_PUBLIC_KEY_BYTES}`,
+      };
     }
     try {
       key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
@@ -156,7 +166,11 @@ export function publicKeyFromText(text: string): PublicKeyParse {
     }
   }
   if (key.asymmetricKeyType !== 'ed25519') {
-    return { ok: false, problem: { reason: 'not_ed25519', key_type: key.asymmetricKeyType ?? 'unknown' }, message: `the key is ${key.asymmetricKeyType ?? 'of unknown type'}; only Ed25519 keys are accepted` };
+    return {
+      ok: false,
+      problem: { reason: 'not_ed25519', key_type: key.asymmetricKeyType ?? 'unknown' },
+      message: `the key is ${key.asymmetricKeyType ?? 'of unknown type'}; only Ed25519 keys are accepted`,
+    };
   }
   return { ok: true, key };
 }
@@ -204,7 +218,11 @@ export function verifyBatchSignature(
   // Ed25519 takes no digest: the algorithm argument must be null.
   const valid = verify(null, body, key, parsed.signature);
   if (!valid) {
-    return { status: 'bad_signature', key_id: parsed.key_id, message: `the signature does not match the body bytes under key ${JSON.stringify(parsed.key_id)}` };
+    return {
+      status: 'bad_signature',
+      key_id: parsed.key_id,
+      message: `the signature does not match the body bytes under key ${JSON.stringify(parsed.key_id)}`,
+    };
   }
   return { status: 'valid', key_id: parsed.key_id };
 }

@@ -4,11 +4,31 @@
 // happened: what is stored now must be what the chain says. Pure: the caller streams the entries in.
 import type { AuditEntry } from '../audit/chain.js';
 
-export interface StoredTransferFacts { key: string; kind: string; program_id: string; claim_id: string | null; debit: string; credit: string; amount_fen: bigint }
-export interface StoredClaimFacts { id: string; state: string; computed_fen: bigint; granted_fen: bigint; paid_fen: bigint; clawed_back_fen: bigint }
+export interface StoredTransferFacts {
+  key: string;
+  kind: string;
+  program_id: string;
+  claim_id: string | null;
+  debit: string;
+  credit: string;
+  amount_fen: bigint;
+}
+export interface StoredClaimFacts {
+  id: string;
+  state: string;
+  computed_fen: bigint;
+  granted_fen: bigint;
+  paid_fen: bigint;
+  clawed_back_fen: bigint;
+}
 
-export type ChainLedgerProblemCode = 'transfer_not_in_chain' | 'transfer_missing' | 'transfer_differs' | 'claim_not_in_chain' | 'claim_missing' | 'claim_differs';
-export interface ChainLedgerProblem { code: ChainLedgerProblemCode; subject: string; message: string }
+export type ChainLedgerProblemCode =
+  'transfer_not_in_chain' | 'transfer_missing' | 'transfer_differs' | 'claim_not_in_chain' | 'claim_missing' | 'claim_differs';
+export interface ChainLedgerProblem {
+  code: ChainLedgerProblemCode;
+  subject: string;
+  message: string;
+}
 
 /** Problems reported at most (the counts are always complete). */
 export const chain_problems_max = 1000;
@@ -37,7 +57,9 @@ export class LedgerChainCheck {
 
   finish(transfers: Iterable<StoredTransferFacts>, claims: Iterable<StoredClaimFacts>): { transfers: number; claims: number; problems: ChainLedgerProblem[] } {
     const problems: ChainLedgerProblem[] = [];
-    const add = (p: ChainLedgerProblem) => { if (problems.length < chain_problems_max) problems.push(p); };
+    const add = (p: ChainLedgerProblem) => {
+      if (problems.length < chain_problems_max) problems.push(p);
+    };
     const seen = new Set<string>();
     let n_transfers = 0;
     for (const t of transfers) {
@@ -45,7 +67,11 @@ export class LedgerChainCheck {
       seen.add(t.key);
       const c = this.transfers.get(t.key);
       if (c === undefined) {
-        add({ code: 'transfer_not_in_chain', subject: t.key, message: `transfer ${t.key} (${t.amount_fen} fen) is stored but the audit chain never recorded it` });
+        add({
+          code: 'transfer_not_in_chain',
+          subject: t.key,
+          message: `transfer ${t.key} (${t.amount_fen} fen) is stored but the audit chain never recorded it`,
+        });
         continue;
       }
       const differs: string[] = [];
@@ -57,7 +83,12 @@ export class LedgerChainCheck {
       if (differs.length > 0) add({ code: 'transfer_differs', subject: t.key, message: `transfer ${t.key}: stored ${differs.join('; ')}` });
     }
     for (const [key, c] of this.transfers) {
-      if (!seen.has(key)) add({ code: 'transfer_missing', subject: key, message: `the audit chain recorded transfer ${key} of ${String(c.amount_fen)} fen, but it is not stored` });
+      if (!seen.has(key))
+        add({
+          code: 'transfer_missing',
+          subject: key,
+          message: `the audit chain recorded transfer ${key} of ${String(c.amount_fen)} fen, but it is not stored`,
+        });
     }
     let n_claims = 0;
     const seen_claims = new Set<string>();
@@ -71,7 +102,8 @@ export class LedgerChainCheck {
       }
       const differs: string[] = [];
       if (c.state !== claim.state) differs.push(`state ${claim.state}, the chain says ${String(c.state)}`);
-      if (c.computed_fen !== undefined && fen(c.computed_fen) !== claim.computed_fen) differs.push(`computed_fen ${claim.computed_fen}, the chain says ${String(c.computed_fen)}`);
+      if (c.computed_fen !== undefined && fen(c.computed_fen) !== claim.computed_fen)
+        differs.push(`computed_fen ${claim.computed_fen}, the chain says ${String(c.computed_fen)}`);
       for (const field of ['granted_fen', 'paid_fen', 'clawed_back_fen'] as const) {
         // a claim still in draft has no decided amounts in the chain: they must be zero
         const said = c[field] === undefined ? 0n : fen(c[field]);
@@ -80,7 +112,8 @@ export class LedgerChainCheck {
       if (differs.length > 0) add({ code: 'claim_differs', subject: claim.id, message: `claim ${claim.id}: stored ${differs.join('; ')}` });
     }
     for (const [id, c] of this.claims) {
-      if (!seen_claims.has(id)) add({ code: 'claim_missing', subject: id, message: `the audit chain recorded claim ${id} (last ${String(c.state)}), but it is not stored` });
+      if (!seen_claims.has(id))
+        add({ code: 'claim_missing', subject: id, message: `the audit chain recorded claim ${id} (last ${String(c.state)}), but it is not stored` });
     }
     return { transfers: n_transfers, claims: n_claims, problems };
   }

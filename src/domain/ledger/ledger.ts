@@ -21,30 +21,49 @@ export function accountId(program_id: string, kind: AccountKind, beneficiary_id?
 export function transferAccounts(kind: TransferKind, program_id: string, beneficiary_id: string | null): { debit: string; credit: string } {
   const b = beneficiary_id ?? undefined;
   switch (kind) {
-    case 'fund': return { debit: accountId(program_id, 'funding'), credit: accountId(program_id, 'available') };
-    case 'approve': return { debit: accountId(program_id, 'available'), credit: accountId(program_id, 'payable', b) };
-    case 'pay': return { debit: accountId(program_id, 'payable', b), credit: accountId(program_id, 'paid') };
-    case 'release': return { debit: accountId(program_id, 'payable', b), credit: accountId(program_id, 'available') };
-    case 'recover': return { debit: accountId(program_id, 'paid'), credit: accountId(program_id, 'available') };
+    case 'fund':
+      return { debit: accountId(program_id, 'funding'), credit: accountId(program_id, 'available') };
+    case 'approve':
+      return { debit: accountId(program_id, 'available'), credit: accountId(program_id, 'payable', b) };
+    case 'pay':
+      return { debit: accountId(program_id, 'payable', b), credit: accountId(program_id, 'paid') };
+    case 'release':
+      return { debit: accountId(program_id, 'payable', b), credit: accountId(program_id, 'available') };
+    case 'recover':
+      return { debit: accountId(program_id, 'paid'), credit: accountId(program_id, 'available') };
   }
 }
 
-export interface Transfer { key: string; kind: TransferKind; debit: string; credit: string; amount_fen: bigint; claim_id: string | null }
+export interface Transfer {
+  key: string;
+  kind: TransferKind;
+  debit: string;
+  credit: string;
+  amount_fen: bigint;
+  claim_id: string | null;
+}
 
 /** Accounts that may never go below zero (funding is the only one that runs negative). */
 export function mayGoNegative(account: string): boolean {
   return account.endsWith(':funding');
 }
 
-export interface LedgerProblem { code: 'unbalanced' | 'negative_balance' | 'balance_mismatch' | 'claim_mismatch'; subject: string; message: string }
+export interface LedgerProblem {
+  code: 'unbalanced' | 'negative_balance' | 'balance_mismatch' | 'claim_mismatch';
+  subject: string;
+  message: string;
+}
 
 /**
  * Checks the ledger's invariants from its transfers and stored balances: everything sums to zero; no account but
  * funding below zero; stored balances equal the sums of the transfers; each claim's granted amount equals its
  * approve − release − recover transfers, and its paid amount its pay − recover transfers.
  */
-export function checkLedger(transfers: readonly Transfer[], balances: ReadonlyMap<string, bigint>,
-  claims: readonly { id: string; granted_fen: bigint; paid_fen: bigint }[]): LedgerProblem[] {
+export function checkLedger(
+  transfers: readonly Transfer[],
+  balances: ReadonlyMap<string, bigint>,
+  claims: readonly { id: string; granted_fen: bigint; paid_fen: bigint }[],
+): LedgerProblem[] {
   const problems: LedgerProblem[] = [];
   const derived = new Map<string, bigint>();
   const per_claim = new Map<string, { granted: bigint; paid: bigint }>();
@@ -67,16 +86,26 @@ export function checkLedger(transfers: readonly Transfer[], balances: ReadonlyMa
   for (const [account, balance] of balances) {
     sum += balance;
     if (balance < 0n && !mayGoNegative(account)) problems.push({ code: 'negative_balance', subject: account, message: `${account} is ${balance} fen` });
-    if ((derived.get(account) ?? 0n) !== balance) problems.push({ code: 'balance_mismatch', subject: account, message: `${account} holds ${balance} fen, its transfers sum to ${derived.get(account) ?? 0n}` });
+    if ((derived.get(account) ?? 0n) !== balance)
+      problems.push({
+        code: 'balance_mismatch',
+        subject: account,
+        message: `${account} holds ${balance} fen, its transfers sum to ${derived.get(account) ?? 0n}`,
+      });
   }
   for (const [account, balance] of derived) {
-    if (!balances.has(account) && balance !== 0n) problems.push({ code: 'balance_mismatch', subject: account, message: `${account} has transfers summing to ${balance} fen but no balance` });
+    if (!balances.has(account) && balance !== 0n)
+      problems.push({ code: 'balance_mismatch', subject: account, message: `${account} has transfers summing to ${balance} fen but no balance` });
   }
   if (sum !== 0n) problems.push({ code: 'unbalanced', subject: 'ledger', message: `balances sum to ${sum} fen, not 0` });
   for (const c of claims) {
     const t = per_claim.get(c.id) ?? { granted: 0n, paid: 0n };
     if (t.granted !== c.granted_fen || t.paid !== c.paid_fen) {
-      problems.push({ code: 'claim_mismatch', subject: c.id, message: `claim ${c.id} says granted ${c.granted_fen} / paid ${c.paid_fen} fen, its transfers ${t.granted} / ${t.paid}` });
+      problems.push({
+        code: 'claim_mismatch',
+        subject: c.id,
+        message: `claim ${c.id} says granted ${c.granted_fen} / paid ${c.paid_fen} fen, its transfers ${t.granted} / ${t.paid}`,
+      });
     }
   }
   return problems;

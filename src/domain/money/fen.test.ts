@@ -7,26 +7,41 @@ const amount_fen_max = 10_000_000_000_000; // usage_limits.amount_fen_max: a rec
 
 describe('FenSum', () => {
   it('equals a BigInt sum for random bills up to 1e13, in counts that pass 2^53', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: amount_fen_max }), { minLength: 0, maxLength: 3000 }), fc.integer({ min: 0, max: 2000 }), (bills, big_n) => {
-      const all = [...bills, ...new Array<number>(big_n).fill(amount_fen_max)];
-      const s = new FenSum();
-      for (const b of all) s.add(b);
-      expect(s.total).toBe(all.reduce((t, b) => t + BigInt(b), 0n));
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: amount_fen_max }), { minLength: 0, maxLength: 3000 }),
+        fc.integer({ min: 0, max: 2000 }),
+        (bills, big_n) => {
+          const all = [...bills, ...new Array<number>(big_n).fill(amount_fen_max)];
+          const s = new FenSum();
+          for (const b of all) s.add(b);
+          expect(s.total).toBe(all.reduce((t, b) => t + BigInt(b), 0n));
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it('takes negative amounts and bigints alike', () => {
-    fc.assert(fc.property(fc.array(fc.oneof(fc.integer({ min: -amount_fen_max, max: amount_fen_max }), fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n })), { maxLength: 500 }), (xs) => {
-      const s = new FenSum();
-      for (const x of xs) s.add(x);
-      expect(s.total).toBe(xs.reduce<bigint>((t, x) => t + BigInt(x), 0n));
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: -amount_fen_max, max: amount_fen_max }), fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n })), { maxLength: 500 }),
+        (xs) => {
+          const s = new FenSum();
+          for (const x of xs) s.add(x);
+          expect(s.total).toBe(xs.reduce<bigint>((t, x) => t + BigInt(x), 0n));
+        },
+      ),
+    );
   });
 
   it('the reproduction: 1,000 bills of 1e13 and one of 3 sum to 10000000000000003, where Number arithmetic gives ...004', () => {
     const s = new FenSum();
     let rounded = 0;
-    for (let i = 0; i < 1000; i++) { s.add(amount_fen_max); rounded += amount_fen_max; }
+    for (let i = 0; i < 1000; i++) {
+      s.add(amount_fen_max);
+      rounded += amount_fen_max;
+    }
     s.add(3);
     rounded += 3;
     expect(s.total).toBe(10_000_000_000_000_003n);

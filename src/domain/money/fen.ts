@@ -11,9 +11,7 @@ const fen_text = new RegExp(fen_pattern);
 export const fen_unsafe_number_message = 'send amounts past 2^53−1 as a decimal string';
 export const fen_too_large_message = `at most ${fen_max} fen (2^63 − 1, the most the store holds)`;
 
-export type FenInput =
-  | { ok: true; fen: bigint }
-  | { ok: false; problem: 'not_fen' | 'unsafe_number' | 'below_minimum' | 'too_large'; message: string };
+export type FenInput = { ok: true; fen: bigint } | { ok: false; problem: 'not_fen' | 'unsafe_number' | 'below_minimum' | 'too_large'; message: string };
 
 /**
  * An amount of money as a client sends it: a JSON integer that is a safe integer, or a decimal string of whole fen.
@@ -44,13 +42,21 @@ export class FenSum {
   private small = 0;
 
   add(v: number | bigint): void {
-    if (typeof v === 'bigint') { this.big += v; return; }
+    if (typeof v === 'bigint') {
+      this.big += v;
+      return;
+    }
     const s = this.small + v;
-    if (Number.isSafeInteger(s)) { this.small = s; return; }
+    if (Number.isSafeInteger(s)) {
+      this.small = s;
+      return;
+    }
     if (!Number.isSafeInteger(v)) throw new RangeError(`an addend of fen must be a safe integer or a bigint, got ${v}`);
     this.big += BigInt(this.small);
     this.small = v;
   }
 
-  get total(): bigint { return this.big + BigInt(this.small); }
+  get total(): bigint {
+    return this.big + BigInt(this.small);
+  }
 }

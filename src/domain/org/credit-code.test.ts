@@ -2,13 +2,7 @@
 // that a correct check character is accepted and any single changed character is not.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  checkCreditCode,
-  creditCodeCheckChar,
-  isOrganizationCodeValid,
-  organizationCodeCheckChar,
-  type CreditCodeCheck,
-} from './credit-code.js';
+import { checkCreditCode, creditCodeCheckChar, isOrganizationCodeValid, organizationCodeCheckChar, type CreditCodeCheck } from './credit-code.js';
 
 const CODE_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
@@ -151,12 +145,7 @@ const categoryArb = fc.constantFrom(...CODE_CHARS.slice(1));
 const digitArb = fc.constantFrom(...'0123456789');
 const codeCharArb = fc.constantFrom(...CODE_CHARS);
 const first17Arb = fc
-  .tuple(
-    departmentArb,
-    categoryArb,
-    fc.array(digitArb, { minLength: 6, maxLength: 6 }),
-    fc.array(codeCharArb, { minLength: 9, maxLength: 9 }),
-  )
+  .tuple(departmentArb, categoryArb, fc.array(digitArb, { minLength: 6, maxLength: 6 }), fc.array(codeCharArb, { minLength: 9, maxLength: 9 }))
   .map(([d, c, division, body]) => d + c + division.join('') + body.join(''));
 
 describe('checkCreditCode properties', () => {

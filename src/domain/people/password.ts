@@ -36,10 +36,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
 export const unusable_hash = `scrypt$${scrypt_params.N}$${scrypt_params.r}$${scrypt_params.p}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32, 1).toString('base64')}`;
 
 /** What breaks the password policy (the refusal invalid_password). */
-export type PasswordProblem =
-  | { reason: 'too_short'; chars_min: number }
-  | { reason: 'too_long'; chars_max: number }
-  | { reason: 'is_login' };
+export type PasswordProblem = { reason: 'too_short'; chars_min: number } | { reason: 'too_long'; chars_max: number } | { reason: 'is_login' };
 
 /** null when acceptable, else what is wrong. */
 export function passwordProblem(password: string, login: string): PasswordProblem | null {

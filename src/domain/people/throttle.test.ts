@@ -26,7 +26,7 @@ describe('sign-in throttle', () => {
     expect(waitMs(s, t0 + 999 * 61_000)).toBe(60_000);
   });
 
-  it('counts an attempt against the untrusted counters, or a live device\'s own, and waits while any untrusted one is locked', () => {
+  it("counts an attempt against the untrusted counters, or a live device's own, and waits while any untrusted one is locked", () => {
     const keys = attemptKeys('user@example.org', '203.0.113.1', 'devicehash');
     expect(keys.untrusted.map((k) => k.key)).toEqual(['client:user@example.org 203.0.113.1', 'account:user@example.org', 'address:203.0.113.1']);
     const locked: ThrottleState = { failures: 50, last_failure_ms: t0, locked_until_ms: t0 + 5000 };
@@ -37,13 +37,22 @@ describe('sign-in throttle', () => {
     expect(d.status === 'go' && d.counted.map(([k]) => k)).toEqual(['device:devicehash']);
     expect(decideAttempt(attemptKeys('user@example.org', '203.0.113.1', null), states, t0)).toEqual({ status: 'wait', wait_ms: 5000 });
     // a locked device falls back to the untrusted counters
-    expect(decideAttempt(keys, new Map([['device:devicehash', locked], ['account:user@example.org', locked]]), t0)).toEqual({ status: 'wait', wait_ms: 5000 });
+    expect(
+      decideAttempt(
+        keys,
+        new Map([
+          ['device:devicehash', locked],
+          ['account:user@example.org', locked],
+        ]),
+        t0,
+      ),
+    ).toEqual({ status: 'wait', wait_ms: 5000 });
     const u = decideAttempt(keys, new Map([['device:devicehash', locked]]), t0);
     expect(u.status === 'go' && u.via).toBe('untrusted');
     expect(u.status === 'go' && u.counted.map(([, s]) => s.failures)).toEqual([1, 1, 1]);
   });
 
-  it('a success clears the client\'s or device\'s own counter and takes its count back from the shared ones', () => {
+  it("a success clears the client's or device's own counter and takes its count back from the shared ones", () => {
     const keys = attemptKeys('u', '192.0.2.1', 'h');
     expect(afterSuccess(keys, 'device')).toEqual({ clear: ['device:h'], refund: [] });
     expect(afterSuccess(keys, 'untrusted')).toEqual({ clear: ['client:u 192.0.2.1'], refund: ['account:u', 'address:192.0.2.1'] });

@@ -33,12 +33,22 @@ export const throttle_reset_after_ms = 60 * 60_000;
 /** How long a device cookie is honoured after its last successful sign-in. */
 export const device_ttl_s = 90 * 86_400;
 
-export interface ThrottleState { failures: number; last_failure_ms: number; locked_until_ms: number }
+export interface ThrottleState {
+  failures: number;
+  last_failure_ms: number;
+  locked_until_ms: number;
+}
 
-export interface ThrottleKey { readonly kind: ThrottleKind; readonly key: string }
+export interface ThrottleKey {
+  readonly kind: ThrottleKind;
+  readonly key: string;
+}
 
 /** The counters one sign-in attempt answers to: a trusted device's own, or the untrusted client's three. */
-export interface AttemptKeys { readonly device: ThrottleKey | null; readonly untrusted: readonly ThrottleKey[] }
+export interface AttemptKeys {
+  readonly device: ThrottleKey | null;
+  readonly untrusted: readonly ThrottleKey[];
+}
 
 /** Login is already lower-cased; device_id_hash is the hash of a device cookie this user was given (else null). */
 export function attemptKeys(login: string, address: string, device_id_hash: string | null): AttemptKeys {
@@ -68,9 +78,7 @@ export function waitMs(state: ThrottleState | null | undefined, now_ms: number):
   return Math.max(0, state.locked_until_ms - now_ms);
 }
 
-export type AttemptDecision =
-  | { status: 'go'; via: 'device' | 'untrusted'; counted: [string, ThrottleState][] }
-  | { status: 'wait'; wait_ms: number };
+export type AttemptDecision = { status: 'go'; via: 'device' | 'untrusted'; counted: [string, ThrottleState][] } | { status: 'wait'; wait_ms: number };
 
 /**
  * Decides one attempt from the counters as they are now: either it may go on to the password check, counted as a
@@ -85,7 +93,8 @@ export function decideAttempt(keys: AttemptKeys, states: ReadonlyMap<string, Thr
   const wait_ms = Math.max(0, ...keys.untrusted.map((k) => waitMs(states.get(k.key), now_ms)));
   if (wait_ms > 0) return { status: 'wait', wait_ms };
   return {
-    status: 'go', via: 'untrusted',
+    status: 'go',
+    via: 'untrusted',
     counted: keys.untrusted.map((k) => [k.key, afterFailure(throttle_policies[k.kind], states.get(k.key) ?? null, now_ms)]),
   };
 }

@@ -22,9 +22,17 @@ export interface EvalRecord {
   other_layers_fen: number;
 }
 
-export interface ModelFacts { domestic: boolean; vendor: string; gflops: number | null; tdp_w: number | null }
+export interface ModelFacts {
+  domestic: boolean;
+  vendor: string;
+  gflops: number | null;
+  tdp_w: number | null;
+}
 
-export interface BeneficiaryFacts { size: EnterpriseSize | null; categories: readonly string[] }
+export interface BeneficiaryFacts {
+  size: EnterpriseSize | null;
+  categories: readonly string[];
+}
 
 export interface EvalLimits {
   /** the office's calendar: support_months count its months */
@@ -74,7 +82,12 @@ export interface RuleLine {
 }
 
 export type CutKind = 'share_cap' | 'program_cap' | 'year_cap' | 'budget';
-export interface Cut { kind: CutKind; limit_fen: bigint; cut_fen: bigint; message: string }
+export interface Cut {
+  kind: CutKind;
+  limit_fen: bigint;
+  cut_fen: bigint;
+  message: string;
+}
 
 export interface Evaluation {
   lines: RuleLine[];
@@ -91,7 +104,7 @@ export interface Evaluation {
   rounding: string;
 }
 
-const rounding = 'each record\'s subsidy is floored to whole fen (estimated energy to whole Wh); lines and totals are sums of those; cuts subtract whole fen';
+const rounding = "each record's subsidy is floored to whole fen (estimated energy to whole Wh); lines and totals are sums of those; cuts subtract whole fen";
 
 /** floor(a × b / d) exactly, in Number arithmetic while it is exact. */
 function mulDiv(a: number, b: number, d: number): number {
@@ -125,17 +138,31 @@ function recordMatches(rule: Rule, r: EvalRecord): boolean {
 }
 
 /** A line being summed: its money in FenSums (Number arithmetic per record, a bigint only as a sum nears 2^53). */
-interface Acc { line: RuleLine; base: FenSum; ceiling_cut: FenSum; layer_cut: FenSum; subsidy: FenSum; card_s_by_model: Map<string, number> }
+interface Acc {
+  line: RuleLine;
+  base: FenSum;
+  ceiling_cut: FenSum;
+  layer_cut: FenSum;
+  subsidy: FenSum;
+  card_s_by_model: Map<string, number>;
+}
 
-export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], models: ReadonlyMap<string, ModelFacts>,
-  beneficiary: BeneficiaryFacts, limits: EvalLimits): Evaluation {
+export function evaluate(
+  rule_set: RuleSetBody,
+  records: readonly EvalRecord[],
+  models: ReadonlyMap<string, ModelFacts>,
+  beneficiary: BeneficiaryFacts,
+  limits: EvalLimits,
+): Evaluation {
   const rules = rule_set.rules.filter((r) => beneficiaryMatches(r, beneficiary));
   const candidates = new Map<string, number[]>(); // accelerator → indices of rules whose model conditions hold
   const candidatesOf = (id: string): number[] => {
     let c = candidates.get(id);
     if (c === undefined) {
       c = [];
-      rules.forEach((rule, i) => { if (modelMatches(rule, id, models.get(id))) c!.push(i); });
+      rules.forEach((rule, i) => {
+        if (modelMatches(rule, id, models.get(id))) c!.push(i);
+      });
       candidates.set(id, c);
     }
     return c;
@@ -173,16 +200,30 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
   const domestic_share_bp = total_gflop === 0n ? null : Number((domestic_gflop * 10_000n) / total_gflop);
 
   const accs: Acc[] = rules.map((rule) => {
-    const bonus = rule.tier_bonus !== undefined && domestic_share_bp !== null && domestic_share_bp >= rule.tier_bonus.domestic_share_bp_min ? rule.tier_bonus.bonus_bp : 0;
+    const bonus =
+      rule.tier_bonus !== undefined && domestic_share_bp !== null && domestic_share_bp >= rule.tier_bonus.domestic_share_bp_min ? rule.tier_bonus.bonus_bp : 0;
     return {
       line: {
-        rule_id: rule.id, basis: rule.pay.basis, records: 0, card_s: 0, compute_gflop: '0', energy_wh: 0, records_unvalued: 0, base_fen: 0n,
+        rule_id: rule.id,
+        basis: rule.pay.basis,
+        records: 0,
+        card_s: 0,
+        compute_gflop: '0',
+        energy_wh: 0,
+        records_unvalued: 0,
+        base_fen: 0n,
         rate_bp: rule.pay.basis === 'compute' ? null : rule.pay.rate_bp + bonus,
         fen_per_pflop_h: rule.pay.basis === 'compute' ? rule.pay.fen_per_pflop_h : null,
         fen_per_kwh: rule.pay.basis === 'energy' ? rule.pay.fen_per_kwh : null,
-        ceiling_fen_per_card_hour: rule.ceiling_fen_per_card_hour ?? null, ceiling_cut_fen: 0n, layer_cut_fen: 0n, subsidy_fen: 0n,
+        ceiling_fen_per_card_hour: rule.ceiling_fen_per_card_hour ?? null,
+        ceiling_cut_fen: 0n,
+        layer_cut_fen: 0n,
+        subsidy_fen: 0n,
       },
-      base: new FenSum(), ceiling_cut: new FenSum(), layer_cut: new FenSum(), subsidy: new FenSum(),
+      base: new FenSum(),
+      ceiling_cut: new FenSum(),
+      layer_cut: new FenSum(),
+      subsidy: new FenSum(),
       card_s_by_model: new Map(),
     };
   });
@@ -195,7 +236,11 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
     const r = records[k]!;
     const c = candidatesOf(r.accelerator);
     let index = -1;
-    for (const i of c) if (recordMatches(rules[i]!, r)) { index = i; break; }
+    for (const i of c)
+      if (recordMatches(rules[i]!, r)) {
+        index = i;
+        break;
+      }
     if (index < 0) {
       unmatched.records++;
       unmatched.card_s += r.card_s;
@@ -220,7 +265,10 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
     const pay = rule.pay;
     if (pay.basis === 'energy') {
       const wh = r.energy_wh ?? (f?.tdp_w == null ? null : mulDiv(r.card_s, f.tdp_w, 3600));
-      if (wh === null) { line.records_unvalued++; continue; }
+      if (wh === null) {
+        line.records_unvalued++;
+        continue;
+      }
       line.energy_wh += wh;
       const base = mulDiv(wh, pay.fen_per_kwh, 1000);
       acc.base.add(base);
@@ -233,11 +281,15 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
         acc.base.add(base);
         subsidy = mulDiv(base, line.rate_bp!, 10_000);
       } else {
-        if (f?.gflops == null) { line.records_unvalued++; continue; }
+        if (f?.gflops == null) {
+          line.records_unvalued++;
+          continue;
+        }
         acc.base.add(base);
         // fen = card_s × GFLOPS × fen_per_pflop_h / 3.6e9, floored (a bigint where it passes 2^53)
         const p = r.card_s * f.gflops;
-        const raw: number | bigint = Number.isSafeInteger(p) ? mulDiv(p, pay.fen_per_pflop_h, 3_600_000_000)
+        const raw: number | bigint = Number.isSafeInteger(p)
+          ? mulDiv(p, pay.fen_per_pflop_h, 3_600_000_000)
           : (BigInt(r.card_s) * BigInt(f.gflops) * BigInt(pay.fen_per_pflop_h)) / 3_600_000_000n;
         subsidy = raw < base ? Number(raw) : base; // never more than the (ceiling-capped) bill
         acc.ceiling_cut.add(typeof raw === 'bigint' ? raw - BigInt(subsidy) : raw - subsidy); // off the subsidy
@@ -266,20 +318,31 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
     a.line.subsidy_fen = a.subsidy.total;
   }
   const lines = accs.map((a) => a.line).filter((l) => l.records > 0);
-  const unmatched_message = unmatched.records === 0 ? 'every record matched a rule'
-    : `${unmatched.records} records matched no rule and earn nothing`;
+  const unmatched_message = unmatched.records === 0 ? 'every record matched a rule' : `${unmatched.records} records matched no rule and earn nothing`;
 
   const computed_fen = lines.reduce((s, l) => s + l.subsidy_fen, 0n);
   const base_fen = lines.reduce((s, l) => s + l.base_fen, 0n);
   const { cuts, granted_fen: granted } = applyCuts(computed_fen, base_fen, limits);
 
   return {
-    lines, unmatched: { records: unmatched.records, card_s: unmatched.card_s, amount_fen: unmatched.amount_fen.total, message: unmatched_message },
-    period_excluded: excluded.records === 0 || support_ends_at_ms === null ? null : {
-      records: excluded.records, amount_fen: excluded.amount_fen.total, support_ends_at_ms,
-      message: `${excluded.records} records started after the support period ended (${limits.support_months} months from the first subsidized usage)`,
-    },
-    domestic_share_bp, base_fen, computed_fen, cuts, granted_fen: granted, record_subsidies, rounding,
+    lines,
+    unmatched: { records: unmatched.records, card_s: unmatched.card_s, amount_fen: unmatched.amount_fen.total, message: unmatched_message },
+    period_excluded:
+      excluded.records === 0 || support_ends_at_ms === null
+        ? null
+        : {
+            records: excluded.records,
+            amount_fen: excluded.amount_fen.total,
+            support_ends_at_ms,
+            message: `${excluded.records} records started after the support period ended (${limits.support_months} months from the first subsidized usage)`,
+          },
+    domestic_share_bp,
+    base_fen,
+    computed_fen,
+    cuts,
+    granted_fen: granted,
+    record_subsidies,
+    rounding,
   };
 }
 
@@ -287,7 +350,11 @@ export function evaluate(rule_set: RuleSetBody, records: readonly EvalRecord[], 
  * The cuts, in order: the share cap (of the base), the per-beneficiary caps over the program and the calendar year
  * (less what was granted before), then the available budget. Approval applies them again with the figures of its moment.
  */
-export function applyCuts(computed_fen: bigint, base_fen: bigint, limits: Omit<EvalLimits, 'support_months' | 'first_subsidized_at_ms' | 'calendar'>): { cuts: Cut[]; granted_fen: bigint } {
+export function applyCuts(
+  computed_fen: bigint,
+  base_fen: bigint,
+  limits: Omit<EvalLimits, 'support_months' | 'first_subsidized_at_ms' | 'calendar'>,
+): { cuts: Cut[]; granted_fen: bigint } {
   const cuts: Cut[] = [];
   let granted = computed_fen;
   const cut = (kind: CutKind, limit_fen: bigint, message: string) => {
@@ -297,9 +364,20 @@ export function applyCuts(computed_fen: bigint, base_fen: bigint, limits: Omit<E
       granted = limit;
     }
   };
-  if (limits.cap_share_bp !== null) cut('share_cap', (base_fen * BigInt(limits.cap_share_bp)) / 10_000n, `at most ${limits.cap_share_bp / 100}% of the base (${base_fen} fen)`);
-  if (limits.cap_fen !== null) cut('program_cap', limits.cap_fen - limits.granted_fen, `at most ${limits.cap_fen} fen per beneficiary in this program, ${limits.granted_fen} fen already granted`);
-  if (limits.cap_fen_year !== null) cut('year_cap', limits.cap_fen_year - limits.granted_fen_year, `at most ${limits.cap_fen_year} fen per beneficiary per calendar year, ${limits.granted_fen_year} fen already granted this year`);
+  if (limits.cap_share_bp !== null)
+    cut('share_cap', (base_fen * BigInt(limits.cap_share_bp)) / 10_000n, `at most ${limits.cap_share_bp / 100}% of the base (${base_fen} fen)`);
+  if (limits.cap_fen !== null)
+    cut(
+      'program_cap',
+      limits.cap_fen - limits.granted_fen,
+      `at most ${limits.cap_fen} fen per beneficiary in this program, ${limits.granted_fen} fen already granted`,
+    );
+  if (limits.cap_fen_year !== null)
+    cut(
+      'year_cap',
+      limits.cap_fen_year - limits.granted_fen_year,
+      `at most ${limits.cap_fen_year} fen per beneficiary per calendar year, ${limits.granted_fen_year} fen already granted this year`,
+    );
   if (limits.budget_available_fen !== null) cut('budget', limits.budget_available_fen, `the program's available budget is ${limits.budget_available_fen} fen`);
   return { cuts, granted_fen: granted };
 }

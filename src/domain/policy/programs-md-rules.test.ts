@@ -40,8 +40,15 @@ function rec(r: Partial<EvalRecord> & Pick<EvalRecord, 'accelerator' | 'card_s' 
   return { seq: 0, started_at_ms: T0, workload: 'training', provider_id: 'prov-sh-ai-compute', region: '310000', energy_wh: null, other_layers_fen: 0, ...r };
 }
 const no_limits: EvalLimits = {
-  calendar: new OfficeCalendar('UTC'), cap_share_bp: null, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n,
-  support_months: null, first_subsidized_at_ms: null, budget_available_fen: null,
+  calendar: new OfficeCalendar('UTC'),
+  cap_share_bp: null,
+  cap_fen: null,
+  cap_fen_year: null,
+  granted_fen: 0n,
+  granted_fen_year: 0n,
+  support_months: null,
+  first_subsidized_at_ms: null,
+  budget_available_fen: null,
 };
 const firm: BeneficiaryFacts = { size: 'small', categories: [] };
 
@@ -78,13 +85,16 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     ];
     const e = evaluate(rules, records, catalog, firm, no_limits);
     expect(e.record_subsidies).toEqual([2880, 1920, 0, 0]);
-    expect(e.lines.map((l) => [l.rule_id, l.records, l.subsidy_fen])).toEqual([['domestic-rent', 2, 4800n], ['foreign-rent', 2, 0n]]);
+    expect(e.lines.map((l) => [l.rule_id, l.records, l.subsidy_fen])).toEqual([
+      ['domestic-rent', 2, 4800n],
+      ['foreign-rent', 2, 0n],
+    ]);
     // The rule names no chip: correcting the catalog (say the H20 were domestic) changes the outcome, not the rules.
     const corrected = new Map(catalog).set('nvidia-h20', { ...catalog.get('nvidia-h20')!, domestic: true });
     expect(evaluate(rules, records, corrected, firm, no_limits).record_subsidies).toEqual([2880, 1920, 2400, 0]);
   });
 
-  it('rule 2: rates by the beneficiary\'s category (Shenzhen: 50% standard, 60% for start-ups, §1)', () => {
+  it("rule 2: rates by the beneficiary's category (Shenzhen: 50% standard, 60% for start-ups, §1)", () => {
     const rules = ruleSet(
       { id: 'startup', match: { domestic: true, beneficiary_category: ['startup'] }, pay: { basis: 'bill', rate_bp: 6000 } },
       { id: 'standard', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 5000 } },
@@ -112,25 +122,34 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     // share cap 50% of ¥6 M = ¥3 M → cut ¥1 M; program cap ¥8 M − ¥6 M = ¥2 M → cut ¥1 M; year cap ¥3 M − ¥2.5 M = ¥0.5 M → cut ¥1.5 M.
     const r = applyCuts(sumYuan(4_000_000), sumYuan(6_000_000), { ...zj, granted_fen: sumYuan(6_000_000), granted_fen_year: sumYuan(2_500_000) });
     expect(r.cuts.map((c) => [c.kind, c.limit_fen, c.cut_fen])).toEqual([
-      ['share_cap', sumYuan(3_000_000), sumYuan(1_000_000)], ['program_cap', sumYuan(2_000_000), sumYuan(1_000_000)], ['year_cap', sumYuan(500_000), sumYuan(1_500_000)],
+      ['share_cap', sumYuan(3_000_000), sumYuan(1_000_000)],
+      ['program_cap', sumYuan(2_000_000), sumYuan(1_000_000)],
+      ['year_cap', sumYuan(500_000), sumYuan(1_500_000)],
     ]);
     expect(r.granted_fen).toBe(sumYuan(500_000));
     // In January 2027 the year cap starts afresh; only the ¥8 M over the program is left to bind (¥8 M − ¥6.5 M = ¥1.5 M).
-    expect(applyCuts(sumYuan(4_000_000), sumYuan(6_000_000), { ...zj, granted_fen: sumYuan(6_500_000), granted_fen_year: 0n }).granted_fen).toBe(sumYuan(1_500_000));
+    expect(applyCuts(sumYuan(4_000_000), sumYuan(6_000_000), { ...zj, granted_fen: sumYuan(6_500_000), granted_fen_year: 0n }).granted_fen).toBe(
+      sumYuan(1_500_000),
+    );
   });
 
   it('rule 4: support for at most 12 months from the first subsidized usage (Shanghai 2025 "support early": at most one year, §0)', () => {
     const rules = ruleSet({ id: 'domestic-rent', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 7000 } });
     const first = Date.parse('2025-09-15T02:00:00Z');
     const at = (iso: string) => rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: yuan(100), started_at_ms: Date.parse(iso) });
-    const e = evaluate(rules, [at('2026-09-15T01:59:59Z'), at('2026-09-15T02:00:00Z'), at('2026-10-01T00:00:00Z')], catalog, firm,
-      { ...no_limits, support_months: 12, first_subsidized_at_ms: first });
+    const e = evaluate(rules, [at('2026-09-15T01:59:59Z'), at('2026-09-15T02:00:00Z'), at('2026-10-01T00:00:00Z')], catalog, firm, {
+      ...no_limits,
+      support_months: 12,
+      first_subsidized_at_ms: first,
+    });
     // Support ends 2026-09-15T02:00Z (exclusive): the first record earns 70% of ¥100, the other two nothing.
     expect(e.record_subsidies).toEqual([yuan(70), 0, 0]);
     expect(e.period_excluded).toMatchObject({ records: 2, amount_fen: sumYuan(200), support_ends_at_ms: Date.parse('2026-09-15T02:00:00Z') });
     // A beneficiary's first claim: the clock starts at its earliest subsidized record (2026-08-01), so all three count.
-    expect(evaluate(rules, [at('2026-09-15T01:59:59Z'), at('2026-08-01T00:00:00Z'), at('2026-10-01T00:00:00Z')], catalog, firm,
-      { ...no_limits, support_months: 12 }).record_subsidies).toEqual([yuan(70), yuan(70), yuan(70)]);
+    expect(
+      evaluate(rules, [at('2026-09-15T01:59:59Z'), at('2026-08-01T00:00:00Z'), at('2026-10-01T00:00:00Z')], catalog, firm, { ...no_limits, support_months: 12 })
+        .record_subsidies,
+    ).toEqual([yuan(70), yuan(70), yuan(70)]);
   });
 
   it('rule 5: eligibility by beneficiary kind, size, category, region and sector; usage only at listed providers', () => {
@@ -140,12 +159,21 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     };
     const ok: BeneficiaryProfile = { id: 'e1', kind: 'enterprise', region: '310115', size: 'small', sector: 'large_models', categories: ['sme'] };
     expect(checkEligibility(program, ok, false)).toEqual({ eligible: true });
-    expect(checkEligibility(program, { ...ok, kind: 'provider' }, false)).toEqual({ eligible: false, why: { requirement: 'beneficiary_kind', beneficiary_kind: 'enterprise' } });
+    expect(checkEligibility(program, { ...ok, kind: 'provider' }, false)).toEqual({
+      eligible: false,
+      why: { requirement: 'beneficiary_kind', beneficiary_kind: 'enterprise' },
+    });
     expect(checkEligibility(program, { ...ok, size: 'large' }, false)).toEqual({ eligible: false, why: { requirement: 'size', allowed: ['micro', 'small'] } });
     expect(checkEligibility(program, { ...ok, region: '110000' }, false)).toEqual({ eligible: false, why: { requirement: 'region', allowed: ['31'] } });
     expect(checkEligibility(program, { ...ok, region: null }, false).eligible).toBe(false);
-    expect(checkEligibility(program, { ...ok, sector: 'finance' }, false)).toEqual({ eligible: false, why: { requirement: 'sector', allowed: ['large_models', 'biomedicine'] } });
-    expect(checkEligibility(program, { ...ok, categories: ['research_institution'] }, false)).toEqual({ eligible: false, why: { requirement: 'category', allowed: ['sme', 'startup'] } });
+    expect(checkEligibility(program, { ...ok, sector: 'finance' }, false)).toEqual({
+      eligible: false,
+      why: { requirement: 'sector', allowed: ['large_models', 'biomedicine'] },
+    });
+    expect(checkEligibility(program, { ...ok, categories: ['research_institution'] }, false)).toEqual({
+      eligible: false,
+      why: { requirement: 'category', allowed: ['sme', 'startup'] },
+    });
     // A data-centre operator program pays providers, and may pay only those the office enrolled.
     const dc: Pick<Program, 'beneficiary_kind' | 'eligibility'> = { beneficiary_kind: 'provider', eligibility: { enrolled_only: true } };
     const provider: BeneficiaryProfile = { id: 'p1', kind: 'provider', region: '520100', size: null, sector: null, categories: [] };
@@ -153,10 +181,16 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     expect(checkEligibility(dc, provider, false)).toEqual({ eligible: false, why: { requirement: 'enrolment' } });
     // "Usage counts only at listed providers" is a rule condition: usage elsewhere matches no rule and earns nothing.
     const listed = ruleSet({ id: 'listed', match: { domestic: true, provider: ['prov-sh-ai-compute'] }, pay: { basis: 'bill', rate_bp: 3000 } });
-    const e = evaluate(listed, [
-      rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: yuan(100) }),
-      rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: yuan(100), provider_id: 'prov-elsewhere' }),
-    ], catalog, firm, no_limits);
+    const e = evaluate(
+      listed,
+      [
+        rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: yuan(100) }),
+        rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: yuan(100), provider_id: 'prov-elsewhere' }),
+      ],
+      catalog,
+      firm,
+      no_limits,
+    );
     expect(e.record_subsidies).toEqual([yuan(30), 0]);
     expect(e.unmatched.message).toBe('1 records matched no rule and earn nothing');
   });
@@ -169,19 +203,35 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     const c = evaluate(city, records, catalog, firm, { ...no_limits, budget_available_fen: sumYuan(600_000_000) });
     // City: floor(100,000 × 0.3) = 30,000; floor(33,333 × 0.3) = 9,999; floor(1 × 0.3) = 0.
     expect(c.record_subsidies).toEqual([30_000, 9_999, 0]);
-    const d = evaluate(district, records.map((r, k) => ({ ...r, other_layers_fen: c.record_subsidies[k]! })), catalog, firm,
-      { ...no_limits, budget_available_fen: sumYuan(100_000_000) });
+    const d = evaluate(
+      district,
+      records.map((r, k) => ({ ...r, other_layers_fen: c.record_subsidies[k]! })),
+      catalog,
+      firm,
+      { ...no_limits, budget_available_fen: sumYuan(100_000_000) },
+    );
     // District: floor(100,000 × 0.7) = 70,000; floor(33,333 × 0.7) = 23,333; 0. Together ≤ each bill.
     expect(d.record_subsidies).toEqual([70_000, 23_333, 0]);
     records.forEach((r, k) => expect(c.record_subsidies[k]! + d.record_subsidies[k]!).toBeLessThanOrEqual(r.amount_fen));
     // A district that tries to pay the whole bill is cut to what the city left.
     const greedy = ruleSet({ id: 'district-all', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 10_000 } });
-    const g = evaluate(greedy, records.map((r, k) => ({ ...r, other_layers_fen: c.record_subsidies[k]! })), catalog, firm, no_limits);
+    const g = evaluate(
+      greedy,
+      records.map((r, k) => ({ ...r, other_layers_fen: c.record_subsidies[k]! })),
+      catalog,
+      firm,
+      no_limits,
+    );
     expect(g.record_subsidies).toEqual([70_000, 23_334, 1]);
     expect(g.lines[0]!.layer_cut_fen).toBe(30_000n + 9_999n);
     // Each layer spends from its own budget: the district's budget cut does not touch the city's grant.
-    const small = evaluate(district, records.map((r, k) => ({ ...r, other_layers_fen: c.record_subsidies[k]! })), catalog, firm,
-      { ...no_limits, budget_available_fen: 50_000n });
+    const small = evaluate(
+      district,
+      records.map((r, k) => ({ ...r, other_layers_fen: c.record_subsidies[k]! })),
+      catalog,
+      firm,
+      { ...no_limits, budget_available_fen: 50_000n },
+    );
     expect(small.granted_fen).toBe(50_000n);
     expect(c.granted_fen).toBe(39_999n);
   });
@@ -194,9 +244,23 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     // Claims of ¥250 M computed each, approved one after another against what is available.
     const granted: bigint[] = [];
     for (let i = 0; i < 4; i++) {
-      const { granted_fen, cuts } = applyCuts(sumYuan(250_000_000), sumYuan(1_000_000_000),
-        { cap_share_bp: 3000, cap_fen: null, cap_fen_year: null, granted_fen: 0n, granted_fen_year: 0n, budget_available_fen: compute.balance('available') });
-      if (i === 2) expect(cuts).toEqual([{ kind: 'budget', limit_fen: sumYuan(100_000_000), cut_fen: sumYuan(150_000_000), message: `the program's available budget is ${sumYuan(100_000_000)} fen` }]);
+      const { granted_fen, cuts } = applyCuts(sumYuan(250_000_000), sumYuan(1_000_000_000), {
+        cap_share_bp: 3000,
+        cap_fen: null,
+        cap_fen_year: null,
+        granted_fen: 0n,
+        granted_fen_year: 0n,
+        budget_available_fen: compute.balance('available'),
+      });
+      if (i === 2)
+        expect(cuts).toEqual([
+          {
+            kind: 'budget',
+            limit_fen: sumYuan(100_000_000),
+            cut_fen: sumYuan(150_000_000),
+            message: `the program's available budget is ${sumYuan(100_000_000)} fen`,
+          },
+        ]);
       if (granted_fen > 0n) compute.move('approve', granted_fen, `e${i}`, `c${i}`);
       granted.push(granted_fen);
     }
@@ -212,9 +276,15 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
 
   it('rule 8: energy subsidy to providers: 50% of the electricity cost of domestic-chip clusters, metered or card-hours × board power (FT via greenergydaily, §2)', () => {
     const program: Pick<Program, 'beneficiary_kind' | 'eligibility'> = { beneficiary_kind: 'provider', eligibility: {} };
-    expect(checkEligibility(program, { id: 'e1', kind: 'enterprise', region: '520100', size: 'small', sector: null, categories: [] }, false).eligible).toBe(false);
+    expect(checkEligibility(program, { id: 'e1', kind: 'enterprise', region: '520100', size: 'small', sector: null, categories: [] }, false).eligible).toBe(
+      false,
+    );
     // 80 fen/kWh is an illustrative tariff; the reports give only the result, ~¥0.4/kWh after the subsidy.
-    const share = ruleSet({ id: 'domestic-energy', match: { domestic: true, region: ['52', '62', '15'] }, pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 80 } });
+    const share = ruleSet({
+      id: 'domestic-energy',
+      match: { domestic: true, region: ['52', '62', '15'] },
+      pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 80 },
+    });
     const gz = { region: '520100', provider_id: 'prov-gz-guian-dc' };
     const records = [
       rec({ ...gz, accelerator: 'huawei-ascend-910b', card_s: 1024 * 24 * H, amount_fen: 0 }), // 24,576 card-h × 310 W = 7,618,560 Wh
@@ -283,35 +353,56 @@ describe('programs.md: rules a subsidy platform must be able to express', () => 
     // c3 approved 100,000, not yet paid, the beneficiary was not eligible: release it all.
     ledger.move('approve', 100_000, 'e3', 'c3');
     ledger.move('release', 100_000, 'e3', 'c3');
-    expect(checkLedger(ledger.transfers, ledger.balances, [
-      { id: 'c1', granted_fen: 0n, paid_fen: 0n }, { id: 'c2', granted_fen: 150_000n, paid_fen: 150_000n }, { id: 'c3', granted_fen: 0n, paid_fen: 0n },
-    ])).toEqual([]);
+    expect(
+      checkLedger(ledger.transfers, ledger.balances, [
+        { id: 'c1', granted_fen: 0n, paid_fen: 0n },
+        { id: 'c2', granted_fen: 150_000n, paid_fen: 150_000n },
+        { id: 'c3', granted_fen: 0n, paid_fen: 0n },
+      ]),
+    ).toEqual([]);
     // What was clawed back is available again: 1,000,000 − 150,000 still paid out.
     expect(ledger.balance('available')).toBe(850_000n);
     expect(ledger.balance('paid')).toBe(150_000n);
     for (const e of ['e1', 'e2', 'e3']) expect(ledger.balance('payable', e)).toBe(0n);
     // A claim record that disagrees with its transfers is caught.
-    expect(checkLedger(ledger.transfers, ledger.balances, [{ id: 'c2', granted_fen: 200_000n, paid_fen: 200_000n }]).map((p) => p.code)).toEqual(['claim_mismatch']);
+    expect(checkLedger(ledger.transfers, ledger.balances, [{ id: 'c2', granted_fen: 200_000n, paid_fen: 200_000n }]).map((p) => p.code)).toEqual([
+      'claim_mismatch',
+    ]);
   });
 });
 
 describe('programs.md rules as program definitions', () => {
   it('a program combining rules 1, 3, 4, 5, 7 and 9 passes checkProgramDefinition', () => {
     const definition: ProgramDefinition = {
-      code: 'sh-compute-city-test', name_zh: '上海市算力券（测试）', name_en: 'Shanghai compute vouchers (test)', kind: 'compute_rent',
-      source: 'shared/data/programs.md §0', beneficiary_kind: 'enterprise', funding_layer: 'shanghai-city',
+      code: 'sh-compute-city-test',
+      name_zh: '上海市算力券（测试）',
+      name_en: 'Shanghai compute vouchers (test)',
+      kind: 'compute_rent',
+      source: 'shared/data/programs.md §0',
+      beneficiary_kind: 'enterprise',
+      funding_layer: 'shanghai-city',
       window: { start: '2025-08-01T00:00:00+08:00', end: '2028-01-01T00:00:00+08:00' },
-      budget_fen: yuan(600_000_000), caps: { share_bp: 3000, fen: yuan(1_000_000), fen_year: yuan(1_000_000) }, support_months: 12, first_stage_bp: 5000,
+      budget_fen: yuan(600_000_000),
+      caps: { share_bp: 3000, fen: yuan(1_000_000), fen_year: yuan(1_000_000) },
+      support_months: 12,
+      first_stage_bp: 5000,
       eligibility: { regions: ['31'], sizes: ['micro', 'small', 'medium'] },
-      rule_set: { effective_from: '2025-08-01T00:00:00+08:00', rules: [{ id: 'domestic-rent', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 } }] },
+      rule_set: {
+        effective_from: '2025-08-01T00:00:00+08:00',
+        rules: [{ id: 'domestic-rent', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 } }],
+      },
     };
     // The checked definition carries its money as exact bigints.
     expect(checkProgramDefinition(definition)).toEqual({
-      ok: true, definition: { ...definition, budget_fen: sumYuan(600_000_000), caps: { share_bp: 3000, fen: sumYuan(1_000_000), fen_year: sumYuan(1_000_000) } },
+      ok: true,
+      definition: { ...definition, budget_fen: sumYuan(600_000_000), caps: { share_bp: 3000, fen: sumYuan(1_000_000), fen_year: sumYuan(1_000_000) } },
     });
-    expect(checkProgramDefinition({ ...definition, window: { start: definition.window.end, end: definition.window.start } }))
-      .toEqual({ ok: false, problems: [{ code: 'window_end_not_after_start', field: 'window.end', message: 'must be after window.start' }] });
-    expect(checkProgramDefinition({ ...definition, rule_set: { ...definition.rule_set, rules: [{ id: 'x', match: {}, pay: { basis: 'bill', rate_bp: 10_001 } }] } }))
-      .toEqual({ ok: false, problems: [{ code: 'invalid_value', field: 'rule_set.rules[0] (x).pay.rate_bp', message: 'must be <= 10000' }] });
+    expect(checkProgramDefinition({ ...definition, window: { start: definition.window.end, end: definition.window.start } })).toEqual({
+      ok: false,
+      problems: [{ code: 'window_end_not_after_start', field: 'window.end', message: 'must be after window.start' }],
+    });
+    expect(
+      checkProgramDefinition({ ...definition, rule_set: { ...definition.rule_set, rules: [{ id: 'x', match: {}, pay: { basis: 'bill', rate_bp: 10_001 } }] } }),
+    ).toEqual({ ok: false, problems: [{ code: 'invalid_value', field: 'rule_set.rules[0] (x).pay.rate_bp', message: 'must be <= 10000' }] });
   });
 });

@@ -26,9 +26,21 @@ describe('checkRuleSet names each kind of problem by a stable code', () => {
     ['an unknown field', second({ ...domesticRent, colour: 'red' }), 'unknown_field'],
     ['a value out of range', second({ ...domesticRent, pay: { basis: 'bill', rate_bp: 10_001 } }), 'invalid_value'],
     ['a rule id used twice', checkRuleSet({ rules: [domesticRent, foreignNone, domesticRent] }), 'rule_id_twice'],
-    ['a ceiling on an energy rule', second({ ...domesticRent, pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 80 }, ceiling_fen_per_card_hour: 1500 }), 'ceiling_on_energy'],
-    ['a tier bonus on a compute rule', second({ ...domesticRent, pay: { basis: 'compute', fen_per_pflop_h: 1000 }, tier_bonus: { domestic_share_bp_min: 7000, bonus_bp: 1000 } }), 'tier_bonus_needs_rate'],
-    ['rate + bonus above 100%', second({ ...domesticRent, pay: { basis: 'bill', rate_bp: 6000 }, tier_bonus: { domestic_share_bp_min: 7000, bonus_bp: 4001 } }), 'bonus_above_100'],
+    [
+      'a ceiling on an energy rule',
+      second({ ...domesticRent, pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 80 }, ceiling_fen_per_card_hour: 1500 }),
+      'ceiling_on_energy',
+    ],
+    [
+      'a tier bonus on a compute rule',
+      second({ ...domesticRent, pay: { basis: 'compute', fen_per_pflop_h: 1000 }, tier_bonus: { domestic_share_bp_min: 7000, bonus_bp: 1000 } }),
+      'tier_bonus_needs_rate',
+    ],
+    [
+      'rate + bonus above 100%',
+      second({ ...domesticRent, pay: { basis: 'bill', rate_bp: 6000 }, tier_bonus: { domestic_share_bp_min: 7000, bonus_bp: 4001 } }),
+      'bonus_above_100',
+    ],
   ])('%s', (_name, result, code) => {
     expect(codes(result)).toEqual([code]);
   });
@@ -38,15 +50,29 @@ describe('checkRuleSet accepts', () => {
   it('every basis and every match field, and gives the rule set back as it came', () => {
     const rules: Rule[] = [
       {
-        id: 'sh-small-training', description: 'Shanghai small firms, training on domestic chips',
+        id: 'sh-small-training',
+        description: 'Shanghai small firms, training on domestic chips',
         match: {
-          domestic: true, vendor: ['Huawei', 'Cambricon'], accelerator: ['huawei-ascend-910b'], workload: ['training'], region: ['31', '310115'],
-          provider: ['prov-sh-ai-compute'], beneficiary_size: ['micro', 'small'], beneficiary_category: ['startup'],
+          domestic: true,
+          vendor: ['Huawei', 'Cambricon'],
+          accelerator: ['huawei-ascend-910b'],
+          workload: ['training'],
+          region: ['31', '310115'],
+          provider: ['prov-sh-ai-compute'],
+          beneficiary_size: ['micro', 'small'],
+          beneficiary_category: ['startup'],
         },
-        pay: { basis: 'bill', rate_bp: 6000 }, ceiling_fen_per_card_hour: 1500, tier_bonus: { domestic_share_bp_min: 7000, bonus_bp: 4000 },
+        pay: { basis: 'bill', rate_bp: 6000 },
+        ceiling_fen_per_card_hour: 1500,
+        tier_bonus: { domestic_share_bp_min: 7000, bonus_bp: 4000 },
       },
       { id: 'domestic-compute', match: { domestic: true }, pay: { basis: 'compute', fen_per_pflop_h: 1000 }, ceiling_fen_per_card_hour: 0 },
-      { id: 'domestic-energy', match: { domestic: true, region: ['52', '62', '15'] }, pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 80 }, tier_bonus: { domestic_share_bp_min: 0, bonus_bp: 0 } },
+      {
+        id: 'domestic-energy',
+        match: { domestic: true, region: ['52', '62', '15'] },
+        pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 80 },
+        tier_bonus: { domestic_share_bp_min: 0, bonus_bp: 0 },
+      },
       foreignNone,
     ];
     expect(checkRuleSet({ rules })).toEqual({ ok: true, rule_set: { rules } });
@@ -55,8 +81,20 @@ describe('checkRuleSet accepts', () => {
   it('the edges: rate 0 and 10000, rate + bonus exactly 10000, the largest prices, an empty rule set', () => {
     expect(checkRuleSet({ rules: [{ ...domesticRent, pay: { basis: 'bill', rate_bp: 10_000 } }] }).ok).toBe(true);
     expect(checkRuleSet({ rules: [{ ...domesticRent, pay: { basis: 'bill', rate_bp: 0 } }] }).ok).toBe(true);
-    expect(checkRuleSet({ rules: [{ ...domesticRent, pay: { basis: 'bill', rate_bp: 6000 }, tier_bonus: { domestic_share_bp_min: 10_000, bonus_bp: 4000 } }] }).ok).toBe(true);
-    expect(checkRuleSet({ rules: [{ ...domesticRent, pay: { basis: 'compute', fen_per_pflop_h: rule_set_limits.fen_per_pflop_h_max }, ceiling_fen_per_card_hour: rule_set_limits.ceiling_fen_per_card_hour_max }] }).ok).toBe(true);
+    expect(
+      checkRuleSet({ rules: [{ ...domesticRent, pay: { basis: 'bill', rate_bp: 6000 }, tier_bonus: { domestic_share_bp_min: 10_000, bonus_bp: 4000 } }] }).ok,
+    ).toBe(true);
+    expect(
+      checkRuleSet({
+        rules: [
+          {
+            ...domesticRent,
+            pay: { basis: 'compute', fen_per_pflop_h: rule_set_limits.fen_per_pflop_h_max },
+            ceiling_fen_per_card_hour: rule_set_limits.ceiling_fen_per_card_hour_max,
+          },
+        ],
+      }).ok,
+    ).toBe(true);
     expect(checkRuleSet({ rules: [{ ...domesticRent, pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: rule_set_limits.fen_per_kwh_max } }] }).ok).toBe(true);
     // An empty rule set pays nothing; it is valid (a program may be set up before its rules).
     expect(checkRuleSet({ rules: [] }).ok).toBe(true);
@@ -75,7 +113,9 @@ describe('checkRuleSet rejects, naming the rule and the field', () => {
   });
 
   it('a negative or fractional rate', () => {
-    expect(problems(second({ ...domesticRent, pay: { basis: 'bill', rate_bp: -1 } }))).toEqual([{ field: 'rules[1] (domestic-rent).pay.rate_bp', message: 'must be >= 0' }]);
+    expect(problems(second({ ...domesticRent, pay: { basis: 'bill', rate_bp: -1 } }))).toEqual([
+      { field: 'rules[1] (domestic-rent).pay.rate_bp', message: 'must be >= 0' },
+    ]);
     expect(problems(second({ ...domesticRent, pay: { basis: 'bill', rate_bp: 2999.5 } }))[0]?.field).toBe('rules[1] (domestic-rent).pay.rate_bp');
   });
 
@@ -90,7 +130,9 @@ describe('checkRuleSet rejects, naming the rule and the field', () => {
 
   it('an unknown field, on the rule, in match, in pay and at the top', () => {
     expect(problems(second({ ...domesticRent, colour: 'red' }))).toEqual([{ field: 'rules[1] (domestic-rent).colour', message: 'is not a known field' }]);
-    expect(problems(second({ ...domesticRent, match: { domestic: true, chip: 'x' } }))).toEqual([{ field: 'rules[1] (domestic-rent).match.chip', message: 'is not a known field' }]);
+    expect(problems(second({ ...domesticRent, match: { domestic: true, chip: 'x' } }))).toEqual([
+      { field: 'rules[1] (domestic-rent).match.chip', message: 'is not a known field' },
+    ]);
     expect(problems(second({ ...domesticRent, pay: { basis: 'bill', rate_bp: 3000, fen_per_kwh: 80 } }))).toEqual([
       { field: 'rules[1] (domestic-rent).pay.fen_per_kwh', message: 'is not a known field' },
     ]);
@@ -99,7 +141,9 @@ describe('checkRuleSet rejects, naming the rule and the field', () => {
 
   it('a missing pay, match or id', () => {
     expect(problems(second({ id: 'domestic-rent', match: { domestic: true } }))).toEqual([{ field: 'rules[1] (domestic-rent).pay', message: 'is required' }]);
-    expect(problems(second({ id: 'domestic-rent', pay: { basis: 'bill', rate_bp: 3000 } }))).toEqual([{ field: 'rules[1] (domestic-rent).match', message: 'is required' }]);
+    expect(problems(second({ id: 'domestic-rent', pay: { basis: 'bill', rate_bp: 3000 } }))).toEqual([
+      { field: 'rules[1] (domestic-rent).match', message: 'is required' },
+    ]);
     expect(problems(second({ match: {}, pay: { basis: 'bill', rate_bp: 3000 } }))).toEqual([{ field: 'rules[1].id', message: 'is required' }]);
     expect(problems(checkRuleSet({}))).toEqual([{ field: 'rules', message: 'is required' }]);
   });
@@ -141,17 +185,20 @@ describe('checkRuleSet rejects, naming the rule and the field', () => {
   });
 
   it('a tier bonus on a compute rule', () => {
-    expect(problems(second({ ...domesticRent, pay: { basis: 'compute', fen_per_pflop_h: 1000 }, tier_bonus: { domestic_share_bp_min: 7000, bonus_bp: 1000 } }))).toEqual([
-      { field: 'rules[1] (domestic-rent).tier_bonus', message: 'a tier bonus adds basis points: it needs a rate_bp rule (bill or energy)' },
-    ]);
+    expect(
+      problems(second({ ...domesticRent, pay: { basis: 'compute', fen_per_pflop_h: 1000 }, tier_bonus: { domestic_share_bp_min: 7000, bonus_bp: 1000 } })),
+    ).toEqual([{ field: 'rules[1] (domestic-rent).tier_bonus', message: 'a tier bonus adds basis points: it needs a rate_bp rule (bill or energy)' }]);
   });
 
   it('rate + bonus above 10000 bp', () => {
     expect(problems(second({ ...domesticRent, pay: { basis: 'bill', rate_bp: 6000 }, tier_bonus: { domestic_share_bp_min: 7000, bonus_bp: 4001 } }))).toEqual([
       { field: 'rules[1] (domestic-rent).tier_bonus.bonus_bp', message: 'rate_bp + bonus_bp must not exceed 10000 (100%)' },
     ]);
-    expect(problems(second({ ...domesticRent, pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 80 }, tier_bonus: { domestic_share_bp_min: 0, bonus_bp: 5001 } }))[0]?.field)
-      .toBe('rules[1] (domestic-rent).tier_bonus.bonus_bp');
+    expect(
+      problems(
+        second({ ...domesticRent, pay: { basis: 'energy', rate_bp: 5000, fen_per_kwh: 80 }, tier_bonus: { domestic_share_bp_min: 0, bonus_bp: 5001 } }),
+      )[0]?.field,
+    ).toBe('rules[1] (domestic-rent).tier_bonus.bonus_bp');
   });
 
   it('a region that is not 2 to 6 digits', () => {
@@ -181,7 +228,14 @@ describe('checkRuleSet rejects, naming the rule and the field', () => {
   });
 
   it('reports each problem once, for several rules at once', () => {
-    const r = problems(checkRuleSet({ rules: [{ ...domesticRent, colour: 'red' }, { ...foreignNone, pay: { basis: 'bill', rate_bp: 20_000 } }] }));
+    const r = problems(
+      checkRuleSet({
+        rules: [
+          { ...domesticRent, colour: 'red' },
+          { ...foreignNone, pay: { basis: 'bill', rate_bp: 20_000 } },
+        ],
+      }),
+    );
     expect(r).toEqual([
       { field: 'rules[0] (domestic-rent).colour', message: 'is not a known field' },
       { field: 'rules[1] (foreign-none).pay.rate_bp', message: 'must be <= 10000' },

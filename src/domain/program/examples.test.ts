@@ -29,8 +29,14 @@ function programByCode(file: string, code: string): CheckedProgramDefinition {
 /** The limits a claim of a fresh beneficiary meets under a program: its caps and support period, its whole budget. */
 function limitsOf(p: CheckedProgramDefinition): EvalLimits {
   return {
-    calendar: new OfficeCalendar('UTC'), cap_share_bp: p.caps?.share_bp ?? null, cap_fen: p.caps?.fen ?? null, cap_fen_year: p.caps?.fen_year ?? null,
-    granted_fen: 0n, granted_fen_year: 0n, support_months: p.support_months ?? null, first_subsidized_at_ms: null,
+    calendar: new OfficeCalendar('UTC'),
+    cap_share_bp: p.caps?.share_bp ?? null,
+    cap_fen: p.caps?.fen ?? null,
+    cap_fen_year: p.caps?.fen_year ?? null,
+    granted_fen: 0n,
+    granted_fen_year: 0n,
+    support_months: p.support_months ?? null,
+    first_subsidized_at_ms: null,
     budget_available_fen: p.budget_fen,
   };
 }
@@ -49,12 +55,26 @@ const models = new Map<string, ModelFacts>([
 const H = 3600;
 const aug = (day: number) => Date.UTC(2026, 7, day);
 function rec(r: Partial<EvalRecord> & Pick<EvalRecord, 'accelerator' | 'card_s' | 'amount_fen'>): EvalRecord {
-  return { seq: 0, started_at_ms: aug(3), workload: 'training', provider_id: 'prov-sh-ai-compute', region: '310000', energy_wh: null, other_layers_fen: 0, ...r };
+  return {
+    seq: 0,
+    started_at_ms: aug(3),
+    workload: 'training',
+    provider_id: 'prov-sh-ai-compute',
+    region: '310000',
+    energy_wh: null,
+    other_layers_fen: 0,
+    ...r,
+  };
 }
 
 describe('examples/programs/*.yaml', () => {
   it('holds exactly the three example files', () => {
-    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()).toEqual([...files].sort());
+    expect(
+      fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .sort(),
+    ).toEqual([...files].sort());
   });
 
   it.each(files)('%s: every program passes checkProgramDefinition, cites its source and covers Aug–Oct 2026', (file) => {
@@ -107,7 +127,13 @@ describe('examples/programs/*.yaml', () => {
     expect(c.record_subsidies).toEqual([28_800, 0, 9_999]);
     expect(c.cuts).toEqual([]);
     expect(c.granted_fen).toBe(38_799n);
-    const d = evaluate(district.rule_set, records.map((r, k) => ({ ...r, other_layers_fen: c.record_subsidies[k]! })), models, facts, limitsOf(district));
+    const d = evaluate(
+      district.rule_set,
+      records.map((r, k) => ({ ...r, other_layers_fen: c.record_subsidies[k]! })),
+      models,
+      facts,
+      limitsOf(district),
+    );
     // District 70%: floor(96,000 × 0.7) = 67,200; 0; floor(33,333 × 0.7) = floor(23,333.1) = 23,333. Total 90,533.
     // Room after the city: 96,000 − 28,800 = 67,200 and 33,333 − 9,999 = 23,334: no layer cut.
     expect(d.record_subsidies).toEqual([67_200, 0, 23_333]);
@@ -115,8 +141,13 @@ describe('examples/programs/*.yaml', () => {
     // Together: 96,000 of the ¥960 bill (100%), 33,332 of the 33,333 one; the foreign bill gets nothing from either.
     expect(records.map((_, k) => c.record_subsidies[k]! + d.record_subsidies[k]!)).toEqual([96_000, 0, 33_332]);
     // The district's year runs from the first subsidized usage (2026-08-03): usage from 2027-08-03 on is excluded.
-    const late = evaluate(district.rule_set, [rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: 1_000, started_at_ms: Date.UTC(2027, 7, 3) })],
-      models, facts, { ...limitsOf(district), first_subsidized_at_ms: aug(3) });
+    const late = evaluate(
+      district.rule_set,
+      [rec({ accelerator: 'huawei-ascend-910b', card_s: H, amount_fen: 1_000, started_at_ms: Date.UTC(2027, 7, 3) })],
+      models,
+      facts,
+      { ...limitsOf(district), first_subsidized_at_ms: aug(3) },
+    );
     expect(late.period_excluded).toMatchObject({ records: 1, support_ends_at_ms: Date.UTC(2027, 7, 3) });
   });
 
@@ -176,7 +207,16 @@ describe('examples/programs/*.yaml', () => {
     const e = evaluate(p.rule_set, records, models, facts, limitsOf(p));
     expect(e.record_subsidies).toEqual([25_600, 3_840, 48_000, 0, 0]);
     // Line: base 48,000 + 8,000 + 48,000 = 104,000; subsidy 25,600 + 3,840 + 48,000 = 77,440.
-    expect(e.lines).toEqual([expect.objectContaining({ rule_id: 'domestic-compute', records: 4, records_unvalued: 1, base_fen: 104_000n, ceiling_cut_fen: 16_000n, subsidy_fen: 77_440n })]);
+    expect(e.lines).toEqual([
+      expect.objectContaining({
+        rule_id: 'domestic-compute',
+        records: 4,
+        records_unvalued: 1,
+        base_fen: 104_000n,
+        ceiling_cut_fen: 16_000n,
+        subsidy_fen: 77_440n,
+      }),
+    ]);
     expect(e.unmatched).toMatchObject({ records: 1, amount_fen: 80_000n });
     // Share cap 50% of 104,000 = 52,000 → cut 25,440; the ¥500 k cap and the budget do not bite.
     expect(e.cuts).toEqual([{ kind: 'share_cap', limit_fen: 52_000n, cut_fen: 25_440n, message: 'at most 50% of the base (104000 fen)' }]);

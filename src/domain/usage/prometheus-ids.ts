@@ -7,7 +7,9 @@ export const hour_ms = 3_600_000;
 
 /** `prom-` and 40 hex digits of SHA-256 over (cluster, namespace, pod, model, the hour as ISO 8601), one per line. */
 export function prometheusHourPrefix(cluster_id: string, namespace: string, pod: string, accelerator: string, hour_start_ms: number): string {
-  const digest = createHash('sha256').update([cluster_id, namespace, pod, accelerator, new Date(hour_start_ms).toISOString()].join('\n')).digest('hex');
+  const digest = createHash('sha256')
+    .update([cluster_id, namespace, pod, accelerator, new Date(hour_start_ms).toISOString()].join('\n'))
+    .digest('hex');
   return `prom-${digest.slice(0, 40)}`;
 }
 

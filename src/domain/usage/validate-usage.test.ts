@@ -10,18 +10,39 @@ const ctx: UsageContext = {
   now_ms: Date.parse('2026-11-29T12:00:00Z'),
   future_skew_s_max: 300,
   duration_s_max: 31 * 86_400,
-  clusters: new Map([['c1', { inventory: [
-    { accelerator: 'huawei-ascend-910b', count: 64, valid_from_ms: Date.parse('2026-01-01T00:00:00Z'), valid_to_ms: t0 + 10 * h },
-    { accelerator: 'huawei-ascend-910b', count: 128, valid_from_ms: t0 + 10 * h, valid_to_ms: null },
-    { accelerator: 'metax-c500', count: 8, valid_from_ms: Date.parse('2026-01-01T00:00:00Z'), valid_to_ms: null },
-  ] }]]),
+  clusters: new Map([
+    [
+      'c1',
+      {
+        inventory: [
+          { accelerator: 'huawei-ascend-910b', count: 64, valid_from_ms: Date.parse('2026-01-01T00:00:00Z'), valid_to_ms: t0 + 10 * h },
+          { accelerator: 'huawei-ascend-910b', count: 128, valid_from_ms: t0 + 10 * h, valid_to_ms: null },
+          { accelerator: 'metax-c500', count: 8, valid_from_ms: Date.parse('2026-01-01T00:00:00Z'), valid_to_ms: null },
+        ],
+      },
+    ],
+  ]),
   enterprises: new Set(['e1']),
-  accelerators: new Map([['huawei-ascend-910b', { gflops: 320_000 }], ['metax-c500', { gflops: null }], ['nvidia-h20', { gflops: 148_000 }]]),
+  accelerators: new Map([
+    ['huawei-ascend-910b', { gflops: 320_000 }],
+    ['metax-c500', { gflops: null }],
+    ['nvidia-h20', { gflops: 148_000 }],
+  ]),
 };
 
 const rec = (o: Partial<UsageInput> = {}): UsageInput => ({
-  record_id: 'r', cluster_id: 'c1', enterprise_id: 'e1', accelerator: 'huawei-ascend-910b', count: 8,
-  started_at_ms: t0, ended_at_ms: t0 + 6.5 * h, amount_fen: 124_800, job_ref: null, workload: null, energy_wh: null, ...o,
+  record_id: 'r',
+  cluster_id: 'c1',
+  enterprise_id: 'e1',
+  accelerator: 'huawei-ascend-910b',
+  count: 8,
+  started_at_ms: t0,
+  ended_at_ms: t0 + 6.5 * h,
+  amount_fen: 124_800,
+  job_ref: null,
+  workload: null,
+  energy_wh: null,
+  ...o,
 });
 
 describe('validateUsage', () => {
@@ -30,7 +51,10 @@ describe('validateUsage', () => {
   });
 
   it('counts card-seconds only for a model without a throughput figure', () => {
-    expect(validateUsage(rec({ accelerator: 'metax-c500', count: 2, ended_at_ms: t0 + h }), ctx)).toEqual({ ok: true, derived: { card_s: 7200, compute_gflop: null } });
+    expect(validateUsage(rec({ accelerator: 'metax-c500', count: 2, ended_at_ms: t0 + h }), ctx)).toEqual({
+      ok: true,
+      derived: { card_s: 7200, compute_gflop: null },
+    });
   });
 
   it('rounds a fractional second up', () => {
@@ -75,27 +99,35 @@ describe('inventoryOver', () => {
   });
 
   it('agrees with a brute-force minimum over every instant (property)', () => {
-    fc.assert(fc.property(
-      fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 20 })), { minLength: 1, maxLength: 6 }),
-      fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.boolean(),
-      (pieces, from, len, open_end) => {
-        // back-to-back intervals, with an optional gap after every third one
-        const intervals: InventoryInterval[] = [];
-        let at = 0;
-        pieces.forEach(([dur, count], i) => {
-          const last = i === pieces.length - 1;
-          intervals.push(iv(at, last && open_end ? null : at + dur, count));
-          at += dur + (i % 3 === 2 ? 1 : 0);
-        });
-        const to = from + len;
-        let min: number | null = Number.POSITIVE_INFINITY;
-        for (let t = from; t < to; t++) {
-          const hit = intervals.find((i) => i.valid_from_ms <= t && (i.valid_to_ms === null || t < i.valid_to_ms));
-          if (!hit) { min = null; break; }
-          min = Math.min(min, hit.count);
-        }
-        expect(inventoryOver(intervals, from, to)).toBe(min);
-      }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 20 })), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.boolean(),
+        (pieces, from, len, open_end) => {
+          // back-to-back intervals, with an optional gap after every third one
+          const intervals: InventoryInterval[] = [];
+          let at = 0;
+          pieces.forEach(([dur, count], i) => {
+            const last = i === pieces.length - 1;
+            intervals.push(iv(at, last && open_end ? null : at + dur, count));
+            at += dur + (i % 3 === 2 ? 1 : 0);
+          });
+          const to = from + len;
+          let min: number | null = Number.POSITIVE_INFINITY;
+          for (let t = from; t < to; t++) {
+            const hit = intervals.find((i) => i.valid_from_ms <= t && (i.valid_to_ms === null || t < i.valid_to_ms));
+            if (!hit) {
+              min = null;
+              break;
+            }
+            min = Math.min(min, hit.count);
+          }
+          expect(inventoryOver(intervals, from, to)).toBe(min);
+        },
+      ),
+    );
   });
 });
 

@@ -5,8 +5,16 @@ import type { InventoryInterval } from '../org/organization.js';
 
 /** Record outcomes other than accepted/duplicate. A closed list: codes are never renamed once shipped. */
 export const usage_reject_codes = [
-  'invalid_field', 'ended_not_after_started', 'duration_too_long', 'in_future', 'unknown_accelerator',
-  'unknown_cluster', 'unknown_enterprise', 'model_not_in_inventory', 'outside_inventory', 'count_exceeds_inventory',
+  'invalid_field',
+  'ended_not_after_started',
+  'duration_too_long',
+  'in_future',
+  'unknown_accelerator',
+  'unknown_cluster',
+  'unknown_enterprise',
+  'model_not_in_inventory',
+  'outside_inventory',
+  'count_exceeds_inventory',
   'conflict',
   // a record of a replacement (UsageIngest.replace) that was not stored because the replacement as a whole was refused
   'replacement_refused',
@@ -38,8 +46,15 @@ export interface UsageContext {
   accelerators: ReadonlyMap<string, { gflops: number | null }>;
 }
 
-export interface UsageProblem { code: UsageRejectCode; field: string; message: string }
-export interface UsageDerived { card_s: number; compute_gflop: bigint | null }
+export interface UsageProblem {
+  code: UsageRejectCode;
+  field: string;
+  message: string;
+}
+export interface UsageDerived {
+  card_s: number;
+  compute_gflop: bigint | null;
+}
 
 export type UsageCheck = { ok: true; derived: UsageDerived } | { ok: false; problem: UsageProblem };
 
@@ -80,7 +95,8 @@ export function validateUsage(r: UsageInput, ctx: UsageContext): UsageCheck {
  * covered by no interval. Intervals of one model do not overlap (checkInventory), so a sort and a walk suffice.
  */
 export function inventoryOver(intervals: readonly InventoryInterval[], from_ms: number, to_ms: number): number | null {
-  const sorted = intervals.filter((i) => i.valid_from_ms < to_ms && (i.valid_to_ms === null || i.valid_to_ms > from_ms))
+  const sorted = intervals
+    .filter((i) => i.valid_from_ms < to_ms && (i.valid_to_ms === null || i.valid_to_ms > from_ms))
     .sort((a, b) => a.valid_from_ms - b.valid_from_ms);
   let covered_to = from_ms;
   let min = Number.POSITIVE_INFINITY;
@@ -95,7 +111,16 @@ export function inventoryOver(intervals: readonly InventoryInterval[], from_ms: 
 
 /** Identical re-send (a no-op) versus the same record_id with other content (a conflict). */
 export function sameUsageContent(a: UsageInput, b: UsageInput): boolean {
-  return a.cluster_id === b.cluster_id && a.enterprise_id === b.enterprise_id && a.accelerator === b.accelerator
-    && a.count === b.count && a.started_at_ms === b.started_at_ms && a.ended_at_ms === b.ended_at_ms
-    && a.amount_fen === b.amount_fen && a.job_ref === b.job_ref && a.workload === b.workload && a.energy_wh === b.energy_wh;
+  return (
+    a.cluster_id === b.cluster_id &&
+    a.enterprise_id === b.enterprise_id &&
+    a.accelerator === b.accelerator &&
+    a.count === b.count &&
+    a.started_at_ms === b.started_at_ms &&
+    a.ended_at_ms === b.ended_at_ms &&
+    a.amount_fen === b.amount_fen &&
+    a.job_ref === b.job_ref &&
+    a.workload === b.workload &&
+    a.energy_wh === b.energy_wh
+  );
 }

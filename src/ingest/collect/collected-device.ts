@@ -20,7 +20,10 @@ export interface CollectedDevice {
 
 /** A problem with the input, naming the line it was found on (0: the input as a whole). */
 export class CollectError extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(line > 0 ? `line ${line}: ${message}` : message);
   }
 }

@@ -2,7 +2,12 @@
 import { CollectError, type CollectedDevice } from './collected-device.js';
 import { modelForName } from './model-names.js';
 
-export interface SnapshotDevice { index: string | null; uuid: string | null; bus_id: string | null; host: string | null }
+export interface SnapshotDevice {
+  index: string | null;
+  uuid: string | null;
+  bus_id: string | null;
+  host: string | null;
+}
 
 export interface SnapshotEntry {
   accelerator: string;
@@ -39,7 +44,8 @@ export function buildSnapshot(devices: readonly CollectedDevice[], overrides: Re
     const identity = identityOf(d);
     if (identity !== null) {
       const seen = seen_lines.get(identity.key);
-      if (seen !== undefined) throw new CollectError(d.line, `${identity.says} is listed twice (also on line ${seen}): the same node's output is in the input twice`);
+      if (seen !== undefined)
+        throw new CollectError(d.line, `${identity.says} is listed twice (also on line ${seen}): the same node's output is in the input twice`);
       seen_lines.set(identity.key, d.line);
     }
     const entry = by_model.get(model) ?? { accelerator: model, count: 0, names: [], devices: [] };

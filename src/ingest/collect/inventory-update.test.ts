@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { planInventory } from './inventory-update.js';
 
 const T = (iso: string) => Date.parse(iso);
-const iv = (accelerator: string, count: number, from: string, to: string | null = null) => ({ accelerator, count, valid_from_ms: T(from), valid_to_ms: to === null ? null : T(to) });
+const iv = (accelerator: string, count: number, from: string, to: string | null = null) => ({
+  accelerator,
+  count,
+  valid_from_ms: T(from),
+  valid_to_ms: to === null ? null : T(to),
+});
 
 describe('planInventory', () => {
   const current = [
@@ -40,16 +45,28 @@ describe('planInventory', () => {
 
   it('replaces an interval that starts exactly at valid_from', () => {
     const p = planInventory(current, [{ accelerator: 'huawei-ascend-910b', count: 8 }], T('2026-01-01T00:00:00Z'));
-    expect(p.status === 'ok' && p.inventory.filter((i) => i.accelerator === 'huawei-ascend-910b')).toEqual([iv('huawei-ascend-910b', 8, '2026-01-01T00:00:00Z')]);
+    expect(p.status === 'ok' && p.inventory.filter((i) => i.accelerator === 'huawei-ascend-910b')).toEqual([
+      iv('huawei-ascend-910b', 8, '2026-01-01T00:00:00Z'),
+    ]);
   });
 
   it('refuses to overwrite an interval that starts after valid_from', () => {
-    expect(planInventory(current, [{ accelerator: 'nvidia-a800-80gb-pcie', count: 4 }], T('2025-12-01T00:00:00Z')))
-      .toEqual({ status: 'later_interval', accelerator: 'nvidia-a800-80gb-pcie', valid_from_ms: T('2026-01-01T00:00:00Z') });
+    expect(planInventory(current, [{ accelerator: 'nvidia-a800-80gb-pcie', count: 4 }], T('2025-12-01T00:00:00Z'))).toEqual({
+      status: 'later_interval',
+      accelerator: 'nvidia-a800-80gb-pcie',
+      valid_from_ms: T('2026-01-01T00:00:00Z'),
+    });
   });
 
   it('keeps closed history and reopens a model whose interval had ended', () => {
-    const p = planInventory([iv('nvidia-l20', 4, '2025-01-01T00:00:00Z', '2025-06-01T00:00:00Z')], [{ accelerator: 'nvidia-l20', count: 4 }], T('2026-01-01T00:00:00Z'));
-    expect(p.status === 'ok' && p.inventory).toEqual([iv('nvidia-l20', 4, '2025-01-01T00:00:00Z', '2025-06-01T00:00:00Z'), iv('nvidia-l20', 4, '2026-01-01T00:00:00Z')]);
+    const p = planInventory(
+      [iv('nvidia-l20', 4, '2025-01-01T00:00:00Z', '2025-06-01T00:00:00Z')],
+      [{ accelerator: 'nvidia-l20', count: 4 }],
+      T('2026-01-01T00:00:00Z'),
+    );
+    expect(p.status === 'ok' && p.inventory).toEqual([
+      iv('nvidia-l20', 4, '2025-01-01T00:00:00Z', '2025-06-01T00:00:00Z'),
+      iv('nvidia-l20', 4, '2026-01-01T00:00:00Z'),
+    ]);
   });
 });

@@ -4,13 +4,21 @@
 // history before `valid_from` is kept.
 import { checkInventory, type InventoryInterval } from '../../domain/org/organization.js';
 
-export interface InventoryChange { accelerator: string; count_before: number | null; count_after: number }
+export interface InventoryChange {
+  accelerator: string;
+  count_before: number | null;
+  count_after: number;
+}
 
 export type InventoryPlan =
   | { status: 'ok'; inventory: InventoryInterval[]; changes: InventoryChange[]; untouched: string[] }
   | { status: 'later_interval'; accelerator: string; valid_from_ms: number };
 
-export function planInventory(current: readonly InventoryInterval[], snapshot: readonly { accelerator: string; count: number }[], valid_from_ms: number): InventoryPlan {
+export function planInventory(
+  current: readonly InventoryInterval[],
+  snapshot: readonly { accelerator: string; count: number }[],
+  valid_from_ms: number,
+): InventoryPlan {
   const seen = new Set(snapshot.map((s) => s.accelerator));
   const inventory: InventoryInterval[] = current.filter((i) => !seen.has(i.accelerator)).map((i) => ({ ...i }));
   const changes: InventoryChange[] = [];

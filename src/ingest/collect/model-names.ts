@@ -28,9 +28,9 @@ export const builtin_model_names: Readonly<Record<string, string>> = Object.free
   '910B2': 'huawei-ascend-910b',
   '910B3': 'huawei-ascend-910b',
   '910B4': 'huawei-ascend-910b',
-  'Ascend910B': 'huawei-ascend-910b',
+  Ascend910B: 'huawei-ascend-910b',
   '310P3': 'huawei-ascend-310p',
-  'Ascend310P': 'huawei-ascend-310p',
+  Ascend310P: 'huawei-ascend-310p',
 });
 
 export class ModelNameError extends Error {}

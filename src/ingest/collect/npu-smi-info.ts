@@ -44,7 +44,10 @@ export function isHostName(value: string): boolean {
 function cellsOf(line: string): string[] | null {
   const t = line.trim();
   if (!t.startsWith('|') || !t.endsWith('|') || t.length < 2) return null;
-  return t.slice(1, -1).split('|').map((c) => c.trim());
+  return t
+    .slice(1, -1)
+    .split('|')
+    .map((c) => c.trim());
 }
 
 export function parseNpuSmiInfo(text: string, options: NpuSmiOptions = {}): NpuSmiChip[] {
@@ -73,7 +76,11 @@ export function parseNpuSmiInfo(text: string, options: NpuSmiOptions = {}): NpuS
     const named_host = host_line_re.exec(raw.trim());
     if (named_host) {
       const name = named_host[1]!.trim();
-      if (!isHostName(name)) throw new CollectError(line, `"${raw.trim().slice(0, 120)}" names no host: expected "host: NAME" (no spaces, at most ${npu_smi_limits.host_chars_max} characters)`);
+      if (!isHostName(name))
+        throw new CollectError(
+          line,
+          `"${raw.trim().slice(0, 120)}" names no host: expected "host: NAME" (no spaces, at most ${npu_smi_limits.host_chars_max} characters)`,
+        );
       closeNpu();
       closeHost();
       section = 'none'; // the next node's output starts with its own header
@@ -88,8 +95,11 @@ export function parseNpuSmiInfo(text: string, options: NpuSmiOptions = {}): NpuS
     if (/^NPU\b/.test(first) && /^Health\b/.test(second)) {
       closeNpu();
       if (host === null) {
-        throw new CollectError(line, 'no host for this npu-smi table (npu-smi prints none, and a Bus-Id is unique only on its host): '
-          + 'put a line "host: NAME" before each node\'s output, e.g. ssh "$h" \'echo "host: $(hostname)"; npu-smi info\', or give --host NAME for one node\'s output');
+        throw new CollectError(
+          line,
+          'no host for this npu-smi table (npu-smi prints none, and a Bus-Id is unique only on its host): ' +
+            'put a line "host: NAME" before each node\'s output, e.g. ssh "$h" \'echo "host: $(hostname)"; npu-smi info\', or give --host NAME for one node\'s output',
+        );
       }
       table_host = host;
       if (host_line !== null) host_line.tables++;
@@ -111,8 +121,15 @@ export function parseNpuSmiInfo(text: string, options: NpuSmiOptions = {}): NpuS
       if (chips.length >= npu_smi_limits.devices_max) throw new CollectError(line, `more than ${npu_smi_limits.devices_max} chips`);
       npu.chips++;
       chips.push({
-        line, name: npu.name, npu_id: npu.id, chip_id: Number(chip[1]), health: npu.health,
-        index: `${npu.id}/${chip[1]}`, uuid: null, bus_id: second === 'NA' ? null : second, host: table_host,
+        line,
+        name: npu.name,
+        npu_id: npu.id,
+        chip_id: Number(chip[1]),
+        health: npu.health,
+        index: `${npu.id}/${chip[1]}`,
+        uuid: null,
+        bus_id: second === 'NA' ? null : second,
+        host: table_host,
       });
       return;
     }

@@ -9,8 +9,13 @@ describe('parseNvidiaSmiCsv', () => {
     const gpus = parseNvidiaSmiCsv(fixture('nvidia-smi-a100-8gpu.csv'));
     expect(gpus).toHaveLength(8);
     expect(gpus[0]).toEqual({
-      line: 2, index: '0', name: 'NVIDIA A100-SXM4-80GB', uuid: 'GPU-c4f82fda-f11d-4492-a176-950eab898aad',
-      bus_id: '00000000:07:00.0', host: null, memory_mib: 81920,
+      line: 2,
+      index: '0',
+      name: 'NVIDIA A100-SXM4-80GB',
+      uuid: 'GPU-c4f82fda-f11d-4492-a176-950eab898aad',
+      bus_id: '00000000:07:00.0',
+      host: null,
+      memory_mib: 81920,
     });
     expect(gpus.map((g) => g.bus_id?.slice(9, 11))).toEqual(['07', '0F', '47', '4E', '87', '90', 'B7', 'BD']);
   });
@@ -35,7 +40,9 @@ describe('parseNvidiaSmiCsv', () => {
 
   it('accepts the documented aliases and any column order', () => {
     const gpus = parseNvidiaSmiCsv('gpu_uuid, gpu_name, gpu_bus_id\nGPU-1b2c3d4e-0000-1111-2222-333344445555, Tesla T4, 00000000:3B:00.0\n');
-    expect(gpus).toEqual([{ line: 2, index: null, name: 'Tesla T4', uuid: 'GPU-1b2c3d4e-0000-1111-2222-333344445555', bus_id: '00000000:3B:00.0', host: null, memory_mib: null }]);
+    expect(gpus).toEqual([
+      { line: 2, index: null, name: 'Tesla T4', uuid: 'GPU-1b2c3d4e-0000-1111-2222-333344445555', bus_id: '00000000:3B:00.0', host: null, memory_mib: null },
+    ]);
   });
 
   it('treats [N/A] as absent', () => {

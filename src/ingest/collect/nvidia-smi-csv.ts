@@ -8,8 +8,14 @@ export const nvidia_smi_query_fields = ['index', 'name', 'uuid', 'pci.bus_id', '
 type Field = (typeof nvidia_smi_query_fields)[number];
 
 const aliases: Readonly<Record<string, Field>> = {
-  index: 'index', name: 'name', gpu_name: 'name', uuid: 'uuid', gpu_uuid: 'uuid',
-  'pci.bus_id': 'pci.bus_id', gpu_bus_id: 'pci.bus_id', 'memory.total': 'memory.total',
+  index: 'index',
+  name: 'name',
+  gpu_name: 'name',
+  uuid: 'uuid',
+  gpu_uuid: 'uuid',
+  'pci.bus_id': 'pci.bus_id',
+  gpu_bus_id: 'pci.bus_id',
+  'memory.total': 'memory.total',
 };
 
 export const nvidia_smi_limits = {
@@ -65,7 +71,10 @@ export function parseNvidiaSmiCsv(text: string): NvidiaSmiGpu[] {
     if (cells.length !== cols.length) {
       throw new CollectError(line, `expected ${cols.length} comma-separated fields (${cols.join(', ')}), got ${cells.length}: "${raw.trim().slice(0, 120)}"`);
     }
-    const get = (f: Field) => { const at = cols.indexOf(f); return at < 0 ? undefined : cells[at]; };
+    const get = (f: Field) => {
+      const at = cols.indexOf(f);
+      return at < 0 ? undefined : cells[at];
+    };
     const name = value(get('name'));
     if (name === null) throw new CollectError(line, 'the name field is empty');
     const uuid = value(get('uuid'));
@@ -75,6 +84,7 @@ export function parseNvidiaSmiCsv(text: string): NvidiaSmiGpu[] {
     if (gpus.length >= nvidia_smi_limits.devices_max) throw new CollectError(line, `more than ${nvidia_smi_limits.devices_max} GPUs`);
     gpus.push({ line, name, index, uuid, bus_id: value(get('pci.bus_id')), host: null, memory_mib: memoryMib(get('memory.total'), line) });
   });
-  if (gpus.length === 0) throw new CollectError(0, `no GPU lines found: expected the output of nvidia-smi --query-gpu=${nvidia_smi_query_fields.join(',')} --format=csv`);
+  if (gpus.length === 0)
+    throw new CollectError(0, `no GPU lines found: expected the output of nvidia-smi --query-gpu=${nvidia_smi_query_fields.join(',')} --format=csv`);
   return gpus;
 }

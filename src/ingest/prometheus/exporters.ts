@@ -12,8 +12,7 @@ export type ExporterName = (typeof exporter_names)[number];
 
 export type SeriesReading =
   /** The device is held by no pod in this series (the exporter prints empty pod labels, which Prometheus drops). */
-  | { kind: 'idle' }
-  | { kind: 'workload'; namespace: string; pod: string; model_name: string | null; device: string; mig: boolean };
+  { kind: 'idle' } | { kind: 'workload'; namespace: string; pod: string; model_name: string | null; device: string; mig: boolean };
 
 export interface Exporter {
   name: ExporterName;
@@ -51,7 +50,13 @@ export const dcgm_exporter: Exporter = {
     // A MIG instance is a slice of a GPU; counting it as a card would overcount (GPU_I_ID names the instance).
     const instance = label(labels, 'GPU_I_ID');
     const base = uuid ?? `${host}/gpu${gpu ?? '?'}`;
-    return { kind: 'workload', ...w, model_name: label(labels, 'modelName'), device: instance === null ? base : `${base}/mig${instance}`, mig: instance !== null };
+    return {
+      kind: 'workload',
+      ...w,
+      model_name: label(labels, 'modelName'),
+      device: instance === null ? base : `${base}/mig${instance}`,
+      mig: instance !== null,
+    };
   },
 };
 

@@ -24,14 +24,25 @@ export type WindowProblem = { field: '--from' | '--to'; message: string };
 /** Checks the window against the limits and lists its hours. */
 export function importWindow(from_ms: number, to_ms: number, now_ms: number): { ok: true; window: ImportWindow } | { ok: false; problem: WindowProblem } {
   const hour_ms = import_window_limits.record_split_s * 1000;
-  if (!Number.isFinite(from_ms) || from_ms % hour_ms !== 0) return { ok: false, problem: { field: '--from', message: 'must be a whole UTC hour, e.g. 2026-10-01T00:00:00Z' } };
-  if (!Number.isFinite(to_ms) || to_ms % hour_ms !== 0) return { ok: false, problem: { field: '--to', message: 'must be a whole UTC hour, e.g. 2026-10-02T00:00:00Z' } };
+  if (!Number.isFinite(from_ms) || from_ms % hour_ms !== 0)
+    return { ok: false, problem: { field: '--from', message: 'must be a whole UTC hour, e.g. 2026-10-01T00:00:00Z' } };
+  if (!Number.isFinite(to_ms) || to_ms % hour_ms !== 0)
+    return { ok: false, problem: { field: '--to', message: 'must be a whole UTC hour, e.g. 2026-10-02T00:00:00Z' } };
   if (to_ms <= from_ms) return { ok: false, problem: { field: '--to', message: 'must be after --from' } };
   if (to_ms - from_ms > import_window_limits.window_s_max * 1000) {
-    return { ok: false, problem: { field: '--to', message: `the window is longer than ${import_window_limits.window_s_max / 86_400} days; import it in parts` } };
+    return {
+      ok: false,
+      problem: { field: '--to', message: `the window is longer than ${import_window_limits.window_s_max / 86_400} days; import it in parts` },
+    };
   }
   if (to_ms > now_ms - import_window_limits.settle_s * 1000) {
-    return { ok: false, problem: { field: '--to', message: `must be at least ${import_window_limits.settle_s / 60} minutes in the past: the last hour is read with the samples scraped after it` } };
+    return {
+      ok: false,
+      problem: {
+        field: '--to',
+        message: `must be at least ${import_window_limits.settle_s / 60} minutes in the past: the last hour is read with the samples scraped after it`,
+      },
+    };
   }
   const hours: number[] = [];
   for (let h = from_ms; h < to_ms; h += hour_ms) hours.push(h);

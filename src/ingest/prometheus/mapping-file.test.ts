@@ -20,9 +20,13 @@ describe('Prometheus mapping file', () => {
 
   it('names the field of each problem', () => {
     const problems = (over: Record<string, unknown>) => mappingProblems({ ...valid, ...over }).map((p) => `${p.field}: ${p.message}`);
-    expect(problems({ enterprises: { Team_A: 'e_a' } })).toEqual(['enterprises.Team_A: is not a Kubernetes namespace (lower-case letters, digits and -, at most 63)']);
+    expect(problems({ enterprises: { Team_A: 'e_a' } })).toEqual([
+      'enterprises.Team_A: is not a Kubernetes namespace (lower-case letters, digits and -, at most 63)',
+    ]);
     expect(problems({ price_fen_per_card_h: { 'nvidia-a800-80gb-pcie': 12.5 } })[0]).toMatch(/^price_fen_per_card_h.nvidia-a800-80gb-pcie: /);
-    expect(problems({ price_fen_per_card_h: { 'NVIDIA A800': 1250 } })).toEqual(['price_fen_per_card_h.NVIDIA A800: is not a catalog model id (lower-case words joined by -)']);
+    expect(problems({ price_fen_per_card_h: { 'NVIDIA A800': 1250 } })).toEqual([
+      'price_fen_per_card_h.NVIDIA A800: is not a catalog model id (lower-case words joined by -)',
+    ]);
     expect(problems({ models: { 'NVIDIA L20': 'NVIDIA L20' } })[0]).toMatch(/^models.NVIDIA L20: /);
     expect(problems({ selector: 'job="x"} or vector(1) {' })[0]).toMatch(/^selector: /);
     expect(problems({ workload: 'batch' })[0]).toMatch(/^workload: /);

@@ -5,7 +5,15 @@
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import {
-  MappingFileError, MappingProblems, mapping_file_limits, ModelId, parseMappingText, price_table_key, PriceTable, readMappingText, schemaProblems,
+  MappingFileError,
+  MappingProblems,
+  mapping_file_limits,
+  ModelId,
+  parseMappingText,
+  price_table_key,
+  PriceTable,
+  readMappingText,
+  schemaProblems,
   type MappingProblem,
 } from '../mapping-file.js';
 
@@ -22,27 +30,47 @@ const namespace_pattern = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 const host_pattern = '^[^\\s]{1,253}$';
 const label_name_pattern = '^[a-zA-Z_][a-zA-Z0-9_]{0,127}$';
 
-export const PrometheusMappingFile = Type.Object({
-  clusters: Type.Object({
-    default: Type.Optional(Type.String({ pattern: id_pattern, description: 'the suanli cluster of every node not listed in by_host' })),
-    by_host: Type.Optional(Type.Record(Type.String({ pattern: host_pattern }), Type.String({ pattern: id_pattern }), {
-      additionalProperties: false, maxProperties: prometheus_mapping_limits.hosts_max, description: 'node (the host label\'s value) → suanli cluster id',
-    })),
-    host_label: Type.Optional(Type.String({ pattern: label_name_pattern, description: 'the label naming the node (default Hostname for dcgm, instance for ascend)' })),
-  }, { additionalProperties: false }),
-  enterprises: Type.Record(Type.String({ pattern: namespace_pattern }), Type.String({ pattern: id_pattern }), {
-    additionalProperties: false, minProperties: 1, maxProperties: prometheus_mapping_limits.namespaces_max, description: 'Kubernetes namespace → enterprise id',
-  }),
-  models: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 128 }), ModelId, {
-    maxProperties: prometheus_mapping_limits.models_max, description: 'exporter model name (modelName, model_name) → catalog model id, over the built-in table',
-  })),
-  // the catalog model of series that carry no model label: the ascend-npu-exporter before MindCluster labels
-  // container_npu_utilization only with id, namespace, pod_name and container_name
-  unlabelled_model: Type.Optional(ModelId),
-  price_fen_per_card_h: PriceTable,
-  selector: Type.Optional(Type.String({ maxLength: 1000, pattern: '^[^{}]*$', description: 'PromQL label matchers added to the query, e.g. cluster="sh-a"' })),
-  workload: Type.Optional(Type.Enum(['training', 'inference'], { description: 'the workload of every record' })),
-}, { additionalProperties: false });
+export const PrometheusMappingFile = Type.Object(
+  {
+    clusters: Type.Object(
+      {
+        default: Type.Optional(Type.String({ pattern: id_pattern, description: 'the suanli cluster of every node not listed in by_host' })),
+        by_host: Type.Optional(
+          Type.Record(Type.String({ pattern: host_pattern }), Type.String({ pattern: id_pattern }), {
+            additionalProperties: false,
+            maxProperties: prometheus_mapping_limits.hosts_max,
+            description: "node (the host label's value) → suanli cluster id",
+          }),
+        ),
+        host_label: Type.Optional(
+          Type.String({ pattern: label_name_pattern, description: 'the label naming the node (default Hostname for dcgm, instance for ascend)' }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    enterprises: Type.Record(Type.String({ pattern: namespace_pattern }), Type.String({ pattern: id_pattern }), {
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: prometheus_mapping_limits.namespaces_max,
+      description: 'Kubernetes namespace → enterprise id',
+    }),
+    models: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 128 }), ModelId, {
+        maxProperties: prometheus_mapping_limits.models_max,
+        description: 'exporter model name (modelName, model_name) → catalog model id, over the built-in table',
+      }),
+    ),
+    // the catalog model of series that carry no model label: the ascend-npu-exporter before MindCluster labels
+    // container_npu_utilization only with id, namespace, pod_name and container_name
+    unlabelled_model: Type.Optional(ModelId),
+    price_fen_per_card_h: PriceTable,
+    selector: Type.Optional(
+      Type.String({ maxLength: 1000, pattern: '^[^{}]*$', description: 'PromQL label matchers added to the query, e.g. cluster="sh-a"' }),
+    ),
+    workload: Type.Optional(Type.Enum(['training', 'inference'], { description: 'the workload of every record' })),
+  },
+  { additionalProperties: false },
+);
 export type PrometheusMappingFile = Static<typeof PrometheusMappingFile>;
 
 const check = Compile(PrometheusMappingFile);

@@ -90,7 +90,8 @@ const describe = (records: readonly Pick<UsageInput, 'count' | 'started_at_ms' |
 function sameRecords(stored: readonly UsageInput[], now: readonly UsageInput[]): boolean {
   if (stored.length !== now.length) return false;
   const order = (l: readonly UsageInput[]) => [...l].sort((a, b) => a.started_at_ms - b.started_at_ms);
-  const a = order(stored), b = order(now);
+  const a = order(stored),
+    b = order(now);
   return a.every((x, i) => sameUsageContent(x, b[i]!));
 }
 
@@ -119,7 +120,11 @@ async function checkMapping(store: Store, mapping: PrometheusMappingFile): Promi
   return providers;
 }
 
-export async function importPrometheus(store: Store, limits: IngestLimits & { batch_records_max: number }, options: PrometheusImportOptions): Promise<PrometheusImportSummary> {
+export async function importPrometheus(
+  store: Store,
+  limits: IngestLimits & { batch_records_max: number },
+  options: PrometheusImportOptions,
+): Promise<PrometheusImportSummary> {
   const out = options.out ?? ((line: string) => console.log(line));
   const checked = importWindow(options.from_ms, options.to_ms, options.now_ms);
   if (!checked.ok) throw new PrometheusImportError(`${checked.problem.field} ${checked.problem.message}`);
@@ -127,7 +132,8 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
   if (!Number.isInteger(options.batch_records) || options.batch_records < 1 || options.batch_records > limits.batch_records_max) {
     throw new PrometheusImportError(`--batch must be between 1 and ${limits.batch_records_max}`);
   }
-  if (options.min_util !== null && !(options.min_util >= 0 && options.min_util <= 100)) throw new PrometheusImportError('--min-util must be a percentage from 0 to 100');
+  if (options.min_util !== null && !(options.min_util >= 0 && options.min_util <= 100))
+    throw new PrometheusImportError('--min-util must be a percentage from 0 to 100');
   const providers = await checkMapping(store, options.mapping);
 
   const exporter = exporters[options.exporter];
@@ -138,9 +144,26 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
   const hour_ms = sample_runs_limits.hour_s * 1000;
   const margin_ms = sample_runs_limits.margin_s * 1000;
   const summary: PrometheusImportSummary = {
-    query, hours: window.hours.length, series: 0, series_idle: 0, samples: 0, samples_below_min_util: 0, runs: 0, records: 0, accepted: 0,
-    duplicates: 0, rejected: 0, rejected_by_code: {}, skipped: 0, skipped_by_reason: {}, conflicts: 0, conflict_examples: [], replaced: 0, replaced_hours: 0,
-    card_s_stored: 0, seconds: 0,
+    query,
+    hours: window.hours.length,
+    series: 0,
+    series_idle: 0,
+    samples: 0,
+    samples_below_min_util: 0,
+    runs: 0,
+    records: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    rejected_by_code: {},
+    skipped: 0,
+    skipped_by_reason: {},
+    conflicts: 0,
+    conflict_examples: [],
+    replaced: 0,
+    replaced_hours: 0,
+    card_s_stored: 0,
+    seconds: 0,
   };
   const seen_series = new Set<string>();
   const idle_series = new Set<string>();
@@ -161,7 +184,14 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
         continue;
       }
       const host = s.metric[host_label] ?? '';
-      const key = workloadKey({ cluster_id: mapper.cluster(host), host, namespace: reading.namespace, pod: reading.pod, model_name: reading.model_name, mig: reading.mig });
+      const key = workloadKey({
+        cluster_id: mapper.cluster(host),
+        host,
+        namespace: reading.namespace,
+        pod: reading.pod,
+        model_name: reading.model_name,
+        mig: reading.mig,
+      });
       const times: number[] = [];
       const counts: boolean[] = [];
       for (const [t, v] of s.values) {
@@ -184,7 +214,8 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
     summary.rejected++;
     const entry = summary.rejected_by_code[code] ?? { count: 0, examples: [] };
     entry.count++;
-    if (entry.examples.length < prometheus_import_limits.examples_per_code_max) entry.examples.push({ record_id: record?.record_id ?? null, job_ref: record?.job_ref ?? null, field, message });
+    if (entry.examples.length < prometheus_import_limits.examples_per_code_max)
+      entry.examples.push({ record_id: record?.record_id ?? null, job_ref: record?.job_ref ?? null, field, message });
     summary.rejected_by_code[code] = entry;
   };
 
@@ -192,7 +223,12 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
   const send = async (provider_id: string, items: readonly Item[]) => {
     for (let i = 0; i < items.length; i += options.batch_records) {
       const batch = items.slice(i, i + options.batch_records);
-      const result = await ingest.ingest(provider_id, batch.map((b) => b.record), Date.now(), operator_delivery);
+      const result = await ingest.ingest(
+        provider_id,
+        batch.map((b) => b.record),
+        Date.now(),
+        operator_delivery,
+      );
       const rejected = new Set<number>();
       for (const r of result.rejected) {
         rejected.add(r.index);
@@ -200,23 +236,35 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
       }
       summary.accepted += result.accepted;
       summary.duplicates += result.duplicates;
-      batch.forEach((b, index) => { if (!rejected.has(index)) summary.card_s_stored += b.card_s; });
+      batch.forEach((b, index) => {
+        if (!rejected.has(index)) summary.card_s_stored += b.card_s;
+      });
     }
   };
 
   try {
     // The next hour is fetched while this one is processed (Prometheus and this process then work at the same time);
     // its failure still stops the import only once the hours before it are stored.
-    const fetchHour = (hour: number): Promise<{ ok: true; series: SampleSeries[] } | { ok: false; error: unknown }> => querySamples({
-      base_url: options.url, selector: query, time_ms: hour + hour_ms + margin_ms - 1, range_s: sample_runs_limits.hour_s + 2 * sample_runs_limits.margin_s, timeout_ms: options.timeout_ms,
-    }).then((series) => ({ ok: true as const, series }), (error: unknown) => ({ ok: false as const, error }));
+    const fetchHour = (hour: number): Promise<{ ok: true; series: SampleSeries[] } | { ok: false; error: unknown }> =>
+      querySamples({
+        base_url: options.url,
+        selector: query,
+        time_ms: hour + hour_ms + margin_ms - 1,
+        range_s: sample_runs_limits.hour_s + 2 * sample_runs_limits.margin_s,
+        timeout_ms: options.timeout_ms,
+      }).then(
+        (series) => ({ ok: true as const, series }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
     let next = window.hours.length > 0 ? fetchHour(window.hours[0]!) : null;
     for (const [i, hour] of window.hours.entries()) {
       const got = await next!;
       next = i + 1 < window.hours.length ? fetchHour(window.hours[i + 1]!) : null;
       if (!got.ok) {
         if (got.error instanceof PrometheusError) {
-          throw new PrometheusImportError(`hour ${store.calendar.formatInstant(hour)} – ${store.calendar.formatInstant(hour + hour_ms)} not imported: ${got.error.message}`);
+          throw new PrometheusImportError(
+            `hour ${store.calendar.formatInstant(hour)} – ${store.calendar.formatInstant(hour + hour_ms)} not imported: ${got.error.message}`,
+          );
         }
         throw got.error;
       }
@@ -251,7 +299,10 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
         const fresh: Item[] = [];
         for (const [prefix, items] of groups) {
           const before = stored.get(prefix) ?? [];
-          const inputs = items.map((i) => { const p = parseUsageRecord(i.record); return p.ok ? p.input : null; });
+          const inputs = items.map((i) => {
+            const p = parseUsageRecord(i.record);
+            return p.ok ? p.input : null;
+          });
           if (before.length === 0 || inputs.includes(null)) {
             fresh.push(...items); // new, or a record the pipeline will refuse and say why
             continue;
@@ -270,7 +321,15 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
           }
           const revision = `r${options.now_ms.toString(36)}`;
           const records = items.map((i) => ({ ...i.record, record_id: `${i.record.record_id}.${revision}` }));
-          const result = await ingest.replace(provider_id, before, records, Date.now(), `suanli import prometheus --replace: ${what}`, operator_actor, operator_delivery);
+          const result = await ingest.replace(
+            provider_id,
+            before,
+            records,
+            Date.now(),
+            `suanli import prometheus --replace: ${what}`,
+            operator_actor,
+            operator_delivery,
+          );
           if (result.ok) {
             summary.replaced += before.length;
             summary.replaced_hours++;
@@ -296,16 +355,22 @@ export async function importPrometheus(store: Store, limits: IngestLimits & { ba
     out(`${query} ${window_text}: no series matched in the whole window — check --url, --exporter and the mapping file's selector`);
     return summary;
   }
-  out(`${query} ${window_text}, ${summary.hours} hour(s): ${summary.series} series (${summary.series_idle} held by no pod), ` +
-    `${summary.samples} samples of held devices, ${summary.runs} runs` +
-    (options.min_util === null ? '' : `, ${summary.samples_below_min_util} samples below ${options.min_util}%`));
-  out(`${summary.records} records: ${summary.accepted} accepted, ${summary.duplicates} duplicates, ${summary.rejected} rejected` +
-    (summary.conflicts > 0 ? `, ${summary.conflicts} hour(s) in conflict` : '') +
-    (summary.replaced_hours > 0 ? `, ${summary.replaced_hours} hour(s) replaced (${summary.replaced} records superseded)` : '') +
-    `; ${summary.skipped} runs skipped; ${card_h(summary.card_s_stored)} card-hours stored, in ${summary.seconds.toFixed(1)} s`);
+  out(
+    `${query} ${window_text}, ${summary.hours} hour(s): ${summary.series} series (${summary.series_idle} held by no pod), ` +
+      `${summary.samples} samples of held devices, ${summary.runs} runs` +
+      (options.min_util === null ? '' : `, ${summary.samples_below_min_util} samples below ${options.min_util}%`),
+  );
+  out(
+    `${summary.records} records: ${summary.accepted} accepted, ${summary.duplicates} duplicates, ${summary.rejected} rejected` +
+      (summary.conflicts > 0 ? `, ${summary.conflicts} hour(s) in conflict` : '') +
+      (summary.replaced_hours > 0 ? `, ${summary.replaced_hours} hour(s) replaced (${summary.replaced} records superseded)` : '') +
+      `; ${summary.skipped} runs skipped; ${card_h(summary.card_s_stored)} card-hours stored, in ${summary.seconds.toFixed(1)} s`,
+  );
   if (summary.conflicts > 0) {
-    out(`  conflict: ${summary.conflicts} workload-hour(s) differ from the records stored for them (late or changed samples); nothing of them was stored. ` +
-      'Run again with --replace to store them as a replacement of what is stored:');
+    out(
+      `  conflict: ${summary.conflicts} workload-hour(s) differ from the records stored for them (late or changed samples); nothing of them was stored. ` +
+        'Run again with --replace to store them as a replacement of what is stored:',
+    );
     for (const e of summary.conflict_examples) out(`    ${e}`);
   }
   for (const [reason, entry] of Object.entries(summary.skipped_by_reason).sort((a, b) => b[1].count - a[1].count)) {

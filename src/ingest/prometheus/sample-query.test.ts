@@ -5,7 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { querySamples, sampleQueryUrl } from './sample-query.js';
 
-interface Canned { status: number; body: string; delay_ms?: number }
+interface Canned {
+  status: number;
+  body: string;
+  delay_ms?: number;
+}
 
 describe('querySamples', () => {
   let server: http.Server;
@@ -15,21 +19,38 @@ describe('querySamples', () => {
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       requests.push(new URL(req.url ?? '/', 'http://x'));
-      setTimeout(() => { res.writeHead(answer.status, { 'content-type': 'application/json' }); res.end(answer.body); }, answer.delay_ms ?? 0);
+      setTimeout(() => {
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(answer.body);
+      }, answer.delay_ms ?? 0);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  afterAll(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
 
-  const q = (timeout_ms = 5000) => querySamples({ base_url: url, selector: 'DCGM_FI_DEV_GPU_UTIL{job="dcgm"}', time_ms: 1_790_000_000_123, range_s: 4800, timeout_ms });
+  const q = (timeout_ms = 5000) =>
+    querySamples({ base_url: url, selector: 'DCGM_FI_DEV_GPU_UTIL{job="dcgm"}', time_ms: 1_790_000_000_123, range_s: 4800, timeout_ms });
 
   it('sends the selector with its range and the time in seconds with milliseconds; reads the matrix', async () => {
     const metric = { __name__: 'DCGM_FI_DEV_GPU_UTIL', UUID: 'GPU-1' };
-    answer = { status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric, values: [[1_789_999_000.5, '57.5']] }] } }) };
+    answer = {
+      status: 200,
+      body: JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric, values: [[1_789_999_000.5, '57.5']] }] } }),
+    };
     expect(await q()).toEqual([{ metric, values: [[1_789_999_000.5, '57.5']] }]);
     const sent = requests.at(-1)!;
-    expect([sent.pathname, sent.searchParams.get('query'), sent.searchParams.get('time')]).toEqual(['/api/v1/query', 'DCGM_FI_DEV_GPU_UTIL{job="dcgm"}[4800s]', '1790000000.123']);
+    expect([sent.pathname, sent.searchParams.get('query'), sent.searchParams.get('time')]).toEqual([
+      '/api/v1/query',
+      'DCGM_FI_DEV_GPU_UTIL{job="dcgm"}[4800s]',
+      '1790000000.123',
+    ]);
   });
 
   it('keeps a path prefix of the base URL', () => {
@@ -37,7 +58,10 @@ describe('querySamples', () => {
   });
 
   it('turns error answers into a message with their type; refuses other shapes; times out', async () => {
-    answer = { status: 422, body: JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory in query execution' }) };
+    answer = {
+      status: 422,
+      body: JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory in query execution' }),
+    };
     await expect(q()).rejects.toThrow(/query answered HTTP 422 execution: query processing would load too many samples/);
     answer = { status: 502, body: '<html>Bad Gateway</html>' };
     await expect(q()).rejects.toThrow(/HTTP 502 with a body that is not JSON: "<html>Bad Gateway/);
@@ -54,6 +78,8 @@ describe('querySamples', () => {
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
     const port = (other.address() as AddressInfo).port;
     await new Promise<void>((r) => other.close(() => r()));
-    await expect(querySamples({ base_url: `http://127.0.0.1:${port}`, selector: 'x', time_ms: 0, range_s: 60, timeout_ms: 5000 })).rejects.toThrow(/cannot be reached: ECONNREFUSED/);
+    await expect(querySamples({ base_url: `http://127.0.0.1:${port}`, selector: 'x', time_ms: 0, range_s: 60, timeout_ms: 5000 })).rejects.toThrow(
+      /cannot be reached: ECONNREFUSED/,
+    );
   });
 });

@@ -94,7 +94,9 @@ export async function querySamples(q: SampleQuery, bytes_max: number = sample_qu
   if (!response.ok) throw new PrometheusError(`${where} answered HTTP ${response.status}: ${JSON.stringify(body.slice(0, 200))}`);
   if (!checkMatrix.Check(json)) {
     const first = checkMatrix.Errors(json)[0];
-    throw new PrometheusError(`${where} answered with something other than a matrix of samples (${first ? `${first.instancePath || '/'} ${first.message}` : 'unexpected shape'})`);
+    throw new PrometheusError(
+      `${where} answered with something other than a matrix of samples (${first ? `${first.instancePath || '/'} ${first.message}` : 'unexpected shape'})`,
+    );
   }
   return json.data.result;
 }

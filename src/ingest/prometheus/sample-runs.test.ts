@@ -5,12 +5,21 @@ const T = (iso: string) => Date.parse(iso);
 const H = T('2026-10-01T00:00:00Z');
 /** Samples every `every_s` seconds from `from` (inclusive) to `to` (exclusive), "mm:ss" after the hour, plus a jitter in ms. */
 const every = (from: string, to: string, every_s: number, jitter_ms = 0, base = H) => {
-  const at = (mmss: string) => { const [m, s] = mmss.split(':').map(Number); return base + (m! * 60 + s!) * 1000; };
+  const at = (mmss: string) => {
+    const [m, s] = mmss.split(':').map(Number);
+    return base + (m! * 60 + s!) * 1000;
+  };
   const out: number[] = [];
   for (let t = at(from); t < at(to); t += every_s * 1000) out.push(t + jitter_ms);
   return out;
 };
-const run = (key: string, from: string, to: string, count: number, part = 0) => ({ key, start_ms: T(`2026-10-01T00:${from}Z`), end_ms: to === '60:00' ? H + 3_600_000 : T(`2026-10-01T00:${to}Z`), count, part });
+const run = (key: string, from: string, to: string, count: number, part = 0) => ({
+  key,
+  start_ms: T(`2026-10-01T00:${from}Z`),
+  end_ms: to === '60:00' ? H + 3_600_000 : T(`2026-10-01T00:${to}Z`),
+  count,
+  part,
+});
 
 describe('scrapeIntervalMs', () => {
   it('is the median spacing in whole seconds, robust to a missed scrape and jitter', () => {
@@ -24,7 +33,19 @@ describe('scrapeIntervalMs', () => {
 describe('heldIntervals', () => {
   it('a sample stands until the next within two intervals, else for one interval; whole seconds, clipped', () => {
     const times = [1_500, 16_400, 31_200, 76_900, 200_000];
-    expect(heldIntervals(times, times.map(() => true), 15_000, 0, 3_600_000)).toEqual([[1_000, 46_000], [76_000, 91_000], [200_000, 215_000]]);
+    expect(
+      heldIntervals(
+        times,
+        times.map(() => true),
+        15_000,
+        0,
+        3_600_000,
+      ),
+    ).toEqual([
+      [1_000, 46_000],
+      [76_000, 91_000],
+      [200_000, 215_000],
+    ]);
     expect(heldIntervals([1_000, 16_000], [false, true], 15_000, 0, 20_000)).toEqual([[16_000, 20_000]]);
   });
 });
@@ -59,7 +80,12 @@ describe('hourRuns', () => {
       { key: 'a', device: 'g0', times: every('00:00', '30:00', 60) }, // the same device in a second series (exporter restart)
       { key: 'a', device: 'g1', times: every('10:00', '20:00', 60) },
     ];
-    expect(hourRuns(s, H)).toEqual([run('a', '00:00', '10:00', 1), run('a', '10:00', '20:00', 2, 1), run('a', '20:00', '30:00', 1, 2), run('b', '00:00', '10:00', 1)]);
+    expect(hourRuns(s, H)).toEqual([
+      run('a', '00:00', '10:00', 1),
+      run('a', '10:00', '20:00', 2, 1),
+      run('a', '20:00', '30:00', 1, 2),
+      run('b', '00:00', '10:00', 1),
+    ]);
   });
 
   it('with --min-util, a sample below it does not count its interval', () => {

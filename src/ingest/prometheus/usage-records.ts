@@ -33,7 +33,14 @@ export function workloadKey(w: Workload): string {
 export function workloadOfKey(key: string): Workload {
   const [cluster, namespace, pod, model_name, mig] = JSON.parse(key) as [string, string, string, string, number];
   const unmapped = cluster.startsWith('?');
-  return { cluster_id: unmapped ? null : cluster, host: unmapped ? cluster.slice(1) : '', namespace, pod, model_name: model_name === '' ? null : model_name, mig: mig === 1 };
+  return {
+    cluster_id: unmapped ? null : cluster,
+    host: unmapped ? cluster.slice(1) : '',
+    namespace,
+    pod,
+    model_name: model_name === '' ? null : model_name,
+    mig: mig === 1,
+  };
 }
 
 export function jobRef(namespace: string, pod: string): string {
@@ -41,8 +48,7 @@ export function jobRef(namespace: string, pod: string): string {
 }
 
 export type RunOutcome =
-  | { ok: true; record: UsageRecordWire; card_s: number; prefix: string }
-  | { ok: false; reason: SkipReason; job_ref: string; card_s: number; detail: string };
+  { ok: true; record: UsageRecordWire; card_s: number; prefix: string } | { ok: false; reason: SkipReason; job_ref: string; card_s: number; detail: string };
 
 export class RecordMapper {
   private readonly enterprises: ReadonlyMap<string, string>;
@@ -76,7 +82,8 @@ export class RecordMapper {
     if (w.cluster_id === null) return skip('unmapped_host', `host "${w.host}" is in neither clusters.by_host nor clusters.default`);
     const enterprise_id = this.enterprises.get(w.namespace);
     if (enterprise_id === undefined) return skip('unmapped_namespace', `namespace "${w.namespace}" is not in enterprises`);
-    if (w.model_name === null && this.mapping.unlabelled_model === undefined) return skip('unmapped_model', 'the series carries no model label (set unlabelled_model)');
+    if (w.model_name === null && this.mapping.unlabelled_model === undefined)
+      return skip('unmapped_model', 'the series carries no model label (set unlabelled_model)');
     const accelerator = w.model_name === null ? this.mapping.unlabelled_model! : this.accelerator(w.model_name);
     if (accelerator === null) return skip('unmapped_model', `model "${w.model_name ?? ''}" is neither in models nor in the built-in table`);
     const price = this.prices.get(accelerator);

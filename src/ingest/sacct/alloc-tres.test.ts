@@ -7,7 +7,10 @@ function parts(alloc_tres: string, gres_name?: string) {
   return gpuParts(t.gpus);
 }
 
-const gpus = (untyped: number | null, typed: Record<string, number> = {}): GpuAllocation => ({ untyped, typed: Object.entries(typed).map(([type, count]) => ({ type, count })) });
+const gpus = (untyped: number | null, typed: Record<string, number> = {}): GpuAllocation => ({
+  untyped,
+  typed: Object.entries(typed).map(([type, count]) => ({ type, count })),
+});
 
 describe('AllocTRES', () => {
   it('reads the untyped and typed GPU entries, whatever their order, and passes everything else over', () => {
@@ -45,9 +48,27 @@ describe('AllocTRES', () => {
   });
 
   it('splits a job with cards of two types, and leaves GPUs no typed entry accounts for untyped', () => {
-    expect(parts('gres/gpu=12,gres/gpu:a800=4,gres/gpu:910b=8')).toEqual({ ok: true, parts: [{ type: '910b', count: 8 }, { type: 'a800', count: 4 }] });
-    expect(parts('gres/gpu:910b=8,gres/gpu:a800=4')).toEqual({ ok: true, parts: [{ type: '910b', count: 8 }, { type: 'a800', count: 4 }] });
-    expect(parts('gres/gpu=16,gres/gpu:910b=8')).toEqual({ ok: true, parts: [{ type: '910b', count: 8 }, { type: null, count: 8 }] });
+    expect(parts('gres/gpu=12,gres/gpu:a800=4,gres/gpu:910b=8')).toEqual({
+      ok: true,
+      parts: [
+        { type: '910b', count: 8 },
+        { type: 'a800', count: 4 },
+      ],
+    });
+    expect(parts('gres/gpu:910b=8,gres/gpu:a800=4')).toEqual({
+      ok: true,
+      parts: [
+        { type: '910b', count: 8 },
+        { type: 'a800', count: 4 },
+      ],
+    });
+    expect(parts('gres/gpu=16,gres/gpu:910b=8')).toEqual({
+      ok: true,
+      parts: [
+        { type: '910b', count: 8 },
+        { type: null, count: 8 },
+      ],
+    });
   });
 
   it('finds no GPU in zero counts (a no_consume GRES)', () => {

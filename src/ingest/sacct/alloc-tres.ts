@@ -12,7 +12,10 @@ export interface GpuAllocation {
 }
 
 /** Cards of one kind in a job: a GRES type, or null for the GPUs that no typed entry accounts for. */
-export interface GpuPart { type: string | null; count: number }
+export interface GpuPart {
+  type: string | null;
+  count: number;
+}
 
 export const alloc_tres_limits = {
   /** entries in one AllocTRES list; real ones hold about ten */

@@ -8,14 +8,25 @@ describe('sacct columns', () => {
     expect(splitLine(line, defaultLayout())).toEqual({
       ok: true,
       line: {
-        job_id: '1041', job_id_raw: '1041', account: 'acme_ai', partition: 'ascend', start: '2026-03-01T09:00:02', end: '2026-03-01T13:00:02',
-        elapsed_raw: '14400', alloc_tres: 'gres/gpu=8,node=1', state: 'COMPLETED', cluster: null,
+        job_id: '1041',
+        job_id_raw: '1041',
+        account: 'acme_ai',
+        partition: 'ascend',
+        start: '2026-03-01T09:00:02',
+        end: '2026-03-01T13:00:02',
+        elapsed_raw: '14400',
+        alloc_tres: 'gres/gpu=8,node=1',
+        state: 'COMPLETED',
+        cluster: null,
       },
     });
   });
 
   it('refuses a line with the wrong number of fields, and takes the trailing | of --parsable', () => {
-    expect(splitLine('1041|1041|u01', defaultLayout())).toEqual({ ok: false, message: expect.stringMatching(/^expected 10 fields \(JobID\|JobIDRaw\|.*found 3$/) });
+    expect(splitLine('1041|1041|u01', defaultLayout())).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^expected 10 fields \(JobID\|JobIDRaw\|.*found 3$/),
+    });
     expect(splitLine(`${line}|x`, defaultLayout())).toMatchObject({ ok: false, message: expect.stringContaining('found 11') });
     expect(splitLine(`${line}|`, defaultLayout())).toMatchObject({ ok: true, line: { state: 'COMPLETED' } });
   });
@@ -45,7 +56,9 @@ describe('sacct columns', () => {
 
   it('refuses a header that lacks a column it needs, repeats one, or is not field names', () => {
     expect(layoutFromHeader('JobID|JobIDRaw|Account|Start|End|State')).toEqual({
-      ok: false, field: 'ElapsedRaw', message: expect.stringContaining('lacks the columns ElapsedRaw, AllocTRES'),
+      ok: false,
+      field: 'ElapsedRaw',
+      message: expect.stringContaining('lacks the columns ElapsedRaw, AllocTRES'),
     });
     expect(layoutFromHeader('JobID|JobIDRaw|jobid')).toMatchObject({ ok: false, field: 'jobid', message: expect.stringContaining('more than once') });
     expect(layoutFromHeader('JobID|Job IDRaw')).toMatchObject({ ok: false, message: expect.stringContaining('not a sacct field name') });

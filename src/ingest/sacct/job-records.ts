@@ -62,7 +62,12 @@ export function jobOutcome(line: SacctLine, ctx: JobContext): JobOutcome {
   // ElapsedRaw is authoritative (it leaves out time suspended, so End may be later); past End it contradicts itself.
   const ended_ms = started_ms + elapsed_s * 1000;
   if (ended_ms > end_ms) {
-    return reject(line, 'inconsistent_elapsed', 'ElapsedRaw', `Start + ElapsedRaw (${elapsed_s} s) is ${utcInstant(ended_ms)}, after End ${utcInstant(end_ms)}`);
+    return reject(
+      line,
+      'inconsistent_elapsed',
+      'ElapsedRaw',
+      `Start + ElapsedRaw (${elapsed_s} s) is ${utcInstant(ended_ms)}, after End ${utcInstant(end_ms)}`,
+    );
   }
 
   const enterprise_id = mapping.enterprise(line.account);
@@ -72,9 +77,10 @@ export function jobOutcome(line: SacctLine, ctx: JobContext): JobOutcome {
   for (const part of split.parts) {
     const model = mapping.model(part.type, line.partition);
     if (model === null) {
-      const what = part.type === null
-        ? `untyped gres/${mapping.gres_name} (${part.count} cards) has no model: set gres_default${line.partition === null ? '' : ` or partitions.${line.partition}.gres_default`}`
-        : `GRES type ${show(part.type)} (gres/${mapping.gres_name}:${part.type}) is not in the mapping file's gres_types`;
+      const what =
+        part.type === null
+          ? `untyped gres/${mapping.gres_name} (${part.count} cards) has no model: set gres_default${line.partition === null ? '' : ` or partitions.${line.partition}.gres_default`}`
+          : `GRES type ${show(part.type)} (gres/${mapping.gres_name}:${part.type}) is not in the mapping file's gres_types`;
       return reject(line, 'unmapped_gres', 'AllocTRES', what);
     }
     by_model.set(model, (by_model.get(model) ?? 0) + part.count);

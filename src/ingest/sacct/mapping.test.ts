@@ -47,13 +47,23 @@ describe('sacct mapping file', () => {
     expect(problems({ cluster_id: undefined })).toEqual([{ field: 'cluster_id', message: 'is required' }]);
     expect(problems({ accounts: { acme_ai: 7 } })).toEqual([{ field: 'accounts.acme_ai', message: expect.stringContaining('string') }]);
     expect(problems({ accounts: {} })).toEqual([{ field: 'accounts', message: expect.any(String) }]);
-    expect(problems({ accounts: { 'bad name': 'e_x' } })).toEqual([{ field: 'accounts.bad name', message: expect.stringContaining('is not a Slurm account name') }]);
+    expect(problems({ accounts: { 'bad name': 'e_x' } })).toEqual([
+      { field: 'accounts.bad name', message: expect.stringContaining('is not a Slurm account name') },
+    ]);
     expect(problems({ gres_types: { '910b': 'Ascend 910B' } })).toEqual([{ field: 'gres_types.910b', message: expect.stringContaining('pattern') }]);
-    expect(problems({ partitions: { infer: { workload: 'serving' } } })).toEqual([{ field: 'partitions.infer.workload', message: expect.stringContaining('allowed values') }]);
+    expect(problems({ partitions: { infer: { workload: 'serving' } } })).toEqual([
+      { field: 'partitions.infer.workload', message: expect.stringContaining('allowed values') },
+    ]);
     expect(problems({ partitions: { infer: { model: 'x' } } })).toEqual([{ field: 'partitions.infer.model', message: 'is not a known field' }]);
-    expect(problems({ price_fen_per_card_h: { 'huawei-ascend-910b': 8.5, 'nvidia-a800-80gb-pcie': 1200 } })).toEqual([{ field: 'price_fen_per_card_h.huawei-ascend-910b', message: expect.stringContaining('integer') }]);
-    expect(problems({ price_fen_per_card_h: { 'huawei-ascend-910b': -1, 'nvidia-a800-80gb-pcie': 1200 } })).toEqual([{ field: 'price_fen_per_card_h.huawei-ascend-910b', message: expect.stringContaining('>= 0') }]);
-    expect(problems({ price_fen_per_card_h: { 'huawei-ascend-910b': 10_000_001, 'nvidia-a800-80gb-pcie': 1200 } })[0]?.field).toBe('price_fen_per_card_h.huawei-ascend-910b');
+    expect(problems({ price_fen_per_card_h: { 'huawei-ascend-910b': 8.5, 'nvidia-a800-80gb-pcie': 1200 } })).toEqual([
+      { field: 'price_fen_per_card_h.huawei-ascend-910b', message: expect.stringContaining('integer') },
+    ]);
+    expect(problems({ price_fen_per_card_h: { 'huawei-ascend-910b': -1, 'nvidia-a800-80gb-pcie': 1200 } })).toEqual([
+      { field: 'price_fen_per_card_h.huawei-ascend-910b', message: expect.stringContaining('>= 0') },
+    ]);
+    expect(problems({ price_fen_per_card_h: { 'huawei-ascend-910b': 10_000_001, 'nvidia-a800-80gb-pcie': 1200 } })[0]?.field).toBe(
+      'price_fen_per_card_h.huawei-ascend-910b',
+    );
     expect(problems({ price_fen_per_card_h: { 'huawei-ascend-910b': 10_000_000, 'nvidia-a800-80gb-pcie': 1200 } })).toEqual([]);
     expect(problems({ prices: {} })).toContainEqual({ field: 'prices', message: 'is not a known field' });
   });
@@ -61,7 +71,9 @@ describe('sacct mapping file', () => {
   it('holds at most 100,000 accounts', () => {
     const accounts = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, `e_${i}`]));
     expect(problems({ accounts: accounts(sacct_mapping_limits.accounts_max) })).toEqual([]);
-    expect(problems({ accounts: accounts(sacct_mapping_limits.accounts_max + 1) })).toEqual([{ field: 'accounts', message: expect.stringContaining('100000') }]);
+    expect(problems({ accounts: accounts(sacct_mapping_limits.accounts_max + 1) })).toEqual([
+      { field: 'accounts', message: expect.stringContaining('100000') },
+    ]);
   });
 
   it('asks a price for every model it maps to, and at least one model', () => {
@@ -69,15 +81,18 @@ describe('sacct mapping file', () => {
       { field: 'gres_types.a800', message: 'nvidia-a800-80gb-pcie has no price in price_fen_per_card_h' },
       { field: 'partitions.a800.gres_default', message: 'nvidia-a800-80gb-pcie has no price in price_fen_per_card_h' },
     ]);
-    expect(problems({ gres_types: undefined, gres_default: undefined, partitions: undefined })).toEqual([{ field: 'gres_types', message: expect.stringContaining('at least one') }]);
+    expect(problems({ gres_types: undefined, gres_default: undefined, partitions: undefined })).toEqual([
+      { field: 'gres_types', message: expect.stringContaining('at least one') },
+    ]);
   });
 
   it('reports a file that is not YAML or JSON, or too large, with its name', () => {
     expect(() => parseSacctMapping('cluster_id: [', 'm.yaml')).toThrow(/^m\.yaml: not valid YAML/);
     expect(() => parseSacctMapping('{', 'm.json')).toThrow(/^m\.json: not valid JSON/);
     expect(() => parseSacctMapping('', 'm.yaml')).toThrow(MappingFileError);
-    expect(() => parseSacctMapping('cluster_id: c_1\naccounts: {a: e_1}\nprice_fen_per_card_h: {x: 1}\ngres_default: y', 'm.yaml'))
-      .toThrow('m.yaml: gres_default: y has no price in price_fen_per_card_h');
+    expect(() => parseSacctMapping('cluster_id: c_1\naccounts: {a: e_1}\nprice_fen_per_card_h: {x: 1}\ngres_default: y', 'm.yaml')).toThrow(
+      'm.yaml: gres_default: y has no price in price_fen_per_card_h',
+    );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'suanli-mapping-'));
     const big = path.join(dir, 'big.yaml');
     fs.writeFileSync(big, `# ${'x'.repeat(4 * 1024 * 1024)}\n`);

@@ -4,7 +4,15 @@
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import {
-  MappingFileError, MappingProblems, mapping_file_limits, ModelId, parseMappingText, price_table_key, PriceTable, readMappingText, schemaProblems,
+  MappingFileError,
+  MappingProblems,
+  mapping_file_limits,
+  ModelId,
+  parseMappingText,
+  price_table_key,
+  PriceTable,
+  readMappingText,
+  schemaProblems,
   type MappingProblem,
 } from '../mapping-file.js';
 
@@ -19,23 +27,44 @@ export const sacct_mapping_limits = {
 const slurm_name = '^[^|,=:\\s]{1,64}$';
 const Workload = Type.Enum(['training', 'inference'], { description: 'the workload of every record of the partition' });
 
-export const SacctMappingFile = Type.Object({
-  cluster_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'the suanli cluster the Slurm cluster reports as (c_…)' }),
-  slurm_cluster: Type.Optional(Type.String({ pattern: slurm_name, description: 'the Slurm cluster name; lines of another Cluster are refused' })),
-  gres_name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]{1,32}$', description: 'the GRES name of the cards (default gpu; some Ascend clusters use npu)' })),
-  accounts: Type.Record(Type.String({ pattern: slurm_name }), Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), {
-    additionalProperties: false, minProperties: 1, maxProperties: sacct_mapping_limits.accounts_max, description: 'Slurm account → enterprise id',
-  }),
-  gres_types: Type.Optional(Type.Record(Type.String({ pattern: slurm_name }), ModelId, {
-    additionalProperties: false, maxProperties: sacct_mapping_limits.gres_types_max, description: 'GRES type (gres/gpu:TYPE) → catalog model id',
-  })),
-  gres_default: Type.Optional(ModelId),
-  partitions: Type.Optional(Type.Record(Type.String({ pattern: slurm_name }), Type.Object({
+export const SacctMappingFile = Type.Object(
+  {
+    cluster_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'the suanli cluster the Slurm cluster reports as (c_…)' }),
+    slurm_cluster: Type.Optional(Type.String({ pattern: slurm_name, description: 'the Slurm cluster name; lines of another Cluster are refused' })),
+    gres_name: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9_]{1,32}$', description: 'the GRES name of the cards (default gpu; some Ascend clusters use npu)' }),
+    ),
+    accounts: Type.Record(Type.String({ pattern: slurm_name }), Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), {
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: sacct_mapping_limits.accounts_max,
+      description: 'Slurm account → enterprise id',
+    }),
+    gres_types: Type.Optional(
+      Type.Record(Type.String({ pattern: slurm_name }), ModelId, {
+        additionalProperties: false,
+        maxProperties: sacct_mapping_limits.gres_types_max,
+        description: 'GRES type (gres/gpu:TYPE) → catalog model id',
+      }),
+    ),
     gres_default: Type.Optional(ModelId),
-    workload: Type.Optional(Workload),
-  }, { additionalProperties: false }), { additionalProperties: false, maxProperties: sacct_mapping_limits.partitions_max })),
-  price_fen_per_card_h: PriceTable,
-}, { additionalProperties: false });
+    partitions: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: slurm_name }),
+        Type.Object(
+          {
+            gres_default: Type.Optional(ModelId),
+            workload: Type.Optional(Workload),
+          },
+          { additionalProperties: false },
+        ),
+        { additionalProperties: false, maxProperties: sacct_mapping_limits.partitions_max },
+      ),
+    ),
+    price_fen_per_card_h: PriceTable,
+  },
+  { additionalProperties: false },
+);
 export type SacctMappingFile = Static<typeof SacctMappingFile>;
 
 const check = Compile(SacctMappingFile);
@@ -60,7 +89,8 @@ export function mappingProblems(data: unknown): MappingProblem[] {
   const used: [string, string][] = [];
   for (const [type, model] of Object.entries(data.gres_types ?? {})) used.push([`gres_types.${type}`, model]);
   if (data.gres_default !== undefined) used.push(['gres_default', data.gres_default]);
-  for (const [name, p] of Object.entries(data.partitions ?? {})) if (p.gres_default !== undefined) used.push([`partitions.${name}.gres_default`, p.gres_default]);
+  for (const [name, p] of Object.entries(data.partitions ?? {}))
+    if (p.gres_default !== undefined) used.push([`partitions.${name}.gres_default`, p.gres_default]);
   for (const [field, model] of used) {
     if (!Object.hasOwn(data.price_fen_per_card_h, model)) add({ field, message: `${model} has no price in price_fen_per_card_h` });
   }

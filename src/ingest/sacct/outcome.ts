@@ -14,7 +14,7 @@ export const sacct_reject_codes = [
 export type SacctRejectCode = (typeof sacct_reject_codes)[number];
 // The rejection store keeps these lines too and lists their codes itself (stored_rejection_codes): the lists must agree.
 type StoredLineCode = (typeof sacct_line_reject_codes)[number];
-export const sacct_codes_stored: [SacctRejectCode] extends [StoredLineCode] ? [StoredLineCode] extends [SacctRejectCode] ? true : never : never = true;
+export const sacct_codes_stored: [SacctRejectCode] extends [StoredLineCode] ? ([StoredLineCode] extends [SacctRejectCode] ? true : never) : never = true;
 
 export const sacct_skip_reasons = ['step', 'running', 'never_started', 'no_gpu'] as const;
 export type SacctSkipReason = (typeof sacct_skip_reasons)[number];

@@ -21,7 +21,10 @@ export interface SacctItem {
 
 /** A problem that leaves the rest of the input meaningless (a header line that cannot be used). */
 export class SacctFileError extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(`line ${line}: ${message}`);
   }
 }
@@ -49,7 +52,16 @@ export async function* readSacctFile(input: AsyncIterable<Buffer | string>, opti
       const text = lines[i] as string | null;
       const line = first_line + i;
       if (text === null) {
-        batch.items.push({ line, outcome: { kind: 'rejected', job_id: null, code: 'malformed_sacct', field: null, message: `the line is longer than ${sacct_file_limits.line_chars_max} characters` } });
+        batch.items.push({
+          line,
+          outcome: {
+            kind: 'rejected',
+            job_id: null,
+            code: 'malformed_sacct',
+            field: null,
+            message: `the line is longer than ${sacct_file_limits.line_chars_max} characters`,
+          },
+        });
         continue;
       }
       if (text.trim() === '') continue;
@@ -74,9 +86,11 @@ export async function* readSacctFile(input: AsyncIterable<Buffer | string>, opti
         continue;
       }
       const split = splitLine(text, layout);
-      batch.items.push(split.ok
-        ? { line, outcome: jobOutcome(split.line, options) }
-        : { line, outcome: { kind: 'rejected', job_id: null, code: 'malformed_sacct', field: null, message: split.message } });
+      batch.items.push(
+        split.ok
+          ? { line, outcome: jobOutcome(split.line, options) }
+          : { line, outcome: { kind: 'rejected', job_id: null, code: 'malformed_sacct', field: null, message: split.message } },
+      );
     }
     if (batch.steps > 0 || batch.items.length > 0) yield batch;
   }

@@ -6,7 +6,8 @@ import { identityKey } from './identity-key.js';
 export function migration0001(engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema.createTable('organizations')
+      await db.schema
+        .createTable('organizations')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('name', 'text', (c) => c.notNull())
@@ -17,7 +18,8 @@ export function migration0001(engine: Engine): Migration {
         .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
         .execute();
 
-      await db.schema.createTable('accelerators')
+      await db.schema
+        .createTable('accelerators')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('vendor', 'text', (c) => c.notNull())
         .addColumn('model', 'text', (c) => c.notNull())
@@ -41,7 +43,8 @@ export function migration0001(engine: Engine): Migration {
         .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
         .execute();
 
-      await db.schema.createTable('api_keys')
+      await db.schema
+        .createTable('api_keys')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id'))
         .addColumn('role', 'text', (c) => c.notNull())
@@ -52,7 +55,8 @@ export function migration0001(engine: Engine): Migration {
         .addColumn('revoked_at_ms', 'bigint')
         .execute();
 
-      await db.schema.createTable('clusters')
+      await db.schema
+        .createTable('clusters')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('provider_id', 'text', (c) => c.notNull().references('organizations.id'))
         .addColumn('name', 'text', (c) => c.notNull())
@@ -61,7 +65,8 @@ export function migration0001(engine: Engine): Migration {
         .addUniqueConstraint('clusters_provider_name', ['provider_id', 'name'])
         .execute();
 
-      await db.schema.createTable('inventory')
+      await db.schema
+        .createTable('inventory')
         .addColumn('id', ...identityKey(engine))
         .addColumn('cluster_id', 'text', (c) => c.notNull().references('clusters.id'))
         .addColumn('accelerator_id', 'text', (c) => c.notNull().references('accelerators.id'))
@@ -73,7 +78,8 @@ export function migration0001(engine: Engine): Migration {
 
       // seq is the internal, time-ordered key: rows land in key order, which keeps inserts fast; the
       // provider's random record_id lives in its own unique index (shared/DESIGN.md, Storage).
-      await db.schema.createTable('usage_records')
+      await db.schema
+        .createTable('usage_records')
         .addColumn('seq', ...identityKey(engine))
         .addColumn('provider_id', 'text', (c) => c.notNull())
         .addColumn('record_id', 'text', (c) => c.notNull())
@@ -91,11 +97,11 @@ export function migration0001(engine: Engine): Migration {
         .addColumn('compute_gflop', 'bigint')
         .addColumn('received_at_ms', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('usage_records_provider_record').unique().on('usage_records')
-        .columns(['provider_id', 'record_id']).execute();
+      await db.schema.createIndex('usage_records_provider_record').unique().on('usage_records').columns(['provider_id', 'record_id']).execute();
       await db.schema.createIndex('usage_records_enterprise').on('usage_records').columns(['enterprise_id', 'seq']).execute();
 
-      await db.schema.createTable('usage_rollups')
+      await db.schema
+        .createTable('usage_rollups')
         .addColumn('provider_id', 'text', (c) => c.notNull())
         .addColumn('enterprise_id', 'text', (c) => c.notNull())
         .addColumn('accelerator_id', 'text', (c) => c.notNull())

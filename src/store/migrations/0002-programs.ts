@@ -6,9 +6,13 @@ import { identityKey } from './identity-key.js';
 export function migration0002(engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('organizations').addColumn('categories', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      await db.schema
+        .alterTable('organizations')
+        .addColumn('categories', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
 
-      await db.schema.createTable('programs')
+      await db.schema
+        .createTable('programs')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('code', 'text', (c) => c.notNull().unique())
         .addColumn('name_zh', 'text', (c) => c.notNull())
@@ -29,7 +33,8 @@ export function migration0002(engine: Engine): Migration {
         .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
         .execute();
 
-      await db.schema.createTable('program_enrollments')
+      await db.schema
+        .createTable('program_enrollments')
         .addColumn('program_id', 'text', (c) => c.notNull().references('programs.id'))
         .addColumn('beneficiary_id', 'text', (c) => c.notNull().references('organizations.id'))
         .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
@@ -38,7 +43,8 @@ export function migration0002(engine: Engine): Migration {
 
       // Rule sets are append-only versions: a change is a new version effective from a date, so a version used by a
       // claim can never change under it.
-      await db.schema.createTable('rule_sets')
+      await db.schema
+        .createTable('rule_sets')
         .addColumn('program_id', 'text', (c) => c.notNull().references('programs.id'))
         .addColumn('version', 'integer', (c) => c.notNull())
         .addColumn('effective_from_ms', 'bigint', (c) => c.notNull())
@@ -47,7 +53,8 @@ export function migration0002(engine: Engine): Migration {
         .addPrimaryKeyConstraint('rule_sets_pk', ['program_id', 'version'])
         .execute();
 
-      await db.schema.createTable('claims')
+      await db.schema
+        .createTable('claims')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('program_id', 'text', (c) => c.notNull().references('programs.id'))
         .addColumn('beneficiary_id', 'text', (c) => c.notNull().references('organizations.id'))
@@ -71,7 +78,8 @@ export function migration0002(engine: Engine): Migration {
       await db.schema.createIndex('claims_program_beneficiary').on('claims').columns(['program_id', 'beneficiary_id']).execute();
 
       // A usage record is subsidized at most once per funding layer: the primary key says so, not only the code.
-      await db.schema.createTable('claim_records')
+      await db.schema
+        .createTable('claim_records')
         .addColumn('funding_layer', 'text', (c) => c.notNull())
         .addColumn('record_seq', 'bigint', (c) => c.notNull())
         .addColumn('claim_id', 'text', (c) => c.notNull().references('claims.id'))
@@ -81,7 +89,8 @@ export function migration0002(engine: Engine): Migration {
       await db.schema.createIndex('claim_records_claim').on('claim_records').columns(['claim_id']).execute();
       await db.schema.createIndex('claim_records_record').on('claim_records').columns(['record_seq']).execute();
 
-      await db.schema.createTable('claim_events')
+      await db.schema
+        .createTable('claim_events')
         .addColumn('id', ...identityKey(engine))
         .addColumn('claim_id', 'text', (c) => c.notNull().references('claims.id'))
         .addColumn('action', 'text', (c) => c.notNull())
@@ -95,7 +104,8 @@ export function migration0002(engine: Engine): Migration {
         .execute();
       await db.schema.createIndex('claim_events_claim').on('claim_events').columns(['claim_id', 'id']).execute();
 
-      await db.schema.createTable('ledger_accounts')
+      await db.schema
+        .createTable('ledger_accounts')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('program_id', 'text', (c) => c.notNull().references('programs.id'))
         .addColumn('kind', 'text', (c) => c.notNull())
@@ -106,7 +116,8 @@ export function migration0002(engine: Engine): Migration {
         .execute();
       await db.schema.createIndex('ledger_accounts_program').on('ledger_accounts').columns(['program_id']).execute();
 
-      await db.schema.createTable('ledger_transfers')
+      await db.schema
+        .createTable('ledger_transfers')
         .addColumn('id', ...identityKey(engine))
         .addColumn('key', 'text', (c) => c.notNull().unique())
         .addColumn('kind', 'text', (c) => c.notNull())

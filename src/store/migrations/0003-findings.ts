@@ -6,7 +6,8 @@ export function migration0003(_engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
       // `key` is the finding's deterministic key (findingKey): a re-run of a check inserts nothing it already stored.
-      await db.schema.createTable('findings')
+      await db.schema
+        .createTable('findings')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('key', 'text', (c) => c.notNull().unique())
         .addColumn('kind', 'text', (c) => c.notNull())
@@ -25,7 +26,8 @@ export function migration0003(_engine: Engine): Migration {
       await db.schema.createIndex('findings_created').on('findings').columns(['created_at_ms', 'id']).execute();
       await db.schema.createIndex('findings_status').on('findings').columns(['status', 'severity']).execute();
 
-      await db.schema.createTable('finding_records')
+      await db.schema
+        .createTable('finding_records')
         .addColumn('finding_id', 'text', (c) => c.notNull().references('findings.id'))
         .addColumn('record_seq', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('finding_records_pk', ['finding_id', 'record_seq'])
@@ -33,8 +35,7 @@ export function migration0003(_engine: Engine): Migration {
       await db.schema.createIndex('finding_records_record').on('finding_records').columns(['record_seq']).execute();
 
       // The capacity sweep reads one cluster × model in start order.
-      await db.schema.createIndex('usage_records_cluster_model_start').on('usage_records')
-        .columns(['cluster_id', 'accelerator_id', 'started_at_ms']).execute();
+      await db.schema.createIndex('usage_records_cluster_model_start').on('usage_records').columns(['cluster_id', 'accelerator_id', 'started_at_ms']).execute();
     },
   };
 }

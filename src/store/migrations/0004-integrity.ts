@@ -8,7 +8,8 @@ import { identityKey } from './identity-key.js';
 export function migration0004(engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema.createTable('audit_log')
+      await db.schema
+        .createTable('audit_log')
         .addColumn('seq', 'bigint', (c) => c.primaryKey())
         .addColumn('at_ms', 'bigint', (c) => c.notNull())
         .addColumn('actor_org_id', 'text')
@@ -26,14 +27,16 @@ export function migration0004(engine: Engine): Migration {
       // One row: the newest entry. Every append locks it (FOR UPDATE on PostgreSQL), so appends from any number of
       // processes queue up one behind the other and the chain never forks; it also tells the verifier where the chain
       // must end, so deleting the newest entries is caught.
-      await db.schema.createTable('audit_head')
+      await db.schema
+        .createTable('audit_head')
         .addColumn('id', 'integer', (c) => c.primaryKey())
         .addColumn('seq', 'bigint', (c) => c.notNull())
         .addColumn('hash', 'text', (c) => c.notNull())
         .execute();
       await sql`insert into audit_head (id, seq, hash) values (1, 0, ${'0'.repeat(64)})`.execute(db);
 
-      await db.schema.createTable('signing_keys')
+      await db.schema
+        .createTable('signing_keys')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('provider_id', 'text', (c) => c.notNull().references('organizations.id'))
         .addColumn('label', 'text', (c) => c.notNull())
@@ -43,7 +46,8 @@ export function migration0004(engine: Engine): Migration {
         .execute();
       await db.schema.createIndex('signing_keys_provider').on('signing_keys').columns(['provider_id']).execute();
 
-      await db.schema.createTable('usage_batches')
+      await db.schema
+        .createTable('usage_batches')
         .addColumn('id', ...identityKey(engine))
         .addColumn('provider_id', 'text', (c) => c.notNull())
         .addColumn('key_id', 'text', (c) => c.notNull())
@@ -54,16 +58,23 @@ export function migration0004(engine: Engine): Migration {
         .execute();
       await db.schema.alterTable('usage_records').addColumn('batch_id', 'bigint').execute();
 
-      await db.schema.alterTable('programs').addColumn('requires_signed_usage', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('programs')
+        .addColumn('requires_signed_usage', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
 
       // The capacity sweep reads (seq, count, started_at, ended_at) of one cluster × model in start order: an index that
       // holds them all is read without a table lookup per record (10M records: 20 s → 6.5 s of reading on SQLite).
       await db.schema.dropIndex('usage_records_cluster_model_start').execute();
-      await db.schema.createIndex('usage_records_capacity').on('usage_records')
-        .columns(['cluster_id', 'accelerator_id', 'started_at_ms', 'seq', 'ended_at_ms', 'count']).execute();
+      await db.schema
+        .createIndex('usage_records_capacity')
+        .on('usage_records')
+        .columns(['cluster_id', 'accelerator_id', 'started_at_ms', 'seq', 'ended_at_ms', 'count'])
+        .execute();
 
       // Reference prices per card-hour an administrator sets (with their source): the price-outlier check's yardstick.
-      await db.schema.createTable('reference_prices')
+      await db.schema
+        .createTable('reference_prices')
         .addColumn('accelerator_id', 'text', (c) => c.primaryKey().references('accelerators.id'))
         .addColumn('fen_per_card_h', 'bigint', (c) => c.notNull())
         .addColumn('source', 'text', (c) => c.notNull())
@@ -72,7 +83,8 @@ export function migration0004(engine: Engine): Migration {
 
       // The longest record of each cluster × model: checks read a window from (its start − this), not from (its start −
       // the longest any record may run, 31 days by default). Ingest raises it in the records' transaction.
-      await db.schema.createTable('usage_pair_stats')
+      await db.schema
+        .createTable('usage_pair_stats')
         .addColumn('cluster_id', 'text', (c) => c.notNull())
         .addColumn('accelerator_id', 'text', (c) => c.notNull())
         .addColumn('duration_ms_max', 'bigint', (c) => c.notNull())
@@ -85,7 +97,8 @@ export function migration0004(engine: Engine): Migration {
       // the transaction that stores the records. Rows are only ever inserted and deleted by id — never updated — so
       // concurrent batches of one day never wait on each other's row locks; the checker merges repeats and deletes
       // exactly the rows it read, so a row added while it checks stays for the next round.
-      await db.schema.createTable('check_queue')
+      await db.schema
+        .createTable('check_queue')
         .addColumn('id', ...identityKey(engine))
         .addColumn('cluster_id', 'text', (c) => c.notNull())
         .addColumn('accelerator_id', 'text', (c) => c.notNull())

@@ -6,7 +6,8 @@ import type { Engine } from '../engine.js';
 export function migration0005(_engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema.createTable('users')
+      await db.schema
+        .createTable('users')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id'))
         .addColumn('role', 'text', (c) => c.notNull())
@@ -17,13 +18,15 @@ export function migration0005(_engine: Engine): Migration {
         .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
         .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('invitations')
+      await db.schema
+        .createTable('invitations')
         .addColumn('token_hash', 'text', (c) => c.primaryKey())
         .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
         .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
         .addColumn('used_at_ms', 'bigint')
         .execute();
-      await db.schema.createTable('sessions')
+      await db.schema
+        .createTable('sessions')
         .addColumn('id_hash', 'text', (c) => c.primaryKey())
         .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
         .addColumn('csrf_token', 'text', (c) => c.notNull())
@@ -31,7 +34,8 @@ export function migration0005(_engine: Engine): Migration {
         .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('sessions_user').on('sessions').columns(['user_id']).execute();
-      await db.schema.createTable('login_throttle')
+      await db.schema
+        .createTable('login_throttle')
         .addColumn('key', 'text', (c) => c.primaryKey()) // account:<login> or address:<ip>
         .addColumn('failures', 'integer', (c) => c.notNull())
         .addColumn('last_failure_ms', 'bigint', (c) => c.notNull())

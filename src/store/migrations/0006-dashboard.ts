@@ -74,7 +74,8 @@ export function migration0006(engine: Engine): Migration {
 
 async function create(db: Kysely<unknown>, engine: Engine): Promise<void> {
   // Keyed by month first: the overview reads a range of months.
-  await db.schema.createTable('usage_rollups_monthly')
+  await db.schema
+    .createTable('usage_rollups_monthly')
     .addColumn('month', 'text', (c) => c.notNull()) // YYYY-MM (UTC) of started_at
     .addColumn('provider_id', 'text', (c) => c.notNull())
     .addColumn('enterprise_id', 'text', (c) => c.notNull())
@@ -89,9 +90,13 @@ async function create(db: Kysely<unknown>, engine: Engine): Promise<void> {
     .$call((t) => (engine === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t))
     .execute();
   // What the daily rollups already hold, before the triggers take over (the migration runs in one transaction).
-  await sql.raw(`INSERT INTO usage_rollups_monthly (${columns})
+  await sql
+    .raw(
+      `INSERT INTO usage_rollups_monthly (${columns})
     SELECT substr(day, 1, 7), provider_id, enterprise_id, accelerator_id, sum(records), sum(card_s), sum(compute_gflop), sum(amount_fen)
-    FROM usage_rollups GROUP BY substr(day, 1, 7), provider_id, enterprise_id, accelerator_id`).execute(db);
+    FROM usage_rollups GROUP BY substr(day, 1, 7), provider_id, enterprise_id, accelerator_id`,
+    )
+    .execute(db);
   for (const statement of engine === 'postgres' ? postgresTriggers() : sqliteTriggers()) await sql.raw(statement).execute(db);
   // The overview sums the ledger by program, kind and day: a covering index spares it the transfer rows' keys and accounts.
   await db.schema.createIndex('ledger_transfers_program_kind_at').on('ledger_transfers').columns(['program_id', 'kind', 'at_ms', 'amount_fen']).execute();

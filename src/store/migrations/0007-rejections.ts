@@ -7,7 +7,8 @@ import { identityKey } from './identity-key.js';
 export function migration0007(engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema.createTable('usage_rejections')
+      await db.schema
+        .createTable('usage_rejections')
         // time-ordered: the newest rejection has the highest id, so id is both the order and the cursor
         .addColumn('id', ...identityKey(engine))
         .addColumn('provider_id', 'text', (c) => c.notNull())

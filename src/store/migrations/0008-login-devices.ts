@@ -6,7 +6,8 @@ import type { Engine } from '../engine.js';
 export function migration0008(_engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema.createTable('login_devices')
+      await db.schema
+        .createTable('login_devices')
         .addColumn('id_hash', 'text', (c) => c.primaryKey())
         .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
         .addColumn('created_at_ms', 'bigint', (c) => c.notNull())

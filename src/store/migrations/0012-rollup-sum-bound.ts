@@ -11,8 +11,12 @@ export function migration0012(engine: Engine): Migration {
       if (engine !== 'sqlite') return;
       for (const table of ['usage_rollups', 'usage_rollups_monthly']) {
         for (const when of ['INSERT', 'UPDATE']) {
-          await sql.raw(`CREATE TRIGGER ${table}_amount_exact_${when.toLowerCase()} BEFORE ${when} ON ${table}
-            WHEN typeof(NEW.amount_fen) <> 'integer' BEGIN SELECT RAISE(ABORT, 'amount_sum_overflow'); END`).execute(db);
+          await sql
+            .raw(
+              `CREATE TRIGGER ${table}_amount_exact_${when.toLowerCase()} BEFORE ${when} ON ${table}
+            WHEN typeof(NEW.amount_fen) <> 'integer' BEGIN SELECT RAISE(ABORT, 'amount_sum_overflow'); END`,
+            )
+            .execute(db);
         }
       }
     },

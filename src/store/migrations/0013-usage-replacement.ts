@@ -19,7 +19,8 @@ import type { Database } from '../schema.js';
 export function migration0013(engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema.createTable('usage_replacements')
+      await db.schema
+        .createTable('usage_replacements')
         .addColumn('id', ...identityKey(engine))
         .addColumn('provider_id', 'text', (c) => c.notNull())
         .addColumn('at_ms', 'bigint', (c) => c.notNull())
@@ -28,7 +29,8 @@ export function migration0013(engine: Engine): Migration {
         .addColumn('superseded_ids', 'text', (c) => c.notNull())
         .addColumn('record_ids', 'text', (c) => c.notNull())
         .execute();
-      let superseded = db.schema.createTable('usage_superseded')
+      let superseded = db.schema
+        .createTable('usage_superseded')
         .addColumn('seq', 'bigint', (c) => c.primaryKey())
         .addColumn('provider_id', 'text', (c) => c.notNull())
         .addColumn('record_id', 'text', (c) => c.notNull())
@@ -54,7 +56,15 @@ export function migration0013(engine: Engine): Migration {
       await db.schema.createIndex('usage_superseded_batch').on('usage_superseded').column('batch_id').execute();
 
       // Re-key the importer's records from before: unsigned, `prom-` and 40 hex digits, job_ref k8s:<namespace>/<pod>.
-      const old = await sql<{ seq: number | string; provider_id: string; record_id: string; cluster_id: string; accelerator_id: string; job_ref: string | null; started_at_ms: number | string }>`
+      const old = await sql<{
+        seq: number | string;
+        provider_id: string;
+        record_id: string;
+        cluster_id: string;
+        accelerator_id: string;
+        job_ref: string | null;
+        started_at_ms: number | string;
+      }>`
         SELECT seq, provider_id, record_id, cluster_id, accelerator_id, job_ref, started_at_ms FROM usage_records
         WHERE record_id LIKE 'prom-%' AND batch_id IS NULL AND job_ref LIKE 'k8s:%' ORDER BY seq`.execute(db);
       const groups = new Map<string, { seq: number; record_id: string; started_at_ms: number }[]>();
@@ -83,10 +93,17 @@ export function migration0013(engine: Engine): Migration {
       if (pairs.length > 0) {
         pairs.sort();
         const digest = createHash('sha256').update(pairs.join('\n')).digest('hex');
-        await appendAudit(db as unknown as Kysely<Database>, engine, system_actor, {
-          action: 'usage.rekey', subject: { kind: 'migration', id: '0013-usage-replacement' },
-          after: { records: pairs.length, pairs_sha256: digest, scheme: 'prom-<sha256(cluster, namespace, pod, model, hour)[0:40]>.<part>' },
-        }, Date.now());
+        await appendAudit(
+          db as unknown as Kysely<Database>,
+          engine,
+          system_actor,
+          {
+            action: 'usage.rekey',
+            subject: { kind: 'migration', id: '0013-usage-replacement' },
+            after: { records: pairs.length, pairs_sha256: digest, scheme: 'prom-<sha256(cluster, namespace, pod, model, hour)[0:40]>.<part>' },
+          },
+          Date.now(),
+        );
       }
     },
   };

@@ -8,14 +8,17 @@ import type { Engine } from '../engine.js';
 export function migration0014(_engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema.createTable('office_calendar')
+      await db.schema
+        .createTable('office_calendar')
         .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
         .addColumn('time_zone', 'text', (c) => c.notNull())
         // when an operator's zone was last applied (the rollups rebuilt in it); null: the zone of older versions
         .addColumn('settled_at_ms', 'bigint')
         .execute();
       await (db as Kysely<{ office_calendar: { id: number; time_zone: string; settled_at_ms: number | null } }>)
-        .insertInto('office_calendar').values({ id: 1, time_zone: 'UTC', settled_at_ms: null }).execute();
+        .insertInto('office_calendar')
+        .values({ id: 1, time_zone: 'UTC', settled_at_ms: null })
+        .execute();
     },
   };
 }

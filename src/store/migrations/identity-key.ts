@@ -5,7 +5,5 @@ import type { ColumnBuilderCallback } from 'kysely';
 import type { Engine } from '../engine.js';
 
 export function identityKey(engine: Engine): readonly ['bigint' | 'integer', ColumnBuilderCallback] {
-  return engine === 'postgres'
-    ? ['bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity()]
-    : ['integer', (c) => c.primaryKey()];
+  return engine === 'postgres' ? ['bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity()] : ['integer', (c) => c.primaryKey()];
 }

@@ -9,7 +9,16 @@ import { byCodeUnits, type UsageRow } from './rows.js';
 const day_ms = 86_400_000;
 
 /** A batch's additions to one daily rollup; the bills summed exactly (a batch of 10,000 bills passes 2^53 fen). */
-export interface RollupDelta { provider_id: string; enterprise_id: string; accelerator_id: string; day: string; records: number; card_s: number; compute_gflop: bigint; amount_fen: FenSum }
+export interface RollupDelta {
+  provider_id: string;
+  enterprise_id: string;
+  accelerator_id: string;
+  day: string;
+  records: number;
+  card_s: number;
+  compute_gflop: bigint;
+  amount_fen: FenSum;
+}
 
 /**
  * The rollup rows `rows` add to, keyed by the office's day of each record's start, in a fixed order (row locks in one
@@ -22,7 +31,16 @@ export function rollupDeltas(provider_id: string, rows: readonly UsageRow[], cal
     const key = `${input.enterprise_id}\u0000${input.accelerator}\u0000${day}`;
     let d = by.get(key);
     if (!d) {
-      d = { provider_id, enterprise_id: input.enterprise_id, accelerator_id: input.accelerator, day, records: 0, card_s: 0, compute_gflop: 0n, amount_fen: new FenSum() };
+      d = {
+        provider_id,
+        enterprise_id: input.enterprise_id,
+        accelerator_id: input.accelerator,
+        day,
+        records: 0,
+        card_s: 0,
+        compute_gflop: 0n,
+        amount_fen: new FenSum(),
+      };
       by.set(key, d);
     }
     d.records += 1;
@@ -33,7 +51,11 @@ export function rollupDeltas(provider_id: string, rows: readonly UsageRow[], cal
   return [...by.entries()].sort(([a], [b]) => byCodeUnits(a, b)).map(([, d]) => d);
 }
 
-export interface CheckWindow { cluster_id: string; accelerator_id: string; day: number }
+export interface CheckWindow {
+  cluster_id: string;
+  accelerator_id: string;
+  day: number;
+}
 
 /**
  * The check_queue keys of records: every UTC day each ran in (the incremental checks' own windows, not the office's
@@ -50,7 +72,11 @@ export function checkWindows(rows: readonly { cluster_id: string; accelerator: s
   return [...keys.entries()].sort(([a], [b]) => byCodeUnits(a, b)).map(([, k]) => k);
 }
 
-export interface PairDuration { cluster_id: string; accelerator_id: string; duration_ms: number }
+export interface PairDuration {
+  cluster_id: string;
+  accelerator_id: string;
+  duration_ms: number;
+}
 
 /** The longest record of each cluster × model among `rows`, in a fixed order. */
 export function longestDurations(rows: readonly UsageRow[]): PairDuration[] {

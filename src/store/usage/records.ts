@@ -28,7 +28,10 @@ export interface UsageFilter {
   after?: UsageCursor;
 }
 
-export interface UsageCursor { xid: bigint; seq: number }
+export interface UsageCursor {
+  xid: bigint;
+  seq: number;
+}
 
 /** "seq" (SQLite), or "xid.seq" (PostgreSQL); a bare seq on PostgreSQL is read as (0, seq): from the oldest rows on. */
 export function parseUsageCursor(text: string): UsageCursor {
@@ -42,13 +45,18 @@ export class UsageRecords {
 
   async list(filter: UsageFilter, limit: number): Promise<StoredUsage[]> {
     // compute may pass 2^53: read it as text so that neither driver rounds it
-    let q = this.connection.db.selectFrom('usage_records').selectAll()
+    let q = this.connection.db
+      .selectFrom('usage_records')
+      .selectAll()
       .select(sql<string | null>`cast(compute_gflop as text)`.as('compute_gflop_text'))
       .select((eb) => eb.selectFrom('usage_batches').select('key_id').whereRef('usage_batches.id', '=', 'usage_records.batch_id').as('signing_key_id'))
       .limit(limit);
     if (this.connection.engine === 'postgres') {
       // commit order: (xid, seq), and only rows of transactions older than every one still in flight
-      q = q.select(sql<string>`cast(xid as text)`.as('xid_text')).orderBy(sql`xid`).orderBy('seq')
+      q = q
+        .select(sql<string>`cast(xid as text)`.as('xid_text'))
+        .orderBy(sql`xid`)
+        .orderBy('seq')
         .where(sql<boolean>`xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
       if (filter.after !== undefined) q = q.where(sql<boolean>`(xid, seq) > (${filter.after.xid.toString()}::bigint, ${filter.after.seq}::bigint)`);
     } else {
@@ -63,8 +71,13 @@ export class UsageRecords {
     if (filter.to_ms !== undefined) q = q.where('started_at_ms', '<', filter.to_ms);
     const rows = await q.execute();
     return rows.map((r) => ({
-      ...existingToInput(r as ExistingRow), seq: Number(r.seq), xid: 'xid_text' in r && typeof r.xid_text === 'string' ? BigInt(r.xid_text) : 0n, provider_id: r.provider_id, card_s: Number(r.card_s),
-      compute_gflop: r.compute_gflop_text === null ? null : BigInt(r.compute_gflop_text), received_at_ms: Number(r.received_at_ms),
+      ...existingToInput(r as ExistingRow),
+      seq: Number(r.seq),
+      xid: 'xid_text' in r && typeof r.xid_text === 'string' ? BigInt(r.xid_text) : 0n,
+      provider_id: r.provider_id,
+      card_s: Number(r.card_s),
+      compute_gflop: r.compute_gflop_text === null ? null : BigInt(r.compute_gflop_text),
+      received_at_ms: Number(r.received_at_ms),
       signed: r.batch_id === null || r.signing_key_id === null ? null : { batch_id: Number(r.batch_id), key_id: r.signing_key_id },
     }));
   }
@@ -85,7 +98,10 @@ export class UsageRecords {
     const lengths = [...new Set(prefixes.map((p) => p.length))].sort((a, b) => b - a);
     for (let i = 0; i < prefixes.length; i += 100) {
       const chunk = prefixes.slice(i, i + 100);
-      const rows = await this.connection.db.selectFrom('usage_records').select([...content_columns]).where('provider_id', '=', provider_id)
+      const rows = await this.connection.db
+        .selectFrom('usage_records')
+        .select([...content_columns])
+        .where('provider_id', '=', provider_id)
         .where((eb) => eb.or(chunk.map((p) => eb.and([eb('record_id', '>=', p), eb('record_id', '<', upper(p))]))))
         .execute();
       for (const r of rows) {
@@ -98,14 +114,36 @@ export class UsageRecords {
   }
 
   /** Every superseded record (migration 0013), in seq order, read a page at a time. */
-  async *superseded(): AsyncGenerator<{ record_id: string; provider_id: string; replacement_id: number; batch_id: number | null; count: number; started_at_ms: number; ended_at_ms: number; amount_fen: number }> {
+  async *superseded(): AsyncGenerator<{
+    record_id: string;
+    provider_id: string;
+    replacement_id: number;
+    batch_id: number | null;
+    count: number;
+    started_at_ms: number;
+    ended_at_ms: number;
+    amount_fen: number;
+  }> {
     let after = -1;
     for (;;) {
-      const page = await this.connection.db.selectFrom('usage_superseded').select(['seq', 'record_id', 'provider_id', 'replacement_id', 'batch_id', 'count', 'started_at_ms', 'ended_at_ms', 'amount_fen'])
-        .where('seq', '>', after).orderBy('seq').limit(1000).execute();
+      const page = await this.connection.db
+        .selectFrom('usage_superseded')
+        .select(['seq', 'record_id', 'provider_id', 'replacement_id', 'batch_id', 'count', 'started_at_ms', 'ended_at_ms', 'amount_fen'])
+        .where('seq', '>', after)
+        .orderBy('seq')
+        .limit(1000)
+        .execute();
       for (const r of page) {
-        yield { record_id: r.record_id, provider_id: r.provider_id, replacement_id: Number(r.replacement_id), batch_id: r.batch_id === null ? null : Number(r.batch_id),
-          count: Number(r.count), started_at_ms: Number(r.started_at_ms), ended_at_ms: Number(r.ended_at_ms), amount_fen: Number(r.amount_fen) };
+        yield {
+          record_id: r.record_id,
+          provider_id: r.provider_id,
+          replacement_id: Number(r.replacement_id),
+          batch_id: r.batch_id === null ? null : Number(r.batch_id),
+          count: Number(r.count),
+          started_at_ms: Number(r.started_at_ms),
+          ended_at_ms: Number(r.ended_at_ms),
+          amount_fen: Number(r.amount_fen),
+        };
       }
       if (page.length < 1000) return;
       after = Number(page[page.length - 1]!.seq);
@@ -116,7 +154,12 @@ export class UsageRecords {
   async standing(provider_id: string, ids: readonly string[]): Promise<UsageInput[]> {
     const out: UsageInput[] = [];
     for (let i = 0; i < ids.length; i += 1000) {
-      const rows = await this.connection.db.selectFrom('usage_records').select([...content_columns]).where('provider_id', '=', provider_id).where('record_id', 'in', ids.slice(i, i + 1000)).execute();
+      const rows = await this.connection.db
+        .selectFrom('usage_records')
+        .select([...content_columns])
+        .where('provider_id', '=', provider_id)
+        .where('record_id', 'in', ids.slice(i, i + 1000))
+        .execute();
       out.push(...rows.map((r) => existingToInput(r as ExistingRow)));
     }
     return out;
@@ -128,5 +171,4 @@ export class UsageRecords {
     const row = await q.executeTakeFirstOrThrow();
     return Number(row.n);
   }
-
 }

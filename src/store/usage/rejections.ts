@@ -24,14 +24,29 @@ export const rejection_chars_max = { record_id: 128, field: 200, message: 500 } 
  * the store does not import ingest; a compile-time check there keeps the two lists the same.
  */
 export const sacct_line_reject_codes = [
-  'malformed_sacct', 'other_cluster', 'inconsistent_elapsed', 'inconsistent_gpu_count', 'unmapped_account', 'unmapped_gres',
+  'malformed_sacct',
+  'other_cluster',
+  'inconsistent_elapsed',
+  'inconsistent_gpu_count',
+  'unmapped_account',
+  'unmapped_gres',
 ] as const;
 export const stored_rejection_codes = [...usage_reject_codes, ...sacct_line_reject_codes] as const;
 export type StoredRejectionCode = (typeof stored_rejection_codes)[number];
 
 /** A rejected record of a batch, as POST /api/v1/usage answers it, or a line an import rejected before a record existed. */
-export interface UsageRejection { index: number; record_id: string | null; code: StoredRejectionCode; field: string | null; message: string }
-export interface StoredRejection extends UsageRejection { id: number; provider_id: string; received_at_ms: number }
+export interface UsageRejection {
+  index: number;
+  record_id: string | null;
+  code: StoredRejectionCode;
+  field: string | null;
+  message: string;
+}
+export interface StoredRejection extends UsageRejection {
+  id: number;
+  provider_id: string;
+  received_at_ms: number;
+}
 export interface RejectionFilter {
   provider_id?: string;
   code?: StoredRejectionCode;
@@ -57,11 +72,25 @@ function clip(s: string, n: number): string {
  * that bound. On SQLite the writer thread writes them (sharing a commit with the batches queued with them), so the
  * main thread never waits on the write lock.
  */
-export async function keepRejections(connection: Connection, writer: SqliteUsageWriter | null, provider_id: string, rejections: readonly UsageRejection[], received_at_ms: number): Promise<void> {
+export async function keepRejections(
+  connection: Connection,
+  writer: SqliteUsageWriter | null,
+  provider_id: string,
+  rejections: readonly UsageRejection[],
+  received_at_ms: number,
+): Promise<void> {
   if (rejections.length === 0) return;
   // Written in reverse: ids then fall as the index rises, so that newest-first (id descending) reads a batch in index order.
-  const wire: WireRejection[] = rejections.slice(0, rejections_kept_max).reverse().map((r) => [r.index, r.record_id === null ? null : clip(r.record_id, rejection_chars_max.record_id), r.code,
-    r.field === null ? null : clip(r.field, rejection_chars_max.field), clip(r.message, rejection_chars_max.message)]);
+  const wire: WireRejection[] = rejections
+    .slice(0, rejections_kept_max)
+    .reverse()
+    .map((r) => [
+      r.index,
+      r.record_id === null ? null : clip(r.record_id, rejection_chars_max.record_id),
+      r.code,
+      r.field === null ? null : clip(r.field, rejection_chars_max.field),
+      clip(r.message, rejection_chars_max.message),
+    ]);
   if (writer !== null) {
     await writer.send({ kind: 'rejections', id: 0, provider_id, received_at_ms, rejections: wire });
     return;
@@ -84,7 +113,13 @@ export async function listRejections(connection: Connection, filter: RejectionFi
   if (filter.to_ms !== undefined) q = q.where('received_at_ms', '<', filter.to_ms);
   if (filter.before_id !== undefined) q = q.where('id', '<', filter.before_id);
   return (await q.execute()).map((r) => ({
-    id: Number(r.id), provider_id: r.provider_id, received_at_ms: Number(r.received_at_ms), index: Number(r.record_index),
-    record_id: r.record_id, code: r.code as StoredRejectionCode, field: r.field, message: r.message,
+    id: Number(r.id),
+    provider_id: r.provider_id,
+    received_at_ms: Number(r.received_at_ms),
+    index: Number(r.record_index),
+    record_id: r.record_id,
+    code: r.code as StoredRejectionCode,
+    field: r.field,
+    message: r.message,
   }));
 }

@@ -18,27 +18,48 @@ import { addRollups, insertRecords, insertSignedBatch, queueWindows, raisePairDu
 /** PostgreSQL advisory lock key: exclusive for a replacement, shared while a claim takes its records (claim-repository.ts). */
 export const usage_replacement_lock = 0x5375_5265; // "SuRe"
 
-export type ReplaceOutcome =
-  | { ok: true; replacement_id: number }
-  | { ok: false; code: 'conflict' | 'record_claimed'; record_id: string; message: string };
+export type ReplaceOutcome = { ok: true; replacement_id: number } | { ok: false; code: 'conflict' | 'record_claimed'; record_id: string; message: string };
 
 /** The columns a superseded record keeps: a stored record's, with its seq. */
 const stored_columns = ['seq', ...record_columns] as const;
 
 export async function replaceUsage(
-  connection: Connection, calendar: OfficeCalendar, provider_id: string, replaced: readonly UsageInput[], rows: readonly UsageRow[],
-  at_ms: number, reason: string, actor: AuditActor, queue_checks: boolean, signed: SignedBatch | null = null,
+  connection: Connection,
+  calendar: OfficeCalendar,
+  provider_id: string,
+  replaced: readonly UsageInput[],
+  rows: readonly UsageRow[],
+  at_ms: number,
+  reason: string,
+  actor: AuditActor,
+  queue_checks: boolean,
+  signed: SignedBatch | null = null,
 ): Promise<ReplaceOutcome> {
   return writeTransaction(connection, async (tx, engine) => {
     if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${usage_replacement_lock})`.execute(tx);
     const ids = replaced.map((r) => r.record_id);
-    const stored = ids.length === 0 ? [] : await lockRows(tx.selectFrom('usage_records').select([...stored_columns])
-      .where('provider_id', '=', provider_id).where('record_id', 'in', ids).orderBy('seq'), engine).execute();
+    const stored =
+      ids.length === 0
+        ? []
+        : await lockRows(
+            tx
+              .selectFrom('usage_records')
+              .select([...stored_columns])
+              .where('provider_id', '=', provider_id)
+              .where('record_id', 'in', ids)
+              .orderBy('seq'),
+            engine,
+          ).execute();
     const by_id = new Map(stored.map((s) => [s.record_id, s]));
     for (const r of replaced) {
       const s = by_id.get(r.record_id);
       if (s === undefined || !sameUsageContent(existingToInput(s as unknown as ExistingRow), r)) {
-        return { ok: false, code: 'conflict', record_id: r.record_id, message: `record ${r.record_id} is no longer stored as it was read (replaced or changed since)` };
+        return {
+          ok: false,
+          code: 'conflict',
+          record_id: r.record_id,
+          message: `record ${r.record_id} is no longer stored as it was read (replaced or changed since)`,
+        };
       }
     }
     const seqs = stored.map((s) => Number(s.seq));
@@ -46,20 +67,30 @@ export async function replaceUsage(
       const claimed = await tx.selectFrom('claim_records').select('record_seq').where('record_seq', 'in', seqs).executeTakeFirst();
       if (claimed !== undefined) {
         const s = stored.find((x) => Number(x.seq) === Number(claimed.record_seq))!;
-        return { ok: false, code: 'record_claimed', record_id: s.record_id, message: `record ${s.record_id} is part of a claim: a claimed record stands until the program office rejects or claws back the claim` };
+        return {
+          ok: false,
+          code: 'record_claimed',
+          record_id: s.record_id,
+          message: `record ${s.record_id} is part of a claim: a claimed record stands until the program office rejects or claws back the claim`,
+        };
       }
     }
     const new_ids = rows.map((r) => r.input.record_id);
     // an id is never used twice, superseded records included: a signed batch's records stay findable by id
     for (const table of ['usage_records', 'usage_superseded'] as const) {
-      const taken = new_ids.length === 0 ? undefined : await tx.selectFrom(table).select('record_id')
-        .where('provider_id', '=', provider_id).where('record_id', 'in', new_ids).executeTakeFirst();
+      const taken =
+        new_ids.length === 0
+          ? undefined
+          : await tx.selectFrom(table).select('record_id').where('provider_id', '=', provider_id).where('record_id', 'in', new_ids).executeTakeFirst();
       if (taken !== undefined) return { ok: false, code: 'conflict', record_id: taken.record_id, message: `record_id ${taken.record_id} is already stored` };
     }
 
     const sorted = (l: readonly string[]) => JSON.stringify([...l].sort(byCodeUnits));
-    const rep = await tx.insertInto('usage_replacements').values({ provider_id, at_ms, reason, superseded_ids: sorted(ids), record_ids: sorted(new_ids) })
-      .returning('id').executeTakeFirstOrThrow();
+    const rep = await tx
+      .insertInto('usage_replacements')
+      .values({ provider_id, at_ms, reason, superseded_ids: sorted(ids), record_ids: sorted(new_ids) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const replacement_id = Number(rep.id);
     if (seqs.length > 0) {
       const columns = stored_columns.join(', ');
@@ -78,20 +109,42 @@ export async function replaceUsage(
     const batch_id = signed === null ? null : await insertSignedBatch(tx, engine, provider_id, signed, at_ms);
     if (batch_id !== null && signed !== null) {
       const delivered = sortIds(new_ids);
-      await runStatement(tx, engine, statements.record_delivery, [delivered.length, deliveredDigest(signed.body_sha256, delivered), JSON.stringify(delivered), batch_id]);
+      await runStatement(tx, engine, statements.record_delivery, [
+        delivered.length,
+        deliveredDigest(signed.body_sha256, delivered),
+        JSON.stringify(delivered),
+        batch_id,
+      ]);
     }
     await insertRecords(tx, engine, provider_id, rows, at_ms, batch_id);
     await addRollups(tx, engine, rollupDeltas(provider_id, rows, calendar));
     await raisePairDurations(tx, engine, longestDurations(rows));
     if (queue_checks) await queueWindows(tx, engine, checkWindows([...replaced, ...rows.map((r) => r.input)]));
-    const summary = (l: readonly UsageInput[]) => l.map((r) => ({
-      record_id: r.record_id, count: r.count, started_at_ms: r.started_at_ms, ended_at_ms: r.ended_at_ms, amount_fen: r.amount_fen,
-    }));
-    await appendAudit(tx, engine, actor, {
-      action: 'usage.replace', subject: { kind: 'usage_replacement', id: String(replacement_id) },
-      before: { provider_id, records: summary(replaced) },
-      after: { provider_id, reason, records: summary(rows.map((r) => r.input)), signed: signed === null ? null : { batch_id, key_id: signed.key_id, body_sha256: signed.body_sha256 } },
-    }, at_ms);
+    const summary = (l: readonly UsageInput[]) =>
+      l.map((r) => ({
+        record_id: r.record_id,
+        count: r.count,
+        started_at_ms: r.started_at_ms,
+        ended_at_ms: r.ended_at_ms,
+        amount_fen: r.amount_fen,
+      }));
+    await appendAudit(
+      tx,
+      engine,
+      actor,
+      {
+        action: 'usage.replace',
+        subject: { kind: 'usage_replacement', id: String(replacement_id) },
+        before: { provider_id, records: summary(replaced) },
+        after: {
+          provider_id,
+          reason,
+          records: summary(rows.map((r) => r.input)),
+          signed: signed === null ? null : { batch_id, key_id: signed.key_id, body_sha256: signed.body_sha256 },
+        },
+      },
+      at_ms,
+    );
     return { ok: true, replacement_id };
   });
 }

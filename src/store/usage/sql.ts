@@ -10,8 +10,24 @@ import type { UsageRow } from './rows.js';
 
 type Engine = Connection['engine'];
 
-export const record_columns = ['provider_id', 'record_id', 'cluster_id', 'enterprise_id', 'accelerator_id', 'count', 'started_at_ms', 'ended_at_ms',
-  'amount_fen', 'job_ref', 'workload', 'energy_wh', 'card_s', 'compute_gflop', 'received_at_ms', 'batch_id'] as const;
+export const record_columns = [
+  'provider_id',
+  'record_id',
+  'cluster_id',
+  'enterprise_id',
+  'accelerator_id',
+  'count',
+  'started_at_ms',
+  'ended_at_ms',
+  'amount_fen',
+  'job_ref',
+  'workload',
+  'energy_wh',
+  'card_s',
+  'compute_gflop',
+  'received_at_ms',
+  'batch_id',
+] as const;
 
 const rollup_columns = 'provider_id, enterprise_id, accelerator_id, day, records, card_s, compute_gflop, amount_fen';
 const rollup_conflict = `ON CONFLICT (provider_id, enterprise_id, accelerator_id, day) DO UPDATE SET
@@ -49,13 +65,40 @@ export async function runStatement<R = unknown>(tx: Tx, engine: Engine, text: st
 
 /** The values of a record in record_columns order. */
 export const recordValues = (provider_id: string, r: UsageRow, received_at_ms: number, batch_id: number | null): unknown[] => [
-  provider_id, r.input.record_id, r.input.cluster_id, r.input.enterprise_id, r.input.accelerator, r.input.count, r.input.started_at_ms, r.input.ended_at_ms,
-  r.input.amount_fen, r.input.job_ref, r.input.workload, r.input.energy_wh, r.derived.card_s, r.derived.compute_gflop, received_at_ms, batch_id,
+  provider_id,
+  r.input.record_id,
+  r.input.cluster_id,
+  r.input.enterprise_id,
+  r.input.accelerator,
+  r.input.count,
+  r.input.started_at_ms,
+  r.input.ended_at_ms,
+  r.input.amount_fen,
+  r.input.job_ref,
+  r.input.workload,
+  r.input.energy_wh,
+  r.derived.card_s,
+  r.derived.compute_gflop,
+  received_at_ms,
+  batch_id,
 ];
 
 /** Stores a signed batch's body; answers its id. */
-export async function insertSignedBatch(tx: Tx, engine: Engine, provider_id: string, s: { key_id: string; signature: string; body: Uint8Array; body_sha256: string }, received_at_ms: number): Promise<number> {
-  const [row] = await runStatement<{ id: number | string | bigint }>(tx, engine, statements.insert_signed_batch, [provider_id, s.key_id, s.signature, s.body, s.body_sha256, received_at_ms]);
+export async function insertSignedBatch(
+  tx: Tx,
+  engine: Engine,
+  provider_id: string,
+  s: { key_id: string; signature: string; body: Uint8Array; body_sha256: string },
+  received_at_ms: number,
+): Promise<number> {
+  const [row] = await runStatement<{ id: number | string | bigint }>(tx, engine, statements.insert_signed_batch, [
+    provider_id,
+    s.key_id,
+    s.signature,
+    s.body,
+    s.body_sha256,
+    received_at_ms,
+  ]);
   return Number(row!.id);
 }
 
@@ -63,7 +106,14 @@ export async function insertSignedBatch(tx: Tx, engine: Engine, provider_id: str
  * Stores records: on PostgreSQL one INSERT … SELECT FROM unnest per 5,000 rows, in the order given; on SQLite one
  * prepared insert per row. Answers the ids inserted (an id already stored is skipped).
  */
-export async function insertRecords(tx: Tx, engine: Engine, provider_id: string, rows: readonly UsageRow[], received_at_ms: number, batch_id: number | null): Promise<string[]> {
+export async function insertRecords(
+  tx: Tx,
+  engine: Engine,
+  provider_id: string,
+  rows: readonly UsageRow[],
+  received_at_ms: number,
+  batch_id: number | null,
+): Promise<string[]> {
   const inserted: string[] = [];
   if (engine === 'sqlite') {
     for (const r of rows) {
@@ -93,8 +143,16 @@ const pg_chunk_rows = 5000;
 export async function addRollups(tx: Tx, engine: Engine, deltas: readonly RollupDelta[], sign: 1n | -1n = 1n): Promise<void> {
   if (engine === 'sqlite') {
     for (const d of deltas) {
-      await runStatement(tx, engine, statements.add_rollup, [d.provider_id, d.enterprise_id, d.accelerator_id, d.day,
-        BigInt(d.records) * sign, BigInt(d.card_s) * sign, d.compute_gflop * sign, d.amount_fen.total * sign]);
+      await runStatement(tx, engine, statements.add_rollup, [
+        d.provider_id,
+        d.enterprise_id,
+        d.accelerator_id,
+        d.day,
+        BigInt(d.records) * sign,
+        BigInt(d.card_s) * sign,
+        d.compute_gflop * sign,
+        d.amount_fen.total * sign,
+      ]);
     }
   } else {
     for (let i = 0; i < deltas.length; i += pg_chunk_rows) {
@@ -110,7 +168,11 @@ export async function addRollups(tx: Tx, engine: Engine, deltas: readonly Rollup
   }
   if (sign < 0n && deltas.length > 0) {
     // a day left with nothing is no day of usage
-    await tx.deleteFrom('usage_rollups').where('provider_id', 'in', [...new Set(deltas.map((d) => d.provider_id))]).where('records', '=', 0).execute();
+    await tx
+      .deleteFrom('usage_rollups')
+      .where('provider_id', 'in', [...new Set(deltas.map((d) => d.provider_id))])
+      .where('records', '=', 0)
+      .execute();
   }
 }
 
@@ -121,8 +183,11 @@ export async function addRollups(tx: Tx, engine: Engine, deltas: readonly Rollup
  */
 export async function raisePairDurations(tx: Tx, engine: Engine, longest: readonly PairDuration[]): Promise<void> {
   if (longest.length === 0) return;
-  const known = await tx.selectFrom('usage_pair_stats').select(['cluster_id', 'accelerator_id', 'duration_ms_max'])
-    .where('cluster_id', 'in', [...new Set(longest.map((l) => l.cluster_id))]).execute();
+  const known = await tx
+    .selectFrom('usage_pair_stats')
+    .select(['cluster_id', 'accelerator_id', 'duration_ms_max'])
+    .where('cluster_id', 'in', [...new Set(longest.map((l) => l.cluster_id))])
+    .execute();
   const raise = durationsToRaise(longest, new Map(known.map((k) => [`${k.cluster_id}\u0000${k.accelerator_id}`, Number(k.duration_ms_max)])));
   if (raise.length === 0) return;
   if (engine === 'sqlite') {
@@ -142,5 +207,7 @@ export async function queueWindows(tx: Tx, engine: Engine, windows: readonly Che
     return;
   }
   await sql`INSERT INTO check_queue (cluster_id, accelerator_id, day)
-    SELECT c, a, d FROM unnest(${windows.map((k) => k.cluster_id)}::text[], ${windows.map((k) => k.accelerator_id)}::text[], ${windows.map((k) => k.day)}::int4[]) AS t(c, a, d)`.execute(tx);
+    SELECT c, a, d FROM unnest(${windows.map((k) => k.cluster_id)}::text[], ${windows.map((k) => k.accelerator_id)}::text[], ${windows.map((k) => k.day)}::int4[]) AS t(c, a, d)`.execute(
+    tx,
+  );
 }

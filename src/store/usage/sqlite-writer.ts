@@ -9,7 +9,16 @@ import { deliveredDigest, sortIds } from '../../domain/integrity/batch-delivery.
 import { OfficeCalendar } from '../../domain/calendar.js';
 import { checkWindows, durationsToRaise, longestDurations, rollupDeltas } from './effects.js';
 import { statements } from './sql.js';
-import { fromWireRow, requestRows, type KeepRejections, type WriteRecords, type WriteResult, type WriterAnswer, type WriterConfig, type WriterRequest } from './writer-protocol.js';
+import {
+  fromWireRow,
+  requestRows,
+  type KeepRejections,
+  type WriteRecords,
+  type WriteResult,
+  type WriterAnswer,
+  type WriterConfig,
+  type WriterRequest,
+} from './writer-protocol.js';
 import type { ExistingRow } from './rows.js';
 import { failedAnswer } from '../worker-thread.js';
 
@@ -41,7 +50,14 @@ function writeRecords(b: WriteRecords): WriteResult {
   let batch_id: number | null = null;
   if (b.signed !== null) {
     const s = b.signed;
-    batch_id = prepared.insert_signed_batch.get(b.provider_id, s.key_id, s.signature, Buffer.from(s.body.buffer, s.body.byteOffset, s.body.byteLength), s.body_sha256, b.received_at_ms)!.id;
+    batch_id = prepared.insert_signed_batch.get(
+      b.provider_id,
+      s.key_id,
+      s.signature,
+      Buffer.from(s.body.buffer, s.body.byteOffset, s.body.byteLength),
+      s.body_sha256,
+      b.received_at_ms,
+    )!.id;
   }
   const accepted = [];
   for (const w of b.rows) {
@@ -90,7 +106,10 @@ let scheduled = false;
 function flush(): void {
   let rows = 0;
   let take = 0;
-  while (take < queue.length && (take === 0 || rows + requestRows(queue[take]!) <= config.group_rows_max)) { rows += requestRows(queue[take]!); take++; }
+  while (take < queue.length && (take === 0 || rows + requestRows(queue[take]!) <= config.group_rows_max)) {
+    rows += requestRows(queue[take]!);
+    take++;
+  }
   const requests = queue.splice(0, take);
   const one = (r: WriterRequest): WriterAnswer => {
     try {
@@ -116,5 +135,8 @@ function flush(): void {
 
 port.on('message', (m: WriterRequest) => {
   queue.push(m);
-  if (!scheduled) { scheduled = true; setImmediate(flush); }
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flush);
+  }
 });

@@ -37,7 +37,9 @@ export async function usageSummary(connection: Connection, group: SummaryGroup, 
     day: sql<string>`r.day`,
     month: sql<string>`substr(r.day, 1, 7)`,
   }[group];
-  let q = connection.db.selectFrom('usage_rollups as r').innerJoin('accelerators as a', 'a.id', 'r.accelerator_id')
+  let q = connection.db
+    .selectFrom('usage_rollups as r')
+    .innerJoin('accelerators as a', 'a.id', 'r.accelerator_id')
     .select([
       key.as('key'),
       sql<string>`cast(sum(r.records) as text)`.as('records'),
@@ -46,7 +48,8 @@ export async function usageSummary(connection: Connection, group: SummaryGroup, 
       sql<string>`cast(sum(r.compute_gflop) as text)`.as('compute_gflop'),
       sumFen(connection.engine, sql.ref('r.amount_fen')).as('amount_fen'),
     ])
-    .groupBy(key).orderBy(key);
+    .groupBy(key)
+    .orderBy(key);
   if (filter.provider_id !== undefined) q = q.where('r.provider_id', '=', filter.provider_id);
   if (filter.enterprise_id !== undefined) q = q.where('r.enterprise_id', '=', filter.enterprise_id);
   if (filter.accelerator !== undefined) q = q.where('r.accelerator_id', '=', filter.accelerator);
@@ -55,7 +58,11 @@ export async function usageSummary(connection: Connection, group: SummaryGroup, 
   if (filter.to_day !== undefined) q = q.where('r.day', '<', filter.to_day);
   const rows = await q.execute();
   return rows.map((r) => ({
-    key: String(r.key), records: Number(r.records), card_s: BigInt(r.card_s), card_s_unnormalized: BigInt(r.card_s_unnormalized),
-    compute_gflop: BigInt(r.compute_gflop), amount_fen: readFenSum(r.amount_fen),
+    key: String(r.key),
+    records: Number(r.records),
+    card_s: BigInt(r.card_s),
+    card_s_unnormalized: BigInt(r.card_s_unnormalized),
+    compute_gflop: BigInt(r.compute_gflop),
+    amount_fen: readFenSum(r.amount_fen),
   }));
 }

@@ -30,16 +30,28 @@ export class SqliteUsageWriter {
   private readonly client: WorkerClient<WriterRequest, WriteResult>;
 
   constructor(sqlite: SqliteDatabase.Database, calendar: () => OfficeCalendar, rejections_kept_max: number) {
-    this.client = new WorkerClient(new URL('./sqlite-writer', import.meta.url), (): WriterConfig => ({
-      file: sqlite.name, synchronous: Number(sqlite.pragma('synchronous', { simple: true })) === 1 ? 'NORMAL' : 'FULL', group_rows_max, rejections_kept_max, time_zone: calendar().time_zone,
-    }), 'SQLite usage writer');
+    this.client = new WorkerClient(
+      new URL('./sqlite-writer', import.meta.url),
+      (): WriterConfig => ({
+        file: sqlite.name,
+        synchronous: Number(sqlite.pragma('synchronous', { simple: true })) === 1 ? 'NORMAL' : 'FULL',
+        group_rows_max,
+        rejections_kept_max,
+        time_zone: calendar().time_zone,
+      }),
+      'SQLite usage writer',
+    );
   }
 
   /** Sends a request; resolves once it is committed. */
-  send(request: WriterRequest): Promise<WriteResult> { return this.client.request(request); }
+  send(request: WriterRequest): Promise<WriteResult> {
+    return this.client.request(request);
+  }
 
   /** Stops the thread after the requests it holds; the store closes its connection after this. */
-  close(): Promise<void> { return this.client.close(true); }
+  close(): Promise<void> {
+    return this.client.close(true);
+  }
 }
 
 /** Each row's outcome from what the write found: inserted, or the stored row its id already names. */
@@ -55,11 +67,26 @@ function outcomes(rows: readonly UsageRow[], result: WriteResult): InsertOutcome
  * Writes a validated batch in one transaction; an outcome per row, in the order given. Resolves only once the batch is
  * committed. On SQLite the writer thread commits it, with the same outcomes as one batch after the other.
  */
-export async function insertBatch(connection: Connection, calendar: OfficeCalendar, writer: SqliteUsageWriter | null, provider_id: string, rows: readonly UsageRow[], received_at_ms: number,
-  options: InsertOptions = { queue_checks: false }): Promise<InsertOutcome[]> {
+export async function insertBatch(
+  connection: Connection,
+  calendar: OfficeCalendar,
+  writer: SqliteUsageWriter | null,
+  provider_id: string,
+  rows: readonly UsageRow[],
+  received_at_ms: number,
+  options: InsertOptions = { queue_checks: false },
+): Promise<InsertOutcome[]> {
   if (rows.length === 0) return [];
   if (writer !== null) {
-    const result = await writer.send({ kind: 'records', id: 0, provider_id, received_at_ms, rows: rows.map(toWireRow), signed: options.signed ?? null, queue_checks: options.queue_checks });
+    const result = await writer.send({
+      kind: 'records',
+      id: 0,
+      provider_id,
+      received_at_ms,
+      rows: rows.map(toWireRow),
+      signed: options.signed ?? null,
+      queue_checks: options.queue_checks,
+    });
     return outcomes(rows, result);
   }
   // Locks are taken in record_id order so that two writers of overlapping batches cannot deadlock.
@@ -70,8 +97,12 @@ export async function insertBatch(connection: Connection, calendar: OfficeCalend
     const others = rows.filter((r) => !inserted.has(r.input.record_id)).map((r) => r.input.record_id);
     const stored = new Map<string, ExistingRow>();
     for (let i = 0; i < others.length; i += 2000) {
-      const found = await tx.selectFrom('usage_records').select([...content_columns]).where('provider_id', '=', provider_id)
-        .where('record_id', 'in', others.slice(i, i + 2000)).execute();
+      const found = await tx
+        .selectFrom('usage_records')
+        .select([...content_columns])
+        .where('provider_id', '=', provider_id)
+        .where('record_id', 'in', others.slice(i, i + 2000))
+        .execute();
       for (const f of found) stored.set(f.record_id, f as ExistingRow);
     }
     const accepted = rows.filter((r) => inserted.has(r.input.record_id));
@@ -82,11 +113,14 @@ export async function insertBatch(connection: Connection, calendar: OfficeCalend
     await addRollups(tx, engine, rollupDeltas(provider_id, accepted, calendar));
     await raisePairDurations(tx, engine, longestDurations(accepted));
     if (options.queue_checks) await queueWindows(tx, engine, checkWindows(accepted.map((r) => r.input)));
-    return outcomes(rows, rows.map((r) => {
-      if (inserted.has(r.input.record_id)) return null;
-      const s = stored.get(r.input.record_id);
-      if (s === undefined) throw new Error(`usage record ${r.input.record_id} neither inserted nor found`);
-      return s;
-    }));
+    return outcomes(
+      rows,
+      rows.map((r) => {
+        if (inserted.has(r.input.record_id)) return null;
+        const s = stored.get(r.input.record_id);
+        if (s === undefined) throw new Error(`usage record ${r.input.record_id} neither inserted nor found`);
+        return s;
+      }),
+    );
   });
 }

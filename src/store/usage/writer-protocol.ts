@@ -15,16 +15,51 @@ export interface WriterConfig {
 }
 
 export type WireRow = [
-  record_id: string, cluster_id: string, enterprise_id: string, accelerator: string, count: number, started_at_ms: number, ended_at_ms: number,
-  amount_fen: number, job_ref: string | null, workload: string | null, energy_wh: number | null, card_s: number, compute_gflop: bigint | null,
+  record_id: string,
+  cluster_id: string,
+  enterprise_id: string,
+  accelerator: string,
+  count: number,
+  started_at_ms: number,
+  ended_at_ms: number,
+  amount_fen: number,
+  job_ref: string | null,
+  workload: string | null,
+  energy_wh: number | null,
+  card_s: number,
+  compute_gflop: bigint | null,
 ];
 
-export const toWireRow = ({ input: r, derived }: UsageRow): WireRow => [r.record_id, r.cluster_id, r.enterprise_id, r.accelerator, r.count,
-  r.started_at_ms, r.ended_at_ms, r.amount_fen, r.job_ref, r.workload, r.energy_wh, derived.card_s, derived.compute_gflop];
+export const toWireRow = ({ input: r, derived }: UsageRow): WireRow => [
+  r.record_id,
+  r.cluster_id,
+  r.enterprise_id,
+  r.accelerator,
+  r.count,
+  r.started_at_ms,
+  r.ended_at_ms,
+  r.amount_fen,
+  r.job_ref,
+  r.workload,
+  r.energy_wh,
+  derived.card_s,
+  derived.compute_gflop,
+];
 
 export const fromWireRow = (w: WireRow): UsageRow => ({
-  input: { record_id: w[0], cluster_id: w[1], enterprise_id: w[2], accelerator: w[3], count: w[4], started_at_ms: w[5], ended_at_ms: w[6],
-    amount_fen: w[7], job_ref: w[8], workload: w[9] as UsageInput['workload'], energy_wh: w[10] },
+  input: {
+    record_id: w[0],
+    cluster_id: w[1],
+    enterprise_id: w[2],
+    accelerator: w[3],
+    count: w[4],
+    started_at_ms: w[5],
+    ended_at_ms: w[6],
+    amount_fen: w[7],
+    job_ref: w[8],
+    workload: w[9] as UsageInput['workload'],
+    energy_wh: w[10],
+  },
   derived: { card_s: w[11], compute_gflop: w[12] },
 });
 
@@ -32,9 +67,23 @@ export const fromWireRow = (w: WireRow): UsageRow => ({
 export type WireRejection = readonly [index: number, record_id: string | null, code: string, field: string | null, message: string];
 
 /** Store a batch of records (the main thread decides duplicate or conflict from the stored rows sent back). */
-export interface WriteRecords { kind: 'records'; id: number; provider_id: string; received_at_ms: number; rows: WireRow[]; signed: SignedBatch | null; queue_checks: boolean }
+export interface WriteRecords {
+  kind: 'records';
+  id: number;
+  provider_id: string;
+  received_at_ms: number;
+  rows: WireRow[];
+  signed: SignedBatch | null;
+  queue_checks: boolean;
+}
 /** Keep a batch's rejections and prune the provider's oldest beyond the bound. */
-export interface KeepRejections { kind: 'rejections'; id: number; provider_id: string; received_at_ms: number; rejections: WireRejection[] }
+export interface KeepRejections {
+  kind: 'rejections';
+  id: number;
+  provider_id: string;
+  received_at_ms: number;
+  rejections: WireRejection[];
+}
 export type WriterRequest = WriteRecords | KeepRejections;
 
 /** Per row of a WriteRecords: null when inserted, else the row stored under its id. */

@@ -27,32 +27,56 @@ export function Confirm({ title, children, reason_label, reason_required, confir
   }, []);
   const blocked = busy || (reason_required === true && reason.trim() === '');
   return (
-    <dialog ref={dialog} className="confirm" aria-labelledby="confirm-title" onCancel={(e) => { e.preventDefault(); if (!busy) onClose(); }}>
-      <form method="dialog" onSubmit={(e) => void (async () => {
+    <dialog
+      ref={dialog}
+      className="confirm"
+      aria-labelledby="confirm-title"
+      onCancel={(e) => {
         e.preventDefault();
-        if (blocked) return;
-        setBusy(true);
-        setError(null);
-        try {
-          await onConfirm(reason.trim());
-          onClose();
-        } catch (err) {
-          setError((err as Error).message);
-          setBusy(false);
+        if (!busy) onClose();
+      }}
+    >
+      <form
+        method="dialog"
+        onSubmit={(e) =>
+          void (async () => {
+            e.preventDefault();
+            if (blocked) return;
+            setBusy(true);
+            setError(null);
+            try {
+              await onConfirm(reason.trim());
+              onClose();
+            } catch (err) {
+              setError((err as Error).message);
+              setBusy(false);
+            }
+          })()
         }
-      })()}>
+      >
         <h2 id="confirm-title">{title}</h2>
         {children}
         {reason_label !== undefined && (
           <label className="field">
-            <span>{reason_label}{reason_required ? ' *' : ''}</span>
+            <span>
+              {reason_label}
+              {reason_required ? ' *' : ''}
+            </span>
             <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={3} maxLength={2000} required={reason_required} autoFocus />
           </label>
         )}
-        {error !== null && <div className="error-box" role="alert">{error}</div>}
+        {error !== null && (
+          <div className="error-box" role="alert">
+            {error}
+          </div>
+        )}
         <div className="actions">
-          <button type="button" onClick={onClose} disabled={busy}>{t('action.cancel')}</button>
-          <button type="submit" className={danger ? 'danger' : 'primary'} disabled={blocked} data-testid="confirm-button">{confirm_label}</button>
+          <button type="button" onClick={onClose} disabled={busy}>
+            {t('action.cancel')}
+          </button>
+          <button type="submit" className={danger ? 'danger' : 'primary'} disabled={blocked} data-testid="confirm-button">
+            {confirm_label}
+          </button>
         </div>
       </form>
     </dialog>

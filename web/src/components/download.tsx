@@ -12,8 +12,12 @@ export function Downloads({ path, query = {}, label, testId }: { path: string; q
   return (
     <span className="downloads" role="group" aria-label={label} {...(testId === undefined ? {} : { 'data-testid': testId })}>
       <span className="downloads-label">{label}</span>
-      <a className="button-link small" href={url('csv')} title={t('download.csv_title')} data-format="csv">{t('download.csv')}</a>
-      <a className="button-link small" href={url('xlsx')} title={t('download.xlsx_title')} data-format="xlsx">{t('download.xlsx')}</a>
+      <a className="button-link small" href={url('csv')} title={t('download.csv_title')} data-format="csv">
+        {t('download.csv')}
+      </a>
+      <a className="button-link small" href={url('xlsx')} title={t('download.xlsx_title')} data-format="xlsx">
+        {t('download.xlsx')}
+      </a>
     </span>
   );
 }

@@ -16,8 +16,12 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: Depe
     // eslint-disable-next-line react-hooks/set-state-in-effect -- a new request shows 'loading' unless data is on screen
     setResult((r) => (r.state === 'ok' ? r : { state: 'loading' }));
     loader.current(controller.signal).then(
-      (data) => { if (!controller.signal.aborted) setResult({ state: 'ok', data }); },
-      (error: Error) => { if (!controller.signal.aborted) setResult({ state: 'error', error }); },
+      (data) => {
+        if (!controller.signal.aborted) setResult({ state: 'ok', data });
+      },
+      (error: Error) => {
+        if (!controller.signal.aborted) setResult({ state: 'error', error });
+      },
     );
     return () => controller.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -32,18 +36,36 @@ export function ErrorBox({ error, retry }: { error: Error; retry?: () => void })
   return (
     <div className="error-box" role="alert">
       <strong>{code === 'forbidden' ? t('state.forbidden') : t('state.error')}</strong>
-      <span>{error.message}{code ? ` (${code})` : ''}</span>
+      <span>
+        {error.message}
+        {code ? ` (${code})` : ''}
+      </span>
       {error instanceof ApiError && error.details.length > 0 && (
-        <ul>{error.details.map((d, i) => <li key={i}><code>{d.field}</code>: {d.message}</li>)}</ul>
+        <ul>
+          {error.details.map((d, i) => (
+            <li key={i}>
+              <code>{d.field}</code>: {d.message}
+            </li>
+          ))}
+        </ul>
       )}
-      {retry && <button type="button" onClick={retry}>{t('state.retry')}</button>}
+      {retry && (
+        <button type="button" onClick={retry}>
+          {t('state.retry')}
+        </button>
+      )}
     </div>
   );
 }
 
 export function Loading() {
   const { t } = useI18n();
-  return <div className="loading" role="status" aria-live="polite"><span className="spinner" aria-hidden="true" />{t('state.loading')}</div>;
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      {t('state.loading')}
+    </div>
+  );
 }
 
 /** Shows children once loaded, a spinner meanwhile, an error with retry on failure. */

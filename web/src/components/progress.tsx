@@ -21,7 +21,8 @@ export function Progress({ label, done, total }: { label: string; done?: number;
       </div>
       <div
         className={determinate ? 'progress-track' : 'progress-track indeterminate'}
-        role="progressbar" aria-label={label}
+        role="progressbar"
+        aria-label={label}
         {...(determinate ? { 'aria-valuemin': 0, 'aria-valuemax': total, 'aria-valuenow': done } : {})}
       >
         <div className="progress-fill" style={determinate ? { width: `${percent}%` } : undefined} />

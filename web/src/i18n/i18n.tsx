@@ -18,7 +18,9 @@ function initialLocale(): Locale {
   try {
     const saved = localStorage.getItem(storage_key);
     if (saved === 'en' || saved === 'zh-CN') return saved;
-  } catch { /* storage unavailable: default */ }
+  } catch {
+    /* storage unavailable: default */
+  }
   return 'zh-CN';
 }
 
@@ -51,13 +53,20 @@ export function I18nProvider({ children, time_zone = default_time_zone }: { chil
   }, [locale]);
   const setLocale = useCallback((l: Locale) => {
     setLocaleState(l);
-    try { localStorage.setItem(storage_key, l); } catch { /* not remembered */ }
+    try {
+      localStorage.setItem(storage_key, l);
+    } catch {
+      /* not remembered */
+    }
   }, []);
   const value = useMemo<I18n>(() => {
     const calendar = calendarOf(time_zone);
     const zone = formatZone(calendar.time_zone, locale);
     return {
-      locale, setLocale, calendar, zone,
+      locale,
+      setLocale,
+      calendar,
+      zone,
       t: (key, vars) => translate(locale, key, { zone, ...vars }),
       fen: (fen) => formatFen(fen, locale),
       fenShort: (fen) => formatFenShort(fen, locale),

@@ -39,20 +39,42 @@ export function AcceleratorUsageTable({ items, totals, catalog, caption, testId,
         <thead>
           <tr>
             <th scope="col">{t('claims.col.accelerator')}</th>
-            <th scope="col" className="num">{t('claims.col.records')}</th>
-            <th scope="col" className="num">{t('claims.col.card_hours')}</th>
-            <th scope="col" className="num">{t('claims.col.pflop_h')}</th>
-            {shares && <th scope="col" className="num">{t('enterprise.col.share')}</th>}
-            <th scope="col" className="num">{t('claims.col.billed')}</th>
+            <th scope="col" className="num">
+              {t('claims.col.records')}
+            </th>
+            <th scope="col" className="num">
+              {t('claims.col.card_hours')}
+            </th>
+            <th scope="col" className="num">
+              {t('claims.col.pflop_h')}
+            </th>
+            {shares && (
+              <th scope="col" className="num">
+                {t('enterprise.col.share')}
+              </th>
+            )}
+            <th scope="col" className="num">
+              {t('claims.col.billed')}
+            </th>
           </tr>
         </thead>
         <tbody>
           {items.map((r) => (
             <tr key={r.key}>
-              <th scope="row"><AcceleratorName id={r.key} catalog={catalog} /> <DomesticBadge domestic={catalog?.get(r.key)?.domestic} /></th>
+              <th scope="row">
+                <AcceleratorName id={r.key} catalog={catalog} /> <DomesticBadge domestic={catalog?.get(r.key)?.domestic} />
+              </th>
               <td className="num">{int(r.records)}</td>
               <td className="num">{decimal(r.card_hours, 1)}</td>
-              <td className="num">{decimal(r.compute_pflop_h, 1)}{shares && r.card_hours_unnormalized !== '0.000' && <span className="muted" title={t('enterprise.unnormalized')}> *</span>}</td>
+              <td className="num">
+                {decimal(r.compute_pflop_h, 1)}
+                {shares && r.card_hours_unnormalized !== '0.000' && (
+                  <span className="muted" title={t('enterprise.unnormalized')}>
+                    {' '}
+                    *
+                  </span>
+                )}
+              </td>
               {shares && <td className="num">{bp(shareBp(decimalUnits(r.compute_pflop_h), compute_total))}</td>}
               <td className="num">{billed(r.amount_fen)}</td>
             </tr>

@@ -11,7 +11,6 @@ import type { Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import { currentRuleSet, escapeHtml, programName, SourceText } from './programs-common.js';
 
-
 /** The Western parts every domestic part is measured against, as the catalog names them (absent ones are skipped). */
 const reference_parts = ['nvidia-h100-sxm', 'nvidia-h800-sxm', 'nvidia-a100-80gb-sxm', 'nvidia-a800-80gb-sxm', 'nvidia-h20'];
 
@@ -31,21 +30,37 @@ export function CatalogPage(_props: { route: Route }) {
           <p className="muted">{t('catalog.subtitle')}</p>
         </div>
       </div>
-      <Show loaded={loaded}>{(items) => items.length === 0 ? <p className="empty panel">{t('catalog.none')}</p> : (
-        <div className="grid">
-          <CatalogTable items={items} />
-          <GapChart items={items} />
-          {session.role === 'administrator' && <PricePanel items={items} />}
-        </div>
-      )}</Show>
+      <Show loaded={loaded}>
+        {(items) =>
+          items.length === 0 ? (
+            <p className="empty panel">{t('catalog.none')}</p>
+          ) : (
+            <div className="grid">
+              <CatalogTable items={items} />
+              <GapChart items={items} />
+              {session.role === 'administrator' && <PricePanel items={items} />}
+            </div>
+          )
+        }
+      </Show>
     </>
   );
 }
 
 function Figure({ value, unit }: { value: string | number | null; unit?: string }) {
   const { decimal, t } = useI18n();
-  if (value === null) return <span className="muted" title={t('catalog.no_figure')}>—</span>;
-  return <>{typeof value === 'number' ? decimal(String(value), 0) : decimal(value, 3)}{unit ? <span className="kpi-unit"> {unit}</span> : null}</>;
+  if (value === null)
+    return (
+      <span className="muted" title={t('catalog.no_figure')}>
+        —
+      </span>
+    );
+  return (
+    <>
+      {typeof value === 'number' ? decimal(String(value), 0) : decimal(value, 3)}
+      {unit ? <span className="kpi-unit"> {unit}</span> : null}
+    </>
+  );
 }
 
 function CatalogTable({ items }: { items: Accelerator[] }) {
@@ -57,23 +72,34 @@ function CatalogTable({ items }: { items: Accelerator[] }) {
   const shown = items
     .filter((m) => (side === 'all' ? true : side === 'domestic' ? m.domestic : !m.domestic))
     .filter((m) => vendor === '' || m.vendor === vendor)
-    .sort((a, b) => Number(b.domestic) - Number(a.domestic) || a.vendor.localeCompare(b.vendor) || (b.year ?? 0) - (a.year ?? 0) || a.model.localeCompare(b.model));
+    .sort(
+      (a, b) => Number(b.domestic) - Number(a.domestic) || a.vendor.localeCompare(b.vendor) || (b.year ?? 0) - (a.year ?? 0) || a.model.localeCompare(b.model),
+    );
   const verified_label = (v: Accelerator['verified']) => t(`catalog.verified.${v}`);
   return (
     <section className="panel span-12" aria-labelledby="catalog-table-title">
-      <h2 id="catalog-table-title"><span>{t('catalog.table_title')}</span><span className="muted note-sm">{t('catalog.count', { n: shown.length, total: items.length })}</span></h2>
+      <h2 id="catalog-table-title">
+        <span>{t('catalog.table_title')}</span>
+        <span className="muted note-sm">{t('catalog.count', { n: shown.length, total: items.length })}</span>
+      </h2>
       <div className="filters" role="group" aria-label={t('catalog.filters')}>
-        <label className="field"><span>{t('catalog.filter_side')}</span>
+        <label className="field">
+          <span>{t('catalog.filter_side')}</span>
           <select value={side} onChange={(e) => setSide(e.target.value as typeof side)} data-testid="catalog-filter-domestic">
             <option value="all">{t('field.all')}</option>
             <option value="domestic">{t('domestic.yes')}</option>
             <option value="foreign">{t('domestic.no')}</option>
           </select>
         </label>
-        <label className="field"><span>{t('catalog.filter_vendor')}</span>
+        <label className="field">
+          <span>{t('catalog.filter_vendor')}</span>
           <select value={vendor} onChange={(e) => setVendor(e.target.value)} data-testid="catalog-filter-vendor">
             <option value="">{t('field.all')}</option>
-            {vendors.map((v) => <option key={v} value={v}>{v}</option>)}
+            {vendors.map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
           </select>
         </label>
       </div>
@@ -83,39 +109,95 @@ function CatalogTable({ items }: { items: Accelerator[] }) {
           <thead>
             <tr>
               <th scope="col">{t('catalog.col.model')}</th>
-              <th scope="col" className="num">{t('catalog.col.year')}</th>
-              <th scope="col" className="num">{t('catalog.col.bf16')}</th>
-              <th scope="col" className="num">{t('catalog.col.fp16')}</th>
-              <th scope="col" className="num">{t('catalog.col.fp32')}</th>
-              <th scope="col" className="num">{t('catalog.col.memory')}</th>
-              <th scope="col" className="num">{t('catalog.col.bandwidth')}</th>
-              <th scope="col" className="num">{t('catalog.col.tdp')}</th>
+              <th scope="col" className="num">
+                {t('catalog.col.year')}
+              </th>
+              <th scope="col" className="num">
+                {t('catalog.col.bf16')}
+              </th>
+              <th scope="col" className="num">
+                {t('catalog.col.fp16')}
+              </th>
+              <th scope="col" className="num">
+                {t('catalog.col.fp32')}
+              </th>
+              <th scope="col" className="num">
+                {t('catalog.col.memory')}
+              </th>
+              <th scope="col" className="num">
+                {t('catalog.col.bandwidth')}
+              </th>
+              <th scope="col" className="num">
+                {t('catalog.col.tdp')}
+              </th>
               <th scope="col">{t('catalog.col.comparable')}</th>
               <th scope="col">{t('catalog.col.verified')}</th>
               <th scope="col">{t('catalog.col.source')}</th>
             </tr>
           </thead>
           <tbody>
-            {shown.length === 0 && <tr><td colSpan={11} className="empty">{t('catalog.none_match')}</td></tr>}
+            {shown.length === 0 && (
+              <tr>
+                <td colSpan={11} className="empty">
+                  {t('catalog.none_match')}
+                </td>
+              </tr>
+            )}
             {shown.map((m) => {
-              const cmp = m.comparable_to === null ? null : byId.get(m.comparable_to) ?? null;
+              const cmp = m.comparable_to === null ? null : (byId.get(m.comparable_to) ?? null);
               return (
                 <tr key={m.id} data-testid={`catalog-row-${m.id}`}>
                   <th scope="row" className="model-cell">
                     <span className="model-name">{m.model}</span>
-                    <div className="model-sub"><span className="muted">{m.vendor}</span> <span className={m.domestic ? 'badge domestic' : 'badge foreign'}>{m.domestic ? t('domestic.yes') : t('domestic.no')}</span></div>
-                    {m.notes !== '' && <details className="notes"><summary>{t('catalog.notes')}</summary>{m.notes}</details>}
+                    <div className="model-sub">
+                      <span className="muted">{m.vendor}</span>{' '}
+                      <span className={m.domestic ? 'badge domestic' : 'badge foreign'}>{m.domestic ? t('domestic.yes') : t('domestic.no')}</span>
+                    </div>
+                    {m.notes !== '' && (
+                      <details className="notes">
+                        <summary>{t('catalog.notes')}</summary>
+                        {m.notes}
+                      </details>
+                    )}
                   </th>
                   <td className="num">{m.year ?? <span className="muted">—</span>}</td>
-                  <td className="num">{m.normalization.basis === 'bf16_dense' ? <strong><Figure value={m.bf16_tflops_dense} /></strong> : <Figure value={m.bf16_tflops_dense} />}</td>
-                  <td className="num">{m.normalization.basis === 'fp16_dense' ? <strong><Figure value={m.fp16_tflops_dense} /></strong> : <Figure value={m.fp16_tflops_dense} />}</td>
-                  <td className="num"><Figure value={m.fp32_tflops} /></td>
-                  <td className="num"><Figure value={m.memory_gb} unit={m.memory_type ?? undefined} /></td>
-                  <td className="num"><Figure value={m.memory_bw_gbs} /></td>
-                  <td className="num"><Figure value={m.tdp_w} /></td>
+                  <td className="num">
+                    {m.normalization.basis === 'bf16_dense' ? (
+                      <strong>
+                        <Figure value={m.bf16_tflops_dense} />
+                      </strong>
+                    ) : (
+                      <Figure value={m.bf16_tflops_dense} />
+                    )}
+                  </td>
+                  <td className="num">
+                    {m.normalization.basis === 'fp16_dense' ? (
+                      <strong>
+                        <Figure value={m.fp16_tflops_dense} />
+                      </strong>
+                    ) : (
+                      <Figure value={m.fp16_tflops_dense} />
+                    )}
+                  </td>
+                  <td className="num">
+                    <Figure value={m.fp32_tflops} />
+                  </td>
+                  <td className="num">
+                    <Figure value={m.memory_gb} unit={m.memory_type ?? undefined} />
+                  </td>
+                  <td className="num">
+                    <Figure value={m.memory_bw_gbs} />
+                  </td>
+                  <td className="num">
+                    <Figure value={m.tdp_w} />
+                  </td>
                   <td>{m.comparable_to === null ? <span className="muted">—</span> : cmp ? name(cmp) : <code>{m.comparable_to}</code>}</td>
-                  <td><span className={`badge verified-${m.verified}`}>{verified_label(m.verified)}</span></td>
-                  <td className="source-cell"><SourceText text={m.source === '' ? null : m.source} /></td>
+                  <td>
+                    <span className={`badge verified-${m.verified}`}>{verified_label(m.verified)}</span>
+                  </td>
+                  <td className="source-cell">
+                    <SourceText text={m.source === '' ? null : m.source} />
+                  </td>
                 </tr>
               );
             })}
@@ -131,7 +213,8 @@ function GapChart({ items }: { items: Accelerator[] }) {
   const { t, decimal } = useI18n();
   const byId = new Map(items.map((m) => [m.id, m]));
   const domestic = items.filter((m) => m.domestic);
-  const with_figure = domestic.filter((m) => m.normalization.dense_tflops !== null)
+  const with_figure = domestic
+    .filter((m) => m.normalization.dense_tflops !== null)
     .sort((a, b) => a.vendor.localeCompare(b.vendor) || (a.year ?? 0) - (b.year ?? 0));
   const without = domestic.filter((m) => m.normalization.dense_tflops === null);
   // Reference lines: the catalog's figures for the reference Western parts, parts with the same figure on one line.
@@ -143,28 +226,38 @@ function GapChart({ items }: { items: Accelerator[] }) {
     refs.set(k, [...(refs.get(k) ?? []), m.model.replace(/ (SXM|80GB SXM)$/, '')]);
   }
   const missing_refs = reference_parts.filter((id) => !byId.get(id) || byId.get(id)!.normalization.dense_tflops === null);
-  const comparison = (m: Accelerator) => (m.comparable_to === null ? null : byId.get(m.comparable_to) ?? null);
+  const comparison = (m: Accelerator) => (m.comparable_to === null ? null : (byId.get(m.comparable_to) ?? null));
   const basis = (m: Accelerator) => (m.normalization.basis === 'bf16_dense' ? 'BF16' : 'FP16');
 
   const option: ChartOption = {
     tooltip: {
-      trigger: 'axis', axisPointer: { type: 'shadow' },
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
       formatter: (params: { dataIndex: number }[]) => {
         const m = with_figure[params[0]?.dataIndex ?? 0]!;
         const c = comparison(m);
         const cf = c?.normalization.dense_tflops ?? null;
         return [
           `<b>${escapeHtml(name(m))}</b>: ${decimal(m.normalization.dense_tflops!, 1)} TFLOPS (${basis(m)})`,
-          c === null ? t('catalog.gap.no_comparison') : cf === null ? `${escapeHtml(name(c))}: ${t('catalog.no_published')}` : `${escapeHtml(name(c))}: ${decimal(cf, 1)} TFLOPS (${basis(c)})`,
+          c === null
+            ? t('catalog.gap.no_comparison')
+            : cf === null
+              ? `${escapeHtml(name(c))}: ${t('catalog.no_published')}`
+              : `${escapeHtml(name(c))}: ${decimal(cf, 1)} TFLOPS (${basis(c)})`,
         ].join('<br/>');
       },
     },
     legend: { top: 0 },
     grid: { left: 8, right: 130, top: 40, bottom: 8, containLabel: true },
     xAxis: {
-      type: 'category', data: with_figure.map((m) => m.id),
+      type: 'category',
+      data: with_figure.map((m) => m.id),
       axisLabel: {
-        interval: 0, fontSize: 11, lineHeight: 14, width: 84, overflow: 'break',
+        interval: 0,
+        fontSize: 11,
+        lineHeight: 14,
+        width: 84,
+        overflow: 'break',
         formatter: (id: string) => {
           const m = byId.get(id)!;
           const c = comparison(m);
@@ -175,18 +268,33 @@ function GapChart({ items }: { items: Accelerator[] }) {
     yAxis: { type: 'value', name: 'TFLOPS', nameTextStyle: { align: 'right' } },
     series: [
       {
-        name: t('catalog.gap.domestic'), type: 'bar', itemStyle: { color: domestic_color }, barMaxWidth: 36,
+        name: t('catalog.gap.domestic'),
+        type: 'bar',
+        itemStyle: { color: domestic_color },
+        barMaxWidth: 36,
         data: with_figure.map((m) => Number(m.normalization.dense_tflops)),
         markLine: {
-          symbol: 'none', silent: true,
+          symbol: 'none',
+          silent: true,
           lineStyle: { type: 'dashed', color: '#5d6575' },
-          label: { position: 'end', formatter: (p: { value: number; name: string }) => `${p.name} ${decimal(String(p.value), 0)}`, fontSize: 11, color: '#3a4256' },
+          label: {
+            position: 'end',
+            formatter: (p: { value: number; name: string }) => `${p.name} ${decimal(String(p.value), 0)}`,
+            fontSize: 11,
+            color: '#3a4256',
+          },
           data: [...refs.entries()].map(([v, models]) => ({ name: models.join(' / '), yAxis: Number(v) })),
         },
       },
       {
-        name: t('catalog.gap.compared'), type: 'bar', itemStyle: { color: foreign_color }, barMaxWidth: 36,
-        data: with_figure.map((m) => { const c = comparison(m); return c?.normalization.dense_tflops == null ? null : tf(c.normalization.dense_tflops); }),
+        name: t('catalog.gap.compared'),
+        type: 'bar',
+        itemStyle: { color: foreign_color },
+        barMaxWidth: 36,
+        data: with_figure.map((m) => {
+          const c = comparison(m);
+          return c?.normalization.dense_tflops == null ? null : tf(c.normalization.dense_tflops);
+        }),
       },
     ],
   };
@@ -197,20 +305,54 @@ function GapChart({ items }: { items: Accelerator[] }) {
   const rows = with_figure.map((m) => {
     const c = comparison(m);
     const cf = c?.normalization.dense_tflops ?? null;
-    return [name(m), `${decimal(m.normalization.dense_tflops!, 1)} (${basis(m)})`, c ? name(c) : '—', cf === null ? (c ? t('catalog.no_published') : '—') : decimal(cf, 1),
-      c ? ratio(m.normalization.dense_tflops!, cf) : '—', ratio(m.normalization.dense_tflops!, h100), ratio(m.normalization.dense_tflops!, a100), ratio(m.normalization.dense_tflops!, h20)];
+    return [
+      name(m),
+      `${decimal(m.normalization.dense_tflops!, 1)} (${basis(m)})`,
+      c ? name(c) : '—',
+      cf === null ? (c ? t('catalog.no_published') : '—') : decimal(cf, 1),
+      c ? ratio(m.normalization.dense_tflops!, cf) : '—',
+      ratio(m.normalization.dense_tflops!, h100),
+      ratio(m.normalization.dense_tflops!, a100),
+      ratio(m.normalization.dense_tflops!, h20),
+    ];
   });
   return (
     <section className="panel span-12" aria-labelledby="gap-title">
       <h2 id="gap-title">{t('catalog.gap.title')}</h2>
-      {with_figure.length === 0 ? <p className="empty" data-testid="catalog-gap-chart">{t('catalog.gap.none')}</p> : (
-        <Chart option={option} height={380} testId="catalog-gap-chart" label={t('catalog.gap.label', { n: with_figure.length })}
-          table={{ columns: [t('catalog.gap.col.part'), t('catalog.gap.col.tflops'), t('catalog.gap.col.compared'), t('catalog.gap.col.compared_tflops'), t('catalog.gap.col.ratio'), t('catalog.gap.col.vs', { name: 'H100' }), t('catalog.gap.col.vs', { name: 'A100' }), t('catalog.gap.col.vs', { name: 'H20' })], rows }} />
+      {with_figure.length === 0 ? (
+        <p className="empty" data-testid="catalog-gap-chart">
+          {t('catalog.gap.none')}
+        </p>
+      ) : (
+        <Chart
+          option={option}
+          height={380}
+          testId="catalog-gap-chart"
+          label={t('catalog.gap.label', { n: with_figure.length })}
+          table={{
+            columns: [
+              t('catalog.gap.col.part'),
+              t('catalog.gap.col.tflops'),
+              t('catalog.gap.col.compared'),
+              t('catalog.gap.col.compared_tflops'),
+              t('catalog.gap.col.ratio'),
+              t('catalog.gap.col.vs', { name: 'H100' }),
+              t('catalog.gap.col.vs', { name: 'A100' }),
+              t('catalog.gap.col.vs', { name: 'H20' }),
+            ],
+            rows,
+          }}
+        />
       )}
-      <p className="method">{t('catalog.gap.method')}{missing_refs.length > 0 ? ` ${t('catalog.gap.missing_refs', { list: missing_refs.join(', ') })}` : ''}</p>
+      <p className="method">
+        {t('catalog.gap.method')}
+        {missing_refs.length > 0 ? ` ${t('catalog.gap.missing_refs', { list: missing_refs.join(', ') })}` : ''}
+      </p>
       {without.length > 0 && (
         <p className="method" data-testid="catalog-no-figure">
-          <strong>{t('catalog.no_published')}</strong>{t('catalog.colon')}{without.map(name).join(t('catalog.list_sep'))}
+          <strong>{t('catalog.no_published')}</strong>
+          {t('catalog.colon')}
+          {without.map(name).join(t('catalog.list_sep'))}
         </p>
       )}
     </section>
@@ -219,7 +361,11 @@ function GapChart({ items }: { items: Accelerator[] }) {
 
 /** What a matched rule takes off a PFLOP·h at a price, for the simple computation the panel explains. */
 interface PriceRow {
-  model: Accelerator; price: ReferencePrice; before_fen: number | null; after_fen: number | null; rule: Rule | null;
+  model: Accelerator;
+  price: ReferencePrice;
+  before_fen: number | null;
+  after_fen: number | null;
+  rule: Rule | null;
   outcome: 'subsidized' | 'no_rule' | 'energy' | 'no_figure';
 }
 
@@ -250,7 +396,7 @@ function priceRow(m: Accelerator, price: ReferencePrice, program: ProgramDetail 
   const tflops = m.normalization.dense_tflops;
   if (tflops === null) return { model: m, price, before_fen: null, after_fen: null, rule: null, outcome: 'no_figure' };
   const before = perPflopH(price.fen_per_card_h, tflops);
-  const rules = program ? currentRuleSet(program.rule_sets)?.rules ?? [] : [];
+  const rules = program ? (currentRuleSet(program.rule_sets)?.rules ?? []) : [];
   const rule = firstRule(rules, m);
   if (rule === null) return { model: m, price, before_fen: before, after_fen: before, rule: null, outcome: 'no_rule' };
   if (rule.pay.basis === 'energy') return { model: m, price, before_fen: before, after_fen: before, rule, outcome: 'energy' };
@@ -282,7 +428,7 @@ function PricePanel({ items }: { items: Accelerator[] }) {
   return (
     <section className="panel span-12" aria-labelledby="price-title" data-testid="catalog-prices">
       <h2 id="price-title">{t('catalog.price.title')}</h2>
-      <Show loaded={loaded}>{(data) => data === null ? null : <PriceView items={items} prices={data.prices} programs={data.programs} />}</Show>
+      <Show loaded={loaded}>{(data) => (data === null ? null : <PriceView items={items} prices={data.prices} programs={data.programs} />)}</Show>
     </section>
   );
 }
@@ -291,7 +437,10 @@ function PriceView({ items, prices, programs }: { items: Accelerator[]; prices: 
   const i = useI18n();
   const { t, fen, fenShort, locale } = i;
   const [program_id, setProgramId] = useState(() => programs.find((p) => p.kind === 'compute_rent')?.id ?? programs[0]?.id ?? '');
-  const detail = useLoad((signal) => (program_id === '' ? Promise.resolve(null) : api.get<ProgramDetail>(`/programs/${encodeURIComponent(program_id)}`, undefined, signal)), [program_id]);
+  const detail = useLoad(
+    (signal) => (program_id === '' ? Promise.resolve(null) : api.get<ProgramDetail>(`/programs/${encodeURIComponent(program_id)}`, undefined, signal)),
+    [program_id],
+  );
   const byId = new Map(items.map((m) => [m.id, m]));
   const priced = prices.filter((p) => byId.has(p.accelerator));
   const unpriced = items.filter((m) => !prices.some((p) => p.accelerator === m.id));
@@ -303,7 +452,11 @@ function PriceView({ items, prices, programs }: { items: Accelerator[]; prices: 
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: unknown) => (v == null ? '—' : fen(Number(v))) },
     legend: { top: 0 },
     grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
-    xAxis: { type: 'category', data: charted.map((r) => `${r.model.model}\n${r.model.domestic ? t('domestic.yes') : t('domestic.no')}`), axisLabel: { interval: 0, width: 110, overflow: 'break' } },
+    xAxis: {
+      type: 'category',
+      data: charted.map((r) => `${r.model.model}\n${r.model.domestic ? t('domestic.yes') : t('domestic.no')}`),
+      axisLabel: { interval: 0, width: 110, overflow: 'break' },
+    },
     yAxis: { type: 'value', name: t('catalog.price.axis'), minInterval: 100, axisLabel: { formatter: (v: number) => fenShort(v) } },
     series: [
       { name: t('catalog.price.before'), type: 'bar', data: charted.map((r) => r.before_fen), barMaxWidth: 40, itemStyle: { color: '#b9c0cc' } },
@@ -316,50 +469,83 @@ function PriceView({ items, prices, programs }: { items: Accelerator[]; prices: 
     if (r.outcome === 'energy') return t('catalog.price.energy', { rule: r.rule!.id });
     return r.rule!.id;
   };
-  const cut = (r: PriceRow) => (r.before_fen && r.after_fen !== null && r.before_fen > 0 ? `${Math.round(((r.before_fen - r.after_fen) * 100) / r.before_fen)}%` : '—');
+  const cut = (r: PriceRow) =>
+    r.before_fen && r.after_fen !== null && r.before_fen > 0 ? `${Math.round(((r.before_fen - r.after_fen) * 100) / r.before_fen)}%` : '—';
 
   return (
     <>
       <div className="filters">
-        <label className="field"><span>{t('catalog.price.program')}</span>
+        <label className="field">
+          <span>{t('catalog.price.program')}</span>
           <select value={program_id} onChange={(e) => setProgramId(e.target.value)} data-testid="catalog-price-program">
-            {programs.map((p) => <option key={p.id} value={p.id}>{programName(p, locale)}</option>)}
+            {programs.map((p) => (
+              <option key={p.id} value={p.id}>
+                {programName(p, locale)}
+              </option>
+            ))}
           </select>
         </label>
       </div>
-      {priced.length === 0 ? <p className="empty">{t('catalog.price.none')}</p> : (
+      {priced.length === 0 ? (
+        <p className="empty">{t('catalog.price.none')}</p>
+      ) : (
         <>
           {detail.state === 'loading' && <Loading />}
           {detail.state === 'error' && <ErrorBox error={detail.error} retry={detail.reload} />}
           {charted.length > 0 && (
-            <Chart option={option} height={320} testId="catalog-price-chart" label={t('catalog.price.label', { program: program ? programName(program, locale) : '—' })}
-              table={{ columns: [t('catalog.price.col.model'), t('catalog.price.before'), t('catalog.price.after')], rows: charted.map((r) => [name(r.model), fen(r.before_fen!), fen(r.after_fen!)]) }} />
+            <Chart
+              option={option}
+              height={320}
+              testId="catalog-price-chart"
+              label={t('catalog.price.label', { program: program ? programName(program, locale) : '—' })}
+              table={{
+                columns: [t('catalog.price.col.model'), t('catalog.price.before'), t('catalog.price.after')],
+                rows: charted.map((r) => [name(r.model), fen(r.before_fen!), fen(r.after_fen!)]),
+              }}
+            />
           )}
           <div className="table-wrap">
             <table data-testid="catalog-price-table" className="row-heads">
               <thead>
                 <tr>
                   <th scope="col">{t('catalog.price.col.model')}</th>
-                  <th scope="col" className="num">{t('catalog.price.col.card_h')}</th>
-                  <th scope="col" className="num">{t('catalog.price.col.tflops')}</th>
-                  <th scope="col" className="num">{t('catalog.price.before')}</th>
+                  <th scope="col" className="num">
+                    {t('catalog.price.col.card_h')}
+                  </th>
+                  <th scope="col" className="num">
+                    {t('catalog.price.col.tflops')}
+                  </th>
+                  <th scope="col" className="num">
+                    {t('catalog.price.before')}
+                  </th>
                   <th scope="col">{t('catalog.price.col.rule')}</th>
-                  <th scope="col" className="num">{t('catalog.price.after')}</th>
-                  <th scope="col" className="num">{t('catalog.price.col.cut')}</th>
+                  <th scope="col" className="num">
+                    {t('catalog.price.after')}
+                  </th>
+                  <th scope="col" className="num">
+                    {t('catalog.price.col.cut')}
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {rows.map((r) => (
                   <tr key={r.model.id}>
                     <th scope="row">
-                      {name(r.model)} <span className={r.model.domestic ? 'badge domestic' : 'badge foreign'}>{r.model.domestic ? t('domestic.yes') : t('domestic.no')}</span>
-                      <div className="muted note-sm price-basis">{r.price.basis === 'set' ? t('catalog.price.set') : t('catalog.price.market')} · <PriceSource price={r.price} /></div>
+                      {name(r.model)}{' '}
+                      <span className={r.model.domestic ? 'badge domestic' : 'badge foreign'}>{r.model.domestic ? t('domestic.yes') : t('domestic.no')}</span>
+                      <div className="muted note-sm price-basis">
+                        {r.price.basis === 'set' ? t('catalog.price.set') : t('catalog.price.market')} · <PriceSource price={r.price} />
+                      </div>
                     </th>
                     <td className="num">{fen(r.price.fen_per_card_h)}</td>
-                    <td className="num">{r.model.normalization.dense_tflops === null ? <span className="muted">—</span> : i.decimal(r.model.normalization.dense_tflops, 1)}</td>
+                    <td className="num">
+                      {r.model.normalization.dense_tflops === null ? <span className="muted">—</span> : i.decimal(r.model.normalization.dense_tflops, 1)}
+                    </td>
                     <td className="num">{r.before_fen === null ? '—' : fen(r.before_fen)}</td>
                     <td className="note-sm">{outcome(r)}</td>
-                    <td className="num"><strong>{r.after_fen === null ? '—' : fen(r.after_fen)}</strong></td>
+                    <td className="num">
+                      <strong>{r.after_fen === null ? '—' : fen(r.after_fen)}</strong>
+                    </td>
                     <td className="num">{cut(r)}</td>
                   </tr>
                 ))}
@@ -378,7 +564,6 @@ function PriceView({ items, prices, programs }: { items: Accelerator[]; prices: 
     </>
   );
 }
-
 
 /** Where a reference price comes from, in the reader's language: the office's source, or the market's figures. */
 function PriceSource({ price }: { price: ReferencePrice }) {

@@ -11,8 +11,18 @@ import { Downloads } from '../components/download.js';
 import { href, type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
 import {
-  known, ExplanationTable, fenOfYuan, formatPeriod, OrgName, payableNow, programName,
-  rulesOf, StateBadge, useCatalog, useOrgs, yuanText,
+  known,
+  ExplanationTable,
+  fenOfYuan,
+  formatPeriod,
+  OrgName,
+  payableNow,
+  programName,
+  rulesOf,
+  StateBadge,
+  useCatalog,
+  useOrgs,
+  yuanText,
 } from './claims-shared.js';
 import { AcceleratorUsageTable } from './accelerator-usage-table.js';
 import { addDays } from '../office-calendar.js';
@@ -28,60 +38,86 @@ export function ClaimPage({ route }: { route: Route }) {
   const office = session.role === 'administrator' || session.role === 'auditor';
   const claim = useLoad((signal) => api.get<ClaimDetail>(`/claims/${encodeURIComponent(id)}`, undefined, signal), [id]);
   const program_id = claim.state === 'ok' ? claim.data.program_id : null;
-  const program = useLoad((signal) => (program_id === null ? Promise.resolve(null) : api.get<ProgramDetail>(`/programs/${encodeURIComponent(program_id)}`, undefined, signal)), [program_id]);
+  const program = useLoad(
+    (signal) => (program_id === null ? Promise.resolve(null) : api.get<ProgramDetail>(`/programs/${encodeURIComponent(program_id)}`, undefined, signal)),
+    [program_id],
+  );
   const orgs = useOrgs();
   const org_map = orgs.state === 'ok' ? orgs.data : undefined;
   const [notice, setNotice] = useState<string | null>(null);
 
   return (
     <div className="f2-page">
-      <p className="crumbs"><a href={href('claims')}>← {t('claims.back')}</a></p>
-      <Show loaded={claim}>{(c) => {
-        const p = program.state === 'ok' && program.data !== null ? program.data : undefined;
-        return (
-          <>
-            <div className="page-head">
-              <div>
-                <h1>{programName(p, c.program_id, locale)}</h1>
-                <p className="muted">
-                  <OrgName id={c.beneficiary_id} orgs={org_map} /> · {formatPeriod(c.period_start, c.period_end, i18n)} · <code className="id">{c.id}</code>
-                </p>
+      <p className="crumbs">
+        <a href={href('claims')}>← {t('claims.back')}</a>
+      </p>
+      <Show loaded={claim}>
+        {(c) => {
+          const p = program.state === 'ok' && program.data !== null ? program.data : undefined;
+          return (
+            <>
+              <div className="page-head">
+                <div>
+                  <h1>{programName(p, c.program_id, locale)}</h1>
+                  <p className="muted">
+                    <OrgName id={c.beneficiary_id} orgs={org_map} /> · {formatPeriod(c.period_start, c.period_end, i18n)} · <code className="id">{c.id}</code>
+                  </p>
+                </div>
+                <div className="head-state">
+                  <StateBadge state={c.state} testId="claim-state" />
+                  <ClaimActions
+                    claim={c}
+                    program={p}
+                    orgs={org_map}
+                    onDone={(msg) => {
+                      setNotice(msg);
+                      claim.reload();
+                      program.reload();
+                    }}
+                  />
+                </div>
               </div>
-              <div className="head-state">
-                <StateBadge state={c.state} testId="claim-state" />
-                <ClaimActions claim={c} program={p} orgs={org_map} onDone={(msg) => { setNotice(msg); claim.reload(); program.reload(); }} />
+              {notice !== null && (
+                <div className="notice" role="status">
+                  {notice}
+                  <button type="button" className="link" onClick={() => setNotice(null)}>
+                    {t('action.close')}
+                  </button>
+                </div>
+              )}
+              <div className="grid">
+                <section className="panel span-8" aria-labelledby="facts-h">
+                  <h2 id="facts-h">{t('claims.facts')}</h2>
+                  <Facts claim={c} program={p} orgs={org_map} />
+                </section>
+                <section className="panel span-4" aria-labelledby="amounts-h">
+                  <h2 id="amounts-h">{t('claims.amounts')}</h2>
+                  <Amounts claim={c} program={p} />
+                </section>
+                <section className="panel span-12" aria-labelledby="expl-h" data-testid="claim-explanation">
+                  <h2 id="expl-h">
+                    <span>{t('claims.explanation')}</span>
+                    <Downloads path={`/reports/claims/${encodeURIComponent(c.id)}`} label={t('claims.export_one')} testId="claim-export" />
+                  </h2>
+                  <ExplanationTable explanation={c.explanation} rules={rulesOf(p, c.rule_set_version)} />
+                </section>
+                <section className="panel span-12" aria-labelledby="usage-h" data-testid="claim-usage">
+                  <h2 id="usage-h">{t('claims.usage')}</h2>
+                  <ClaimUsage claim={c} />
+                </section>
+                <section className="panel span-12" aria-labelledby="findings-h" data-testid="claim-findings">
+                  <h2 id="findings-h">{t('claims.findings')}</h2>
+                  {office ? <ClaimFindings claimId={c.id} /> : <p className="muted">{t('claims.findings_office_only')}</p>}
+                </section>
+                <section className="panel span-12" aria-labelledby="history-h" data-testid="claim-history">
+                  <h2 id="history-h">{t('claims.history')}</h2>
+                  <History claim={c} orgs={org_map} />
+                </section>
               </div>
-            </div>
-            {notice !== null && <div className="notice" role="status">{notice}<button type="button" className="link" onClick={() => setNotice(null)}>{t('action.close')}</button></div>}
-            <div className="grid">
-              <section className="panel span-8" aria-labelledby="facts-h">
-                <h2 id="facts-h">{t('claims.facts')}</h2>
-                <Facts claim={c} program={p} orgs={org_map} />
-              </section>
-              <section className="panel span-4" aria-labelledby="amounts-h">
-                <h2 id="amounts-h">{t('claims.amounts')}</h2>
-                <Amounts claim={c} program={p} />
-              </section>
-              <section className="panel span-12" aria-labelledby="expl-h" data-testid="claim-explanation">
-                <h2 id="expl-h"><span>{t('claims.explanation')}</span><Downloads path={`/reports/claims/${encodeURIComponent(c.id)}`} label={t('claims.export_one')} testId="claim-export" /></h2>
-                <ExplanationTable explanation={c.explanation} rules={rulesOf(p, c.rule_set_version)} />
-              </section>
-              <section className="panel span-12" aria-labelledby="usage-h" data-testid="claim-usage">
-                <h2 id="usage-h">{t('claims.usage')}</h2>
-                <ClaimUsage claim={c} />
-              </section>
-              <section className="panel span-12" aria-labelledby="findings-h" data-testid="claim-findings">
-                <h2 id="findings-h">{t('claims.findings')}</h2>
-                {office ? <ClaimFindings claimId={c.id} /> : <p className="muted">{t('claims.findings_office_only')}</p>}
-              </section>
-              <section className="panel span-12" aria-labelledby="history-h" data-testid="claim-history">
-                <h2 id="history-h">{t('claims.history')}</h2>
-                <History claim={c} orgs={org_map} />
-              </section>
-            </div>
-          </>
-        );
-      }}</Show>
+            </>
+          );
+        }}
+      </Show>
     </div>
   );
 }
@@ -90,21 +126,42 @@ function Facts({ claim: c, program: p, orgs }: { claim: ClaimDetail; program: Pr
   const i18n = useI18n();
   const { t, int, instant, bp } = i18n;
   const rows: [string, ReactNode][] = [
-    [t('claims.col.program'), p ? <a href={href('programs', c.program_id)}>{programName(p, c.program_id, i18n.locale)}</a> : <code className="id">{c.program_id}</code>],
+    [
+      t('claims.col.program'),
+      p ? <a href={href('programs', c.program_id)}>{programName(p, c.program_id, i18n.locale)}</a> : <code className="id">{c.program_id}</code>,
+    ],
     [t('claims.col.beneficiary'), <OrgName id={c.beneficiary_id} orgs={orgs} />],
     [t('claims.funding_layer'), <code className="id">{c.funding_layer}</code>],
-    [t('claims.col.period'), <>{formatPeriod(c.period_start, c.period_end, i18n)} <span className="muted">({instant(c.period_start)} – {instant(c.period_end)})</span></>],
+    [
+      t('claims.col.period'),
+      <>
+        {formatPeriod(c.period_start, c.period_end, i18n)}{' '}
+        <span className="muted">
+          ({instant(c.period_start)} – {instant(c.period_end)})
+        </span>
+      </>,
+    ],
     [t('claims.col.records'), int(c.records)],
     [t('claims.rule_set_version'), `v${c.rule_set_version}`],
     [t('claims.created'), instant(c.created_at)],
     [t('claims.updated'), instant(c.updated_at)],
   ];
   if (p && p.first_stage_bp < 10_000) {
-    rows.push([t('claims.staged'), <>{t('claims.staged_value', { first: bp(p.first_stage_bp, 0) })} · {c.progress_report_accepted ? t('claims.report_accepted') : t('claims.report_pending')}</>]);
+    rows.push([
+      t('claims.staged'),
+      <>
+        {t('claims.staged_value', { first: bp(p.first_stage_bp, 0) })} · {c.progress_report_accepted ? t('claims.report_accepted') : t('claims.report_pending')}
+      </>,
+    ]);
   }
   return (
     <dl className="claim-facts">
-      {rows.map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{v}</dd></div>)}
+      {rows.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
     </dl>
   );
 }
@@ -134,7 +191,12 @@ function Amounts({ claim: c, program: p }: { claim: ClaimDetail; program: Progra
 
 // ---- actions ----
 
-interface ActionSpec { action: Action; label: MessageKey; danger?: boolean; primary?: boolean }
+interface ActionSpec {
+  action: Action;
+  label: MessageKey;
+  danger?: boolean;
+  primary?: boolean;
+}
 
 function availableActions(c: ClaimDetail, p: ProgramDetail | undefined, role: string, org_id: string): ActionSpec[] {
   const out: ActionSpec[] = [];
@@ -158,11 +220,26 @@ function availableActions(c: ClaimDetail, p: ProgramDetail | undefined, role: st
 }
 
 const testid: Record<Action, string> = {
-  submit: 'claim-action-submit', withdraw: 'claim-action-withdraw', approve: 'claim-action-approve', reject: 'claim-action-reject',
-  pay: 'claim-action-pay', 'claw-back': 'claim-action-claw-back', 'accept-progress-report': 'claim-action-accept-report',
+  submit: 'claim-action-submit',
+  withdraw: 'claim-action-withdraw',
+  approve: 'claim-action-approve',
+  reject: 'claim-action-reject',
+  pay: 'claim-action-pay',
+  'claw-back': 'claim-action-claw-back',
+  'accept-progress-report': 'claim-action-accept-report',
 };
 
-function ClaimActions({ claim, program, orgs, onDone }: { claim: ClaimDetail; program: ProgramDetail | undefined; orgs: Map<string, Organization> | undefined; onDone(message: string): void }) {
+function ClaimActions({
+  claim,
+  program,
+  orgs,
+  onDone,
+}: {
+  claim: ClaimDetail;
+  program: ProgramDetail | undefined;
+  orgs: Map<string, Organization> | undefined;
+  onDone(message: string): void;
+}) {
   const { t } = useI18n();
   const session = useSignedIn();
   const [open, setOpen] = useState<Action | null>(null);
@@ -171,8 +248,14 @@ function ClaimActions({ claim, program, orgs, onDone }: { claim: ClaimDetail; pr
   return (
     <div className="claim-actions" role="group" aria-label={t('claims.actions')}>
       {actions.map((a) => (
-        <button key={a.action} type="button" className={a.primary ? 'primary' : a.danger ? 'danger' : undefined} data-testid={testid[a.action]}
-          onClick={() => setOpen(a.action)} disabled={program === undefined && a.action !== 'submit' && a.action !== 'withdraw'}>
+        <button
+          key={a.action}
+          type="button"
+          className={a.primary ? 'primary' : a.danger ? 'danger' : undefined}
+          data-testid={testid[a.action]}
+          onClick={() => setOpen(a.action)}
+          disabled={program === undefined && a.action !== 'submit' && a.action !== 'withdraw'}
+        >
           {t(a.label)}
         </button>
       ))}
@@ -181,8 +264,20 @@ function ClaimActions({ claim, program, orgs, onDone }: { claim: ClaimDetail; pr
   );
 }
 
-function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
-  action: Action; claim: ClaimDetail; program: ProgramDetail | undefined; orgs: Map<string, Organization> | undefined; onClose(): void; onDone(message: string): void;
+function ActionDialog({
+  action,
+  claim: c,
+  program: p,
+  orgs,
+  onClose,
+  onDone,
+}: {
+  action: Action;
+  claim: ClaimDetail;
+  program: ProgramDetail | undefined;
+  orgs: Map<string, Organization> | undefined;
+  onClose(): void;
+  onDone(message: string): void;
 }) {
   const i18n = useI18n();
   const { t, fen, int } = i18n;
@@ -197,7 +292,9 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
     <label className="field">
       <span>{label}</span>
       <input inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} aria-describedby="amount-hint" data-testid="claim-action-amount" />
-      <small id="amount-hint" className="muted">{t('claims.amount_hint', { max: fen(max) })}</small>
+      <small id="amount-hint" className="muted">
+        {t('claims.amount_hint', { max: fen(max) })}
+      </small>
     </label>
   );
   const amountOf = (max: bigint): bigint => {
@@ -220,8 +317,16 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
     case 'submit':
       title = t('claims.dlg.submit_title');
       confirm_label = t('claims.action.submit');
-      body = <><p>{t('claims.dlg.submit_body', { amount: fen(c.computed_fen), n: int(c.records) })}</p><p className="muted">{t('claims.dlg.submit_expected', { expected: fen(c.explanation.granted_fen) })}</p></>;
-      run = async () => { await post({}); return t('claims.done.submit'); };
+      body = (
+        <>
+          <p>{t('claims.dlg.submit_body', { amount: fen(c.computed_fen), n: int(c.records) })}</p>
+          <p className="muted">{t('claims.dlg.submit_expected', { expected: fen(c.explanation.granted_fen) })}</p>
+        </>
+      );
+      run = async () => {
+        await post({});
+        return t('claims.done.submit');
+      };
       break;
     case 'withdraw':
       title = t('claims.dlg.withdraw_title');
@@ -229,7 +334,10 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
       danger = true;
       reason_label = t('claims.reason_optional');
       body = <p>{t('claims.dlg.withdraw_body', { n: int(c.records) })}</p>;
-      run = async (reason) => { await post(opt(reason)); return t('claims.done.withdraw'); };
+      run = async (reason) => {
+        await post(opt(reason));
+        return t('claims.done.withdraw');
+      };
       break;
     case 'approve': {
       title = t('claims.dlg.approve_title');
@@ -245,10 +353,17 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
           {override && (
             <div className="warn-box" role="alert">
               <strong>{t('claims.dlg.open_findings', { n: int(override.length) })}</strong>
-              <ul>{override.map((fid) => {
-                const f = (c.findings ?? []).find((x) => x.id === fid);
-                return <li key={fid}><code className="id">{fid}</code>{f ? ` — ${f.message}` : ''}</li>;
-              })}</ul>
+              <ul>
+                {override.map((fid) => {
+                  const f = (c.findings ?? []).find((x) => x.id === fid);
+                  return (
+                    <li key={fid}>
+                      <code className="id">{fid}</code>
+                      {f ? ` — ${f.message}` : ''}
+                    </li>
+                  );
+                })}
+              </ul>
               <span>{t('claims.dlg.override_hint')}</span>
             </div>
           )}
@@ -275,7 +390,10 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
       reason_label = t('claims.reason');
       reason_required = true;
       body = <p>{t('claims.dlg.reject_body', { n: int(c.records), amount: fen(c.computed_fen) })}</p>;
-      run = async (reason) => { await post({ reason }); return t('claims.done.reject'); };
+      run = async (reason) => {
+        await post({ reason });
+        return t('claims.done.reject');
+      };
       break;
     case 'pay':
       title = t('claims.dlg.pay_title');
@@ -283,8 +401,14 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
       reason_label = t('claims.note_optional');
       body = (
         <>
-          <p>{t('claims.dlg.pay_body', { granted: fen(c.granted_fen), paid: fen(c.paid_fen), payable: fen(payable) })} {beneficiary}</p>
-          {payable > 0n ? amountField(t('claims.pay_amount'), payable) : <p className="warn-box">{paid >= fenOf(c.granted_fen) ? t('claims.dlg.paid_in_full') : t('claims.dlg.report_first')}</p>}
+          <p>
+            {t('claims.dlg.pay_body', { granted: fen(c.granted_fen), paid: fen(c.paid_fen), payable: fen(payable) })} {beneficiary}
+          </p>
+          {payable > 0n ? (
+            amountField(t('claims.pay_amount'), payable)
+          ) : (
+            <p className="warn-box">{paid >= fenOf(c.granted_fen) ? t('claims.dlg.paid_in_full') : t('claims.dlg.report_first')}</p>
+          )}
           <p className="muted">{t('claims.dlg.pay_effect')}</p>
         </>
       );
@@ -322,23 +446,34 @@ function ActionDialog({ action, claim: c, program: p, orgs, onClose, onDone }: {
       reason_label = t('claims.note_optional');
       const unpaid = fenOf(c.granted_fen) - paid;
       body = <p>{t('claims.dlg.report_body', { amount: fen(unpaid > 0n ? unpaid : 0n) })}</p>;
-      run = async (reason) => { await post(opt(reason)); return t('claims.done.report'); };
+      run = async (reason) => {
+        await post(opt(reason));
+        return t('claims.done.report');
+      };
       break;
     }
   }
 
   return (
-    <Confirm title={title} confirm_label={confirm_label} danger={danger} reason_required={reason_required}
+    <Confirm
+      title={title}
+      confirm_label={confirm_label}
+      danger={danger}
+      reason_required={reason_required}
       {...(reason_label === undefined ? {} : { reason_label })}
       onClose={onClose}
       onConfirm={async (reason) => {
         try {
           onDone(await run(reason));
         } catch (e) {
-          if (e instanceof ApiError) throw new Error(`${e.message} (${e.code})${e.details.length > 0 ? ` — ${e.details.map((d) => `${d.field}: ${d.message}`).join('; ')}` : ''}`, { cause: e });
+          if (e instanceof ApiError)
+            throw new Error(`${e.message} (${e.code})${e.details.length > 0 ? ` — ${e.details.map((d) => `${d.field}: ${d.message}`).join('; ')}` : ''}`, {
+              cause: e,
+            });
           throw e;
         }
-      }}>
+      }}
+    >
       {body}
     </Confirm>
   );
@@ -349,8 +484,14 @@ function BudgetEffect({ available, change, label }: { available: Fen; change: bi
   const after = fenOf(available) + change;
   return (
     <dl className="budget-effect">
-      <div><dt>{t('claims.budget_available')}</dt><dd className="num">{fen(available)}</dd></div>
-      <div><dt>{label}</dt><dd className="num">{fen(after > 0n ? after : 0n)}</dd></div>
+      <div>
+        <dt>{t('claims.budget_available')}</dt>
+        <dd className="num">{fen(available)}</dd>
+      </div>
+      <div>
+        <dt>{label}</dt>
+        <dd className="num">{fen(after > 0n ? after : 0n)}</dd>
+      </div>
     </dl>
   );
 }
@@ -370,13 +511,25 @@ function ClaimUsage({ claim: c }: { claim: ClaimDetail }) {
   const office = session.role === 'administrator' || session.role === 'auditor';
   const view = party === 'provider_id' ? 'provider' : 'enterprise';
   return (
-    <Show loaded={usage}>{(u) => u.items.length === 0 ? <p className="empty">{t('claims.usage_none')}</p> : (
-      <>
-        <p className="muted">{t('claims.usage_note', { n: int(c.records), total: int(u.totals.records) })}</p>
-        <AcceleratorUsageTable items={u.items} totals={u.totals} catalog={cat} caption={t('claims.usage')} />
-        {office && <p className="method"><a href={href(view, { org: c.beneficiary_id, from, to })}>{t(view === 'provider' ? 'claims.usage_open_provider' : 'claims.usage_open_enterprise')}</a></p>}
-      </>
-    )}</Show>
+    <Show loaded={usage}>
+      {(u) =>
+        u.items.length === 0 ? (
+          <p className="empty">{t('claims.usage_none')}</p>
+        ) : (
+          <>
+            <p className="muted">{t('claims.usage_note', { n: int(c.records), total: int(u.totals.records) })}</p>
+            <AcceleratorUsageTable items={u.items} totals={u.totals} catalog={cat} caption={t('claims.usage')} />
+            {office && (
+              <p className="method">
+                <a href={href(view, { org: c.beneficiary_id, from, to })}>
+                  {t(view === 'provider' ? 'claims.usage_open_provider' : 'claims.usage_open_enterprise')}
+                </a>
+              </p>
+            )}
+          </>
+        )
+      }
+    </Show>
   );
 }
 
@@ -385,47 +538,74 @@ const severity_rank: Record<string, number> = { high: 0, medium: 1, low: 2 };
 function ClaimFindings({ claimId }: { claimId: string }) {
   const { t, int, instant } = useI18n();
   const findings = useLoad(() => allPages<FindingPage>('/findings', { claim_id: claimId }, 1000), [claimId]);
-  const sorted = useMemo(() => (findings.state === 'ok' ? [...findings.data].sort((a, b) =>
-    Number(b.status === 'open') - Number(a.status === 'open') || (severity_rank[a.severity] ?? 3) - (severity_rank[b.severity] ?? 3) || a.id.localeCompare(b.id)) : []), [findings]);
+  const sorted = useMemo(
+    () =>
+      findings.state === 'ok'
+        ? [...findings.data].sort(
+            (a, b) =>
+              Number(b.status === 'open') - Number(a.status === 'open') ||
+              (severity_rank[a.severity] ?? 3) - (severity_rank[b.severity] ?? 3) ||
+              a.id.localeCompare(b.id),
+          )
+        : [],
+    [findings],
+  );
   return (
-    <Show loaded={findings}>{() => sorted.length === 0 ? <p className="empty">{t('claims.findings_none')}</p> : (
-      <>
-        <p className="muted">{t('claims.findings_summary', {
-          n: int(sorted.length), open: int(sorted.filter((f) => f.status === 'open').length),
-          high: int(sorted.filter((f) => f.status === 'open' && f.severity === 'high').length),
-        })}</p>
-        <div className="table-wrap scroll-y">
-          <table>
-            <caption className="visually-hidden">{t('claims.findings')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('claims.col.severity')}</th>
-                <th scope="col">{t('claims.col.finding')}</th>
-                <th scope="col">{t('claims.col.status')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sorted.map((f) => (
-                <tr key={f.id}>
-                  <td><span className={`badge ${f.severity}`}>{known(t, `claims.severity.${f.severity}`, f.severity)}</span></td>
-                  <td>
-                    <strong>{known(t, `claims.finding.${f.kind}`, f.kind)}</strong>
-                    <div className="finding-message">{f.message}</div>
-                    <div className="muted small">
-                      <code className="id">{f.id}</code>
-                      {f.interval && <> · {instant(f.interval.from)} – {instant(f.interval.to)}</>}
-                      {' · '}{t('claims.finding_records', { n: int(f.record_seqs.length) })}
-                    </div>
-                    {f.resolution && <div className="muted small">{t('claims.finding_resolution', { reason: f.resolution.reason })}</div>}
-                  </td>
-                  <td>{known(t, `claims.finding_status.${f.status}`, f.status)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </>
-    )}</Show>
+    <Show loaded={findings}>
+      {() =>
+        sorted.length === 0 ? (
+          <p className="empty">{t('claims.findings_none')}</p>
+        ) : (
+          <>
+            <p className="muted">
+              {t('claims.findings_summary', {
+                n: int(sorted.length),
+                open: int(sorted.filter((f) => f.status === 'open').length),
+                high: int(sorted.filter((f) => f.status === 'open' && f.severity === 'high').length),
+              })}
+            </p>
+            <div className="table-wrap scroll-y">
+              <table>
+                <caption className="visually-hidden">{t('claims.findings')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('claims.col.severity')}</th>
+                    <th scope="col">{t('claims.col.finding')}</th>
+                    <th scope="col">{t('claims.col.status')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {sorted.map((f) => (
+                    <tr key={f.id}>
+                      <td>
+                        <span className={`badge ${f.severity}`}>{known(t, `claims.severity.${f.severity}`, f.severity)}</span>
+                      </td>
+                      <td>
+                        <strong>{known(t, `claims.finding.${f.kind}`, f.kind)}</strong>
+                        <div className="finding-message">{f.message}</div>
+                        <div className="muted small">
+                          <code className="id">{f.id}</code>
+                          {f.interval && (
+                            <>
+                              {' '}
+                              · {instant(f.interval.from)} – {instant(f.interval.to)}
+                            </>
+                          )}
+                          {' · '}
+                          {t('claims.finding_records', { n: int(f.record_seqs.length) })}
+                        </div>
+                        {f.resolution && <div className="muted small">{t('claims.finding_resolution', { reason: f.resolution.reason })}</div>}
+                      </td>
+                      <td>{known(t, `claims.finding_status.${f.status}`, f.status)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        )
+      }
+    </Show>
   );
 }
 
@@ -441,7 +621,9 @@ function History({ claim: c, orgs }: { claim: ClaimDetail; orgs: Map<string, Org
             <th scope="col">{t('claims.col.when')}</th>
             <th scope="col">{t('claims.col.event')}</th>
             <th scope="col">{t('claims.col.by')}</th>
-            <th scope="col" className="num">{t('claims.col.amount')}</th>
+            <th scope="col" className="num">
+              {t('claims.col.amount')}
+            </th>
             <th scope="col">{t('claims.col.reason')}</th>
           </tr>
         </thead>
@@ -451,9 +633,15 @@ function History({ claim: c, orgs }: { claim: ClaimDetail; orgs: Map<string, Org
               <td className="nowrap">{instant(e.at)}</td>
               <td>
                 {known(t, `claims.event.${e.action}`, e.action)}{' '}
-                {e.from_state !== null && e.from_state !== e.to_state && <span className="muted">({known(t, `claims.state.${e.from_state}`, e.from_state)} → {known(t, `claims.state.${e.to_state}`, e.to_state)})</span>}
+                {e.from_state !== null && e.from_state !== e.to_state && (
+                  <span className="muted">
+                    ({known(t, `claims.state.${e.from_state}`, e.from_state)} → {known(t, `claims.state.${e.to_state}`, e.to_state)})
+                  </span>
+                )}
               </td>
-              <td><OrgName id={e.actor_org_id} orgs={orgs} /></td>
+              <td>
+                <OrgName id={e.actor_org_id} orgs={orgs} />
+              </td>
               <td className="num">{e.amount_fen === null ? <span className="muted">—</span> : fen(e.amount_fen)}</td>
               <td>{e.reason ?? <span className="muted">—</span>}</td>
             </tr>
@@ -463,4 +651,3 @@ function History({ claim: c, orgs }: { claim: ClaimDetail; orgs: Map<string, Org
     </div>
   );
 }
-

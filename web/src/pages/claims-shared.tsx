@@ -9,7 +9,22 @@ import { useLoad } from '../components/load.js';
 import { fenOf } from '../i18n/format.js';
 import { addDays, addMonths } from '../office-calendar.js';
 import { useSignedIn } from '../session.js';
-import type { Accelerator, AcceleratorList, Claim, ClaimExplanation, ClaimState, CutKind, Organization, OrganizationList, OrganizationPage, Program, ProgramDetail, ProgramList, Rule, RuleLine } from '../contract.gen.js';
+import type {
+  Accelerator,
+  AcceleratorList,
+  Claim,
+  ClaimExplanation,
+  ClaimState,
+  CutKind,
+  Organization,
+  OrganizationList,
+  OrganizationPage,
+  Program,
+  ProgramDetail,
+  ProgramList,
+  Rule,
+  RuleLine,
+} from '../contract.gen.js';
 import { href, navigate } from '../router.js';
 
 // Sums of money (Fen) are decimal strings of whole fen: exact past 2^53. Arithmetic on them goes through BigInt (fenOf).
@@ -61,7 +76,7 @@ export function useOrgs() {
 export function useViewedOrg(query: URLSearchParams) {
   const session = useSignedIn();
   const office = session.role === 'administrator' || session.role === 'auditor';
-  const org = office ? query.get('org') ?? '' : session.org_id;
+  const org = office ? (query.get('org') ?? '') : session.org_id;
   const orgs = useOrgs();
   const org_map = orgs.state === 'ok' ? orgs.data : undefined;
   return { office, org, org_map, me: org_map?.get(org) };
@@ -74,8 +89,10 @@ export function usePrograms() {
 
 export function useCatalog() {
   const s = useSignedIn();
-  return useLoad(() => cached(`catalog|${s.org_id}`, () => api.get<AcceleratorList>('/accelerators')
-    .then((r) => new Map(r.items.map((a) => [a.id, a])))), [s.org_id]);
+  return useLoad(
+    () => cached(`catalog|${s.org_id}`, () => api.get<AcceleratorList>('/accelerators').then((r) => new Map(r.items.map((a) => [a.id, a])))),
+    [s.org_id],
+  );
 }
 
 /** Demo and real names are often "中文名 (English name)": show the part of the reader's language, the whole as a title. */
@@ -108,7 +125,11 @@ export function orgText(id: string, orgs: Map<string, Organization> | undefined,
 export function AcceleratorName({ id, catalog }: { id: string; catalog: Map<string, Accelerator> | undefined }) {
   const a = catalog?.get(id);
   if (!a) return <code className="id">{id}</code>;
-  return <span title={id}>{a.vendor} {a.model}</span>;
+  return (
+    <span title={id}>
+      {a.vendor} {a.model}
+    </span>
+  );
 }
 
 export function DomesticBadge({ domestic }: { domestic: boolean | undefined }) {
@@ -119,7 +140,11 @@ export function DomesticBadge({ domestic }: { domestic: boolean | undefined }) {
 
 export function StateBadge({ state, testId }: { state: ClaimState; testId?: string }) {
   const { t } = useI18n();
-  return <span className={`badge state-${state}`} data-testid={testId}>{known(t, `claims.state.${state}`, state)}</span>;
+  return (
+    <span className={`badge state-${state}`} data-testid={testId}>
+      {known(t, `claims.state.${state}`, state)}
+    </span>
+  );
 }
 
 /** A label looked up by a key made from API data (a state, a code), or the raw value when no string is defined for it. */
@@ -203,11 +228,22 @@ function lineSays(l: RuleLine, i18n: I18n): string {
 }
 
 const cut_keys: Record<CutKind, MessageKey> = {
-  share_cap: 'claims.cut.share_cap', program_cap: 'claims.cut.program_cap', year_cap: 'claims.cut.year_cap', budget: 'claims.cut.budget',
+  share_cap: 'claims.cut.share_cap',
+  program_cap: 'claims.cut.program_cap',
+  year_cap: 'claims.cut.year_cap',
+  budget: 'claims.cut.budget',
 };
 
 /** The explanation as a table: every rule line, what earned nothing, the computed total, each cut, the grant. */
-export function ExplanationTable({ explanation: e, rules, estimate = false }: { explanation: ClaimExplanation; rules?: Rule[] | undefined; estimate?: boolean }) {
+export function ExplanationTable({
+  explanation: e,
+  rules,
+  estimate = false,
+}: {
+  explanation: ClaimExplanation;
+  rules?: Rule[] | undefined;
+  estimate?: boolean;
+}) {
   const i18n = useI18n();
   const { t, fen, int, decimal, bp } = i18n;
   const descriptions = useMemo(() => new Map((rules ?? []).map((r) => [r.id, r.description ?? ''])), [rules]);
@@ -221,20 +257,34 @@ export function ExplanationTable({ explanation: e, rules, estimate = false }: { 
           <thead>
             <tr>
               <th scope="col">{t('claims.expl.line')}</th>
-              <th scope="col" className="num">{t('claims.col.records')}</th>
-              <th scope="col" className="num">{t('claims.expl.card_hours')}</th>
-              <th scope="col" className="num">{t('claims.expl.base')}</th>
-              <th scope="col" className="num">{t('claims.expl.amount')}</th>
+              <th scope="col" className="num">
+                {t('claims.col.records')}
+              </th>
+              <th scope="col" className="num">
+                {t('claims.expl.card_hours')}
+              </th>
+              <th scope="col" className="num">
+                {t('claims.expl.base')}
+              </th>
+              <th scope="col" className="num">
+                {t('claims.expl.amount')}
+              </th>
             </tr>
           </thead>
           <tbody>
             {e.lines.length === 0 && (
-              <tr><td colSpan={5} className="muted">{t('claims.expl.no_lines')}</td></tr>
+              <tr>
+                <td colSpan={5} className="muted">
+                  {t('claims.expl.no_lines')}
+                </td>
+              </tr>
             )}
             {e.lines.map((l, i) => (
               <tr key={`${l.rule_id}-${i}`}>
                 <th scope="row" className="line-says">
-                  <span className="rule-name">{descriptions.get(l.rule_id) || t('claims.expl.rule')} <code className="id">{l.rule_id}</code></span>
+                  <span className="rule-name">
+                    {descriptions.get(l.rule_id) || t('claims.expl.rule')} <code className="id">{l.rule_id}</code>
+                  </span>
                   <span className="muted">{lineSays(l, i18n)}</span>
                 </th>
                 <td className="num">{int(l.records)}</td>
@@ -245,7 +295,10 @@ export function ExplanationTable({ explanation: e, rules, estimate = false }: { 
             ))}
             {e.unmatched.records > 0 && (
               <tr className="muted-row">
-                <th scope="row" className="line-says"><span>{t('claims.expl.unmatched', { n: int(e.unmatched.records) })}</span><span className="muted">{t('claims.expl.unmatched_bill', { amount: fen(e.unmatched.amount_fen) })}</span></th>
+                <th scope="row" className="line-says">
+                  <span>{t('claims.expl.unmatched', { n: int(e.unmatched.records) })}</span>
+                  <span className="muted">{t('claims.expl.unmatched_bill', { amount: fen(e.unmatched.amount_fen) })}</span>
+                </th>
                 <td className="num">{int(e.unmatched.records)}</td>
                 <td className="num">{decimal(cardHoursOf(e.unmatched.card_s), 1)}</td>
                 <td className="num muted">—</td>
@@ -254,7 +307,10 @@ export function ExplanationTable({ explanation: e, rules, estimate = false }: { 
             )}
             {e.period_excluded && e.period_excluded.records > 0 && (
               <tr className="muted-row">
-                <th scope="row" className="line-says"><span>{t('claims.expl.excluded', { n: int(e.period_excluded.records), day: i18n.calendar.day(e.period_excluded.support_ends_at_ms) })}</span><span className="muted">{t('claims.expl.unmatched_bill', { amount: fen(e.period_excluded.amount_fen) })}</span></th>
+                <th scope="row" className="line-says">
+                  <span>{t('claims.expl.excluded', { n: int(e.period_excluded.records), day: i18n.calendar.day(e.period_excluded.support_ends_at_ms) })}</span>
+                  <span className="muted">{t('claims.expl.unmatched_bill', { amount: fen(e.period_excluded.amount_fen) })}</span>
+                </th>
                 <td className="num">{int(e.period_excluded.records)}</td>
                 <td className="num muted">—</td>
                 <td className="num muted">—</td>
@@ -263,23 +319,35 @@ export function ExplanationTable({ explanation: e, rules, estimate = false }: { 
             )}
             <tr className="subtotal">
               <th scope="row">{t('claims.expl.computed')}</th>
-              <td className="num" /><td className="num" />
+              <td className="num" />
+              <td className="num" />
               <td className="num">{fen(e.base_fen)}</td>
               <td className="num">{fen(e.approval?.computed_fen ?? e.computed_fen)}</td>
             </tr>
             {cuts.length > 0 && (
-              <tr className="section"><th scope="rowgroup" colSpan={5}>{e.approval ? t('claims.expl.cuts_approval') : estimate ? t('claims.expl.cuts_estimate') : t('claims.expl.cuts_filing')}</th></tr>
+              <tr className="section">
+                <th scope="rowgroup" colSpan={5}>
+                  {e.approval ? t('claims.expl.cuts_approval') : estimate ? t('claims.expl.cuts_estimate') : t('claims.expl.cuts_filing')}
+                </th>
+              </tr>
             )}
             {cuts.map((c, i) => (
               <tr key={`${c.kind}-${i}`}>
-                <th scope="row" className="line-says"><span>{t(cut_keys[c.kind])}</span><span className="muted">{t('claims.expl.cut_limit', { limit: fen(c.limit_fen) })}</span></th>
-                <td className="num" /><td className="num" /><td className="num" />
+                <th scope="row" className="line-says">
+                  <span>{t(cut_keys[c.kind])}</span>
+                  <span className="muted">{t('claims.expl.cut_limit', { limit: fen(c.limit_fen) })}</span>
+                </th>
+                <td className="num" />
+                <td className="num" />
+                <td className="num" />
                 <td className="num">−{fen(c.cut_fen)}</td>
               </tr>
             ))}
             <tr className="total">
               <th scope="row">{e.approval ? t('claims.expl.granted') : estimate ? t('claims.expl.estimated_grant') : t('claims.expl.grant_if_approved')}</th>
-              <td className="num" /><td className="num" /><td className="num" />
+              <td className="num" />
+              <td className="num" />
+              <td className="num" />
               <td className="num">{fen(granted)}</td>
             </tr>
           </tbody>
@@ -319,16 +387,34 @@ export function compactNumber(n: number, locale: I18n['locale']): string {
 }
 
 /** The organization an administrator or auditor looks at (?org=), chosen from a list of one kind. */
-export function OrgPicker({ kind, value, orgs, onChange, label }: { kind: 'enterprise' | 'provider'; value: string; orgs: Map<string, Organization> | undefined; onChange(id: string): void; label: string }) {
+export function OrgPicker({
+  kind,
+  value,
+  orgs,
+  onChange,
+  label,
+}: {
+  kind: 'enterprise' | 'provider';
+  value: string;
+  orgs: Map<string, Organization> | undefined;
+  onChange(id: string): void;
+  label: string;
+}) {
   const { t, locale } = useI18n();
-  const list = useMemo(() => [...(orgs?.values() ?? [])].filter((o) => o.kind === kind)
-    .sort((a, b) => localName(a.name, locale).localeCompare(localName(b.name, locale), locale)), [orgs, kind, locale]);
+  const list = useMemo(
+    () => [...(orgs?.values() ?? [])].filter((o) => o.kind === kind).sort((a, b) => localName(a.name, locale).localeCompare(localName(b.name, locale), locale)),
+    [orgs, kind, locale],
+  );
   return (
     <label className="field org-picker">
       <span>{label}</span>
       <select value={value} onChange={(e) => onChange(e.target.value)} data-testid="org-picker">
         <option value="">{t('claims.pick_org')}</option>
-        {list.map((o) => <option key={o.id} value={o.id}>{localName(o.name, locale)}</option>)}
+        {list.map((o) => (
+          <option key={o.id} value={o.id}>
+            {localName(o.name, locale)}
+          </option>
+        ))}
         {value !== '' && !list.some((o) => o.id === value) && <option value={value}>{value}</option>}
       </select>
     </label>
@@ -338,7 +424,9 @@ export function OrgPicker({ kind, value, orgs, onChange, label }: { kind: 'enter
 /** Sets one query parameter of the current page, keeping the others (replacing the history entry). */
 export function setQuery(page: string, query: URLSearchParams, changes: Record<string, string>): void {
   const q: Record<string, string> = {};
-  query.forEach((v, k) => { q[k] = v; });
+  query.forEach((v, k) => {
+    q[k] = v;
+  });
   Object.assign(q, changes);
   navigate(href(page, q), true);
 }
@@ -346,8 +434,10 @@ export function setQuery(page: string, query: URLSearchParams, changes: Record<s
 /** The office's starting point on the enterprise and provider views: every organization of the kind, each a link. */
 export function OrgChooser({ kind, orgs, page }: { kind: 'enterprise' | 'provider'; orgs: Map<string, Organization> | undefined; page: string }) {
   const { t, locale } = useI18n();
-  const list = useMemo(() => [...(orgs?.values() ?? [])].filter((o) => o.kind === kind)
-    .sort((a, b) => localName(a.name, locale).localeCompare(localName(b.name, locale), locale)), [orgs, kind, locale]);
+  const list = useMemo(
+    () => [...(orgs?.values() ?? [])].filter((o) => o.kind === kind).sort((a, b) => localName(a.name, locale).localeCompare(localName(b.name, locale), locale)),
+    [orgs, kind, locale],
+  );
   if (list.length === 0) return <p className="empty">{t('state.empty')}</p>;
   return (
     <div className="table-wrap">
@@ -363,7 +453,11 @@ export function OrgChooser({ kind, orgs, page }: { kind: 'enterprise' | 'provide
         <tbody>
           {list.map((o) => (
             <tr key={o.id}>
-              <td><a href={href(page, { org: o.id })} title={o.name}>{localName(o.name, locale)}</a></td>
+              <td>
+                <a href={href(page, { org: o.id })} title={o.name}>
+                  {localName(o.name, locale)}
+                </a>
+              </td>
               <td>{o.region ?? '—'}</td>
               {kind === 'enterprise' && <td>{o.sector ?? '—'}</td>}
             </tr>
@@ -381,10 +475,18 @@ export function ClaimFigureHeads() {
     <>
       <th scope="col">{t('claims.col.state')}</th>
       <th scope="col">{t('claims.col.period')}</th>
-      <th scope="col" className="num">{t('claims.col.records')}</th>
-      <th scope="col" className="num">{t('claims.col.computed')}</th>
-      <th scope="col" className="num">{t('claims.col.granted')}</th>
-      <th scope="col" className="num">{t('claims.col.paid')}</th>
+      <th scope="col" className="num">
+        {t('claims.col.records')}
+      </th>
+      <th scope="col" className="num">
+        {t('claims.col.computed')}
+      </th>
+      <th scope="col" className="num">
+        {t('claims.col.granted')}
+      </th>
+      <th scope="col" className="num">
+        {t('claims.col.paid')}
+      </th>
     </>
   );
 }
@@ -395,11 +497,27 @@ export function ClaimFigureCells({ c }: { c: Claim }) {
   const { fen, int } = i18n;
   return (
     <>
-      <td><StateBadge state={c.state} /></td>
-      <td className="period-cell">{formatPeriod(c.period_start, c.period_end, i18n).split(' – ').map((part, k, all) => <span key={k}>{k > 0 ? ' ' : ''}<span className="nowrap">{part}{k < all.length - 1 ? ' –' : ''}</span></span>)}</td>
+      <td>
+        <StateBadge state={c.state} />
+      </td>
+      <td className="period-cell">
+        {formatPeriod(c.period_start, c.period_end, i18n)
+          .split(' – ')
+          .map((part, k, all) => (
+            <span key={k}>
+              {k > 0 ? ' ' : ''}
+              <span className="nowrap">
+                {part}
+                {k < all.length - 1 ? ' –' : ''}
+              </span>
+            </span>
+          ))}
+      </td>
       <td className="num">{int(c.records)}</td>
       <td className="num">{fen(c.computed_fen)}</td>
-      <td className="num">{c.state === 'approved' || c.state === 'paid' || c.state === 'clawed_back' ? fen(c.granted_fen) : <span className="muted">—</span>}</td>
+      <td className="num">
+        {c.state === 'approved' || c.state === 'paid' || c.state === 'clawed_back' ? fen(c.granted_fen) : <span className="muted">—</span>}
+      </td>
       <td className="num">{fenOf(c.paid_fen) === 0n ? <span className="muted">—</span> : fen(c.paid_fen)}</td>
     </>
   );

@@ -30,13 +30,19 @@ export function DateRangeFilter({ page, query, clearLabel, unboundedNote }: Date
   const { from, to } = dateRangeOf(query);
   return (
     <>
-      <label className="field"><span>{t('enterprise.range_from')}</span>
+      <label className="field">
+        <span>{t('enterprise.range_from')}</span>
         <input type="date" value={from} onChange={(e) => setQuery(page, query, { from: e.target.value })} data-testid={`${page}-from`} />
       </label>
-      <label className="field"><span>{t('enterprise.range_to')}</span>
+      <label className="field">
+        <span>{t('enterprise.range_to')}</span>
         <input type="date" value={to} onChange={(e) => setQuery(page, query, { to: e.target.value })} data-testid={`${page}-to`} />
       </label>
-      {(from !== '' || to !== '') && <button type="button" onClick={() => setQuery(page, query, { from: '', to: '' })}>{clearLabel}</button>}
+      {(from !== '' || to !== '') && (
+        <button type="button" onClick={() => setQuery(page, query, { from: '', to: '' })}>
+          {clearLabel}
+        </button>
+      )}
       <span className="muted small">{from === '' && to === '' ? unboundedNote : t('enterprise.range_note')}</span>
     </>
   );

@@ -19,11 +19,19 @@ function defaultProgram(programs: Program[]): string {
 }
 
 /** The program and the office days (YYYY-MM-DD, `to` exclusive) a form is about. */
-interface Period { program: string; from: string; to: string }
+interface Period {
+  program: string;
+  from: string;
+  to: string;
+}
 
 /** A period as the API takes it: the first instants of its office days. */
 function periodBody(period: Period, calendar: OfficeCalendar, beneficiary: string | null) {
-  return { period_start: calendar.dayStart(period.from), period_end: calendar.dayStart(period.to), ...(beneficiary === null ? {} : { beneficiary_id: beneficiary }) };
+  return {
+    period_start: calendar.dayStart(period.from),
+    period_end: calendar.dayStart(period.to),
+    ...(beneficiary === null ? {} : { beneficiary_id: beneficiary }),
+  };
 }
 
 function usePeriod(programs: Program[], month: string | undefined): [Period, (p: Partial<Period>) => void] {
@@ -47,12 +55,23 @@ function PeriodFields({ prefix, value, set, programs }: { prefix: string; value:
         <span>{t('enterprise.form.program')}</span>
         <select value={value.program} onChange={(e) => set({ program: e.target.value })} data-testid={`${prefix}-program`} required>
           {programs.length === 0 && <option value="">{t('enterprise.form.no_programs')}</option>}
-          {programs.map((p) => <option key={p.id} value={p.id}>{programName(p, p.id, locale)}</option>)}
+          {programs.map((p) => (
+            <option key={p.id} value={p.id}>
+              {programName(p, p.id, locale)}
+            </option>
+          ))}
         </select>
       </label>
       <label className="field">
         <span>{t('enterprise.form.month')}</span>
-        <input type="month" value={month} onChange={(e) => { if (e.target.value !== '') set({ from: `${e.target.value}-01`, to: `${addMonths(e.target.value, 1)}-01` }); }} data-testid={`${prefix}-month`} />
+        <input
+          type="month"
+          value={month}
+          onChange={(e) => {
+            if (e.target.value !== '') set({ from: `${e.target.value}-01`, to: `${addMonths(e.target.value, 1)}-01` });
+          }}
+          data-testid={`${prefix}-month`}
+        />
       </label>
       <div className="field-row">
         <label className="field">
@@ -65,20 +84,39 @@ function PeriodFields({ prefix, value, set, programs }: { prefix: string; value:
         </label>
       </div>
       <p className="muted small" aria-live="polite">
-        {valid ? t('enterprise.form.covers', { period: formatPeriod(i18n.calendar.dayStart(value.from), i18n.calendar.dayStart(value.to), i18n), from: value.from, to: value.to })
-          : value.from !== '' && value.to !== '' ? t('enterprise.form.bad_period') : t('enterprise.form.days')}
+        {valid
+          ? t('enterprise.form.covers', {
+              period: formatPeriod(i18n.calendar.dayStart(value.from), i18n.calendar.dayStart(value.to), i18n),
+              from: value.from,
+              to: value.to,
+            })
+          : value.from !== '' && value.to !== ''
+            ? t('enterprise.form.bad_period')
+            : t('enterprise.form.days')}
       </p>
     </>
   );
 }
 
-export function EstimatePanel({ org, office, programs, months, orgName }: { org: string; office: boolean; programs: Program[]; months: string[]; orgName: string }) {
+export function EstimatePanel({
+  org,
+  office,
+  programs,
+  months,
+  orgName,
+}: {
+  org: string;
+  office: boolean;
+  programs: Program[];
+  months: string[];
+  orgName: string;
+}) {
   const i18n = useI18n();
   const { t, fen, int, calendar } = i18n;
   const [period, setPeriod] = usePeriod(programs, months[months.length - 1]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
-  const [result, setResult] = useState<Estimate & { program: ProgramDetail } | null>(null);
+  const [result, setResult] = useState<(Estimate & { program: ProgramDetail }) | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!(period.from < period.to) || period.program === '') return;
@@ -103,19 +141,41 @@ export function EstimatePanel({ org, office, programs, months, orgName }: { org:
       <p className="muted">{office ? t('enterprise.estimate_note_office', { name: orgName }) : t('enterprise.estimate_note')}</p>
       <form className="filters estimate-form" onSubmit={(e) => void submit(e)} data-testid="estimate-form" aria-labelledby="estimate-h">
         <PeriodFields prefix="estimate" value={period} set={setPeriod} programs={programs} />
-        <button type="submit" className="primary" disabled={busy || programs.length === 0} data-testid="estimate-submit">{busy ? t('state.loading') : t('enterprise.estimate_submit')}</button>
+        <button type="submit" className="primary" disabled={busy || programs.length === 0} data-testid="estimate-submit">
+          {busy ? t('state.loading') : t('enterprise.estimate_submit')}
+        </button>
       </form>
       {error && <ErrorBox error={error} />}
       {result && (
         <div className="estimate-result" data-testid="estimate-result" aria-live="polite">
-          <h3>{t('enterprise.estimate_for', { program: programName(result.program, result.program.id, i18n.locale), period: formatPeriod(result.period_start, result.period_end, i18n) })}</h3>
+          <h3>
+            {t('enterprise.estimate_for', {
+              program: programName(result.program, result.program.id, i18n.locale),
+              period: formatPeriod(result.period_start, result.period_end, i18n),
+            })}
+          </h3>
           <div className="kpi-row">
-            <div className="kpi"><span className="label">{t('claims.col.records')}</span><span className="value">{int(result.records)}</span></div>
-            <div className="kpi"><span className="label">{t('claims.col.computed')}</span><span className="value">{fen(result.explanation.computed_fen)}</span></div>
-            <div className="kpi"><span className="label">{t('claims.expl.estimated_grant')}</span><span className="value accent">{fen(result.explanation.granted_fen)}</span></div>
+            <div className="kpi">
+              <span className="label">{t('claims.col.records')}</span>
+              <span className="value">{int(result.records)}</span>
+            </div>
+            <div className="kpi">
+              <span className="label">{t('claims.col.computed')}</span>
+              <span className="value">{fen(result.explanation.computed_fen)}</span>
+            </div>
+            <div className="kpi">
+              <span className="label">{t('claims.expl.estimated_grant')}</span>
+              <span className="value accent">{fen(result.explanation.granted_fen)}</span>
+            </div>
           </div>
-          {result.records === 0 ? <p className="empty">{t('enterprise.estimate_none')}</p> : (
-            <ExplanationTable explanation={{ ...result.explanation, rule_set_version: result.rule_set_version }} rules={rulesOf(result.program, result.rule_set_version)} estimate />
+          {result.records === 0 ? (
+            <p className="empty">{t('enterprise.estimate_none')}</p>
+          ) : (
+            <ExplanationTable
+              explanation={{ ...result.explanation, rule_set_version: result.rule_set_version }}
+              rules={rulesOf(result.program, result.rule_set_version)}
+              estimate
+            />
           )}
           <p className="method">{t('enterprise.estimate_method')}</p>
         </div>
@@ -124,7 +184,19 @@ export function EstimatePanel({ org, office, programs, months, orgName }: { org:
   );
 }
 
-export function FileClaimPanel({ org, office, programs, months, claims }: { org: string; office: boolean; programs: Program[]; months: string[]; claims: Claim[] }) {
+export function FileClaimPanel({
+  org,
+  office,
+  programs,
+  months,
+  claims,
+}: {
+  org: string;
+  office: boolean;
+  programs: Program[];
+  months: string[];
+  claims: Claim[];
+}) {
   const { t, calendar } = useI18n();
   // The latest month with usage (office months, as the usage summary counts them) that no claim of the default program
   // holds yet.

@@ -16,31 +16,54 @@ export function LoginPage() {
     <main className="login" id="main">
       <div className="login-card">
         <div className="login-head">
-          <h1><span className="brand-mark" aria-hidden="true">算</span>{t('app.name')}</h1>
+          <h1>
+            <span className="brand-mark" aria-hidden="true">
+              算
+            </span>
+            {t('app.name')}
+          </h1>
           <LanguageSwitch />
         </div>
         <p className="muted">{t('app.tagline')}</p>
-        <form onSubmit={(e) => void (async () => {
-          e.preventDefault();
-          setBusy(true);
-          setError(null);
-          try {
-            await signIn(login.trim(), password);
-          } catch (err) {
-            setError(err instanceof ApiError && err.status === 429 ? t('auth.throttled') : err instanceof ApiError && err.status === 401 ? t('auth.failed') : (err as Error).message);
-          } finally {
-            setBusy(false);
+        <form
+          onSubmit={(e) =>
+            void (async () => {
+              e.preventDefault();
+              setBusy(true);
+              setError(null);
+              try {
+                await signIn(login.trim(), password);
+              } catch (err) {
+                setError(
+                  err instanceof ApiError && err.status === 429
+                    ? t('auth.throttled')
+                    : err instanceof ApiError && err.status === 401
+                      ? t('auth.failed')
+                      : (err as Error).message,
+                );
+              } finally {
+                setBusy(false);
+              }
+            })()
           }
-        })()}>
+        >
           <h2>{t('auth.title')}</h2>
-          <label className="field"><span>{t('auth.login')}</span>
+          <label className="field">
+            <span>{t('auth.login')}</span>
             <input name="login" autoComplete="username" value={login} onChange={(e) => setLogin(e.target.value)} required autoFocus />
           </label>
-          <label className="field"><span>{t('auth.password')}</span>
+          <label className="field">
+            <span>{t('auth.password')}</span>
             <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
           </label>
-          {error !== null && <div className="error-box" role="alert">{error}</div>}
-          <button type="submit" className="primary" disabled={busy}>{t('auth.submit')}</button>
+          {error !== null && (
+            <div className="error-box" role="alert">
+              {error}
+            </div>
+          )}
+          <button type="submit" className="primary" disabled={busy}>
+            {t('auth.submit')}
+          </button>
         </form>
       </div>
     </main>

@@ -22,7 +22,10 @@ export function ShareChart({ o }: { o: Overview }) {
   const pos = new Map(axis.map((m, k) => [m, k]));
   const series_of = (pick: (m: Overview['months'][number]) => number | null) => {
     const data: (number | null)[] = axis.map(() => null);
-    for (const m of o.months) { const k = pos.get(m.month); if (k !== undefined) data[k] = pick(m) === null ? null : pick(m)! / 100; }
+    for (const m of o.months) {
+      const k = pos.get(m.month);
+      if (k !== undefined) data[k] = pick(m) === null ? null : pick(m)! / 100;
+    }
     return data;
   };
   // A trend is drawn from its last point to the target month: the least-squares line through its points (clamped to
@@ -52,47 +55,92 @@ export function ShareChart({ o }: { o: Overview }) {
     yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
     series: [
       {
-        name: t('overview.share.used'), type: 'line', data: used, connectNulls: false, symbolSize: 7, itemStyle: { color: used_color }, lineStyle: { width: 3 },
+        name: t('overview.share.used'),
+        type: 'line',
+        data: used,
+        connectNulls: false,
+        symbolSize: 7,
+        itemStyle: { color: used_color },
+        lineStyle: { width: 3 },
         markLine: {
-          symbol: 'none', silent: true,
+          symbol: 'none',
+          silent: true,
           lineStyle: { color: '#1f2430', type: 'solid', width: 1.5 },
           label: { formatter: target_label, position: 'insideEndTop', color: '#1f2430', fontWeight: 600 },
           data: [{ yAxis: o.target.share_bp / 100 }],
         },
       },
-      { name: t('overview.share.installed'), type: 'line', data: installed, connectNulls: false, symbolSize: 7, itemStyle: { color: installed_color }, lineStyle: { width: 3 } },
-      { name: t('overview.share.used_trend'), type: 'line', data: projection(o.projection.used), showSymbol: false, itemStyle: { color: used_color }, lineStyle: { type: 'dashed', width: 2 } },
-      { name: t('overview.share.installed_trend'), type: 'line', data: projection(o.projection.installed), showSymbol: false, itemStyle: { color: installed_color }, lineStyle: { type: 'dashed', width: 2 } },
+      {
+        name: t('overview.share.installed'),
+        type: 'line',
+        data: installed,
+        connectNulls: false,
+        symbolSize: 7,
+        itemStyle: { color: installed_color },
+        lineStyle: { width: 3 },
+      },
+      {
+        name: t('overview.share.used_trend'),
+        type: 'line',
+        data: projection(o.projection.used),
+        showSymbol: false,
+        itemStyle: { color: used_color },
+        lineStyle: { type: 'dashed', width: 2 },
+      },
+      {
+        name: t('overview.share.installed_trend'),
+        type: 'line',
+        data: projection(o.projection.installed),
+        showSymbol: false,
+        itemStyle: { color: installed_color },
+        lineStyle: { type: 'dashed', width: 2 },
+      },
     ],
   };
   const reach = (m: string | null) => (m === null ? t('overview.share.not_reached') : month(m));
-  const trendText = (name: string, tr: Overview['projection']['used']) => tr.slope_bp_per_month === null
-    ? t('overview.share.no_trend', { name })
-    : t('overview.share.trend_line', {
-      name, slope: `${tr.slope_bp_per_month >= 0 ? '+' : '−'}${decimal(String(Math.abs(tr.slope_bp_per_month) / 100), 2)}`, at: bp(tr.share_bp_at_target), month: month(o.target.month), reach: reach(tr.reaches_target_month),
-    });
+  const trendText = (name: string, tr: Overview['projection']['used']) =>
+    tr.slope_bp_per_month === null
+      ? t('overview.share.no_trend', { name })
+      : t('overview.share.trend_line', {
+          name,
+          slope: `${tr.slope_bp_per_month >= 0 ? '+' : '−'}${decimal(String(Math.abs(tr.slope_bp_per_month) / 100), 2)}`,
+          at: bp(tr.share_bp_at_target),
+          month: month(o.target.month),
+          reach: reach(tr.reaches_target_month),
+        });
   const label = t('overview.share.label', {
-    used: pct(used.filter((v) => v !== null).slice(-1)[0] ?? null), installed: pct(installed.filter((v) => v !== null).slice(-1)[0] ?? null), target: target_label,
+    used: pct(used.filter((v) => v !== null).slice(-1)[0] ?? null),
+    installed: pct(installed.filter((v) => v !== null).slice(-1)[0] ?? null),
+    target: target_label,
   });
   return (
     <section className="panel span-12" aria-labelledby="share-title">
-      <h2 id="share-title"><span>{t('overview.share.title')}</span></h2>
-      <Chart option={option} height={360} testId="overview-share-chart" label={label}
+      <h2 id="share-title">
+        <span>{t('overview.share.title')}</span>
+      </h2>
+      <Chart
+        option={option}
+        height={360}
+        testId="overview-share-chart"
+        label={label}
         table={{
           columns: [t('overview.col.month'), t('overview.share.used'), t('overview.share.installed')],
           rows: o.months.map((m) => [month(m.month), bp(m.used_domestic_share_bp), bp(m.installed_domestic_share_bp)]),
-        }} />
+        }}
+      />
       <ul className="trend-lines">
         <li>{trendText(t('overview.share.used'), o.projection.used)}</li>
         <li>{trendText(t('overview.share.installed'), o.projection.installed)}</li>
       </ul>
       <div className="method" data-testid="overview-method">
-        <strong>{t('overview.method')}</strong> <MethodText locale={locale} summary={t('overview.share.method_zh')} server={o.projection.method} label={t('overview.server_text')} />
+        <strong>{t('overview.method')}</strong>{' '}
+        <MethodText locale={locale} summary={t('overview.share.method_zh')} server={o.projection.method} label={t('overview.server_text')} />
       </div>
       <p className="method">
         <strong>{t('overview.share.target_source')}</strong>{' '}
         {o.target.source === null ? t('overview.share.target_operator') : <SourceText text={o.target.source} />}
-        {' · '}<span lang="en">{o.target.note}</span>
+        {' · '}
+        <span lang="en">{o.target.note}</span>
       </p>
       <p className="method">{t('overview.share.defs')}</p>
     </section>
@@ -116,24 +164,55 @@ export function ComputeCharts({ o, since }: { o: Overview; since: string | null 
       ],
     };
     return (
-      <Chart option={option} height={300} testId={testId} label={title}
+      <Chart
+        option={option}
+        height={300}
+        testId={testId}
+        label={title}
         table={{
           columns: [t('overview.col.month'), `${t('domestic.yes')} (${unit})`, `${t('domestic.no')} (${unit})`, `${t('overview.col.total')} (${unit})`],
           rows: o.months.map((m, k) => [month(m.month), decimal(dom[k]!, digits), decimal(foreign[k]!, digits), decimal(all[k]!, digits)]),
-        }} />
+        }}
+      />
     );
   };
   return (
     <>
       <section className="panel span-6" aria-labelledby="compute-title">
-        <h2 id="compute-title"><span>{t('overview.compute.title')}</span><span className="muted note-sm">{t('unit.pflop_h')}</span></h2>
-        {stacked(o.months.map((m) => m.domestic_compute_pflop_h), o.months.map((m) => m.compute_pflop_h), t('unit.pflop_h'), 'overview-compute-chart', t('overview.compute.title'), 1)}
-        <p className="method">{t('overview.compute.note', { ref: o.reference_accelerator })}{since && <> {t('overview.since', { month: month(since) })}</>}</p>
+        <h2 id="compute-title">
+          <span>{t('overview.compute.title')}</span>
+          <span className="muted note-sm">{t('unit.pflop_h')}</span>
+        </h2>
+        {stacked(
+          o.months.map((m) => m.domestic_compute_pflop_h),
+          o.months.map((m) => m.compute_pflop_h),
+          t('unit.pflop_h'),
+          'overview-compute-chart',
+          t('overview.compute.title'),
+          1,
+        )}
+        <p className="method">
+          {t('overview.compute.note', { ref: o.reference_accelerator })}
+          {since && <> {t('overview.since', { month: month(since) })}</>}
+        </p>
       </section>
       <section className="panel span-6" aria-labelledby="cardh-title">
-        <h2 id="cardh-title"><span>{t('overview.card_hours.title')}</span><span className="muted note-sm">{t('unit.card_hours')}</span></h2>
-        {stacked(o.months.map((m) => m.domestic_card_hours), o.months.map((m) => m.card_hours), t('unit.card_hours'), 'overview-card-hours-chart', t('overview.card_hours.title'), 0)}
-        <p className="method">{t('overview.card_hours.note')}{since && <> {t('overview.since', { month: month(since) })}</>}</p>
+        <h2 id="cardh-title">
+          <span>{t('overview.card_hours.title')}</span>
+          <span className="muted note-sm">{t('unit.card_hours')}</span>
+        </h2>
+        {stacked(
+          o.months.map((m) => m.domestic_card_hours),
+          o.months.map((m) => m.card_hours),
+          t('unit.card_hours'),
+          'overview-card-hours-chart',
+          t('overview.card_hours.title'),
+          0,
+        )}
+        <p className="method">
+          {t('overview.card_hours.note')}
+          {since && <> {t('overview.since', { month: month(since) })}</>}
+        </p>
       </section>
     </>
   );
@@ -154,7 +233,8 @@ export function SubsidyChart({ o, since }: { o: Overview; since: string | null }
   const option: ChartOption = {
     // The bars plot doubles; the tooltip and the table say the exact amounts.
     tooltip: {
-      trigger: 'axis', axisPointer: { type: 'shadow' },
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
       formatter: (params: { seriesIndex: number; seriesName: string; dataIndex: number; marker: string }[]) => {
         const m = o.months[params[0]?.dataIndex ?? 0];
         if (m === undefined) return '';
@@ -166,22 +246,54 @@ export function SubsidyChart({ o, since }: { o: Overview; since: string | null }
     xAxis: { type: 'category', data: months, axisLabel: { formatter: (v: string) => month(v), hideOverlap: true } },
     yAxis: { type: 'value', minInterval: 100, axisLabel: { formatter: (v: number) => fenShort(v) } },
     series: [
-      { name: t('overview.subsidy.approved'), type: 'bar', data: o.months.map((m) => chartFen(m.subsidy_approved_fen)), itemStyle: { color: '#3ba272' }, barMaxWidth: 28 },
-      { name: t('overview.subsidy.paid'), type: 'bar', data: o.months.map((m) => chartFen(m.subsidy_paid_fen)), itemStyle: { color: '#2c6fbb' }, barMaxWidth: 28 },
-      { name: t('overview.subsidy.clawed_back'), type: 'bar', data: o.months.map((m) => chartFen(m.subsidy_clawed_back_fen)), itemStyle: { color: '#7a1c16' }, barMaxWidth: 28 },
+      {
+        name: t('overview.subsidy.approved'),
+        type: 'bar',
+        data: o.months.map((m) => chartFen(m.subsidy_approved_fen)),
+        itemStyle: { color: '#3ba272' },
+        barMaxWidth: 28,
+      },
+      {
+        name: t('overview.subsidy.paid'),
+        type: 'bar',
+        data: o.months.map((m) => chartFen(m.subsidy_paid_fen)),
+        itemStyle: { color: '#2c6fbb' },
+        barMaxWidth: 28,
+      },
+      {
+        name: t('overview.subsidy.clawed_back'),
+        type: 'bar',
+        data: o.months.map((m) => chartFen(m.subsidy_clawed_back_fen)),
+        itemStyle: { color: '#7a1c16' },
+        barMaxWidth: 28,
+      },
     ],
   };
   const total = (k: (typeof subsidy_keys)[number]) => sumFen(o.months.map((m) => m[k]));
   return (
     <section className="panel span-6" aria-labelledby="subsidy-title">
-      <h2 id="subsidy-title"><span>{t('overview.subsidy.title')}</span><span className="muted note-sm">{t('overview.subsidy.unit')}</span></h2>
-      <Chart option={option} height={300} testId="overview-subsidy-chart"
-        label={t('overview.subsidy.label', { approved: fen(total('subsidy_approved_fen')), paid: fen(total('subsidy_paid_fen')), clawed: fen(total('subsidy_clawed_back_fen')) })}
+      <h2 id="subsidy-title">
+        <span>{t('overview.subsidy.title')}</span>
+        <span className="muted note-sm">{t('overview.subsidy.unit')}</span>
+      </h2>
+      <Chart
+        option={option}
+        height={300}
+        testId="overview-subsidy-chart"
+        label={t('overview.subsidy.label', {
+          approved: fen(total('subsidy_approved_fen')),
+          paid: fen(total('subsidy_paid_fen')),
+          clawed: fen(total('subsidy_clawed_back_fen')),
+        })}
         table={{
           columns: [t('overview.col.month'), t('overview.subsidy.approved'), t('overview.subsidy.paid'), t('overview.subsidy.clawed_back')],
           rows: o.months.map((m) => [month(m.month), fen(m.subsidy_approved_fen), fen(m.subsidy_paid_fen), fen(m.subsidy_clawed_back_fen)]),
-        }} />
-      <p className="method">{t('overview.subsidy.note')}{since && <> {t('overview.since', { month: month(since) })}</>}</p>
+        }}
+      />
+      <p className="method">
+        {t('overview.subsidy.note')}
+        {since && <> {t('overview.since', { month: month(since) })}</>}
+      </p>
     </section>
   );
 }
@@ -208,35 +320,72 @@ export function BurnSection({ o, since }: { o: Overview; since: string | null })
     xAxis: { type: 'category', data: months, boundaryGap: false, axisLabel: { formatter: (v: string) => month(v), hideOverlap: true } },
     yAxis: { type: 'value', min: 0, axisLabel: { formatter: (v: number) => `${+v.toFixed(3)}%` } },
     series: o.programs.map((p, k) => ({
-      name: programName(p, locale), type: 'line', symbolSize: 6, itemStyle: { color: palette[k % palette.length] },
+      name: programName(p, locale),
+      type: 'line',
+      symbolSize: 6,
+      itemStyle: { color: palette[k % palette.length] },
       // percent of the budget, to 4 decimals (a chart plots doubles; the table below says the exact amounts)
-      data: months.map((m) => { const b = p.burn.find((x) => x.month === m); const budget = fenOf(p.budget_fen); return b === undefined || budget === 0n ? null : Number((fenOf(b.committed_fen) * 1_000_000n) / budget) / 10_000; }),
+      data: months.map((m) => {
+        const b = p.burn.find((x) => x.month === m);
+        const budget = fenOf(p.budget_fen);
+        return b === undefined || budget === 0n ? null : Number((fenOf(b.committed_fen) * 1_000_000n) / budget) / 10_000;
+      }),
     })),
   };
   const methods = [...new Set(o.programs.map((p) => p.exhaustion_method))];
   return (
     <section className="panel span-12" aria-labelledby="burn-title">
       <h2 id="burn-title">{t('overview.burn.title')}</h2>
-      {o.programs.length === 0 ? <p className="empty" data-testid="overview-burn-chart">{t('overview.burn.none')}</p> : (
+      {o.programs.length === 0 ? (
+        <p className="empty" data-testid="overview-burn-chart">
+          {t('overview.burn.none')}
+        </p>
+      ) : (
         <>
-          <Chart option={option} height={300} testId="overview-burn-chart" label={t('overview.burn.label', { n: o.programs.length })}
+          <Chart
+            option={option}
+            height={300}
+            testId="overview-burn-chart"
+            label={t('overview.burn.label', { n: o.programs.length })}
             table={{
               columns: [t('overview.col.month'), ...o.programs.map((p) => programName(p, locale))],
-              rows: months.map((m) => [month(m), ...o.programs.map((p) => { const b = p.burn.find((x) => x.month === m); return b ? fen(b.committed_fen) : '—'; })]),
-            }} />
-          <p className="method">{t('overview.burn.chart_note')}{since && <> {t('overview.since', { month: month(since) })}</>}</p>
+              rows: months.map((m) => [
+                month(m),
+                ...o.programs.map((p) => {
+                  const b = p.burn.find((x) => x.month === m);
+                  return b ? fen(b.committed_fen) : '—';
+                }),
+              ]),
+            }}
+          />
+          <p className="method">
+            {t('overview.burn.chart_note')}
+            {since && <> {t('overview.since', { month: month(since) })}</>}
+          </p>
           <div className="table-wrap">
             <table data-testid="overview-burn-table" className="row-heads burn-table">
               <caption className="visually-hidden">{t('overview.burn.title')}</caption>
               <thead>
                 <tr>
                   <th scope="col">{t('overview.burn.program')}</th>
-                  <th scope="col" className="num">{t('overview.burn.budget')}</th>
-                  <th scope="col" className="num">{t('overview.burn.committed')}</th>
-                  <th scope="col" className="num">{t('overview.burn.share')}</th>
-                  <th scope="col" className="num">{t('overview.burn.paid')}</th>
-                  <th scope="col" className="num">{t('overview.burn.available')}</th>
-                  <th scope="col" className="num">{t('overview.burn.exhaustion')}</th>
+                  <th scope="col" className="num">
+                    {t('overview.burn.budget')}
+                  </th>
+                  <th scope="col" className="num">
+                    {t('overview.burn.committed')}
+                  </th>
+                  <th scope="col" className="num">
+                    {t('overview.burn.share')}
+                  </th>
+                  <th scope="col" className="num">
+                    {t('overview.burn.paid')}
+                  </th>
+                  <th scope="col" className="num">
+                    {t('overview.burn.available')}
+                  </th>
+                  <th scope="col" className="num">
+                    {t('overview.burn.exhaustion')}
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -244,15 +393,31 @@ export function BurnSection({ o, since }: { o: Overview; since: string | null })
                   const note = methods.indexOf(p.exhaustion_method) + 1;
                   return (
                     <tr key={p.id} data-testid={`program-burn-${p.id}`}>
-                      <th scope="row"><span className="legend-swatch" style={{ background: palette[k % palette.length] }} aria-hidden="true" /><a href={`#/programs/${encodeURIComponent(p.id)}`}>{programName(p, locale)}</a></th>
+                      <th scope="row">
+                        <span className="legend-swatch" style={{ background: palette[k % palette.length] }} aria-hidden="true" />
+                        <a href={`#/programs/${encodeURIComponent(p.id)}`}>{programName(p, locale)}</a>
+                      </th>
                       <td className="num">{fen(p.budget_fen)}</td>
-                      <td className="num" data-testid={`program-committed-${p.id}`}>{fen(p.committed_fen)}</td>
+                      <td className="num" data-testid={`program-committed-${p.id}`}>
+                        {fen(p.committed_fen)}
+                      </td>
                       <td className="num">{bp(share(p.committed_fen, p.budget_fen), 2)}</td>
                       <td className="num">{fen(p.paid_fen)}</td>
                       <td className="num">{fen(p.available_fen)}</td>
                       <td className="num">
                         <span title={p.exhaustion_method}>{p.projected_exhaustion_date ?? t('overview.burn.no_exhaustion')}</span>
-                        <sup><a href={`#burn-note-${note}`} onClick={(e) => { e.preventDefault(); document.getElementById(`burn-note-${note}`)?.focus(); }} aria-label={t('overview.burn.note_link', { n: note })}>{note}</a></sup>
+                        <sup>
+                          <a
+                            href={`#burn-note-${note}`}
+                            onClick={(e) => {
+                              e.preventDefault();
+                              document.getElementById(`burn-note-${note}`)?.focus();
+                            }}
+                            aria-label={t('overview.burn.note_link', { n: note })}
+                          >
+                            {note}
+                          </a>
+                        </sup>
                       </td>
                     </tr>
                   );
@@ -263,7 +428,8 @@ export function BurnSection({ o, since }: { o: Overview; since: string | null })
           <ol className="footnotes method">
             {methods.map((m, k) => (
               <li key={k} id={`burn-note-${k + 1}`} tabIndex={-1}>
-                <strong>{t('overview.burn.method')}</strong> <MethodText locale={locale} summary={t('overview.burn.method_zh')} server={m} label={t('overview.server_text')} />
+                <strong>{t('overview.burn.method')}</strong>{' '}
+                <MethodText locale={locale} summary={t('overview.burn.method_zh')} server={m} label={t('overview.server_text')} />
               </li>
             ))}
           </ol>
@@ -277,5 +443,13 @@ export function BurnSection({ o, since }: { o: Overview; since: string | null })
  *  server's English sentence one click away (so that what the page says can be checked against what the API computed). */
 function MethodText({ locale, summary, server, label }: { locale: string; summary: string; server: string; label: string }) {
   if (locale !== 'zh-CN') return <span lang="en">{server}</span>;
-  return <>{summary} <details className="server-text"><summary>{label}</summary><span lang="en">{server}</span></details></>;
+  return (
+    <>
+      {summary}{' '}
+      <details className="server-text">
+        <summary>{label}</summary>
+        <span lang="en">{server}</span>
+      </details>
+    </>
+  );
 }

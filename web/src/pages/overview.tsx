@@ -16,8 +16,10 @@ import { monthIndex, monthKey } from './overview-data.js';
 import type { OrgCompute, Overview } from '../contract.gen.js';
 
 const finding_keys: Record<string, MessageKey> = {
-  capacity_overrun: 'overview.finding.capacity_overrun', duplicate_job: 'overview.finding.duplicate_job',
-  overlapping_job: 'overview.finding.overlapping_job', price_outlier: 'overview.finding.price_outlier',
+  capacity_overrun: 'overview.finding.capacity_overrun',
+  duplicate_job: 'overview.finding.duplicate_job',
+  overlapping_job: 'overview.finding.overlapping_job',
+  price_outlier: 'overview.finding.price_outlier',
 };
 
 export function OverviewPage({ route }: { route: Route }) {
@@ -39,15 +41,31 @@ export function OverviewPage({ route }: { route: Route }) {
           <p className="muted">{t('overview.subtitle')}</p>
         </div>
         <form className="filters range" role="search" aria-label={t('overview.range')} onSubmit={(e) => e.preventDefault()}>
-          <label className="field"><span>{t('overview.range_from')}</span>
-            <input type="month" data-testid="overview-range-from" value={from || (shown[0]?.month ?? '')}
-              max={to || undefined} onChange={(e) => setRange({ from: e.target.value })} />
+          <label className="field">
+            <span>{t('overview.range_from')}</span>
+            <input
+              type="month"
+              data-testid="overview-range-from"
+              value={from || (shown[0]?.month ?? '')}
+              max={to || undefined}
+              onChange={(e) => setRange({ from: e.target.value })}
+            />
           </label>
-          <label className="field"><span>{t('overview.range_to')}</span>
-            <input type="month" data-testid="overview-range-to" value={to || (shown[shown.length - 1]?.month ?? '')}
-              min={from || undefined} onChange={(e) => setRange({ to: e.target.value })} />
+          <label className="field">
+            <span>{t('overview.range_to')}</span>
+            <input
+              type="month"
+              data-testid="overview-range-to"
+              value={to || (shown[shown.length - 1]?.month ?? '')}
+              min={from || undefined}
+              onChange={(e) => setRange({ to: e.target.value })}
+            />
           </label>
-          {(from !== '' || to !== '') && <button type="button" onClick={() => navigate(href('overview'), true)}>{t('overview.range_reset')}</button>}
+          {(from !== '' || to !== '') && (
+            <button type="button" onClick={() => navigate(href('overview'), true)}>
+              {t('overview.range_reset')}
+            </button>
+          )}
         </form>
       </div>
       <Show loaded={loaded}>{(o) => <OverviewBody o={o} onChecked={() => setNonce((n) => n + 1)} />}</Show>
@@ -62,15 +80,24 @@ function OverviewBody({ o, onChecked }: { o: Overview; onChecked(): void }) {
   // inventory alone (the share chart shows them) would leave those charts mostly empty. Said under each chart.
   const busy = (k: number) => {
     const m = o.months[k]!;
-    return m.records > 0 || fenOf(m.subsidy_approved_fen) > 0n || fenOf(m.subsidy_paid_fen) > 0n || fenOf(m.subsidy_clawed_back_fen) > 0n
-      || o.programs.some((p) => fenOf(p.burn.find((b) => b.month === m.month)?.committed_fen ?? 0) > 0n);
+    return (
+      m.records > 0 ||
+      fenOf(m.subsidy_approved_fen) > 0n ||
+      fenOf(m.subsidy_paid_fen) > 0n ||
+      fenOf(m.subsidy_clawed_back_fen) > 0n ||
+      o.programs.some((p) => fenOf(p.burn.find((b) => b.month === m.month)?.committed_fen ?? 0) > 0n)
+    );
   };
   const first_busy = o.months.findIndex((_m, k) => busy(k));
   const start = first_busy < 0 ? 0 : first_busy;
-  const active: Overview = start === 0 ? o : {
-    ...o, months: o.months.slice(start),
-    programs: o.programs.map((p) => ({ ...p, burn: p.burn.filter((b) => b.month >= o.months[start]!.month) })),
-  };
+  const active: Overview =
+    start === 0
+      ? o
+      : {
+          ...o,
+          months: o.months.slice(start),
+          programs: o.programs.map((p) => ({ ...p, burn: p.burn.filter((b) => b.month >= o.months[start]!.month) })),
+        };
   const since = start === 0 ? null : o.months[start]!.month;
   return (
     <>
@@ -111,7 +138,13 @@ function Kpis({ o }: { o: Overview }) {
         <span className="value">{latest ? bp(latest.used_domestic_share_bp) : '—'}</span>
         <span className="sub">
           {latest ? month(latest.month) : t('overview.kpi.no_usage')}
-          {previous && <> · {t('overview.kpi.prev', { month: month(previous.month), value: bp(previous.used_domestic_share_bp) })}{delta(latest!.used_domestic_share_bp, previous.used_domestic_share_bp)}</>}
+          {previous && (
+            <>
+              {' '}
+              · {t('overview.kpi.prev', { month: month(previous.month), value: bp(previous.used_domestic_share_bp) })}
+              {delta(latest!.used_domestic_share_bp, previous.used_domestic_share_bp)}
+            </>
+          )}
         </span>
       </div>
       <div className="panel kpi" role="listitem" data-testid="kpi-installed-share">
@@ -124,18 +157,30 @@ function Kpis({ o }: { o: Overview }) {
       </div>
       <div className="panel kpi" role="listitem" data-testid="kpi-compute">
         <span className="label">{t('overview.kpi.compute')}</span>
-        <span className="value">{decimal(total, 0)} <span className="kpi-unit">{t('unit.pflop_h')}</span></span>
+        <span className="value">
+          {decimal(total, 0)} <span className="kpi-unit">{t('unit.pflop_h')}</span>
+        </span>
         <span className="sub">{t('overview.kpi.compute_sub', { from: month(first), to: month(last), domestic: decimal(domestic_total, 0) })}</span>
       </div>
       <div className="panel kpi" role="listitem" data-testid="kpi-committed">
         <span className="label">{t('overview.kpi.committed')}</span>
         <span className="value">{fen(committed)}</span>
-        <span className="sub">{t('overview.kpi.committed_sub', { budget: fen(budget), share: budget === 0n ? '—' : bp(fenShareBp(committed, budget), 2) })}</span>
+        <span className="sub">
+          {t('overview.kpi.committed_sub', { budget: fen(budget), share: budget === 0n ? '—' : bp(fenShareBp(committed, budget), 2) })}
+        </span>
       </div>
       <div className={`panel kpi${o.findings.open_high > 0 ? ' alert' : ''}`} role="listitem">
         <span className="label">{t('overview.kpi.open_high')}</span>
-        <span className="value" data-testid="kpi-open-high">{o.findings.open_high}</span>
-        <span className="sub">{o.findings.open_high > 0 ? <a href="#overview-findings">{t('overview.kpi.open_sub', { total: o.findings.open_total })}</a> : t('overview.kpi.open_sub', { total: o.findings.open_total })}</span>
+        <span className="value" data-testid="kpi-open-high">
+          {o.findings.open_high}
+        </span>
+        <span className="sub">
+          {o.findings.open_high > 0 ? (
+            <a href="#overview-findings">{t('overview.kpi.open_sub', { total: o.findings.open_total })}</a>
+          ) : (
+            t('overview.kpi.open_sub', { total: o.findings.open_total })
+          )}
+        </span>
       </div>
     </div>
   );
@@ -153,17 +198,35 @@ function FindingsPanel({ o, onChecked }: { o: Overview; onChecked(): void }) {
   const list = o.findings.recent_high;
   return (
     <section className="panel span-6" aria-labelledby="overview-findings" data-testid="overview-findings">
-      <h2 id="overview-findings" tabIndex={-1}><span>{t('overview.findings.title')}</span><span className="muted note-sm">{t('overview.findings.count', { high: o.findings.open_high, total: o.findings.open_total })}</span></h2>
-      {list.length === 0 ? <p className="empty">{t('overview.findings.none')}</p> : (
+      <h2 id="overview-findings" tabIndex={-1}>
+        <span>{t('overview.findings.title')}</span>
+        <span className="muted note-sm">{t('overview.findings.count', { high: o.findings.open_high, total: o.findings.open_total })}</span>
+      </h2>
+      {list.length === 0 ? (
+        <p className="empty">{t('overview.findings.none')}</p>
+      ) : (
         <div className="table-wrap findings-wrap">
           <table>
             <caption className="visually-hidden">{t('overview.findings.title')}</caption>
-            <thead><tr><th scope="col">{t('overview.findings.kind')}</th><th scope="col">{t('overview.findings.message')}</th><th scope="col">{t('overview.findings.detected')}</th></tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">{t('overview.findings.kind')}</th>
+                <th scope="col">{t('overview.findings.message')}</th>
+                <th scope="col">{t('overview.findings.detected')}</th>
+              </tr>
+            </thead>
             <tbody>
               {list.map((f) => (
                 <tr key={f.id}>
-                  <td><span className={`badge ${f.severity}`}>{finding_keys[f.kind] ? t(finding_keys[f.kind]!) : f.kind}</span></td>
-                  <td className="note-sm"><span lang="en">{f.message ?? ''}</span><div className="muted"><code>{f.id}</code></div></td>
+                  <td>
+                    <span className={`badge ${f.severity}`}>{finding_keys[f.kind] ? t(finding_keys[f.kind]!) : f.kind}</span>
+                  </td>
+                  <td className="note-sm">
+                    <span lang="en">{f.message ?? ''}</span>
+                    <div className="muted">
+                      <code>{f.id}</code>
+                    </div>
+                  </td>
                   <td className="note-sm no-wrap">{instant(f.detected_at)}</td>
                 </tr>
               ))}
@@ -188,18 +251,31 @@ function TopTable({ title, rows, testId }: { title: string; rows: OrgCompute[]; 
   const max = Math.max(0, ...rows.map((r) => Number(r.compute_pflop_h)));
   return (
     <section className="panel span-6" aria-label={title} data-testid={testId}>
-      <h2><span>{title}</span><span className="muted note-sm">{t('overview.top.by')}</span></h2>
-      {rows.length === 0 ? <p className="empty">{t('overview.top.none')}</p> : (
+      <h2>
+        <span>{title}</span>
+        <span className="muted note-sm">{t('overview.top.by')}</span>
+      </h2>
+      {rows.length === 0 ? (
+        <p className="empty">{t('overview.top.none')}</p>
+      ) : (
         <div className="table-wrap">
           <table className="top-table">
             <caption className="visually-hidden">{title}</caption>
             <thead>
               <tr>
-                <th scope="col" className="num">#</th>
+                <th scope="col" className="num">
+                  #
+                </th>
                 <th scope="col">{t('overview.top.name')}</th>
-                <th scope="col" className="num">{t('overview.top.domestic')}</th>
-                <th scope="col" className="num">{t('overview.top.total')}</th>
-                <th scope="col" className="num">{t('overview.top.share')}</th>
+                <th scope="col" className="num">
+                  {t('overview.top.domestic')}
+                </th>
+                <th scope="col" className="num">
+                  {t('overview.top.total')}
+                </th>
+                <th scope="col" className="num">
+                  {t('overview.top.share')}
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -211,7 +287,10 @@ function TopTable({ title, rows, testId }: { title: string; rows: OrgCompute[]; 
                     <td className="num">{k + 1}</td>
                     <td title={r.name}>
                       <div>{orgName(r.name, locale)}</div>
-                      <div className="share-bar" aria-hidden="true"><span className="dom" style={{ width: `${dom}%` }} /><span className="for" style={{ width: `${Math.max(0, all - dom)}%` }} /></div>
+                      <div className="share-bar" aria-hidden="true">
+                        <span className="dom" style={{ width: `${dom}%` }} />
+                        <span className="for" style={{ width: `${Math.max(0, all - dom)}%` }} />
+                      </div>
                     </td>
                     <td className="num">{decimal(r.domestic_compute_pflop_h, 0)}</td>
                     <td className="num">{decimal(r.compute_pflop_h, 0)}</td>

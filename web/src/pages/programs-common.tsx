@@ -50,8 +50,19 @@ export function SourceText({ text }: { text: string | null }) {
         const m = /^(https?:\/\/[^\s]+?)([.,;)]*)$/.exec(p);
         if (!m) return <span key={i}>{p}</span>;
         let host = m[1]!;
-        try { host = new URL(m[1]!).host; } catch { /* shown whole */ }
-        return <span key={i}><a href={m[1]} target="_blank" rel="noreferrer noopener" title={m[1]}>{host}</a>{m[2]}</span>;
+        try {
+          host = new URL(m[1]!).host;
+        } catch {
+          /* shown whole */
+        }
+        return (
+          <span key={i}>
+            <a href={m[1]} target="_blank" rel="noreferrer noopener" title={m[1]}>
+              {host}
+            </a>
+            {m[2]}
+          </span>
+        );
       })}
     </span>
   );
@@ -106,12 +117,19 @@ export function parsePercent(text: string): number | null {
 /** Basis points → "30" / "12.5" for an input box. */
 export function percentInput(bp: number): string {
   const whole = Math.floor(bp / 100);
-  const frac = String(bp % 100).padStart(2, '0').replace(/0+$/, '');
+  const frac = String(bp % 100)
+    .padStart(2, '0')
+    .replace(/0+$/, '');
   return frac === '' ? String(whole) : `${whole}.${frac}`;
 }
 
 // ---- rules as sentences ----
-const size_keys: Record<string, MessageKey> = { micro: 'programs.size.micro', small: 'programs.size.small', medium: 'programs.size.medium', large: 'programs.size.large' };
+const size_keys: Record<string, MessageKey> = {
+  micro: 'programs.size.micro',
+  small: 'programs.size.small',
+  medium: 'programs.size.medium',
+  large: 'programs.size.large',
+};
 const workload_keys: Record<string, MessageKey> = { training: 'programs.workload.training', inference: 'programs.workload.inference' };
 
 function list(items: readonly string[], locale: I18n['locale']): string {
@@ -126,10 +144,26 @@ export function matchPhrases(m: RuleMatch, i: I18n, model_name: (id: string) => 
   if (m.domestic === false) out.push(t('programs.match.foreign'));
   if (m.vendor) out.push(t('programs.match.vendor', { list: list(m.vendor, locale) }));
   if (m.accelerator) out.push(t('programs.match.accelerator', { list: list(m.accelerator.map(model_name), locale) }));
-  if (m.workload) out.push(t('programs.match.workload', { list: list(m.workload.map((w) => (workload_keys[w] ? t(workload_keys[w]) : w)), locale) }));
+  if (m.workload)
+    out.push(
+      t('programs.match.workload', {
+        list: list(
+          m.workload.map((w) => (workload_keys[w] ? t(workload_keys[w]) : w)),
+          locale,
+        ),
+      }),
+    );
   if (m.region) out.push(t('programs.match.region', { list: list(m.region, locale) }));
   if (m.provider) out.push(t('programs.match.provider', { list: list(m.provider, locale) }));
-  if (m.beneficiary_size) out.push(t('programs.match.size', { list: list(m.beneficiary_size.map((s) => (size_keys[s] ? t(size_keys[s]) : s)), locale) }));
+  if (m.beneficiary_size)
+    out.push(
+      t('programs.match.size', {
+        list: list(
+          m.beneficiary_size.map((s) => (size_keys[s] ? t(size_keys[s]) : s)),
+          locale,
+        ),
+      }),
+    );
   if (m.beneficiary_category) out.push(t('programs.match.category', { list: list(m.beneficiary_category, locale) }));
   if (out.length === 0) out.push(t('programs.match.any'));
   return out;
@@ -152,17 +186,34 @@ export function limitPhrases(r: Rule, i: I18n): string[] {
 }
 
 /** A rule set as a table of sentence-like rows: order, when it applies, what it pays, its limits. */
-export function RuleTable({ rules, model_name, testId, caption }: { rules: readonly Rule[]; model_name?: (id: string) => string; testId?: string; caption: string }) {
+export function RuleTable({
+  rules,
+  model_name,
+  testId,
+  caption,
+}: {
+  rules: readonly Rule[];
+  model_name?: (id: string) => string;
+  testId?: string;
+  caption: string;
+}) {
   const i = useI18n();
   const { t } = i;
-  if (rules.length === 0) return <p className="empty" data-testid={testId}>{t('programs.rules_none')}</p>;
+  if (rules.length === 0)
+    return (
+      <p className="empty" data-testid={testId}>
+        {t('programs.rules_none')}
+      </p>
+    );
   return (
     <div className="table-wrap" data-testid={testId}>
       <table className="rule-table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
           <tr>
-            <th scope="col" className="num">#</th>
+            <th scope="col" className="num">
+              #
+            </th>
             <th scope="col">{t('programs.rule.id')}</th>
             <th scope="col">{t('programs.rule.when')}</th>
             <th scope="col">{t('programs.rule.pays')}</th>
@@ -175,9 +226,18 @@ export function RuleTable({ rules, model_name, testId, caption }: { rules: reado
             return (
               <tr key={r.id} data-testid={`rule-${r.id}`}>
                 <td className="num">{k + 1}</td>
-                <td><code>{r.id}</code>{r.description && <div className="muted note-sm">{r.description}</div>}</td>
-                <td>{matchPhrases(r.match, i, model_name).map((p, j) => <Chip key={j}>{p}</Chip>)}</td>
-                <td><strong>{payPhrase(r.pay, i)}</strong></td>
+                <td>
+                  <code>{r.id}</code>
+                  {r.description && <div className="muted note-sm">{r.description}</div>}
+                </td>
+                <td>
+                  {matchPhrases(r.match, i, model_name).map((p, j) => (
+                    <Chip key={j}>{p}</Chip>
+                  ))}
+                </td>
+                <td>
+                  <strong>{payPhrase(r.pay, i)}</strong>
+                </td>
                 <td>{limits.length === 0 ? <span className="muted">—</span> : limits.map((l, j) => <div key={j}>{l}</div>)}</td>
               </tr>
             );

@@ -5,7 +5,8 @@ const t = (k: string, v?: Record<string, string | number>) => `${k}${v ? JSON.st
 
 describe('reading a usage file in the browser', () => {
   it('reads CSV with quoting, a BOM and blank lines; numbers in the integer columns; each row with the line it starts on', () => {
-    const text = '\ufeffrecord_id,cluster_id,count,amount_fen,job_ref\r\n' +
+    const text =
+      '\ufeffrecord_id,cluster_id,count,amount_fen,job_ref\r\n' +
       'r1,c1,8,1200,"train, step 1"\r\n' +
       '\r\n' +
       'r2,c1,2,0350,"two\nlines"\n' +
@@ -30,10 +31,18 @@ describe('reading a usage file in the browser', () => {
   });
 
   it('reads JSON Lines, a JSON array and a batch body; a bad line is an error with its line and record id', () => {
-    expect(parseJson('{"record_id":"a"}\n\n{"record_id":"b"}\n', t)).toMatchObject({ records: [{ record_id: 'a' }, { record_id: 'b' }], lines: [1, 3], errors: [], format: 'jsonl' });
+    expect(parseJson('{"record_id":"a"}\n\n{"record_id":"b"}\n', t)).toMatchObject({
+      records: [{ record_id: 'a' }, { record_id: 'b' }],
+      lines: [1, 3],
+      errors: [],
+      format: 'jsonl',
+    });
     expect(parseJson('[{"record_id":"a"}]', t)).toMatchObject({ records: [{ record_id: 'a' }], format: 'json' });
     expect(parseJson('{"records":[{"record_id":"a"}]}', t)).toMatchObject({ records: [{ record_id: 'a' }], format: 'json' });
     const bad = parseJson('{"record_id":"a"}\n{"record_id":"b",\n[1]\n', t);
-    expect(bad.errors.map((e) => [e.line, e.record_id])).toEqual([[2, 'b'], [3, null]]);
+    expect(bad.errors.map((e) => [e.line, e.record_id])).toEqual([
+      [2, 'b'],
+      [3, null],
+    ]);
   });
 });

@@ -14,17 +14,38 @@ const batch_records = 500;
 const rejections_shown_max = 200;
 const integer_columns = new Set(['count', 'amount_fen', 'energy_wh']);
 
-interface Parsed { records: unknown[]; lines: number[]; errors: Rejected[]; format: 'jsonl' | 'csv' | 'json' }
-export interface Rejected { line: number | null; record_id: string | null; code: string; field: string | null; message: string }
+interface Parsed {
+  records: unknown[];
+  lines: number[];
+  errors: Rejected[];
+  format: 'jsonl' | 'csv' | 'json';
+}
+export interface Rejected {
+  line: number | null;
+  record_id: string | null;
+  code: string;
+  field: string | null;
+  message: string;
+}
 
-export function parseCsv(text: string, t: (k: 'provider.upload.csv_header' | 'provider.upload.csv_cells', v?: Record<string, string | number>) => string): Parsed {
+export function parseCsv(
+  text: string,
+  t: (k: 'provider.upload.csv_header' | 'provider.upload.csv_cells', v?: Record<string, string | number>) => string,
+): Parsed {
   const out: Parsed = { records: [], lines: [], errors: [], format: 'csv' };
   let header: string[] | null = null;
   // csv-parse (the server's CSV reader, in its browser build): RFC 4180 quoting, a BOM, blank lines; a row's line is
   // where it starts (the line count after it, less the line breaks inside it).
   let rows: { record: string[]; raw: string; info: { lines: number } }[];
   try {
-    rows = parse(text, { bom: true, info: true, raw: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n', '\r'] }) as unknown as typeof rows;
+    rows = parse(text, {
+      bom: true,
+      info: true,
+      raw: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+    }) as unknown as typeof rows;
   } catch (e) {
     out.errors.push({ line: (e as { lines?: number }).lines ?? null, record_id: null, code: 'parse_error', field: null, message: (e as Error).message });
     return out;
@@ -40,7 +61,13 @@ export function parseCsv(text: string, t: (k: 'provider.upload.csv_header' | 'pr
       continue;
     }
     if (cells.length !== header.length) {
-      out.errors.push({ line, record_id: cells[header.indexOf('record_id')] ?? null, code: 'parse_error', field: null, message: t('provider.upload.csv_cells', { n: cells.length, m: header.length }) });
+      out.errors.push({
+        line,
+        record_id: cells[header.indexOf('record_id')] ?? null,
+        code: 'parse_error',
+        field: null,
+        message: t('provider.upload.csv_cells', { n: cells.length, m: header.length }),
+      });
       continue;
     }
     const record: Record<string, unknown> = {};
@@ -55,7 +82,10 @@ export function parseCsv(text: string, t: (k: 'provider.upload.csv_header' | 'pr
   return out;
 }
 
-export function parseJson(text: string, t: (k: 'provider.upload.not_object' | 'provider.upload.bad_json', v?: Record<string, string | number>) => string): Parsed {
+export function parseJson(
+  text: string,
+  t: (k: 'provider.upload.not_object' | 'provider.upload.bad_json', v?: Record<string, string | number>) => string,
+): Parsed {
   const trimmed = text.trimStart();
   // A whole JSON document: an array of records, or a batch body { "records": [...] }.
   if (trimmed.startsWith('[') || /^\{\s*"records"\s*:/.test(trimmed)) {
@@ -63,7 +93,9 @@ export function parseJson(text: string, t: (k: 'provider.upload.not_object' | 'p
       const doc = JSON.parse(text) as unknown;
       const list = Array.isArray(doc) ? doc : (doc as { records?: unknown }).records;
       if (Array.isArray(list)) return { records: list, lines: list.map((_, k) => k + 1), errors: [], format: 'json' };
-    } catch { /* fall through to lines */ }
+    } catch {
+      /* fall through to lines */
+    }
   }
   const out: Parsed = { records: [], lines: [], errors: [], format: 'jsonl' };
   const lines = text.split('\n');
@@ -79,15 +111,30 @@ export function parseJson(text: string, t: (k: 'provider.upload.not_object' | 'p
       out.records.push(v);
       out.lines.push(k + 1);
     } catch (e) {
-      out.errors.push({ line: k + 1, record_id: /"record_id"\s*:\s*"([^"]{1,128})"/.exec(s)?.[1] ?? null, code: 'parse_error', field: null, message: t('provider.upload.bad_json', { error: (e as Error).message }) });
+      out.errors.push({
+        line: k + 1,
+        record_id: /"record_id"\s*:\s*"([^"]{1,128})"/.exec(s)?.[1] ?? null,
+        code: 'parse_error',
+        field: null,
+        message: t('provider.upload.bad_json', { error: (e as Error).message }),
+      });
     }
   });
   return out;
 }
 
-interface Outcome { accepted: number; duplicates: number; rejected: number; rejections: Rejected[]; not_sent: number; stopped: string | null; cancelled: boolean }
+interface Outcome {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  rejections: Rejected[];
+  not_sent: number;
+  stopped: string | null;
+  cancelled: boolean;
+}
 
-const recordIdOf = (r: unknown): string | null => (typeof r === 'object' && r !== null && typeof (r as { record_id?: unknown }).record_id === 'string' ? (r as { record_id: string }).record_id : null);
+const recordIdOf = (r: unknown): string | null =>
+  typeof r === 'object' && r !== null && typeof (r as { record_id?: unknown }).record_id === 'string' ? (r as { record_id: string }).record_id : null;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function UsageUpload({ onFinished }: { onFinished(): void }) {
@@ -120,14 +167,25 @@ export function UsageUpload({ onFinished }: { onFinished(): void }) {
       setPhase('idle');
       return;
     }
-    const o: Outcome = { accepted: 0, duplicates: 0, rejected: parsed.errors.length, rejections: [...parsed.errors], not_sent: 0, stopped: null, cancelled: false };
+    const o: Outcome = {
+      accepted: 0,
+      duplicates: 0,
+      rejected: parsed.errors.length,
+      rejections: [...parsed.errors],
+      not_sent: 0,
+      stopped: null,
+      cancelled: false,
+    };
     setTotal(parsed.records.length);
     setDone(0);
     setPhase('sending');
     cancel.current = false;
     let sent = 0;
     for (let from = 0; from < parsed.records.length; from += batch_records) {
-      if (cancel.current) { o.cancelled = true; break; }
+      if (cancel.current) {
+        o.cancelled = true;
+        break;
+      }
       const batch = parsed.records.slice(from, from + batch_records);
       const lineOf = (index: number) => parsed.lines[from + index] ?? null;
       let attempt = 0;
@@ -149,7 +207,8 @@ export function UsageUpload({ onFinished }: { onFinished(): void }) {
               o.rejections.push({ line: lineOf(x.index), record_id: x.record_id, code: x.code, field: x.field, message: x.message });
             }
             batch.forEach((r, index) => {
-              if (!named.has(index)) o.rejections.push({ line: lineOf(index), record_id: recordIdOf(r), code: 'rejected', field: null, message: t('provider.upload.no_detail') });
+              if (!named.has(index))
+                o.rejections.push({ line: lineOf(index), record_id: recordIdOf(r), code: 'rejected', field: null, message: t('provider.upload.no_detail') });
             });
             break;
           }
@@ -178,18 +237,48 @@ export function UsageUpload({ onFinished }: { onFinished(): void }) {
   return (
     <div className="upload">
       <label className={busy ? 'file-pick disabled' : 'file-pick'}>
-        <input ref={input} type="file" className="visually-hidden" accept=".jsonl,.ndjson,.json,.csv,application/json,text/csv" disabled={busy} data-testid="usage-upload-input"
-          aria-describedby="upload-help" onChange={(e) => { const f = e.target.files?.[0]; if (f) void start(f); }} />
+        <input
+          ref={input}
+          type="file"
+          className="visually-hidden"
+          accept=".jsonl,.ndjson,.json,.csv,application/json,text/csv"
+          disabled={busy}
+          data-testid="usage-upload-input"
+          aria-describedby="upload-help"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void start(f);
+          }}
+        />
         <span className="file-pick-button">{t('provider.upload.choose')}</span>
-        <span className="muted">{file ? `${file.name} · ${(file.size < 1024 * 1024 ? t('provider.upload.size_kb', { kb: int(Math.max(1, Math.ceil(file.size / 1024))) }) : t('provider.upload.size', { mb: (file.size / 1024 / 1024).toFixed(1) }))}` : t('provider.upload.none_chosen')}</span>
+        <span className="muted">
+          {file
+            ? `${file.name} · ${file.size < 1024 * 1024 ? t('provider.upload.size_kb', { kb: int(Math.max(1, Math.ceil(file.size / 1024))) }) : t('provider.upload.size', { mb: (file.size / 1024 / 1024).toFixed(1) })}`
+            : t('provider.upload.none_chosen')}
+        </span>
       </label>
-      <p id="upload-help" className="muted small">{t('provider.upload.help', { max: int(upload_bytes_max / 1024 / 1024), batch: int(batch_records) })}</p>
-      {error !== null && <div className="error-box" role="alert">{error}</div>}
+      <p id="upload-help" className="muted small">
+        {t('provider.upload.help', { max: int(upload_bytes_max / 1024 / 1024), batch: int(batch_records) })}
+      </p>
+      {error !== null && (
+        <div className="error-box" role="alert">
+          {error}
+        </div>
+      )}
       {phase === 'reading' && <Progress label={t('provider.upload.reading', { name: file?.name ?? '' })} />}
       {phase === 'sending' && (
         <>
           <Progress label={t('provider.upload.sending', { name: file?.name ?? '' })} done={done} total={total} />
-          <div className="actions"><button type="button" onClick={() => { cancel.current = true; }}>{t('provider.upload.cancel')}</button></div>
+          <div className="actions">
+            <button
+              type="button"
+              onClick={() => {
+                cancel.current = true;
+              }}
+            >
+              {t('provider.upload.cancel')}
+            </button>
+          </div>
         </>
       )}
       {phase === 'done' && outcome && <UploadResult outcome={outcome} name={file?.name ?? ''} total={total} />}
@@ -204,13 +293,36 @@ function UploadResult({ outcome: o, name, total }: { outcome: Outcome; name: str
   return (
     <div className="upload-result" data-testid="usage-upload-result" role="status">
       <h3>{t('provider.upload.result_title', { name })}</h3>
-      {o.stopped !== null && <div className="error-box" role="alert"><strong>{t('provider.upload.stopped', { n: int(o.not_sent) })}</strong><span>{o.stopped}</span></div>}
+      {o.stopped !== null && (
+        <div className="error-box" role="alert">
+          <strong>{t('provider.upload.stopped', { n: int(o.not_sent) })}</strong>
+          <span>{o.stopped}</span>
+        </div>
+      )}
       {o.cancelled && <div className="warn-box">{t('provider.upload.cancelled', { n: int(o.not_sent) })}</div>}
       <dl className="kpi-row">
-        <div className="kpi"><dt className="label">{t('provider.upload.records')}</dt><dd className="value">{int(total + o.rejections.filter((r) => r.code === 'parse_error').length)}</dd></div>
-        <div className="kpi"><dt className="label">{t('provider.upload.accepted')}</dt><dd className="value ok" data-testid="usage-upload-accepted">{int(o.accepted)}</dd></div>
-        <div className="kpi"><dt className="label">{t('provider.upload.duplicates')}</dt><dd className="value" data-testid="usage-upload-duplicates">{int(o.duplicates)}</dd></div>
-        <div className="kpi"><dt className="label">{t('provider.upload.rejected')}</dt><dd className={o.rejected > 0 ? 'value bad' : 'value'} data-testid="usage-upload-rejected">{int(o.rejected)}</dd></div>
+        <div className="kpi">
+          <dt className="label">{t('provider.upload.records')}</dt>
+          <dd className="value">{int(total + o.rejections.filter((r) => r.code === 'parse_error').length)}</dd>
+        </div>
+        <div className="kpi">
+          <dt className="label">{t('provider.upload.accepted')}</dt>
+          <dd className="value ok" data-testid="usage-upload-accepted">
+            {int(o.accepted)}
+          </dd>
+        </div>
+        <div className="kpi">
+          <dt className="label">{t('provider.upload.duplicates')}</dt>
+          <dd className="value" data-testid="usage-upload-duplicates">
+            {int(o.duplicates)}
+          </dd>
+        </div>
+        <div className="kpi">
+          <dt className="label">{t('provider.upload.rejected')}</dt>
+          <dd className={o.rejected > 0 ? 'value bad' : 'value'} data-testid="usage-upload-rejected">
+            {int(o.rejected)}
+          </dd>
+        </div>
       </dl>
       {o.rejections.length > 0 && (
         <>
@@ -220,7 +332,9 @@ function UploadResult({ outcome: o, name, total }: { outcome: Outcome; name: str
               <caption className="visually-hidden">{t('provider.upload.rejections')}</caption>
               <thead>
                 <tr>
-                  <th scope="col" className="num">{t('provider.upload.line')}</th>
+                  <th scope="col" className="num">
+                    {t('provider.upload.line')}
+                  </th>
                   <th scope="col">{t('provider.col.record_id')}</th>
                   <th scope="col">{t('provider.col.code')}</th>
                   <th scope="col">{t('provider.col.field')}</th>
@@ -237,7 +351,9 @@ function UploadResult({ outcome: o, name, total }: { outcome: Outcome; name: str
               </tbody>
             </table>
           </div>
-          {o.rejections.length > rejections_shown_max && <p className="muted small">{t('provider.upload.more_rejections', { shown: int(rejections_shown_max), n: int(o.rejections.length) })}</p>}
+          {o.rejections.length > rejections_shown_max && (
+            <p className="muted small">{t('provider.upload.more_rejections', { shown: int(rejections_shown_max), n: int(o.rejections.length) })}</p>
+          )}
         </>
       )}
     </div>
@@ -249,7 +365,9 @@ export function RejectionCells({ r }: { r: { record_id: string | null; code: str
   const { t } = useI18n();
   return (
     <>
-      <td><code className="id">{r.record_id ?? '—'}</code></td>
+      <td>
+        <code className="id">{r.record_id ?? '—'}</code>
+      </td>
       <td>{known(t, `provider.code.${r.code}`, r.code)}</td>
       <td>{r.field === null ? <span className="muted">—</span> : <code>{r.field}</code>}</td>
       <td>{r.message}</td>

@@ -10,14 +10,10 @@ import { ErrorBox, Show, useLoad } from '../components/load.js';
 import { Downloads } from '../components/download.js';
 import { type Route } from '../router.js';
 import { useSignedIn } from '../session.js';
-import {
-  AcceleratorName, compactNumber, DomesticBadge, localName, OrgChooser, OrgPicker, setQuery, useCatalog,
-  useViewedOrg,
-} from './claims-shared.js';
+import { AcceleratorName, compactNumber, DomesticBadge, localName, OrgChooser, OrgPicker, setQuery, useCatalog, useViewedOrg } from './claims-shared.js';
 import { RejectionCells, UsageUpload } from './provider-upload.js';
 import { DateRangeFilter, dateRangeOf } from './date-range-filter.js';
 import { addDays } from '../office-calendar.js';
-
 
 const default_days = 92;
 
@@ -29,13 +25,29 @@ export function ProviderPage({ route }: { route: Route }) {
       <div className="page-head">
         <div>
           <h1>{office ? t('provider.title_office') : t('provider.title')}</h1>
-          <p className="muted">{me ? <span title={me.name}>{localName(me.name, locale)}{me.region ? ` · ${t('enterprise.region', { code: me.region })}` : ''}</span> : office ? t('provider.office_note') : null}</p>
+          <p className="muted">
+            {me ? (
+              <span title={me.name}>
+                {localName(me.name, locale)}
+                {me.region ? ` · ${t('enterprise.region', { code: me.region })}` : ''}
+              </span>
+            ) : office ? (
+              t('provider.office_note')
+            ) : null}
+          </p>
         </div>
         {office && (
           <OrgPicker kind="provider" value={org} orgs={org_map} label={t('provider.pick')} onChange={(id) => setQuery('provider', route.query, { org: id })} />
         )}
       </div>
-      {org === '' ? <div className="panel"><p className="muted">{t('provider.pick_prompt')}</p><OrgChooser kind="provider" orgs={org_map} page="provider" /></div> : <ProviderView key={org} org={org} route={route} />}
+      {org === '' ? (
+        <div className="panel">
+          <p className="muted">{t('provider.pick_prompt')}</p>
+          <OrgChooser kind="provider" orgs={org_map} page="provider" />
+        </div>
+      ) : (
+        <ProviderView key={org} org={org} route={route} />
+      )}
     </div>
   );
 }
@@ -81,15 +93,31 @@ function Clusters({ clusters, catalog }: { clusters: Cluster[]; catalog: Map<str
   const current = (i: Cluster['inventory'][number]) => i.valid_from <= now && (i.valid_to === null || now < i.valid_to);
   let cards = 0;
   let domestic = 0;
-  for (const c of clusters) for (const i of c.inventory) if (current(i)) { cards += i.count; if (catalog?.get(i.accelerator)?.domestic) domestic += i.count; }
+  for (const c of clusters)
+    for (const i of c.inventory)
+      if (current(i)) {
+        cards += i.count;
+        if (catalog?.get(i.accelerator)?.domestic) domestic += i.count;
+      }
   if (clusters.length === 0) return <p className="empty">{t('provider.no_clusters')}</p>;
   return (
     <>
-      <p className="muted">{t('provider.cards_now', { clusters: int(clusters.length), cards: int(cards), share: bp(cards === 0 ? null : Math.floor((domestic * 10_000) / cards)) })}</p>
+      <p className="muted">
+        {t('provider.cards_now', {
+          clusters: int(clusters.length),
+          cards: int(cards),
+          share: bp(cards === 0 ? null : Math.floor((domestic * 10_000) / cards)),
+        })}
+      </p>
       <div className="cluster-list">
         {clusters.map((c) => (
           <article key={c.id} className="cluster" aria-labelledby={`cl-${c.id}`}>
-            <h3 id={`cl-${c.id}`} title={c.name}>{localName(c.name, locale)} <span className="muted small">{t('enterprise.region', { code: c.region })} · <code className="id">{c.id}</code></span></h3>
+            <h3 id={`cl-${c.id}`} title={c.name}>
+              {localName(c.name, locale)}{' '}
+              <span className="muted small">
+                {t('enterprise.region', { code: c.region })} · <code className="id">{c.id}</code>
+              </span>
+            </h3>
             <div className="table-wrap">
               <table>
                 <caption className="visually-hidden">{t('provider.inventory_of', { name: localName(c.name, locale) })}</caption>
@@ -97,25 +125,43 @@ function Clusters({ clusters, catalog }: { clusters: Cluster[]; catalog: Map<str
                   <tr>
                     <th scope="col">{t('claims.col.accelerator')}</th>
                     <th scope="col">{t('enterprise.col.origin')}</th>
-                    <th scope="col" className="num">{t('provider.col.count')}</th>
+                    <th scope="col" className="num">
+                      {t('provider.col.count')}
+                    </th>
                     <th scope="col">{t('provider.col.valid')}</th>
                     <th scope="col">{t('provider.col.status')}</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {c.inventory.length === 0 && <tr><td colSpan={5} className="muted">{t('provider.no_inventory')}</td></tr>}
-                  {[...c.inventory].sort((a, b) => a.accelerator.localeCompare(b.accelerator) || a.valid_from.localeCompare(b.valid_from)).map((i, k) => {
-                    const status = current(i) ? 'current' : i.valid_from > now ? 'future' : 'ended';
-                    return (
-                      <tr key={k} className={status === 'ended' ? 'muted-row' : undefined}>
-                        <th scope="row"><AcceleratorName id={i.accelerator} catalog={catalog} /></th>
-                        <td><DomesticBadge domestic={catalog?.get(i.accelerator)?.domestic} /></td>
-                        <td className="num">{int(i.count)}</td>
-                        <td className="nowrap">{bound(i.valid_from)} – {i.valid_to === null ? t('provider.open_ended') : bound(i.valid_to)}</td>
-                        <td><span className={`badge inv-${status}`}>{t(`provider.inv.${status}`)}</span></td>
-                      </tr>
-                    );
-                  })}
+                  {c.inventory.length === 0 && (
+                    <tr>
+                      <td colSpan={5} className="muted">
+                        {t('provider.no_inventory')}
+                      </td>
+                    </tr>
+                  )}
+                  {[...c.inventory]
+                    .sort((a, b) => a.accelerator.localeCompare(b.accelerator) || a.valid_from.localeCompare(b.valid_from))
+                    .map((i, k) => {
+                      const status = current(i) ? 'current' : i.valid_from > now ? 'future' : 'ended';
+                      return (
+                        <tr key={k} className={status === 'ended' ? 'muted-row' : undefined}>
+                          <th scope="row">
+                            <AcceleratorName id={i.accelerator} catalog={catalog} />
+                          </th>
+                          <td>
+                            <DomesticBadge domestic={catalog?.get(i.accelerator)?.domestic} />
+                          </td>
+                          <td className="num">{int(i.count)}</td>
+                          <td className="nowrap">
+                            {bound(i.valid_from)} – {i.valid_to === null ? t('provider.open_ended') : bound(i.valid_to)}
+                          </td>
+                          <td>
+                            <span className={`badge inv-${status}`}>{t(`provider.inv.${status}`)}</span>
+                          </td>
+                        </tr>
+                      );
+                    })}
                 </tbody>
               </table>
             </div>
@@ -134,7 +180,10 @@ function Daily({ org, route, nonce }: { org: string; route: Route; nonce: number
   const session = useSignedIn();
   const office = session.role !== 'provider';
   const { from, to } = dateRangeOf(route.query);
-  const daily = useLoad((signal) => api.get<UsageSummary>('/usage/summary', { group_by: 'day', ...(office ? { provider_id: org } : {}), from, to }, signal), [org, from, to, nonce]);
+  const daily = useLoad(
+    (signal) => api.get<UsageSummary>('/usage/summary', { group_by: 'day', ...(office ? { provider_id: org } : {}), from, to }, signal),
+    [org, from, to, nonce],
+  );
   const days = useMemo(() => {
     if (daily.state !== 'ok' || daily.data.items.length === 0) return [];
     const by = new Map(daily.data.items.map((r) => [r.key, r]));
@@ -149,34 +198,91 @@ function Daily({ org, route, nonce }: { org: string; route: Route; nonce: number
     }
     return out;
   }, [daily, from, to]);
-  const option = useMemo<ChartOption>(() => ({
-    tooltip: { trigger: 'axis' },
-    legend: { top: 0, left: 'center' },
-    grid: { left: 8, right: 8, top: 44, bottom: 8, containLabel: true },
-    xAxis: { type: 'category', data: days.map((d) => d.day.slice(5)) },
-    yAxis: [
-      { type: 'value', name: t('provider.axis_records'), nameTextStyle: { align: 'left' }, axisLabel: { formatter: (v: number) => compactNumber(v, locale) } },
-      { type: 'value', name: t('unit.card_hours'), nameTextStyle: { align: 'right' }, splitLine: { show: false }, axisLabel: { formatter: (v: number) => compactNumber(v, locale) } },
-    ],
-    series: [
-      { name: t('provider.series_records'), type: 'bar', yAxisIndex: 0, itemStyle: { color: palette[6] }, data: days.map((d) => d.records), tooltip: { valueFormatter: (v: number) => `${int(v)}` } },
-      { name: t('provider.series_card_hours'), type: 'line', yAxisIndex: 1, showSymbol: false, lineStyle: { width: 2 }, itemStyle: { color: palette[0] }, data: days.map((d) => Number(d.card_hours)), tooltip: { valueFormatter: (v: number) => `${decimal(String(v), 1)} ${t('unit.card_hours')}` } },
-    ],
-  }), [days, locale]); // eslint-disable-line react-hooks/exhaustive-deps
+  const option = useMemo<ChartOption>(
+    () => ({
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0, left: 'center' },
+      grid: { left: 8, right: 8, top: 44, bottom: 8, containLabel: true },
+      xAxis: { type: 'category', data: days.map((d) => d.day.slice(5)) },
+      yAxis: [
+        {
+          type: 'value',
+          name: t('provider.axis_records'),
+          nameTextStyle: { align: 'left' },
+          axisLabel: { formatter: (v: number) => compactNumber(v, locale) },
+        },
+        {
+          type: 'value',
+          name: t('unit.card_hours'),
+          nameTextStyle: { align: 'right' },
+          splitLine: { show: false },
+          axisLabel: { formatter: (v: number) => compactNumber(v, locale) },
+        },
+      ],
+      series: [
+        {
+          name: t('provider.series_records'),
+          type: 'bar',
+          yAxisIndex: 0,
+          itemStyle: { color: palette[6] },
+          data: days.map((d) => d.records),
+          tooltip: { valueFormatter: (v: number) => `${int(v)}` },
+        },
+        {
+          name: t('provider.series_card_hours'),
+          type: 'line',
+          yAxisIndex: 1,
+          showSymbol: false,
+          lineStyle: { width: 2 },
+          itemStyle: { color: palette[0] },
+          data: days.map((d) => Number(d.card_hours)),
+          tooltip: { valueFormatter: (v: number) => `${decimal(String(v), 1)} ${t('unit.card_hours')}` },
+        },
+      ],
+    }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the formatters change with locale, which is listed
+    [days, locale],
+  );
   return (
     <>
       <div className="filters">
         <DateRangeFilter page="provider" query={route.query} clearLabel={t('action.reset')} unboundedNote={t('provider.latest_days', { n: default_days })} />
-        <Downloads path="/reports/usage-summary" query={{ group_by: 'day', ...(office ? { provider_id: org } : {}), from, to }} label={t('provider.export_daily')} testId="provider-export-daily" />
+        <Downloads
+          path="/reports/usage-summary"
+          query={{ group_by: 'day', ...(office ? { provider_id: org } : {}), from, to }}
+          label={t('provider.export_daily')}
+          testId="provider-export-daily"
+        />
       </div>
-      <Show loaded={daily}>{(s) => days.length === 0 ? <p className="empty" data-testid="provider-daily-chart">{t('provider.no_usage')}</p> : (
-        <>
-          <Chart option={option} testId="provider-daily-chart" height={300}
-            label={t('provider.daily_label', { from: days[0]!.day, to: days[days.length - 1]!.day })}
-            table={{ columns: [t('provider.col.day'), t('provider.series_records'), t('provider.series_card_hours')], rows: days.map((d) => [d.day, int(d.records), decimal(d.card_hours, 1)]) }} />
-          <p className="method">{t('provider.daily_totals', { records: int(s.totals.records), hours: decimal(s.totals.card_hours, 0), pflop: decimal(s.totals.compute_pflop_h, 0) })}</p>
-        </>
-      )}</Show>
+      <Show loaded={daily}>
+        {(s) =>
+          days.length === 0 ? (
+            <p className="empty" data-testid="provider-daily-chart">
+              {t('provider.no_usage')}
+            </p>
+          ) : (
+            <>
+              <Chart
+                option={option}
+                testId="provider-daily-chart"
+                height={300}
+                label={t('provider.daily_label', { from: days[0]!.day, to: days[days.length - 1]!.day })}
+                table={{
+                  columns: [t('provider.col.day'), t('provider.series_records'), t('provider.series_card_hours')],
+                  rows: days.map((d) => [d.day, int(d.records), decimal(d.card_hours, 1)]),
+                }}
+              />
+              <p className="method">
+                {t('provider.daily_totals', {
+                  records: int(s.totals.records),
+                  hours: decimal(s.totals.card_hours, 0),
+                  pflop: decimal(s.totals.compute_pflop_h, 0),
+                })}
+              </p>
+            </>
+          )
+        }
+      </Show>
     </>
   );
 }
@@ -189,12 +295,15 @@ function Rejections({ org }: { org: string }) {
   const [pages, setPages] = useState<StoredRejection[][]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [more, setMore] = useState<{ busy: boolean; error: Error | null }>({ busy: false, error: null });
-  const first = useLoad(async (signal) => {
-    const r = await api.get<StoredRejectionPage>('/usage/rejections', { ...(session.role === 'provider' ? {} : { provider_id: org }), limit: 50 }, signal);
-    setPages([]);
-    setCursor(r.next_cursor);
-    return r.items;
-  }, [org]);
+  const first = useLoad(
+    async (signal) => {
+      const r = await api.get<StoredRejectionPage>('/usage/rejections', { ...(session.role === 'provider' ? {} : { provider_id: org }), limit: 50 }, signal);
+      setPages([]);
+      setCursor(r.next_cursor);
+      return r.items;
+    },
+    [org],
+  );
   const loadMore = async () => {
     if (cursor === null) return;
     setMore({ busy: true, error: null });
@@ -208,37 +317,45 @@ function Rejections({ org }: { org: string }) {
     }
   };
   return (
-    <Show loaded={first}>{(first_items) => {
-      const items = [...first_items, ...pages.flat()];
-      if (items.length === 0) return <p className="empty">{t('provider.rejections_none')}</p>;
-      return (
-        <>
-          <div className="table-wrap scroll-y">
-            <table>
-              <caption className="visually-hidden">{t('provider.rejections')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('provider.col.when')}</th>
-                  <th scope="col">{t('provider.col.record_id')}</th>
-                  <th scope="col">{t('provider.col.code')}</th>
-                  <th scope="col">{t('provider.col.field')}</th>
-                  <th scope="col">{t('provider.col.message')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((x, k) => (
-                  <tr key={`${x.id ?? ''}-${k}`}>
-                    <td className="nowrap">{instant(x.received_at)}</td>
-                    <RejectionCells r={x} />
+    <Show loaded={first}>
+      {(first_items) => {
+        const items = [...first_items, ...pages.flat()];
+        if (items.length === 0) return <p className="empty">{t('provider.rejections_none')}</p>;
+        return (
+          <>
+            <div className="table-wrap scroll-y">
+              <table>
+                <caption className="visually-hidden">{t('provider.rejections')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('provider.col.when')}</th>
+                    <th scope="col">{t('provider.col.record_id')}</th>
+                    <th scope="col">{t('provider.col.code')}</th>
+                    <th scope="col">{t('provider.col.field')}</th>
+                    <th scope="col">{t('provider.col.message')}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {more.error && <ErrorBox error={more.error} />}
-          {cursor !== null && <div className="actions"><button type="button" onClick={() => void loadMore()} disabled={more.busy}>{t('action.more')}</button></div>}
-        </>
-      );
-    }}</Show>
+                </thead>
+                <tbody>
+                  {items.map((x, k) => (
+                    <tr key={`${x.id ?? ''}-${k}`}>
+                      <td className="nowrap">{instant(x.received_at)}</td>
+                      <RejectionCells r={x} />
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {more.error && <ErrorBox error={more.error} />}
+            {cursor !== null && (
+              <div className="actions">
+                <button type="button" onClick={() => void loadMore()} disabled={more.busy}>
+                  {t('action.more')}
+                </button>
+              </div>
+            )}
+          </>
+        );
+      }}
+    </Show>
   );
 }

@@ -1,7 +1,10 @@
 // Strings of the catalog page(s): [zh-CN, en].
 export const catalog = {
   'catalog.title': ['加速卡目录', 'Accelerator catalog'],
-  'catalog.subtitle': ['各型号的公开参数及来源；算力折算使用稠密 BF16（无则 FP16）TFLOPS', 'Published figures of each model with their sources; compute is normalized by dense BF16 (else FP16) TFLOPS'],
+  'catalog.subtitle': [
+    '各型号的公开参数及来源；算力折算使用稠密 BF16（无则 FP16）TFLOPS',
+    'Published figures of each model with their sources; compute is normalized by dense BF16 (else FP16) TFLOPS',
+  ],
   'catalog.none': ['目录为空', 'The catalog is empty'],
   'catalog.none_match': ['没有符合筛选条件的型号', 'No model matches the filters'],
   'catalog.table_title': ['型号与参数', 'Models and figures'],
@@ -29,15 +32,24 @@ export const catalog = {
   'catalog.no_published': ['没有公开算力数据', 'No published figure'],
   'catalog.colon': ['：', ': '],
   'catalog.list_sep': ['、', ', '],
-  'catalog.units_note': ['加粗的数值为算力折算所用的稠密算力；“—”表示没有公开数据（从不估算）。', 'The figure in bold is the dense throughput compute is normalized by; "—" means no published figure (never estimated).'],
+  'catalog.units_note': [
+    '加粗的数值为算力折算所用的稠密算力；“—”表示没有公开数据（从不估算）。',
+    'The figure in bold is the dense throughput compute is normalized by; "—" means no published figure (never estimated).',
+  ],
   'catalog.gap.title': ['国产加速卡与国外对标型号的算力差距', 'Performance gap: domestic parts against Western parts'],
   'catalog.gap.domestic': ['国产型号', 'Domestic part'],
   'catalog.gap.compared': ['目录中的对标型号', 'Its comparison in the catalog'],
   'catalog.gap.vs': ['对标 {name}', 'vs {name}'],
   'catalog.gap.no_comparison': ['目录未给出对标型号', 'the catalog names no comparison'],
   'catalog.gap.none': ['没有带算力数据的国产型号', 'No domestic part has a published figure'],
-  'catalog.gap.label': ['{n} 个国产型号的稠密算力柱状图，旁为目录所列对标型号，虚线为 NVIDIA 参考型号', 'Bar chart of the dense throughput of {n} domestic parts beside the parts the catalog compares them with; dashed lines mark NVIDIA reference parts'],
-  'catalog.gap.method': ['比较方法：每个有公开稠密算力的国产型号（BF16，无则 FP16，同目录折算口径）旁是目录“对标型号”字段所指的型号；虚线为目录中 NVIDIA H100/H800、A100/A800 与 H20 的稠密算力。全部数值取自目录，不做估算。', 'How compared: each domestic part with a published dense figure (BF16, else FP16, as the catalog normalizes) stands beside the part its catalog entry names as its comparison (comparable_to); the dashed lines are the catalog\'s dense figures of NVIDIA H100/H800, A100/A800 and H20. All figures come from the catalog; none is estimated.'],
+  'catalog.gap.label': [
+    '{n} 个国产型号的稠密算力柱状图，旁为目录所列对标型号，虚线为 NVIDIA 参考型号',
+    'Bar chart of the dense throughput of {n} domestic parts beside the parts the catalog compares them with; dashed lines mark NVIDIA reference parts',
+  ],
+  'catalog.gap.method': [
+    '比较方法：每个有公开稠密算力的国产型号（BF16，无则 FP16，同目录折算口径）旁是目录“对标型号”字段所指的型号；虚线为目录中 NVIDIA H100/H800、A100/A800 与 H20 的稠密算力。全部数值取自目录，不做估算。',
+    "How compared: each domestic part with a published dense figure (BF16, else FP16, as the catalog normalizes) stands beside the part its catalog entry names as its comparison (comparable_to); the dashed lines are the catalog's dense figures of NVIDIA H100/H800, A100/A800 and H20. All figures come from the catalog; none is estimated.",
+  ],
   'catalog.gap.missing_refs': ['目录中缺少以下参考型号或其算力：{list}。', 'Reference parts missing from the catalog or without a figure: {list}.'],
   'catalog.gap.col.part': ['国产型号', 'Domestic part'],
   'catalog.gap.col.tflops': ['稠密 TFLOPS', 'Dense TFLOPS'],
@@ -51,7 +63,10 @@ export const catalog = {
   'catalog.price.before': ['补贴前 / PFLOP·h', 'Before subsidy / PFLOP·h'],
   'catalog.price.after': ['补贴后 / PFLOP·h', 'After subsidy / PFLOP·h'],
   'catalog.price.axis': ['元 / PFLOP·h', 'CNY / PFLOP·h'],
-  'catalog.price.label': ['有参考价格的型号每 PFLOP·h 价格补贴前后对比柱状图（项目：{program}）', 'Bar chart of the price per PFLOP·h before and after subsidy for models with a reference price (program: {program})'],
+  'catalog.price.label': [
+    '有参考价格的型号每 PFLOP·h 价格补贴前后对比柱状图（项目：{program}）',
+    'Bar chart of the price per PFLOP·h before and after subsidy for models with a reference price (program: {program})',
+  ],
   'catalog.price.col.model': ['型号', 'Model'],
   'catalog.price.col.card_h': ['参考价 / 卡时', 'Reference price / card-hour'],
   'catalog.price.col.tflops': ['稠密 TFLOPS', 'Dense TFLOPS'],
@@ -63,6 +78,9 @@ export const catalog = {
   'catalog.price.no_figure': ['无算力数据，无法折算每 PFLOP·h 价格', 'no throughput figure: no price per PFLOP·h'],
   'catalog.price.no_rule': ['无匹配规则，不补贴', 'no rule matches: no subsidy'],
   'catalog.price.energy': ['{rule}（电费补贴，不降低租金）', '{rule} (pays electricity, not the rent)'],
-  'catalog.price.method': ['计算方法：每 PFLOP·h 价格 = 每卡时参考价 ÷ 稠密 PFLOPS。补贴按所选项目当前规则集中第一条匹配该型号的规则（按国产/厂商/型号匹配，假定为训练作业且满足规则的其他条件）：按账单比例的规则付“参考价（不超过规则的单价上限）× 比例”，按算力付费的规则付“每 PFLOP·h 金额”，均不超过计费基数和项目的单次比例上限；阶梯加成、累计上限与预算不计入。结果四舍五入到分。', 'How computed: price per PFLOP·h = reference price per card-hour ÷ dense PFLOPS. The subsidy is that of the first rule of the chosen program\'s current rule set that matches the model (on domestic/vendor/model; training work assumed, the rule\'s other conditions taken as met): a bill rule pays its rate of the price (at most the rule\'s price ceiling), a compute rule its fen per PFLOP·h, never more than that base nor the program\'s share cap; tier bonuses, cumulative caps and the budget are left out. Rounded to whole fen.'],
+  'catalog.price.method': [
+    '计算方法：每 PFLOP·h 价格 = 每卡时参考价 ÷ 稠密 PFLOPS。补贴按所选项目当前规则集中第一条匹配该型号的规则（按国产/厂商/型号匹配，假定为训练作业且满足规则的其他条件）：按账单比例的规则付“参考价（不超过规则的单价上限）× 比例”，按算力付费的规则付“每 PFLOP·h 金额”，均不超过计费基数和项目的单次比例上限；阶梯加成、累计上限与预算不计入。结果四舍五入到分。',
+    "How computed: price per PFLOP·h = reference price per card-hour ÷ dense PFLOPS. The subsidy is that of the first rule of the chosen program's current rule set that matches the model (on domestic/vendor/model; training work assumed, the rule's other conditions taken as met): a bill rule pays its rate of the price (at most the rule's price ceiling), a compute rule its fen per PFLOP·h, never more than that base nor the program's share cap; tier bonuses, cumulative caps and the budget are left out. Rounded to whole fen.",
+  ],
   'catalog.price.unpriced': ['另有 {n} 个型号没有参考价格', '{n} more models have no reference price'],
 } as const;

@@ -52,7 +52,10 @@ export const common = {
   'field.all': ['全部', 'All'],
   'time.zone_note': ['日期与月份均按{zone}计，时间注明与 UTC 的时差', 'Days and months are in {zone}; times carry their offset from UTC'],
   'checks.title': ['全量核查', 'Full integrity check'],
-  'checks.hint': ['对所选期间内的全部用量重新核查物理容量、重复与重叠作业、价格异常；已有的发现保持不变。', 'Re-checks all usage of the period for capacity overruns, duplicate and overlapping jobs and price outliers; findings already stored stay as they are.'],
+  'checks.hint': [
+    '对所选期间内的全部用量重新核查物理容量、重复与重叠作业、价格异常；已有的发现保持不变。',
+    'Re-checks all usage of the period for capacity overruns, duplicate and overlapping jobs and price outliers; findings already stored stay as they are.',
+  ],
   'checks.run': ['开始核查', 'Run the check'],
   'checks.running': ['正在核查', 'Checking'],
   'checks.created': ['新增发现 {n} 条。', '{n} new findings.'],
