@@ -69,7 +69,7 @@ describeEachEngine('exact money past 2^53', (db) => {
     });
     const huge = await api.call('POST', '/api/v1/programs', { body: program('exact-huge', '9223372036854775808') });
     expect(huge.statusCode).toBe(422);
-    expect(huge.json().error.details).toEqual([{ field: 'budget_fen', message: expect.stringContaining(fen_max) }]);
+    expect(huge.json().error.details).toEqual([{ field: 'budget_fen', code: 'too_large', message: expect.stringContaining(fen_max) }]);
     // At the limit itself the budget is stored whole.
     const at_max = await api.call('POST', '/api/v1/programs', { body: program('exact-at-max', fen_max) });
     expect(at_max.statusCode).toBe(201);
