@@ -5,9 +5,9 @@
 import { OfficeCalendar } from '../domain/calendar.js';
 import { appendAudit, system_actor, type AuditActor } from './audit-repository.js';
 import type { Connection } from './database.js';
-import { rollupDeltas, type RollupDelta } from './usage/effects.js';
-import { existingToInput, type ExistingRow } from './usage/rows.js';
-import { addRollups } from './usage/sql.js';
+import { rollupDeltas } from './usage/effects.js';
+import { storedToRow, type UsageRow } from './usage/rows.js';
+import { addRollups, stored_columns } from './usage/sql.js';
 import { writeTransaction, type Tx } from './write-transaction.js';
 
 /** The configured zone differs from the one the rollups were settled in by an operator. */
@@ -54,10 +54,14 @@ export async function setZone(
   const calendar = new OfficeCalendar(time_zone);
   return writeTransaction(connection, async (tx, engine) => {
     const before = await tx.selectFrom('office_calendar').select('time_zone').where('id', '=', 1).executeTakeFirstOrThrow();
-    const { deltas, records } = await rebuiltRollups(tx, calendar);
     await tx.deleteFrom('usage_rollups').execute();
     await tx.deleteFrom('usage_rollups_monthly').execute();
-    await addRollups(tx, engine, deltas);
+    const records = await addRollupsOfRecords(tx, engine, calendar);
+    const counted = await tx
+      .selectFrom('usage_rollups')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const rollups = Number(counted.n);
     await tx.updateTable('office_calendar').set({ time_zone: calendar.time_zone, settled_at_ms: now_ms }).where('id', '=', 1).execute();
     // a zone an operator sets is always on record; the system's first settling only when it moved stored records
     if (before.time_zone !== calendar.time_zone && (records > 0 || actor.role !== 'system')) {
@@ -69,70 +73,39 @@ export async function setZone(
           action: 'calendar.set_zone',
           subject: { kind: 'office_calendar', id: '1' },
           before: { time_zone: before.time_zone },
-          after: { time_zone: calendar.time_zone, rollups: deltas.length, records },
+          after: { time_zone: calendar.time_zone, rollups, records },
         },
         now_ms,
       );
     }
-    return { from: before.time_zone, to: calendar.time_zone, rollups: deltas.length, records };
+    return { from: before.time_zone, to: calendar.time_zone, rollups, records };
   });
 }
 
-/** The daily rollups of every stored record in `calendar`'s days, read a page at a time in seq order. */
-async function rebuiltRollups(tx: Tx, calendar: OfficeCalendar): Promise<{ deltas: RollupDelta[]; records: number }> {
-  const all = new Map<string, RollupDelta>();
+/**
+ * Adds every stored record to the (emptied) rollups in `calendar`'s days, a page at a time in seq order: addRollups
+ * upserts, so the pages' deltas sum in the table. Answers the records read.
+ */
+async function addRollupsOfRecords(tx: Tx, engine: Connection['engine'], calendar: OfficeCalendar): Promise<number> {
   let after = -1;
   let records = 0;
   for (;;) {
     const page = await tx
       .selectFrom('usage_records')
-      .select([
-        'seq',
-        'provider_id',
-        'record_id',
-        'cluster_id',
-        'enterprise_id',
-        'accelerator_id',
-        'count',
-        'started_at_ms',
-        'ended_at_ms',
-        'amount_fen',
-        'job_ref',
-        'workload',
-        'energy_wh',
-        'card_s',
-        'compute_gflop',
-      ])
+      .select([...stored_columns])
       .where('seq', '>', after)
       .orderBy('seq')
       .limit(rebuild_page_rows)
       .execute();
-    const by_provider = new Map<string, { input: ReturnType<typeof existingToInput>; derived: { card_s: number; compute_gflop: bigint | null } }[]>();
+    const by_provider = new Map<string, UsageRow[]>();
     for (const r of page) {
       let list = by_provider.get(r.provider_id);
       if (list === undefined) by_provider.set(r.provider_id, (list = []));
-      list.push({
-        input: existingToInput(r as ExistingRow),
-        derived: { card_s: Number(r.card_s), compute_gflop: r.compute_gflop === null ? null : BigInt(r.compute_gflop) },
-      });
+      list.push(storedToRow(r as unknown as Parameters<typeof storedToRow>[0]));
     }
-    for (const [provider_id, rows] of by_provider) {
-      for (const d of rollupDeltas(provider_id, rows, calendar)) {
-        const key = `${d.provider_id}\u0000${d.enterprise_id}\u0000${d.accelerator_id}\u0000${d.day}`;
-        const have = all.get(key);
-        if (have === undefined) all.set(key, d);
-        else {
-          have.records += d.records;
-          have.card_s += d.card_s;
-          have.compute_gflop += d.compute_gflop;
-          have.amount_fen.add(d.amount_fen.total);
-        }
-      }
-    }
+    for (const [provider_id, rows] of by_provider) await addRollups(tx, engine, rollupDeltas(provider_id, rows, calendar));
     records += page.length;
-    if (page.length < rebuild_page_rows) break;
+    if (page.length < rebuild_page_rows) return records;
     after = Number(page[page.length - 1]!.seq);
   }
-  const sorted = [...all.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
-  return { deltas: sorted, records };
 }

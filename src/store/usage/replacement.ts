@@ -12,16 +12,13 @@ import type { Connection } from '../database.js';
 import { deliveredDigest, sortIds } from '../../domain/integrity/batch-delivery.js';
 import { lockRows, writeTransaction } from '../write-transaction.js';
 import { checkWindows, longestDurations, rollupDeltas } from './effects.js';
-import { byCodeUnits, existingToInput, type ExistingRow, type SignedBatch, type UsageRow } from './rows.js';
-import { addRollups, insertRecords, insertSignedBatch, queueWindows, raisePairDurations, record_columns, runStatement, statements } from './sql.js';
+import { byCodeUnits, existingToInput, storedToRow, type ExistingRow, type SignedBatch, type UsageRow } from './rows.js';
+import { addRollups, insertRecords, insertSignedBatch, queueWindows, raisePairDurations, runStatement, statements, stored_columns } from './sql.js';
 
 /** PostgreSQL advisory lock key: exclusive for a replacement, shared while a claim takes its records (claim-repository.ts). */
 export const usage_replacement_lock = 0x5375_5265; // "SuRe"
 
 export type ReplaceOutcome = { ok: true; replacement_id: number } | { ok: false; code: 'conflict' | 'record_claimed'; record_id: string; message: string };
-
-/** The columns a superseded record keeps: a stored record's, with its seq. */
-const stored_columns = ['seq', ...record_columns] as const;
 
 export async function replaceUsage(
   connection: Connection,
@@ -98,11 +95,16 @@ export async function replaceUsage(
       await sql`INSERT INTO usage_superseded (${sql.raw(columns)}${xid}, replacement_id, superseded_at_ms)
         SELECT ${sql.raw(columns)}${xid}, ${replacement_id}, ${at_ms} FROM usage_records WHERE seq IN (${sql.join(seqs)})`.execute(tx);
       await tx.deleteFrom('usage_records').where('seq', 'in', seqs).execute();
-      const old_rows: UsageRow[] = stored.map((s) => ({
-        input: existingToInput(s as unknown as ExistingRow),
-        derived: { card_s: Number(s.card_s), compute_gflop: s.compute_gflop === null ? null : BigInt(s.compute_gflop) },
-      }));
-      await addRollups(tx, engine, rollupDeltas(provider_id, old_rows, calendar), -1n);
+      await addRollups(
+        tx,
+        engine,
+        rollupDeltas(
+          provider_id,
+          stored.map((s) => storedToRow(s as unknown as Parameters<typeof storedToRow>[0])),
+          calendar,
+        ),
+        -1n,
+      );
     }
     // A signed replacement is a signed batch like any other: its body kept, its records pointing at it, what it
     // delivered recorded for the seal (UsageIngest seals it after the commit).

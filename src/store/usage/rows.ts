@@ -62,5 +62,10 @@ export function existingToInput(r: ExistingRow): UsageInput {
   };
 }
 
+/** A stored record, read back with its derived figures (card_s, compute_gflop), as the write paths took it. */
+export function storedToRow(r: ExistingRow & { card_s: number | bigint; compute_gflop: number | bigint | string | null }): UsageRow {
+  return { input: existingToInput(r), derived: { card_s: Number(r.card_s), compute_gflop: r.compute_gflop === null ? null : BigInt(r.compute_gflop) } };
+}
+
 /** Sorted by UTF-16 code units (no locale): the order of row locks, so that concurrent writers cannot deadlock. */
 export const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -29,6 +29,9 @@ export const record_columns = [
   'batch_id',
 ] as const;
 
+/** A stored record's columns with its seq: what a replacement moves and the rollups' rebuild reads. */
+export const stored_columns = ['seq', ...record_columns] as const;
+
 const rollup_columns = 'provider_id, enterprise_id, accelerator_id, day, records, card_s, compute_gflop, amount_fen';
 const rollup_conflict = `ON CONFLICT (provider_id, enterprise_id, accelerator_id, day) DO UPDATE SET
   records = usage_rollups.records + excluded.records, card_s = usage_rollups.card_s + excluded.card_s,
