@@ -2,11 +2,16 @@
 // (usage_pair_stats, the capacity check's look-back) and the windows queued for the incremental checks. One pure
 // implementation, used by every path that stores or removes records: the SQLite writer thread, the PostgreSQL batch
 // write and the replacement of records on either engine.
+//
+// BatchEffects gathers all three in one pass over a batch, taking each record's figures as arguments, so that the
+// writer thread adds the records it receives as tuples without building an object per record (it is the bottleneck of
+// in-process ingest; docs/performance.md). The functions below it serve the paths that hold UsageRow objects.
 import { FenSum } from '../../domain/money/fen.js';
 import type { OfficeCalendar } from '../../domain/calendar.js';
 import { byCodeUnits, type UsageRow } from './rows.js';
 
 const day_ms = 86_400_000;
+const nul = '\u0000';
 
 /** A batch's additions to one daily rollup; the bills summed exactly (a batch of 10,000 bills passes 2^53 fen). */
 export interface RollupDelta {
@@ -20,56 +25,10 @@ export interface RollupDelta {
   amount_fen: FenSum;
 }
 
-/**
- * The rollup rows `rows` add to, keyed by the office's day of each record's start, in a fixed order (row locks in one
- * order keep concurrent writers from deadlocking).
- */
-export function rollupDeltas(provider_id: string, rows: readonly UsageRow[], calendar: OfficeCalendar): RollupDelta[] {
-  const by = new Map<string, RollupDelta>();
-  for (const { input, derived } of rows) {
-    const day = calendar.day(input.started_at_ms);
-    const key = `${input.enterprise_id}\u0000${input.accelerator}\u0000${day}`;
-    let d = by.get(key);
-    if (!d) {
-      d = {
-        provider_id,
-        enterprise_id: input.enterprise_id,
-        accelerator_id: input.accelerator,
-        day,
-        records: 0,
-        card_s: 0,
-        compute_gflop: 0n,
-        amount_fen: new FenSum(),
-      };
-      by.set(key, d);
-    }
-    d.records += 1;
-    d.card_s += derived.card_s;
-    d.compute_gflop += derived.compute_gflop ?? 0n;
-    d.amount_fen.add(input.amount_fen);
-  }
-  return [...by.entries()].sort(([a], [b]) => byCodeUnits(a, b)).map(([, d]) => d);
-}
-
 export interface CheckWindow {
   cluster_id: string;
   accelerator_id: string;
   day: number;
-}
-
-/**
- * The check_queue keys of records: every UTC day each ran in (the incremental checks' own windows, not the office's
- * calendar: a window only says what to look at again). Sorted, so that row locks come in one order.
- */
-export function checkWindows(rows: readonly { cluster_id: string; accelerator: string; started_at_ms: number; ended_at_ms: number }[]): CheckWindow[] {
-  const keys = new Map<string, CheckWindow>();
-  for (const r of rows) {
-    const last = Math.floor((r.ended_at_ms - 1) / day_ms);
-    for (let day = Math.floor(r.started_at_ms / day_ms); day <= last; day++) {
-      keys.set(`${r.cluster_id}\u0000${r.accelerator}\u0000${String(day).padStart(8, '0')}`, { cluster_id: r.cluster_id, accelerator_id: r.accelerator, day });
-    }
-  }
-  return [...keys.entries()].sort(([a], [b]) => byCodeUnits(a, b)).map(([, k]) => k);
 }
 
 export interface PairDuration {
@@ -78,19 +37,111 @@ export interface PairDuration {
   duration_ms: number;
 }
 
-/** The longest record of each cluster × model among `rows`, in a fixed order. */
-export function longestDurations(rows: readonly UsageRow[]): PairDuration[] {
-  const longest = new Map<string, PairDuration>();
-  for (const { input } of rows) {
-    const key = `${input.cluster_id}\u0000${input.accelerator}`;
-    const d = input.ended_at_ms - input.started_at_ms;
-    const cur = longest.get(key);
-    if (cur === undefined || cur.duration_ms < d) longest.set(key, { cluster_id: input.cluster_id, accelerator_id: input.accelerator, duration_ms: d });
+/** Entries of `m` sorted by key in code units: the order of row locks, so that concurrent writers cannot deadlock. */
+const sortedValues = <T>(m: Map<string, T>): T[] => [...m.entries()].sort(([a], [b]) => byCodeUnits(a, b)).map(([, v]) => v);
+
+/** Adds the check_queue keys of one record to `keys`: every UTC day it ran in. */
+function addWindows(keys: Map<string, CheckWindow>, cluster_id: string, accelerator_id: string, started_at_ms: number, ended_at_ms: number): void {
+  const last = Math.floor((ended_at_ms - 1) / day_ms);
+  for (let day = Math.floor(started_at_ms / day_ms); day <= last; day++) {
+    const key = `${cluster_id}${nul}${accelerator_id}${nul}${String(day).padStart(8, '0')}`;
+    if (!keys.has(key)) keys.set(key, { cluster_id, accelerator_id, day });
   }
-  return [...longest.entries()].sort(([a], [b]) => byCodeUnits(a, b)).map(([, l]) => l);
+}
+
+/** Keeps the longer of a cluster × model's durations in `longest`. */
+function addLongest(longest: Map<string, PairDuration>, cluster_id: string, accelerator_id: string, duration_ms: number): void {
+  const pair = `${cluster_id}${nul}${accelerator_id}`;
+  const cur = longest.get(pair);
+  if (cur === undefined) longest.set(pair, { cluster_id, accelerator_id, duration_ms });
+  else if (cur.duration_ms < duration_ms) cur.duration_ms = duration_ms;
+}
+
+/** The effects of one batch of records, gathered record by record. */
+export class BatchEffects {
+  private readonly sums = new Map<string, RollupDelta>();
+  private readonly longest = new Map<string, PairDuration>();
+  private readonly windows = new Map<string, CheckWindow>();
+
+  /** `queue_checks`: gather the check windows too (off when the incremental checks are). */
+  constructor(
+    private readonly provider_id: string,
+    private readonly calendar: OfficeCalendar,
+    private readonly queue_checks: boolean,
+  ) {}
+
+  add(
+    cluster_id: string,
+    enterprise_id: string,
+    accelerator_id: string,
+    started_at_ms: number,
+    ended_at_ms: number,
+    amount_fen: number,
+    card_s: number,
+    compute_gflop: bigint | null,
+  ): void {
+    const day = this.calendar.day(started_at_ms);
+    const key = `${enterprise_id}${nul}${accelerator_id}${nul}${day}`;
+    let d = this.sums.get(key);
+    if (d === undefined) {
+      d = { provider_id: this.provider_id, enterprise_id, accelerator_id, day, records: 0, card_s: 0, compute_gflop: 0n, amount_fen: new FenSum() };
+      this.sums.set(key, d);
+    }
+    d.records += 1;
+    d.card_s += card_s;
+    if (compute_gflop !== null) d.compute_gflop += compute_gflop;
+    d.amount_fen.add(amount_fen);
+
+    addLongest(this.longest, cluster_id, accelerator_id, ended_at_ms - started_at_ms);
+    if (this.queue_checks) addWindows(this.windows, cluster_id, accelerator_id, started_at_ms, ended_at_ms);
+  }
+
+  addRow({ input: r, derived }: UsageRow): void {
+    this.add(r.cluster_id, r.enterprise_id, r.accelerator, r.started_at_ms, r.ended_at_ms, r.amount_fen, derived.card_s, derived.compute_gflop);
+  }
+
+  /** The rollup rows the records add to, keyed by the office's day of each record's start, in a fixed order. */
+  rollups(): RollupDelta[] {
+    return sortedValues(this.sums);
+  }
+
+  /** The longest record of each cluster × model, in a fixed order. */
+  longestDurations(): PairDuration[] {
+    return sortedValues(this.longest);
+  }
+
+  /** The check_queue keys of the records (empty unless queue_checks), in a fixed order. */
+  checkWindows(): CheckWindow[] {
+    return sortedValues(this.windows);
+  }
+}
+
+/** The effects of `rows` (check windows when `queue_checks`). */
+export function batchEffects(provider_id: string, rows: readonly UsageRow[], calendar: OfficeCalendar, queue_checks: boolean): BatchEffects {
+  const e = new BatchEffects(provider_id, calendar, queue_checks);
+  for (const r of rows) e.addRow(r);
+  return e;
+}
+
+/**
+ * The rollup rows `rows` add to, keyed by the office's day of each record's start, in a fixed order (row locks in one
+ * order keep concurrent writers from deadlocking).
+ */
+export function rollupDeltas(provider_id: string, rows: readonly UsageRow[], calendar: OfficeCalendar): RollupDelta[] {
+  return batchEffects(provider_id, rows, calendar, false).rollups();
+}
+
+/**
+ * The check_queue keys of records: every UTC day each ran in (the incremental checks' own windows, not the office's
+ * calendar: a window only says what to look at again). Sorted, so that row locks come in one order.
+ */
+export function checkWindows(rows: readonly { cluster_id: string; accelerator: string; started_at_ms: number; ended_at_ms: number }[]): CheckWindow[] {
+  const keys = new Map<string, CheckWindow>();
+  for (const r of rows) addWindows(keys, r.cluster_id, r.accelerator, r.started_at_ms, r.ended_at_ms);
+  return sortedValues(keys);
 }
 
 /** The pairs of `longest` whose stored duration (`known`, by cluster \u0000 model) is shorter or absent: the only rows to write. */
 export function durationsToRaise(longest: readonly PairDuration[], known: ReadonlyMap<string, number>): PairDuration[] {
-  return longest.filter((l) => !((known.get(`${l.cluster_id}\u0000${l.accelerator_id}`) ?? -1) >= l.duration_ms));
+  return longest.filter((l) => !((known.get(`${l.cluster_id}${nul}${l.accelerator_id}`) ?? -1) >= l.duration_ms));
 }

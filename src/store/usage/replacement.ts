@@ -11,7 +11,7 @@ import { appendAudit, type AuditActor } from '../audit-repository.js';
 import type { Connection } from '../database.js';
 import { deliveredDigest, sortIds } from '../../domain/integrity/batch-delivery.js';
 import { lockRows, writeTransaction } from '../write-transaction.js';
-import { checkWindows, longestDurations, rollupDeltas } from './effects.js';
+import { batchEffects, checkWindows, rollupDeltas } from './effects.js';
 import { byCodeUnits, existingToInput, storedToRow, type ExistingRow, type SignedBatch, type UsageRow } from './rows.js';
 import { addRollups, insertRecords, insertSignedBatch, queueWindows, raisePairDurations, runStatement, statements, stored_columns } from './sql.js';
 
@@ -119,8 +119,9 @@ export async function replaceUsage(
       ]);
     }
     await insertRecords(tx, engine, provider_id, rows, at_ms, batch_id);
-    await addRollups(tx, engine, rollupDeltas(provider_id, rows, calendar));
-    await raisePairDurations(tx, engine, longestDurations(rows));
+    const effects = batchEffects(provider_id, rows, calendar, false);
+    await addRollups(tx, engine, effects.rollups());
+    await raisePairDurations(tx, engine, effects.longestDurations());
     if (queue_checks) await queueWindows(tx, engine, checkWindows([...replaced, ...rows.map((r) => r.input)]));
     const summary = (l: readonly UsageInput[]) =>
       l.map((r) => ({

@@ -11,7 +11,7 @@ import { sameUsageContent } from '../../domain/usage/validate-usage.js';
 import type { Connection } from '../database.js';
 import { writeTransaction } from '../write-transaction.js';
 import { WorkerClient } from '../worker-thread.js';
-import { checkWindows, longestDurations, rollupDeltas } from './effects.js';
+import { batchEffects } from './effects.js';
 import { byCodeUnits, content_columns, existingToInput, type ExistingRow, type InsertOutcome, type SignedBatch, type UsageRow } from './rows.js';
 import { addRollups, insertRecords, insertSignedBatch, queueWindows, raisePairDurations, runStatement, statements } from './sql.js';
 import { toWireRow, type WriteResult, type WriterConfig, type WriterRequest } from './writer-protocol.js';
@@ -110,9 +110,10 @@ export async function insertBatch(
       const ids = sortIds(accepted.map((r) => r.input.record_id));
       await runStatement(tx, engine, statements.record_delivery, [ids.length, deliveredDigest(options.signed.body_sha256, ids), JSON.stringify(ids), batch_id]);
     }
-    await addRollups(tx, engine, rollupDeltas(provider_id, accepted, calendar));
-    await raisePairDurations(tx, engine, longestDurations(accepted));
-    if (options.queue_checks) await queueWindows(tx, engine, checkWindows(accepted.map((r) => r.input)));
+    const effects = batchEffects(provider_id, accepted, calendar, options.queue_checks);
+    await addRollups(tx, engine, effects.rollups());
+    await raisePairDurations(tx, engine, effects.longestDurations());
+    if (options.queue_checks) await queueWindows(tx, engine, effects.checkWindows());
     return outcomes(
       rows,
       rows.map((r) => {

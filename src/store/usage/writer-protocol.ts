@@ -1,6 +1,5 @@
 // The messages between the main thread and the SQLite usage writer thread (./sqlite-writer.ts), typed on both sides.
 // A record travels as a tuple (structured clone copies an array of 13 values faster than an object of 13 keys).
-import type { UsageInput } from '../../domain/usage/validate-usage.js';
 import type { ExistingRow, SignedBatch, UsageRow } from './rows.js';
 import type { WorkerAnswer } from '../worker-thread.js';
 
@@ -45,23 +44,6 @@ export const toWireRow = ({ input: r, derived }: UsageRow): WireRow => [
   derived.card_s,
   derived.compute_gflop,
 ];
-
-export const fromWireRow = (w: WireRow): UsageRow => ({
-  input: {
-    record_id: w[0],
-    cluster_id: w[1],
-    enterprise_id: w[2],
-    accelerator: w[3],
-    count: w[4],
-    started_at_ms: w[5],
-    ended_at_ms: w[6],
-    amount_fen: w[7],
-    job_ref: w[8],
-    workload: w[9] as UsageInput['workload'],
-    energy_wh: w[10],
-  },
-  derived: { card_s: w[11], compute_gflop: w[12] },
-});
 
 /** A kept rejection: [record_index, record_id, code, field, message], already clipped. */
 export type WireRejection = readonly [index: number, record_id: string | null, code: string, field: string | null, message: string];
