@@ -216,7 +216,7 @@ async function inProcess(engine: Engine, config: Config, records: readonly WireR
     const seconds = (end - t0) / 1000;
     // The first batch also starts the SQLite writer thread (from source: through tsx's loader, ~0.4 s more than from
     // dist/); the rate after it is the steady state.
-    const steady =
+    const steady: Record<string, number> =
       mine.length > batch
         ? {
             first_batch_s: round((first_batch_end - t0) / 1000),
