@@ -113,14 +113,14 @@ function mulDiv(a: number, b: number, d: number): number {
   return Number((BigInt(a) * BigInt(b)) / BigInt(d));
 }
 
-function beneficiaryMatches(rule: Rule, b: BeneficiaryFacts): boolean {
+export function beneficiaryMatches(rule: Rule, b: BeneficiaryFacts): boolean {
   const m = rule.match;
   if (m.beneficiary_size !== undefined && (b.size === null || !m.beneficiary_size.includes(b.size))) return false;
   if (m.beneficiary_category !== undefined && !m.beneficiary_category.some((c) => b.categories.includes(c))) return false;
   return true;
 }
 
-function modelMatches(rule: Rule, id: string, f: ModelFacts | undefined): boolean {
+export function modelMatches(rule: Rule, id: string, f: ModelFacts | undefined): boolean {
   const m = rule.match;
   if (m.accelerator !== undefined && !m.accelerator.includes(id)) return false;
   if (f === undefined) return m.domestic === undefined && m.vendor === undefined;
@@ -129,12 +129,50 @@ function modelMatches(rule: Rule, id: string, f: ModelFacts | undefined): boolea
   return true;
 }
 
-function recordMatches(rule: Rule, r: EvalRecord): boolean {
+/** The rule's conditions on where and how the work ran (the model's are modelMatches'). */
+export function recordMatches(rule: Rule, r: Pick<EvalRecord, 'workload' | 'provider_id' | 'region'>): boolean {
   const m = rule.match;
   if (m.workload !== undefined && (r.workload === null || !m.workload.includes(r.workload))) return false;
   if (m.provider !== undefined && !m.provider.includes(r.provider_id)) return false;
   if (m.region !== undefined && !m.region.some((prefix) => r.region.startsWith(prefix))) return false;
   return true;
+}
+
+/** floor(domestic GFLOP × 10000 / all GFLOP) of the card-seconds per model; models without a throughput figure left out. */
+export function domesticShareBp(card_s_by_model: ReadonlyMap<string, number>, models: ReadonlyMap<string, ModelFacts>): number | null {
+  let domestic_gflop = 0n;
+  let total_gflop = 0n;
+  for (const [id, card_s] of card_s_by_model) {
+    const f = models.get(id);
+    if (!f || f.gflops === null) continue;
+    const g = BigInt(card_s) * BigInt(f.gflops);
+    total_gflop += g;
+    if (f.domestic) domestic_gflop += g;
+  }
+  return total_gflop === 0n ? null : Number((domestic_gflop * 10_000n) / total_gflop);
+}
+
+/** A rule's line before any record: its rate with the tier bonus when the domestic share reaches the threshold. */
+export function emptyLine(rule: Rule, domestic_share_bp: number | null): RuleLine {
+  const bonus =
+    rule.tier_bonus !== undefined && domestic_share_bp !== null && domestic_share_bp >= rule.tier_bonus.domestic_share_bp_min ? rule.tier_bonus.bonus_bp : 0;
+  return {
+    rule_id: rule.id,
+    basis: rule.pay.basis,
+    records: 0,
+    card_s: 0,
+    compute_gflop: '0',
+    energy_wh: 0,
+    records_unvalued: 0,
+    base_fen: 0n,
+    rate_bp: rule.pay.basis === 'compute' ? null : rule.pay.rate_bp + bonus,
+    fen_per_pflop_h: rule.pay.basis === 'compute' ? rule.pay.fen_per_pflop_h : null,
+    fen_per_kwh: rule.pay.basis === 'energy' ? rule.pay.fen_per_kwh : null,
+    ceiling_fen_per_card_hour: rule.ceiling_fen_per_card_hour ?? null,
+    ceiling_cut_fen: 0n,
+    layer_cut_fen: 0n,
+    subsidy_fen: 0n,
+  };
 }
 
 /** A line being summed: its money in FenSums (Number arithmetic per record, a bigint only as a sum nears 2^53). */
@@ -188,38 +226,11 @@ export function evaluate(
     for (const r of records) m.set(r.accelerator, (m.get(r.accelerator) ?? 0) + r.card_s);
     card_s_by_model = m;
   }
-  let domestic_gflop = 0n;
-  let total_gflop = 0n;
-  for (const [id, card_s] of card_s_by_model) {
-    const f = models.get(id);
-    if (!f || f.gflops === null) continue;
-    const g = BigInt(card_s) * BigInt(f.gflops);
-    total_gflop += g;
-    if (f.domestic) domestic_gflop += g;
-  }
-  const domestic_share_bp = total_gflop === 0n ? null : Number((domestic_gflop * 10_000n) / total_gflop);
+  const domestic_share_bp = domesticShareBp(card_s_by_model, models);
 
   const accs: Acc[] = rules.map((rule) => {
-    const bonus =
-      rule.tier_bonus !== undefined && domestic_share_bp !== null && domestic_share_bp >= rule.tier_bonus.domestic_share_bp_min ? rule.tier_bonus.bonus_bp : 0;
     return {
-      line: {
-        rule_id: rule.id,
-        basis: rule.pay.basis,
-        records: 0,
-        card_s: 0,
-        compute_gflop: '0',
-        energy_wh: 0,
-        records_unvalued: 0,
-        base_fen: 0n,
-        rate_bp: rule.pay.basis === 'compute' ? null : rule.pay.rate_bp + bonus,
-        fen_per_pflop_h: rule.pay.basis === 'compute' ? rule.pay.fen_per_pflop_h : null,
-        fen_per_kwh: rule.pay.basis === 'energy' ? rule.pay.fen_per_kwh : null,
-        ceiling_fen_per_card_hour: rule.ceiling_fen_per_card_hour ?? null,
-        ceiling_cut_fen: 0n,
-        layer_cut_fen: 0n,
-        subsidy_fen: 0n,
-      },
+      line: emptyLine(rule, domestic_share_bp),
       base: new FenSum(),
       ceiling_cut: new FenSum(),
       layer_cut: new FenSum(),
