@@ -814,7 +814,16 @@ export const route_examples: Readonly<Record<string, RouteExamples>> = {
       {
         ...program_view,
         budget: { budget_fen: '100000000', available_fen: '99962560', reserved_fen: '37440', paid_fen: '0' },
-        rule_sets: [{ version: 1, effective_from: '2026-01-01T00:00:00.000Z', rules, used_by_approved_claims: true, created_at: '2026-09-01T01:00:00.000Z' }],
+        rule_sets: [
+          {
+            version: 1,
+            effective_from: '2026-01-01T00:00:00.000Z',
+            rules,
+            rounding: 'line',
+            used_by_approved_claims: true,
+            created_at: '2026-09-01T01:00:00.000Z',
+          },
+        ],
       },
       'a program with its budget and rules',
     ),
@@ -822,7 +831,13 @@ export const route_examples: Readonly<Record<string, RouteExamples>> = {
   'POST /api/v1/programs/:id/rule-sets': {
     request: one({ effective_from: '2027-01-01T00:00:00Z', rules: [{ ...rules[0], pay: { basis: 'bill', rate_bp: 2500 } }] }, '25% from 2027'),
     response: one(
-      { program_id: ids.program, version: 2, effective_from: '2027-01-01T00:00:00.000Z', rules: [{ ...rules[0], pay: { basis: 'bill', rate_bp: 2500 } }] },
+      {
+        program_id: ids.program,
+        version: 2,
+        effective_from: '2027-01-01T00:00:00.000Z',
+        rules: [{ ...rules[0], pay: { basis: 'bill', rate_bp: 2500 } }],
+        rounding: 'line',
+      },
       'version 2',
     ),
   },

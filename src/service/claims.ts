@@ -2,8 +2,9 @@
 // definition, estimating and filing claims, and the what-if replay of a candidate rule set.
 import { checkEligibility, type BeneficiaryProfile, type CheckedProgramDefinition, type Program } from '../domain/program/program.js';
 import type { AuditActor } from '../store/audit-repository.js';
-import { evaluate, type EvalRecord, type Evaluation, type ModelFacts } from '../domain/policy/evaluate.js';
-import type { RuleSetBody } from '../domain/policy/rule-set.js';
+import type { EvalRecord, ModelFacts } from '../domain/policy/evaluate.js';
+import { evaluateRecords, type RecordsEvaluation } from '../domain/policy/evaluate-lines.js';
+import { default_rounding, type RuleSetBody } from '../domain/policy/rule-set.js';
 import type { Organization } from '../domain/org/organization.js';
 import type { Store } from '../store/store.js';
 import { ClaimRecordsTaken, type Actor, type Claim, type TransitionOptions } from '../store/claim-repository.js';
@@ -56,10 +57,16 @@ export async function applyProgram(
   const versions = await store.programs.ruleSets(existing.id);
   const latest = versions[versions.length - 1];
   const effective_from_ms = Date.parse(d.rule_set.effective_from);
-  if (latest && JSON.stringify(latest.rules) === JSON.stringify(d.rule_set.rules) && latest.effective_from_ms === effective_from_ms) {
+  const rounding = d.rule_set.rounding ?? default_rounding;
+  if (
+    latest &&
+    JSON.stringify(latest.rules) === JSON.stringify(d.rule_set.rules) &&
+    latest.effective_from_ms === effective_from_ms &&
+    latest.rounding === rounding
+  ) {
     return { program: existing, created: false, rule_set_version: null };
   }
-  const v = await store.programs.addRuleSet(existing.id, effective_from_ms, d.rule_set.rules, actor, now_ms);
+  const v = await store.programs.addRuleSet(existing.id, effective_from_ms, d.rule_set.rules, rounding, actor, now_ms);
   return { program: existing, created: false, rule_set_version: v.version };
 }
 
@@ -70,7 +77,7 @@ export interface Estimate {
   period_end_ms: number;
   rule_set_version: number;
   records: EvalRecord[];
-  evaluation: Evaluation;
+  evaluation: RecordsEvaluation;
 }
 
 /**
@@ -109,7 +116,8 @@ export async function estimateClaim(store: Store, program_id: string, beneficiar
     modelFacts(store),
   ]);
   checkRecordAmounts(records);
-  const evaluation = evaluate(
+  const evaluation = evaluateRecords(
+    rule_set.rounding,
     { rules: rule_set.rules },
     records,
     models,
@@ -245,9 +253,9 @@ export async function simulate(
     cap_fen_year: overrides.cap_fen_year === undefined ? program.cap_fen_year : overrides.cap_fen_year,
   };
   const variants: SimulationVariant[] = [];
-  for (const [label, rules, version] of [
-    ['current', current?.rules ?? [], current?.version ?? null],
-    ['candidate', candidate.rules, null],
+  for (const [label, rules, version, rounding] of [
+    ['current', current?.rules ?? [], current?.version ?? null, current?.rounding ?? default_rounding],
+    ['candidate', candidate.rules, null, candidate.rounding ?? default_rounding],
   ] as const) {
     const v: SimulationVariant = {
       label,
@@ -272,7 +280,8 @@ export async function simulate(
       const eligible = checkEligibility(program, profileOf(org), await store.programs.isEnrolled(program.id, org.id));
       if (!eligible.eligible) continue;
       checkRecordAmounts(records);
-      const e = evaluate(
+      const e = evaluateRecords(
+        rounding,
         { rules: [...rules] },
         records,
         models,

@@ -3,6 +3,7 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { sql } from 'kysely';
 import { type EvalRecord, type Evaluation, type Cut } from '../domain/policy/evaluate.js';
+import type { RecordsEvaluation } from '../domain/policy/evaluate-lines.js';
 import { claimTransition, type ClaimActionAny, type ClaimState } from '../domain/claim/claim-state.js';
 import { decideTransition, grantedBefore, type NothingPayable, type TransitionFacts } from '../domain/claim/decide.js';
 import { accountId } from '../domain/ledger/ledger.js';
@@ -311,7 +312,7 @@ export class ClaimRepository {
       period_start_ms: number;
       period_end_ms: number;
       rule_set_version: number;
-      evaluation: Evaluation;
+      evaluation: RecordsEvaluation;
       records: readonly EvalRecord[];
       replacements_seen?: number;
     },

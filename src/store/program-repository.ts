@@ -1,7 +1,7 @@
 // Programs, their enrollments and rule-set versions. Creating a program funds its budget through the ledger.
 import type { Kysely } from 'kysely';
 import type { CheckedProgramDefinition, Eligibility, Program, ProgramKind } from '../domain/program/program.js';
-import type { RuleSetBody } from '../domain/policy/rule-set.js';
+import { default_rounding, type Rounding, type RuleSetBody } from '../domain/policy/rule-set.js';
 import type { Connection } from './database.js';
 import type { Database, ProgramsTable } from './schema.js';
 import { newId } from './ids.js';
@@ -21,6 +21,7 @@ export interface RuleSetVersion {
   version: number;
   effective_from_ms: number;
   rules: RuleSetBody['rules'];
+  rounding: Rounding;
   created_at_ms: number;
 }
 
@@ -91,6 +92,7 @@ export class ProgramRepository {
           version: 1,
           effective_from_ms: Date.parse(d.rule_set.effective_from),
           rules: JSON.stringify(d.rule_set.rules),
+          rounding: d.rule_set.rounding ?? default_rounding,
           created_at_ms: now_ms,
         })
         .execute();
@@ -131,7 +133,14 @@ export class ProgramRepository {
   }
 
   /** Adds a version; the rules of earlier versions never change. */
-  async addRuleSet(program_id: string, effective_from_ms: number, rules: RuleSetBody['rules'], actor: AuditActor, now_ms: number): Promise<RuleSetVersion> {
+  async addRuleSet(
+    program_id: string,
+    effective_from_ms: number,
+    rules: RuleSetBody['rules'],
+    rounding: Rounding,
+    actor: AuditActor,
+    now_ms: number,
+  ): Promise<RuleSetVersion> {
     return writeTransaction(this.connection, async (tx, engine) => {
       let q = tx.selectFrom('programs').select('id').where('id', '=', program_id);
       if (engine === 'postgres') q = q.forUpdate(); // versions of one program are numbered one at a time
@@ -144,16 +153,20 @@ export class ProgramRepository {
       const version = Number(last?.v ?? 0) + 1;
       await tx
         .insertInto('rule_sets')
-        .values({ program_id, version, effective_from_ms, rules: JSON.stringify(rules), created_at_ms: now_ms })
+        .values({ program_id, version, effective_from_ms, rules: JSON.stringify(rules), rounding, created_at_ms: now_ms })
         .execute();
       await appendAudit(
         tx,
         engine,
         actor,
-        { action: 'rule_set.create', subject: { kind: 'program', id: program_id }, after: { version, effective_from: new Date(effective_from_ms), rules } },
+        {
+          action: 'rule_set.create',
+          subject: { kind: 'program', id: program_id },
+          after: { version, effective_from: new Date(effective_from_ms), rules, rounding },
+        },
         now_ms,
       );
-      return { program_id, version, effective_from_ms, rules, created_at_ms: now_ms };
+      return { program_id, version, effective_from_ms, rules, rounding, created_at_ms: now_ms };
     });
   }
 
@@ -164,6 +177,7 @@ export class ProgramRepository {
       version: r.version,
       effective_from_ms: Number(r.effective_from_ms),
       rules: JSON.parse(r.rules) as RuleSetBody['rules'],
+      rounding: r.rounding,
       created_at_ms: Number(r.created_at_ms),
     }));
   }

@@ -166,6 +166,8 @@ export interface RuleSetsTable {
   effective_from_ms: Int8;
   rules: string;
   created_at_ms: Int8;
+  /** 'record' (versions from before migration 0015) or 'line' (domain/policy/evaluate-lines.ts) */
+  rounding: 'record' | 'line';
 }
 
 export interface ClaimsTable {

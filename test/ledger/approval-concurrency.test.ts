@@ -75,12 +75,12 @@ async function prepare(store: Store, config: Config, label: string, claims_n: nu
     );
     if (org) enterprises.push(org.id); // null: the random credit code was taken; draw another
   }
-  // What each claim will compute, naively: 30% of each (domestic, uncapped) bill, floored per record.
-  const expected = new Map<string, bigint>();
+  // What each claim will compute, naively: 30% of its (domestic, uncapped) bills, floored once (one claim line).
+  const bills = new Map<string, bigint>();
   const wire = enterprises.flatMap((enterprise_id, e) =>
     Array.from({ length: records_per_claim }, (_, k) => {
       const amount_fen = 20_000 + pick(random, 180_000);
-      expected.set(enterprise_id, (expected.get(enterprise_id) ?? 0n) + BigInt(Math.floor((amount_fen * rate_bp) / 10_000)));
+      bills.set(enterprise_id, (bills.get(enterprise_id) ?? 0n) + BigInt(amount_fen));
       const start_ms = usage_day_ms + k * 4 * 3_600_000;
       return {
         record_id: `${label}-${e}-${k}`,
@@ -98,6 +98,7 @@ async function prepare(store: Store, config: Config, label: string, claims_n: nu
   const ingested = await new UsageIngest(store, config).ingest(provider.id, wire, now_ms);
   expect(ingested).toEqual({ accepted: wire.length, duplicates: 0, rejected: [] });
 
+  const expected = new Map([...bills].map(([id, fen]) => [id, (fen * BigInt(rate_bp)) / 10_000n]));
   const total_fen = [...expected.values()].reduce((s, x) => s + x, 0n);
   const budget_fen = total_fen / 3n + 7n; // about a third, and almost surely not on a claim boundary
   const definition = checkProgramDefinition({

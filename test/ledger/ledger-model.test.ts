@@ -405,7 +405,13 @@ function definition(code: string, layer: string, p: Scenario['programs'][number]
     budget_fen: p.budget_fen,
     caps,
     first_stage_bp: p.first_stage_bp,
-    rule_set: { effective_from: '2026-01-01T00:00:00Z', rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: p.rate_bp } }] },
+    // The model floors each record (a version from before line rounding): the ledger is what is tested here;
+    // line rounding has its own tests (src/domain/policy/evaluate-lines.test.ts, test/api/claims-from-aggregates.test.ts).
+    rule_set: {
+      effective_from: '2026-01-01T00:00:00Z',
+      rounding: 'record',
+      rules: [{ id: 'domestic', match: { domestic: true }, pay: { basis: 'bill', rate_bp: p.rate_bp } }],
+    },
   };
   const checked = checkProgramDefinition(d);
   if (!checked.ok) throw new Error(`invalid definition: ${JSON.stringify(checked.problems)}`);

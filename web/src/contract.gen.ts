@@ -849,6 +849,8 @@ export interface RuleSetCreated {
   /** RFC 3339, UTC */
   effective_from: string;
   rules: Rule[];
+  /** line: each claim line floored once from exact sums (the default); record: each record floored (versions before 2026-12) */
+  rounding: 'line' | 'record';
 }
 
 export interface RuleSetVersion {
@@ -856,6 +858,8 @@ export interface RuleSetVersion {
   /** RFC 3339, UTC */
   effective_from: string;
   rules: Rule[];
+  /** line: each claim line floored once from exact sums (the default); record: each record floored (versions before 2026-12) */
+  rounding: 'line' | 'record';
   used_by_approved_claims: boolean;
   /** RFC 3339, UTC */
   created_at: string;
@@ -1285,6 +1289,8 @@ export interface Bodies {
     rule_set: {
       effective_from: string;
       rules: Rule[];
+      /** line: each claim line floored once from exact sums (the default); record: each record floored (versions before 2026-12) */
+      rounding?: 'line' | 'record';
     };
   };
   'POST /programs/{id}/enrollments': {
@@ -1299,11 +1305,15 @@ export interface Bodies {
   'POST /programs/{id}/rule-sets': {
     effective_from: string;
     rules: Rule[];
+    /** line: each claim line floored once from exact sums (the default); record: each record floored (versions before 2026-12) */
+    rounding?: 'line' | 'record';
   };
   'POST /programs/{id}/simulate': {
     from: string;
     to: string;
     rules: Rule[];
+    /** line: each claim line floored once from exact sums (the default); record: each record floored (versions before 2026-12) */
+    rounding?: 'line' | 'record';
     /** the budget to replay with (fen: a JSON integer up to 2^53 − 1, or a decimal string up to 2^63 − 1) */
     budget_fen?: number | string;
     caps?: {

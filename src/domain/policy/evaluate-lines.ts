@@ -13,9 +13,10 @@
 // so one comparison per group decides every record of it. A record of 0 card-seconds has price_key 0 when its bill is
 // 0 and null (above every ceiling) otherwise.
 import { FenSum } from '../money/fen.js';
-import type { Rule, RuleSetBody } from './rule-set.js';
+import type { Rounding, Rule, RuleSetBody } from './rule-set.js';
 import {
   applyCuts,
+  evaluate,
   beneficiaryMatches,
   domesticShareBp,
   emptyLine,
@@ -327,4 +328,23 @@ function byModel(groups: readonly EvalGroup[], members: readonly number[]): Map<
   const m = new Map<string, number>();
   for (const k of members) m.set(groups[k]!.accelerator, (m.get(groups[k]!.accelerator) ?? 0) + groups[k]!.card_s);
   return m;
+}
+
+/** An evaluation of records under either rounding, with each record's subsidy before cuts. */
+export interface RecordsEvaluation extends Omit<Evaluation, 'record_subsidies'> {
+  record_subsidies: readonly (number | bigint)[];
+}
+
+/** The records' subsidy under the rounding of their rule-set version: per record (evaluate) or per line (evaluateLines). */
+export function evaluateRecords(
+  rounding: Rounding,
+  rule_set: RuleSetBody,
+  records: readonly EvalRecord[],
+  models: ReadonlyMap<string, ModelFacts>,
+  beneficiary: BeneficiaryFacts,
+  limits: EvalLimits,
+): RecordsEvaluation {
+  if (rounding === 'record') return evaluate(rule_set, records, models, beneficiary, limits);
+  const { group_subsidies, ...e } = evaluateLines(rule_set, records.map(recordGroup), models, beneficiary, limits);
+  return { ...e, record_subsidies: group_subsidies };
 }

@@ -82,9 +82,21 @@ export const Rule = Type.Object(
 );
 export type Rule = Static<typeof Rule>;
 
+/**
+ * How a claim's subsidy is floored to whole fen: per claim line (the sums of the line's records, floored once), or per
+ * record (each record floored, lines summing them: the rounding of every version stored before migration 0015).
+ */
+export const Rounding = Type.Union([Type.Literal('line'), Type.Literal('record')], {
+  description: 'line: each claim line floored once from exact sums (the default); record: each record floored (versions before 2026-12)',
+});
+export type Rounding = Static<typeof Rounding>;
+/** The rounding of a version whose definition names none. */
+export const default_rounding: Rounding = 'line';
+
 export const RuleSetBody = Type.Object(
   {
     rules: Type.Array(Rule, { maxItems: rule_set_limits.rules_max }),
+    rounding: Type.Optional(Rounding),
   },
   { additionalProperties: false },
 );

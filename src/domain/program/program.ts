@@ -85,7 +85,10 @@ export const ProgramDefinition = Type.Object(
           'only usage delivered in batches signed with a registered provider key counts toward claims; providers of enrolled beneficiaries must sign (default false)',
       }),
     ),
-    rule_set: Type.Object({ effective_from: Instant, rules: RuleSetBody.properties.rules }, { additionalProperties: false }),
+    rule_set: Type.Object(
+      { effective_from: Instant, rules: RuleSetBody.properties.rules, rounding: RuleSetBody.properties.rounding },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );

@@ -3,7 +3,7 @@
 import { Type } from 'typebox';
 import { checkProgramDefinition, Eligibility, ProgramDefinition, unsafeMoneyNumbers, type Program } from '../../domain/program/program.js';
 import { fen_unsafe_number_message } from '../../domain/money/fen.js';
-import { checkRuleSet, RuleSetBody } from '../../domain/policy/rule-set.js';
+import { checkRuleSet, default_rounding, Rounding, RuleSetBody } from '../../domain/policy/rule-set.js';
 import { checkLedgerWhole } from '../../service/verify-all.js';
 import { applyProgram, estimateClaim, simulate } from '../../service/claims.js';
 import type { App, AppContext } from '../context.js';
@@ -66,7 +66,14 @@ const ProgramDetail = Type.Object(
     budget: Budget,
     rule_sets: Type.Array(
       Type.Object(
-        { version: Type.Integer(), effective_from: Instant(), rules: Rules, used_by_approved_claims: Type.Boolean(), created_at: Instant() },
+        {
+          version: Type.Integer(),
+          effective_from: Instant(),
+          rules: Rules,
+          rounding: Rounding,
+          used_by_approved_claims: Type.Boolean(),
+          created_at: Instant(),
+        },
         { title: 'RuleSetVersion' },
       ),
     ),
@@ -75,7 +82,7 @@ const ProgramDetail = Type.Object(
 );
 
 const RuleSetCreated = Type.Object(
-  { program_id: Type.String(), version: Type.Integer(), effective_from: Instant(), rules: Rules },
+  { program_id: Type.String(), version: Type.Integer(), effective_from: Instant(), rules: Rules, rounding: Rounding },
   { title: 'RuleSetCreated' },
 );
 
@@ -263,6 +270,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
           version: v.version,
           effective_from: iso(v.effective_from_ms),
           rules: v.rules,
+          rounding: v.rounding,
           used_by_approved_claims: used.includes(v.version),
           created_at: iso(v.created_at_ms),
         })),
@@ -280,21 +288,22 @@ export function programRoutes(app: App, ctx: AppContext): void {
         summary: 'Add a rule-set version',
         description: 'Adds a rule-set version effective from a date; earlier versions never change.',
         params: IdParams,
-        body: Type.Object({ effective_from: Type.String({ format: 'date-time' }), rules: RuleSetBody.properties.rules }),
+        body: Type.Object({ effective_from: Type.String({ format: 'date-time' }), rules: RuleSetBody.properties.rules, rounding: Type.Optional(Rounding) }),
         response: { 201: RuleSetCreated },
       },
     },
     async (request, reply) => {
       const p = await program(request.params.id);
-      const body = request.body as { effective_from?: unknown; rules?: unknown };
+      const body = request.body as { effective_from?: unknown; rules?: unknown; rounding?: unknown };
       if (typeof body !== 'object' || body === null || typeof body.effective_from !== 'string') {
         throw new Refusal('invalid_program', { reason: 'effective_from_missing' }, { fields: ['effective_from'] });
       }
       const effective_from_ms = parseInstant(body.effective_from, 'effective_from');
-      const checked = checkRuleSet({ rules: body.rules });
+      const checked = checkRuleSet(body.rounding === undefined ? { rules: body.rules } : { rules: body.rules, rounding: body.rounding });
       if (!checked.ok) throw invalidProgram(checked.problems);
-      const v = await ctx.store.programs.addRuleSet(p.id, effective_from_ms, checked.rule_set.rules, actorOf(request), ctx.now());
-      return reply.status(201).send({ program_id: p.id, version: v.version, effective_from: iso(v.effective_from_ms), rules: v.rules });
+      const rounding = checked.rule_set.rounding ?? default_rounding;
+      const v = await ctx.store.programs.addRuleSet(p.id, effective_from_ms, checked.rule_set.rules, rounding, actorOf(request), ctx.now());
+      return reply.status(201).send({ program_id: p.id, version: v.version, effective_from: iso(v.effective_from_ms), rules: v.rules, rounding: v.rounding });
     },
   );
 
@@ -373,6 +382,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
           from: Type.String({ format: 'date-time' }),
           to: Type.String({ format: 'date-time' }),
           rules: RuleSetBody.properties.rules,
+          rounding: Type.Optional(Rounding),
           budget_fen: Type.Optional(FenInput(0, 'the budget to replay with')),
           caps: Type.Optional(
             Type.Object({
@@ -391,13 +401,14 @@ export function programRoutes(app: App, ctx: AppContext): void {
         from?: unknown;
         to?: unknown;
         rules?: unknown;
+        rounding?: unknown;
         budget_fen?: unknown;
         caps?: { share_bp?: unknown; fen?: unknown; fen_year?: unknown };
       };
       for (const f of ['from', 'to'] as const) {
         if (typeof body[f] !== 'string') throw new ApiError('validation_failed', `${f} is required`, [{ field: f, message: 'is required (RFC 3339)' }]);
       }
-      const checked = checkRuleSet({ rules: body.rules });
+      const checked = checkRuleSet(body.rounding === undefined ? { rules: body.rules } : { rules: body.rules, rounding: body.rounding });
       if (!checked.ok) throw invalidProgram(checked.problems);
       const int = (v: unknown, field: string): number | null | undefined => {
         if (v === undefined || v === null) return v;
