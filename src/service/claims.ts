@@ -2,9 +2,18 @@
 // definition, estimating and filing claims, and the what-if replay of a candidate rule set.
 import { checkEligibility, type BeneficiaryProfile, type CheckedProgramDefinition, type Program } from '../domain/program/program.js';
 import type { AuditActor } from '../store/audit-repository.js';
-import type { EvalRecord, ModelFacts } from '../domain/policy/evaluate.js';
-import { evaluateRecords, type RecordsEvaluation } from '../domain/policy/evaluate-lines.js';
-import { default_rounding, type RuleSetBody } from '../domain/policy/rule-set.js';
+import type { BeneficiaryFacts, EvalLimits, EvalRecord, Evaluation, ModelFacts } from '../domain/policy/evaluate.js';
+import {
+  evaluateLines,
+  evaluateRecords,
+  GroupsStraddleSupportEnd,
+  recordGroup,
+  type EvalGroup,
+  type LineEvaluation,
+  type RecordsEvaluation,
+} from '../domain/policy/evaluate-lines.js';
+import type { DayGroup } from '../store/usage-groups-repository.js';
+import { default_rounding, type Rounding, type RuleSetBody } from '../domain/policy/rule-set.js';
 import type { Organization } from '../domain/org/organization.js';
 import type { Store } from '../store/store.js';
 import { ClaimRecordsTaken, type Actor, type Claim, type TransitionOptions } from '../store/claim-repository.js';
@@ -76,8 +85,18 @@ export interface Estimate {
   period_start_ms: number;
   period_end_ms: number;
   rule_set_version: number;
-  records: EvalRecord[];
-  evaluation: RecordsEvaluation;
+  rounding: Rounding;
+  /** 'groups': computed from the usage groups (and the records of partial days); 'records': record by record */
+  source: 'groups' | 'records';
+  /** the records, when read one by one (always when filing) */
+  records: EvalRecord[] | null;
+  record_count: number;
+  evaluation: ClaimEvaluation;
+}
+
+/** An evaluation as a claim keeps it; each record's subsidy only when the records were read one by one. */
+export interface ClaimEvaluation extends Omit<RecordsEvaluation, 'record_subsidies'> {
+  record_subsidies: readonly (number | bigint)[] | null;
 }
 
 /**
@@ -91,8 +110,19 @@ function checkRecordAmounts(records: readonly EvalRecord[]): void {
   }
 }
 
-/** What a claim for this period would pay now, without filing it. */
-export async function estimateClaim(store: Store, program_id: string, beneficiary_id: string, from_ms: number, to_ms: number): Promise<Estimate> {
+/**
+ * What a claim for this period would pay now, without filing it. Under a version that rounds per line it is computed
+ * from the usage groups, unless a claim may hold some of the usage or a confirmed finding touches it (then, and for
+ * `records: true` — filing — and per-record versions, record by record: the same figures, read from every record).
+ */
+export async function estimateClaim(
+  store: Store,
+  program_id: string,
+  beneficiary_id: string,
+  from_ms: number,
+  to_ms: number,
+  options: { records?: boolean } = {},
+): Promise<Estimate> {
   const program = await store.programs.get(program_id);
   if (!program) throw new Refusal('not_found', { what: 'program', id: program_id }, { fields: ['program_id'] });
   const beneficiary = await store.organizations.get(beneficiary_id);
@@ -108,34 +138,97 @@ export async function estimateClaim(store: Store, program_id: string, beneficiar
   if (!eligible.eligible) throw new Refusal('not_eligible', eligible.why, { fields: ['beneficiary_id'] });
   const rule_set = await store.programs.ruleSetAt(program.id, start);
   if (!rule_set) throw new Refusal('no_rule_set', {}, { fields: ['period_start'] });
-  const [records, period_card_s_by_model, history, budget, models] = await Promise.all([
-    store.claims.gatherRecords(program, beneficiary.id, start, end),
-    store.claims.cardSecondsByModel(program.beneficiary_kind, beneficiary.id, start, end),
+  const [history, budget, models] = await Promise.all([
     store.claims.beneficiaryHistory(program.id, beneficiary.id, store.calendar.year(start)),
     store.programs.budget(program.id),
     modelFacts(store),
   ]);
+  const limits: EvalLimits = {
+    cap_share_bp: program.cap_share_bp,
+    cap_fen: program.cap_fen,
+    cap_fen_year: program.cap_fen_year,
+    granted_fen: history.granted_fen,
+    granted_fen_year: history.granted_fen_year,
+    support_months: program.support_months,
+    first_subsidized_at_ms: history.first_subsidized_at_ms,
+    calendar: store.calendar,
+    budget_available_fen: budget.available_fen,
+  };
+  const facts = { size: beneficiary.size, categories: beneficiary.categories };
+  const base = { program, beneficiary, period_start_ms: start, period_end_ms: end, rule_set_version: rule_set.version, rounding: rule_set.rounding };
+  const body = { rules: rule_set.rules };
+
+  if (rule_set.rounding === 'line' && options.records !== true) {
+    const g = await beneficiaryGroups(store, program, beneficiary.id, start, end);
+    if (g !== null) {
+      const lines = await evaluateGroups(store, body, g, models, facts, { ...limits, period_card_s_by_model: cardSecondsOf(g.groups, g.edge_records) });
+      const { group_subsidies: _shares, items: _items, ...e } = lines;
+      return { ...base, source: 'groups', records: null, record_count: g.record_count, evaluation: { ...e, record_subsidies: null } };
+    }
+  }
+  const [records, period_card_s_by_model] = await Promise.all([
+    store.claims.gatherRecords(program, beneficiary.id, start, end),
+    store.claims.cardSecondsByModel(program.beneficiary_kind, beneficiary.id, start, end),
+  ]);
   checkRecordAmounts(records);
-  const evaluation = evaluateRecords(
-    rule_set.rounding,
-    { rules: rule_set.rules },
-    records,
-    models,
-    { size: beneficiary.size, categories: beneficiary.categories },
-    {
-      cap_share_bp: program.cap_share_bp,
-      cap_fen: program.cap_fen,
-      cap_fen_year: program.cap_fen_year,
-      granted_fen: history.granted_fen,
-      granted_fen_year: history.granted_fen_year,
-      support_months: program.support_months,
-      first_subsidized_at_ms: history.first_subsidized_at_ms,
-      calendar: store.calendar,
-      budget_available_fen: budget.available_fen,
-      period_card_s_by_model,
-    },
-  );
-  return { program, beneficiary, period_start_ms: start, period_end_ms: end, rule_set_version: rule_set.version, records, evaluation };
+  const evaluation = evaluateRecords(rule_set.rounding, body, records, models, facts, { ...limits, period_card_s_by_model });
+  return { ...base, source: 'records', records, record_count: records.length, evaluation };
+}
+
+/** A beneficiary's usage of [from, to) as usage groups and the records of partial days; null when it must be read record by record. */
+async function beneficiaryGroups(
+  store: Store,
+  program: Program,
+  beneficiary_id: string,
+  from_ms: number,
+  to_ms: number,
+): Promise<{ groups: DayGroup[]; edge_records: EvalRecord[]; record_count: number; read: (a: number, b: number) => Promise<EvalRecord[]> } | null> {
+  const days = store.groups.periodDays(from_ms, to_ms);
+  const groups = await store.groups.forBeneficiary(program.beneficiary_kind, beneficiary_id, days, program.requires_signed_usage);
+  const counterparts = [...new Set(groups.map((g) => (program.beneficiary_kind === 'enterprise' ? g.provider_id : g.enterprise_id)))];
+  const [held, flagged] = await Promise.all([
+    store.groups.anyHolding(beneficiary_id, counterparts, from_ms, to_ms),
+    store.groups.anyConfirmedFinding(program.beneficiary_kind, beneficiary_id, from_ms, to_ms),
+  ]);
+  if (held || flagged) return null;
+  const read = (a: number, b: number) => store.claims.gatherRecords(program, beneficiary_id, a, b);
+  const edge_records = (await Promise.all(days.edges.map(([a, b]) => read(a, b)))).flat();
+  checkRecordAmounts(edge_records);
+  const record_count = groups.reduce((n, g) => n + g.records, 0) + edge_records.length;
+  return { groups, edge_records, record_count, read };
+}
+
+/** Card-seconds per model of groups and records (the tier bonus's domestic share). */
+function cardSecondsOf(groups: readonly EvalGroup[], records: readonly EvalRecord[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const x of [...groups, ...records]) m.set(x.accelerator, (m.get(x.accelerator) ?? 0) + x.card_s);
+  return m;
+}
+
+/**
+ * evaluateLines over groups and records; a day on which the support period ends inside a group is read record by
+ * record (its groups replaced by its records) and the evaluation run again.
+ */
+async function evaluateGroups(
+  store: Store,
+  body: RuleSetBody,
+  g: { groups: DayGroup[]; edge_records: EvalRecord[]; read: (a: number, b: number) => Promise<EvalRecord[]> },
+  models: ReadonlyMap<string, ModelFacts>,
+  facts: BeneficiaryFacts,
+  limits: EvalLimits,
+): Promise<LineEvaluation & { items: (EvalGroup & { day?: string })[] }> {
+  let groups: (EvalGroup & { day?: string })[] = [...g.groups, ...g.edge_records.map(recordGroup)];
+  try {
+    return { ...evaluateLines(body, groups, models, facts, limits), items: groups };
+  } catch (error) {
+    if (!(error instanceof GroupsStraddleSupportEnd)) throw error;
+    const days = [...new Set(error.indices.map((i) => (groups[i] as Partial<DayGroup>).day).filter((d): d is string => d !== undefined))];
+    const day_records = (await Promise.all(days.map((d) => g.read(store.calendar.dayStartMs(d), store.calendar.dayStartMs(store.calendar.nextDay(d)))))).flat();
+    checkRecordAmounts(day_records);
+    const split = new Set(days);
+    groups = [...g.groups.filter((x) => !split.has(x.day)), ...g.edge_records.map(recordGroup), ...day_records.map(recordGroup)];
+    return { ...evaluateLines(body, groups, models, facts, limits), items: groups };
+  }
 }
 
 /** Files a draft claim over the period's eligible usage; if a concurrent claim took a record first, gathers again. */
@@ -150,7 +243,8 @@ export async function fileClaim(
 ): Promise<Claim> {
   for (let attempt = 1; ; attempt++) {
     const replacements_seen = await store.claims.replacementWatermark();
-    const e = await estimateClaim(store, program_id, beneficiary_id, from_ms, to_ms);
+    const e = await estimateClaim(store, program_id, beneficiary_id, from_ms, to_ms, { records: true });
+    if (e.records === null || e.evaluation.record_subsidies === null) throw new Error('a claim is filed over its records, read one by one');
     if (e.records.length === 0) throw new Refusal('no_records', {}, { fields: ['period_start'] });
     // A claim's amounts are stored in int8 columns: past 2^63 − 1 fen the claim is refused (split the period), never rounded.
     for (const [field, fen] of [
@@ -168,7 +262,7 @@ export async function fileClaim(
           period_start_ms: e.period_start_ms,
           period_end_ms: e.period_end_ms,
           rule_set_version: e.rule_set_version,
-          evaluation: e.evaluation,
+          evaluation: { ...e.evaluation, record_subsidies: e.evaluation.record_subsidies },
           records: e.records,
           replacements_seen,
         },
@@ -245,18 +339,29 @@ export async function simulate(
   const current = await store.programs.ruleSetAt(program.id, from_ms);
   const models = await modelFacts(store);
   const orgs = await store.organizations.list(program.beneficiary_kind);
-  const by_beneficiary = await store.claims.replayRecords(program.beneficiary_kind, from_ms, to_ms);
+  const kind = program.beneficiary_kind;
+  const plan: [SimulationVariant['label'], RuleSetBody['rules'], number | null, Rounding][] = [
+    ['current', current?.rules ?? [], current?.version ?? null, current?.rounding ?? default_rounding],
+    ['candidate', candidate.rules, null, candidate.rounding ?? default_rounding],
+  ];
+  // Line rounding replays the usage groups of whole days and the records of partial ones; record rounding every record.
+  const days = store.groups.periodDays(from_ms, to_ms);
+  const lines = plan.some((p) => p[3] === 'line');
+  const [groups_by, edges_by, records_by] = await Promise.all([
+    lines ? store.groups.forPeriod(kind, days) : new Map<string, DayGroup[]>(),
+    lines ? replayRanges(store, kind, days.edges) : new Map<string, EvalRecord[]>(),
+    plan.some((p) => p[3] === 'record') ? store.claims.replayRecords(kind, from_ms, to_ms) : new Map<string, EvalRecord[]>(),
+  ]);
   const budget_fen = overrides.budget_fen ?? program.budget_fen;
   const caps = {
     cap_share_bp: overrides.cap_share_bp === undefined ? program.cap_share_bp : overrides.cap_share_bp,
     cap_fen: overrides.cap_fen === undefined ? program.cap_fen : overrides.cap_fen,
     cap_fen_year: overrides.cap_fen_year === undefined ? program.cap_fen_year : overrides.cap_fen_year,
   };
+  const eligible = new Map<string, boolean>();
+  for (const org of orgs) eligible.set(org.id, checkEligibility(program, profileOf(org), await store.programs.isEnrolled(program.id, org.id)).eligible);
   const variants: SimulationVariant[] = [];
-  for (const [label, rules, version, rounding] of [
-    ['current', current?.rules ?? [], current?.version ?? null, current?.rounding ?? default_rounding],
-    ['candidate', candidate.rules, null, candidate.rounding ?? default_rounding],
-  ] as const) {
+  for (const [label, rules, version, rounding] of plan) {
     const v: SimulationVariant = {
       label,
       rule_set_version: version,
@@ -275,50 +380,70 @@ export async function simulate(
     const by_day = new Map<string, bigint>();
     const net = { domestic: { bill: 0n, subsidy: 0n, gflop: 0n }, foreign: { bill: 0n, subsidy: 0n, gflop: 0n } };
     for (const org of orgs) {
-      const records = by_beneficiary.get(org.id);
-      if (!records || records.length === 0) continue;
-      const eligible = checkEligibility(program, profileOf(org), await store.programs.isEnrolled(program.id, org.id));
-      if (!eligible.eligible) continue;
-      checkRecordAmounts(records);
-      const e = evaluateRecords(
-        rounding,
-        { rules: [...rules] },
-        records,
-        models,
-        { size: org.size, categories: org.categories },
-        {
-          ...caps,
-          granted_fen: 0n,
-          granted_fen_year: 0n,
-          support_months: program.support_months,
-          first_subsidized_at_ms: null,
-          budget_available_fen: null,
-          calendar: store.calendar,
-        },
-      );
+      if (eligible.get(org.id) !== true) continue;
+      const limits: EvalLimits = {
+        ...caps,
+        granted_fen: 0n,
+        granted_fen_year: 0n,
+        support_months: program.support_months,
+        first_subsidized_at_ms: null,
+        budget_available_fen: null,
+        calendar: store.calendar,
+      };
+      const facts = { size: org.size, categories: org.categories };
+      // what the replay shares out: each record's or group's subsidy, with what it is split by
+      let items: { accelerator: string; day: string; amount_fen: bigint; card_s: number; subsidy: bigint }[];
+      let e: Omit<Evaluation, 'record_subsidies'>;
+      if (rounding === 'record') {
+        const records = records_by.get(org.id);
+        if (!records || records.length === 0) continue;
+        checkRecordAmounts(records);
+        const r = evaluateRecords('record', { rules: [...rules] }, records, models, facts, limits);
+        e = r;
+        items = records.map((x, i) => ({
+          accelerator: x.accelerator,
+          day: store.calendar.day(x.started_at_ms),
+          amount_fen: BigInt(x.amount_fen),
+          card_s: x.card_s,
+          subsidy: BigInt(r.record_subsidies[i] ?? 0),
+        }));
+      } else {
+        const groups = groups_by.get(org.id) ?? [];
+        const edge_records = edges_by.get(org.id) ?? [];
+        if (groups.length === 0 && edge_records.length === 0) continue;
+        checkRecordAmounts(edge_records);
+        const read = async (a: number, b: number) => (await store.claims.replayRecords(kind, a, b)).get(org.id) ?? [];
+        const evaluated = await evaluateGroups(store, { rules: [...rules] }, { groups, edge_records, read }, models, facts, limits);
+        e = evaluated;
+        items = evaluated.items.map((x, i) => ({
+          accelerator: x.accelerator,
+          day: 'day' in x && typeof x.day === 'string' ? x.day : store.calendar.day(x.first_started_at_ms),
+          amount_fen: x.amount_fen,
+          card_s: x.card_s,
+          subsidy: evaluated.group_subsidies[i] ?? 0n,
+        }));
+      }
       v.beneficiaries++;
       v.computed_fen += e.computed_fen;
       v.granted_fen += e.granted_fen;
       v.per_beneficiary.push({ beneficiary_id: org.id, name: org.name, computed_fen: e.computed_fen, granted_fen: e.granted_fen });
-      // Splits share each beneficiary's cuts out pro rata over its records, floored per record: they may fall short of
-      // the grant by less than one fen per record. Exact: subsidy × granted / computed in BigInt.
+      // Splits share each beneficiary's cuts out pro rata over its records (or groups), floored each: they may fall
+      // short of the grant by less than one fen per item. Exact: subsidy × granted / computed in BigInt.
       const cut = e.granted_fen !== e.computed_fen;
-      records.forEach((r, i) => {
-        const f = models.get(r.accelerator);
-        const subsidy = BigInt(e.record_subsidies[i] ?? 0);
-        const s = !cut ? subsidy : e.computed_fen === 0n ? 0n : (subsidy * e.granted_fen) / e.computed_fen;
+      for (const x of items) {
+        const f = models.get(x.accelerator);
+        const s = !cut ? x.subsidy : e.computed_fen === 0n ? 0n : (x.subsidy * e.granted_fen) / e.computed_fen;
         const side = f?.domestic ? 'domestic' : 'foreign';
         if (f?.domestic) v.domestic_fen += s;
         else v.foreign_fen += s;
         vendor.set(f?.vendor ?? 'unknown', (vendor.get(f?.vendor ?? 'unknown') ?? 0n) + s);
-        const day = store.calendar.day(r.started_at_ms);
-        by_day.set(day, (by_day.get(day) ?? 0n) + s);
+        by_day.set(x.day, (by_day.get(x.day) ?? 0n) + s);
         if (f?.gflops != null) {
-          net[side].bill += BigInt(r.amount_fen);
+          net[side].bill += x.amount_fen;
           net[side].subsidy += s;
-          net[side].gflop += BigInt(r.card_s) * BigInt(f.gflops);
+          net[side].gflop += BigInt(x.card_s) * BigInt(f.gflops);
         }
-      });
+      }
     }
     const descending = (a: bigint, b: bigint) => (a > b ? -1 : a < b ? 1 : 0);
     v.per_beneficiary.sort((a, b) => descending(a.granted_fen, b.granted_fen) || (a.beneficiary_id < b.beneficiary_id ? -1 : 1));
@@ -338,4 +463,13 @@ export async function simulate(
     variants.push(v);
   }
   return { period_start_ms: from_ms, period_end_ms: to_ms, variants };
+}
+
+/** Everyone's records of some ranges of instants, by beneficiary (the replay's partial days). */
+async function replayRanges(store: Store, kind: 'enterprise' | 'provider', ranges: readonly [number, number][]): Promise<Map<string, EvalRecord[]>> {
+  const by = new Map<string, EvalRecord[]>();
+  for (const [a, b] of ranges) {
+    for (const [who, records] of await store.claims.replayRecords(kind, a, b)) by.set(who, [...(by.get(who) ?? []), ...records]);
+  }
+  return by;
 }

@@ -22,6 +22,7 @@ import { migration0012 } from './migrations/0012-rollup-sum-bound.js';
 import { migration0013 } from './migrations/0013-usage-replacement.js';
 import { migration0014 } from './migrations/0014-office-calendar.js';
 import { migration0015 } from './migrations/0015-rule-set-rounding.js';
+import { migration0016 } from './migrations/0016-usage-groups.js';
 
 export interface DatabaseOptions {
   /** postgres://… or null for SQLite. */
@@ -101,6 +102,7 @@ export async function migrate(connection: Connection, to?: string): Promise<stri
       '0013-usage-replacement': migration0013(connection.engine),
       '0014-office-calendar': migration0014(connection.engine),
       '0015-rule-set-rounding': migration0015(connection.engine),
+      '0016-usage-groups': migration0016(connection.engine),
     }),
   });
   const { error, results } = to === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(to);

@@ -5,10 +5,8 @@
 import { OfficeCalendar } from '../domain/calendar.js';
 import { appendAudit, system_actor, type AuditActor } from './audit-repository.js';
 import type { Connection } from './database.js';
-import { rollupDeltas } from './usage/effects.js';
-import { storedToRow, type UsageRow } from './usage/rows.js';
-import { addRollups, stored_columns } from './usage/sql.js';
-import { writeTransaction, type Tx } from './write-transaction.js';
+import { addEffectsOfRecords } from './usage/rebuild.js';
+import { writeTransaction } from './write-transaction.js';
 
 /** The configured zone differs from the one the rollups were settled in by an operator. */
 export class TimeZoneMismatch extends Error {
@@ -29,9 +27,6 @@ export async function storedZone(connection: Connection): Promise<{ time_zone: s
   return { time_zone: row.time_zone, settled_at_ms: row.settled_at_ms === null ? null : Number(row.settled_at_ms) };
 }
 
-/** Records read per page while rebuilding. */
-const rebuild_page_rows = 20_000;
-
 /**
  * The office calendar for `configured`: the stored zone when they agree; rebuilt in `configured` when the stored zone
  * was never chosen (a database from before migration 0014, or a new one); else TimeZoneMismatch.
@@ -44,7 +39,7 @@ export async function settleCalendar(connection: Connection, configured: string,
   return new OfficeCalendar(configured);
 }
 
-/** Rebuilds the daily rollups (and with them the monthly ones) in `time_zone` and records it; answers the rows written. */
+/** Rebuilds the daily rollups (and with them the monthly ones) and the usage groups in `time_zone` and records it; answers the rows written. */
 export async function setZone(
   connection: Connection,
   time_zone: string,
@@ -56,7 +51,8 @@ export async function setZone(
     const before = await tx.selectFrom('office_calendar').select('time_zone').where('id', '=', 1).executeTakeFirstOrThrow();
     await tx.deleteFrom('usage_rollups').execute();
     await tx.deleteFrom('usage_rollups_monthly').execute();
-    const records = await addRollupsOfRecords(tx, engine, calendar);
+    await tx.deleteFrom('usage_groups').execute();
+    const records = await addEffectsOfRecords(tx, engine, calendar);
     const counted = await tx
       .selectFrom('usage_rollups')
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -80,32 +76,4 @@ export async function setZone(
     }
     return { from: before.time_zone, to: calendar.time_zone, rollups, records };
   });
-}
-
-/**
- * Adds every stored record to the (emptied) rollups in `calendar`'s days, a page at a time in seq order: addRollups
- * upserts, so the pages' deltas sum in the table. Answers the records read.
- */
-async function addRollupsOfRecords(tx: Tx, engine: Connection['engine'], calendar: OfficeCalendar): Promise<number> {
-  let after = -1;
-  let records = 0;
-  for (;;) {
-    const page = await tx
-      .selectFrom('usage_records')
-      .select([...stored_columns])
-      .where('seq', '>', after)
-      .orderBy('seq')
-      .limit(rebuild_page_rows)
-      .execute();
-    const by_provider = new Map<string, UsageRow[]>();
-    for (const r of page) {
-      let list = by_provider.get(r.provider_id);
-      if (list === undefined) by_provider.set(r.provider_id, (list = []));
-      list.push(storedToRow(r as unknown as Parameters<typeof storedToRow>[0]));
-    }
-    for (const [provider_id, rows] of by_provider) await addRollups(tx, engine, rollupDeltas(provider_id, rows, calendar));
-    records += page.length;
-    if (page.length < rebuild_page_rows) return records;
-    after = Number(page[page.length - 1]!.seq);
-  }
 }

@@ -106,6 +106,30 @@ export interface UsageRollupsTable {
   amount_fen: Int8Big;
 }
 
+/**
+ * Usage groups (migration 0016): records summed by everything a rule condition or a figure of pay looks at — enterprise,
+ * provider, cluster (its region), model, workload, office day, price bucket (domain/policy/price-key.ts) and whether a
+ * signed batch delivered them — so that claims and the replay are computed from aggregates (issue 17).
+ */
+export interface UsageGroupsTable {
+  enterprise_id: string;
+  day: string; // YYYY-MM-DD, the office's day of started_at
+  provider_id: string;
+  cluster_id: string;
+  accelerator_id: string;
+  workload: string; // '' when the records name none
+  price_key: Int8; // ceil(amount_fen × 3600 / card_s); -1: a bill on 0 card-seconds (above every ceiling)
+  signed: number; // 1: delivered in signed batches
+  records: Int8;
+  card_s: Int8Big;
+  amount_fen: Int8Big;
+  metered_records: Int8;
+  metered_wh: Int8Big;
+  unmetered_card_s: Int8Big;
+  first_started_at_ms: Int8;
+  last_started_at_ms: Int8;
+}
+
 /** Monthly rollups (migration 0006): provider × enterprise × model × UTC month of started_at, kept by triggers on usage_rollups. */
 export interface UsageRollupsMonthlyTable {
   month: string; // YYYY-MM (UTC) of started_at
@@ -416,6 +440,7 @@ export interface Database {
   inventory: InventoryTable;
   usage_records: UsageRecordsTable;
   usage_rollups: UsageRollupsTable;
+  usage_groups: UsageGroupsTable;
   usage_rollups_monthly: UsageRollupsMonthlyTable;
   usage_rejections: UsageRejectionsTable;
 }

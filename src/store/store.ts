@@ -9,6 +9,7 @@ import { ClusterRepository } from './cluster-repository.js';
 import { ApiKeyRepository } from './api-key-repository.js';
 import { UsageRepository } from './usage-repository.js';
 import { ProgramRepository } from './program-repository.js';
+import { UsageGroupsRepository } from './usage-groups-repository.js';
 import { ClaimRepository } from './claim-repository.js';
 import { LedgerRepository } from './ledger-repository.js';
 import { FindingRepository } from './finding-repository.js';
@@ -28,6 +29,7 @@ export class Store {
   readonly usage: UsageRepository;
   readonly programs: ProgramRepository;
   readonly claims: ClaimRepository;
+  readonly groups: UsageGroupsRepository;
   readonly ledger: LedgerRepository;
   readonly findings: FindingRepository;
   readonly audit: AuditRepository;
@@ -49,6 +51,7 @@ export class Store {
     this.usage = new UsageRepository(connection, () => this.office_calendar);
     this.programs = new ProgramRepository(connection);
     this.claims = new ClaimRepository(connection, () => this.office_calendar);
+    this.groups = new UsageGroupsRepository(connection, () => this.office_calendar);
     this.ledger = new LedgerRepository(connection);
     this.findings = new FindingRepository(connection);
     this.audit = new AuditRepository(connection);

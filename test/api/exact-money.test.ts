@@ -1,6 +1,7 @@
 // Issue 12, finding F3 ("exact money"), on both engines: sums of fen pass 2^53 and stay exact everywhere — the claim,
 // its explanation and exports (CSV, XLSX, JSON), the usage summary, the program's budget, ledger and reports — and past
 // 2^63 − 1 (what the store holds) a budget, a payment or a claim is refused with 422 amount_too_large, never a 500.
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { describeEachEngine } from '../support/engines.js';
@@ -249,6 +250,12 @@ describeEachEngine('exact money past 2^53', (db) => {
     await kdb
       .updateTable('usage_records')
       .set({ amount_fen: Number(record_fen) })
+      .where('enterprise_id', '=', q.enterprise_id)
+      .execute();
+    // and in the usage groups the estimate reads (each record: 1 card-hour, so its price key is its bill)
+    await kdb
+      .updateTable('usage_groups')
+      .set(() => ({ amount_fen: sql<bigint>`records * ${record_fen}`, price_key: Number(record_fen) }))
       .where('enterprise_id', '=', q.enterprise_id)
       .execute();
     // Three daily rollups of 4e18 fen in one month, of three enterprises (a month's rollup per enterprise stays within

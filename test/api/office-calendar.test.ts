@@ -195,20 +195,29 @@ it('a database from before the office calendar has its UTC rollups rebuilt in Be
     await utc_store.migrate(2);
     await utc_store.usage.insertBatch('p', [record('a', november), record('b', october)], 3);
     await utc_store.close();
+    // and undo what came after 0014 (rule-set rounding, usage groups), as that version had neither
     await conn.db.schema.dropTable('office_calendar').execute();
+    await conn.db.schema.dropTable('usage_groups').execute();
+    await conn.db.schema.alterTable('rule_sets').dropColumn('rounding').execute();
     await conn.db
       .deleteFrom('kysely_migration' as never)
-      .where('name' as never, '=', '0014-office-calendar' as never)
+      .where('name' as never, 'in', ['0014-office-calendar', '0015-rule-set-rounding', '0016-usage-groups'] as never)
       .execute();
     const utc_days = await conn.db.selectFrom('usage_rollups').select(['day', 'records']).execute();
     expect(utc_days.map((x) => [x.day, Number(x.records)])).toEqual([['2026-10-31', 2]]);
 
     const upgraded = Store.open(db.config); // SUANLI_TIME_ZONE left at its default
     try {
-      expect((await upgraded.migrate(4)).migrations).toEqual(['0014-office-calendar']);
+      expect((await upgraded.migrate(4)).migrations).toEqual(['0014-office-calendar', '0015-rule-set-rounding', '0016-usage-groups']);
       expect(upgraded.calendar.time_zone).toBe('Asia/Shanghai');
       const days = await conn.db.selectFrom('usage_rollups').select(['day', 'records']).orderBy('day').execute();
       expect(days.map((x) => [x.day, Number(x.records)])).toEqual([
+        ['2026-10-31', 1],
+        ['2026-11-01', 1],
+      ]);
+      // the usage groups, filled by migration 0016 in the stored zone (UTC), are rebuilt in Beijing days with the rollups
+      const groups = await conn.db.selectFrom('usage_groups').select(['day', 'records']).orderBy('day').execute();
+      expect(groups.map((x) => [x.day, Number(x.records)])).toEqual([
         ['2026-10-31', 1],
         ['2026-11-01', 1],
       ]);

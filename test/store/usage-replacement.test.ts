@@ -110,7 +110,7 @@ describeEachEngine('usage replacement', (db) => {
     const from = Date.parse('2026-10-01T00:00:00Z'),
       to = Date.parse('2026-11-01T00:00:00Z');
     const seen = await db().store.claims.replacementWatermark();
-    const e = await estimateClaim(db().store, program_id, p.enterprise_id, from, to);
+    const e = await estimateClaim(db().store, program_id, p.enterprise_id, from, to, { records: true });
     expect(e.records).toHaveLength(2);
     expect(
       await ingest.replace(
@@ -130,8 +130,8 @@ describeEachEngine('usage replacement', (db) => {
           period_start_ms: from,
           period_end_ms: to,
           rule_set_version: e.rule_set_version,
-          evaluation: e.evaluation,
-          records: e.records,
+          evaluation: { ...e.evaluation, record_subsidies: e.evaluation.record_subsidies! },
+          records: e.records!,
           replacements_seen: seen,
         },
         actor,

@@ -8,11 +8,10 @@
 // sums, so a line is the same whether it is summed record by record or group by group (the property test of
 // evaluate-lines.test.ts and test/api/claims-from-aggregates.test.ts).
 //
-// Price bucket: `price_key` = ceil(amount_fen × 3600 / card_s), the bill per card-hour rounded up to whole fen. For a
-// whole-fen ceiling c, a record's bill is within the ceiling (amount ≤ c × card_s / 3600) exactly when its price_key ≤ c,
-// so one comparison per group decides every record of it. A record of 0 card-seconds has price_key 0 when its bill is
-// 0 and null (above every ceiling) otherwise.
+// Price bucket: `price_key` (./price-key.ts), the bill per card-hour rounded up to whole fen: one comparison with a
+// whole-fen ceiling decides every record of a group exactly.
 import { FenSum } from '../money/fen.js';
+import { priceKey } from './price-key.js';
 import type { Rounding, Rule, RuleSetBody } from './rule-set.js';
 import {
   applyCuts,
@@ -50,14 +49,6 @@ export interface EvalGroup {
   other_layers_fen: bigint;
 }
 
-/** The price bucket of a record (see the head of this file). */
-export function priceKey(amount_fen: number, card_s: number): number | null {
-  if (card_s === 0) return amount_fen === 0 ? 0 : null;
-  const n = BigInt(amount_fen) * 3600n;
-  const d = BigInt(card_s);
-  return Number((n + d - 1n) / d);
-}
-
 /** A record as a group of one. */
 export function recordGroup(r: EvalRecord): EvalGroup {
   return {
@@ -77,6 +68,8 @@ export function recordGroup(r: EvalRecord): EvalGroup {
     other_layers_fen: BigInt(r.other_layers_fen),
   };
 }
+
+export { priceKey };
 
 /** Groups that hold records both before and after the end of the support period: the caller splits them (reads their records). */
 export class GroupsStraddleSupportEnd extends Error {

@@ -362,7 +362,7 @@ export function programRoutes(app: App, ctx: AppContext): void {
         period_start: iso(e.period_start_ms),
         period_end: iso(e.period_end_ms),
         rule_set_version: e.rule_set_version,
-        records: e.records.length,
+        records: e.record_count,
         explanation: wire(explanation),
       };
     },

@@ -8,6 +8,7 @@
 // in-process ingest; docs/performance.md). The functions below it serve the paths that hold UsageRow objects.
 import { FenSum } from '../../domain/money/fen.js';
 import type { OfficeCalendar } from '../../domain/calendar.js';
+import { priceKey } from '../../domain/policy/price-key.js';
 import { byCodeUnits, type UsageRow } from './rows.js';
 
 const day_ms = 86_400_000;
@@ -23,6 +24,31 @@ export interface RollupDelta {
   card_s: number;
   compute_gflop: bigint;
   amount_fen: FenSum;
+}
+
+/**
+ * A batch's additions to one usage group (usage_groups, migration 0016): records that every rule condition and every
+ * figure of pay treats alike, summed per office day, for claims and the replay computed from aggregates
+ * (domain/policy/evaluate-lines.ts). `price_key` -1 stands for "above every ceiling" (a bill on 0 card-seconds).
+ */
+export interface GroupDelta {
+  provider_id: string;
+  enterprise_id: string;
+  cluster_id: string;
+  accelerator_id: string;
+  /** '' when the record names none */
+  workload: string;
+  day: string;
+  price_key: number;
+  signed: 0 | 1;
+  records: number;
+  card_s: number;
+  amount_fen: FenSum;
+  metered_records: number;
+  metered_wh: FenSum;
+  unmetered_card_s: number;
+  first_started_at_ms: number;
+  last_started_at_ms: number;
 }
 
 export interface CheckWindow {
@@ -62,6 +88,7 @@ export class BatchEffects {
   private readonly sums = new Map<string, RollupDelta>();
   private readonly longest = new Map<string, PairDuration>();
   private readonly windows = new Map<string, CheckWindow>();
+  private readonly groups = new Map<string, GroupDelta>();
 
   /** `queue_checks`: gather the check windows too (off when the incremental checks are). */
   constructor(
@@ -79,6 +106,9 @@ export class BatchEffects {
     amount_fen: number,
     card_s: number,
     compute_gflop: bigint | null,
+    workload: string | null,
+    energy_wh: number | null,
+    signed: boolean,
   ): void {
     const day = this.calendar.day(started_at_ms);
     const key = `${enterprise_id}${nul}${accelerator_id}${nul}${day}`;
@@ -93,16 +123,70 @@ export class BatchEffects {
     d.amount_fen.add(amount_fen);
 
     addLongest(this.longest, cluster_id, accelerator_id, ended_at_ms - started_at_ms);
+
+    const price_key = priceKey(amount_fen, card_s) ?? -1;
+    const w = workload ?? '';
+    const gkey = `${enterprise_id}${nul}${day}${nul}${cluster_id}${nul}${accelerator_id}${nul}${w}${nul}${price_key}${nul}${signed ? 1 : 0}`;
+    let g = this.groups.get(gkey);
+    if (g === undefined) {
+      g = {
+        provider_id: this.provider_id,
+        enterprise_id,
+        cluster_id,
+        accelerator_id,
+        workload: w,
+        day,
+        price_key,
+        signed: signed ? 1 : 0,
+        records: 0,
+        card_s: 0,
+        amount_fen: new FenSum(),
+        metered_records: 0,
+        metered_wh: new FenSum(),
+        unmetered_card_s: 0,
+        first_started_at_ms: started_at_ms,
+        last_started_at_ms: started_at_ms,
+      };
+      this.groups.set(gkey, g);
+    }
+    g.records += 1;
+    g.card_s += card_s;
+    g.amount_fen.add(amount_fen);
+    if (energy_wh === null) g.unmetered_card_s += card_s;
+    else {
+      g.metered_records += 1;
+      g.metered_wh.add(energy_wh);
+    }
+    if (started_at_ms < g.first_started_at_ms) g.first_started_at_ms = started_at_ms;
+    if (started_at_ms > g.last_started_at_ms) g.last_started_at_ms = started_at_ms;
     if (this.queue_checks) addWindows(this.windows, cluster_id, accelerator_id, started_at_ms, ended_at_ms);
   }
 
-  addRow({ input: r, derived }: UsageRow): void {
-    this.add(r.cluster_id, r.enterprise_id, r.accelerator, r.started_at_ms, r.ended_at_ms, r.amount_fen, derived.card_s, derived.compute_gflop);
+  /** `signed`: delivered in a signed batch (the record's batch_id is set). */
+  addRow({ input: r, derived }: UsageRow, signed: boolean): void {
+    this.add(
+      r.cluster_id,
+      r.enterprise_id,
+      r.accelerator,
+      r.started_at_ms,
+      r.ended_at_ms,
+      r.amount_fen,
+      derived.card_s,
+      derived.compute_gflop,
+      r.workload,
+      r.energy_wh,
+      signed,
+    );
   }
 
   /** The rollup rows the records add to, keyed by the office's day of each record's start, in a fixed order. */
   rollups(): RollupDelta[] {
     return sortedValues(this.sums);
+  }
+
+  /** The usage groups the records add to, in a fixed order. */
+  groupDeltas(): GroupDelta[] {
+    return sortedValues(this.groups);
   }
 
   /** The longest record of each cluster × model, in a fixed order. */
@@ -116,10 +200,10 @@ export class BatchEffects {
   }
 }
 
-/** The effects of `rows` (check windows when `queue_checks`). */
-export function batchEffects(provider_id: string, rows: readonly UsageRow[], calendar: OfficeCalendar, queue_checks: boolean): BatchEffects {
+/** The effects of `rows` (check windows when `queue_checks`); `signed`: whether the rows came in a signed batch. */
+export function batchEffects(provider_id: string, rows: readonly UsageRow[], calendar: OfficeCalendar, queue_checks: boolean, signed: boolean): BatchEffects {
   const e = new BatchEffects(provider_id, calendar, queue_checks);
-  for (const r of rows) e.addRow(r);
+  for (const r of rows) e.addRow(r, signed);
   return e;
 }
 
@@ -128,7 +212,7 @@ export function batchEffects(provider_id: string, rows: readonly UsageRow[], cal
  * order keep concurrent writers from deadlocking).
  */
 export function rollupDeltas(provider_id: string, rows: readonly UsageRow[], calendar: OfficeCalendar): RollupDelta[] {
-  return batchEffects(provider_id, rows, calendar, false).rollups();
+  return batchEffects(provider_id, rows, calendar, false, false).rollups();
 }
 
 /**

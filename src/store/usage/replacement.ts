@@ -11,9 +11,9 @@ import { appendAudit, type AuditActor } from '../audit-repository.js';
 import type { Connection } from '../database.js';
 import { deliveredDigest, sortIds } from '../../domain/integrity/batch-delivery.js';
 import { lockRows, writeTransaction } from '../write-transaction.js';
-import { batchEffects, checkWindows, rollupDeltas } from './effects.js';
+import { BatchEffects, batchEffects, checkWindows } from './effects.js';
 import { byCodeUnits, existingToInput, storedToRow, type ExistingRow, type SignedBatch, type UsageRow } from './rows.js';
-import { addRollups, insertRecords, insertSignedBatch, queueWindows, raisePairDurations, runStatement, statements, stored_columns } from './sql.js';
+import { addGroups, addRollups, insertRecords, insertSignedBatch, queueWindows, raisePairDurations, runStatement, statements, stored_columns } from './sql.js';
 
 /** PostgreSQL advisory lock key: exclusive for a replacement, shared while a claim takes its records (claim-repository.ts). */
 export const usage_replacement_lock = 0x5375_5265; // "SuRe"
@@ -95,16 +95,10 @@ export async function replaceUsage(
       await sql`INSERT INTO usage_superseded (${sql.raw(columns)}${xid}, replacement_id, superseded_at_ms)
         SELECT ${sql.raw(columns)}${xid}, ${replacement_id}, ${at_ms} FROM usage_records WHERE seq IN (${sql.join(seqs)})`.execute(tx);
       await tx.deleteFrom('usage_records').where('seq', 'in', seqs).execute();
-      await addRollups(
-        tx,
-        engine,
-        rollupDeltas(
-          provider_id,
-          stored.map((s) => storedToRow(s as unknown as Parameters<typeof storedToRow>[0])),
-          calendar,
-        ),
-        -1n,
-      );
+      const removed = new BatchEffects(provider_id, calendar, false);
+      for (const s of stored) removed.addRow(storedToRow(s as unknown as Parameters<typeof storedToRow>[0]), s.batch_id !== null);
+      await addRollups(tx, engine, removed.rollups(), -1n);
+      await addGroups(tx, engine, removed.groupDeltas(), calendar, -1n);
     }
     // A signed replacement is a signed batch like any other: its body kept, its records pointing at it, what it
     // delivered recorded for the seal (UsageIngest seals it after the commit).
@@ -119,8 +113,9 @@ export async function replaceUsage(
       ]);
     }
     await insertRecords(tx, engine, provider_id, rows, at_ms, batch_id);
-    const effects = batchEffects(provider_id, rows, calendar, false);
+    const effects = batchEffects(provider_id, rows, calendar, false, batch_id !== null);
     await addRollups(tx, engine, effects.rollups());
+    await addGroups(tx, engine, effects.groupDeltas(), calendar);
     await raisePairDurations(tx, engine, effects.longestDurations());
     if (queue_checks) await queueWindows(tx, engine, checkWindows([...replaced, ...rows.map((r) => r.input)]));
     const summary = (l: readonly UsageInput[]) =>

@@ -5,8 +5,9 @@
 import { CompiledQuery, sql } from 'kysely';
 import type { Connection } from '../database.js';
 import type { Tx } from '../write-transaction.js';
-import { durationsToRaise, type CheckWindow, type PairDuration, type RollupDelta } from './effects.js';
+import { durationsToRaise, type CheckWindow, type GroupDelta, type PairDuration, type RollupDelta } from './effects.js';
 import type { UsageRow } from './rows.js';
+import type { OfficeCalendar } from '../../domain/calendar.js';
 
 type Engine = Connection['engine'];
 
@@ -36,6 +37,18 @@ const rollup_columns = 'provider_id, enterprise_id, accelerator_id, day, records
 const rollup_conflict = `ON CONFLICT (provider_id, enterprise_id, accelerator_id, day) DO UPDATE SET
   records = usage_rollups.records + excluded.records, card_s = usage_rollups.card_s + excluded.card_s,
   compute_gflop = usage_rollups.compute_gflop + excluded.compute_gflop, amount_fen = usage_rollups.amount_fen + excluded.amount_fen`;
+const group_key = 'enterprise_id, day, provider_id, cluster_id, accelerator_id, workload, price_key, signed';
+const group_sums = 'records, card_s, amount_fen, metered_records, metered_wh, unmetered_card_s, first_started_at_ms, last_started_at_ms';
+/** Sums add up; the first and last start widen (a removal narrows them again: recomputeGroupBounds). */
+const groupConflict = (engine: Engine) => {
+  const [least, greatest] = engine === 'postgres' ? ['LEAST', 'GREATEST'] : ['min', 'max'];
+  return `ON CONFLICT (${group_key}) DO UPDATE SET records = usage_groups.records + excluded.records,
+  card_s = usage_groups.card_s + excluded.card_s, amount_fen = usage_groups.amount_fen + excluded.amount_fen,
+  metered_records = usage_groups.metered_records + excluded.metered_records, metered_wh = usage_groups.metered_wh + excluded.metered_wh,
+  unmetered_card_s = usage_groups.unmetered_card_s + excluded.unmetered_card_s,
+  first_started_at_ms = ${least}(usage_groups.first_started_at_ms, excluded.first_started_at_ms),
+  last_started_at_ms = ${greatest}(usage_groups.last_started_at_ms, excluded.last_started_at_ms)`;
+};
 /** Two raises of one pair racing (PostgreSQL) both end at the longer: the greater of stored and new is kept. */
 const pairConflict = (engine: Engine) =>
   `ON CONFLICT (cluster_id, accelerator_id) DO UPDATE SET duration_ms_max = ${engine === 'postgres' ? 'GREATEST' : 'max'}(usage_pair_stats.duration_ms_max, excluded.duration_ms_max)`;
@@ -50,6 +63,7 @@ export const statements = {
   insert_signed_batch: 'INSERT INTO usage_batches (provider_id, key_id, signature, body, body_sha256, received_at_ms) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
   record_delivery: 'UPDATE usage_batches SET delivered_count = ?, delivered_digest = ?, delivered_ids = ? WHERE id = ?',
   add_rollup: `INSERT INTO usage_rollups (${rollup_columns}) VALUES (${marks(8)}) ${rollup_conflict}`,
+  add_group: `INSERT INTO usage_groups (${group_key}, ${group_sums}) VALUES (${marks(16)}) ${groupConflict('sqlite')}`,
   pair_duration: 'SELECT duration_ms_max FROM usage_pair_stats WHERE cluster_id = ? AND accelerator_id = ?',
   raise_pair_duration: `INSERT INTO usage_pair_stats (cluster_id, accelerator_id, duration_ms_max) VALUES (?, ?, ?) ${pairConflict('sqlite')}`,
   queue_window: 'INSERT INTO check_queue (cluster_id, accelerator_id, day) VALUES (?, ?, ?)',
@@ -143,32 +157,49 @@ export async function insertRecords(
 const pg_chunk_rows = 5000;
 
 /** Adds the deltas to the rollups (`sign` -1n subtracts them, dropping days left with no record), in the order given. */
-export async function addRollups(tx: Tx, engine: Engine, deltas: readonly RollupDelta[], sign: 1n | -1n = 1n): Promise<void> {
+/** A rollup delta as the 8 values of add_rollup, its sums times `sign`. */
+const rollupValues = (d: RollupDelta, sign: 1n | -1n): unknown[] => [
+  d.provider_id,
+  d.enterprise_id,
+  d.accelerator_id,
+  d.day,
+  BigInt(d.records) * sign,
+  BigInt(d.card_s) * sign,
+  d.compute_gflop * sign,
+  d.amount_fen.total * sign,
+];
+
+/**
+ * Upserts rows of values: on SQLite one prepared single-row statement each; on PostgreSQL one array per column through
+ * unnest (`types`: each column's array type), in chunks. unnest yields its arrays in order, so the row locks are taken
+ * in the order of `rows`.
+ */
+async function upsertRows(
+  tx: Tx,
+  engine: Engine,
+  rows: readonly unknown[][],
+  sqlite_statement: string,
+  pg: { table: string; columns: string; types: readonly string[]; conflict: string },
+): Promise<void> {
   if (engine === 'sqlite') {
-    for (const d of deltas) {
-      await runStatement(tx, engine, statements.add_rollup, [
-        d.provider_id,
-        d.enterprise_id,
-        d.accelerator_id,
-        d.day,
-        BigInt(d.records) * sign,
-        BigInt(d.card_s) * sign,
-        d.compute_gflop * sign,
-        d.amount_fen.total * sign,
-      ]);
-    }
-  } else {
-    for (let i = 0; i < deltas.length; i += pg_chunk_rows) {
-      const chunk = deltas.slice(i, i + pg_chunk_rows);
-      const column = (f: (d: RollupDelta) => unknown) => chunk.map(f);
-      // unnest yields its arrays in order, so the row locks are taken in the order of `deltas`
-      await sql`INSERT INTO usage_rollups (${sql.raw(rollup_columns)})
-        SELECT * FROM unnest(${column((d) => d.provider_id)}::text[], ${column((d) => d.enterprise_id)}::text[], ${column((d) => d.accelerator_id)}::text[],
-          ${column((d) => d.day)}::text[], ${column((d) => BigInt(d.records) * sign)}::int8[], ${column((d) => BigInt(d.card_s) * sign)}::int8[],
-          ${column((d) => d.compute_gflop * sign)}::int8[], ${column((d) => d.amount_fen.total * sign)}::int8[])
-        ${sql.raw(rollup_conflict)}`.execute(tx);
-    }
+    for (const r of rows) await runStatement(tx, engine, sqlite_statement, r);
+    return;
   }
+  for (let i = 0; i < rows.length; i += pg_chunk_rows) {
+    const chunk = rows.slice(i, i + pg_chunk_rows);
+    const arrays = pg.types.map((type, k) => sql`${chunk.map((r) => r[k])}::${sql.raw(type)}[]`);
+    await sql`INSERT INTO ${sql.table(pg.table)} (${sql.raw(pg.columns)}) SELECT * FROM unnest(${sql.join(arrays)}) ${sql.raw(pg.conflict)}`.execute(tx);
+  }
+}
+
+export async function addRollups(tx: Tx, engine: Engine, deltas: readonly RollupDelta[], sign: 1n | -1n = 1n): Promise<void> {
+  await upsertRows(
+    tx,
+    engine,
+    deltas.map((d) => rollupValues(d, sign)),
+    statements.add_rollup,
+    { table: 'usage_rollups', columns: rollup_columns, types: ['text', 'text', 'text', 'text', 'int8', 'int8', 'int8', 'int8'], conflict: rollup_conflict },
+  );
   if (sign < 0n && deltas.length > 0) {
     // a day left with nothing is no day of usage
     await tx
@@ -177,6 +208,79 @@ export async function addRollups(tx: Tx, engine: Engine, deltas: readonly Rollup
       .where('records', '=', 0)
       .execute();
   }
+}
+
+/** A group delta as the 16 values of add_group, its sums times `sign`. */
+export const groupValues = (g: GroupDelta, sign: 1n | -1n = 1n): unknown[] => [
+  g.enterprise_id,
+  g.day,
+  g.provider_id,
+  g.cluster_id,
+  g.accelerator_id,
+  g.workload,
+  g.price_key,
+  g.signed,
+  BigInt(g.records) * sign,
+  BigInt(g.card_s) * sign,
+  g.amount_fen.total * sign,
+  BigInt(g.metered_records) * sign,
+  g.metered_wh.total * sign,
+  BigInt(g.unmetered_card_s) * sign,
+  g.first_started_at_ms,
+  g.last_started_at_ms,
+];
+
+/**
+ * Adds group deltas to usage_groups (sign -1: takes records away, as a replacement does; a group left empty is
+ * deleted, and the first and last start of the others are read again from their records).
+ */
+export async function addGroups(tx: Tx, engine: Engine, deltas: readonly GroupDelta[], calendar: OfficeCalendar, sign: 1n | -1n = 1n): Promise<void> {
+  await upsertRows(
+    tx,
+    engine,
+    deltas.map((g) => groupValues(g, sign)),
+    statements.add_group,
+    {
+      table: 'usage_groups',
+      columns: `${group_key}, ${group_sums}`,
+      types: ['text', 'text', 'text', 'text', 'text', 'text', 'int8', 'int2', 'int8', 'int8', 'int8', 'int8', 'int8', 'int8', 'int8', 'int8'],
+      conflict: groupConflict('postgres'),
+    },
+  );
+  if (sign < 0n && deltas.length > 0) {
+    const providers = [...new Set(deltas.map((d) => d.provider_id))];
+    await tx.deleteFrom('usage_groups').where('provider_id', 'in', providers).where('records', '=', 0).execute();
+    for (const g of deltas) await recomputeGroupBounds(tx, g, calendar);
+  }
+}
+
+/** The first and last start of a group, read again from its records (after some were taken away). */
+async function recomputeGroupBounds(tx: Tx, g: GroupDelta, calendar: OfficeCalendar): Promise<void> {
+  // the records of the group: its provider, enterprise, cluster, model, workload and signedness, started on its day
+  // (first..last of the delta lie on that day), and in its price bucket
+  const bucket =
+    g.price_key < 0
+      ? sql`card_s = 0 and amount_fen <> 0`
+      : sql`((card_s = 0 and amount_fen = 0 and ${g.price_key} = 0) or (card_s > 0 and (amount_fen * 3600 + card_s - 1) / card_s = ${g.price_key}))`;
+  const bounds = await sql<{ first: number | string | null; last: number | string | null }>`select min(started_at_ms) as first, max(started_at_ms) as last
+    from usage_records where provider_id = ${g.provider_id} and enterprise_id = ${g.enterprise_id} and cluster_id = ${g.cluster_id}
+      and accelerator_id = ${g.accelerator_id} and coalesce(workload, '') = ${g.workload}
+      and (case when batch_id is null then 0 else 1 end) = ${g.signed} and ${bucket}
+      and started_at_ms >= ${calendar.dayStartMs(g.day)} and started_at_ms < ${calendar.dayStartMs(calendar.nextDay(g.day))}`.execute(tx);
+  const b = bounds.rows[0];
+  if (b === undefined || b.first === null || b.last === null) return;
+  await tx
+    .updateTable('usage_groups')
+    .set({ first_started_at_ms: Number(b.first), last_started_at_ms: Number(b.last) })
+    .where('enterprise_id', '=', g.enterprise_id)
+    .where('day', '=', g.day)
+    .where('provider_id', '=', g.provider_id)
+    .where('cluster_id', '=', g.cluster_id)
+    .where('accelerator_id', '=', g.accelerator_id)
+    .where('workload', '=', g.workload)
+    .where('price_key', '=', g.price_key)
+    .where('signed', '=', g.signed)
+    .execute();
 }
 
 /**

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { deliveredDigest, sortIds } from '../../domain/integrity/batch-delivery.js';
 import { OfficeCalendar } from '../../domain/calendar.js';
 import { BatchEffects, durationsToRaise } from './effects.js';
-import { statements } from './sql.js';
+import { groupValues, statements } from './sql.js';
 import {
   requestRows,
   type KeepRejections,
@@ -37,6 +37,7 @@ const prepared = {
   insert_signed_batch: db.prepare<unknown[], { id: number }>(statements.insert_signed_batch),
   record_delivery: db.prepare(statements.record_delivery),
   add_rollup: db.prepare(statements.add_rollup),
+  add_group: db.prepare(statements.add_group),
   pair_duration: db.prepare<[string, string], { duration_ms_max: number }>(statements.pair_duration),
   raise_pair_duration: db.prepare(statements.raise_pair_duration),
   queue_window: db.prepare(statements.queue_window),
@@ -82,7 +83,7 @@ function writeRecords(b: WriteRecords): WriteResult {
     );
     if (info.changes === 1) {
       result.push(null);
-      effects.add(w[1], w[2], w[3], w[5], w[6], w[7], w[11], w[12]);
+      effects.add(w[1], w[2], w[3], w[5], w[6], w[7], w[11], w[12], w[9], w[10], batch_id !== null);
       if (b.signed !== null) accepted_ids.push(w[0]);
     } else {
       result.push(prepared.existing.get(b.provider_id, w[0])!);
@@ -91,6 +92,7 @@ function writeRecords(b: WriteRecords): WriteResult {
   for (const d of effects.rollups()) {
     prepared.add_rollup.run(d.provider_id, d.enterprise_id, d.accelerator_id, d.day, d.records, d.card_s, d.compute_gflop, d.amount_fen.total);
   }
+  for (const g of effects.groupDeltas()) prepared.add_group.run(...groupValues(g));
   const longest = effects.longestDurations();
   const known = new Map<string, number>();
   for (const l of longest) {

@@ -13,7 +13,7 @@ import { writeTransaction } from '../write-transaction.js';
 import { WorkerClient } from '../worker-thread.js';
 import { batchEffects } from './effects.js';
 import { byCodeUnits, content_columns, existingToInput, type ExistingRow, type InsertOutcome, type SignedBatch, type UsageRow } from './rows.js';
-import { addRollups, insertRecords, insertSignedBatch, queueWindows, raisePairDurations, runStatement, statements } from './sql.js';
+import { addGroups, addRollups, insertRecords, insertSignedBatch, queueWindows, raisePairDurations, runStatement, statements } from './sql.js';
 import { toWireRow, type WriteResult, type WriterConfig, type WriterRequest } from './writer-protocol.js';
 
 export interface InsertOptions {
@@ -110,8 +110,9 @@ export async function insertBatch(
       const ids = sortIds(accepted.map((r) => r.input.record_id));
       await runStatement(tx, engine, statements.record_delivery, [ids.length, deliveredDigest(options.signed.body_sha256, ids), JSON.stringify(ids), batch_id]);
     }
-    const effects = batchEffects(provider_id, accepted, calendar, options.queue_checks);
+    const effects = batchEffects(provider_id, accepted, calendar, options.queue_checks, batch_id !== null);
     await addRollups(tx, engine, effects.rollups());
+    await addGroups(tx, engine, effects.groupDeltas(), calendar);
     await raisePairDurations(tx, engine, effects.longestDurations());
     if (options.queue_checks) await queueWindows(tx, engine, effects.checkWindows());
     return outcomes(

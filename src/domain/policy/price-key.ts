@@ -1,0 +1,11 @@
+// The price bucket of a usage record: its bill per card-hour rounded up to whole fen, ceil(amount_fen × 3600 / card_s).
+// For a whole-fen ceiling c, a record's bill is within the ceiling (amount ≤ c × card_s / 3600, what evaluate() floors
+// to amount ≤ floor(c × card_s / 3600)) exactly when its price key ≤ c: one comparison decides every record of a bucket,
+// so usage can be summed per bucket (usage_groups) and still meet any ceiling record by record. A record of 0
+// card-seconds has price key 0 when its bill is 0, and null (above every ceiling) otherwise.
+export function priceKey(amount_fen: number, card_s: number): number | null {
+  if (card_s === 0) return amount_fen === 0 ? 0 : null;
+  const n = BigInt(amount_fen) * 3600n;
+  const d = BigInt(card_s);
+  return Number((n + d - 1n) / d);
+}

@@ -1,0 +1,151 @@
+// Reads of the usage groups (migration 0016): a beneficiary's usage of a period, or everyone's, summed per group and
+// office day, for claims and the replay computed from aggregates (domain/policy/evaluate-lines.ts). Groups cover
+// whole office days; a period that starts or ends inside a day leaves those parts to be read record by record
+// (`edges`), as does a day on which the support period ends (the service reads it).
+import { sql, type Kysely } from 'kysely';
+import type { OfficeCalendar } from '../domain/calendar.js';
+import type { EvalGroup } from '../domain/policy/evaluate-lines.js';
+import type { Connection } from './database.js';
+import type { Database } from './schema.js';
+
+export interface DayGroup extends EvalGroup {
+  day: string;
+  enterprise_id: string;
+}
+
+/** The whole office days of [from, to) as [first_day, end_day), and the parts of days before and after them. */
+export interface PeriodDays {
+  first_day: string;
+  end_day: string;
+  /** ranges of instants inside [from, to) that no whole day covers: read record by record */
+  edges: [number, number][];
+}
+
+const active_holding = ['withdrawn', 'rejected'] as const;
+
+export class UsageGroupsRepository {
+  constructor(
+    private readonly connection: Connection,
+    private readonly calendar: () => OfficeCalendar,
+  ) {}
+  private get db(): Kysely<Database> {
+    return this.connection.db;
+  }
+
+  periodDays(from_ms: number, to_ms: number): PeriodDays {
+    const cal = this.calendar();
+    const from_day = cal.day(from_ms);
+    const first_day = cal.dayStartMs(from_day) === from_ms ? from_day : cal.nextDay(from_day);
+    const end_day = cal.day(to_ms); // the days before the one `to` falls in end by `to`
+    const whole_from = cal.dayStartMs(first_day);
+    const whole_to = cal.dayStartMs(end_day);
+    const edges: [number, number][] = [];
+    if (whole_from >= whole_to) return { first_day, end_day: first_day, edges: [[from_ms, to_ms]] };
+    if (from_ms < whole_from) edges.push([from_ms, whole_from]);
+    if (whole_to < to_ms) edges.push([whole_to, to_ms]);
+    return { first_day, end_day, edges };
+  }
+
+  /** A beneficiary's usage groups of the whole days [first_day, end_day) (signed batches only when `signed_only`). */
+  async forBeneficiary(kind: 'enterprise' | 'provider', beneficiary_id: string, days: PeriodDays, signed_only: boolean): Promise<DayGroup[]> {
+    if (days.first_day >= days.end_day) return [];
+    const who = sql.ref(kind === 'enterprise' ? 'g.enterprise_id' : 'g.provider_id');
+    const { rows } = await sql<GroupRow>`select g.enterprise_id, g.day, g.provider_id, c.region, g.accelerator_id, g.workload, g.price_key, g.records, g.card_s,
+        g.amount_fen, g.metered_records, g.metered_wh, g.unmetered_card_s, g.first_started_at_ms, g.last_started_at_ms
+      from usage_groups g join clusters c on c.id = g.cluster_id
+      where ${who} = ${beneficiary_id} and g.day >= ${days.first_day} and g.day < ${days.end_day} ${signed_only ? sql`and g.signed = 1` : sql``}`.execute(
+      this.db,
+    );
+    return rows.map(toGroup);
+  }
+
+  /** Everyone's usage groups of the whole days, by beneficiary (the replay: claims ignored). */
+  async forPeriod(kind: 'enterprise' | 'provider', days: PeriodDays): Promise<Map<string, DayGroup[]>> {
+    const by = new Map<string, DayGroup[]>();
+    if (days.first_day >= days.end_day) return by;
+    const { rows } = await sql<GroupRow>`select g.enterprise_id, g.day, g.provider_id, c.region, g.accelerator_id, g.workload,
+        g.price_key, g.records, g.card_s, g.amount_fen, g.metered_records, g.metered_wh, g.unmetered_card_s, g.first_started_at_ms, g.last_started_at_ms
+      from usage_groups g join clusters c on c.id = g.cluster_id
+      where g.day >= ${days.first_day} and g.day < ${days.end_day}`.execute(this.db);
+    for (const r of rows) {
+      const who = kind === 'enterprise' ? r.enterprise_id : r.provider_id;
+      let list = by.get(who);
+      if (list === undefined) by.set(who, (list = []));
+      list.push(toGroup(r));
+    }
+    return by;
+  }
+
+  /**
+   * Whether a claim may hold some of the beneficiary's usage of [from, to): a claim not withdrawn or rejected, over an
+   * overlapping period, of the beneficiary or of a counterpart (the providers its usage ran at, or the enterprises
+   * that ran at it). Then, and when a confirmed finding touches that usage, its claims are computed record by record.
+   */
+  async anyHolding(beneficiary_id: string, counterparts: readonly string[], from_ms: number, to_ms: number): Promise<boolean> {
+    const ids = [beneficiary_id, ...counterparts];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const hit = await this.db
+        .selectFrom('claims')
+        .select('id')
+        .where('beneficiary_id', 'in', ids.slice(i, i + 1000))
+        .where('state', 'not in', [...active_holding])
+        .where('period_start_ms', '<', to_ms)
+        .where('period_end_ms', '>', from_ms)
+        .limit(1)
+        .executeTakeFirst();
+      if (hit !== undefined) return true;
+    }
+    return false;
+  }
+
+  /** Whether a confirmed finding names a record of the beneficiary's usage started in [from, to). */
+  async anyConfirmedFinding(kind: 'enterprise' | 'provider', beneficiary_id: string, from_ms: number, to_ms: number): Promise<boolean> {
+    const who = sql.ref(kind === 'enterprise' ? 'u.enterprise_id' : 'u.provider_id');
+    const { rows } = await sql<{ one: number }>`select 1 as one from findings f
+      join finding_records fr on fr.finding_id = f.id
+      join usage_records u on u.seq = fr.record_seq
+      where f.status = 'confirmed' and ${who} = ${beneficiary_id} and u.started_at_ms >= ${from_ms} and u.started_at_ms < ${to_ms}
+      limit 1`.execute(this.db);
+    return rows.length > 0;
+  }
+}
+
+interface GroupRow {
+  enterprise_id: string;
+  day: string;
+  provider_id: string;
+  region: string;
+  accelerator_id: string;
+  workload: string;
+  price_key: number | string | bigint;
+  records: number | string | bigint;
+  card_s: number | string | bigint;
+  amount_fen: number | string | bigint;
+  metered_records: number | string | bigint;
+  metered_wh: number | string | bigint;
+  unmetered_card_s: number | string | bigint;
+  first_started_at_ms: number | string | bigint;
+  last_started_at_ms: number | string | bigint;
+}
+
+function toGroup(r: GroupRow): DayGroup {
+  const price_key = Number(r.price_key);
+  return {
+    day: r.day,
+    enterprise_id: r.enterprise_id,
+    accelerator: r.accelerator_id,
+    workload: r.workload === '' ? null : (r.workload as EvalGroup['workload']),
+    provider_id: r.provider_id,
+    region: r.region,
+    price_key: price_key < 0 ? null : price_key,
+    records: Number(r.records),
+    card_s: Number(r.card_s),
+    amount_fen: BigInt(r.amount_fen),
+    metered_records: Number(r.metered_records),
+    metered_wh: BigInt(r.metered_wh),
+    unmetered_card_s: Number(r.unmetered_card_s),
+    first_started_at_ms: Number(r.first_started_at_ms),
+    last_started_at_ms: Number(r.last_started_at_ms),
+    other_layers_fen: 0n,
+  };
+}
