@@ -17,6 +17,7 @@ import { usage_replacement_lock } from './usage/replacement.js';
 import { applyTransfer } from './ledger-repository.js';
 import { lockRows, writeTransaction, type Tx } from './write-transaction.js';
 import { appendAudit, type AuditActor } from './audit-repository.js';
+import { rawRows } from './raw-rows.js';
 
 export interface ClaimExplanation extends Omit<Evaluation, 'record_subsidies'> {
   rule_set_version: number;
@@ -188,23 +189,7 @@ export class ClaimRepository {
       energy_wh: r[8] === null ? null : Number(r[8]),
       other_layers_fen: Number(r[9]),
     });
-    const sqlite = this.connection.sqlite;
-    if (sqlite !== null) {
-      // Rows as arrays straight from the driver: a million records arrive without a million intermediate objects.
-      const compiled = query.compile(this.db);
-      const rows = await this.db.connection().execute(
-        async () =>
-          sqlite
-            .prepare(compiled.sql)
-            .raw(true)
-            .all(...compiled.parameters) as unknown[][],
-      );
-      return rows.map(toRecord);
-    }
-    const { rows } = await query.execute(this.db);
-    return rows.map((r) =>
-      toRecord([r.seq, r.accelerator_id, r.card_s, r.amount_fen, r.started_at_ms, r.workload, r.provider_id, r.region, r.energy_wh, r.other]),
-    );
+    return (await rawRows(this.connection, query)).map(toRecord);
   }
 
   /** Card-seconds per model of all the beneficiary's usage that started in [from, to), whatever claims hold it. */

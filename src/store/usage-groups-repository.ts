@@ -7,6 +7,7 @@ import type { OfficeCalendar } from '../domain/calendar.js';
 import type { EvalGroup } from '../domain/policy/evaluate-lines.js';
 import type { Connection } from './database.js';
 import type { Database } from './schema.js';
+import { rawRows } from './raw-rows.js';
 
 export interface DayGroup extends EvalGroup {
   day: string;
@@ -50,11 +51,11 @@ export class UsageGroupsRepository {
   async forBeneficiary(kind: 'enterprise' | 'provider', beneficiary_id: string, days: PeriodDays, signed_only: boolean): Promise<DayGroup[]> {
     if (days.first_day >= days.end_day) return [];
     const who = sql.ref(kind === 'enterprise' ? 'g.enterprise_id' : 'g.provider_id');
-    const { rows } = await sql<GroupRow>`select g.enterprise_id, g.day, g.provider_id, c.region, g.accelerator_id, g.workload, g.price_key, g.records, g.card_s,
-        g.amount_fen, g.metered_records, g.metered_wh, g.unmetered_card_s, g.first_started_at_ms, g.last_started_at_ms
-      from usage_groups g join clusters c on c.id = g.cluster_id
-      where ${who} = ${beneficiary_id} and g.day >= ${days.first_day} and g.day < ${days.end_day} ${signed_only ? sql`and g.signed = 1` : sql``}`.execute(
-      this.db,
+    const rows = await rawRows(
+      this.connection,
+      sql`select ${columns} from usage_groups g join clusters c on c.id = g.cluster_id
+        where ${who} = ${beneficiary_id} and g.day >= ${days.first_day} and g.day < ${days.end_day} ${signed_only ? sql`and g.signed = 1` : sql``}`,
+      true,
     );
     return rows.map(toGroup);
   }
@@ -63,15 +64,17 @@ export class UsageGroupsRepository {
   async forPeriod(kind: 'enterprise' | 'provider', days: PeriodDays): Promise<Map<string, DayGroup[]>> {
     const by = new Map<string, DayGroup[]>();
     if (days.first_day >= days.end_day) return by;
-    const { rows } = await sql<GroupRow>`select g.enterprise_id, g.day, g.provider_id, c.region, g.accelerator_id, g.workload,
-        g.price_key, g.records, g.card_s, g.amount_fen, g.metered_records, g.metered_wh, g.unmetered_card_s, g.first_started_at_ms, g.last_started_at_ms
-      from usage_groups g join clusters c on c.id = g.cluster_id
-      where g.day >= ${days.first_day} and g.day < ${days.end_day}`.execute(this.db);
+    const rows = await rawRows(
+      this.connection,
+      sql`select ${columns} from usage_groups g join clusters c on c.id = g.cluster_id where g.day >= ${days.first_day} and g.day < ${days.end_day}`,
+      true,
+    );
     for (const r of rows) {
-      const who = kind === 'enterprise' ? r.enterprise_id : r.provider_id;
+      const g = toGroup(r);
+      const who = kind === 'enterprise' ? g.enterprise_id : g.provider_id;
       let list = by.get(who);
       if (list === undefined) by.set(who, (list = []));
-      list.push(toGroup(r));
+      list.push(g);
     }
     return by;
   }
@@ -110,42 +113,30 @@ export class UsageGroupsRepository {
   }
 }
 
-interface GroupRow {
-  enterprise_id: string;
-  day: string;
-  provider_id: string;
-  region: string;
-  accelerator_id: string;
-  workload: string;
-  price_key: number | string | bigint;
-  records: number | string | bigint;
-  card_s: number | string | bigint;
-  amount_fen: number | string | bigint;
-  metered_records: number | string | bigint;
-  metered_wh: number | string | bigint;
-  unmetered_card_s: number | string | bigint;
-  first_started_at_ms: number | string | bigint;
-  last_started_at_ms: number | string | bigint;
-}
+/** The columns toGroup reads, in its order. */
+const columns = sql.raw(`g.enterprise_id, g.day, g.provider_id, c.region, g.accelerator_id, g.workload, g.price_key, g.records, g.card_s,
+  g.amount_fen, g.metered_records, g.metered_wh, g.unmetered_card_s, g.first_started_at_ms, g.last_started_at_ms`);
 
-function toGroup(r: GroupRow): DayGroup {
-  const price_key = Number(r.price_key);
+/** A row of `columns` (numbers, bigints or decimal strings, as the engine answers them). */
+function toGroup(r: readonly unknown[]): DayGroup {
+  const n = (v: unknown) => Number(v);
+  const price_key = n(r[6]);
   return {
-    day: r.day,
-    enterprise_id: r.enterprise_id,
-    accelerator: r.accelerator_id,
-    workload: r.workload === '' ? null : (r.workload as EvalGroup['workload']),
-    provider_id: r.provider_id,
-    region: r.region,
+    enterprise_id: r[0] as string,
+    day: r[1] as string,
+    provider_id: r[2] as string,
+    region: r[3] as string,
+    accelerator: r[4] as string,
+    workload: r[5] === '' ? null : (r[5] as EvalGroup['workload']),
     price_key: price_key < 0 ? null : price_key,
-    records: Number(r.records),
-    card_s: Number(r.card_s),
-    amount_fen: BigInt(r.amount_fen),
-    metered_records: Number(r.metered_records),
-    metered_wh: BigInt(r.metered_wh),
-    unmetered_card_s: Number(r.unmetered_card_s),
-    first_started_at_ms: Number(r.first_started_at_ms),
-    last_started_at_ms: Number(r.last_started_at_ms),
+    records: n(r[7]),
+    card_s: n(r[8]),
+    amount_fen: BigInt(r[9] as number | string | bigint),
+    metered_records: n(r[10]),
+    metered_wh: BigInt(r[11] as number | string | bigint),
+    unmetered_card_s: n(r[12]),
+    first_started_at_ms: n(r[13]),
+    last_started_at_ms: n(r[14]),
     other_layers_fen: 0n,
   };
 }
