@@ -220,6 +220,17 @@ describeEachEngine('claims from aggregates', (db) => {
     expect(await estimate(per_line.json().id)).toMatchObject({ computed_fen: '21601', rounding: expect.stringContaining('each claim line') });
   });
 
+  it('reads a version stored before migration 0015 (no rounding given) as rounding per record', async () => {
+    const id = programs['agg-line']!;
+    await db()
+      .store.connection.db.insertInto('rule_sets')
+      .values({ program_id: id, version: 99, effective_from_ms: Date.parse('2027-06-01T00:00:00Z'), rules: '[]', created_at_ms: now } as never)
+      .execute();
+    const v = (await db().store.programs.ruleSets(id)).find((x) => x.version === 99);
+    expect(v?.rounding).toBe('record');
+    await db().store.connection.db.deleteFrom('rule_sets').where('program_id', '=', id).where('version', '=', 99).execute();
+  });
+
   it('reads record by record the usage a claim may hold, and what other layers pay of it', async () => {
     const line = programs['agg-line']!;
     const claim = await fileClaim(
