@@ -129,12 +129,14 @@ describe('per-line rounding', () => {
     );
   });
 
-  it('apportion: shares sum to the total, each within one fen of its exact share', () => {
+  it('apportion: shares sum to the total, each within one fen of its exact share, the largest remainders first', () => {
     fc.assert(
       fc.property(
         fc.bigInt({ min: 0n, max: 10n ** 15n }),
         fc.array(fc.bigInt({ min: 0n, max: 10n ** 12n }), { minLength: 1, maxLength: 20 }),
-        (total, weights) => {
+        fc.boolean(),
+        (total, small, huge) => {
+          const weights = huge ? small.map((x) => x * 10n ** 6n) : small; // sums past 2^53: remainders compared as bigints
           const shares = apportion(total, weights);
           const w = sum(weights);
           if (w === 0n) {
@@ -146,6 +148,11 @@ describe('per-line rounding', () => {
             const exact_floor = (total * weights[i]!) / w;
             expect(s === exact_floor || s === exact_floor + 1n).toBe(true);
           });
+          // no share rounded down has a larger remainder than one rounded up
+          const rem = weights.map((x) => (total * x) % w);
+          const up = weights.flatMap((x, k) => (shares[k]! > (total * x) / w ? [rem[k]!] : []));
+          const down = weights.flatMap((x, k) => (shares[k]! === (total * x) / w ? [rem[k]!] : []));
+          if (up.length > 0 && down.length > 0) expect(up.reduce((a, b) => (a < b ? a : b)) >= down.reduce((a, b) => (a > b ? a : b))).toBe(true);
         },
       ),
     );
