@@ -352,6 +352,8 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await page.goto(`${server.url}/#/programs/${program_id}`);
       await settled(page);
       await page.getByTestId('rule-set').waitFor({ state: 'visible' });
+      // the demo's version rounds per claim line (issue 17), and the version history says so
+      expect(await page.getByTestId('rule-versions').innerText()).toMatch(/按申领行取整一次|once per claim line/);
       await page.getByTestId('simulate-form').waitFor();
       // The candidate: the program's one rule at 20% instead of 30% of the bill.
       const rate = page.locator('[data-testid^=simulate-rate-]').first();

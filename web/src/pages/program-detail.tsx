@@ -215,6 +215,7 @@ function ProgramView({ program: p, catalog, reader, admin }: { program: ProgramD
                   <th scope="col" className="num">
                     {t('programs.v.rules')}
                   </th>
+                  <th scope="col">{t('programs.v.rounding')}</th>
                   <th scope="col">{t('programs.v.used')}</th>
                   <th scope="col">{t('programs.v.created')}</th>
                 </tr>
@@ -233,6 +234,7 @@ function ProgramView({ program: p, catalog, reader, admin }: { program: ProgramD
                     </td>
                     <td>{instant(v.effective_from)}</td>
                     <td className="num">{int(v.rules.length)}</td>
+                    <td>{v.rounding === 'line' ? t('programs.v.rounding_line') : t('programs.v.rounding_record')}</td>
                     <td>{v.used_by_approved_claims ? t('programs.v.used_yes') : t('programs.v.used_no')}</td>
                     <td>{instant(v.created_at)}</td>
                   </tr>
