@@ -49,7 +49,7 @@ it('suanli migrate, keys create / list / revoke as commands', async () => {
   const env = { ...process.env, SUANLI_DATA_DIR: data, SUANLI_LOG_LEVEL: 'silent' };
   const suanli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env });
   expect((await suanli('migrate')).stdout).toMatch(
-    /sqlite: applied 0001-core, 0002-programs, 0003-findings, 0004-integrity, 0005-people, 0006-dashboard, 0007-rejections, 0008-login-devices, 0009-request-digests, 0010-batch-delivery, 0011-commit-order, 0012-rollup-sum-bound, 0013-usage-replacement, 0014-office-calendar; catalog entries added: \d+/,
+    /sqlite: applied 0001-core, 0002-programs, 0003-findings, 0004-integrity, 0005-people, 0006-dashboard, 0007-rejections, 0008-login-devices, 0009-request-digests, 0010-batch-delivery, 0011-commit-order, 0012-rollup-sum-bound, 0013-usage-replacement, 0014-office-calendar, 0015-rule-set-rounding, 0016-usage-groups; catalog entries added: \d+/,
   );
   expect((await suanli('migrate')).stdout).toMatch(/no pending migrations; catalog entries added: 0/);
   const created = (await suanli('keys', 'create', '--org', 'office', '--role', 'auditor', '--label', 'inspection')).stdout;

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { undoRoundingAndGroups } from '../support/migrations.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine, freshDatabase, type EngineDb } from '../support/engines.js';
 import { createParties, testApi, type Parties } from '../support/api.js';
@@ -112,13 +113,14 @@ describeWithPrometheus('suanli import prometheus against a real Prometheus', () 
           now_ms,
         ),
       ).toMatchObject({ accepted: 1 });
-      // The database as it was before migration 0013, then migrated (0014, the office calendar, after it again).
+      // The database as it was before migration 0013, then migrated (0014, the office calendar, and the later ones after it again).
       const conn = db().store.connection;
+      const later = await undoRoundingAndGroups(conn);
       await sql`DROP TABLE usage_superseded`.execute(conn.db);
       await sql`DROP TABLE usage_replacements`.execute(conn.db);
       await sql`DROP TABLE office_calendar`.execute(conn.db);
       await sql`DELETE FROM kysely_migration WHERE name IN ('0013-usage-replacement', '0014-office-calendar')`.execute(conn.db);
-      expect(await migrate(conn)).toEqual(['0013-usage-replacement', '0014-office-calendar']);
+      expect(await migrate(conn)).toEqual(['0013-usage-replacement', '0014-office-calendar', ...later]);
       await db().store.migrate(now_ms); // settles the zone again (the rollups rebuilt in it)
       const [rekeyed] = await stored();
       expect(rekeyed!.record_id).toMatch(/^prom-[0-9a-f]{40}\.0$/);
