@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { OfficeCalendar } from '../../src/domain/calendar.js';
 import type { BeneficiaryFacts, EvalLimits, EvalRecord, ModelFacts } from '../../src/domain/policy/evaluate.js';
-import type { Rule, RuleSetBody } from '../../src/domain/policy/rule-set.js';
+import { checkRuleSet, type Rule, type RuleSetBody } from '../../src/domain/policy/rule-set.js';
 
 // Model facts as catalog/accelerators.csv gives them: dense GFLOPS = BF16 (else FP16) TFLOPS × 1000, tdp_w as listed.
 export const models: ReadonlyMap<string, ModelFacts> = new Map<string, ModelFacts>([
@@ -96,3 +96,32 @@ export const limitsArb: fc.Arbitrary<EvalLimits> = fc.record({
 export const records = fc.array(recordArb, { maxLength: 30 });
 /** An exact sum, as the evaluator's totals are. */
 export const sum = (xs: readonly (number | bigint)[]) => xs.reduce<bigint>((s, x) => s + BigInt(x), 0n);
+
+// Helpers of the worked examples.
+
+export const H = 3600; // seconds per hour
+export const T0 = Date.UTC(2026, 7, 1); // 2026-08-01T00:00:00Z, the demo usage period
+
+export function rec(r: Partial<EvalRecord> & Pick<EvalRecord, 'accelerator' | 'card_s' | 'amount_fen'>): EvalRecord {
+  return { seq: 0, started_at_ms: T0, workload: 'training', provider_id: 'prov-sh', region: '310115', energy_wh: null, other_layers_fen: 0, ...r };
+}
+
+/** A rule set that checkRuleSet accepts (the tests must not evaluate rules the API would refuse). */
+export function ruleSet(...rules: Rule[]): RuleSetBody {
+  const checked = checkRuleSet({ rules });
+  if (!checked.ok) throw new Error(`invalid rule set in a test: ${JSON.stringify(checked.problems)}`);
+  return checked.rule_set;
+}
+
+// The worked examples count support months in UTC; the office zone's months are tested in calendar.test.ts and below.
+export const no_limits: EvalLimits = {
+  calendar: new OfficeCalendar('UTC'),
+  cap_share_bp: null,
+  cap_fen: null,
+  cap_fen_year: null,
+  granted_fen: 0n,
+  granted_fen_year: 0n,
+  support_months: null,
+  first_subsidized_at_ms: null,
+  budget_available_fen: null,
+};

@@ -3,40 +3,26 @@
 // records into groups first gives the same claim as taking them one by one.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { OfficeCalendar } from '../calendar.js';
 import { evaluate, type EvalLimits, type EvalRecord } from './evaluate.js';
 import { apportion, evaluateLines, GroupsStraddleSupportEnd, priceKey, recordGroup, type EvalGroup } from './evaluate-lines.js';
-import { checkRuleSet, type Rule, type RuleSetBody } from './rule-set.js';
-import { beneficiaryArb, billPay, computePay, energyPay, limitsArb, models, records, ruleSetArb, sum } from '../../../test/support/policy-arbitraries.js';
+import type { RuleSetBody } from './rule-set.js';
+import {
+  beneficiaryArb,
+  billPay,
+  computePay,
+  energyPay,
+  H,
+  limitsArb,
+  models,
+  no_limits,
+  rec,
+  records,
+  ruleSet,
+  ruleSetArb,
+  sum,
+  T0,
+} from '../../../test/support/policy-arbitraries.js';
 
-const H = 3600;
-const T0 = Date.UTC(2026, 7, 1);
-const rec = (r: Partial<EvalRecord> & Pick<EvalRecord, 'accelerator' | 'card_s' | 'amount_fen'>): EvalRecord => ({
-  seq: 0,
-  started_at_ms: T0,
-  workload: 'training',
-  provider_id: 'prov-sh',
-  region: '310115',
-  energy_wh: null,
-  other_layers_fen: 0,
-  ...r,
-});
-const ruleSet = (...rules: Rule[]): RuleSetBody => {
-  const c = checkRuleSet({ rules });
-  if (!c.ok) throw new Error(JSON.stringify(c.problems));
-  return c.rule_set;
-};
-const no_limits: EvalLimits = {
-  calendar: new OfficeCalendar('UTC'),
-  cap_share_bp: null,
-  cap_fen: null,
-  cap_fen_year: null,
-  granted_fen: 0n,
-  granted_fen_year: 0n,
-  support_months: null,
-  first_subsidized_at_ms: null,
-  budget_available_fen: null,
-};
 const firm = { size: 'small' as const, categories: ['startup'] };
 const singles = (rs: readonly EvalRecord[]) => rs.map(recordGroup);
 

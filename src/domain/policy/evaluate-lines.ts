@@ -14,13 +14,13 @@ import { FenSum } from '../money/fen.js';
 import { priceKey } from './price-key.js';
 import type { Rounding, Rule, RuleSetBody } from './rule-set.js';
 import {
-  applyCuts,
   evaluate,
   beneficiaryMatches,
   domesticShareBp,
   emptyLine,
-  modelMatches,
   recordMatches,
+  ruleCandidates,
+  summarize,
   type BeneficiaryFacts,
   type EvalLimits,
   type EvalRecord,
@@ -142,18 +142,7 @@ export function evaluateLines(
   limits: EvalLimits,
 ): LineEvaluation {
   const rules = rule_set.rules.filter((r) => beneficiaryMatches(r, beneficiary));
-  const candidates = new Map<string, number[]>();
-  const candidatesOf = (id: string): number[] => {
-    let c = candidates.get(id);
-    if (c === undefined) {
-      c = [];
-      rules.forEach((rule, i) => {
-        if (modelMatches(rule, id, models.get(id))) c!.push(i);
-      });
-      candidates.set(id, c);
-    }
-    return c;
-  };
+  const candidatesOf = ruleCandidates(rules, models);
   const ruleOf = groups.map((g) => candidatesOf(g.accelerator).find((i) => recordMatches(rules[i]!, g)) ?? -1);
 
   // The support period, as in evaluate(): from the first subsidized usage, before this claim or in it.
@@ -288,32 +277,15 @@ export function evaluateLines(
     apportion(subsidy, s.weights).forEach((x, i) => (group_subsidies[s.members[i]!] = x));
   }
 
-  const lines = sums.map((s) => s.line).filter((l) => l.records > 0);
-  const computed_fen = lines.reduce((t, l) => t + l.subsidy_fen, 0n);
-  const base_fen = lines.reduce((t, l) => t + l.base_fen, 0n);
-  const { cuts, granted_fen } = applyCuts(computed_fen, base_fen, limits);
   return {
-    lines,
-    unmatched: {
-      records: unmatched.records,
-      card_s: unmatched.card_s,
-      amount_fen: unmatched.amount_fen.total,
-      message: unmatched.records === 0 ? 'every record matched a rule' : `${unmatched.records} records matched no rule and earn nothing`,
-    },
-    period_excluded:
-      excluded.records === 0 || support_ends_at_ms === null
-        ? null
-        : {
-            records: excluded.records,
-            amount_fen: excluded.amount_fen.total,
-            support_ends_at_ms,
-            message: `${excluded.records} records started after the support period ended (${limits.support_months} months from the first subsidized usage)`,
-          },
-    domestic_share_bp,
-    base_fen,
-    computed_fen,
-    cuts,
-    granted_fen,
+    ...summarize(
+      sums.map((s) => s.line),
+      { records: unmatched.records, card_s: unmatched.card_s, amount_fen: unmatched.amount_fen.total },
+      { records: excluded.records, amount_fen: excluded.amount_fen.total },
+      support_ends_at_ms,
+      domestic_share_bp,
+      limits,
+    ),
     group_subsidies,
     rounding: line_rounding,
   };

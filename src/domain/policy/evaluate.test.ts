@@ -4,36 +4,25 @@ import { OfficeCalendar } from '../calendar.js';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { applyCuts, evaluate, type BeneficiaryFacts, type EvalLimits, type EvalRecord, type ModelFacts } from './evaluate.js';
-import { checkRuleSet, type Rule, type RuleSetBody } from './rule-set.js';
-import { beneficiaryArb, billPay, computePay, energyPay, limitsArb, models, records, ruleSetArb, sum } from '../../../test/support/policy-arbitraries.js';
+import { applyCuts, evaluate, type BeneficiaryFacts, type EvalRecord, type ModelFacts } from './evaluate.js';
+import { checkRuleSet, type Rule } from './rule-set.js';
+import {
+  beneficiaryArb,
+  billPay,
+  computePay,
+  energyPay,
+  H,
+  limitsArb,
+  models,
+  no_limits,
+  rec,
+  records,
+  ruleSet,
+  ruleSetArb,
+  sum,
+  T0,
+} from '../../../test/support/policy-arbitraries.js';
 
-const H = 3600; // seconds per hour
-const T0 = Date.UTC(2026, 7, 1); // 2026-08-01T00:00:00Z, the demo usage period
-
-function rec(r: Partial<EvalRecord> & Pick<EvalRecord, 'accelerator' | 'card_s' | 'amount_fen'>): EvalRecord {
-  return { seq: 0, started_at_ms: T0, workload: 'training', provider_id: 'prov-sh', region: '310115', energy_wh: null, other_layers_fen: 0, ...r };
-}
-
-/** A rule set that checkRuleSet accepts (the tests must not evaluate rules the API would refuse). */
-function ruleSet(...rules: Rule[]): RuleSetBody {
-  const checked = checkRuleSet({ rules });
-  if (!checked.ok) throw new Error(`invalid rule set in a test: ${JSON.stringify(checked.problems)}`);
-  return checked.rule_set;
-}
-
-// The worked examples count support months in UTC; the office zone's months are tested in calendar.test.ts and below.
-const no_limits: EvalLimits = {
-  calendar: new OfficeCalendar('UTC'),
-  cap_share_bp: null,
-  cap_fen: null,
-  cap_fen_year: null,
-  granted_fen: 0n,
-  granted_fen_year: 0n,
-  support_months: null,
-  first_subsidized_at_ms: null,
-  budget_available_fen: null,
-};
 const small_firm: BeneficiaryFacts = { size: 'small', categories: ['startup'] };
 
 const domestic30: Rule = { id: 'domestic-rent', match: { domestic: true }, pay: { basis: 'bill', rate_bp: 3000 } };

@@ -193,18 +193,7 @@ export function evaluate(
   limits: EvalLimits,
 ): Evaluation {
   const rules = rule_set.rules.filter((r) => beneficiaryMatches(r, beneficiary));
-  const candidates = new Map<string, number[]>(); // accelerator → indices of rules whose model conditions hold
-  const candidatesOf = (id: string): number[] => {
-    let c = candidates.get(id);
-    if (c === undefined) {
-      c = [];
-      rules.forEach((rule, i) => {
-        if (modelMatches(rule, id, models.get(id))) c!.push(i);
-      });
-      candidates.set(id, c);
-    }
-    return c;
-  };
+  const candidatesOf = ruleCandidates(rules, models);
 
   // The support period starts at the beneficiary's first subsidized usage: before this claim, or this claim's earliest
   // record that a rule matches (usage that matched no rule was not subsidized and does not start the clock).
@@ -328,22 +317,63 @@ export function evaluate(
     a.line.layer_cut_fen = a.layer_cut.total;
     a.line.subsidy_fen = a.subsidy.total;
   }
-  const lines = accs.map((a) => a.line).filter((l) => l.records > 0);
-  const unmatched_message = unmatched.records === 0 ? 'every record matched a rule' : `${unmatched.records} records matched no rule and earn nothing`;
+  return {
+    ...summarize(
+      accs.map((a) => a.line),
+      { records: unmatched.records, card_s: unmatched.card_s, amount_fen: unmatched.amount_fen.total },
+      { records: excluded.records, amount_fen: excluded.amount_fen.total },
+      support_ends_at_ms,
+      domestic_share_bp,
+      limits,
+    ),
+    record_subsidies,
+    rounding,
+  };
+}
 
+/** Candidates per model: the indices of `rules` whose model conditions hold for it, looked up once per model. */
+export function ruleCandidates(rules: readonly Rule[], models: ReadonlyMap<string, ModelFacts>): (accelerator: string) => number[] {
+  const candidates = new Map<string, number[]>();
+  return (id) => {
+    let c = candidates.get(id);
+    if (c === undefined) {
+      c = [];
+      rules.forEach((rule, i) => {
+        if (modelMatches(rule, id, models.get(id))) c!.push(i);
+      });
+      candidates.set(id, c);
+    }
+    return c;
+  };
+}
+
+/**
+ * An evaluation's totals from its lines (those with records), what matched no rule and what the support period
+ * excluded: the base, the computed amount and the cuts, with the messages that explain them. Both roundings end here.
+ */
+export function summarize(
+  all_lines: readonly RuleLine[],
+  unmatched: { records: number; card_s: number; amount_fen: bigint },
+  excluded: { records: number; amount_fen: bigint },
+  support_ends_at_ms: number | null,
+  domestic_share_bp: number | null,
+  limits: EvalLimits,
+): Omit<Evaluation, 'record_subsidies' | 'rounding'> {
+  const lines = all_lines.filter((l) => l.records > 0);
   const computed_fen = lines.reduce((s, l) => s + l.subsidy_fen, 0n);
   const base_fen = lines.reduce((s, l) => s + l.base_fen, 0n);
-  const { cuts, granted_fen: granted } = applyCuts(computed_fen, base_fen, limits);
-
+  const { cuts, granted_fen } = applyCuts(computed_fen, base_fen, limits);
   return {
     lines,
-    unmatched: { records: unmatched.records, card_s: unmatched.card_s, amount_fen: unmatched.amount_fen.total, message: unmatched_message },
+    unmatched: {
+      ...unmatched,
+      message: unmatched.records === 0 ? 'every record matched a rule' : `${unmatched.records} records matched no rule and earn nothing`,
+    },
     period_excluded:
       excluded.records === 0 || support_ends_at_ms === null
         ? null
         : {
-            records: excluded.records,
-            amount_fen: excluded.amount_fen.total,
+            ...excluded,
             support_ends_at_ms,
             message: `${excluded.records} records started after the support period ended (${limits.support_months} months from the first subsidized usage)`,
           },
@@ -351,9 +381,7 @@ export function evaluate(
     base_fen,
     computed_fen,
     cuts,
-    granted_fen: granted,
-    record_subsidies,
-    rounding,
+    granted_fen,
   };
 }
 
