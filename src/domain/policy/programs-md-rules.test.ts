@@ -1,7 +1,6 @@
 // One test per rule of shared/data/programs.md, "Rules a subsidy platform must be able to express": each builds the
 // program or rule set that expresses the rule, with the figures programs.md reports (section numbers in the names),
 // and checks the outcome with the domain functions that decide it. Amounts in fen (¥1 = 100 fen).
-import { OfficeCalendar } from '../calendar.js';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
@@ -9,8 +8,9 @@ import { acceleratorFromCsvRow, acceleratorThroughput } from '../catalog/acceler
 import { claimTransition, claim_states, payableNow, type ClaimState } from '../claim/claim-state.js';
 import { accountId, checkLedger, transferAccounts, type Transfer, type TransferKind } from '../ledger/ledger.js';
 import { checkEligibility, checkProgramDefinition, type BeneficiaryProfile, type Program, type ProgramDefinition } from '../program/program.js';
-import { applyCuts, evaluate, type BeneficiaryFacts, type EvalLimits, type EvalRecord, type ModelFacts } from './evaluate.js';
+import { applyCuts, evaluate, type BeneficiaryFacts, type EvalRecord, type ModelFacts } from './evaluate.js';
 import { checkRuleSet, type Rule, type RuleSetBody } from './rule-set.js';
+import { no_limits } from '../../../test/support/policy-arbitraries.js';
 
 /** The facts evaluate needs, read from the catalog that ships with suanli: which chips are domestic comes from here. */
 function catalogFacts(): Map<string, ModelFacts> {
@@ -39,17 +39,6 @@ function ruleSet(...rules: Rule[]): RuleSetBody {
 function rec(r: Partial<EvalRecord> & Pick<EvalRecord, 'accelerator' | 'card_s' | 'amount_fen'>): EvalRecord {
   return { seq: 0, started_at_ms: T0, workload: 'training', provider_id: 'prov-sh-ai-compute', region: '310000', energy_wh: null, other_layers_fen: 0, ...r };
 }
-const no_limits: EvalLimits = {
-  calendar: new OfficeCalendar('UTC'),
-  cap_share_bp: null,
-  cap_fen: null,
-  cap_fen_year: null,
-  granted_fen: 0n,
-  granted_fen_year: 0n,
-  support_months: null,
-  first_subsidized_at_ms: null,
-  budget_available_fen: null,
-};
 const firm: BeneficiaryFacts = { size: 'small', categories: [] };
 
 /** A deliberately simple ledger: applies transfers to balances, refusing any that would take a non-funding account below 0. */
