@@ -161,7 +161,7 @@ export async function estimateClaim(
   if (rule_set.rounding === 'line' && options.records !== true) {
     const g = await beneficiaryGroups(store, program, beneficiary.id, start, end);
     if (g !== null) {
-      const lines = await evaluateGroups(store, body, g, models, facts, { ...limits, period_card_s_by_model: cardSecondsOf(g.groups, g.edge_records) });
+      const lines = await evaluateGroups(store, body, g, models, facts, { ...limits, period_card_s_by_model: g.card_s_by_model });
       const { group_subsidies: _shares, items: _items, ...e } = lines;
       return { ...base, source: 'groups', records: null, record_count: g.record_count, evaluation: { ...e, record_subsidies: null } };
     }
@@ -182,10 +182,17 @@ async function beneficiaryGroups(
   beneficiary_id: string,
   from_ms: number,
   to_ms: number,
-): Promise<{ groups: DayGroup[]; edge_records: EvalRecord[]; record_count: number; read: (a: number, b: number) => Promise<EvalRecord[]> } | null> {
+): Promise<{
+  groups: DayGroup[];
+  edge_records: EvalRecord[];
+  record_count: number;
+  card_s_by_model: Map<string, number>;
+  read: (a: number, b: number) => Promise<EvalRecord[]>;
+} | null> {
   const days = store.groups.periodDays(from_ms, to_ms);
-  const groups = await store.groups.forBeneficiary(program.beneficiary_kind, beneficiary_id, days, program.requires_signed_usage);
-  const counterparts = [...new Set(groups.map((g) => (program.beneficiary_kind === 'enterprise' ? g.provider_id : g.enterprise_id)))];
+  const all = await store.groups.forBeneficiary(program.beneficiary_kind, beneficiary_id, days);
+  const groups = program.requires_signed_usage ? all.filter((g) => g.signed) : all;
+  const counterparts = [...new Set(all.map((g) => (program.beneficiary_kind === 'enterprise' ? g.provider_id : g.enterprise_id)))];
   const [held, flagged] = await Promise.all([
     store.groups.anyHolding(beneficiary_id, counterparts, from_ms, to_ms),
     store.groups.anyConfirmedFinding(program.beneficiary_kind, beneficiary_id, from_ms, to_ms),
@@ -195,14 +202,13 @@ async function beneficiaryGroups(
   const edge_records = (await Promise.all(days.edges.map(([a, b]) => read(a, b)))).flat();
   checkRecordAmounts(edge_records);
   const record_count = groups.reduce((n, g) => n + g.records, 0) + edge_records.length;
-  return { groups, edge_records, record_count, read };
-}
-
-/** Card-seconds per model of groups and records (the tier bonus's domestic share). */
-function cardSecondsOf(groups: readonly EvalGroup[], records: readonly EvalRecord[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const x of [...groups, ...records]) m.set(x.accelerator, (m.get(x.accelerator) ?? 0) + x.card_s);
-  return m;
+  // The tier bonus's domestic share counts all the period's usage, signed or not, claimed or not (as cardSecondsByModel).
+  const card_s_by_model = new Map<string, number>();
+  const add = (accelerator: string, card_s: number) => card_s_by_model.set(accelerator, (card_s_by_model.get(accelerator) ?? 0) + card_s);
+  for (const g of all) add(g.accelerator, g.card_s);
+  for (const [a, b] of days.edges)
+    for (const [accelerator, card_s] of await store.claims.cardSecondsByModel(program.beneficiary_kind, beneficiary_id, a, b)) add(accelerator, card_s);
+  return { groups, edge_records, record_count, card_s_by_model, read };
 }
 
 /**

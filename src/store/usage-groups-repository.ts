@@ -12,6 +12,8 @@ import { rawRows } from './raw-rows.js';
 export interface DayGroup extends EvalGroup {
   day: string;
   enterprise_id: string;
+  /** delivered in signed batches */
+  signed: boolean;
 }
 
 /** The whole office days of [from, to) as [first_day, end_day), and the parts of days before and after them. */
@@ -22,7 +24,8 @@ export interface PeriodDays {
   edges: [number, number][];
 }
 
-const active_holding = ['withdrawn', 'rejected'] as const;
+/** The states of a claim that hold no records (they freed them). */
+const freed_states = ['withdrawn', 'rejected'] as const;
 
 export class UsageGroupsRepository {
   constructor(
@@ -47,14 +50,14 @@ export class UsageGroupsRepository {
     return { first_day, end_day, edges };
   }
 
-  /** A beneficiary's usage groups of the whole days [first_day, end_day) (signed batches only when `signed_only`). */
-  async forBeneficiary(kind: 'enterprise' | 'provider', beneficiary_id: string, days: PeriodDays, signed_only: boolean): Promise<DayGroup[]> {
+  /** A beneficiary's usage groups of the whole days [first_day, end_day), signed or not. */
+  async forBeneficiary(kind: 'enterprise' | 'provider', beneficiary_id: string, days: PeriodDays): Promise<DayGroup[]> {
     if (days.first_day >= days.end_day) return [];
     const who = sql.ref(kind === 'enterprise' ? 'g.enterprise_id' : 'g.provider_id');
     const rows = await rawRows(
       this.connection,
       sql`select ${columns} from usage_groups g join clusters c on c.id = g.cluster_id
-        where ${who} = ${beneficiary_id} and g.day >= ${days.first_day} and g.day < ${days.end_day} ${signed_only ? sql`and g.signed = 1` : sql``}`,
+        where ${who} = ${beneficiary_id} and g.day >= ${days.first_day} and g.day < ${days.end_day}`,
       true,
     );
     return rows.map(toGroup);
@@ -91,7 +94,7 @@ export class UsageGroupsRepository {
         .selectFrom('claims')
         .select('id')
         .where('beneficiary_id', 'in', ids.slice(i, i + 1000))
-        .where('state', 'not in', [...active_holding])
+        .where('state', 'not in', [...freed_states])
         .where('period_start_ms', '<', to_ms)
         .where('period_end_ms', '>', from_ms)
         .limit(1)
@@ -115,7 +118,7 @@ export class UsageGroupsRepository {
 
 /** The columns toGroup reads, in its order. */
 const columns = sql.raw(`g.enterprise_id, g.day, g.provider_id, c.region, g.accelerator_id, g.workload, g.price_key, g.records, g.card_s,
-  g.amount_fen, g.metered_records, g.metered_wh, g.unmetered_card_s, g.first_started_at_ms, g.last_started_at_ms`);
+  g.amount_fen, g.metered_records, g.metered_wh, g.unmetered_card_s, g.first_started_at_ms, g.last_started_at_ms, g.signed`);
 
 /** A row of `columns` (numbers, bigints or decimal strings, as the engine answers them). */
 function toGroup(r: readonly unknown[]): DayGroup {
@@ -137,6 +140,7 @@ function toGroup(r: readonly unknown[]): DayGroup {
     unmetered_card_s: n(r[12]),
     first_started_at_ms: n(r[13]),
     last_started_at_ms: n(r[14]),
+    signed: n(r[15]) === 1,
     other_layers_fen: 0n,
   };
 }

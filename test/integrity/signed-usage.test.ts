@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { formatSignatureHeader } from '../../src/domain/integrity/signature.js';
 import { verifySignedUsage } from '../../src/service/usage-verify.js';
 import { importUsageFile } from '../../src/cli/import-usage.js';
+import { estimateClaim } from '../../src/service/claims.js';
 import { admin_key, describeEachEngine, freshDatabase } from '../support/engines.js';
 import { createParties, testApi, usageRecord, type Parties, type TestApi } from '../support/api.js';
 import { repo_root, serverEnv } from '../durability/server-process.js';
@@ -313,6 +314,39 @@ function programBody(code: string, requires_signed_usage: boolean) {
 }
 
 describeEachEngine('a program that requires signed usage', (db) => {
+  it("takes the domestic share from all the period's usage, signed or not, whether estimated from usage groups or record by record", async () => {
+    const api = await testApi(db(), () => now);
+    const p = await createParties(api, 'share');
+    const day = (d: number) => ({ started_at: `2026-10-${d}T00:00:00Z`, ended_at: `2026-10-${d}T02:00:00Z` });
+    // unsigned foreign usage, then signed domestic usage: the signed-only program pays the domestic record, at a rate
+    // whose tier bonus depends on the share of all the enterprise's usage (issue 17: the groups path must agree)
+    const plain = await api.call('POST', '/api/v1/usage', {
+      key: p.provider_key,
+      body: { records: [usageRecord(p, 'share-foreign', { ...day(12), accelerator: 'nvidia-a800-80gb-pcie', amount_fen: 40_000 })] },
+    });
+    expect(plain.json()).toMatchObject({ accepted: 1 });
+    const pair = ed25519();
+    const key_id = await registerKey(api, p.provider_id, p.provider_key, pair);
+    const body = JSON.stringify({ records: [usageRecord(p, 'share-domestic', { ...day(13), amount_fen: 20_000 })] });
+    expect((await postSigned(api, p, body, key_id, pair)).json()).toMatchObject({ accepted: 1 });
+    const definition = programBody('signed-share', true);
+    definition.rule_set.rules = [
+      { id: 'all', match: {}, pay: { basis: 'bill', rate_bp: 3000 }, tier_bonus: { domestic_share_bp_min: 9000, bonus_bp: 1000 } } as never,
+    ];
+    const program = (await api.call('POST', '/api/v1/programs', { body: definition })).json() as { id: string };
+    const from = Date.parse('2026-09-30T16:00:00Z'); // October in Beijing: whole office days, read from the groups
+    const to = Date.parse('2026-10-31T16:00:00Z');
+    const fast = await estimateClaim(db().store, program.id, p.enterprise_id, from, to);
+    const slow = await estimateClaim(db().store, program.id, p.enterprise_id, from, to, { records: true });
+    expect([fast.source, slow.source]).toEqual(['groups', 'records']);
+    expect(slow.evaluation.domestic_share_bp).toBeLessThan(9000); // the unsigned foreign usage counts in the share
+    expect(fast.evaluation.domestic_share_bp).toBe(slow.evaluation.domestic_share_bp);
+    const { record_subsidies: _a, ...f } = fast.evaluation;
+    const { record_subsidies: _b, ...s } = slow.evaluation;
+    expect(f).toEqual(s);
+    expect(f.computed_fen).toBe(6_000n); // 30% of the signed 20,000 fen, no bonus
+  });
+
   it('refuses unsigned batches for its enrolled enterprise and counts only signed records in estimates and claims', async () => {
     const api = await testApi(db(), () => now);
     const unsigned = await createParties(api, 'nokey'); // a provider without keys; its enterprise is the one enrolled
