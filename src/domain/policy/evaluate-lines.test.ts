@@ -284,3 +284,21 @@ describe('properties of per-line rounding', () => {
     );
   });
 });
+
+describe('priceKey', () => {
+  it('is ceil(amount × 3600 / card_s) exactly, in numbers and past 2^53 in bigints', () => {
+    const exact = (amount: number, card_s: number) => Number((BigInt(amount) * 3600n + BigInt(card_s) - 1n) / BigInt(card_s));
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 10_000_000_000_000 })),
+        fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100_000_000_000 })),
+        (amount, card_s) => {
+          expect(priceKey(amount, card_s)).toBe(exact(amount, card_s));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // a quotient just above a whole number, where a double division rounds down to it
+    expect(priceKey(2_500_000_001, 9_000_000_000)).toBe(1001);
+  });
+});
